@@ -1,0 +1,18 @@
+// Adds up the closing lines of node's test runner and pytest into one "N passed, N failed" line.
+const fs = require('fs');
+let passed = 0, failed = 0, skipped = 0;
+for (const file of process.argv.slice(2)) {
+  const text = fs.readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/^ℹ (pass|fail|skipped) (\d+)$/gm)) {
+    const n = Number(m[2]);
+    if (m[1] === 'pass') passed += n; else if (m[1] === 'fail') failed += n; else skipped += n;
+  }
+  for (const m of text.matchAll(/^=+ (.*) in [\d.]+s.* =+$/gm)) {
+    for (const part of m[1].matchAll(/(\d+) (passed|failed|error|errors|skipped)/g)) {
+      const n = Number(part[1]);
+      if (part[2] === 'passed') passed += n; else if (part[2] === 'skipped') skipped += n; else failed += n;
+    }
+  }
+}
+console.log(`djcache: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
