@@ -1,0 +1,27 @@
+import type { Severity } from './findings';
+
+/** Settings from pyproject.toml [tool.djcache], the CLI and the editor, merged. */
+export interface Config {
+  /** Rule codes or prefixes to report ("DJC1" selects DJC101..DJC199); empty means all. */
+  select: string[];
+  ignore: string[];
+  severity: Record<string, Severity>;
+  /** Glob patterns (relative to the workspace root) of files never read. */
+  exclude: string[];
+  /** Extra names that refer to Django cache objects: "myproject.cache.redis_cache" (module path of a module-level name). */
+  cacheAliases: string[];
+  /** Extra memoize decorators, dotted paths: "myproject.utils.memoize". */
+  memoizeDecorators: string[];
+  /** Extra invalidation helpers, dotted paths: "myproject.utils.bust_cache". */
+  invalidationHelpers: string[];
+}
+
+export const defaultConfig: Config = {
+  select: [],
+  ignore: [],
+  severity: {},
+  exclude: ['**/node_modules/**', '**/.git/**', '**/.venv/**', '**/venv/**', '**/site-packages/**', '**/migrations/**'],
+  cacheAliases: [],
+  memoizeDecorators: [],
+  invalidationHelpers: [],
+};
