@@ -1,0 +1,174 @@
+/** Hand-written Django knowledge: qualified names, ORM method classes, built-in models. */
+
+/** Folds Django's internal module paths onto the public ones, so both spellings resolve alike. */
+export function canonical(q: string): string {
+  if (q.startsWith('django.db.models.') && !q.startsWith('django.db.models.signals.')) {
+    const last = q.slice(q.lastIndexOf('.') + 1);
+    return `django.db.models.${last}`;
+  }
+  if (q.startsWith('django.dispatch.dispatcher.')) return `django.dispatch.${q.slice('django.dispatch.dispatcher.'.length)}`;
+  if (q === 'django.core.cache.backends.base.DEFAULT_CACHE_ALIAS') return 'django.core.cache.DEFAULT_CACHE_ALIAS';
+  if (q.startsWith('django.template.loader.')) return `django.template.loader.${q.slice(q.lastIndexOf('.') + 1)}`;
+  if (q.startsWith('django.views.decorators.cache.')) return `django.views.decorators.cache.${q.slice(q.lastIndexOf('.') + 1)}`;
+  if (q.startsWith('django.core.cache.utils.')) return `django.core.cache.utils.${q.slice(q.lastIndexOf('.') + 1)}`;
+  return q;
+}
+
+export const CACHE_OBJECT = 'django.core.cache.cache';
+export const CACHES_HANDLER = 'django.core.cache.caches';
+
+export const CACHE_READ_METHODS = new Set(['get', 'get_many', 'has_key', 'ttl', 'keys', 'iter_keys']);
+export const CACHE_WRITE_METHODS = new Set(['set', 'add', 'set_many', 'get_or_set']);
+export const CACHE_DELETE_METHODS = new Set(['delete', 'delete_many', 'clear', 'delete_pattern', 'incr_version', 'decr_version']);
+export const CACHE_COUNTER_METHODS = new Set(['incr', 'decr', 'touch', 'expire', 'persist', 'lock']);
+
+/** `aget` → `get`: Django's async cache API mirrors the sync one. */
+export function syncCacheMethod(name: string): string | undefined {
+  const all = (n: string) => CACHE_READ_METHODS.has(n) || CACHE_WRITE_METHODS.has(n) || CACHE_DELETE_METHODS.has(n) || CACHE_COUNTER_METHODS.has(n);
+  if (all(name)) return name;
+  if (name.startsWith('a') && all(name.slice(1))) return name.slice(1);
+  return undefined;
+}
+
+export const MODEL_BASE = 'django.db.models.Model';
+
+export const RELATION_FIELDS: Record<string, 'fk' | 'o2o' | 'm2m'> = {
+  'django.db.models.ForeignKey': 'fk',
+  'django.db.models.OneToOneField': 'o2o',
+  'django.db.models.ManyToManyField': 'm2m',
+  'django.db.models.ParentalKey': 'fk',
+  'modelcluster.fields.ParentalKey': 'fk',
+  'modelcluster.fields.ParentalManyToManyField': 'm2m',
+  'mptt.fields.TreeForeignKey': 'fk',
+  'taggit.managers.TaggableManager': 'm2m',
+};
+
+export const GENERIC_FK = new Set(['django.contrib.contenttypes.fields.GenericForeignKey']);
+export const GENERIC_RELATION = new Set(['django.contrib.contenttypes.fields.GenericRelation']);
+
+/** QuerySet methods that return another QuerySet of the same model. */
+export const QS_CHAIN = new Set([
+  'all', 'filter', 'exclude', 'order_by', 'select_related', 'prefetch_related', 'annotate', 'alias', 'values',
+  'values_list', 'distinct', 'only', 'defer', 'using', 'select_for_update', 'reverse', 'none', 'union',
+  'intersection', 'difference', 'extra', 'dates', 'datetimes', 'iterator', 'complex_filter', 'get_queryset',
+  'with_tree_fields', 'order_by_id',
+]);
+/** QuerySet methods that return one instance. */
+export const QS_INSTANCE = new Set(['get', 'first', 'last', 'earliest', 'latest', 'aget', 'afirst', 'alast', 'aearliest', 'alatest']);
+/** QuerySet methods that return plain data computed from rows. */
+export const QS_DATA = new Set(['count', 'exists', 'aggregate', 'in_bulk', 'contains', 'acount', 'aexists', 'aaggregate', 'ain_bulk', 'explain']);
+/** Methods whose string arguments are lookups or relation paths. */
+export const LOOKUP_ARG_METHODS = new Set(['order_by', 'values', 'values_list', 'select_related', 'prefetch_related', 'only', 'defer', 'distinct', 'dates', 'datetimes']);
+
+export type WriteKind = 'save' | 'delete' | 'm2m' | 'bulk';
+
+/** ORM writes: method → (kind, does it send model signals). */
+export const QS_WRITES: Record<string, { kind: WriteKind; signals: boolean }> = {
+  create: { kind: 'save', signals: true },
+  get_or_create: { kind: 'save', signals: true },
+  update_or_create: { kind: 'save', signals: true },
+  update: { kind: 'bulk', signals: false },
+  delete: { kind: 'delete', signals: true },
+  bulk_create: { kind: 'bulk', signals: false },
+  bulk_update: { kind: 'bulk', signals: false },
+  acreate: { kind: 'save', signals: true },
+  aget_or_create: { kind: 'save', signals: true },
+  aupdate_or_create: { kind: 'save', signals: true },
+  aupdate: { kind: 'bulk', signals: false },
+  adelete: { kind: 'delete', signals: true },
+  abulk_create: { kind: 'bulk', signals: false },
+  abulk_update: { kind: 'bulk', signals: false },
+};
+export const M2M_WRITES = new Set(['add', 'remove', 'set', 'clear', 'aadd', 'aremove', 'aset', 'aclear']);
+export const INSTANCE_WRITES: Record<string, { kind: WriteKind; signals: boolean }> = {
+  save: { kind: 'save', signals: true },
+  asave: { kind: 'save', signals: true },
+  delete: { kind: 'delete', signals: true },
+  adelete: { kind: 'delete', signals: true },
+};
+
+export const MODEL_SIGNALS: Record<string, { kind: WriteKind; when: 'pre' | 'post' }> = {
+  'django.db.models.signals.post_save': { kind: 'save', when: 'post' },
+  'django.db.models.signals.pre_save': { kind: 'save', when: 'pre' },
+  'django.db.models.signals.post_delete': { kind: 'delete', when: 'post' },
+  'django.db.models.signals.pre_delete': { kind: 'delete', when: 'pre' },
+  'django.db.models.signals.m2m_changed': { kind: 'm2m', when: 'post' },
+};
+export const SIGNAL_CLASS = new Set(['django.dispatch.Signal', 'django.dispatch.dispatcher.Signal']);
+export const RECEIVER_DECORATOR = 'django.dispatch.receiver';
+
+export interface BuiltinModel {
+  id: string;
+  table: string;
+  relations: { name: string; kind: 'fk' | 'o2o' | 'm2m'; target: string; relatedName: string | null }[];
+}
+
+/** django.contrib models a project reads without defining them. */
+export const BUILTIN_MODELS: BuiltinModel[] = [
+  {
+    id: 'auth.User', table: 'auth_user', relations: [
+      { name: 'groups', kind: 'm2m', target: 'auth.Group', relatedName: 'user_set' },
+      { name: 'user_permissions', kind: 'm2m', target: 'auth.Permission', relatedName: 'user_set' },
+    ],
+  },
+  { id: 'auth.Group', table: 'auth_group', relations: [{ name: 'permissions', kind: 'm2m', target: 'auth.Permission', relatedName: 'group_set' }] },
+  { id: 'auth.Permission', table: 'auth_permission', relations: [{ name: 'content_type', kind: 'fk', target: 'contenttypes.ContentType', relatedName: 'permission_set' }] },
+  { id: 'contenttypes.ContentType', table: 'django_content_type', relations: [] },
+  { id: 'sites.Site', table: 'django_site', relations: [] },
+  { id: 'flatpages.FlatPage', table: 'django_flatpage', relations: [{ name: 'sites', kind: 'm2m', target: 'sites.Site', relatedName: 'flatpage_set' }] },
+  { id: 'redirects.Redirect', table: 'django_redirect', relations: [{ name: 'site', kind: 'fk', target: 'sites.Site', relatedName: 'redirect_set' }] },
+];
+
+export const BUILTIN_MODEL_NAMES: Record<string, string> = {
+  'django.contrib.auth.models.User': 'auth.User',
+  'django.contrib.auth.models.Group': 'auth.Group',
+  'django.contrib.auth.models.Permission': 'auth.Permission',
+  'django.contrib.contenttypes.models.ContentType': 'contenttypes.ContentType',
+  'django.contrib.sites.models.Site': 'sites.Site',
+  'django.contrib.flatpages.models.FlatPage': 'flatpages.FlatPage',
+  'django.contrib.redirects.models.Redirect': 'redirects.Redirect',
+};
+
+/** Bases that make a class a model-aware form or serializer whose `.save()` writes Meta.model. */
+export const MODEL_FORM_BASES = new Set([
+  'django.forms.ModelForm', 'django.forms.models.ModelForm', 'rest_framework.serializers.ModelSerializer',
+  'rest_framework.serializers.HyperlinkedModelSerializer',
+]);
+export const SERIALIZER_BASES = new Set([
+  'rest_framework.serializers.Serializer', 'rest_framework.serializers.ModelSerializer',
+  'rest_framework.serializers.HyperlinkedModelSerializer', 'rest_framework.serializers.ListSerializer',
+]);
+
+/** Generic views that write their model: (kinds written). */
+export const WRITING_VIEWS: Record<string, ('save' | 'delete')[]> = {
+  'django.views.generic.CreateView': ['save'],
+  'django.views.generic.UpdateView': ['save'],
+  'django.views.generic.DeleteView': ['delete'],
+  'django.views.generic.edit.CreateView': ['save'],
+  'django.views.generic.edit.UpdateView': ['save'],
+  'django.views.generic.edit.DeleteView': ['delete'],
+  'rest_framework.viewsets.ModelViewSet': ['save', 'delete'],
+  'rest_framework.generics.CreateAPIView': ['save'],
+  'rest_framework.generics.UpdateAPIView': ['save'],
+  'rest_framework.generics.DestroyAPIView': ['delete'],
+  'rest_framework.generics.ListCreateAPIView': ['save'],
+  'rest_framework.generics.RetrieveUpdateAPIView': ['save'],
+  'rest_framework.generics.RetrieveDestroyAPIView': ['delete'],
+  'rest_framework.generics.RetrieveUpdateDestroyAPIView': ['save', 'delete'],
+  'rest_framework.mixins.CreateModelMixin': ['save'],
+  'rest_framework.mixins.UpdateModelMixin': ['save'],
+  'rest_framework.mixins.DestroyModelMixin': ['delete'],
+};
+
+/** Functions that render a template with a context: (template arg index, context arg index). */
+export const RENDER_FUNCTIONS: Record<string, { template: number; context: number }> = {
+  'django.shortcuts.render': { template: 1, context: 2 },
+  'django.template.loader.render_to_string': { template: 0, context: 1 },
+  'django.template.response.TemplateResponse': { template: 1, context: 2 },
+  'django.shortcuts.render_to_response': { template: 0, context: 1 },
+};
+
+/** Builtins and helpers that pass their arguments' data through. */
+export const PASS_THROUGH = new Set(['list', 'tuple', 'set', 'sorted', 'reversed', 'dict', 'frozenset', 'iter', 'next', 'len', 'sum', 'min', 'max', 'any', 'all', 'enumerate', 'zip', 'map', 'filter', 'str', 'repr', 'int', 'float', 'bool', 'json.dumps', 'json.loads']);
+
+export const HASH_FUNCTIONS = /^(hashlib\.|_?hashlib\.|django\.utils\.crypto\.|zlib\.crc32|binascii\.crc32|xxhash\.|mmh3\.)/;

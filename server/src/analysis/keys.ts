@@ -1,0 +1,112 @@
+/**
+ * Key patterns: lists of literal text and holes. Two patterns match when some string fits both
+ * (holes match any text). A key built by the same workspace function on both sides matches
+ * whatever its pattern; an unknown key matches conservatively.
+ */
+import type { HoleSource } from '../findings';
+
+export type KeyPart = { lit: string } | { hole: string; source: HoleSource; versionOf?: KeyPattern; immutable?: boolean };
+
+export interface KeyPattern {
+  parts: KeyPart[];
+  /** The workspace function that built the key, when one did. */
+  builder?: string;
+  /** Set for keys made by make_template_fragment_key(name). */
+  fragment?: string;
+  /** Set for keys made by get_cache_key / learn_cache_key (view caches). */
+  page?: boolean;
+}
+
+export const UNKNOWN_HOLE: KeyPart = { hole: '?', source: { kind: 'unknown' } };
+
+export function lit(s: string): KeyPattern {
+  return { parts: [{ lit: s }] };
+}
+
+export function concat(...ps: KeyPattern[]): KeyPattern {
+  const parts: KeyPart[] = [];
+  for (const p of ps) {
+    for (const part of p.parts) {
+      const last = parts[parts.length - 1];
+      if ('lit' in part && last && 'lit' in last) parts[parts.length - 1] = { lit: last.lit + part.lit };
+      else parts.push(part);
+    }
+  }
+  return { parts };
+}
+
+export function display(p: KeyPattern | null): string {
+  if (!p) return '<unknown key>';
+  if (p.fragment !== undefined) return `template.cache.${p.fragment}`;
+  return p.parts.map((x) => ('lit' in x ? x.lit : `{${x.hole}}`)).join('');
+}
+
+/** True when the key has no literal text at all, so nothing can be said about what it matches. */
+export function isOpaque(p: KeyPattern): boolean {
+  return p.fragment === undefined && !p.page && p.parts.every((x) => !('lit' in x) || x.lit === '');
+}
+
+/** Glob-style tokens: a string of literal chars with '\0' standing for a hole. */
+function tokens(p: KeyPattern): string {
+  return p.parts.map((x) => ('lit' in x ? x.lit.replace(/\0/g, '') : '\0')).join('');
+}
+
+/** Do two star-only globs share a string? Dynamic programming over both token strings. */
+function globsIntersect(a: string, b: string): boolean {
+  const memo = new Map<number, boolean>();
+  const m = b.length + 1;
+  const go = (i: number, j: number): boolean => {
+    const key = i * m + j;
+    const cached = memo.get(key);
+    if (cached !== undefined) return cached;
+    let r: boolean;
+    if (i === a.length && j === b.length) r = true;
+    else if (i < a.length && a[i] === '\0') r = go(i + 1, j) || (j < b.length && go(i, j + 1));
+    else if (j < b.length && b[j] === '\0') r = go(i, j + 1) || (i < a.length && go(i + 1, j));
+    else r = i < a.length && j < b.length && a[i] === b[j] && go(i + 1, j + 1);
+    memo.set(key, r);
+    return r;
+  };
+  return go(0, 0);
+}
+
+export type MatchStrength = 'strong' | 'pattern' | 'conservative' | 'none';
+
+/** Can a delete of `del` remove the entry stored under `entry`? */
+export function matchKeys(entry: KeyPattern | null, del: KeyPattern | null): MatchStrength {
+  if (!entry || !del) return 'conservative';
+  if (entry.builder && entry.builder === del.builder) return 'strong';
+  if (entry.fragment !== undefined || del.fragment !== undefined) {
+    return entry.fragment === del.fragment ? 'strong' : 'none';
+  }
+  if (entry.page || del.page) return entry.page && del.page ? 'pattern' : 'none';
+  if (isOpaque(entry) || isOpaque(del)) return 'conservative';
+  return globsIntersect(tokens(entry), tokens(del)) ? 'pattern' : 'none';
+}
+
+/** Edit distance between the literal skeletons, for "did you mean". */
+export function keyDistance(a: KeyPattern, b: KeyPattern): number {
+  const x = tokens(a);
+  const y = tokens(b);
+  const prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= y.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (x[i - 1] === y[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[y.length];
+}
+
+/** The version keys an entry's key reads (`f"v{cache.get('ns')}:..."`): bumping them invalidates it. */
+export function versionKeys(p: KeyPattern | null): KeyPattern[] {
+  if (!p) return [];
+  return p.parts.flatMap((x) => ('hole' in x && x.versionOf ? [x.versionOf] : []));
+}
+
+export function hasImmutableHole(p: KeyPattern | null): boolean {
+  return !!p && p.parts.some((x) => 'hole' in x && x.immutable);
+}

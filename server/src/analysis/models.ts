@@ -1,0 +1,342 @@
+/** Models of the workspace and of django.contrib: apps, tables, relations both ways, managers. */
+import type { ClassFact, Expr, Loc, PythonFacts } from '../facts/types';
+import { BUILTIN_MODEL_NAMES, BUILTIN_MODELS, GENERIC_FK, MODEL_BASE, RELATION_FIELDS } from './django';
+import { staticSym, type Sym, Workspace } from './workspace';
+
+export interface Relation {
+  name: string;
+  kind: 'fk' | 'o2o' | 'm2m';
+  target: string;
+  /** For m2m: the through model (auto-created ones get an id like `shop.Product_tags`). */
+  through?: string;
+  relatedName: string | null;
+  relatedQueryName: string | null;
+  onDelete: string | null;
+}
+
+export interface ReverseRelation {
+  /** The model that holds the field. */
+  model: string;
+  field: string;
+  kind: 'fk' | 'o2o' | 'm2m';
+  through?: string;
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  app: string;
+  appDir: string;
+  table: string;
+  file?: PythonFacts;
+  cls?: number;
+  loc: Loc;
+  abstract: boolean;
+  proxy: boolean;
+  /** Concrete parents for multi-table inheritance; a proxy's concrete model. */
+  parents: string[];
+  fields: Map<string, Relation>;
+  /** Accessor on instances → the relation seen from the other side. */
+  reverse: Map<string, ReverseRelation>;
+  /** Lookup names used in filters (`related_query_name`) → the relation seen from the other side. */
+  reverseQuery: Map<string, ReverseRelation>;
+  /** Manager attribute → the class defining its custom methods, when known. */
+  managers: Map<string, { file: PythonFacts; idx: number } | null>;
+  /** Auto-created m2m through tables, and built-ins, have no class of their own. */
+  synthetic: boolean;
+}
+
+export class ModelRegistry {
+  readonly byId = new Map<string, ModelInfo>();
+  readonly byClass = new Map<string, string>();
+  readonly byTable = new Map<string, string>();
+  private readonly appLabels = new Map<string, string>();
+  private readonly memo = new Map<string, boolean>();
+
+  constructor(private readonly ws: Workspace) {
+    this.readAppConfigs();
+    for (const b of BUILTIN_MODELS) {
+      const [app, name] = b.id.split('.');
+      this.add({
+        id: b.id, name, app, appDir: '', table: b.table, loc: [0, 0, 0, 0], abstract: false, proxy: false, parents: [],
+        fields: new Map(b.relations.map((r) => [r.name, { ...r, relatedQueryName: null, onDelete: 'CASCADE' }])),
+        reverse: new Map(), reverseQuery: new Map(), managers: new Map(), synthetic: true,
+      });
+    }
+    const pending: [PythonFacts, number][] = [];
+    for (const file of ws.python) {
+      file.classes.forEach((_, i) => { if (this.isModelClass(file, i)) pending.push([file, i]); });
+    }
+    for (const [file, i] of pending) this.register(file, i);
+    for (const [file, i] of pending) this.readFields(file, i);
+    for (const m of [...this.byId.values()]) this.linkReverse(m);
+  }
+
+  classKey(file: PythonFacts, idx: number): string {
+    return `${file.path}#${idx}`;
+  }
+
+  modelOfClass(file: PythonFacts, idx: number): ModelInfo | undefined {
+    const id = this.byClass.get(this.classKey(file, idx));
+    return id ? this.byId.get(id) : undefined;
+  }
+
+  /** A model id from a symbol: a workspace model class or a django.contrib one. */
+  modelOfSym(sym: Sym | undefined): ModelInfo | undefined {
+    if (!sym) return undefined;
+    if (sym.k === 'class') return this.modelOfClass(sym.file, sym.idx);
+    if (sym.k === 'ext') {
+      const id = BUILTIN_MODEL_NAMES[sym.q];
+      return id ? this.byId.get(id) : undefined;
+    }
+    return undefined;
+  }
+
+  /** 'shop.Product', 'Product' (same app as `from`), or 'self'. */
+  byLabel(label: string, from?: ModelInfo): ModelInfo | undefined {
+    if (label === 'self') return from;
+    if (label.includes('.')) {
+      const direct = this.byId.get(label);
+      if (direct) return direct;
+      const [app, name] = [label.slice(0, label.lastIndexOf('.')), label.slice(label.lastIndexOf('.') + 1)];
+      const last = app.split('.').pop();
+      for (const m of this.byId.values()) if (m.name === name && (m.app === last || m.app.toLowerCase() === app.toLowerCase())) return m;
+      return undefined;
+    }
+    if (from) {
+      const same = this.byId.get(`${from.app}.${label}`);
+      if (same) return same;
+    }
+    const candidates = [...this.byId.values()].filter((m) => m.name === label);
+    return candidates.length === 1 ? candidates[0] : undefined;
+  }
+
+  /** The relation `name` on model `id`, forward or reverse (accessor names). */
+  relation(id: string, name: string): { target: string; kind: 'fk' | 'o2o' | 'm2m'; many: boolean; through?: string } | undefined {
+    for (const m of this.lineage(id)) {
+      const f = m.fields.get(name);
+      if (f) return { target: f.target, kind: f.kind, many: f.kind === 'm2m', through: f.through };
+      const r = m.reverse.get(name);
+      if (r) return { target: r.model, kind: r.kind, many: r.kind !== 'o2o', through: r.through };
+    }
+    return undefined;
+  }
+
+  /** The relation named in a lookup path segment (`category__name`, `reviews__rating`). */
+  lookupRelation(id: string, name: string): { target: string; kind: 'fk' | 'o2o' | 'm2m'; through?: string } | undefined {
+    for (const m of this.lineage(id)) {
+      const f = m.fields.get(name);
+      if (f) return f;
+      const r = m.reverseQuery.get(name);
+      if (r) return { target: r.model, kind: r.kind, through: r.through };
+    }
+    return undefined;
+  }
+
+  /** The model and its parents (abstract ones included, for inherited fields). */
+  lineage(id: string): ModelInfo[] {
+    const out: ModelInfo[] = [];
+    const seen = new Set<string>();
+    const walk = (mid: string) => {
+      if (seen.has(mid)) return;
+      seen.add(mid);
+      const m = this.byId.get(mid);
+      if (!m) return;
+      out.push(m);
+      m.parents.forEach(walk);
+      (this.abstractParents.get(mid) ?? []).forEach(walk);
+    };
+    walk(id);
+    return out;
+  }
+
+  private readonly abstractParents = new Map<string, string[]>();
+
+  private add(m: ModelInfo): void {
+    this.byId.set(m.id, m);
+    if (!m.abstract) this.byTable.set(m.table.toLowerCase(), m.id);
+  }
+
+  private isModelClass(file: PythonFacts, idx: number, depth = 0): boolean {
+    const key = this.classKey(file, idx);
+    const cached = this.memo.get(key);
+    if (cached !== undefined) return cached;
+    if (depth > 30) return false;
+    this.memo.set(key, false);
+    const cls = file.classes[idx];
+    let result = false;
+    for (const b of cls.bases) {
+      const sym = staticSym(this.ws, file, b);
+      if (sym?.k === 'ext' && (sym.q === MODEL_BASE || BUILTIN_MODEL_NAMES[sym.q] || /^(django\.contrib\.auth\.models\.(AbstractUser|AbstractBaseUser|PermissionsMixin)|mptt\.models\.MPTTModel|polymorphic\.models\.PolymorphicModel|django_extensions\.db\.models\.\w+Model|model_utils\.models\.\w+Model)$/.test(sym.q))) result = true;
+      else if (sym?.k === 'class' && this.isModelClass(sym.file, sym.idx, depth + 1)) result = true;
+      if (result) break;
+    }
+    this.memo.set(key, result);
+    return result;
+  }
+
+  private readAppConfigs(): void {
+    for (const file of this.ws.python) {
+      if (!file.path.endsWith('apps.py')) continue;
+      const dir = file.path.slice(0, file.path.lastIndexOf('/') + 1).replace(/\/$/, '');
+      for (const cls of file.classes) {
+        const label = classLiteral(cls, 'label');
+        const name = classLiteral(cls, 'name');
+        if (label || name) this.appLabels.set(dir, label ?? name!.split('.').pop()!);
+      }
+    }
+  }
+
+  private appFor(path: string): { label: string; dir: string } {
+    const parts = path.split('/');
+    parts.pop();
+    // models/ packages belong to the app above them.
+    if (parts[parts.length - 1] === 'models') parts.pop();
+    for (let i = parts.length; i > 0; i--) {
+      const dir = parts.slice(0, i).join('/');
+      const label = this.appLabels.get(dir);
+      if (label) return { label, dir };
+      if (this.ws.byPath.has(`${dir}/models.py`) || this.ws.byPath.has(`${dir}/models/__init__.py`)) return { label: parts[i - 1], dir };
+    }
+    return { label: parts[parts.length - 1] ?? 'app', dir: parts.join('/') };
+  }
+
+  private register(file: PythonFacts, idx: number): void {
+    const cls = file.classes[idx];
+    const meta = cls.nested.Meta !== undefined ? file.classes[cls.nested.Meta] : undefined;
+    const app = this.appFor(file.path);
+    const label = (meta && classLiteral(meta, 'app_label')) ?? app.label;
+    const abstract = !!meta && classConst(meta, 'abstract') === true;
+    const proxy = !!meta && classConst(meta, 'proxy') === true;
+    const id = `${label}.${cls.name}`;
+    const table = (meta && classLiteral(meta, 'db_table')) ?? `${label}_${cls.name.toLowerCase()}`;
+    this.byClass.set(this.classKey(file, idx), id);
+    this.add({
+      id, name: cls.name, app: label, appDir: app.dir, table, file, cls: idx, loc: cls.nameLoc, abstract, proxy,
+      parents: [], fields: new Map(), reverse: new Map(), reverseQuery: new Map(), managers: new Map(), synthetic: false,
+    });
+  }
+
+  private readFields(file: PythonFacts, idx: number): void {
+    const cls = file.classes[idx];
+    const model = this.modelOfClass(file, idx)!;
+    for (const b of cls.bases) {
+      const parent = this.modelOfSym(staticSym(this.ws, file, b));
+      if (!parent) continue;
+      if (parent.abstract) {
+        const list = this.abstractParents.get(model.id) ?? [];
+        list.push(parent.id);
+        this.abstractParents.set(model.id, list);
+      } else model.parents.push(parent.id);
+    }
+    for (const s of cls.body) {
+      if (s.t !== 'assign' || s.targets[0]?.t !== 'name' || s.value.t !== 'call') continue;
+      const name = s.targets[0].id;
+      const call = s.value;
+      const sym = staticSym(this.ws, file, call.fn);
+      const q = sym?.k === 'ext' ? sym.q : '';
+      const kind = RELATION_FIELDS[q];
+      if (kind) {
+        const rel = this.readRelation(file, model, name, kind, call);
+        if (rel) model.fields.set(name, rel);
+        continue;
+      }
+      if (GENERIC_FK.has(q)) continue;
+      const manager = this.readManager(file, call);
+      if (manager !== undefined) model.managers.set(name, manager);
+    }
+  }
+
+  private readRelation(file: PythonFacts, model: ModelInfo, name: string, kind: 'fk' | 'o2o' | 'm2m', call: Extract<Expr, { t: 'call' }>): Relation | undefined {
+    const kw = (k: string) => call.kw.find((x) => x.name === k)?.value;
+    const toExpr = kind === 'm2m' && call.fn.t === 'attr' && call.fn.name === 'TaggableManager' ? undefined : call.args[0] ?? kw('to');
+    const target = toExpr ? this.modelFromExpr(file, toExpr, model) : this.byLabel('taggit.Tag', model);
+    if (!target) return undefined;
+    const str = (e: Expr | undefined) => (e?.t === 'str' ? e.v : null);
+    const rel: Relation = {
+      name, kind, target: target.id, relatedName: str(kw('related_name')), relatedQueryName: str(kw('related_query_name')),
+      onDelete: (() => { const d = kw('on_delete') ?? call.args[1]; return d?.t === 'attr' ? d.name : d?.t === 'name' ? d.id : null; })(),
+    };
+    if (kind === 'm2m') {
+      const through = kw('through');
+      const t = through ? this.modelFromExpr(file, through, model) : undefined;
+      if (t) rel.through = t.id;
+      else {
+        const id = `${model.app}.${model.name}_${name}`;
+        this.add({
+          id, name: `${model.name}_${name}`, app: model.app, appDir: model.appDir, table: `${model.table}_${name}`,
+          file: model.file, cls: model.cls, loc: model.loc, abstract: false, proxy: false, parents: [], fields: new Map(),
+          reverse: new Map(), reverseQuery: new Map(), managers: new Map(), synthetic: true,
+        });
+        rel.through = id;
+      }
+    }
+    return rel;
+  }
+
+  /** The model an expression names: a class, 'app.Model', 'self' or settings.AUTH_USER_MODEL. */
+  modelFromExpr(file: PythonFacts, e: Expr, from?: ModelInfo): ModelInfo | undefined {
+    if (e.t === 'str') return this.byLabel(e.v, from);
+    if (e.t === 'attr' && e.name === 'AUTH_USER_MODEL') return this.byLabel(this.ws.settings.authUserModel, from);
+    const sym = staticSym(this.ws, file, e);
+    if (sym?.k === 'ext' && sym.q === 'django.contrib.auth.get_user_model') return this.byLabel(this.ws.settings.authUserModel, from);
+    return this.modelOfSym(sym);
+  }
+
+  /** `X.as_manager()`, `Manager.from_queryset(QS)()`, `CustomManager()`; undefined when not a manager. */
+  private readManager(file: PythonFacts, call: Extract<Expr, { t: 'call' }>): { file: PythonFacts; idx: number } | null | undefined {
+    const fn = call.fn;
+    if (fn.t === 'attr' && fn.name === 'as_manager') {
+      const s = staticSym(this.ws, file, fn.obj);
+      return s?.k === 'class' ? { file: s.file, idx: s.idx } : null;
+    }
+    if (fn.t === 'call' && fn.fn.t === 'attr' && fn.fn.name === 'from_queryset') {
+      const s = fn.args[0] ? staticSym(this.ws, file, fn.args[0]) : undefined;
+      return s?.k === 'class' ? { file: s.file, idx: s.idx } : null;
+    }
+    const s = staticSym(this.ws, file, fn);
+    if (s?.k === 'ext' && /\.(Manager|BaseManager)$/.test(s.q)) return null;
+    if (s?.k === 'class' && this.inherits(s.file, s.idx, /\.(Manager|BaseManager|QuerySet)$/)) return { file: s.file, idx: s.idx };
+    return undefined;
+  }
+
+  /** Does a workspace class inherit (transitively) from an external class matching `re`? */
+  inherits(file: PythonFacts, idx: number, re: RegExp, depth = 0): boolean {
+    if (depth > 20) return false;
+    for (const b of file.classes[idx].bases) {
+      const s = staticSym(this.ws, file, b);
+      if (s?.k === 'ext' && re.test(s.q)) return true;
+      if (s?.k === 'class' && this.inherits(s.file, s.idx, re, depth + 1)) return true;
+    }
+    return false;
+  }
+
+  private linkReverse(m: ModelInfo): void {
+    const lower = m.name.toLowerCase();
+    for (const f of m.fields.values()) {
+      const target = this.byId.get(f.target);
+      if (!target || f.relatedName === '+' || f.relatedName?.endsWith('+')) continue;
+      const rel: ReverseRelation = { model: m.id, field: f.name, kind: f.kind, through: f.through };
+      const accessor = f.relatedName ?? (f.kind === 'o2o' ? lower : `${lower}_set`);
+      target.reverse.set(accessor.replace('%(class)s', lower).replace('%(app_label)s', m.app), rel);
+      target.reverseQuery.set((f.relatedQueryName ?? f.relatedName ?? lower).replace('%(class)s', lower).replace('%(app_label)s', m.app), rel);
+    }
+  }
+}
+
+function classAssign(cls: ClassFact, name: string): Expr | undefined {
+  for (const s of cls.body) {
+    if (s.t === 'assign' && s.targets.some((t) => t.t === 'name' && t.id === name)) return s.value;
+  }
+  return undefined;
+}
+
+export function classLiteral(cls: ClassFact, name: string): string | undefined {
+  const v = classAssign(cls, name);
+  return v?.t === 'str' ? v.v : undefined;
+}
+
+function classConst(cls: ClassFact, name: string): boolean | undefined {
+  const v = classAssign(cls, name);
+  return v?.t === 'const' ? v.v === 'True' : undefined;
+}

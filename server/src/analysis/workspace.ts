@@ -1,0 +1,271 @@
+/** The workspace index: files by module, module-level bindings, import resolution, settings. */
+import type { Expr, FileFacts, ImportFact, PythonFacts, Stmt, TemplateFacts } from '../facts/types';
+import { canonical } from './django';
+
+export type Sym =
+  | { k: 'fn'; file: PythonFacts; idx: number }
+  | { k: 'class'; file: PythonFacts; idx: number }
+  | { k: 'mod'; module: string; file: PythonFacts | undefined }
+  | { k: 'ext'; q: string }
+  | { k: 'value'; file: PythonFacts; name: string; exprs: Expr[] };
+
+export type Binding =
+  | { k: 'assign'; value: Expr; index: number | null }
+  | { k: 'def'; idx: number }
+  | { k: 'class'; idx: number }
+  | { k: 'import'; imp: ImportFact };
+
+/** A literal Python value from settings: what `literal()` can read without running code. */
+export type Literal = string | number | boolean | null | Literal[] | { [k: string]: Literal } | undefined;
+
+export interface Settings {
+  caches: Record<string, { timeout: number | null | undefined; keyPrefix: string; backend: string }>;
+  middleware: string[];
+  installedApps: string[];
+  authUserModel: string;
+  atomicRequests: boolean;
+  cacheMiddlewareSeconds: number | undefined;
+  cacheMiddlewareAlias: string;
+  /** Where MIDDLEWARE is assigned, for findings about the per-site cache. */
+  middlewareSite: { path: string; line: number } | undefined;
+}
+
+export class Workspace {
+  readonly python: PythonFacts[] = [];
+  readonly templates: TemplateFacts[] = [];
+  readonly byModule = new Map<string, PythonFacts>();
+  readonly byPath = new Map<string, FileFacts>();
+  private readonly globalsMemo = new Map<PythonFacts, Map<string, Binding[]>>();
+  settings: Settings;
+
+  constructor(facts: FileFacts[]) {
+    for (const f of facts) {
+      this.byPath.set(f.path, f);
+      if (f.kind === 'python') {
+        this.python.push(f);
+        // First one wins, so a module shadowed by a same-named copy (vendored trees) stays stable.
+        if (!this.byModule.has(f.module)) this.byModule.set(f.module, f);
+      } else this.templates.push(f);
+    }
+    this.settings = this.readSettings();
+  }
+
+  globals(file: PythonFacts): Map<string, Binding[]> {
+    let g = this.globalsMemo.get(file);
+    if (g) return g;
+    g = new Map();
+    for (const imp of file.imports) push(g, imp.local, { k: 'import', imp });
+    collectBindings(file.body, g, file);
+    this.globalsMemo.set(file, g);
+    return g;
+  }
+
+  /** What `name` refers to at module level in `file`; cycles and misses give an external guess. */
+  resolveGlobal(file: PythonFacts, name: string, seen = new Set<string>()): Sym | undefined {
+    const key = `${file.module}:${name}`;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    const bindings = this.globals(file).get(name);
+    if (!bindings?.length) {
+      // Star imports may provide it.
+      for (const imp of file.imports) {
+        if (imp.name !== '*') continue;
+        const target = this.byModule.get(imp.module);
+        const r = target ? this.resolveGlobal(target, name, seen) : undefined;
+        if (r) return r;
+      }
+      return undefined;
+    }
+    // The last definition wins for defs/classes/imports; assignments are kept together.
+    const last = bindings[bindings.length - 1];
+    if (last.k === 'def') return { k: 'fn', file, idx: last.idx };
+    if (last.k === 'class') return { k: 'class', file, idx: last.idx };
+    if (last.k === 'import') return this.resolveImport(last.imp, seen);
+    const exprs = bindings.filter((b): b is Extract<Binding, { k: 'assign' }> => b.k === 'assign').map((b) => b.value);
+    return { k: 'value', file, name, exprs };
+  }
+
+  resolveImport(imp: ImportFact, seen = new Set<string>()): Sym | undefined {
+    if (imp.name === null) return this.moduleSym(imp.module);
+    const sub = `${imp.module}.${imp.name}`;
+    const target = this.byModule.get(imp.module);
+    if (target) {
+      const r = this.resolveGlobal(target, imp.name, seen);
+      if (r) return r;
+      if (this.byModule.has(sub)) return this.moduleSym(sub);
+      return undefined;
+    }
+    if (this.byModule.has(sub)) return this.moduleSym(sub);
+    return { k: 'ext', q: canonical(sub) };
+  }
+
+  moduleSym(module: string): Sym {
+    const file = this.byModule.get(module);
+    return file ? { k: 'mod', module, file } : { k: 'ext', q: module };
+  }
+
+  /** Attribute of a module: a global of a workspace module, a submodule, or an external name. */
+  moduleAttr(module: string, file: PythonFacts | undefined, attr: string): Sym | undefined {
+    if (file) {
+      const r = this.resolveGlobal(file, attr);
+      if (r) return r;
+    }
+    const sub = `${module}.${attr}`;
+    if (this.byModule.has(sub)) return this.moduleSym(sub);
+    return file ? undefined : { k: 'ext', q: canonical(sub) };
+  }
+
+  /** Templates by the name views use: the path after the last `templates/` folder. */
+  findTemplate(name: string): TemplateFacts | undefined {
+    for (const t of this.templates) {
+      if (t.path.endsWith(`templates/${name}`) || t.path.endsWith(`jinja2/${name}`)) return t;
+    }
+    return undefined;
+  }
+
+  private settingsFiles(): PythonFacts[] {
+    return this.python.filter((f) => /(^|\.)settings(\.[a-z_0-9]+)?$/.test(f.module) || /(^|\/)settings\//.test(f.path));
+  }
+
+  private readSettings(): Settings {
+    const s: Settings = {
+      caches: {}, middleware: [], installedApps: [], authUserModel: 'auth.User', atomicRequests: false,
+      cacheMiddlewareSeconds: undefined, cacheMiddlewareAlias: 'default', middlewareSite: undefined,
+    };
+    for (const file of this.settingsFiles()) {
+      const g = this.globals(file);
+      const value = (name: string): Literal => {
+        const b = g.get(name)?.filter((x) => x.k === 'assign');
+        const last = b?.[b.length - 1];
+        return last && last.k === 'assign' ? literal(last.value) : undefined;
+      };
+      const caches = value('CACHES');
+      if (caches && typeof caches === 'object' && !Array.isArray(caches)) {
+        for (const [alias, conf] of Object.entries(caches)) {
+          const c = (conf && typeof conf === 'object' && !Array.isArray(conf) ? conf : {}) as Record<string, Literal>;
+          s.caches[alias] = {
+            timeout: 'TIMEOUT' in c ? (typeof c.TIMEOUT === 'number' ? c.TIMEOUT : c.TIMEOUT === null ? null : undefined) : 300,
+            keyPrefix: typeof c.KEY_PREFIX === 'string' ? c.KEY_PREFIX : '',
+            backend: typeof c.BACKEND === 'string' ? c.BACKEND : '',
+          };
+        }
+      }
+      const mw = value('MIDDLEWARE') ?? value('MIDDLEWARE_CLASSES');
+      if (Array.isArray(mw)) {
+        s.middleware = mw.filter((x): x is string => typeof x === 'string');
+        const b = g.get('MIDDLEWARE') ?? g.get('MIDDLEWARE_CLASSES');
+        const first = b?.find((x) => x.k === 'assign');
+        if (first && first.k === 'assign') s.middlewareSite = { path: file.path, line: first.value.loc[0] };
+      }
+      const apps = value('INSTALLED_APPS');
+      if (Array.isArray(apps)) s.installedApps.push(...apps.filter((x): x is string => typeof x === 'string'));
+      const user = value('AUTH_USER_MODEL');
+      if (typeof user === 'string') s.authUserModel = user;
+      const dbs = value('DATABASES');
+      if (dbs && typeof dbs === 'object' && !Array.isArray(dbs)) {
+        s.atomicRequests ||= Object.values(dbs).some((d) => !!d && typeof d === 'object' && !Array.isArray(d) && (d as Record<string, Literal>).ATOMIC_REQUESTS === true);
+      }
+      const seconds = value('CACHE_MIDDLEWARE_SECONDS');
+      if (typeof seconds === 'number') s.cacheMiddlewareSeconds = seconds;
+      const alias = value('CACHE_MIDDLEWARE_ALIAS');
+      if (typeof alias === 'string') s.cacheMiddlewareAlias = alias;
+    }
+    return s;
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+/** Module-level (or function-level) bindings, looking inside if/try/with/for blocks. */
+export function collectBindings(body: Stmt[], into: Map<string, Binding[]>, file: PythonFacts): void {
+  const rec = (b: Stmt[]) => collectBindings(b, into, file);
+  for (const s of body) {
+    switch (s.t) {
+      case 'assign':
+        for (const t of s.targets) {
+          if (t.t === 'name') push(into, t.id, { k: 'assign', value: s.value, index: null });
+          else if (t.t === 'tuple') {
+            t.items.forEach((item, i) => { if (item.t === 'name') push(into, item.id, { k: 'assign', value: s.value, index: i }); });
+          }
+        }
+        break;
+      case 'def':
+        push(into, file.functions[s.fn].name, { k: 'def', idx: s.fn });
+        break;
+      case 'class':
+        push(into, file.classes[s.cls].name, { k: 'class', idx: s.cls });
+        break;
+      case 'if':
+        rec(s.body);
+        rec(s.orelse);
+        break;
+      case 'try':
+        rec(s.body);
+        s.handlers.forEach(rec);
+        rec(s.orelse);
+        rec(s.final);
+        break;
+      case 'with':
+      case 'while':
+        rec(s.body);
+        break;
+      case 'for':
+        rec(s.body);
+        rec(s.orelse);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Reads literal data (settings dicts and lists) without running anything. */
+export function literal(e: Expr): Literal {
+  switch (e.t) {
+    case 'str':
+      return e.v;
+    case 'num':
+      return e.v;
+    case 'const':
+      return e.v === 'None' ? null : e.v === 'True';
+    case 'seq':
+      return e.items.map(literal);
+    case 'dict': {
+      const out: { [k: string]: Literal } = {};
+      for (const it of e.items) {
+        if (it.key && it.key.t === 'str') out[it.key.v] = literal(it.value);
+      }
+      return out;
+    }
+    case 'bin': {
+      const l = literal(e.l);
+      const r = literal(e.r);
+      if (e.op === '*' && typeof l === 'number' && typeof r === 'number') return l * r;
+      if (e.op === '+' && typeof l === 'number' && typeof r === 'number') return l + r;
+      if (e.op === '+' && Array.isArray(l) && Array.isArray(r)) return [...l, ...r];
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Static meaning of a dotted name expression (no calls): `models.ForeignKey`, `shop.models.Product`. */
+export function staticSym(ws: Workspace, file: PythonFacts, e: Expr): Sym | undefined {
+  if (e.t === 'name') return ws.resolveGlobal(file, e.id) ?? builtinSym(e.id);
+  if (e.t === 'attr') {
+    const base = staticSym(ws, file, e.obj);
+    if (!base) return undefined;
+    if (base.k === 'mod') return ws.moduleAttr(base.module, base.file, e.name);
+    if (base.k === 'ext') return { k: 'ext', q: canonical(`${base.q}.${e.name}`) };
+  }
+  return undefined;
+}
+
+function builtinSym(name: string): Sym | undefined {
+  return /^[a-z_]+$/.test(name) ? { k: 'ext', q: `builtins.${name}` } : undefined;
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'crypto';
+import type { Parser } from 'web-tree-sitter';
+import { parsePython } from '../syntax/parser';
+import { buildPythonIR } from '../syntax/python';
+import { extractTemplateFacts } from '../syntax/template';
+import type { FileFacts, PythonFacts, Suppression } from './types';
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+export function contentHash(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
+
+/** Text of a file whatever its bytes: invalid UTF-8 becomes U+FFFD, NUL bytes become spaces. */
+export function decodeSource(bytes: Uint8Array): string {
+  return decoder.decode(bytes).replace(/\0/g, ' ');
+}
+
+/**
+ * The dotted module of a Python file: its path from the highest folder of an unbroken chain of
+ * packages (folders with __init__.py). A file outside any package is a top-level module.
+ */
+export function moduleNameFor(relPath: string, isPackageDir: (dir: string) => boolean): { module: string; isPackage: boolean } {
+  const parts = relPath.replace(/\.py$/, '').split('/');
+  const isPackage = parts[parts.length - 1] === '__init__';
+  if (isPackage) parts.pop();
+  let start = parts.length - (isPackage ? 0 : 1);
+  while (start > 0 && isPackageDir(parts.slice(0, start).join('/'))) start--;
+  return { module: parts.slice(start).join('.'), isPackage };
+}
+
+const NOQA = /#\s*(?:noqa(?::\s*([A-Z0-9, ]+))?|djcache:\s*ignore(?:\[([A-Z0-9, ]+)\])?)/;
+
+export function pythonSuppressions(text: string): Suppression[] {
+  const out: Suppression[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line.includes('#')) continue;
+    const m = NOQA.exec(line);
+    if (!m) continue;
+    const codes = (m[1] ?? m[2] ?? '').split(/[,\s]+/).filter((c) => /^DJC\d+$/.test(c));
+    // A bare `# noqa` silences every djcache finding on the line, as ruff's does.
+    out.push({ line: i, codes });
+  }
+  return out;
+}
+
+export function extractPythonFacts(parser: Parser, path: string, bytes: Uint8Array, module: string, isPackage: boolean): PythonFacts {
+  const text = decodeSource(bytes);
+  const hash = contentHash(bytes);
+  const lines = text.length ? text.split('\n').length : 0;
+  const base: PythonFacts = {
+    kind: 'python', path, module, isPackage, hash, lines, imports: [], body: [], functions: [], classes: [],
+    suppressions: pythonSuppressions(text), hasErrors: false,
+  };
+  const tree = parsePython(parser, text);
+  if (!tree) return { ...base, hasErrors: true };
+  try {
+    return { ...base, ...buildPythonIR(tree, module, isPackage) };
+  } catch {
+    return { ...base, hasErrors: true };
+  } finally {
+    tree.delete();
+  }
+}
+
+export function isTemplatePath(path: string): boolean {
+  return /(^|\/)(templates|jinja2)\/.*\.(html|txt|xml)$/.test(path);
+}
+
+export function extractFacts(parser: Parser, path: string, bytes: Uint8Array, module?: { module: string; isPackage: boolean }): FileFacts | undefined {
+  if (path.endsWith('.py')) {
+    const m = module ?? { module: path.replace(/\.py$/, '').replace(/\//g, '.'), isPackage: false };
+    return extractPythonFacts(parser, path, bytes, m.module, m.isPackage);
+  }
+  if (isTemplatePath(path)) {
+    const text = decodeSource(bytes);
+    try {
+      return extractTemplateFacts(path, text, contentHash(bytes));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
