@@ -1,0 +1,349 @@
+/**
+ * Django template tokenizer: turns a template into TemplateFacts without a full parse.
+ * It follows Django's own lexer (tags never span lines) and never throws: malformed or
+ * unclosed constructs degrade into fewer facts, not errors.
+ */
+import type { Suppression, TemplateFacts, TemplateNode } from '../facts/types';
+
+type Out = TemplateNode[];
+
+/** `{% x %}`, `{{ x }}` and `{# x #}`; like Django's tag_re, `.` stops at line ends. */
+const TOKEN_RE = /\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}/g;
+const VAR_PATH_RE = /^[A-Za-z]\w*(?:\.\w+)*$/;
+const LITERAL_NAMES = new Set(['True', 'False', 'None']);
+/** Operators of `{% if %}`; everything else in its arguments is an expression. */
+const IF_OPERATORS = new Set(['and', 'or', 'not', 'in', 'is', '==', '!=', '<', '>', '<=', '>=']);
+/** Block tags whose body reads in the enclosing scope; they add no node of their own. */
+const TRANSPARENT_BLOCKS = new Set([
+  'if', 'ifchanged', 'spaceless', 'autoescape', 'filter', 'localize', 'localtime', 'timezone', 'language',
+  'blocktrans', 'blocktranslate',
+]);
+/** Tags whose body is raw text. */
+const RAW_BLOCKS = new Set(['comment', 'verbatim']);
+const NOQA_RE = /^noqa\b(?::\s*(.*))?$/i;
+const DJCACHE_IGNORE_RE = /^djcache:\s*ignore\b(?:\[([^\]]*)\])?/i;
+
+interface Frame {
+  tag: string;
+  /** Where this block's children go; `{% empty %}` redirects it to the parent's list. */
+  out: Out;
+  parentOut: Out;
+  node: Extract<TemplateNode, { endLine: unknown }> | null;
+}
+
+interface Arg { text: string; offset: number }
+
+export function extractTemplateFacts(path: string, text: string, hash: string): TemplateFacts {
+  const facts: TemplateFacts = {
+    kind: 'template', path, hash, lines: countLines(text), extends: null, loads: [], nodes: [], suppressions: [],
+  };
+  const tokens = [...text.matchAll(TOKEN_RE)];
+  const blockTags = blockTagNames(tokens);
+  const stack: Frame[] = [];
+  const out = (): Out => (stack.length ? stack[stack.length - 1].out : facts.nodes);
+
+  let line = 0;
+  let lineStart = 0;
+  let scanned = 0;
+  let rawUntil: string | null = null;
+
+  for (const match of tokens) {
+    const index = match.index ?? 0;
+    for (let i = text.indexOf('\n', scanned); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    scanned = index;
+    const col = index - lineStart;
+    const raw = match[0];
+    const inner = raw.slice(2, -2);
+    const innerCol = col + 2 + (inner.length - inner.trimStart().length);
+    const content = inner.trim();
+
+    if (rawUntil !== null) {
+      if (raw.startsWith('{%') && content.split(/\s/)[0] === rawUntil) rawUntil = null;
+      continue;
+    }
+    if (raw.startsWith('{#')) {
+      const suppression = parseSuppression(content, line);
+      if (suppression) facts.suppressions.push(suppression);
+      continue;
+    }
+    if (raw.startsWith('{{')) {
+      pushExpressionVars(out(), content, line, innerCol);
+      continue;
+    }
+
+    const args = splitArgs(content);
+    if (args.length === 0) continue;
+    const name = args[0].text;
+    const rest = args.slice(1);
+    const argCol = (arg: Arg) => innerCol + arg.offset;
+
+    if (RAW_BLOCKS.has(name)) {
+      rawUntil = `end${name}`;
+      continue;
+    }
+    if (name.startsWith('end')) {
+      closeBlock(stack, name.slice(3), line);
+      continue;
+    }
+    switch (name) {
+      case 'extends':
+        facts.extends = rest.length ? unquote(rest[0].text) : null;
+        continue;
+      case 'load': {
+        const from = rest.findIndex((a) => a.text === 'from');
+        const libraries = from === -1 ? rest : rest.slice(from + 1);
+        for (const lib of libraries) if (!facts.loads.includes(lib.text)) facts.loads.push(lib.text);
+        continue;
+      }
+      case 'include': {
+        out().push({ t: 'include', template: rest.length ? unquote(rest[0].text) : null, line });
+        const withAt = rest.findIndex((a) => a.text === 'with');
+        if (withAt !== -1) {
+          for (const arg of rest.slice(withAt + 1)) {
+            const eq = arg.text.indexOf('=');
+            if (eq > 0) pushExpressionVars(out(), arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
+          }
+        }
+        continue;
+      }
+      case 'if':
+      case 'elif':
+        for (const arg of rest) {
+          if (!IF_OPERATORS.has(arg.text)) pushExpressionVars(out(), arg.text, line, argCol(arg));
+        }
+        if (name === 'if') openTransparent(stack, name, out());
+        continue;
+      case 'else':
+      case 'plural':
+        continue;
+      case 'empty': {
+        // The empty branch runs without the loop variable, so it belongs to the enclosing scope.
+        const top = stack[stack.length - 1];
+        if (top?.tag === 'for') top.out = top.parentOut;
+        continue;
+      }
+      case 'for': {
+        const node = parseFor(rest, line, col);
+        if (node) {
+          out().push(node);
+          stack.push({ tag: 'for', out: node.body, parentOut: out(), node: null });
+        } else {
+          openTransparent(stack, name, out());
+        }
+        continue;
+      }
+      case 'with': {
+        const node: TemplateNode = { t: 'with', bindings: parseBindings(rest), line, body: [] };
+        out().push(node);
+        stack.push({ tag: 'with', out: node.body, parentOut: out(), node: null });
+        continue;
+      }
+      case 'cache': {
+        const node = parseCache(rest, line, col);
+        if (node) {
+          out().push(node);
+          stack.push({ tag: 'cache', out: node.body, parentOut: out(), node });
+          continue;
+        }
+        break; // malformed: kept as a generic tag so its end tag still pairs up
+      }
+    }
+    if (TRANSPARENT_BLOCKS.has(name)) {
+      const bindings = parseBindings(rest.filter((a) => a.text.includes('=')));
+      if (bindings.length) {
+        const node: TemplateNode = { t: 'with', bindings, line, body: [] };
+        out().push(node);
+        stack.push({ tag: name, out: node.body, parentOut: out(), node: null });
+      } else {
+        openTransparent(stack, name, out());
+      }
+      continue;
+    }
+    pushGenericTag(stack, out(), name, rest, line, col, argCol, blockTags.has(name));
+  }
+
+  // Unclosed blocks run to the end of the file.
+  const lastLine = Math.max(0, facts.lines - 1);
+  while (stack.length) {
+    const frame = stack.pop()!;
+    if (frame.node) frame.node.endLine = lastLine;
+  }
+  return facts;
+}
+
+function countLines(text: string): number {
+  if (text.length === 0) return 0;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return text.endsWith('\n') ? lines - 1 : lines;
+}
+
+/** Tag names that have a matching `end<name>` somewhere, i.e. that open a block. */
+function blockTagNames(tokens: RegExpMatchArray[]): Set<string> {
+  const names = new Set<string>();
+  for (const match of tokens) {
+    const m = /^\{%\s*end(\w+)/.exec(match[0]);
+    if (m) names.add(m[1]);
+  }
+  return names;
+}
+
+function openTransparent(stack: Frame[], tag: string, out: Out): void {
+  stack.push({ tag, out, parentOut: out, node: null });
+}
+
+/** Pops up to the matching opener; a stray end tag (no opener) is ignored, as Django would error. */
+function closeBlock(stack: Frame[], tag: string, line: number): void {
+  const at = stack.map((f) => f.tag).lastIndexOf(tag);
+  if (at === -1) return;
+  while (stack.length > at) {
+    const frame = stack.pop()!;
+    if (frame.node) frame.node.endLine = line;
+  }
+}
+
+function pushGenericTag(
+  stack: Frame[], out: Out, name: string, rest: Arg[], line: number, col: number,
+  argCol: (arg: Arg) => number, isBlock: boolean,
+): void {
+  // A block's argument is its name, and `as x` binds a name: neither reads a variable.
+  const asAt = rest.findIndex((a) => a.text === 'as');
+  const reads = name === 'block' ? [] : asAt === -1 ? rest : rest.slice(0, asAt);
+  for (const arg of reads) {
+    const eq = kwargSplit(arg.text);
+    pushExpressionVars(out, arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
+  }
+  const node: TemplateNode = { t: 'tag', name, args: rest.map((a) => a.text), line, col, endLine: null, body: [] };
+  out.push(node);
+  if (isBlock) stack.push({ tag: name, out: node.body, parentOut: out, node });
+}
+
+/** Index of the `=` of a `name=value` argument, or -1. */
+function kwargSplit(arg: string): number {
+  const m = /^\w+=/.exec(arg);
+  return m ? m[0].length - 1 : -1;
+}
+
+/** Django's `for x, y in seq [reversed]`. */
+function parseFor(rest: Arg[], line: number, col: number): Extract<TemplateNode, { t: 'for' }> | null {
+  const words = rest.map((a) => a.text);
+  const reversed = words[words.length - 1] === 'reversed';
+  const inAt = words.length - (reversed ? 3 : 2);
+  if (inAt < 1 || words[inAt] !== 'in') return null;
+  const target = words.slice(0, inAt).join(' ').split(/\s*,\s*/).filter(Boolean);
+  const iter = expressionPath(words[inAt + 1]) ?? words[inAt + 1];
+  return { t: 'for', target, iter, line, col, body: [] };
+}
+
+/** Django's `cache timeout name [vary ...] [using="alias"]`. */
+function parseCache(rest: Arg[], line: number, col: number): Extract<TemplateNode, { t: 'cache' }> | null {
+  let words = rest.map((a) => a.text);
+  let using: string | null = null;
+  const last = words[words.length - 1];
+  if (last?.startsWith('using=')) {
+    using = unquote(last.slice('using='.length)) ?? last.slice('using='.length);
+    words = words.slice(0, -1);
+  }
+  if (words.length < 2) return null;
+  return { t: 'cache', timeout: words[0], name: words[1], vary: words.slice(2), using, line, col, endLine: line, body: [] };
+}
+
+/** `a=b.c d=e` or the legacy `b.c as a`; values are paths without filters when they are paths. */
+function parseBindings(rest: Arg[]): [string, string][] {
+  const words = rest.map((a) => a.text);
+  if (words.length === 3 && words[1] === 'as') return [[words[2], expressionPath(words[0]) ?? words[0]]];
+  const bindings: [string, string][] = [];
+  for (const word of words) {
+    const eq = kwargSplit(word);
+    if (eq === -1) continue;
+    const value = word.slice(eq + 1);
+    bindings.push([word.slice(0, eq), expressionPath(value) ?? value]);
+  }
+  return bindings;
+}
+
+/** Records a var node for the expression's base path and for each variable filter argument. */
+function pushExpressionVars(out: Out, expression: string, line: number, col: number): void {
+  const parts = splitOutsideQuotes(expression, '|');
+  parts.forEach((part, i) => {
+    let text = part.text;
+    let offset = part.offset;
+    if (i > 0) {
+      const colon = splitOutsideQuotes(text, ':');
+      if (colon.length < 2) return;
+      text = text.slice(colon[1].offset);
+      offset += colon[1].offset;
+    }
+    const lead = text.length - text.trimStart().length;
+    const path = expressionPath(text.trim());
+    if (path) out.push({ t: 'var', path, line, col: col + offset + lead });
+  });
+}
+
+/** The variable path of a filter expression (`a.b|upper` → `a.b`), or null for literals. */
+function expressionPath(expression: string): string | null {
+  const base = splitOutsideQuotes(expression, '|')[0].text.trim();
+  return VAR_PATH_RE.test(base) && !LITERAL_NAMES.has(base) ? base : null;
+}
+
+function unquote(text: string): string | null {
+  const m = /^(["'])(.*)\1$/s.exec(text);
+  return m ? m[2] : null;
+}
+
+/** Like Django's split_contents: whitespace-separated, quoted runs kept whole. */
+function splitArgs(content: string): Arg[] {
+  const args: Arg[] = [];
+  let i = 0;
+  while (i < content.length) {
+    while (i < content.length && /\s/.test(content[i])) i++;
+    if (i >= content.length) break;
+    const start = i;
+    while (i < content.length && !/\s/.test(content[i])) {
+      i = content[i] === '"' || content[i] === "'" ? skipQuoted(content, i) : i + 1;
+    }
+    args.push({ text: content.slice(start, i), offset: start });
+  }
+  return args;
+}
+
+function splitOutsideQuotes(text: string, separator: string): Arg[] {
+  const parts: Arg[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '"' || text[i] === "'") {
+      i = skipQuoted(text, i);
+    } else if (text[i] === separator) {
+      parts.push({ text: text.slice(start, i), offset: start });
+      start = ++i;
+    } else {
+      i++;
+    }
+  }
+  parts.push({ text: text.slice(start), offset: start });
+  return parts;
+}
+
+/** Index just past the closing quote (or the end, if unclosed); backslash escapes the next char. */
+function skipQuoted(text: string, open: number): number {
+  const quote = text[open];
+  let i = open + 1;
+  while (i < text.length && text[i] !== quote) i += text[i] === '\\' ? 2 : 1;
+  return Math.min(i + 1, text.length);
+}
+
+function parseSuppression(comment: string, line: number): Suppression | null {
+  const noqa = NOQA_RE.exec(comment);
+  if (noqa) return { line, codes: codeList(noqa[1]) };
+  const ignore = DJCACHE_IGNORE_RE.exec(comment);
+  if (ignore) return { line, codes: codeList(ignore[1]) };
+  return null;
+}
+
+function codeList(text: string | undefined): string[] {
+  return (text ?? '').split(/[\s,]+/).filter((code) => /^[A-Z]+\d+$/.test(code));
+}
