@@ -1,0 +1,5 @@
+from .services import category_nav
+
+
+def navigation(request):
+    return {"nav_categories": category_nav()}
