@@ -1,0 +1,23 @@
+"""djcache: generational tag invalidation for Django caches.
+
+    from djcache import tagged
+    data = tagged(Product, "shop.Category").get_or_set("products:all", compute, timeout=300)
+"""
+__version__ = "0.1.0"
+__all__ = ["tagged", "Tagged", "cache_page", "memoize", "invalidate", "AUTO"]
+
+AUTO = "auto"
+
+
+def __getattr__(name):
+    # lazy imports: importing djcache must not need configured settings
+    if name in ("tagged", "Tagged"):
+        from . import core
+        return getattr(core, name)
+    if name in ("cache_page", "memoize"):
+        from . import decorators
+        return getattr(decorators, name)
+    if name == "invalidate":
+        from .invalidation import invalidate
+        return invalidate
+    raise AttributeError(name)

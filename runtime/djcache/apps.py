@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class DjcacheConfig(AppConfig):
+    name = "djcache"
+    verbose_name = "djcache"
+    default_auto_field = "django.db.models.AutoField"
+
+    def ready(self):
+        from . import invalidation, tags
+        tags.reset_maps()
+        invalidation.connect()

@@ -1,0 +1,301 @@
+"""The tagged-entry API: ``tagged(Product, "shop.Category").get_or_set(key, fn, timeout)``."""
+from __future__ import annotations
+
+import time
+
+from . import backend, conf, invalidation, stats, tags, ttl
+from .ttl import _DEFAULT
+
+_MAGIC = "djc1"
+AUTO = "auto"
+# a tag bumped less than this many seconds before an auto entry's compute started makes the
+# entry unsafe to store (see README "depends_on='auto'")
+CLOCK_SKEW = 1.0
+LOCK_POLL = 0.02
+
+_auto_memory: dict = {}   # family -> set of tag keys an auto entry used last time
+
+
+class _Miss:
+    pass
+
+
+MISS = _Miss()
+
+
+class Tagged:
+    """A set of dependencies; entries stored through it are invalidated by writes to them.
+
+    ``deps`` are model classes, ``"app.Model"`` labels, or ``"auto"`` (record the tables the
+    computation SELECTs from).
+    """
+
+    def __init__(self, *deps, using=None):
+        if len(deps) == 1 and isinstance(deps[0], (list, tuple)):
+            deps = tuple(deps[0])
+        self.auto = AUTO in deps
+        self.deps = tuple(d for d in deps if d != AUTO)
+        self.using = using
+        self._pairs = None
+
+    def __repr__(self):
+        return f"tagged({', '.join(map(repr, self.deps + ((AUTO,) if self.auto else ())))})"
+
+    # -- helpers ---------------------------------------------------------------------------
+    @property
+    def pairs(self):
+        if self._pairs is None:
+            self._pairs = tags.resolve_deps(self.deps, using=self.using)
+        return self._pairs
+
+    def _declared_keys(self):
+        return [tags.tag_key(a, t) for a, t in self.pairs]
+
+    def _bypass(self, pairs):
+        """Uncommitted writes to one of these tags on this thread -> do not use the cache."""
+        by_alias = {}
+        for a, t in pairs:
+            by_alias.setdefault(a, set()).add(t)
+        for a, ts in by_alias.items():
+            if invalidation.pending_tags(a) & ts:
+                return True
+        return False
+
+    def _read(self, ekey, family):
+        """Return (entry or None, current versions, expected tag keys). Raises Failed."""
+        declared = self._declared_keys()
+        predicted = _auto_memory.get(family, set()) if self.auto else set()
+        tkeys = sorted(set(declared) | predicted)
+        same = tags.tags_cache() == tags.entries_cache()
+        if same:
+            got = backend.call(tags.entries_cache(), "get_many", [ekey] + tkeys)
+            entry = got.pop(ekey, None)
+            current = got
+        else:
+            entry = backend.call(tags.entries_cache(), "get", ekey)
+            current = tags.get_versions(tkeys)
+        if not _valid_envelope(entry):
+            entry = None
+        expected = set(declared)
+        if entry is not None and self.auto:
+            stored = set(entry[1])
+            extra = sorted(stored - set(tkeys))
+            if extra:
+                current.update(tags.get_versions(extra))
+            expected |= stored
+        return entry, current, expected
+
+    # -- public API ------------------------------------------------------------------------
+    def get(self, key, default=None, family=None):
+        family = family or stats.family_of(key)
+        ttl.policy.record_read(family)
+        if self._bypass(self.pairs):
+            return default
+        try:
+            entry, current, expected = self._read(tags.entry_key(key), family)
+        except backend.Failed:
+            stats.miss(family)
+            return default
+        state, changed = _check(entry, current, expected)
+        if state == "hit":
+            stats.hit(family)
+            invalidation.note_tags(_pairs_of(entry))
+            return entry[3]
+        _count_miss(family, changed)
+        return default
+
+    def set(self, key, value, timeout=_DEFAULT, family=None):
+        """Store ``value`` with the tag versions current *now*. Prefer get_or_set, which
+        captures the versions before computing."""
+        family = family or stats.family_of(key)
+        if self._bypass(self.pairs):
+            return False
+        try:
+            keys = self._declared_keys()
+            versions = tags.ensure_versions(keys, tags.get_versions(keys))
+        except backend.Failed:
+            return False
+        return _store(tags.entry_key(key), value, {k: versions[k] for k in keys},
+                      timeout, family, stale=0)
+
+    def delete(self, key):
+        try:
+            return backend.call(tags.entries_cache(), "delete", tags.entry_key(key))
+        except backend.Failed:
+            return False
+
+    def get_or_set(self, key, default, timeout=_DEFAULT, *, lock=None, stale=None, family=None):
+        """Return the cached value for ``key`` or compute ``default()`` and store it.
+
+        ``lock``: single-flight recompute (one worker computes, others wait for its value).
+        ``stale``: serve a value whose TTL expired (never one that was invalidated) for at
+        most this many seconds while one worker recomputes.
+        """
+        family = family or stats.family_of(key)
+        lock = conf.get("LOCK") if lock is None else lock
+        stale = conf.get("STALE_SECONDS") if stale is None else stale
+        ttl.policy.record_read(family)
+        if self._bypass(self.pairs):
+            return _call(default)
+        ekey = tags.entry_key(key)
+        try:
+            entry, current, expected = self._read(ekey, family)
+        except backend.Failed:
+            stats.miss(family)
+            return _call(default)
+        state, changed = _check(entry, current, expected)
+        if state == "hit":
+            stats.hit(family)
+            invalidation.note_tags(_pairs_of(entry))
+            return entry[3]
+        have_lock = False
+        if state == "expired" and stale and lock_acquire(ekey) is False:
+            stats.stale(family)
+            invalidation.note_tags(_pairs_of(entry))
+            return entry[3]
+        elif state == "expired" and stale:
+            have_lock = True
+        _count_miss(family, changed)
+        if lock and not have_lock:
+            acquired = lock_acquire(ekey)
+            if acquired is False:
+                value = self._wait(ekey, family)
+                if value is not MISS:
+                    return value
+                acquired = lock_acquire(ekey)
+            have_lock = bool(acquired)
+        try:
+            return self._compute_and_store(ekey, family, default, timeout, stale, current)
+        finally:
+            if have_lock:
+                try:
+                    backend.call(tags.entries_cache(), "delete", tags.lock_key(ekey))
+                except backend.Failed:
+                    pass
+
+    def _wait(self, ekey, family):
+        deadline = time.monotonic() + conf.get("LOCK_TIMEOUT")
+        while time.monotonic() < deadline:
+            time.sleep(LOCK_POLL)
+            try:
+                entry, current, expected = self._read(ekey, family)
+                state, _ = _check(entry, current, expected)
+                if state == "hit":
+                    stats.hit(family)
+                    invalidation.note_tags(_pairs_of(entry))
+                    return entry[3]
+                if backend.call(tags.entries_cache(), "get", tags.lock_key(ekey)) is None:
+                    return MISS
+            except backend.Failed:
+                return MISS
+        return MISS
+
+    def _compute_and_store(self, ekey, family, default, timeout, stale, current):
+        declared = self._declared_keys()
+        predicted = sorted(_auto_memory.get(family, set())) if self.auto else []
+        try:
+            snapshot = tags.ensure_versions(sorted(set(declared) | set(predicted)), current)
+        except backend.Failed:
+            return _call(default)
+        started_wall = time.time()
+        t0 = time.perf_counter()
+        if self.auto:
+            with invalidation.Recorder() as rec:
+                value = _call(default)
+            recorded = {tags.tag_key(a, t): (a, t) for a, t in rec.tags}
+        else:
+            with invalidation.Recorder() as rec:
+                value = _call(default)
+            recorded = {}
+        stats.compute(family, time.perf_counter() - t0)
+        pairs = set(self.pairs) | set(recorded.values())
+        invalidation.note_tags(pairs | rec.tags)
+        if self._bypass(pairs):
+            return value
+        versions = {k: snapshot.get(k) for k in declared}
+        if self.auto:
+            _auto_memory[family] = set(recorded)
+            unknown = [k for k in recorded if k not in snapshot]
+            try:
+                later = tags.ensure_versions(unknown, tags.get_versions(unknown)) if unknown else {}
+            except backend.Failed:
+                return value
+            for k in recorded:
+                if k in snapshot:
+                    versions[k] = snapshot[k]
+                else:
+                    v = later.get(k)
+                    if v is None or tags.version_time(v) >= started_wall - CLOCK_SKEW:
+                        return value  # a write may have raced the computation: do not store
+                    versions[k] = v
+        if any(v is None for v in versions.values()):
+            return value
+        _store(ekey, value, versions, timeout, family, stale)
+        return value
+
+
+def _call(fn):
+    return fn() if callable(fn) else fn
+
+
+def _valid_envelope(entry):
+    return (isinstance(entry, tuple) and len(entry) == 4 and entry[0] == _MAGIC
+            and isinstance(entry[1], dict))
+
+
+def _check(entry, current, expected):
+    """-> (state, changed tags). state: hit | expired | invalid | miss."""
+    if entry is None:
+        return "miss", []
+    versions = entry[1]
+    changed = [k for k in expected if versions.get(k) is None or current.get(k) != versions[k]]
+    if changed:
+        return "invalid", changed
+    if entry[2] is not None and time.time() > entry[2]:
+        return "expired", []
+    return "hit", []
+
+
+def _count_miss(family, changed):
+    stats.miss(family)
+    if changed:
+        names = sorted({k.split(":", 3)[-1] for k in changed})
+        stats.invalidated(family, names)
+        ttl.policy.record_invalidation(family)
+
+
+def _pairs_of(entry):
+    out = set()
+    pre = tags.prefix() + ":t:"
+    for k in entry[1]:
+        if k.startswith(pre):
+            a, _, t = k[len(pre):].partition(":")
+            out.add((a, t))
+    return out
+
+
+def _store(ekey, value, versions, timeout, family, stale):
+    seconds = ttl.resolve(timeout, family)
+    fresh_until = None if seconds is None else time.time() + seconds
+    physical = None if seconds is None else seconds + (stale or 0)
+    try:
+        backend.call(tags.entries_cache(), "set", ekey,
+                     (_MAGIC, versions, fresh_until, value), physical)
+    except backend.Failed:
+        return False
+    stats.set_(family)
+    return True
+
+
+def lock_acquire(ekey):
+    """True if acquired, False if someone holds it, None if the cache failed."""
+    try:
+        return bool(backend.call(tags.entries_cache(), "add", tags.lock_key(ekey), 1,
+                                 conf.get("LOCK_TIMEOUT")))
+    except backend.Failed:
+        return None
+
+
+def tagged(*deps, using=None):
+    """``tagged(Product, "shop.Category")`` -> a :class:`Tagged` handle."""
+    return Tagged(*deps, using=using)

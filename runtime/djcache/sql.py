@@ -1,0 +1,456 @@
+"""A small SQL tokenizer and statement analyser.
+
+It answers two questions about a statement, without ever doing substring tests:
+
+* which tables does it *write* (INSERT/UPDATE/DELETE/TRUNCATE/REPLACE/MERGE/ALTER/DROP/COPY FROM)?
+* which tables does it *read* (FROM/JOIN targets, at any depth, CTE names excluded)?
+
+Identifiers such as ``updated_at`` or ``"delete"`` are identifiers, string literals are
+literals, and comments are skipped, so none of them can be mistaken for a keyword.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# token kinds
+KW = "kw"        # bare word (keyword or unquoted identifier), value upper-cased in .up
+QID = "qid"      # quoted identifier ("x", `x`, [x])
+STR = "str"      # string literal
+NUM = "num"
+PUNCT = "punct"  # ( ) , . ;
+OP = "op"        # anything else
+PARAM = "param"
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str
+    value: str
+
+    @property
+    def up(self):
+        return self.value.upper() if self.kind == KW else None
+
+
+_WORD = re.compile(r"[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*")
+_NUM = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+
+
+def tokenize(sql: str) -> list[Tok]:
+    toks: list[Tok] = []
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c == "-" and sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if c == "#" and (i + 1 < n and sql[i + 1] in " \t"):  # MySQL comment
+            j = sql.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if c == "/" and sql.startswith("/*", i):
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if sql.startswith("/*", j):
+                    depth, j = depth + 1, j + 2
+                elif sql.startswith("*/", j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    j += 1
+            i = j
+            continue
+        if c in "'\"`" or (c in "eEnNbBxX" and i + 1 < n and sql[i + 1] == "'"):
+            if c not in "'\"`":
+                i += 1  # E'...', N'...' prefixes
+                c = "'"
+            j = i + 1
+            buf = []
+            while j < n:
+                d = sql[j]
+                if d == c:
+                    if j + 1 < n and sql[j + 1] == c:  # doubled quote escape
+                        buf.append(c)
+                        j += 2
+                        continue
+                    break
+                if d == "\\" and c == "'" and j + 1 < n:  # backslash escapes (MySQL, E'')
+                    buf.append(sql[j + 1])
+                    j += 2
+                    continue
+                buf.append(d)
+                j += 1
+            toks.append(Tok(STR if c == "'" else QID, "".join(buf)))
+            i = j + 1
+            continue
+        if c == "[":
+            j = sql.find("]", i)
+            j = n if j < 0 else j
+            toks.append(Tok(QID, sql[i + 1:j]))
+            i = j + 1
+            continue
+        if c == "$":
+            m = _DOLLAR_TAG.match(sql, i)
+            if m:
+                end = sql.find(m.group(0), m.end())
+                end = n if end < 0 else end
+                toks.append(Tok(STR, sql[m.end():end]))
+                i = end + len(m.group(0))
+                continue
+            m = re.compile(r"\$\d+").match(sql, i)
+            if m:
+                toks.append(Tok(PARAM, m.group(0)))
+                i = m.end()
+                continue
+        if c == "%" and i + 1 < n and sql[i + 1] in "s(":
+            m = re.compile(r"%(\([^)]*\))?s").match(sql, i)
+            if m:
+                toks.append(Tok(PARAM, m.group(0)))
+                i = m.end()
+                continue
+        if c == "?":
+            toks.append(Tok(PARAM, "?"))
+            i += 1
+            continue
+        if c.isdigit() or (c == "." and i + 1 < n and sql[i + 1].isdigit()):
+            m = _NUM.match(sql, i)
+            toks.append(Tok(NUM, m.group(0)))
+            i = m.end()
+            continue
+        m = _WORD.match(sql, i)
+        if m:
+            toks.append(Tok(KW, m.group(0)))
+            i = m.end()
+            continue
+        if c in "(),.;":
+            toks.append(Tok(PUNCT, c))
+            i += 1
+            continue
+        toks.append(Tok(OP, c))
+        i += 1
+    return toks
+
+
+@dataclass
+class Analysis:
+    kind: str = "other"              # select | write | ddl | tx | other
+    writes: set = field(default_factory=set)
+    reads: set = field(default_factory=set)
+
+
+_NAME_KINDS = (KW, QID)
+_NOT_TABLE_WORDS = {
+    "SELECT", "WITH", "VALUES", "LATERAL", "ONLY", "WHERE", "ON", "USING", "SET", "AS",
+    "GROUP", "ORDER", "LIMIT", "UNION", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS",
+    "NATURAL", "OUTER", "HAVING", "WINDOW", "OFFSET", "FETCH", "FOR", "RETURNING",
+}
+_TX_WORDS = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "END", "SET",
+             "SHOW", "PRAGMA", "EXPLAIN", "VACUUM", "ANALYZE", "LOCK", "DECLARE", "FETCH",
+             "CLOSE", "DEALLOCATE", "PREPARE", "EXECUTE", "RESET", "LISTEN", "NOTIFY"}
+# functions whose argument syntax uses FROM without naming a table
+_FROM_FUNCS = {"EXTRACT", "TRIM", "SUBSTRING", "OVERLAY", "POSITION", "SUBSTR"}
+
+
+class _Parser:
+    def __init__(self, toks):
+        self.t = toks
+        self.n = len(toks)
+
+    def up(self, i):
+        return self.t[i].up if 0 <= i < self.n else None
+
+    def is_p(self, i, ch):
+        return 0 <= i < self.n and self.t[i].kind == PUNCT and self.t[i].value == ch
+
+    def qualified_name(self, i):
+        """Read ``a.b.c`` at i; return (last part or None, next index)."""
+        if i >= self.n or self.t[i].kind not in _NAME_KINDS:
+            return None, i
+        if self.t[i].kind == KW and self.t[i].up in _NOT_TABLE_WORDS:
+            return None, i
+        name = self.t[i].value
+        i += 1
+        while self.is_p(i, ".") and i + 1 < self.n and self.t[i + 1].kind in _NAME_KINDS:
+            name = self.t[i + 1].value
+            i += 2
+        return name, i
+
+    def match_paren(self, i):
+        """i is at '('; return index of the matching ')'."""
+        depth = 0
+        for j in range(i, self.n):
+            if self.is_p(j, "("):
+                depth += 1
+            elif self.is_p(j, ")"):
+                depth -= 1
+                if depth == 0:
+                    return j
+        return self.n - 1
+
+
+def _split_statements(toks):
+    out, cur, depth = [], [], 0
+    for t in toks:
+        if t.kind == PUNCT and t.value == "(":
+            depth += 1
+        elif t.kind == PUNCT and t.value == ")":
+            depth -= 1
+        if t.kind == PUNCT and t.value == ";" and depth <= 0:
+            if cur:
+                out.append(cur)
+            cur = []
+            continue
+        cur.append(t)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def analyse(sql: str) -> Analysis:
+    """Analyse one or more statements."""
+    result = Analysis()
+    for stmt in _split_statements(tokenize(sql)):
+        _analyse_stmt(stmt, result)
+    return result
+
+
+_RANK = {"other": 0, "tx": 1, "select": 2, "write": 3, "ddl": 4}
+
+
+def _set_kind(result, kind):
+    if _RANK[kind] > _RANK[result.kind]:
+        result.kind = kind
+
+
+def _analyse_stmt(toks, result, outer_ctes=frozenset()):
+    p = _Parser(toks)
+    if not toks:
+        return
+    cte_names = set(outer_ctes)
+    i = 0
+    # leading parentheses: (SELECT ...) UNION (SELECT ...)
+    while p.is_p(i, "("):
+        i += 1
+    if p.up(i) == "WITH":
+        i += 1
+        if p.up(i) == "RECURSIVE":
+            i += 1
+        while i < p.n:
+            name, j = p.qualified_name(i)
+            if name is None:
+                break
+            cte_names.add(name.lower())
+            if p.is_p(j, "("):  # column list
+                j = p.match_paren(j) + 1
+            if p.up(j) == "AS":
+                j += 1
+            while p.up(j) in ("NOT", "MATERIALIZED"):
+                j += 1
+            if not p.is_p(j, "("):
+                break
+            end = p.match_paren(j)
+            body = toks[j + 1:end]
+            sub = Analysis()
+            _analyse_stmt(body, sub, frozenset(cte_names))
+            result.writes |= sub.writes
+            result.reads |= sub.reads
+            if sub.kind in ("write", "ddl"):
+                _set_kind(result, sub.kind)
+            i = end + 1
+            if p.is_p(i, ","):
+                i += 1
+                continue
+            break
+    head = p.up(i)
+    writes = set()
+    if head in ("INSERT", "REPLACE", "MERGE"):
+        j = i + 1
+        while p.up(j) in ("OR", "REPLACE", "IGNORE", "ROLLBACK", "ABORT", "FAIL",
+                          "LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "INTO", "OVERWRITE", "TABLE"):
+            j += 1
+        name, _ = p.qualified_name(j)
+        if name:
+            writes.add(name)
+        _set_kind(result, "write")
+    elif head == "UPDATE":
+        j = i + 1
+        while p.up(j) in ("ONLY", "LOW_PRIORITY", "IGNORE", "OR", "ROLLBACK", "ABORT",
+                          "REPLACE", "FAIL"):
+            j += 1
+        name, j = p.qualified_name(j)
+        if name:
+            writes.add(name)
+        _set_kind(result, "write")
+    elif head == "DELETE":
+        j = i + 1
+        while p.up(j) in ("LOW_PRIORITY", "QUICK", "IGNORE"):
+            j += 1
+        if p.up(j) == "FROM":
+            j += 1
+            if p.up(j) == "ONLY":
+                j += 1
+            name, _ = p.qualified_name(j)
+            if name:
+                writes.add(name)
+        else:  # MySQL multi-table: DELETE t1, t2 FROM ...
+            while True:
+                name, j = p.qualified_name(j)
+                if not name:
+                    break
+                writes.add(name)
+                if p.is_p(j, ","):
+                    j += 1
+                    continue
+                break
+        _set_kind(result, "write")
+    elif head == "TRUNCATE":
+        j = i + 1
+        while p.up(j) in ("TABLE", "ONLY"):
+            j += 1
+        while True:
+            name, j = p.qualified_name(j)
+            if not name:
+                break
+            writes.add(name)
+            if p.is_p(j, ","):
+                j += 1
+                if p.up(j) == "ONLY":
+                    j += 1
+                continue
+            break
+        _set_kind(result, "write")
+    elif head in ("ALTER", "DROP"):
+        if p.up(i + 1) == "TABLE":
+            j = i + 2
+            while p.up(j) in ("IF", "EXISTS", "ONLY"):
+                j += 1
+            while True:
+                name, j = p.qualified_name(j)
+                if not name:
+                    break
+                writes.add(name)
+                if head == "DROP" and p.is_p(j, ","):
+                    j += 1
+                    continue
+                break
+        _set_kind(result, "ddl")
+    elif head == "COPY":
+        name, j = p.qualified_name(i + 1)
+        if p.is_p(j, "("):
+            j = p.match_paren(j) + 1
+        if name and p.up(j) == "FROM":
+            writes.add(name)
+            _set_kind(result, "write")
+        else:
+            _set_kind(result, "select")
+        result.writes |= {w.lower() for w in writes}
+        return
+    elif head in ("SELECT", "VALUES", "TABLE"):
+        _set_kind(result, "select")
+        if head == "TABLE":
+            name, _ = p.qualified_name(i + 1)
+            if name:
+                result.reads.add(name.lower())
+    elif head in _TX_WORDS:
+        _set_kind(result, "tx")
+    result.writes |= {w.lower() for w in writes if w.lower() not in cte_names}
+    result.reads |= {r for r in _read_tables(p, i) if r not in cte_names}
+
+
+def _read_tables(p, start):
+    """Tables named after FROM / JOIN (and USING in DELETE ... USING) at any query depth."""
+    out = set()
+    # stack of booleans: is this paren group a query context?
+    stack = [True]
+    i = start
+    while i < p.n:
+        t = p.t[i]
+        if t.kind == PUNCT and t.value == "(":
+            prev = p.t[i - 1] if i > 0 else None
+            nxt = p.up(i + 1)
+            if nxt in ("SELECT", "WITH", "VALUES") or p.is_p(i + 1, "("):
+                stack.append(True)
+            elif prev is not None and prev.kind == KW and prev.up in _FROM_FUNCS:
+                stack.append(False)
+            else:
+                stack.append(False if prev is not None and prev.kind in (KW, QID) and
+                             prev.up not in ("FROM", "JOIN", "IN", "EXISTS", "AS", "ON",
+                                             "AND", "OR", "NOT", "WHERE", "LATERAL")
+                             else stack[-1])
+            i += 1
+            continue
+        if t.kind == PUNCT and t.value == ")":
+            if len(stack) > 1:
+                stack.pop()
+            i += 1
+            continue
+        u = t.up
+        if u in ("FROM", "JOIN") and stack[-1]:
+            # `a IS [NOT] DISTINCT FROM b` is not a table reference
+            if u == "FROM" and p.up(i - 1) == "DISTINCT" and p.up(i - 2) in ("IS", "NOT"):
+                i += 1
+                continue
+            j = i + 1
+            while True:
+                while p.up(j) in ("ONLY", "LATERAL"):
+                    j += 1
+                if p.is_p(j, "("):
+                    break  # subquery: its own FROM/JOIN are found as we go
+                name, j2 = p.qualified_name(j)
+                if not name:
+                    break
+                if p.is_p(j2, "("):  # table function: generate_series(...)
+                    break
+                out.add(name.lower())
+                j = j2
+                # optional alias
+                if p.up(j) == "AS":
+                    j += 1
+                if j < p.n and p.t[j].kind in _NAME_KINDS and (
+                        p.t[j].kind == QID or p.t[j].up not in _CLAUSE_WORDS):
+                    j += 1
+                    if p.is_p(j, "("):  # alias column list
+                        j = p.match_paren(j) + 1
+                if u == "FROM" and p.is_p(j, ","):
+                    j += 1
+                    continue
+                break
+            i += 1
+            continue
+        i += 1
+    return out
+
+
+_CLAUSE_WORDS = {
+    "WHERE", "ON", "USING", "GROUP", "ORDER", "LIMIT", "UNION", "JOIN", "INNER", "LEFT",
+    "RIGHT", "FULL", "CROSS", "NATURAL", "OUTER", "HAVING", "WINDOW", "OFFSET", "FETCH",
+    "FOR", "RETURNING", "SET", "EXCEPT", "INTERSECT", "INTO", "VALUES", "SELECT", "WITH",
+    "STRAIGHT_JOIN", "TABLESAMPLE", "LATERAL", "AND", "OR", "NOT", "IS", "WHEN", "THEN",
+    "ELSE", "END", "DO", "CONFLICT", "FROM",
+}
+
+
+_cache: dict = {}
+_CACHE_MAX = 4096
+
+
+def analyse_cached(sql: str) -> Analysis:
+    """``analyse`` with a bounded memo (Django's SQL strings repeat, parameters are separate)."""
+    a = _cache.get(sql)
+    if a is None:
+        a = analyse(sql)
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[sql] = a
+    return a
+
+
+def looks_like_plain_select(sql: str) -> bool:
+    """Cheap pre-check used on the hot path: a statement starting with SELECT cannot write."""
+    s = sql.lstrip()[:6]
+    return s.upper() == "SELECT" and ";" not in sql

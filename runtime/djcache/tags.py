@@ -1,0 +1,195 @@
+"""Tags: one per model (its lower-case label), per database alias, holding a version."""
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import time
+
+from django.apps import apps
+from django.db import router
+
+from . import backend, conf
+
+_SAFE_KEY = re.compile(r"^[\x21-\x7e]{1,180}$")
+
+
+def prefix():
+    return conf.get("KEY_PREFIX")
+
+
+def tag_key(db_alias, tag):
+    return f"{prefix()}:t:{db_alias}:{tag}"
+
+
+def entry_key(key):
+    key = str(key)
+    if _SAFE_KEY.match(key):
+        return f"{prefix()}:e:{key}"
+    return f"{prefix()}:e:h:{hashlib.md5(key.encode()).hexdigest()}"
+
+
+def lock_key(ekey):
+    return f"{prefix()}:l:{hashlib.md5(ekey.encode()).hexdigest()}"
+
+
+def entries_cache():
+    return conf.get("CACHE")
+
+
+def tags_cache():
+    return conf.get("TAGS_CACHE") or conf.get("CACHE")
+
+
+# --- versions -----------------------------------------------------------------------------
+# A version is an int: (microseconds since the epoch) * 1024 + random low bits. A tag that
+# was never bumped is initialised with a version whose timestamp part is 0.
+
+def new_version():
+    return int(time.time() * 1_000_000) * 1024 + random.randrange(1024)
+
+
+def initial_version():
+    return random.randrange(1, 1 << 30)
+
+
+def version_time(v):
+    return (v // 1024) / 1_000_000 if isinstance(v, int) else 0.0
+
+
+# --- model <-> tag ------------------------------------------------------------------------
+
+def _model(dep):
+    if isinstance(dep, str):
+        return apps.get_model(dep)
+    return dep
+
+
+def model_tag(model):
+    return model._meta.concrete_model._meta.label_lower
+
+
+def read_tags_for_model(model):
+    """Tags an entry depending on ``model`` carries: the model and its MTI parents."""
+    model = model._meta.concrete_model
+    return [model_tag(model)] + [model_tag(p) for p in model._meta.get_parent_list()]
+
+
+def write_tags_for_model(model):
+    """Tags a write to ``model`` (one object) bumps: the model, its MTI parents, and for a
+    many-to-many through model, both sides of the relation."""
+    out = set(read_tags_for_model(model))
+    out |= _through_sides().get(model_tag(model), set())
+    return out
+
+
+def resolve_deps(deps, using=None):
+    """``deps`` (model classes or "app.Model" labels) -> sorted list of (db_alias, tag)."""
+    out = set()
+    for dep in deps:
+        model = _model(dep)
+        alias = conf.db_alias(using or router.db_for_write(model) or "default")
+        for tag in read_tags_for_model(model):
+            out.add((alias, tag))
+    return sorted(out)
+
+
+_maps = None
+
+
+def _build_maps():
+    owners = {}   # table -> set of tags (concrete models owning the table)
+    sides = {}    # through tag -> {side tags}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.proxy:
+            continue
+        owners.setdefault(model._meta.db_table.lower(), set()).add(model_tag(model))
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            if isinstance(through, str):
+                continue
+            related = field.remote_field.model
+            if isinstance(related, str):
+                continue
+            sides.setdefault(model_tag(through), set()).update(
+                {model_tag(model), model_tag(related)})
+    ignored = {t.lower() for t in _db_cache_tables()}
+    return owners, sides, ignored
+
+
+def _db_cache_tables():
+    from django.conf import settings
+    for cfg in getattr(settings, "CACHES", {}).values():
+        if cfg.get("BACKEND", "").endswith("DatabaseCache") and cfg.get("LOCATION"):
+            yield cfg["LOCATION"]
+
+
+def _get_maps():
+    global _maps
+    if _maps is None:
+        _maps = _build_maps()
+    return _maps
+
+
+def reset_maps():
+    global _maps
+    _maps = None
+
+
+def _through_sides():
+    return _get_maps()[1]
+
+
+def read_tags_for_table(table):
+    owners, _, ignored = _get_maps()
+    table = table.lower()
+    if table in ignored:
+        return set()
+    return owners.get(table) or {f"table:{table}"}
+
+
+def write_tags_for_table(table):
+    owners, sides, ignored = _get_maps()
+    table = table.lower()
+    if table in ignored:
+        return set()
+    tags = owners.get(table)
+    if not tags:
+        return {f"table:{table}"}
+    out = set(tags)
+    for t in tags:
+        out |= sides.get(t, set())
+    return out
+
+
+# --- cache operations on tags -------------------------------------------------------------
+
+def get_versions(keys):
+    if not keys:
+        return {}
+    return backend.call(tags_cache(), "get_many", list(keys))
+
+
+def ensure_versions(keys, current):
+    """Initialise missing tag keys (atomic add) and return the completed version dict."""
+    missing = [k for k in keys if current.get(k) is None]
+    if not missing:
+        return current
+    current = dict(current)
+    for k in missing:
+        backend.call(tags_cache(), "add", k, initial_version(), None)
+    current.update(get_versions(missing))
+    return current
+
+
+def bump_now(db_alias, tags):
+    from . import stats
+    if not tags:
+        return
+    v = new_version()
+    try:
+        backend.call(tags_cache(), "set_many", {tag_key(db_alias, t): v for t in tags}, None)
+    except backend.Failed:
+        return
+    for t in tags:
+        stats.record_bump(db_alias, t)

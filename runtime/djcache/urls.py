@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "djcache"
+urlpatterns = [
+    path("", views.stats_view, name="stats"),
+    path("stats.json", views.stats_view, name="stats-json"),
+]

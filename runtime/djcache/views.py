@@ -1,0 +1,30 @@
+"""JSON stats for the VS Code Cache Map: staff-only, or a configured bearer token."""
+import hmac
+
+from django.http import JsonResponse
+
+from . import backend, conf, stats
+
+
+def _allowed(request):
+    token = conf.get("STATS_TOKEN")
+    if token:
+        given = request.headers.get("Authorization", "")
+        if given.startswith("Bearer "):
+            given = given[7:]
+        else:
+            given = request.headers.get("X-Djcache-Token", "")
+        if given and hmac.compare_digest(given.encode(), str(token).encode()):
+            return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
+def stats_view(request):
+    if not _allowed(request):
+        return JsonResponse({"error": "forbidden"}, status=403)
+    try:
+        data = stats.collect()
+    except backend.Failed as exc:
+        return JsonResponse({"error": f"cache unavailable: {exc}"}, status=503)
+    return JsonResponse(data)

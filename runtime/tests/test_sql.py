@@ -1,0 +1,71 @@
+import pytest
+
+from djcache.sql import analyse, tokenize
+
+CASES = [
+    # (sql, kind, writes, reads)
+    ('SELECT "updated_at" FROM "shop_product" WHERE "updated_at" > %s', "select", set(), {"shop_product"}),
+    ("SELECT updated_at, deleted, inserted_by FROM shop_product", "select", set(), {"shop_product"}),
+    ("SELECT 'UPDATE x SET a=1; DELETE FROM y' FROM t", "select", set(), {"t"}),
+    ("-- UPDATE foo SET a = 1\nSELECT 1", "select", set(), set()),
+    ("/* DELETE FROM secret */ SELECT * FROM visible", "select", set(), {"visible"}),
+    ('UPDATE "shop_product" SET "updated_at" = %s WHERE id = 1', "write", {"shop_product"}, set()),
+    ('UPDATE "public"."shop_product" SET "name" = %s', "write", {"shop_product"}, set()),
+    ("update ONLY shop_product set name = 'x'", "write", {"shop_product"}, set()),
+    ('INSERT INTO "shop_category" ("name") VALUES (%s) RETURNING "id"', "write", {"shop_category"}, set()),
+    ("INSERT OR REPLACE INTO `shop`.`tag` (name) VALUES (?)", "write", {"tag"}, set()),
+    ("REPLACE INTO [dbo].[Shop Item] (a) VALUES (1)", "write", {"shop item"}, set()),
+    ("INSERT INTO p (a) SELECT a FROM q", "write", {"p"}, {"q"}),
+    ("INSERT INTO p (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET a = EXCLUDED.a", "write", {"p"}, set()),
+    ('DELETE FROM "shop_review" WHERE "shop_review"."id" IN (%s, %s)', "write", {"shop_review"}, {"shop_review"}),
+    ("DELETE t1 FROM t1 INNER JOIN t2 ON t1.id = t2.id", "write", {"t1"}, {"t1", "t2"}),
+    ("TRUNCATE TABLE a, ONLY b RESTART IDENTITY", "write", {"a", "b"}, set()),
+    ("TRUNCATE c", "write", {"c"}, set()),
+    ('ALTER TABLE "shop_product" ADD COLUMN "updated" integer', "ddl", {"shop_product"}, set()),
+    ("DROP TABLE IF EXISTS a, b CASCADE", "ddl", {"a", "b"}, set()),
+    ("CREATE TABLE new_t (updated_at int)", "other", set(), set()),
+    ("COPY shop_product (name) FROM STDIN", "write", {"shop_product"}, set()),
+    ("COPY shop_product TO STDOUT", "select", set(), set()),
+    ("WITH recent AS (SELECT * FROM shop_product WHERE updated_at > now()) SELECT * FROM recent JOIN shop_category c ON c.id = recent.category_id",
+     "select", set(), {"shop_product", "shop_category"}),
+    ("WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n+1 FROM t WHERE n < 5) SELECT n FROM t", "select", set(), set()),
+    ('WITH moved AS (DELETE FROM "queue" WHERE id < 10 RETURNING *) INSERT INTO archive SELECT * FROM moved',
+     "write", {"queue", "archive"}, {"queue"}),
+    ("WITH x AS MATERIALIZED (SELECT 1) UPDATE tgt SET a = (SELECT 1 FROM x)", "write", {"tgt"}, set()),
+    ('SELECT EXTRACT(YEAR FROM "o"."created") FROM "shop_order" "o"', "select", set(), {"shop_order"}),
+    ("SELECT TRIM(BOTH ' ' FROM name), SUBSTRING(name FROM 2 FOR 3) FROM people", "select", set(), {"people"}),
+    ("SELECT * FROM a, b AS bb, c cc WHERE a.x IS DISTINCT FROM b.y", "select", set(), {"a", "b", "c"}),
+    ("SELECT * FROM a LEFT OUTER JOIN b ON (a.id = b.a_id) INNER JOIN \"S\".\"C\" ON true", "select", set(), {"a", "b", "c"}),
+    ("SELECT * FROM (SELECT * FROM inner_t) sub WHERE id IN (SELECT a_id FROM other_t)", "select", set(), {"inner_t", "other_t"}),
+    ("SELECT * FROM generate_series(1, 3)", "select", set(), set()),
+    ("SELECT * FROM shop_product FOR UPDATE", "select", set(), {"shop_product"}),
+    ("SELECT $body$ UPDATE x SET y $body$ FROM z", "select", set(), {"z"}),
+    ("SELECT E'it\\'s UPDATE' FROM w", "select", set(), {"w"}),
+    ("SAVEPOINT s1", "tx", set(), set()),
+    ("RELEASE SAVEPOINT s1", "tx", set(), set()),
+    ("UPDATE a SET x = 1; DELETE FROM b", "write", {"a", "b"}, {"b"}),
+    ("MERGE INTO target t USING src s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v", "write", {"target"}, set()),
+]
+
+
+@pytest.mark.parametrize("sql,kind,writes,reads", CASES, ids=[c[0][:40] for c in CASES])
+def test_analyse(sql, kind, writes, reads):
+    a = analyse(sql)
+    assert a.kind == kind
+    assert a.writes == writes
+    assert a.reads == reads
+
+
+def test_tokens_keep_identifiers_whole():
+    toks = tokenize('SELECT "delete", updated_at, `update` FROM t')
+    values = [(t.kind, t.value) for t in toks]
+    assert ("qid", "delete") in values
+    assert ("kw", "updated_at") in values
+    assert ("qid", "update") in values
+    assert not any(t.up == "UPDATE" for t in toks)
+
+
+def test_doubled_quotes_and_comments():
+    toks = tokenize("SELECT 'a''b', \"x\"\"y\" /* nested /* c */ DELETE */ FROM t")
+    assert [t.value for t in toks if t.kind in ("str", "qid")] == ["a'b", 'x"y']
+    assert analyse("SELECT 'a''b' /* nested /* c */ DELETE FROM x */ FROM t").writes == set()
