@@ -68,10 +68,13 @@ def call(alias, op, *args, **kwargs):
 def incr(alias, key, delta):
     """Atomic increment that creates the key when missing (add then incr on a race)."""
     try:
-        return call(alias, "incr", key, delta)
-    except Failed as exc:
-        if not isinstance(exc.__cause__, ValueError):
-            raise
+        with guard():
+            return caches[alias].incr(key, delta)
+    except ValueError:
+        pass  # missing key
+    except Exception as exc:  # noqa: BLE001
+        warn(alias, "incr", exc)
+        raise Failed(str(exc)) from exc
     if call(alias, "add", key, delta, None):
         return delta
     return call(alias, "incr", key, delta)

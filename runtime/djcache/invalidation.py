@@ -122,6 +122,8 @@ def execute_wrapper(execute, sql_text, params, many, context):
     if recs and analysis.reads:
         _record(analysis, context, recs)
     result = execute(sql_text, params, many, context)
+    if analysis.writes and analysis.rowcount_ok and _rowcount(context) == 0:
+        return result  # nothing changed
     if analysis.writes:
         written = set()
         for table in analysis.writes:
@@ -131,6 +133,13 @@ def execute_wrapper(execute, sql_text, params, many, context):
     if analysis.kind == "ddl":
         tags.reset_maps()
     return result
+
+
+def _rowcount(context):
+    try:
+        return context["cursor"].rowcount
+    except Exception:  # noqa: BLE001
+        return -1
 
 
 def _record(analysis, context, recs):

@@ -139,6 +139,9 @@ def tokenize(sql: str) -> list[Tok]:
 @dataclass
 class Analysis:
     kind: str = "other"              # select | write | ddl | tx | other
+    # True when the statement is one plain UPDATE/DELETE (no RETURNING), so a rowcount of 0 means
+    # that nothing changed
+    rowcount_ok: bool = False
     writes: set = field(default_factory=set)
     reads: set = field(default_factory=set)
 
@@ -214,8 +217,12 @@ def _split_statements(toks):
 def analyse(sql: str) -> Analysis:
     """Analyse one or more statements."""
     result = Analysis()
-    for stmt in _split_statements(tokenize(sql)):
+    stmts = _split_statements(tokenize(sql))
+    for stmt in stmts:
         _analyse_stmt(stmt, result)
+    if len(stmts) == 1 and stmts[0] and stmts[0][0].up in ("UPDATE", "DELETE") and \
+            not any(t.up == "RETURNING" for t in stmts[0]):
+        result.rowcount_ok = True
     return result
 
 
