@@ -1,0 +1,347 @@
+/**
+ * `djcache check` and `djcache graph`. Exit codes: 0 clean, 1 findings, 2 usage, configuration
+ * or internal error (one line on stderr, never a stack trace).
+ */
+import { promises as fsp, readFileSync } from 'fs';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { parseArgs } from 'util';
+import type { Config } from './config';
+import { ConfigError, isExcluded, loadConfig, ruleEnabled } from './configLoader';
+import { analyzeWorkspace, type Progress, type WorkspaceFs } from './engine';
+import type { Finding, RuleMeta } from './findings';
+import type { ChangeKind, Graph } from './graph';
+import { BaselineError, createBaseline, filterBaseline, parseBaseline, type LineText } from './report/baseline';
+import { formatJson } from './report/json';
+import { formatSarif } from './report/sarif';
+import { formatText } from './report/text';
+
+/** What the CLI needs from its surroundings; tests replace parts of it. */
+export interface CliEnv {
+  out(text: string): void;
+  err(text: string): void;
+  /** Progress is drawn only for a person watching a terminal. */
+  errIsTTY: boolean;
+  cwd: string;
+  analyze: typeof analyzeWorkspace;
+  rules: RuleMeta[];
+}
+
+/** A mistake in the command line; reported in one line with exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const HELP = `djcache: finds Django cache entries that nothing invalidates.
+
+Usage:
+  djcache check [paths...] [options]
+  djcache graph [paths...] [--format json|dot] [--config FILE]
+  djcache --version | --help
+
+The workspace root is the first path (a file's folder if it is a file); with other paths or a
+file, findings are limited to them. Paths default to ".".
+
+check options:
+  --format text|json|sarif   output format (default: text)
+  --select CODES             only these rule codes or prefixes, comma-separated (DJC1,DJC201)
+  --ignore CODES             skip these rule codes or prefixes
+  --baseline FILE            hide findings recorded in FILE
+  --write-baseline FILE      record the current findings in FILE and exit 0
+  --exit-zero                exit 0 even when there are findings
+  --config FILE              pyproject.toml to read [tool.djcache] from (default: <root>/pyproject.toml)
+
+Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
+`;
+
+/** Only these files mean anything to the engine. */
+const WANTED_EXTENSIONS = ['.py', '.html', '.txt'];
+const WANTED_NAMES = new Set(['pyproject.toml', 'setup.cfg']);
+/** Skipped whatever the excludes say: they can be huge and never hold project code. */
+const SKIPPED_DIRS = new Set(['node_modules', '.git']);
+const MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+export async function main(argv: string[], overrides: Partial<CliEnv> = {}): Promise<number> {
+  const env: CliEnv = {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    errIsTTY: process.stderr.isTTY === true,
+    cwd: process.cwd(),
+    analyze: analyzeWorkspace,
+    rules: [],
+    ...overrides,
+  };
+  try {
+    return await run(argv, env);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BaselineError || isParseArgsError(error)) {
+      env.err(`djcache: error: ${(error as Error).message}\n`);
+    } else {
+      env.err(`djcache: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    return 2;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  return error instanceof TypeError && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+}
+
+async function run(argv: string[], env: CliEnv): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'check':
+      return check(rest, env);
+    case 'graph':
+      return graph(rest, env);
+    case '--version':
+    case '-V':
+      env.out(`djcache ${packageVersion()}\n`);
+      return 0;
+    case '--help':
+    case '-h':
+    case 'help':
+      env.out(HELP);
+      return 0;
+    case undefined:
+      env.err(HELP);
+      return 2;
+    default:
+      throw new UsageError(`unknown command '${command}' (expected check or graph; see djcache --help)`);
+  }
+}
+
+function packageVersion(): string {
+  // Compiled to out/server/src/cli.js; package.json is at the repository root.
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function check(args: string[], env: CliEnv): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'text' },
+      select: { type: 'string', multiple: true },
+      ignore: { type: 'string', multiple: true },
+      baseline: { type: 'string' },
+      'write-baseline': { type: 'string' },
+      'exit-zero': { type: 'boolean', default: false },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    env.out(HELP);
+    return 0;
+  }
+  const format = oneOf(values.format, ['text', 'json', 'sarif'] as const, '--format');
+  const workspace = await openWorkspace(positionals, values.config, {
+    select: codeList(values.select), ignore: codeList(values.ignore),
+  }, env);
+  const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env));
+  let findings = result.findings.filter((f) => workspace.contains(f.path) && ruleEnabled(workspace.config, f.code));
+  const lineText = await loadLineText(workspace.fs, findings);
+
+  if (values.baseline !== undefined) {
+    findings = filterBaseline(findings, parseBaseline(await readUserFile(env, values.baseline, 'baseline')), lineText);
+  }
+  if (values['write-baseline'] !== undefined) {
+    const target = path.resolve(env.cwd, values['write-baseline']);
+    await fsp.writeFile(target, JSON.stringify(createBaseline(findings, lineText), null, 2) + '\n');
+    env.err(`djcache: wrote ${findings.length} ${findings.length === 1 ? 'finding' : 'findings'} to ${values['write-baseline']}\n`);
+    return 0;
+  }
+
+  switch (format) {
+    case 'text':
+      env.out(formatText(findings, env.rules));
+      break;
+    case 'json':
+      env.out(formatJson(findings, env.rules, lineText));
+      break;
+    case 'sarif':
+      env.out(formatSarif(findings, env.rules, lineText, {
+        toolVersion: packageVersion(),
+        srcRootUri: pathToFileURL(workspace.root).href.replace(/\/?$/, '/'),
+      }));
+      break;
+  }
+  return findings.length > 0 && !values['exit-zero'] ? 1 : 0;
+}
+
+async function graph(args: string[], env: CliEnv): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'json' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    env.out(HELP);
+    return 0;
+  }
+  const format = oneOf(values.format, ['json', 'dot'] as const, '--format');
+  const workspace = await openWorkspace(positionals, values.config, {}, env);
+  const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env));
+  env.out(format === 'dot' ? renderDot(result.graph) : JSON.stringify(result.graph, null, 2) + '\n');
+  return 0;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${option} must be one of ${allowed.join(', ')}, not '${value}'`);
+  }
+  return value as T;
+}
+
+/** `--select A,B --select C` → [A, B, C]; undefined when the option was not given. */
+function codeList(values: string[] | undefined): string[] | undefined {
+  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+export interface Workspace {
+  root: string;
+  config: Config;
+  fs: WorkspaceFs;
+  /** Whether a root-relative path is one the user asked about. */
+  contains(relPath: string): boolean;
+}
+
+/** Resolves the root and targets from the paths, loads the configuration, and opens the file system. */
+export async function openWorkspace(
+  paths: string[], configFile: string | undefined, cli: Partial<Config>, env: Pick<CliEnv, 'cwd'>,
+): Promise<Workspace> {
+  const absolute = (paths.length ? paths : ['.']).map((p) => path.resolve(env.cwd, p));
+  const stats = await Promise.all(absolute.map((p) => fsp.stat(p).catch(() => null)));
+  stats.forEach((stat, i) => {
+    if (!stat) throw new UsageError(`no such file or directory: ${paths[i]}`);
+  });
+  const root = stats[0]!.isDirectory() ? absolute[0] : path.dirname(absolute[0]);
+  const targets = absolute.map((p, i) => {
+    const rel = path.relative(root, p);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      throw new UsageError(`${paths[i]} is outside the workspace root ${path.relative(env.cwd, root) || '.'} (the first path)`);
+    }
+    return rel.split(path.sep).join('/');
+  });
+
+  const pyprojectPath = configFile !== undefined ? path.resolve(env.cwd, configFile) : path.join(root, 'pyproject.toml');
+  const pyproject = await fsp.readFile(pyprojectPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (configFile !== undefined) throw new UsageError(`cannot read config ${configFile}: ${error.code ?? error.message}`);
+    return undefined;
+  });
+  const config = loadConfig({ pyproject }, cli);
+  const everything = targets.includes('');
+  return {
+    root,
+    config,
+    fs: createNodeFs(root, config),
+    contains: (rel) => everything || targets.some((t) => rel === t || rel.startsWith(t + '/')),
+  };
+}
+
+async function readUserFile(env: CliEnv, file: string, what: string): Promise<string> {
+  try {
+    return await fsp.readFile(path.resolve(env.cwd, file), 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** The real file system below root: only files the engine reads, no excluded or oversized ones. */
+export function createNodeFs(root: string, config: Config): WorkspaceFs {
+  return {
+    list: () => listWorkspace(root, config),
+    read: (relPath) => fsp.readFile(path.join(root, relPath)),
+  };
+}
+
+async function listWorkspace(root: string, config: Config): Promise<string[]> {
+  const files: string[] = [];
+  const visited = new Set<string>();
+  const rootReal = await fsp.realpath(root);
+
+  async function walk(dir: string, rel: string): Promise<void> {
+    // Symlinked folders can form loops: each real folder is read once, and a link up to an
+    // ancestor of the root would re-read the root from above.
+    const real = await fsp.realpath(dir).catch(() => null);
+    if (real === null || visited.has(real) || rootReal.startsWith(real + path.sep)) return;
+    visited.add(real);
+    // A virtualenv under any name: it holds installed packages, not project code.
+    if (rel !== '' && (await fsp.stat(path.join(dir, 'pyvenv.cfg')).catch(() => null))) return;
+    const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
+    const subdirs: [string, string][] = [];
+    await Promise.all(entries.map(async (entry) => {
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      const full = path.join(dir, entry.name);
+      const stat = entry.isSymbolicLink() || entry.isFile() ? await fsp.stat(full).catch(() => null) : null;
+      const isDir = entry.isDirectory() || stat?.isDirectory() === true;
+      if (isDir) {
+        if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath)) subdirs.push([full, relPath]);
+      } else if (stat?.isFile() && wanted(entry.name) && stat.size <= MAX_FILE_BYTES && !isExcluded(config, relPath)) {
+        files.push(relPath);
+      }
+    }));
+    for (const [full, relPath] of subdirs.sort((a, b) => (a[1] < b[1] ? -1 : 1))) await walk(full, relPath);
+  }
+
+  await walk(root, '');
+  return files.sort();
+}
+
+function wanted(name: string): boolean {
+  return WANTED_NAMES.has(name) || WANTED_EXTENSIONS.some((ext) => name.endsWith(ext));
+}
+
+/** Loads the files that have findings so fingerprints can hash their lines. */
+async function loadLineText(fs: WorkspaceFs, findings: Finding[]): Promise<LineText> {
+  const lines = new Map<string, string[]>();
+  await Promise.all([...new Set(findings.map((f) => f.path))].map(async (file) => {
+    const bytes = await fs.read(file).catch(() => null);
+    if (bytes) lines.set(file, Buffer.from(bytes).toString('utf8').split(/\r?\n/));
+  }));
+  return (file, line) => lines.get(file)?.[line];
+}
+
+function progressReporter(env: CliEnv): Progress | undefined {
+  if (!env.errIsTTY) return undefined;
+  let last = 0;
+  return (done, total, phase) => {
+    const now = Date.now();
+    if (done < total && now - last < 100) return;
+    last = now;
+    env.err(done < total ? `\r\x1b[Kdjcache: ${phase} ${done}/${total}` : '\r\x1b[K');
+  };
+}
+
+const COVER_COLOURS = { covered: '#2da44e', unknown: '#d29922', stale: '#cf222e' };
+
+/** Graphviz: entries (boxes) → models (ellipses); an edge is red when some kind of change leaves the entry stale. */
+export function renderDot(graph: Graph): string {
+  const lines = ['digraph djcache {', '  rankdir=LR;', '  node [fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];'];
+  for (const model of graph.models) {
+    lines.push(`  ${quote(`model:${model.id}`)} [shape=ellipse, label=${quote(model.id)}];`);
+  }
+  for (const entry of graph.entries) {
+    lines.push(`  ${quote(`entry:${entry.id}`)} [shape=box, label=${quote(`${entry.key}\n${entry.path}:${entry.loc[0] + 1}`)}];`);
+    for (const dep of entry.dependencies) {
+      const kinds = Object.entries(dep.coverage) as [ChangeKind, { state: string }][];
+      const stale = kinds.filter(([, c]) => c.state === 'no').map(([k]) => k);
+      const unknown = kinds.filter(([, c]) => c.state === 'unknown').map(([k]) => `${k}?`);
+      const colour = stale.length ? COVER_COLOURS.stale : unknown.length ? COVER_COLOURS.unknown : COVER_COLOURS.covered;
+      const label = [...stale, ...unknown].join(', ');
+      lines.push(`  ${quote(`entry:${entry.id}`)} -> ${quote(`model:${dep.model}`)} [color=${quote(colour)}${label ? `, label=${quote(label)}` : ''}];`);
+    }
+  }
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+function quote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}

@@ -1,0 +1,239 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { createNodeFs, main, renderDot, type CliEnv } from '../server/src/cli';
+import { defaultConfig } from '../server/src/config';
+import { loadConfig } from '../server/src/configLoader';
+import type { AnalysisResult, WorkspaceFs } from '../server/src/engine';
+import type { Finding, RuleMeta } from '../server/src/findings';
+import type { Graph } from '../server/src/graph';
+
+const emptyGraph: Graph = { version: 1, entries: [], models: [], invalidations: [] };
+
+/** A temporary workspace: shop/views.py, shop/models.py, templates/a.html. */
+function workspace(extra: Record<string, string> = {}): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'djcache-cli-'));
+  const files: Record<string, string> = {
+    'shop/views.py': 'from django.core.cache import cache\n\ndef products():\n    cache.set("products:all", rows)\n',
+    'shop/models.py': 'class Product(models.Model):\n    pass\n',
+    'templates/a.html': '{% cache 60 side %}{% endcache %}\n',
+    ...extra,
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  }
+  return root;
+}
+
+const findings: Finding[] = [
+  { code: 'DJC101', severity: 'warning', path: 'shop/views.py', loc: [3, 4, 3, 37], message: "'products:all' is never invalidated.", related: [], data: {} },
+  { code: 'DJC103', severity: 'error', path: 'shop/models.py', loc: [0, 0, 0, 5], message: 'bulk write', related: [], data: {} },
+];
+const rules: RuleMeta[] = [{ code: 'DJC101', name: 'stale-cache-entry', summary: 'Stale entry.', defaultSeverity: 'warning' }];
+
+interface Run { code: number; out: string; err: string; listed: string[] }
+
+async function cli(argv: string[], cwd: string, overrides: Partial<CliEnv> = {}, result: Partial<AnalysisResult> = {}): Promise<Run> {
+  let out = '';
+  let err = '';
+  let listed: string[] = [];
+  const code = await main(argv, {
+    out: (t) => { out += t; },
+    err: (t) => { err += t; },
+    errIsTTY: false,
+    cwd,
+    rules,
+    analyze: async (fs: WorkspaceFs) => {
+      listed = await fs.list();
+      return { findings, graph: emptyGraph, facts: [], stats: { files: listed.length, lines: 0, factMs: 0, analysisMs: 0 }, ...result };
+    },
+    ...overrides,
+  });
+  return { code, out, err, listed };
+}
+
+test('usage errors exit 2 with one clear line', async () => {
+  const root = workspace();
+  const cases: [string[], string][] = [
+    [['lint'], "djcache: error: unknown command 'lint' (expected check or graph; see djcache --help)\n"],
+    [['check', '--format', 'xml'], "djcache: error: --format must be one of text, json, sarif, not 'xml'\n"],
+    [['graph', '--format', 'svg'], "djcache: error: --format must be one of json, dot, not 'svg'\n"],
+    [['check', 'nope'], 'djcache: error: no such file or directory: nope\n'],
+    [['check', 'shop', 'templates'], 'djcache: error: templates is outside the workspace root shop (the first path)\n'],
+    [['check', '--config', 'missing.toml'], 'djcache: error: cannot read config missing.toml: ENOENT\n'],
+    [['check', '--baseline', 'missing.json'], 'djcache: error: cannot read baseline missing.json: ENOENT\n'],
+    [['check', '--select', 'E501'], "djcache: error: unknown rule selector 'E501' in select (expected a code like DJC101, a prefix like DJC1, or ALL)\n"],
+  ];
+  for (const [argv, message] of cases) {
+    const run = await cli(argv, root);
+    assert.deepEqual([run.code, run.err, run.out], [2, message, ''], argv.join(' '));
+  }
+  const unknownOption = await cli(['check', '--bogus'], root);
+  assert.equal(unknownOption.code, 2);
+  assert.match(unknownOption.err, /^djcache: error: Unknown option '--bogus'/);
+  assert.equal(unknownOption.err.split('\n').length, 2);
+  const graphBaseline = await cli(['graph', '--baseline', 'x'], root);
+  assert.equal(graphBaseline.code, 2);
+  assert.match(graphBaseline.err, /^djcache: error: Unknown option '--baseline'/);
+});
+
+test('bad pyproject.toml exits 2 with the config message', async () => {
+  const root = workspace({ 'pyproject.toml': '[tool.djcache]\nselect = "DJC1"\n' });
+  const run = await cli(['check'], root);
+  assert.deepEqual([run.code, run.err], [2, 'djcache: error: [tool.djcache] select must be an array of strings\n']);
+});
+
+test('no command prints help on stderr and exits 2; --help and --version exit 0', async () => {
+  const none = await cli([], tmpdir());
+  assert.equal(none.code, 2);
+  assert.match(none.err, /^djcache: finds Django cache entries that nothing invalidates\.\n\nUsage:\n {2}djcache check/);
+  const help = await cli(['--help'], tmpdir());
+  assert.deepEqual([help.code, help.out], [0, none.err]);
+  const version = await cli(['--version'], tmpdir());
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  assert.deepEqual([version.code, version.out], [0, `djcache ${pkg.version}\n`]);
+});
+
+test('internal errors exit 2 without a stack trace', async () => {
+  const root = workspace();
+  const run = await cli(['check'], root, { analyze: async () => { throw new Error('boom'); } });
+  assert.deepEqual([run.code, run.err, run.out], [2, 'djcache: internal error: boom\n', '']);
+});
+
+test('check prints text findings and exits 1, or 0 with --exit-zero', async () => {
+  const root = workspace();
+  const run = await cli(['check'], root);
+  assert.equal(run.code, 1);
+  assert.equal(run.out, [
+    'shop/models.py:1:1: DJC103 bulk write',
+    "shop/views.py:4:5: DJC101 'products:all' is never invalidated.",
+    '',
+    '1  DJC101  stale-cache-entry',
+    '1  DJC103',
+    'Found 2 findings.',
+    '',
+  ].join('\n'));
+  assert.equal(run.err, '');
+  assert.deepEqual(run.listed, ['shop/models.py', 'shop/views.py', 'templates/a.html']);
+  assert.equal((await cli(['check', '--exit-zero'], root)).code, 0);
+});
+
+test('a file path makes its folder the root and limits findings to it', async () => {
+  const root = workspace();
+  const inShop = findings.map((f) => ({ ...f, path: f.path.replace('shop/', '') }));
+  const run = await cli(['check', 'shop/views.py', '--format', 'json'], root, {}, { findings: inShop });
+  assert.equal(run.code, 1);
+  assert.deepEqual(run.listed, ['models.py', 'views.py']);
+  assert.deepEqual(JSON.parse(run.out).findings.map((f: Finding) => f.path), ['views.py']);
+  const viaRoot = await cli(['check', '.', 'shop/views.py', '--format', 'json'], root);
+  // '.' is the whole workspace, so nothing is filtered.
+  assert.deepEqual(JSON.parse(viaRoot.out).findings.map((f: Finding) => f.path), ['shop/models.py', 'shop/views.py']);
+  const otherFile = await cli(['check', 'shop/models.py'], root, {}, { findings: inShop.filter((f) => f.path === 'views.py') });
+  assert.deepEqual([otherFile.code, otherFile.out], [0, 'All checks passed!\n']);
+});
+
+test('--select and --ignore filter by rule, comma-separated or repeated', async () => {
+  const root = workspace();
+  const codes = async (...argv: string[]) => JSON.parse((await cli(['check', '--format', 'json', ...argv], root)).out).findings.map((f: Finding) => f.code);
+  assert.deepEqual(await codes('--select', 'DJC101'), ['DJC101']);
+  assert.deepEqual(await codes('--ignore', 'DJC1'), []);
+  assert.deepEqual(await codes('--select', 'DJC101,DJC103', '--ignore', 'DJC101'), ['DJC103']);
+  assert.deepEqual(await codes('--select', 'DJC101', '--select', 'DJC103'), ['DJC103', 'DJC101']);
+});
+
+test('write-baseline then baseline hides the recorded findings', async () => {
+  const root = workspace();
+  const written = await cli(['check', '--write-baseline', 'baseline.json'], root);
+  assert.deepEqual([written.code, written.out, written.err], [0, '', 'djcache: wrote 2 findings to baseline.json\n']);
+  const baseline = JSON.parse(readFileSync(path.join(root, 'baseline.json'), 'utf8'));
+  assert.deepEqual(baseline.findings.map((e: { code: string; path: string }) => [e.code, e.path]), [['DJC101', 'shop/views.py'], ['DJC103', 'shop/models.py']]);
+  const checked = await cli(['check', '--baseline', 'baseline.json'], root);
+  assert.deepEqual([checked.code, checked.out], [0, 'All checks passed!\n']);
+
+  writeFileSync(path.join(root, 'broken.json'), '[]');
+  const broken = await cli(['check', '--baseline', 'broken.json'], root);
+  assert.deepEqual([broken.code, broken.err], [2, 'djcache: error: baseline must be { "version": 1, "findings": [{ "fingerprint": ... }] } as written by --write-baseline\n']);
+});
+
+test('sarif output names the workspace root for %SRCROOT%', async () => {
+  const root = workspace();
+  const run = await cli(['check', '--format', 'sarif'], root);
+  const log = JSON.parse(run.out);
+  assert.equal(run.code, 1);
+  assert.equal(log.version, '2.1.0');
+  assert.equal(log.runs[0].originalUriBaseIds['%SRCROOT%'].uri, `file://${root}/`);
+  assert.deepEqual(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId), ['DJC103', 'DJC101']);
+});
+
+test('progress goes to stderr only on a terminal', async () => {
+  const root = workspace();
+  const analyze: CliEnv['analyze'] = async (_fs, _config, progress) => {
+    progress?.(3, 3, 'facts');
+    return { findings: [], graph: emptyGraph, facts: [], stats: { files: 0, lines: 0, factMs: 0, analysisMs: 0 } };
+  };
+  assert.equal((await cli(['check'], root, { analyze, errIsTTY: true })).err, '\r\x1b[K');
+  assert.equal((await cli(['check'], root, { analyze, errIsTTY: false })).err, '');
+});
+
+const graph: Graph = {
+  version: 1,
+  entries: [{
+    id: 'e1', kind: 'cache', key: 'product:{pk}', alias: 'default', timeout: 300, path: 'shop/views.py', loc: [9, 4, 9, 30], function: 'detail',
+    dependencies: [
+      { model: 'shop.Product', via: [], path: 'shop/views.py', loc: [8, 0, 8, 1], coverage: { save: { state: 'yes' }, delete: { state: 'no' }, m2m: { state: 'none' }, bulk: { state: 'unknown' } } },
+      { model: 'shop.Category', via: [], path: 'shop/views.py', loc: [8, 0, 8, 1], coverage: { save: { state: 'yes' }, delete: { state: 'yes' }, m2m: { state: 'none' }, bulk: { state: 'unknown' } } },
+      { model: 'shop."Tag"', via: [], path: 'shop/views.py', loc: [8, 0, 8, 1], coverage: { save: { state: 'yes' }, delete: { state: 'none' }, m2m: { state: 'none' }, bulk: { state: 'none' } } },
+    ],
+  }],
+  models: [{ id: 'shop.Product', path: 'shop/models.py', loc: [0, 0, 0, 1], table: 'shop_product', adminRegistered: true, writes: [], entries: ['e1'] }],
+  invalidations: [],
+};
+
+test('graph --format dot colours entry → model edges by coverage', async () => {
+  assert.equal(renderDot(graph), [
+    'digraph djcache {',
+    '  rankdir=LR;',
+    '  node [fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+    '  "model:shop.Product" [shape=ellipse, label="shop.Product"];',
+    '  "entry:e1" [shape=box, label="product:{pk}\\nshop/views.py:10"];',
+    '  "entry:e1" -> "model:shop.Product" [color="#cf222e", label="delete, bulk?"];',
+    '  "entry:e1" -> "model:shop.Category" [color="#d29922", label="bulk?"];',
+    '  "entry:e1" -> "model:shop.\\"Tag\\"" [color="#2da44e"];',
+    '}',
+    '',
+  ].join('\n'));
+  const root = workspace();
+  const dot = await cli(['graph', '--format', 'dot'], root, {}, { graph });
+  assert.deepEqual([dot.code, dot.out], [0, renderDot(graph)]);
+  const json = await cli(['graph'], root, {}, { graph });
+  assert.deepEqual([json.code, JSON.parse(json.out)], [0, graph]);
+});
+
+test('the file system lists only wanted files, skipping junk, venvs, loops, big and excluded files', async () => {
+  const root = workspace({
+    'pyproject.toml': '[tool.djcache]\nexclude = ["legacy"]\n',
+    'setup.cfg': '',
+    'README.md': '',
+    'emails/welcome.txt': '',
+    'node_modules/pkg/x.py': '',
+    '.git/hooks/x.py': '',
+    'env/pyvenv.cfg': '',
+    'env/lib/site.py': '',
+    'shop/migrations/0001_initial.py': '',
+    'shop/legacy/old.py': '',
+    'shop/big.py': 'x'.repeat(2 * 1024 * 1024 + 1),
+  });
+  symlinkSync(root, path.join(root, 'shop', 'loop'));
+  symlinkSync(path.join(root, 'shop', 'views.py'), path.join(root, 'linked.py'));
+  const config = loadConfig({ pyproject: readFileSync(path.join(root, 'pyproject.toml'), 'utf8') }, {});
+  const fs = createNodeFs(root, config);
+  assert.deepEqual(await fs.list(), [
+    'emails/welcome.txt', 'linked.py', 'pyproject.toml', 'setup.cfg', 'shop/models.py', 'shop/views.py', 'templates/a.html',
+  ]);
+  assert.equal(Buffer.from(await fs.read('shop/models.py')).toString(), 'class Product(models.Model):\n    pass\n');
+  assert.deepEqual(await createNodeFs(path.join(root, 'shop'), defaultConfig).list(), ['legacy/old.py', 'models.py', 'views.py']);
+});
