@@ -26,7 +26,7 @@ def need(env):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("createcachetable", database="default")
+        call_command("createcachetable", database="other")
     yield
 
 

@@ -62,5 +62,6 @@ if CLUSTER:
     CACHES["cluster"] = {"BACKEND": "djcache.backends.redis_cluster.RedisClusterCache",
                          "LOCATION": f"redis://{CLUSTER}"}
 
+DATABASE_ROUTERS = ["tests.routers.CacheRouter"]
 DJCACHE = {"CACHE": "default", "STATS_FLUSH_INTERVAL": 3600}
 LOGGING_CONFIG = None
