@@ -15,6 +15,7 @@ import { BaselineError, createBaseline, filterBaseline, parseBaseline, type Line
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
 import { formatText } from './report/text';
+import { ruleMetas } from './rules';
 
 /** What the CLI needs from its surroundings; tests replace parts of it. */
 export interface CliEnv {
@@ -68,7 +69,7 @@ export async function main(argv: string[], overrides: Partial<CliEnv> = {}): Pro
     errIsTTY: process.stderr.isTTY === true,
     cwd: process.cwd(),
     analyze: analyzeWorkspace,
-    rules: [],
+    rules: ruleMetas,
     ...overrides,
   };
   try {

@@ -2,7 +2,15 @@
  * The engine's public face: files in, findings and the dependency graph out.
  * No LSP or VS Code imports; all I/O goes through WorkspaceFs so tests can pass in-memory trees.
  */
+import type { Analysis } from './analysis/workspaceAnalysis';
+import { analyzeFacts } from './analysis/workspaceAnalysis';
+import { Workspace } from './analysis/workspace';
 import type { Config } from './config';
+import { isExcluded, ruleEnabled } from './configLoader';
+import { extractFacts, isTemplatePath, moduleNameFor } from './facts/extract';
+import { buildGraph } from './graphBuilder';
+import { allRules } from './rules';
+import { loadPythonParser } from './syntax/parser';
 import type { Finding } from './findings';
 import type { FileFacts } from './facts/types';
 import type { Graph } from './graph';
@@ -22,5 +30,65 @@ export interface AnalysisResult {
   stats: { files: number; lines: number; factMs: number; analysisMs: number };
 }
 
+/** Files above this size are generated or vendored data, never hand-written Django code. */
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/** Which files are read at all: Python sources and Django templates. */
+export function isRelevantPath(path: string): boolean {
+  return path.endsWith('.py') || isTemplatePath(path);
+}
+
 /** Reads every file through fs, extracts facts, analyses the workspace and runs the rules. */
-export declare function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress): Promise<AnalysisResult>;
+export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress): Promise<AnalysisResult> {
+  const parser = await loadPythonParser();
+  const t0 = Date.now();
+  const paths = (await fs.list()).filter((p) => isRelevantPath(p) && !isExcluded(config, p)).sort();
+  const packageDirs = new Set(paths.filter((p) => p.endsWith('/__init__.py')).map((p) => p.slice(0, -'/__init__.py'.length)));
+  const facts: FileFacts[] = [];
+  let lines = 0;
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i];
+    progress?.(i, paths.length, 'facts');
+    let bytes: Uint8Array;
+    try {
+      bytes = await fs.read(path);
+    } catch {
+      continue;
+    }
+    if (bytes.length > MAX_FILE_BYTES) continue;
+    const f = extractFacts(parser, path, bytes, path.endsWith('.py') ? moduleNameFor(path, (d) => packageDirs.has(d)) : undefined);
+    if (!f) continue;
+    lines += f.lines;
+    facts.push(f);
+  }
+  const t1 = Date.now();
+  progress?.(0, 1, 'analysis');
+  const { findings, graph } = analyzeFactsToFindings(facts, config);
+  progress?.(1, 1, 'analysis');
+  return { findings, graph, facts, stats: { files: facts.length, lines, factMs: t1 - t0, analysisMs: Date.now() - t1 } };
+}
+
+/** The pure half: facts in, findings and graph out. Suppressions and severities from config apply here. */
+export function analyzeFactsToFindings(facts: FileFacts[], config: Config): { findings: Finding[]; graph: Graph; analysis: Analysis } {
+  const analysis = analyzeFacts(new Workspace(facts), config);
+  const suppressed = new Map<string, Map<number, string[]>>();
+  for (const f of facts) suppressed.set(f.path, new Map(f.suppressions.map((s) => [s.line, s.codes])));
+  const findings: Finding[] = [];
+  for (const rule of allRules) {
+    if (!ruleEnabled(config, rule.meta.code)) continue;
+    let found: Finding[];
+    try {
+      found = rule.check(analysis);
+    } catch {
+      // One rule failing on odd input must not hide the others' findings.
+      continue;
+    }
+    for (const f of found) {
+      const codes = suppressed.get(f.path)?.get(f.loc[0]);
+      if (codes && (codes.length === 0 || codes.includes(f.code))) continue;
+      findings.push({ ...f, severity: config.severity[f.code] ?? f.severity });
+    }
+  }
+  findings.sort((a, b) => a.path.localeCompare(b.path) || a.loc[0] - b.loc[0] || a.loc[1] - b.loc[1] || a.code.localeCompare(b.code));
+  return { findings, graph: buildGraph(analysis), analysis };
+}

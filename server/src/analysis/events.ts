@@ -1,0 +1,64 @@
+/** What one function does, as the interpreter found it: the raw material of coverage and rules. */
+import type { Expr, Loc, PythonFacts } from '../facts/types';
+import type { WriteKind } from './django';
+import type { KeyPattern } from './keys';
+import type { Dep, Scope, V } from './values';
+
+export interface Site { file: PythonFacts; loc: Loc }
+
+/** Statement position, so rules can see "right after" and "in a row". */
+export interface Pos { block: number; index: number; line: number }
+
+export interface CacheOp extends Site {
+  method: string;
+  alias: string;
+  key: KeyPattern | null;
+  /** Deps of the stored value, for set/add/get_or_set/set_many. */
+  value: V | null;
+  timeout: number | null | 'default' | 'unknown';
+  version: string | null;
+  fnId: string;
+  pos: Pos;
+  /** Inside transaction.atomic() or an atomic view, and not deferred with on_commit. */
+  inAtomic: boolean;
+  /** Set when the key or value comes from the enclosing function's parameters: the op is a wrapper's. */
+  template?: { keyExpr: Expr | null; keyParam: string | null; valueParam: string | null; valueCallsParam: string | null; scope: Scope };
+}
+
+export interface WriteSite extends Site {
+  model: string;
+  kind: WriteKind;
+  signals: boolean;
+  how: string;
+  fnId: string | null;
+  pos: Pos | null;
+  /** Implicit writes (admin, generic views, forms) belong to a class whose hooks may invalidate. */
+  owner?: { file: PythonFacts; idx: number };
+}
+
+export interface SignalHookup extends Site {
+  /** 'save' | 'delete' | 'm2m' for model signals; a project signal id otherwise. */
+  signal: { model: WriteKind } | { custom: string };
+  receiver: string;
+  /** Model ids; null means any sender. */
+  senders: string[] | null;
+}
+
+export interface CallEdge { to: string; pos: Pos; deferred: boolean }
+
+export interface Render { template: string; context: V; fnId: string; site: Site }
+
+export interface FnEvents {
+  ops: CacheOp[];
+  writes: WriteSite[];
+  calls: CallEdge[];
+  hookups: SignalHookup[];
+  sends: { signal: string; pos: Pos }[];
+  renders: Render[];
+  /** Every model the function body reads, for view caches and memoize entries (the whole function is the value). */
+  reads: Dep[];
+}
+
+export function emptyEvents(): FnEvents {
+  return { ops: [], writes: [], calls: [], hookups: [], sends: [], renders: [], reads: [] };
+}

@@ -1,0 +1,1437 @@
+/**
+ * The abstract interpreter. It evaluates the IR of each function to abstract values (which models
+ * a value's data reads, which cache or queryset an object is) and records, per function, the
+ * events rules need: cache operations, ORM writes, calls, signal hookups and template renders.
+ * Function results are memoised summaries; recursion and import cycles are cut by in-progress marks.
+ */
+import type { Expr, FunctionFact, Kwarg, Loc, PythonFacts, Stmt, Target } from '../facts/types';
+import { classifySql } from '../syntax/sql';
+import {
+  CACHE_OBJECT, CACHES_HANDLER, HASH_FUNCTIONS, INSTANCE_WRITES, LOOKUP_ARG_METHODS, M2M_WRITES, MODEL_SIGNALS,
+  PASS_THROUGH, QS_CHAIN, QS_DATA, QS_INSTANCE, QS_WRITES, RECEIVER_DECORATOR, RENDER_FUNCTIONS, SERIALIZER_BASES,
+  SIGNAL_CLASS, syncCacheMethod, MODEL_FORM_BASES,
+} from './django';
+import { emptyEvents, type FnEvents, type Pos } from './events';
+import { concat, lit, type KeyPart, type KeyPattern, UNKNOWN_HOLE } from './keys';
+import { ModelRegistry, type ModelInfo } from './models';
+import { templateReads } from './templates';
+import {
+  type ClsRef, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, type Scope, type Shape, v, type V, withDeps, dataOf,
+} from './values';
+import { collectBindings, type Sym, Workspace } from './workspace';
+
+type Call = Extract<Expr, { t: 'call' }>;
+
+const MAX_CALL_DEPTH = 40;
+
+/** Per-walk state: where events go and what surrounds the statement being evaluated. */
+interface Walk {
+  events: FnEvents;
+  id: string;
+  pos: Pos;
+  atomic: boolean;
+  deferred: boolean;
+}
+
+export class Interpreter {
+  private readonly summaries = new Map<string, V>();
+  private readonly summaryBusy = new Set<string>();
+  private readonly collected = new Map<string, FnEvents>();
+  private readonly collecting = new Set<string>();
+  private readonly classValueMemo = new Map<string, V>();
+  private blockCounter = 0;
+  private depth = 0;
+
+  constructor(readonly ws: Workspace, readonly models: ModelRegistry) {}
+
+  // ---------------------------------------------------------------- scopes
+
+  scopeFor(file: PythonFacts, idx: number, parent: Scope | null = null, fixed = new Map<string, V>()): Scope {
+    const fn = idx >= 0 ? file.functions[idx] : null;
+    const locals = new Map<string, LocalBinding[]>();
+    if (fn) collectLocals(fn.body, locals, file);
+    const cls = fn && fn.cls !== null ? { file, idx: fn.cls } : null;
+    const scope: Scope = { file, fn, fnIdx: idx, parent, fixed, locals, memo: new Map(), busy: new Set(), cls };
+    if (fn) this.bindParams(scope, fn);
+    return scope;
+  }
+
+  private bindParams(scope: Scope, fn: FunctionFact): void {
+    const { file } = scope;
+    const decorators = fn.decorators.map((d) => exprText(d));
+    const isStatic = decorators.includes('staticmethod');
+    const isClassMethod = decorators.includes('classmethod');
+    fn.params.forEach((p, i) => {
+      if (scope.fixed.has(p.name)) return;
+      if (i === 0 && fn.cls !== null && !isStatic) {
+        const model = this.models.modelOfClass(file, fn.cls);
+        const cls = { file, idx: fn.cls };
+        if (isClassMethod) scope.fixed.set(p.name, v([model ? { k: 'model', model: model.id } : { k: 'class', cls }]));
+        else if (model) scope.fixed.set(p.name, v([{ k: 'inst', model: model.id, via: [`${model.name} instance`] }]));
+        else scope.fixed.set(p.name, v([this.selfShape(cls)]));
+        return;
+      }
+      scope.fixed.set(p.name, v([{ k: 'param', name: p.name }]));
+    });
+  }
+
+  /** `self` in a manager or queryset class is a queryset of its model; elsewhere an object of the class. */
+  private selfShape(cls: ClsRef): Shape {
+    const model = this.managedModel(cls);
+    return model ? { k: 'qs', model: model.id, via: [`${model.name}.objects`] } : { k: 'obj', cls };
+  }
+
+  private managedModel(cls: ClsRef): ModelInfo | undefined {
+    for (const m of this.models.byId.values()) {
+      for (const mgr of m.managers.values()) if (mgr && mgr.file === cls.file && mgr.idx === cls.idx) return m;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- names
+
+  lookup(scope: Scope, name: string): V {
+    for (let s: Scope | null = scope; s; s = s.parent) {
+      const fixed = s.fixed.get(name);
+      if (fixed) return fixed;
+      if (s.locals.has(name)) return this.localValue(s, name);
+    }
+    const sym = this.ws.resolveGlobal(scope.file, name);
+    if (sym) return this.symValue(sym);
+    if (name === 'super') return v([{ k: 'ext', q: 'builtins.super' }]);
+    return /^[a-z_]+$/.test(name) ? v([{ k: 'ext', q: `builtins.${name}` }]) : EMPTY;
+  }
+
+  private localValue(s: Scope, name: string): V {
+    const memo = s.memo.get(name);
+    if (memo) return memo;
+    if (s.busy.has(name)) return EMPTY;
+    s.busy.add(name);
+    const parts: V[] = [];
+    for (const b of s.locals.get(name) ?? []) {
+      if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
+      else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
+      else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
+      else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
+      else parts.push(this.classShapeValue({ file: s.file, idx: b.idx }));
+    }
+    s.busy.delete(name);
+    const out = parts.length ? merge(...parts) : EMPTY;
+    s.memo.set(name, out);
+    return out;
+  }
+
+  symValue(sym: Sym): V {
+    switch (sym.k) {
+      case 'fn': return v([{ k: 'fn', fn: { file: sym.file, idx: sym.idx } }]);
+      case 'class': return this.classShapeValue({ file: sym.file, idx: sym.idx });
+      case 'mod': return v([{ k: 'mod', module: sym.module, file: sym.file }]);
+      case 'ext': {
+        const builtin = this.models.modelOfSym(sym);
+        if (builtin) return v([{ k: 'model', model: builtin.id }]);
+        if (sym.q === CACHE_OBJECT) return v([{ k: 'cache', alias: 'default' }]);
+        if (sym.q === CACHES_HANDLER) return v([{ k: 'caches' }]);
+        return v([{ k: 'ext', q: sym.q }]);
+      }
+      case 'value': {
+        const key = `global:${sym.name}`;
+        const scope = this.moduleScope(sym.file);
+        const memo = scope.memo.get(key);
+        if (memo) return memo;
+        if (scope.busy.has(key)) return EMPTY;
+        scope.busy.add(key);
+        const out = merge(...sym.exprs.map((e) => this.globalValue(e, scope, sym.name)));
+        scope.busy.delete(key);
+        scope.memo.set(key, out);
+        return out;
+      }
+    }
+  }
+
+  /** A module-level `x = Signal()` is a project signal named by where it lives. */
+  private globalValue(e: Expr, scope: Scope, name: string): V {
+    const val = this.eval(e, scope);
+    if (val.shapes.some((s) => s.k === 'ext' && SIGNAL_CLASS.has(s.q))) return v([{ k: 'signal', id: `${scope.file.module}.${name}` }]);
+    return val;
+  }
+
+  private readonly moduleScopes = new Map<PythonFacts, Scope>();
+
+  moduleScope(file: PythonFacts): Scope {
+    let s = this.moduleScopes.get(file);
+    if (!s) {
+      s = { file, fn: null, fnIdx: -1, parent: null, fixed: new Map(), locals: new Map(), memo: new Map(), busy: new Set(), cls: null };
+      this.moduleScopes.set(file, s);
+    }
+    return s;
+  }
+
+  classShapeValue(cls: ClsRef): V {
+    const model = this.models.modelOfClass(cls.file, cls.idx);
+    return v([model ? { k: 'model', model: model.id } : { k: 'class', cls }]);
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  eval(e: Expr, scope: Scope, walk?: Walk): V {
+    switch (e.t) {
+      case 'name': return this.lookup(scope, e.id);
+      case 'attr': return this.attr(this.eval(e.obj, scope, walk), e.name, e, scope);
+      case 'call': return this.call(e, scope, walk);
+      case 'str': return v([{ k: 'str', key: lit(e.v) }]);
+      case 'fstr': {
+        const parts: KeyPattern[] = [];
+        const deps: V[] = [];
+        for (const p of e.parts) {
+          if (typeof p === 'string') parts.push(lit(p));
+          else {
+            const pv = this.eval(p, scope, walk);
+            deps.push(dataOf(pv));
+            parts.push(this.keyOf(pv, p));
+          }
+        }
+        return withDeps(v([{ k: 'str', key: concat(...parts) }]), merge(...deps).deps);
+      }
+      case 'num': return v([{ k: 'const' }]);
+      case 'const': return v([{ k: 'const' }]);
+      case 'bin': return this.binary(e, scope, walk);
+      case 'seq': {
+        const items = e.items.map((x) => this.eval(x, scope, walk));
+        return v([{ k: 'list', elem: merge(...items) }], merge(...items).deps);
+      }
+      case 'dict': {
+        const items = new Map<string, V>();
+        const all: V[] = [];
+        for (const it of e.items) {
+          const val = this.eval(it.value, scope, walk);
+          all.push(val);
+          if (it.key?.t === 'str') items.set(it.key.v, val);
+          else if (!it.key) {
+            for (const s of val.shapes) if (s.k === 'dict') s.items.forEach((x, k) => items.set(k, x));
+          } else all.push(dataOf(this.eval(it.key, scope, walk)));
+        }
+        return v([{ k: 'dict', items }], merge(...all).deps);
+      }
+      case 'sub': return this.subscript(e, scope, walk);
+      case 'lambda': {
+        if (walk) {
+          // The body runs later (often via on_commit); evaluate it now so its events are recorded.
+          const inner = this.lambdaScope(e, scope, []);
+          this.eval(e.body, inner, walk);
+        }
+        return v([{ k: 'lambda', expr: e, scope }]);
+      }
+      case 'comp': {
+        const fixed = new Map<string, V>();
+        const inner: Scope = { ...scope, parent: scope, fixed, locals: new Map(), memo: new Map(), busy: new Set() };
+        const iters: V[] = [];
+        for (const g of e.gens) {
+          const it = this.eval(g.iter, inner, walk);
+          iters.push(dataOf(it));
+          bindTarget(g.target, this.element(it), fixed);
+        }
+        const elt = this.eval(e.elt, inner, walk);
+        return v([{ k: 'list', elem: elt }], merge(elt, ...iters).deps);
+      }
+      case 'cond': return merge(this.eval(e.a, scope, walk), this.eval(e.b, scope, walk));
+      case 'star': return this.eval(e.e, scope, walk);
+      default: return EMPTY;
+    }
+  }
+
+  private lambdaScope(e: Extract<Expr, { t: 'lambda' }>, scope: Scope, args: V[]): Scope {
+    const fixed = new Map<string, V>();
+    e.params.forEach((p, i) => fixed.set(p, args[i] ?? EMPTY));
+    return { ...scope, parent: scope, fixed, locals: new Map(), memo: new Map(), busy: new Set() };
+  }
+
+  private binary(e: Extract<Expr, { t: 'bin' }>, scope: Scope, walk?: Walk): V {
+    const l = this.eval(e.l, scope, walk);
+    const r = this.eval(e.r, scope, walk);
+    const deps = merge(dataOf(l), dataOf(r)).deps;
+    const lStr = l.shapes.find((s) => s.k === 'str');
+    const rStr = r.shapes.find((s) => s.k === 'str');
+    if (e.op === '+' && (lStr || rStr)) {
+      return withDeps(v([{ k: 'str', key: concat(this.keyOf(l, e.l), this.keyOf(r, e.r)) }]), deps);
+    }
+    if (e.op === '%' && lStr && lStr.k === 'str') {
+      const values = e.r.t === 'seq' ? e.r.items : [e.r];
+      return withDeps(v([{ k: 'str', key: this.substitute(lStr.key, /%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifx]/g, values, scope) }]), deps);
+    }
+    if (e.op === '+' && (l.shapes.some((s) => s.k === 'list') || r.shapes.some((s) => s.k === 'list'))) {
+      return v([{ k: 'list', elem: merge(this.element(l), this.element(r)) }], deps);
+    }
+    return v([], deps);
+  }
+
+  /** Fills `%s` / `{}` placeholders of a literal pattern with the given expressions as holes. */
+  private substitute(p: KeyPattern, placeholder: RegExp, values: Expr[], scope: Scope): KeyPattern {
+    const out: KeyPattern[] = [];
+    let i = 0;
+    for (const part of p.parts) {
+      if (!('lit' in part)) {
+        out.push({ parts: [part] });
+        continue;
+      }
+      let last = 0;
+      for (const m of part.lit.matchAll(placeholder)) {
+        out.push(lit(part.lit.slice(last, m.index)));
+        const valueExpr = values[i++];
+        out.push(valueExpr ? this.keyOf(this.eval(valueExpr, scope), valueExpr) : { parts: [UNKNOWN_HOLE] });
+        last = (m.index ?? 0) + m[0].length;
+      }
+      out.push(lit(part.lit.slice(last)));
+    }
+    return concat(...out);
+  }
+
+  /** The key pattern a value contributes: its literal pattern, or a hole that says where it came from. */
+  keyOf(val: V, e: Expr): KeyPattern {
+    const str = val.shapes.find((s) => s.k === 'str');
+    if (str && str.k === 'str' && val.shapes.length === 1) return str.key;
+    const cached = val.shapes.find((s) => s.k === 'cached');
+    const name = exprText(e);
+    if (cached && cached.k === 'cached') return { parts: [{ hole: name, source: { kind: 'unknown' }, versionOf: cached.key ?? undefined }] };
+    if (val.shapes.some((s) => s.k === 'hash')) return { parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true }] };
+    if (e.t === 'attr') {
+      const base = val.shapes.length === 0 ? undefined : undefined;
+      void base;
+      return { parts: [{ hole: name, source: { kind: 'field', field: e.name } }] };
+    }
+    return { parts: [{ hole: name, source: { kind: 'unknown' } }] };
+  }
+
+  private subscript(e: Extract<Expr, { t: 'sub' }>, scope: Scope, walk?: Walk): V {
+    const obj = this.eval(e.obj, scope, walk);
+    const idx = this.eval(e.idx, scope, walk);
+    const out: V[] = [dataOf(obj)];
+    for (const s of obj.shapes) {
+      if (s.k === 'caches') {
+        const alias = idx.shapes.find((x) => x.k === 'str');
+        const name = alias && alias.k === 'str' && alias.key.parts.length === 1 && 'lit' in alias.key.parts[0] ? alias.key.parts[0].lit : undefined;
+        out.push(v([{ k: 'cache', alias: name ?? '?' }]));
+      } else if (s.k === 'dict' && e.idx.t === 'str') {
+        const item = s.items.get(e.idx.v);
+        if (item) out.push(item);
+      } else if (s.k === 'list') out.push(s.elem);
+      else if (s.k === 'qs') out.push(v([e.idx.t === 'unknown' || e.idx.t === 'num' ? { k: 'inst', model: s.model, via: s.via } : s]));
+      else if (s.k === 'ext' && s.q === 'os.environ') out.push(EMPTY);
+    }
+    return merge(...out);
+  }
+
+  /** Elements of an iterable value: rows of a queryset, items of a list. */
+  element(val: V): V {
+    const out: V[] = [dataOf(val)];
+    for (const s of val.shapes) {
+      if (s.k === 'qs') out.push(v([{ k: 'inst', model: s.model, via: s.via }]));
+      else if (s.k === 'list') out.push(s.elem);
+      else if (s.k === 'dict') out.push(...s.items.values());
+    }
+    return merge(...out);
+  }
+
+  // ---------------------------------------------------------------- attributes
+
+  attr(obj: V, name: string, e: Expr, scope: Scope): V {
+    const out: V[] = [];
+    for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
+    // The data of an attribute is derived from its object's data.
+    return merge(...out, dataOf(obj));
+  }
+
+  private shapeAttr(s: Shape, name: string, e: Expr, scope: Scope): V {
+    switch (s.k) {
+      case 'mod': {
+        const sym = this.ws.moduleAttr(s.module, s.file, name);
+        return sym ? this.symValue(sym) : EMPTY;
+      }
+      case 'ext': {
+        const q = `${s.q}.${name}`;
+        if (q === CACHE_OBJECT) return v([{ k: 'cache', alias: 'default' }]);
+        if (q === CACHES_HANDLER) return v([{ k: 'caches' }]);
+        return this.symValue({ k: 'ext', q });
+      }
+      case 'model': {
+        const m = this.models.byId.get(s.model);
+        if (!m) return EMPTY;
+        if (name === 'objects' || name === '_default_manager' || name === '_base_manager' || m.managers.has(name)) {
+          return v([{ k: 'qs', model: m.id, via: [`${m.name}.${name}`] }], [this.dep(m.id, [`${m.name}.${name}`], scope, e)]);
+        }
+        const rel = this.models.relation(m.id, name);
+        if (rel) return v([{ k: 'field', model: m.id, name }]);
+        const method = this.classMember(m, name);
+        if (method) return method;
+        return EMPTY;
+      }
+      case 'field': {
+        if (name === 'through') {
+          const rel = this.models.relation(s.model, s.name);
+          if (rel?.through) return v([{ k: 'model', model: rel.through }]);
+        }
+        return EMPTY;
+      }
+      case 'inst': {
+        const rel = this.models.relation(s.model, name);
+        if (rel) {
+          const target = this.models.byId.get(rel.target);
+          const via = [...s.via, `.${name}`];
+          const dep = this.dep(rel.target, via, scope, e);
+          const deps = rel.through ? [dep, this.dep(rel.through, via, scope, e)] : [dep];
+          if (!rel.many) return v([{ k: 'inst', model: rel.target, via }], deps);
+          return v([{ k: 'qs', model: rel.target, via, through: rel.through, related: !rel.through }], deps);
+        }
+        const m = this.models.byId.get(s.model);
+        const member = m ? this.classMember(m, name, s) : undefined;
+        if (member) return member;
+        return v([{ k: 'bound', recv: s, name }]);
+      }
+      case 'class': {
+        const member = this.classAttr(s.cls, name, null);
+        return member ?? EMPTY;
+      }
+      case 'obj': {
+        const member = this.classAttr(s.cls, name, s);
+        if (member) return member;
+        const selfAttr = this.selfAttribute(s.cls, name);
+        if (selfAttr) return selfAttr;
+        if (name === 'data' && this.models.inherits(s.cls.file, s.cls.idx, /^rest_framework\.serializers\./)) return this.serializerValue(s.cls);
+        return v([{ k: 'bound', recv: s, name }]);
+      }
+      case 'fn':
+        if (name === '__name__' || name === '__qualname__') return v([{ k: 'str', key: lit(s.fn.file.functions[s.fn.idx].name) }]);
+        if (name === '__module__') return v([{ k: 'str', key: lit(s.fn.file.module) }]);
+        return v([{ k: 'bound', recv: s, name }]);
+      case 'param':
+        return v([{ k: 'bound', recv: s, name }]);
+      default:
+        return v([{ k: 'bound', recv: s, name }]);
+    }
+  }
+
+  /** A method or class attribute of a model class (through its lineage), bound to `self` when given. */
+  private classMember(m: ModelInfo, name: string, self?: Shape): V | undefined {
+    for (const info of this.models.lineage(m.id)) {
+      if (!info.file || info.cls === undefined || info.synthetic) continue;
+      const r = this.classAttr({ file: info.file, idx: info.cls }, name, self ?? null);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  /** Methods and class-level assignments of a workspace class and its workspace bases. */
+  classAttr(cls: ClsRef, name: string, self: Shape | null, depth = 0): V | undefined {
+    if (depth > 15) return undefined;
+    const fact = cls.file.classes[cls.idx];
+    const m = fact.methods[name];
+    if (m !== undefined) return v([{ k: 'fn', fn: { file: cls.file, idx: m }, self: self ?? undefined }]);
+    for (const s of fact.body) {
+      if (s.t === 'assign' && s.targets.some((t) => t.t === 'name' && t.id === name)) {
+        return this.eval(s.value, this.classScope(cls));
+      }
+    }
+    const nested = fact.nested[name];
+    if (nested !== undefined) return this.classShapeValue({ file: cls.file, idx: nested });
+    for (const b of fact.bases) {
+      const base = this.eval(b, this.moduleScope(cls.file));
+      for (const sh of base.shapes) {
+        if (sh.k === 'class') {
+          const r = this.classAttr(sh.cls, name, self, depth + 1);
+          if (r) return r;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private classScope(cls: ClsRef): Scope {
+    const fact = cls.file.classes[cls.idx];
+    const parent = this.moduleScope(cls.file);
+    const locals = new Map<string, LocalBinding[]>();
+    collectBindings(fact.body, locals as never, cls.file);
+    return { file: cls.file, fn: null, fnIdx: -1, parent, fixed: new Map(), locals: new Map(), memo: new Map(), busy: new Set(), cls };
+  }
+
+  /** `self.x = caches["x"]` in any method makes `self.x` that value. */
+  private selfAttribute(cls: ClsRef, name: string): V | undefined {
+    const fact = cls.file.classes[cls.idx];
+    const found: V[] = [];
+    for (const idx of Object.values(fact.methods)) {
+      const fn = cls.file.functions[idx];
+      const selfName = fn.params[0]?.name;
+      if (!selfName) continue;
+      visitAssigns(fn.body, (target, value) => {
+        if (target.t === 'attr' && target.name === name && target.obj.t === 'name' && target.obj.id === selfName) {
+          found.push(this.eval(value, this.scopeFor(cls.file, idx)));
+        }
+      });
+    }
+    return found.length ? merge(...found) : undefined;
+  }
+
+  dep(model: string, via: string[], scope: Scope, e: Expr): Dep {
+    return { model, via, path: scope.file.path, loc: e.loc };
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  call(e: Call, scope: Scope, walk?: Walk): V {
+    if (this.depth > MAX_CALL_DEPTH) return EMPTY;
+    this.depth++;
+    try {
+      const fnV = this.eval(e.fn, scope, walk);
+      const args = () => e.args.map((a) => this.eval(a, scope, walk));
+      let argVals: V[] | undefined;
+      const getArgs = () => (argVals ??= args());
+      const out: V[] = [];
+      let handled = false;
+      for (const s of fnV.shapes) {
+        const r = this.callShape(s, e, scope, walk, getArgs);
+        if (r) {
+          out.push(r);
+          handled = true;
+        }
+      }
+      if (!handled) {
+        // Unknown callee: the result's data comes from its inputs.
+        out.push(dataOf(fnV), ...getArgs().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk))));
+      } else if (walk) {
+        // Arguments are evaluated for their events even when the callee did not need them.
+        getArgs();
+        for (const k of e.kw) this.eval(k.value, scope, walk);
+      }
+      return merge(...out);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private callShape(s: Shape, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V | undefined {
+    switch (s.k) {
+      case 'bound': return this.methodCall(s.recv, s.name, e, scope, walk, args);
+      case 'fn': return this.callFunction(s, e, scope, walk, args);
+      case 'model': return v([{ k: 'inst', model: s.model, via: [`${s.model} instance`] }]);
+      case 'class': return this.instantiate(s.cls, e, scope, walk, args);
+      case 'ext': return this.extCall(s.q, e, scope, walk, args);
+      case 'lambda': {
+        const inner = this.lambdaScope(s.expr, s.scope, args());
+        return this.eval(s.expr.body, inner);
+      }
+      case 'cachepage': return undefined;
+      case 'param': return v([{ k: 'paramcall', name: s.name }]);
+      default: return undefined;
+    }
+  }
+
+  private instantiate(cls: ClsRef, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+    const argDeps = merge(...args().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk))));
+    if (this.models.inherits(cls.file, cls.idx, SIGNAL_CLASS_RE)) return EMPTY;
+    const serializer = this.models.inherits(cls.file, cls.idx, /^rest_framework\.serializers\./);
+    return v([{ k: 'obj', cls }], serializer ? merge(argDeps, this.serializerValue(cls)).deps : argDeps.deps);
+  }
+
+  callFunction(s: Extract<Shape, { k: 'fn' }>, e: Call | null, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+    const id = fnId(s.fn.file, s.fn.idx);
+    if (walk) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
+    if (walk && e) this.instantiateWrapperOps(s, e, scope, walk);
+    const fact = s.fn.file.functions[s.fn.idx];
+    const ret = this.returns(s.fn, s.closure ?? null, s.self);
+    // A factory whose return is the parameter data (`def get(key): return cache.get(key)`) stays unknown.
+    if (fact.params.length && ret.shapes.some((x) => x.k === 'param' || x.k === 'paramcall')) return merge(ret, ...args().map(dataOf));
+    return ret;
+  }
+
+  /** The summary of what a function returns, solved once; a call cycle sees the empty value. */
+  returns(fn: FnRef, closure: Scope | null, self?: Shape): V {
+    const selfKey = self && (self.k === 'inst' || self.k === 'qs') ? `:${self.k}:${self.model}` : '';
+    const id = `${fnId(fn.file, fn.idx)}${selfKey}`;
+    const memo = this.summaries.get(id);
+    if (memo) return memo;
+    if (this.summaryBusy.has(id)) return EMPTY;
+    this.summaryBusy.add(id);
+    const fact = fn.file.functions[fn.idx];
+    const fixed = new Map<string, V>();
+    if (self && fact.params[0]) fixed.set(fact.params[0].name, v([self]));
+    const scope = this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed);
+    const out: V[] = [];
+    visitReturns(fact.body, (r) => out.push(this.eval(r, scope)));
+    // A generator's value is what it yields; those are not modelled, so its data is its reads.
+    const result = merge(...out);
+    this.summaryBusy.delete(id);
+    this.summaries.set(id, result);
+    return result;
+  }
+
+  private methodCall(recv: Shape, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V | undefined {
+    switch (recv.k) {
+      case 'qs': return this.querysetCall(recv, name, e, scope, walk, args);
+      case 'inst': return this.instanceCall(recv, name, e, scope, walk);
+      case 'cache': return this.cacheCall(recv.alias, name, e, scope, walk);
+      case 'obj': {
+        const member = this.classAttr(recv.cls, name, recv);
+        if (member) return merge(...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)));
+        if (name === 'save' && walk) {
+          const model = this.formModel(recv.cls);
+          if (model) this.recordWrite(walk, scope, e, model, 'save', true, `${recv.cls.file.classes[recv.cls.idx].name}.save()`);
+        }
+        return undefined;
+      }
+      case 'signal':
+        if (walk && (name === 'send' || name === 'send_robust' || name === 'asend' || name === 'asend_robust')) walk.events.sends.push({ signal: recv.id, pos: walk.pos });
+        if (walk && name === 'connect') this.recordConnect(walk, scope, e, { custom: recv.id });
+        return EMPTY;
+      case 'ext': {
+        const sig = MODEL_SIGNALS[recv.q];
+        if (sig && name === 'connect') {
+          if (walk) this.recordConnect(walk, scope, e, { model: sig.kind });
+          return EMPTY;
+        }
+        return this.extCall(`${recv.q}.${name}`, e, scope, walk, args);
+      }
+      case 'str': return this.stringMethod(recv.key, name, e, scope);
+      case 'hash': return v([{ k: 'hash' }]);
+      case 'cursor':
+        if (name === 'execute' || name === 'executemany') return this.rawSql(e.args[0], scope, walk, e);
+        return undefined;
+      case 'fn':
+        if (name === 'invalidate' && walk) this.recordOp(walk, scope, e, 'delete', 'default', { parts: [], builder: `memoize:${fnId(recv.fn.file, recv.fn.idx)}` }, null);
+        return EMPTY;
+      case 'list':
+        if (name === 'copy' || name === 'values' || name === 'items' || name === 'keys' || name === 'get' || name === 'pop') return v([{ k: 'list', elem: recv.elem }], recv.elem.deps);
+        return undefined;
+      case 'dict':
+        if (name === 'get' || name === 'pop' || name === 'setdefault') {
+          const k = e.args[0];
+          const item = k?.t === 'str' ? recv.items.get(k.v) : undefined;
+          return item ?? merge(...recv.items.values());
+        }
+        if (name === 'items' || name === 'values') return v([{ k: 'list', elem: merge(...recv.items.values()) }], merge(...recv.items.values()).deps);
+        return undefined;
+      case 'param':
+        return v([{ k: 'paramcall', name: recv.name }]);
+      default:
+        return undefined;
+    }
+  }
+
+  private stringMethod(key: KeyPattern, name: string, e: Call, scope: Scope): V {
+    if (name === 'format') return v([{ k: 'str', key: this.substitute(key, /\{[^{}]*\}/g, e.args, scope) }]);
+    if (name === 'join' && e.args[0]) {
+      const sep = key.parts.length === 1 && 'lit' in key.parts[0] ? key.parts[0].lit : '';
+      const arg = e.args[0];
+      if (arg.t === 'seq') {
+        const pieces: KeyPattern[] = [];
+        arg.items.forEach((item, i) => {
+          if (i) pieces.push(lit(sep));
+          pieces.push(this.keyOf(this.eval(item, scope), item));
+        });
+        return v([{ k: 'str', key: concat(...pieces) }]);
+      }
+      return v([{ k: 'str', key: { parts: [{ hole: exprText(arg), source: { kind: 'unknown' } }] } }]);
+    }
+    if (name === 'encode' || name === 'lower' || name === 'upper' || name === 'strip' || name === 'replace') {
+      return v([{ k: 'str', key: name === 'encode' || name === 'strip' ? key : { parts: key.parts.map((p) => ('lit' in p ? { lit: name === 'lower' ? p.lit.toLowerCase() : name === 'upper' ? p.lit.toUpperCase() : p.lit } : p)) } }]);
+    }
+    return v([{ k: 'const' }]);
+  }
+
+  // ---------------------------------------------------------------- ORM
+
+  private querysetCall(q: Extract<Shape, { k: 'qs' }>, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+    const m = this.models.byId.get(q.model);
+    const base = this.dep(q.model, q.via, scope, e);
+    const text = `${q.via[q.via.length - 1]}.${name}(…)`;
+    if (q.through && M2M_WRITES.has(name)) {
+      if (walk) this.recordWrite(walk, scope, e, q.through, 'm2m', true, `${exprText(e.fn)}()`);
+      return EMPTY;
+    }
+    if (q.related && M2M_WRITES.has(name)) {
+      // A reverse foreign-key manager's add/remove/clear/set runs an UPDATE (bulk=True by default).
+      if (walk) this.recordWrite(walk, scope, e, q.model, 'bulk', false, `${exprText(e.fn)}()`);
+      return EMPTY;
+    }
+    const write = QS_WRITES[name];
+    if (write) {
+      if (walk) {
+        this.recordWrite(walk, scope, e, q.model, write.kind, write.signals, `${exprText(e.fn)}()`);
+        // A delete cascades: models holding a CASCADE foreign key to this one are deleted too.
+        if (write.kind === 'delete') this.recordCascade(walk, scope, e, q.model);
+      }
+      if (name === 'create' || name === 'get_or_create' || name === 'update_or_create' || name === 'acreate') {
+        return v([{ k: 'inst', model: q.model, via: [text] }], [base]);
+      }
+      return v([{ k: 'const' }]);
+    }
+    const custom = this.customQuerysetMethod(m, name, q);
+    if (custom) return custom(e, scope, walk, args);
+    const deps = [base, ...this.lookupDeps(q.model, name, e, scope, walk, [...q.via, `${name}(…)`])];
+    if (name === 'raw') return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), this.rawSql(e.args[0], scope, walk, e));
+    if (QS_INSTANCE.has(name)) return v([{ k: 'inst', model: q.model, via: q.via }], deps);
+    if (QS_DATA.has(name)) return v([{ k: 'const' }], deps);
+    if (QS_CHAIN.has(name) || !m) return v([{ k: 'qs', model: q.model, via: q.via, through: q.through }], deps);
+    // An unknown method on a manager (a library's or a dynamic one) most likely returns rows of it.
+    return v([{ k: 'qs', model: q.model, via: q.via }], deps);
+  }
+
+  private customQuerysetMethod(m: ModelInfo | undefined, name: string, q: Extract<Shape, { k: 'qs' }>) {
+    if (!m) return undefined;
+    for (const mgr of m.managers.values()) {
+      if (!mgr) continue;
+      const member = this.classAttr(mgr, name, q);
+      const fnShape = member?.shapes.find((s) => s.k === 'fn');
+      if (fnShape && fnShape.k === 'fn') {
+        return (e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]) => {
+          const r = this.callFunction(fnShape, e, scope, walk, args);
+          return r.shapes.length || r.deps.length ? r : v([{ k: 'qs', model: m.id, via: q.via } as Shape], [this.dep(m.id, q.via, scope, e)]);
+        };
+      }
+    }
+    return undefined;
+  }
+
+  /** Models reached through lookups, select_related/prefetch_related paths, F/Q/Count arguments. */
+  lookupDeps(model: string, method: string, e: Call, scope: Scope, walk: Walk | undefined, via: string[]): Dep[] {
+    const paths: string[] = [];
+    const scanExpr = (x: Expr, depth: number) => {
+      if (depth > 8) return;
+      if (x.t === 'call') {
+        for (const a of x.args) {
+          if (a.t === 'str') paths.push(a.v);
+          else scanExpr(a, depth + 1);
+        }
+        for (const k of x.kw) {
+          if (k.name) paths.push(k.name);
+          scanExpr(k.value, depth + 1);
+        }
+      } else if (x.t === 'bin') {
+        scanExpr(x.l, depth + 1);
+        scanExpr(x.r, depth + 1);
+      }
+    };
+    for (const a of e.args) {
+      if (a.t === 'str' && (LOOKUP_ARG_METHODS.has(method) || method === 'annotate' || method === 'aggregate')) paths.push(a.v.replace(/^-/, ''));
+      else scanExpr(a, 0);
+    }
+    for (const k of e.kw) {
+      if (k.name && !['defaults', 'create_defaults', 'flat', 'named', 'using', 'batch_size'].includes(k.name)) {
+        if (method === 'annotate' || method === 'aggregate' || method === 'alias') scanExpr(k.value, 0);
+        else paths.push(k.name);
+      }
+    }
+    const deps: Dep[] = [];
+    for (const p of paths) {
+      let cur = model;
+      for (const seg of p.split('__')) {
+        const rel = this.models.lookupRelation(cur, seg);
+        if (!rel) break;
+        const hop = `${method}(${JSON.stringify(p)})`;
+        deps.push(this.dep(rel.target, [...via.slice(0, -1), hop], scope, e));
+        if (rel.through) deps.push(this.dep(rel.through, [...via.slice(0, -1), hop], scope, e));
+        cur = rel.target;
+      }
+    }
+    void walk;
+    return deps;
+  }
+
+  private instanceCall(inst: Extract<Shape, { k: 'inst' }>, name: string, e: Call, scope: Scope, walk: Walk | undefined): V | undefined {
+    const write = INSTANCE_WRITES[name];
+    if (write) {
+      if (walk && !isSuperCall(e)) {
+        this.recordWrite(walk, scope, e, inst.model, write.kind, write.signals, `${exprText(e.fn)}()`);
+        if (write.kind === 'delete') this.recordCascade(walk, scope, e, inst.model);
+      }
+      return v([{ k: 'const' }]);
+    }
+    if (name === 'refresh_from_db') return v([{ k: 'const' }], [this.dep(inst.model, inst.via, scope, e)]);
+    return undefined;
+  }
+
+  private recordCascade(walk: Walk, scope: Scope, e: Call, model: string): void {
+    for (const m of this.models.byId.values()) {
+      for (const f of m.fields.values()) {
+        if (f.target === model && f.kind !== 'm2m' && (f.onDelete === 'CASCADE' || f.onDelete === null) && m.id !== model) {
+          this.recordWrite(walk, scope, e, m.id, 'delete', true, `cascade of ${exprText(e.fn)}() through ${m.name}.${f.name}`);
+        }
+      }
+    }
+  }
+
+  recordWrite(walk: Walk, scope: Scope, e: Expr, model: string, kind: 'save' | 'delete' | 'm2m' | 'bulk', signals: boolean, how: string): void {
+    walk.events.writes.push({ file: scope.file, loc: e.loc, model, kind, signals, how, fnId: walk.id, pos: walk.pos });
+    const info = this.models.byId.get(model);
+    // Multi-table inheritance writes every parent table too.
+    for (const parent of info?.parents ?? []) {
+      walk.events.writes.push({ file: scope.file, loc: e.loc, model: parent, kind, signals, how: `${how} (parent table of ${info!.name})`, fnId: walk.id, pos: walk.pos });
+    }
+  }
+
+  private rawSql(sqlExpr: Expr | undefined, scope: Scope, walk: Walk | undefined, e: Call): V {
+    if (!sqlExpr) return EMPTY;
+    const text = sqlText(sqlExpr);
+    if (text === undefined) return EMPTY;
+    const sql = classifySql(text);
+    const deps: Dep[] = [];
+    for (const t of sql.reads) {
+      const model = this.models.byTable.get(t);
+      if (model) deps.push(this.dep(model, [`raw SQL reading ${t}`], scope, e));
+    }
+    if (walk) {
+      for (const t of sql.writes) {
+        const model = this.models.byTable.get(t);
+        if (model) this.recordWrite(walk, scope, e, model, 'bulk', false, `raw SQL ${sql.kind.toUpperCase()} ${t}`);
+      }
+    }
+    return v([{ k: 'const' }], deps);
+  }
+
+  private formModel(cls: ClsRef): string | undefined {
+    if (!this.models.inherits(cls.file, cls.idx, MODEL_FORM_RE)) return undefined;
+    return this.metaModel(cls)?.id;
+  }
+
+  metaModel(cls: ClsRef, depth = 0): ModelInfo | undefined {
+    if (depth > 10) return undefined;
+    const fact = cls.file.classes[cls.idx];
+    const meta = fact.nested.Meta;
+    if (meta !== undefined) {
+      for (const s of cls.file.classes[meta].body) {
+        if (s.t === 'assign' && s.targets.some((t) => t.t === 'name' && t.id === 'model')) {
+          return this.models.modelFromExpr(cls.file, s.value);
+        }
+      }
+    }
+    for (const b of fact.bases) {
+      const base = this.eval(b, this.moduleScope(cls.file));
+      for (const sh of base.shapes) if (sh.k === 'class') {
+        const r = this.metaModel(sh.cls, depth + 1);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  }
+
+  /** What a DRF serializer's output reads: Meta.model, nested serializers, source paths, method fields. */
+  serializerValue(cls: ClsRef, depth = 0): V {
+    const key = `${fnId(cls.file, cls.idx)}:ser`;
+    const memo = this.classValueMemo.get(key);
+    if (memo) return memo;
+    if (depth > 6) return EMPTY;
+    this.classValueMemo.set(key, EMPTY);
+    const fact = cls.file.classes[cls.idx];
+    const name = fact.name;
+    const model = this.metaModel(cls);
+    const parts: V[] = [];
+    const scope = this.moduleScope(cls.file);
+    if (model) parts.push(v([], [{ model: model.id, via: [`${name}.Meta.model`], path: cls.file.path, loc: fact.nameLoc }]));
+    for (const s of fact.body) {
+      if (s.t !== 'assign' || s.value.t !== 'call') continue;
+      const fieldName = s.targets[0]?.t === 'name' ? s.targets[0].id : '';
+      const fieldV = this.eval(s.value.fn, scope);
+      const source = s.value.kw.find((k) => k.name === 'source')?.value;
+      let path = source?.t === 'str' ? source.v : fieldName;
+      for (const sh of fieldV.shapes) {
+        if (sh.k === 'class' && this.models.inherits(sh.cls.file, sh.cls.idx, SERIALIZER_RE)) {
+          parts.push(this.serializerValue(sh.cls, depth + 1));
+        }
+      }
+      if (model && path) {
+        let cur = model.id;
+        for (const seg of path.split('.')) {
+          const rel = this.models.relation(cur, seg);
+          if (!rel) break;
+          parts.push(v([], [{ model: rel.target, via: [`${name}.${fieldName}`, `source=${JSON.stringify(path)}`], path: cls.file.path, loc: s.value.loc }]));
+          cur = rel.target;
+        }
+      }
+      path = '';
+    }
+    for (const [mname, idx] of Object.entries(fact.methods)) {
+      if (!mname.startsWith('get_') || !model) continue;
+      const fn = cls.file.functions[idx];
+      const objParam = fn.params[1]?.name;
+      if (!objParam) continue;
+      const fixed = new Map<string, V>([[objParam, v([{ k: 'inst', model: model.id, via: [`${name}.${mname}(obj)`] }])]]);
+      parts.push(dataOf(this.returns({ file: cls.file, idx }, this.scopeFor(cls.file, idx, null, fixed), undefined)));
+      parts.push(dataOf(this.returnsWith(cls.file, idx, fixed)));
+    }
+    const out = merge(...parts);
+    this.classValueMemo.set(key, out);
+    return out;
+  }
+
+  /** Returns of a function evaluated with some parameters fixed (not memoised: the binding differs). */
+  returnsWith(file: PythonFacts, idx: number, fixed: Map<string, V>): V {
+    const scope = this.scopeFor(file, idx, this.moduleScope(file), new Map(fixed));
+    const out: V[] = [];
+    visitReturns(file.functions[idx].body, (r) => out.push(this.eval(r, scope)));
+    return merge(...out);
+  }
+
+  // ---------------------------------------------------------------- external calls
+
+  private extCall(q: string, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V | undefined {
+    if (q === 'django.shortcuts.get_object_or_404' || q === 'django.shortcuts.get_list_or_404') {
+      const first = args()[0] ?? EMPTY;
+      const many = q.endsWith('list_or_404');
+      const out: V[] = [dataOf(first)];
+      for (const s of first.shapes) {
+        const model = s.k === 'model' ? s.model : s.k === 'qs' ? s.model : undefined;
+        if (!model) continue;
+        const via = s.k === 'qs' ? s.via : [`${exprText(e.fn)}(${this.models.byId.get(model)?.name ?? model})`];
+        const deps = [this.dep(model, via, scope, e), ...this.lookupDeps(model, 'get', e, scope, walk, [...via, 'get(…)'])];
+        out.push(v([many ? { k: 'qs', model, via } : { k: 'inst', model, via }], deps));
+      }
+      return merge(...out);
+    }
+    if (q === 'django.contrib.auth.get_user_model') {
+      const m = this.models.byLabel(this.ws.settings.authUserModel);
+      return m ? v([{ k: 'model', model: m.id }]) : EMPTY;
+    }
+    if (q === 'django.apps.apps.get_model') {
+      const label = e.args.map((a) => (a.t === 'str' ? a.v : '')).join('.');
+      const m = this.models.byLabel(label.replace(/\.\./, '.'));
+      return m ? v([{ k: 'model', model: m.id }]) : EMPTY;
+    }
+    const render = RENDER_FUNCTIONS[q];
+    if (render) return this.renderCall(e, render, scope, walk, args);
+    if (q === 'django.core.cache.utils.make_template_fragment_key') {
+      const name = e.args[0]?.t === 'str' ? e.args[0].v : undefined;
+      return v([{ k: 'str', key: name !== undefined ? { parts: [], fragment: name } : { parts: [UNKNOWN_HOLE] } }]);
+    }
+    if (q === 'django.utils.cache.get_cache_key' || q === 'django.utils.cache.learn_cache_key') {
+      return v([{ k: 'str', key: { parts: [{ lit: 'views.decorators.cache.cache_page.' }, UNKNOWN_HOLE], page: true } }]);
+    }
+    if (HASH_FUNCTIONS.test(q) || q === 'builtins.hash' || q === 'uuid.uuid4' || q === 'uuid.uuid5' || q === 'uuid.uuid3') return v([{ k: 'hash' }]);
+    if (q === 'django.db.transaction.on_commit') {
+      const fn = e.args[0];
+      if (fn && walk) {
+        const inner: Walk = { ...walk, atomic: false, deferred: true };
+        const val = this.eval(fn, scope, inner);
+        for (const s of val.shapes) {
+          if (s.k === 'fn') this.callFunction(s, null, scope, inner, () => []);
+          if (s.k === 'lambda') this.eval(s.expr.body, this.lambdaScope(s.expr, s.scope, []), inner);
+        }
+      }
+      return EMPTY;
+    }
+    if (q === 'functools.partial') {
+      const first = args()[0];
+      return first ? v(first.shapes.filter((s) => s.k === 'fn')) : EMPTY;
+    }
+    if (q === 'django.db.connection.cursor' || /^django\.db\.connections\.?.*cursor$/.test(q) || q.endsWith('.cursor')) {
+      return q.startsWith('django.db') ? v([{ k: 'cursor' }]) : undefined;
+    }
+    if (q === 'django.views.decorators.cache.cache_page') {
+      const t = e.args[0];
+      const timeout = t ? this.timeoutOf(t, scope) : 'unknown';
+      const aliasKw = e.kw.find((k) => k.name === 'cache')?.value;
+      const prefix = e.kw.find((k) => k.name === 'key_prefix')?.value;
+      return v([{
+        k: 'cachepage', timeout, alias: aliasKw?.t === 'str' ? aliasKw.v : 'default',
+        keyPrefix: prefix?.t === 'str' ? prefix.v : '', loc: e.loc, path: scope.file.path,
+      }]);
+    }
+    if (SIGNAL_CLASS.has(q)) return v([{ k: 'ext', q }]);
+    if (q === RECEIVER_DECORATOR) return EMPTY;
+    if (q.startsWith('builtins.')) {
+      const name = q.slice('builtins.'.length);
+      if (name === 'super') return this.superValue(scope);
+      if (PASS_THROUGH.has(name)) {
+        const vals = args();
+        const all = merge(...vals, ...e.kw.map((k) => this.eval(k.value, scope, walk)));
+        if (name === 'list' || name === 'sorted' || name === 'tuple' || name === 'set' || name === 'reversed' || name === 'frozenset') {
+          return v([{ k: 'list', elem: this.element(merge(...vals)) }], all.deps);
+        }
+        if (name === 'dict') return all;
+        if (name === 'next') return this.element(merge(...vals));
+        return dataOf(all);
+      }
+      if (name === 'getattr' || name === 'isinstance' || name === 'hasattr' || name === 'print' || name === 'type') return undefined;
+    }
+    if (PASS_THROUGH.has(q)) return dataOf(merge(...args()));
+    return undefined;
+  }
+
+  private superValue(scope: Scope): V {
+    for (let s: Scope | null = scope; s; s = s.parent) {
+      if (!s.cls || !s.fn) continue;
+      const fact = s.cls.file.classes[s.cls.idx];
+      const out: V[] = [];
+      for (const b of fact.bases) {
+        const base = this.eval(b, this.moduleScope(s.cls.file));
+        for (const sh of base.shapes) {
+          if (sh.k === 'class') out.push(v([{ k: 'obj', cls: sh.cls }]));
+          if (sh.k === 'model') out.push(v([{ k: 'inst', model: sh.model, via: [`super()`] }]));
+        }
+      }
+      return merge(...out);
+    }
+    return EMPTY;
+  }
+
+  timeoutOf(e: Expr, scope: Scope): number | null | 'default' | 'unknown' {
+    const lit = numberValue(e, (name) => {
+      const val = this.lookup(scope, name);
+      void val;
+      const sym = this.ws.resolveGlobal(scope.file, name);
+      return sym?.k === 'value' && sym.exprs.length === 1 ? sym.exprs[0] : undefined;
+    });
+    if (lit === null) return null;
+    return typeof lit === 'number' ? lit : 'unknown';
+  }
+
+  private renderCall(e: Call, render: { template: number; context: number }, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+    const tArg = e.args[render.template] ?? e.kw.find((k) => k.name === 'template_name')?.value;
+    const cArg = e.args[render.context] ?? e.kw.find((k) => k.name === 'context')?.value;
+    const context = cArg ? this.eval(cArg, scope) : EMPTY;
+    void args;
+    const names = tArg ? templateNames(tArg) : [];
+    const out: V[] = [dataOf(context)];
+    for (const name of names) {
+      if (walk) walk.events.renders.push({ template: name, context, fnId: walk.id, site: { file: scope.file, loc: e.loc } });
+      out.push(this.templateValue(name, context));
+    }
+    return merge(...out);
+  }
+
+  /** Data a template reads from its context, through relations its variables walk. */
+  templateValue(name: string, context: V): V {
+    const t = this.ws.findTemplate(name);
+    if (!t) return EMPTY;
+    return templateReads(this, t, contextItems(context));
+  }
+
+  /** The cache op for a method on a Django cache object; records it when walking. */
+  private cacheCall(alias: string, method: string, e: Call, scope: Scope, walk: Walk | undefined): V {
+    const m = syncCacheMethod(method);
+    if (!m) return EMPTY;
+    const keyExpr = e.args[0] ?? e.kw.find((k) => k.name === 'key' || k.name === 'keys' || k.name === 'pattern')?.value;
+    const keyV = keyExpr ? this.eval(keyExpr, scope, walk) : EMPTY;
+    const key = keyExpr ? this.keyOf(keyV, keyExpr) : null;
+    if (m === 'get' || m === 'has_key' || m === 'ttl') {
+      return v([{ k: 'cached', key, alias }]);
+    }
+    if (m === 'get_many' || m === 'keys' || m === 'iter_keys') return EMPTY;
+    if (m === 'set_many') {
+      const dictExpr = e.args[0];
+      if (walk && dictExpr?.t === 'dict') {
+        for (const item of dictExpr.items) {
+          if (!item.key) continue;
+          const k = this.keyOf(this.eval(item.key, scope), item.key);
+          this.recordOp(walk, scope, e, 'set', alias, k, this.eval(item.value, scope), item.key, e.args[1] ?? kwOf(e.kw, 'timeout'));
+        }
+      }
+      return EMPTY;
+    }
+    if (m === 'delete_many') {
+      const arg = e.args[0];
+      if (walk) {
+        if (arg?.t === 'seq') {
+          for (const item of arg.items) this.recordOp(walk, scope, e, 'delete', alias, this.keyOf(this.eval(item, scope), item), null, item);
+        } else if (arg?.t === 'comp') {
+          this.recordOp(walk, scope, e, 'delete', alias, this.keyOf(this.eval(arg.elt, this.compScope(arg, scope)), arg.elt), null, arg.elt);
+        } else if (arg) {
+          const elems = this.element(keyV);
+          const strs = elems.shapes.filter((s) => s.k === 'str');
+          if (strs.length) for (const s of strs) this.recordOp(walk, scope, e, 'delete', alias, (s as { key: KeyPattern }).key, null, arg);
+          else this.recordOp(walk, scope, e, 'delete', alias, null, null, arg);
+        }
+      }
+      return EMPTY;
+    }
+    if (m === 'clear') {
+      if (walk) this.recordOp(walk, scope, e, 'clear', alias, null, null, undefined);
+      return EMPTY;
+    }
+    if (m === 'delete_pattern') {
+      const pattern = key ? globToPattern(key) : null;
+      if (walk) this.recordOp(walk, scope, e, 'delete', alias, pattern, null, keyExpr);
+      return EMPTY;
+    }
+    if (m === 'set' || m === 'add' || m === 'get_or_set') {
+      const valueExpr = e.args[1] ?? kwOf(e.kw, m === 'get_or_set' ? 'default' : 'value');
+      let value = valueExpr ? this.eval(valueExpr, scope, walk) : EMPTY;
+      if (m === 'get_or_set') value = this.callableValue(value, scope);
+      if (walk) this.recordOp(walk, scope, e, m, alias, key, value, keyExpr, e.args[2] ?? kwOf(e.kw, 'timeout'));
+      return m === 'get_or_set' ? value : EMPTY;
+    }
+    if (walk) this.recordOp(walk, scope, e, m, alias, key, null, keyExpr, e.args[1] ?? kwOf(e.kw, 'timeout'));
+    return m === 'incr' || m === 'decr' ? v([{ k: 'const' }]) : EMPTY;
+  }
+
+  private compScope(c: Extract<Expr, { t: 'comp' }>, scope: Scope): Scope {
+    const fixed = new Map<string, V>();
+    const inner: Scope = { ...scope, parent: scope, fixed, locals: new Map(), memo: new Map(), busy: new Set() };
+    for (const g of c.gens) bindTarget(g.target, this.element(this.eval(g.iter, inner)), fixed);
+    return inner;
+  }
+
+  /** get_or_set's default may be a value, a lambda, or a function to call. */
+  private callableValue(val: V, scope: Scope): V {
+    const out: V[] = [dataOf(val)];
+    for (const s of val.shapes) {
+      if (s.k === 'lambda') out.push(this.eval(s.expr.body, this.lambdaScope(s.expr, s.scope, [])));
+      else if (s.k === 'fn') out.push(this.returns(s.fn, s.closure ?? null, s.self));
+      else if (s.k === 'param') out.push(v([{ k: 'paramcall', name: s.name }]));
+      else out.push(v([s]));
+    }
+    void scope;
+    return merge(...out);
+  }
+
+  recordOp(walk: Walk, scope: Scope, e: Call, method: string, alias: string, key: KeyPattern | null, value: V | null, keyExpr?: Expr, timeoutExpr?: Expr): void {
+    const versionExpr = kwOf(e.kw, 'version');
+    const timeout = timeoutExpr === undefined ? 'default' : this.timeoutOf(timeoutExpr, scope);
+    const keyParam = keyExpr ? paramName(this.eval(keyExpr, scope)) : null;
+    const valueParam = value ? paramName(value) : null;
+    const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
+    const template = keyParam || valueParam || valueCallsParam
+      ? { keyExpr: keyExpr ?? null, keyParam, valueParam, valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null, scope }
+      : undefined;
+    walk.events.ops.push({
+      file: scope.file, loc: e.loc, method, alias, key, value, timeout,
+      version: versionExpr ? (versionExpr.t === 'num' || versionExpr.t === 'str' ? String(versionExpr.t === 'num' ? versionExpr.v : versionExpr.v) : '?') : null,
+      fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template,
+    });
+  }
+
+  /** A call to a project cache wrapper becomes a cache op at the call site, with the caller's arguments. */
+  private instantiateWrapperOps(s: Extract<Shape, { k: 'fn' }>, e: Call, scope: Scope, walk: Walk): void {
+    const events = this.collect(s.fn.file, s.fn.idx);
+    const fact = s.fn.file.functions[s.fn.idx];
+    const argFor = (param: string | null): Expr | undefined => {
+      if (!param) return undefined;
+      const i = fact.params.findIndex((p) => p.name === param);
+      const offset = fact.cls !== null && !fact.decorators.some((d) => exprText(d) === 'staticmethod') ? 1 : 0;
+      return kwOf(e.kw, param) ?? (i >= 0 ? e.args[i - offset] : undefined);
+    };
+    for (const op of events.ops) {
+      if (!op.template) continue;
+      const keyArg = argFor(op.template.keyParam);
+      const key = keyArg ? this.keyOf(this.eval(keyArg, scope), keyArg) : op.key;
+      let value: V | null = op.value;
+      const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
+      if (valueArg) value = this.callableValue(this.eval(valueArg, scope), scope);
+      if (op.template.keyParam && !keyArg) continue;
+      walk.events.ops.push({ ...op, file: scope.file, loc: e.loc, key, value, fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template: undefined });
+    }
+  }
+
+  private recordConnect(walk: Walk, scope: Scope, e: Call, signal: { model: 'save' | 'delete' | 'm2m' | 'bulk' } | { custom: string }): void {
+    const recv = e.args[0] ?? kwOf(e.kw, 'receiver');
+    const senderExpr = kwOf(e.kw, 'sender') ?? e.args[1];
+    if (!recv) return;
+    const fns = this.eval(recv, scope).shapes.filter((s): s is Extract<Shape, { k: 'fn' }> => s.k === 'fn');
+    const senders = senderExpr ? this.sendersOf(senderExpr, scope) : null;
+    for (const f of fns) {
+      walk.events.hookups.push({ file: scope.file, loc: e.loc, signal, receiver: fnId(f.fn.file, f.fn.idx), senders });
+    }
+  }
+
+  sendersOf(e: Expr, scope: Scope): string[] {
+    const items = e.t === 'seq' ? e.items : [e];
+    const out: string[] = [];
+    for (const item of items) {
+      if (item.t === 'str') {
+        const m = this.models.byLabel(item.v);
+        if (m) out.push(m.id);
+        continue;
+      }
+      for (const s of this.eval(item, scope).shapes) if (s.k === 'model') out.push(s.model);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- walking function bodies
+
+  /** Events of one function (or module body with idx -1), computed once. */
+  collect(file: PythonFacts, idx: number): FnEvents {
+    const id = fnId(file, idx);
+    const memo = this.collected.get(id);
+    if (memo) return memo;
+    if (this.collecting.has(id)) return emptyEvents();
+    this.collecting.add(id);
+    const events = emptyEvents();
+    const fn = idx >= 0 ? file.functions[idx] : null;
+    const parentScope = fn && fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
+    const scope = idx >= 0 ? this.scopeFor(file, idx, parentScope) : this.moduleScope(file);
+    const atomic = !!fn && fn.decorators.some((d) => /(^|\.)atomic(\(|$)/.test(exprText(d)));
+    const walk: Walk = { events, id, pos: { block: 0, index: 0, line: 0 }, atomic, deferred: false };
+    try {
+      this.walkBlock(fn ? fn.body : file.body, scope, walk);
+    } catch {
+      // A shape the interpreter does not know must not sink the workspace; keep what was found.
+    }
+    this.collecting.delete(id);
+    this.collected.set(id, events);
+    return events;
+  }
+
+  private walkBlock(body: Stmt[], scope: Scope, walk: Walk): void {
+    const block = ++this.blockCounter;
+    body.forEach((s, index) => {
+      walk.pos = { block, index, line: s.line };
+      this.walkStmt(s, scope, walk);
+    });
+  }
+
+  private evalStmt(e: Expr, scope: Scope, walk: Walk): V {
+    const val = this.eval(e, scope, walk);
+    for (const d of val.deps) if (!walk.events.reads.some((r) => r.model === d.model)) walk.events.reads.push(d);
+    return val;
+  }
+
+  private walkStmt(s: Stmt, scope: Scope, walk: Walk): void {
+    switch (s.t) {
+      case 'assign':
+        this.evalStmt(s.value, scope, walk);
+        return;
+      case 'expr':
+        this.evalStmt(s.value, scope, walk);
+        return;
+      case 'return':
+        if (s.value) this.evalStmt(s.value, scope, walk);
+        return;
+      case 'for':
+        this.evalStmt(s.iter, scope, walk);
+        this.walkBlock(s.body, scope, walk);
+        this.walkBlock(s.orelse, scope, walk);
+        return;
+      case 'while':
+        this.evalStmt(s.test, scope, walk);
+        this.walkBlock(s.body, scope, walk);
+        return;
+      case 'if':
+        this.evalStmt(s.test, scope, walk);
+        this.walkBlock(s.body, scope, walk);
+        this.walkBlock(s.orelse, scope, walk);
+        return;
+      case 'with': {
+        let atomic = walk.atomic;
+        for (const item of s.items) {
+          if (/(^|\.)atomic(\(|$)/.test(exprText(item.ctx))) atomic = true;
+          this.evalStmt(item.ctx, scope, walk);
+        }
+        const saved = walk.atomic;
+        walk.atomic = atomic;
+        this.walkBlock(s.body, scope, walk);
+        walk.atomic = saved;
+        return;
+      }
+      case 'try':
+        this.walkBlock(s.body, scope, walk);
+        s.handlers.forEach((h) => this.walkBlock(h, scope, walk));
+        this.walkBlock(s.orelse, scope, walk);
+        this.walkBlock(s.final, scope, walk);
+        return;
+      case 'def': {
+        const fn = scope.file.functions[s.fn];
+        for (const d of fn.decorators) this.decorator(d, { file: scope.file, idx: s.fn }, scope, walk);
+        return;
+      }
+      case 'class':
+        return;
+    }
+  }
+
+  /** `@receiver(...)` hooks a function up; other decorators are read by the entry finder. */
+  private decorator(d: Expr, fn: FnRef, scope: Scope, walk: Walk): void {
+    if (d.t !== 'call') return;
+    const callee = this.eval(d.fn, scope);
+    if (!callee.shapes.some((s) => s.k === 'ext' && s.q === RECEIVER_DECORATOR)) return;
+    const sigExpr = d.args[0] ?? kwOf(d.kw, 'signal');
+    if (!sigExpr) return;
+    const senderExpr = kwOf(d.kw, 'sender');
+    const senders = senderExpr ? this.sendersOf(senderExpr, scope) : null;
+    const sigs = sigExpr.t === 'seq' ? sigExpr.items : [sigExpr];
+    for (const sig of sigs) {
+      for (const s of this.eval(sig, scope).shapes) {
+        const signal = s.k === 'ext' && MODEL_SIGNALS[s.q] ? { model: MODEL_SIGNALS[s.q].kind } : s.k === 'signal' ? { custom: s.id } : undefined;
+        if (signal) walk.events.hookups.push({ file: scope.file, loc: d.loc, signal, receiver: fnId(fn.file, fn.idx), senders });
+      }
+    }
+  }
+}
+
+const SIGNAL_CLASS_RE = /^django\.dispatch\.(dispatcher\.)?Signal$/;
+const MODEL_FORM_RE = new RegExp(`^(${[...MODEL_FORM_BASES].map((x) => x.replace(/\./g, '\\.')).join('|')})$`);
+const SERIALIZER_RE = /^rest_framework\.serializers\.\w*Serializer$/;
+
+function kwOf(kw: Kwarg[], name: string): Expr | undefined {
+  return kw.find((k) => k.name === name)?.value;
+}
+
+function isSuperCall(e: Call): boolean {
+  return e.fn.t === 'attr' && e.fn.obj.t === 'call' && e.fn.obj.fn.t === 'name' && e.fn.obj.fn.id === 'super';
+}
+
+function paramName(val: V): string | null {
+  const p = val.shapes.find((s) => s.k === 'param');
+  return p && p.k === 'param' ? p.name : null;
+}
+
+function pick(val: V, index: number | null): V {
+  if (index === null) return val;
+  const out: V[] = [];
+  for (const s of val.shapes) {
+    if (s.k === 'list') out.push(s.elem);
+    else if (s.k === 'inst' && index === 0) out.push(v([s]));
+  }
+  return merge(...out, dataOf(val));
+}
+
+function bindTarget(t: Target, val: V, into: Map<string, V>): void {
+  if (t.t === 'name') into.set(t.id, val);
+  else if (t.t === 'tuple') t.items.forEach((item) => bindTarget(item, val, into));
+}
+
+function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: PythonFacts): void {
+  const add = (name: string, b: LocalBinding) => {
+    const list = into.get(name);
+    if (list) list.push(b);
+    else into.set(name, [b]);
+  };
+  const bindT = (t: Target, make: (index: number | null) => LocalBinding, index: number | null = null) => {
+    if (t.t === 'name') add(t.id, make(index));
+    else if (t.t === 'tuple') t.items.forEach((item, i) => bindT(item, make, i));
+  };
+  const visit = (stmts: Stmt[]) => {
+    for (const s of stmts) {
+      switch (s.t) {
+        case 'assign':
+          for (const t of s.targets) {
+            bindT(t, (index) => ({ k: 'assign', value: s.value, index }));
+            // `d["k"] = v` and `obj.attr = v` add data to the container variable.
+            if ((t.t === 'sub' || t.t === 'attr') && t.obj.t === 'name') add(t.obj.id, { k: 'assign', value: s.value, index: null });
+          }
+          break;
+        case 'expr': {
+          // `items.append(x)` / `data.update(...)` add data to the container variable.
+          const e = s.value;
+          if (e.t === 'call' && e.fn.t === 'attr' && e.fn.obj.t === 'name' && /^(append|extend|update|add|insert|setdefault)$/.test(e.fn.name)) {
+            for (const a of e.args) add(e.fn.obj.id, { k: 'assign', value: e.fn.name === 'append' || e.fn.name === 'add' || e.fn.name === 'insert' ? { t: 'seq', items: [a], loc: a.loc } : a, index: null });
+          }
+          break;
+        }
+        case 'for':
+          bindT(s.target, (index) => ({ k: 'iter', iter: s.iter, index }));
+          visit(s.body);
+          visit(s.orelse);
+          break;
+        case 'with':
+          for (const item of s.items) if (item.as) bindT(item.as, () => ({ k: 'with', ctx: item.ctx }));
+          visit(s.body);
+          break;
+        case 'if':
+          visit(s.body);
+          visit(s.orelse);
+          break;
+        case 'while':
+          visit(s.body);
+          break;
+        case 'try':
+          visit(s.body);
+          s.handlers.forEach(visit);
+          visit(s.orelse);
+          visit(s.final);
+          break;
+        case 'def':
+          add(file.functions[s.fn].name, { k: 'def', idx: s.fn });
+          break;
+        case 'class':
+          add(file.classes[s.cls].name, { k: 'class', idx: s.cls });
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  visit(body);
+}
+
+export function visitReturns(body: Stmt[], f: (e: Expr) => void): void {
+  for (const s of body) {
+    if (s.t === 'return' && s.value) f(s.value);
+    else if (s.t === 'if') { visitReturns(s.body, f); visitReturns(s.orelse, f); }
+    else if (s.t === 'for') { visitReturns(s.body, f); visitReturns(s.orelse, f); }
+    else if (s.t === 'while' || s.t === 'with') visitReturns(s.body, f);
+    else if (s.t === 'try') { visitReturns(s.body, f); s.handlers.forEach((h) => visitReturns(h, f)); visitReturns(s.orelse, f); visitReturns(s.final, f); }
+  }
+}
+
+function visitAssigns(body: Stmt[], f: (t: Target, value: Expr) => void): void {
+  for (const s of body) {
+    if (s.t === 'assign') s.targets.forEach((t) => f(t, s.value));
+    else if (s.t === 'if') { visitAssigns(s.body, f); visitAssigns(s.orelse, f); }
+    else if (s.t === 'for' || s.t === 'while' || s.t === 'with') visitAssigns(s.body, f);
+    else if (s.t === 'try') { visitAssigns(s.body, f); s.handlers.forEach((h) => visitAssigns(h, f)); }
+  }
+}
+
+function numberValue(e: Expr, resolve: (name: string) => Expr | undefined, depth = 0): number | null | undefined {
+  if (depth > 5) return undefined;
+  if (e.t === 'num') return e.v;
+  if (e.t === 'const' && e.v === 'None') return null;
+  if (e.t === 'name') {
+    const r = resolve(e.id);
+    return r ? numberValue(r, resolve, depth + 1) : undefined;
+  }
+  if (e.t === 'bin') {
+    const l = numberValue(e.l, resolve, depth + 1);
+    const r = numberValue(e.r, resolve, depth + 1);
+    if (typeof l !== 'number' || typeof r !== 'number') return undefined;
+    if (e.op === '*') return l * r;
+    if (e.op === '+') return l + r;
+    if (e.op === '-') return l - r;
+    if (e.op === '//' || e.op === '/') return r ? l / r : undefined;
+  }
+  if (e.t === 'call' && e.fn.t === 'name' && e.fn.id === 'timedelta') {
+    const units: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400, weeks: 604800 };
+    let total = 0;
+    for (const k of e.kw) {
+      const n = k.name ? numberValue(k.value, resolve, depth + 1) : undefined;
+      if (typeof n !== 'number' || !k.name || !(k.name in units)) return undefined;
+      total += n * units[k.name];
+    }
+    return total;
+  }
+  return undefined;
+}
+
+/** SQL text of a literal or f-string argument; holes become a placeholder identifier. */
+function sqlText(e: Expr): string | undefined {
+  if (e.t === 'str') return e.v;
+  if (e.t === 'fstr') return e.parts.map((p) => (typeof p === 'string' ? p : '_djcache_hole_')).join('');
+  if (e.t === 'bin' && e.op === '%') return sqlText(e.l);
+  return undefined;
+}
+
+function templateNames(e: Expr): string[] {
+  if (e.t === 'str') return [e.v];
+  if (e.t === 'seq') return e.items.flatMap(templateNames);
+  if (e.t === 'cond') return [...templateNames(e.a), ...templateNames(e.b)];
+  return [];
+}
+
+function contextItems(context: V): Map<string, V> {
+  const items = new Map<string, V>();
+  for (const s of context.shapes) if (s.k === 'dict') s.items.forEach((val, k) => items.set(k, val));
+  return items;
+}
+
+/** `delete_pattern("product:*")` and `keys("product:*")`: glob stars become holes. */
+function globToPattern(p: KeyPattern): KeyPattern {
+  const parts: KeyPart[] = [];
+  for (const part of p.parts) {
+    if (!('lit' in part)) {
+      parts.push(part);
+      continue;
+    }
+    part.lit.split('*').forEach((piece, i) => {
+      if (i) parts.push({ hole: '*', source: { kind: 'unknown' } });
+      if (piece) parts.push({ lit: piece });
+    });
+  }
+  return { parts };
+}

@@ -1,0 +1,94 @@
+/** What a template reads from its context: variables walk relations, for-loops bind rows. */
+import type { Loc, TemplateFacts, TemplateNode } from '../facts/types';
+import type { Interpreter } from './interp';
+import { type Dep, EMPTY, merge, v, type V, dataOf } from './values';
+
+const MAX_INCLUDE_DEPTH = 8;
+
+/** Reads of each `{% cache %}` fragment, keyed by `path:line`, filled while walking. */
+export type FragmentReads = Map<string, V[]>;
+
+export function fragmentKey(path: string, line: number): string {
+  return `${path}:${line}`;
+}
+
+export function templateReads(interp: Interpreter, t: TemplateFacts, context: Map<string, V>, fragments?: FragmentReads, depth = 0): V {
+  if (depth > MAX_INCLUDE_DEPTH) return EMPTY;
+  const out: V[] = [];
+  const walk = (nodes: TemplateNode[], scope: Map<string, V>) => {
+    for (const n of nodes) {
+      switch (n.t) {
+        case 'var':
+          out.push(dataOf(resolvePath(interp, n.path, scope, t.path, [n.line, n.col, n.line, n.col + n.path.length])));
+          break;
+        case 'for': {
+          const iter = resolvePath(interp, n.iter, scope, t.path, [n.line, n.col, n.line, n.col]);
+          out.push(dataOf(iter));
+          const inner = new Map(scope);
+          const elem = interp.element(iter);
+          for (const name of n.target) inner.set(name, elem);
+          walk(n.body, inner);
+          break;
+        }
+        case 'with': {
+          const inner = new Map(scope);
+          for (const [name, path] of n.bindings) inner.set(name, resolvePath(interp, path, scope, t.path, [n.line, 0, n.line, 0]));
+          walk(n.body, inner);
+          break;
+        }
+        case 'cache': {
+          const before = out.length;
+          walk(n.body, scope);
+          if (fragments) {
+            const key = fragmentKey(t.path, n.line);
+            const list = fragments.get(key) ?? [];
+            list.push(merge(...out.slice(before)));
+            fragments.set(key, list);
+          }
+          break;
+        }
+        case 'include': {
+          const inc = n.template ? interp.ws.findTemplate(n.template) : undefined;
+          if (inc) out.push(templateReads(interp, inc, scope, fragments, depth + 1));
+          break;
+        }
+        case 'tag':
+          walk(n.body, scope);
+          break;
+      }
+    }
+  };
+  walk(t.nodes, context);
+  if (t.extends) {
+    const parent = interp.ws.findTemplate(t.extends);
+    if (parent) out.push(templateReads(interp, parent, context, fragments, depth + 1));
+  }
+  return merge(...out);
+}
+
+/** `product.category.name`, `category.products.all`: each relation hop reads its target model. */
+function resolvePath(interp: Interpreter, path: string, scope: Map<string, V>, file: string, loc: Loc): V {
+  const [head, ...rest] = path.split('.');
+  let cur = scope.get(head) ?? EMPTY;
+  for (const seg of rest) {
+    const next: V[] = [dataOf(cur)];
+    for (const s of cur.shapes) {
+      if (s.k === 'inst') {
+        const rel = interp.models.relation(s.model, seg);
+        if (!rel) continue;
+        const via = [...s.via, `.${seg} in ${file.split('/').pop()}`];
+        const deps: Dep[] = [{ model: rel.target, via, path: file, loc }];
+        if (rel.through) deps.push({ model: rel.through, via, path: file, loc });
+        next.push(v([rel.many ? { k: 'qs', model: rel.target, via, through: rel.through } : { k: 'inst', model: rel.target, via }], deps));
+      } else if (s.k === 'qs') {
+        if (seg === 'first' || seg === 'last') next.push(v([{ k: 'inst', model: s.model, via: s.via }]));
+        else next.push(v([s]));
+      } else if (s.k === 'dict') {
+        const item = s.items.get(seg);
+        if (item) next.push(item);
+      } else if (s.k === 'list' && /^\d+$/.test(seg)) next.push(s.elem);
+    }
+    cur = merge(...next);
+  }
+  return cur;
+}

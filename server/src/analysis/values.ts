@@ -1,0 +1,150 @@
+/** Abstract values of the interpreter: what an expression may be, and which models its data reads. */
+import type { Expr, FunctionFact, Loc, PythonFacts } from '../facts/types';
+import type { KeyPattern } from './keys';
+
+export interface Dep {
+  model: string;
+  /** How the value reads the model, first hop first. */
+  via: string[];
+  path: string;
+  loc: Loc;
+}
+
+export interface FnRef { file: PythonFacts; idx: number }
+export interface ClsRef { file: PythonFacts; idx: number }
+
+export type Shape =
+  | { k: 'ext'; q: string }
+  | { k: 'mod'; module: string; file: PythonFacts | undefined }
+  | { k: 'fn'; fn: FnRef; self?: Shape; closure?: Scope }
+  | { k: 'class'; cls: ClsRef }
+  | { k: 'model'; model: string }
+  /** A manager, queryset or related manager; `through` marks an m2m related manager, `related` a reverse FK one. */
+  | { k: 'qs'; model: string; via: string[]; through?: string; related?: boolean }
+  | { k: 'inst'; model: string; via: string[] }
+  | { k: 'obj'; cls: ClsRef }
+  | { k: 'cache'; alias: string }
+  | { k: 'caches' }
+  | { k: 'signal'; id: string }
+  | { k: 'field'; model: string; name: string }
+  | { k: 'str'; key: KeyPattern }
+  /** A value read back from the cache: keys built from it are versioned by `key`. */
+  | { k: 'cached'; key: KeyPattern | null; alias: string }
+  | { k: 'hash' }
+  | { k: 'param'; name: string }
+  | { k: 'paramcall'; name: string }
+  | { k: 'list'; elem: V }
+  | { k: 'dict'; items: Map<string, V> }
+  | { k: 'lambda'; expr: Extract<Expr, { t: 'lambda' }>; scope: Scope }
+  | { k: 'bound'; recv: Shape; name: string }
+  | { k: 'cachepage'; timeout: number | null | 'default' | 'unknown'; alias: string; keyPrefix: string; loc: Loc; path: string }
+  | { k: 'cursor' }
+  | { k: 'const' };
+
+export interface V { shapes: Shape[]; deps: Dep[] }
+
+export const EMPTY: V = { shapes: [], deps: [] };
+
+const MAX_SHAPES = 12;
+const MAX_DEPS = 64;
+
+export function v(shapes: Shape[], deps: Dep[] = []): V {
+  return { shapes, deps };
+}
+
+export function merge(...vs: V[]): V {
+  if (vs.length === 1) return vs[0];
+  const shapes: Shape[] = [];
+  const deps: Dep[] = [];
+  const seenDeps = new Set<string>();
+  for (const x of vs) {
+    for (const s of x.shapes) if (shapes.length < MAX_SHAPES && !shapes.some((t) => sameShape(t, s))) shapes.push(s);
+    for (const d of x.deps) {
+      if (deps.length >= MAX_DEPS || seenDeps.has(d.model)) continue;
+      seenDeps.add(d.model);
+      deps.push(d);
+    }
+  }
+  return { shapes, deps };
+}
+
+export function withDeps(x: V, deps: Dep[]): V {
+  return deps.length ? merge(x, v([], deps)) : x;
+}
+
+export function dataOf(x: V): V {
+  return x.deps.length ? v([], x.deps) : EMPTY;
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  if (a.k !== b.k) return false;
+  switch (a.k) {
+    case 'model': return a.model === (b as typeof a).model;
+    case 'qs': return a.model === (b as typeof a).model && a.through === (b as typeof a).through;
+    case 'inst': return a.model === (b as typeof a).model;
+    case 'cache': return a.alias === (b as typeof a).alias;
+    case 'ext': return a.q === (b as typeof a).q;
+    case 'fn': return a.fn.file === (b as typeof a).fn.file && a.fn.idx === (b as typeof a).fn.idx;
+    case 'class':
+    case 'obj': return a.cls.file === (b as typeof a).cls.file && a.cls.idx === (b as typeof a).cls.idx;
+    case 'param':
+    case 'paramcall': return a.name === (b as typeof a).name;
+    case 'const':
+    case 'hash':
+    case 'caches':
+    case 'cursor': return true;
+    default: return a === b;
+  }
+}
+
+/** A function's evaluation scope. Locals are flow-insensitive: every binding of a name counts. */
+export interface Scope {
+  file: PythonFacts;
+  fn: FunctionFact | null;
+  fnIdx: number;
+  parent: Scope | null;
+  /** Fixed values for names: self, cls, comprehension and lambda variables, decorator substitutions. */
+  fixed: Map<string, V>;
+  locals: Map<string, LocalBinding[]>;
+  memo: Map<string, V>;
+  busy: Set<string>;
+  /** The class of a method, for super() and self attributes. */
+  cls: ClsRef | null;
+}
+
+export type LocalBinding =
+  | { k: 'assign'; value: Expr; index: number | null }
+  | { k: 'iter'; iter: Expr; index: number | null }
+  | { k: 'with'; ctx: Expr }
+  | { k: 'def'; idx: number }
+  | { k: 'class'; idx: number };
+
+export function fnId(file: PythonFacts, idx: number): string {
+  return `${file.path}#${idx}`;
+}
+
+/** Short source-like text of an expression, for messages: `Product.objects.filter(…)`. */
+export function exprText(e: Expr, depth = 0): string {
+  if (depth > 6) return '…';
+  switch (e.t) {
+    case 'name': return e.id;
+    case 'attr': return `${exprText(e.obj, depth + 1)}.${e.name}`;
+    case 'call': {
+      const args = [...e.args.map((a) => argText(a, depth)), ...e.kw.map((k) => (k.name ? `${k.name}=${argText(k.value, depth)}` : '**…'))];
+      const inner = args.join(', ');
+      return `${exprText(e.fn, depth + 1)}(${inner.length > 40 ? '…' : inner})`;
+    }
+    case 'str': return JSON.stringify(e.v.length > 40 ? `${e.v.slice(0, 37)}...` : e.v);
+    case 'fstr': return `f"${e.parts.map((p) => (typeof p === 'string' ? p : `{${exprText(p, depth + 1)}}`)).join('')}"`;
+    case 'num': return String(e.v);
+    case 'const': return e.v;
+    case 'sub': return `${exprText(e.obj, depth + 1)}[${exprText(e.idx, depth + 1)}]`;
+    case 'bin': return `${exprText(e.l, depth + 1)} ${e.op} ${exprText(e.r, depth + 1)}`;
+    case 'lambda': return 'lambda';
+    default: return '…';
+  }
+}
+
+function argText(e: Expr, depth: number): string {
+  return e.t === 'str' || e.t === 'num' || e.t === 'name' || e.t === 'const' || e.t === 'attr' ? exprText(e, depth + 1) : '…';
+}

@@ -1,0 +1,551 @@
+/**
+ * Workspace analysis: runs the interpreter over every function, then builds the map
+ * entry → models it reads → writes of those models → invalidations that reach the entry.
+ */
+import type { Config } from '../config';
+import type { Expr, Loc, PythonFacts, TemplateNode } from '../facts/types';
+import type { ChangeKind, Cover } from '../graph';
+import { WRITING_VIEWS } from './django';
+import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './events';
+import { Interpreter } from './interp';
+import { display, hasImmutableHole, type KeyPattern, matchKeys, versionKeys } from './keys';
+import { ModelRegistry } from './models';
+import { type FragmentReads, fragmentKey, templateReads } from './templates';
+import { type Dep, exprText, fnId, merge, type Shape, type V } from './values';
+import { staticSym, Workspace } from './workspace';
+
+export interface Entry {
+  id: string;
+  kind: 'cache' | 'page' | 'fragment' | 'memoize' | 'tagged';
+  key: KeyPattern | null;
+  alias: string;
+  timeout: number | null | 'default' | 'unknown';
+  version: string | null;
+  path: string;
+  loc: Loc;
+  fnId: string | null;
+  deps: Dep[];
+  /** Keys built from content hashes or other immutable inputs never go stale. */
+  immutable: boolean;
+}
+
+export type Trigger =
+  | { t: 'signal'; kind: ChangeKind; senders: string[] | null; hookup: SignalHookup }
+  | { t: 'override'; kind: ChangeKind; model: string; path: string; loc: Loc; name: string }
+  | { t: 'owner'; owner: string; path: string; loc: Loc; name: string };
+
+export interface Invalidation extends CacheOp {
+  triggers: Trigger[];
+}
+
+export interface EntryCoverage {
+  entry: Entry;
+  model: string;
+  dep: Dep;
+  byKind: Record<ChangeKind, Cover>;
+  uncovered: WriteSite[];
+  /** Invalidations that reach this entry when the model changes (through any trigger). */
+  coveredBy: { inv: Invalidation; how: string }[];
+  /** Signal-less writes of the model that no invalidation placed at the write reaches. */
+  bypassing: WriteSite[];
+}
+
+export interface Analysis {
+  ws: Workspace;
+  models: ModelRegistry;
+  interp: Interpreter;
+  config: Config;
+  entries: Entry[];
+  invalidations: Invalidation[];
+  writes: WriteSite[];
+  adminRegistered: Set<string>;
+  coverage: EntryCoverage[];
+  events: Map<string, FnEvents>;
+  /** Does any invalidation reach the entry at all, for any model or trigger? */
+  invalidatedAtAll: Map<string, boolean>;
+  ops: CacheOp[];
+}
+
+const DELETE_LIKE = new Set(['delete', 'clear', 'set', 'add', 'incr', 'decr', 'incr_version', 'decr_version', 'get_or_set']);
+const ADMIN_HOOKS = /^(save_model|delete_model|save_related|delete_queryset|save_formset|response_(add|change|delete)|log_(addition|change|deletion))$/;
+const VIEW_HOOKS = /^(perform_(create|update|destroy)|form_valid|delete|post|put|patch|create|update|destroy|partial_update|save)$/;
+
+export function analyzeFacts(ws: Workspace, config: Config): Analysis {
+  const models = new ModelRegistry(ws);
+  const interp = new Interpreter(ws, models);
+  const events = new Map<string, FnEvents>();
+  for (const file of ws.python) {
+    events.set(fnId(file, -1), interp.collect(file, -1));
+    file.functions.forEach((_, i) => events.set(fnId(file, i), interp.collect(file, i)));
+  }
+  const all = [...events.values()];
+  const ops = all.flatMap((e) => e.ops).filter((o) => !o.template);
+  const writes = all.flatMap((e) => e.writes);
+  const adminRegistered = new Set<string>();
+  writes.push(...implicitWrites(ws, models, interp, adminRegistered));
+
+  const entries = findEntries(ws, interp, events, ops, config);
+  const triggers = computeTriggers(ws, models, interp, events);
+  const invalidations: Invalidation[] = ops
+    .filter((o) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern')
+    .map((o) => ({ ...o, triggers: triggers.get(o.fnId) ?? [] }));
+
+  const reach = reachableOps(events);
+  const coverage: EntryCoverage[] = [];
+  const invalidatedAtAll = new Map<string, boolean>();
+  for (const entry of entries) {
+    if (entry.immutable) continue;
+    const matching = invalidations.filter((inv) => invalidates(inv, entry));
+    invalidatedAtAll.set(entry.id, matching.some((m) => m.triggers.length > 0) || writes.some((w) => w.fnId && afterWrite(w, matching, reach).length > 0));
+    for (const dep of entry.deps) {
+      coverage.push(coverEntry(entry, dep, matching, writes.filter((w) => w.model === dep.model), reach));
+    }
+  }
+  return { ws, models, interp, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops };
+}
+
+// ------------------------------------------------------------------ matching
+
+export function invalidates(inv: CacheOp, entry: Entry): boolean {
+  if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
+  if (inv.method === 'clear') return true;
+  if (inv.key && versionKeys(entry.key).some((vk) => matchKeys(vk, inv.key) !== 'none')) return true;
+  if (inv.method === 'incr' || inv.method === 'decr') return false;
+  if (entry.version !== null && inv.version !== null && entry.version !== inv.version && entry.version !== '?' && inv.version !== '?') return false;
+  if (inv.method === 'set' || inv.method === 'add' || inv.method === 'get_or_set') {
+    // Re-setting the same key refreshes it; an unknown key proves nothing either way.
+    return !!inv.key && !!entry.key && matchKeys(entry.key, inv.key) !== 'none' && matchKeys(entry.key, inv.key) !== 'conservative';
+  }
+  return matchKeys(entry.key, inv.key) !== 'none';
+}
+
+// ------------------------------------------------------------------ entries
+
+function findEntries(ws: Workspace, interp: Interpreter, events: Map<string, FnEvents>, ops: CacheOp[], config: Config): Entry[] {
+  const entries: Entry[] = [];
+  for (const op of ops) {
+    if (op.method !== 'set' && op.method !== 'add' && op.method !== 'get_or_set') continue;
+    if (!op.value) continue;
+    entries.push({
+      id: `${op.file.path}:${op.loc[0] + 1}:${op.loc[1] + 1}`, kind: 'cache', key: op.key, alias: op.alias, timeout: op.timeout,
+      version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps: op.value.deps, immutable: hasImmutableHole(op.key),
+    });
+  }
+  for (const file of ws.python) {
+    file.functions.forEach((fn, idx) => {
+      for (const d of fn.decorators) {
+        const e = decoratorEntry(interp, file, idx, d, events, config);
+        if (e) entries.push(e);
+      }
+    });
+    file.classes.forEach((cls, idx) => {
+      for (const d of cls.decorators) {
+        const page = methodDecoratedPage(interp, file, d);
+        if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx, events), null));
+      }
+      // @method_decorator(cache_page(...)) on a method caches the whole view.
+      for (const idxM of Object.values(cls.methods)) {
+        for (const d of file.functions[idxM].decorators) {
+          const page = methodDecoratedPage(interp, file, d);
+          if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx, events), fnId(file, idxM)));
+        }
+      }
+    });
+    scanCalls(file.body, (call) => {
+      // cache_page(60)(view) in urls.py.
+      if (call.fn.t !== 'call' || !call.args[0]) return;
+      const page = interp.eval(call.fn, interp.moduleScope(file)).shapes.find((s) => s.k === 'cachepage');
+      if (!page || page.k !== 'cachepage') return;
+      const view = interp.eval(call.args[0], interp.moduleScope(file));
+      entries.push(pageEntry(page, file, call.loc, viewDeps(interp, view, events), null));
+    });
+  }
+  entries.push(...fragmentEntries(ws, interp, events));
+  return entries;
+}
+
+type PageShape = Extract<Shape, { k: 'cachepage' }>;
+
+function pageEntry(page: PageShape, file: PythonFacts, loc: Loc, deps: Dep[], fn: string | null): Entry {
+  return {
+    id: `${file.path}:${loc[0] + 1}:${loc[1] + 1}`, kind: 'page', key: { parts: [{ lit: `views.decorators.cache.cache_page.${page.keyPrefix}` }], page: true },
+    alias: page.alias, timeout: page.timeout, version: null, path: file.path, loc, fnId: fn, deps, immutable: false,
+  };
+}
+
+function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: Expr, events: Map<string, FnEvents>, config: Config): Entry | undefined {
+  const scope = interp.moduleScope(file);
+  const val = interp.eval(d, scope);
+  const fnEvents = () => events.get(fnId(file, idx));
+  const page = val.shapes.find((s) => s.k === 'cachepage');
+  if (page && page.k === 'cachepage') return pageEntry(page, file, d.loc, functionDeps(interp, file, idx, fnEvents()), fnId(file, idx));
+  const text = exprText(d.t === 'call' ? d.fn : d);
+  const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
+  const q = sym?.k === 'ext' ? sym.q : '';
+  if (q === 'cache_memoize.cache_memoize' || config.memoizeDecorators.includes(q) || config.memoizeDecorators.includes(text)) {
+    const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
+    return {
+      id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key: { parts: [], builder: `memoize:${fnId(file, idx)}` },
+      alias: 'default', timeout, version: null, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx, fnEvents()), immutable: false,
+    };
+  }
+  // A project decorator whose wrapper stores the decorated function's result in the cache.
+  for (const s of val.shapes) {
+    if (s.k !== 'fn') continue;
+    const op = memoizerOp(interp, s.fn.file, s.fn.idx);
+    if (!op) continue;
+    const key = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
+    return {
+      id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key, alias: op.alias, timeout: op.timeout,
+      version: op.version, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx, fnEvents()), immutable: hasImmutableHole(key),
+    };
+  }
+  return undefined;
+}
+
+/** The set op inside a decorator's wrapper whose value is the result of calling the decorated function. */
+function memoizerOp(interp: Interpreter, file: PythonFacts, decoIdx: number): CacheOp | undefined {
+  const param = file.functions[decoIdx].params[0]?.name;
+  if (!param) return undefined;
+  for (let i = 0; i < file.functions.length; i++) {
+    if (!isNestedIn(file, i, decoIdx)) continue;
+    for (const op of interp.collect(file, i).ops) {
+      if ((op.method === 'set' || op.method === 'get_or_set' || op.method === 'add') && op.template?.valueCallsParam === param) return op;
+    }
+  }
+  return undefined;
+}
+
+function isNestedIn(file: PythonFacts, idx: number, ancestor: number): boolean {
+  for (let p = file.functions[idx].parent; p !== null; p = file.functions[p].parent) if (p === ancestor) return true;
+  return false;
+}
+
+/** The wrapper's key with the decorated function substituted: `memo:top_products:{args}`. */
+function memoKey(interp: Interpreter, op: CacheOp, decoFile: PythonFacts, decoIdx: number, file: PythonFacts, idx: number): KeyPattern | null {
+  if (!op.template?.keyExpr) return op.key;
+  const param = decoFile.functions[decoIdx].params[0].name;
+  const decoScope = interp.scopeFor(decoFile, decoIdx, interp.moduleScope(decoFile), new Map([[param, { shapes: [{ k: 'fn', fn: { file, idx } } as Shape], deps: [] }]]));
+  const wrapperScope = interp.scopeFor(op.template.scope.file, op.template.scope.fnIdx, decoScope);
+  return interp.keyOf(interp.eval(op.template.keyExpr, wrapperScope), op.template.keyExpr);
+}
+
+/** For view caches and memoize entries the whole function is the value. */
+function functionDeps(interp: Interpreter, file: PythonFacts, idx: number, events: FnEvents | undefined): Dep[] {
+  const reads = events?.reads ?? interp.collect(file, idx).reads;
+  const fact = file.functions[idx];
+  // A method of a class-based view is the view: add what the class declares.
+  if (fact.cls !== null) return merge({ shapes: [], deps: reads }, { shapes: [], deps: viewClassDeps(interp, file, fact.cls, new Map()) }).deps;
+  return reads;
+}
+
+function viewDeps(interp: Interpreter, view: V, events: Map<string, FnEvents>): Dep[] {
+  const out: Dep[][] = [];
+  for (const s of view.shapes) {
+    if (s.k === 'fn') out.push(functionDeps(interp, s.fn.file, s.fn.idx, events.get(fnId(s.fn.file, s.fn.idx))));
+    if (s.k === 'class') out.push(viewClassDeps(interp, s.cls.file, s.cls.idx, events));
+  }
+  // `View.as_view()` evaluates to the class's bound method; follow it back to the class.
+  for (const s of view.shapes) if (s.k === 'bound' && s.recv.k === 'class') out.push(viewClassDeps(interp, s.recv.cls.file, s.recv.cls.idx, events));
+  return merge(...out.map((deps) => ({ shapes: [], deps }))).deps;
+}
+
+/** What a class-based view reads: model, queryset, get_queryset/get_object/get_context_data, serializer, template. */
+function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number, events: Map<string, FnEvents>): Dep[] {
+  const cls = { file, idx };
+  const parts: V[] = [];
+  for (const attr of ['model', 'queryset']) {
+    const val = interp.classAttr(cls, attr, null);
+    if (!val) continue;
+    for (const s of val.shapes) {
+      if (s.k === 'model') parts.push({ shapes: [], deps: [{ model: s.model, via: [`${file.classes[idx].name}.${attr}`], path: file.path, loc: file.classes[idx].nameLoc }] });
+    }
+    parts.push({ shapes: [], deps: val.deps });
+  }
+  const serializer = interp.classAttr(cls, 'serializer_class', null);
+  for (const s of serializer?.shapes ?? []) if (s.k === 'class') parts.push(interp.serializerValue(s.cls));
+  for (const [name, m] of Object.entries(file.classes[idx].methods)) {
+    if (/^(get_queryset|get_object|get_context_data|get|list|retrieve|get_serializer_context)$/.test(name)) {
+      parts.push({ shapes: [], deps: (events.get(fnId(file, m)) ?? interp.collect(file, m)).reads });
+    }
+  }
+  const template = interp.classAttr(cls, 'template_name', null);
+  const tname = template?.shapes.find((s) => s.k === 'str');
+  if (tname && tname.k === 'str' && tname.key.parts.length === 1 && 'lit' in tname.key.parts[0]) {
+    const rows = merge(...parts);
+    const ctx = new Map<string, V>();
+    const rowShapes: Shape[] = rows.deps.length ? [{ k: 'qs', model: rows.deps[0].model, via: rows.deps[0].via }] : [];
+    for (const name of ['object_list', 'object', 'page_obj', 'view']) ctx.set(name, { shapes: rowShapes, deps: rows.deps });
+    if (rows.deps[0]) {
+      const lower = rows.deps[0].model.split('.')[1].toLowerCase();
+      ctx.set(`${lower}_list`, { shapes: rowShapes, deps: rows.deps });
+      ctx.set(lower, { shapes: rowShapes.map((s) => (s.k === 'qs' ? { k: 'inst', model: s.model, via: s.via } : s)), deps: rows.deps });
+    }
+    parts.push(interp.templateValue(tname.key.parts[0].lit, { shapes: [{ k: 'dict', items: ctx }], deps: [] }));
+  }
+  return merge(...parts).deps;
+}
+
+function methodDecoratedPage(interp: Interpreter, file: PythonFacts, d: Expr): PageShape | undefined {
+  if (d.t !== 'call' || !/method_decorator$/.test(exprText(d.fn))) return undefined;
+  const first = d.args[0];
+  if (!first) return undefined;
+  const items = first.t === 'seq' ? first.items : [first];
+  for (const item of items) {
+    const page = interp.eval(item, interp.moduleScope(file)).shapes.find((s) => s.k === 'cachepage');
+    if (page && page.k === 'cachepage') return page;
+  }
+  return undefined;
+}
+
+function fragmentEntries(ws: Workspace, interp: Interpreter, events: Map<string, FnEvents>): Entry[] {
+  const reads: FragmentReads = new Map();
+  for (const ev of events.values()) {
+    for (const r of ev.renders) {
+      const t = ws.findTemplate(r.template);
+      if (!t) continue;
+      const ctx = new Map<string, V>();
+      for (const s of r.context.shapes) if (s.k === 'dict') s.items.forEach((val, k) => ctx.set(k, val));
+      templateReads(interp, t, ctx, reads);
+    }
+  }
+  const out: Entry[] = [];
+  for (const t of ws.templates) {
+    const visit = (nodes: TemplateNode[]) => {
+      for (const n of nodes) {
+        if (n.t === 'cache') {
+          const deps = merge(...(reads.get(fragmentKey(t.path, n.line)) ?? [])).deps;
+          const timeout = /^\d+$/.test(n.timeout) ? Number(n.timeout) : n.timeout === 'None' ? null : 'unknown';
+          out.push({
+            id: `${t.path}:${n.line + 1}:${n.col + 1}`, kind: 'fragment', key: { parts: [], fragment: n.name }, alias: n.using ?? 'template_fragments',
+            timeout, version: null, path: t.path, loc: [n.line, n.col, n.line, n.col], fnId: null, deps, immutable: false,
+          });
+        }
+        if ('body' in n) visit(n.body);
+      }
+    };
+    visit(t.nodes);
+  }
+  // {% cache %} uses the 'template_fragments' alias when configured, else 'default'.
+  const fragmentsAlias = ws.settings.caches.template_fragments ? 'template_fragments' : 'default';
+  for (const e of out) if (e.alias === 'template_fragments') e.alias = fragmentsAlias;
+  return out;
+}
+
+function scanCalls(body: import('../facts/types').Stmt[], f: (call: Extract<Expr, { t: 'call' }>) => void): void {
+  const visitExpr = (e: Expr, depth: number): void => {
+    if (depth > 30) return;
+    if (e.t === 'call') {
+      f(e);
+      visitExpr(e.fn, depth + 1);
+      e.args.forEach((a) => visitExpr(a, depth + 1));
+      e.kw.forEach((k) => visitExpr(k.value, depth + 1));
+    } else if (e.t === 'seq') e.items.forEach((x) => visitExpr(x, depth + 1));
+    else if (e.t === 'bin') { visitExpr(e.l, depth + 1); visitExpr(e.r, depth + 1); }
+  };
+  for (const s of body) {
+    if (s.t === 'assign' || s.t === 'expr') visitExpr(s.value, 0);
+    else if (s.t === 'if') { scanCalls(s.body, f); scanCalls(s.orelse, f); }
+  }
+}
+
+// ------------------------------------------------------------------ writes the code does not spell out
+
+function implicitWrites(ws: Workspace, models: ModelRegistry, interp: Interpreter, adminRegistered: Set<string>): WriteSite[] {
+  const out: WriteSite[] = [];
+  const addModelWrites = (model: string, file: PythonFacts, loc: Loc, how: string, owner?: { file: PythonFacts; idx: number }, kinds: ('save' | 'delete')[] = ['save', 'delete']) => {
+    for (const kind of kinds) out.push({ file, loc, model, kind, signals: true, how, fnId: null, pos: null, owner });
+    const info = models.byId.get(model);
+    for (const f of info?.fields.values() ?? []) {
+      if (f.kind === 'm2m' && f.through && kinds.includes('save')) out.push({ file, loc, model: f.through, kind: 'm2m', signals: true, how: `${how} (${info!.name}.${f.name})`, fnId: null, pos: null, owner });
+    }
+  };
+  for (const file of ws.python) {
+    const scope = interp.moduleScope(file);
+    scanCalls(file.body, (call) => {
+      if (call.fn.t !== 'attr' || call.fn.name !== 'register' || !/site$/.test(exprText(call.fn.obj))) return;
+      const first = call.args[0];
+      if (!first) return;
+      const adminCls = call.args[1] ? interp.eval(call.args[1], scope).shapes.find((s) => s.k === 'class') : undefined;
+      for (const item of first.t === 'seq' ? first.items : [first]) {
+        for (const s of interp.eval(item, scope).shapes) {
+          if (s.k !== 'model') continue;
+          adminRegistered.add(s.model);
+          addModelWrites(s.model, file, call.loc, 'the admin', adminCls && adminCls.k === 'class' ? adminCls.cls : undefined);
+        }
+      }
+    });
+    file.classes.forEach((cls, idx) => {
+      for (const d of cls.decorators) {
+        if (d.t !== 'call' || !/(^|\.)register$/.test(exprText(d.fn))) continue;
+        for (const a of d.args) {
+          for (const s of interp.eval(a, scope).shapes) {
+            if (s.k !== 'model') continue;
+            adminRegistered.add(s.model);
+            addModelWrites(s.model, file, d.loc, 'the admin', { file, idx });
+          }
+        }
+      }
+      for (const [base, kinds] of Object.entries(WRITING_VIEWS)) {
+        if (!models.inherits(file, idx, new RegExp(`^${base.replace(/\./g, '\\.')}$`))) continue;
+        const model = viewModel(interp, file, idx);
+        if (model) addModelWrites(model, file, cls.nameLoc, cls.name, { file, idx }, kinds);
+        break;
+      }
+    });
+  }
+  return out;
+}
+
+function viewModel(interp: Interpreter, file: PythonFacts, idx: number): string | undefined {
+  const cls = { file, idx };
+  for (const attr of ['model', 'queryset']) {
+    for (const s of interp.classAttr(cls, attr, null)?.shapes ?? []) if (s.k === 'model' || s.k === 'qs') return s.model;
+  }
+  for (const attr of ['serializer_class', 'form_class']) {
+    for (const s of interp.classAttr(cls, attr, null)?.shapes ?? []) if (s.k === 'class') return interp.metaModel(s.cls)?.id;
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ triggers
+
+/** Which changes run each function: receivers, save()/delete() overrides, admin and view hooks, and their callees. */
+function computeTriggers(ws: Workspace, models: ModelRegistry, interp: Interpreter, events: Map<string, FnEvents>): Map<string, Trigger[]> {
+  const roots = new Map<string, Trigger[]>();
+  const add = (id: string, t: Trigger) => {
+    const list = roots.get(id) ?? [];
+    list.push(t);
+    roots.set(id, list);
+  };
+  const customReceivers = new Map<string, string[]>();
+  for (const ev of events.values()) {
+    for (const h of ev.hookups) {
+      if ('model' in h.signal) add(h.receiver, { t: 'signal', kind: h.signal.model, senders: h.senders, hookup: h });
+      else {
+        const list = customReceivers.get(h.signal.custom) ?? [];
+        list.push(h.receiver);
+        customReceivers.set(h.signal.custom, list);
+      }
+    }
+  }
+  for (const file of ws.python) {
+    file.classes.forEach((cls, idx) => {
+      const model = models.modelOfClass(file, idx);
+      for (const [name, m] of Object.entries(cls.methods)) {
+        const fn = file.functions[m];
+        if (model && (name === 'save' || name === 'delete')) {
+          add(fnId(file, m), { t: 'override', kind: name, model: model.id, path: file.path, loc: fn.nameLoc, name: `${cls.name}.${name}()` });
+        } else if (!model && (ADMIN_HOOKS.test(name) || VIEW_HOOKS.test(name))) {
+          add(fnId(file, m), { t: 'owner', owner: fnId(file, idx), path: file.path, loc: fn.nameLoc, name: `${cls.name}.${name}()` });
+        }
+      }
+    });
+  }
+  // Project signals: whoever sends one calls its receivers.
+  const edges = new Map<string, string[]>();
+  for (const [id, ev] of events) {
+    const to = ev.calls.map((c) => c.to);
+    for (const s of ev.sends) to.push(...(customReceivers.get(s.signal) ?? []));
+    edges.set(id, to);
+  }
+  const result = new Map<string, Trigger[]>();
+  for (const [root, triggers] of roots) {
+    const seen = new Set<string>([root]);
+    const queue = [root];
+    while (queue.length) {
+      const cur = queue.shift()!;
+      const list = result.get(cur) ?? [];
+      list.push(...triggers);
+      result.set(cur, list);
+      for (const next of edges.get(cur) ?? []) {
+        if (!seen.has(next)) {
+          seen.add(next);
+          queue.push(next);
+        }
+      }
+    }
+  }
+  void interp;
+  return result;
+}
+
+/** Per function: the invalidating ops it runs itself or through callees, with the line of the first step. */
+type Reach = Map<string, { op: CacheOp; line: number }[]>;
+
+function reachableOps(events: Map<string, FnEvents>): Reach {
+  const memo: Reach = new Map();
+  const busy = new Set<string>();
+  const visit = (id: string): { op: CacheOp; line: number }[] => {
+    const cached = memo.get(id);
+    if (cached) return cached;
+    if (busy.has(id)) return [];
+    busy.add(id);
+    const ev = events.get(id);
+    const out: { op: CacheOp; line: number }[] = [];
+    for (const op of ev?.ops ?? []) if (!op.template && (DELETE_LIKE.has(op.method) || op.method === 'delete_pattern')) out.push({ op, line: op.pos.line });
+    for (const c of ev?.calls ?? []) for (const r of visit(c.to)) out.push({ op: r.op, line: c.pos.line });
+    busy.delete(id);
+    memo.set(id, out);
+    return out;
+  };
+  for (const id of events.keys()) visit(id);
+  return memo;
+}
+
+/** Invalidations of `matching` that run after write `w`, in its function or a callee called after it. */
+function afterWrite(w: WriteSite, matching: Invalidation[], reach: Reach): CacheOp[] {
+  if (!w.fnId || !w.pos) return [];
+  const ops = reach.get(w.fnId) ?? [];
+  return ops.filter((r) => r.line >= w.pos!.line && matching.some((m) => m.file === r.op.file && m.loc === r.op.loc)).map((r) => r.op);
+}
+
+function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: WriteSite[], reach: Reach): EntryCoverage {
+  const coveredBy: { inv: Invalidation; how: string }[] = [];
+  const triggerCovers = (t: Trigger, w: WriteSite): boolean => {
+    if (t.t === 'signal') return w.signals && t.kind === w.kind && (t.senders === null || t.senders.includes(w.model));
+    if (t.t === 'override') return t.model === w.model && t.kind === w.kind && w.kind !== 'bulk' && w.kind !== 'm2m';
+    return !!w.owner && t.owner === fnId(w.owner.file, w.owner.idx);
+  };
+  for (const inv of matching) {
+    for (const t of inv.triggers) {
+      const relevant = t.t === 'signal' ? t.senders === null || t.senders.includes(dep.model) : t.t === 'override' ? t.model === dep.model : false;
+      if (relevant && !coveredBy.some((c) => c.inv === inv)) coveredBy.push({ inv, how: triggerText(t) });
+    }
+  }
+  const uncovered: WriteSite[] = [];
+  const bypassing: WriteSite[] = [];
+  const byKind: Record<ChangeKind, Cover> = { save: { state: 'none' }, delete: { state: 'none' }, m2m: { state: 'none' }, bulk: { state: 'none' } };
+  for (const w of writes) {
+    const cover = byKind[w.kind];
+    const bySignal = matching.find((inv) => inv.triggers.some((t) => triggerCovers(t, w)));
+    const atSite = afterWrite(w, matching, reach)[0];
+    if (bySignal || atSite) {
+      const by = bySignal ?? atSite!;
+      if (cover.state !== 'no') {
+        cover.state = 'yes';
+        cover.by ??= [];
+        if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc)) cover.by.push({ path: by.file.path, loc: by.loc, how: bySignal ? triggerText(bySignal.triggers.find((t) => triggerCovers(t, w))!) : 'right after the write' });
+      }
+      continue;
+    }
+    cover.state = 'no';
+    if (w.kind === 'bulk') bypassing.push(w);
+    else uncovered.push(w);
+  }
+  return { entry, model: dep.model, dep, byKind, uncovered, coveredBy, bypassing };
+}
+
+export function triggerText(t: Trigger): string {
+  if (t.t === 'signal') {
+    const sig = t.kind === 'save' ? 'post_save' : t.kind === 'delete' ? 'post_delete' : 'm2m_changed';
+    return `${sig} receiver at ${t.hookup.file.path}:${t.hookup.loc[0] + 1}`;
+  }
+  return `${t.name} at ${t.path}:${t.loc[0] + 1}`;
+}
+
+export function entryKeyText(e: Entry): string {
+  if (e.kind === 'page') return `cache_page view at ${e.path}:${e.loc[0] + 1}`;
+  if (e.kind === 'fragment') return `{% cache %} fragment '${e.key?.fragment}'`;
+  return `'${display(e.key)}'`;
+}

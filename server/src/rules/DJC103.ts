@@ -1,0 +1,34 @@
+/** DJC103 signal-bypassing-write: update()/bulk writes/raw SQL skip the signals that invalidate entries. */
+import type { Finding } from '../findings';
+import type { Analysis } from '../analysis/workspaceAnalysis';
+import { entryKeyText, finding, modelName, related, type Rule } from './common';
+
+export const DJC103: Rule = {
+  meta: {
+    code: 'DJC103', name: 'signal-bypassing-write', defaultSeverity: 'warning',
+    summary: 'A write that sends no signals changes a model whose entries are invalidated only through signals or save().',
+  },
+  check(a: Analysis): Finding[] {
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const w of a.writes) {
+      if (w.signals || w.kind !== 'bulk') continue;
+      const site = `${w.file.path}:${w.loc.join(':')}:${w.model}`;
+      if (seen.has(site)) continue;
+      const stale = a.coverage.filter((c) => c.model === w.model && c.coveredBy.length > 0 && c.bypassing.includes(w));
+      if (!stale.length) continue;
+      seen.add(site);
+      const names = stale.slice(0, 3).map((s) => entryKeyText(s.entry)).join(', ');
+      const how = stale[0].coveredBy[0].how;
+      const message = `${w.how} changes ${w.model} without sending signals; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write.`;
+      out.push(finding('DJC103', 'warning', w.file.path, w.loc, message, [
+        ...stale.slice(0, 3).map((s) => related(s.entry.path, s.entry.loc, `${entryKeyText(s.entry)} reads ${modelName(w.model)}`)),
+        related(stale[0].coveredBy[0].inv.file.path, stale[0].coveredBy[0].inv.loc, 'invalidates only on signal-sending writes'),
+      ], {
+        model: w.model, writeKind: w.how, entries: stale.map((s) => s.entry.id),
+        keys: stale.map((s) => ({ alias: s.entry.alias, key: s.entry.key ? s.entry.key.parts.map((p) => ('lit' in p ? { lit: p.lit } : { hole: p.hole, source: p.source })) : null })),
+      }));
+    }
+    return out;
+  },
+};

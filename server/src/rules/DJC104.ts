@@ -1,0 +1,61 @@
+/** DJC104 key-mismatch: a delete whose key no cache write uses — usually a typo or a drifted format. */
+import type { Finding } from '../findings';
+import { display, isOpaque, keyDistance, matchKeys } from '../analysis/keys';
+import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
+import { at, finding, related, type Rule } from './common';
+
+export const DJC104: Rule = {
+  meta: {
+    code: 'DJC104', name: 'key-mismatch', defaultSeverity: 'warning',
+    summary: 'A delete key matches no key the code sets, so the invalidation never removes anything.',
+  },
+  check(a: Analysis): Finding[] {
+    const out: Finding[] = [];
+    const setKeys = a.entries.filter((e) => e.key);
+    // Reads count as evidence that somebody (a library, another service) sets the key.
+    const readKeys = a.ops.filter((o) => (o.method === 'get' || o.method === 'has_key') && o.key);
+    for (const inv of a.invalidations) {
+      if (inv.method !== 'delete' || !inv.key || isOpaque(inv.key) || inv.key.builder || inv.key.fragment !== undefined && a.entries.some((e) => e.kind === 'fragment' && e.key?.fragment === inv.key!.fragment)) continue;
+      const sameAlias = setKeys.filter((e) => e.alias === inv.alias || e.alias === '?' || inv.alias === '?');
+      if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && versionOk(e, inv.version))) continue;
+      if (readKeys.some((r) => r.alias === inv.alias && matchKeys(r.key, inv.key) !== 'none')) continue;
+      const message = explain(a, inv, setKeys);
+      if (!message) continue;
+      out.push(finding('DJC104', 'warning', inv.file.path, inv.loc, message.text,
+        message.near ? [related(message.near.path, message.near.loc, `set as '${display(message.near.key)}'`)] : [],
+        { key: display(inv.key), alias: inv.alias, suggestion: message.near ? display(message.near.key) : undefined }));
+    }
+    return out;
+  },
+};
+
+function versionOk(e: Entry, version: string | null): boolean {
+  return e.version === version || e.version === '?' || version === '?' || (e.version === null && version === '1') || (version === null && e.version === '1');
+}
+
+/** Says why the key cannot match, or nothing when there is no evidence it was meant to match something. */
+function explain(a: Analysis, inv: Analysis['invalidations'][number], setKeys: Entry[]): { text: string; near?: Entry } | undefined {
+  const key = display(inv.key);
+  const otherAlias = setKeys.find((e) => e.alias !== inv.alias && matchKeys(e.key, inv.key) !== 'none');
+  if (otherAlias) {
+    return { text: `cache.delete('${key}') runs on the '${inv.alias}' cache, but '${display(otherAlias.key)}' is set on the '${otherAlias.alias}' cache (${at(otherAlias.path, otherAlias.loc)}); the delete never reaches it.`, near: otherAlias };
+  }
+  const otherVersion = setKeys.find((e) => e.alias === inv.alias && matchKeys(e.key, inv.key) !== 'none');
+  if (otherVersion) {
+    return { text: `cache.delete('${key}', version=${inv.version ?? 'default'}) never matches '${display(otherVersion.key)}', which is set with version=${otherVersion.version ?? 'default'} (${at(otherVersion.path, otherVersion.loc)}).`, near: otherVersion };
+  }
+  const lit = display(inv.key);
+  let best: Entry | undefined;
+  let bestDistance = Infinity;
+  for (const e of setKeys) {
+    if (e.alias !== inv.alias) continue;
+    const d = keyDistance(e.key!, inv.key!);
+    if (d < bestDistance) {
+      best = e;
+      bestDistance = d;
+    }
+  }
+  const limit = Math.max(2, Math.floor(lit.length / 4));
+  if (!best || bestDistance > limit) return undefined;
+  return { text: `cache.delete('${key}') matches no key this code sets; did you mean '${display(best.key)}' (set at ${at(best.path, best.loc)})?`, near: best };
+}

@@ -1,0 +1,41 @@
+/** DJC106 timeout-only: an entry of mutable data relies on its timeout alone. */
+import type { Finding } from '../findings';
+import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
+import { entryData, entryKeyText, entryNeverExpires, finding, modelName, related, type Rule, viaText, writeText } from './common';
+
+/** Entries with a finite timeout, writable dependencies and no invalidation at all report here, not in DJC101. */
+export function foldedIntoTimeoutOnly(a: Analysis, entry: Entry): boolean {
+  if (entryNeverExpires(a, entry) || a.invalidatedAtAll.get(entry.id)) return false;
+  if (a.coverage.some((c) => c.entry.id === entry.id && c.coveredBy.length > 0)) return false;
+  return a.coverage.some((c) => c.entry.id === entry.id && a.writes.some((w) => w.model === c.model));
+}
+
+function timeoutText(a: Analysis, entry: Entry): string {
+  if (typeof entry.timeout === 'number') return `${entry.timeout} s`;
+  if (entry.timeout === 'default') return `default ${a.ws.settings.caches[entry.alias]?.timeout ?? 300} s`;
+  return 'fixed';
+}
+
+export const DJC106: Rule = {
+  meta: {
+    code: 'DJC106', name: 'timeout-only', defaultSeverity: 'warning',
+    summary: 'An entry of data that changes has a fixed timeout and no invalidation at all.',
+  },
+  check(a: Analysis): Finding[] {
+    const out: Finding[] = [];
+    for (const entry of a.entries) {
+      if (entry.immutable || !foldedIntoTimeoutOnly(a, entry)) continue;
+      const covs = a.coverage.filter((c) => c.entry.id === entry.id && a.writes.some((w) => w.model === c.model));
+      const cov = covs[0];
+      const w = a.writes.find((x) => x.model === cov.model)!;
+      const others = covs.slice(1).map((c) => modelName(c.model));
+      const t = timeoutText(a, entry);
+      const message = `${entryKeyText(entry)} reads ${cov.model} through ${viaText(cov)}${others.length ? ` (and ${others.join(', ')})` : ''} and relies on its ${t} timeout alone: ${writeText(w)}, and nothing invalidates the entry, so it serves stale data until it expires.`;
+      out.push(finding('DJC106', 'warning', entry.path, entry.loc, message, [
+        related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
+        related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
+      ], entryData(a, entry, cov.model, { uncovered: ['save', 'delete'], models: covs.map((c) => c.model) })));
+    }
+    return out;
+  },
+};
