@@ -10,6 +10,7 @@ bypass the cache (read-your-writes, and nothing uncommitted is ever stored).
 from __future__ import annotations
 
 import contextvars
+import threading
 
 from django.db import connections, transaction
 
@@ -129,7 +130,12 @@ def execute_wrapper(execute, sql_text, params, many, context):
         for table in analysis.writes:
             written |= tags.write_tags_for_table(table)
         if written:
-            bump(context["connection"].alias, written)
+            alias = context["connection"].alias
+            bump(alias, written)
+            seen = _sql_bumped()
+            if len(seen) > 1000:
+                seen.clear()
+            seen.update((alias, t) for t in written)
     if analysis.kind == "ddl":
         tags.reset_maps()
     return result
@@ -160,12 +166,37 @@ def install_wrapper(connection, **kwargs):
 
 
 # --- signals ------------------------------------------------------------------------------
+# A write that went through the execute wrapper was bumped right after its statement; the
+# post_save/post_delete/m2m_changed that follows it would only bump the same tags again.
+# So the wrapper notes (alias, tag) on this thread and a signal consumes the note instead of
+# bumping. Signals for writes the wrapper did not see (wrapper disabled, or a signal sent by
+# hand) find no note and bump.
+_thread = threading.local()
+
+
+def _sql_bumped():
+    s = getattr(_thread, "sql_bumped", None)
+    if s is None:
+        s = _thread.sql_bumped = set()
+    return s
+
+
+def _signal_bump(using, tag_set):
+    seen = _sql_bumped()
+    todo = set()
+    for t in tag_set:
+        if (using, t) in seen:
+            seen.discard((using, t))
+        else:
+            todo.add(t)
+    bump(using, todo)
+
 
 
 def on_save_or_delete(sender, instance=None, using=None, **kwargs):
     if kwargs.get("raw") or not conf.get("SIGNALS"):
         return
-    bump(using or "default", tags.write_tags_for_model(sender))
+    _signal_bump(using or "default", tags.write_tags_for_model(sender))
 
 
 def on_m2m_changed(sender, instance=None, action=None, model=None, using=None, **kwargs):
@@ -175,7 +206,7 @@ def on_m2m_changed(sender, instance=None, action=None, model=None, using=None, *
     tag_set |= set(tags.read_tags_for_model(type(instance)))
     if model is not None:
         tag_set |= set(tags.read_tags_for_model(model))
-    bump(using or "default", tag_set)
+    _signal_bump(using or "default", tag_set)
 
 
 def connect():
