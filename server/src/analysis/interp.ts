@@ -483,7 +483,8 @@ export class Interpreter {
       const args = () => e.args.map((a) => this.eval(a, scope, walk));
       let argVals: V[] | undefined;
       const getArgs = () => (argVals ??= args());
-      const out: V[] = [];
+      // A method's result is derived from its receiver's data (queryset chains keep their reads).
+      const out: V[] = [dataOf(fnV)];
       let handled = false;
       for (const s of fnV.shapes) {
         const r = this.callShape(s, e, scope, walk, getArgs);
@@ -494,7 +495,7 @@ export class Interpreter {
       }
       if (!handled) {
         // Unknown callee: the result's data comes from its inputs.
-        out.push(dataOf(fnV), ...getArgs().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk))));
+        out.push(...getArgs().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk))));
       } else if (walk) {
         // Arguments are evaluated for their events even when the callee did not need them.
         getArgs();
@@ -535,7 +536,7 @@ export class Interpreter {
     if (walk) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
     if (walk && e) this.instantiateWrapperOps(s, e, scope, walk);
     const fact = s.fn.file.functions[s.fn.idx];
-    const ret = this.returns(s.fn, s.closure ?? null, s.self);
+    const ret = withBuilder(this.returns(s.fn, s.closure ?? null, s.self), id);
     // A factory whose return is the parameter data (`def get(key): return cache.get(key)`) stays unknown.
     if (fact.params.length && ret.shapes.some((x) => x.k === 'param' || x.k === 'paramcall')) return merge(ret, ...args().map(dataOf));
     return ret;
@@ -1028,7 +1029,7 @@ export class Interpreter {
       const arg = e.args[0];
       if (walk) {
         if (arg?.t === 'seq') {
-          for (const item of arg.items) this.recordOp(walk, scope, e, 'delete', alias, this.keyOf(this.eval(item, scope), item), null, item);
+          for (const item of arg.items) this.recordOp(walk, scope, e, 'delete', alias, this.keyOf(this.eval(item, scope), item), null, item, undefined, item.loc);
         } else if (arg?.t === 'comp') {
           this.recordOp(walk, scope, e, 'delete', alias, this.keyOf(this.eval(arg.elt, this.compScope(arg, scope)), arg.elt), null, arg.elt);
         } else if (arg) {
@@ -1080,7 +1081,7 @@ export class Interpreter {
     return merge(...out);
   }
 
-  recordOp(walk: Walk, scope: Scope, e: Call, method: string, alias: string, key: KeyPattern | null, value: V | null, keyExpr?: Expr, timeoutExpr?: Expr): void {
+  recordOp(walk: Walk, scope: Scope, e: Call, method: string, alias: string, key: KeyPattern | null, value: V | null, keyExpr?: Expr, timeoutExpr?: Expr, loc: Loc = e.loc): void {
     const versionExpr = kwOf(e.kw, 'version');
     const timeout = timeoutExpr === undefined ? 'default' : this.timeoutOf(timeoutExpr, scope);
     const keyParam = keyExpr ? paramName(this.eval(keyExpr, scope)) : null;
@@ -1090,7 +1091,7 @@ export class Interpreter {
       ? { keyExpr: keyExpr ?? null, keyParam, valueParam, valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null, scope }
       : undefined;
     walk.events.ops.push({
-      file: scope.file, loc: e.loc, method, alias, key, value, timeout,
+      file: scope.file, loc, method, alias, key, value, timeout,
       version: versionExpr ? (versionExpr.t === 'num' || versionExpr.t === 'str' ? String(versionExpr.t === 'num' ? versionExpr.v : versionExpr.v) : '?') : null,
       fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template,
     });
@@ -1258,6 +1259,12 @@ const SIGNAL_CLASS_RE = /^django\.dispatch\.(dispatcher\.)?Signal$/;
 const MODEL_FORM_RE = new RegExp(`^(${[...MODEL_FORM_BASES].map((x) => x.replace(/\./g, '\\.')).join('|')})$`);
 const SERIALIZER_RE = /^rest_framework\.serializers\.\w*Serializer$/;
 
+/** Keys a workspace function returns remember it, so the same builder on both sides is a strong match. */
+function withBuilder(val: V, builder: string): V {
+  if (!val.shapes.some((s) => s.k === 'str' && !s.key.builder && s.key.fragment === undefined && !s.key.page)) return val;
+  return { ...val, shapes: val.shapes.map((s) => (s.k === 'str' && !s.key.builder && s.key.fragment === undefined && !s.key.page ? { k: 'str', key: { ...s.key, builder } } : s)) };
+}
+
 function kwOf(kw: Kwarg[], name: string): Expr | undefined {
   return kw.find((k) => k.name === name)?.value;
 }
@@ -1287,6 +1294,9 @@ function bindTarget(t: Target, val: V, into: Map<string, V>): void {
 }
 
 function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: PythonFacts): void {
+  // Mutations (`x.append(v)`, `x["k"] = v`) add data only to names the function binds itself.
+  const mutations: [string, LocalBinding][] = [];
+  const mutate = (name: string, b: LocalBinding) => mutations.push([name, b]);
   const add = (name: string, b: LocalBinding) => {
     const list = into.get(name);
     if (list) list.push(b);
@@ -1303,14 +1313,14 @@ function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: Py
           for (const t of s.targets) {
             bindT(t, (index) => ({ k: 'assign', value: s.value, index }));
             // `d["k"] = v` and `obj.attr = v` add data to the container variable.
-            if ((t.t === 'sub' || t.t === 'attr') && t.obj.t === 'name') add(t.obj.id, { k: 'assign', value: s.value, index: null });
+            if ((t.t === 'sub' || t.t === 'attr') && t.obj.t === 'name') mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
           }
           break;
         case 'expr': {
           // `items.append(x)` / `data.update(...)` add data to the container variable.
           const e = s.value;
           if (e.t === 'call' && e.fn.t === 'attr' && e.fn.obj.t === 'name' && /^(append|extend|update|add|insert|setdefault)$/.test(e.fn.name)) {
-            for (const a of e.args) add(e.fn.obj.id, { k: 'assign', value: e.fn.name === 'append' || e.fn.name === 'add' || e.fn.name === 'insert' ? { t: 'seq', items: [a], loc: a.loc } : a, index: null });
+            for (const a of e.args) mutate(e.fn.obj.id, { k: 'assign', value: e.fn.name === 'append' || e.fn.name === 'add' || e.fn.name === 'insert' ? { t: 'seq', items: [a], loc: a.loc } : a, index: null });
           }
           break;
         }
@@ -1348,6 +1358,7 @@ function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: Py
     }
   };
   visit(body);
+  for (const [name, b] of mutations) into.get(name)?.push(b);
 }
 
 export function visitReturns(body: Stmt[], f: (e: Expr) => void): void {

@@ -96,10 +96,9 @@ export function analyzeFacts(ws: Workspace, config: Config): Analysis {
   for (const entry of entries) {
     if (entry.immutable) continue;
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
-    invalidatedAtAll.set(entry.id, matching.some((m) => m.triggers.length > 0) || writes.some((w) => w.fnId && afterWrite(w, matching, reach).length > 0));
-    for (const dep of entry.deps) {
-      coverage.push(coverEntry(entry, dep, matching, writes.filter((w) => w.model === dep.model), reach));
-    }
+    const covs = entry.deps.map((dep) => coverEntry(entry, dep, matching, writes.filter((w) => w.model === dep.model), reach));
+    invalidatedAtAll.set(entry.id, covs.some((c) => c.coveredBy.length > 0 || Object.values(c.byKind).some((k) => k.state === 'yes')));
+    coverage.push(...covs);
   }
   return { ws, models, interp, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops };
 }
@@ -128,7 +127,7 @@ function findEntries(ws: Workspace, interp: Interpreter, events: Map<string, FnE
     if (!op.value) continue;
     entries.push({
       id: `${op.file.path}:${op.loc[0] + 1}:${op.loc[1] + 1}`, kind: 'cache', key: op.key, alias: op.alias, timeout: op.timeout,
-      version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps: op.value.deps, immutable: hasImmutableHole(op.key),
+      version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps: merge(op.value).deps, immutable: hasImmutableHole(op.key),
     });
   }
   for (const file of ws.python) {
@@ -360,6 +359,16 @@ function implicitWrites(ws: Workspace, models: ModelRegistry, interp: Interprete
       if (f.kind === 'm2m' && f.through && kinds.includes('save')) out.push({ file, loc, model: f.through, kind: 'm2m', signals: true, how: `${how} (${info!.name}.${f.name})`, fnId: null, pos: null, owner });
     }
   };
+  // Inlines of a registered admin save and delete their own model.
+  const addInlineWrites = (admin: { file: PythonFacts; idx: number }, file: PythonFacts, loc: Loc) => {
+    const inlines = interp.classAttr(admin, 'inlines', null);
+    for (const s of inlines ? interp.element(inlines).shapes : []) {
+      if (s.k !== 'class') continue;
+      for (const m of interp.classAttr(s.cls, 'model', null)?.shapes ?? []) {
+        if (m.k === 'model') addModelWrites(m.model, file, loc, `admin inline ${s.cls.file.classes[s.cls.idx].name}`, admin);
+      }
+    }
+  };
   for (const file of ws.python) {
     const scope = interp.moduleScope(file);
     scanCalls(file.body, (call) => {
@@ -371,7 +380,9 @@ function implicitWrites(ws: Workspace, models: ModelRegistry, interp: Interprete
         for (const s of interp.eval(item, scope).shapes) {
           if (s.k !== 'model') continue;
           adminRegistered.add(s.model);
-          addModelWrites(s.model, file, call.loc, 'the admin', adminCls && adminCls.k === 'class' ? adminCls.cls : undefined);
+          const owner = adminCls && adminCls.k === 'class' ? adminCls.cls : undefined;
+          addModelWrites(s.model, file, call.loc, 'the admin', owner);
+          if (owner) addInlineWrites(owner, file, call.loc);
         }
       }
     });
@@ -383,6 +394,7 @@ function implicitWrites(ws: Workspace, models: ModelRegistry, interp: Interprete
             if (s.k !== 'model') continue;
             adminRegistered.add(s.model);
             addModelWrites(s.model, file, d.loc, 'the admin', { file, idx });
+            addInlineWrites({ file, idx }, file, d.loc);
           }
         }
       }

@@ -39,8 +39,10 @@ export function pythonSuppressions(text: string): Suppression[] {
     if (!line.includes('#')) continue;
     const m = NOQA.exec(line);
     if (!m) continue;
-    const codes = (m[1] ?? m[2] ?? '').split(/[,\s]+/).filter((c) => /^DJC\d+$/.test(c));
-    // A bare `# noqa` silences every djcache finding on the line, as ruff's does.
+    const listed = m[1] ?? m[2];
+    const codes = (listed ?? '').split(/[,\s]+/).filter((c) => /^DJC\d+$/.test(c));
+    // A bare `# noqa` silences every djcache finding on the line; `# noqa: F401` names only other tools' codes.
+    if (listed !== undefined && codes.length === 0) continue;
     out.push({ line: i, codes });
   }
   return out;

@@ -12,7 +12,8 @@ export const DJC107: Rule = {
   },
   check(a: Analysis): Finding[] {
     const out: Finding[] = [];
-    const deletes = a.ops.filter((o) => o.method === 'delete' && o.key && !o.key.builder && o.key.fragment === undefined);
+    // memoized_fn.invalidate() records a delete too, but it is not a cache.delete() call.
+    const deletes = a.ops.filter((o) => o.method === 'delete' && !o.key?.builder?.startsWith('memoize:'));
     const byBlock = new Map<string, CacheOp[]>();
     for (const d of deletes) {
       const k = `${d.fnId}:${d.pos.block}:${d.alias}`;
