@@ -8,7 +8,7 @@ RUNTIME=$(pwd)
 PY=${PYTHON:-python3}
 REDIS_PORT=${DJCACHE_CI_REDIS_PORT:-16390}
 MEMCACHED_PORT=${DJCACHE_CI_MEMCACHED_PORT:-11235}
-CLUSTER_PORTS=(17101 17102 17103)
+CLUSTER_PORTS=(17201 17202 17203)   # cluster bus ports are these + 10000
 PG_PORT=${DJCACHE_CI_PG_PORT:-54329}
 DJANGO_VERSIONS=(${DJCACHE_CI_DJANGO:-4.2 5.2})
 
@@ -32,7 +32,7 @@ cleanup() {
   log "stopping servers"
   redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1
   for p in "${CLUSTER_PORTS[@]}"; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1; done
-  [ -f "$TMP/memcached.pid" ] && kill "$(cat "$TMP/memcached.pid")" 2>/dev/null
+  [ -f "$TMP/mc/memcached.pid" ] && kill "$(cat "$TMP/mc/memcached.pid")" 2>/dev/null
   [ -d "$TMP/pg/data" ] && su postgres -c "$PGBIN/pg_ctl -D $TMP/pg/data -m immediate stop" >/dev/null 2>&1
   rm -rf "$TMP"
 }
@@ -52,7 +52,8 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --d
 wait_port "$REDIS_PORT" || exit 1
 
 log "starting memcached on $MEMCACHED_PORT"
-memcached -d -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -u nobody -m 64 -P "$TMP/memcached.pid" || exit 1
+mkdir -p "$TMP/mc" && chown nobody "$TMP/mc"   # memcached drops to nobody before writing its pid file
+memcached -d -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -u nobody -m 64 -P "$TMP/mc/memcached.pid" || exit 1
 wait_port "$MEMCACHED_PORT" || exit 1
 
 log "starting a 3-node redis cluster on ${CLUSTER_PORTS[*]}"
