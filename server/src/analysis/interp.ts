@@ -18,7 +18,7 @@ import { templateReads } from './templates';
 import {
   type ClsRef, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, type Scope, type Shape, v, type V, withDeps, dataOf,
 } from './values';
-import { collectBindings, type Sym, Workspace } from './workspace';
+import { type Sym, Workspace } from './workspace';
 
 type Call = Extract<Expr, { t: 'call' }>;
 
@@ -293,11 +293,7 @@ export class Interpreter {
     const name = exprText(e);
     if (cached && cached.k === 'cached') return { parts: [{ hole: name, source: { kind: 'unknown' }, versionOf: cached.key ?? undefined }] };
     if (val.shapes.some((s) => s.k === 'hash')) return { parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true }] };
-    if (e.t === 'attr') {
-      const base = val.shapes.length === 0 ? undefined : undefined;
-      void base;
-      return { parts: [{ hole: name, source: { kind: 'field', field: e.name } }] };
-    }
+    if (e.t === 'attr') return { parts: [{ hole: name, source: { kind: 'field', field: e.name } }] };
     return { parts: [{ hole: name, source: { kind: 'unknown' } }] };
   }
 
@@ -444,12 +440,9 @@ export class Interpreter {
     return undefined;
   }
 
+  /** Class bodies see module globals; class-level names are read through classAttr instead. */
   private classScope(cls: ClsRef): Scope {
-    const fact = cls.file.classes[cls.idx];
-    const parent = this.moduleScope(cls.file);
-    const locals = new Map<string, LocalBinding[]>();
-    collectBindings(fact.body, locals as never, cls.file);
-    return { file: cls.file, fn: null, fnIdx: -1, parent, fixed: new Map(), locals: new Map(), memo: new Map(), busy: new Set(), cls };
+    return { file: cls.file, fn: null, fnIdx: -1, parent: this.moduleScope(cls.file), fixed: new Map(), locals: new Map(), memo: new Map(), busy: new Set(), cls };
   }
 
   /** `self.x = caches["x"]` in any method makes `self.x` that value. */
@@ -665,7 +658,7 @@ export class Interpreter {
     }
     const custom = this.customQuerysetMethod(m, name, q);
     if (custom) return custom(e, scope, walk, args);
-    const deps = [base, ...this.lookupDeps(q.model, name, e, scope, walk, [...q.via, `${name}(…)`])];
+    const deps = [base, ...this.lookupDeps(q.model, name, e, scope, [...q.via, `${name}(…)`])];
     if (name === 'raw') return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), this.rawSql(e.args[0], scope, walk, e));
     if (QS_INSTANCE.has(name)) return v([{ k: 'inst', model: q.model, via: q.via }], deps);
     if (QS_DATA.has(name)) return v([{ k: 'const' }], deps);
@@ -691,7 +684,7 @@ export class Interpreter {
   }
 
   /** Models reached through lookups, select_related/prefetch_related paths, F/Q/Count arguments. */
-  lookupDeps(model: string, method: string, e: Call, scope: Scope, walk: Walk | undefined, via: string[]): Dep[] {
+  lookupDeps(model: string, method: string, e: Call, scope: Scope, via: string[]): Dep[] {
     const paths: string[] = [];
     const scanExpr = (x: Expr, depth: number) => {
       if (depth > 8) return;
@@ -731,7 +724,6 @@ export class Interpreter {
         cur = rel.target;
       }
     }
-    void walk;
     return deps;
   }
 
@@ -830,7 +822,7 @@ export class Interpreter {
       const fieldName = s.targets[0]?.t === 'name' ? s.targets[0].id : '';
       const fieldV = this.eval(s.value.fn, scope);
       const source = s.value.kw.find((k) => k.name === 'source')?.value;
-      let path = source?.t === 'str' ? source.v : fieldName;
+      const path = source?.t === 'str' ? source.v : fieldName;
       for (const sh of fieldV.shapes) {
         if (sh.k === 'class' && this.models.inherits(sh.cls.file, sh.cls.idx, SERIALIZER_RE)) {
           parts.push(this.serializerValue(sh.cls, depth + 1));
@@ -845,7 +837,6 @@ export class Interpreter {
           cur = rel.target;
         }
       }
-      path = '';
     }
     for (const [mname, idx] of Object.entries(fact.methods)) {
       if (!mname.startsWith('get_') || !model) continue;
@@ -853,7 +844,6 @@ export class Interpreter {
       const objParam = fn.params[1]?.name;
       if (!objParam) continue;
       const fixed = new Map<string, V>([[objParam, v([{ k: 'inst', model: model.id, via: [`${name}.${mname}(obj)`] }])]]);
-      parts.push(dataOf(this.returns({ file: cls.file, idx }, this.scopeFor(cls.file, idx, null, fixed), undefined)));
       parts.push(dataOf(this.returnsWith(cls.file, idx, fixed)));
     }
     const out = merge(...parts);
@@ -880,7 +870,7 @@ export class Interpreter {
         const model = s.k === 'model' ? s.model : s.k === 'qs' ? s.model : undefined;
         if (!model) continue;
         const via = s.k === 'qs' ? s.via : [`${exprText(e.fn)}(${this.models.byId.get(model)?.name ?? model})`];
-        const deps = [this.dep(model, via, scope, e), ...this.lookupDeps(model, 'get', e, scope, walk, [...via, 'get(…)'])];
+        const deps = [this.dep(model, via, scope, e), ...this.lookupDeps(model, 'get', e, scope, [...via, 'get(…)'])];
         out.push(v([many ? { k: 'qs', model, via } : { k: 'inst', model, via }], deps));
       }
       return merge(...out);
@@ -895,7 +885,7 @@ export class Interpreter {
       return m ? v([{ k: 'model', model: m.id }]) : EMPTY;
     }
     const render = RENDER_FUNCTIONS[q];
-    if (render) return this.renderCall(e, render, scope, walk, args);
+    if (render) return this.renderCall(e, render, scope, walk);
     if (q === 'django.core.cache.utils.make_template_fragment_key') {
       const name = e.args[0]?.t === 'str' ? e.args[0].v : undefined;
       return v([{ k: 'str', key: name !== undefined ? { parts: [], fragment: name } : { parts: [UNKNOWN_HOLE] } }]);
@@ -973,8 +963,6 @@ export class Interpreter {
 
   timeoutOf(e: Expr, scope: Scope): number | null | 'default' | 'unknown' {
     const lit = numberValue(e, (name) => {
-      const val = this.lookup(scope, name);
-      void val;
       const sym = this.ws.resolveGlobal(scope.file, name);
       return sym?.k === 'value' && sym.exprs.length === 1 ? sym.exprs[0] : undefined;
     });
@@ -982,11 +970,10 @@ export class Interpreter {
     return typeof lit === 'number' ? lit : 'unknown';
   }
 
-  private renderCall(e: Call, render: { template: number; context: number }, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+  private renderCall(e: Call, render: { template: number; context: number }, scope: Scope, walk: Walk | undefined): V {
     const tArg = e.args[render.template] ?? e.kw.find((k) => k.name === 'template_name')?.value;
     const cArg = e.args[render.context] ?? e.kw.find((k) => k.name === 'context')?.value;
     const context = cArg ? this.eval(cArg, scope) : EMPTY;
-    void args;
     const names = tArg ? templateNames(tArg) : [];
     const out: V[] = [dataOf(context)];
     for (const name of names) {
@@ -1053,7 +1040,7 @@ export class Interpreter {
     if (m === 'set' || m === 'add' || m === 'get_or_set') {
       const valueExpr = e.args[1] ?? kwOf(e.kw, m === 'get_or_set' ? 'default' : 'value');
       let value = valueExpr ? this.eval(valueExpr, scope, walk) : EMPTY;
-      if (m === 'get_or_set') value = this.callableValue(value, scope);
+      if (m === 'get_or_set') value = this.callableValue(value);
       if (walk) this.recordOp(walk, scope, e, m, alias, key, value, keyExpr, e.args[2] ?? kwOf(e.kw, 'timeout'));
       return m === 'get_or_set' ? value : EMPTY;
     }
@@ -1069,7 +1056,7 @@ export class Interpreter {
   }
 
   /** get_or_set's default may be a value, a lambda, or a function to call. */
-  private callableValue(val: V, scope: Scope): V {
+  private callableValue(val: V): V {
     const out: V[] = [dataOf(val)];
     for (const s of val.shapes) {
       if (s.k === 'lambda') out.push(this.eval(s.expr.body, this.lambdaScope(s.expr, s.scope, [])));
@@ -1077,7 +1064,6 @@ export class Interpreter {
       else if (s.k === 'param') out.push(v([{ k: 'paramcall', name: s.name }]));
       else out.push(v([s]));
     }
-    void scope;
     return merge(...out);
   }
 
@@ -1113,7 +1099,7 @@ export class Interpreter {
       const key = keyArg ? this.keyOf(this.eval(keyArg, scope), keyArg) : op.key;
       let value: V | null = op.value;
       const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
-      if (valueArg) value = this.callableValue(this.eval(valueArg, scope), scope);
+      if (valueArg) value = this.callableValue(this.eval(valueArg, scope));
       if (op.template.keyParam && !keyArg) continue;
       walk.events.ops.push({ ...op, file: scope.file, loc: e.loc, key, value, fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template: undefined });
     }

@@ -85,7 +85,7 @@ export function analyzeFacts(ws: Workspace, config: Config): Analysis {
   writes.push(...implicitWrites(ws, models, interp, adminRegistered));
 
   const entries = findEntries(ws, interp, events, ops, config);
-  const triggers = computeTriggers(ws, models, interp, events);
+  const triggers = computeTriggers(ws, models, events);
   const invalidations: Invalidation[] = ops
     .filter((o) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern')
     .map((o) => ({ ...o, triggers: triggers.get(o.fnId) ?? [] }));
@@ -423,7 +423,7 @@ function viewModel(interp: Interpreter, file: PythonFacts, idx: number): string 
 // ------------------------------------------------------------------ triggers
 
 /** Which changes run each function: receivers, save()/delete() overrides, admin and view hooks, and their callees. */
-function computeTriggers(ws: Workspace, models: ModelRegistry, interp: Interpreter, events: Map<string, FnEvents>): Map<string, Trigger[]> {
+function computeTriggers(ws: Workspace, models: ModelRegistry, events: Map<string, FnEvents>): Map<string, Trigger[]> {
   const roots = new Map<string, Trigger[]>();
   const add = (id: string, t: Trigger) => {
     const list = roots.get(id) ?? [];
@@ -478,7 +478,6 @@ function computeTriggers(ws: Workspace, models: ModelRegistry, interp: Interpret
       }
     }
   }
-  void interp;
   return result;
 }
 
