@@ -1,0 +1,22 @@
+import os
+
+CONFIG = os.environ.get("BENCH_CONFIG", "nocache")
+REDIS = os.environ.get("BENCH_REDIS", "127.0.0.1:6379")
+SECRET_KEY = "bench"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+INSTALLED_APPS = ["django.contrib.contenttypes", "bench.benchapp"]
+if CONFIG.startswith("djcache"):
+    INSTALLED_APPS.append("djcache")
+if CONFIG == "cachalot":
+    INSTALLED_APPS.append("cachalot")
+if CONFIG == "cacheops":
+    INSTALLED_APPS.append("cacheops")
+    CACHEOPS_REDIS = f"redis://{REDIS}/2"
+    CACHEOPS = {"benchapp.*": {"ops": "all", "timeout": 3600}}
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
+                         "NAME": os.environ.get("BENCH_DB", "/tmp/djcache-bench.sqlite3")}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                      "LOCATION": f"redis://{REDIS}/1"}}
+DJCACHE = {"STATS": False}
+CACHALOT_TIMEOUT = 3600
