@@ -8,7 +8,8 @@ import { pathToFileURL } from 'url';
 import { parseArgs } from 'util';
 import type { Config } from './config';
 import { ConfigError, isExcluded, loadConfig, ruleEnabled } from './configLoader';
-import { analyzeWorkspace, type Progress, type WorkspaceFs } from './engine';
+import { type AnalysisResult, analyzeWorkspace, type Progress, type WorkspaceFs } from './engine';
+import { DiskFactCache } from './factCache';
 import type { Finding, RuleMeta } from './findings';
 import type { ChangeKind, Graph } from './graph';
 import { BaselineError, createBaseline, filterBaseline, parseBaseline, type LineText } from './report/baseline';
@@ -50,6 +51,7 @@ check options:
   --baseline FILE            hide findings recorded in FILE
   --write-baseline FILE      record the current findings in FILE and exit 0
   --exit-zero                exit 0 even when there are findings
+  --no-cache                 parse every file again instead of reusing .djcache_cache/
   --config FILE              pyproject.toml to read [tool.djcache] from (default: <root>/pyproject.toml)
 
 Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
@@ -59,7 +61,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
 const WANTED_EXTENSIONS = ['.py', '.html', '.txt'];
 const WANTED_NAMES = new Set(['pyproject.toml', 'setup.cfg']);
 /** Skipped whatever the excludes say: they can be huge and never hold project code. */
-const SKIPPED_DIRS = new Set(['node_modules', '.git']);
+const SKIPPED_DIRS = new Set(['node_modules', '.git', '.djcache_cache']);
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 export async function main(argv: string[], overrides: Partial<CliEnv> = {}): Promise<number> {
@@ -130,6 +132,7 @@ async function check(args: string[], env: CliEnv): Promise<number> {
       'write-baseline': { type: 'string' },
       'exit-zero': { type: 'boolean', default: false },
       config: { type: 'string' },
+      'no-cache': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -141,7 +144,7 @@ async function check(args: string[], env: CliEnv): Promise<number> {
   const workspace = await openWorkspace(positionals, values.config, {
     select: codeList(values.select), ignore: codeList(values.ignore),
   }, env);
-  const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env));
+  const result = await analyze(env, workspace, values['no-cache']);
   let findings = result.findings.filter((f) => workspace.contains(f.path) && ruleEnabled(workspace.config, f.code));
   const lineText = await loadLineText(workspace.fs, findings);
 
@@ -179,6 +182,7 @@ async function graph(args: string[], env: CliEnv): Promise<number> {
     options: {
       format: { type: 'string', default: 'json' },
       config: { type: 'string' },
+      'no-cache': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -188,9 +192,17 @@ async function graph(args: string[], env: CliEnv): Promise<number> {
   }
   const format = oneOf(values.format, ['json', 'dot'] as const, '--format');
   const workspace = await openWorkspace(positionals, values.config, {}, env);
-  const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env));
+  const result = await analyze(env, workspace, values['no-cache']);
   env.out(format === 'dot' ? renderDot(result.graph) : JSON.stringify(result.graph, null, 2) + '\n');
   return 0;
+}
+
+/** Runs the engine with the workspace's fact cache (.djcache_cache/), so unchanged files are not parsed again. */
+async function analyze(env: CliEnv, workspace: Workspace, noCache: boolean): Promise<AnalysisResult> {
+  const cache = noCache ? undefined : new DiskFactCache(path.join(workspace.root, '.djcache_cache'));
+  const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env), cache);
+  cache?.save();
+  return result;
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {

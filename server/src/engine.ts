@@ -7,7 +7,7 @@ import { analyzeFacts } from './analysis/workspaceAnalysis';
 import { Workspace } from './analysis/workspace';
 import type { Config } from './config';
 import { isExcluded, ruleEnabled } from './configLoader';
-import { extractFacts, isTemplatePath, moduleNameFor } from './facts/extract';
+import { contentHash, extractFacts, isTemplatePath, moduleNameFor } from './facts/extract';
 import { buildGraph } from './graphBuilder';
 import { allRules } from './rules';
 import { loadPythonParser } from './syntax/parser';
@@ -20,6 +20,15 @@ export interface WorkspaceFs {
   list(): Promise<string[]>;
   read(relPath: string): Promise<Uint8Array>;
 }
+
+/** Facts by a key of path, module and content hash; the CLI and the server keep one across runs. */
+export interface FactCache {
+  get(key: string): FileFacts | undefined;
+  set(key: string, facts: FileFacts): void;
+}
+
+/** Bump when the facts' shape or extraction changes, so old cached facts are not reused. */
+export const FACTS_VERSION = 1;
 
 export interface Progress { (done: number, total: number, phase: 'facts' | 'analysis'): void }
 
@@ -39,7 +48,7 @@ export function isRelevantPath(path: string): boolean {
 }
 
 /** Reads every file through fs, extracts facts, analyses the workspace and runs the rules. */
-export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress): Promise<AnalysisResult> {
+export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
   const t0 = Date.now();
   const paths = (await fs.list()).filter((p) => isRelevantPath(p) && !isExcluded(config, p)).sort();
@@ -56,8 +65,14 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
       continue;
     }
     if (bytes.length > MAX_FILE_BYTES) continue;
-    const f = extractFacts(parser, path, bytes, path.endsWith('.py') ? moduleNameFor(path, (d) => packageDirs.has(d)) : undefined);
-    if (!f) continue;
+    const module = path.endsWith('.py') ? moduleNameFor(path, (d) => packageDirs.has(d)) : undefined;
+    const key = `${FACTS_VERSION}:${path}:${module?.module ?? ''}:${contentHash(bytes)}`;
+    let f = cache?.get(key);
+    if (!f) {
+      f = extractFacts(parser, path, bytes, module);
+      if (!f) continue;
+      cache?.set(key, f);
+    }
     lines += f.lines;
     facts.push(f);
   }
