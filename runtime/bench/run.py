@@ -18,7 +18,7 @@ import time
 CONFIGS = ["nocache", "ttl", "djcache-tags", "djcache-auto", "cachalot", "cacheops"]
 N_PRODUCTS, N_CATEGORIES = 2000, 40
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "5000"))
-WRITE_SHARE = 0.10
+WRITE_SHARE = float(os.environ.get("BENCH_WRITE_SHARE", "0.10"))
 ZIPF_S = 1.1
 SEED = 42
 
@@ -228,7 +228,7 @@ def main():
     finally:
         redis.kill()
         redis.wait()
-    out = os.path.join(root, "bench", "results.json")
+    out = os.path.join(root, "bench", f"results-writes{WRITE_SHARE}.json")
     with open(out, "w") as f:
         json.dump(results, f, indent=2)
     print(f"wrote {out}")
