@@ -1,0 +1,122 @@
+/**
+ * Fixture-driven tests: every directory under test/fixtures/ is a small Django tree whose files
+ * say, on the line a finding must start on, which findings they expect:
+ *
+ *     cache.set("products:all", rows, 300)  # expect: DJC106
+ *     cache.set("products:all", rows, None)  # expect: DJC101 error
+ *     {% cache 600 sidebar %}{# expect: DJC101 #}
+ *
+ * Several codes are separated by commas; a code may be followed by a severity, which is then
+ * asserted too. The test compares the exact set of (path, line, code): nothing missing, nothing
+ * extra. test/fixtures-pending/ holds fixtures the engine does not handle yet; it is not run.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'fs';
+import * as path from 'path';
+import { analyzeWorkspace, type WorkspaceFs } from '../server/src/engine';
+import { defaultConfig } from '../server/src/config';
+import type { Finding } from '../server/src/findings';
+
+export const FIXTURES = path.join(__dirname, '..', '..', 'test', 'fixtures');
+
+/** Every file below root, as relative paths with '/' separators, with its bytes. */
+export function readTree(root: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const abs = path.join(dir, name);
+      const r = rel ? `${rel}/${name}` : name;
+      if (statSync(abs).isDirectory()) walk(abs, r);
+      else files.set(r, readFileSync(abs));
+    }
+  };
+  walk(root, '');
+  return files;
+}
+
+export function memoryFs(files: Map<string, Uint8Array>): WorkspaceFs {
+  return {
+    list: async () => [...files.keys()],
+    read: async (p) => {
+      const b = files.get(p);
+      if (!b) throw new Error(`no such file: ${p}`);
+      return b;
+    },
+  };
+}
+
+export interface Expectation { path: string; line: number; code: string; severity?: string }
+
+const PY_EXPECT = /#\s*expect:\s*([A-Za-z0-9 ,]+)/;
+const TEMPLATE_EXPECT = /\{#\s*expect:\s*([A-Za-z0-9 ,]+?)\s*#\}/g;
+
+function parseCodes(list: string, file: string, line: number): Omit<Expectation, 'path' | 'line'>[] {
+  return list.split(',').map((s) => s.trim()).filter(Boolean).map((item) => {
+    const [code, severity, ...rest] = item.split(/\s+/);
+    if (!/^DJC\d{3}$/.test(code) || rest.length || (severity && !/^(error|warning|info|hint)$/.test(severity))) {
+      throw new Error(`${file}:${line}: bad expectation '${item}'`);
+    }
+    return severity ? { code, severity } : { code };
+  });
+}
+
+/** The `# expect:` / `{# expect: #}` comments of a tree; lines are 1-based. */
+export function expectationsOf(files: Map<string, Uint8Array>): Expectation[] {
+  const out: Expectation[] = [];
+  for (const [file, bytes] of files) {
+    const isPy = file.endsWith('.py');
+    const isTemplate = /\.(html|txt|xml)$/.test(file);
+    if (!isPy && !isTemplate) continue;
+    const lines = Buffer.from(bytes).toString('latin1').split('\n');
+    lines.forEach((text, i) => {
+      const lists: string[] = [];
+      if (isPy) {
+        const m = PY_EXPECT.exec(text);
+        if (m) lists.push(m[1]);
+      } else {
+        for (const m of text.matchAll(TEMPLATE_EXPECT)) lists.push(m[1]);
+      }
+      for (const list of lists) for (const e of parseCodes(list, file, i + 1)) out.push({ path: file, line: i + 1, ...e });
+    });
+  }
+  return out;
+}
+
+const keyOf = (x: { path: string; line: number; code: string }) => `${x.path}:${x.line} ${x.code}`;
+
+/** Empty when the findings are exactly the expectations; else a report of both lists. */
+export function compare(expected: Expectation[], findings: Finding[]): string {
+  const actual = findings.map((f) => ({ path: f.path, line: f.loc[0] + 1, code: f.code, severity: f.severity, message: f.message }));
+  const actualKeys = new Set(actual.map(keyOf));
+  const expectedKeys = new Set(expected.map(keyOf));
+  const missing = expected.filter((e) => !actualKeys.has(keyOf(e)));
+  const extra = actual.filter((a) => !expectedKeys.has(keyOf(a)));
+  const wrongSeverity = expected.filter((e) => e.severity && actual.some((a) => keyOf(a) === keyOf(e) && a.severity !== e.severity));
+  if (!missing.length && !extra.length && !wrongSeverity.length) return '';
+  const lines: string[] = [];
+  if (missing.length) lines.push('missing:', ...missing.map((e) => `  ${keyOf(e)}${e.severity ? ` ${e.severity}` : ''}`));
+  if (extra.length) lines.push('extra:', ...extra.map((a) => `  ${keyOf(a)} ${a.severity}`));
+  if (wrongSeverity.length) {
+    lines.push('wrong severity:', ...wrongSeverity.map((e) => `  ${keyOf(e)}: expected ${e.severity}, got ${actual.filter((a) => keyOf(a) === keyOf(e)).map((a) => a.severity).join('/')}`));
+  }
+  lines.push('expected:', ...[...expected].sort((a, b) => keyOf(a).localeCompare(keyOf(b))).map((e) => `  ${keyOf(e)}${e.severity ? ` ${e.severity}` : ''}`));
+  lines.push('actual:', ...actual.map((a) => `  ${keyOf(a)} ${a.severity}: ${a.message}`));
+  return lines.join('\n');
+}
+
+export async function checkFixture(dir: string): Promise<string> {
+  const files = readTree(dir);
+  const expected = expectationsOf(files);
+  const { findings } = await analyzeWorkspace(memoryFs(files), defaultConfig);
+  return compare(expected, findings);
+}
+
+const names = readdirSync(FIXTURES).filter((n) => statSync(path.join(FIXTURES, n)).isDirectory()).sort();
+
+for (const name of names) {
+  test(name, async () => {
+    const report = await checkFixture(path.join(FIXTURES, name));
+    assert.equal(report, '', `fixture ${name} does not match its expectations:\n${report}`);
+  });
+}
