@@ -1,0 +1,168 @@
+/**
+ * Robustness: generated inputs too large or too deep to commit as fixtures. Each run analyses a
+ * small good app next to one hostile file and checks that the run finishes without throwing and
+ * that the good file's finding is still reported. (Static hostile files — syntax errors, empty
+ * files, non-UTF-8 bytes, binary junk — are fixtures: test/fixtures/robust_*.)
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { analyzeWorkspace, type WorkspaceFs } from '../server/src/engine';
+import { defaultConfig } from '../server/src/config';
+
+const GOOD: Record<string, string> = {
+  'catalog/__init__.py': '',
+  'catalog/apps.py': 'from django.apps import AppConfig\n\n\nclass CatalogConfig(AppConfig):\n    name = "catalog"\n',
+  'catalog/models.py': [
+    'from django.db import models',
+    '',
+    '',
+    'class Category(models.Model):',
+    '    name = models.CharField(max_length=100)',
+    '',
+    '',
+    'class Product(models.Model):',
+    '    category = models.ForeignKey(Category, related_name="products", on_delete=models.CASCADE)',
+    '    name = models.CharField(max_length=200)',
+    '    is_active = models.BooleanField(default=True)',
+    '',
+  ].join('\n'),
+  'catalog/admin.py': 'from django.contrib import admin\n\nfrom .models import Category, Product\n\nadmin.site.register([Category, Product])\n',
+  'catalog/services.py': [
+    'from django.core.cache import cache',
+    '',
+    'from .models import Product',
+    '',
+    '',
+    'def active_products():',
+    '    rows = cache.get("products:active")',
+    '    if rows is None:',
+    '        rows = list(Product.objects.filter(is_active=True))',
+    '        cache.set("products:active", rows, 300)',
+    '    return rows',
+    '',
+  ].join('\n'),
+};
+/** The good file's finding: (path, 1-based line, code). */
+const GOOD_FINDING = 'catalog/services.py:10 DJC106';
+
+function readTree(root: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const abs = path.join(dir, name);
+      const r = rel ? `${rel}/${name}` : name;
+      if (statSync(abs).isDirectory()) walk(abs, r);
+      else files.set(r, readFileSync(abs));
+    }
+  };
+  walk(root, '');
+  return files;
+}
+
+/** Writes the good app plus `extra` into a temporary directory, analyses it, and returns "path:line CODE" of every finding. */
+async function run(extra: Record<string, string | Buffer>): Promise<string[]> {
+  const root = mkdtempSync(path.join(tmpdir(), 'djcache-robust-'));
+  try {
+    for (const [rel, text] of Object.entries({ ...GOOD, ...extra })) {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), text);
+    }
+    const files = readTree(root);
+    const fs: WorkspaceFs = { list: async () => [...files.keys()], read: async (p) => files.get(p)! };
+    const { findings } = await analyzeWorkspace(fs, defaultConfig);
+    return findings.map((f) => `${f.path}:${f.loc[0] + 1} ${f.code}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function assertGoodFinding(found: string[], also: string[] = []): void {
+  for (const want of [GOOD_FINDING, ...also]) assert.ok(found.includes(want), `missing ${want}; findings:\n${found.join('\n')}`);
+}
+
+test('a generated 50,000-line module', async () => {
+  const lines = ['from django.core.cache import cache', 'from django.http import JsonResponse', '', 'from .models import Product', ''];
+  for (let i = 0; lines.length < 50_000; i++) {
+    lines.push('', `def lookup_${i}(request):`, `    """Generated lookup ${i}."""`, `    row = Product.objects.filter(pk=${i}).values("name").first()`, `    return JsonResponse({"id": ${i}, "row": row, "hint": cache.get("hint:${i}")})`);
+  }
+  lines.push('', '', 'def last_lookup():', '    rows = list(Product.objects.filter(is_active=False))');
+  const entryLine = lines.push('    cache.set("products:inactive", rows, 60)');
+  lines.push('    return rows', '');
+  assert.ok(lines.length >= 50_000);
+  const found = await run({ 'catalog/generated.py': lines.join('\n') });
+  // The entry at the very end proves the whole file was read.
+  assertGoodFinding(found, [`catalog/generated.py:${entryLine} DJC106`]);
+});
+
+test('3,000 nested parentheses', async () => {
+  const found = await run({ 'catalog/deep_parens.py': `VALUE = ${'('.repeat(3000)}1${')'.repeat(3000)}\n` });
+  assertGoodFinding(found);
+});
+
+test('a 5,000-term sum', async () => {
+  const found = await run({ 'catalog/long_sum.py': `def total(a):\n    return ${Array(5000).fill('a').join(' + ')}\n` });
+  assertGoodFinding(found);
+});
+
+test('a 5,000-part cache key', async () => {
+  // Key patterns are built recursively from `+`; the sum is the key of a real entry.
+  const key = Array.from({ length: 5000 }, (_, i) => `"p${i}:"`).join(' + ');
+  const text = `from django.core.cache import cache\n\nfrom .models import Product\n\n\ndef everything():\n    cache.set(${key}, list(Product.objects.all()), 60)\n`;
+  const found = await run({ 'catalog/long_key.py': text });
+  assertGoodFinding(found, ['catalog/long_key.py:7 DJC106']);
+});
+
+test('3,000 nested calls', async () => {
+  const found = await run({ 'catalog/deep_calls.py': `def wrap(x):\n    return x\n\n\nVALUE = ${'wrap('.repeat(3000)}1${')'.repeat(3000)}\n` });
+  assertGoodFinding(found);
+});
+
+test('2,000 nested lists and dicts', async () => {
+  const found = await run({ 'catalog/deep_data.py': `DATA = ${'[{"k": '.repeat(2000)}None${'}]'.repeat(2000)}\n` });
+  assertGoodFinding(found);
+});
+
+test('a 3,000-step queryset chain', async () => {
+  // Too deep to follow (the expression is cut off), but the run goes on.
+  const chain = Array.from({ length: 3000 }, (_, i) => `.filter(pk__gte=${i})`).join('');
+  const text = `from django.core.cache import cache\n\nfrom .models import Product\n\n\ndef narrowed():\n    cache.set("products:narrowed", list(Product.objects${chain}), 60)\n`;
+  const found = await run({ 'catalog/long_chain.py': text });
+  assertGoodFinding(found);
+});
+
+test('a 20-step queryset chain is still followed', async () => {
+  const chain = Array.from({ length: 20 }, (_, i) => `.exclude(pk=${i})`).join('');
+  const text = `from django.core.cache import cache\n\nfrom .models import Product\n\n\ndef narrowed():\n    cache.set("products:narrowed", list(Product.objects${chain}), 60)\n`;
+  const found = await run({ 'catalog/long_chain.py': text });
+  assertGoodFinding(found, ['catalog/long_chain.py:7 DJC106']);
+});
+
+test('300 nested blocks', async () => {
+  const lines = ['def nested(x):'];
+  for (let i = 0; i < 300; i++) lines.push(`${'    '.repeat(i + 1)}if x > ${i}:`);
+  lines.push(`${'    '.repeat(301)}return x`);
+  const found = await run({ 'catalog/deep_blocks.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found);
+});
+
+test('a function calling itself through 2,000 helpers', async () => {
+  // A long call chain that ends in a cycle: summaries must terminate.
+  const lines = ['from django.core.cache import cache', '', 'from .models import Product', ''];
+  for (let i = 0; i < 2000; i++) lines.push('', `def step_${i}():`, `    return step_${(i + 1) % 2000}()`);
+  lines.push('', '', 'def entry():', '    rows = list(Product.objects.all()) + step_0()');
+  const entryLine = lines.push('    cache.set("products:chain", rows, 60)');
+  const found = await run({ 'catalog/call_cycle.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found, [`catalog/call_cycle.py:${entryLine} DJC106`]);
+});
+
+test('half-typed code at the end of a file', async () => {
+  const found = await run({
+    'catalog/editing.py': 'from django.core.cache import cache\n\nfrom .models import Product\n\n\ndef featured():\n    rows = list(Product.objects.all())\n    cache.set(',
+    'catalog/editing2.py': 'from django.core.cache import cache\n\ndef f():\n    cache.',
+    'catalog/editing3.py': 'from django.core.cache import cache\n\nclass A(\n    """',
+  });
+  assertGoodFinding(found);
+});
