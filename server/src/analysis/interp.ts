@@ -23,6 +23,8 @@ import { type Sym, Workspace } from './workspace';
 type Call = Extract<Expr, { t: 'call' }>;
 
 const MAX_CALL_DEPTH = 40;
+/** Expression evaluations one function's walk may spend, callees' summaries included. */
+const EVAL_BUDGET = 1_000_000;
 
 /** Per-walk state: where events go and what surrounds the statement being evaluated. */
 interface Walk {
@@ -41,6 +43,10 @@ export class Interpreter {
   private readonly classValueMemo = new Map<string, V>();
   private blockCounter = 0;
   private depth = 0;
+  private budget = EVAL_BUDGET;
+  private exhausted = false;
+  /** Functions whose analysis ran out of budget, so their facts are partial. */
+  readonly truncated: string[] = [];
 
   constructor(readonly ws: Workspace, readonly models: ModelRegistry) {}
 
@@ -174,6 +180,11 @@ export class Interpreter {
   // ---------------------------------------------------------------- expressions
 
   eval(e: Expr, scope: Scope, walk?: Walk): V {
+    // Hostile or enormous code gets partial results in bounded time instead of a hang.
+    if (--this.budget < 0) {
+      this.exhausted = true;
+      return EMPTY;
+    }
     switch (e.t) {
       case 'name': return this.lookup(scope, e.id);
       case 'attr': return this.attr(this.eval(e.obj, scope, walk), e.name, e, scope);
@@ -423,7 +434,7 @@ export class Interpreter {
     if (m !== undefined) return v([{ k: 'fn', fn: { file: cls.file, idx: m }, self: self ?? undefined }]);
     for (const s of fact.body) {
       if (s.t === 'assign' && s.targets.some((t) => t.t === 'name' && t.id === name)) {
-        return this.eval(s.value, this.classScope(cls));
+        return this.memoised(`${fnId(cls.file, cls.idx)}.${name}`, () => this.eval(s.value, this.classScope(cls)));
       }
     }
     const nested = fact.nested[name];
@@ -447,6 +458,11 @@ export class Interpreter {
 
   /** `self.x = caches["x"]` in any method makes `self.x` that value. */
   private selfAttribute(cls: ClsRef, name: string): V | undefined {
+    const found = this.memoised(`${fnId(cls.file, cls.idx)}.self.${name}`, () => merge(...this.selfAssignments(cls, name)));
+    return found.shapes.length || found.deps.length ? found : undefined;
+  }
+
+  private selfAssignments(cls: ClsRef, name: string): V[] {
     const fact = cls.file.classes[cls.idx];
     const found: V[] = [];
     for (const idx of Object.values(fact.methods)) {
@@ -459,7 +475,17 @@ export class Interpreter {
         }
       });
     }
-    return found.length ? merge(...found) : undefined;
+    return found;
+  }
+
+  /** Values that depend only on the class, computed once; a cycle through them sees the empty value. */
+  private memoised(key: string, compute: () => V): V {
+    const memo = this.classValueMemo.get(key);
+    if (memo) return memo;
+    this.classValueMemo.set(key, EMPTY);
+    const val = compute();
+    this.classValueMemo.set(key, val);
+    return val;
   }
 
   dep(model: string, via: string[], scope: Scope, e: Expr): Dep {
@@ -1139,6 +1165,11 @@ export class Interpreter {
     if (memo) return memo;
     if (this.collecting.has(id)) return emptyEvents();
     this.collecting.add(id);
+    const outermost = this.collecting.size === 1;
+    if (outermost) {
+      this.budget = EVAL_BUDGET;
+      this.exhausted = false;
+    }
     const events = emptyEvents();
     const fn = idx >= 0 ? file.functions[idx] : null;
     const parentScope = fn && fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
@@ -1152,6 +1183,7 @@ export class Interpreter {
     }
     this.collecting.delete(id);
     this.collected.set(id, events);
+    if (outermost && this.exhausted) this.truncated.push(id);
     return events;
   }
 
