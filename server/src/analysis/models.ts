@@ -301,14 +301,27 @@ export class ModelRegistry {
   }
 
   /** Does a workspace class inherit (transitively) from an external class matching `re`? */
-  inherits(file: PythonFacts, idx: number, re: RegExp, depth = 0): boolean {
-    if (depth > 20) return false;
+  inherits(file: PythonFacts, idx: number, re: RegExp): boolean {
+    for (const q of this.externalBases(file, idx)) if (re.test(q)) return true;
+    return false;
+  }
+
+  private readonly basesMemo = new Map<string, Set<string>>();
+
+  /** Every external class a workspace class inherits from, through workspace bases. */
+  externalBases(file: PythonFacts, idx: number, depth = 0): Set<string> {
+    const key = this.classKey(file, idx);
+    const memo = this.basesMemo.get(key);
+    if (memo) return memo;
+    const out = new Set<string>();
+    this.basesMemo.set(key, out);
+    if (depth > 20) return out;
     for (const b of file.classes[idx].bases) {
       const s = staticSym(this.ws, file, b);
-      if (s?.k === 'ext' && re.test(s.q)) return true;
-      if (s?.k === 'class' && this.inherits(s.file, s.idx, re, depth + 1)) return true;
+      if (s?.k === 'ext') out.add(s.q);
+      else if (s?.k === 'class') for (const q of this.externalBases(s.file, s.idx, depth + 1)) out.add(q);
     }
-    return false;
+    return out;
   }
 
   private linkReverse(m: ModelInfo): void {

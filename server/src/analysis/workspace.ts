@@ -60,11 +60,23 @@ export class Workspace {
     return g;
   }
 
-  /** What `name` refers to at module level in `file`; cycles and misses give an external guess. */
+  private readonly resolved = new Map<PythonFacts, Map<string, Sym | undefined>>();
+
+  /** What `name` refers to at module level in `file`; import cycles resolve to nothing. */
   resolveGlobal(file: PythonFacts, name: string, seen = new Set<string>()): Sym | undefined {
+    let memo = this.resolved.get(file);
+    if (!memo) this.resolved.set(file, (memo = new Map()));
+    if (memo.has(name)) return memo.get(name);
     const key = `${file.module}:${name}`;
     if (seen.has(key)) return undefined;
     seen.add(key);
+    const sym = this.resolveUncached(file, name, seen);
+    // Only a resolution that finished outside any cycle is final.
+    if (seen.size === 1 || sym) memo.set(name, sym);
+    return sym;
+  }
+
+  private resolveUncached(file: PythonFacts, name: string, seen: Set<string>): Sym | undefined {
     const bindings = this.globals(file).get(name);
     if (!bindings?.length) {
       // Star imports may provide it.

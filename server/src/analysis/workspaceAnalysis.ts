@@ -398,11 +398,11 @@ function implicitWrites(ws: Workspace, models: ModelRegistry, interp: Interprete
           }
         }
       }
-      for (const [base, kinds] of Object.entries(WRITING_VIEWS)) {
-        if (!models.inherits(file, idx, new RegExp(`^${base.replace(/\./g, '\\.')}$`))) continue;
+      const bases = models.externalBases(file, idx);
+      const kinds = [...bases].flatMap((q) => WRITING_VIEWS[q] ?? []);
+      if (kinds.length) {
         const model = viewModel(interp, file, idx);
-        if (model) addModelWrites(model, file, cls.nameLoc, cls.name, { file, idx }, kinds);
-        break;
+        if (model) addModelWrites(model, file, cls.nameLoc, cls.name, { file, idx }, [...new Set(kinds)]);
       }
     });
   }
