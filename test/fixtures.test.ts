@@ -8,8 +8,7 @@
  *
  * Several codes are separated by commas; a code may be followed by a severity, which is then
  * asserted too. The test compares the exact set of (path, line, code): nothing missing, nothing
- * extra. test/fixtures-pending/ holds fixtures the engine does not handle yet; it is not run by
- * default (DJCACHE_FIXTURES=test/fixtures-pending runs it).
+ * extra. DJCACHE_FIXTURES=<dir> runs another folder of fixtures, for work in progress.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -19,7 +18,7 @@ import { analyzeWorkspace, type WorkspaceFs } from '../server/src/engine';
 import { defaultConfig } from '../server/src/config';
 import type { Finding } from '../server/src/findings';
 
-/** DJCACHE_FIXTURES=test/fixtures-pending runs the pending fixtures instead (a path from the repository root). */
+/** DJCACHE_FIXTURES=<dir> runs fixtures from another folder instead (a path from the repository root). */
 export const FIXTURES = path.join(__dirname, '..', '..', process.env.DJCACHE_FIXTURES ?? path.join('test', 'fixtures'));
 
 /** Every file below root, as relative paths with '/' separators, with its bytes. */

@@ -32,6 +32,8 @@ export interface WriteSite extends Site {
   how: string;
   fnId: string | null;
   pos: Pos | null;
+  /** A direct write to an explicit m2m through model: it skips m2m_changed. */
+  throughWrite?: boolean;
   /** Implicit writes (admin, generic views, forms) belong to a class whose hooks may invalidate. */
   owner?: { file: PythonFacts; idx: number };
 }

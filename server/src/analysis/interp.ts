@@ -354,6 +354,7 @@ export class Interpreter {
         return sym ? this.symValue(sym) : EMPTY;
       }
       case 'ext': {
+        if (MODEL_SIGNALS[s.q]) return v([{ k: 'bound', recv: s, name }]);
         const q = `${s.q}.${name}`;
         if (q === CACHE_OBJECT) return v([{ k: 'cache', alias: 'default' }]);
         if (q === CACHES_HANDLER) return v([{ k: 'caches' }]);
@@ -499,9 +500,9 @@ export class Interpreter {
     this.depth++;
     try {
       const fnV = this.eval(e.fn, scope, walk);
-      const args = () => e.args.map((a) => this.eval(a, scope, walk));
       let argVals: V[] | undefined;
-      const getArgs = () => (argVals ??= args());
+      // Arguments are evaluated once; on_commit evaluates its callable under a deferred walk.
+      const getArgs = (w: Walk | undefined = walk) => (argVals ??= e.args.map((a) => this.eval(a, scope, w)));
       // A method's result is derived from its receiver's data (queryset chains keep their reads).
       const out: V[] = [dataOf(fnV)];
       let handled = false;
@@ -526,7 +527,7 @@ export class Interpreter {
     }
   }
 
-  private callShape(s: Shape, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V | undefined {
+  private callShape(s: Shape, e: Call, scope: Scope, walk: Walk | undefined, args: (w?: Walk) => V[]): V | undefined {
     switch (s.k) {
       case 'bound': return this.methodCall(s.recv, s.name, e, scope, walk, args);
       case 'fn': return this.callFunction(s, e, scope, walk, args);
@@ -582,7 +583,7 @@ export class Interpreter {
     return result;
   }
 
-  private methodCall(recv: Shape, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V | undefined {
+  private methodCall(recv: Shape, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: (w?: Walk) => V[]): V | undefined {
     switch (recv.k) {
       case 'qs': return this.querysetCall(recv, name, e, scope, walk, args);
       case 'inst': return this.instanceCall(recv, name, e, scope, walk);
@@ -684,7 +685,8 @@ export class Interpreter {
     }
     const custom = this.customQuerysetMethod(m, name, q);
     if (custom) return custom(e, scope, walk, args);
-    const deps = [base, ...this.lookupDeps(q.model, name, e, scope, [...q.via, `${name}(…)`])];
+    const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) => (a.t === 'str' || a.t === 'num' ? [] : this.eval(a, scope).deps));
+    const deps = [base, ...this.lookupDeps(q.model, name, e, scope, [...q.via, `${name}(…)`]), ...argData];
     if (name === 'raw') return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), this.rawSql(e.args[0], scope, walk, e));
     if (QS_INSTANCE.has(name)) return v([{ k: 'inst', model: q.model, via: q.via }], deps);
     if (QS_DATA.has(name)) return v([{ k: 'const' }], deps);
@@ -777,7 +779,9 @@ export class Interpreter {
   }
 
   recordWrite(walk: Walk, scope: Scope, e: Expr, model: string, kind: 'save' | 'delete' | 'm2m' | 'bulk', signals: boolean, how: string): void {
-    walk.events.writes.push({ file: scope.file, loc: e.loc, model, kind, signals, how, fnId: walk.id, pos: walk.pos });
+    // Writing an explicit through model directly sends its own post_save, never m2m_changed.
+    const throughWrite = kind !== 'm2m' && this.models.isExplicitThrough(model);
+    walk.events.writes.push({ file: scope.file, loc: e.loc, model, kind, signals, how, fnId: walk.id, pos: walk.pos, throughWrite });
     const info = this.models.byId.get(model);
     // Multi-table inheritance writes every parent table too.
     for (const parent of info?.parents ?? []) {
@@ -887,7 +891,7 @@ export class Interpreter {
 
   // ---------------------------------------------------------------- external calls
 
-  private extCall(q: string, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V | undefined {
+  private extCall(q: string, e: Call, scope: Scope, walk: Walk | undefined, args: (w?: Walk) => V[]): V | undefined {
     if (q === 'django.shortcuts.get_object_or_404' || q === 'django.shortcuts.get_list_or_404') {
       const first = args()[0] ?? EMPTY;
       const many = q.endsWith('list_or_404');
@@ -921,10 +925,9 @@ export class Interpreter {
     }
     if (HASH_FUNCTIONS.test(q) || q === 'builtins.hash' || q === 'uuid.uuid4' || q === 'uuid.uuid5' || q === 'uuid.uuid3') return v([{ k: 'hash' }]);
     if (q === 'django.db.transaction.on_commit') {
-      const fn = e.args[0];
-      if (fn && walk) {
+      if (e.args[0] && walk) {
         const inner: Walk = { ...walk, atomic: false, deferred: true };
-        const val = this.eval(fn, scope, inner);
+        const val = args(inner)[0];
         for (const s of val.shapes) {
           if (s.k === 'fn') this.callFunction(s, null, scope, inner, () => []);
           if (s.k === 'lambda') this.eval(s.expr.body, this.lambdaScope(s.expr, s.scope, []), inner);
@@ -1068,7 +1071,8 @@ export class Interpreter {
       let value = valueExpr ? this.eval(valueExpr, scope, walk) : EMPTY;
       if (m === 'get_or_set') value = this.callableValue(value);
       if (walk) this.recordOp(walk, scope, e, m, alias, key, value, keyExpr, e.args[2] ?? kwOf(e.kw, 'timeout'));
-      return m === 'get_or_set' ? value : EMPTY;
+      // get_or_set also reads the key back, so a key built from it is versioned by it.
+      return m === 'get_or_set' ? merge(value, v([{ k: 'cached', key, alias }])) : EMPTY;
     }
     if (walk) this.recordOp(walk, scope, e, m, alias, key, null, keyExpr, e.args[1] ?? kwOf(e.kw, 'timeout'));
     return m === 'incr' || m === 'decr' ? v([{ k: 'const' }]) : EMPTY;
@@ -1104,9 +1108,16 @@ export class Interpreter {
       : undefined;
     walk.events.ops.push({
       file: scope.file, loc, method, alias, key, value, timeout,
-      version: versionExpr ? (versionExpr.t === 'num' || versionExpr.t === 'str' ? String(versionExpr.t === 'num' ? versionExpr.v : versionExpr.v) : '?') : null,
+      version: versionExpr ? this.versionOf(versionExpr, scope) : null,
       fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template,
     });
+  }
+
+  /** A literal version (numbers and module constants resolve); anything else is unknown ('?'). */
+  private versionOf(e: Expr, scope: Scope): string {
+    if (e.t === 'str') return e.v;
+    const n = this.timeoutOf(e, scope);
+    return typeof n === 'number' ? String(n) : '?';
   }
 
   /** A call to a project cache wrapper becomes a cache op at the call site, with the caller's arguments. */
@@ -1174,7 +1185,7 @@ export class Interpreter {
     const fn = idx >= 0 ? file.functions[idx] : null;
     const parentScope = fn && fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
     const scope = idx >= 0 ? this.scopeFor(file, idx, parentScope) : this.moduleScope(file);
-    const atomic = !!fn && fn.decorators.some((d) => /(^|\.)atomic(\(|$)/.test(exprText(d)));
+    const atomic = !!fn && (fn.decorators.some((d) => /(^|\.)atomic(\(|$)/.test(exprText(d))) || (this.ws.settings.atomicRequests && this.isView(file, fn)));
     const walk: Walk = { events, id, pos: { block: 0, index: 0, line: 0 }, atomic, deferred: false };
     try {
       this.walkBlock(fn ? fn.body : file.body, scope, walk);
@@ -1185,6 +1196,16 @@ export class Interpreter {
     this.collected.set(id, events);
     if (outermost && this.exhausted) this.truncated.push(id);
     return events;
+  }
+
+  /** Under ATOMIC_REQUESTS a view's body runs in a transaction: function views and HTTP methods of view classes. */
+  private isView(file: PythonFacts, fn: FunctionFact): boolean {
+    if (fn.decorators.some((d) => /non_atomic_requests/.test(exprText(d)))) return false;
+    if (fn.cls !== null) {
+      return /^(get|post|put|patch|delete|dispatch|form_valid|perform_(create|update|destroy)|create|update|destroy|list|retrieve)$/.test(fn.name)
+        && this.models.inherits(file, fn.cls, /^(django\.views\.|rest_framework\.(views|generics|viewsets|mixins)\.)/);
+    }
+    return fn.parent === null && fn.params[0]?.name === 'request' && /(^|\.)(views|api)(\.|$)/.test(file.module);
   }
 
   private walkBlock(body: Stmt[], scope: Scope, walk: Walk): void {

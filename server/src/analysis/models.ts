@@ -133,6 +133,17 @@ export class ModelRegistry {
     return undefined;
   }
 
+  /** Is this model the `through=` of some ManyToManyField? */
+  isExplicitThrough(id: string): boolean {
+    if (!this.explicitThroughs) {
+      this.explicitThroughs = new Set();
+      for (const m of this.byId.values()) for (const f of m.fields.values()) if (f.through && !this.byId.get(f.through)?.synthetic) this.explicitThroughs.add(f.through);
+    }
+    return this.explicitThroughs.has(id);
+  }
+
+  private explicitThroughs: Set<string> | undefined;
+
   /** The model and its parents (abstract ones included, for inherited fields). */
   lineage(id: string): ModelInfo[] {
     const out: ModelInfo[] = [];

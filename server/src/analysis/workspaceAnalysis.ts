@@ -85,12 +85,13 @@ export function analyzeFacts(ws: Workspace, config: Config): Analysis {
   writes.push(...implicitWrites(ws, models, interp, adminRegistered));
 
   const entries = findEntries(ws, interp, events, ops, config);
-  const triggers = computeTriggers(ws, models, events);
+  const edges = callEdges(events);
+  const triggers = computeTriggers(ws, models, events, edges);
   const invalidations: Invalidation[] = ops
     .filter((o) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern')
     .map((o) => ({ ...o, triggers: triggers.get(o.fnId) ?? [] }));
 
-  const reach = reachableOps(events);
+  const reach = reachableOps(events, edges);
   const coverage: EntryCoverage[] = [];
   const invalidatedAtAll = new Map<string, boolean>();
   for (const entry of entries) {
@@ -110,7 +111,9 @@ export function invalidates(inv: CacheOp, entry: Entry): boolean {
   if (inv.method === 'clear') return true;
   if (inv.key && versionKeys(entry.key).some((vk) => matchKeys(vk, inv.key) !== 'none')) return true;
   if (inv.method === 'incr' || inv.method === 'decr') return false;
-  if (entry.version !== null && inv.version !== null && entry.version !== inv.version && entry.version !== '?' && inv.version !== '?') return false;
+  const ev = entry.version ?? '1';
+  const iv = inv.version ?? '1';
+  if (ev !== iv && ev !== '?' && iv !== '?') return false;
   if (inv.method === 'set' || inv.method === 'add' || inv.method === 'get_or_set') {
     // Re-setting the same key refreshes it; an unknown key proves nothing either way.
     return !!inv.key && !!entry.key && matchKeys(entry.key, inv.key) !== 'none' && matchKeys(entry.key, inv.key) !== 'conservative';
@@ -423,23 +426,32 @@ function viewModel(interp: Interpreter, file: PythonFacts, idx: number): string 
 // ------------------------------------------------------------------ triggers
 
 /** Which changes run each function: receivers, save()/delete() overrides, admin and view hooks, and their callees. */
-function computeTriggers(ws: Workspace, models: ModelRegistry, events: Map<string, FnEvents>): Map<string, Trigger[]> {
+/** Calls between functions; sending a project signal calls its receivers. */
+type Edges = Map<string, { to: string; line: number }[]>;
+
+function callEdges(events: Map<string, FnEvents>): Edges {
+  const receivers = new Map<string, string[]>();
+  for (const ev of events.values()) {
+    for (const h of ev.hookups) if ('custom' in h.signal) receivers.set(h.signal.custom, [...(receivers.get(h.signal.custom) ?? []), h.receiver]);
+  }
+  const edges: Edges = new Map();
+  for (const [id, ev] of events) {
+    const to = ev.calls.map((c) => ({ to: c.to, line: c.pos.line }));
+    for (const send of ev.sends) for (const r of receivers.get(send.signal) ?? []) to.push({ to: r, line: send.pos.line });
+    edges.set(id, to);
+  }
+  return edges;
+}
+
+function computeTriggers(ws: Workspace, models: ModelRegistry, events: Map<string, FnEvents>, edges: Edges): Map<string, Trigger[]> {
   const roots = new Map<string, Trigger[]>();
   const add = (id: string, t: Trigger) => {
     const list = roots.get(id) ?? [];
     list.push(t);
     roots.set(id, list);
   };
-  const customReceivers = new Map<string, string[]>();
   for (const ev of events.values()) {
-    for (const h of ev.hookups) {
-      if ('model' in h.signal) add(h.receiver, { t: 'signal', kind: h.signal.model, senders: h.senders, hookup: h });
-      else {
-        const list = customReceivers.get(h.signal.custom) ?? [];
-        list.push(h.receiver);
-        customReceivers.set(h.signal.custom, list);
-      }
-    }
+    for (const h of ev.hookups) if ('model' in h.signal) add(h.receiver, { t: 'signal', kind: h.signal.model, senders: h.senders, hookup: h });
   }
   for (const file of ws.python) {
     file.classes.forEach((cls, idx) => {
@@ -454,13 +466,6 @@ function computeTriggers(ws: Workspace, models: ModelRegistry, events: Map<strin
       }
     });
   }
-  // Project signals: whoever sends one calls its receivers.
-  const edges = new Map<string, string[]>();
-  for (const [id, ev] of events) {
-    const to = ev.calls.map((c) => c.to);
-    for (const s of ev.sends) to.push(...(customReceivers.get(s.signal) ?? []));
-    edges.set(id, to);
-  }
   const result = new Map<string, Trigger[]>();
   for (const [root, triggers] of roots) {
     const seen = new Set<string>([root]);
@@ -470,7 +475,7 @@ function computeTriggers(ws: Workspace, models: ModelRegistry, events: Map<strin
       const list = result.get(cur) ?? [];
       list.push(...triggers);
       result.set(cur, list);
-      for (const next of edges.get(cur) ?? []) {
+      for (const { to: next } of edges.get(cur) ?? []) {
         if (!seen.has(next)) {
           seen.add(next);
           queue.push(next);
@@ -484,7 +489,7 @@ function computeTriggers(ws: Workspace, models: ModelRegistry, events: Map<strin
 /** Per function: the invalidating ops it runs itself or through callees, with the line of the first step. */
 type Reach = Map<string, { op: CacheOp; line: number }[]>;
 
-function reachableOps(events: Map<string, FnEvents>): Reach {
+function reachableOps(events: Map<string, FnEvents>, edges: Edges): Reach {
   const memo: Reach = new Map();
   const busy = new Set<string>();
   const visit = (id: string): { op: CacheOp; line: number }[] => {
@@ -495,7 +500,7 @@ function reachableOps(events: Map<string, FnEvents>): Reach {
     const ev = events.get(id);
     const out: { op: CacheOp; line: number }[] = [];
     for (const op of ev?.ops ?? []) if (!op.template && (DELETE_LIKE.has(op.method) || op.method === 'delete_pattern')) out.push({ op, line: op.pos.line });
-    for (const c of ev?.calls ?? []) for (const r of visit(c.to)) out.push({ op: r.op, line: c.pos.line });
+    for (const c of edges.get(id) ?? []) for (const r of visit(c.to)) out.push({ op: r.op, line: c.line });
     busy.delete(id);
     memo.set(id, out);
     return out;
@@ -527,6 +532,8 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
   const uncovered: WriteSite[] = [];
   const bypassing: WriteSite[] = [];
   const byKind: Record<ChangeKind, Cover> = { save: { state: 'none' }, delete: { state: 'none' }, m2m: { state: 'none' }, bulk: { state: 'none' } };
+  // A direct write to a through model bypasses the m2m_changed receivers that cover the relation.
+  const m2mReceiver = matching.some((inv) => inv.triggers.some((t) => t.t === 'signal' && t.kind === 'm2m' && (t.senders === null || t.senders.includes(dep.model))));
   for (const w of writes) {
     const cover = byKind[w.kind];
     const bySignal = matching.find((inv) => inv.triggers.some((t) => triggerCovers(t, w)));
@@ -541,7 +548,7 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
       continue;
     }
     cover.state = 'no';
-    if (w.kind === 'bulk') bypassing.push(w);
+    if (w.kind === 'bulk' || (w.throughWrite && m2mReceiver)) bypassing.push(w);
     else uncovered.push(w);
   }
   return { entry, model: dep.model, dep, byKind, uncovered, coveredBy, bypassing };

@@ -1,9 +1,7 @@
 /** DJC101 stale-cache-entry: an entry reads a model that can change, and no invalidation reaches it. */
 import type { Finding } from '../findings';
 import type { Analysis, EntryCoverage } from '../analysis/workspaceAnalysis';
-import { at, entryData, entryKeyText, finding, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
-import { foldedIntoTimeoutOnly } from './DJC106';
-import { coveredSiblings } from './DJC102';
+import { at, coveredSiblings, entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
 
 export const DJC101: Rule = {
   meta: {

@@ -1,13 +1,7 @@
 /** DJC102 shared-table-partly-invalidated: other entries on the same table are invalidated, this one is not. */
 import type { Finding } from '../findings';
-import type { Analysis, EntryCoverage } from '../analysis/workspaceAnalysis';
-import { entryData, entryKeyText, finding, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
-import { foldedIntoTimeoutOnly } from './DJC106';
-
-/** Other entries reading the same model that some invalidation reaches when it changes. */
-export function coveredSiblings(a: Analysis, cov: EntryCoverage): EntryCoverage[] {
-  return a.coverage.filter((o) => o.model === cov.model && o.entry.id !== cov.entry.id && o.coveredBy.length > 0);
-}
+import type { Analysis } from '../analysis/workspaceAnalysis';
+import { coveredSiblings, entryData, entryKeyText, finding, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
 
 export const DJC102: Rule = {
   meta: {
@@ -17,7 +11,6 @@ export const DJC102: Rule = {
   check(a: Analysis): Finding[] {
     const out: Finding[] = [];
     for (const cov of a.coverage) {
-      if (foldedIntoTimeoutOnly(a, cov.entry) && cov.coveredBy.length === 0 && coveredSiblings(a, cov).length === 0) continue;
       const stale = cov.coveredBy.length ? cov.uncovered : [...cov.uncovered, ...cov.bypassing];
       if (!stale.length) continue;
       const siblings = coveredSiblings(a, cov);

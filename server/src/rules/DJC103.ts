@@ -12,7 +12,7 @@ export const DJC103: Rule = {
     const out: Finding[] = [];
     const seen = new Set<string>();
     for (const w of a.writes) {
-      if (w.signals || w.kind !== 'bulk') continue;
+      if (w.kind !== 'bulk' && !w.throughWrite) continue;
       const site = `${w.file.path}:${w.loc.join(':')}:${w.model}`;
       if (seen.has(site)) continue;
       const stale = a.coverage.filter((c) => c.model === w.model && c.coveredBy.length > 0 && c.bypassing.includes(w));
@@ -20,7 +20,8 @@ export const DJC103: Rule = {
       seen.add(site);
       const names = stale.slice(0, 3).map((s) => entryKeyText(s.entry)).join(', ');
       const how = stale[0].coveredBy[0].how;
-      const message = `${w.how} changes ${w.model} without sending signals; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write.`;
+      const what = w.throughWrite ? `${w.how} writes the through model ${w.model} directly, which sends no m2m_changed` : `${w.how} changes ${w.model} without sending signals`;
+      const message = `${what}; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write.`;
       out.push(finding('DJC103', 'warning', w.file.path, w.loc, message, [
         ...stale.slice(0, 3).map((s) => related(s.entry.path, s.entry.loc, `${entryKeyText(s.entry)} reads ${modelName(w.model)}`)),
         related(stale[0].coveredBy[0].inv.file.path, stale[0].coveredBy[0].inv.loc, 'invalidates only on signal-sending writes'),

@@ -1,14 +1,7 @@
 /** DJC106 timeout-only: an entry of mutable data relies on its timeout alone. */
 import type { Finding } from '../findings';
 import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
-import { entryData, entryKeyText, entryNeverExpires, finding, modelName, related, type Rule, viaText, writeText } from './common';
-
-/** Entries with a finite timeout, writable dependencies and no invalidation at all report here, not in DJC101. */
-export function foldedIntoTimeoutOnly(a: Analysis, entry: Entry): boolean {
-  if (entryNeverExpires(a, entry) || a.invalidatedAtAll.get(entry.id)) return false;
-  if (a.coverage.some((c) => c.entry.id === entry.id && c.coveredBy.length > 0)) return false;
-  return a.coverage.some((c) => c.entry.id === entry.id && a.writes.some((w) => w.model === c.model));
-}
+import { entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, related, type Rule, viaText, writeText } from './common';
 
 function timeoutText(a: Analysis, entry: Entry): string {
   if (typeof entry.timeout === 'number') return `${entry.timeout} s`;

@@ -72,3 +72,19 @@ export function finding(code: string, severity: Severity, path: string, loc: Loc
 }
 
 export { entryKeyText };
+
+/** Other entries reading the same model that some invalidation reaches when it changes. */
+export function coveredSiblings(a: Analysis, cov: EntryCoverage): EntryCoverage[] {
+  return a.coverage.filter((o) => o.model === cov.model && o.entry.id !== cov.entry.id && o.coveredBy.length > 0);
+}
+
+/**
+ * Entries with a finite timeout, writable dependencies and no invalidation at all report as
+ * DJC106, not DJC101; when a sibling on the same table is invalidated, DJC102 says more and wins.
+ */
+export function foldedIntoTimeoutOnly(a: Analysis, entry: Entry): boolean {
+  if (entryNeverExpires(a, entry) || a.invalidatedAtAll.get(entry.id)) return false;
+  const covs = a.coverage.filter((c) => c.entry.id === entry.id);
+  if (covs.some((c) => c.coveredBy.length > 0 || coveredSiblings(a, c).length > 0)) return false;
+  return covs.some((c) => a.writes.some((w) => w.model === c.model));
+}
