@@ -14,7 +14,7 @@ import { decodeSource } from '../server/src/facts/extract';
 import { DiskFactCache } from '../server/src/factCache';
 import { loadPythonParser, parsePython } from '../server/src/syntax/parser';
 
-interface PhaseResult { ms: number; maxRssMb: number; files: number; lines: number; findings?: number }
+interface PhaseResult { ms: number; maxRssMb: number; files: number; lines: number; findings?: number; factMs?: number; analysisMs?: number }
 
 async function phase(name: string, dir: string, cacheDir: string): Promise<PhaseResult> {
   const fs = createNodeFs(dir, defaultConfig);
@@ -36,7 +36,8 @@ async function phase(name: string, dir: string, cacheDir: string): Promise<Phase
   const result = await analyzeWorkspace(fs, defaultConfig, undefined, cache);
   const ms = performance.now() - start;
   cache?.save();
-  return { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, files: result.stats.files, lines: result.stats.lines, findings: result.findings.length };
+  const { stats } = result;
+  return { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, files: stats.files, lines: stats.lines, findings: result.findings.length, factMs: stats.factMs, analysisMs: stats.analysisMs };
 }
 
 function runPhase(name: string, dir: string, cacheDir: string): PhaseResult {
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
       console.log(`  files ${cold.files}, Python lines ${parse.lines}, findings ${cold.findings}`);
       console.log(row('parse only (same parser)', parse));
       console.log(row('cold end-to-end', cold));
+      console.log(`    of which facts ${(cold.factMs! / 1000).toFixed(2)} s, analysis and rules ${(cold.analysisMs! / 1000).toFixed(2)} s`);
       console.log(row('warm (fact cache)', warm));
       console.log(`  cold / parse-only ratio      ${(cold.ms / parse.ms).toFixed(2)}`);
       console.log(`  warm / parse-only ratio      ${(warm.ms / parse.ms).toFixed(2)}`);

@@ -7,7 +7,8 @@ for (const file of process.argv.slice(2)) {
     const n = Number(m[2]);
     if (m[1] === 'pass') passed += n; else if (m[1] === 'fail') failed += n; else skipped += n;
   }
-  for (const m of text.matchAll(/^=+ (.*) in [\d.]+s.* =+$/gm)) {
+  // pytest's closing line, with or without the ==== frame (-q prints it bare).
+  for (const m of text.matchAll(/^(?:=+ )?((?:\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?)(?:, )?)+) in [\d.]+s\b.*$/gm)) {
     for (const part of m[1].matchAll(/(\d+) (passed|failed|error|errors|skipped)/g)) {
       const n = Number(part[1]);
       if (part[2] === 'passed') passed += n; else if (part[2] === 'skipped') skipped += n; else failed += n;
