@@ -341,6 +341,8 @@ export class Interpreter {
   // ---------------------------------------------------------------- attributes
 
   attr(obj: V, name: string, e: Expr, scope: Scope): V {
+    // The primary key of a row never changes when the row is saved: caching it is not caching the row.
+    if ((name === 'pk' || name === 'id') && obj.shapes.length && obj.shapes.every((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
     // The data of an attribute is derived from its object's data.
@@ -626,7 +628,8 @@ export class Interpreter {
           const item = k?.t === 'str' ? recv.items.get(k.v) : undefined;
           return item ?? merge(...recv.items.values());
         }
-        if (name === 'items' || name === 'values') return v([{ k: 'list', elem: merge(...recv.items.values()) }], merge(...recv.items.values()).deps);
+        if (name === 'items') return v([{ k: 'list', elem: v([{ k: 'tuple', items: [v([{ k: 'const' }]), merge(...recv.items.values())] }]) }]);
+        if (name === 'values') return v([{ k: 'list', elem: merge(...recv.items.values()) }], merge(...recv.items.values()).deps);
         return undefined;
       case 'param':
         return v([{ k: 'paramcall', name: recv.name }]);
@@ -965,6 +968,8 @@ export class Interpreter {
         }
         if (name === 'dict') return all;
         if (name === 'next') return this.element(merge(...vals));
+        if (name === 'enumerate') return v([{ k: 'list', elem: v([{ k: 'tuple', items: [v([{ k: 'const' }]), this.element(vals[0] ?? EMPTY)] }]) }]);
+        if (name === 'zip') return v([{ k: 'list', elem: v([{ k: 'tuple', items: vals.map((x) => this.element(x)) }]) }]);
         return dataOf(all);
       }
       if (name === 'getattr' || name === 'isinstance' || name === 'hasattr' || name === 'print' || name === 'type') return undefined;
@@ -1319,17 +1324,30 @@ function paramName(val: V): string | null {
 
 function pick(val: V, index: number | null): V {
   if (index === null) return val;
+  const tuples = val.shapes.filter((s): s is Extract<Shape, { k: 'tuple' }> => s.k === 'tuple');
+  // A known tuple gives each position its own value; the index of enumerate() carries no data.
+  if (tuples.length === val.shapes.length && tuples.length) return merge(...tuples.map((t) => t.items[index] ?? EMPTY));
   const out: V[] = [];
   for (const s of val.shapes) {
     if (s.k === 'list') out.push(s.elem);
+    else if (s.k === 'tuple') out.push(s.items[index] ?? EMPTY);
     else if (s.k === 'inst' && index === 0) out.push(v([s]));
   }
   return merge(...out, dataOf(val));
 }
 
+function bindTuple(t: Target, val: V, into: Map<string, V>): void {
+  if (t.t !== 'tuple') return;
+  t.items.forEach((item, i) => {
+    const part = pick(val, i);
+    if (item.t === 'name') into.set(item.id, part);
+    else bindTuple(item, part, into);
+  });
+}
+
 function bindTarget(t: Target, val: V, into: Map<string, V>): void {
   if (t.t === 'name') into.set(t.id, val);
-  else if (t.t === 'tuple') t.items.forEach((item) => bindTarget(item, val, into));
+  else if (t.t === 'tuple') bindTuple(t, val, into);
 }
 
 function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: PythonFacts): void {

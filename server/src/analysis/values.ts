@@ -34,6 +34,8 @@ export type Shape =
   | { k: 'param'; name: string }
   | { k: 'paramcall'; name: string }
   | { k: 'list'; elem: V }
+  /** A fixed-position tuple (enumerate/zip/items pairs), so unpacking keeps positions apart. */
+  | { k: 'tuple'; items: V[] }
   | { k: 'dict'; items: Map<string, V> }
   | { k: 'lambda'; expr: Extract<Expr, { t: 'lambda' }>; scope: Scope }
   | { k: 'bound'; recv: Shape; name: string }

@@ -79,12 +79,13 @@ export function analyzeFacts(ws: Workspace, config: Config): Analysis {
     file.functions.forEach((_, i) => events.set(fnId(file, i), interp.collect(file, i)));
   }
   const all = [...events.values()];
-  const ops = all.flatMap((e) => e.ops).filter((o) => !o.template);
-  const writes = all.flatMap((e) => e.writes);
+  // Tests write and cache whatever they like; neither their entries nor their writes are the product's.
+  const ops = all.flatMap((e) => e.ops).filter((o) => !o.template && !isTestPath(o.file.path));
+  const writes = all.flatMap((e) => e.writes).filter((w) => !isTestPath(w.file.path));
   const adminRegistered = new Set<string>();
   writes.push(...implicitWrites(ws, models, interp, adminRegistered));
 
-  const entries = findEntries(ws, interp, events, ops, config);
+  const entries = findEntries(ws, interp, events, ops, config).filter((e) => !isTestPath(e.path));
   const edges = callEdges(events);
   const triggers = computeTriggers(ws, models, events, edges);
   const invalidations: Invalidation[] = ops
@@ -98,10 +99,17 @@ export function analyzeFacts(ws: Workspace, config: Config): Analysis {
     if (entry.immutable) continue;
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
     const covs = entry.deps.map((dep) => coverEntry(entry, dep, matching, writes.filter((w) => w.model === dep.model), reach));
-    invalidatedAtAll.set(entry.id, covs.some((c) => c.coveredBy.length > 0 || Object.values(c.byKind).some((k) => k.state === 'yes')));
+    // A delete or refresh of the key in another function is deliberate invalidation, even when
+    // the engine cannot tell which write it follows: the entry does not rely on its timeout alone.
+    const elsewhere = matching.some((inv) => inv.fnId !== entry.fnId && matchKeys(entry.key, inv.key) !== 'conservative');
+    invalidatedAtAll.set(entry.id, elsewhere || covs.some((c) => c.coveredBy.length > 0 || Object.values(c.byKind).some((k) => k.state === 'yes')));
     coverage.push(...covs);
   }
   return { ws, models, interp, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops };
+}
+
+export function isTestPath(path: string): boolean {
+  return /(^|\/)(tests?|testing)(\/|$)|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|tests?)\.py$/.test(path);
 }
 
 // ------------------------------------------------------------------ matching
