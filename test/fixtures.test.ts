@@ -12,40 +12,15 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'fs';
+import { readdirSync, statSync } from 'fs';
 import * as path from 'path';
-import { analyzeWorkspace, type WorkspaceFs } from '../server/src/engine';
+import { analyzeWorkspace } from '../server/src/engine';
+import { memoryFs, readTree } from './tree';
 import { defaultConfig } from '../server/src/config';
 import type { Finding } from '../server/src/findings';
 
 /** DJCACHE_FIXTURES=<dir> runs fixtures from another folder instead (a path from the repository root). */
 export const FIXTURES = path.join(__dirname, '..', '..', process.env.DJCACHE_FIXTURES ?? path.join('test', 'fixtures'));
-
-/** Every file below root, as relative paths with '/' separators, with its bytes. */
-export function readTree(root: string): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
-  const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const abs = path.join(dir, name);
-      const r = rel ? `${rel}/${name}` : name;
-      if (statSync(abs).isDirectory()) walk(abs, r);
-      else files.set(r, readFileSync(abs));
-    }
-  };
-  walk(root, '');
-  return files;
-}
-
-export function memoryFs(files: Map<string, Uint8Array>): WorkspaceFs {
-  return {
-    list: async () => [...files.keys()],
-    read: async (p) => {
-      const b = files.get(p);
-      if (!b) throw new Error(`no such file: ${p}`);
-      return b;
-    },
-  };
-}
 
 export interface Expectation { path: string; line: number; code: string; severity?: string }
 

@@ -6,10 +6,11 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { analyzeWorkspace, type WorkspaceFs } from '../server/src/engine';
+import { analyzeWorkspace } from '../server/src/engine';
+import { memoryFs, readTree } from './tree';
 import { defaultConfig } from '../server/src/config';
 
 const GOOD: Record<string, string> = {
@@ -48,20 +49,6 @@ const GOOD: Record<string, string> = {
 /** The good file's finding: (path, 1-based line, code). */
 const GOOD_FINDING = 'catalog/services.py:10 DJC106';
 
-function readTree(root: string): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
-  const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const abs = path.join(dir, name);
-      const r = rel ? `${rel}/${name}` : name;
-      if (statSync(abs).isDirectory()) walk(abs, r);
-      else files.set(r, readFileSync(abs));
-    }
-  };
-  walk(root, '');
-  return files;
-}
-
 /** Writes the good app plus `extra` into a temporary directory, analyses it, and returns "path:line CODE" of every finding. */
 async function run(extra: Record<string, string | Buffer>): Promise<string[]> {
   const root = mkdtempSync(path.join(tmpdir(), 'djcache-robust-'));
@@ -70,9 +57,7 @@ async function run(extra: Record<string, string | Buffer>): Promise<string[]> {
       mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       writeFileSync(path.join(root, rel), text);
     }
-    const files = readTree(root);
-    const fs: WorkspaceFs = { list: async () => [...files.keys()], read: async (p) => files.get(p)! };
-    const { findings } = await analyzeWorkspace(fs, defaultConfig);
+    const { findings } = await analyzeWorkspace(memoryFs(readTree(root)), defaultConfig);
     return findings.map((f) => `${f.path}:${f.loc[0] + 1} ${f.code}`);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -134,10 +134,6 @@ export const MODEL_FORM_BASES = new Set([
   'django.forms.ModelForm', 'django.forms.models.ModelForm', 'rest_framework.serializers.ModelSerializer',
   'rest_framework.serializers.HyperlinkedModelSerializer',
 ]);
-export const SERIALIZER_BASES = new Set([
-  'rest_framework.serializers.Serializer', 'rest_framework.serializers.ModelSerializer',
-  'rest_framework.serializers.HyperlinkedModelSerializer', 'rest_framework.serializers.ListSerializer',
-]);
 
 /** Generic views that write their model: (kinds written). */
 export const WRITING_VIEWS: Record<string, ('save' | 'delete')[]> = {

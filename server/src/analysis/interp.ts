@@ -8,9 +8,10 @@ import type { Expr, FunctionFact, Kwarg, Loc, PythonFacts, Stmt, Target } from '
 import { classifySql } from '../syntax/sql';
 import {
   CACHE_OBJECT, CACHES_HANDLER, HASH_FUNCTIONS, INSTANCE_WRITES, LOOKUP_ARG_METHODS, M2M_WRITES, MODEL_SIGNALS,
-  PASS_THROUGH, QS_CHAIN, QS_DATA, QS_INSTANCE, QS_WRITES, RECEIVER_DECORATOR, RENDER_FUNCTIONS, SERIALIZER_BASES,
+  PASS_THROUGH, QS_CHAIN, QS_DATA, QS_INSTANCE, QS_WRITES, RECEIVER_DECORATOR, RENDER_FUNCTIONS,
   SIGNAL_CLASS, syncCacheMethod, MODEL_FORM_BASES,
 } from './django';
+import { nestedBlocks } from '../facts/walk';
 import { emptyEvents, type FnEvents, type Pos } from './events';
 import { concat, lit, type KeyPart, type KeyPattern, UNKNOWN_HOLE } from './keys';
 import { ModelRegistry, type ModelInfo } from './models';
@@ -342,7 +343,7 @@ export class Interpreter {
 
   attr(obj: V, name: string, e: Expr, scope: Scope): V {
     // The primary key of a row never changes when the row is saved: caching it is not caching the row.
-    if ((name === 'pk' || name === 'id') && obj.shapes.length && obj.shapes.every((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
+    if ((name === 'pk' || name === 'id') && obj.shapes.some((sh) => sh.k === 'inst') && obj.shapes.every((sh) => sh.k === 'inst' || sh.k === 'const')) return v([{ k: 'const' }]);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
     // The data of an attribute is derived from its object's data.
@@ -384,7 +385,6 @@ export class Interpreter {
       case 'inst': {
         const rel = this.models.relation(s.model, name);
         if (rel) {
-          const target = this.models.byId.get(rel.target);
           const via = [...s.via, `.${name}`];
           const dep = this.dep(rel.target, via, scope, e);
           const deps = rel.through ? [dep, this.dep(rel.through, via, scope, e)] : [dep];
@@ -611,7 +611,7 @@ export class Interpreter {
         }
         return this.extCall(`${recv.q}.${name}`, e, scope, walk, args);
       }
-      case 'str': return this.stringMethod(recv.key, name, e, scope);
+      case 'str': return withDeps(this.stringMethod(recv.key, name, e, scope), merge(...args().map(dataOf)).deps);
       case 'hash': return v([{ k: 'hash' }]);
       case 'cursor':
         if (name === 'execute' || name === 'executemany') return this.rawSql(e.args[0], scope, walk, e);
@@ -688,7 +688,12 @@ export class Interpreter {
     }
     const custom = this.customQuerysetMethod(m, name, q);
     if (custom) return custom(e, scope, walk, args);
-    const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) => (a.t === 'str' || a.t === 'num' ? [] : this.eval(a, scope).deps));
+    // Subquery/Exists/querysets as arguments are reads; an instance as a lookup value is only its key.
+    const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) => {
+      if (a.t === 'str' || a.t === 'num') return [];
+      const val = this.eval(a, scope);
+      return val.shapes.length && val.shapes.every((sh) => sh.k === 'inst') ? [] : val.deps;
+    });
     const deps = [base, ...this.lookupDeps(q.model, name, e, scope, [...q.via, `${name}(…)`]), ...argData];
     if (name === 'raw') return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), this.rawSql(e.args[0], scope, walk, e));
     if (QS_INSTANCE.has(name)) return v([{ k: 'inst', model: q.model, via: q.via }], deps);
@@ -744,13 +749,18 @@ export class Interpreter {
       }
     }
     const deps: Dep[] = [];
+    // Loading and aggregating over a relation (Count("reviews")) reads its table even at the end of a path.
+    const loadsRelated = /^(select_related|prefetch_related|annotate|aggregate|alias)$/.test(method);
     for (const p of paths) {
       let cur = model;
-      for (const seg of p.split('__')) {
-        const rel = this.models.lookupRelation(cur, seg);
+      const segs = p.split('__');
+      for (let i = 0; i < segs.length; i++) {
+        const rel = this.models.lookupRelation(cur, segs[i]);
         if (!rel) break;
         const hop = `${method}(${JSON.stringify(p)})`;
-        deps.push(this.dep(rel.target, [...via.slice(0, -1), hop], scope, e));
+        // `filter(site=obj)` compares the key column; only a further field (`site__name`) joins the table.
+        const next = segs[i + 1];
+        if (loadsRelated || (next !== undefined && !KEY_LOOKUPS.has(next))) deps.push(this.dep(rel.target, [...via.slice(0, -1), hop], scope, e));
         if (rel.through) deps.push(this.dep(rel.through, [...via.slice(0, -1), hop], scope, e));
         cur = rel.target;
       }
@@ -1299,6 +1309,8 @@ export class Interpreter {
   }
 }
 
+/** Lookups on a relation that read only its key column, never the related table. */
+const KEY_LOOKUPS = new Set(['pk', 'id', 'in', 'exact', 'isnull']);
 const SIGNAL_CLASS_RE = /^django\.dispatch\.(dispatcher\.)?Signal$/;
 const MODEL_FORM_RE = new RegExp(`^(${[...MODEL_FORM_BASES].map((x) => x.replace(/\./g, '\\.')).join('|')})$`);
 const SERIALIZER_RE = /^rest_framework\.serializers\.\w*Serializer$/;
@@ -1383,25 +1395,11 @@ function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: Py
         }
         case 'for':
           bindT(s.target, (index) => ({ k: 'iter', iter: s.iter, index }));
-          visit(s.body);
-          visit(s.orelse);
+          nestedBlocks(s).forEach(visit);
           break;
         case 'with':
           for (const item of s.items) if (item.as) bindT(item.as, () => ({ k: 'with', ctx: item.ctx }));
           visit(s.body);
-          break;
-        case 'if':
-          visit(s.body);
-          visit(s.orelse);
-          break;
-        case 'while':
-          visit(s.body);
-          break;
-        case 'try':
-          visit(s.body);
-          s.handlers.forEach(visit);
-          visit(s.orelse);
-          visit(s.final);
           break;
         case 'def':
           add(file.functions[s.fn].name, { k: 'def', idx: s.fn });
@@ -1410,6 +1408,7 @@ function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: Py
           add(file.classes[s.cls].name, { k: 'class', idx: s.cls });
           break;
         default:
+          nestedBlocks(s).forEach(visit);
           break;
       }
     }
@@ -1421,19 +1420,14 @@ function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: Py
 export function visitReturns(body: Stmt[], f: (e: Expr) => void): void {
   for (const s of body) {
     if (s.t === 'return' && s.value) f(s.value);
-    else if (s.t === 'if') { visitReturns(s.body, f); visitReturns(s.orelse, f); }
-    else if (s.t === 'for') { visitReturns(s.body, f); visitReturns(s.orelse, f); }
-    else if (s.t === 'while' || s.t === 'with') visitReturns(s.body, f);
-    else if (s.t === 'try') { visitReturns(s.body, f); s.handlers.forEach((h) => visitReturns(h, f)); visitReturns(s.orelse, f); visitReturns(s.final, f); }
+    nestedBlocks(s).forEach((b) => visitReturns(b, f));
   }
 }
 
 function visitAssigns(body: Stmt[], f: (t: Target, value: Expr) => void): void {
   for (const s of body) {
     if (s.t === 'assign') s.targets.forEach((t) => f(t, s.value));
-    else if (s.t === 'if') { visitAssigns(s.body, f); visitAssigns(s.orelse, f); }
-    else if (s.t === 'for' || s.t === 'while' || s.t === 'with') visitAssigns(s.body, f);
-    else if (s.t === 'try') { visitAssigns(s.body, f); s.handlers.forEach((h) => visitAssigns(h, f)); }
+    nestedBlocks(s).forEach((b) => visitAssigns(b, f));
   }
 }
 

@@ -1,5 +1,6 @@
 /** The workspace index: files by module, module-level bindings, import resolution, settings. */
 import type { Expr, FileFacts, ImportFact, PythonFacts, Stmt, TemplateFacts } from '../facts/types';
+import { nestedBlocks } from '../facts/walk';
 import { canonical } from './django';
 
 export type Sym =
@@ -211,25 +212,8 @@ export function collectBindings(body: Stmt[], into: Map<string, Binding[]>, file
       case 'class':
         push(into, file.classes[s.cls].name, { k: 'class', idx: s.cls });
         break;
-      case 'if':
-        rec(s.body);
-        rec(s.orelse);
-        break;
-      case 'try':
-        rec(s.body);
-        s.handlers.forEach(rec);
-        rec(s.orelse);
-        rec(s.final);
-        break;
-      case 'with':
-      case 'while':
-        rec(s.body);
-        break;
-      case 'for':
-        rec(s.body);
-        rec(s.orelse);
-        break;
       default:
+        nestedBlocks(s).forEach(rec);
         break;
     }
   }

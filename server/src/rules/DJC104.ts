@@ -19,7 +19,7 @@ export const DJC104: Rule = {
       const sameAlias = setKeys.filter((e) => e.alias === inv.alias || e.alias === '?' || inv.alias === '?');
       if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && versionOk(e, inv.version))) continue;
       if (readKeys.some((r) => r.alias === inv.alias && matchKeys(r.key, inv.key) !== 'none')) continue;
-      const message = explain(a, inv, setKeys);
+      const message = explain(inv, setKeys);
       if (!message) continue;
       out.push(finding('DJC104', 'warning', inv.file.path, inv.loc, message.text,
         message.near ? [related(message.near.path, message.near.loc, `set as '${display(message.near.key)}'`)] : [],
@@ -34,7 +34,7 @@ function versionOk(e: Entry, version: string | null): boolean {
 }
 
 /** Says why the key cannot match, or nothing when there is no evidence it was meant to match something. */
-function explain(a: Analysis, inv: Analysis['invalidations'][number], setKeys: Entry[]): { text: string; near?: Entry } | undefined {
+function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { text: string; near?: Entry } | undefined {
   const key = display(inv.key);
   const otherAlias = setKeys.find((e) => e.alias !== inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherAlias) {

@@ -1,0 +1,31 @@
+/** Reading fixture trees into memory, shared by the fixture and robustness tests. */
+import { readdirSync, readFileSync, statSync } from 'fs';
+import * as path from 'path';
+import type { WorkspaceFs } from '../server/src/engine';
+
+/** Every file below root, as relative paths with '/' separators, with its bytes. */
+export function readTree(root: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const abs = path.join(dir, name);
+      const r = rel ? `${rel}/${name}` : name;
+      if (statSync(abs).isDirectory()) walk(abs, r);
+      else files.set(r, readFileSync(abs));
+    }
+  };
+  walk(root, '');
+  return files;
+}
+
+export function memoryFs(files: Map<string, Uint8Array>): WorkspaceFs {
+  return {
+    list: async () => [...files.keys()],
+    read: async (p) => {
+      const b = files.get(p);
+      if (!b) throw new Error(`no such file: ${p}`);
+      return b;
+    },
+  };
+}
+
