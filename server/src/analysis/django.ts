@@ -54,7 +54,7 @@ export const QS_CHAIN = new Set([
   'with_tree_fields', 'order_by_id',
 ]);
 /** QuerySet methods that return one instance. */
-export const QS_INSTANCE = new Set(['get', 'first', 'last', 'earliest', 'latest', 'aget', 'afirst', 'alast', 'aearliest', 'alatest']);
+export const QS_INSTANCE = new Set(['get', 'first', 'last', 'earliest', 'latest', 'get_current', 'get_by_natural_key', 'get_for_model', 'get_for_id', 'aget', 'afirst', 'alast', 'aearliest', 'alatest']);
 /** QuerySet methods that return plain data computed from rows. */
 export const QS_DATA = new Set(['count', 'exists', 'aggregate', 'in_bulk', 'contains', 'acount', 'aexists', 'aaggregate', 'ain_bulk', 'explain']);
 /** Methods whose string arguments are lookups or relation paths. */
