@@ -15,11 +15,11 @@ import { nestedBlocks } from '../facts/walk';
 import { emptyEvents, type FnEvents, type Pos } from './events';
 import { concat, lit, type KeyPart, type KeyPattern, UNKNOWN_HOLE } from './keys';
 import { ModelRegistry, type ModelInfo } from './models';
-import { templateReads } from './templates';
+import { contextItems, templateReads } from './templates';
 import {
   type ClsRef, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, type Scope, type Shape, v, type V, withDeps, dataOf,
 } from './values';
-import { type Sym, Workspace } from './workspace';
+import { builtinSym, type Sym, Workspace } from './workspace';
 
 type Call = Extract<Expr, { t: 'call' }>;
 
@@ -84,15 +84,8 @@ export class Interpreter {
 
   /** `self` in a manager or queryset class is a queryset of its model; elsewhere an object of the class. */
   private selfShape(cls: ClsRef): Shape {
-    const model = this.managedModel(cls);
+    const model = this.models.managedModel(cls.file, cls.idx);
     return model ? { k: 'qs', model: model.id, via: [`${model.name}.objects`] } : { k: 'obj', cls };
-  }
-
-  private managedModel(cls: ClsRef): ModelInfo | undefined {
-    for (const m of this.models.byId.values()) {
-      for (const mgr of m.managers.values()) if (mgr && mgr.file === cls.file && mgr.idx === cls.idx) return m;
-    }
-    return undefined;
   }
 
   // ---------------------------------------------------------------- names
@@ -105,8 +98,8 @@ export class Interpreter {
     }
     const sym = this.ws.resolveGlobal(scope.file, name);
     if (sym) return this.symValue(sym);
-    if (name === 'super') return v([{ k: 'ext', q: 'builtins.super' }]);
-    return /^[a-z_]+$/.test(name) ? v([{ k: 'ext', q: `builtins.${name}` }]) : EMPTY;
+    const builtin = builtinSym(name);
+    return builtin ? this.symValue(builtin) : EMPTY;
   }
 
   private localValue(s: Scope, name: string): V {
@@ -575,11 +568,7 @@ export class Interpreter {
     const fact = fn.file.functions[fn.idx];
     const fixed = new Map<string, V>();
     if (self && fact.params[0]) fixed.set(fact.params[0].name, v([self]));
-    const scope = this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed);
-    const out: V[] = [];
-    visitReturns(fact.body, (r) => out.push(this.eval(r, scope)));
-    // A generator's value is what it yields; those are not modelled, so its data is its reads.
-    const result = merge(...out);
+    const result = this.evalReturns(this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed));
     this.summaryBusy.delete(id);
     this.summaries.set(id, result);
     return result;
@@ -896,9 +885,13 @@ export class Interpreter {
 
   /** Returns of a function evaluated with some parameters fixed (not memoised: the binding differs). */
   returnsWith(file: PythonFacts, idx: number, fixed: Map<string, V>): V {
-    const scope = this.scopeFor(file, idx, this.moduleScope(file), new Map(fixed));
+    return this.evalReturns(this.scopeFor(file, idx, this.moduleScope(file), new Map(fixed)));
+  }
+
+  /** The union of a function's return expressions, evaluated in its scope. */
+  private evalReturns(scope: Scope): V {
     const out: V[] = [];
-    visitReturns(file.functions[idx].body, (r) => out.push(this.eval(r, scope)));
+    if (scope.fn) visitReturns(scope.fn.body, (r) => out.push(this.eval(r, scope)));
     return merge(...out);
   }
 
@@ -1476,11 +1469,6 @@ function templateNames(e: Expr): string[] {
   return [];
 }
 
-function contextItems(context: V): Map<string, V> {
-  const items = new Map<string, V>();
-  for (const s of context.shapes) if (s.k === 'dict') s.items.forEach((val, k) => items.set(k, val));
-  return items;
-}
 
 /** `delete_pattern("product:*")` and `keys("product:*")`: glob stars become holes. */
 function globToPattern(p: KeyPattern): KeyPattern {

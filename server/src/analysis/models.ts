@@ -133,6 +133,19 @@ export class ModelRegistry {
     return undefined;
   }
 
+  private managerOwners: Map<string, ModelInfo> | undefined;
+
+  /** The model whose manager or queryset is this workspace class, if any. */
+  managedModel(file: PythonFacts, idx: number): ModelInfo | undefined {
+    if (!this.managerOwners) {
+      this.managerOwners = new Map();
+      for (const m of this.byId.values()) {
+        for (const mgr of m.managers.values()) if (mgr && !this.managerOwners.has(this.classKey(mgr.file, mgr.idx))) this.managerOwners.set(this.classKey(mgr.file, mgr.idx), m);
+      }
+    }
+    return this.managerOwners.get(this.classKey(file, idx));
+  }
+
   /** Is this model the `through=` of some ManyToManyField? */
   isExplicitThrough(id: string): boolean {
     if (!this.explicitThroughs) {

@@ -8,6 +8,13 @@ const MAX_INCLUDE_DEPTH = 8;
 /** Reads of each `{% cache %}` fragment, keyed by `path:line`, filled while walking. */
 export type FragmentReads = Map<string, V[]>;
 
+/** The named items of a render context (`{"products": qs}`, `{**base, "x": y}`). */
+export function contextItems(context: V): Map<string, V> {
+  const items = new Map<string, V>();
+  for (const s of context.shapes) if (s.k === 'dict') s.items.forEach((val, k) => items.set(k, val));
+  return items;
+}
+
 export function fragmentKey(path: string, line: number): string {
   return `${path}:${line}`;
 }

@@ -262,6 +262,7 @@ export function staticSym(ws: Workspace, file: PythonFacts, e: Expr): Sym | unde
   return undefined;
 }
 
-function builtinSym(name: string): Sym | undefined {
+/** An unresolved lower-case name is taken for a Python builtin (`list`, `super`, `enumerate`). */
+export function builtinSym(name: string): Sym | undefined {
   return /^[a-z_]+$/.test(name) ? { k: 'ext', q: `builtins.${name}` } : undefined;
 }

@@ -10,7 +10,7 @@ import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './events';
 import { Interpreter } from './interp';
 import { display, hasImmutableHole, type KeyPattern, matchKeys, versionKeys } from './keys';
 import { ModelRegistry } from './models';
-import { type FragmentReads, fragmentKey, templateReads } from './templates';
+import { contextItems, type FragmentReads, fragmentKey, templateReads } from './templates';
 import { type Dep, exprText, fnId, merge, type Shape, type V } from './values';
 import { staticSym, Workspace } from './workspace';
 
@@ -314,9 +314,7 @@ function fragmentEntries(ws: Workspace, interp: Interpreter, events: Map<string,
     for (const r of ev.renders) {
       const t = ws.findTemplate(r.template);
       if (!t) continue;
-      const ctx = new Map<string, V>();
-      for (const s of r.context.shapes) if (s.k === 'dict') s.items.forEach((val, k) => ctx.set(k, val));
-      templateReads(interp, t, ctx, reads);
+      templateReads(interp, t, contextItems(r.context), reads);
     }
   }
   const out: Entry[] = [];
