@@ -7,7 +7,7 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { createNodeFs } from '../server/src/cli';
+import { createNodeFs } from '../server/src/nodeFs';
 import { defaultConfig } from '../server/src/config';
 import { analyzeWorkspace, isRelevantPath } from '../server/src/engine';
 import { decodeSource } from '../server/src/facts/extract';

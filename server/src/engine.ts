@@ -11,6 +11,7 @@ import { contentHash, extractFacts, isTemplatePath, moduleNameFor } from './fact
 import { buildGraph } from './graphBuilder';
 import { allRules } from './rules';
 import { loadPythonParser } from './syntax/parser';
+import type { Parser } from 'web-tree-sitter';
 import type { Finding } from './findings';
 import type { FileFacts } from './facts/types';
 import type { Graph } from './graph';
@@ -47,12 +48,32 @@ export function isRelevantPath(path: string): boolean {
   return path.endsWith('.py') || isTemplatePath(path);
 }
 
+/** Facts of one file, from the cache when its content, path and module are unchanged. */
+export function factsForFile(parser: Parser, path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>, cache?: FactCache): FileFacts | undefined {
+  if (bytes.length > MAX_FILE_BYTES) return undefined;
+  const module = path.endsWith('.py') ? moduleNameFor(path, (d) => packageDirs.has(d)) : undefined;
+  const key = `${FACTS_VERSION}:${path}:${module?.module ?? ''}:${contentHash(bytes)}`;
+  let f = cache?.get(key);
+  if (!f) {
+    f = extractFacts(parser, path, bytes, module);
+    if (f) cache?.set(key, f);
+  }
+  return f;
+}
+
+/** Folders holding an __init__.py: they decide every file's module name. */
+export function packageDirsOf(paths: Iterable<string>): Set<string> {
+  const dirs = new Set<string>();
+  for (const p of paths) if (p === '__init__.py' || p.endsWith('/__init__.py')) dirs.add(p.slice(0, -'/__init__.py'.length));
+  return dirs;
+}
+
 /** Reads every file through fs, extracts facts, analyses the workspace and runs the rules. */
 export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
   const t0 = Date.now();
   const paths = (await fs.list()).filter((p) => isRelevantPath(p) && !isExcluded(config, p)).sort();
-  const packageDirs = new Set(paths.filter((p) => p.endsWith('/__init__.py')).map((p) => p.slice(0, -'/__init__.py'.length)));
+  const packageDirs = packageDirsOf(paths);
   const facts: FileFacts[] = [];
   let lines = 0;
   for (let i = 0; i < paths.length; i++) {
@@ -64,15 +85,8 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
     } catch {
       continue;
     }
-    if (bytes.length > MAX_FILE_BYTES) continue;
-    const module = path.endsWith('.py') ? moduleNameFor(path, (d) => packageDirs.has(d)) : undefined;
-    const key = `${FACTS_VERSION}:${path}:${module?.module ?? ''}:${contentHash(bytes)}`;
-    let f = cache?.get(key);
-    if (!f) {
-      f = extractFacts(parser, path, bytes, module);
-      if (!f) continue;
-      cache?.set(key, f);
-    }
+    const f = factsForFile(parser, path, bytes, packageDirs, cache);
+    if (!f) continue;
     lines += f.lines;
     facts.push(f);
   }

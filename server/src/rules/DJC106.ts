@@ -1,13 +1,7 @@
 /** DJC106 timeout-only: an entry of mutable data relies on its timeout alone. */
 import type { Finding } from '../findings';
-import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
-import { entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, related, type Rule, viaText, writeText } from './common';
-
-function timeoutText(a: Analysis, entry: Entry): string {
-  if (typeof entry.timeout === 'number') return `${entry.timeout} s`;
-  if (entry.timeout === 'default') return `default ${a.ws.settings.caches[entry.alias]?.timeout ?? 300} s`;
-  return 'fixed';
-}
+import type { Analysis } from '../analysis/workspaceAnalysis';
+import { entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, related, type Rule, timeoutText, viaText, writeText } from './common';
 
 export const DJC106: Rule = {
   meta: {

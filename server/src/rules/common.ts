@@ -47,6 +47,14 @@ export function staleSeverity(a: Analysis, entry: Entry, writes: WriteSite[]): S
   return entryNeverExpires(a, entry) ? 'error' : 'warning';
 }
 
+/** How long the entry lives, as a reader says it: "1800 s", "default 300 s", "never expires". */
+export function timeoutText(a: Analysis, entry: Entry): string {
+  if (entryNeverExpires(a, entry)) return 'never expires';
+  if (typeof entry.timeout === 'number') return `${entry.timeout} s`;
+  if (entry.timeout === 'default') return `default ${a.ws.settings.caches[entry.alias]?.timeout ?? 300} s`;
+  return 'fixed';
+}
+
 export function entryNeverExpires(a: Analysis, entry: Entry): boolean {
   if (entry.timeout === null) return true;
   return entry.timeout === 'default' && a.ws.settings.caches[entry.alias]?.timeout === null;

@@ -1,0 +1,118 @@
+/**
+ * One workspace folder's facts, kept current file by file for the language server.
+ * Pure like the engine: the caller reads files and hands their bytes in.
+ */
+import type { Parser } from 'web-tree-sitter';
+import type { Analysis } from './analysis/workspaceAnalysis';
+import type { Config } from './config';
+import { isExcluded } from './configLoader';
+import { analyzeFactsToFindings, type FactCache, factsForFile, isRelevantPath, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
+import type { FileFacts } from './facts/types';
+import type { Finding } from './findings';
+import type { Graph } from './graph';
+
+export interface Snapshot {
+  findings: Finding[];
+  graph: Graph;
+  analysis: Analysis;
+  /** Bumped on every change, so a request can tell it answers from current facts. */
+  generation: number;
+}
+
+export class ProjectIndex {
+  private readonly facts = new Map<string, FileFacts>();
+  private packageDirs = new Set<string>();
+  private generation = 0;
+  private snapshot: Snapshot | undefined;
+
+  constructor(private readonly parser: Parser, private config: Config, private readonly cache?: FactCache) {}
+
+  get files(): number {
+    return this.facts.size;
+  }
+
+  /** Is the file one the engine reads under this configuration? */
+  wants(path: string): boolean {
+    return isRelevantPath(path) && !isExcluded(this.config, path);
+  }
+
+  /** Replaces every file's facts by reading the whole folder; stops early when cancelled. */
+  async loadAll(fs: WorkspaceFs, progress?: Progress, cancelled: () => boolean = () => false): Promise<void> {
+    const paths = (await fs.list()).filter((p) => this.wants(p)).sort();
+    this.facts.clear();
+    this.packageDirs = packageDirsOf(paths);
+    for (let i = 0; i < paths.length && !cancelled(); i++) {
+      progress?.(i, paths.length, 'facts');
+      const bytes = await fs.read(paths[i]).catch(() => undefined);
+      if (bytes) this.store(paths[i], bytes);
+      // Yield now and then so requests and edits are served during a long index.
+      if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+    }
+    progress?.(paths.length, paths.length, 'facts');
+    this.changed();
+  }
+
+  /**
+   * Sets one file's content. Returns the other files whose module names changed (a package's
+   * __init__.py appeared or went away): the caller must hand their content in again.
+   */
+  setFile(path: string, bytes: Uint8Array): string[] {
+    if (!this.wants(path)) return [];
+    const moved = this.restructure(path, true);
+    this.store(path, bytes);
+    this.changed();
+    return moved;
+  }
+
+  /** Forgets a deleted file; returns the files whose module names changed, as setFile does. */
+  deleteFile(path: string): string[] {
+    if (!this.facts.delete(path)) return [];
+    const moved = this.restructure(path, false);
+    this.changed();
+    return moved;
+  }
+
+  /** Paths of every file under a folder (for folder deletes and renames). */
+  filesUnder(dir: string): string[] {
+    return [...this.facts.keys()].filter((p) => p.startsWith(dir + '/'));
+  }
+
+  setConfig(config: Config): void {
+    this.config = config;
+    this.changed();
+  }
+
+  /** Findings and graph for the current facts; computed once per change. */
+  analyze(): Snapshot {
+    if (!this.snapshot) {
+      const facts = [...this.facts.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+      const { findings, graph, analysis } = analyzeFactsToFindings(facts, this.config);
+      this.snapshot = { findings, graph, analysis, generation: this.generation };
+    }
+    return this.snapshot;
+  }
+
+  isStale(snapshot: Snapshot): boolean {
+    return snapshot.generation !== this.generation;
+  }
+
+  private store(path: string, bytes: Uint8Array): void {
+    const f = factsForFile(this.parser, path, bytes, this.packageDirs, this.cache);
+    if (f) this.facts.set(path, f);
+    else this.facts.delete(path);
+  }
+
+  private restructure(path: string, exists: boolean): string[] {
+    if (!path.endsWith('__init__.py')) return [];
+    const dir = path.slice(0, -'/__init__.py'.length);
+    if (this.packageDirs.has(dir) === exists) return [];
+    if (exists) this.packageDirs.add(dir);
+    else this.packageDirs.delete(dir);
+    return [...this.facts.keys()].filter((p) => p !== path && p.endsWith('.py') && p.startsWith(dir + '/'));
+  }
+
+  private changed(): void {
+    this.generation++;
+    this.snapshot = undefined;
+  }
+}
