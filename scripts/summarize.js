@@ -1,4 +1,5 @@
-// Adds up the closing lines of node's test runner and pytest into one "N passed, N failed" line.
+// Adds up the closing lines of node's test runner, pytest and the editor suites (`e2e: N passed,
+// N failed`, scripts/e2e/run.sh) into one "N passed, N failed" line.
 const fs = require('fs');
 let passed = 0, failed = 0, skipped = 0;
 for (const file of process.argv.slice(2)) {
@@ -13,6 +14,10 @@ for (const file of process.argv.slice(2)) {
       const n = Number(part[1]);
       if (part[2] === 'passed') passed += n; else if (part[2] === 'skipped') skipped += n; else failed += n;
     }
+  }
+  // The editor end-to-end suites' plain closing lines.
+  for (const m of text.matchAll(/^e2e: (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)) {
+    passed += Number(m[1]); failed += Number(m[2]); skipped += Number(m[3] || 0);
   }
 }
 console.log(`djcache: ${passed} passed, ${failed} failed, ${skipped} skipped`);
