@@ -41,6 +41,8 @@ if [ ! -f "$marker" ]; then
   echo '{ "name": "djcache-e2e-code-server", "private": true }' > "$cs_dir/package.json"
   # npm_config_yes: node-pty's post-install runs `npx node-gyp`, which would otherwise stop to ask.
   export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false npm_config_yes=true
+  # node-gyp builds against the installed Node's headers instead of downloading them.
+  if [ -f /usr/include/node/node_version.h ]; then export npm_config_nodedir=/usr; fi
   (cd "$cs_dir" && npm install --no-save --ignore-scripts --loglevel=error "code-server@$CS_VERSION")
   vs=$cs_dir/node_modules/code-server/lib/vscode
   step "code-server: vscode dependencies"
