@@ -1,0 +1,36 @@
+/** What the language status item says, from the server's djcache/status notification. No vscode imports: tested under node. */
+import type { StatusParams } from '../../server/src/protocol';
+
+export interface StatusView {
+  text: string;
+  detail: string;
+  busy: boolean;
+  error: boolean;
+}
+
+/** The client's own states come before or after the server speaks. */
+export type ClientPhase = 'starting' | 'stopped' | 'disabled';
+
+export function describeClientPhase(phase: ClientPhase): StatusView {
+  switch (phase) {
+    case 'starting': return { text: 'djcache: starting', detail: 'Starting the language server', busy: true, error: false };
+    case 'stopped': return { text: 'djcache: stopped', detail: 'The language server stopped; see the output', busy: false, error: true };
+    case 'disabled': return { text: 'djcache: disabled', detail: 'djcache.enable is false', busy: false, error: false };
+  }
+}
+
+export function describeStatus(status: StatusParams): StatusView {
+  switch (status.state) {
+    case 'indexing': {
+      const progress = status.total !== undefined ? ` ${status.done ?? 0}/${status.total}` : '';
+      return { text: `djcache: indexing${progress}`, detail: status.message ?? 'Reading the workspace', busy: true, error: false };
+    }
+    case 'ready': {
+      const text = status.findings === undefined ? 'djcache: ready'
+        : `djcache: ${status.findings} ${status.findings === 1 ? 'finding' : 'findings'}`;
+      return { text, detail: status.message ?? 'Show output', busy: false, error: false };
+    }
+    case 'error':
+      return { text: 'djcache: error', detail: status.message ?? 'See the output', busy: false, error: true };
+  }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Bundles the extension for the .vsix: dist/client.js (the VS Code side), dist/server.js (the
+// language server) with the tree-sitter wasm files beside it, and the rule docs as dist/rules/*.md
+// so that the links the server sends resolve inside the installed extension.
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const dist = path.join(root, 'dist');
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+};
+
+async function main() {
+  fs.rmSync(dist, { recursive: true, force: true });
+  await Promise.all([
+    esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
+    esbuild.build({
+      ...common,
+      entryPoints: ['server/src/server.ts'],
+      outfile: 'dist/server.js',
+      // The package's ESM build finds its wasm through import.meta.url, which a CJS bundle lacks;
+      // the .cjs build looks beside __dirname, that is dist/, where the runtime wasm is copied.
+      alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
+      // Only the fallback for running from out/; the bundle finds the grammar copied beside it.
+      external: ['tree-sitter-python/tree-sitter-python.wasm'],
+    }),
+  ]);
+  for (const wasm of ['web-tree-sitter/tree-sitter.wasm', 'tree-sitter-python/tree-sitter-python.wasm']) {
+    fs.copyFileSync(path.join(root, 'node_modules', wasm), path.join(dist, path.basename(wasm)));
+  }
+  const rulesDir = path.join(root, 'docs', 'rules');
+  fs.mkdirSync(path.join(dist, 'rules'));
+  for (const doc of fs.readdirSync(rulesDir).filter((name) => /^DJC\d+\.md$/.test(name))) {
+    fs.copyFileSync(path.join(rulesDir, doc), path.join(dist, 'rules', doc));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

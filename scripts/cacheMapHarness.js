@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Renders the Cache Map webview outside VS Code, for looking at it: builds the view from a real
+// `djcache graph` + `djcache check` run, loads media/cacheMap.{css,js} in a page that stands in
+// for the webview host (theme variables, acquireVsCodeApi), and screenshots it with headless
+// Chromium. Not shipped. Needs `npm run build` first (for bin/djcache.js) and Debian's chromium.
+//
+//   node scripts/cacheMapHarness.js [project-dir…] [--theme dark|light] [--filter TEXT]
+//        [--only-uncovered] [--size 1400x900] [--out /tmp/cache-map.png]
+// Several project dirs make a multi-root workspace (e.g. test/fixtures/* for a long map).
+const { execFileSync } = require('child_process');
+const esbuild = require('esbuild');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { pathToFileURL } = require('url');
+
+const root = path.join(__dirname, '..');
+
+/** VS Code's Dark Modern and Light Modern values for the variables the stylesheet uses. */
+const THEMES = {
+  dark: {
+    'foreground': '#cccccc', 'editor-background': '#1f1f1f', 'descriptionForeground': '#9d9d9d',
+    'panel-border': '#2b2b2b', 'widget-border': '#313131', 'input-background': '#313131',
+    'input-foreground': '#cccccc', 'input-border': '#3c3c3c', 'input-placeholderForeground': '#989898',
+    'focusBorder': '#0078d4', 'textLink-foreground': '#4daafc', 'textLink-activeForeground': '#4daafc',
+    'errorForeground': '#f85149', 'testing-iconPassed': '#73c991', 'editorWarning-foreground': '#cca700',
+    'charts-purple': '#b180d7', 'list-hoverBackground': '#2a2d2e', 'badge-background': '#616161',
+    'badge-foreground': '#f8f8f8', 'textBlockQuote-background': '#2b2b2b', 'inputValidation-errorBackground': '#5a1d1d',
+    'button-background': '#0078d4', 'button-foreground': '#ffffff', 'button-hoverBackground': '#026ec1',
+  },
+  light: {
+    'foreground': '#3b3b3b', 'editor-background': '#ffffff', 'descriptionForeground': '#717171',
+    'panel-border': '#e5e5e5', 'widget-border': '#e5e5e5', 'input-background': '#ffffff',
+    'input-foreground': '#3b3b3b', 'input-border': '#cecece', 'input-placeholderForeground': '#767676',
+    'focusBorder': '#005fb8', 'textLink-foreground': '#005fb8', 'textLink-activeForeground': '#005fb8',
+    'errorForeground': '#f85149', 'testing-iconPassed': '#388a34', 'editorWarning-foreground': '#bf8803',
+    'charts-purple': '#652d90', 'list-hoverBackground': '#f2f2f2', 'badge-background': '#cccccc',
+    'badge-foreground': '#3b3b3b', 'textBlockQuote-background': '#f8f8f8', 'inputValidation-errorBackground': '#f2dede',
+    'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-hoverBackground': '#0258a8',
+  },
+};
+
+function parseArgs(argv) {
+  const options = { projects: [], theme: 'dark', filter: '', onlyUncovered: false, size: '1400,900', out: '/tmp/cache-map.png' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--theme') options.theme = argv[++i];
+    else if (arg === '--filter') options.filter = argv[++i];
+    else if (arg === '--only-uncovered') options.onlyUncovered = true;
+    else if (arg === '--size') options.size = argv[++i].replace('x', ',');
+    else if (arg === '--out') options.out = path.resolve(argv[++i]);
+    else options.projects.push(arg);
+  }
+  if (options.projects.length === 0) options.projects.push('examples/shop');
+  if (!THEMES[options.theme]) throw new Error(`--theme must be one of ${Object.keys(THEMES).join(', ')}`);
+  return options;
+}
+
+function djcache(...args) {
+  return JSON.parse(execFileSync(process.execPath, [path.join(root, 'bin/djcache.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+}
+
+/** The GraphFolder the server would answer for one workspace folder. */
+function graphFolder(project) {
+  const graph = djcache('graph', project, '--format', 'json');
+  const check = djcache('check', project, '--format', 'json', '--exit-zero');
+  const findings = check.findings.map((finding) => ({
+    code: finding.code, path: finding.path, line: finding.start.line, message: finding.message,
+    entryId: finding.data.entryId, model: finding.data.model,
+  }));
+  return { uri: pathToFileURL(path.resolve(project)).href, name: path.basename(project), graph, findings };
+}
+
+function loadViewModel(workDir) {
+  const outfile = path.join(workDir, 'cacheMapModel.js');
+  esbuild.buildSync({ entryPoints: [path.join(root, 'client/src/cacheMapModel.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+  return require(outfile);
+}
+
+function page(view, options) {
+  const variables = Object.entries(THEMES[options.theme]).map(([name, value]) => `--vscode-${name}: ${value};`).join(' ');
+  const host = {
+    view,
+    state: { filter: options.filter, onlyUncovered: options.onlyUncovered },
+  };
+  const media = (name) => pathToFileURL(path.join(root, 'media', name)).href;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<style>:root { ${variables} --vscode-font-family: system-ui, 'DejaVu Sans', sans-serif; --vscode-font-size: 13px; --vscode-editor-font-family: 'DejaVu Sans Mono', monospace; }</style>
+<link rel="stylesheet" href="${media('cacheMap.css')}">
+<script>
+  // Stands in for the webview host: answers 'ready' with the view, as CacheMapPanel does.
+  const host = ${JSON.stringify(host)};
+  window.acquireVsCodeApi = () => ({
+    getState: () => host.state,
+    setState: (state) => { host.state = state; },
+    postMessage: (message) => {
+      if (message.type === 'ready') setTimeout(() => window.postMessage({ type: 'view', view: host.view }, '*'));
+      else console.log('posted', JSON.stringify(message));
+    },
+  });
+</script>
+</head>
+<body class="vscode-${options.theme}">
+<script src="${media('cacheMap.js')}"></script>
+</body>
+</html>`;
+}
+
+function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-map-'));
+  const { buildCacheMapView } = loadViewModel(workDir);
+  const view = buildCacheMapView({ folders: options.projects.map(graphFolder) });
+  const html = path.join(workDir, 'index.html');
+  fs.writeFileSync(html, page(view, options));
+  execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--allow-file-access-from-files',
+    `--screenshot=${options.out}`, `--window-size=${options.size}`, pathToFileURL(html).href], { stdio: 'ignore' });
+  fs.rmSync(workDir, { recursive: true, force: true });
+  console.log(`${options.out}: ${view.entries.length} entries, ${view.uncoveredCount} uncovered, ${view.sharedTables.length} shared tables`);
+}
+
+main();
