@@ -25,7 +25,7 @@ export class ProjectIndex {
   private generation = 0;
   private snapshot: Snapshot | undefined;
 
-  constructor(private readonly parser: Parser, private config: Config, private readonly cache?: FactCache) {}
+  constructor(private readonly parser: Parser, private config: Config) {}
 
   get files(): number {
     return this.facts.size;
@@ -36,15 +36,18 @@ export class ProjectIndex {
     return isRelevantPath(path) && !isExcluded(this.config, path);
   }
 
-  /** Replaces every file's facts by reading the whole folder; stops early when cancelled. */
-  async loadAll(fs: WorkspaceFs, progress?: Progress, cancelled: () => boolean = () => false): Promise<void> {
+  /**
+   * Replaces every file's facts by reading the whole folder, reusing cached facts of unchanged
+   * files; stops early when cancelled.
+   */
+  async loadAll(fs: WorkspaceFs, cache?: FactCache, progress?: Progress, cancelled: () => boolean = () => false): Promise<void> {
     const paths = (await fs.list()).filter((p) => this.wants(p)).sort();
     this.facts.clear();
     this.packageDirs = packageDirsOf(paths);
     for (let i = 0; i < paths.length && !cancelled(); i++) {
       progress?.(i, paths.length, 'facts');
       const bytes = await fs.read(paths[i]).catch(() => undefined);
-      if (bytes) this.store(paths[i], bytes);
+      if (bytes) this.store(paths[i], bytes, cache);
       // Yield now and then so requests and edits are served during a long index.
       if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -96,8 +99,9 @@ export class ProjectIndex {
     return snapshot.generation !== this.generation;
   }
 
-  private store(path: string, bytes: Uint8Array): void {
-    const f = factsForFile(this.parser, path, bytes, this.packageDirs, this.cache);
+  /** Edits go uncached: every keystroke's facts would pile up in the cache. */
+  private store(path: string, bytes: Uint8Array, cache?: FactCache): void {
+    const f = factsForFile(this.parser, path, bytes, this.packageDirs, cache);
     if (f) this.facts.set(path, f);
     else this.facts.delete(path);
   }

@@ -25,6 +25,13 @@ export interface CacheOp extends Site {
   template?: { keyExpr: Expr | null; keyParam: string | null; valueParam: string | null; valueCallsParam: string | null; scope: Scope };
 }
 
+/** A cache.get (or has_key/ttl) of a key, for navigation between a key's sites. */
+export interface KeyRead extends Site {
+  method: string;
+  alias: string;
+  key: KeyPattern | null;
+}
+
 export interface WriteSite extends Site {
   model: string;
   kind: WriteKind;
@@ -52,6 +59,7 @@ export interface Render { template: string; context: V; fnId: string; site: Site
 
 export interface FnEvents {
   ops: CacheOp[];
+  keyReads: KeyRead[];
   writes: WriteSite[];
   calls: CallEdge[];
   hookups: SignalHookup[];
@@ -62,5 +70,5 @@ export interface FnEvents {
 }
 
 export function emptyEvents(): FnEvents {
-  return { ops: [], writes: [], calls: [], hookups: [], sends: [], renders: [], reads: [] };
+  return { ops: [], keyReads: [], writes: [], calls: [], hookups: [], sends: [], renders: [], reads: [] };
 }

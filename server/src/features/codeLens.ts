@@ -1,5 +1,6 @@
 /** Code lens titles: on a model class, the entries that depend on it; on an entry, what it reads and what invalidates it. */
-import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
+import type { Analysis, Entry, EntryCoverage } from '../analysis/workspaceAnalysis';
+import type { ChangeKind } from '../graph';
 import type { Loc } from '../facts/types';
 import type { Location } from '../findings';
 import { modelName } from '../rules/common';
@@ -23,18 +24,37 @@ export function codeLenses(a: Analysis, path: string): Lens[] {
   for (const e of a.entries.filter((x) => !x.immutable && x.path === path)) {
     const covs = coverageOf(a, e);
     if (!covs.length) continue;
-    const models = unique(covs.map((c) => modelName(c.model)));
-    const covered = unique(covs.filter((c) => !isUncovered(c) && c.coveredBy.length).map((c) => modelName(c.model)));
-    const state = covered.length === models.length ? 'invalidated on every change'
-      : covered.length ? `invalidated on ${covered.join(', ')} only` : 'not invalidated';
+    const models = unique(covs.map((c) => c.model));
     lenses.push({
       range: e.loc,
-      title: `reads ${models.join(', ')} · ${state}`,
+      title: `reads ${models.map(modelName).join(', ')} · ${coverageSummary(models.map((m) => covs.filter((c) => c.model === m)))}`,
       targets: unique(covs.flatMap((c) => c.coveredBy.map((x) => `${x.inv.file.path}\0${x.inv.loc.join(',')}`)))
         .map((s) => ({ path: s.split('\0')[0], loc: s.split('\0')[1].split(',').map(Number) as Loc })),
     });
   }
   return lenses;
+}
+
+const KIND_TEXT: Record<ChangeKind, string> = { save: 'saves', delete: 'deletes', m2m: 'm2m changes', bulk: 'signal-less writes' };
+
+/** "invalidated on Category only", "invalidated on Product (not on signal-less writes)", "not invalidated". */
+function coverageSummary(byModel: EntryCoverage[][]): string {
+  const parts: string[] = [];
+  let missing = false;
+  for (const covs of byModel) {
+    const name = modelName(covs[0].model);
+    const kinds = (Object.keys(KIND_TEXT) as ChangeKind[]);
+    const yes = kinds.filter((k) => covs.some((c) => c.byKind[k].state === 'yes'));
+    const no = kinds.filter((k) => covs.some((c) => c.byKind[k].state === 'no'));
+    if (!yes.length && !covs.some((c) => c.coveredBy.length)) {
+      missing = true;
+      continue;
+    }
+    parts.push(no.length ? `${name} (not on ${no.map((k) => KIND_TEXT[k]).join(', ')})` : name);
+  }
+  if (!parts.length) return 'not invalidated';
+  if (!missing && parts.every((p) => !p.includes('('))) return 'invalidated on every change';
+  return `invalidated on ${parts.join(', ')}${missing ? ' only' : ''}`;
 }
 
 function location(e: Entry): Location {

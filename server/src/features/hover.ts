@@ -6,12 +6,12 @@ import { display } from '../analysis/keys';
 import type { ModelInfo } from '../analysis/models';
 import type { Analysis, Entry, EntryCoverage, Invalidation } from '../analysis/workspaceAnalysis';
 import { entryKeyText } from '../analysis/workspaceAnalysis';
-import type { CacheOp, WriteSite } from '../analysis/events';
+import type { WriteSite } from '../analysis/events';
 import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';
-import { timeoutText, writeText } from '../rules/common';
+import { timeoutText, writeVerb } from '../rules/common';
 import {
-  coverageOf, entriesReachedBy, entryAt, invalidationAt, isUncovered, modelAt, opAt, type Position, receiverAt, sameKeyOps, unique, writeAt,
+  coverageOf, entriesReachedBy, entryAt, invalidationAt, isUncovered, type KeySite, keySiteAt, modelAt, type Position, receiverAt, sameKeySites, unique, writeAt,
 } from './locate';
 
 export type Linker = (path: string, loc: Loc) => string;
@@ -37,10 +37,10 @@ export function hoverAt(a: Analysis, path: string, p: Position, link: Linker, fi
     describeInvalidation(md, a, inv);
     return { markdown: md.text(), range: inv.loc };
   }
-  const op = opAt(a, path, p);
-  if (op) {
-    describeRead(md, a, op);
-    return { markdown: md.text(), range: op.loc };
+  const site = keySiteAt(a, path, p);
+  if (site) {
+    describeKeySite(md, a, site);
+    return { markdown: md.text(), range: site.loc };
   }
   const write = writeAt(a, path, p);
   if (write) {
@@ -95,12 +95,12 @@ function coverLine(md: Markdown, c: EntryCoverage, kind: ChangeKind): string | u
   if (cover.state === 'none') return undefined;
   if (cover.state === 'yes') {
     const by = cover.by?.[0];
-    return `✓ ${KIND_TEXT[kind]}: invalidated by ${by ? `${by.how.replace(/ at [^ ]+$/, '')} (${md.at(by.path, by.loc)})` : 'an invalidation'}`;
+    return `✓ ${KIND_TEXT[kind]}: ${by ? `${by.how} deletes it (${md.at(by.path, by.loc)})` : 'invalidated'}`;
   }
   if (cover.state === 'unknown') return `? ${KIND_TEXT[kind]}: not proven either way`;
   const written = [...c.uncovered, ...c.bypassing].filter((w) => w.kind === kind);
-  const where = written.slice(0, 3).map((w) => `${writeText(w)} (${md.at(w.file.path, w.loc)})`).join(', ');
-  return `✗ ${KIND_TEXT[kind]}: not invalidated; written by ${where || 'the code'}${written.length > 3 ? ` and ${written.length - 3} more` : ''}`;
+  const where = written.slice(0, 3).map((w) => `${w.how} ${writeVerb(w)} it (${md.at(w.file.path, w.loc)})`).join('; ');
+  return `✗ ${KIND_TEXT[kind]}: not invalidated; ${where || 'the code writes it'}${written.length > 3 ? `; and ${written.length - 3} more` : ''}`;
 }
 
 function describeInvalidation(md: Markdown, a: Analysis, inv: Invalidation): void {
@@ -111,10 +111,10 @@ function describeInvalidation(md: Markdown, a: Analysis, inv: Invalidation): voi
   entryList(md, a, entriesReachedBy(a, inv), 'Invalidates:', 'It reaches no cache entry the engine can see.');
 }
 
-function describeRead(md: Markdown, a: Analysis, op: CacheOp): void {
-  md.line(`**djcache** · ${op.method} ${code(display(op.key))} on ${code(op.alias)}`);
-  const setSites = new Set(sameKeyOps(a, op).map((o) => `${o.file.path}:${o.loc.join(':')}`));
-  const entries = a.entries.filter((e) => !e.immutable && setSites.has(`${e.path}:${e.loc.join(':')}`));
+function describeKeySite(md: Markdown, a: Analysis, site: KeySite): void {
+  md.line(`**djcache** · ${site.method} ${code(display(site.key))} on ${code(site.alias)}`);
+  const stores = new Set(sameKeySites(a, site).map((s) => `${s.path}:${s.loc.join(':')}`));
+  const entries = a.entries.filter((e) => !e.immutable && stores.has(`${e.path}:${e.loc.join(':')}`));
   entryList(md, a, entries, 'Stored by:', 'No cache entry of the workspace stores this key.');
 }
 

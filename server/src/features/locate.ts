@@ -3,7 +3,7 @@ import type { CacheOp, WriteSite } from '../analysis/events';
 import { matchKeys } from '../analysis/keys';
 import type { ModelInfo } from '../analysis/models';
 import { fnId } from '../analysis/values';
-import type { Analysis, Entry, EntryCoverage, Invalidation } from '../analysis/workspaceAnalysis';
+import { type Analysis, type Entry, type EntryCoverage, type Invalidation, isTestPath } from '../analysis/workspaceAnalysis';
 import type { Loc } from '../facts/types';
 
 export interface Position { line: number; col: number }
@@ -27,10 +27,6 @@ export function entryAt(a: Analysis, path: string, p: Position): Entry | undefin
 
 export function invalidationAt(a: Analysis, path: string, p: Position): Invalidation | undefined {
   return innermost(a.invalidations.filter((i) => i.file.path === path && contains(i.loc, p)), (i) => i.loc);
-}
-
-export function opAt(a: Analysis, path: string, p: Position): CacheOp | undefined {
-  return innermost(a.ops.filter((o) => o.file.path === path && contains(o.loc, p)), (o) => o.loc);
 }
 
 export function writeAt(a: Analysis, path: string, p: Position): WriteSite | undefined {
@@ -75,10 +71,23 @@ export function entriesReachedBy(a: Analysis, inv: Invalidation): Entry[] {
   return unique(a.coverage.filter((c) => c.coveredBy.some((x) => x.inv === inv)).map((c) => c.entry));
 }
 
-/** Cache operations whose key can name the same cache item: set, get and delete sites of one key. */
-export function sameKeyOps(a: Analysis, op: { key: CacheOp['key']; alias: string }): CacheOp[] {
-  if (!op.key) return [];
-  return a.ops.filter((o) => o.key && sameAlias(o.alias, op.alias) && isSameKey(o.key, op.key!));
+export interface KeySite { path: string; loc: Loc; method: string; alias: string; key: CacheOp['key'] }
+
+/** Every cache call of the workspace that names a key: writes, deletes and reads. */
+export function keySites(a: Analysis): KeySite[] {
+  const reads = [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => !isTestPath(r.file.path));
+  return [...a.ops, ...reads].map((o) => ({ path: o.file.path, loc: o.loc, method: o.method, alias: o.alias, key: o.key }));
+}
+
+/** The cache call at a position: the innermost one. */
+export function keySiteAt(a: Analysis, path: string, p: Position): KeySite | undefined {
+  return innermost(keySites(a).filter((s) => s.path === path && contains(s.loc, p)), (s) => s.loc);
+}
+
+/** Cache calls whose key can name the same cache item: the set, get and delete sites of one key. */
+export function sameKeySites(a: Analysis, site: { key: CacheOp['key']; alias: string }): KeySite[] {
+  if (!site.key) return [];
+  return keySites(a).filter((o) => o.key && sameAlias(o.alias, site.alias) && isSameKey(o.key, site.key!));
 }
 
 function sameAlias(x: string, y: string): boolean {

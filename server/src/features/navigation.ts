@@ -1,7 +1,7 @@
 /** Go to definition and find references between the set, get and delete sites of one cache key. */
 import type { Analysis } from '../analysis/workspaceAnalysis';
 import type { Location } from '../findings';
-import { entryAt, opAt, type Position, sameKeyOps } from './locate';
+import { entryAt, keySiteAt, type Position, sameKeySites } from './locate';
 
 const STORES = new Set(['set', 'add', 'get_or_set', 'set_many', 'aset', 'aadd', 'aget_or_set', 'aset_many']);
 
@@ -18,17 +18,15 @@ export function referencesAt(a: Analysis, path: string, p: Position): Location[]
 }
 
 function keySites(a: Analysis, path: string, p: Position): (Location & { store: boolean })[] {
-  const op = opAt(a, path, p);
-  const entry = op ? undefined : entryAt(a, path, p);
-  const key = op ? { key: op.key, alias: op.alias } : entry ? { key: entry.key, alias: entry.alias } : undefined;
-  if (!key) return [];
+  const site = keySiteAt(a, path, p) ?? entryAt(a, path, p);
+  if (!site) return [];
   const seen = new Set<string>();
   const out: (Location & { store: boolean })[] = [];
-  for (const o of sameKeyOps(a, key)) {
-    const id = `${o.file.path}:${o.loc.join(':')}`;
+  for (const s of sameKeySites(a, site)) {
+    const id = `${s.path}:${s.loc.join(':')}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push({ path: o.file.path, loc: o.loc, store: STORES.has(o.method) });
+    out.push({ path: s.path, loc: s.loc, store: STORES.has(s.method) });
   }
   return out.sort((x, y) => x.path.localeCompare(y.path) || x.loc[0] - y.loc[0]);
 }

@@ -1,0 +1,150 @@
+/**
+ * One workspace folder: its configuration, its project index, and the edits waiting to be
+ * analysed. Reads files (open buffers first, then disk) and hands them to the pure index.
+ */
+import { promises as fsp, readFileSync } from 'fs';
+import * as path from 'path';
+import type { Parser } from 'web-tree-sitter';
+import { URI } from 'vscode-uri';
+import type { Config } from '../config';
+import { ConfigError, loadConfig } from '../configLoader';
+import { DiskFactCache } from '../factCache';
+import type { Severity } from '../findings';
+import { createNodeFs } from '../nodeFs';
+import { ProjectIndex, type Snapshot } from '../projectIndex';
+
+/** The `djcache.*` settings of the editor for one folder. */
+export interface EditorSettings {
+  enable: boolean;
+  rules: { select: string[]; ignore: string[] };
+  severity: Record<string, Severity>;
+  exclude: string[];
+}
+
+export const defaultSettings: EditorSettings = { enable: true, rules: { select: [], ignore: [] }, severity: {}, exclude: [] };
+
+export interface FolderHost {
+  /** The open editor buffer of a file, if it is open. */
+  openText(uri: string): string | undefined;
+  log(message: string): void;
+}
+
+export class Folder {
+  readonly root: string;
+  settings: EditorSettings = defaultSettings;
+  /** Set when pyproject.toml's [tool.djcache] could not be read; the defaults apply meanwhile. */
+  configError: string | undefined;
+  private index: ProjectIndex;
+  private readonly pending = new Set<string>();
+  private loading: Promise<void> | undefined;
+  private loadGeneration = 0;
+
+  constructor(readonly uri: URI, readonly name: string, private readonly parser: Parser, private readonly host: FolderHost) {
+    this.root = uri.fsPath;
+    this.index = new ProjectIndex(parser, loadConfig({}, {}));
+  }
+
+  /** The workspace-relative path of a file URI in this folder, or undefined. */
+  relPath(uri: string): string | undefined {
+    const u = URI.parse(uri);
+    if (u.scheme !== 'file') return undefined;
+    const rel = path.relative(this.root, u.fsPath);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return rel.split(path.sep).join('/');
+  }
+
+  get fileCount(): number {
+    return this.index.files;
+  }
+
+  /** Reads configuration again and re-indexes the whole folder; a newer call supersedes an older one. */
+  reload(progress?: (done: number, total: number) => void): Promise<void> {
+    const generation = ++this.loadGeneration;
+    const config = this.readConfig();
+    this.index = new ProjectIndex(this.parser, config);
+    this.pending.clear();
+    const index = this.index;
+    const run = async () => {
+      const cache = new DiskFactCache(path.join(this.root, '.djcache_cache'));
+      await index.loadAll(createNodeFs(this.root, config), cache, (done, total) => progress?.(done, total), () => generation !== this.loadGeneration);
+      if (generation === this.loadGeneration) cache.save();
+    };
+    this.loading = run();
+    return this.loading;
+  }
+
+  /** A file changed (edit, create, delete, rename): re-read it before the next analysis. */
+  touch(relPath: string): void {
+    for (const p of [relPath, ...this.index.filesUnder(relPath)]) this.pending.add(p);
+  }
+
+  hasPending(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** The analysis of the current files, after the index is loaded and pending files are re-read. */
+  async snapshot(): Promise<Snapshot> {
+    await this.loading;
+    while (this.pending.size) {
+      const batch = [...this.pending];
+      this.pending.clear();
+      for (const rel of batch) {
+        const bytes = await this.read(rel);
+        const moved = bytes ? this.index.setFile(rel, bytes) : this.index.deleteFile(rel);
+        for (const m of moved) this.pending.add(m);
+      }
+    }
+    return this.index.analyze();
+  }
+
+  isStale(s: Snapshot): boolean {
+    return this.pending.size > 0 || this.index.isStale(s);
+  }
+
+  /** The current text of a file, for quick-fixes: the open buffer, else the disk. */
+  readText(relPath: string): string | undefined {
+    const open = this.host.openText(this.fileUri(relPath));
+    if (open !== undefined) return open;
+    try {
+      return readFileSync(path.join(this.root, relPath), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  fileUri(relPath: string): string {
+    return URI.file(path.join(this.root, relPath)).toString();
+  }
+
+  private async read(rel: string): Promise<Uint8Array | undefined> {
+    const open = this.host.openText(this.fileUri(rel));
+    if (open !== undefined) return Buffer.from(open, 'utf8');
+    return fsp.readFile(path.join(this.root, rel)).catch(() => undefined);
+  }
+
+  /** pyproject.toml's [tool.djcache] under the editor settings; the editor wins where both say something. */
+  private readConfig(): Config {
+    let pyproject: string | undefined;
+    try {
+      pyproject = readFileSync(path.join(this.root, 'pyproject.toml'), 'utf8');
+    } catch {
+      pyproject = undefined;
+    }
+    const s = this.settings;
+    const editor: Partial<Config> = {
+      select: s.rules.select.length ? s.rules.select : undefined,
+      ignore: s.rules.ignore.length ? s.rules.ignore : undefined,
+      exclude: s.exclude.length ? s.exclude : undefined,
+    };
+    try {
+      this.configError = undefined;
+      const config = loadConfig({ pyproject }, editor);
+      return { ...config, severity: { ...config.severity, ...s.severity } };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.configError = error.message;
+      this.host.log(`${this.name}: ${error.message}; using the defaults`);
+      return loadConfig({}, {});
+    }
+  }
+}
