@@ -340,7 +340,7 @@ async function main() {
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-    cleanups.unshift(() => browser.close().catch(() => {}));
+    cleanups.push(() => browser.close().catch(() => {}));
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`, { timeout: 60_000 });
     await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 120_000 });
@@ -385,31 +385,46 @@ async function main() {
   await step(`hover on '${KEY}' lists the models it depends on`, async () => {
     await page.keyboard.press('Control+Shift+M'); // close the panel again: more room for the editor
     await goToLine(LINE);
-    const line = page.locator(`${editorSel} .view-line`, { hasText: LINE_TEXT }).first();
-    const key = line.locator('span', { hasText: `"${KEY}"` }).last();
-    const box = await key.boundingBox();
-    if (!box) throw new Error(`the "${KEY}" token of line ${LINE} is not on screen`);
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    // Code lenses push lines down when they arrive; hovering before they are drawn would miss the key.
+    await page.locator(`${editorSel} .codelens-decoration:visible`).first().waitFor({ timeout: 60_000 })
+      .catch(() => log('no code lens drawn (hovering anyway)'));
     const want = ['Depends on', 'catalog.Product', 'catalog.Category'];
+    // The djcache part of the hover (the row that is not the diagnostic's).
+    const hoverText = () => page.evaluate(() => [...document.querySelectorAll('.monaco-hover:not(.hidden) .hover-row')]
+      .filter((r) => r.offsetParent !== null && !r.querySelector('.marker')).map((r) => r.innerText).join('\n'));
     let text = '';
-    try {
-      await until('a hover with the dependency list', async () => {
-        text = await page.evaluate(() => [...document.querySelectorAll('.monaco-hover')]
-          .filter((h) => h.offsetParent !== null && !h.classList.contains('hidden')).map((h) => h.innerText).join('\n'));
+    const end = Date.now() + 90_000;
+    for (let attempt = 1; ; attempt++) {
+      // Measured afresh each time: the line may have moved since.
+      const line = page.locator(`${editorSel} .view-line`, { hasText: LINE_TEXT }).first();
+      const box = await line.locator('span', { hasText: `"${KEY}"` }).last().boundingBox();
+      if (!box) throw new Error(`the "${KEY}" token of line ${LINE} is not on screen`);
+      await page.mouse.move(box.x + box.width / 2 - 30, box.y + box.height / 2 + 40);
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+      const shown = await until('a hover with the dependency list', async () => {
+        text = await hoverText();
         return want.every((w) => text.includes(w));
-      }, 30_000);
-    } catch {
-      // The mouse may have missed; the keyboard hover (Ctrl+K Ctrl+I) at the key is the same widget.
-      await goToLine(LINE, LINE_TEXT.indexOf(KEY) + 9 + 3);
-      await page.keyboard.press('Control+K');
-      await page.keyboard.press('Control+I');
-      await until('a hover with the dependency list', async () => {
-        text = await page.evaluate(() => [...document.querySelectorAll('.monaco-hover')]
-          .filter((h) => h.offsetParent !== null).map((h) => h.innerText).join('\n'));
-        return want.every((w) => text.includes(w));
-      }, 60_000).catch((e) => { throw new Error(`${e.message}; hover text: ${JSON.stringify(text.slice(0, 1500))}`); });
+      }, 10_000).then(() => true, () => false);
+      if (shown) break;
+      if (Date.now() > end) throw new Error(`no hover with ${want.join(', ')} after ${attempt} tries; hover text: ${JSON.stringify(text.slice(0, 1500))}`);
     }
-    log(`hover: ${text.split('\n').filter((l) => /Depends on|catalog\./.test(l)).slice(0, 4).join(' | ')}`);
+    log(`hover: ${text.split('\n').filter((l) => l.trim()).slice(0, 6).join(' | ')}`);
+    // Scroll the hover (a user's wheel) so that the dependency list, below the diagnostic, shows.
+    const hover = page.locator('.monaco-hover:not(.hidden)').first();
+    const rowOffset = () => hover.evaluate((h) => {
+      const row = [...h.querySelectorAll('.hover-row')].find((r) => !r.querySelector('.marker'));
+      return row ? Math.round(row.getBoundingClientRect().top - h.getBoundingClientRect().top) : 0;
+    }).catch(() => 0);
+    const hb = await hover.boundingBox();
+    if (hb) await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2, { steps: 4 });
+    for (let i = 0, offset = await rowOffset(); hb && offset > 8 && i < 20; i++) {
+      await page.mouse.wheel(0, Math.min(offset, 100));
+      const before = offset;
+      offset = await until('the hover to scroll', async () => {
+        const now = await rowOffset();
+        return now !== before ? now + 1 : 0; // +1: 0 is a position, not "not yet"
+      }, 5_000).then((v) => v - 1, () => 0);
+    }
     const file = await shot('hover');
     fs.copyFileSync(file, path.join(RESULTS, 'best-hover.png'));
   });
@@ -480,8 +495,9 @@ async function main() {
 }
 
 async function cleanup() {
+  // Last registered, first run: the browser, code-server, then its logs are copied, then the temp dir goes.
   while (cleanups.length) {
-    const fn = cleanups.shift();
+    const fn = cleanups.pop();
     try { await fn(); } catch (e) { log(`cleanup: ${e.message}`); }
   }
 }
@@ -493,7 +509,7 @@ function finish(code) {
   process.exit(code || (failed || !passed ? 1 : 0));
 }
 
-const PLANNED = 5;
+const PLANNED = 6;
 const watchdog = setTimeout(async () => {
   process.stdout.write(`✖ the suite ran over its ${SUITE_LIMIT_MS / 60_000} min limit\n`);
   await dumpFailure('suite-limit').catch(() => {});
