@@ -4,7 +4,7 @@ import { describeClientPhase, describeStatus } from '../client/src/status';
 
 test('indexing shows files done over total, busy', () => {
   assert.deepEqual(describeStatus({ state: 'indexing', done: 412, total: 1384, message: 'Indexing Django project 412/1384 files' }),
-    { text: 'djcache: indexing 412/1384', detail: 'Indexing Django project 412/1384 files', busy: true, error: false });
+    { text: 'djcache: indexing 412/1384', detail: '', busy: true, error: false });
   assert.equal(describeStatus({ state: 'indexing' }).text, 'djcache: indexing');
 });
 

@@ -3,6 +3,7 @@ import type { StatusParams } from '../../server/src/protocol';
 
 export interface StatusView {
   text: string;
+  /** Shown after the text in the language status hover; empty when it would only repeat the text. */
   detail: string;
   busy: boolean;
   error: boolean;
@@ -13,7 +14,7 @@ export type ClientPhase = 'starting' | 'stopped' | 'disabled';
 
 export function describeClientPhase(phase: ClientPhase): StatusView {
   switch (phase) {
-    case 'starting': return { text: 'djcache: starting', detail: 'Starting the language server', busy: true, error: false };
+    case 'starting': return { text: 'djcache: starting', detail: '', busy: true, error: false };
     case 'stopped': return { text: 'djcache: stopped', detail: 'The language server stopped; see the output', busy: false, error: true };
     case 'disabled': return { text: 'djcache: disabled', detail: 'djcache.enable is false', busy: false, error: false };
   }
@@ -23,12 +24,12 @@ export function describeStatus(status: StatusParams): StatusView {
   switch (status.state) {
     case 'indexing': {
       const progress = status.total !== undefined ? ` ${status.done ?? 0}/${status.total}` : '';
-      return { text: `djcache: indexing${progress}`, detail: status.message ?? 'Reading the workspace', busy: true, error: false };
+      return { text: `djcache: indexing${progress}`, detail: '', busy: true, error: false };
     }
     case 'ready': {
       const text = status.findings === undefined ? 'djcache: ready'
         : `djcache: ${status.findings} ${status.findings === 1 ? 'finding' : 'findings'}`;
-      return { text, detail: status.message ?? 'Show output', busy: false, error: false };
+      return { text, detail: '', busy: false, error: false };
     }
     case 'error':
       return { text: 'djcache: error', detail: status.message ?? 'See the output', busy: false, error: true };
