@@ -297,6 +297,7 @@ async function main() {
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => copyLogs(ud));
   let baseline;
+  let base;
   const signalsBefore = fs.readFileSync(path.join(ROOT, 'examples/shop/catalog/signals.py'), 'utf8');
 
   await step('code-server starts with the packaged extension installed', async () => {
@@ -330,7 +331,7 @@ async function main() {
     log(out.trim().split('\n').pop());
     const port = await freePort();
     const child = startCodeServer(dir, workspace, port);
-    const base = `http://127.0.0.1:${port}`;
+    base = `http://127.0.0.1:${port}`;
     await until('code-server /healthz', async () => {
       if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}; see test-results/e2e/code-server.log`);
       return httpOk(`${base}/healthz`);
@@ -492,6 +493,37 @@ async function main() {
     const file = await shot('cache-map');
     fs.copyFileSync(file, path.join(RESULTS, 'best-cache-map.png'));
   });
+
+  // The desktop VS Code suite (electron/suite.js, VS Code API only) in code-server's extension host,
+  // so that it is exercised here too: the installed extension as the development extension,
+  // suite.js as --extensionTestsPath, on a fresh copy of the example.
+  await step('the VS Code API suite (test/e2e/electron/suite.js) passes in code-server', async () => {
+    const extDir = path.join(dir, 'ext');
+    const installed = fs.readdirSync(extDir).find((d) => /^djcache\.djcache-/.test(d));
+    if (!installed) throw new Error(`the extension is not in ${extDir}`);
+    const ws2 = path.join(dir, 'api', 'shop');
+    fs.cpSync(path.join(ROOT, 'examples/shop'), ws2, { recursive: true, filter: (src) => !src.includes(`${path.sep}.djcache_cache`) });
+    const resultsFile = path.join(dir, 'api', 'electron-results.json');
+    const authority = new URL(base).host;
+    const payload = JSON.stringify([
+      ['extensionDevelopmentPath', `vscode-remote://${authority}${path.join(extDir, installed)}`],
+      ['extensionTestsPath', `vscode-remote://${authority}${path.join(__dirname, 'electron', 'suite.js')}`],
+    ]);
+    const apiPage = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    try {
+      await apiPage.goto(`${base}/?folder=${encodeURIComponent(ws2)}&payload=${encodeURIComponent(payload)}`, { timeout: 60_000 });
+      const read = () => (fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : []);
+      await until('the suite to finish (4 scenarios)', async () => read().length >= 4, 300_000, 500)
+        .catch((e) => { throw new Error(`${e.message}; done so far: ${JSON.stringify(read())}`); });
+      const results = read();
+      for (const r of results) log(`${r.ok ? '✔' : '✖'} ${r.name} (${r.ms} ms)${r.ok ? '' : `\n      ${r.error.split('\n')[0]}`}`);
+      const failed = results.filter((r) => !r.ok);
+      if (failed.length) throw new Error(`${failed.length} of ${results.length} API scenarios failed`);
+    } finally {
+      await apiPage.screenshot({ path: path.join(RESULTS, 'api-suite.png') }).catch(() => {});
+      await apiPage.close().catch(() => {});
+    }
+  });
 }
 
 async function cleanup() {
@@ -509,7 +541,7 @@ function finish(code) {
   process.exit(code || (failed || !passed ? 1 : 0));
 }
 
-const PLANNED = 6;
+const PLANNED = 7;
 const watchdog = setTimeout(async () => {
   process.stdout.write(`✖ the suite ran over its ${SUITE_LIMIT_MS / 60_000} min limit\n`);
   await dumpFailure('suite-limit').catch(() => {});
