@@ -6,7 +6,8 @@
   const vscode = acquireVsCodeApi();
   const saved = vscode.getState() || {};
   const state = { filter: saved.filter || '', onlyUncovered: Boolean(saved.onlyUncovered), allShared: false, view: undefined };
-  const KINDS = [['save', 'Save'], ['delete', 'Delete'], ['m2m', 'M2M'], ['bulk', 'Bulk']];
+  /** Column heads, in the order of the coverage cells (CHANGE_KINDS in cacheMapModel.ts). */
+  const CHANGE_LABELS = ['Save', 'Delete', 'M2M', 'Bulk'];
   const STATE_CLASSES = { yes: 'covered', no: 'uncovered', none: 'no-writes', unknown: 'unknown' };
   /** Shared-table chips shown before "N more…", so that a large project's list does not push the map down. */
   const COLLAPSED_SHARED = 8;
@@ -104,7 +105,7 @@
 
   function modelCell(dependency) {
     const isShared = dependency.readers > 1;
-    return h('td', { className: isShared ? 'model shared-model' : 'model', dataset: { model: dependency.model } },
+    return h('td', { className: 'model', dataset: { model: dependency.model } },
       h('button', {
         className: 'model-name', title: `Show every entry that reads ${dependency.model}`,
         onclick: () => setFilter(dependency.model),
@@ -128,9 +129,9 @@
         link(breakable(entry.location, /(?<=\/)/), `Go to ${entry.location}`, entry.target, 'location')),
       entry.findings.length ? h('div', { className: 'findings' },
         entry.findings.map((finding) => h('span', { className: 'finding', title: finding.message }, finding.code))) : undefined);
-    const body = h('tbody', { className: entry.uncovered ? 'entry has-uncovered' : 'entry', dataset: { key: entry.key, id: entry.id } });
+    const body = h('tbody', { className: entry.uncovered ? 'entry has-uncovered' : 'entry', dataset: { key: entry.key } });
     if (entry.dependencies.length === 0) {
-      body.append(h('tr', {}, entryCell, h('td', { className: 'no-reads', colspan: String(1 + KINDS.length) }, 'reads no model that djcache can see')));
+      body.append(h('tr', {}, entryCell, h('td', { className: 'no-reads', colspan: String(1 + CHANGE_LABELS.length) }, 'reads no model that djcache can see')));
       return body;
     }
     entry.dependencies.forEach((dependency, index) => {
@@ -152,12 +153,15 @@
     const table = h('table', { className: 'map' },
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Cache entry'), h('th', { scope: 'col' }, 'Model · how it is read'),
-        KINDS.map(([, label]) => h('th', { scope: 'col', className: 'cover-head' }, label)))),
+        CHANGE_LABELS.map((label) => h('th', { scope: 'col', className: 'cover-head' }, label)))),
       view.entries.map(entryBody));
     const noMatch = h('p', { className: 'placeholder no-match', hidden: true }, 'No entry matches the filter. ',
       h('button', { className: 'clear', onclick: clearFilters }, 'Clear the filter'));
+    // The map is redrawn after every analysis: keep the reader where they were.
+    const scrollTop = content.scrollTop;
     content.replaceChildren(table, noMatch);
     applyFilter();
+    content.scrollTop = scrollTop;
   }
 
   function applyFilter() {

@@ -7,7 +7,7 @@
 //   node scripts/cacheMapHarness.js [project-dir…] [--theme dark|light] [--filter TEXT]
 //        [--only-uncovered] [--size 1400x900] [--out /tmp/cache-map.png]
 // Several project dirs make a multi-root workspace (e.g. test/fixtures/* for a long map).
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const esbuild = require('esbuild');
 const fs = require('fs');
 const os = require('os');
@@ -116,8 +116,11 @@ function main() {
   const view = buildCacheMapView({ folders: options.projects.map(graphFolder) });
   const html = path.join(workDir, 'index.html');
   fs.writeFileSync(html, page(view, options));
-  execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--allow-file-access-from-files',
-    `--screenshot=${options.out}`, `--window-size=${options.size}`, pathToFileURL(html).href], { stdio: 'ignore' });
+  const chromium = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--allow-file-access-from-files',
+    '--enable-logging=stderr', `--screenshot=${options.out}`, `--window-size=${options.size}`, pathToFileURL(html).href], { encoding: 'utf8' });
+  // Script errors in the page would otherwise only show as a half-drawn screenshot.
+  const pageErrors = chromium.stderr.split('\n').filter((line) => /CONSOLE|Uncaught/.test(line));
+  if (pageErrors.length) console.error(pageErrors.join('\n'));
   fs.rmSync(workDir, { recursive: true, force: true });
   console.log(`${options.out}: ${view.entries.length} entries, ${view.uncoveredCount} uncovered, ${view.sharedTables.length} shared tables`);
 }

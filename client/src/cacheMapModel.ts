@@ -7,7 +7,7 @@ import type { ChangeKind, Cover, GraphEntry, GraphModel } from '../../server/src
 import type { GraphFolder, GraphResult } from '../../server/src/protocol';
 import type { Loc } from '../../server/src/facts/types';
 
-export const CHANGE_KINDS: readonly ChangeKind[] = ['save', 'delete', 'm2m', 'bulk'];
+const CHANGE_KINDS: readonly ChangeKind[] = ['save', 'delete', 'm2m', 'bulk'];
 
 /** A place in a workspace folder to open; 0-based like LSP. */
 export interface SourceTarget {

@@ -5,10 +5,11 @@ import type { GraphResult } from '../../server/src/protocol';
 import { buildCacheMapView, type CacheMapView, type SourceTarget } from './cacheMapModel';
 import type { StatusView } from './status';
 
-export const CACHE_MAP_TITLE = 'djcache: Cache Map';
+/** The e2e tests find the panel by this title. */
+const CACHE_MAP_TITLE = 'djcache: Cache Map';
 
 /** Messages the extension posts to the webview. */
-export type ToWebview =
+type ToWebview =
   | { type: 'view'; view: CacheMapView }
   | { type: 'status'; text: string }
   | { type: 'error'; message: string };

@@ -116,11 +116,7 @@ class DjcacheExtension {
   }
 
   private createClient(): LanguageClient {
-    const module = this.context.asAbsolutePath('dist/server.js');
-    const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc },
-      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
-    };
+    const serverOptions: ServerOptions = { module: this.context.asAbsolutePath('dist/server.js'), transport: TransportKind.ipc };
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENTS,
       // No `synchronize`: the server registers its file watchers and the 'djcache' settings
@@ -177,7 +173,6 @@ class DjcacheExtension {
     }
     await this.executeServerCommand(COMMANDS.fixAll, [document.uri.toString()]);
   }
-
 }
 
 function errorMessage(error: unknown): string {
