@@ -13,7 +13,8 @@ import {
 } from './django';
 import { nestedBlocks } from '../facts/walk';
 import { emptyEvents, type FnEvents, type Pos } from './events';
-import { concat, lit, type KeyPart, type KeyPattern, UNKNOWN_HOLE } from './keys';
+import { concat, display, type KeyCall, lit, type KeyPart, type KeyPattern, UNKNOWN_HOLE } from './keys';
+import type { HoleSource } from '../findings';
 import { ModelRegistry, type ModelInfo } from './models';
 import { contextItems, templateReads } from './templates';
 import {
@@ -192,7 +193,7 @@ export class Interpreter {
           else {
             const pv = this.eval(p, scope, walk);
             deps.push(dataOf(pv));
-            parts.push(this.keyOf(pv, p));
+            parts.push(this.keyOf(pv, p, scope));
           }
         }
         return withDeps(v([{ k: 'str', key: concat(...parts) }]), merge(...deps).deps);
@@ -257,7 +258,7 @@ export class Interpreter {
     const lStr = l.shapes.find((s) => s.k === 'str');
     const rStr = r.shapes.find((s) => s.k === 'str');
     if (e.op === '+' && (lStr || rStr)) {
-      return withDeps(v([{ k: 'str', key: concat(this.keyOf(l, e.l), this.keyOf(r, e.r)) }]), deps);
+      return withDeps(v([{ k: 'str', key: concat(this.keyOf(l, e.l, scope), this.keyOf(r, e.r, scope)) }]), deps);
     }
     if (e.op === '%' && lStr && lStr.k === 'str') {
       const values = e.r.t === 'seq' ? e.r.items : [e.r];
@@ -282,7 +283,9 @@ export class Interpreter {
       for (const m of part.lit.matchAll(placeholder)) {
         out.push(lit(part.lit.slice(last, m.index)));
         const valueExpr = values[i++];
-        out.push(valueExpr ? this.keyOf(this.eval(valueExpr, scope), valueExpr) : { parts: [UNKNOWN_HOLE] });
+        // `%s`, `%d`, `{}` print the value as str() does; `%05d` or `{:x}` do not, so the source is lost.
+        const plain = /^(%[sdi]|\{\w*\})$/.test(m[0]);
+        out.push(valueExpr ? this.keyOf(this.eval(valueExpr, scope), valueExpr, plain ? scope : undefined) : { parts: [UNKNOWN_HOLE] });
         last = (m.index ?? 0) + m[0].length;
       }
       out.push(lit(part.lit.slice(last)));
@@ -290,16 +293,131 @@ export class Interpreter {
     return concat(...out);
   }
 
-  /** The key pattern a value contributes: its literal pattern, or a hole that says where it came from. */
-  keyOf(val: V, e: Expr): KeyPattern {
+  /**
+   * The key pattern a value contributes: its literal pattern, or a hole that says where it came
+   * from. Without a scope (or where the value is formatted, as `%05d`) the hole's origin is unknown.
+   */
+  keyOf(val: V, e: Expr, scope?: Scope): KeyPattern {
     const str = val.shapes.find((s) => s.k === 'str');
     if (str && str.k === 'str' && val.shapes.length === 1) return str.key;
     const cached = val.shapes.find((s) => s.k === 'cached');
     const name = exprText(e);
-    if (cached && cached.k === 'cached') return { parts: [{ hole: name, source: { kind: 'unknown' }, versionOf: cached.key ?? undefined }] };
+    if (cached && cached.k === 'cached') {
+      const constant = cached.key && !cached.key.fragment && !cached.key.page && cached.key.parts.every((p) => 'lit' in p) ? display(cached.key) : null;
+      return { parts: [{ hole: name, source: { kind: 'version', key: constant, alias: cached.alias }, versionOf: cached.key ?? undefined }] };
+    }
     if (val.shapes.some((s) => s.k === 'hash')) return { parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true }] };
-    if (e.t === 'attr') return { parts: [{ hole: name, source: { kind: 'field', field: e.name } }] };
-    return { parts: [{ hole: name, source: { kind: 'unknown' } }] };
+    return { parts: [{ hole: name, source: scope ? this.holeSource(e, scope, 0) : { kind: 'unknown' } }] };
+  }
+
+  /**
+   * A hole is a model field only when that is certain: an attribute of a value that is always an
+   * instance of one model, or a name this function looks that model's rows up by exactly.
+   */
+  private holeSource(e: Expr, scope: Scope, depth: number): HoleSource {
+    const at = { path: scope.file.path, loc: e.loc };
+    if (e.t === 'attr') {
+      const obj = this.eval(e.obj, scope);
+      const models = new Set(obj.shapes.map((s) => (s.k === 'inst' ? s.model : '')));
+      if (models.size === 1 && !models.has('')) return { kind: 'field', model: [...models][0], field: e.name, at };
+      // `category.pk` where the function filters on `category=category`: the row's foreign key column.
+      const lookup = e.obj.t === 'name' && (e.name === 'pk' || e.name === 'id') ? this.lookupValue(e.obj.id, scope) : undefined;
+      if (lookup?.relation) return { kind: 'field', model: lookup.model, field: `${lookup.field}_id`, at };
+      return { kind: 'unknown' };
+    }
+    if (e.t !== 'name') return { kind: 'unknown' };
+    const lookup = this.lookupValue(e.id, scope);
+    if (lookup && !lookup.relation) return { kind: 'field', model: lookup.model, field: lookup.field, at };
+    // `pk = product.pk` then `f"p:{pk}"`: the name has the source of its only assignment.
+    const fnScope = functionScope(scope);
+    const bindings = fnScope?.locals.get(e.id);
+    if (depth < 4 && bindings?.length === 1 && bindings[0].k === 'assign' && bindings[0].index === null) {
+      const inner = this.holeSource(bindings[0].value, fnScope!, depth + 1);
+      return inner.kind === 'field' ? { ...inner, at } : inner;
+    }
+    return { kind: 'unknown' };
+  }
+
+  private readonly lookupMemo = new Map<string, Map<string, LookupValue>>();
+
+  /** The field a parameter or local name equals, when its function passes it as an exact lookup value. */
+  private lookupValue(name: string, scope: Scope): LookupValue | undefined {
+    const fnScope = functionScope(scope);
+    if (!fnScope?.fn || !(fnScope.fixed.has(name) || fnScope.locals.has(name))) return undefined;
+    // A comprehension or lambda variable of the same name is another value.
+    for (let s: Scope | null = scope; s && s !== fnScope; s = s.parent) if (s.fixed.has(name)) return undefined;
+    const id = fnId(fnScope.file, fnScope.fnIdx);
+    let values = this.lookupMemo.get(id);
+    if (!values) {
+      values = new Map();
+      this.lookupMemo.set(id, values);
+      this.collectLookupValues(fnScope.fn.body, fnScope, values);
+    }
+    return values.get(name);
+  }
+
+  private collectLookupValues(body: Stmt[], scope: Scope, into: Map<string, LookupValue>): void {
+    const visit = (e: Expr, depth: number): void => {
+      if (depth > 20) return;
+      switch (e.t) {
+        case 'call': {
+          const model = this.lookupModel(e, scope);
+          if (model) {
+            for (const k of e.kw) {
+              if (!k.name || k.value.t !== 'name' || into.has(k.value.id) || k.name === 'defaults' || k.name === 'create_defaults') continue;
+              const field = this.exactLookupField(model, k.name);
+              if (field) into.set(k.value.id, { model, ...field });
+            }
+          }
+          visit(e.fn, depth + 1);
+          e.args.forEach((a) => visit(a, depth + 1));
+          e.kw.forEach((k) => visit(k.value, depth + 1));
+          return;
+        }
+        case 'attr': return visit(e.obj, depth + 1);
+        case 'bin': visit(e.l, depth + 1); return visit(e.r, depth + 1);
+        case 'seq': return e.items.forEach((x) => visit(x, depth + 1));
+        case 'cond': visit(e.a, depth + 1); return visit(e.b, depth + 1);
+        case 'sub': visit(e.obj, depth + 1); return visit(e.idx, depth + 1);
+        default: return;
+      }
+    };
+    for (const s of body) {
+      if (s.t === 'assign' || s.t === 'expr') visit(s.value, 0);
+      else if (s.t === 'return' && s.value) visit(s.value, 0);
+      else if (s.t === 'for') visit(s.iter, 0);
+      else if (s.t === 'if' || s.t === 'while') visit(s.test, 0);
+      else if (s.t === 'with') s.items.forEach((i) => visit(i.ctx, 0));
+      nestedBlocks(s).forEach((b) => this.collectLookupValues(b, scope, into));
+    }
+  }
+
+  /** The model whose rows a call looks up by its keyword arguments: `get`/`filter` on its querysets, `get_object_or_404(M, ...)`. */
+  private lookupModel(e: Call, scope: Scope): string | undefined {
+    const one = (shapes: Shape[]) => {
+      const models = new Set(shapes.map((s) => (s.k === 'qs' && !s.through ? s.model : s.k === 'model' ? s.model : '')));
+      return models.size === 1 && !models.has('') ? [...models][0] : undefined;
+    };
+    if (e.fn.t === 'attr' && EXACT_LOOKUP_METHODS.has(e.fn.name)) {
+      const recv = this.eval(e.fn.obj, scope).shapes;
+      return recv.every((s) => s.k === 'qs') ? one(recv) : undefined;
+    }
+    const fn = this.eval(e.fn, scope).shapes;
+    if (e.args[0] && fn.some((s) => s.k === 'ext' && (s.q === 'django.shortcuts.get_object_or_404' || s.q === 'django.shortcuts.get_list_or_404'))) {
+      return one(this.eval(e.args[0], scope).shapes);
+    }
+    return undefined;
+  }
+
+  /** `pk`, `slug`, `slug__exact`, `category_id`, `category__pk` (→ category_id); `category` is a relation whose value may be an instance or a key. */
+  private exactLookupField(model: string, lookup: string): { field: string; relation: boolean } | undefined {
+    const segs = lookup.replace(/__exact$/, '').split('__');
+    const forward = (name: string) => this.models.lineage(model).map((m) => m.fields.get(name)).find((f) => f && f.kind !== 'm2m');
+    if (segs.length === 2 && (segs[1] === 'pk' || segs[1] === 'id') && forward(segs[0])) return { field: `${segs[0]}_id`, relation: false };
+    if (segs.length !== 1) return undefined;
+    if (segs[0] === 'pk' || segs[0] === 'id') return { field: segs[0], relation: false };
+    if (forward(segs[0])) return { field: segs[0], relation: true };
+    return this.models.lookupRelation(model, segs[0]) ? undefined : { field: segs[0], relation: false };
   }
 
   private subscript(e: Extract<Expr, { t: 'sub' }>, scope: Scope, walk?: Walk): V {
@@ -551,10 +669,21 @@ export class Interpreter {
     if (walk) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
     if (walk && e) this.instantiateWrapperOps(s, e, scope, walk);
     const fact = s.fn.file.functions[s.fn.idx];
-    const ret = withBuilder(this.returns(s.fn, s.closure ?? null, s.self), id);
+    const ret = withBuilder(this.returns(s.fn, s.closure ?? null, s.self), id, () => (e ? this.keyCall(s.fn, e, scope) : undefined));
     // A factory whose return is the parameter data (`def get(key): return cache.get(key)`) stays unknown.
     if (fact.params.length && ret.shapes.some((x) => x.k === 'param' || x.k === 'paramcall')) return merge(ret, ...args().map(dataOf));
     return ret;
+  }
+
+  /** A call of a module-level function with literal or traceable arguments, so a fix can make it again. */
+  private keyCall(fn: FnRef, e: Call, scope: Scope): KeyCall | undefined {
+    const fact = fn.file.functions[fn.idx];
+    if (fact.parent !== null || fact.cls !== null || e.args.some((a) => a.t === 'star') || e.kw.some((k) => !k.name)) return undefined;
+    const arg = (a: Expr): KeyPart => {
+      const key = this.keyOf(this.eval(a, scope), a, scope);
+      return key.parts.length === 1 && !key.fragment && !key.page ? key.parts[0] : { hole: exprText(a), source: { kind: 'unknown' } };
+    };
+    return { module: fn.file.module, path: fn.file.path, name: fact.name, args: e.args.map(arg), kwargs: e.kw.map((k) => [k.name!, arg(k.value)]) };
   }
 
   /** The summary of what a function returns, solved once; a call cycle sees the empty value. */
@@ -636,7 +765,7 @@ export class Interpreter {
         const pieces: KeyPattern[] = [];
         arg.items.forEach((item, i) => {
           if (i) pieces.push(lit(sep));
-          pieces.push(this.keyOf(this.eval(item, scope), item));
+          pieces.push(this.keyOf(this.eval(item, scope), item, scope));
         });
         return v([{ k: 'str', key: concat(...pieces) }]);
       }
@@ -1033,8 +1162,10 @@ export class Interpreter {
     if (!m) return EMPTY;
     const keyExpr = e.args[0] ?? e.kw.find((k) => k.name === 'key' || k.name === 'keys' || k.name === 'pattern')?.value;
     const keyV = keyExpr ? this.eval(keyExpr, scope, walk) : EMPTY;
-    const key = keyExpr ? this.keyOf(keyV, keyExpr) : null;
+    const key = keyExpr ? this.keyOf(keyV, keyExpr, scope) : null;
     if (m === 'get' || m === 'has_key' || m === 'ttl') {
+      // A wrapper's get of its key parameter names no key of its own.
+      if (walk && !paramName(keyV)) walk.events.keyReads.push({ file: scope.file, loc: e.loc, method: m, alias, key });
       return v([{ k: 'cached', key, alias }]);
     }
     if (m === 'get_many' || m === 'keys' || m === 'iter_keys') return EMPTY;
@@ -1043,7 +1174,7 @@ export class Interpreter {
       if (walk && dictExpr?.t === 'dict') {
         for (const item of dictExpr.items) {
           if (!item.key) continue;
-          const k = this.keyOf(this.eval(item.key, scope), item.key);
+          const k = this.keyOf(this.eval(item.key, scope), item.key, scope);
           this.recordOp(walk, scope, e, 'set', alias, k, this.eval(item.value, scope), item.key, e.args[1] ?? kwOf(e.kw, 'timeout'));
         }
       }
@@ -1053,7 +1184,7 @@ export class Interpreter {
       const arg = e.args[0];
       if (walk) {
         if (arg?.t === 'seq') {
-          for (const item of arg.items) this.recordOp(walk, scope, e, 'delete', alias, this.keyOf(this.eval(item, scope), item), null, item, undefined, item.loc);
+          for (const item of arg.items) this.recordOp(walk, scope, e, 'delete', alias, this.keyOf(this.eval(item, scope), item, scope), null, item, undefined, item.loc);
         } else if (arg?.t === 'comp') {
           this.recordOp(walk, scope, e, 'delete', alias, this.keyOf(this.eval(arg.elt, this.compScope(arg, scope)), arg.elt), null, arg.elt);
         } else if (arg) {
@@ -1141,7 +1272,7 @@ export class Interpreter {
     for (const op of events.ops) {
       if (!op.template) continue;
       const keyArg = argFor(op.template.keyParam);
-      const key = keyArg ? this.keyOf(this.eval(keyArg, scope), keyArg) : op.key;
+      const key = keyArg ? this.keyOf(this.eval(keyArg, scope), keyArg, scope) : op.key;
       let value: V | null = op.value;
       const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
       if (valueArg) value = this.callableValue(this.eval(valueArg, scope));
@@ -1302,16 +1433,30 @@ export class Interpreter {
   }
 }
 
+/** Queryset methods whose keyword arguments pick rows by exact value. */
+const EXACT_LOOKUP_METHODS = new Set(['get', 'aget', 'filter', 'get_or_create', 'aget_or_create', 'update_or_create', 'aupdate_or_create']);
+
+/** A name passed as an exact lookup value: the field of `model` it equals; `relation` when the field is a foreign key compared by instance or key. */
+interface LookupValue { model: string; field: string; relation: boolean }
+
+/** The scope of the function a (comprehension or lambda) scope belongs to. */
+function functionScope(scope: Scope): Scope | undefined {
+  let s = scope;
+  while (s.parent && s.parent.fn === s.fn && s.parent.fnIdx === s.fnIdx) s = s.parent;
+  return s.fn ? s : undefined;
+}
+
 /** Lookups on a relation that read only its key column, never the related table. */
 const KEY_LOOKUPS = new Set(['pk', 'id', 'in', 'exact', 'isnull']);
 const SIGNAL_CLASS_RE = /^django\.dispatch\.(dispatcher\.)?Signal$/;
 const MODEL_FORM_RE = new RegExp(`^(${[...MODEL_FORM_BASES].map((x) => x.replace(/\./g, '\\.')).join('|')})$`);
 const SERIALIZER_RE = /^rest_framework\.serializers\.\w*Serializer$/;
 
-/** Keys a workspace function returns remember it, so the same builder on both sides is a strong match. */
-function withBuilder(val: V, builder: string): V {
+/** Keys a workspace function returns remember it (and how it was called), so the same builder on both sides is a strong match. */
+function withBuilder(val: V, builder: string, call: () => KeyCall | undefined): V {
   if (!val.shapes.some((s) => s.k === 'str' && !s.key.builder && s.key.fragment === undefined && !s.key.page)) return val;
-  return { ...val, shapes: val.shapes.map((s) => (s.k === 'str' && !s.key.builder && s.key.fragment === undefined && !s.key.page ? { k: 'str', key: { ...s.key, builder } } : s)) };
+  const made = call();
+  return { ...val, shapes: val.shapes.map((s) => (s.k === 'str' && !s.key.builder && s.key.fragment === undefined && !s.key.page ? { k: 'str', key: { ...s.key, builder, call: made } } : s)) };
 }
 
 function kwOf(kw: Kwarg[], name: string): Expr | undefined {

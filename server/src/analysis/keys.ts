@@ -7,10 +7,22 @@ import type { HoleSource } from '../findings';
 
 export type KeyPart = { lit: string } | { hole: string; source: HoleSource; versionOf?: KeyPattern; immutable?: boolean };
 
+/** A call of a module-level workspace function that built a key: enough to call it again elsewhere. */
+export interface KeyCall {
+  module: string;
+  path: string;
+  name: string;
+  /** Each argument: literal text, or a hole with where its value comes from. */
+  args: KeyPart[];
+  kwargs: [string, KeyPart][];
+}
+
 export interface KeyPattern {
   parts: KeyPart[];
   /** The workspace function that built the key, when one did. */
   builder?: string;
+  /** How the builder was called, when it is a module-level function called with plain arguments. */
+  call?: KeyCall;
   /** Set for keys made by make_template_fragment_key(name). */
   fragment?: string;
   /** Set for keys made by get_cache_key / learn_cache_key (view caches). */

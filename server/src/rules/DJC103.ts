@@ -1,7 +1,7 @@
 /** DJC103 signal-bypassing-write: update()/bulk writes/raw SQL skip the signals that invalidate entries. */
 import type { Finding } from '../findings';
 import type { Analysis } from '../analysis/workspaceAnalysis';
-import { entryKeyText, finding, modelName, related, type Rule } from './common';
+import { entryKeyText, finding, keyData, modelName, related, type Rule } from './common';
 
 export const DJC103: Rule = {
   meta: {
@@ -27,7 +27,7 @@ export const DJC103: Rule = {
         related(stale[0].coveredBy[0].inv.file.path, stale[0].coveredBy[0].inv.loc, 'invalidates only on signal-sending writes'),
       ], {
         model: w.model, writeKind: w.how, entries: stale.map((s) => s.entry.id),
-        keys: stale.map((s) => ({ alias: s.entry.alias, key: s.entry.key ? s.entry.key.parts.map((p) => ('lit' in p ? { lit: p.lit } : { hole: p.hole, source: p.source })) : null })),
+        keys: stale.map((s) => keyData(a, s.entry, w.model)),
       }));
     }
     return out;

@@ -1,0 +1,87 @@
+/**
+ * The engine's quick-fixes: plain edits built from a finding's data and the current file texts.
+ * Python is read with the engine's tree-sitter parser, which is loaded before any finding exists;
+ * every fix is checked to leave the files it edits parsing.
+ */
+import type { Loc } from '../facts/types';
+import type { Finding, KeyData, KeyRebuild, Location } from '../findings';
+import { mapHoles } from './invalidation';
+import { bulkWriteFix } from './bulkWrite';
+import { deleteManyFix } from './deleteMany';
+import { noqaFix } from './noqa';
+import { receiverFix, receiverUnavailable } from './receiver';
+import { applyChanges, applyEdits, mapPosition, type TextEdit, wholeRange } from './text';
+import type { Change, Fix, SourceFiles } from './types';
+
+export { applyChanges, receiverUnavailable };
+export type { Change, Fix, SourceFiles };
+
+/** Every fix for one finding, the preferred one first; the suppression comes last. */
+export function fixesFor(finding: Finding, files: SourceFiles): Fix[] {
+  const main = finding.code === 'DJC101' || finding.code === 'DJC102' ? receiverFix(finding, files)
+    : finding.code === 'DJC103' ? bulkWriteFix(finding, files)
+      : finding.code === 'DJC107' ? deleteManyFix(finding, files)
+        : undefined;
+  return [main, noqaFix(finding, files)].filter((f): f is Fix => !!f);
+}
+
+/**
+ * Every safe fix, applied one after the other: each reads the texts the previous ones left, so
+ * fixes of one signals.py compose (one import each) and an already-added receiver is not added
+ * twice. Findings' positions follow the edits made before them. The result is one change per
+ * touched file against the original texts: a creation, or a whole-file replacement.
+ */
+export function fixAll(findings: Finding[], files: SourceFiles): Change[] {
+  const current = new Map<string, string>();
+  const applied = new Map<string, TextEdit[][]>();
+  const overlay: SourceFiles = { read: (p) => (current.has(p) ? current.get(p) : files.read(p)) };
+  for (const original of findings) {
+    const finding = relocated(original, applied);
+    if (!finding) continue;
+    const fix = fixesFor(finding, overlay).find((f) => f.safe);
+    if (!fix) continue;
+    for (const c of fix.changes) {
+      const before = overlay.read(c.path);
+      current.set(c.path, c.kind === 'create' ? c.text : applyEdits(before ?? '', c.edits));
+      if (c.kind === 'edit') applied.set(c.path, [...(applied.get(c.path) ?? []), c.edits]);
+    }
+  }
+  const out: Change[] = [];
+  for (const [path, text] of current) {
+    const original = files.read(path);
+    if (original === undefined) out.push({ kind: 'create', path, text });
+    else if (original !== text) out.push({ kind: 'edit', path, edits: [{ range: wholeRange(original), newText: text }] });
+  }
+  return out;
+}
+
+/** A finding with its positions (its range, DJC107's deletes, the keys' hole expressions) moved through earlier edits; undefined when an edit replaced one. */
+function relocated(f: Finding, applied: Map<string, TextEdit[][]>): Finding | undefined {
+  let lost = false;
+  const move = (path: string, loc: Loc): Loc => {
+    let [start, end]: [[number, number] | undefined, [number, number] | undefined] = [[loc[0], loc[1]], [loc[2], loc[3]]];
+    for (const edits of applied.get(path) ?? []) {
+      // Edits of one change are against the same text: later ones first leave earlier positions alone.
+      for (const e of [...edits].sort((a, b) => b.range[0] - a.range[0] || b.range[1] - a.range[1])) {
+        start = start && mapPosition(start, e);
+        end = end && mapPosition(end, e);
+      }
+    }
+    if (!start || !end) {
+      lost = true;
+      return loc;
+    }
+    return [start[0], start[1], end[0], end[1]];
+  };
+  const rebuild = <H extends { at: Location }>(r: KeyRebuild<H>): KeyRebuild<H> => mapHoles(r, (h) => ({ ...h, at: { path: h.at.path, loc: move(h.at.path, h.at.loc) } }));
+  const d = f.data;
+  const data = {
+    ...d,
+    ...(d.rebuild ? { rebuild: rebuild(d.rebuild) } : {}),
+    ...(d.m2m ? { m2m: { ...d.m2m, rebuild: rebuild(d.m2m.rebuild) } } : {}),
+    ...(Array.isArray(d.locs) ? { locs: (d.locs as Loc[]).map((l) => move(f.path, l)) } : {}),
+    ...(Array.isArray(d.keys) && f.code === 'DJC103' ? { keys: (d.keys as KeyData[]).map((k) => ({ ...k, rebuild: rebuild(k.rebuild) })) } : {}),
+  };
+  const moved = { ...f, loc: move(f.path, f.loc), data };
+  return lost ? undefined : moved;
+}

@@ -1,0 +1,174 @@
+/**
+ * DJC101/DJC102: a plain-Django receiver that deletes the entry's key when its model changes, in
+ * the app's signals.py (wired into AppConfig.ready()), or at the end of the model's file when the
+ * app has no AppConfig.
+ */
+import type { Finding, HoleRebuild, KeyRebuild, Location, M2mHole } from '../findings';
+import { wireSignals } from './appConfig';
+import { type ImportNeed, importFrom, moduleNames, planImports } from './imports';
+import { bumpVersion, cacheRef, formattedHole, keyExpression, rebuiltHoles, versionArg } from './invalidation';
+import { parsesCleanly, withSyntax } from './pythonSyntax';
+import { DEFAULT_STYLE, identifierOf, indentLines, pyString, type PythonStyle, pythonStyle } from './pythonStyle';
+import { applyEdits, insertAt, type TextEdit } from './text';
+import type { Change, Fix, SourceFiles } from './types';
+
+type Data = Finding['data'];
+
+function shortName(model: string): string {
+  return model.slice(model.lastIndexOf('.') + 1);
+}
+
+/** Which receivers the finding needs: for saves and deletes of the model, for changes of its m2m relation. */
+function needed(d: Data): { onSave: boolean; onM2m: boolean } {
+  const uncovered = new Set(d.uncovered ?? []);
+  return { onSave: uncovered.has('save') || uncovered.has('delete'), onM2m: uncovered.has('m2m') };
+}
+
+/** Why the receiver fix is not offered for a DJC101/DJC102 finding; with `files`, also checks how the key's holes are written. */
+export function receiverUnavailable(finding: Finding, files?: SourceFiles): string | undefined {
+  if (finding.code !== 'DJC101' && finding.code !== 'DJC102') return undefined;
+  const d = finding.data;
+  const name = shortName(d.model ?? '');
+  if (!d.model || !d.app) return `${d.model ?? 'the model'} is not defined in this project, so there is no app to add a receiver to`;
+  const { onSave, onM2m } = needed(d);
+  if (!onSave && !onM2m) return `only signal-less writes change ${name}, and no receiver sees them (invalidate at the write, DJC103)`;
+  const rebuilds: KeyRebuild<{ hole: string; at: Location }>[] = [];
+  if (onSave) {
+    if (!d.sender) return `${name} has no model class to connect post_save to`;
+    rebuilds.push(d.rebuild ?? { kind: 'none', reason: 'the key is not known' });
+  }
+  if (onM2m) {
+    if (!d.m2m) return `${name} is not a many-to-many through table`;
+    rebuilds.push(d.m2m.rebuild);
+  }
+  for (const r of rebuilds) {
+    if (r.kind === 'none') return r.reason;
+    const formatted = files && formattedHole(r, files);
+    if (formatted) return formatted;
+  }
+  return undefined;
+}
+
+/** The receiver fix, or undefined when it is unavailable or already applied. */
+export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefined {
+  if (receiverUnavailable(finding, files)) return undefined;
+  const d = finding.data;
+  const app = d.app!;
+  const appsText = files.read(app.apps);
+  const wiring = appsText === undefined ? undefined : wireSignals(appsText);
+  // Without an AppConfig to import signals.py from, the receiver goes beside the model.
+  const path = wiring ? app.signals : app.models;
+  const text = files.read(path);
+  if (!wiring && text === undefined) return undefined;
+  const styleSource = text ?? files.read(app.models) ?? '';
+  const style = withSyntax(styleSource, (root) => pythonStyle(root, styleSource)) ?? DEFAULT_STYLE;
+  const names = withSyntax(text ?? '', (root) => moduleNames(root, text ?? ''));
+  const cache = names && cacheRef(d.alias!, names, style);
+  if (!names || !cache) return undefined;
+  const modelModule = d.sender?.module ?? d.m2m!.owner.module;
+  const imports: Imports = (module, file, name) => importFrom(path, module, module === modelModule ? app.models : file, name);
+  const { onSave, onM2m } = needed(d);
+  const receivers = [...(onSave ? [saveReceiver(d, cache.expr, style, imports)] : []), ...(onM2m ? [m2mReceiver(d, cache.expr, style, imports)] : [])];
+  const fresh = receivers.filter((r) => !names.bound.has(r.name));
+
+  const changes: Change[] = [];
+  if (fresh.length) {
+    const needs = [cache.need, { module: 'django.db', name: 'transaction' }, { module: 'django.dispatch', name: 'receiver' }, ...fresh.flatMap((r) => r.needs)];
+    const importEdits = planImports(text ?? '', names, needs, style);
+    if ('conflict' in importEdits) return undefined;
+    const code = fresh.map((r) => indentLines(r.lines, '', style)).join(style.eol.repeat(3));
+    const before = text ?? '';
+    const edits: TextEdit[] = [...importEdits, insertAt(before, before.length, `${separator(before, style)}${code}${style.eol}`)];
+    const after = applyEdits(before, edits);
+    if (!parsesCleanly(after) && (text === undefined || parsesCleanly(text))) return undefined;
+    changes.push(text === undefined ? { kind: 'create', path, text: after } : { kind: 'edit', path, edits });
+  }
+  if (wiring?.edits.length) {
+    if (!parsesCleanly(applyEdits(appsText!, wiring.edits)) && parsesCleanly(appsText!)) return undefined;
+    changes.push({ kind: 'edit', path: app.apps, edits: wiring.edits });
+  }
+  if (!changes.length) return undefined;
+  const what = onSave ? shortName(d.model!) : `${d.m2m!.owner.name}.${d.m2m!.field}`;
+  return { title: `Invalidate '${d.key}' when ${what} changes`, code: finding.code, preferred: true, safe: true, changes };
+}
+
+/** The imports that make `name` of `module` (defined in `file`, when known) usable in the receiver's file. */
+type Imports = (module: string, file: string | undefined, name: string) => ImportNeed[];
+
+/** Blank lines that put new top-level code two blank lines below the file's last line. */
+function separator(text: string, style: PythonStyle): string {
+  if (!text.trim()) return '';
+  const trailing = (/(\r?\n[ \t]*)*$/.exec(text)![0].match(/\n/g) ?? []).length;
+  return style.eol.repeat(Math.max(0, 3 - trailing));
+}
+
+interface Receiver { name: string; lines: string[]; needs: ImportNeed[] }
+
+/** Body lines that delete (or version-bump) the key once the transaction commits, and the imports they need. */
+function invalidation<H extends object>(
+  r: Exclude<KeyRebuild<H>, { kind: 'none' }>, d: Data, cache: string, style: PythonStyle, imports: Imports,
+  holeExpr: (h: H) => string, keysLine?: (key: string) => string,
+): { lines: string[]; needs: ImportNeed[] } {
+  const version = versionArg(d.version);
+  if (r.kind === 'version') {
+    const other = r.alias !== d.alias;
+    return { lines: bumpVersion(other ? `caches[${pyString(r.alias, style)}]` : cache, r.versionKey, style), needs: other ? [{ module: 'django.core.cache', name: 'caches' }] : [] };
+  }
+  if (r.kind === 'constant') return { lines: [`transaction.on_commit(lambda: ${cache}.delete(${pyString(r.key, style)}${version}))`], needs: [] };
+  const key = keyExpression(r, holeExpr, style);
+  const needs = r.kind === 'call' ? imports(r.module, r.path, r.name) : [];
+  if (keysLine) return { lines: [keysLine(key), `transaction.on_commit(lambda: ${cache}.delete_many(keys${version}))`], needs };
+  return { lines: [`transaction.on_commit(lambda: ${cache}.delete(${key}${version}))`], needs };
+}
+
+function receiverName(d: Data, changed: string): string {
+  return `invalidate_${identifierOf(d.key ?? 'key')}_on_${identifierOf(changed)}_change`;
+}
+
+/** post_save and post_delete of the model; pre_delete instead when keys come from related rows, which a delete may detach first. */
+function saveReceiver(d: Data, cache: string, style: PythonStyle, imports: Imports): Receiver {
+  const r = d.rebuild as Exclude<KeyRebuild, { kind: 'none' }>;
+  const model = d.sender!.name;
+  const name = receiverName(d, model);
+  const many = rebuiltHoles(r).find((p): p is Extract<HoleRebuild, { accessor: string }> => 'accessor' in p);
+  const loopVar = many && /^[a-z_]\w*$/.test(many.field) && !['instance', 'sender', 'kwargs', 'keys'].includes(many.field) ? many.field : 'value';
+  const body = invalidation(r, d, cache, style, imports, (h) => ('accessor' in h ? loopVar : `instance.${h.attr}`),
+    many && ((key) => `keys = [${key} for ${loopVar} in instance.${many.accessor}.values_list(${pyString(many.field, style)}, flat=True)]`));
+  const signals = ['post_save', many ? 'pre_delete' : 'post_delete'];
+  return {
+    name,
+    lines: [`@receiver([${signals.join(', ')}], sender=${model})`, `def ${name}(sender, instance, **kwargs):`, ...body.lines.map((l) => `    ${l}`)],
+    needs: [...signals.map((s) => ({ module: 'django.db.models.signals', name: s })), ...imports(d.sender!.module, undefined, model), ...body.needs],
+  };
+}
+
+/**
+ * m2m_changed of `Owner.field.through`: after add/remove the changed rows are in pk_set; before a
+ * clear they are still related and read from the instance. `reverse` says which side the instance is.
+ */
+function m2mReceiver(d: Data, cache: string, style: PythonStyle, imports: Imports): Receiver {
+  const { owner, field } = d.m2m!;
+  const r = d.m2m!.rebuild as Exclude<KeyRebuild<M2mHole>, { kind: 'none' }>;
+  const name = receiverName(d, `${owner.name}_${field}`);
+  const hole = rebuiltHoles(r)[0];
+  const body = invalidation(r, d, cache, style, imports, () => 'pk', hole && ((key) => `keys = [${key} for pk in pks]`));
+  const related = hole && `instance.${hole.accessor}.values_list(${pyString('pk', style)}, flat=True) if pk_set is None else pk_set`;
+  const pks = hole ? [
+    'if reverse:',
+    `    pks = ${hole.side === 'owner' ? related : '[instance.pk]'}`,
+    'else:',
+    `    pks = ${hole.side === 'owner' ? '[instance.pk]' : related}`,
+  ] : [];
+  const actions = ['post_add', 'post_remove', 'pre_clear'].map((a) => pyString(a, style)).join(', ');
+  return {
+    name,
+    lines: [
+      `@receiver(m2m_changed, sender=${owner.name}.${field}.through)`,
+      `def ${name}(sender, instance, action, reverse, pk_set, **kwargs):`,
+      `    if action not in (${actions}):`,
+      '        return',
+      ...[...pks, ...body.lines].map((l) => `    ${l}`),
+    ],
+    needs: [{ module: 'django.db.models.signals', name: 'm2m_changed' }, ...imports(owner.module, undefined, owner.name), ...body.needs],
+  };
+}
