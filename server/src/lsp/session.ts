@@ -1,0 +1,343 @@
+/**
+ * The language server: wires an LSP connection to one Folder per workspace folder. Handlers only
+ * convert between protocol and engine types; every request is isolated, so an error is logged,
+ * answered with an empty result, and the server lives on.
+ */
+import {
+  type CancellationToken, type CodeAction, type CodeLens, type Connection, DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification, type Hover, LSPErrorCodes, ResponseError, TextDocumentSyncKind, TextDocuments,
+  type WorkspaceFolder,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import type { Parser } from 'web-tree-sitter';
+import type { Loc } from '../facts/types';
+import { codeLenses } from '../features/codeLens';
+import { hoverAt } from '../features/hover';
+import { definitionsAt, referencesAt } from '../features/navigation';
+import type { Finding } from '../findings';
+import { fixAll, fixesFor, receiverUnavailable } from '../fixes';
+import type { SourceFiles } from '../fixes/types';
+import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTIFICATION, type StatusParams } from '../protocol';
+import type { Snapshot } from '../projectIndex';
+import { loadPythonParser } from '../syntax/parser';
+import { fromRange, locationLink, quickFix, ruleDocUri, toDiagnostic, toLocation, toRange, toWorkspaceEdit } from './convert';
+import { defaultSettings, type EditorSettings, Folder } from './folder';
+
+export interface ServerOptions {
+  /** Quiet time after an edit before re-analysing; tests and benchmarks set 0. */
+  debounceMs?: number;
+}
+
+const FIX_ALL_KIND = 'source.fixAll.djcache';
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const folders = new Map<string, Folder>();
+  /** What was last published per folder, so unchanged files are not sent again and cleared ones are. */
+  const published = new Map<Folder, Map<string, string>>();
+  const findingCounts = new Map<Folder, number>();
+  const timers = new Map<Folder, NodeJS.Timeout>();
+  let parser: Parser;
+  let debounceMs = 200;
+  let caps = { progress: false, watchers: false, configuration: false, configurationRegistration: false, folderEvents: false };
+
+  const log = (message: string) => connection.console.log(message);
+  const host = { openText: (uri: string) => documents.get(uri)?.getText(), log };
+
+  connection.onInitialize(async (params) => {
+    parser = await loadPythonParser();
+    debounceMs = (params.initializationOptions as ServerOptions | undefined)?.debounceMs ?? debounceMs;
+    const c = params.capabilities;
+    caps = {
+      progress: !!c.window?.workDoneProgress,
+      watchers: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+      configuration: !!c.workspace?.configuration,
+      configurationRegistration: !!c.workspace?.didChangeConfiguration?.dynamicRegistration,
+      folderEvents: !!c.workspace?.workspaceFolders,
+    };
+    const initial: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: URI.parse(params.rootUri).path.split('/').pop() ?? 'root' }] : []);
+    for (const f of initial) addFolder(f);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix', FIX_ALL_KIND] },
+        codeLensProvider: { resolveProvider: false },
+        definitionProvider: true,
+        referencesProvider: true,
+        executeCommandProvider: { commands: [COMMANDS.revalidate, COMMANDS.fixAll] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'djcache' },
+    };
+  });
+
+  connection.onInitialized(async () => {
+    if (caps.watchers) {
+      await connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/*.{html,txt,xml}' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/' }],
+      }).catch((e) => log(`file watchers not registered: ${e}`));
+    }
+    if (caps.configurationRegistration) await connection.client.register(DidChangeConfigurationNotification.type, { section: 'djcache' }).catch(() => undefined);
+    if (caps.folderEvents) {
+      connection.workspace.onDidChangeWorkspaceFolders((e) => {
+        for (const f of e.removed) removeFolder(f.uri);
+        void reload(e.added.map(addFolder));
+      });
+    }
+    await reload([...folders.values()]);
+  });
+
+  function addFolder(f: WorkspaceFolder): Folder {
+    const folder = new Folder(URI.parse(f.uri), f.name, parser, host);
+    folders.set(f.uri, folder);
+    return folder;
+  }
+
+  function removeFolder(uri: string): void {
+    const folder = folders.get(uri);
+    if (!folder) return;
+    folders.delete(uri);
+    clearTimeout(timers.get(folder));
+    for (const fileUri of published.get(folder)?.keys() ?? []) void connection.sendDiagnostics({ uri: fileUri, diagnostics: [] });
+    published.delete(folder);
+    findingCounts.delete(folder);
+  }
+
+  /** The folder a file belongs to: the innermost one holding it. */
+  function folderOf(uri: string): { folder: Folder; path: string } | undefined {
+    let best: { folder: Folder; path: string } | undefined;
+    for (const folder of folders.values()) {
+      const rel = folder.relPath(uri);
+      if (rel !== undefined && (!best || folder.root.length > best.folder.root.length)) best = { folder, path: rel };
+    }
+    return best;
+  }
+
+  async function readSettings(folder: Folder): Promise<EditorSettings> {
+    if (!caps.configuration) return defaultSettings;
+    const raw = await connection.workspace.getConfiguration({ scopeUri: folder.uri.toString(), section: 'djcache' }).catch(() => null);
+    const s = (raw ?? {}) as Partial<EditorSettings>;
+    return {
+      enable: s.enable ?? true,
+      rules: { select: s.rules?.select ?? [], ignore: s.rules?.ignore ?? [] },
+      severity: s.severity ?? {},
+      exclude: s.exclude ?? [],
+    };
+  }
+
+  /** Re-reads settings and every file of the given folders, with progress, then publishes. */
+  async function reload(targets: Folder[]): Promise<void> {
+    const progress = caps.progress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+    progress?.begin('djcache', 0, 'Indexing Django project', false);
+    let lastReport = 0;
+    try {
+      for (const folder of targets) {
+        folder.settings = await readSettings(folder);
+        await folder.reload((done, total) => {
+          const now = Date.now();
+          if (now - lastReport < 100 && done !== total) return;
+          lastReport = now;
+          const message = `Indexing Django project ${done}/${total} files`;
+          progress?.report(total ? Math.round((100 * done) / total) : 100, message);
+          status({ state: 'indexing', done, total, message });
+        });
+        if (folder.configError) void connection.window.showWarningMessage(`djcache: pyproject.toml: ${folder.configError}`);
+      }
+    } finally {
+      progress?.done();
+    }
+    await Promise.all(targets.map(analyzeAndPublish));
+  }
+
+  function status(s: StatusParams): void {
+    void connection.sendNotification(STATUS_NOTIFICATION, s);
+  }
+
+  function schedule(folder: Folder): void {
+    clearTimeout(timers.get(folder));
+    timers.set(folder, setTimeout(() => void analyzeAndPublish(folder), debounceMs));
+  }
+
+  async function analyzeAndPublish(folder: Folder): Promise<void> {
+    if (!folders.has(folder.uri.toString())) return;
+    let snap: Snapshot;
+    try {
+      snap = await folder.snapshot();
+    } catch (error) {
+      log(`analysis of ${folder.name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      status({ state: 'error', message: `analysis failed: ${error instanceof Error ? error.message : String(error)}` });
+      return;
+    }
+    // A newer edit arrived meanwhile: its own run publishes.
+    if (folder.isStale(snap)) return;
+    publish(folder, folder.settings.enable ? snap.findings : []);
+    const total = [...findingCounts.values()].reduce((n, c) => n + c, 0);
+    status({ state: 'ready', findings: total, message: `${total} finding${total === 1 ? '' : 's'}` });
+  }
+
+  function publish(folder: Folder, findings: Finding[]): void {
+    const byUri = new Map<string, ReturnType<typeof toDiagnostic>[]>();
+    for (const f of findings) {
+      const uri = folder.fileUri(f.path);
+      byUri.set(uri, [...(byUri.get(uri) ?? []), toDiagnostic(folder, f)]);
+    }
+    const before = published.get(folder) ?? new Map<string, string>();
+    const after = new Map<string, string>();
+    for (const [uri, diagnostics] of byUri) {
+      const text = JSON.stringify(diagnostics);
+      after.set(uri, text);
+      if (before.get(uri) !== text) void connection.sendDiagnostics({ uri, diagnostics });
+    }
+    for (const uri of before.keys()) if (!after.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    published.set(folder, after);
+    findingCounts.set(folder, findings.length);
+  }
+
+  documents.onDidChangeContent((e) => {
+    const at = folderOf(e.document.uri);
+    if (!at) return;
+    at.folder.touch(at.path);
+    schedule(at.folder);
+  });
+
+  // A closed buffer may have held unsaved text: the disk is the truth again.
+  documents.onDidClose((e) => {
+    const at = folderOf(e.document.uri);
+    if (!at) return;
+    at.folder.touch(at.path);
+    schedule(at.folder);
+  });
+
+  connection.onDidChangeWatchedFiles((e) => {
+    const reloads = new Set<Folder>();
+    for (const change of e.changes) {
+      const at = folderOf(change.uri);
+      if (!at) continue;
+      if (at.path === 'pyproject.toml') reloads.add(at.folder);
+      else {
+        at.folder.touch(at.path);
+        schedule(at.folder);
+      }
+    }
+    if (reloads.size) void reload([...reloads]);
+  });
+
+  connection.onDidChangeConfiguration(() => void reload([...folders.values()]));
+
+  /** Runs a request against the current analysis of the document's folder, isolated and cancellable. */
+  function request<P extends { textDocument: { uri: string } }, R>(
+    name: string, empty: R, handler: (params: P, at: { folder: Folder; path: string }, snap: Snapshot, token: CancellationToken) => R,
+  ) {
+    return async (params: P, token: CancellationToken): Promise<R | ResponseError<void>> => {
+      try {
+        const at = folderOf(params.textDocument.uri);
+        if (!at || !at.folder.settings.enable) return empty;
+        const snap = await at.folder.snapshot();
+        if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
+        return handler(params, at, snap, token);
+      } catch (error) {
+        log(`${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        return empty;
+      }
+    };
+  }
+
+  connection.onHover(request('hover', null as Hover | null, (params, { folder, path }, snap) => {
+    const unavailable = (entryId: string, model: string) => {
+      const f = snap.findings.find((x) => x.data.entryId === entryId && x.data.model === model && (x.code === 'DJC101' || x.code === 'DJC102'));
+      return f ? receiverUnavailable(f) : undefined;
+    };
+    const h = hoverAt(snap.analysis, path, { line: params.position.line, col: params.position.character },
+      (p, loc) => locationLink(folder, p, loc), (entry, model) => unavailable(entry.id, model));
+    return h ? { contents: { kind: 'markdown' as const, value: h.markdown }, range: toRange(h.range) } : null;
+  }));
+
+  connection.onCodeAction(request('codeAction', [] as CodeAction[], (params, { folder, path }, snap) => {
+    const files = sourceFiles(folder);
+    const only = params.context.only;
+    const actions: CodeAction[] = [];
+    const inFile = snap.findings.filter((f) => f.path === path);
+    if (!only || only.some((k) => FIX_ALL_KIND.startsWith(k))) {
+      const changes = fixAll(inFile, files);
+      if (changes.length) actions.push({ title: 'djcache: fix all', kind: FIX_ALL_KIND, edit: toWorkspaceEdit(folder, changes, versionOf) });
+    }
+    if (only && !only.some((k) => k === 'quickfix' || k.startsWith('quickfix.'))) return actions;
+    const range = fromRange(params.range);
+    const docs = new Set<string>();
+    for (const f of inFile.filter((x) => overlaps(x.loc, range))) {
+      const diagnostic = toDiagnostic(folder, f);
+      for (const fix of fixesFor(f, files)) actions.push(quickFix(fix.title, [diagnostic], toWorkspaceEdit(folder, fix.changes, versionOf), fix.preferred));
+      const href = ruleDocUri(f.code);
+      if (href && !docs.has(f.code)) {
+        docs.add(f.code);
+        actions.push({ title: `Show documentation for ${f.code}`, kind: 'quickfix', diagnostics: [diagnostic], command: { title: `Show documentation for ${f.code}`, command: CLIENT_COMMANDS.openRuleDoc, arguments: [href] } });
+      }
+    }
+    return actions;
+  }));
+
+  connection.onCodeLens(request('codeLens', [] as CodeLens[], (params, { folder, path }, snap) =>
+    codeLenses(snap.analysis, path).map((lens) => ({
+      range: toRange(lens.range),
+      command: {
+        title: lens.title,
+        command: CLIENT_COMMANDS.showLocations,
+        arguments: [params.textDocument.uri, toRange(lens.range).start, lens.targets.map((t) => toLocation(folder, t))],
+      },
+    }))));
+
+  connection.onDefinition(request('definition', [] as ReturnType<typeof toLocation>[], (params, { folder, path }, snap) =>
+    definitionsAt(snap.analysis, path, { line: params.position.line, col: params.position.character }).map((l) => toLocation(folder, l))));
+
+  connection.onReferences(request('references', [] as ReturnType<typeof toLocation>[], (params, { folder, path }, snap) =>
+    referencesAt(snap.analysis, path, { line: params.position.line, col: params.position.character }).map((l) => toLocation(folder, l))));
+
+  connection.onExecuteCommand(async (params) => {
+    try {
+      if (params.command === COMMANDS.revalidate) await reload([...folders.values()]);
+      else if (params.command === COMMANDS.fixAll) {
+        const uri = String(params.arguments?.[0] ?? '');
+        const at = folderOf(uri);
+        if (!at) return;
+        const snap = await at.folder.snapshot();
+        const changes = fixAll(snap.findings.filter((f) => f.path === at.path), sourceFiles(at.folder));
+        if (changes.length) await connection.workspace.applyEdit({ label: 'djcache: fix all', edit: toWorkspaceEdit(at.folder, changes, versionOf) });
+      }
+    } catch (error) {
+      log(`command ${params.command} failed: ${error instanceof Error ? error.stack : String(error)}`);
+    }
+  });
+
+  connection.onRequest(GRAPH_REQUEST, async (): Promise<GraphResult> => {
+    const result: GraphResult = { folders: [] };
+    for (const folder of folders.values()) {
+      try {
+        const snap = await folder.snapshot();
+        result.folders.push({
+          uri: folder.uri.toString(), name: folder.name, graph: snap.graph,
+          findings: snap.findings.map((f) => ({ code: f.code, path: f.path, line: f.loc[0] + 1, message: f.message, entryId: f.data.entryId, model: f.data.model })),
+        });
+      } catch (error) {
+        log(`graph of ${folder.name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      }
+    }
+    return result;
+  });
+
+  function versionOf(uri: string): number | null {
+    return documents.get(uri)?.version ?? null;
+  }
+
+  function sourceFiles(folder: Folder): SourceFiles {
+    return { read: (p) => folder.readText(p) };
+  }
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+function overlaps(a: Loc, b: Loc): boolean {
+  return !(a[2] < b[0] || (a[2] === b[0] && a[3] < b[1]) || b[2] < a[0] || (b[2] === a[0] && b[3] < a[1]));
+}
