@@ -17,6 +17,7 @@ import { TestClient } from './lsp/client';
 const repo = path.join(__dirname, '..', '..');
 const shop = path.join(repo, 'examples', 'shop');
 const fixture = (name: string) => path.join(repo, 'test', 'fixtures', name);
+const lspFixture = (name: string) => path.join(repo, 'test', 'fixtures-lsp', name);
 
 /** The findings of examples/shop/EXPECTED.md, as `file:line:code`. */
 const EXPECTED = [
@@ -281,6 +282,21 @@ describe('language server: multi-root and isolation', () => {
       assert.equal(await client.hover('catalog/models.py', 1e6, 1e6), null);
       await client.executeCommand(COMMANDS.revalidate);
       assert.equal(client.statuses.at(-1)?.state, 'ready');
+    } finally {
+      client.dispose();
+    }
+  });
+});
+
+describe('language server: a key that cannot be rebuilt', () => {
+  test('no invalidation fix is offered, and the hover says why', async () => {
+    const client = await TestClient.start([lspFixture('unrebuildable_key')]);
+    try {
+      assert.deepEqual(client.allCodes(), ['shop/services.py:11:DJC101']);
+      const actions = await client.codeActions('shop/services.py', { start: { line: 10, character: 0 }, end: { line: 10, character: 40 } });
+      assert.deepEqual(actions.map((a) => a.title), ['Suppress DJC101 on this line', 'Show documentation for DJC101']);
+      const text = markdown(await client.hover('shop/services.py', 10, 12));
+      assert.match(text, /  - no quick-fix: .*\{limit\}/);
     } finally {
       client.dispose();
     }
