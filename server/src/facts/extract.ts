@@ -29,10 +29,19 @@ export function moduleNameFor(relPath: string, isPackageDir: (dir: string) => bo
   return { module: parts.slice(start).join('.'), isPackage };
 }
 
+function lineCount(text: string): number {
+  if (!text.length) return 0;
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 const NOQA = /#\s*(?:noqa(?::\s*([A-Z0-9, ]+))?|djcache:\s*ignore(?:\[([A-Z0-9, ]+)\])?)/;
 
 export function pythonSuppressions(text: string): Suppression[] {
   const out: Suppression[] = [];
+  // Most files have neither word: no need to split them into lines.
+  if (!text.includes('noqa') && !text.includes('djcache')) return out;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
@@ -51,7 +60,7 @@ export function pythonSuppressions(text: string): Suppression[] {
 export function extractPythonFacts(parser: Parser, path: string, bytes: Uint8Array, module: string, isPackage: boolean): PythonFacts {
   const text = decodeSource(bytes);
   const hash = contentHash(bytes);
-  const lines = text.length ? text.split('\n').length : 0;
+  const lines = lineCount(text);
   const base: PythonFacts = {
     kind: 'python', path, module, isPackage, hash, lines, imports: [], body: [], functions: [], classes: [],
     suppressions: pythonSuppressions(text), hasErrors: false,
@@ -59,7 +68,7 @@ export function extractPythonFacts(parser: Parser, path: string, bytes: Uint8Arr
   const tree = parsePython(parser, text);
   if (!tree) return { ...base, hasErrors: true };
   try {
-    return { ...base, ...buildPythonIR(tree, module, isPackage) };
+    return { ...base, ...buildPythonIR(tree, text, module, isPackage) };
   } catch {
     return { ...base, hasErrors: true };
   } finally {

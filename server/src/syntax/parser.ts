@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Language, Parser, Tree } from 'web-tree-sitter';
+import { Language, Parser, Tree, type TreeCursor } from 'web-tree-sitter';
 
 /** The grammar ships inside tree-sitter-python; bundles copy it next to themselves. */
 function grammarPath(): string {
@@ -12,12 +12,66 @@ function grammarPath(): string {
   }
 }
 
+/** The TreeCursor members the IR builder walks with. */
+export type Cursor = Pick<TreeCursor, 'gotoFirstChild' | 'gotoNextSibling' | 'gotoParent' | 'nodeTypeId' | 'currentFieldId' | 'startIndex' | 'endIndex' | 'delete'>;
+
+/** web-tree-sitter's own WASM exports behind TreeCursor (lib/tree-sitter.c), each taking the tree's address. */
+interface CursorExports {
+  _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
+  _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
+  _ts_tree_cursor_goto_parent_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_type_id_wasm(tree: number): number;
+  _ts_tree_cursor_current_field_id_wasm(tree: number): number;
+  _ts_tree_cursor_start_index_wasm(tree: number): number;
+  _ts_tree_cursor_end_index_wasm(tree: number): number;
+  _ts_tree_cursor_delete_wasm(tree: number): void;
+}
+
+/** web-tree-sitter's emscripten module: Parser.init makes the object it is given the module, exports included. */
+const wasm: Partial<CursorExports> = {};
+let fastCursorAgrees = false;
+
+/**
+ * TreeCursor without its marshalling. Every TreeCursor call copies the cursor's four words into
+ * web-tree-sitter's transfer buffer, calls the export, and copies them back; for the IR builder
+ * that copying cost more than the walk itself. The exports read the cursor from the buffer and
+ * the moves write it back, so as long as nothing else calls into web-tree-sitter the cursor can
+ * stay there: only for a synchronous walk that makes no other web-tree-sitter call until delete().
+ */
+class FastCursor implements Cursor {
+  constructor(private readonly x: CursorExports, private readonly tree: number) {}
+  gotoFirstChild(): boolean { return this.x._ts_tree_cursor_goto_first_child_wasm(this.tree) === 1; }
+  gotoNextSibling(): boolean { return this.x._ts_tree_cursor_goto_next_sibling_wasm(this.tree) === 1; }
+  gotoParent(): boolean { return this.x._ts_tree_cursor_goto_parent_wasm(this.tree) === 1; }
+  get nodeTypeId(): number { return this.x._ts_tree_cursor_current_node_type_id_wasm(this.tree); }
+  get currentFieldId(): number { return this.x._ts_tree_cursor_current_field_id_wasm(this.tree); }
+  get startIndex(): number { return this.x._ts_tree_cursor_start_index_wasm(this.tree); }
+  get endIndex(): number { return this.x._ts_tree_cursor_end_index_wasm(this.tree); }
+  delete(): void { this.x._ts_tree_cursor_delete_wasm(this.tree); }
+}
+
+function fastCursor(tree: Tree): FastCursor {
+  // tree.walk() leaves the new cursor in the transfer buffer, where FastCursor takes it over; the
+  // TreeCursor object it returns holds a copy that goes stale, so it is dropped, never deleted.
+  tree.walk();
+  return new FastCursor(wasm as CursorExports, (tree as unknown as { 0: number })[0]);
+}
+
+/**
+ * A cursor at the root of `tree` for a synchronous walk that makes no other web-tree-sitter call
+ * (not even on another tree) before its delete(): the fast one once the self-test has seen it
+ * agree with TreeCursor, which stays the fallback for a web-tree-sitter whose internals differ.
+ */
+export function walkTree(tree: Tree): Cursor {
+  return fastCursorAgrees ? fastCursor(tree) : tree.walk();
+}
+
 let ready: Promise<Parser> | undefined;
 
 /** Loads the runtime and grammar once, checks the pair works, and warms the parser up. */
 export function loadPythonParser(): Promise<Parser> {
   ready ??= (async () => {
-    await Parser.init();
+    await Parser.init(wasm);
     const language = await Language.load(grammarPath());
     const parser = new Parser();
     parser.setLanguage(language);
@@ -38,6 +92,46 @@ function selfTest(parser: Parser): void {
   } finally {
     tree?.delete();
   }
+  fastCursorAgrees = fastCursorSelfTest(parser);
+}
+
+/** Sample with fields, an f-string, non-ASCII text, a comment and a syntax error. */
+const CURSOR_SAMPLE = 'from .a import (b as c, d)\nx: "é" = cache.set(f"k:{x!r}", *a, k=1)  # 😀\nclass C(B, m=M):\n  def f(s, *a, **k) -> int:\n    return [y for y in a if (y)]\nif x: (\n';
+
+/** Walks every node of the sample with both cursors and compares what they read. */
+function fastCursorSelfTest(parser: Parser): boolean {
+  const names = Object.keys({
+    _ts_tree_cursor_goto_first_child_wasm: 0, _ts_tree_cursor_goto_next_sibling_wasm: 0, _ts_tree_cursor_goto_parent_wasm: 0,
+    _ts_tree_cursor_current_node_type_id_wasm: 0, _ts_tree_cursor_current_field_id_wasm: 0, _ts_tree_cursor_start_index_wasm: 0,
+    _ts_tree_cursor_end_index_wasm: 0, _ts_tree_cursor_delete_wasm: 0,
+  } satisfies Record<keyof CursorExports, 0>);
+  if (!names.every((n) => typeof (wasm as Record<string, unknown>)[n] === 'function')) return false;
+  const tree = parser.parse(CURSOR_SAMPLE);
+  if (!tree) return false;
+  try {
+    return JSON.stringify(walkAll(tree.walk())) === JSON.stringify(walkAll(fastCursor(tree)));
+  } catch {
+    return false;
+  } finally {
+    tree.delete();
+  }
+}
+
+function walkAll(c: Cursor): number[] {
+  const seen: number[] = [];
+  try {
+    for (let depth = 0; depth >= 0;) {
+      seen.push(depth, c.nodeTypeId, c.currentFieldId, c.startIndex, c.endIndex);
+      if (c.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
+      while (depth >= 0 && !c.gotoNextSibling()) depth = c.gotoParent() ? depth - 1 : -1;
+    }
+  } finally {
+    c.delete();
+  }
+  return seen;
 }
 
 /** Parses with a time budget; returns undefined instead of throwing. The caller must delete the tree. */

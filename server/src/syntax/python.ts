@@ -1,11 +1,17 @@
 /**
  * Python syntax tree → the serialisable IR in facts/types.ts. Generic: no Django knowledge here.
  * Never throws on odd trees: unknown shapes become { t: 'unknown' } and error nodes are skipped.
+ *
+ * The walk moves one TreeCursor and reads text and positions from the source string: a
+ * web-tree-sitter Node object costs WASM crossings and an allocation each, and building one per
+ * visited node was most of the facts phase. Every method below is entered with the cursor on its
+ * node and leaves it there.
  */
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Language, Tree } from 'web-tree-sitter';
 import type {
   ClassFact, DictItem, Expr, FunctionFact, ImportFact, Kwarg, Loc, Param, Stmt, Target,
 } from '../facts/types';
+import { type Cursor, walkTree } from './parser';
 
 /** Expressions nested deeper than this become unknown, so hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 120;
@@ -18,12 +24,6 @@ export interface PythonIR {
   hasErrors: boolean;
 }
 
-function locOf(n: Node): Loc {
-  const s = n.startPosition;
-  const e = n.endPosition;
-  return [s.row, s.column, e.row, e.column];
-}
-
 /** Resolves `from ..x import y` against the importing module. */
 export function resolveRelative(module: string, isPackage: boolean, dots: number, rest: string): string {
   const parts = module.split('.');
@@ -33,344 +33,630 @@ export function resolveRelative(module: string, isPackage: boolean, dots: number
   return base.join('.');
 }
 
+const FIELD_NAMES = [
+  'alias', 'alternative', 'argument', 'arguments', 'attribute', 'body', 'condition', 'consequence',
+  'definition', 'expression', 'function', 'key', 'left', 'module_name', 'name', 'object', 'operator',
+  'parameters', 'right', 'subscript', 'superclasses', 'value',
+] as const;
+
+/** What the walk needs from the grammar, looked up once per language. */
+interface Grammar {
+  /** Node type names by type id, as Node.type gives them. */
+  types: string[];
+  /** Whether a type id is a named node (what Node.namedChildren keeps). */
+  named: boolean[];
+  field: Record<(typeof FIELD_NAMES)[number], number>;
+}
+
+const grammars = new WeakMap<Language, Grammar>();
+
+function grammarOf(language: Language): Grammar {
+  let g = grammars.get(language);
+  if (!g) {
+    const named: boolean[] = [];
+    for (let id = 0; id < language.nodeTypeCount; id++) named[id] = language.nodeTypeIsNamed(id);
+    const field = {} as Grammar['field'];
+    // An id the grammar lacks is -1, which no child has.
+    for (const name of FIELD_NAMES) field[name] = language.fields.indexOf(name);
+    g = { types: language.types, named, field };
+    grammars.set(language, g);
+  }
+  return g;
+}
+
+/** Type id of ERROR nodes (the C API's ts_builtin_sym_error as an unsigned 16-bit id); they are named. */
+const ERROR_TYPE_ID = 0xffff;
+
+/** Start offset of every line, for positions from UTF-16 offsets: rows break on LF only, as in tree-sitter. */
+function lineStartsOf(source: string): number[] {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** A child the tree lacks: unknown, placed at the start of the file. */
+function missing(): Expr {
+  return { t: 'unknown', loc: [0, 0, 0, 0] };
+}
+
 class Builder {
   readonly imports: ImportFact[] = [];
   readonly functions: FunctionFact[] = [];
   readonly classes: ClassFact[] = [];
   private fnStack: number[] = [];
   private clsStack: number[] = [];
+  /** True while statements belong directly to a class body (so defs are methods). */
+  private clsDirect = false;
+  private readonly field: Grammar['field'];
 
-  constructor(private readonly module: string, private readonly isPackage: boolean) {}
+  constructor(
+    private readonly c: Cursor,
+    private readonly source: string,
+    private readonly lineStarts: number[],
+    private readonly grammar: Grammar,
+    private readonly module: string,
+    private readonly isPackage: boolean,
+  ) {
+    this.field = grammar.field;
+  }
 
-  block(n: Node | null): Stmt[] {
-    const out: Stmt[] = [];
-    if (!n) return out;
-    for (const child of n.namedChildren) {
-      if (child) this.stmt(child, out);
+  // ---------------------------------------------------------------- cursor primitives
+
+  private type(): string {
+    return this.grammar.types[this.c.nodeTypeId] || 'ERROR';
+  }
+
+  /** The type of the cursor's node when it is named (Node.namedChildren keeps it), else undefined. */
+  private namedType(): string | undefined {
+    const id = this.c.nodeTypeId;
+    if (id === ERROR_TYPE_ID) return 'ERROR';
+    return this.grammar.named[id] ? this.grammar.types[id] : undefined;
+  }
+
+  private text(): string {
+    return this.source.slice(this.c.startIndex, this.c.endIndex);
+  }
+
+  private row(index: number, from = 0): number {
+    const starts = this.lineStarts;
+    let lo = from;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= index) lo = mid;
+      else hi = mid - 1;
     }
+    return lo;
+  }
+
+  private line(): number {
+    return this.row(this.c.startIndex);
+  }
+
+  private loc(): Loc {
+    const start = this.c.startIndex;
+    const end = this.c.endIndex;
+    const startRow = this.row(start);
+    const endRow = this.row(end, startRow);
+    return [startRow, start - this.lineStarts[startRow], endRow, end - this.lineStarts[endRow]];
+  }
+
+  /** Moves to the first child in field `field` (as Node.childForFieldName); false leaves the cursor where it was. */
+  private toField(field: number): boolean {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return false;
+    do {
+      if (c.currentFieldId === field) return true;
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+    return false;
+  }
+
+  /** Moves to the first named child of type `type`; false leaves the cursor where it was. */
+  private toNamedChildOfType(type: string): boolean {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return false;
+    do {
+      if (this.namedType() === type) return true;
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+    return false;
+  }
+
+  /** Moves to the `index`th named child (comments included, as Node.namedChildren); false leaves the cursor where it was. */
+  private toNamedChild(index: number): boolean {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return false;
+    let seen = 0;
+    do {
+      if (this.namedType() !== undefined && seen++ === index) return true;
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+    return false;
+  }
+
+  /** Calls `visit` on each named child, with the cursor on it and its type. */
+  private eachNamedChild(visit: (type: string) => void): void {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return;
+    do {
+      const type = this.namedType();
+      if (type !== undefined) visit(type);
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  private fieldText(field: number): string | undefined {
+    if (!this.toField(field)) return undefined;
+    const t = this.text();
+    this.c.gotoParent();
+    return t;
+  }
+
+  private fieldExpr(field: number, depth = 0): Expr {
+    if (!this.toField(field)) return missing();
+    const e = this.expr(depth);
+    this.c.gotoParent();
+    return e;
+  }
+
+  private namedChildExpr(index: number, depth = 0): Expr {
+    if (!this.toNamedChild(index)) return missing();
+    const e = this.expr(depth);
+    this.c.gotoParent();
+    return e;
+  }
+
+  private fieldBlock(field: number): Stmt[] {
+    if (!this.toField(field)) return [];
+    const b = this.block();
+    this.c.gotoParent();
+    return b;
+  }
+
+  private fieldTarget(field: number): Target {
+    if (!this.toField(field)) return { t: 'other' };
+    const t = this.target();
+    this.c.gotoParent();
+    return t;
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  block(): Stmt[] {
+    const out: Stmt[] = [];
+    this.eachNamedChild((type) => this.stmt(type, out));
     return out;
   }
 
-  private stmt(n: Node, out: Stmt[]): void {
-    const line = n.startPosition.row;
-    switch (n.type) {
+  private stmt(type: string, out: Stmt[]): void {
+    const F = this.field;
+    switch (type) {
       case 'expression_statement': {
-        for (const c of n.namedChildren) {
-          if (!c) continue;
-          if (c.type === 'assignment' || c.type === 'augmented_assignment') this.assignment(c, out, line);
-          else out.push({ t: 'expr', value: this.expr(c), line });
-        }
+        const line = this.line();
+        this.eachNamedChild((t) => {
+          if (t === 'assignment' || t === 'augmented_assignment') this.assignment(out, line);
+          else out.push({ t: 'expr', value: this.expr(), line });
+        });
         return;
       }
       case 'return_statement': {
-        const v = n.namedChildren[0];
-        out.push({ t: 'return', value: v ? this.expr(v) : null, line });
+        const line = this.line();
+        let value: Expr | null = null;
+        if (this.toNamedChild(0)) {
+          value = this.expr();
+          this.c.gotoParent();
+        }
+        out.push({ t: 'return', value, line });
         return;
       }
       case 'import_statement':
+        this.importStmt();
+        return;
       case 'import_from_statement':
-        this.importStmt(n);
+        this.importFromStmt();
         return;
       case 'if_statement': {
+        const line = this.line();
         const orelse: Stmt[] = [];
-        // elif chains become nested ifs so every branch keeps its own block.
+        // elif chains become nested ifs so every branch keeps its own block. The branches are
+        // built before the consequence, so functions and classes in them are numbered first.
         let tail = orelse;
-        for (const alt of n.childrenForFieldName('alternative')) {
-          if (!alt) continue;
-          if (alt.type === 'elif_clause') {
-            const nested: Stmt = {
-              t: 'if', test: this.exprOf(alt.childForFieldName('condition')),
-              body: this.block(alt.childForFieldName('consequence')), orelse: [], line: alt.startPosition.row,
-            };
-            tail.push(nested);
-            tail = (nested as { orelse: Stmt[] }).orelse;
-          } else {
-            tail.push(...this.block(alt.childForFieldName('body')));
-          }
+        const c = this.c;
+        if (c.gotoFirstChild()) {
+          do {
+            if (c.currentFieldId !== F.alternative) continue;
+            if (this.type() === 'elif_clause') {
+              const elifLine = this.line();
+              const nested = { t: 'if' as const, test: this.fieldExpr(F.condition), body: this.fieldBlock(F.consequence), orelse: [] as Stmt[], line: elifLine };
+              tail.push(nested);
+              tail = nested.orelse;
+            } else {
+              tail.push(...this.fieldBlock(F.body));
+            }
+          } while (c.gotoNextSibling());
+          c.gotoParent();
         }
-        out.push({
-          t: 'if', test: this.exprOf(n.childForFieldName('condition')),
-          body: this.block(n.childForFieldName('consequence')), orelse, line,
-        });
+        out.push({ t: 'if', test: this.fieldExpr(F.condition), body: this.fieldBlock(F.consequence), orelse, line });
         return;
       }
       case 'for_statement': {
-        const alt = n.childForFieldName('alternative');
-        out.push({
-          t: 'for', target: this.target(n.childForFieldName('left')), iter: this.exprOf(n.childForFieldName('right')),
-          body: this.block(n.childForFieldName('body')), orelse: alt ? this.block(alt.childForFieldName('body')) : [], line,
-        });
+        const line = this.line();
+        const target = this.fieldTarget(F.left);
+        const iter = this.fieldExpr(F.right);
+        const body = this.fieldBlock(F.body);
+        let orelse: Stmt[] = [];
+        if (this.toField(F.alternative)) {
+          orelse = this.fieldBlock(F.body);
+          this.c.gotoParent();
+        }
+        out.push({ t: 'for', target, iter, body, orelse, line });
         return;
       }
       case 'while_statement':
-        out.push({ t: 'while', test: this.exprOf(n.childForFieldName('condition')), body: this.block(n.childForFieldName('body')), line });
+        out.push({ t: 'while', test: this.fieldExpr(F.condition), body: this.fieldBlock(F.body), line: this.line() });
         return;
       case 'with_statement': {
+        const line = this.line();
         const items: { ctx: Expr; as: Target | null }[] = [];
-        const clause = n.namedChildren.find((c) => c?.type === 'with_clause');
-        for (const item of clause?.namedChildren ?? []) {
-          const value = item?.childForFieldName('value');
-          if (!value) continue;
-          if (value.type === 'as_pattern') {
-            const alias = value.childForFieldName('alias');
-            items.push({ ctx: this.exprOf(value.namedChildren[0]), as: alias ? this.target(alias.namedChildren[0] ?? alias) : null });
-          } else {
-            items.push({ ctx: this.expr(value), as: null });
-          }
+        if (this.toNamedChildOfType('with_clause')) {
+          this.eachNamedChild(() => {
+            if (!this.toField(F.value)) return;
+            if (this.type() === 'as_pattern') {
+              const ctx = this.namedChildExpr(0);
+              let as: Target | null = null;
+              if (this.toField(F.alias)) {
+                as = this.toNamedChild(0) ? this.targetAndUp() : this.target();
+                this.c.gotoParent();
+              }
+              items.push({ ctx, as });
+            } else {
+              items.push({ ctx: this.expr(), as: null });
+            }
+            this.c.gotoParent();
+          });
+          this.c.gotoParent();
         }
-        out.push({ t: 'with', items, body: this.block(n.childForFieldName('body')), line });
+        out.push({ t: 'with', items, body: this.fieldBlock(F.body), line });
         return;
       }
       case 'try_statement': {
+        const line = this.line();
         const handlers: Stmt[][] = [];
         let orelse: Stmt[] = [];
         let final: Stmt[] = [];
-        for (const c of n.namedChildren) {
-          if (!c) continue;
-          if (c.type === 'except_clause' || c.type === 'except_group_clause') {
-            handlers.push(this.block(c.namedChildren.find((x) => x?.type === 'block') ?? null));
-          } else if (c.type === 'else_clause') orelse = this.block(c.childForFieldName('body'));
-          else if (c.type === 'finally_clause') final = this.block(c.namedChildren.find((x) => x?.type === 'block') ?? null);
-        }
-        out.push({ t: 'try', body: this.block(n.childForFieldName('body')), handlers, orelse, final, line });
+        // Handlers are built before the body, so functions and classes in them are numbered first.
+        this.eachNamedChild((t) => {
+          if (t === 'except_clause' || t === 'except_group_clause') handlers.push(this.namedChildBlock('block'));
+          else if (t === 'else_clause') orelse = this.fieldBlock(F.body);
+          else if (t === 'finally_clause') final = this.namedChildBlock('block');
+        });
+        out.push({ t: 'try', body: this.fieldBlock(F.body), handlers, orelse, final, line });
         return;
       }
       case 'decorated_definition': {
-        const decorators = n.namedChildren
-          .filter((c) => c?.type === 'decorator')
-          .map((d) => this.exprOf(d!.namedChildren[0]));
-        const def = n.childForFieldName('definition');
-        if (def?.type === 'function_definition') out.push(this.functionDef(def, decorators));
-        else if (def?.type === 'class_definition') out.push(this.classDef(def, decorators));
+        const decorators: Expr[] = [];
+        this.eachNamedChild((t) => {
+          if (t === 'decorator') decorators.push(this.namedChildExpr(0));
+        });
+        if (!this.toField(F.definition)) return;
+        const def = this.type();
+        if (def === 'function_definition') out.push(this.functionDef(decorators));
+        else if (def === 'class_definition') out.push(this.classDef(decorators));
+        this.c.gotoParent();
         return;
       }
       case 'function_definition':
-        out.push(this.functionDef(n, []));
+        out.push(this.functionDef([]));
         return;
       case 'class_definition':
-        out.push(this.classDef(n, []));
+        out.push(this.classDef([]));
         return;
       case 'match_statement':
       case 'block':
-        for (const c of n.namedChildren) if (c) this.stmt(c, out);
+        this.eachNamedChild((t) => this.stmt(t, out));
         return;
       case 'case_clause':
-        out.push(...this.block(n.childForFieldName('consequence')));
+        out.push(...this.fieldBlock(F.consequence));
         return;
       case 'raise_statement':
-      case 'assert_statement':
-        for (const c of n.namedChildren) if (c && c.type === 'call') out.push({ t: 'expr', value: this.expr(c), line });
+      case 'assert_statement': {
+        const line = this.line();
+        this.eachNamedChild((t) => {
+          if (t === 'call') out.push({ t: 'expr', value: this.expr(), line });
+        });
         return;
+      }
       default:
         return;
     }
   }
 
-  private assignment(n: Node, out: Stmt[], line: number): void {
-    const targets: Target[] = [];
-    let cur: Node | null = n;
-    // Chained `a = b = value` nests assignments on the right.
-    while (cur && cur.type === 'assignment') {
-      const left = cur.childForFieldName('left');
-      if (left) targets.push(this.target(left));
-      const right: Node | null = cur.childForFieldName('right');
-      if (!right) {
-        // Annotated declaration without a value (`x: int`) binds nothing.
-        return;
-      }
-      if (right.type !== 'assignment') {
-        out.push({ t: 'assign', targets, value: this.expr(right), line });
-        return;
-      }
-      cur = right;
-    }
-    if (cur?.type === 'augmented_assignment') {
-      const left = cur.childForFieldName('left');
-      const right = cur.childForFieldName('right');
-      const op = cur.childForFieldName('operator')?.text.replace('=', '') ?? '+';
-      if (left && right) {
-        const l = this.expr(left);
-        out.push({ t: 'assign', targets: [this.target(left)], value: { t: 'bin', op, l, r: this.expr(right), loc: locOf(cur) }, line });
-      }
-    }
+  private namedChildBlock(type: string): Stmt[] {
+    if (!this.toNamedChildOfType(type)) return [];
+    const b = this.block();
+    this.c.gotoParent();
+    return b;
   }
 
-  private importStmt(n: Node): void {
-    const line = n.startPosition.row;
-    if (n.type === 'import_statement') {
-      for (const c of n.namedChildren) {
-        if (!c) continue;
-        if (c.type === 'dotted_name') {
-          // `import a.b` binds `a`; the rest is reached by attribute access.
-          const first = c.text.split('.')[0];
-          this.imports.push({ local: first, module: first, name: null, line });
-        } else if (c.type === 'aliased_import') {
-          const mod = c.childForFieldName('name')?.text ?? '';
-          const alias = c.childForFieldName('alias')?.text ?? mod;
-          this.imports.push({ local: alias, module: mod, name: null, line });
-        }
-      }
+  private assignment(out: Stmt[], line: number): void {
+    const F = this.field;
+    const c = this.c;
+    if (this.type() === 'augmented_assignment') {
+      const op = this.fieldText(F.operator)?.replace('=', '') ?? '+';
+      if (!this.toField(F.right)) return;
+      c.gotoParent();
+      if (!this.toField(F.left)) return;
+      const l = this.expr();
+      const target = this.target();
+      c.gotoParent();
+      out.push({ t: 'assign', targets: [target], value: { t: 'bin', op, l, r: this.fieldExpr(F.right), loc: this.loc() }, line });
       return;
     }
-    const modNode = n.childForFieldName('module_name');
-    let module = modNode?.text ?? '';
-    if (modNode?.type === 'relative_import') {
-      const prefix = modNode.namedChildren.find((c) => c?.type === 'import_prefix')?.text ?? '';
-      const rest = modNode.namedChildren.find((c) => c?.type === 'dotted_name')?.text ?? '';
-      module = resolveRelative(this.module, this.isPackage, prefix.length, rest);
-    }
-    for (const c of n.childrenForFieldName('name')) {
-      if (!c) continue;
-      if (c.type === 'dotted_name') this.imports.push({ local: c.text, module, name: c.text, line });
-      else if (c.type === 'aliased_import') {
-        const name = c.childForFieldName('name')?.text ?? '';
-        this.imports.push({ local: c.childForFieldName('alias')?.text ?? name, module, name, line });
+    // Chained `a = b = value` nests assignments on the right: the cursor walks down them and back.
+    const targets: Target[] = [];
+    let descended = 0;
+    for (;;) {
+      if (this.toField(F.left)) {
+        targets.push(this.target());
+        c.gotoParent();
+      }
+      // Annotated declaration without a value (`x: int`) binds nothing.
+      if (!this.toField(F.right)) break;
+      descended++;
+      if (this.type() !== 'assignment') {
+        out.push({ t: 'assign', targets, value: this.expr(), line });
+        break;
       }
     }
-    if (n.namedChildren.some((c) => c?.type === 'wildcard_import')) this.imports.push({ local: '*', module, name: '*', line });
+    for (; descended > 0; descended--) c.gotoParent();
   }
 
-  private functionDef(n: Node, decorators: Expr[]): Stmt {
-    const name = n.childForFieldName('name')?.text ?? '<anonymous>';
+  private importStmt(): void {
+    const F = this.field;
+    const line = this.line();
+    this.eachNamedChild((t) => {
+      if (t === 'dotted_name') {
+        // `import a.b` binds `a`; the rest is reached by attribute access.
+        const first = this.text().split('.')[0];
+        this.imports.push({ local: first, module: first, name: null, line });
+      } else if (t === 'aliased_import') {
+        const mod = this.fieldText(F.name) ?? '';
+        const alias = this.fieldText(F.alias) ?? mod;
+        this.imports.push({ local: alias, module: mod, name: null, line });
+      }
+    });
+  }
+
+  private importFromStmt(): void {
+    const F = this.field;
+    const c = this.c;
+    const line = this.line();
+    let module = '';
+    if (this.toField(F.module_name)) {
+      module = this.text();
+      if (this.type() === 'relative_import') {
+        let prefix: string | undefined;
+        let rest: string | undefined;
+        this.eachNamedChild((t) => {
+          if (t === 'import_prefix') prefix ??= this.text();
+          else if (t === 'dotted_name') rest ??= this.text();
+        });
+        module = resolveRelative(this.module, this.isPackage, (prefix ?? '').length, rest ?? '');
+      }
+      c.gotoParent();
+    }
+    let wildcard = false;
+    if (c.gotoFirstChild()) {
+      do {
+        if (c.currentFieldId === F.name) {
+          const t = this.type();
+          if (t === 'dotted_name') {
+            const name = this.text();
+            this.imports.push({ local: name, module, name, line });
+          } else if (t === 'aliased_import') {
+            const name = this.fieldText(F.name) ?? '';
+            this.imports.push({ local: this.fieldText(F.alias) ?? name, module, name, line });
+          }
+        } else if (this.namedType() === 'wildcard_import') {
+          wildcard = true;
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    if (wildcard) this.imports.push({ local: '*', module, name: '*', line });
+  }
+
+  private functionDef(decorators: Expr[]): Stmt {
+    const F = this.field;
+    const c = this.c;
+    const line = this.line();
+    const loc = this.loc();
+    let name: string | undefined;
+    let nameLoc: Loc | undefined;
+    let params: Param[] | undefined;
+    let isAsync = false;
+    if (c.gotoFirstChild()) {
+      do {
+        const field = c.currentFieldId;
+        if (field === F.name && name === undefined) {
+          name = this.text();
+          nameLoc = this.loc();
+        } else if (field === F.parameters && params === undefined) {
+          params = this.params();
+        } else if (this.type() === 'async') {
+          isAsync = true;
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    name ??= '<anonymous>';
     const parentFn = this.fnStack.length ? this.fnStack[this.fnStack.length - 1] : null;
     const cls = this.clsStack.length && this.clsDirect ? this.clsStack[this.clsStack.length - 1] : null;
     const prefix = cls !== null ? this.classes[cls].qual : parentFn !== null ? this.functions[parentFn].qual : '';
     const idx = this.functions.length;
     const fact: FunctionFact = {
       name, qual: prefix ? `${prefix}.${name}` : name, cls, parent: parentFn,
-      params: this.params(n.childForFieldName('parameters')), decorators,
-      async: n.children.some((c) => c?.type === 'async'), body: [], loc: locOf(n),
-      nameLoc: locOf(n.childForFieldName('name') ?? n),
+      params: params ?? [], decorators, async: isAsync, body: [], loc, nameLoc: nameLoc ?? loc,
     };
     this.functions.push(fact);
     if (cls !== null) this.classes[cls].methods[name] = idx;
     this.fnStack.push(idx);
     const wasDirect = this.clsDirect;
     this.clsDirect = false;
-    fact.body = this.block(n.childForFieldName('body'));
+    fact.body = this.fieldBlock(F.body);
     this.clsDirect = wasDirect;
     this.fnStack.pop();
-    return { t: 'def', fn: idx, line: n.startPosition.row };
+    return { t: 'def', fn: idx, line };
   }
 
-  /** True while statements belong directly to a class body (so defs are methods). */
-  private clsDirect = false;
-
-  private classDef(n: Node, decorators: Expr[]): Stmt {
-    const name = n.childForFieldName('name')?.text ?? '<anonymous>';
+  private classDef(decorators: Expr[]): Stmt {
+    const F = this.field;
+    const line = this.line();
+    const loc = this.loc();
+    let name: string | undefined;
+    let nameLoc: Loc | undefined;
+    if (this.toField(F.name)) {
+      name = this.text();
+      nameLoc = this.loc();
+      this.c.gotoParent();
+    }
+    name ??= '<anonymous>';
     const parent = this.clsStack.length && this.clsDirect ? this.clsStack[this.clsStack.length - 1] : null;
     const outerFn = this.fnStack.length ? this.functions[this.fnStack[this.fnStack.length - 1]].qual : '';
     const prefix = parent !== null ? this.classes[parent].qual : outerFn;
     const idx = this.classes.length;
     const bases: Expr[] = [];
     const keywords: Kwarg[] = [];
-    for (const a of n.childForFieldName('superclasses')?.namedChildren ?? []) {
-      if (!a) continue;
-      if (a.type === 'keyword_argument') keywords.push({ name: a.childForFieldName('name')?.text ?? null, value: this.exprOf(a.childForFieldName('value')) });
-      else bases.push(this.expr(a));
+    if (this.toField(F.superclasses)) {
+      this.eachNamedChild((t) => {
+        if (t === 'keyword_argument') keywords.push({ name: this.fieldText(F.name) ?? null, value: this.fieldExpr(F.value) });
+        else bases.push(this.expr());
+      });
+      this.c.gotoParent();
     }
     const fact: ClassFact = {
       name, qual: prefix ? `${prefix}.${name}` : name, parent, bases, keywords, decorators, body: [],
-      nested: {}, methods: {}, loc: locOf(n), nameLoc: locOf(n.childForFieldName('name') ?? n),
+      nested: {}, methods: {}, loc, nameLoc: nameLoc ?? loc,
     };
     this.classes.push(fact);
     if (parent !== null) this.classes[parent].nested[name] = idx;
     this.clsStack.push(idx);
     const wasDirect = this.clsDirect;
     this.clsDirect = true;
-    fact.body = this.block(n.childForFieldName('body'));
+    fact.body = this.fieldBlock(F.body);
     this.clsDirect = wasDirect;
     this.clsStack.pop();
-    return { t: 'class', cls: idx, line: n.startPosition.row };
+    return { t: 'class', cls: idx, line };
   }
 
-  private params(n: Node | null): Param[] {
+  /** Parameters of a `parameters` or `lambda_parameters` node. */
+  private params(): Param[] {
+    const F = this.field;
     const out: Param[] = [];
-    for (const p of n?.namedChildren ?? []) {
-      if (!p) continue;
-      switch (p.type) {
+    const splatName = () => {
+      if (!this.toNamedChild(0)) return '';
+      const t = this.text();
+      this.c.gotoParent();
+      return t;
+    };
+    this.eachNamedChild((t) => {
+      switch (t) {
         case 'identifier':
-          out.push({ name: p.text, default: null, kind: 'plain' });
+          out.push({ name: this.text(), default: null, kind: 'plain' });
           break;
         case 'typed_parameter': {
-          const inner = p.namedChildren[0];
-          if (inner?.type === 'list_splat_pattern') out.push({ name: inner.namedChildren[0]?.text ?? '', default: null, kind: 'args' });
-          else if (inner?.type === 'dictionary_splat_pattern') out.push({ name: inner.namedChildren[0]?.text ?? '', default: null, kind: 'kwargs' });
-          else out.push({ name: inner?.text ?? '', default: null, kind: 'plain' });
+          if (!this.toNamedChild(0)) {
+            out.push({ name: '', default: null, kind: 'plain' });
+            break;
+          }
+          const inner = this.type();
+          if (inner === 'list_splat_pattern') out.push({ name: splatName(), default: null, kind: 'args' });
+          else if (inner === 'dictionary_splat_pattern') out.push({ name: splatName(), default: null, kind: 'kwargs' });
+          else out.push({ name: this.text(), default: null, kind: 'plain' });
+          this.c.gotoParent();
           break;
         }
         case 'default_parameter':
         case 'typed_default_parameter':
-          out.push({ name: p.childForFieldName('name')?.text ?? '', default: this.exprOf(p.childForFieldName('value')), kind: 'plain' });
+          out.push({ name: this.fieldText(F.name) ?? '', default: this.fieldExpr(F.value), kind: 'plain' });
           break;
         case 'list_splat_pattern':
-          out.push({ name: p.namedChildren[0]?.text ?? '', default: null, kind: 'args' });
+          out.push({ name: splatName(), default: null, kind: 'args' });
           break;
         case 'dictionary_splat_pattern':
-          out.push({ name: p.namedChildren[0]?.text ?? '', default: null, kind: 'kwargs' });
+          out.push({ name: splatName(), default: null, kind: 'kwargs' });
           break;
         default:
           break;
       }
-    }
+    });
     return out;
   }
 
-  target(n: Node | null): Target {
-    if (!n) return { t: 'other' };
-    switch (n.type) {
+  /** target() of the cursor's node, then back to its parent. */
+  private targetAndUp(): Target {
+    const t = this.target();
+    this.c.gotoParent();
+    return t;
+  }
+
+  target(): Target {
+    const F = this.field;
+    switch (this.type()) {
       case 'identifier':
-        return { t: 'name', id: n.text };
+        return { t: 'name', id: this.text() };
       case 'attribute':
-        return { t: 'attr', obj: this.exprOf(n.childForFieldName('object')), name: n.childForFieldName('attribute')?.text ?? '' };
+        return { t: 'attr', obj: this.fieldExpr(F.object), name: this.fieldText(F.attribute) ?? '' };
       case 'subscript':
-        return { t: 'sub', obj: this.exprOf(n.childForFieldName('value')), idx: this.exprOf(n.childForFieldName('subscript')) };
+        return { t: 'sub', obj: this.fieldExpr(F.value), idx: this.fieldExpr(F.subscript) };
       case 'pattern_list':
       case 'tuple_pattern':
       case 'list_pattern':
       case 'tuple':
       case 'list':
-      case 'expression_list':
-        return { t: 'tuple', items: n.namedChildren.filter((c): c is Node => !!c).map((c) => this.target(c)) };
+      case 'expression_list': {
+        const items: Target[] = [];
+        this.eachNamedChild(() => items.push(this.target()));
+        return { t: 'tuple', items };
+      }
       case 'parenthesized_expression':
-        return this.target(n.namedChildren[0]);
       case 'list_splat_pattern':
-        return this.target(n.namedChildren[0]);
+        return this.toNamedChild(0) ? this.targetAndUp() : { t: 'other' };
       default:
         return { t: 'other' };
     }
   }
 
-  exprOf(n: Node | null | undefined, depth = 0): Expr {
-    return n ? this.expr(n, depth) : { t: 'unknown', loc: [0, 0, 0, 0] };
-  }
+  // ---------------------------------------------------------------- expressions
 
-  expr(n: Node, depth = 0): Expr {
-    const loc = locOf(n);
+  expr(depth = 0): Expr {
+    const F = this.field;
+    const loc = this.loc();
+    const type = this.type();
     if (depth > MAX_DEPTH) return { t: 'unknown', loc };
     const d = depth + 1;
-    switch (n.type) {
+    switch (type) {
       case 'identifier':
-        return { t: 'name', id: n.text, loc };
+        return { t: 'name', id: this.text(), loc };
       case 'attribute':
-        return { t: 'attr', obj: this.exprOf(n.childForFieldName('object'), d), name: n.childForFieldName('attribute')?.text ?? '', loc };
+        return { t: 'attr', obj: this.fieldExpr(F.object, d), name: this.fieldText(F.attribute) ?? '', loc };
       case 'call':
-        return this.call(n, d, loc);
+        return this.call(d, loc);
       case 'string':
-        return this.string(n, d, loc);
+        return this.string(d, loc);
       case 'concatenated_string': {
         const parts: (string | Expr)[] = [];
-        for (const s of n.namedChildren) {
-          if (!s) continue;
-          const e = this.string(s, d, locOf(s));
+        this.eachNamedChild(() => {
+          const e = this.string(d, this.loc());
           if (e.t === 'str') parts.push(e.v);
           else if (e.t === 'fstr') parts.push(...e.parts);
-        }
+        });
         return parts.every((p) => typeof p === 'string') ? { t: 'str', v: parts.join(''), loc } : { t: 'fstr', parts, loc };
       }
       case 'integer':
       case 'float': {
-        const v = Number(n.text.replace(/_/g, ''));
+        const v = Number(this.text().replace(/_/g, ''));
         return Number.isFinite(v) ? { t: 'num', v, loc } : { t: 'unknown', loc };
       }
       case 'true':
@@ -380,104 +666,132 @@ class Builder {
       case 'none':
         return { t: 'const', v: 'None', loc };
       case 'binary_operator':
-        return {
-          t: 'bin', op: n.childForFieldName('operator')?.text ?? '?',
-          l: this.exprOf(n.childForFieldName('left'), d), r: this.exprOf(n.childForFieldName('right'), d), loc,
-        };
+        return { t: 'bin', op: this.fieldText(F.operator) ?? '?', l: this.fieldExpr(F.left, d), r: this.fieldExpr(F.right, d), loc };
       case 'boolean_operator':
         // `a or b` may evaluate to either side; data flow keeps both.
-        return { t: 'cond', a: this.exprOf(n.childForFieldName('left'), d), b: this.exprOf(n.childForFieldName('right'), d), loc };
-      case 'conditional_expression': {
-        const kids = n.namedChildren;
-        return { t: 'cond', a: this.exprOf(kids[0], d), b: this.exprOf(kids[2], d), loc };
+        return { t: 'cond', a: this.fieldExpr(F.left, d), b: this.fieldExpr(F.right, d), loc };
+      case 'conditional_expression':
+        return { t: 'cond', a: this.namedChildExpr(0, d), b: this.namedChildExpr(2, d), loc };
+      case 'parenthesized_expression': {
+        let inner: Expr | undefined;
+        const c = this.c;
+        if (c.gotoFirstChild()) {
+          do {
+            const t = this.namedType();
+            if (t !== undefined && t !== 'comment') {
+              inner = this.expr(d);
+              break;
+            }
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return inner ?? missing();
       }
-      case 'parenthesized_expression':
-        return this.exprOf(n.namedChildren.find((c) => c?.type !== 'comment'), d);
       case 'await':
-      case 'not_operator':
-        return n.type === 'await' ? this.exprOf(n.namedChildren[0], d) : { t: 'unknown', loc };
+        return this.namedChildExpr(0, d);
       case 'named_expression':
-        return this.exprOf(n.childForFieldName('value'), d);
+        return this.fieldExpr(F.value, d);
       case 'list':
       case 'tuple':
       case 'set':
-      case 'expression_list':
-        return { t: 'seq', items: n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment').map((c) => this.expr(c, d)), loc };
+      case 'expression_list': {
+        const items: Expr[] = [];
+        this.eachNamedChild((t) => {
+          if (t !== 'comment') items.push(this.expr(d));
+        });
+        return { t: 'seq', items, loc };
+      }
       case 'dictionary': {
         const items: DictItem[] = [];
-        for (const c of n.namedChildren) {
-          if (!c) continue;
-          if (c.type === 'pair') items.push({ key: this.exprOf(c.childForFieldName('key'), d), value: this.exprOf(c.childForFieldName('value'), d) });
-          else if (c.type === 'dictionary_splat') items.push({ key: null, value: this.exprOf(c.namedChildren[0], d) });
-        }
+        this.eachNamedChild((t) => {
+          if (t === 'pair') items.push({ key: this.fieldExpr(F.key, d), value: this.fieldExpr(F.value, d) });
+          else if (t === 'dictionary_splat') items.push({ key: null, value: this.namedChildExpr(0, d) });
+        });
         return { t: 'dict', items, loc };
       }
       case 'subscript':
-        return { t: 'sub', obj: this.exprOf(n.childForFieldName('value'), d), idx: this.exprOf(n.childForFieldName('subscript'), d), loc };
+        return { t: 'sub', obj: this.fieldExpr(F.value, d), idx: this.fieldExpr(F.subscript, d), loc };
       case 'lambda': {
-        const params = this.params(n.childForFieldName('parameters')).map((p) => p.name);
-        return { t: 'lambda', params, body: this.exprOf(n.childForFieldName('body'), d), loc };
+        let params: string[] = [];
+        if (this.toField(F.parameters)) {
+          params = this.params().map((p) => p.name);
+          this.c.gotoParent();
+        }
+        return { t: 'lambda', params, body: this.fieldExpr(F.body, d), loc };
       }
       case 'list_comprehension':
       case 'set_comprehension':
       case 'generator_expression':
       case 'dictionary_comprehension': {
         const gens: { target: Target; iter: Expr }[] = [];
-        for (const c of n.namedChildren) {
-          if (c?.type === 'for_in_clause') gens.push({ target: this.target(c.childForFieldName('left')), iter: this.exprOf(c.childForFieldName('right'), d) });
+        this.eachNamedChild((t) => {
+          if (t === 'for_in_clause') gens.push({ target: this.fieldTarget(F.left), iter: this.fieldExpr(F.right, d) });
+        });
+        let elt: Expr = missing();
+        if (this.toField(F.body)) {
+          elt = this.type() === 'pair'
+            ? { t: 'seq', items: [this.fieldExpr(F.key, d), this.fieldExpr(F.value, d)], loc: this.loc() }
+            : this.expr(d);
+          this.c.gotoParent();
         }
-        const body = n.childForFieldName('body');
-        const elt = body?.type === 'pair'
-          ? { t: 'seq' as const, items: [this.exprOf(body.childForFieldName('key'), d), this.exprOf(body.childForFieldName('value'), d)], loc: locOf(body) }
-          : this.exprOf(body, d);
         return { t: 'comp', elt, gens, loc };
       }
       case 'list_splat':
       case 'dictionary_splat':
-        return { t: 'star', e: this.exprOf(n.namedChildren[0], d), loc };
+        return { t: 'star', e: this.namedChildExpr(0, d), loc };
       case 'unary_operator': {
-        const arg = this.exprOf(n.childForFieldName('argument'), d);
-        return arg.t === 'num' && n.text.startsWith('-') ? { t: 'num', v: -arg.v, loc } : arg.t === 'num' ? arg : { t: 'unknown', loc };
+        const negative = this.c.endIndex > this.c.startIndex && this.source.startsWith('-', this.c.startIndex);
+        const arg = this.fieldExpr(F.argument, d);
+        // `0 - v`, not `-v`: facts cross threads as JSON, which would turn -0 into 0.
+        return arg.t === 'num' && negative ? { t: 'num', v: 0 - arg.v, loc } : arg.t === 'num' ? arg : { t: 'unknown', loc };
       }
       default:
         return { t: 'unknown', loc };
     }
   }
 
-  private call(n: Node, d: number, loc: Loc): Expr {
-    const fn = this.exprOf(n.childForFieldName('function'), d);
-    const argsNode = n.childForFieldName('arguments');
+  private call(d: number, loc: Loc): Expr {
+    const F = this.field;
+    const fn = this.fieldExpr(F.function, d);
     const args: Expr[] = [];
     const kw: Kwarg[] = [];
-    if (argsNode?.type === 'generator_expression') {
-      args.push(this.expr(argsNode, d));
-    } else {
-      for (const a of argsNode?.namedChildren ?? []) {
-        if (!a || a.type === 'comment') continue;
-        if (a.type === 'keyword_argument') kw.push({ name: a.childForFieldName('name')?.text ?? null, value: this.exprOf(a.childForFieldName('value'), d) });
-        else if (a.type === 'dictionary_splat') kw.push({ name: null, value: this.exprOf(a.namedChildren[0], d) });
-        else args.push(this.expr(a, d));
+    if (this.toField(F.arguments)) {
+      if (this.type() === 'generator_expression') {
+        args.push(this.expr(d));
+      } else {
+        this.eachNamedChild((t) => {
+          if (t === 'comment') return;
+          if (t === 'keyword_argument') kw.push({ name: this.fieldText(F.name) ?? null, value: this.fieldExpr(F.value, d) });
+          else if (t === 'dictionary_splat') kw.push({ name: null, value: this.namedChildExpr(0, d) });
+          else args.push(this.expr(d));
+        });
       }
+      this.c.gotoParent();
     }
     return { t: 'call', fn, args, kw, loc };
   }
 
-  private string(n: Node, d: number, loc: Loc): Expr {
-    const start = n.namedChildren.find((c) => c?.type === 'string_start')?.text ?? '"';
-    const isF = /f/i.test(start.replace(/["']/g, ''));
-    const isRaw = /r/i.test(start.replace(/["']/g, ''));
-    const parts: (string | Expr)[] = [];
-    for (const c of n.namedChildren) {
-      if (!c) continue;
-      if (c.type === 'string_content') parts.push(isRaw ? c.text : unescape(c.text));
-      else if (c.type === 'escape_sequence') parts.push(isRaw ? c.text : unescape(c.text));
-      else if (c.type === 'interpolation' && isF) parts.push(this.exprOf(c.childForFieldName('expression'), d));
-    }
+  private string(d: number, loc: Loc): Expr {
+    // One pass: the prefix (string_start) comes first in any tree that parsed, but pieces are
+    // only interpreted once it is known, so a tree where it does not still reads the same.
+    let start: string | undefined;
+    const pieces: (string | Expr)[] = [];
+    const isF = () => /f/i.test((start ?? '"').replace(/["']/g, ''));
+    this.eachNamedChild((t) => {
+      if (t === 'string_start') start ??= this.text();
+      else if (t === 'string_content' || t === 'escape_sequence') pieces.push(this.text());
+      else if (t === 'interpolation' && (start === undefined || isF())) pieces.push(this.fieldExpr(this.field.expression, d));
+    });
+    const prefix = (start ?? '"').replace(/["']/g, '');
+    const f = /f/i.test(prefix);
+    const raw = /r/i.test(prefix);
     // Merge adjacent literal pieces.
     const merged: (string | Expr)[] = [];
-    for (const p of parts) {
-      if (typeof p === 'string' && typeof merged[merged.length - 1] === 'string') merged[merged.length - 1] += p;
-      else merged.push(p);
+    for (const p of pieces) {
+      if (typeof p !== 'string' && !f) continue;
+      const part = typeof p === 'string' && !raw ? unescape(p) : p;
+      if (typeof part === 'string' && typeof merged[merged.length - 1] === 'string') merged[merged.length - 1] += part;
+      else merged.push(part);
     }
     if (merged.every((p) => typeof p === 'string')) return { t: 'str', v: (merged as string[]).join(''), loc };
     return { t: 'fstr', parts: merged, loc };
@@ -490,9 +804,16 @@ function unescape(s: string): string {
   return s.replace(/\\(.)/g, (m, c: string) => ESCAPES[c] ?? m);
 }
 
-/** Builds the IR for one parsed file. The tree stays owned by the caller. */
-export function buildPythonIR(tree: Tree, module: string, isPackage: boolean): PythonIR {
-  const b = new Builder(module, isPackage);
-  const body = b.block(tree.rootNode);
-  return { imports: b.imports, body, functions: b.functions, classes: b.classes, hasErrors: tree.rootNode.hasError };
+/** Builds the IR for one file parsed from `source`. The tree stays owned by the caller. */
+export function buildPythonIR(tree: Tree, source: string, module: string, isPackage: boolean): PythonIR {
+  const hasErrors = tree.rootNode.hasError;
+  const grammar = grammarOf(tree.language);
+  const cursor = walkTree(tree);
+  try {
+    const b = new Builder(cursor, source, lineStartsOf(source), grammar, module, isPackage);
+    const body = b.block();
+    return { imports: b.imports, body, functions: b.functions, classes: b.classes, hasErrors };
+  } finally {
+    cursor.delete();
+  }
 }
