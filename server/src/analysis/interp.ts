@@ -357,28 +357,31 @@ export class Interpreter {
   }
 
   private collectLookupValues(body: Stmt[], scope: Scope, into: Map<string, LookupValue>): void {
-    const visit = (e: Expr, depth: number): void => {
+    // Names a lambda binds itself are not the function's.
+    const visit = (e: Expr, depth: number, shadowed: readonly string[] = []): void => {
       if (depth > 20) return;
       switch (e.t) {
         case 'call': {
           const model = this.lookupModel(e, scope);
           if (model) {
             for (const k of e.kw) {
-              if (!k.name || k.value.t !== 'name' || into.has(k.value.id) || k.name === 'defaults' || k.name === 'create_defaults') continue;
+              if (!k.name || k.value.t !== 'name' || into.has(k.value.id) || shadowed.includes(k.value.id) || k.name === 'defaults' || k.name === 'create_defaults') continue;
               const field = this.exactLookupField(model, k.name);
               if (field) into.set(k.value.id, { model, ...field });
             }
           }
-          visit(e.fn, depth + 1);
-          e.args.forEach((a) => visit(a, depth + 1));
-          e.kw.forEach((k) => visit(k.value, depth + 1));
+          visit(e.fn, depth + 1, shadowed);
+          e.args.forEach((a) => visit(a, depth + 1, shadowed));
+          e.kw.forEach((k) => visit(k.value, depth + 1, shadowed));
           return;
         }
-        case 'attr': return visit(e.obj, depth + 1);
-        case 'bin': visit(e.l, depth + 1); return visit(e.r, depth + 1);
-        case 'seq': return e.items.forEach((x) => visit(x, depth + 1));
-        case 'cond': visit(e.a, depth + 1); return visit(e.b, depth + 1);
-        case 'sub': visit(e.obj, depth + 1); return visit(e.idx, depth + 1);
+        case 'attr': return visit(e.obj, depth + 1, shadowed);
+        case 'bin': visit(e.l, depth + 1, shadowed); return visit(e.r, depth + 1, shadowed);
+        case 'seq': return e.items.forEach((x) => visit(x, depth + 1, shadowed));
+        case 'dict': return e.items.forEach((x) => visit(x.value, depth + 1, shadowed));
+        case 'cond': visit(e.a, depth + 1, shadowed); return visit(e.b, depth + 1, shadowed);
+        case 'sub': visit(e.obj, depth + 1, shadowed); return visit(e.idx, depth + 1, shadowed);
+        case 'lambda': return visit(e.body, depth + 1, [...shadowed, ...e.params]);
         default: return;
       }
     };

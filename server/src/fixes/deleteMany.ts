@@ -35,7 +35,14 @@ export function deleteManyFix(finding: Finding, files: SourceFiles): Fix | undef
   const oneLine = `${first.receiver}.delete_many([${calls.map((c) => c.key).join(', ')}]${version})`;
   const call = indent.length + oneLine.length <= MAX_LINE
     ? oneLine
-    : `${first.receiver}.delete_many(${style.eol}${indent}${style.indent}[${style.eol}${calls.map((c) => `${indent}${style.indent.repeat(2)}${c.key},`).join(style.eol)}${style.eol}${indent}${style.indent}]${version}${style.eol}${indent})`;
+    : [
+      `${first.receiver}.delete_many(`,
+      `${indent}${style.indent}[`,
+      ...calls.map((c) => `${indent}${style.indent.repeat(2)}${c.key},`),
+      `${indent}${style.indent}],`,
+      ...(first.version === null ? [] : [`${indent}${style.indent}version=${first.version},`]),
+      `${indent})`,
+    ].join(style.eol);
   // Comments between the deletes would be lost with their lines: they move above the new call.
   const moved = comments.map((c) => `${c}${style.eol}${indent}`).join('');
   return {

@@ -118,9 +118,12 @@ export function planImports(text: string, names: ModuleNames, needs: ImportNeed[
   const edits: TextEdit[] = [];
   for (const [f, added] of merged) edits.push(replaceSpan(text, f.node.start, f.node.end, fromImportText(f, added, style)));
   const byOffset = new Map<number, { lines: string[]; blankBefore: boolean; blankAfter: boolean }>();
-  for (const module of [...fresh.keys()].sort()) {
+  const relativeLast = (a: string, b: string) => Number(a.startsWith('.')) - Number(b.startsWith('.')) || a.localeCompare(b);
+  for (const module of [...fresh.keys()].sort(relativeLast)) {
     const place = newImportPlace(text, names, module);
     const at = byOffset.get(place.offset) ?? { lines: [], blankBefore: false, blankAfter: false };
+    // Into a file without imports both kinds go to one place: a blank line keeps them apart.
+    if (module.startsWith('.') && at.lines.length && !at.lines[at.lines.length - 1].startsWith('from .')) at.lines.push(style.eol);
     at.lines.push(`from ${module} import ${[...fresh.get(module)!].sort().join(', ')}${style.eol}`);
     at.blankBefore ||= place.blankBefore;
     at.blankAfter ||= place.blankAfter;

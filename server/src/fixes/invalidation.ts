@@ -67,7 +67,8 @@ export function formattedHole(r: KeyRebuild<{ hole: string; at: Location }>, fil
     const text = files.read(at.path);
     if (text === undefined) continue;
     const after = text.slice(offsetAt(text, at.loc[2], at.loc[3])).trimStart();
-    if (/^[!:=]/.test(after)) return `the key's hole {${hole}} is formatted (${after.slice(0, after.indexOf('}') + 1 || 8)}), which the fix cannot repeat`;
+    const spec = /^[!:=][^}\n]*/.exec(after);
+    if (spec) return `the key's hole {${hole}} is formatted as {${hole}${spec[0]}}, which the fix cannot repeat`;
   }
   return undefined;
 }

@@ -78,7 +78,7 @@ export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefin
     if ('conflict' in importEdits) return undefined;
     const code = fresh.map((r) => indentLines(r.lines, '', style)).join(style.eol.repeat(3));
     const before = text ?? '';
-    const edits: TextEdit[] = [...importEdits, insertAt(before, before.length, `${separator(before, style)}${code}${style.eol}`)];
+    const edits: TextEdit[] = [...importEdits, insertAt(before, before.length, `${separator(applyEdits(before, importEdits), style)}${code}${style.eol}`)];
     const after = applyEdits(before, edits);
     if (!parsesCleanly(after) && (text === undefined || parsesCleanly(text))) return undefined;
     changes.push(text === undefined ? { kind: 'create', path, text: after } : { kind: 'edit', path, edits });

@@ -47,11 +47,11 @@ export function replaceSpan(text: string, start: number, end: number, newText: s
   return { range: [...positionAt(text, start), ...positionAt(text, end)], newText };
 }
 
-/** Applies edits made against the same text; they must not overlap. */
+/** Applies edits made against the same text; they must not overlap. Insertions at one offset keep their order. */
 export function applyEdits(text: string, edits: TextEdit[]): string {
   const spans = edits
-    .map((e) => ({ start: offsetAt(text, e.range[0], e.range[1]), end: offsetAt(text, e.range[2], e.range[3]), newText: e.newText }))
-    .sort((a, b) => b.start - a.start || b.end - a.end);
+    .map((e, i) => ({ start: offsetAt(text, e.range[0], e.range[1]), end: offsetAt(text, e.range[2], e.range[3]), newText: e.newText, i }))
+    .sort((a, b) => b.start - a.start || b.end - a.end || b.i - a.i);
   let out = text;
   let limit = Infinity;
   for (const s of spans) {

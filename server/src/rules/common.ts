@@ -133,7 +133,7 @@ function rebuildWith<H>(entry: Entry, rebuildHole: (hole: string, source: HoleSo
 /** One hole from a changed `model` instance: its own field, a foreign key's column, or the rows of a reverse/m2m manager. */
 function holeRebuild(a: Analysis, hole: string, source: HoleSource, model: string): HoleRebuild | string {
   const name = modelName(model);
-  if (source.kind !== 'field') return `the key's hole {${hole}} does not come from a ${name} field`;
+  if (source.kind !== 'field') return `the key's hole {${hole}} does not come from ${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} field`;
   if (source.model === model) return { hole, attr: source.field, at: source.at };
   const other = modelName(source.model);
   const what = `the key's hole {${hole}} is ${other}.${source.field}`;

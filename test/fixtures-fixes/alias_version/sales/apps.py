@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SalesConfig(AppConfig):
+    name = "sales"
+
+    def ready(self):
+        """Connect the receivers."""
