@@ -36,7 +36,7 @@ export const COMMANDS = {
 export const CLIENT_COMMANDS = {
   /** Args: [url]. Opens a rule's documentation. */
   openRuleDoc: 'djcache.openRuleDoc',
-  /** Args: [uri, line, entryIds]. Shows locations (the code lens target). */
+  /** Args: [uri, Position, Location[]]. Shows locations in a peek view (the code lens target). */
   showLocations: 'djcache.showLocations',
   showCacheMap: 'djcache.showCacheMap',
 } as const;
