@@ -6,7 +6,7 @@
  */
 import type { Finding, HoleRebuild, KeyData } from '../findings';
 import { importFrom, moduleNames, planImports, type ImportNeed } from './imports';
-import { bumpVersion, cacheRef, formattedHole, keyExpression, rebuiltHoles, versionArg } from './invalidation';
+import { bumpVersion, cacheRef, formattedHole, keyExpression, modelClassName, rebuiltHoles, versionArg } from './invalidation';
 import { nodeAt, parsesCleanly, statementOf, withSyntax } from './pythonSyntax';
 import { identifierOf, pyString, pythonStyle } from './pythonStyle';
 import { applyEdits, insertAt, lineEndOffset } from './text';
@@ -35,8 +35,8 @@ export function bulkWriteFix(finding: Finding, files: SourceFiles): Fix | undefi
   // Only a statement alone on its lines can have another inserted after it.
   if (indent.trim() || !/^\s*(#.*)?$/.test(text.slice(site.end, lineEnd))) return undefined;
 
-  const model = (finding.data.model ?? '').slice((finding.data.model ?? '').lastIndexOf('.') + 1);
-  const loopVar = identifierOf(model) === objects ? 'obj' : identifierOf(model);
+  const model = identifierOf(modelClassName(finding.data.model ?? ''));
+  const loopVar = model === objects ? 'obj' : model;
   const needs: ImportNeed[] = [{ module: 'django.db', name: 'transaction' }];
   const statements: string[] = [];
   const constants = new Map<string, { cache: string; version: string; keys: string[] }>();

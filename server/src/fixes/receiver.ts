@@ -6,17 +6,13 @@
 import type { Finding, HoleRebuild, KeyRebuild, Location, M2mHole } from '../findings';
 import { wireSignals } from './appConfig';
 import { type ImportNeed, importFrom, moduleNames, planImports } from './imports';
-import { bumpVersion, cacheRef, formattedHole, keyExpression, rebuiltHoles, versionArg } from './invalidation';
+import { bumpVersion, cacheRef, formattedHole, keyExpression, modelClassName, rebuiltHoles, versionArg } from './invalidation';
 import { parsesCleanly, withSyntax } from './pythonSyntax';
 import { DEFAULT_STYLE, identifierOf, indentLines, pyString, type PythonStyle, pythonStyle } from './pythonStyle';
 import { applyEdits, insertAt, type TextEdit } from './text';
 import type { Change, Fix, SourceFiles } from './types';
 
 type Data = Finding['data'];
-
-function shortName(model: string): string {
-  return model.slice(model.lastIndexOf('.') + 1);
-}
 
 /** Which receivers the finding needs: for saves and deletes of the model, for changes of its m2m relation. */
 function needed(d: Data): { onSave: boolean; onM2m: boolean } {
@@ -28,7 +24,7 @@ function needed(d: Data): { onSave: boolean; onM2m: boolean } {
 export function receiverUnavailable(finding: Finding, files?: SourceFiles): string | undefined {
   if (finding.code !== 'DJC101' && finding.code !== 'DJC102') return undefined;
   const d = finding.data;
-  const name = shortName(d.model ?? '');
+  const name = modelClassName(d.model ?? '');
   if (!d.model || !d.app) return `${d.model ?? 'the model'} is not defined in this project, so there is no app to add a receiver to`;
   const { onSave, onM2m } = needed(d);
   if (!onSave && !onM2m) return `only signal-less writes change ${name}, and no receiver sees them (invalidate at the write, DJC103)`;
@@ -63,17 +59,21 @@ export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefin
   const styleSource = text ?? files.read(app.models) ?? '';
   const style = withSyntax(styleSource, (root) => pythonStyle(root, styleSource)) ?? DEFAULT_STYLE;
   const names = withSyntax(text ?? '', (root) => moduleNames(root, text ?? ''));
-  const cache = names && cacheRef(d.alias!, names, style);
-  if (!names || !cache) return undefined;
+  if (!names) return undefined;
   const modelModule = d.sender?.module ?? d.m2m!.owner.module;
-  const imports: Imports = (module, file, name) => importFrom(path, module, module === modelModule ? app.models : file, name);
+  const context: Context = {
+    d, style,
+    cacheOf: (alias) => cacheRef(alias, names, style),
+    imports: (module, file, name) => importFrom(path, module, module === modelModule ? app.models : file, name),
+  };
   const { onSave, onM2m } = needed(d);
-  const receivers = [...(onSave ? [saveReceiver(d, cache.expr, style, imports)] : []), ...(onM2m ? [m2mReceiver(d, cache.expr, style, imports)] : [])];
-  const fresh = receivers.filter((r) => !names.bound.has(r.name));
+  const receivers = [...(onSave ? [saveReceiver(context)] : []), ...(onM2m ? [m2mReceiver(context)] : [])];
+  if (receivers.some((r) => !r)) return undefined;
+  const fresh = (receivers as Receiver[]).filter((r) => !names.bound.has(r.name));
 
   const changes: Change[] = [];
   if (fresh.length) {
-    const needs = [cache.need, { module: 'django.db', name: 'transaction' }, { module: 'django.dispatch', name: 'receiver' }, ...fresh.flatMap((r) => r.needs)];
+    const needs = [{ module: 'django.db', name: 'transaction' }, { module: 'django.dispatch', name: 'receiver' }, ...fresh.flatMap((r) => r.needs)];
     const importEdits = planImports(text ?? '', names, needs, style);
     if ('conflict' in importEdits) return undefined;
     const code = fresh.map((r) => indentLines(r.lines, '', style)).join(style.eol.repeat(3));
@@ -88,12 +88,19 @@ export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefin
     changes.push({ kind: 'edit', path: app.apps, edits: wiring.edits });
   }
   if (!changes.length) return undefined;
-  const what = onSave ? shortName(d.model!) : `${d.m2m!.owner.name}.${d.m2m!.field}`;
+  const what = onSave ? modelClassName(d.model!) : `${d.m2m!.owner.name}.${d.m2m!.field}`;
   return { title: `Invalidate '${d.key}' when ${what} changes`, code: finding.code, preferred: true, safe: true, changes };
 }
 
-/** The imports that make `name` of `module` (defined in `file`, when known) usable in the receiver's file. */
-type Imports = (module: string, file: string | undefined, name: string) => ImportNeed[];
+/** What the receiver builders share: the finding's data, the file's style, its cache objects and imports. */
+interface Context {
+  d: Data;
+  style: PythonStyle;
+  /** The cache object of an alias in the receiver's file; undefined when its name is taken. */
+  cacheOf: (alias: string) => { expr: string; need: ImportNeed } | undefined;
+  /** The imports that make `name` of `module` (defined in `file`, when known) usable in the receiver's file. */
+  imports: (module: string, file: string | undefined, name: string) => ImportNeed[];
+}
 
 /** Blank lines that put new top-level code two blank lines below the file's last line. */
 function separator(text: string, style: PythonStyle): string {
@@ -106,19 +113,18 @@ interface Receiver { name: string; lines: string[]; needs: ImportNeed[] }
 
 /** Body lines that delete (or version-bump) the key once the transaction commits, and the imports they need. */
 function invalidation<H extends object>(
-  r: Exclude<KeyRebuild<H>, { kind: 'none' }>, d: Data, cache: string, style: PythonStyle, imports: Imports,
+  r: Exclude<KeyRebuild<H>, { kind: 'none' }>, { d, style, cacheOf, imports }: Context,
   holeExpr: (h: H) => string, keysLine?: (key: string) => string,
-): { lines: string[]; needs: ImportNeed[] } {
+): { lines: string[]; needs: ImportNeed[] } | undefined {
+  const cache = cacheOf(r.kind === 'version' ? r.alias : d.alias!);
+  if (!cache) return undefined;
   const version = versionArg(d.version);
-  if (r.kind === 'version') {
-    const other = r.alias !== d.alias;
-    return { lines: bumpVersion(other ? `caches[${pyString(r.alias, style)}]` : cache, r.versionKey, style), needs: other ? [{ module: 'django.core.cache', name: 'caches' }] : [] };
-  }
-  if (r.kind === 'constant') return { lines: [`transaction.on_commit(lambda: ${cache}.delete(${pyString(r.key, style)}${version}))`], needs: [] };
+  if (r.kind === 'version') return { lines: bumpVersion(cache.expr, r.versionKey, style), needs: [cache.need] };
+  if (r.kind === 'constant') return { lines: [`transaction.on_commit(lambda: ${cache.expr}.delete(${pyString(r.key, style)}${version}))`], needs: [cache.need] };
   const key = keyExpression(r, holeExpr, style);
-  const needs = r.kind === 'call' ? imports(r.module, r.path, r.name) : [];
-  if (keysLine) return { lines: [keysLine(key), `transaction.on_commit(lambda: ${cache}.delete_many(keys${version}))`], needs };
-  return { lines: [`transaction.on_commit(lambda: ${cache}.delete(${key}${version}))`], needs };
+  const needs = [cache.need, ...(r.kind === 'call' ? imports(r.module, r.path, r.name) : [])];
+  if (keysLine) return { lines: [keysLine(key), `transaction.on_commit(lambda: ${cache.expr}.delete_many(keys${version}))`], needs };
+  return { lines: [`transaction.on_commit(lambda: ${cache.expr}.delete(${key}${version}))`], needs };
 }
 
 function receiverName(d: Data, changed: string): string {
@@ -126,14 +132,16 @@ function receiverName(d: Data, changed: string): string {
 }
 
 /** post_save and post_delete of the model; pre_delete instead when keys come from related rows, which a delete may detach first. */
-function saveReceiver(d: Data, cache: string, style: PythonStyle, imports: Imports): Receiver {
+function saveReceiver(context: Context): Receiver | undefined {
+  const { d, style, imports } = context;
   const r = d.rebuild as Exclude<KeyRebuild, { kind: 'none' }>;
   const model = d.sender!.name;
   const name = receiverName(d, model);
   const many = rebuiltHoles(r).find((p): p is Extract<HoleRebuild, { accessor: string }> => 'accessor' in p);
   const loopVar = many && /^[a-z_]\w*$/.test(many.field) && !['instance', 'sender', 'kwargs', 'keys'].includes(many.field) ? many.field : 'value';
-  const body = invalidation(r, d, cache, style, imports, (h) => ('accessor' in h ? loopVar : `instance.${h.attr}`),
+  const body = invalidation(r, context, (h) => ('accessor' in h ? loopVar : `instance.${h.attr}`),
     many && ((key) => `keys = [${key} for ${loopVar} in instance.${many.accessor}.values_list(${pyString(many.field, style)}, flat=True)]`));
+  if (!body) return undefined;
   const signals = ['post_save', many ? 'pre_delete' : 'post_delete'];
   return {
     name,
@@ -146,12 +154,14 @@ function saveReceiver(d: Data, cache: string, style: PythonStyle, imports: Impor
  * m2m_changed of `Owner.field.through`: after add/remove the changed rows are in pk_set; before a
  * clear they are still related and read from the instance. `reverse` says which side the instance is.
  */
-function m2mReceiver(d: Data, cache: string, style: PythonStyle, imports: Imports): Receiver {
+function m2mReceiver(context: Context): Receiver | undefined {
+  const { d, style, imports } = context;
   const { owner, field } = d.m2m!;
   const r = d.m2m!.rebuild as Exclude<KeyRebuild<M2mHole>, { kind: 'none' }>;
   const name = receiverName(d, `${owner.name}_${field}`);
   const hole = rebuiltHoles(r)[0];
-  const body = invalidation(r, d, cache, style, imports, () => 'pk', hole && ((key) => `keys = [${key} for pk in pks]`));
+  const body = invalidation(r, context, () => 'pk', hole && ((key) => `keys = [${key} for pk in pks]`));
+  if (!body) return undefined;
   const related = hole && `instance.${hole.accessor}.values_list(${pyString('pk', style)}, flat=True) if pk_set is None else pk_set`;
   const pks = hole ? [
     'if reverse:',

@@ -85,8 +85,19 @@ export function keyData(a: Analysis, entry: Entry, model: string): KeyData {
     alias: entry.alias,
     version: entry.version,
     keyParts: entry.key?.parts.map((p) => ('lit' in p ? { lit: p.lit } : { hole: p.hole, source: p.source })),
-    rebuild: rebuildWith(entry, (hole, source) => holeRebuild(a, hole, source, model)),
+    rebuild: keyRebuild(a, entry, model),
   };
+}
+
+function keyRebuild(a: Analysis, entry: Entry, model: string): KeyRebuild {
+  const rowSets = new Set<string>();
+  const r = rebuildWith(entry, (hole, source) => {
+    const h = holeRebuild(a, hole, source, model);
+    if (typeof h !== 'string' && 'accessor' in h) rowSets.add(`${h.accessor}.${h.field}`);
+    return h;
+  });
+  // One comprehension walks one set of related values: holes from two of them cannot be paired.
+  return rowSets.size > 1 ? { kind: 'none', reason: `the key's holes come from ${[...rowSets].join(' and ')}, which one key cannot pair` } : r;
 }
 
 type Hole = Extract<KeyPart, { hole: string }>;
