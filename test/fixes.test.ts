@@ -4,6 +4,7 @@
  */
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'fs';
 import * as path from 'path';
 import { defaultConfig } from '../server/src/config';
 import { analyzeWorkspace } from '../server/src/engine';
@@ -464,5 +465,41 @@ from .models import Product
     const bestsellers = findingAt(findings, 'DJC106', 'orders/reports.py', 17);
     assert.equal(bestsellers.data.rebuild?.kind === 'none' && bestsellers.data.rebuild.reason, "the key's hole {limit} does not come from an OrderItem field");
     for (const f of findings.filter((x) => x.code === 'DJC102')) assert.equal(receiverUnavailable(f, filesOf(tree)), undefined);
+  });
+});
+
+describe('every engine fixture tree', () => {
+  test('each offered fix leaves the files it edits parsing and removes its finding', async () => {
+    const parser = await loadPythonParser();
+    const parses = (text: string) => {
+      const tree = parsePython(parser, text);
+      try {
+        return !!tree && !tree.rootNode.hasError;
+      } finally {
+        tree?.delete();
+      }
+    };
+    const root = path.join(ROOT, 'test', 'fixtures');
+    let offered = 0;
+    for (const name of readdirSync(root).filter((n) => statSync(path.join(root, n)).isDirectory()).sort()) {
+      const tree = load(`test/fixtures/${name}`);
+      const findings = await analyze(tree);
+      for (const f of findings) {
+        for (const fix of fixesFor(f, filesOf(tree))) {
+          const after = applied(tree, fix.changes);
+          for (const c of fix.changes) {
+            const old = tree.get(c.path);
+            if (c.path.endsWith('.py') && (old === undefined || parses(old))) assert.ok(parses(after.get(c.path)!), `${name}: ${fix.title} breaks ${c.path}`);
+          }
+          if (!fix.preferred) continue;
+          offered++;
+          // Other entries of the model may turn into DJC102 once one is covered (even where DJC101 was
+          // suppressed), so only the fixed finding is checked here; the tests above check the rest exactly.
+          const again = await analyze(after);
+          assert.ok(!again.some((g) => identity(after, g) === identity(tree, f)), `${name}: ${fix.title} does not remove its finding`);
+        }
+      }
+    }
+    assert.ok(offered >= 20, `only ${offered} fixes offered`);
   });
 });

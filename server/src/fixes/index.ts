@@ -16,13 +16,24 @@ import type { Change, Fix, SourceFiles } from './types';
 export { applyChanges, receiverUnavailable };
 export type { Change, Fix, SourceFiles };
 
+const BUILDERS: Record<string, (finding: Finding, files: SourceFiles) => Fix | undefined> = {
+  DJC101: receiverFix,
+  DJC102: receiverFix,
+  DJC103: bulkWriteFix,
+  DJC107: deleteManyFix,
+};
+
 /** Every fix for one finding, the preferred one first; the suppression comes last. */
 export function fixesFor(finding: Finding, files: SourceFiles): Fix[] {
-  const main = finding.code === 'DJC101' || finding.code === 'DJC102' ? receiverFix(finding, files)
-    : finding.code === 'DJC103' ? bulkWriteFix(finding, files)
-      : finding.code === 'DJC107' ? deleteManyFix(finding, files)
-        : undefined;
-  return [main, noqaFix(finding, files)].filter((f): f is Fix => !!f);
+  const build = (builder: ((f: Finding, files: SourceFiles) => Fix | undefined) | undefined) => {
+    try {
+      return builder?.(finding, files);
+    } catch {
+      // A builder failing on code it did not foresee must not take the other fixes down.
+      return undefined;
+    }
+  };
+  return [build(BUILDERS[finding.code]), build(noqaFix)].filter((f): f is Fix => !!f);
 }
 
 /**

@@ -16,7 +16,7 @@ type Data = Finding['data'];
 
 /** Which receivers the finding needs: for saves and deletes of the model, for changes of its m2m relation. */
 function needed(d: Data): { onSave: boolean; onM2m: boolean } {
-  const uncovered = new Set(d.uncovered ?? []);
+  const uncovered = new Set(d.uncovered);
   return { onSave: uncovered.has('save') || uncovered.has('delete'), onM2m: uncovered.has('m2m') };
 }
 
@@ -26,6 +26,8 @@ export function receiverUnavailable(finding: Finding, files?: SourceFiles): stri
   const d = finding.data;
   const name = modelClassName(d.model ?? '');
   if (!d.model || !d.app) return `${d.model ?? 'the model'} is not defined in this project, so there is no app to add a receiver to`;
+  // The info finding for models no code writes names them all but carries the first: a receiver for it alone would not settle it.
+  if (!d.uncovered) return `nothing in this code writes ${name}, so there is no change for a receiver to follow`;
   const { onSave, onM2m } = needed(d);
   if (!onSave && !onM2m) return `only signal-less writes change ${name}, and no receiver sees them (invalidate at the write, DJC103)`;
   const rebuilds: KeyRebuild<{ hole: string; at: Location }>[] = [];
