@@ -548,9 +548,29 @@ async function cleanup() {
   }
 }
 
+/** On failure, the end of the extension's output channel (copied with code-server's logs). */
+function printServerLog() {
+  const found = [];
+  const walk = (d) => {
+    for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name === 'djcache.log') found.push(path.join(d, e.name));
+    }
+  };
+  walk(path.join(RESULTS, 'logs'));
+  for (const file of found) {
+    const text = fs.readFileSync(file, 'utf8').trimEnd();
+    if (!text) continue;
+    const lines = text.split('\n');
+    process.stdout.write(`  --- ${path.relative(ROOT, file)} (last ${Math.min(40, lines.length)} of ${lines.length} lines)\n`);
+    for (const line of lines.slice(-40)) process.stdout.write(`  ${line.slice(0, 300)}\n`);
+  }
+}
+
 function finish(code) {
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
+  if (failed) printServerLog();
   process.stdout.write(`e2e: ${passed} passed, ${failed} failed\n`);
   process.exit(code || (failed || !passed ? 1 : 0));
 }
