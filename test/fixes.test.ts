@@ -10,6 +10,11 @@ import { defaultConfig } from '../server/src/config';
 import { analyzeWorkspace } from '../server/src/engine';
 import type { Finding } from '../server/src/findings';
 import { applyChanges, type Change, type Fix, fixAll, fixesFor, receiverUnavailable, type SourceFiles } from '../server/src/fixes';
+import { moduleNames, planImports } from '../server/src/fixes/imports';
+import { cacheRef } from '../server/src/fixes/invalidation';
+import { withSyntax } from '../server/src/fixes/pythonSyntax';
+import { DEFAULT_STYLE } from '../server/src/fixes/pythonStyle';
+import { applyEdits } from '../server/src/fixes/text';
 import { loadPythonParser, parsePython } from '../server/src/syntax/parser';
 import { memoryFs, readTree } from './tree';
 
@@ -465,6 +470,26 @@ from .models import Product
     const bestsellers = findingAt(findings, 'DJC106', 'orders/reports.py', 17);
     assert.equal(bestsellers.data.rebuild?.kind === 'none' && bestsellers.data.rebuild.reason, "the key's hole {limit} does not come from an OrderItem field");
     for (const f of findings.filter((x) => x.code === 'DJC102')) assert.equal(receiverUnavailable(f, filesOf(tree)), undefined);
+  });
+});
+
+describe('imports', () => {
+  const names = (text: string) => withSyntax(text, (root) => moduleNames(root, text))!;
+
+  test('a name joins a parenthesized import one per line, in order; a present one is not added again', () => {
+    const text = 'from django.db.models.signals import (\n    post_save,\n    pre_delete,\n)\nfrom django.dispatch import receiver\n\nX = 1\n';
+    const edits = planImports(text, names(text), [
+      { module: 'django.db.models.signals', name: 'post_delete' },
+      { module: 'django.dispatch', name: 'receiver' },
+    ], DEFAULT_STYLE);
+    assert.ok(Array.isArray(edits));
+    assert.equal(applyEdits(text, edits), 'from django.db.models.signals import (\n    post_delete,\n    post_save,\n    pre_delete,\n)\nfrom django.dispatch import receiver\n\nX = 1\n');
+  });
+
+  test('a name bound to something else is a conflict; the default cache is then caches["default"]', () => {
+    const text = 'from functools import cache\n';
+    assert.deepEqual(planImports(text, names(text), [{ module: 'django.core.cache', name: 'cache' }], DEFAULT_STYLE), { conflict: 'cache' });
+    assert.deepEqual(cacheRef('default', names(text), DEFAULT_STYLE), { expr: 'caches["default"]', need: { module: 'django.core.cache', name: 'caches' } });
   });
 });
 

@@ -4,7 +4,7 @@ import { indentOf, kids, withSyntax } from './pythonSyntax';
 import { pythonStyle } from './pythonStyle';
 import { insertAt, lineEndOffset, type TextEdit } from './text';
 
-export const SIGNALS_IMPORT = 'from . import signals  # noqa: F401';
+const SIGNALS_IMPORT = 'from . import signals  # noqa: F401';
 
 /**
  * For an apps.py with an AppConfig class: the edit that imports the signals module in ready()

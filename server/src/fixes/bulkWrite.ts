@@ -41,20 +41,17 @@ export function bulkWriteFix(finding: Finding, files: SourceFiles): Fix | undefi
   const statements: string[] = [];
   const constants = new Map<string, { cache: string; version: string; keys: string[] }>();
   for (const k of keys) {
-    const cache = cacheRef(k.alias, names, style);
+    const r = k.rebuild;
+    const cache = cacheRef(r.kind === 'version' ? r.alias : k.alias, names, style);
     if (!cache) return undefined;
     needs.push(cache.need);
-    const r = k.rebuild;
     if (r.kind === 'constant') {
       const group = `${k.alias}\0${k.version}`;
       const c = constants.get(group) ?? { cache: cache.expr, version: versionArg(k.version), keys: [] };
       c.keys.push(pyString(r.key, style));
       constants.set(group, c);
     } else if (r.kind === 'version') {
-      const versionCache = cacheRef(r.alias, names, style);
-      if (!versionCache) return undefined;
-      needs.push(versionCache.need);
-      statements.push(...bumpVersion(versionCache.expr, r.versionKey, style));
+      statements.push(...bumpVersion(cache.expr, r.versionKey, style));
     } else if ((r.kind === 'holes' || r.kind === 'call') && objects && rebuiltHoles(r).every((h) => 'attr' in h)) {
       // Each written object gives its own key, as a receiver would have from its instance.
       const key = keyExpression(r, (h) => `${loopVar}.${(h as Extract<HoleRebuild, { attr: string }>).attr}`, style);
