@@ -27,37 +27,26 @@ const KIND_TEXT: Record<ChangeKind, string> = { save: 'save', delete: 'delete', 
  */
 export function hoverAt(a: Analysis, path: string, p: Position, link: Linker, fixUnavailable?: (entry: Entry, model: string) => string | undefined): HoverText | undefined {
   const md = new Markdown(link);
-  const entry = entryAt(a, path, p);
-  if (entry) {
-    describeEntry(md, a, entry, fixUnavailable);
-    return { markdown: md.text(), range: entry.loc };
-  }
-  const inv = invalidationAt(a, path, p);
-  if (inv) {
-    describeInvalidation(md, a, inv);
-    return { markdown: md.text(), range: inv.loc };
-  }
-  const site = keySiteAt(a, path, p);
-  if (site) {
-    describeKeySite(md, a, site);
-    return { markdown: md.text(), range: site.loc };
-  }
-  const write = writeAt(a, path, p);
-  if (write) {
-    describeWrite(md, a, write);
-    return { markdown: md.text(), range: write.loc };
-  }
-  const model = modelAt(a, path, p);
-  if (model) {
-    describeModel(md, a, model);
-    return { markdown: md.text(), range: model.file!.classes[model.cls!].nameLoc };
-  }
-  const receiver = receiverAt(a, path, p);
-  if (receiver) {
-    describeReceiver(md, a, receiver.id, receiver.name);
-    return { markdown: md.text(), range: receiver.loc };
+  const probes: (() => Loc | undefined)[] = [
+    () => found(entryAt(a, path, p), (entry) => describeEntry(md, a, entry, fixUnavailable), (entry) => entry.loc),
+    () => found(invalidationAt(a, path, p), (inv) => describeInvalidation(md, a, inv), (inv) => inv.loc),
+    () => found(keySiteAt(a, path, p), (site) => describeKeySite(md, a, site), (site) => site.loc),
+    () => found(writeAt(a, path, p), (w) => describeWrite(md, a, w), (w) => w.loc),
+    () => found(modelAt(a, path, p), (m) => describeModel(md, a, m), (m) => m.file!.classes[m.cls!].nameLoc),
+    () => found(receiverAt(a, path, p), (r) => describeReceiver(md, a, r.id, r.name), (r) => r.loc),
+  ];
+  for (const probe of probes) {
+    const range = probe();
+    if (range) return { markdown: md.text(), range };
   }
   return undefined;
+}
+
+/** Describes the thing when there is one at the position, and gives the range the hover covers. */
+function found<T>(thing: T | undefined, describe: (t: T) => void, rangeOf: (t: T) => Loc): Loc | undefined {
+  if (thing === undefined) return undefined;
+  describe(thing);
+  return rangeOf(thing);
 }
 
 function describeEntry(md: Markdown, a: Analysis, entry: Entry, fixUnavailable?: (entry: Entry, model: string) => string | undefined): void {
