@@ -10,7 +10,7 @@ import { defaultConfig } from '../server/src/config';
 import { analyzeWorkspace } from '../server/src/engine';
 import type { Finding } from '../server/src/findings';
 import { applyChanges, type Change, type Fix, fixAll, fixesFor, receiverUnavailable, type SourceFiles } from '../server/src/fixes';
-import { moduleNames, planImports } from '../server/src/fixes/imports';
+import { importFrom, moduleNames, planImports } from '../server/src/fixes/imports';
 import { cacheRef } from '../server/src/fixes/invalidation';
 import { withSyntax } from '../server/src/fixes/pythonSyntax';
 import { DEFAULT_STYLE } from '../server/src/fixes/pythonStyle';
@@ -484,6 +484,13 @@ describe('imports', () => {
     ], DEFAULT_STYLE);
     assert.ok(Array.isArray(edits));
     assert.equal(applyEdits(text, edits), 'from django.db.models.signals import (\n    post_delete,\n    post_save,\n    pre_delete,\n)\nfrom django.dispatch import receiver\n\nX = 1\n');
+  });
+
+  test('imports are relative within one top-level package, from a signals package too, else absolute', () => {
+    assert.deepEqual(importFrom('catalog/signals.py', 'catalog.models', 'catalog/models.py', 'Product'), [{ module: '.models', name: 'Product', sameAs: ['catalog.models'] }]);
+    assert.deepEqual(importFrom('src/catalog/signals/__init__.py', 'catalog.models', 'src/catalog/models.py', 'Product'), [{ module: '..models', name: 'Product', sameAs: ['catalog.models'] }]);
+    assert.deepEqual(importFrom('orders/signals.py', 'catalog.caching', 'catalog/caching.py', 'product_cache_key'), [{ module: 'catalog.caching', name: 'product_cache_key' }]);
+    assert.deepEqual(importFrom('catalog/models.py', 'catalog.models', 'catalog/models.py', 'Product'), []);
   });
 
   test('a name bound to something else is a conflict; the default cache is then caches["default"]', () => {

@@ -7,13 +7,25 @@ import { insertAt, replaceSpan, type TextEdit } from './text';
 /** A name to import; `module` is written as given, `sameAs` lists other spellings of it (`catalog.models` for `.models`). */
 export interface ImportNeed { module: string; name: string; sameAs?: string[] }
 
-/** How the file at `target` imports `name` from `module` (the file at `path`): nothing from itself, relative within its folder, else absolute. */
+/**
+ * How the file at `target` imports `name` from `module` (the file at `path`): nothing from itself,
+ * relative (`.models`, `..models`) within one top-level package, else absolute.
+ */
 export function importFrom(target: string, module: string, path: string | undefined, name: string): ImportNeed[] {
   if (target === path) return [];
-  const dir = target.slice(0, target.lastIndexOf('/') + 1);
-  if (!path?.startsWith(dir) || !path.endsWith('.py')) return [{ module, name }];
-  const rest = path.slice(dir.length, -3).replace(/(^|\/)__init__$/, '');
-  return [{ module: `.${rest.replace(/\//g, '.')}`, name, sameAs: [module] }];
+  const absolute = [{ module, name }];
+  if (!path?.endsWith('.py')) return absolute;
+  const parts = path.slice(0, -3).split('/');
+  if (parts[parts.length - 1] === '__init__') parts.pop();
+  const moduleParts = module.split('.');
+  const root = parts.length - moduleParts.length;
+  if (root < 0 || parts.slice(root).join('.') !== module) return absolute;
+  // `.` is the package the target is in (for an __init__.py, that package itself).
+  const here = target.split('/').slice(0, -1);
+  let common = 0;
+  while (common < here.length && common < parts.length && here[common] === parts[common]) common++;
+  if (common <= root) return absolute;
+  return [{ module: `${'.'.repeat(here.length - common + 1)}${parts.slice(common).join('.')}`, name, sameAs: [module] }];
 }
 
 interface FromImport {

@@ -55,7 +55,9 @@ export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefin
   const appsText = files.read(app.apps);
   const wiring = appsText === undefined ? undefined : wireSignals(appsText);
   // Without an AppConfig to import signals.py from, the receiver goes beside the model.
-  const path = wiring ? app.signals : app.models;
+  const signalsPackage = `${app.dir ? `${app.dir}/` : ''}signals/__init__.py`;
+  const signals = files.read(app.signals) === undefined && files.read(signalsPackage) !== undefined ? signalsPackage : app.signals;
+  const path = wiring ? signals : app.models;
   const text = files.read(path);
   if (!wiring && text === undefined) return undefined;
   const styleSource = text ?? files.read(app.models) ?? '';
