@@ -310,6 +310,15 @@ def invalidate_catalog_v_v_products_page_on_product_change(sender, instance, **k
     await assertFixes(tree, fix.changes, [f]);
   });
 
+  test('a receiver file that uses a needed name for something else gets no fix; with the files, the reason says so', async () => {
+    const tree = load('test/fixtures-fixes/signals_and_ready');
+    tree.set('catalog/signals.py', `${tree.get('catalog/signals.py')}\n\ntransaction = None\n`);
+    const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 20);
+    assert.equal(receiverUnavailable(f), undefined);
+    assert.equal(receiverUnavailable(f, filesOf(tree)), 'catalog/signals.py uses the name transaction for something else');
+    assert.deepEqual(fixesFor(f, filesOf(tree)).map((x) => x.title), ['Suppress DJC101 on this line']);
+  });
+
   test('a key that cannot be rebuilt gets no fix, and says why', async () => {
     const tree = load('test/fixtures-fixes/unrebuildable');
     const findings = await analyze(tree);

@@ -20,8 +20,27 @@ function needed(d: Data): { onSave: boolean; onM2m: boolean } {
   return { onSave: uncovered.has('save') || uncovered.has('delete'), onM2m: uncovered.has('m2m') };
 }
 
-/** Why the receiver fix is not offered for a DJC101/DJC102 finding; with `files`, also checks how the key's holes are written. */
+/**
+ * Why the receiver fix is not offered for a DJC101/DJC102 finding. From the finding alone, the
+ * reasons its key and model give; with `files`, also those of the code (a formatted hole, a name
+ * the receiver's file already uses for something else).
+ */
 export function receiverUnavailable(finding: Finding, files?: SourceFiles): string | undefined {
+  const reason = dataReason(finding, files);
+  if (reason || !files || (finding.code !== 'DJC101' && finding.code !== 'DJC102')) return reason;
+  const built = buildReceiver(finding, files);
+  return built && 'reason' in built ? built.reason : undefined;
+}
+
+/** The receiver fix, or undefined when it is unavailable or already applied. */
+export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefined {
+  if (dataReason(finding, files)) return undefined;
+  const built = buildReceiver(finding, files);
+  return built && 'changes' in built ? built : undefined;
+}
+
+/** Why the finding's model and key rule the receiver out (with `files`, also a hole the key formats). */
+function dataReason(finding: Finding, files?: SourceFiles): string | undefined {
   if (finding.code !== 'DJC101' && finding.code !== 'DJC102') return undefined;
   const d = finding.data;
   const name = modelClassName(d.model ?? '');
@@ -47,9 +66,8 @@ export function receiverUnavailable(finding: Finding, files?: SourceFiles): stri
   return undefined;
 }
 
-/** The receiver fix, or undefined when it is unavailable or already applied. */
-export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefined {
-  if (receiverUnavailable(finding, files)) return undefined;
+/** The fix, or why the code does not take it; undefined when the receiver is already there. */
+function buildReceiver(finding: Finding, files: SourceFiles): Fix | { reason: string } | undefined {
   const d = finding.data;
   const app = d.app!;
   const appsText = files.read(app.apps);
@@ -59,11 +77,11 @@ export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefin
   const signals = files.read(app.signals) === undefined && files.read(signalsPackage) !== undefined ? signalsPackage : app.signals;
   const path = wiring ? signals : app.models;
   const text = files.read(path);
-  if (!wiring && text === undefined) return undefined;
+  if (!wiring && text === undefined) return { reason: `${path} is not in the workspace` };
   const styleSource = text ?? files.read(app.models) ?? '';
   const style = withSyntax(styleSource, (root) => pythonStyle(root, styleSource)) ?? DEFAULT_STYLE;
   const names = withSyntax(text ?? '', (root) => moduleNames(root, text ?? ''));
-  if (!names) return undefined;
+  if (!names) return { reason: 'the Python parser is not loaded yet' };
   const modelModule = d.sender?.module ?? d.m2m!.owner.module;
   const context: Context = {
     d, style,
@@ -72,23 +90,23 @@ export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefin
   };
   const { onSave, onM2m } = needed(d);
   const receivers = [...(onSave ? [saveReceiver(context)] : []), ...(onM2m ? [m2mReceiver(context)] : [])];
-  if (receivers.some((r) => !r)) return undefined;
+  if (receivers.some((r) => !r)) return { reason: `${path} uses the names cache and caches for something else` };
   const fresh = (receivers as Receiver[]).filter((r) => !names.bound.has(r.name));
 
   const changes: Change[] = [];
   if (fresh.length) {
     const needs = [{ module: 'django.db', name: 'transaction' }, { module: 'django.dispatch', name: 'receiver' }, ...fresh.flatMap((r) => r.needs)];
     const importEdits = planImports(text ?? '', names, needs, style);
-    if ('conflict' in importEdits) return undefined;
+    if ('conflict' in importEdits) return { reason: `${path} uses the name ${importEdits.conflict} for something else` };
     const code = fresh.map((r) => indentLines(r.lines, '', style)).join(style.eol.repeat(3));
     const before = text ?? '';
     const edits: TextEdit[] = [...importEdits, insertAt(before, before.length, `${separator(applyEdits(before, importEdits), style)}${code}${style.eol}`)];
     const after = applyEdits(before, edits);
-    if (!parsesCleanly(after) && (text === undefined || parsesCleanly(text))) return undefined;
+    if (!parsesCleanly(after) && (text === undefined || parsesCleanly(text))) return { reason: `the receiver would not parse in ${path}` };
     changes.push(text === undefined ? { kind: 'create', path, text: after } : { kind: 'edit', path, edits });
   }
   if (wiring?.edits.length) {
-    if (!parsesCleanly(applyEdits(appsText!, wiring.edits)) && parsesCleanly(appsText!)) return undefined;
+    if (!parsesCleanly(applyEdits(appsText!, wiring.edits)) && parsesCleanly(appsText!)) return { reason: `ready() in ${app.apps} cannot take the signals import` };
     changes.push({ kind: 'edit', path: app.apps, edits: wiring.edits });
   }
   if (!changes.length) return undefined;
