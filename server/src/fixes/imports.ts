@@ -29,7 +29,7 @@ export function importFrom(target: string, module: string, path: string | undefi
 }
 
 interface FromImport {
-  node: { start: number; end: number; line: number };
+  node: { start: number; end: number };
   module: string;
   /** Each imported name as written (`B as C`) and the name it binds. */
   names: { text: string; binds: string }[];
@@ -49,19 +49,19 @@ export interface ModuleNames {
   imports: TopImport[];
   /** Name → `module:name` for imports, `import:module` for plain imports, '' for definitions. */
   bound: Map<string, string>;
-  /** The line after the module docstring and leading comments, where imports start when there are none. */
+  /** The line after the module docstring, leading comments and `from __future__` imports, where imports start when there are none. */
   headerEnd: number;
-  /** Whether the header ends with a docstring (a blank line then separates it from the imports). */
-  afterDocstring: boolean;
+  /** Whether the header ends with a docstring or a future import (a blank line then separates it from the imports). */
+  separateFromHeader: boolean;
 }
 
 export function moduleNames(root: Node, text: string): ModuleNames {
-  const out: ModuleNames = { froms: [], imports: [], bound: new Map(), headerEnd: 0, afterDocstring: false };
+  const out: ModuleNames = { froms: [], imports: [], bound: new Map(), headerEnd: 0, separateFromHeader: false };
   let header = true;
   for (const n of kids(root)) {
-    if (header && (n.type === 'comment' || (n.type === 'expression_statement' && n.firstNamedChild?.type === 'string'))) {
+    if (header && (n.type === 'comment' || n.type === 'future_import_statement' || (n.type === 'expression_statement' && n.firstNamedChild?.type === 'string'))) {
       out.headerEnd = n.endPosition.row + 1;
-      out.afterDocstring = n.type !== 'comment';
+      out.separateFromHeader = n.type !== 'comment';
       continue;
     }
     header = false;
@@ -95,7 +95,7 @@ function readFrom(n: Node, text: string, out: ModuleNames): void {
   const first = n.childrenForFieldName('name')[0];
   const lineStart = first ? text.lastIndexOf('\n', first.startIndex - 1) + 1 : 0;
   out.froms.push({
-    node: { start: n.startIndex, end: n.endIndex, line: n.startPosition.row },
+    node: { start: n.startIndex, end: n.endIndex },
     module,
     names: names.map(({ text: t, binds }) => ({ text: t, binds })),
     wildcard: kids(n).some((c) => c.type === 'wildcard_import'),
@@ -184,5 +184,5 @@ function newImportPlace(text: string, names: ModuleNames, module: string): { off
   const lastImport = names.imports.at(-1);
   if (lastImport) return at(lineStart(lastImport.endLine + 1), true);
   const next = text.slice(lineStart(names.headerEnd)).split('\n')[0].trim();
-  return at(lineStart(names.headerEnd), names.afterDocstring, next !== '');
+  return at(lineStart(names.headerEnd), names.separateFromHeader, next !== '');
 }
