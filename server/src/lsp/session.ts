@@ -247,7 +247,7 @@ export function startServer(connection: Connection): void {
   connection.onHover(request('hover', null as Hover | null, (params, { folder, path }, snap) => {
     const unavailable = (entryId: string, model: string) => {
       const f = snap.findings.find((x) => x.data.entryId === entryId && x.data.model === model && (x.code === 'DJC101' || x.code === 'DJC102'));
-      return f ? receiverUnavailable(f) : undefined;
+      return f ? receiverUnavailable(f, sourceFiles(folder)) : undefined;
     };
     const h = hoverAt(snap.analysis, path, { line: params.position.line, col: params.position.character },
       (p, loc) => locationLink(folder, p, loc), (entry, model) => unavailable(entry.id, model));
