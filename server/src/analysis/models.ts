@@ -332,6 +332,11 @@ export class ModelRegistry {
 
   private readonly basesMemo = new Map<string, Set<string>>();
 
+  /** Forgets the bases worked out lazily, for the same reason as Workspace.clearMemos. */
+  clearMemos(): void {
+    this.basesMemo.clear();
+  }
+
   /** Every external class a workspace class inherits from, through workspace bases. */
   externalBases(file: PythonFacts, idx: number, depth = 0): Set<string> {
     const key = this.classKey(file, idx);

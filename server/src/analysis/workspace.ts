@@ -63,6 +63,16 @@ export class Workspace {
 
   private readonly resolved = new Map<PythonFacts, Map<string, Sym | undefined>>();
 
+  /**
+   * Forgets every binding and resolution worked out so far. Each file's analysis starts from
+   * here, so that what it finds never depends on which file was analysed before it, and every
+   * fact it depends on is read while it runs (see analysis/incremental.ts).
+   */
+  clearMemos(): void {
+    this.globalsMemo.clear();
+    this.resolved.clear();
+  }
+
   /** What `name` refers to at module level in `file`; import cycles resolve to nothing. */
   resolveGlobal(file: PythonFacts, name: string, seen = new Set<string>()): Sym | undefined {
     let memo = this.resolved.get(file);
