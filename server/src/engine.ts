@@ -99,9 +99,13 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
 
 /** The pure half: facts in, findings and graph out. Suppressions and severities from config apply here. */
 export function analyzeFactsToFindings(facts: FileFacts[], config: Config): { findings: Finding[]; graph: Graph; analysis: Analysis } {
-  const analysis = analyzeFacts(new Workspace(facts), config);
+  return findingsOf(analyzeFacts(new Workspace(facts), config), config);
+}
+
+/** The rules over an analysis, with suppressions and severities applied, and its graph. */
+export function findingsOf(analysis: Analysis, config: Config): { findings: Finding[]; graph: Graph; analysis: Analysis } {
   const suppressed = new Map<string, Map<number, string[]>>();
-  for (const f of facts) suppressed.set(f.path, new Map(f.suppressions.map((s) => [s.line, s.codes])));
+  for (const f of analysis.ws.byPath.values()) suppressed.set(f.path, new Map(f.suppressions.map((s) => [s.line, s.codes])));
   const findings: Finding[] = [];
   for (const rule of allRules) {
     if (!ruleEnabled(config, rule.meta.code)) continue;

@@ -3,11 +3,11 @@
  * Pure like the engine: the caller reads files and hands their bytes in.
  */
 import type { Parser } from 'web-tree-sitter';
+import { IncrementalAnalysis, type IncrementalStats, sameAnalysisInput, trackFacts, type TrackedFacts } from './analysis/incremental';
 import type { Analysis } from './analysis/workspaceAnalysis';
 import type { Config } from './config';
 import { isExcluded } from './configLoader';
-import { analyzeFactsToFindings, type FactCache, factsForFile, isRelevantPath, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
-import type { FileFacts } from './facts/types';
+import { type FactCache, factsForFile, findingsOf, isRelevantPath, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
 import type { Finding } from './findings';
 import type { Graph } from './graph';
 
@@ -17,13 +17,18 @@ export interface Snapshot {
   analysis: Analysis;
   /** Bumped on every change, so a request can tell it answers from current facts. */
   generation: number;
+  /** How much of the analysis was done again for this snapshot. */
+  stats: IncrementalStats;
 }
 
 export class ProjectIndex {
-  private readonly facts = new Map<string, FileFacts>();
+  private readonly facts = new Map<string, TrackedFacts>();
   private packageDirs = new Set<string>();
   private generation = 0;
   private snapshot: Snapshot | undefined;
+  private readonly incremental = new IncrementalAnalysis();
+  /** Paths set or deleted since the last analysis. */
+  private readonly changedPaths = new Set<string>();
 
   constructor(private readonly parser: Parser, private config: Config) {}
 
@@ -43,6 +48,7 @@ export class ProjectIndex {
   async loadAll(fs: WorkspaceFs, cache?: FactCache, progress?: Progress, cancelled: () => boolean = () => false): Promise<void> {
     const paths = (await fs.list()).filter((p) => this.wants(p)).sort();
     this.facts.clear();
+    this.incremental.reset();
     this.packageDirs = packageDirsOf(paths);
     for (let i = 0; i < paths.length && !cancelled(); i++) {
       progress?.(i, paths.length, 'facts');
@@ -62,14 +68,14 @@ export class ProjectIndex {
   setFile(path: string, bytes: Uint8Array): string[] {
     if (!this.wants(path)) return [];
     const moved = this.restructure(path, true);
-    this.store(path, bytes);
-    this.changed();
+    if (this.store(path, bytes) || moved.length) this.changed();
     return moved;
   }
 
   /** Forgets a deleted file; returns the files whose module names changed, as setFile does. */
   deleteFile(path: string): string[] {
     if (!this.facts.delete(path)) return [];
+    this.changedPaths.add(path);
     const moved = this.restructure(path, false);
     this.changed();
     return moved;
@@ -85,12 +91,14 @@ export class ProjectIndex {
     this.changed();
   }
 
-  /** Findings and graph for the current facts; computed once per change. */
+  /** Findings and graph for the current facts; computed once per change, reusing what the changes cannot affect. */
   analyze(): Snapshot {
     if (!this.snapshot) {
       const facts = [...this.facts.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
-      const { findings, graph, analysis } = analyzeFactsToFindings(facts, this.config);
-      this.snapshot = { findings, graph, analysis, generation: this.generation };
+      const { analysis, stats } = this.incremental.analyze(facts, this.changedPaths, this.config);
+      this.changedPaths.clear();
+      const { findings, graph } = findingsOf(analysis, this.config);
+      this.snapshot = { findings, graph, analysis, generation: this.generation, stats };
     }
     return this.snapshot;
   }
@@ -99,11 +107,18 @@ export class ProjectIndex {
     return snapshot.generation !== this.generation;
   }
 
-  /** Edits go uncached: every keystroke's facts would pile up in the cache. */
-  private store(path: string, bytes: Uint8Array, cache?: FactCache): void {
+  /**
+   * Edits go uncached: every keystroke's facts would pile up in the cache. Returns whether the
+   * analysis input changed: an edit inside a comment leaves the facts as they were.
+   */
+  private store(path: string, bytes: Uint8Array, cache?: FactCache): boolean {
     const f = factsForFile(this.parser, path, bytes, this.packageDirs, cache);
-    if (f) this.facts.set(path, f);
+    const before = this.facts.get(path);
+    if (f && before && sameAnalysisInput(before, f)) return false;
+    if (f) this.facts.set(path, trackFacts(f));
     else this.facts.delete(path);
+    this.changedPaths.add(path);
+    return true;
   }
 
   private restructure(path: string, exists: boolean): string[] {

@@ -53,7 +53,6 @@ export interface EntryCoverage {
 export interface Analysis {
   ws: Workspace;
   models: ModelRegistry;
-  interp: Interpreter;
   config: Config;
   entries: Entry[];
   invalidations: Invalidation[];
@@ -66,26 +65,44 @@ export interface Analysis {
   ops: CacheOp[];
 }
 
+/**
+ * What one file contributes to the analysis. It is computed by the interpreter of the file's
+ * unit (see analyzeUnit), so it depends on the facts that interpreter reads and on nothing else.
+ */
+export interface FileAnalysis {
+  /** Events of the module body and of each function, in that order. */
+  events: Map<string, FnEvents>;
+  /** Entries the file declares beyond its cache ops: cached views, memoized functions, cache_page in urls. */
+  entries: Entry[];
+  /** Writes the code does not spell out: admin registrations, generic editing views. */
+  implicitWrites: WriteSite[];
+  adminRegistered: string[];
+  /** What each `{% cache %}` fragment reads in the templates this file renders. */
+  fragmentReads: FragmentReads;
+}
+
 const DELETE_LIKE = new Set(['delete', 'clear', 'set', 'add', 'incr', 'decr', 'incr_version', 'decr_version', 'get_or_set']);
 const ADMIN_HOOKS = /^(save_model|delete_model|save_related|delete_queryset|save_formset|response_(add|change|delete)|log_(addition|change|deletion))$/;
 const VIEW_HOOKS = /^(perform_(create|update|destroy)|form_valid|delete|post|put|patch|create|update|destroy|partial_update|save)$/;
 
-export function analyzeFacts(ws: Workspace, config: Config): Analysis {
-  const models = new ModelRegistry(ws);
-  const interp = new Interpreter(ws, models);
+/**
+ * The analysis of a workspace. `parts` are the registry and each Python file's analysis, in
+ * workspace order, when the caller has them (the language server reuses them between edits);
+ * otherwise every file is analysed now by one interpreter.
+ */
+export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: ModelRegistry; files: FileAnalysis[] }): Analysis {
+  const models = parts?.models ?? new ModelRegistry(ws);
+  const files = parts?.files ?? analyzeUnit(ws, models, ws.python, config);
   const events = new Map<string, FnEvents>();
-  for (const file of ws.python) {
-    events.set(fnId(file, -1), interp.collect(file, -1));
-    file.functions.forEach((_, i) => events.set(fnId(file, i), interp.collect(file, i)));
-  }
+  for (const f of files) for (const [id, ev] of f.events) events.set(id, ev);
   const all = [...events.values()];
   // Tests write and cache whatever they like; neither their entries nor their writes are the product's.
   const ops = all.flatMap((e) => e.ops).filter((o) => !o.template && !isTestPath(o.file.path));
   const writes = all.flatMap((e) => e.writes).filter((w) => !isTestPath(w.file.path));
-  const adminRegistered = new Set<string>();
-  writes.push(...implicitWrites(ws, models, interp, adminRegistered));
+  writes.push(...files.flatMap((f) => f.implicitWrites));
+  const adminRegistered = new Set(files.flatMap((f) => f.adminRegistered));
 
-  const entries = findEntries(ws, interp, events, ops, config).filter((e) => !isTestPath(e.path));
+  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, files)].filter((e) => !isTestPath(e.path));
   const edges = callEdges(events);
   const triggers = computeTriggers(ws, models, events, edges);
   const invalidations: Invalidation[] = ops
@@ -105,7 +122,30 @@ export function analyzeFacts(ws: Workspace, config: Config): Analysis {
     invalidatedAtAll.set(entry.id, elsewhere || covs.some((c) => c.coveredBy.length > 0 || Object.values(c.byKind).some((k) => k.state === 'yes')));
     coverage.push(...covs);
   }
-  return { ws, models, interp, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops };
+  return { ws, models, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops };
+}
+
+/**
+ * Analyses a group of files with one interpreter that starts from nothing. Inside the unit its
+ * memos are shared (later files reuse what earlier ones worked out, so results may depend on the
+ * order); nothing is shared with other units, so a unit's analyses are a function of the facts
+ * it reads. The workspace and registry memos are cleared for the same reason.
+ */
+export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonFacts[], config: Config): FileAnalysis[] {
+  ws.clearMemos();
+  models.clearMemos();
+  const interp = new Interpreter(ws, models);
+  const events = files.map((file) => {
+    const byFn = new Map<string, FnEvents>([[fnId(file, -1), interp.collect(file, -1)]]);
+    file.functions.forEach((_, i) => byFn.set(fnId(file, i), interp.collect(file, i)));
+    return byFn;
+  });
+  const admin = files.map(() => new Set<string>());
+  const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
+  const entries = files.map((file) => fileEntries(interp, file, config));
+  return files.map((_, i) => ({
+    events: events[i], entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, events[i]),
+  }));
 }
 
 export function isTestPath(path: string): boolean {
@@ -131,7 +171,7 @@ export function invalidates(inv: CacheOp, entry: Entry): boolean {
 
 // ------------------------------------------------------------------ entries
 
-function findEntries(ws: Workspace, interp: Interpreter, events: Map<string, FnEvents>, ops: CacheOp[], config: Config): Entry[] {
+function opEntries(ops: CacheOp[]): Entry[] {
   const entries: Entry[] = [];
   for (const op of ops) {
     if (op.method !== 'set' && op.method !== 'add' && op.method !== 'get_or_set') continue;
@@ -141,36 +181,38 @@ function findEntries(ws: Workspace, interp: Interpreter, events: Map<string, FnE
       version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps: merge(op.value).deps, immutable: hasImmutableHole(op.key),
     });
   }
-  for (const file of ws.python) {
-    file.functions.forEach((fn, idx) => {
-      for (const d of fn.decorators) {
-        const e = decoratorEntry(interp, file, idx, d, events, config);
-        if (e) entries.push(e);
-      }
-    });
-    file.classes.forEach((cls, idx) => {
-      for (const d of cls.decorators) {
+  return entries;
+}
+
+function fileEntries(interp: Interpreter, file: PythonFacts, config: Config): Entry[] {
+  const entries: Entry[] = [];
+  file.functions.forEach((fn, idx) => {
+    for (const d of fn.decorators) {
+      const e = decoratorEntry(interp, file, idx, d, config);
+      if (e) entries.push(e);
+    }
+  });
+  file.classes.forEach((cls, idx) => {
+    for (const d of cls.decorators) {
+      const page = methodDecoratedPage(interp, file, d);
+      if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx), null));
+    }
+    // @method_decorator(cache_page(...)) on a method caches the whole view.
+    for (const idxM of Object.values(cls.methods)) {
+      for (const d of file.functions[idxM].decorators) {
         const page = methodDecoratedPage(interp, file, d);
-        if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx, events), null));
+        if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx), fnId(file, idxM)));
       }
-      // @method_decorator(cache_page(...)) on a method caches the whole view.
-      for (const idxM of Object.values(cls.methods)) {
-        for (const d of file.functions[idxM].decorators) {
-          const page = methodDecoratedPage(interp, file, d);
-          if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx, events), fnId(file, idxM)));
-        }
-      }
-    });
-    scanCalls(file.body, (call) => {
-      // cache_page(60)(view) in urls.py.
-      if (call.fn.t !== 'call' || !call.args[0]) return;
-      const page = interp.eval(call.fn, interp.moduleScope(file)).shapes.find((s) => s.k === 'cachepage');
-      if (!page || page.k !== 'cachepage') return;
-      const view = interp.eval(call.args[0], interp.moduleScope(file));
-      entries.push(pageEntry(page, file, call.loc, viewDeps(interp, view, events), null));
-    });
-  }
-  entries.push(...fragmentEntries(ws, interp, events));
+    }
+  });
+  scanCalls(file.body, (call) => {
+    // cache_page(60)(view) in urls.py.
+    if (call.fn.t !== 'call' || !call.args[0]) return;
+    const page = interp.eval(call.fn, interp.moduleScope(file)).shapes.find((s) => s.k === 'cachepage');
+    if (!page || page.k !== 'cachepage') return;
+    const view = interp.eval(call.args[0], interp.moduleScope(file));
+    entries.push(pageEntry(page, file, call.loc, viewDeps(interp, view), null));
+  });
   return entries;
 }
 
@@ -183,12 +225,11 @@ function pageEntry(page: PageShape, file: PythonFacts, loc: Loc, deps: Dep[], fn
   };
 }
 
-function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: Expr, events: Map<string, FnEvents>, config: Config): Entry | undefined {
+function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: Expr, config: Config): Entry | undefined {
   const scope = interp.moduleScope(file);
   const val = interp.eval(d, scope);
-  const fnEvents = () => events.get(fnId(file, idx));
   const page = val.shapes.find((s) => s.k === 'cachepage');
-  if (page && page.k === 'cachepage') return pageEntry(page, file, d.loc, functionDeps(interp, file, idx, fnEvents()), fnId(file, idx));
+  if (page && page.k === 'cachepage') return pageEntry(page, file, d.loc, functionDeps(interp, file, idx), fnId(file, idx));
   const text = exprText(d.t === 'call' ? d.fn : d);
   const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
   const q = sym?.k === 'ext' ? sym.q : '';
@@ -196,7 +237,7 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
     return {
       id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key: { parts: [], builder: `memoize:${fnId(file, idx)}` },
-      alias: 'default', timeout, version: null, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx, fnEvents()), immutable: false,
+      alias: 'default', timeout, version: null, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false,
     };
   }
   // A project decorator whose wrapper stores the decorated function's result in the cache.
@@ -207,7 +248,7 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     const key = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
     return {
       id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key, alias: op.alias, timeout: op.timeout,
-      version: op.version, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx, fnEvents()), immutable: hasImmutableHole(key),
+      version: op.version, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: hasImmutableHole(key),
     };
   }
   return undefined;
@@ -241,27 +282,27 @@ function memoKey(interp: Interpreter, op: CacheOp, decoFile: PythonFacts, decoId
 }
 
 /** For view caches and memoize entries the whole function is the value. */
-function functionDeps(interp: Interpreter, file: PythonFacts, idx: number, events: FnEvents | undefined): Dep[] {
-  const reads = events?.reads ?? interp.collect(file, idx).reads;
+function functionDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep[] {
+  const reads = interp.collect(file, idx).reads;
   const fact = file.functions[idx];
   // A method of a class-based view is the view: add what the class declares.
-  if (fact.cls !== null) return merge({ shapes: [], deps: reads }, { shapes: [], deps: viewClassDeps(interp, file, fact.cls, new Map()) }).deps;
+  if (fact.cls !== null) return merge({ shapes: [], deps: reads }, { shapes: [], deps: viewClassDeps(interp, file, fact.cls) }).deps;
   return reads;
 }
 
-function viewDeps(interp: Interpreter, view: V, events: Map<string, FnEvents>): Dep[] {
+function viewDeps(interp: Interpreter, view: V): Dep[] {
   const out: Dep[][] = [];
   for (const s of view.shapes) {
-    if (s.k === 'fn') out.push(functionDeps(interp, s.fn.file, s.fn.idx, events.get(fnId(s.fn.file, s.fn.idx))));
-    if (s.k === 'class') out.push(viewClassDeps(interp, s.cls.file, s.cls.idx, events));
+    if (s.k === 'fn') out.push(functionDeps(interp, s.fn.file, s.fn.idx));
+    if (s.k === 'class') out.push(viewClassDeps(interp, s.cls.file, s.cls.idx));
   }
   // `View.as_view()` evaluates to the class's bound method; follow it back to the class.
-  for (const s of view.shapes) if (s.k === 'bound' && s.recv.k === 'class') out.push(viewClassDeps(interp, s.recv.cls.file, s.recv.cls.idx, events));
+  for (const s of view.shapes) if (s.k === 'bound' && s.recv.k === 'class') out.push(viewClassDeps(interp, s.recv.cls.file, s.recv.cls.idx));
   return merge(...out.map((deps) => ({ shapes: [], deps }))).deps;
 }
 
 /** What a class-based view reads: model, queryset, get_queryset/get_object/get_context_data, serializer, template. */
-function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number, events: Map<string, FnEvents>): Dep[] {
+function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep[] {
   const cls = { file, idx };
   const parts: V[] = [];
   for (const attr of ['model', 'queryset']) {
@@ -276,7 +317,7 @@ function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number, even
   for (const s of serializer?.shapes ?? []) if (s.k === 'class') parts.push(interp.serializerValue(s.cls));
   for (const [name, m] of Object.entries(file.classes[idx].methods)) {
     if (/^(get_queryset|get_object|get_context_data|get|list|retrieve|get_serializer_context)$/.test(name)) {
-      parts.push({ shapes: [], deps: (events.get(fnId(file, m)) ?? interp.collect(file, m)).reads });
+      parts.push({ shapes: [], deps: interp.collect(file, m).reads });
     }
   }
   const template = interp.classAttr(cls, 'template_name', null);
@@ -308,15 +349,21 @@ function methodDecoratedPage(interp: Interpreter, file: PythonFacts, d: Expr): P
   return undefined;
 }
 
-function fragmentEntries(ws: Workspace, interp: Interpreter, events: Map<string, FnEvents>): Entry[] {
+/** Reads of `{% cache %}` fragments by the templates this file's functions render. */
+function renderedFragmentReads(interp: Interpreter, events: Map<string, FnEvents>): FragmentReads {
   const reads: FragmentReads = new Map();
   for (const ev of events.values()) {
     for (const r of ev.renders) {
-      const t = ws.findTemplate(r.template);
-      if (!t) continue;
-      templateReads(interp, t, contextItems(r.context), reads);
+      const t = interp.ws.findTemplate(r.template);
+      if (t) templateReads(interp, t, contextItems(r.context), reads);
     }
   }
+  return reads;
+}
+
+function fragmentEntries(ws: Workspace, files: FileAnalysis[]): Entry[] {
+  const reads: FragmentReads = new Map();
+  for (const f of files) for (const [key, list] of f.fragmentReads) reads.set(key, [...(reads.get(key) ?? []), ...list]);
   const out: Entry[] = [];
   for (const t of ws.templates) {
     const visit = (nodes: TemplateNode[]) => {
@@ -359,9 +406,9 @@ function scanCalls(body: import('../facts/types').Stmt[], f: (call: Extract<Expr
 
 // ------------------------------------------------------------------ writes the code does not spell out
 
-function implicitWrites(ws: Workspace, models: ModelRegistry, interp: Interpreter, adminRegistered: Set<string>): WriteSite[] {
+function implicitWrites(interp: Interpreter, models: ModelRegistry, file: PythonFacts, adminRegistered: Set<string>): WriteSite[] {
   const out: WriteSite[] = [];
-  const addModelWrites = (model: string, file: PythonFacts, loc: Loc, how: string, owner?: { file: PythonFacts; idx: number }, kinds: ('save' | 'delete')[] = ['save', 'delete']) => {
+  const addModelWrites = (model: string, loc: Loc, how: string, owner?: { file: PythonFacts; idx: number }, kinds: ('save' | 'delete')[] = ['save', 'delete']) => {
     for (const kind of kinds) out.push({ file, loc, model, kind, signals: true, how, fnId: null, pos: null, owner });
     const info = models.byId.get(model);
     for (const f of info?.fields.values() ?? []) {
@@ -369,52 +416,50 @@ function implicitWrites(ws: Workspace, models: ModelRegistry, interp: Interprete
     }
   };
   // Inlines of a registered admin save and delete their own model.
-  const addInlineWrites = (admin: { file: PythonFacts; idx: number }, file: PythonFacts, loc: Loc) => {
+  const addInlineWrites = (admin: { file: PythonFacts; idx: number }, loc: Loc) => {
     const inlines = interp.classAttr(admin, 'inlines', null);
     for (const s of inlines ? interp.element(inlines).shapes : []) {
       if (s.k !== 'class') continue;
       for (const m of interp.classAttr(s.cls, 'model', null)?.shapes ?? []) {
-        if (m.k === 'model') addModelWrites(m.model, file, loc, `admin inline ${s.cls.file.classes[s.cls.idx].name}`, admin);
+        if (m.k === 'model') addModelWrites(m.model, loc, `admin inline ${s.cls.file.classes[s.cls.idx].name}`, admin);
       }
     }
   };
-  for (const file of ws.python) {
-    const scope = interp.moduleScope(file);
-    scanCalls(file.body, (call) => {
-      if (call.fn.t !== 'attr' || call.fn.name !== 'register' || !/site$/.test(exprText(call.fn.obj))) return;
-      const first = call.args[0];
-      if (!first) return;
-      const adminCls = call.args[1] ? interp.eval(call.args[1], scope).shapes.find((s) => s.k === 'class') : undefined;
-      for (const item of first.t === 'seq' ? first.items : [first]) {
-        for (const s of interp.eval(item, scope).shapes) {
+  const scope = interp.moduleScope(file);
+  scanCalls(file.body, (call) => {
+    if (call.fn.t !== 'attr' || call.fn.name !== 'register' || !/site$/.test(exprText(call.fn.obj))) return;
+    const first = call.args[0];
+    if (!first) return;
+    const adminCls = call.args[1] ? interp.eval(call.args[1], scope).shapes.find((s) => s.k === 'class') : undefined;
+    for (const item of first.t === 'seq' ? first.items : [first]) {
+      for (const s of interp.eval(item, scope).shapes) {
+        if (s.k !== 'model') continue;
+        adminRegistered.add(s.model);
+        const owner = adminCls && adminCls.k === 'class' ? adminCls.cls : undefined;
+        addModelWrites(s.model, call.loc, 'the admin', owner);
+        if (owner) addInlineWrites(owner, call.loc);
+      }
+    }
+  });
+  file.classes.forEach((cls, idx) => {
+    for (const d of cls.decorators) {
+      if (d.t !== 'call' || !/(^|\.)register$/.test(exprText(d.fn))) continue;
+      for (const a of d.args) {
+        for (const s of interp.eval(a, scope).shapes) {
           if (s.k !== 'model') continue;
           adminRegistered.add(s.model);
-          const owner = adminCls && adminCls.k === 'class' ? adminCls.cls : undefined;
-          addModelWrites(s.model, file, call.loc, 'the admin', owner);
-          if (owner) addInlineWrites(owner, file, call.loc);
+          addModelWrites(s.model, d.loc, 'the admin', { file, idx });
+          addInlineWrites({ file, idx }, d.loc);
         }
       }
-    });
-    file.classes.forEach((cls, idx) => {
-      for (const d of cls.decorators) {
-        if (d.t !== 'call' || !/(^|\.)register$/.test(exprText(d.fn))) continue;
-        for (const a of d.args) {
-          for (const s of interp.eval(a, scope).shapes) {
-            if (s.k !== 'model') continue;
-            adminRegistered.add(s.model);
-            addModelWrites(s.model, file, d.loc, 'the admin', { file, idx });
-            addInlineWrites({ file, idx }, file, d.loc);
-          }
-        }
-      }
-      const bases = models.externalBases(file, idx);
-      const kinds = [...bases].flatMap((q) => WRITING_VIEWS[q] ?? []);
-      if (kinds.length) {
-        const model = viewModel(interp, file, idx);
-        if (model) addModelWrites(model, file, cls.nameLoc, cls.name, { file, idx }, [...new Set(kinds)]);
-      }
-    });
-  }
+    }
+    const bases = models.externalBases(file, idx);
+    const kinds = [...bases].flatMap((q) => WRITING_VIEWS[q] ?? []);
+    if (kinds.length) {
+      const model = viewModel(interp, file, idx);
+      if (model) addModelWrites(model, cls.nameLoc, cls.name, { file, idx }, [...new Set(kinds)]);
+    }
+  });
   return out;
 }
 

@@ -1,0 +1,286 @@
+/**
+ * Incremental analysis against full analysis. Sequences of edits go through a ProjectIndex, as
+ * the language server applies them; after each edit the index's snapshot must be deep-equal to a
+ * full analysis of the same files, extracted afresh:
+ * - file by file (the analysis whose reuse incremental.ts argues is exact), and
+ * - with analyzeFactsToFindings, which the CLI runs (one interpreter for the whole workspace).
+ * Scripted edits cover the kinds of change an editor makes; a seeded random walk mutates lines of
+ * real files.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readdirSync } from 'fs';
+import * as path from 'path';
+import type { Parser } from 'web-tree-sitter';
+import { IncrementalAnalysis, trackFacts } from '../server/src/analysis/incremental';
+import { defaultConfig } from '../server/src/config';
+import { analyzeFactsToFindings, factsForFile, findingsOf, isRelevantPath, packageDirsOf } from '../server/src/engine';
+import type { FileFacts } from '../server/src/facts/types';
+import { ProjectIndex } from '../server/src/projectIndex';
+import { loadPythonParser } from '../server/src/syntax/parser';
+import { readTree } from './tree';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SHOP = path.join(ROOT, 'examples', 'shop');
+const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+
+/** A tree of files and the index that follows it edit by edit. */
+class EditedTree {
+  readonly files: Map<string, Uint8Array>;
+  readonly index: ProjectIndex;
+
+  constructor(private readonly parser: Parser, readonly name: string, files: Map<string, Uint8Array>) {
+    this.files = new Map([...files].filter(([p]) => !p.startsWith('.djcache_cache/')));
+    this.index = new ProjectIndex(parser, defaultConfig);
+  }
+
+  async load(): Promise<void> {
+    const files = this.files;
+    await this.index.loadAll({ list: async () => [...files.keys()], read: async (p) => files.get(p)! });
+  }
+
+  text(p: string): string {
+    const bytes = this.files.get(p);
+    assert.ok(bytes, `${this.name}: no file ${p}`);
+    return Buffer.from(bytes).toString('utf8');
+  }
+
+  write(p: string, text: string): void {
+    this.files.set(p, Buffer.from(text, 'utf8'));
+    this.follow(this.index.setFile(p, this.files.get(p)!));
+  }
+
+  /** Replaces `old` (which must occur) by `replacement` in a file. */
+  replace(p: string, old: string, replacement: string): void {
+    const text = this.text(p);
+    assert.ok(text.includes(old), `${this.name}: ${p} has no ${JSON.stringify(old)}`);
+    this.write(p, text.replace(old, replacement));
+  }
+
+  remove(p: string): void {
+    this.files.delete(p);
+    this.follow(this.index.deleteFile(p));
+  }
+
+  /** Hands in again the files whose module names moved, as the language server's folder does. */
+  private follow(moved: string[]): void {
+    for (const m of moved) {
+      const bytes = this.files.get(m);
+      this.follow(bytes ? this.index.setFile(m, bytes) : this.index.deleteFile(m));
+    }
+  }
+
+  /** The index's snapshot equals a full analysis of the files as they are now. */
+  check(step: string): { analysed: number; pythonFiles: number } {
+    const snap = this.index.analyze();
+    const paths = [...this.files.keys()].filter(isRelevantPath).sort();
+    const packageDirs = packageDirsOf(paths);
+    const facts = paths.map((p) => factsForFile(this.parser, p, this.files.get(p)!, packageDirs)).filter((f): f is FileFacts => !!f);
+    const perFile = findingsOf(new IncrementalAnalysis().analyze(facts.map(trackFacts), new Set(), defaultConfig).analysis, defaultConfig);
+    const whole = analyzeFactsToFindings(facts, defaultConfig);
+    const at = `${this.name}, after ${step}`;
+    assert.deepEqual(plain(snap.findings), plain(perFile.findings), `${at}: findings differ from a file-by-file analysis`);
+    assert.deepEqual(plain(snap.graph), plain(perFile.graph), `${at}: graph differs from a file-by-file analysis`);
+    assert.deepEqual(plain(snap.findings), plain(whole.findings), `${at}: findings differ from analyzeFactsToFindings`);
+    assert.deepEqual(plain(snap.graph), plain(whole.graph), `${at}: graph differs from analyzeFactsToFindings`);
+    return { analysed: snap.stats.analysed, pythonFiles: facts.filter((f) => f.kind === 'python').length };
+  }
+}
+
+function plain(x: unknown): unknown {
+  return JSON.parse(JSON.stringify(x));
+}
+
+async function treeOf(dir: string, name = path.basename(dir)): Promise<EditedTree> {
+  const tree = new EditedTree(await loadPythonParser(), name, readTree(dir));
+  await tree.load();
+  tree.check('loading');
+  return tree;
+}
+
+test('incremental: scripted edits to the example project', async () => {
+  const t = await treeOf(SHOP);
+
+  t.replace('catalog/services.py', 'def ', 'def _unused_helper():\n    return 1\n\n\ndef ');
+  const bodyEdit = t.check('a new function at the top of services.py');
+  assert.ok(bodyEdit.analysed < bodyEdit.pythonFiles, 'an edit to one module reuses the analysis of files that do not read it');
+
+  t.replace('catalog/views.py', 'from .models import Category, Product\n', 'from .models import Category, Product\nfrom orders.models import Order\n');
+  t.check('a new import in views.py');
+
+  t.write('orders/signals.py', `${t.text('orders/signals.py')}
+
+@receiver(post_save, sender="catalog.Product")
+def forget_dashboard(sender, instance, **kwargs):
+    cache.delete("orders:dashboard")
+`);
+  t.check('a receiver added to orders/signals.py');
+
+  t.replace('catalog/models.py', 'class Tag(models.Model):\n', 'class Tag(models.Model):\n    supplier = models.ForeignKey("orders.Order", on_delete=models.CASCADE, null=True)\n');
+  t.check('a foreign key added to a model');
+
+  t.write('catalog/feeds.py', [
+    'from django.core.cache import cache',
+    '',
+    'from .models import Product',
+    '',
+    '',
+    'def latest_products():',
+    '    rows = cache.get("feeds:latest")',
+    '    if rows is None:',
+    '        rows = list(Product.objects.order_by("-id")[:10])',
+    '        cache.set("feeds:latest", rows, 600)',
+    '    return rows',
+    '',
+  ].join('\n'));
+  t.check('a new module');
+
+  t.remove('reviews/signals.py');
+  t.check('a deleted module');
+
+  // Relations followed through the registry alone: the module reads no catalog file.
+  t.write('orders/feed.py', [
+    'from django.core.cache import cache',
+    '',
+    'from .models import OrderItem',
+    '',
+    '',
+    'def item_categories():',
+    '    rows = cache.get("orders:item-categories")',
+    '    if rows is None:',
+    '        rows = [item.product.category for item in OrderItem.objects.all()]',
+    '        cache.set("orders:item-categories", rows, 300)',
+    '    return rows',
+    '',
+  ].join('\n'));
+  t.check('a module that reaches Category through relations only');
+  t.replace('catalog/models.py', 'category = models.ForeignKey(Category,', 'category = models.ForeignKey(Tag,');
+  t.check('Product.category retargeted');
+
+  // Two modules resolve the same name through a third: each must note that it read it.
+  const keyUser = (method: string) => `from django.core.cache import cache\n\nfrom .keys import entry_key\n\n\ndef run(rows):\n    cache.${method}(entry_key(1)${method === 'set' ? ', rows, 60' : ''})\n`;
+  t.write('catalog/keys.py', 'from .caching import product_cache_key as entry_key\n');
+  t.write('catalog/aa_keys_user.py', keyUser('set'));
+  t.write('catalog/zz_keys_user.py', keyUser('delete'));
+  t.check('two modules importing a re-exported key builder');
+  t.write('catalog/keys.py', 'def entry_key(pk):\n    return f"other:{pk}"\n');
+  t.check('the re-export replaced by a function of its own');
+
+  // Two modules' views inherit through two files: each must note that it read both.
+  t.write('catalog/view_root.py', 'from django.views.generic import ListView\n\n\nclass Root(ListView):\n    pass\n');
+  t.write('catalog/view_base.py', 'from .view_root import Root\n\n\nclass Base(Root):\n    pass\n');
+  const subView = 'from .models import Product\nfrom .view_base import Base\n\n\nclass Sub(Base):\n    model = Product\n';
+  t.write('catalog/aa_views.py', subView);
+  t.write('catalog/zz_views.py', subView);
+  t.check('views inheriting through two files');
+  t.write('catalog/view_root.py', t.text('catalog/view_root.py').replaceAll('ListView', 'CreateView'));
+  t.check('the root view made an editing view');
+
+  const listing = 'catalog/templates/catalog/product_list.html';
+  t.write(listing, `${t.text(listing)}\n{% load cache %}{% cache 600 listing_footer %}{% for p in products %}{{ p.category.name }}{% endfor %}{% endcache %}\n`);
+  t.check('a template edit');
+
+  t.write('helpers/text.py', 'def shout(s):\n    return s.upper()\n');
+  t.check('a module outside any package');
+  t.write('helpers/__init__.py', '');
+  t.check('__init__.py created: helpers/text.py becomes helpers.text');
+  t.remove('orders/__init__.py');
+  t.check('__init__.py deleted: orders/ is no longer a package');
+
+  t.replace('shop/settings.py', 'CACHES', 'ATOMIC_REQUESTS = True\nCACHES');
+  t.check('a settings edit');
+
+  t.replace('catalog/services.py', 'def _unused_helper():\n    return 1\n\n\n', '');
+  t.check('the first edit undone');
+});
+
+test('incremental: scripted edits to fixture trees', async () => {
+  const names = ['ok_custom_signal', 'ok_transitive_helper', 'reads_project_wrapper', 'ok_template_fragment_key', 'views_template_cache_page', 'views_urls_cache_page', 'djc101_related_model_uncovered', 'ok_save_delete_override'];
+  for (const name of names) {
+    const t = await treeOf(path.join(FIXTURES, name));
+    const py = [...t.files.keys()].filter((p) => p.endsWith('.py') && !p.endsWith('__init__.py')).sort();
+    for (const p of py) {
+      const text = t.text(p);
+      const def = /\n(\s*)def \w+\(.*\):\n(\s+)/.exec(text);
+      if (!def) continue;
+      // A statement at the start of the first function body: lines below it move.
+      t.write(p, text.replace(def[0], `${def[0]}_edited = 1\n${def[2]}`));
+      t.check(`a body edit in ${p}`);
+    }
+    const app = py[0].split('/')[0];
+    t.write(`${app}/late.py`, `from django.core.cache import cache\n\n\ndef refresh():\n    cache.delete("products:active")\n`);
+    t.check('a new module that deletes a key');
+    for (const template of [...t.files.keys()].filter((p) => p.endsWith('.html'))) {
+      // Reading one relation less, or one more.
+      const text = t.text(template);
+      t.write(template, text.includes('.category.') ? text.replace(/\.category\./g, '.') : text.replace(/\{\{\s*(\w+)/, '{{ $1.category.name }} {{ $1'));
+      t.check(`an edit to ${template}`);
+    }
+    t.remove(`${app}/late.py`);
+    t.check('the new module deleted');
+    for (const p of py) t.write(p, t.text(p).replace(/_edited = 1\n\s*/, ''));
+    t.check('the body edits undone');
+  }
+});
+
+/** mulberry32: a small seeded generator, so a failing walk can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('incremental: seeded random line mutations of real files', async () => {
+  const trees = [SHOP, ...['ok_custom_signal', 'reads_project_wrapper', 'ok_m2m_changed', 'ok_template_fragment_key', 'writes_forms_and_serializers'].map((n) => path.join(FIXTURES, n))];
+  const seed = Number(process.env.DJCACHE_SEED ?? 20261123);
+  const rand = random(seed);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+  for (const dir of trees) {
+    const t = await treeOf(dir);
+    const original = new Map(t.files);
+    const editable = [...t.files.keys()].filter((p) => p.endsWith('.py') || p.endsWith('.html')).sort();
+    for (let step = 0; step < 25; step++) {
+      const p = pick(editable);
+      if (!t.files.has(p)) {
+        t.write(p, Buffer.from(original.get(p)!).toString('utf8'));
+        t.check(`step ${step} (seed ${seed}): ${p} restored`);
+        continue;
+      }
+      const lines = t.text(p).split('\n');
+      const i = Math.floor(rand() * lines.length);
+      const other = pick(editable.filter((q) => t.files.has(q)));
+      const donor = t.text(other).split('\n');
+      const mutations: [string, () => void][] = [
+        ['deletes a line', () => lines.splice(i, 1)],
+        ['duplicates a line', () => lines.splice(i, 0, lines[i])],
+        ['swaps two lines', () => lines.splice(i, 2, ...lines.slice(i, i + 2).reverse())],
+        [`copies a line of ${other}`, () => lines.splice(i, 0, pick(donor))],
+        ['restores the file', () => lines.splice(0, lines.length, ...Buffer.from(original.get(p)!).toString('utf8').split('\n'))],
+      ];
+      const [what, mutate] = pick(mutations);
+      if (rand() < 0.05 && !p.endsWith('__init__.py')) {
+        t.remove(p);
+        t.check(`step ${step} (seed ${seed}): ${p} deleted`);
+        continue;
+      }
+      mutate();
+      t.write(p, lines.join('\n'));
+      t.check(`step ${step} (seed ${seed}): ${p} ${what} at line ${i + 1}`);
+    }
+  }
+});
+
+test('incremental: every fixture analysed file by file equals analyzeFactsToFindings', async () => {
+  const parser = await loadPythonParser();
+  for (const name of readdirSync(FIXTURES).sort()) {
+    const files = readTree(path.join(FIXTURES, name));
+    const t = new EditedTree(parser, name, files);
+    await t.load();
+    t.check('loading');
+  }
+});
