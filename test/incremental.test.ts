@@ -13,6 +13,8 @@ import { readdirSync } from 'fs';
 import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { IncrementalAnalysis, trackFacts } from '../server/src/analysis/incremental';
+import { ModelRegistry } from '../server/src/analysis/models';
+import { Workspace } from '../server/src/analysis/workspace';
 import { defaultConfig } from '../server/src/config';
 import { analyzeFactsToFindings, factsForFile, findingsOf, isRelevantPath, packageDirsOf } from '../server/src/engine';
 import type { FileFacts } from '../server/src/facts/types';
@@ -115,6 +117,50 @@ def forget_dashboard(sender, instance, **kwargs):
     cache.delete("orders:dashboard")
 `);
   t.check('a receiver added to orders/signals.py');
+
+  t.write('catalog/services.py', `from django.db import models\n${t.text('catalog/services.py')}
+
+class Promo(models.Model):
+    code = models.CharField(max_length=20)
+
+
+def promos():
+    rows = list(Promo.objects.all())
+    cache.set("catalog:promos", rows, 300)
+    return rows
+`);
+  t.check('a model defined in a module that had none');
+  t.write('catalog/coupons.py', [
+    'from django.core.cache import cache',
+    'from django.db import models',
+    '',
+    '',
+    'class Coupon(object):',
+    '    code = models.CharField(max_length=20)',
+    '',
+    '',
+    'def coupons():',
+    '    rows = list(Coupon.objects.all())',
+    '    cache.set("catalog:coupons", rows, 300)',
+    '    return rows',
+    '',
+  ].join('\n'));
+  t.check('a module with a plain class');
+  t.replace('catalog/coupons.py', 'class Coupon(object):', 'class Coupon(models.Model):');
+  t.check('the plain class made a model, nothing else changed');
+  t.write('catalog/bases.py', 'from django.db.models import Model as Base\n');
+  t.write('catalog/stickers.py', 'from django.core.cache import cache\n\nfrom .bases import Base\n\n\nclass Sticker(Base):\n    pass\n\n\ndef stickers():\n    cache.set("catalog:stickers", list(Sticker.objects.all()), 300)\n');
+  t.check('a model whose base is imported through another module');
+  t.replace('catalog/bases.py', 'Model as Base', 'Field as Base');
+  t.check('that import changed: the class is no model');
+  t.replace('catalog/bases.py', 'Field as Base', 'Model as Base');
+  t.check('that import changed back');
+  t.write('catalog/bases.py', `${t.text('catalog/bases.py')}Base = object\n`);
+  t.check('the imported base rebound by an assignment');
+  t.write('catalog/bases.py', 'from django.db.models import Model as Base\n\n\ndef helper():\n    pass\n');
+  t.check('a function next to the imported base');
+  t.replace('catalog/bases.py', 'def helper', 'def Base');
+  t.check('the function renamed so that it rebinds the base');
 
   t.replace('catalog/models.py', 'class Tag(models.Model):\n', 'class Tag(models.Model):\n    supplier = models.ForeignKey("orders.Order", on_delete=models.CASCADE, null=True)\n');
   t.check('a foreign key added to a model');
@@ -272,6 +318,47 @@ test('incremental: seeded random line mutations of real files', async () => {
       t.write(p, lines.join('\n'));
       t.check(`step ${step} (seed ${seed}): ${p} ${what} at line ${i + 1}`);
     }
+  }
+});
+
+/** Python facts of the example and of every fixture, for the registry guards. */
+async function allTrees(): Promise<{ name: string; files: Map<string, Uint8Array>; facts: FileFacts[] }[]> {
+  const parser = await loadPythonParser();
+  const dirs = [SHOP, ...readdirSync(FIXTURES).sort().map((n) => path.join(FIXTURES, n))];
+  return dirs.map((dir) => {
+    const files = new Map([...readTree(dir)].filter(([p]) => isRelevantPath(p)));
+    const packageDirs = packageDirsOf(files.keys());
+    const facts = [...files].map(([p, b]) => factsForFile(parser, p, b, packageDirs)).filter((f): f is FileFacts => !!f);
+    return { name: path.basename(dir), files, facts };
+  });
+}
+
+/** The registry's models as JSON, files by path, locations included. */
+function registryJson(models: ModelRegistry): string {
+  return JSON.stringify([...models.byId.values()], (key, value) => (key === 'file' && value ? value.path : value instanceof Map ? [...value] : value));
+}
+
+// incremental.ts reuses the registry across an edit to a file that defines no model when the
+// edit leaves the file's imports, module statements, classes and function signatures as they
+// were. These two guards keep that sound as the registry changes.
+test('incremental: the registry never reads a function body', async () => {
+  for (const { name, facts } of await allTrees()) {
+    const guarded = facts.map((f) => (f.kind !== 'python' ? f : {
+      ...f,
+      functions: f.functions.map((fn) => Object.defineProperty({ ...fn }, 'body', { get: () => assert.fail(`${name}: the registry read the body of ${f.path}:${fn.qual}`) })),
+    }));
+    assert.doesNotThrow(() => new ModelRegistry(new Workspace(guarded)), name);
+  }
+});
+
+test('incremental: the registry keeps no location of a file that defines no model', async () => {
+  const parser = await loadPythonParser();
+  for (const { name, files, facts } of await allTrees()) {
+    const models = new ModelRegistry(new Workspace(facts));
+    const defining = new Set([...models.byId.values()].flatMap((m) => [m.file?.path, ...[...m.managers.values()].map((c) => c?.file.path)]));
+    const packageDirs = packageDirsOf(files.keys());
+    const moved = [...files].map(([p, b]) => factsForFile(parser, p, defining.has(p) || !p.endsWith('.py') ? b : Buffer.concat([Buffer.from('\n\n'), b]), packageDirs)).filter((f): f is FileFacts => !!f);
+    assert.equal(registryJson(new ModelRegistry(new Workspace(moved))), registryJson(models), name);
   }
 });
 

@@ -17,7 +17,8 @@
  * - Anything else — a file added, deleted or given another module name, a template added or
  *   removed, settings, configuration, any change the registry sees — changes the context or
  *   the registry fingerprint, and every file is analysed again.
- * The workspace-wide part (entries, triggers, coverage) is recomputed from all files' parts.
+ * The registry is rebuilt only when an edit can change it (sameModels); the workspace-wide part
+ * (entries, triggers, coverage) is recomputed from all files' parts.
  */
 import type { Config } from '../config';
 import type { ClassFact, FileFacts, FunctionFact, ImportFact, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
@@ -113,7 +114,11 @@ function readsDuring<T>(run: () => T): { value: T; reads: string[] } {
 
 interface Reusable {
   context: string;
+  facts: Map<string, TrackedFacts>;
+  models: ModelRegistry;
   registry: string;
+  /** Files that define a model or a manager class of the registry. */
+  registryFiles: Set<string>;
   files: Map<string, { analysis: FileAnalysis; reads: string[] }>;
 }
 
@@ -122,6 +127,7 @@ export interface IncrementalStats {
   analysed: number;
   /** Why every file was analysed, when it was. */
   full?: string;
+  registryReused: boolean;
 }
 
 export class IncrementalAnalysis {
@@ -139,10 +145,11 @@ export class IncrementalAnalysis {
   analyze(facts: TrackedFacts[], changed: ReadonlySet<string>, config: Config): { analysis: Analysis; stats: IncrementalStats } {
     const ws = new Workspace(facts);
     const context = contextFingerprint(ws, config);
-    const models = new ModelRegistry(ws);
-    const registry = registryFingerprint(models);
-    const last = this.last;
-    const full = !last ? 'first analysis' : last.context !== context ? 'modules, paths, settings or configuration changed' : last.registry !== registry ? 'models changed' : undefined;
+    const last = this.last?.context === context ? this.last : undefined;
+    const registryReused = !!last && sameModels(last, ws, changed);
+    const models = registryReused ? last.models.forWorkspace(ws) : new ModelRegistry(ws);
+    const registry = registryReused ? last.registry : registryFingerprint(models);
+    const full = !this.last ? 'first analysis' : !last ? 'modules, paths, settings or configuration changed' : last.registry !== registry ? 'models changed' : undefined;
     const files = new Map<string, { analysis: FileAnalysis; reads: string[] }>();
     let analysed = 0;
     for (const file of ws.python) {
@@ -154,9 +161,50 @@ export class IncrementalAnalysis {
         analysed++;
       }
     }
-    this.last = { context, registry, files };
-    return { analysis: analyzeFacts(ws, config, { models, files: ws.python.map((f) => files.get(f.path)!.analysis) }), stats: { analysed, full } };
+    const registryFiles = registryReused ? last.registryFiles : filesDefiningModels(models);
+    this.last = { context, facts: new Map(facts.map((f) => [f.path, f])), models, registry, registryFiles, files };
+    const analysis = analyzeFacts(ws, config, { models, files: ws.python.map((f) => files.get(f.path)!.analysis) });
+    return { analysis, stats: { analysed, full, registryReused } };
   }
+}
+
+/**
+ * Would the registry built from `ws` equal the last one? Yes when every changed file defines no
+ * model or manager and gives the registry the same input as before: the registry reads a file's
+ * imports, module-level statements and classes (bases, bodies, Meta) and the names of its
+ * functions, never a function body, and keeps no location but its models'. An edit inside a
+ * function body, lines moved included, leaves that input as it was.
+ */
+function sameModels(last: Reusable, ws: Workspace, changed: ReadonlySet<string>): boolean {
+  for (const path of changed) {
+    const before = last.facts.get(path);
+    const now = ws.byPath.get(path);
+    if (before?.kind === 'template' && now?.kind === 'template') continue;
+    if (before?.kind !== 'python' || now?.kind !== 'python' || last.registryFiles.has(path)) return false;
+    if (registryInput(before) !== registryInput(now)) return false;
+  }
+  return true;
+}
+
+const registryInputs = new WeakMap<PythonFacts, string>();
+
+function registryInput(f: PythonFacts): string {
+  let input = registryInputs.get(f);
+  if (input === undefined) {
+    const signatures = f.functions.map(({ body: _body, ...signature }) => signature);
+    input = JSON.stringify([f.imports, f.body, f.classes, signatures], (key, value) => (key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value));
+    registryInputs.set(f, input);
+  }
+  return input;
+}
+
+function filesDefiningModels(models: ModelRegistry): Set<string> {
+  const paths = new Set<string>();
+  for (const m of models.byId.values()) {
+    if (m.file) paths.add(m.file.path);
+    for (const c of m.managers.values()) if (c) paths.add(c.file.path);
+  }
+  return paths;
 }
 
 /** Everything about the workspace as a whole that a unit's analysis may depend on. */

@@ -337,6 +337,14 @@ export class ModelRegistry {
     this.basesMemo.clear();
   }
 
+  /**
+   * These models over another workspace whose files define the same ones, so that an edit which
+   * cannot change the models does not rebuild them (analysis/incremental.ts decides when).
+   */
+  forWorkspace(ws: Workspace): ModelRegistry {
+    return Object.assign(Object.create(ModelRegistry.prototype) as ModelRegistry, this, { ws, basesMemo: new Map<string, Set<string>>() });
+  }
+
   /** Every external class a workspace class inherits from, through workspace bases. */
   externalBases(file: PythonFacts, idx: number, depth = 0): Set<string> {
     const key = this.classKey(file, idx);

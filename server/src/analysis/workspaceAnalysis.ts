@@ -79,6 +79,8 @@ export interface FileAnalysis {
   adminRegistered: string[];
   /** What each `{% cache %}` fragment reads in the templates this file renders. */
   fragmentReads: FragmentReads;
+  /** Methods of the file's classes that run on changes: models' save()/delete(), admin and view hooks. */
+  methodTriggers: { fnId: string; trigger: Trigger }[];
 }
 
 const DELETE_LIKE = new Set(['delete', 'clear', 'set', 'add', 'incr', 'decr', 'incr_version', 'decr_version', 'get_or_set']);
@@ -104,7 +106,7 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
 
   const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, files)].filter((e) => !isTestPath(e.path));
   const edges = callEdges(events);
-  const triggers = computeTriggers(ws, models, events, edges);
+  const triggers = computeTriggers(events, files, edges);
   const invalidations: Invalidation[] = ops
     .filter((o) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern')
     .map((o) => ({ ...o, triggers: triggers.get(o.fnId) ?? [] }));
@@ -143,8 +145,9 @@ export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonF
   const admin = files.map(() => new Set<string>());
   const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
   const entries = files.map((file) => fileEntries(interp, file, config));
-  return files.map((_, i) => ({
+  return files.map((file, i) => ({
     events: events[i], entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, events[i]),
+    methodTriggers: methodTriggers(models, file),
   }));
 }
 
@@ -476,7 +479,6 @@ function viewModel(interp: Interpreter, file: PythonFacts, idx: number): string 
 
 // ------------------------------------------------------------------ triggers
 
-/** Which changes run each function: receivers, save()/delete() overrides, admin and view hooks, and their callees. */
 /** Calls between functions; sending a project signal calls its receivers. */
 type Edges = Map<string, { to: string; line: number }[]>;
 
@@ -494,7 +496,24 @@ function callEdges(events: Map<string, FnEvents>): Edges {
   return edges;
 }
 
-function computeTriggers(ws: Workspace, models: ModelRegistry, events: Map<string, FnEvents>, edges: Edges): Map<string, Trigger[]> {
+function methodTriggers(models: ModelRegistry, file: PythonFacts): { fnId: string; trigger: Trigger }[] {
+  const out: { fnId: string; trigger: Trigger }[] = [];
+  file.classes.forEach((cls, idx) => {
+    const model = models.modelOfClass(file, idx);
+    for (const [name, m] of Object.entries(cls.methods)) {
+      const fn = file.functions[m];
+      if (model && (name === 'save' || name === 'delete')) {
+        out.push({ fnId: fnId(file, m), trigger: { t: 'override', kind: name, model: model.id, path: file.path, loc: fn.nameLoc, name: `${cls.name}.${name}()` } });
+      } else if (!model && (ADMIN_HOOKS.test(name) || VIEW_HOOKS.test(name))) {
+        out.push({ fnId: fnId(file, m), trigger: { t: 'owner', owner: fnId(file, idx), path: file.path, loc: fn.nameLoc, name: `${cls.name}.${name}()` } });
+      }
+    }
+  });
+  return out;
+}
+
+/** Which changes run each function: receivers, save()/delete() overrides, admin and view hooks, and their callees. */
+function computeTriggers(events: Map<string, FnEvents>, files: FileAnalysis[], edges: Edges): Map<string, Trigger[]> {
   const roots = new Map<string, Trigger[]>();
   const add = (id: string, t: Trigger) => {
     const list = roots.get(id) ?? [];
@@ -504,25 +523,13 @@ function computeTriggers(ws: Workspace, models: ModelRegistry, events: Map<strin
   for (const ev of events.values()) {
     for (const h of ev.hookups) if ('model' in h.signal) add(h.receiver, { t: 'signal', kind: h.signal.model, senders: h.senders, hookup: h });
   }
-  for (const file of ws.python) {
-    file.classes.forEach((cls, idx) => {
-      const model = models.modelOfClass(file, idx);
-      for (const [name, m] of Object.entries(cls.methods)) {
-        const fn = file.functions[m];
-        if (model && (name === 'save' || name === 'delete')) {
-          add(fnId(file, m), { t: 'override', kind: name, model: model.id, path: file.path, loc: fn.nameLoc, name: `${cls.name}.${name}()` });
-        } else if (!model && (ADMIN_HOOKS.test(name) || VIEW_HOOKS.test(name))) {
-          add(fnId(file, m), { t: 'owner', owner: fnId(file, idx), path: file.path, loc: fn.nameLoc, name: `${cls.name}.${name}()` });
-        }
-      }
-    });
-  }
+  for (const f of files) for (const m of f.methodTriggers) add(m.fnId, m.trigger);
   const result = new Map<string, Trigger[]>();
   for (const [root, triggers] of roots) {
     const seen = new Set<string>([root]);
     const queue = [root];
-    while (queue.length) {
-      const cur = queue.shift()!;
+    for (let head = 0; head < queue.length; head++) {
+      const cur = queue[head];
       const list = result.get(cur) ?? [];
       list.push(...triggers);
       result.set(cur, list);
