@@ -72,6 +72,9 @@ export interface Analysis {
 export interface FileAnalysis {
   /** Events of the module body and of each function, in that order. */
   events: Map<string, FnEvents>;
+  /** The events' cache operations and writes that are the product's: no test code, no wrapper's template. */
+  ops: CacheOp[];
+  writes: WriteSite[];
   /** Entries the file declares beyond its cache ops: cached views, memoized functions, cache_page in urls. */
   entries: Entry[];
   /** Writes the code does not spell out: admin registrations, generic editing views. */
@@ -97,11 +100,8 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
   const files = parts?.files ?? analyzeUnit(ws, models, ws.python, config);
   const events = new Map<string, FnEvents>();
   for (const f of files) for (const [id, ev] of f.events) events.set(id, ev);
-  const all = [...events.values()];
-  // Tests write and cache whatever they like; neither their entries nor their writes are the product's.
-  const ops = all.flatMap((e) => e.ops).filter((o) => !o.template && !isTestPath(o.file.path));
-  const writes = all.flatMap((e) => e.writes).filter((w) => !isTestPath(w.file.path));
-  writes.push(...files.flatMap((f) => f.implicitWrites));
+  const ops = files.flatMap((f) => f.ops);
+  const writes = [...files.flatMap((f) => f.writes), ...files.flatMap((f) => f.implicitWrites)];
   const adminRegistered = new Set(files.flatMap((f) => f.adminRegistered));
 
   const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, files)].filter((e) => !isTestPath(e.path));
@@ -146,9 +146,18 @@ export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonF
   const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
   const entries = files.map((file) => fileEntries(interp, file, config));
   return files.map((file, i) => ({
-    events: events[i], entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, events[i]),
+    events: events[i], ...productOpsAndWrites(events[i]), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, events[i]),
     methodTriggers: methodTriggers(models, file),
   }));
+}
+
+function productOpsAndWrites(events: Map<string, FnEvents>): { ops: CacheOp[]; writes: WriteSite[] } {
+  const all = [...events.values()];
+  // Tests write and cache whatever they like; neither their entries nor their writes are the product's.
+  return {
+    ops: all.flatMap((e) => e.ops).filter((o) => !o.template && !isTestPath(o.file.path)),
+    writes: all.flatMap((e) => e.writes).filter((w) => !isTestPath(w.file.path)),
+  };
 }
 
 export function isTestPath(path: string): boolean {
@@ -480,7 +489,11 @@ function viewModel(interp: Interpreter, file: PythonFacts, idx: number): string 
 // ------------------------------------------------------------------ triggers
 
 /** Calls between functions; sending a project signal calls its receivers. */
-type Edges = Map<string, { to: string; line: number }[]>;
+type Edges = Map<string, Edge[]>;
+interface Edge { to: string; line: number }
+
+/** The edges of a function's own calls, kept while its events are: the language server reuses both. */
+const ownCallEdges = new WeakMap<FnEvents, Edge[]>();
 
 function callEdges(events: Map<string, FnEvents>): Edges {
   const receivers = new Map<string, string[]>();
@@ -489,9 +502,10 @@ function callEdges(events: Map<string, FnEvents>): Edges {
   }
   const edges: Edges = new Map();
   for (const [id, ev] of events) {
-    const to = ev.calls.map((c) => ({ to: c.to, line: c.pos.line }));
-    for (const send of ev.sends) for (const r of receivers.get(send.signal) ?? []) to.push({ to: r, line: send.pos.line });
-    edges.set(id, to);
+    let own = ownCallEdges.get(ev);
+    if (!own) ownCallEdges.set(ev, (own = ev.calls.map((c) => ({ to: c.to, line: c.pos.line }))));
+    const signalled = ev.sends.flatMap((send) => (receivers.get(send.signal) ?? []).map((r) => ({ to: r, line: send.pos.line })));
+    edges.set(id, signalled.length ? [...own, ...signalled] : own);
   }
   return edges;
 }
