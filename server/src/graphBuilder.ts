@@ -1,14 +1,14 @@
 /** The dependency map as plain JSON, for `djcache graph`, hover and the Cache Map. */
 import { display } from './analysis/keys';
 import type { Analysis } from './analysis/workspaceAnalysis';
-import { triggerText } from './analysis/workspaceAnalysis';
+import { type Entry, entryKeyText, triggerText } from './analysis/workspaceAnalysis';
 import type { Graph } from './graph';
 
 export function buildGraph(a: Analysis): Graph {
   const coverageByEntry = new Map<string, Analysis['coverage']>();
   for (const c of a.coverage) coverageByEntry.set(c.entry.id, [...(coverageByEntry.get(c.entry.id) ?? []), c]);
   const entries = a.entries.filter((e) => !e.immutable).map((e) => ({
-    id: e.id, kind: e.kind, key: display(e.key), alias: e.alias, timeout: e.timeout, path: e.path, loc: e.loc, function: e.fnId,
+    id: e.id, kind: e.kind, key: graphKey(e), alias: e.alias, timeout: e.timeout, path: e.path, loc: e.loc, function: e.fnId,
     dependencies: (coverageByEntry.get(e.id) ?? []).map((c) => ({ model: c.model, via: c.dep.via, path: c.dep.path, loc: c.dep.loc, coverage: c.byKind })),
   }));
   const modelIds = new Set([...entries.flatMap((e) => e.dependencies.map((d) => d.model)), ...a.writes.map((w) => w.model)]);
@@ -27,4 +27,9 @@ export function buildGraph(a: Analysis): Graph {
     entries: a.coverage.filter((c) => c.coveredBy.some((x) => x.inv === inv)).map((c) => c.entry.id).filter((id, i, all) => all.indexOf(id) === i),
   }));
   return { version: 1, entries, models, invalidations };
+}
+
+/** View and fragment keys are Django-internal prefixes; the cached view or fragment is what a reader recognises. */
+function graphKey(e: Entry): string {
+  return e.kind === 'page' || e.kind === 'fragment' ? entryKeyText(e) : display(e.key);
 }
