@@ -5,6 +5,7 @@ from reviews.services import rating_summary
 from shop.utils.text import render_markdown
 
 from .models import Category, Product
+from .related import related_products
 from .services import category_page, get_product
 
 
@@ -49,4 +50,5 @@ class ProductDetailView(TemplateView):
         context["product"] = product
         context["description_html"] = render_markdown(product.description)
         context["rating"] = rating_summary(product.pk)
+        context["related"] = related_products(product)
         return context

@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "reviews",
+    "djcache",
 ]
 
 MIDDLEWARE = [
@@ -101,3 +102,7 @@ STATIC_URL = "static/"
 LOGIN_URL = "admin:login"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The runtime's stats view (djcache/) answers staff users, or this bearer token (the editor's
+# "djcache: Set Stats Token").
+DJCACHE = {"STATS_TOKEN": os.environ.get("DJCACHE_STATS_TOKEN")}

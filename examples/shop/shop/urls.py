@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("shop.api_urls")),
     path("orders/", include("orders.urls")),
+    path("djcache/", include("djcache.urls")),
     path("", include("catalog.urls")),
 ]
