@@ -103,6 +103,18 @@ async function treeOf(dir: string, name = path.basename(dir)): Promise<EditedTre
 test('incremental: scripted edits to the example project', async () => {
   const t = await treeOf(SHOP);
 
+  const before = t.index.analyze();
+  t.write('catalog/services.py', `${t.text('catalog/services.py')}\n# a comment changes no fact\n`);
+  assert.equal(t.index.isStale(before), false, 'an edit that leaves the facts as they were keeps the snapshot');
+  t.check('a comment appended');
+
+  const finding = before.findings.find((f) => f.path.endsWith('.py'));
+  assert.ok(finding, 'the example has findings in Python files');
+  const lines = t.text(finding.path).split('\n');
+  lines[finding.loc[0]] += `  # noqa: ${finding.code}`;
+  t.write(finding.path, lines.join('\n'));
+  t.check(`a noqa comment on ${finding.path}:${finding.loc[0] + 1}`);
+
   t.replace('catalog/services.py', 'def ', 'def _unused_helper():\n    return 1\n\n\ndef ');
   const bodyEdit = t.check('a new function at the top of services.py');
   assert.ok(bodyEdit.analysed < bodyEdit.pythonFiles, 'an edit to one module reuses the analysis of files that do not read it');

@@ -98,8 +98,16 @@ export function trackFacts(f: FileFacts): TrackedFacts {
  * line count may differ: an edit inside a comment, or blank lines at the end.
  */
 export function sameAnalysisInput(a: TrackedFacts, b: FileFacts): boolean {
-  const strip = (f: FileFacts) => JSON.stringify({ ...f, hash: undefined, lines: undefined });
-  return strip(a.raw) === strip(b);
+  return analysisInput(a.raw) === analysisInput(b);
+}
+
+/** Kept per version, so that each edit serialises only the new one. */
+const analysisInputs = new WeakMap<FileFacts, string>();
+
+function analysisInput(f: FileFacts): string {
+  let input = analysisInputs.get(f);
+  if (input === undefined) analysisInputs.set(f, (input = JSON.stringify({ ...f, hash: undefined, lines: undefined })));
+  return input;
 }
 
 function readsDuring<T>(run: () => T): { value: T; reads: string[] } {
