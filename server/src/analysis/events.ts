@@ -2,6 +2,7 @@
 import type { Expr, Loc, PythonFacts } from '../facts/types';
 import type { WriteKind } from './django';
 import type { KeyPattern } from './keys';
+import type { TagDeclaration } from './tags';
 import type { Dep, Scope, V } from './values';
 
 export interface Site { file: PythonFacts; loc: Loc }
@@ -21,6 +22,8 @@ export interface CacheOp extends Site {
   pos: Pos;
   /** Inside transaction.atomic() or an atomic view, and not deferred with on_commit. */
   inAtomic: boolean;
+  /** The op goes through `tagged(...)`: its entry carries these tags. */
+  tags?: TagDeclaration;
   /** Set when the key or value comes from the enclosing function's parameters: the op is a wrapper's. */
   template?: { keyExpr: Expr | null; keyParam: string | null; valueParam: string | null; valueCallsParam: string | null; scope: Scope };
 }

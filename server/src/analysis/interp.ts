@@ -16,6 +16,7 @@ import { emptyEvents, type FnEvents, type Pos } from './events';
 import { concat, display, type KeyCall, lit, type KeyPart, type KeyPattern, UNKNOWN_HOLE } from './keys';
 import type { HoleSource } from '../findings';
 import { ModelRegistry, type ModelInfo } from './models';
+import { dependsOnItems, pythonDeclaration, TAGGED, TAGGED_CACHE_PAGE } from './tags';
 import { contextItems, templateReads } from './templates';
 import {
   type ClsRef, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, type Scope, type Shape, v, type V, withDeps, dataOf,
@@ -711,6 +712,12 @@ export class Interpreter {
       case 'qs': return this.querysetCall(recv, name, e, scope, walk, args);
       case 'inst': return this.instanceCall(recv, name, e, scope, walk);
       case 'cache': return this.cacheCall(recv.alias, name, e, scope, walk);
+      case 'tagged': {
+        const before = walk?.events.ops.length ?? 0;
+        const out = this.cacheCall('default', name, e, scope, walk);
+        for (const op of walk?.events.ops.slice(before) ?? []) op.tags = recv.tags;
+        return out;
+      }
       case 'obj': {
         const member = this.classAttr(recv.cls, name, recv);
         if (member) return merge(...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)));
@@ -1080,14 +1087,17 @@ export class Interpreter {
     if (q === 'django.db.connection.cursor' || /^django\.db\.connections\.?.*cursor$/.test(q) || q.endsWith('.cursor')) {
       return q.startsWith('django.db') ? v([{ k: 'cursor' }]) : undefined;
     }
-    if (q === 'django.views.decorators.cache.cache_page') {
+    if (q === TAGGED) return v([{ k: 'tagged', tags: pythonDeclaration(this, e.args, scope, e.loc) }]);
+    if (q === 'django.views.decorators.cache.cache_page' || q === TAGGED_CACHE_PAGE) {
       const t = e.args[0];
+      const dependsOn = q === TAGGED_CACHE_PAGE ? dependsOnItems(e.kw) : undefined;
       const timeout = t ? this.timeoutOf(t, scope) : 'unknown';
       const aliasKw = e.kw.find((k) => k.name === 'cache')?.value;
       const prefix = e.kw.find((k) => k.name === 'key_prefix')?.value;
       return v([{
         k: 'cachepage', timeout, alias: aliasKw?.t === 'str' ? aliasKw.v : 'default',
         keyPrefix: prefix?.t === 'str' ? prefix.v : '', loc: e.loc, path: scope.file.path,
+        tags: dependsOn && pythonDeclaration(this, dependsOn.items, scope, dependsOn.loc),
       }]);
     }
     if (SIGNAL_CLASS.has(q)) return v([{ k: 'ext', q }]);

@@ -1,6 +1,7 @@
 /** What a template reads from its context: variables walk relations, for-loops bind rows. */
 import type { Loc, TemplateFacts, TemplateNode } from '../facts/types';
 import type { Interpreter } from './interp';
+import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
 import { type Dep, EMPTY, merge, v, type V, dataOf } from './values';
 
 const MAX_INCLUDE_DEPTH = 8;
@@ -43,27 +44,30 @@ export function templateReads(interp: Interpreter, t: TemplateFacts, context: Ma
           walk(n.body, inner);
           break;
         }
-        case 'cache': {
-          const before = out.length;
-          walk(n.body, scope);
-          if (fragments) {
-            const key = fragmentKey(t.path, n.line);
-            const list = fragments.get(key) ?? [];
-            list.push(merge(...out.slice(before)));
-            fragments.set(key, list);
-          }
+        case 'cache':
+          cachedFragment(n.line, n.body, scope);
           break;
-        }
         case 'include': {
           const inc = n.template ? interp.ws.findTemplate(n.template) : undefined;
           if (inc) out.push(templateReads(interp, inc, scope, fragments, depth + 1));
           break;
         }
         case 'tag':
-          walk(n.body, scope);
+          if (n.name === TAGGED_CACHE_TEMPLATE_TAG) cachedFragment(n.line, n.body, scope);
+          else walk(n.body, scope);
           break;
       }
     }
+  };
+  /** A `{% cache %}` or `{% tagged_cache %}` body: its reads are also the fragment's. */
+  const cachedFragment = (line: number, body: TemplateNode[], scope: Map<string, V>) => {
+    const before = out.length;
+    walk(body, scope);
+    if (!fragments) return;
+    const key = fragmentKey(t.path, line);
+    const list = fragments.get(key) ?? [];
+    list.push(merge(...out.slice(before)));
+    fragments.set(key, list);
   };
   walk(t.nodes, context);
   if (t.extends) {

@@ -1,6 +1,7 @@
 /** Abstract values of the interpreter: what an expression may be, and which models its data reads. */
 import type { Expr, FunctionFact, Loc, PythonFacts } from '../facts/types';
 import type { KeyPattern } from './keys';
+import type { TagDeclaration } from './tags';
 
 export interface Dep {
   model: string;
@@ -24,6 +25,8 @@ export type Shape =
   | { k: 'inst'; model: string; via: string[] }
   | { k: 'obj'; cls: ClsRef }
   | { k: 'cache'; alias: string }
+  /** `tagged(...)` of the djcache runtime: a cache whose entries carry the declared tags. */
+  | { k: 'tagged'; tags: TagDeclaration }
   | { k: 'caches' }
   | { k: 'signal'; id: string }
   | { k: 'field'; model: string; name: string }
@@ -39,7 +42,7 @@ export type Shape =
   | { k: 'dict'; items: Map<string, V> }
   | { k: 'lambda'; expr: Extract<Expr, { t: 'lambda' }>; scope: Scope }
   | { k: 'bound'; recv: Shape; name: string }
-  | { k: 'cachepage'; timeout: number | null | 'default' | 'unknown'; alias: string; keyPrefix: string; loc: Loc; path: string }
+  | { k: 'cachepage'; timeout: number | null | 'default' | 'unknown'; alias: string; keyPrefix: string; loc: Loc; path: string; tags?: TagDeclaration }
   | { k: 'cursor' }
   | { k: 'const' };
 

@@ -10,6 +10,7 @@ import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './events';
 import { Interpreter } from './interp';
 import { display, hasImmutableHole, type KeyPattern, matchKeys, versionKeys } from './keys';
 import { ModelRegistry } from './models';
+import { declares, dependsOnItems, pythonDeclaration, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
 import { contextItems, type FragmentReads, fragmentKey, templateReads } from './templates';
 import { type Dep, exprText, fnId, merge, type Shape, type V } from './values';
 import { staticSym, Workspace } from './workspace';
@@ -27,6 +28,8 @@ export interface Entry {
   deps: Dep[];
   /** Keys built from content hashes or other immutable inputs never go stale. */
   immutable: boolean;
+  /** Declared through the djcache runtime: its tags' models are invalidated on every write. */
+  tags?: TagDeclaration;
 }
 
 export type Trigger =
@@ -48,6 +51,8 @@ export interface EntryCoverage {
   coveredBy: { inv: Invalidation; how: string }[];
   /** Signal-less writes of the model that no invalidation placed at the write reaches. */
   bypassing: WriteSite[];
+  /** The entry's tag declaration covers the model: every write to its table invalidates the entry. */
+  declaredBy?: TagDeclaration;
 }
 
 export interface Analysis {
@@ -104,7 +109,7 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
   const writes = [...files.flatMap((f) => f.writes), ...files.flatMap((f) => f.implicitWrites)];
   const adminRegistered = new Set(files.flatMap((f) => f.adminRegistered));
 
-  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, files)].filter((e) => !isTestPath(e.path));
+  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, models, files)].filter((e) => !isTestPath(e.path));
   const edges = callEdges(events);
   const triggers = computeTriggers(events, files, edges);
   const invalidations: Invalidation[] = ops
@@ -117,7 +122,9 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
   for (const entry of entries) {
     if (entry.immutable) continue;
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
-    const covs = entry.deps.map((dep) => coverEntry(entry, dep, matching, writes.filter((w) => w.model === dep.model), reach));
+    const covs = entry.deps.map((dep) => entry.tags && declares(entry.tags, dep.model, models)
+      ? declaredCoverage(entry, dep, entry.tags)
+      : coverEntry(entry, dep, matching, writes.filter((w) => w.model === dep.model), reach));
     // A delete or refresh of the key in another function is deliberate invalidation, even when
     // the engine cannot tell which write it follows: the entry does not rely on its timeout alone.
     const elsewhere = matching.some((inv) => inv.fnId !== entry.fnId && matchKeys(entry.key, inv.key) !== 'conservative');
@@ -189,8 +196,8 @@ function opEntries(ops: CacheOp[]): Entry[] {
     if (op.method !== 'set' && op.method !== 'add' && op.method !== 'get_or_set') continue;
     if (!op.value) continue;
     entries.push({
-      id: `${op.file.path}:${op.loc[0] + 1}:${op.loc[1] + 1}`, kind: 'cache', key: op.key, alias: op.alias, timeout: op.timeout,
-      version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps: merge(op.value).deps, immutable: hasImmutableHole(op.key),
+      id: `${op.file.path}:${op.loc[0] + 1}:${op.loc[1] + 1}`, kind: op.tags ? 'tagged' : 'cache', key: op.key, alias: op.alias, timeout: op.timeout,
+      version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps: merge(op.value).deps, immutable: hasImmutableHole(op.key), tags: op.tags,
     });
   }
   return entries;
@@ -233,7 +240,7 @@ type PageShape = Extract<Shape, { k: 'cachepage' }>;
 function pageEntry(page: PageShape, file: PythonFacts, loc: Loc, deps: Dep[], fn: string | null): Entry {
   return {
     id: `${file.path}:${loc[0] + 1}:${loc[1] + 1}`, kind: 'page', key: { parts: [{ lit: `views.decorators.cache.cache_page.${page.keyPrefix}` }], page: true },
-    alias: page.alias, timeout: page.timeout, version: null, path: file.path, loc, fnId: fn, deps, immutable: false,
+    alias: page.alias, timeout: page.timeout, version: null, path: file.path, loc, fnId: fn, deps, immutable: false, tags: page.tags,
   };
 }
 
@@ -245,11 +252,13 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
   const text = exprText(d.t === 'call' ? d.fn : d);
   const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
   const q = sym?.k === 'ext' ? sym.q : '';
-  if (q === 'cache_memoize.cache_memoize' || config.memoizeDecorators.includes(q) || config.memoizeDecorators.includes(text)) {
+  if (q === 'cache_memoize.cache_memoize' || q === TAGGED_MEMOIZE || config.memoizeDecorators.includes(q) || config.memoizeDecorators.includes(text)) {
     const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
+    const dependsOn = q === TAGGED_MEMOIZE && d.t === 'call' ? dependsOnItems(d.kw) : undefined;
     return {
       id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key: { parts: [], builder: `memoize:${fnId(file, idx)}` },
       alias: 'default', timeout, version: null, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false,
+      tags: dependsOn && pythonDeclaration(interp, dependsOn.items, scope, dependsOn.loc),
     };
   }
   // A project decorator whose wrapper stores the decorated function's result in the cache.
@@ -373,7 +382,7 @@ function renderedFragmentReads(interp: Interpreter, events: Map<string, FnEvents
   return reads;
 }
 
-function fragmentEntries(ws: Workspace, files: FileAnalysis[]): Entry[] {
+function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalysis[]): Entry[] {
   const reads: FragmentReads = new Map();
   for (const f of files) for (const [key, list] of f.fragmentReads) reads.set(key, [...(reads.get(key) ?? []), ...list]);
   const out: Entry[] = [];
@@ -388,6 +397,7 @@ function fragmentEntries(ws: Workspace, files: FileAnalysis[]): Entry[] {
             timeout, version: null, path: t.path, loc: [n.line, n.col, n.line, n.col], fnId: null, deps, immutable: false,
           });
         }
+        if (n.t === 'tag' && n.name === TAGGED_CACHE_TEMPLATE_TAG && n.args.length >= 2 && t.loads.includes('djcache')) out.push(taggedFragmentEntry(models, t.path, n, reads));
         if ('body' in n) visit(n.body);
       }
     };
@@ -397,6 +407,19 @@ function fragmentEntries(ws: Workspace, files: FileAnalysis[]): Entry[] {
   const fragmentsAlias = ws.settings.caches.template_fragments ? 'template_fragments' : 'default';
   for (const e of out) if (e.alias === 'template_fragments') e.alias = fragmentsAlias;
   return out;
+}
+
+/** `{% tagged_cache timeout "name" [vary ...] depends_on="..." %}` of the djcache runtime. */
+function taggedFragmentEntry(models: ModelRegistry, path: string, n: Extract<TemplateNode, { t: 'tag' }>, reads: FragmentReads): Entry {
+  const [timeoutArg, nameArg, ...rest] = n.args;
+  const dependsOn = rest.find((a) => a.startsWith('depends_on='))?.slice('depends_on='.length).replace(/^(["'])(.*)\1$/, '$2');
+  const loc: Loc = [n.line, n.col, n.line, n.col];
+  const timeout = /^\d+$/.test(timeoutArg) ? Number(timeoutArg) : 'unknown';
+  return {
+    id: `${path}:${n.line + 1}:${n.col + 1}`, kind: 'fragment', key: { parts: [], fragment: nameArg.replace(/^(["'])(.*)\1$/, '$2') }, alias: 'default',
+    timeout, version: null, path, loc, fnId: null, deps: merge(...(reads.get(fragmentKey(path, n.line)) ?? [])).deps, immutable: false,
+    tags: dependsOn === undefined ? undefined : templateDeclaration(models, dependsOn, path, loc),
+  };
 }
 
 function scanCalls(body: import('../facts/types').Stmt[], f: (call: Extract<Expr, { t: 'call' }>) => void): void {
@@ -626,6 +649,13 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
   return { entry, model: dep.model, dep, byKind, uncovered, coveredBy, bypassing };
 }
 
+/** A model the entry's tags declare: the runtime invalidates the entry on every kind of write to it. */
+function declaredCoverage(entry: Entry, dep: Dep, tags: TagDeclaration): EntryCoverage {
+  const by = [{ path: tags.path, loc: tags.loc, how: 'tag declaration' }];
+  const yes = (): Cover => ({ state: 'yes', by });
+  return { entry, model: dep.model, dep, byKind: { save: yes(), delete: yes(), m2m: yes(), bulk: yes() }, uncovered: [], coveredBy: [], bypassing: [], declaredBy: tags };
+}
+
 export function triggerText(t: Trigger): string {
   if (t.t === 'signal') {
     const sig = t.kind === 'save' ? 'post_save' : t.kind === 'delete' ? 'post_delete' : 'm2m_changed';
@@ -636,6 +666,6 @@ export function triggerText(t: Trigger): string {
 
 export function entryKeyText(e: Entry): string {
   if (e.kind === 'page') return `cache_page view at ${e.path}:${e.loc[0] + 1}`;
-  if (e.kind === 'fragment') return `{% cache %} fragment '${e.key?.fragment}'`;
+  if (e.kind === 'fragment') return `{% ${e.tags ? 'tagged_cache' : 'cache'} %} fragment '${e.key?.fragment}'`;
   return `'${display(e.key)}'`;
 }

@@ -15,7 +15,7 @@ export const DJC101: Rule = {
       if (foldedIntoTimeoutOnly(a, cov.entry)) continue;
       const writes = a.writes.filter((w) => w.model === cov.model);
       if (writes.length === 0) {
-        if (cov.coveredBy.length === 0) unwritten.set(cov.entry.id, [...(unwritten.get(cov.entry.id) ?? []), cov]);
+        if (cov.coveredBy.length === 0 && !cov.declaredBy) unwritten.set(cov.entry.id, [...(unwritten.get(cov.entry.id) ?? []), cov]);
         continue;
       }
       const stale = cov.coveredBy.length ? cov.uncovered : [...cov.uncovered, ...cov.bypassing];

@@ -1,0 +1,103 @@
+/**
+ * Cache tag declarations of the djcache runtime: `tagged(...)`, `depends_on=[...]` and
+ * `{% tagged_cache ... depends_on="..." %}`. The runtime bumps a model's tag on every write to its
+ * table, so a declared model covers every kind of change.
+ */
+import type { Expr, Loc } from '../facts/types';
+import type { ModelRegistry } from './models';
+import { exprText, type Scope } from './values';
+import type { Interpreter } from './interp';
+
+export const TAGGED = 'djcache.tagged';
+export const TAGGED_CACHE_PAGE = 'djcache.cache_page';
+export const TAGGED_MEMOIZE = 'djcache.memoize';
+export const TAGGED_CACHE_TEMPLATE_TAG = 'tagged_cache';
+const AUTO_CONSTANT = 'djcache.AUTO';
+
+export interface TagItem {
+  model: string;
+  /** The item as written: `Product` or `"shop.Product"`. */
+  text: string;
+  /** Python items only; a template declaration is one string. */
+  loc: Loc | null;
+}
+
+export interface TagDeclaration {
+  /** `"auto"`: the runtime records the tables the value reads, so every read model is declared. */
+  auto: boolean;
+  items: TagItem[];
+  /** An item the engine cannot resolve to a model: it may declare anything, so nothing is reported. */
+  opaque: boolean;
+  /** How the items are spelled, for fixes that add one. */
+  style: 'class' | 'label';
+  path: string;
+  /** The declaration: `tagged(...)` or `depends_on=...` in Python, the `{% tagged_cache %}` tag in a template. */
+  loc: Loc;
+}
+
+/** The declaration made by `items` (tagged's arguments or depends_on's elements) in Python. */
+export function pythonDeclaration(interp: Interpreter, items: Expr[], scope: Scope, loc: Loc): TagDeclaration {
+  const decl: TagDeclaration = { auto: false, items: [], opaque: false, style: 'class', path: scope.file.path, loc };
+  for (const item of items) {
+    if (item.t === 'str') {
+      if (item.v === 'auto') decl.auto = true;
+      else addLabel(decl, interp.models, item.v, JSON.stringify(item.v), item.loc);
+      continue;
+    }
+    const val = interp.eval(item, scope);
+    const models = val.shapes.filter((s) => s.k === 'model');
+    if (val.shapes.some((s) => s.k === 'ext' && s.q === AUTO_CONSTANT)) decl.auto = true;
+    else if (models.length === 1 && val.shapes.length === 1 && models[0].k === 'model') decl.items.push({ model: models[0].model, text: exprText(item), loc: item.loc });
+    else decl.opaque = true;
+  }
+  if (decl.items.length && items.every((i) => i.t === 'str')) decl.style = 'label';
+  return decl;
+}
+
+/** `depends_on="shop.Product shop.Category"` or `depends_on="auto"` of a template tag. */
+export function templateDeclaration(models: ModelRegistry, value: string, path: string, loc: Loc): TagDeclaration {
+  const decl: TagDeclaration = { auto: false, items: [], opaque: false, style: 'label', path, loc };
+  for (const label of value.split(/\s+/).filter(Boolean)) {
+    if (label === 'auto') decl.auto = true;
+    else addLabel(decl, models, label, label, null);
+  }
+  return decl;
+}
+
+/** The `depends_on=` list of a call, or undefined when it has none. */
+export function dependsOnItems(kw: { name: string | null; value: Expr }[]): { items: Expr[]; loc: Loc } | undefined {
+  const value = kw.find((k) => k.name === 'depends_on')?.value;
+  if (!value) return undefined;
+  return { items: value.t === 'seq' ? value.items : [value], loc: value.loc };
+}
+
+function addLabel(decl: TagDeclaration, models: ModelRegistry, label: string, text: string, loc: Loc | null): void {
+  const model = models.byLabel(label);
+  if (model) decl.items.push({ model: model.id, text, loc });
+  else decl.opaque = true;
+}
+
+/**
+ * Does the declaration cover `model`? A declared model's multi-table-inheritance relatives share
+ * its rows, and a write to an m2m through table bumps both sides' tags.
+ */
+export function declares(decl: TagDeclaration, model: string, models: ModelRegistry): boolean {
+  if (decl.auto || decl.opaque) return true;
+  return decl.items.some((i) => sameRows(i.model, model, models));
+}
+
+/** Is `declared` a model whose tag `read`'s writes bump (or the other way round)? */
+export function sameRows(declared: string, read: string, models: ModelRegistry): boolean {
+  if (declared === read) return true;
+  if (models.lineage(declared).some((m) => m.id === read) || models.lineage(read).some((m) => m.id === declared)) return true;
+  return throughSides(read, models).includes(declared);
+}
+
+/** The two models an m2m through table relates, or none. */
+function throughSides(through: string, models: ModelRegistry): string[] {
+  for (const owner of models.byId.values()) {
+    for (const f of owner.fields.values()) if (f.kind === 'm2m' && f.through === through) return [owner.id, f.target];
+  }
+  return [];
+}
+
