@@ -1,16 +1,19 @@
 // The Cache Map webview. The extension posts rows built by client/src/cacheMapModel.ts; this
 // script only draws them, filters them, and posts clicks back. DOM is built with textContent
-// only: keys and paths come from the user's code.
+// only: keys and paths come from the user's code. Live stats arrive in 'live' messages; the
+// extension host fetches them, this page makes no network calls.
 (function () {
   'use strict';
   const vscode = acquireVsCodeApi();
   const saved = vscode.getState() || {};
-  const state = { filter: saved.filter || '', onlyUncovered: Boolean(saved.onlyUncovered), allShared: false, view: undefined };
+  const state = { filter: saved.filter || '', onlyUncovered: Boolean(saved.onlyUncovered), allShared: false, view: undefined, live: undefined };
   /** Column heads, in the order of the coverage cells (CHANGE_KINDS in cacheMapModel.ts). */
   const CHANGE_LABELS = ['Save', 'Delete', 'M2M', 'Bulk'];
   const STATE_CLASSES = { yes: 'covered', no: 'uncovered', none: 'no-writes', unknown: 'unknown' };
   /** Shared-table chips shown before "N more…", so that a large project's list does not push the map down. */
   const COLLAPSED_SHARED = 8;
+  const SVG = 'http://www.w3.org/2000/svg';
+  const CHART = { width: 240, height: 40 };
 
   function h(tag, props, ...children) {
     const element = document.createElement(tag);
@@ -63,6 +66,7 @@
   });
   const counts = h('span', { className: 'counts', role: 'status' });
   const banner = h('div', { className: 'banner', hidden: true });
+  const live = h('section', { className: 'live', hidden: true, 'aria-label': 'Live stats' });
   const shared = h('section', { className: 'shared', hidden: true, 'aria-label': 'Shared tables' });
   const content = h('main', { className: 'content' }, h('p', { className: 'placeholder' }, 'Loading the cache graph…'));
   const legend = h('div', { className: 'legend', 'aria-label': 'Legend' },
@@ -77,7 +81,7 @@
       h('label', { className: 'toggle', for: 'only-uncovered' }, uncoveredToggle, 'Only uncovered'),
       counts,
       legend),
-    banner, shared, content);
+    banner, live, shared, content);
 
   // --- rendering --------------------------------------------------------------------------
   function renderShared(view) {
@@ -101,6 +105,87 @@
         className: 'more', onclick: () => { state.allShared = !state.allShared; renderShared(view); applyFilter(); },
       }, hidden > 0 ? `${hidden} more…` : 'fewer'));
     }
+  }
+
+  // --- live stats ---------------------------------------------------------------------------
+  function familyStats(row) {
+    const invalidations = row.invalidations.map((inv) => `${inv.tag} ×${inv.count}`).join(', ');
+    return h('div', { className: 'family', dataset: { family: row.family } },
+      h('code', { className: 'family-name', title: 'stats family: the key with its variable parts as {}' }, row.family),
+      h('span', { className: 'stat', title: 'hits' }, h('span', { className: 'stat-hits' }, String(row.hits)), ' hits'),
+      h('span', { className: 'stat', title: 'misses' }, h('span', { className: 'stat-misses' }, String(row.misses)), ' misses'),
+      h('span', { className: 'stat stat-ratio', title: 'hit ratio' }, row.hitRatio),
+      row.autoTtl ? h('span', { className: 'stat stat-ttl', title: 'current auto TTL (timeout="auto")' }, `TTL ${row.autoTtl}`) : undefined,
+      invalidations ? h('div', { className: 'stat-invalidations', title: 'invalidations by tag (misses whose tag version was out of date)' }, `invalidated: ${invalidations}`) : undefined);
+  }
+
+  function readsChart(bars) {
+    const svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('class', 'chart');
+    svg.setAttribute('width', String(CHART.width));
+    svg.setAttribute('height', String(CHART.height));
+    svg.setAttribute('role', 'img');
+    const totals = bars.map((bar) => bar.hits + bar.misses);
+    svg.setAttribute('aria-label', `reads per interval: ${totals.join(', ')}`);
+    const most = Math.max(1, ...totals);
+    const step = CHART.width / Math.max(bars.length, 1);
+    bars.forEach((bar, index) => {
+      const x = index * step + 1;
+      const width = Math.max(1, step - 2);
+      const hitsHeight = (bar.hits / most) * CHART.height;
+      const missesHeight = (bar.misses / most) * CHART.height;
+      const rect = (className, y, height) => {
+        const element = document.createElementNS(SVG, 'rect');
+        for (const [name, value] of Object.entries({ class: className, x, y, width, height })) element.setAttribute(name, String(value));
+        return element;
+      };
+      const group = document.createElementNS(SVG, 'g');
+      const title = document.createElementNS(SVG, 'title');
+      title.textContent = `${bar.hits} hits, ${bar.misses} misses in ${bar.seconds} s`;
+      group.append(title, rect('bar-misses', CHART.height - missesHeight, missesHeight), rect('bar-hits', CHART.height - missesHeight - hitsHeight, hitsHeight));
+      svg.append(group);
+    });
+    return svg;
+  }
+
+  function renderLive() {
+    const info = state.live;
+    live.hidden = !info;
+    if (!info) return;
+    live.className = info.connected ? 'live connected' : 'live not-connected';
+    const parts = [h('div', { className: 'live-note' }, info.note)];
+    if (info.connected) {
+      parts.push(h('div', { className: 'live-summary' },
+        h('div', { className: 'most-invalidated' },
+          h('span', { className: 'live-title' }, `Invalidated most ${info.windowLabel}: `),
+          info.mostInvalidated.length
+            ? info.mostInvalidated.slice(0, 5).map((row, index) => [index ? ', ' : '', h('code', {}, row.family), ` ×${row.count}`])
+            : 'nothing'),
+        h('div', { className: 'reads' },
+          h('span', { className: 'live-title' }, 'Reads per refresh '),
+          info.readsPerInterval.length ? readsChart(info.readsPerInterval) : h('span', { className: 'muted' }, 'from the next refresh on'),
+          h('span', { className: 'chart-legend' }, h('span', { className: 'swatch bar-hits' }), 'hits ', h('span', { className: 'swatch bar-misses' }), 'misses'))));
+      if (info.unmatched.length) {
+        parts.push(h('details', { className: 'unmatched', open: true },
+          h('summary', {}, `${info.unmatched.length} runtime ${info.unmatched.length === 1 ? 'family matches' : 'families match'} no entry on the map`),
+          info.unmatched.map(familyStats)));
+      }
+    }
+    live.replaceChildren(...parts);
+    fillLiveCells();
+  }
+
+  /** The Runtime column: present while connected, filled per entry from state.live.byEntry. */
+  function fillLiveCells() {
+    const connected = Boolean(state.live && state.live.connected);
+    document.body.classList.toggle('live-on', connected);
+    const view = state.view;
+    if (!view) return;
+    const cells = content.querySelectorAll('td.live-cell');
+    view.entries.forEach((entry, index) => {
+      const rows = connected ? state.live.byEntry[entry.id] || [] : [];
+      cells[index].replaceChildren(...(rows.length ? rows.map(familyStats) : [h('span', { className: 'muted' }, connected ? 'no traffic' : '')]));
+    });
   }
 
   function modelCell(dependency) {
@@ -129,13 +214,14 @@
         link(breakable(entry.location, /(?<=\/)/), `Go to ${entry.location}`, entry.target, 'location')),
       entry.findings.length ? h('div', { className: 'findings' },
         entry.findings.map((finding) => h('span', { className: 'finding', title: finding.message }, finding.code))) : undefined);
+    const liveCell = h('td', { className: 'live-cell', rowspan });
     const body = h('tbody', { className: entry.uncovered ? 'entry has-uncovered' : 'entry', dataset: { key: entry.key } });
     if (entry.dependencies.length === 0) {
-      body.append(h('tr', {}, entryCell, h('td', { className: 'no-reads', colspan: String(1 + CHANGE_LABELS.length) }, 'reads no model that djcache can see')));
+      body.append(h('tr', {}, entryCell, h('td', { className: 'no-reads', colspan: String(1 + CHANGE_LABELS.length) }, 'reads no model that djcache can see'), liveCell));
       return body;
     }
     entry.dependencies.forEach((dependency, index) => {
-      body.append(h('tr', {}, index === 0 ? entryCell : undefined, modelCell(dependency), coverageCells(dependency)));
+      body.append(h('tr', {}, index === 0 ? entryCell : undefined, modelCell(dependency), coverageCells(dependency), index === 0 ? liveCell : undefined));
     });
     return body;
   }
@@ -153,13 +239,15 @@
     const table = h('table', { className: 'map' },
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Cache entry'), h('th', { scope: 'col' }, 'Model · how it is read'),
-        CHANGE_LABELS.map((label) => h('th', { scope: 'col', className: 'cover-head' }, label)))),
+        CHANGE_LABELS.map((label) => h('th', { scope: 'col', className: 'cover-head' }, label)),
+        h('th', { scope: 'col', className: 'live-head', title: 'from the runtime\'s stats view (djcache.statsUrl)' }, 'Runtime'))),
       view.entries.map(entryBody));
     const noMatch = h('p', { className: 'placeholder no-match', hidden: true }, 'No entry matches the filter. ',
       h('button', { className: 'clear', onclick: clearFilters }, 'Clear the filter'));
     // The map is redrawn after every analysis: keep the reader where they were.
     const scrollTop = content.scrollTop;
     content.replaceChildren(table, noMatch);
+    fillLiveCells();
     applyFilter();
     content.scrollTop = scrollTop;
   }
@@ -208,6 +296,7 @@
   window.addEventListener('message', (event) => {
     const message = event.data;
     if (message.type === 'view') render(message.view);
+    else if (message.type === 'live') { state.live = message.live; renderLive(); }
     else if (message.type === 'status') showBanner(`${message.text} — the map refreshes when the server is ready.`, 'busy');
     else if (message.type === 'error') showBanner(message.message, 'error');
   });

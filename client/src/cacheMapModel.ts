@@ -192,3 +192,192 @@ function humanSeconds(seconds: number): string {
   }
   return `${seconds} s`;
 }
+
+// --- live stats --------------------------------------------------------------------------------
+
+/** One family of the runtime's stats JSON (runtime/djcache/stats.py `collect()`), the fields the map shows. */
+export interface RuntimeFamilyStats {
+  family: string;
+  hits: number;
+  misses: number;
+  invalidations: Record<string, number>;
+  auto_ttl_seconds: number | null;
+}
+
+/** A stats answer and when the extension received it (ms since the epoch). */
+export interface StatsSample {
+  receivedAt: number;
+  families: RuntimeFamilyStats[];
+}
+
+export interface FamilyStatsRow {
+  family: string;
+  hits: number;
+  misses: number;
+  /** '82 %', or '–' before the first read. */
+  hitRatio: string;
+  /** Invalidations by tag, most first. */
+  invalidations: { tag: string; count: number }[];
+  /** '3 min 26 s', or '' when the family has no auto TTL. */
+  autoTtl: string;
+}
+
+export interface ReadsBar {
+  hits: number;
+  misses: number;
+  /** Seconds the bar covers, for its tooltip. */
+  seconds: number;
+}
+
+export interface LiveStatsView {
+  /** The one line above the map: connected to what, or why not. */
+  note: string;
+  connected: boolean;
+  /** Family rows per entry id; an entry can get several families and a family several entries. */
+  byEntry: Record<string, FamilyStatsRow[]>;
+  /** Families whose keys match no entry the analysis found (e.g. keys it cannot read). */
+  unmatched: FamilyStatsRow[];
+  /** Families with invalidations in the window, most first. */
+  mostInvalidated: { family: string; count: number }[];
+  /** 'in the last 5 min', or 'since the runtime started' while there is only one sample. */
+  windowLabel: string;
+  /** Reads of every family between consecutive samples, oldest first: the chart's bars. */
+  readsPerInterval: ReadsBar[];
+}
+
+const HOLE = /\{[^{}]*\}/g;
+
+/**
+ * A family pattern for a graph key: `product:{pk}` matches the runtime's `product:{}`, and
+ * `catalog:v{v}:page:{page}` matches `catalog:v3:page:{}` (the runtime leaves digits after a letter
+ * alone). A hole stands for one `:`-separated segment or part of one, so `product:{pk}` does not
+ * claim `product:{}:reviews`. Keys that are all holes would match everything and get no pattern.
+ */
+export function familyPattern(key: string): RegExp | undefined {
+  const literals = key.split(HOLE);
+  if (literals.join('').replace(/[:_\-.\s]/g, '') === '') return undefined;
+  const escaped = literals.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('[^:]+')}$`);
+}
+
+/**
+ * The entries each runtime family belongs to. When several keys match, the one with the most
+ * literal characters wins (`product:{pk}:reviews` over `product:{pk}:{part}`); equally specific
+ * keys (the same key read in two places) all get it.
+ */
+export function matchFamilies(entries: readonly { id: string; key: string }[], families: readonly string[]): Map<string, string[]> {
+  const patterns = entries.flatMap((entry) => {
+    const pattern = familyPattern(entry.key);
+    return pattern ? [{ id: entry.id, pattern, literalLength: entry.key.replace(HOLE, '').length }] : [];
+  });
+  const matches = new Map<string, string[]>();
+  for (const family of families) {
+    const hits = patterns.filter((candidate) => candidate.pattern.test(family));
+    const best = Math.max(...hits.map((hit) => hit.literalLength));
+    const ids = hits.filter((hit) => hit.literalLength === best).map((hit) => hit.id);
+    if (ids.length) matches.set(family, ids);
+  }
+  return matches;
+}
+
+/** Checks the shape of the stats view's JSON; throws with a short reason when it is something else. */
+export function parseRuntimeStats(json: unknown): RuntimeFamilyStats[] {
+  const families = (json as { families?: unknown } | null)?.families;
+  if (!Array.isArray(families)) throw new Error('the answer has no "families" list; is the URL the djcache stats view?');
+  return families.map((row: Partial<RuntimeFamilyStats>) => {
+    if (typeof row?.family !== 'string' || typeof row.hits !== 'number' || typeof row.misses !== 'number') {
+      throw new Error('a family in the answer lacks family/hits/misses');
+    }
+    return {
+      family: row.family, hits: row.hits, misses: row.misses,
+      invalidations: row.invalidations && typeof row.invalidations === 'object' ? row.invalidations : {},
+      auto_ttl_seconds: typeof row.auto_ttl_seconds === 'number' ? row.auto_ttl_seconds : null,
+    };
+  });
+}
+
+export function notConnectedView(note: string): LiveStatsView {
+  return { note, connected: false, byEntry: {}, unmatched: [], mostInvalidated: [], windowLabel: '', readsPerInterval: [] };
+}
+
+/**
+ * The live part of the map from the samples so far (oldest first). Counters in the runtime only
+ * grow, so the window's invalidations are the newest sample minus the oldest one inside the window;
+ * a counter that shrank means the runtime restarted, and then the newest totals are the window's.
+ */
+export function buildLiveStatsView(samples: readonly StatsSample[], entries: readonly { id: string; key: string }[],
+  url: string, windowSeconds: number): LiveStatsView {
+  const latest = samples[samples.length - 1];
+  const rows = latest.families.map(familyRow);
+  const owners = matchFamilies(entries, rows.map((row) => row.family));
+  const byEntry: Record<string, FamilyStatsRow[]> = {};
+  const unmatched: FamilyStatsRow[] = [];
+  for (const row of rows) {
+    const ids = owners.get(row.family);
+    if (!ids) unmatched.push(row);
+    for (const id of ids ?? []) (byEntry[id] ??= []).push(row);
+  }
+  const windowStart = samples.find((sample) => sample.receivedAt >= latest.receivedAt - windowSeconds * 1000) ?? latest;
+  const baseline = windowStart === latest ? undefined : totals(windowStart, invalidationCount);
+  const mostInvalidated = latest.families
+    .map((family) => ({ family: family.family, count: since(invalidationCount(family), baseline?.get(family.family)) }))
+    .filter((row) => row.count > 0)
+    .sort((a, b) => b.count - a.count || a.family.localeCompare(b.family));
+  const readsPerInterval = samples.slice(1).map((sample, index) => {
+    const before = samples[index];
+    const hits = sumSince(sample, before, (family) => family.hits);
+    const misses = sumSince(sample, before, (family) => family.misses);
+    return { hits, misses, seconds: Math.round((sample.receivedAt - before.receivedAt) / 1000) };
+  });
+  const time = new Date(latest.receivedAt).toLocaleTimeString('en-GB', { hour12: false });
+  const familyCount = `${rows.length} ${rows.length === 1 ? 'family' : 'families'}`;
+  return {
+    note: `Live stats: ${url} · ${familyCount} · updated ${time}`,
+    connected: true,
+    byEntry,
+    unmatched,
+    mostInvalidated,
+    windowLabel: baseline ? `in the last ${humanDuration((latest.receivedAt - windowStart.receivedAt) / 1000)}` : 'since the runtime started',
+    readsPerInterval,
+  };
+}
+
+function familyRow(stats: RuntimeFamilyStats): FamilyStatsRow {
+  const reads = stats.hits + stats.misses;
+  return {
+    family: stats.family,
+    hits: stats.hits,
+    misses: stats.misses,
+    hitRatio: reads ? `${Math.round((stats.hits / reads) * 100)} %` : '–',
+    invalidations: Object.entries(stats.invalidations).map(([tag, count]) => ({ tag, count }))
+      .filter((row) => row.count > 0).sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)),
+    autoTtl: stats.auto_ttl_seconds === null ? '' : humanDuration(stats.auto_ttl_seconds),
+  };
+}
+
+function invalidationCount(family: RuntimeFamilyStats): number {
+  return Object.values(family.invalidations).reduce((sum, count) => sum + count, 0);
+}
+
+function totals(sample: StatsSample, count: (family: RuntimeFamilyStats) => number): Map<string, number> {
+  return new Map(sample.families.map((family) => [family.family, count(family)]));
+}
+
+function since(now: number, before: number | undefined): number {
+  return before === undefined || before > now ? now : now - before;
+}
+
+function sumSince(sample: StatsSample, before: StatsSample, count: (family: RuntimeFamilyStats) => number): number {
+  const old = totals(before, count);
+  return sample.families.reduce((sum, family) => sum + since(count(family), old.get(family.family)), 0);
+}
+
+function humanDuration(seconds: number): string {
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole} s`;
+  const minutes = Math.floor(whole / 60);
+  const rest = whole % 60;
+  if (minutes < 60) return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+}

@@ -1,16 +1,29 @@
-/** The Cache Map webview: asks the server for the graph, posts the rows to media/cacheMap.js, opens code on click. */
+/**
+ * The Cache Map webview: asks the server for the graph, posts the rows to media/cacheMap.js, opens code
+ * on click, and while visible polls the runtime's stats view (djcache.statsUrl) and posts live numbers.
+ */
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import type { GraphResult } from '../../server/src/protocol';
-import { buildCacheMapView, type CacheMapView, type SourceTarget } from './cacheMapModel';
+import {
+  buildCacheMapView, buildLiveStatsView, notConnectedView, type CacheMapView, type LiveStatsView, type SourceTarget, type StatsSample,
+} from './cacheMapModel';
+import { fetchRuntimeStats, StatsUnavailable } from './statsClient';
 import type { StatusView } from './status';
 
 /** The e2e tests find the panel by this title. */
 const CACHE_MAP_TITLE = 'djcache: Cache Map';
 
+/** The SecretStorage key of the token sent to the stats view. */
+export const STATS_TOKEN_SECRET = 'djcache.statsToken';
+
+/** "Invalidated most" and the reads chart cover this much history. */
+const LIVE_WINDOW_SECONDS = 300;
+
 /** Messages the extension posts to the webview. */
 type ToWebview =
   | { type: 'view'; view: CacheMapView }
+  | { type: 'live'; live: LiveStatsView }
   | { type: 'status'; text: string }
   | { type: 'error'; message: string };
 
@@ -20,7 +33,7 @@ type FromWebview = { type: 'ready' } | { type: 'open'; target: SourceTarget };
 export class CacheMapPanel {
   private static current: CacheMapPanel | undefined;
 
-  static show(extensionUri: vscode.Uri, fetchGraph: () => Promise<GraphResult>): void {
+  static show(extensionUri: vscode.Uri, secrets: vscode.SecretStorage, fetchGraph: () => Promise<GraphResult>): void {
     if (CacheMapPanel.current) {
       CacheMapPanel.current.panel.reveal();
       void CacheMapPanel.current.refresh();
@@ -30,7 +43,15 @@ export class CacheMapPanel {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')],
     });
-    CacheMapPanel.current = new CacheMapPanel(panel, extensionUri, fetchGraph);
+    CacheMapPanel.current = new CacheMapPanel(panel, extensionUri, secrets, fetchGraph);
+  }
+
+  /** The stats URL, its refresh interval or the token changed: start the live numbers afresh. */
+  static onStatsSettingsChanged(): void {
+    const current = CacheMapPanel.current;
+    if (!current) return;
+    current.samples = [];
+    current.schedulePolling();
   }
 
   /** Called on each server status: re-read the graph once the server is ready, otherwise say what it is doing. */
@@ -43,29 +64,81 @@ export class CacheMapPanel {
   }
 
   private readonly disposables: vscode.Disposable[] = [];
+  /** The entries of the last graph, for matching stats families to them. */
+  private entries: { id: string; key: string }[] = [];
+  /** Stats answers of the current window, oldest first. */
+  private samples: StatsSample[] = [];
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** A poll in flight: a slow stats view never gets a second request on top. */
+  private polling = false;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
+    private readonly secrets: vscode.SecretStorage,
     private readonly fetchGraph: () => Promise<GraphResult>,
   ) {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html(extensionUri);
     panel.webview.onDidReceiveMessage((message: FromWebview) => this.onMessage(message), undefined, this.disposables);
+    panel.onDidChangeViewState(() => this.schedulePolling(), undefined, this.disposables);
     panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
   }
 
   private async onMessage(message: FromWebview): Promise<void> {
-    if (message.type === 'ready') await this.refresh();
-    else if (message.type === 'open') await openTarget(message.target);
+    if (message.type === 'ready') {
+      await this.refresh();
+      this.schedulePolling();
+    } else if (message.type === 'open') {
+      await openTarget(message.target);
+    }
   }
 
   private async refresh(): Promise<void> {
     try {
-      this.post({ type: 'view', view: buildCacheMapView(await this.fetchGraph()) });
+      const graph = await this.fetchGraph();
+      this.entries = graph.folders.flatMap((folder) => folder.graph.entries.map((entry) => ({ id: entry.id, key: entry.key })));
+      this.post({ type: 'view', view: buildCacheMapView(graph) });
+      if (this.samples.length) this.postLive();
     } catch (error) {
       this.post({ type: 'error', message: `Could not get the cache graph from the server: ${error instanceof Error ? error.message : String(error)}` });
     }
+  }
+
+  /** Polls now and then every djcache.statsRefreshSeconds while the map is visible; stops while it is hidden. */
+  private schedulePolling(): void {
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    if (!this.panel.visible) return;
+    void this.poll();
+    const seconds = Math.max(2, statsSettings().get<number>('statsRefreshSeconds', 10));
+    this.pollTimer = setInterval(() => void this.poll(), seconds * 1000);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    const url = statsSettings().get<string>('statsUrl', '').trim();
+    if (!url) {
+      this.post({ type: 'live', live: notConnectedView('Live stats: not connected — set djcache.statsUrl to the runtime\'s stats view, e.g. http://127.0.0.1:8000/djcache/') });
+      return;
+    }
+    this.polling = true;
+    try {
+      const families = await fetchRuntimeStats(url, await this.secrets.get(STATS_TOKEN_SECRET));
+      const receivedAt = Date.now();
+      this.samples = [...this.samples.filter((sample) => sample.receivedAt >= receivedAt - LIVE_WINDOW_SECONDS * 1000), { receivedAt, families }];
+      this.postLive(url);
+    } catch (error) {
+      this.samples = [];
+      const reason = error instanceof StatsUnavailable ? error.message : `could not read ${url}: ${String(error)}`;
+      this.post({ type: 'live', live: notConnectedView(`Live stats: ${reason}`) });
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private postLive(url = statsSettings().get<string>('statsUrl', '').trim()): void {
+    this.post({ type: 'live', live: buildLiveStatsView(this.samples, this.entries, url, LIVE_WINDOW_SECONDS) });
   }
 
   private post(message: ToWebview): void {
@@ -93,8 +166,13 @@ export class CacheMapPanel {
 
   private dispose(): void {
     CacheMapPanel.current = undefined;
+    clearInterval(this.pollTimer);
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
+}
+
+function statsSettings(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration('djcache');
 }
 
 async function openTarget(target: SourceTarget): Promise<void> {
