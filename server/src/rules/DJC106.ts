@@ -11,7 +11,8 @@ export const DJC106: Rule = {
   check(a: Analysis): Finding[] {
     const out: Finding[] = [];
     for (const entry of a.entries) {
-      if (entry.immutable || !foldedIntoTimeoutOnly(a, entry)) continue;
+      // DJC108 answers for entries with tag declarations.
+      if (entry.immutable || entry.tags || !foldedIntoTimeoutOnly(a, entry)) continue;
       const covs = a.coverage.filter((c) => c.entry.id === entry.id && a.writes.some((w) => w.model === c.model));
       const cov = covs[0];
       const w = a.writes.find((x) => x.model === cov.model)!;

@@ -7,7 +7,8 @@ import { DJC104 } from './DJC104';
 import { DJC105 } from './DJC105';
 import { DJC106 } from './DJC106';
 import { DJC107 } from './DJC107';
+import { DJC108 } from './DJC108';
 
-export const allRules: Rule[] = [DJC101, DJC102, DJC103, DJC104, DJC105, DJC106, DJC107];
+export const allRules: Rule[] = [DJC101, DJC102, DJC103, DJC104, DJC105, DJC106, DJC107, DJC108];
 export const ruleMetas: RuleMeta[] = allRules.map((r) => r.meta);
 export type { Rule };
