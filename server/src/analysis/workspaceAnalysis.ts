@@ -527,7 +527,7 @@ function callEdges(events: Map<string, FnEvents>): Edges {
   for (const [id, ev] of events) {
     let own = ownCallEdges.get(ev);
     if (!own) ownCallEdges.set(ev, (own = ev.calls.map((c) => ({ to: c.to, line: c.pos.line }))));
-    const signalled = ev.sends.flatMap((send) => (receivers.get(send.signal) ?? []).map((r) => ({ to: r, line: send.pos.line })));
+    const signalled = ev.sends.length ? ev.sends.flatMap((send) => (receivers.get(send.signal) ?? []).map((r) => ({ to: r, line: send.pos.line }))) : [];
     edges.set(id, signalled.length ? [...own, ...signalled] : own);
   }
   return edges;
@@ -582,33 +582,51 @@ function computeTriggers(events: Map<string, FnEvents>, files: FileAnalysis[], e
 }
 
 /** Per function: the invalidating ops it runs itself or through callees, with the line of the first step. */
-type Reach = Map<string, { op: CacheOp; line: number }[]>;
+type Reach = (fnId: string) => { op: CacheOp; line: number }[];
+
+/**
+ * One function in the walk over the call graph. The walk fixes which callees count (a callee
+ * still being walked, in a call cycle, contributes nothing); the list of ops is built only for
+ * the functions coverage asks about, from the callees' lists.
+ */
+interface ReachNode { id: string; callees: (ReachNode | undefined)[]; ops?: { op: CacheOp; line: number }[] }
 
 function reachableOps(events: Map<string, FnEvents>, edges: Edges): Reach {
-  const memo: Reach = new Map();
+  const nodes = new Map<string, ReachNode>();
   const busy = new Set<string>();
-  const visit = (id: string): { op: CacheOp; line: number }[] => {
-    const cached = memo.get(id);
-    if (cached) return cached;
-    if (busy.has(id)) return [];
+  const visit = (id: string): ReachNode | undefined => {
+    const known = nodes.get(id);
+    if (known) return known;
+    if (busy.has(id)) return undefined;
     busy.add(id);
-    const ev = events.get(id);
-    const out: { op: CacheOp; line: number }[] = [];
-    for (const op of ev?.ops ?? []) if (!op.template && (DELETE_LIKE.has(op.method) || op.method === 'delete_pattern')) out.push({ op, line: op.pos.line });
-    for (const c of edges.get(id) ?? []) for (const r of visit(c.to)) out.push({ op: r.op, line: c.line });
+    const node: ReachNode = { id, callees: (edges.get(id) ?? []).map((c) => visit(c.to)) };
     busy.delete(id);
-    memo.set(id, out);
-    return out;
+    nodes.set(id, node);
+    return node;
   };
   for (const id of events.keys()) visit(id);
-  return memo;
+  const opsOf = (node: ReachNode): { op: CacheOp; line: number }[] => {
+    if (!node.ops) {
+      const out: { op: CacheOp; line: number }[] = [];
+      for (const op of events.get(node.id)?.ops ?? []) if (!op.template && (DELETE_LIKE.has(op.method) || op.method === 'delete_pattern')) out.push({ op, line: op.pos.line });
+      (edges.get(node.id) ?? []).forEach((c, i) => {
+        const callee = node.callees[i];
+        if (callee) for (const r of opsOf(callee)) out.push({ op: r.op, line: c.line });
+      });
+      node.ops = out;
+    }
+    return node.ops;
+  };
+  return (fnId) => {
+    const node = nodes.get(fnId);
+    return node ? opsOf(node) : [];
+  };
 }
 
 /** Invalidations of `matching` that run after write `w`, in its function or a callee called after it. */
 function afterWrite(w: WriteSite, matching: Invalidation[], reach: Reach): CacheOp[] {
   if (!w.fnId || !w.pos) return [];
-  const ops = reach.get(w.fnId) ?? [];
-  return ops.filter((r) => r.line >= w.pos!.line && matching.some((m) => m.file === r.op.file && m.loc === r.op.loc)).map((r) => r.op);
+  return reach(w.fnId).filter((r) => r.line >= w.pos!.line && matching.some((m) => m.file === r.op.file && m.loc === r.op.loc)).map((r) => r.op);
 }
 
 function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: WriteSite[], reach: Reach): EntryCoverage {
