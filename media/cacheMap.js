@@ -13,7 +13,7 @@
   /** Shared-table chips shown before "N more…", so that a large project's list does not push the map down. */
   const COLLAPSED_SHARED = 8;
   const SVG = 'http://www.w3.org/2000/svg';
-  const CHART = { width: 240, height: 40 };
+  const CHART = { width: 240, height: 40, maxBar: 16 };
 
   function h(tag, props, ...children) {
     const element = document.createElement(tag);
@@ -128,7 +128,8 @@
     const totals = bars.map((bar) => bar.hits + bar.misses);
     svg.setAttribute('aria-label', `reads per interval: ${totals.join(', ')}`);
     const most = Math.max(1, ...totals);
-    const step = CHART.width / Math.max(bars.length, 1);
+    // A few refreshes in, bars stay narrow rather than one block filling the chart.
+    const step = Math.min(CHART.maxBar, CHART.width / Math.max(bars.length, 1));
     bars.forEach((bar, index) => {
       const x = index * step + 1;
       const width = Math.max(1, step - 2);
@@ -159,7 +160,7 @@
         h('div', { className: 'most-invalidated' },
           h('span', { className: 'live-title' }, `Invalidated most ${info.windowLabel}: `),
           info.mostInvalidated.length
-            ? info.mostInvalidated.slice(0, 5).map((row, index) => [index ? ', ' : '', h('code', {}, row.family), ` ×${row.count}`])
+            ? info.mostInvalidated.slice(0, 5).flatMap((row, index) => [index ? ', ' : '', h('code', {}, row.family), ` ×${row.count}`])
             : 'nothing'),
         h('div', { className: 'reads' },
           h('span', { className: 'live-title' }, 'Reads per refresh '),

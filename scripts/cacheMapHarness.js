@@ -6,7 +6,11 @@
 //
 //   node scripts/cacheMapHarness.js [project-dir…] [--theme dark|light] [--filter TEXT]
 //        [--only-uncovered] [--size 1400x900] [--out /tmp/cache-map.png]
+//        [--stats URL [--stats-history samples.json]] [--dom /tmp/cache-map.html]
 // Several project dirs make a multi-root workspace (e.g. test/fixtures/* for a long map).
+// --stats reads a running runtime's stats view as the extension host does (token from
+// $DJCACHE_STATS_TOKEN); --stats-history adds earlier samples (a JSON StatsSample[]) before it, for
+// the window and the chart. --dom also saves the rendered page, for tests to read the numbers.
 const { execFileSync, spawnSync } = require('child_process');
 const esbuild = require('esbuild');
 const fs = require('fs');
@@ -41,7 +45,10 @@ const THEMES = {
 };
 
 function parseArgs(argv) {
-  const options = { projects: [], theme: 'dark', filter: '', onlyUncovered: false, size: '1400,900', out: '/tmp/cache-map.png' };
+  const options = {
+    projects: [], theme: 'dark', filter: '', onlyUncovered: false, size: '1400,900', out: '/tmp/cache-map.png',
+    stats: undefined, statsHistory: undefined, dom: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--theme') options.theme = argv[++i];
@@ -49,6 +56,9 @@ function parseArgs(argv) {
     else if (arg === '--only-uncovered') options.onlyUncovered = true;
     else if (arg === '--size') options.size = argv[++i].replace('x', ',');
     else if (arg === '--out') options.out = path.resolve(argv[++i]);
+    else if (arg === '--stats') options.stats = argv[++i];
+    else if (arg === '--stats-history') options.statsHistory = path.resolve(argv[++i]);
+    else if (arg === '--dom') options.dom = path.resolve(argv[++i]);
     else options.projects.push(arg);
   }
   if (options.projects.length === 0) options.projects.push('examples/shop');
@@ -71,16 +81,31 @@ function graphFolder(project) {
   return { uri: pathToFileURL(path.resolve(project)).href, name: path.basename(project), graph, findings };
 }
 
-function loadViewModel(workDir) {
-  const outfile = path.join(workDir, 'cacheMapModel.js');
-  esbuild.buildSync({ entryPoints: [path.join(root, 'client/src/cacheMapModel.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+function loadClientModule(workDir, name) {
+  const outfile = path.join(workDir, `${name}.js`);
+  esbuild.buildSync({ entryPoints: [path.join(root, `client/src/${name}.ts`)], outfile, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
   return require(outfile);
 }
 
-function page(view, options) {
+/** The 'live' message CacheMapPanel would post after reading the stats view once more. */
+async function liveStats(options, view, workDir) {
+  const model = loadClientModule(workDir, 'cacheMapModel');
+  const { fetchRuntimeStats } = loadClientModule(workDir, 'statsClient');
+  const history = options.statsHistory ? JSON.parse(fs.readFileSync(options.statsHistory, 'utf8')) : [];
+  const entries = view.entries.map((entry) => ({ id: entry.id, key: entry.key }));
+  try {
+    const families = await fetchRuntimeStats(options.stats, process.env.DJCACHE_STATS_TOKEN);
+    return model.buildLiveStatsView([...history, { receivedAt: Date.now(), families }], entries, options.stats, 300);
+  } catch (error) {
+    return model.notConnectedView(`Live stats: ${error.message}`);
+  }
+}
+
+function page(view, live, options) {
   const variables = Object.entries(THEMES[options.theme]).map(([name, value]) => `--vscode-${name}: ${value};`).join(' ');
   const host = {
     view,
+    live,
     state: { filter: options.filter, onlyUncovered: options.onlyUncovered },
   };
   const media = (name) => pathToFileURL(path.join(root, 'media', name)).href;
@@ -97,8 +122,11 @@ function page(view, options) {
     getState: () => host.state,
     setState: (state) => { host.state = state; },
     postMessage: (message) => {
-      if (message.type === 'ready') setTimeout(() => window.postMessage({ type: 'view', view: host.view }, '*'));
-      else console.log('posted', JSON.stringify(message));
+      if (message.type !== 'ready') console.log('posted', JSON.stringify(message));
+      else setTimeout(() => {
+        window.postMessage({ type: 'view', view: host.view }, '*');
+        if (host.live) window.postMessage({ type: 'live', live: host.live }, '*');
+      });
     },
   });
 </script>
@@ -109,20 +137,33 @@ function page(view, options) {
 </html>`;
 }
 
-function main() {
-  const options = parseArgs(process.argv.slice(2));
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-map-'));
-  const { buildCacheMapView } = loadViewModel(workDir);
-  const view = buildCacheMapView({ folders: options.projects.map(graphFolder) });
-  const html = path.join(workDir, 'index.html');
-  fs.writeFileSync(html, page(view, options));
-  const chromium = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--allow-file-access-from-files',
-    '--enable-logging=stderr', `--screenshot=${options.out}`, `--window-size=${options.size}`, pathToFileURL(html).href], { encoding: 'utf8' });
+/** Headless Chromium on the page; the virtual time budget lets the host's setTimeout post the view first. */
+function chromium(html, options, output) {
+  const run = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--allow-file-access-from-files',
+    '--enable-logging=stderr', '--virtual-time-budget=2000', `--window-size=${options.size}`, ...output, pathToFileURL(html).href],
+  { encoding: 'utf8', maxBuffer: 1 << 26 });
   // Script errors in the page would otherwise only show as a half-drawn screenshot.
-  const pageErrors = chromium.stderr.split('\n').filter((line) => /CONSOLE|Uncaught/.test(line));
+  const pageErrors = run.stderr.split('\n').filter((line) => /CONSOLE|Uncaught/.test(line));
   if (pageErrors.length) console.error(pageErrors.join('\n'));
-  fs.rmSync(workDir, { recursive: true, force: true });
-  console.log(`${options.out}: ${view.entries.length} entries, ${view.uncoveredCount} uncovered, ${view.sharedTables.length} shared tables`);
+  return run.stdout;
 }
 
-main();
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-map-'));
+  const { buildCacheMapView } = loadClientModule(workDir, 'cacheMapModel');
+  const view = buildCacheMapView({ folders: options.projects.map(graphFolder) });
+  const live = options.stats ? await liveStats(options, view, workDir) : undefined;
+  const html = path.join(workDir, 'index.html');
+  fs.writeFileSync(html, page(view, live, options));
+  chromium(html, options, [`--screenshot=${options.out}`]);
+  if (options.dom) fs.writeFileSync(options.dom, chromium(html, options, ['--dump-dom']));
+  fs.rmSync(workDir, { recursive: true, force: true });
+  console.log(`${options.out}: ${view.entries.length} entries, ${view.uncoveredCount} uncovered, ${view.sharedTables.length} shared tables` +
+    (live ? `; ${live.note}` : ''));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
