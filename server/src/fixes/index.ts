@@ -10,6 +10,7 @@ import { bulkWriteFix } from './bulkWrite';
 import { deleteManyFix } from './deleteMany';
 import { noqaFix } from './noqa';
 import { receiverFix, receiverUnavailable } from './receiver';
+import { tagDeclarationFix } from './tags';
 import { applyChanges, applyEdits, mapPosition, type TextEdit, wholeRange } from './text';
 import type { Change, Fix, SourceFiles } from './types';
 
@@ -21,6 +22,7 @@ const BUILDERS: Record<string, (finding: Finding, files: SourceFiles) => Fix | u
   DJC102: receiverFix,
   DJC103: bulkWriteFix,
   DJC107: deleteManyFix,
+  DJC108: tagDeclarationFix,
 };
 
 /** Every fix for one finding, the preferred one first; the suppression comes last. */

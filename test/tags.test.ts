@@ -1,0 +1,113 @@
+/**
+ * djcache tag declarations: DJC108's quick-fixes on the tags_* fixtures, with their exact edits,
+ * the finding gone after re-analysis, nothing new, and every touched file parsing.
+ */
+import { before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'path';
+import { defaultConfig } from '../server/src/config';
+import { analyzeWorkspace } from '../server/src/engine';
+import type { Finding } from '../server/src/findings';
+import { applyChanges, type Fix, fixesFor, type SourceFiles } from '../server/src/fixes';
+import { parsesCleanly } from '../server/src/fixes/pythonSyntax';
+import { loadPythonParser } from '../server/src/syntax/parser';
+import { memoryFs, readTree } from './tree';
+
+type Tree = Map<string, string>;
+
+const ROOT = path.join(__dirname, '..', '..');
+
+function load(dir: string): Tree {
+  return new Map([...readTree(path.join(ROOT, dir))].map(([p, b]) => [p, Buffer.from(b).toString('utf8')]));
+}
+
+const filesOf = (tree: Tree): SourceFiles => ({ read: (p) => tree.get(p) });
+
+async function analyze(tree: Tree): Promise<Finding[]> {
+  const bytes = new Map([...tree].map(([p, t]) => [p, Buffer.from(t, 'utf8') as Uint8Array]));
+  return (await analyzeWorkspace(memoryFs(bytes), defaultConfig)).findings;
+}
+
+function findingAt(findings: Finding[], code: string, file: string, line: number): Finding {
+  const f = findings.find((x) => x.code === code && x.path === file && x.loc[0] + 1 === line);
+  assert.ok(f, `no ${code} at ${file}:${line}; found ${findings.map((x) => `${x.path}:${x.loc[0] + 1} ${x.code}`).join(', ')}`);
+  return f;
+}
+
+function preferredFix(f: Finding, tree: Tree): Fix {
+  const fix = fixesFor(f, filesOf(tree)).find((x) => x.preferred);
+  assert.ok(fix, `no fix offered for ${f.code} at ${f.path}:${f.loc[0] + 1}`);
+  return fix;
+}
+
+/** Applies the fix and checks that re-analysis drops the finding and adds nothing. */
+async function applyAndCheck(tree: Tree, findings: Finding[], f: Finding, fix: Fix): Promise<Tree> {
+  const after = new Map(tree);
+  for (const [p, t] of applyChanges(filesOf(tree), fix.changes)) after.set(p, t);
+  for (const c of fix.changes) if (c.path.endsWith('.py')) assert.ok(parsesCleanly(after.get(c.path)!), `${c.path} does not parse`);
+  const identity = (t: Tree, x: Finding) => `${x.code} ${x.path} ${(t.get(x.path) ?? '').split('\n')[x.loc[0]].trim()} ${x.data.model ?? ''}`;
+  const fixed = await analyze(after);
+  const before = new Set(findings.filter((x) => x !== f).map((x) => identity(tree, x)));
+  assert.deepEqual(fixed.map((x) => identity(after, x)).sort(), [...before].sort());
+  return after;
+}
+
+before(async () => {
+  await loadPythonParser();
+});
+
+describe('DJC108 tag fixes', () => {
+  test('Add tag imports the model class and keeps the items sorted', async () => {
+    const tree = load('test/fixtures/tags_partial');
+    const findings = await analyze(tree);
+    const f = findingAt(findings, 'DJC108', 'catalog/services.py', 7);
+    const fix = preferredFix(f, tree);
+    assert.equal(fix.title, 'Add tag Category');
+    const after = await applyAndCheck(tree, findings, f, fix);
+    assert.equal(after.get('catalog/services.py')!.split('\n')[6],
+      '    return tagged(Category, Product).get_or_set("products:all", lambda: list(Product.objects.select_related("category")), 300)  # expect: DJC108 warning');
+  });
+
+  test('Add tag adds a label to a declaration of labels', async () => {
+    const tree = load('test/fixtures/tags_decorators');
+    const findings = await analyze(tree);
+    const f = findingAt(findings, 'DJC108', 'catalog/services.py', 11);
+    const fix = preferredFix(f, tree);
+    assert.equal(fix.title, 'Add tag Category');
+    assert.deepEqual(fix.changes, [{ kind: 'edit', path: 'catalog/services.py', edits: [{ range: [10, 26, 10, 43], newText: '"catalog.Category", "catalog.Product"' }] }]);
+    await applyAndCheck(tree, findings, f, fix);
+  });
+
+  test('Add tag on a class declaration imports the class beside the others', async () => {
+    const tree = load('test/fixtures/tags_decorators');
+    const findings = await analyze(tree);
+    const f = findingAt(findings, 'DJC108', 'catalog/views.py', 13);
+    const fix = preferredFix(f, tree);
+    const after = await applyAndCheck(tree, findings, f, fix);
+    const lines = after.get('catalog/views.py')!.split('\n');
+    assert.equal(lines[3], 'from .models import Category, Product');
+    assert.equal(lines[12], '@djcache.cache_page(60, depends_on=[Category, Product])  # expect: DJC108 warning');
+  });
+
+  test('Remove tag drops the unused model', async () => {
+    const tree = load('test/fixtures/tags_partial');
+    const findings = await analyze(tree);
+    const f = findingAt(findings, 'DJC108', 'catalog/services.py', 11);
+    assert.equal(f.severity, 'info');
+    const fix = preferredFix(f, tree);
+    assert.equal(fix.title, 'Remove tag Category');
+    assert.deepEqual(fix.changes, [{ kind: 'edit', path: 'catalog/services.py', edits: [{ range: [10, 18, 10, 35], newText: 'Product' }] }]);
+    await applyAndCheck(tree, findings, f, fix);
+  });
+
+  test('Add tag in a template rewrites depends_on', async () => {
+    const tree = load('test/fixtures/tags_template');
+    const findings = await analyze(tree);
+    const file = 'catalog/templates/catalog/product_list.html';
+    const f = findingAt(findings, 'DJC108', file, 5);
+    const fix = preferredFix(f, tree);
+    assert.equal(fix.title, 'Add tag Category');
+    const after = await applyAndCheck(tree, findings, f, fix);
+    assert.equal(after.get(file)!.split('\n')[4], '{% tagged_cache 500 "names" depends_on="catalog.Category catalog.Product" %}{# expect: DJC108 warning #}');
+  });
+});
