@@ -122,7 +122,7 @@ def invalidate_product_pk_on_product_change(sender, instance, **kwargs):
     const tree = load('test/fixtures-fixes/signals_and_ready');
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 20);
     const once = applied(tree, mainFix(f, tree).changes);
-    assert.deepEqual(fixesFor(f, filesOf(once)).map((x) => x.title), ['Suppress DJC101 on this line']);
+    assert.deepEqual(fixesFor(f, filesOf(once)).map((x) => x.title), ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line']);
     assert.deepEqual(fixAll([f], filesOf(once)), []);
     assert.deepEqual(applyChanges(filesOf(tree), fixAll([f, f], filesOf(tree))), applyChanges(filesOf(tree), mainFix(f, tree).changes));
   });
@@ -316,7 +316,7 @@ def invalidate_catalog_v_v_products_page_on_product_change(sender, instance, **k
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 20);
     assert.equal(receiverUnavailable(f), undefined);
     assert.equal(receiverUnavailable(f, filesOf(tree)), 'catalog/signals.py uses the name transaction for something else');
-    assert.deepEqual(fixesFor(f, filesOf(tree)).map((x) => x.title), ['Suppress DJC101 on this line']);
+    assert.deepEqual(fixesFor(f, filesOf(tree)).map((x) => x.title), ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line']);
   });
 
   test('a key that cannot be rebuilt gets no fix, and says why', async () => {
@@ -326,7 +326,7 @@ def invalidate_catalog_v_v_products_page_on_product_change(sender, instance, **k
     const padded = findingAt(findings, 'DJC101', 'catalog/services.py', 20);
     assert.equal(receiverUnavailable(page), "the key's hole {page} does not come from a Product field");
     assert.equal(receiverUnavailable(padded, filesOf(tree)), "the key's hole {pk} is formatted as {pk:08d}, which the fix cannot repeat");
-    for (const f of [page, padded]) assert.deepEqual(fixesFor(f, filesOf(tree)).map((x) => x.title), ['Suppress DJC101 on this line']);
+    for (const f of [page, padded]) assert.deepEqual(fixesFor(f, filesOf(tree)).map((x) => x.title), ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line']);
     assert.deepEqual(fixAll(findings, filesOf(tree)), []);
   });
 });
@@ -430,8 +430,8 @@ describe('examples/shop', () => {
     assert.deepEqual(offered, [
       'catalog/management/commands/flush_storefront.py:12 DJC107: Merge the 2 deletes into one cache.delete_many() | Suppress DJC107 on this line',
       "catalog/pricing.py:21 DJC103: Invalidate 'product:{pk}', 'catalog:v{v}:category:{category.pk}:page:{page}' after this write | Suppress DJC103 on this line",
-      "catalog/services.py:44 DJC102: Invalidate 'categories:nav' when Product changes | Suppress DJC102 on this line",
-      "catalog/services.py:54 DJC102: Invalidate 'categories:all' when Category changes | Suppress DJC102 on this line",
+      "catalog/services.py:44 DJC102: Invalidate 'categories:nav' when Product changes | Declare cache tags | Suppress DJC102 on this line",
+      "catalog/services.py:54 DJC102: Invalidate 'categories:all' when Category changes | Declare cache tags | Suppress DJC102 on this line",
       'catalog/signals.py:24 DJC104: Suppress DJC104 on this line',
       'orders/reports.py:17 DJC106: Suppress DJC106 on this line',
       'orders/services.py:84 DJC105: Suppress DJC105 on this line',

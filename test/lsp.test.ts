@@ -294,7 +294,7 @@ describe('language server: a key that cannot be rebuilt', () => {
     try {
       assert.deepEqual(client.allCodes(), ['shop/services.py:11:DJC101']);
       const actions = await client.codeActions('shop/services.py', { start: { line: 10, character: 0 }, end: { line: 10, character: 40 } });
-      assert.deepEqual(actions.map((a) => a.title), ['Suppress DJC101 on this line', 'Show documentation for DJC101']);
+      assert.deepEqual(actions.map((a) => a.title), ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line', 'Show documentation for DJC101']);
       const text = markdown(await client.hover('shop/services.py', 10, 12));
       assert.match(text, /  - no quick-fix: .*\{limit\}/);
     } finally {

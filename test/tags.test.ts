@@ -111,3 +111,71 @@ describe('DJC108 tag fixes', () => {
     assert.equal(after.get(file)!.split('\n')[4], '{% tagged_cache 500 "names" depends_on="catalog.Category catalog.Product" %}{# expect: DJC108 warning #}');
   });
 });
+
+describe('Declare cache tags (DJC101/DJC102)', () => {
+  const SETTINGS = 'config/settings.py';
+  const withDjcache = (tree: Tree): Tree => new Map([...tree, [SETTINGS, 'INSTALLED_APPS = ["django.contrib.admin", "djcache", "catalog"]\n'], ['config/__init__.py', '']]);
+  const declareFix = (f: Finding, tree: Tree) => fixesFor(f, filesOf(tree)).find((x) => x.title.startsWith('Declare cache tags'));
+
+  test('without djcache the action is listed with no edit and says why', async () => {
+    const tree = load('test/fixtures/djc101_related_model_uncovered');
+    const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 12);
+    assert.deepEqual(declareFix(f, tree), {
+      title: 'Declare cache tags (install djcache first)', code: 'DJC101', preferred: false, safe: false, changes: [],
+      explanation: 'djcache is not installed in this project. After `pip install djcache` and adding "djcache" to INSTALLED_APPS, this action rewrites the entry to tagged("catalog.Category", "catalog.Product"), which the runtime invalidates on every write to those tables.',
+    });
+  });
+
+  test('get → compute → set: the set and its get go through tagged(...)', async () => {
+    const tree = withDjcache(load('test/fixtures/djc101_related_model_uncovered'));
+    const findings = await analyze(tree);
+    const f = findingAt(findings, 'DJC101', 'catalog/services.py', 12);
+    const fix = declareFix(f, tree);
+    assert.ok(fix);
+    const after = await applyAndCheck(tree, findings, f, fix);
+    assert.equal(after.get('catalog/services.py'), [
+      'from django.core.cache import cache',
+      '',
+      'from djcache import tagged',
+      '',
+      'from .models import Product',
+      '',
+      'PRODUCT_LIST_KEY = "products:list"',
+      '',
+      '',
+      'def product_list():',
+      '    products = tagged("catalog.Category", "catalog.Product").get(PRODUCT_LIST_KEY)',
+      '    if products is None:',
+      '        products = list(Product.objects.select_related("category").filter(is_active=True))',
+      '        tagged("catalog.Category", "catalog.Product").set(PRODUCT_LIST_KEY, products, 60 * 15)  # expect: DJC101 warning',
+      '    return products',
+      '',
+    ].join('\n'));
+  });
+
+  test('get_or_set goes through tagged(...), with djcache imported anywhere counting as installed', async () => {
+    const tree = load('test/fixtures/djc101_related_model_uncovered');
+    tree.set('catalog/services.py', [
+      'from django.core.cache import cache',
+      '',
+      'from .models import Product',
+      '',
+      '',
+      'def product_list():',
+      '    return cache.get_or_set("products:list", lambda: list(Product.objects.select_related("category")), None)',
+      '',
+    ].join('\n'));
+    tree.set('catalog/stats.py', 'import djcache\n');
+    const findings = await analyze(tree);
+    const f = findingAt(findings, 'DJC101', 'catalog/services.py', 7);
+    const fix = declareFix(f, tree);
+    assert.ok(fix);
+    assert.deepEqual(fix.changes, [{
+      kind: 'edit', path: 'catalog/services.py', edits: [
+        { range: [1, 0, 1, 0], newText: '\nfrom djcache import tagged\n' },
+        { range: [6, 11, 6, 16], newText: 'tagged("catalog.Category", "catalog.Product")' },
+      ],
+    }]);
+    await applyAndCheck(tree, findings, f, fix);
+  });
+});

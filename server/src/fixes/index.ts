@@ -7,6 +7,7 @@ import type { Loc } from '../facts/types';
 import type { Finding, KeyData, KeyRebuild, Location } from '../findings';
 import { mapHoles } from './invalidation';
 import { bulkWriteFix } from './bulkWrite';
+import { declareTagsFix } from './declareTags';
 import { deleteManyFix } from './deleteMany';
 import { noqaFix } from './noqa';
 import { receiverFix, receiverUnavailable } from './receiver';
@@ -17,25 +18,27 @@ import type { Change, Fix, SourceFiles } from './types';
 export { applyChanges, receiverUnavailable };
 export type { Change, Fix, SourceFiles };
 
-const BUILDERS: Record<string, (finding: Finding, files: SourceFiles) => Fix | undefined> = {
-  DJC101: receiverFix,
-  DJC102: receiverFix,
-  DJC103: bulkWriteFix,
-  DJC107: deleteManyFix,
-  DJC108: tagDeclarationFix,
+type Builder = (finding: Finding, files: SourceFiles) => Fix | undefined;
+
+const BUILDERS: Record<string, Builder[]> = {
+  DJC101: [receiverFix, declareTagsFix],
+  DJC102: [receiverFix, declareTagsFix],
+  DJC103: [bulkWriteFix],
+  DJC107: [deleteManyFix],
+  DJC108: [tagDeclarationFix],
 };
 
 /** Every fix for one finding, the preferred one first; the suppression comes last. */
 export function fixesFor(finding: Finding, files: SourceFiles): Fix[] {
-  const build = (builder: ((f: Finding, files: SourceFiles) => Fix | undefined) | undefined) => {
+  const build = (builder: Builder) => {
     try {
-      return builder?.(finding, files);
+      return builder(finding, files);
     } catch {
       // A builder failing on code it did not foresee must not take the other fixes down.
       return undefined;
     }
   };
-  return [build(BUILDERS[finding.code]), build(noqaFix)].filter((f): f is Fix => !!f);
+  return [...(BUILDERS[finding.code] ?? []), noqaFix].map(build).filter((f): f is Fix => !!f);
 }
 
 /**

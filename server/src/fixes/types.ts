@@ -17,5 +17,7 @@ export interface Fix {
   preferred: boolean;
   /** Safe fixes run in source.fixAll.djcache; suppressions are never safe. */
   safe: boolean;
+  /** No edits: `changes` is empty and this says what to do first (e.g. install djcache), for the editor to show. */
+  explanation?: string;
   changes: Change[];
 }

@@ -1,7 +1,7 @@
 /** DJC101 stale-cache-entry: an entry reads a model that can change, and no invalidation reaches it. */
 import type { Finding } from '../findings';
 import type { Analysis, EntryCoverage } from '../analysis/workspaceAnalysis';
-import { at, coveredSiblings, entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
+import { at, coveredSiblings, declareTagsData, entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
 
 export const DJC101: Rule = {
   meta: {
@@ -50,5 +50,5 @@ function report(a: Analysis, cov: EntryCoverage, stale: import('../analysis/even
     related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
     related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
     ...cov.coveredBy.slice(0, 2).map((c) => related(c.inv.file.path, c.inv.loc, `covers other changes: ${c.how}`)),
-  ], entryData(a, entry, cov.model, { uncovered: kinds, writeSite: at(w.file.path, w.loc) }));
+  ], entryData(a, entry, cov.model, { uncovered: kinds, writeSite: at(w.file.path, w.loc), ...declareTagsData(a, entry) }));
 }

@@ -1,7 +1,7 @@
 /** DJC102 shared-table-partly-invalidated: other entries on the same table are invalidated, this one is not. */
 import type { Finding } from '../findings';
 import type { Analysis } from '../analysis/workspaceAnalysis';
-import { coveredSiblings, entryData, entryKeyText, finding, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
+import { coveredSiblings, declareTagsData, entryData, entryKeyText, finding, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
 
 export const DJC102: Rule = {
   meta: {
@@ -27,7 +27,7 @@ export const DJC102: Rule = {
         related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
         related(by.inv.file.path, by.inv.loc, `invalidates ${entryKeyText(siblings[0].entry)} only`),
         ...siblings.slice(0, 3).map((s) => related(s.entry.path, s.entry.loc, `${entryKeyText(s.entry)} also reads ${modelName(cov.model)}`)),
-      ], entryData(a, cov.entry, cov.model, { uncovered: [...new Set(stale.map((s) => s.kind))], coveredEntries: siblings.map((s) => s.entry.id) })));
+      ], entryData(a, cov.entry, cov.model, { uncovered: [...new Set(stale.map((s) => s.kind))], coveredEntries: siblings.map((s) => s.entry.id), ...declareTagsData(a, cov.entry) })));
     }
     return out;
   },

@@ -6,6 +6,7 @@ import { display, type KeyPart } from '../analysis/keys';
 import type { ModelInfo, Relation } from '../analysis/models';
 import type { Analysis, Entry, EntryCoverage } from '../analysis/workspaceAnalysis';
 import { entryKeyText } from '../analysis/workspaceAnalysis';
+import type { DeclareTagsData } from '../fixes/declareTags';
 
 export interface Rule {
   meta: import('../findings').RuleMeta;
@@ -215,4 +216,11 @@ export function foldedIntoTimeoutOnly(a: Analysis, entry: Entry): boolean {
   const covs = a.coverage.filter((c) => c.entry.id === entry.id);
   if (covs.some((c) => c.coveredBy.length > 0 || coveredSiblings(a, c).length > 0)) return false;
   return covs.some((c) => a.writes.some((w) => w.model === c.model));
+}
+
+/** For "Declare cache tags": whether djcache is in the project, and every model the entry reads, sorted. Value-cache entries only. */
+export function declareTagsData(a: Analysis, entry: Entry): { declareTags?: DeclareTagsData } {
+  if (entry.kind !== 'cache') return {};
+  const installed = a.ws.settings.installedApps.includes('djcache') || a.ws.python.some((f) => f.imports.some((i) => i.module === 'djcache' || i.module.startsWith('djcache.')));
+  return { declareTags: { installed, models: [...new Set(entry.deps.map((d) => d.model))].sort() } };
 }
