@@ -6,7 +6,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Finding } from '../findings';
 import { moduleNames, planImports } from './imports';
 import { namedKids, nodeAt, parsesCleanly, withSyntax } from './pythonSyntax';
-import { DEFAULT_STYLE, pyString, pythonStyle } from './pythonStyle';
+import { pyString, pythonStyle } from './pythonStyle';
 import { applyEdits, offsetAt, replaceSpan, type TextEdit } from './text';
 import type { Fix, SourceFiles } from './types';
 
@@ -47,7 +47,7 @@ function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Te
     if (!call || !method || (method.name !== 'get_or_set' && method.name !== 'set')) return undefined;
     const names = moduleNames(root, text);
     if (names.bound.get('cache') !== 'django.core.cache:cache') return undefined;
-    const style = pythonStyle(root, text) ?? DEFAULT_STYLE;
+    const style = pythonStyle(root, text);
     const imports = planImports(text, names, [{ module: 'djcache', name: 'tagged' }], style);
     if ('conflict' in imports) return undefined;
     const tagged = `tagged(${d.models.map((m) => pyString(m, style)).join(', ')})`;
