@@ -295,6 +295,9 @@ describe('language server: a key that cannot be rebuilt', () => {
       assert.deepEqual(client.allCodes(), ['shop/services.py:11:DJC101']);
       const actions = await client.codeActions('shop/services.py', { start: { line: 10, character: 0 }, end: { line: 10, character: 40 } });
       assert.deepEqual(actions.map((a) => a.title), ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line', 'Show documentation for DJC101']);
+      // djcache is not installed here: the action edits nothing and says how to install it.
+      assert.equal(actions[0].edit, undefined);
+      assert.match(actions[0].disabled?.reason ?? '', /pip install djcache.*INSTALLED_APPS/);
       const text = markdown(await client.hover('shop/services.py', 10, 12));
       assert.match(text, /  - no quick-fix: .*\{limit\}/);
     } finally {

@@ -268,7 +268,11 @@ export function startServer(connection: Connection): void {
     const docs = new Set<string>();
     for (const f of inFile.filter((x) => overlaps(x.loc, range))) {
       const diagnostic = toDiagnostic(folder, f);
-      for (const fix of fixesFor(f, files)) actions.push(quickFix(fix.title, [diagnostic], toWorkspaceEdit(folder, fix.changes, versionOf), fix.preferred));
+      for (const fix of fixesFor(f, files)) {
+        // An action that cannot edit yet (djcache not installed) is listed greyed out, with the reason.
+        if (!fix.changes.length && fix.explanation) actions.push({ title: fix.title, kind: 'quickfix', diagnostics: [diagnostic], disabled: { reason: fix.explanation } });
+        else actions.push(quickFix(fix.title, [diagnostic], toWorkspaceEdit(folder, fix.changes, versionOf), fix.preferred));
+      }
       const href = ruleDocUri(f.code);
       if (href && !docs.has(f.code)) {
         docs.add(f.code);
