@@ -1,7 +1,12 @@
 /**
- * `npm run bench -- <dir>`: files and lines, parse-only time for the same files with the same
- * parser, cold end-to-end time (facts, analysis, all rules), warm time (fact cache), their ratios,
- * and each phase's peak RSS. Each phase runs in its own process so RSS figures do not mix.
+ * `npm run bench -- [--runs N] <dir>...`: per project, N rounds of three phases, each phase in
+ * its own process so peak RSS is per phase:
+ * - parse only: list the files, read them one by one as the engine does and parse every .py
+ *   with the same parser, deleting each tree at once: the floor for a cold run;
+ * - cold: analyzeWorkspace with no fact cache (listing, facts, analysis, all rules);
+ * - warm: the same with the CLI's fact cache filled by an earlier run, loading the cache included.
+ * The machine is shared and noisy, so ratios are taken within a round; the summary gives every
+ * round's ratios and their median.
  */
 import { execFileSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
@@ -19,20 +24,19 @@ interface PhaseResult { ms: number; maxRssMb: number; files: number; lines: numb
 async function phase(name: string, dir: string, cacheDir: string): Promise<PhaseResult> {
   const fs = createNodeFs(dir, defaultConfig);
   const parser = await loadPythonParser();
-  const files = (await fs.list()).filter(isRelevantPath);
   if (name === 'parse') {
     const start = performance.now();
+    const files = (await fs.list()).filter((p) => isRelevantPath(p) && p.endsWith('.py'));
     let lines = 0;
-    for (const f of files) {
-      if (!f.endsWith('.py')) continue;
-      const text = decodeSource(await fs.read(f));
+    for (const file of files) {
+      const text = decodeSource(await fs.read(file));
       lines += text.split('\n').length;
       parsePython(parser, text)?.delete();
     }
     return { ms: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, files: files.length, lines };
   }
-  const cache = name === 'cold' ? undefined : new DiskFactCache(cacheDir);
   const start = performance.now();
+  const cache = name === 'cold' ? undefined : new DiskFactCache(cacheDir);
   const result = await analyzeWorkspace(fs, defaultConfig, undefined, cache);
   const ms = performance.now() - start;
   cache?.save();
@@ -45,29 +49,51 @@ function runPhase(name: string, dir: string, cacheDir: string): PhaseResult {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--phase') {
     process.stdout.write(JSON.stringify(await phase(args[1], args[2], args[3])) + '\n');
     return;
   }
+  let runs = 1;
+  const runsAt = args.indexOf('--runs');
+  if (runsAt !== -1) {
+    runs = Number(args[runsAt + 1]);
+    args.splice(runsAt, 2);
+    if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive whole number');
+  }
   const dirs = args.length ? args : [path.join(__dirname, '..', '..', 'examples', 'shop')];
   for (const dir of dirs) {
     const cacheDir = mkdtempSync(path.join(tmpdir(), 'djcache-bench-'));
     try {
-      const parse = runPhase('parse', dir, cacheDir);
-      const cold = runPhase('cold', dir, cacheDir);
-      runPhase('fill', dir, cacheDir);
-      const warm = runPhase('warm', dir, cacheDir);
-      const row = (label: string, r: PhaseResult) => `  ${label.padEnd(26)} ${(r.ms / 1000).toFixed(2).padStart(7)} s   peak RSS ${r.maxRssMb.toFixed(0).padStart(5)} MB`;
-      console.log(`${dir}`);
-      console.log(`  files ${cold.files}, Python lines ${parse.lines}, findings ${cold.findings}`);
-      console.log(row('parse only (same parser)', parse));
-      console.log(row('cold end-to-end', cold));
-      console.log(`    of which facts ${(cold.factMs! / 1000).toFixed(2)} s, analysis and rules ${(cold.analysisMs! / 1000).toFixed(2)} s`);
-      console.log(row('warm (fact cache)', warm));
-      console.log(`  cold / parse-only ratio      ${(cold.ms / parse.ms).toFixed(2)}`);
-      console.log(`  warm / parse-only ratio      ${(warm.ms / parse.ms).toFixed(2)}`);
+      console.log(dir);
+      const coldRatios: number[] = [];
+      const warmRatios: number[] = [];
+      for (let round = 1; round <= runs; round++) {
+        rmSync(cacheDir, { recursive: true, force: true });
+        const parse = runPhase('parse', dir, cacheDir);
+        const cold = runPhase('cold', dir, cacheDir);
+        runPhase('fill', dir, cacheDir);
+        const warm = runPhase('warm', dir, cacheDir);
+        coldRatios.push(cold.ms / parse.ms);
+        warmRatios.push(warm.ms / parse.ms);
+        if (round === 1) console.log(`  files ${cold.files}, Python files ${parse.files}, Python lines ${parse.lines}, findings ${cold.findings}`);
+        console.log(
+          `  round ${round}: parse only ${seconds(parse.ms)} (${parse.maxRssMb.toFixed(0)} MB)` +
+          ` | cold ${seconds(cold.ms)} (${cold.maxRssMb.toFixed(0)} MB; facts ${seconds(cold.factMs!)}, analysis ${seconds(cold.analysisMs!)})` +
+          ` | warm ${seconds(warm.ms)} (${warm.maxRssMb.toFixed(0)} MB)` +
+          ` | cold/parse ${coldRatios[round - 1].toFixed(2)}, warm/parse ${warmRatios[round - 1].toFixed(2)}`,
+        );
+      }
+      if (runs > 1) console.log(`  median of ${runs} rounds: cold/parse ${median(coldRatios).toFixed(2)}, warm/parse ${median(warmRatios).toFixed(2)}`);
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }
