@@ -73,7 +73,7 @@ class EditedTree {
   }
 
   /** The index's snapshot equals a full analysis of the files as they are now. */
-  check(step: string): { analysed: number; pythonFiles: number } {
+  check(step: string): { analysed: string[]; pythonFiles: number } {
     const snap = this.index.analyze();
     const paths = [...this.files.keys()].filter(isRelevantPath).sort();
     const packageDirs = packageDirsOf(paths);
@@ -117,7 +117,7 @@ test('incremental: scripted edits to the example project', async () => {
 
   t.replace('catalog/services.py', 'def ', 'def _unused_helper():\n    return 1\n\n\ndef ');
   const bodyEdit = t.check('a new function at the top of services.py');
-  assert.ok(bodyEdit.analysed < bodyEdit.pythonFiles, 'an edit to one module reuses the analysis of files that do not read it');
+  assert.ok(bodyEdit.analysed.length < bodyEdit.pythonFiles, 'an edit to one module reuses the analysis of files that do not read it');
 
   t.replace('catalog/views.py', 'from .models import Category, Product\n', 'from .models import Category, Product\nfrom orders.models import Order\n');
   t.check('a new import in views.py');
@@ -221,8 +221,24 @@ def promos():
   t.write('catalog/aa_keys_user.py', keyUser('set'));
   t.write('catalog/zz_keys_user.py', keyUser('delete'));
   t.check('two modules importing a re-exported key builder');
+  t.replace('catalog/keys.py', 'product_cache_key as entry_key', 'bump_catalog_version as entry_key');
+  t.check('the re-export pointed at another function of the same module');
+  t.replace('catalog/keys.py', 'bump_catalog_version as entry_key', 'product_cache_key as entry_key');
+  t.write('catalog/keys.py', `${t.text('catalog/keys.py')}PREFIX = "listing"\n`);
+  t.write('catalog/prefixed.py', 'from django.core.cache import cache\n\nfrom . import keys\nfrom .models import Tag\n\n\ndef remember():\n    cache.set(keys.PREFIX, list(Tag.objects.all()), 60)\n');
+  t.check('a module keyed by a constant of another');
+  t.replace('catalog/keys.py', 'PREFIX = "listing"', 'PREFIX = "listing:v2"');
+  t.check('that constant changed');
   t.write('catalog/keys.py', 'def entry_key(pk):\n    return f"other:{pk}"\n');
   t.check('the re-export replaced by a function of its own');
+  // A module that reads only a name another module binds, not what it binds it to.
+  t.write('catalog/key_names.py', 'from django.core.cache import cache\n\nfrom . import keys\nfrom .models import Tag\n\n\ndef remember():\n    cache.set(keys.entry_key.__name__, list(Tag.objects.all()), 60)\n');
+  t.check('a module keyed by a function name of another');
+  t.replace('catalog/keys.py', 'return f"other:{pk}"', 'return f"again:{pk}"');
+  t.check('that function body edited');
+  assert.ok(!t.index.analyze().stats.analysed.includes('catalog/key_names.py'), 'a module that read only names of the edited one is reused');
+  t.replace('catalog/keys.py', 'def entry_key', 'def entry_key_v2');
+  t.check('that function renamed');
 
   // Two modules' views inherit through two files: each must note that it read both.
   t.write('catalog/view_root.py', 'from django.views.generic import ListView\n\n\nclass Root(ListView):\n    pass\n');
@@ -233,6 +249,12 @@ def promos():
   t.check('views inheriting through two files');
   t.write('catalog/view_root.py', t.text('catalog/view_root.py').replaceAll('ListView', 'CreateView'));
   t.check('the root view made an editing view');
+  // A class attribute read through a subclass in another module.
+  t.write('catalog/view_root.py', 'from django.views.generic import CreateView\n\nfrom .models import Product, Tag\n\n\nclass Root(CreateView):\n    model = Product\n');
+  t.write('catalog/zz_views.py', 'from .view_base import Base\n\n\nclass Sub(Base):\n    pass\n');
+  t.check('a subclass inheriting the model of a view in another module');
+  t.replace('catalog/view_root.py', 'model = Product', 'model = Tag');
+  t.check('that model changed in the class body only');
 
   const listing = 'catalog/templates/catalog/product_list.html';
   t.write(listing, `${t.text(listing)}\n{% load cache %}{% cache 600 listing_footer %}{% for p in products %}{{ p.category.name }}{% endfor %}{% endcache %}\n`);

@@ -11,8 +11,11 @@
  * - A unit's result is then a function of three things only: the facts it reads; the workspace
  *   context (which file each module name means, which paths exist, the settings, the
  *   configuration); and the model registry.
- * - Every read of a file's content goes through the properties of its TrackedFacts, which note
- *   the file's path while a unit runs. A unit whose noted files are all unchanged, in an
+ * - Every read of a file's facts goes through the properties of its TrackedFacts, which note
+ *   the file's path while a unit runs: under `names` when the unit read only what resolving a
+ *   name through the module reads (imports, module-level statements, names of functions and
+ *   classes), under `content` otherwise. A unit whose content reads are all of unchanged files,
+ *   and whose names reads are of files whose names input (namesInput) is unchanged, in an
  *   unchanged context and registry, would compute the same result, so its last one is reused.
  * - Anything else — a file added, deleted or given another module name, a template added or
  *   removed, settings, configuration, any change the registry sees — changes the context or
@@ -21,52 +24,121 @@
  * (entries, triggers, coverage) is recomputed from all files' parts.
  */
 import type { Config } from '../config';
-import type { ClassFact, FileFacts, FunctionFact, ImportFact, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
+import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, Param, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
 import { ModelRegistry } from './models';
 import { Workspace } from './workspace';
 import { type Analysis, analyzeFacts, analyzeUnit, type FileAnalysis } from './workspaceAnalysis';
 
-/** Paths read by the unit under analysis, each once; undefined when no unit runs. */
-let readPaths: string[] | undefined;
-/** Which unit's analysis readPaths belongs to, so that a file notes itself once per unit. */
+/**
+ * What the unit under analysis has read so far, each path once; undefined when no unit runs.
+ * `names` lists files of which it read only what names a module binds (see bindingsInput),
+ * `content` files of which it read anything else.
+ */
+let reading: UnitReads | undefined;
+/** Which unit's analysis `reading` belongs to, so that a file notes itself once per unit. */
 let readSession = 0;
 
+export interface UnitReads { names: string[]; content: string[] }
+
 /**
- * Facts whose content notes the file's path when a unit's analysis reads it. The path (and a
- * Python file's module and isPackage) are not noted: they name the file, and the context
- * fingerprint holds them for every file.
+ * Facts that note the file's path when a unit's analysis reads them. The path (and a Python
+ * file's module and isPackage) are not noted: they name the file, and the context fingerprint
+ * holds them for every file.
  */
 abstract class ReadNoting {
   abstract readonly path: string;
-  #session = 0;
+  #namesSession = 0;
+  #contentSession = 0;
 
-  protected noteRead(): void {
-    if (readPaths && this.#session !== readSession) {
-      this.#session = readSession;
-      readPaths.push(this.path);
+  noteNames(): void {
+    if (reading && this.#namesSession !== readSession) {
+      this.#namesSession = readSession;
+      reading.names.push(this.path);
+    }
+  }
+
+  noteContent(): void {
+    if (reading && this.#contentSession !== readSession) {
+      this.#contentSession = readSession;
+      reading.content.push(this.path);
     }
   }
 }
 
+/**
+ * Resolving a name through a module reads its imports, its module-level statements and the
+ * names of its functions and classes: those reads are noted apart, so that an edit inside a
+ * function body does not make every module that imports through this one be analysed again.
+ */
 class TrackedPythonFacts extends ReadNoting implements PythonFacts {
   readonly kind = 'python';
   readonly path: string;
   readonly module: string;
   readonly isPackage: boolean;
+  readonly #functions: FunctionFact[];
+  readonly #classes: ClassFact[];
 
   constructor(readonly raw: PythonFacts) {
     super();
     ({ path: this.path, module: this.module, isPackage: this.isPackage } = raw);
+    this.#functions = raw.functions.map((f) => new TrackedFunctionFact(f, this));
+    this.#classes = raw.classes.map((c) => new TrackedClassFact(c, this));
   }
 
-  get hash(): string { this.noteRead(); return this.raw.hash; }
-  get lines(): number { this.noteRead(); return this.raw.lines; }
-  get imports(): ImportFact[] { this.noteRead(); return this.raw.imports; }
-  get body(): Stmt[] { this.noteRead(); return this.raw.body; }
-  get functions(): FunctionFact[] { this.noteRead(); return this.raw.functions; }
-  get classes(): ClassFact[] { this.noteRead(); return this.raw.classes; }
-  get suppressions(): Suppression[] { this.noteRead(); return this.raw.suppressions; }
-  get hasErrors(): boolean { this.noteRead(); return this.raw.hasErrors; }
+  get imports(): ImportFact[] { this.noteNames(); return this.raw.imports; }
+  get body(): Stmt[] { this.noteNames(); return this.raw.body; }
+  get functions(): FunctionFact[] { this.noteNames(); return this.#functions; }
+  get classes(): ClassFact[] { this.noteNames(); return this.#classes; }
+  get hash(): string { this.noteContent(); return this.raw.hash; }
+  get lines(): number { this.noteContent(); return this.raw.lines; }
+  get suppressions(): Suppression[] { this.noteContent(); return this.raw.suppressions; }
+  get hasErrors(): boolean { this.noteContent(); return this.raw.hasErrors; }
+}
+
+/** A function of a tracked file: its name is a name the module binds, the rest is content. */
+class TrackedFunctionFact implements FunctionFact {
+  readonly name: string;
+  readonly #raw: FunctionFact;
+  readonly #file: ReadNoting;
+
+  constructor(raw: FunctionFact, file: ReadNoting) {
+    this.name = raw.name;
+    this.#raw = raw;
+    this.#file = file;
+  }
+
+  get qual(): string { this.#file.noteContent(); return this.#raw.qual; }
+  get cls(): number | null { this.#file.noteContent(); return this.#raw.cls; }
+  get parent(): number | null { this.#file.noteContent(); return this.#raw.parent; }
+  get params(): Param[] { this.#file.noteContent(); return this.#raw.params; }
+  get decorators(): Expr[] { this.#file.noteContent(); return this.#raw.decorators; }
+  get async(): boolean { this.#file.noteContent(); return this.#raw.async; }
+  get body(): Stmt[] { this.#file.noteContent(); return this.#raw.body; }
+  get loc(): Loc { this.#file.noteContent(); return this.#raw.loc; }
+  get nameLoc(): Loc { this.#file.noteContent(); return this.#raw.nameLoc; }
+}
+
+class TrackedClassFact implements ClassFact {
+  readonly name: string;
+  readonly #raw: ClassFact;
+  readonly #file: ReadNoting;
+
+  constructor(raw: ClassFact, file: ReadNoting) {
+    this.name = raw.name;
+    this.#raw = raw;
+    this.#file = file;
+  }
+
+  get qual(): string { this.#file.noteContent(); return this.#raw.qual; }
+  get parent(): number | null { this.#file.noteContent(); return this.#raw.parent; }
+  get bases(): Expr[] { this.#file.noteContent(); return this.#raw.bases; }
+  get keywords(): Kwarg[] { this.#file.noteContent(); return this.#raw.keywords; }
+  get decorators(): Expr[] { this.#file.noteContent(); return this.#raw.decorators; }
+  get body(): Stmt[] { this.#file.noteContent(); return this.#raw.body; }
+  get nested(): Record<string, number> { this.#file.noteContent(); return this.#raw.nested; }
+  get methods(): Record<string, number> { this.#file.noteContent(); return this.#raw.methods; }
+  get loc(): Loc { this.#file.noteContent(); return this.#raw.loc; }
+  get nameLoc(): Loc { this.#file.noteContent(); return this.#raw.nameLoc; }
 }
 
 class TrackedTemplateFacts extends ReadNoting implements TemplateFacts {
@@ -78,12 +150,12 @@ class TrackedTemplateFacts extends ReadNoting implements TemplateFacts {
     this.path = raw.path;
   }
 
-  get hash(): string { this.noteRead(); return this.raw.hash; }
-  get lines(): number { this.noteRead(); return this.raw.lines; }
-  get extends(): string | null { this.noteRead(); return this.raw.extends; }
-  get loads(): string[] { this.noteRead(); return this.raw.loads; }
-  get nodes(): TemplateNode[] { this.noteRead(); return this.raw.nodes; }
-  get suppressions(): Suppression[] { this.noteRead(); return this.raw.suppressions; }
+  get hash(): string { this.noteContent(); return this.raw.hash; }
+  get lines(): number { this.noteContent(); return this.raw.lines; }
+  get extends(): string | null { this.noteContent(); return this.raw.extends; }
+  get loads(): string[] { this.noteContent(); return this.raw.loads; }
+  get nodes(): TemplateNode[] { this.noteContent(); return this.raw.nodes; }
+  get suppressions(): Suppression[] { this.noteContent(); return this.raw.suppressions; }
 }
 
 export type TrackedFacts = TrackedPythonFacts | TrackedTemplateFacts;
@@ -110,14 +182,33 @@ function analysisInput(f: FileFacts): string {
   return input;
 }
 
-function readsDuring<T>(run: () => T): { value: T; reads: string[] } {
-  readPaths = [];
+function readsDuring<T>(run: () => T): { value: T; reads: UnitReads } {
+  const reads: UnitReads = { names: [], content: [] };
+  reading = reads;
   readSession++;
   try {
-    return { value: run(), reads: readPaths };
+    return { value: run(), reads };
   } finally {
-    readPaths = undefined;
+    reading = undefined;
   }
+}
+
+/** Can a unit that read only the names of a changed file see the change? */
+function namesDiffer(before: FileFacts | undefined, now: FileFacts | undefined): boolean {
+  return before?.kind !== 'python' || now?.kind !== 'python' || namesInput(before) !== namesInput(now);
+}
+
+const namesInputs = new WeakMap<PythonFacts, string>();
+
+/** All that reading a module's names can see: its imports, module-level statements and the names of its functions and classes. */
+function namesInput(f: PythonFacts): string {
+  let input = namesInputs.get(f);
+  if (input === undefined) {
+    const raw = f instanceof TrackedPythonFacts ? f.raw : f;
+    input = JSON.stringify([raw.imports, raw.body, raw.functions.map((fn) => fn.name), raw.classes.map((c) => c.name)]);
+    namesInputs.set(f, input);
+  }
+  return input;
 }
 
 interface Reusable {
@@ -127,12 +218,12 @@ interface Reusable {
   registry: string;
   /** Files that define a model or a manager class of the registry. */
   registryFiles: Set<string>;
-  files: Map<string, { analysis: FileAnalysis; reads: string[] }>;
+  files: Map<string, { analysis: FileAnalysis; reads: UnitReads }>;
 }
 
 export interface IncrementalStats {
   /** Python files analysed again; the others' analyses were reused. */
-  analysed: number;
+  analysed: string[];
   /** Why every file was analysed, when it was. */
   full?: string;
   registryReused: boolean;
@@ -158,15 +249,17 @@ export class IncrementalAnalysis {
     const models = registryReused ? last.models.forWorkspace(ws) : new ModelRegistry(ws);
     const registry = registryReused ? last.registry : registryFingerprint(models);
     const full = !this.last ? 'first analysis' : !last ? 'modules, paths, settings or configuration changed' : last.registry !== registry ? 'models changed' : undefined;
-    const files = new Map<string, { analysis: FileAnalysis; reads: string[] }>();
-    let analysed = 0;
+    const namesChanged = new Set([...changed].filter((p) => !last || namesDiffer(last.facts.get(p), ws.byPath.get(p))));
+    const files = new Map<string, { analysis: FileAnalysis; reads: UnitReads }>();
+    const analysed: string[] = [];
     for (const file of ws.python) {
       const before = full ? undefined : last?.files.get(file.path);
-      if (before && !changed.has(file.path) && !before.reads.some((p) => changed.has(p))) files.set(file.path, before);
+      const unaffected = before && !changed.has(file.path) && !before.reads.content.some((p) => changed.has(p)) && !before.reads.names.some((p) => namesChanged.has(p));
+      if (unaffected) files.set(file.path, before);
       else {
         const { value, reads } = readsDuring(() => analyzeUnit(ws, models, [file], config)[0]);
         files.set(file.path, { analysis: value, reads });
-        analysed++;
+        analysed.push(file.path);
       }
     }
     const registryFiles = registryReused ? last.registryFiles : filesDefiningModels(models);
@@ -199,8 +292,9 @@ const registryInputs = new WeakMap<PythonFacts, string>();
 function registryInput(f: PythonFacts): string {
   let input = registryInputs.get(f);
   if (input === undefined) {
-    const signatures = f.functions.map(({ body: _body, ...signature }) => signature);
-    input = JSON.stringify([f.imports, f.body, f.classes, signatures], (key, value) => (key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value));
+    const raw = f instanceof TrackedPythonFacts ? f.raw : f;
+    const signatures = raw.functions.map(({ body: _body, ...signature }) => signature);
+    input = JSON.stringify([raw.imports, raw.body, raw.classes, signatures], (key, value) => (key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value));
     registryInputs.set(f, input);
   }
   return input;
