@@ -20,7 +20,7 @@
  * - Anything else — a file added, deleted or given another module name, a template added or
  *   removed, settings, configuration, any change the registry sees — changes the context or
  *   the registry fingerprint, and every file is analysed again.
- * The registry is rebuilt only when an edit can change it (sameModels); the workspace-wide part
+ * The registry is rebuilt only when an edit can change it (editedModelFiles); the workspace-wide part
  * (entries, triggers, coverage) is recomputed from all files' parts.
  */
 import type { Config } from '../config';
@@ -31,8 +31,8 @@ import { type Analysis, analyzeFacts, analyzeUnit, type FileAnalysis } from './w
 
 /**
  * What the unit under analysis has read so far, each path once; undefined when no unit runs.
- * `names` lists files of which it read only what names a module binds (see bindingsInput),
- * `content` files of which it read anything else.
+ * `names` lists files of which it read what resolving a name reads (see namesInput), `content`
+ * files of which it read anything else.
  */
 let reading: UnitReads | undefined;
 /** Which unit's analysis `reading` belongs to, so that a file notes itself once per unit. */
@@ -204,11 +204,15 @@ const namesInputs = new WeakMap<PythonFacts, string>();
 function namesInput(f: PythonFacts): string {
   let input = namesInputs.get(f);
   if (input === undefined) {
-    const raw = f instanceof TrackedPythonFacts ? f.raw : f;
+    const raw = untracked(f);
     input = JSON.stringify([raw.imports, raw.body, raw.functions.map((fn) => fn.name), raw.classes.map((c) => c.name)]);
     namesInputs.set(f, input);
   }
   return input;
+}
+
+function untracked(f: PythonFacts): PythonFacts {
+  return f instanceof TrackedPythonFacts ? f.raw : f;
 }
 
 interface Reusable {
@@ -245,9 +249,9 @@ export class IncrementalAnalysis {
     const ws = new Workspace(facts);
     const context = contextFingerprint(ws, config);
     const last = this.last?.context === context ? this.last : undefined;
-    const registryReused = !!last && sameModels(last, ws, changed);
-    const models = registryReused ? last.models.forWorkspace(ws) : new ModelRegistry(ws);
-    const registry = registryReused ? last.registry : registryFingerprint(models);
+    const editedModels = last && editedModelFiles(last, ws, changed);
+    const models = editedModels ? last.models.forWorkspace(ws, editedModels) : new ModelRegistry(ws);
+    const registry = editedModels ? last.registry : registryFingerprint(models);
     const full = !this.last ? 'first analysis' : !last ? 'modules, paths, settings or configuration changed' : last.registry !== registry ? 'models changed' : undefined;
     const namesChanged = new Set([...changed].filter((p) => !last || namesDiffer(last.facts.get(p), ws.byPath.get(p))));
     const files = new Map<string, { analysis: FileAnalysis; reads: UnitReads }>();
@@ -262,29 +266,31 @@ export class IncrementalAnalysis {
         analysed.push(file.path);
       }
     }
-    const registryFiles = registryReused ? last.registryFiles : filesDefiningModels(models);
+    const registryFiles = editedModels ? last.registryFiles : filesDefiningModels(models);
     this.last = { context, facts: new Map(facts.map((f) => [f.path, f])), models, registry, registryFiles, files };
     const analysis = analyzeFacts(ws, config, { models, files: ws.python.map((f) => files.get(f.path)!.analysis) });
-    return { analysis, stats: { analysed, full, registryReused } };
+    return { analysis, stats: { analysed, full, registryReused: !!editedModels } };
   }
 }
 
 /**
- * Would the registry built from `ws` equal the last one? Yes when every changed file defines no
- * model or manager and gives the registry the same input as before: the registry reads a file's
- * imports, module-level statements and classes (bases, bodies, Meta) and the names of its
- * functions, never a function body, and keeps no location but its models'. An edit inside a
- * function body, lines moved included, leaves that input as it was.
+ * Would the registry built from `ws` equal the last one? Yes when every changed file gives the
+ * registry the same input as before: the registry reads a file's imports, module-level
+ * statements and classes (bases, bodies, Meta) and the names of its functions, never a function
+ * body, and keeps no location but its models' class names. An edit inside a function body,
+ * lines moved included, leaves that input as it was. Returns the changed files that define
+ * models or managers (their models take the new facts), or undefined when it must be rebuilt.
  */
-function sameModels(last: Reusable, ws: Workspace, changed: ReadonlySet<string>): boolean {
+function editedModelFiles(last: Reusable, ws: Workspace, changed: ReadonlySet<string>): Set<string> | undefined {
+  const edited = new Set<string>();
   for (const path of changed) {
     const before = last.facts.get(path);
     const now = ws.byPath.get(path);
     if (before?.kind === 'template' && now?.kind === 'template') continue;
-    if (before?.kind !== 'python' || now?.kind !== 'python' || last.registryFiles.has(path)) return false;
-    if (registryInput(before) !== registryInput(now)) return false;
+    if (before?.kind !== 'python' || now?.kind !== 'python' || registryInput(before) !== registryInput(now)) return undefined;
+    if (last.registryFiles.has(path)) edited.add(path);
   }
-  return true;
+  return edited;
 }
 
 const registryInputs = new WeakMap<PythonFacts, string>();
@@ -292,7 +298,7 @@ const registryInputs = new WeakMap<PythonFacts, string>();
 function registryInput(f: PythonFacts): string {
   let input = registryInputs.get(f);
   if (input === undefined) {
-    const raw = f instanceof TrackedPythonFacts ? f.raw : f;
+    const raw = untracked(f);
     const signatures = raw.functions.map(({ body: _body, ...signature }) => signature);
     input = JSON.stringify([raw.imports, raw.body, raw.classes, signatures], (key, value) => (key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value));
     registryInputs.set(f, input);

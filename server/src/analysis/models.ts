@@ -340,9 +340,24 @@ export class ModelRegistry {
   /**
    * These models over another workspace whose files define the same ones, so that an edit which
    * cannot change the models does not rebuild them (analysis/incremental.ts decides when).
+   * `edited` are files of models or managers that have new facts: their models take them, and
+   * their classes' new locations.
    */
-  forWorkspace(ws: Workspace): ModelRegistry {
-    return Object.assign(Object.create(ModelRegistry.prototype) as ModelRegistry, this, { ws, basesMemo: new Map<string, Set<string>>() });
+  forWorkspace(ws: Workspace, edited: ReadonlySet<string> = new Set()): ModelRegistry {
+    const now = (f: PythonFacts) => (edited.has(f.path) ? ws.byPath.get(f.path) as PythonFacts : f);
+    const byId = new Map<string, ModelInfo>();
+    for (const [id, m] of this.byId) {
+      const moved = (m.file && edited.has(m.file.path)) || [...m.managers.values()].some((c) => c && edited.has(c.file.path));
+      if (!moved) byId.set(id, m);
+      else {
+        const file = m.file && now(m.file);
+        const managers = new Map([...m.managers].map(([name, c]) => [name, c && { file: now(c.file), idx: c.idx }]));
+        byId.set(id, { ...m, file, loc: file && m.cls !== undefined ? file.classes[m.cls].nameLoc : m.loc, managers });
+      }
+    }
+    return Object.assign(Object.create(ModelRegistry.prototype) as ModelRegistry, this, {
+      ws, byId, basesMemo: new Map<string, Set<string>>(), managerOwners: undefined,
+    });
   }
 
   /** Every external class a workspace class inherits from, through workspace bases. */
