@@ -1,8 +1,8 @@
 /**
  * `npm run bench:lsp -- <dir>...`: the language server as an editor sees it, in its own process
  * over stdio: start to first diagnostics, one-file edit to fresh diagnostics, hover and code
- * action latency (p50/p95), and the server's RSS. Edits go to a copy of one file per project,
- * as unsaved buffer changes, so the project on disk is not touched.
+ * action latency (p50/p95), and the server's RSS. Each edit changes code (a function's body), not
+ * just a comment, as unsaved buffer changes, so the project on disk is not touched.
  */
 import { spawn } from 'child_process';
 import { readFileSync, rmSync } from 'fs';
@@ -87,7 +87,7 @@ async function benchProject(dir: string): Promise<Result> {
   for (let i = 0; i < EDITS; i++) {
     const done = ready();
     const t = performance.now();
-    await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [{ text: `${text}\n# edit ${i}\n` }] });
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [{ text: `${text}\n\ndef _bench_edit():\n    return ${i}\n` }] });
     await done;
     editMs.push(performance.now() - t);
   }
