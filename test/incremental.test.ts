@@ -247,6 +247,16 @@ def promos():
   t.replace('catalog/keys.py', 'def entry_key', 'def entry_key_v2');
   t.check('that function renamed');
 
+  // A name found through another module's star import.
+  t.write('catalog/stars.py', 'from .caching import *  # noqa: F403\n');
+  t.write('catalog/star_user.py', 'from django.core.cache import cache\n\nfrom .models import Tag\nfrom .stars import product_cache_key\n\n\ndef remember():\n    cache.set(product_cache_key(1), list(Tag.objects.all()), 60)\n');
+  t.check('a key builder imported through a star import');
+  t.replace('catalog/stars.py', 'from .caching import *', 'from .keys import *');
+  t.check('that star import pointed at another module');
+  t.write('catalog/stars.py', `${t.text('catalog/stars.py')}UNUSED = 1\n`);
+  t.check('a name added to the module star-imported through');
+  assert.ok(!t.index.analyze().stats.analysed.includes('catalog/star_user.py'), 'a name added that no module looked up re-analyses none of them');
+
   // Two modules' views inherit through two files: each must note that it read both.
   t.write('catalog/view_root.py', 'from django.views.generic import ListView\n\n\nclass Root(ListView):\n    pass\n');
   t.write('catalog/view_base.py', 'from .view_root import Root\n\n\nclass Base(Root):\n    pass\n');

@@ -12,11 +12,14 @@
  *   context (which file each module name means, which paths exist, the settings, the
  *   configuration); and the model registry.
  * - Every read of a file's facts goes through the properties of its TrackedFacts, which note
- *   the file's path while a unit runs: under `names` when the unit read only what resolving a
- *   name through the module reads (imports, module-level statements, names of functions and
- *   classes), under `content` otherwise. A unit whose content reads are all of unchanged files,
- *   and whose names reads are of files whose names input (namesInput) is unchanged, in an
- *   unchanged context and registry, would compute the same result, so its last one is reused.
+ *   the file's path while a unit runs: under `content` for a function's or class's details, a
+ *   template, and the like; under `names` for what resolving a name reads (imports, module-level
+ *   statements, names of functions and classes). A name the workspace looks up is noted as
+ *   itself instead (Workspace.lookups), for it depends only on that name's bindings in the
+ *   module, and on its star imports when it has none there. A unit is reused when its content
+ *   reads are all of unchanged files, its names reads of files whose namesInput is unchanged,
+ *   and its lookups of names whose bindings are unchanged, in an unchanged context and registry:
+ *   it would compute the same result.
  * - Anything else — a file added, deleted or given another module name, a template added or
  *   removed, settings, configuration, any change the registry sees — changes the context or
  *   the registry fingerprint, and every file is analysed again.
@@ -26,19 +29,40 @@
 import type { Config } from '../config';
 import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, Param, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
 import { ModelRegistry } from './models';
-import { Workspace } from './workspace';
+import { moduleBindings, type NameLookups, Workspace } from './workspace';
 import { type Analysis, analyzeFacts, analyzeUnit, type FileAnalysis } from './workspaceAnalysis';
 
-/**
- * What the unit under analysis has read so far, each path once; undefined when no unit runs.
- * `names` lists files of which it read what resolving a name reads (see namesInput), `content`
- * files of which it read anything else.
- */
+/** What the unit under analysis has read so far; undefined when no unit runs. */
 let reading: UnitReads | undefined;
 /** Which unit's analysis `reading` belongs to, so that a file notes itself once per unit. */
 let readSession = 0;
+/** Inside a name lookup of the workspace, whose reads the lookup itself stands for. */
+let lookingUp = 0;
 
-export interface UnitReads { names: string[]; content: string[] }
+/**
+ * What a unit read. `lookups`: names it looked up in modules (path → names). `names`: files of
+ * which it read, other than through a lookup, what a lookup can read (namesInput). `content`:
+ * files of which it read anything else.
+ */
+export interface UnitReads { lookups: Map<string, Set<string>>; names: string[]; content: string[] }
+
+/** Notes the names each unit looks up, in place of the reads of the modules' facts they make. */
+const nameLookups: NameLookups = {
+  lookedUp(file, name) {
+    if (!reading) return;
+    const names = reading.lookups.get(file.path);
+    if (names) names.add(name);
+    else reading.lookups.set(file.path, new Set([name]));
+  },
+  during(lookup) {
+    lookingUp++;
+    try {
+      return lookup();
+    } finally {
+      lookingUp--;
+    }
+  },
+};
 
 /**
  * Facts that note the file's path when a unit's analysis reads them. The path (and a Python
@@ -51,7 +75,7 @@ abstract class ReadNoting {
   #contentSession = 0;
 
   noteNames(): void {
-    if (reading && this.#namesSession !== readSession) {
+    if (reading && !lookingUp && this.#namesSession !== readSession) {
       this.#namesSession = readSession;
       reading.names.push(this.path);
     }
@@ -183,7 +207,7 @@ function analysisInput(f: FileFacts): string {
 }
 
 function readsDuring<T>(run: () => T): { value: T; reads: UnitReads } {
-  const reads: UnitReads = { names: [], content: [] };
+  const reads: UnitReads = { lookups: new Map(), names: [], content: [] };
   reading = reads;
   readSession++;
   try {
@@ -209,6 +233,45 @@ function namesInput(f: PythonFacts): string {
     namesInputs.set(f, input);
   }
   return input;
+}
+
+/**
+ * What changed among a changed module's names: the names whose bindings differ (added and
+ * removed ones included), and whether its star imports did (which matters to names it does not
+ * bind). Undefined when that cannot be told: every lookup in it counts as changed.
+ */
+interface BindingChanges { names: Set<string>; starImports: boolean; bound: (name: string) => boolean }
+
+function changedBindings(before: FileFacts | undefined, now: FileFacts | undefined): BindingChanges | undefined {
+  if (before?.kind !== 'python' || now?.kind !== 'python') return undefined;
+  const [a, b] = [bindingsByName(before), bindingsByName(now)];
+  const names = new Set([...a.byName.keys(), ...b.byName.keys()].filter((n) => a.byName.get(n) !== b.byName.get(n)));
+  return { names, starImports: a.starImports !== b.starImports, bound: (n) => a.byName.has(n) && b.byName.has(n) };
+}
+
+function lookedUpChanged(lookups: Map<string, Set<string>>, changes: Map<string, BindingChanges | undefined>): boolean {
+  for (const [path, names] of lookups) {
+    if (!changes.has(path)) continue;
+    const c = changes.get(path);
+    if (!c) return true;
+    for (const name of names) if (c.names.has(name) || (c.starImports && !c.bound(name))) return true;
+  }
+  return false;
+}
+
+const bindingsByFile = new WeakMap<PythonFacts, { byName: Map<string, string>; starImports: string }>();
+
+function bindingsByName(f: PythonFacts): { byName: Map<string, string>; starImports: string } {
+  let bindings = bindingsByFile.get(f);
+  if (!bindings) {
+    const raw = untracked(f);
+    bindings = {
+      byName: new Map([...moduleBindings(raw)].map(([name, b]) => [name, JSON.stringify(b)])),
+      starImports: JSON.stringify(raw.imports.filter((imp) => imp.name === '*')),
+    };
+    bindingsByFile.set(f, bindings);
+  }
+  return bindings;
 }
 
 function untracked(f: PythonFacts): PythonFacts {
@@ -247,6 +310,7 @@ export class IncrementalAnalysis {
    */
   analyze(facts: TrackedFacts[], changed: ReadonlySet<string>, config: Config): { analysis: Analysis; stats: IncrementalStats } {
     const ws = new Workspace(facts);
+    ws.lookups = nameLookups;
     const context = contextFingerprint(ws, config);
     const last = this.last?.context === context ? this.last : undefined;
     const editedModels = last && editedModelFiles(last, ws, changed);
@@ -254,11 +318,13 @@ export class IncrementalAnalysis {
     const registry = editedModels ? last.registry : registryFingerprint(models);
     const full = !this.last ? 'first analysis' : !last ? 'modules, paths, settings or configuration changed' : last.registry !== registry ? 'models changed' : undefined;
     const namesChanged = new Set([...changed].filter((p) => !last || namesDiffer(last.facts.get(p), ws.byPath.get(p))));
+    const bindingChanges = new Map([...namesChanged].map((p) => [p, last && changedBindings(last.facts.get(p), ws.byPath.get(p))]));
     const files = new Map<string, { analysis: FileAnalysis; reads: UnitReads }>();
     const analysed: string[] = [];
     for (const file of ws.python) {
       const before = full ? undefined : last?.files.get(file.path);
-      const unaffected = before && !changed.has(file.path) && !before.reads.content.some((p) => changed.has(p)) && !before.reads.names.some((p) => namesChanged.has(p));
+      const unaffected = before && !changed.has(file.path) && !before.reads.content.some((p) => changed.has(p))
+        && !before.reads.names.some((p) => namesChanged.has(p)) && !lookedUpChanged(before.reads.lookups, bindingChanges);
       if (unaffected) files.set(file.path, before);
       else {
         const { value, reads } = readsDuring(() => analyzeUnit(ws, models, [file], config)[0]);

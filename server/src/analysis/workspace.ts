@@ -31,6 +31,14 @@ export interface Settings {
   middlewareSite: { path: string; line: number } | undefined;
 }
 
+/** Told of the names an analysis looks up in modules (analysis/incremental.ts). */
+export interface NameLookups {
+  /** `name` is looked up among `file`'s module-level names: its bindings there, its star imports when it has none. */
+  lookedUp(file: PythonFacts, name: string): void;
+  /** Runs a lookup; the lookedUp calls stand for the reads of module facts it makes. */
+  during<T>(lookup: () => T): T;
+}
+
 export class Workspace {
   readonly python: PythonFacts[] = [];
   readonly templates: TemplateFacts[] = [];
@@ -38,6 +46,7 @@ export class Workspace {
   readonly byPath = new Map<string, FileFacts>();
   private readonly globalsMemo = new Map<PythonFacts, Map<string, Binding[]>>();
   settings: Settings;
+  lookups: NameLookups | undefined;
 
   constructor(facts: FileFacts[]) {
     for (const f of facts) {
@@ -53,11 +62,7 @@ export class Workspace {
 
   globals(file: PythonFacts): Map<string, Binding[]> {
     let g = this.globalsMemo.get(file);
-    if (g) return g;
-    g = new Map();
-    for (const imp of file.imports) push(g, imp.local, { k: 'import', imp });
-    collectBindings(file.body, g, file);
-    this.globalsMemo.set(file, g);
+    if (!g) this.globalsMemo.set(file, (g = moduleBindings(file)));
     return g;
   }
 
@@ -81,7 +86,8 @@ export class Workspace {
     const key = `${file.module}:${name}`;
     if (seen.has(key)) return undefined;
     seen.add(key);
-    const sym = this.resolveUncached(file, name, seen);
+    this.lookups?.lookedUp(file, name);
+    const sym = this.lookups ? this.lookups.during(() => this.resolveUncached(file, name, seen)) : this.resolveUncached(file, name, seen);
     // Only a resolution that finished outside any cycle is final.
     if (seen.size === 1 || sym) memo.set(name, sym);
     return sym;
@@ -195,6 +201,14 @@ export class Workspace {
     }
     return s;
   }
+}
+
+/** A module's names: imports, then what its statements bind. */
+export function moduleBindings(file: PythonFacts): Map<string, Binding[]> {
+  const g = new Map<string, Binding[]>();
+  for (const imp of file.imports) push(g, imp.local, { k: 'import', imp });
+  collectBindings(file.body, g, file);
+  return g;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
