@@ -23,8 +23,8 @@
  * - Anything else — a file added, deleted or given another module name, a template added or
  *   removed, settings, configuration, any change the registry sees — changes the context or
  *   the registry fingerprint, and every file is analysed again.
- * The registry is rebuilt only when an edit can change it (editedModelFiles); the workspace-wide part
- * (entries, triggers, coverage) is recomputed from all files' parts.
+ * The registry is rebuilt only when an edit can change it (editedModelFiles); the workspace-wide
+ * part (entries, triggers, coverage) is recomputed from all files' parts.
  */
 import type { Config } from '../config';
 import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, Param, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
