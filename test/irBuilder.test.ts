@@ -1,10 +1,11 @@
 /**
- * The Python IR builder (syntax/python.ts), checked three ways:
+ * The Python IR builder (syntax/python.ts) and the facts phase's reads, checked four ways:
  * - the facts of every Python file in examples/ and test/fixtures/ still digest to the values
  *   recorded below (recorded from the Node-object builder that the cursor walk replaced, so any
  *   change of the IR is deliberate); a unit whose sources changed since is skipped, not failed;
  * - columns are UTF-16 code units whatever the text (accents, emoji, CRLF line ends);
- * - hostile text gives partial facts and never throws.
+ * - hostile text gives partial facts and never throws;
+ * - files are read ahead (facts/parallel.ts) yet handed over in order, unreadable ones as undefined.
  *
  * After a deliberate change of the IR, bump FACTS_VERSION in engine.ts and print the new table
  * with `DJCACHE_RECORD_IR=1 node --test out/test/irBuilder.test.js`.
@@ -13,7 +14,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createHash } from 'crypto';
 import * as path from 'path';
+import type { WorkspaceFs } from '../server/src/engine';
 import { extractFacts, moduleNameFor } from '../server/src/facts/extract';
+import { readAhead } from '../server/src/facts/parallel';
 import type { Expr, PythonFacts, Stmt } from '../server/src/facts/types';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { readTree } from './tree';
@@ -242,4 +245,25 @@ test('binary junk and empty text give facts without throwing', async () => {
   assert.equal(f.kind, 'python');
   const empty = await factsOf('');
   assert.deepEqual([empty.body, empty.functions, empty.hasErrors, empty.lines], [[], [], false, 0]);
+});
+
+test('files are read ahead, handed over in order, unreadable ones as undefined', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const fs: WorkspaceFs = {
+    list: async () => [],
+    read: async (p) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      if (p === 'gone.py') throw new Error('ENOENT');
+      return Buffer.from(p);
+    },
+  };
+  const paths = Array.from({ length: 40 }, (_, i) => (i === 7 ? 'gone.py' : `f${i}.py`));
+  const read = readAhead(fs, paths);
+  const got: (string | undefined)[] = [];
+  for (let i = 0; i < paths.length; i++) got.push((await read(i))?.toString());
+  assert.deepEqual(got, paths.map((p) => (p === 'gone.py' ? undefined : p)));
+  assert.ok(most > 1 && most <= 9, `${most} reads in flight`);
 });
