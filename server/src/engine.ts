@@ -8,6 +8,7 @@ import { Workspace } from './analysis/workspace';
 import type { Config } from './config';
 import { isExcluded, ruleEnabled } from './configLoader';
 import { contentHash, extractFacts, isTemplatePath, moduleNameFor } from './facts/extract';
+import { readAhead } from './facts/parallel';
 import { buildGraph } from './graphBuilder';
 import { allRules } from './rules';
 import { loadPythonParser } from './syntax/parser';
@@ -76,15 +77,12 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   const packageDirs = packageDirsOf(paths);
   const facts: FileFacts[] = [];
   let lines = 0;
+  const read = readAhead(fs, paths);
   for (let i = 0; i < paths.length; i++) {
     const path = paths[i];
     progress?.(i, paths.length, 'facts');
-    let bytes: Uint8Array;
-    try {
-      bytes = await fs.read(path);
-    } catch {
-      continue;
-    }
+    const bytes = await read(i);
+    if (!bytes) continue;
     const f = factsForFile(parser, path, bytes, packageDirs, cache);
     if (!f) continue;
     lines += f.lines;
