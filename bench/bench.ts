@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- [--runs N] <dir>...`: per project, N rounds of three phases, each phase in
  * its own process so peak RSS is per phase:
- * - parse only: list the files, read them one by one as the engine does and parse every .py
- *   with the same parser, deleting each tree at once: the floor for a cold run;
+ * - parse only: list the files, read them as the engine does (reads in flight ahead) and parse
+ *   every .py with the same parser, deleting each tree at once: the floor for a cold run;
  * - cold: analyzeWorkspace with no fact cache (listing, facts, analysis, all rules);
  * - warm: the same with the CLI's fact cache filled by an earlier run, loading the cache included.
  * The machine is shared and noisy, so ratios are taken within a round; the summary gives every
@@ -16,6 +16,7 @@ import { createNodeFs } from '../server/src/nodeFs';
 import { defaultConfig } from '../server/src/config';
 import { analyzeWorkspace, isRelevantPath } from '../server/src/engine';
 import { decodeSource } from '../server/src/facts/extract';
+import { readAhead } from '../server/src/facts/parallel';
 import { DiskFactCache } from '../server/src/factCache';
 import { loadPythonParser, parsePython } from '../server/src/syntax/parser';
 
@@ -28,8 +29,11 @@ async function phase(name: string, dir: string, cacheDir: string): Promise<Phase
     const start = performance.now();
     const files = (await fs.list()).filter((p) => isRelevantPath(p) && p.endsWith('.py'));
     let lines = 0;
-    for (const file of files) {
-      const text = decodeSource(await fs.read(file));
+    const read = readAhead(fs, files);
+    for (let i = 0; i < files.length; i++) {
+      const bytes = await read(i);
+      if (!bytes) continue;
+      const text = decodeSource(bytes);
       lines += text.split('\n').length;
       parsePython(parser, text)?.delete();
     }
