@@ -30,11 +30,7 @@ export class ProjectIndex {
   /** Paths set or deleted since the last analysis. */
   private readonly changedPaths = new Set<string>();
 
-  constructor(private readonly parser: Parser, private config: Config) {}
-
-  get files(): number {
-    return this.facts.size;
-  }
+  constructor(private readonly parser: Parser, private readonly config: Config) {}
 
   /** Is the file one the engine reads under this configuration? */
   wants(path: string): boolean {
@@ -84,11 +80,6 @@ export class ProjectIndex {
   /** Paths of every file under a folder (for folder deletes and renames). */
   filesUnder(dir: string): string[] {
     return [...this.facts.keys()].filter((p) => p.startsWith(dir + '/'));
-  }
-
-  setConfig(config: Config): void {
-    this.config = config;
-    this.changed();
   }
 
   /** Findings and graph for the current facts; computed once per change, reusing what the changes cannot affect. */

@@ -4,7 +4,7 @@ import type { ChangeKind } from '../graph';
 import type { Loc } from '../facts/types';
 import type { Location } from '../findings';
 import { modelName } from '../rules/common';
-import { coverageOf, isUncovered, modelsIn, unique } from './locate';
+import { CHANGE_KINDS, coverageOf, isUncovered, modelsIn, unique } from './locate';
 
 export interface Lens { range: Loc; title: string; targets: Location[] }
 
@@ -28,8 +28,7 @@ export function codeLenses(a: Analysis, path: string): Lens[] {
     lenses.push({
       range: e.loc,
       title: `reads ${models.map(modelName).join(', ')} · ${coverageSummary(models.map((m) => covs.filter((c) => c.model === m)))}`,
-      targets: unique(covs.flatMap((c) => c.coveredBy.map((x) => `${x.inv.file.path}\0${x.inv.loc.join(',')}`)))
-        .map((s) => ({ path: s.split('\0')[0], loc: s.split('\0')[1].split(',').map(Number) as Loc })),
+      targets: invalidationSites(covs),
     });
   }
   return lenses;
@@ -43,9 +42,8 @@ function coverageSummary(byModel: EntryCoverage[][]): string {
   let missing = false;
   for (const covs of byModel) {
     const name = modelName(covs[0].model);
-    const kinds = (Object.keys(KIND_TEXT) as ChangeKind[]);
-    const yes = kinds.filter((k) => covs.some((c) => c.byKind[k].state === 'yes'));
-    const no = kinds.filter((k) => covs.some((c) => c.byKind[k].state === 'no'));
+    const yes = CHANGE_KINDS.filter((k) => covs.some((c) => c.byKind[k].state === 'yes'));
+    const no = CHANGE_KINDS.filter((k) => covs.some((c) => c.byKind[k].state === 'no'));
     if (!yes.length && !covs.some((c) => c.coveredBy.length)) {
       missing = true;
       continue;
@@ -55,6 +53,13 @@ function coverageSummary(byModel: EntryCoverage[][]): string {
   if (!parts.length) return 'not invalidated';
   if (!missing && parts.every((p) => !p.includes('('))) return 'invalidated on every change';
   return `invalidated on ${parts.join(', ')}${missing ? ' only' : ''}`;
+}
+
+/** Where the invalidations covering these dependencies are, each place once. */
+function invalidationSites(covs: EntryCoverage[]): Location[] {
+  const sites = new Map<string, Location>();
+  for (const { inv } of covs.flatMap((c) => c.coveredBy)) sites.set(`${inv.file.path}:${inv.loc.join(':')}`, { path: inv.file.path, loc: inv.loc });
+  return [...sites.values()];
 }
 
 function location(e: Entry): Location {

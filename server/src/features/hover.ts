@@ -11,14 +11,13 @@ import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';
 import { timeoutText, writeVerb } from '../rules/common';
 import {
-  coverageOf, entriesReachedBy, entryAt, invalidationAt, isUncovered, type KeySite, keySiteAt, modelAt, type Position, receiverAt, sameKeySites, unique, writeAt,
+  CHANGE_KINDS, coverageOf, entriesReachedBy, entryAt, invalidationAt, isUncovered, type KeySite, keySiteAt, modelAt, type Position, receiverAt, sameKeySites, unique, writeAt,
 } from './locate';
 
 export type Linker = (path: string, loc: Loc) => string;
 
 export interface HoverText { markdown: string; range: Loc }
 
-const KINDS: ChangeKind[] = ['save', 'delete', 'm2m', 'bulk'];
 const KIND_TEXT: Record<ChangeKind, string> = { save: 'save', delete: 'delete', m2m: 'm2m change', bulk: 'signal-less write' };
 
 /**
@@ -60,7 +59,7 @@ function describeEntry(md: Markdown, a: Analysis, entry: Entry, fixUnavailable?:
   md.line('Depends on:');
   for (const c of covs) {
     md.item(`**${c.model}**, read through ${code(c.dep.via.join(' → ') || c.model)} (${md.at(c.dep.path, c.dep.loc)})`);
-    for (const kind of KINDS) {
+    for (const kind of CHANGE_KINDS) {
       const line = coverLine(md, c, kind);
       if (line) md.subItem(line);
     }
@@ -159,7 +158,7 @@ function entryList(md: Markdown, a: Analysis, entries: Entry[], title: string, n
 }
 
 function kindSummary(c: EntryCoverage): string {
-  return KINDS.filter((k) => c.byKind[k].state !== 'none')
+  return CHANGE_KINDS.filter((k) => c.byKind[k].state !== 'none')
     .map((k) => `${c.byKind[k].state === 'yes' ? '✓' : c.byKind[k].state === 'no' ? '✗' : '?'} ${KIND_TEXT[k]}`)
     .join(', ') || 'never written';
 }

@@ -5,8 +5,12 @@ import type { ModelInfo } from '../analysis/models';
 import { fnId } from '../analysis/values';
 import { type Analysis, type Entry, type EntryCoverage, type Invalidation, isTestPath } from '../analysis/workspaceAnalysis';
 import type { Loc } from '../facts/types';
+import type { ChangeKind } from '../graph';
 
 export interface Position { line: number; col: number }
+
+/** The kinds of change coverage is judged per, in the order readers see them. */
+export const CHANGE_KINDS: readonly ChangeKind[] = ['save', 'delete', 'm2m', 'bulk'];
 
 export function contains(loc: Loc, p: Position): boolean {
   const [l0, c0, l1, c1] = loc;

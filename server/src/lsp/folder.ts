@@ -53,10 +53,6 @@ export class Folder {
     return rel.split(path.sep).join('/');
   }
 
-  get fileCount(): number {
-    return this.index.files;
-  }
-
   /** Reads configuration again and re-indexes the whole folder; a newer call supersedes an older one. */
   reload(progress?: (done: number, total: number) => void): Promise<void> {
     const generation = ++this.loadGeneration;
@@ -76,10 +72,6 @@ export class Folder {
   /** A file changed (edit, create, delete, rename): re-read it before the next analysis. */
   touch(relPath: string): void {
     for (const p of [relPath, ...this.index.filesUnder(relPath)]) this.pending.add(p);
-  }
-
-  hasPending(): boolean {
-    return this.pending.size > 0;
   }
 
   /** The analysis of the current files, after the index is loaded and pending files are re-read. */

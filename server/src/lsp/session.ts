@@ -43,6 +43,7 @@ export function startServer(connection: Connection): void {
   let caps = { progress: false, watchers: false, configuration: false, configurationRegistration: false, folderEvents: false };
 
   const log = (message: string) => connection.console.log(message);
+  const logFailure = (what: string, error: unknown) => log(`${what} failed: ${error instanceof Error ? error.stack : String(error)}`);
   const host = { openText: (uri: string) => documents.get(uri)?.getText(), log };
 
   connection.onInitialize(async (params) => {
@@ -166,7 +167,7 @@ export function startServer(connection: Connection): void {
     try {
       snap = await folder.snapshot();
     } catch (error) {
-      log(`analysis of ${folder.name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      logFailure(`analysis of ${folder.name}`, error);
       status({ state: 'error', message: `analysis failed: ${error instanceof Error ? error.message : String(error)}` });
       return;
     }
@@ -181,7 +182,9 @@ export function startServer(connection: Connection): void {
     const byUri = new Map<string, ReturnType<typeof toDiagnostic>[]>();
     for (const f of findings) {
       const uri = folder.fileUri(f.path);
-      byUri.set(uri, [...(byUri.get(uri) ?? []), toDiagnostic(folder, f)]);
+      const list = byUri.get(uri) ?? [];
+      list.push(toDiagnostic(folder, f));
+      byUri.set(uri, list);
     }
     const before = published.get(folder) ?? new Map<string, string>();
     const after = new Map<string, string>();
@@ -195,19 +198,21 @@ export function startServer(connection: Connection): void {
     findingCounts.set(folder, findings.length);
   }
 
-  documents.onDidChangeContent((e) => {
-    const at = folderOf(e.document.uri);
-    if (!at) return;
+  /** A file's content may differ from what the index holds: re-read it before the next analysis. */
+  function fileChanged(at: { folder: Folder; path: string }): void {
     at.folder.touch(at.path);
     schedule(at.folder);
+  }
+
+  documents.onDidChangeContent((e) => {
+    const at = folderOf(e.document.uri);
+    if (at) fileChanged(at);
   });
 
   // A closed buffer may have held unsaved text: the disk is the truth again.
   documents.onDidClose((e) => {
     const at = folderOf(e.document.uri);
-    if (!at) return;
-    at.folder.touch(at.path);
-    schedule(at.folder);
+    if (at) fileChanged(at);
   });
 
   connection.onDidChangeWatchedFiles((e) => {
@@ -216,10 +221,7 @@ export function startServer(connection: Connection): void {
       const at = folderOf(change.uri);
       if (!at) continue;
       if (at.path === 'pyproject.toml') reloads.add(at.folder);
-      else {
-        at.folder.touch(at.path);
-        schedule(at.folder);
-      }
+      else fileChanged(at);
     }
     if (reloads.size) void reload([...reloads]);
   });
@@ -238,7 +240,7 @@ export function startServer(connection: Connection): void {
         if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
         return handler(params, at, snap, token);
       } catch (error) {
-        log(`${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        logFailure(name, error);
         return empty;
       }
     };
@@ -310,7 +312,7 @@ export function startServer(connection: Connection): void {
         if (changes.length) await connection.workspace.applyEdit({ label: 'djcache: fix all', edit: toWorkspaceEdit(at.folder, changes, versionOf) });
       }
     } catch (error) {
-      log(`command ${params.command} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      logFailure(`command ${params.command}`, error);
     }
   });
 
@@ -324,7 +326,7 @@ export function startServer(connection: Connection): void {
           findings: snap.findings.map((f) => ({ code: f.code, path: f.path, line: f.loc[0] + 1, message: f.message, entryId: f.data.entryId, model: f.data.model })),
         });
       } catch (error) {
-        log(`graph of ${folder.name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        logFailure(`graph of ${folder.name}`, error);
       }
     }
     return result;
