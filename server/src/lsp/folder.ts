@@ -12,6 +12,7 @@ import { DiskFactCache } from '../factCache';
 import type { Severity } from '../findings';
 import { createNodeFs } from '../nodeFs';
 import { ProjectIndex, type Snapshot } from '../projectIndex';
+import { fileUri } from './convert';
 
 /** The `djcache.*` settings of the editor for one folder. */
 export interface EditorSettings {
@@ -95,7 +96,7 @@ export class Folder {
 
   /** The current text of a file, for quick-fixes: the open buffer, else the disk. */
   readText(relPath: string): string | undefined {
-    const open = this.host.openText(this.fileUri(relPath));
+    const open = this.host.openText(fileUri(this, relPath));
     if (open !== undefined) return open;
     try {
       return readFileSync(path.join(this.root, relPath), 'utf8');
@@ -104,12 +105,8 @@ export class Folder {
     }
   }
 
-  fileUri(relPath: string): string {
-    return URI.file(path.join(this.root, relPath)).toString();
-  }
-
   private async read(rel: string): Promise<Uint8Array | undefined> {
-    const open = this.host.openText(this.fileUri(rel));
+    const open = this.host.openText(fileUri(this, rel));
     if (open !== undefined) return Buffer.from(open, 'utf8');
     return fsp.readFile(path.join(this.root, rel)).catch(() => undefined);
   }

@@ -21,7 +21,7 @@ import type { SourceFiles } from '../fixes/types';
 import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTIFICATION, type StatusParams } from '../protocol';
 import type { Snapshot } from '../projectIndex';
 import { loadPythonParser } from '../syntax/parser';
-import { fromRange, locationLink, quickFix, ruleDocUri, toDiagnostic, toLocation, toRange, toWorkspaceEdit } from './convert';
+import { fileUri, fromRange, locationLink, quickFix, ruleDocUri, toDiagnostic, toLocation, toRange, toWorkspaceEdit } from './convert';
 import { defaultSettings, type EditorSettings, Folder } from './folder';
 
 export interface ServerOptions {
@@ -101,7 +101,7 @@ export function startServer(connection: Connection): void {
     if (!folder) return;
     folders.delete(uri);
     clearTimeout(timers.get(folder));
-    for (const fileUri of published.get(folder)?.keys() ?? []) void connection.sendDiagnostics({ uri: fileUri, diagnostics: [] });
+    for (const uri of published.get(folder)?.keys() ?? []) void connection.sendDiagnostics({ uri, diagnostics: [] });
     published.delete(folder);
     findingCounts.delete(folder);
   }
@@ -181,7 +181,7 @@ export function startServer(connection: Connection): void {
   function publish(folder: Folder, findings: Finding[]): void {
     const byUri = new Map<string, ReturnType<typeof toDiagnostic>[]>();
     for (const f of findings) {
-      const uri = folder.fileUri(f.path);
+      const uri = fileUri(folder, f.path);
       const list = byUri.get(uri) ?? [];
       list.push(toDiagnostic(folder, f));
       byUri.set(uri, list);
