@@ -8,6 +8,7 @@ import type { Analysis } from './analysis/workspaceAnalysis';
 import type { Config } from './config';
 import { isExcluded } from './configLoader';
 import { type FactCache, factsForFile, findingsOf, isRelevantPath, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
+import { readAhead } from './facts/parallel';
 import type { Finding } from './findings';
 import type { Graph } from './graph';
 
@@ -46,9 +47,10 @@ export class ProjectIndex {
     this.facts.clear();
     this.incremental.reset();
     this.packageDirs = packageDirsOf(paths);
+    const read = readAhead(fs, paths);
     for (let i = 0; i < paths.length && !cancelled(); i++) {
       progress?.(i, paths.length, 'facts');
-      const bytes = await fs.read(paths[i]).catch(() => undefined);
+      const bytes = await read(i);
       if (bytes) this.store(paths[i], bytes, cache);
       // Yield now and then so requests and edits are served during a long index.
       if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
