@@ -100,8 +100,7 @@ export function buildCacheMapView(result: GraphResult): CacheMapView {
     entries.push(...rows);
     for (const [model, count] of readers) {
       if (count < 2) continue;
-      const uncoveredEntries = rows.filter((row) => row.dependencies.some(
-        (dep) => dep.model === model && dep.coverage.some((cell) => cell.state === 'no'))).length;
+      const uncoveredEntries = rows.filter((row) => row.dependencies.some((dep) => dep.model === model && isUncovered(dep))).length;
       sharedTables.push({ model, label: multiRoot ? `${folder.name}: ${model}` : model, entries: count, uncoveredEntries });
     }
   }
@@ -144,9 +143,14 @@ function entryRow(folder: GraphFolder, entry: GraphEntry, models: Map<string, Gr
     findings: folder.findings.filter((finding) => finding.entryId === entry.id)
       .map((finding) => ({ code: finding.code, message: finding.message })),
     dependencies,
-    uncovered: dependencies.some((dep) => dep.coverage.some((cell) => cell.state === 'no')),
+    uncovered: dependencies.some(isUncovered),
     searchText: [entry.key, location, entry.alias, ...dependencies.map((dep) => dep.model)].join('\n').toLowerCase(),
   };
+}
+
+/** Some change of the model reaches no invalidation (a ✗ in the row). */
+function isUncovered(dependency: DependencyRow): boolean {
+  return dependency.coverage.some((cell) => cell.state === 'no');
 }
 
 function target(folder: GraphFolder, path: string, loc: Loc): SourceTarget {
