@@ -5,8 +5,9 @@
  * unavailable, since deleting part of what went stale would look like a fix and not be one.
  */
 import type { Finding, HoleRebuild, KeyData } from '../findings';
+import { modelName } from '../rules/common';
 import { importFrom, moduleNames, planImports, type ImportNeed } from './imports';
-import { bumpVersion, cacheRef, formattedHole, keyExpression, modelClassName, rebuiltHoles, versionArg } from './invalidation';
+import { bumpVersion, cacheRef, formattedHole, keyExpression, rebuiltHoles, versionArg } from './invalidation';
 import { nodeAt, parsesCleanly, statementOf, withSyntax } from './pythonSyntax';
 import { identifierOf, pyString, pythonStyle } from './pythonStyle';
 import { applyEdits, insertAt, lineEndOffset } from './text';
@@ -35,7 +36,7 @@ export function bulkWriteFix(finding: Finding, files: SourceFiles): Fix | undefi
   // Only a statement alone on its lines can have another inserted after it.
   if (indent.trim() || !/^\s*(#.*)?$/.test(text.slice(site.end, lineEnd))) return undefined;
 
-  const model = identifierOf(modelClassName(finding.data.model ?? ''));
+  const model = identifierOf(modelName(finding.data.model ?? ''));
   const loopVar = model === objects ? 'obj' : model;
   const needs: ImportNeed[] = [{ module: 'django.db', name: 'transaction' }];
   const statements: string[] = [];

@@ -5,11 +5,6 @@ import { pyFString, pyString, type PythonStyle } from './pythonStyle';
 import { offsetAt } from './text';
 import type { SourceFiles } from './types';
 
-/** `Product` for the model id `catalog.Product`. */
-export function modelClassName(model: string): string {
-  return model.slice(model.lastIndexOf('.') + 1);
-}
-
 /** A cache object of an alias, and what it needs imported; undefined when the file binds the names to something else. */
 export function cacheRef(alias: string, names: ModuleNames, style: PythonStyle): { expr: string; need: ImportNeed } | undefined {
   const free = (name: string) => {

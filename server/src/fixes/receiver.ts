@@ -4,9 +4,10 @@
  * app has no AppConfig.
  */
 import type { Finding, HoleRebuild, KeyRebuild, Location, M2mHole } from '../findings';
+import { modelName } from '../rules/common';
 import { wireSignals } from './appConfig';
 import { type ImportNeed, importFrom, moduleNames, planImports } from './imports';
-import { bumpVersion, cacheRef, formattedHole, keyExpression, modelClassName, rebuiltHoles, versionArg } from './invalidation';
+import { bumpVersion, cacheRef, formattedHole, keyExpression, rebuiltHoles, versionArg } from './invalidation';
 import { parsesCleanly, withSyntax } from './pythonSyntax';
 import { DEFAULT_STYLE, identifierOf, indentLines, pyString, type PythonStyle, pythonStyle } from './pythonStyle';
 import { applyEdits, insertAt, type TextEdit } from './text';
@@ -43,7 +44,7 @@ export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefin
 function dataReason(finding: Finding, files?: SourceFiles): string | undefined {
   if (finding.code !== 'DJC101' && finding.code !== 'DJC102') return undefined;
   const d = finding.data;
-  const name = modelClassName(d.model ?? '');
+  const name = modelName(d.model ?? '');
   if (!d.model || !d.app) return `${d.model ?? 'the model'} is not defined in this project, so there is no app to add a receiver to`;
   // The info finding for models no code writes names them all but carries the first: a receiver for it alone would not settle it.
   if (!d.uncovered) return `nothing in this code writes ${name}, so there is no change for a receiver to follow`;
@@ -110,7 +111,7 @@ function buildReceiver(finding: Finding, files: SourceFiles): Fix | { reason: st
     changes.push({ kind: 'edit', path: app.apps, edits: wiring.edits });
   }
   if (!changes.length) return undefined;
-  const what = onSave ? modelClassName(d.model!) : `${d.m2m!.owner.name}.${d.m2m!.field}`;
+  const what = onSave ? modelName(d.model!) : `${d.m2m!.owner.name}.${d.m2m!.field}`;
   return { title: `Invalidate '${d.key}' when ${what} changes`, code: finding.code, preferred: true, safe: true, changes };
 }
 

@@ -1,8 +1,8 @@
 /** DJC108: add a missing model to a djcache tag declaration, or remove an unused one. */
 import type { Finding } from '../findings';
+import { modelName } from '../rules/common';
 import type { TagFixData } from '../rules/DJC108';
 import { importFrom, moduleNames, planImports } from './imports';
-import { modelClassName } from './invalidation';
 import { parsesCleanly, withSyntax } from './pythonSyntax';
 import { DEFAULT_STYLE, pyString, pythonStyle } from './pythonStyle';
 import { applyEdits, offsetAt, replaceSpan, type TextEdit } from './text';
@@ -16,7 +16,7 @@ export function tagDeclarationFix(finding: Finding, files: SourceFiles): Fix | u
   const edits = t.path.endsWith('.py') ? pythonEdits(finding, t, model, text) : templateEdits(t, model, text);
   if (!edits) return undefined;
   return {
-    title: `${t.add ? 'Add' : 'Remove'} tag ${modelClassName(model)}`,
+    title: `${t.add ? 'Add' : 'Remove'} tag ${modelName(model)}`,
     code: finding.code, preferred: true, safe: true,
     changes: [{ kind: 'edit', path: t.path, edits }],
   };
@@ -26,7 +26,7 @@ export function tagDeclarationFix(finding: Finding, files: SourceFiles): Fix | u
 function changedItems(t: TagFixData, added: string | undefined): { model: string; text: string }[] {
   const kept = t.items.filter((i) => i.model !== t.remove);
   const all = added ? [...kept, { model: t.add!, text: added }] : kept;
-  return all.sort((a, b) => modelClassName(a.model).localeCompare(modelClassName(b.model)) || a.model.localeCompare(b.model));
+  return all.sort((a, b) => modelName(a.model).localeCompare(modelName(b.model)) || a.model.localeCompare(b.model));
 }
 
 function pythonEdits(finding: Finding, t: TagFixData, model: string, text: string): TextEdit[] | undefined {
