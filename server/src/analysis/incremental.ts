@@ -280,7 +280,8 @@ function untracked(f: PythonFacts): PythonFacts {
 
 interface Reusable {
   context: string;
-  facts: Map<string, TrackedFacts>;
+  /** The workspace's files by path (Workspace.byPath). */
+  facts: ReadonlyMap<string, FileFacts>;
   models: ModelRegistry;
   registry: string;
   /** Files that define a model or a manager class of the registry. */
@@ -333,7 +334,7 @@ export class IncrementalAnalysis {
       }
     }
     const registryFiles = editedModels ? last.registryFiles : filesDefiningModels(models);
-    this.last = { context, facts: new Map(facts.map((f) => [f.path, f])), models, registry, registryFiles, files };
+    this.last = { context, facts: ws.byPath, models, registry, registryFiles, files };
     const analysis = analyzeFacts(ws, config, { models, files: ws.python.map((f) => files.get(f.path)!.analysis) });
     return { analysis, stats: { analysed, full, registryReused: !!editedModels } };
   }
