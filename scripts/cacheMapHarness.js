@@ -88,8 +88,7 @@ function loadClientModule(workDir, name) {
 }
 
 /** The 'live' message CacheMapPanel would post after reading the stats view once more. */
-async function liveStats(options, view, workDir) {
-  const model = loadClientModule(workDir, 'cacheMapModel');
+async function liveStats(options, view, model, workDir) {
   const { fetchRuntimeStats } = loadClientModule(workDir, 'statsClient');
   const history = options.statsHistory ? JSON.parse(fs.readFileSync(options.statsHistory, 'utf8')) : [];
   const entries = view.entries.map((entry) => ({ id: entry.id, key: entry.key }));
@@ -151,9 +150,9 @@ function chromium(html, options, output) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-map-'));
-  const { buildCacheMapView } = loadClientModule(workDir, 'cacheMapModel');
-  const view = buildCacheMapView({ folders: options.projects.map(graphFolder) });
-  const live = options.stats ? await liveStats(options, view, workDir) : undefined;
+  const model = loadClientModule(workDir, 'cacheMapModel');
+  const view = model.buildCacheMapView({ folders: options.projects.map(graphFolder) });
+  const live = options.stats ? await liveStats(options, view, model, workDir) : undefined;
   const html = path.join(workDir, 'index.html');
   fs.writeFileSync(html, page(view, live, options));
   chromium(html, options, [`--screenshot=${options.out}`]);
