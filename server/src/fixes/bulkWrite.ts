@@ -10,7 +10,7 @@ import { importFrom, moduleNames, planImports, type ImportNeed } from './imports
 import { bumpVersion, cacheRef, formattedHole, keyExpression, rebuiltHoles, versionArg } from './invalidation';
 import { nodeAt, parsesCleanly, statementOf, withSyntax } from './pythonSyntax';
 import { identifierOf, pyString, pythonStyle } from './pythonStyle';
-import { applyEdits, insertAt, lineEndOffset } from './text';
+import { applyEdits, insertAt, lineEndOffset, lineTextBefore } from './text';
 import type { Fix, SourceFiles } from './types';
 
 const OBJECT_WRITES = /^a?bulk_(create|update)$/;
@@ -31,7 +31,7 @@ export function bulkWriteFix(finding: Finding, files: SourceFiles): Fix | undefi
   });
   if (!site) return undefined;
   const { names, style, objects } = site;
-  const indent = text.slice(text.lastIndexOf('\n', site.start - 1) + 1, site.start);
+  const indent = lineTextBefore(text, site.start);
   const lineEnd = lineEndOffset(text, site.endRow);
   // Only a statement alone on its lines can have another inserted after it.
   if (indent.trim() || !/^\s*(#.*)?$/.test(text.slice(site.end, lineEnd))) return undefined;

@@ -4,7 +4,7 @@ import type { Loc } from '../facts/types';
 import type { Finding } from '../findings';
 import { kids, namedKids, nodeAt, statementOf, withSyntax } from './pythonSyntax';
 import { pythonStyle } from './pythonStyle';
-import { replaceSpan } from './text';
+import { lineTextBefore, replaceSpan } from './text';
 import type { Fix, SourceFiles } from './types';
 
 /** Lines longer than this are split, one key per line. */
@@ -28,9 +28,8 @@ export function deleteManyFix(finding: Finding, files: SourceFiles): Fix | undef
   const [first] = calls;
   if (calls.some((c) => c.receiver !== first.receiver || c.version !== first.version)) return undefined;
   const start = first.statement.start;
-  const before = text.slice(text.lastIndexOf('\n', start - 1) + 1, start);
-  if (before.trim()) return undefined;
-  const indent = before;
+  const indent = lineTextBefore(text, start);
+  if (indent.trim()) return undefined;
   const version = first.version === null ? '' : `, version=${first.version}`;
   const oneLine = `${first.receiver}.delete_many([${calls.map((c) => c.key).join(', ')}]${version})`;
   const call = indent.length + oneLine.length <= MAX_LINE

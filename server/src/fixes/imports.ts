@@ -2,7 +2,7 @@
 import type { Node } from 'web-tree-sitter';
 import { kids } from './pythonSyntax';
 import type { PythonStyle } from './pythonStyle';
-import { insertAt, replaceSpan, type TextEdit } from './text';
+import { insertAt, lineTextBefore, offsetAt, replaceSpan, type TextEdit } from './text';
 
 /** A name to import; `module` is written as given, `sameAs` lists other spellings of it (`catalog.models` for `.models`). */
 export interface ImportNeed { module: string; name: string; sameAs?: string[] }
@@ -93,7 +93,6 @@ function readFrom(n: Node, text: string, out: ModuleNames): void {
     source: c.type === 'aliased_import' ? c.childForFieldName('name')!.text : c.text,
   }));
   const first = n.childrenForFieldName('name')[0];
-  const lineStart = first ? text.lastIndexOf('\n', first.startIndex - 1) + 1 : 0;
   out.froms.push({
     node: { start: n.startIndex, end: n.endIndex },
     module,
@@ -101,7 +100,7 @@ function readFrom(n: Node, text: string, out: ModuleNames): void {
     wildcard: kids(n).some((c) => c.type === 'wildcard_import'),
     multiline: n.startPosition.row !== n.endPosition.row,
     hasComment: kids(n).some((c) => c.type === 'comment'),
-    itemIndent: first && first.startPosition.row !== n.startPosition.row ? text.slice(lineStart, first.startIndex) : '    ',
+    itemIndent: first && first.startPosition.row !== n.startPosition.row ? lineTextBefore(text, first.startIndex) : '    ',
   });
   for (const nm of names) out.bound.set(nm.binds, `${module}:${nm.source}`);
   out.imports.push({ module, relative: module.startsWith('.'), isFrom: true, line: n.startPosition.row, endLine: n.endPosition.row });
@@ -161,15 +160,7 @@ function fromImportText(f: FromImport, added: string[], style: PythonStyle): str
  * else after the imports of its kind (absolute or relative), which are kept apart by a blank line.
  */
 function newImportPlace(text: string, names: ModuleNames, module: string): { offset: number; blankBefore: boolean; blankAfter: boolean } {
-  const lineStart = (line: number) => {
-    let offset = 0;
-    for (let i = 0; i < line; i++) {
-      const nl = text.indexOf('\n', offset);
-      if (nl < 0) return text.length;
-      offset = nl + 1;
-    }
-    return offset;
-  };
+  const lineStart = (line: number) => offsetAt(text, line, 0);
   const at = (offset: number, blankBefore = false, blankAfter = false) => ({ offset, blankBefore, blankAfter });
   const relative = module.startsWith('.');
   const kind = names.imports.filter((i) => i.relative === relative);

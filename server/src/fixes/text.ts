@@ -26,6 +26,11 @@ export function lineEndOffset(text: string, line: number): number {
   return text[end - 1] === '\r' && text[end] === '\n' ? end - 1 : end;
 }
 
+/** The text of `offset`'s line before it: a statement's indentation, when nothing else precedes it. */
+export function lineTextBefore(text: string, offset: number): string {
+  return text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset);
+}
+
 export function positionAt(text: string, offset: number): Position {
   const before = text.slice(0, offset);
   const line = before.split('\n').length - 1;
