@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createHash } from 'crypto';
 import * as path from 'path';
-import type { WorkspaceFs } from '../server/src/engine';
+import { packageDirsOf, type WorkspaceFs } from '../server/src/engine';
 import { extractFacts, moduleNameFor } from '../server/src/facts/extract';
 import { readAhead } from '../server/src/facts/parallel';
 import type { Expr, PythonFacts, Stmt } from '../server/src/facts/types';
@@ -171,19 +171,13 @@ function digest(parts: (string | Uint8Array)[]): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** Module names as the engine gives them: packages are folders with __init__.py below the unit's root. */
-function packageDirsOf(root: string): Set<string> {
-  const dirs = new Set<string>();
-  for (const rel of readTree(root).keys()) if (rel.endsWith('__init__.py')) dirs.add(rel.split('/').slice(0, -1).join('/'));
-  return dirs;
-}
-
 test('facts of every example and fixture file match the recorded digests', async () => {
   const parser = await loadPythonParser();
   const recorded: string[] = [];
   let compared = 0;
   for (const { root, unit } of units()) {
-    const packageDirs = packageDirsOf(root);
+    // Module names as the engine gives them: packages are folders with __init__.py below the unit's root.
+    const packageDirs = packageDirsOf(readTree(root).keys());
     const source = digest(unit.files.flatMap(([rel, bytes]) => [rel, bytes]));
     const facts = unit.files.map(([rel, bytes]) => extractFacts(parser, rel, bytes, moduleNameFor(rel, (d) => packageDirs.has(d))));
     const factsDigest = digest(facts.map((f) => JSON.stringify(f)));
