@@ -94,7 +94,7 @@ async function liveStats(options, view, model, workDir) {
   const entries = view.entries.map((entry) => ({ id: entry.id, key: entry.key }));
   try {
     const families = await fetchRuntimeStats(options.stats, process.env.DJCACHE_STATS_TOKEN);
-    return model.buildLiveStatsView([...history, { receivedAt: Date.now(), families }], entries, options.stats, 300);
+    return model.buildLiveStatsView([...history, { receivedAt: Date.now(), families }], entries, options.stats, model.LIVE_WINDOW_SECONDS);
   } catch (error) {
     return model.notConnectedView(`Live stats: ${error.message}`);
   }

@@ -249,6 +249,9 @@ export interface LiveStatsView {
   readsPerInterval: ReadsBar[];
 }
 
+/** "Invalidated most" and the reads chart cover this much history. */
+export const LIVE_WINDOW_SECONDS = 300;
+
 const HOLE = /\{[^{}]*\}/g;
 
 /**

@@ -6,7 +6,8 @@ import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import type { GraphResult } from '../../server/src/protocol';
 import {
-  buildCacheMapView, buildLiveStatsView, notConnectedView, type CacheMapView, type LiveStatsView, type SourceTarget, type StatsSample,
+  buildCacheMapView, buildLiveStatsView, LIVE_WINDOW_SECONDS, notConnectedView,
+  type CacheMapView, type LiveStatsView, type SourceTarget, type StatsSample,
 } from './cacheMapModel';
 import { fetchRuntimeStats, StatsUnavailable } from './statsClient';
 import type { StatusView } from './status';
@@ -16,9 +17,6 @@ const CACHE_MAP_TITLE = 'djcache: Cache Map';
 
 /** The SecretStorage key of the token sent to the stats view. */
 export const STATS_TOKEN_SECRET = 'djcache.statsToken';
-
-/** "Invalidated most" and the reads chart cover this much history. */
-const LIVE_WINDOW_SECONDS = 300;
 
 /** Messages the extension posts to the webview. */
 type ToWebview =
