@@ -7,7 +7,7 @@ import type { Finding } from '../findings';
 import { moduleNames, planImports } from './imports';
 import { namedKids, nodeAt, parsesCleanly, withSyntax } from './pythonSyntax';
 import { pyString, pythonStyle } from './pythonStyle';
-import { applyEdits, offsetAt, replaceSpan, type TextEdit } from './text';
+import { applyEdits, replaceSpan, type TextEdit } from './text';
 import type { Fix, SourceFiles } from './types';
 
 /** What DJC101/DJC102 findings carry for this fix. */
@@ -60,7 +60,7 @@ function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Te
       if (!key || !gets.length) return undefined;
       targets.push(...gets.map((g) => g!.object));
     }
-    const edits = [...imports, ...targets.map((o) => replaceSpan(text, offsetAt(text, o.startPosition.row, o.startPosition.column), offsetAt(text, o.endPosition.row, o.endPosition.column), tagged))];
+    const edits = [...imports, ...targets.map((o) => replaceSpan(text, o.startIndex, o.endIndex, tagged))];
     return parsesCleanly(applyEdits(text, edits)) ? edits : undefined;
   });
 }
