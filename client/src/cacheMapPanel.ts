@@ -115,7 +115,7 @@ export class CacheMapPanel {
 
   private async poll(): Promise<void> {
     if (this.polling) return;
-    const url = statsSettings().get<string>('statsUrl', '').trim();
+    const url = statsUrl();
     if (!url) {
       this.post({ type: 'live', live: notConnectedView('Live stats: not connected — set djcache.statsUrl to the runtime\'s stats view, e.g. http://127.0.0.1:8000/djcache/') });
       return;
@@ -135,7 +135,7 @@ export class CacheMapPanel {
     }
   }
 
-  private postLive(url = statsSettings().get<string>('statsUrl', '').trim()): void {
+  private postLive(url = statsUrl()): void {
     this.post({ type: 'live', live: buildLiveStatsView(this.samples, this.entries, url, LIVE_WINDOW_SECONDS) });
   }
 
@@ -171,6 +171,10 @@ export class CacheMapPanel {
 
 function statsSettings(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('djcache');
+}
+
+function statsUrl(): string {
+  return statsSettings().get<string>('statsUrl', '').trim();
 }
 
 async function openTarget(target: SourceTarget): Promise<void> {
