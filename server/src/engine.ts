@@ -62,10 +62,18 @@ export function factsForFile(parser: Parser, path: string, bytes: Uint8Array, pa
   return f;
 }
 
+/** The folder an __init__.py makes a package, or undefined for any other file. */
+export function packageDirOf(path: string): string | undefined {
+  return path === '__init__.py' || path.endsWith('/__init__.py') ? path.slice(0, -'/__init__.py'.length) : undefined;
+}
+
 /** Folders holding an __init__.py: they decide every file's module name. */
 export function packageDirsOf(paths: Iterable<string>): Set<string> {
   const dirs = new Set<string>();
-  for (const p of paths) if (p === '__init__.py' || p.endsWith('/__init__.py')) dirs.add(p.slice(0, -'/__init__.py'.length));
+  for (const p of paths) {
+    const dir = packageDirOf(p);
+    if (dir !== undefined) dirs.add(dir);
+  }
   return dirs;
 }
 

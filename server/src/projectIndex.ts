@@ -7,7 +7,7 @@ import { IncrementalAnalysis, type IncrementalStats, sameAnalysisInput, trackFac
 import type { Analysis } from './analysis/workspaceAnalysis';
 import type { Config } from './config';
 import { isExcluded } from './configLoader';
-import { type FactCache, factsForFile, findingsOf, isRelevantPath, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
+import { type FactCache, factsForFile, findingsOf, isRelevantPath, packageDirOf, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
 import { readAhead } from './facts/parallel';
 import type { Finding } from './findings';
 import type { Graph } from './graph';
@@ -115,9 +115,8 @@ export class ProjectIndex {
   }
 
   private restructure(path: string, exists: boolean): string[] {
-    if (!path.endsWith('__init__.py')) return [];
-    const dir = path.slice(0, -'/__init__.py'.length);
-    if (this.packageDirs.has(dir) === exists) return [];
+    const dir = packageDirOf(path);
+    if (dir === undefined || this.packageDirs.has(dir) === exists) return [];
     if (exists) this.packageDirs.add(dir);
     else this.packageDirs.delete(dir);
     return [...this.facts.keys()].filter((p) => p !== path && p.endsWith('.py') && p.startsWith(dir + '/'));
