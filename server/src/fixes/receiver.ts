@@ -79,10 +79,12 @@ function buildReceiver(finding: Finding, files: SourceFiles): Fix | { reason: st
   const path = wiring ? signals : app.models;
   const text = files.read(path);
   if (!wiring && text === undefined) return { reason: `${path} is not in the workspace` };
-  const styleSource = text ?? files.read(app.models) ?? '';
-  const style = withSyntax(styleSource, (root) => pythonStyle(root, styleSource)) ?? DEFAULT_STYLE;
-  const names = withSyntax(text ?? '', (root) => moduleNames(root, text ?? ''));
-  if (!names) return { reason: 'the Python parser is not loaded yet' };
+  const file = withSyntax(text ?? '', (root) => ({ names: moduleNames(root, text ?? ''), style: pythonStyle(root, text ?? '') }));
+  if (!file) return { reason: 'the Python parser is not loaded yet' };
+  const { names } = file;
+  // A file still to be created is written in the style of the model's file.
+  const modelsText = text === undefined ? files.read(app.models) : undefined;
+  const style = modelsText === undefined ? file.style : withSyntax(modelsText, (root) => pythonStyle(root, modelsText)) ?? DEFAULT_STYLE;
   const modelModule = d.sender?.module ?? d.m2m!.owner.module;
   const context: Context = {
     d, style,

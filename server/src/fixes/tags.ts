@@ -32,16 +32,16 @@ function changedItems(t: TagFixData, added: string | undefined): { model: string
 function pythonEdits(finding: Finding, t: TagFixData, model: string, text: string): TextEdit[] | undefined {
   const locs = t.items.map((i) => i.loc);
   if (!locs.length || locs.some((l) => !l)) return undefined;
-  const style = withSyntax(text, (root) => pythonStyle(root, text)) ?? DEFAULT_STYLE;
+  const file = withSyntax(text, (root) => ({ style: pythonStyle(root, text), names: moduleNames(root, text) }));
+  const style = file?.style ?? DEFAULT_STYLE;
   const edits: TextEdit[] = [];
   let added: string | undefined;
   if (t.add && t.style === 'label') added = pyString(model, style);
   else if (t.add) {
     // A class needs its import; the finding's data says where the model class lives.
     const sender = finding.data.sender;
-    const names = withSyntax(text, (root) => moduleNames(root, text));
-    if (!sender || !names) return undefined;
-    const imports = planImports(text, names, importFrom(t.path, sender.module, finding.data.app?.models, sender.name), style);
+    if (!sender || !file) return undefined;
+    const imports = planImports(text, file.names, importFrom(t.path, sender.module, finding.data.app?.models, sender.name), style);
     if ('conflict' in imports) return undefined;
     edits.push(...imports);
     added = sender.name;
