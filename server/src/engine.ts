@@ -49,6 +49,11 @@ export function isRelevantPath(path: string): boolean {
   return path.endsWith('.py') || isTemplatePath(path);
 }
 
+/** Which files an analysis under `config` reads: relevant ones its excludes leave in. */
+export function isAnalysedPath(config: Config, path: string): boolean {
+  return isRelevantPath(path) && !isExcluded(config, path);
+}
+
 /** Facts of one file, from the cache when its content, path and module are unchanged. */
 export function factsForFile(parser: Parser, path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>, cache?: FactCache): FileFacts | undefined {
   if (bytes.length > MAX_FILE_BYTES) return undefined;
@@ -81,7 +86,7 @@ export function packageDirsOf(paths: Iterable<string>): Set<string> {
 export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
   const t0 = Date.now();
-  const paths = (await fs.list()).filter((p) => isRelevantPath(p) && !isExcluded(config, p)).sort();
+  const paths = (await fs.list()).filter((p) => isAnalysedPath(config, p)).sort();
   const packageDirs = packageDirsOf(paths);
   const facts: FileFacts[] = [];
   let lines = 0;

@@ -6,8 +6,7 @@ import type { Parser } from 'web-tree-sitter';
 import { IncrementalAnalysis, type IncrementalStats, sameAnalysisInput, trackFacts, type TrackedFacts } from './analysis/incremental';
 import type { Analysis } from './analysis/workspaceAnalysis';
 import type { Config } from './config';
-import { isExcluded } from './configLoader';
-import { type FactCache, factsForFile, findingsOf, isRelevantPath, packageDirOf, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
+import { type FactCache, factsForFile, findingsOf, isAnalysedPath, packageDirOf, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
 import { readAhead } from './facts/parallel';
 import type { Finding } from './findings';
 import type { Graph } from './graph';
@@ -35,7 +34,7 @@ export class ProjectIndex {
 
   /** Is the file one the engine reads under this configuration? */
   wants(path: string): boolean {
-    return isRelevantPath(path) && !isExcluded(this.config, path);
+    return isAnalysedPath(this.config, path);
   }
 
   /**
