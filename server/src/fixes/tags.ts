@@ -56,11 +56,10 @@ function pythonEdits(finding: Finding, t: TagFixData, model: string, text: strin
 
 /** `depends_on="catalog.Product catalog.Category"` on the `{% tagged_cache %}` line. */
 function templateEdits(t: TagFixData, model: string, text: string): TextEdit[] | undefined {
-  const lineStart = offsetAt(text, t.loc[0], 0);
   const tagStart = offsetAt(text, t.loc[0], t.loc[1]);
   const tagEnd = text.indexOf('%}', tagStart);
   const m = /depends_on=(["'])([^"']*)\1/.exec(text.slice(tagStart, tagEnd < 0 ? undefined : tagEnd));
-  if (!m || tagStart < lineStart) return undefined;
+  if (!m) return undefined;
   const items = changedItems(t, t.add ? model : undefined);
   if (!items.length) return undefined;
   const start = tagStart + m.index + 'depends_on='.length + 1;
