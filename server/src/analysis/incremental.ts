@@ -119,50 +119,48 @@ class TrackedPythonFacts extends ReadNoting implements PythonFacts {
   get hasErrors(): boolean { this.noteContent(); return this.raw.hasErrors; }
 }
 
-/** A function of a tracked file: its name is a name the module binds, the rest is content. */
-class TrackedFunctionFact implements FunctionFact {
+/** A function or class of a tracked file: its name is a name the module binds, the rest is content. */
+abstract class TrackedMember<T extends { name: string }> {
   readonly name: string;
-  readonly #raw: FunctionFact;
+  readonly #raw: T;
   readonly #file: ReadNoting;
 
-  constructor(raw: FunctionFact, file: ReadNoting) {
+  constructor(raw: T, file: ReadNoting) {
     this.name = raw.name;
     this.#raw = raw;
     this.#file = file;
   }
 
-  get qual(): string { this.#file.noteContent(); return this.#raw.qual; }
-  get cls(): number | null { this.#file.noteContent(); return this.#raw.cls; }
-  get parent(): number | null { this.#file.noteContent(); return this.#raw.parent; }
-  get params(): Param[] { this.#file.noteContent(); return this.#raw.params; }
-  get decorators(): Expr[] { this.#file.noteContent(); return this.#raw.decorators; }
-  get async(): boolean { this.#file.noteContent(); return this.#raw.async; }
-  get body(): Stmt[] { this.#file.noteContent(); return this.#raw.body; }
-  get loc(): Loc { this.#file.noteContent(); return this.#raw.loc; }
-  get nameLoc(): Loc { this.#file.noteContent(); return this.#raw.nameLoc; }
+  /** The member's facts, its file's content noted as read. */
+  protected content(): T {
+    this.#file.noteContent();
+    return this.#raw;
+  }
 }
 
-class TrackedClassFact implements ClassFact {
-  readonly name: string;
-  readonly #raw: ClassFact;
-  readonly #file: ReadNoting;
+class TrackedFunctionFact extends TrackedMember<FunctionFact> implements FunctionFact {
+  get qual(): string { return this.content().qual; }
+  get cls(): number | null { return this.content().cls; }
+  get parent(): number | null { return this.content().parent; }
+  get params(): Param[] { return this.content().params; }
+  get decorators(): Expr[] { return this.content().decorators; }
+  get async(): boolean { return this.content().async; }
+  get body(): Stmt[] { return this.content().body; }
+  get loc(): Loc { return this.content().loc; }
+  get nameLoc(): Loc { return this.content().nameLoc; }
+}
 
-  constructor(raw: ClassFact, file: ReadNoting) {
-    this.name = raw.name;
-    this.#raw = raw;
-    this.#file = file;
-  }
-
-  get qual(): string { this.#file.noteContent(); return this.#raw.qual; }
-  get parent(): number | null { this.#file.noteContent(); return this.#raw.parent; }
-  get bases(): Expr[] { this.#file.noteContent(); return this.#raw.bases; }
-  get keywords(): Kwarg[] { this.#file.noteContent(); return this.#raw.keywords; }
-  get decorators(): Expr[] { this.#file.noteContent(); return this.#raw.decorators; }
-  get body(): Stmt[] { this.#file.noteContent(); return this.#raw.body; }
-  get nested(): Record<string, number> { this.#file.noteContent(); return this.#raw.nested; }
-  get methods(): Record<string, number> { this.#file.noteContent(); return this.#raw.methods; }
-  get loc(): Loc { this.#file.noteContent(); return this.#raw.loc; }
-  get nameLoc(): Loc { this.#file.noteContent(); return this.#raw.nameLoc; }
+class TrackedClassFact extends TrackedMember<ClassFact> implements ClassFact {
+  get qual(): string { return this.content().qual; }
+  get parent(): number | null { return this.content().parent; }
+  get bases(): Expr[] { return this.content().bases; }
+  get keywords(): Kwarg[] { return this.content().keywords; }
+  get decorators(): Expr[] { return this.content().decorators; }
+  get body(): Stmt[] { return this.content().body; }
+  get nested(): Record<string, number> { return this.content().nested; }
+  get methods(): Record<string, number> { return this.content().methods; }
+  get loc(): Loc { return this.content().loc; }
+  get nameLoc(): Loc { return this.content().nameLoc; }
 }
 
 class TrackedTemplateFacts extends ReadNoting implements TemplateFacts {
