@@ -44,10 +44,9 @@ export function pythonDeclaration(interp: Interpreter, items: Expr[], scope: Sco
       else addLabel(decl, interp.models, item.v, JSON.stringify(item.v), item.loc);
       continue;
     }
-    const val = interp.eval(item, scope);
-    const models = val.shapes.filter((s) => s.k === 'model');
-    if (val.shapes.some((s) => s.k === 'ext' && s.q === AUTO_CONSTANT)) decl.auto = true;
-    else if (models.length === 1 && val.shapes.length === 1 && models[0].k === 'model') decl.items.push({ model: models[0].model, text: exprText(item), loc: item.loc });
+    const { shapes } = interp.eval(item, scope);
+    if (shapes.some((s) => s.k === 'ext' && s.q === AUTO_CONSTANT)) decl.auto = true;
+    else if (shapes.length === 1 && shapes[0].k === 'model') decl.items.push({ model: shapes[0].model, text: exprText(item), loc: item.loc });
     else decl.opaque = true;
   }
   if (decl.items.length && items.every((i) => i.t === 'str')) decl.style = 'label';
