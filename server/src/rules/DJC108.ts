@@ -44,14 +44,7 @@ export const DJC108: Rule = {
 };
 
 /** The declaration as fixes edit it. */
-export interface TagFixData {
-  style: TagDeclaration['style'];
-  path: string;
-  loc: Loc;
-  items: { model: string; text: string; loc: Loc | null }[];
-  add?: string;
-  remove?: string;
-}
+export type TagFixData = Pick<TagDeclaration, 'style' | 'path' | 'loc' | 'items'> & { add?: string; remove?: string };
 
 function tagData(tags: TagDeclaration, change: { add?: string; remove?: string }): TagFixData {
   return { style: tags.style, path: tags.path, loc: tags.loc, items: tags.items, ...change };
