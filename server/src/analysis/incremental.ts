@@ -195,14 +195,20 @@ export function sameAnalysisInput(a: TrackedFacts, b: FileFacts): boolean {
   return analysisInput(a.raw) === analysisInput(b);
 }
 
-/** Kept per version, so that each edit serialises only the new one. */
-const analysisInputs = new WeakMap<FileFacts, string>();
-
-function analysisInput(f: FileFacts): string {
-  let input = analysisInputs.get(f);
-  if (input === undefined) analysisInputs.set(f, (input = JSON.stringify({ ...f, hash: undefined, lines: undefined })));
-  return input;
+/**
+ * `compute` kept per version of a file's facts (one facts object), so that each edit works it out
+ * only for the new version.
+ */
+function perVersion<F extends FileFacts, T>(compute: (f: F) => T): (f: F) => T {
+  const kept = new WeakMap<F, T>();
+  return (f) => {
+    let value = kept.get(f);
+    if (value === undefined) kept.set(f, (value = compute(f)));
+    return value;
+  };
 }
+
+const analysisInput = perVersion((f: FileFacts) => JSON.stringify({ ...f, hash: undefined, lines: undefined }));
 
 function readsDuring<T>(run: () => T): { value: T; reads: UnitReads } {
   const reads: UnitReads = { lookups: new Map(), names: [], content: [] };
@@ -220,18 +226,11 @@ function namesDiffer(before: FileFacts | undefined, now: FileFacts | undefined):
   return before?.kind !== 'python' || now?.kind !== 'python' || namesInput(before) !== namesInput(now);
 }
 
-const namesInputs = new WeakMap<PythonFacts, string>();
-
 /** All that reading a module's names can see: its imports, module-level statements and the names of its functions and classes. */
-function namesInput(f: PythonFacts): string {
-  let input = namesInputs.get(f);
-  if (input === undefined) {
-    const raw = untracked(f);
-    input = JSON.stringify([raw.imports, raw.body, raw.functions.map((fn) => fn.name), raw.classes.map((c) => c.name)]);
-    namesInputs.set(f, input);
-  }
-  return input;
-}
+const namesInput = perVersion((f: PythonFacts) => {
+  const raw = untracked(f);
+  return JSON.stringify([raw.imports, raw.body, raw.functions.map((fn) => fn.name), raw.classes.map((c) => c.name)]);
+});
 
 /**
  * What changed among a changed module's names: the names whose bindings differ (added and
@@ -257,20 +256,13 @@ function lookedUpChanged(lookups: Map<string, Set<string>>, changes: Map<string,
   return false;
 }
 
-const bindingsByFile = new WeakMap<PythonFacts, { byName: Map<string, string>; starImports: string }>();
-
-function bindingsByName(f: PythonFacts): { byName: Map<string, string>; starImports: string } {
-  let bindings = bindingsByFile.get(f);
-  if (!bindings) {
-    const raw = untracked(f);
-    bindings = {
-      byName: new Map([...moduleBindings(raw)].map(([name, b]) => [name, JSON.stringify(b)])),
-      starImports: JSON.stringify(raw.imports.filter((imp) => imp.name === '*')),
-    };
-    bindingsByFile.set(f, bindings);
-  }
-  return bindings;
-}
+const bindingsByName = perVersion((f: PythonFacts): { byName: Map<string, string>; starImports: string } => {
+  const raw = untracked(f);
+  return {
+    byName: new Map([...moduleBindings(raw)].map(([name, b]) => [name, JSON.stringify(b)])),
+    starImports: JSON.stringify(raw.imports.filter((imp) => imp.name === '*')),
+  };
+});
 
 function untracked(f: PythonFacts): PythonFacts {
   return f instanceof TrackedPythonFacts ? f.raw : f;
@@ -358,18 +350,11 @@ function editedModelFiles(last: Reusable, ws: Workspace, changed: ReadonlySet<st
   return edited;
 }
 
-const registryInputs = new WeakMap<PythonFacts, string>();
-
-function registryInput(f: PythonFacts): string {
-  let input = registryInputs.get(f);
-  if (input === undefined) {
-    const raw = untracked(f);
-    const signatures = raw.functions.map(({ body: _body, ...signature }) => signature);
-    input = JSON.stringify([raw.imports, raw.body, raw.classes, signatures], (key, value) => (key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value));
-    registryInputs.set(f, input);
-  }
-  return input;
-}
+const registryInput = perVersion((f: PythonFacts) => {
+  const raw = untracked(f);
+  const signatures = raw.functions.map(({ body: _body, ...signature }) => signature);
+  return JSON.stringify([raw.imports, raw.body, raw.classes, signatures], (key, value) => (key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value));
+});
 
 function filesDefiningModels(models: ModelRegistry): Set<string> {
   const paths = new Set<string>();
