@@ -12,7 +12,7 @@ import { deleteManyFix } from './deleteMany';
 import { noqaFix } from './noqa';
 import { receiverFix, receiverUnavailable } from './receiver';
 import { tagDeclarationFix } from './tags';
-import { applyChanges, applyEdits, mapPosition, type TextEdit, wholeRange } from './text';
+import { applyChanges, mapPosition, type TextEdit, wholeRange } from './text';
 import type { Change, Fix, SourceFiles } from './types';
 
 export { applyChanges, receiverUnavailable };
@@ -56,11 +56,8 @@ export function fixAll(findings: Finding[], files: SourceFiles): Change[] {
     if (!finding) continue;
     const fix = fixesFor(finding, overlay).find((f) => f.safe);
     if (!fix) continue;
-    for (const c of fix.changes) {
-      const before = overlay.read(c.path);
-      current.set(c.path, c.kind === 'create' ? c.text : applyEdits(before ?? '', c.edits));
-      if (c.kind === 'edit') applied.set(c.path, [...(applied.get(c.path) ?? []), c.edits]);
-    }
+    for (const [path, text] of applyChanges(overlay, fix.changes)) current.set(path, text);
+    for (const c of fix.changes) if (c.kind === 'edit') applied.set(c.path, [...(applied.get(c.path) ?? []), c.edits]);
   }
   const out: Change[] = [];
   for (const [path, text] of current) {
