@@ -39,11 +39,6 @@ function superclassText(cls: Node): string {
 
 /** An import of the app's own signals module anywhere in the file (Django's own signals module does not count). */
 function importsSignals(root: Node): boolean {
-  let found = false;
-  const visit = (n: Node) => {
-    if ((n.type === 'import_from_statement' || n.type === 'import_statement') && /\bsignals\b/.test(n.text) && !/^\s*(from|import)\s+django\b/.test(n.text)) found = true;
-    for (const c of kids(n)) visit(c);
-  };
-  visit(root);
-  return found;
+  return root.descendantsOfType(['import_from_statement', 'import_statement'])
+    .some((n) => !!n && /\bsignals\b/.test(n.text) && !/^\s*(from|import)\s+django\b/.test(n.text));
 }
