@@ -16,11 +16,12 @@
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const http = require('http');
-const net = require('net');
 const os = require('os');
 const path = require('path');
+const {
+  ROOT, FILE, LINE, KEY, EXPECTED_COUNTS, FIX_TITLE, CACHE_MAP_TITLE, API_SCENARIOS, copyShop, until, freePort,
+} = require('./common');
 
-const ROOT = path.resolve(__dirname, '../..');
 const RESULTS = path.join(ROOT, 'test-results', 'e2e');
 const CODE_SERVER = process.env.DJCACHE_CODE_SERVER
   || path.join(ROOT, '.e2e', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
@@ -28,14 +29,7 @@ const CHROMIUM = process.env.DJCACHE_CHROMIUM || '/usr/bin/chromium';
 /** The whole suite, set-up included, never runs longer than this. */
 const SUITE_LIMIT_MS = Number(process.env.DJCACHE_E2E_LIMIT_MS || 20 * 60_000);
 
-// What examples/shop/EXPECTED.md says the editor must show.
-const FILE = 'catalog/services.py';
-const LINE = 44; // DJC102: cache.set("categories:nav", nav, 60 * 30)
 const LINE_TEXT = 'cache.set("categories:nav", nav, 60 * 30)';
-const KEY = 'categories:nav';
-/** Workspace-wide: DJC102 at services.py:54 is the one error; DJC102:44, DJC103, DJC104, DJC106 are warnings; DJC105 is info; DJC107 is a hint (not counted by VS Code). */
-const EXPECTED_COUNTS = { errors: 1, warnings: 4, infos: 1 };
-const FIX_TITLE = /Invalidate 'categories:nav' when (catalog\.)?Product changes/;
 
 const results = [];
 const cleanups = [];
@@ -117,36 +111,12 @@ function buildVsix() {
   return target;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 function httpOk(url) {
   return new Promise((resolve) => {
     const req = http.get(url, (res) => { res.resume(); resolve(res.statusCode === 200); });
     req.on('error', () => resolve(false));
     req.setTimeout(2000, () => { req.destroy(); resolve(false); });
   });
-}
-
-/** Polls `probe` (async, truthy = done) until it holds or `ms` pass; the poll interval is not a wait on the result. */
-async function until(what, probe, ms = 60_000, every = 250) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    last = await probe();
-    if (last) return last;
-    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
 }
 
 function startCodeServer(dir, workspace, port) {
@@ -308,9 +278,7 @@ async function main() {
     if (!fs.existsSync(CODE_SERVER)) throw new Error(`${CODE_SERVER} missing: run bash scripts/e2e/setup.sh`);
     const vsix = buildVsix();
     log(`vsix: ${path.relative(ROOT, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB)`);
-    fs.cpSync(path.join(ROOT, 'examples/shop'), workspace, {
-      recursive: true, filter: (src) => !src.includes(`${path.sep}.djcache_cache`),
-    });
+    copyShop(workspace);
     fs.mkdirSync(path.join(ud, 'User'), { recursive: true });
     fs.writeFileSync(path.join(ud, 'User', 'settings.json'), JSON.stringify({
       'security.workspace.trust.enabled': false,
@@ -497,8 +465,8 @@ async function main() {
   await step('"djcache: Show Cache Map" opens the map with its entries', async () => {
     await page.keyboard.press('Escape');
     await runCommand('djcache: Show Cache Map');
-    await until('the "djcache: Cache Map" tab', async () => page.evaluate(() =>
-      [...document.querySelectorAll('.tab')].some((t) => t.textContent.includes('djcache: Cache Map'))), 60_000);
+    await until(`the "${CACHE_MAP_TITLE}" tab`, async () => page.evaluate((title) =>
+      [...document.querySelectorAll('.tab')].some((t) => t.textContent.includes(title)), CACHE_MAP_TITLE), 60_000);
     const frame = await until('webview entries (.entry)', cacheMapFrame, 120_000);
     const keys = await frame.evaluate(() => [...document.querySelectorAll('.entry[data-key]')].map((e) => e.getAttribute('data-key')));
     log(`${keys.length} entries: ${keys.slice(0, 12).join(', ')}`);
@@ -516,7 +484,7 @@ async function main() {
     const installed = fs.readdirSync(extDir).find((d) => /^djcache\.djcache-/.test(d));
     if (!installed) throw new Error(`the extension is not in ${extDir}`);
     const ws2 = path.join(dir, 'api', 'shop');
-    fs.cpSync(path.join(ROOT, 'examples/shop'), ws2, { recursive: true, filter: (src) => !src.includes(`${path.sep}.djcache_cache`) });
+    copyShop(ws2);
     const resultsFile = path.join(dir, 'api', 'electron-results.json');
     const authority = new URL(base).host;
     const payload = JSON.stringify([
@@ -527,7 +495,7 @@ async function main() {
     try {
       await apiPage.goto(`${base}/?folder=${encodeURIComponent(ws2)}&payload=${encodeURIComponent(payload)}`, { timeout: 60_000 });
       const read = () => (fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : []);
-      await until('the suite to finish (4 scenarios)', async () => read().length >= 4, 300_000, 500)
+      await until(`the suite to finish (${API_SCENARIOS} scenarios)`, async () => read().length >= API_SCENARIOS, 300_000, 500)
         .catch((e) => { throw new Error(`${e.message}; done so far: ${JSON.stringify(read())}`); });
       const results = read();
       for (const r of results) log(`${r.ok ? '✔' : '✖'} ${r.name} (${r.ms} ms)${r.ok ? '' : `\n      ${r.error.split('\n')[0]}`}`);

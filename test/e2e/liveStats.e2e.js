@@ -7,11 +7,10 @@
 // Artifacts: test-results/live-stats/ (screenshots, rendered pages, runserver log).
 const { execFileSync, spawn } = require('child_process');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
+const { ROOT: root, freePort } = require('./common');
 
-const root = path.join(__dirname, '..', '..');
 const results = path.join(root, 'test-results', 'live-stats');
 const venv = path.join(root, '.e2e', 'live-stats-venv');
 const python = path.join(venv, 'bin', 'python');
@@ -55,17 +54,6 @@ function prepareProject(work) {
     '',
   ].join('\n'));
   return project;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,10 +14,9 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { ROOT, API_SCENARIOS, copyShop } = require('../common');
 
-const ROOT = path.resolve(__dirname, '../../..');
 const SUITE = path.join(__dirname, 'suite.js');
-const SCENARIOS = 4;
 
 function skip(why) {
   process.stdout.write(`- desktop VS Code suite skipped: ${why}. CI here runs the code-server suite instead.\n`);
@@ -60,7 +59,7 @@ async function main() {
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djcache-electron-'));
   const workspace = path.join(dir, 'shop');
-  fs.cpSync(path.join(ROOT, 'examples/shop'), workspace, { recursive: true, filter: (src) => !src.includes('.djcache_cache') });
+  copyShop(workspace);
   const resultsFile = path.join(dir, 'electron-results.json');
   fs.mkdirSync(path.join(dir, 'ud', 'User'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'ud', 'User', 'settings.json'), JSON.stringify({
@@ -88,12 +87,12 @@ async function main() {
   }
   fs.rmSync(dir, { recursive: true, force: true });
   const passed = results.filter((r) => r.ok).length;
-  const failed = Math.max(SCENARIOS - passed, results.length - passed);
+  const failed = Math.max(API_SCENARIOS - passed, results.length - passed);
   process.stdout.write(`e2e: ${passed} passed, ${failed} failed\n`);
   process.exit(failed || code ? 1 : 0);
 }
 
 main().catch((e) => {
-  process.stdout.write(`✖ electron: ${e && e.stack || e}\ne2e: 0 passed, ${SCENARIOS} failed\n`);
+  process.stdout.write(`✖ electron: ${e && e.stack || e}\ne2e: 0 passed, ${API_SCENARIOS} failed\n`);
   process.exit(1);
 });

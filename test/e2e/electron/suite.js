@@ -8,24 +8,12 @@
 const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
+const common = require('../common');
 
-// What examples/shop/EXPECTED.md says.
-const FILE = 'catalog/services.py';
-const LINE = 44; // 1-based, as an editor shows it
-const KEY = 'categories:nav';
-const EXPECTED_COUNTS = { errors: 1, warnings: 4, infos: 1 };
-const FIX_TITLE = /Invalidate 'categories:nav' when (catalog\.)?Product changes/;
-const CACHE_MAP_TITLE = 'djcache: Cache Map';
+const { FILE, LINE, KEY, EXPECTED_COUNTS, FIX_TITLE, CACHE_MAP_TITLE } = common;
 
-async function until(what, probe, ms = 90_000, every = 200) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+/** common.until with this suite's bound (90 s) and poll interval (200 ms). */
+const until = (what, probe, ms = 90_000) => common.until(what, probe, ms, 200);
 
 function codeOf(d) {
   return typeof d.code === 'object' && d.code ? String(d.code.value) : String(d.code);
