@@ -101,8 +101,7 @@ function run(cmd, args, opts = {}) {
 
 function buildVsix() {
   if (process.env.DJCACHE_VSIX) return path.resolve(process.env.DJCACHE_VSIX);
-  const { version, name } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts || {};
+  const { version, name, scripts = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   if (!scripts.package) throw new Error('package.json has no "package" script yet: cannot build the vsix');
   const target = path.join(ROOT, `${name}-${version}.vsix`);
   fs.rmSync(target, { force: true });
