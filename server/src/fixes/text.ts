@@ -1,20 +1,15 @@
 /** Positions and edits on plain text: 0-based lines, UTF-16 columns, as the engine's Loc. */
 import type { Loc } from '../facts/types';
+import { lineStartsOf } from '../syntax/python';
 import type { Change, SourceFiles } from './types';
 
 export interface TextEdit { range: Loc; newText: string }
 
 export type Position = [line: number, col: number];
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
 /** The offset of a position; columns past the end of their line stop at it. */
 export function offsetAt(text: string, line: number, col: number): number {
-  const starts = lineStarts(text);
+  const starts = lineStartsOf(text);
   if (line >= starts.length) return text.length;
   const lineEnd = line + 1 < starts.length ? starts[line + 1] - 1 : text.length;
   return Math.min(starts[line] + col, lineEnd);

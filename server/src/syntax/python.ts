@@ -68,7 +68,7 @@ function grammarOf(language: Language): Grammar {
 const ERROR_TYPE_ID = 0xffff;
 
 /** Start offset of every line, for positions from UTF-16 offsets: rows break on LF only, as in tree-sitter. */
-function lineStartsOf(source: string): number[] {
+export function lineStartsOf(source: string): number[] {
   const starts = [0];
   for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
