@@ -146,6 +146,14 @@ export class ModelRegistry {
     return this.managerOwners.get(this.classKey(file, idx));
   }
 
+  /** The ManyToManyField whose through table this model is, with the model that declares it. */
+  m2mOf(through: string): { owner: ModelInfo; field: Relation } | undefined {
+    for (const owner of this.byId.values()) {
+      for (const field of owner.fields.values()) if (field.kind === 'm2m' && field.through === through) return { owner, field };
+    }
+    return undefined;
+  }
+
   /** Is this model the `through=` of some ManyToManyField? */
   isExplicitThrough(id: string): boolean {
     if (!this.explicitThroughs) {

@@ -89,14 +89,8 @@ export function declares(decl: TagDeclaration, model: string, models: ModelRegis
 export function sameRows(declared: string, read: string, models: ModelRegistry): boolean {
   if (declared === read) return true;
   if (models.lineage(declared).some((m) => m.id === read) || models.lineage(read).some((m) => m.id === declared)) return true;
-  return throughSides(read, models).includes(declared);
+  const m2m = models.m2mOf(read);
+  return !!m2m && (m2m.owner.id === declared || m2m.field.target === declared);
 }
 
-/** The two models an m2m through table relates, or none. */
-function throughSides(through: string, models: ModelRegistry): string[] {
-  for (const owner of models.byId.values()) {
-    for (const f of owner.fields.values()) if (f.kind === 'm2m' && f.through === through) return [owner.id, f.target];
-  }
-  return [];
-}
 

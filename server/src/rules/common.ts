@@ -66,7 +66,7 @@ export function entryData(a: Analysis, entry: Entry, model: string, extra: Findi
   const info = a.models.byId.get(model);
   const dir = info?.appDir ?? '';
   const prefix = dir ? `${dir}/` : '';
-  const m2m = throughOf(a, model);
+  const m2m = a.models.m2mOf(model);
   return {
     ...keyData(a, entry, model),
     model,
@@ -168,14 +168,6 @@ function relationSteps(a: Analysis, from: string, to: string): ({ field: string 
     for (const [accessor, r] of m.reverse) if (r.model === to && r.kind !== 'o2o') out.push({ accessor });
   }
   return out;
-}
-
-/** The many-to-many field whose through table is `model`. */
-function throughOf(a: Analysis, model: string): { owner: ModelInfo; field: Relation } | undefined {
-  for (const owner of a.models.byId.values()) {
-    for (const field of owner.fields.values()) if (field.kind === 'm2m' && field.through === model) return { owner, field };
-  }
-  return undefined;
 }
 
 /** The key as m2m_changed of `owner.field` rebuilds it: holes must be the primary key of one side. */
