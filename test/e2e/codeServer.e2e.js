@@ -145,10 +145,7 @@ async function stopProcess(child, label) {
   const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
   // code-server's extension host and the language server it started are in the same group.
   try { process.kill(-child.pid, done ? 'SIGTERM' : 'SIGKILL'); } catch { /* group already gone */ }
-  if (!done) {
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-  }
+  if (!done) await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
   log(`${label} (pid ${child.pid}) stopped`);
 }
 
