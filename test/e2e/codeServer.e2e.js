@@ -166,7 +166,8 @@ async function quickOpen(text, rowText) {
   await page.keyboard.press('Control+P');
   await page.waitForSelector('.quick-input-widget input:focus', { timeout: 30_000 });
   await page.keyboard.type(text);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: rowText || text }).first().waitFor({ timeout: 30_000 });
+  // Enter opens the focused row: wait until the results have settled on the wanted one.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: rowText || text }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
 }
 
@@ -175,7 +176,7 @@ async function runCommand(title) {
   await page.waitForSelector('.quick-input-widget input:focus', { timeout: 30_000 });
   await page.keyboard.type(title);
   // The command shows up once the extension has contributed it.
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 60_000 });
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: 60_000 });
   await page.keyboard.press('Enter');
 }
 
