@@ -4,7 +4,7 @@
  * events rules need: cache operations, ORM writes, calls, signal hookups and template renders.
  * Function results are memoised summaries; recursion and import cycles are cut by in-progress marks.
  */
-import type { Expr, FunctionFact, Kwarg, Loc, PythonFacts, Stmt, Target } from '../facts/types';
+import type { DictItem, Expr, FunctionFact, Kwarg, Loc, PythonFacts, Stmt, Target } from '../facts/types';
 import { classifySql } from '../syntax/sql';
 import {
   CACHE_OBJECT, CACHES_HANDLER, HASH_FUNCTIONS, INSTANCE_WRITES, LOOKUP_ARG_METHODS, M2M_WRITES, MODEL_SIGNALS,
@@ -1517,6 +1517,8 @@ function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: Py
   // Mutations (`x.append(v)`, `x["k"] = v`) add data only to names the function binds itself.
   const mutations: [string, LocalBinding][] = [];
   const mutate = (name: string, b: LocalBinding) => mutations.push([name, b]);
+  // `d["k"] = v` items of one name make one dict, so each item stays readable by its key (a render context).
+  const items = new Map<string, DictItem[]>();
   const add = (name: string, b: LocalBinding) => {
     const list = into.get(name);
     if (list) list.push(b);
@@ -1533,7 +1535,11 @@ function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: Py
           for (const t of s.targets) {
             bindT(t, (index) => ({ k: 'assign', value: s.value, index }));
             // `d["k"] = v` and `obj.attr = v` add data to the container variable.
-            if ((t.t === 'sub' || t.t === 'attr') && t.obj.t === 'name') mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
+            if (t.t === 'sub' && t.obj.t === 'name' && t.idx.t === 'str') {
+              const list = items.get(t.obj.id) ?? [];
+              list.push({ key: t.idx, value: s.value });
+              items.set(t.obj.id, list);
+            } else if ((t.t === 'sub' || t.t === 'attr') && t.obj.t === 'name') mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
           }
           break;
         case 'expr': {
@@ -1565,6 +1571,7 @@ function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: Py
     }
   };
   visit(body);
+  for (const [name, list] of items) mutate(name, { k: 'assign', value: { t: 'dict', items: list, loc: list[0].value.loc }, index: null });
   for (const [name, b] of mutations) into.get(name)?.push(b);
 }
 

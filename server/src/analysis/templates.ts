@@ -2,7 +2,7 @@
 import type { Loc, TemplateFacts, TemplateNode } from '../facts/types';
 import type { Interpreter } from './interp';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
-import { type Dep, EMPTY, merge, v, type V, dataOf } from './values';
+import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './values';
 
 const MAX_INCLUDE_DEPTH = 8;
 
@@ -14,6 +14,59 @@ export function contextItems(context: V): Map<string, V> {
   const items = new Map<string, V>();
   for (const s of context.shapes) if (s.k === 'dict') s.items.forEach((val, k) => items.set(k, val));
   return items;
+}
+
+/** Generic views that name their rows in the context (MultipleObjectMixin) or their object (SingleObjectMixin). */
+const LIST_VIEW = /^django\.views\.generic\.(\w+\.)?(\w*ListView|\w*ArchiveView|ArchiveIndexView|MultipleObject\w*Mixin)$/;
+const OBJECT_VIEW = /^django\.views\.generic\.(\w+\.)?(\w*DetailView|UpdateView|DeleteView|BaseUpdateView|BaseDeleteView|SingleObject\w*Mixin)$/;
+/** Views that render `template_name` (TemplateResponseMixin); ListView and DetailView also default to `<app>/<model>_list|_detail.html`. */
+const TEMPLATE_VIEW = /^django\.views\.generic\.(\w+\.)?(\w*TemplateResponseMixin|TemplateView|ListView|DetailView|CreateView|UpdateView|DeleteView|FormView|\w*ArchiveView|ArchiveIndexView)$/;
+const DEFAULT_SUFFIX: [RegExp, string][] = [[/^django\.views\.generic\.(list\.)?ListView$/, '_list'], [/^django\.views\.generic\.(detail\.)?DetailView$/, '_detail']];
+
+/**
+ * The template a class-based view renders and its context: `get_context_data` (with `super()`'s
+ * items), `extra_context`, and the rows or object of list and detail views under their Django names.
+ */
+export function viewRender(interp: Interpreter, cls: ClsRef): { template: TemplateFacts; context: V } | undefined {
+  const bases = interp.models.externalBases(cls.file, cls.idx);
+  const is = (re: RegExp) => [...bases].some((q) => re.test(q));
+  if (!is(TEMPLATE_VIEW)) return undefined;
+  const fact = cls.file.classes[cls.idx];
+  const self: Shape = { k: 'obj', cls };
+  const method = (name: string) => merge(...(interp.classAttr(cls, name, self)?.shapes ?? []).map((s) => (s.k === 'fn' ? interp.returns(s.fn, s.closure ?? null, s.self) : EMPTY)));
+  const attr = (name: string) => interp.classAttr(cls, name, null) ?? EMPTY;
+  const items = new Map<string, V>();
+  let model: string | undefined;
+  if (is(LIST_VIEW) || is(OBJECT_VIEW)) {
+    const declared = attr('model').shapes.find((s) => s.k === 'model');
+    const byModel = declared?.k === 'model' ? v([{ k: 'qs', model: declared.model, via: [`${fact.name}.model`] }], [{ model: declared.model, via: [`${fact.name}.model`], path: cls.file.path, loc: fact.nameLoc }]) : EMPTY;
+    const overridden = method('get_queryset');
+    const rows = overridden.shapes.length ? overridden : attr('queryset').shapes.length ? attr('queryset') : byModel;
+    const models = new Set(rows.shapes.flatMap((s) => (s.k === 'qs' ? [s.model] : [])));
+    model = models.size === 1 ? [...models][0] : undefined;
+    const name = attr('context_object_name').shapes.find((s) => s.k === 'str');
+    const custom = name?.k === 'str' && name.key.parts.length === 1 && 'lit' in name.key.parts[0] ? name.key.parts[0].lit : undefined;
+    const lower = model && interp.models.byId.get(model)?.name.toLowerCase();
+    if (is(LIST_VIEW)) {
+      for (const n of ['object_list', 'page_obj', custom ?? (lower && `${lower}_list`)]) if (n) items.set(n, rows);
+    } else {
+      const getObject = method('get_object');
+      const object = getObject.shapes.length ? getObject : interp.element(rows);
+      for (const n of ['object', custom ?? lower]) if (n) items.set(n, object);
+    }
+  }
+  const context = merge(v([{ k: 'dict', items }]), attr('extra_context'), method('get_context_data'));
+  const named = attr('template_name').shapes.find((s) => s.k === 'str');
+  const names = named?.k === 'str' && named.key.parts.length === 1 && 'lit' in named.key.parts[0] ? [named.key.parts[0].lit] : [];
+  const info = model ? interp.models.byId.get(model) : undefined;
+  const suffix = DEFAULT_SUFFIX.find(([re]) => is(re))?.[1];
+  if (info && suffix) names.push(`${info.app}/${info.name.toLowerCase()}${suffix}.html`);
+  // Django renders the first of these names that exists.
+  for (const n of names) {
+    const template = interp.ws.findTemplate(n);
+    if (template) return { template, context };
+  }
+  return undefined;
 }
 
 export function fragmentKey(path: string, line: number): string {

@@ -11,7 +11,7 @@ import { Interpreter } from './interp';
 import { display, hasImmutableHole, type KeyPattern, matchKeys, versionKeys } from './keys';
 import { ModelRegistry } from './models';
 import { declares, dependsOnItems, pythonDeclaration, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
-import { contextItems, type FragmentReads, fragmentKey, templateReads } from './templates';
+import { contextItems, type FragmentReads, fragmentKey, templateReads, viewRender } from './templates';
 import { type Dep, exprText, fnId, merge, type Shape, type V } from './values';
 import { staticSym, Workspace } from './workspace';
 
@@ -153,7 +153,7 @@ export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonF
   const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
   const entries = files.map((file) => fileEntries(interp, file, config));
   return files.map((file, i) => ({
-    events: events[i], ...productOpsAndWrites(events[i]), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, events[i]),
+    events: events[i], ...productOpsAndWrites(events[i]), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, file, events[i]),
     methodTriggers: methodTriggers(models, file),
   }));
 }
@@ -341,20 +341,8 @@ function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep
       parts.push({ shapes: [], deps: interp.collect(file, m).reads });
     }
   }
-  const template = interp.classAttr(cls, 'template_name', null);
-  const tname = template?.shapes.find((s) => s.k === 'str');
-  if (tname && tname.k === 'str' && tname.key.parts.length === 1 && 'lit' in tname.key.parts[0]) {
-    const rows = merge(...parts);
-    const ctx = new Map<string, V>();
-    const rowShapes: Shape[] = rows.deps.length ? [{ k: 'qs', model: rows.deps[0].model, via: rows.deps[0].via }] : [];
-    for (const name of ['object_list', 'object', 'page_obj', 'view']) ctx.set(name, { shapes: rowShapes, deps: rows.deps });
-    if (rows.deps[0]) {
-      const lower = rows.deps[0].model.split('.')[1].toLowerCase();
-      ctx.set(`${lower}_list`, { shapes: rowShapes, deps: rows.deps });
-      ctx.set(lower, { shapes: rowShapes.map((s) => (s.k === 'qs' ? { k: 'inst', model: s.model, via: s.via } : s)), deps: rows.deps });
-    }
-    parts.push(interp.templateValue(tname.key.parts[0].lit, { shapes: [{ k: 'dict', items: ctx }], deps: [] }));
-  }
+  const render = viewRender(interp, cls);
+  if (render) parts.push(templateReads(interp, render.template, contextItems(render.context)));
   return merge(...parts).deps;
 }
 
@@ -370,8 +358,8 @@ function methodDecoratedPage(interp: Interpreter, file: PythonFacts, d: Expr): P
   return undefined;
 }
 
-/** Reads of `{% cache %}` fragments by the templates this file's functions render. */
-function renderedFragmentReads(interp: Interpreter, events: Map<string, FnEvents>): FragmentReads {
+/** Reads of `{% cache %}` fragments by the templates this file's functions and class-based views render. */
+function renderedFragmentReads(interp: Interpreter, file: PythonFacts, events: Map<string, FnEvents>): FragmentReads {
   const reads: FragmentReads = new Map();
   for (const ev of events.values()) {
     for (const r of ev.renders) {
@@ -379,6 +367,10 @@ function renderedFragmentReads(interp: Interpreter, events: Map<string, FnEvents
       if (t) templateReads(interp, t, contextItems(r.context), reads);
     }
   }
+  file.classes.forEach((_, idx) => {
+    const render = viewRender(interp, { file, idx });
+    if (render) templateReads(interp, render.template, contextItems(render.context), reads);
+  });
   return reads;
 }
 
