@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { isExcluded, ruleEnabled } from './configLoader';
 import { contentHash, extractFacts, isTemplatePath, moduleNameFor } from './facts/extract';
 import { readAhead } from './facts/parallel';
+import { analysedFacts, isDeferredFile, takeImported } from './fileSelection';
 import { buildGraph } from './graphBuilder';
 import { allRules } from './rules';
 import { loadPythonParser } from './syntax/parser';
@@ -38,7 +39,8 @@ export interface AnalysisResult {
   findings: Finding[];
   graph: Graph;
   facts: FileFacts[];
-  stats: { files: number; lines: number; factMs: number; analysisMs: number };
+  /** `skipped`: files read by nobody (test code nothing counted imports) or unreadable. */
+  stats: { files: number; lines: number; skipped: number; factMs: number; analysisMs: number };
 }
 
 /** Files above this size are generated or vendored data, never hand-written Django code. */
@@ -82,35 +84,51 @@ export function packageDirsOf(paths: Iterable<string>): Set<string> {
   return dirs;
 }
 
-/** Reads every file through fs, extracts facts, analyses the workspace and runs the rules. */
+/**
+ * Reads every file through fs, extracts facts, analyses the workspace and runs the rules. Test
+ * files are read only when counted code imports them (fileSelection.ts), so the facts are those
+ * `analysedFacts` would choose from every file's.
+ */
 export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
   const t0 = Date.now();
   const paths = (await fs.list()).filter((p) => isAnalysedPath(config, p)).sort();
   const packageDirs = packageDirsOf(paths);
-  const facts: FileFacts[] = [];
-  let lines = 0;
-  const read = readAhead(fs, paths);
-  for (let i = 0; i < paths.length; i++) {
-    const path = paths[i];
-    progress?.(i, paths.length, 'facts');
-    const bytes = await read(i);
-    if (!bytes) continue;
-    const f = factsForFile(parser, path, bytes, packageDirs, cache);
-    if (!f) continue;
-    lines += f.lines;
-    facts.push(f);
+  const counted: string[] = [];
+  const deferred = new Map<string, string>();
+  for (const path of paths) {
+    const module = path.endsWith('.py') ? moduleNameFor(path, (d) => packageDirs.has(d)).module : undefined;
+    if (!isDeferredFile(path, module)) counted.push(path);
+    else if (module !== undefined && !deferred.has(module)) deferred.set(module, path);
   }
+  const facts: FileFacts[] = [];
+  let done = 0;
+  let total = counted.length;
+  const extract = async (batch: string[]): Promise<FileFacts[]> => {
+    const read = readAhead(fs, batch);
+    const out: FileFacts[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      progress?.(done++, total, 'facts');
+      const bytes = await read(i);
+      const f = bytes && factsForFile(parser, batch[i], bytes, packageDirs, cache);
+      if (f) out.push(f);
+    }
+    facts.push(...out);
+    return out;
+  };
+  for (let batch = counted; batch.length; total += batch.length) batch = takeImported(await extract(batch), deferred);
+  facts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const t1 = Date.now();
   progress?.(0, 1, 'analysis');
   const { findings, graph } = analyzeFactsToFindings(facts, config);
   progress?.(1, 1, 'analysis');
-  return { findings, graph, facts, stats: { files: facts.length, lines, factMs: t1 - t0, analysisMs: Date.now() - t1 } };
+  const lines = facts.reduce((n, f) => n + f.lines, 0);
+  return { findings, graph, facts, stats: { files: facts.length, lines, skipped: paths.length - facts.length, factMs: t1 - t0, analysisMs: Date.now() - t1 } };
 }
 
 /** The pure half: facts in, findings and graph out. Suppressions and severities from config apply here. */
 export function analyzeFactsToFindings(facts: FileFacts[], config: Config): { findings: Finding[]; graph: Graph; analysis: Analysis } {
-  return findingsOf(analyzeFacts(new Workspace(facts), config), config);
+  return findingsOf(analyzeFacts(new Workspace(analysedFacts(facts)), config), config);
 }
 
 /** The rules over an analysis, with suppressions and severities applied, and its graph. */

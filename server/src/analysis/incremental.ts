@@ -28,6 +28,7 @@
  */
 import type { Config } from '../config';
 import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, Param, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
+import { analysedFacts } from '../fileSelection';
 import { ModelRegistry } from './models';
 import { moduleBindings, type NameLookups, Workspace } from './workspace';
 import { type Analysis, analyzeFacts, analyzeUnit, type FileAnalysis } from './workspaceAnalysis';
@@ -300,7 +301,8 @@ export class IncrementalAnalysis {
    * file that `changed` — the paths set or deleted since the previous call — cannot affect.
    */
   analyze(facts: TrackedFacts[], changed: ReadonlySet<string>, config: Config): { analysis: Analysis; stats: IncrementalStats } {
-    const ws = new Workspace(facts);
+    // Every file's facts are kept, so an edit that starts importing a test module brings it in.
+    const ws = new Workspace(analysedFacts(facts));
     ws.lookups = nameLookups;
     const context = contextFingerprint(ws, config);
     const last = this.last?.context === context ? this.last : undefined;

@@ -39,6 +39,11 @@ export interface NameLookups {
   during<T>(lookup: () => T): T;
 }
 
+/** A settings module: `settings`, `settings_*`-style dotted names or anything in a settings/ package. */
+export function isSettingsModule(module: string, path: string): boolean {
+  return /(^|\.)settings(\.[a-z_0-9]+)?$/.test(module) || /(^|\/)settings\//.test(path);
+}
+
 export class Workspace {
   readonly python: PythonFacts[] = [];
   readonly templates: TemplateFacts[] = [];
@@ -153,7 +158,7 @@ export class Workspace {
   }
 
   private settingsFiles(): PythonFacts[] {
-    return this.python.filter((f) => /(^|\.)settings(\.[a-z_0-9]+)?$/.test(f.module) || /(^|\/)settings\//.test(f.path));
+    return this.python.filter((f) => isSettingsModule(f.module, f.path));
   }
 
   private readSettings(): Settings {

@@ -109,7 +109,7 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
   const writes = [...files.flatMap((f) => f.writes), ...files.flatMap((f) => f.implicitWrites)];
   const adminRegistered = new Set(files.flatMap((f) => f.adminRegistered));
 
-  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, models, files)].filter((e) => !isTestPath(e.path));
+  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, models, files)];
   const edges = callEdges(events);
   const triggers = computeTriggers(events, files, edges);
   const invalidations: Invalidation[] = ops
@@ -153,22 +153,14 @@ export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonF
   const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
   const entries = files.map((file) => fileEntries(interp, file, config));
   return files.map((file, i) => ({
-    events: events[i], ...productOpsAndWrites(events[i]), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, file, events[i]),
+    events: events[i], ...opsAndWrites(events[i]), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, file, events[i]),
     methodTriggers: methodTriggers(models, file),
   }));
 }
 
-function productOpsAndWrites(events: Map<string, FnEvents>): { ops: CacheOp[]; writes: WriteSite[] } {
+function opsAndWrites(events: Map<string, FnEvents>): { ops: CacheOp[]; writes: WriteSite[] } {
   const all = [...events.values()];
-  // Tests write and cache whatever they like; neither their entries nor their writes are the product's.
-  return {
-    ops: all.flatMap((e) => e.ops).filter((o) => !o.template && !isTestPath(o.file.path)),
-    writes: all.flatMap((e) => e.writes).filter((w) => !isTestPath(w.file.path)),
-  };
-}
-
-export function isTestPath(path: string): boolean {
-  return /(^|\/)(tests?|testing)(\/|$)|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|tests?)\.py$/.test(path);
+  return { ops: all.flatMap((e) => e.ops).filter((o) => !o.template), writes: all.flatMap((e) => e.writes) };
 }
 
 // ------------------------------------------------------------------ matching

@@ -3,7 +3,7 @@ import type { CacheOp, WriteSite } from '../analysis/events';
 import { matchKeys } from '../analysis/keys';
 import type { ModelInfo } from '../analysis/models';
 import { fnId } from '../analysis/values';
-import { type Analysis, type Entry, type EntryCoverage, type Invalidation, isTestPath } from '../analysis/workspaceAnalysis';
+import { type Analysis, type Entry, type EntryCoverage, type Invalidation } from '../analysis/workspaceAnalysis';
 import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';
 
@@ -79,7 +79,7 @@ export interface KeySite { path: string; loc: Loc; method: string; alias: string
 
 /** Every cache call of the workspace that names a key: writes, deletes and reads. */
 export function keySites(a: Analysis): KeySite[] {
-  const reads = [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => !isTestPath(r.file.path));
+  const reads = [...a.events.values()].flatMap((e) => e.keyReads);
   return [...a.ops, ...reads].map((o) => ({ path: o.file.path, loc: o.loc, method: o.method, alias: o.alias, key: o.key }));
 }
 

@@ -1,0 +1,58 @@
+/**
+ * Which files an analysis reads. Test code is not the product: its cache entries and writes are
+ * not the app's, and its receivers, admin registrations and signal hookups run only under the test
+ * runner, so counting them would hide real findings. A file under a test path still counts when
+ * it is a settings module, or when code that counts imports it (an app named `testing`, a helper
+ * product code uses), and then it is product code like any other. The CLI never parses the rest
+ * (docs/performance.md).
+ */
+import { isSettingsModule } from './analysis/workspace';
+import type { FileFacts } from './facts/types';
+
+/** Test code by the usual layouts: tests/ and testing/ folders, test_*.py, *_tests.py, tests.py, conftest.py. */
+export function isTestPath(path: string): boolean {
+  return /(^|\/)(tests?|testing)(\/|$)|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|tests?)\.py$/.test(path);
+}
+
+/** Read only when counted code imports it: test code that is not settings. */
+export function isDeferredFile(path: string, module: string | undefined): boolean {
+  return isTestPath(path) && !(module !== undefined && isSettingsModule(module, path));
+}
+
+/**
+ * Removes from `pending` (deferred files by module name) the ones that `facts` import, and
+ * returns them: importing `a.b` or `from a import b` can load module `a.b`.
+ */
+export function takeImported<T>(facts: Iterable<FileFacts>, pending: Map<string, T>): T[] {
+  const taken: T[] = [];
+  const take = (module: string) => {
+    const item = pending.get(module);
+    if (item === undefined) return;
+    pending.delete(module);
+    taken.push(item);
+  };
+  for (const f of facts) {
+    if (f.kind !== 'python' || !pending.size) continue;
+    for (const imp of f.imports) {
+      take(imp.module);
+      if (imp.name) take(`${imp.module}.${imp.name}`);
+    }
+  }
+  return taken;
+}
+
+/** The facts of `all` that an analysis counts, in their order (see the top of this file). */
+export function analysedFacts<F extends FileFacts>(all: readonly F[]): F[] {
+  const chosen = new Set<F>();
+  const pending = new Map<string, F>();
+  for (const f of all) {
+    if (!isDeferredFile(f.path, f.kind === 'python' ? f.module : undefined)) chosen.add(f);
+    else if (f.kind === 'python' && !pending.has(f.module)) pending.set(f.module, f);
+  }
+  if (chosen.size === all.length) return [...all];
+  for (let frontier: F[] = [...chosen]; frontier.length;) {
+    frontier = takeImported(frontier, pending);
+    for (const f of frontier) chosen.add(f);
+  }
+  return all.filter((f) => chosen.has(f));
+}
