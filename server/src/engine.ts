@@ -44,7 +44,7 @@ export interface AnalysisResult {
 }
 
 /** Files above this size are generated or vendored data, never hand-written Django code. */
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 /** Which files are read at all: Python sources and Django templates. */
 export function isRelevantPath(path: string): boolean {

@@ -1,59 +1,67 @@
 /** The real file system below a workspace root, for the CLI and the language server. */
-import { promises as fsp } from 'fs';
+import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'fs';
 import * as path from 'path';
 import type { Config } from './config';
 import { isExcluded } from './configLoader';
-import type { WorkspaceFs } from './engine';
+import { MAX_FILE_BYTES, type WorkspaceFs } from './engine';
 
 /** Only these files mean anything to the engine. */
 const WANTED_EXTENSIONS = ['.py', '.html', '.txt'];
 const WANTED_NAMES = new Set(['pyproject.toml', 'setup.cfg']);
 /** Skipped whatever the excludes say: they can be huge and never hold project code. */
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.djcache_cache']);
-const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
-/** The real file system below root: only files the engine reads, no excluded or oversized ones. */
+/**
+ * The real file system below root: only files the engine reads, no excluded or oversized ones.
+ * Calls are synchronous inside: for a tree of small files that is several times faster than
+ * promise-based I/O, which pays a thread-pool round trip per open, stat, read and close.
+ */
 export function createNodeFs(root: string, config: Config): WorkspaceFs {
   return {
-    list: () => listWorkspace(root, config),
-    read: (relPath) => fsp.readFile(path.join(root, relPath)),
+    list: async () => listWorkspace(root, config),
+    read: async (relPath) => readFileSync(path.join(root, relPath)),
   };
 }
 
-export async function listWorkspace(root: string, config: Config): Promise<string[]> {
+export function listWorkspace(root: string, config: Config): string[] {
   const files: string[] = [];
   const visited = new Set<string>();
-  const rootReal = await fsp.realpath(root);
+  const rootReal = realpathSync.native(root);
 
-  async function walk(dir: string, rel: string): Promise<void> {
+  function walk(dir: string, rel: string): void {
     // Symlinked folders can form loops: each real folder is read once, and a link up to an
     // ancestor of the root would re-read the root from above.
-    const real = await fsp.realpath(dir).catch(() => null);
-    if (real === null || visited.has(real) || rootReal.startsWith(real + path.sep)) return;
-    visited.add(real);
+    let real: string;
+    let entries: Dirent[];
+    try {
+      real = realpathSync.native(dir);
+      if (visited.has(real) || rootReal.startsWith(real + path.sep)) return;
+      visited.add(real);
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     // A virtualenv under any name: it holds installed packages, not project code.
-    if (rel !== '' && (await fsp.stat(path.join(dir, 'pyvenv.cfg')).catch(() => null))) return;
-    const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
+    if (rel !== '' && entries.some((e) => e.name === 'pyvenv.cfg')) return;
     const subdirs: [string, string][] = [];
-    await Promise.all(entries.map(async (entry) => {
+    for (const entry of entries) {
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
       const full = path.join(dir, entry.name);
-      const stat = entry.isSymbolicLink() || entry.isFile() ? await fsp.stat(full).catch(() => null) : null;
-      const isDir = entry.isDirectory() || stat?.isDirectory() === true;
-      if (isDir) {
+      const target = entry.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : entry;
+      if (target?.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath)) subdirs.push([full, relPath]);
-      } else if (stat?.isFile() && wanted(entry.name) && stat.size <= MAX_FILE_BYTES && !isExcluded(config, relPath)) {
-        files.push(relPath);
+      } else if (target?.isFile() && wanted(entry.name) && !isExcluded(config, relPath)) {
+        const size = statSync(full, { throwIfNoEntry: false })?.size;
+        if (size !== undefined && size <= MAX_FILE_BYTES) files.push(relPath);
       }
-    }));
-    for (const [full, relPath] of subdirs.sort((a, b) => (a[1] < b[1] ? -1 : 1))) await walk(full, relPath);
+    }
+    for (const [full, relPath] of subdirs.sort((a, b) => (a[1] < b[1] ? -1 : 1))) walk(full, relPath);
   }
 
-  await walk(root, '');
+  walk(root, '');
   return files.sort();
 }
 
 function wanted(name: string): boolean {
   return WANTED_NAMES.has(name) || WANTED_EXTENSIONS.some((ext) => name.endsWith(ext));
 }
-
