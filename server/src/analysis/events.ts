@@ -44,6 +44,8 @@ export interface WriteSite extends Site {
   pos: Pos | null;
   /** A direct write to an explicit m2m through model: it skips m2m_changed. */
   throughWrite?: boolean;
+  /** The only columns written (`update(active=False)`, `save(update_fields=[...])`); absent: any. */
+  columns?: string[];
   /** Implicit writes (admin, generic views, forms) belong to a class whose hooks may invalidate. */
   owner?: { file: PythonFacts; idx: number };
 }

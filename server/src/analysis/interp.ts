@@ -76,7 +76,14 @@ export class Interpreter {
         const model = this.models.modelOfClass(file, fn.cls);
         const cls = { file, idx: fn.cls };
         if (isClassMethod) scope.fixed.set(p.name, v([model ? { k: 'model', model: model.id } : { k: 'class', cls }]));
-        else if (model) scope.fixed.set(p.name, v([{ k: 'inst', model: model.id, via: [`${model.name} instance`] }]));
+        else if (model) {
+          // A model's own method reads its row through `self` (`self.slug`); `self.pk` stays data-free (see attr).
+          // An abstract model's row is its one concrete subclass's; with several, which one is unknown.
+          const concrete = model.abstract ? this.models.concreteOf(model.id) : [model];
+          const via = [`self in ${model.name}.${fn.name}()`];
+          const row = concrete.length === 1 ? concrete[0].id : undefined;
+          scope.fixed.set(p.name, v([{ k: 'inst', model: row ?? model.id, via }], row ? [{ model: row, via, path: file.path, loc: fn.nameLoc }] : []));
+        }
         else scope.fixed.set(p.name, v([this.selfShape(cls)]));
         return;
       }
@@ -461,6 +468,11 @@ export class Interpreter {
     if ((name === 'pk' || name === 'id') && obj.shapes.some((sh) => sh.k === 'inst') && obj.shapes.every((sh) => sh.k === 'inst' || sh.k === 'const')) return v([{ k: 'const' }]);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
+    // A plain field of a row holds that column alone: writes of other columns leave it as it was.
+    const inst = obj.shapes[0]?.k === 'inst' ? obj.shapes[0].model : undefined;
+    if (inst && obj.shapes.every((sh) => sh.k === 'inst' && sh.model === inst) && this.models.hasColumn(inst, name)) {
+      return merge(...out, v([], obj.deps.map((d) => (d.model === inst ? { ...d, columns: [name] } : d))));
+    }
     // The data of an attribute is derived from its object's data.
     return merge(...out, dataOf(obj));
   }
@@ -805,7 +817,7 @@ export class Interpreter {
     const write = QS_WRITES[name];
     if (write) {
       if (walk) {
-        this.recordWrite(walk, scope, e, q.model, write.kind, write.signals, `${exprText(e.fn)}()`);
+        this.recordWrite(walk, scope, e, q.model, write.kind, write.signals, `${exprText(e.fn)}()`, writtenColumns(name, e));
         // A delete cascades: models holding a CASCADE foreign key to this one are deleted too.
         if (write.kind === 'delete') this.recordCascade(walk, scope, e, q.model);
       }
@@ -900,7 +912,7 @@ export class Interpreter {
     const write = INSTANCE_WRITES[name];
     if (write) {
       if (walk && !isSuperCall(e)) {
-        this.recordWrite(walk, scope, e, inst.model, write.kind, write.signals, `${exprText(e.fn)}()`);
+        this.recordWrite(walk, scope, e, inst.model, write.kind, write.signals, `${exprText(e.fn)}()`, writtenColumns(name, e));
         if (write.kind === 'delete') this.recordCascade(walk, scope, e, inst.model);
       }
       return v([{ k: 'const' }]);
@@ -919,14 +931,14 @@ export class Interpreter {
     }
   }
 
-  recordWrite(walk: Walk, scope: Scope, e: Expr, model: string, kind: 'save' | 'delete' | 'm2m' | 'bulk', signals: boolean, how: string): void {
+  recordWrite(walk: Walk, scope: Scope, e: Expr, model: string, kind: 'save' | 'delete' | 'm2m' | 'bulk', signals: boolean, how: string, columns?: string[]): void {
     // Writing an explicit through model directly sends its own post_save, never m2m_changed.
     const throughWrite = kind !== 'm2m' && this.models.isExplicitThrough(model);
-    walk.events.writes.push({ file: scope.file, loc: e.loc, model, kind, signals, how, fnId: walk.id, pos: walk.pos, throughWrite });
+    walk.events.writes.push({ file: scope.file, loc: e.loc, model, kind, signals, how, fnId: walk.id, pos: walk.pos, throughWrite, columns });
     const info = this.models.byId.get(model);
     // Multi-table inheritance writes every parent table too.
     for (const parent of info?.parents ?? []) {
-      walk.events.writes.push({ file: scope.file, loc: e.loc, model: parent, kind, signals, how: `${how} (parent table of ${info!.name})`, fnId: walk.id, pos: walk.pos });
+      walk.events.writes.push({ file: scope.file, loc: e.loc, model: parent, kind, signals, how: `${how} (parent table of ${info!.name})`, fnId: walk.id, pos: walk.pos, columns });
     }
   }
 
@@ -1617,6 +1629,14 @@ function numberValue(e: Expr, resolve: (name: string) => Expr | undefined, depth
     return total;
   }
   return undefined;
+}
+
+/** The columns a write names: `update(a=…)`, `save(update_fields=["a"])`; undefined when it may write any. */
+function writtenColumns(method: string, e: Call): string[] | undefined {
+  if (method === 'update') return !e.args.length && e.kw.length && e.kw.every((k) => k.name) ? e.kw.map((k) => k.name!) : undefined;
+  const fields = method === 'save' || method === 'asave' ? kwOf(e.kw, 'update_fields') : undefined;
+  if (fields?.t !== 'seq' || !fields.items.length || !fields.items.every((x) => x.t === 'str')) return undefined;
+  return fields.items.map((x) => (x as Extract<Expr, { t: 'str' }>).v);
 }
 
 /** SQL text of a literal or f-string argument; holes become a placeholder identifier. */

@@ -184,6 +184,17 @@ export class ModelRegistry {
 
   private readonly abstractParents = new Map<string, string[]>();
 
+  /** A plain field declared in the model's class body or its parents' (`data = models.JSONField()`), relations excluded. */
+  hasColumn(id: string, name: string): boolean {
+    return this.lineage(id).some((m) => !m.fields.has(name) && !!m.file && m.cls !== undefined
+      && m.file.classes[m.cls].body.some((s) => s.t === 'assign' && s.value.t === 'call' && s.targets.some((t) => t.t === 'name' && t.id === name)));
+  }
+
+  /** The concrete models that inherit an abstract one (a project's `Category(AbstractCategory)`). */
+  concreteOf(id: string): ModelInfo[] {
+    return [...this.byId.values()].filter((m) => !m.abstract && m.id !== id && this.lineage(m.id).some((p) => p.id === id));
+  }
+
   private add(m: ModelInfo): void {
     this.byId.set(m.id, m);
     if (!m.abstract) this.byTable.set(m.table.toLowerCase(), m.id);
@@ -199,7 +210,7 @@ export class ModelRegistry {
     let result = false;
     for (const b of cls.bases) {
       const sym = staticSym(this.ws, file, b);
-      if (sym?.k === 'ext' && (sym.q === MODEL_BASE || BUILTIN_MODEL_NAMES[sym.q] || /^(django\.contrib\.auth\.models\.(AbstractUser|AbstractBaseUser|PermissionsMixin)|mptt\.models\.MPTTModel|polymorphic\.models\.PolymorphicModel|django_extensions\.db\.models\.\w+Model|model_utils\.models\.\w+Model)$/.test(sym.q))) result = true;
+      if (sym?.k === 'ext' && (sym.q === MODEL_BASE || BUILTIN_MODEL_NAMES[sym.q] || /^(django\.contrib\.auth\.models\.(AbstractUser|AbstractBaseUser|PermissionsMixin)|mptt\.models\.MPTTModel|treebeard\.(mp_tree\.MP_Node|ns_tree\.NS_Node|al_tree\.AL_Node)|polymorphic\.models\.PolymorphicModel|django_extensions\.db\.models\.\w+Model|model_utils\.models\.\w+Model)$/.test(sym.q))) result = true;
       else if (sym?.k === 'class' && this.isModelClass(sym.file, sym.idx, depth + 1)) result = true;
       if (result) break;
     }

@@ -9,6 +9,8 @@ export interface Dep {
   via: string[];
   path: string;
   loc: Loc;
+  /** The only columns the value holds (plain fields of an instance, `self.data`); absent: the whole row. */
+  columns?: string[];
 }
 
 export interface FnRef { file: PythonFacts; idx: number }
@@ -61,12 +63,19 @@ export function merge(...vs: V[]): V {
   if (vs.length === 1) return vs[0];
   const shapes: Shape[] = [];
   const deps: Dep[] = [];
-  const seenDeps = new Set<string>();
+  const at = new Map<string, number>();
   for (const x of vs) {
     for (const s of x.shapes) if (shapes.length < MAX_SHAPES && !shapes.some((t) => sameShape(t, s))) shapes.push(s);
     for (const d of x.deps) {
-      if (deps.length >= MAX_DEPS || seenDeps.has(d.model)) continue;
-      seenDeps.add(d.model);
+      const i = at.get(d.model);
+      // One dep per model; its columns are the union, or the whole row once any read is.
+      if (i !== undefined) {
+        const cols = deps[i].columns;
+        if (cols && !(d.columns && d.columns.every((c) => cols.includes(c)))) deps[i] = { ...deps[i], columns: d.columns && [...cols, ...d.columns.filter((c) => !cols.includes(c))] };
+        continue;
+      }
+      if (deps.length >= MAX_DEPS) continue;
+      at.set(d.model, deps.length);
       deps.push(d);
     }
   }

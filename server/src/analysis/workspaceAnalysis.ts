@@ -46,6 +46,8 @@ export interface EntryCoverage {
   model: string;
   dep: Dep;
   byKind: Record<ChangeKind, Cover>;
+  /** Writes of the model that can change what the entry holds (not those of other columns only). */
+  writes: WriteSite[];
   uncovered: WriteSite[];
   /** Invalidations that reach this entry when the model changes (through any trigger). */
   coveredBy: { inv: Invalidation; how: string }[];
@@ -122,9 +124,10 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
   for (const entry of entries) {
     if (entry.immutable) continue;
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
-    const covs = entry.deps.map((dep) => entry.tags && declares(entry.tags, dep.model, models)
-      ? declaredCoverage(entry, dep, entry.tags)
-      : coverEntry(entry, dep, matching, writes.filter((w) => w.model === dep.model), reach));
+    const covs = entry.deps.map((dep) => {
+      const changing = writes.filter((w) => w.model === dep.model && changesColumns(w, dep));
+      return entry.tags && declares(entry.tags, dep.model, models) ? declaredCoverage(entry, dep, entry.tags, changing) : coverEntry(entry, dep, matching, changing, reach);
+    });
     // A delete or refresh of the key in another function is deliberate invalidation, even when
     // the engine cannot tell which write it follows: the entry does not rely on its timeout alone.
     const elsewhere = matching.some((inv) => inv.fnId !== entry.fnId && matchKeys(entry.key, inv.key) !== 'conservative');
@@ -613,6 +616,13 @@ function afterWrite(w: WriteSite, matching: Invalidation[], reach: Reach): Cache
   return reach(w.fnId).filter((r) => r.line >= w.pos!.line && matching.some((m) => m.file === r.op.file && m.loc === r.op.loc)).map((r) => r.op);
 }
 
+/** Whether a write can change what a dep reads: unless both name their columns and share none (a foreign key `x` is column `x_id`). */
+function changesColumns(w: WriteSite, dep: Dep): boolean {
+  if (!w.columns || !dep.columns) return true;
+  const column = (c: string) => c.replace(/_id$/, '');
+  return w.columns.some((c) => dep.columns!.some((d) => column(d) === column(c)));
+}
+
 function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: WriteSite[], reach: Reach): EntryCoverage {
   const coveredBy: { inv: Invalidation; how: string }[] = [];
   const triggerCovers = (t: Trigger, w: WriteSite): boolean => {
@@ -648,14 +658,14 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
     if (w.kind === 'bulk' || (w.throughWrite && m2mReceiver)) bypassing.push(w);
     else uncovered.push(w);
   }
-  return { entry, model: dep.model, dep, byKind, uncovered, coveredBy, bypassing };
+  return { entry, model: dep.model, dep, byKind, writes, uncovered, coveredBy, bypassing };
 }
 
 /** A model the entry's tags declare: the runtime invalidates the entry on every kind of write to it. */
-function declaredCoverage(entry: Entry, dep: Dep, tags: TagDeclaration): EntryCoverage {
+function declaredCoverage(entry: Entry, dep: Dep, tags: TagDeclaration, writes: WriteSite[]): EntryCoverage {
   const by = [{ path: tags.path, loc: tags.loc, how: 'tag declaration' }];
   const yes = (): Cover => ({ state: 'yes', by });
-  return { entry, model: dep.model, dep, byKind: { save: yes(), delete: yes(), m2m: yes(), bulk: yes() }, uncovered: [], coveredBy: [], bypassing: [], declaredBy: tags };
+  return { entry, model: dep.model, dep, byKind: { save: yes(), delete: yes(), m2m: yes(), bulk: yes() }, writes, uncovered: [], coveredBy: [], bypassing: [], declaredBy: tags };
 }
 
 export function triggerText(t: Trigger): string {

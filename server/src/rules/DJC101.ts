@@ -15,8 +15,7 @@ export const DJC101: Rule = {
       // DJC108 answers for entries with tag declarations.
       if (cov.entry.tags) continue;
       if (foldedIntoTimeoutOnly(a, cov.entry)) continue;
-      const writes = a.writes.filter((w) => w.model === cov.model);
-      if (writes.length === 0) {
+      if (cov.writes.length === 0) {
         if (cov.coveredBy.length === 0 && !cov.declaredBy) unwritten.set(cov.entry.id, [...(unwritten.get(cov.entry.id) ?? []), cov]);
         continue;
       }

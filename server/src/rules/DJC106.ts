@@ -13,9 +13,11 @@ export const DJC106: Rule = {
     for (const entry of a.entries) {
       // DJC108 answers for entries with tag declarations.
       if (entry.immutable || entry.tags || !foldedIntoTimeoutOnly(a, entry)) continue;
-      const covs = a.coverage.filter((c) => c.entry.id === entry.id && a.writes.some((w) => w.model === c.model));
+      const covs = a.coverage.filter((c) => c.entry.id === entry.id && c.writes.length > 0);
       const cov = covs[0];
-      const w = a.writes.find((x) => x.model === cov.model)!;
+      // Written only in columns the entry does not hold: nothing makes it stale.
+      if (!cov) continue;
+      const w = cov.writes[0];
       const others = covs.slice(1).map((c) => modelName(c.model));
       const t = timeoutText(a, entry);
       const message = `${entryKeyText(entry)} reads ${cov.model} through ${viaText(cov)}${others.length ? ` (and ${others.join(', ')})` : ''} and relies on its ${t} timeout alone: ${writeText(w)}, and nothing invalidates the entry, so it serves stale data until it expires.`;
