@@ -2,10 +2,13 @@
 import type { Node } from 'web-tree-sitter';
 import { kids } from './pythonSyntax';
 import type { PythonStyle } from './pythonStyle';
-import { insertAt, lineTextBefore, offsetAt, replaceSpan, type TextEdit } from './text';
+import { insertAt, lineTextBefore, offsetAt, positionAt, replaceSpan, type TextEdit } from './text';
 
-/** A name to import; `module` is written as given, `sameAs` lists other spellings of it (`catalog.models` for `.models`). */
-export interface ImportNeed { module: string; name: string; sameAs?: string[] }
+/**
+ * A name to import; `module` is written as given, `sameAs` lists other spellings of it (`catalog.models` for `.models`).
+ * Without `name`, the module itself: `import module`.
+ */
+export interface ImportNeed { module: string; name?: string; sameAs?: string[] }
 
 /**
  * How the file at `target` imports `name` from `module` (the file at `path`): nothing from itself,
@@ -115,7 +118,16 @@ export function planImports(text: string, names: ModuleNames, needs: ImportNeed[
   const spellings = (n: ImportNeed) => [n.module, ...(n.sameAs ?? [])];
   const merged = new Map<FromImport, string[]>();
   const fresh = new Map<string, string[]>();
+  const freshModules = new Set<string>();
   for (const need of needs) {
+    if (need.name === undefined) {
+      const top = need.module.split('.')[0];
+      const bound = names.bound.get(top);
+      if (bound === `import:${need.module}`) continue;
+      if (bound !== undefined) return { conflict: top };
+      freshModules.add(need.module);
+      continue;
+    }
     const bound = names.bound.get(need.name);
     if (bound !== undefined) {
       if (spellings(need).some((m) => bound === `${m}:${need.name}`)) continue;
@@ -127,15 +139,18 @@ export function planImports(text: string, names: ModuleNames, needs: ImportNeed[
     else fresh.set(need.module, [...new Set([...(fresh.get(need.module) ?? []), need.name])]);
   }
   const edits: TextEdit[] = [];
-  for (const [f, added] of merged) edits.push(replaceSpan(text, f.node.start, f.node.end, fromImportText(f, added, style)));
+  for (const [f, added] of merged) edits.push(replaceSpan(text, f.node.start, f.node.end, fromImportText(f, withAdded(f, added), style)));
   const byOffset = new Map<number, { lines: string[]; blankBefore: boolean; blankAfter: boolean }>();
   const relativeLast = (a: string, b: string) => Number(a.startsWith('.')) - Number(b.startsWith('.')) || a.localeCompare(b);
-  for (const module of [...fresh.keys()].sort(relativeLast)) {
+  // `import m` goes before `from m import ...`.
+  const lines = [...[...freshModules].map((module) => ({ module, plain: true })), ...[...fresh.keys()].map((module) => ({ module, plain: false }))]
+    .sort((a, b) => relativeLast(a.module, b.module) || Number(b.plain) - Number(a.plain));
+  for (const { module, plain } of lines) {
     const place = newImportPlace(text, names, module);
     const at = byOffset.get(place.offset) ?? { lines: [], blankBefore: false, blankAfter: false };
     // Into a file without imports both kinds go to one place: a blank line keeps them apart.
     if (module.startsWith('.') && at.lines.length && !at.lines[at.lines.length - 1].startsWith('from .')) at.lines.push(style.eol);
-    at.lines.push(`from ${module} import ${[...fresh.get(module)!].sort().join(', ')}${style.eol}`);
+    at.lines.push(plain ? `import ${module}${style.eol}` : `from ${module} import ${[...fresh.get(module)!].sort().join(', ')}${style.eol}`);
     at.blankBefore ||= place.blankBefore;
     at.blankAfter ||= place.blankAfter;
     byOffset.set(place.offset, at);
@@ -147,10 +162,14 @@ export function planImports(text: string, names: ModuleNames, needs: ImportNeed[
   return edits;
 }
 
-function fromImportText(f: FromImport, added: string[], style: PythonStyle): string {
+/** The names of `f` with `added`: sorted when they were, else appended. */
+function withAdded(f: FromImport, added: string[]): string[] {
   const existing = f.names.map((n) => n.text);
   const sorted = existing.every((n, i) => i === 0 || existing[i - 1].localeCompare(n) <= 0);
-  const all = sorted ? [...existing, ...added].sort((a, b) => a.localeCompare(b)) : [...existing, ...added];
+  return sorted ? [...existing, ...added].sort((a, b) => a.localeCompare(b)) : [...existing, ...added];
+}
+
+function fromImportText(f: FromImport, all: string[], style: PythonStyle): string {
   if (!f.multiline) return `from ${f.module} import ${all.join(', ')}`;
   return `from ${f.module} import (${style.eol}${all.map((n) => `${f.itemIndent}${n},`).join(style.eol)}${style.eol})`;
 }
@@ -176,4 +195,23 @@ function newImportPlace(text: string, names: ModuleNames, module: string): { off
   if (lastImport) return at(lineStart(lastImport.endLine + 1), true);
   const next = text.slice(lineStart(names.headerEnd)).split('\n')[0].trim();
   return at(lineStart(names.headerEnd), names.separateFromHeader, next !== '');
+}
+
+/**
+ * The edit that stops a from-import binding `name`, for a name the code no longer uses: the name
+ * leaves its statement, or the statement its line. undefined when no from-import binds it or
+ * the statement has comments.
+ */
+export function dropImport(text: string, names: ModuleNames, name: string, style: PythonStyle): TextEdit | undefined {
+  const f = names.froms.find((x) => x.names.some((n) => n.binds === name));
+  if (!f || f.hasComment) return undefined;
+  const rest = f.names.filter((n) => n.binds !== name).map((n) => n.text);
+  if (rest.length) return replaceSpan(text, f.node.start, f.node.end, fromImportText(f, rest, style));
+  const line = positionAt(text, f.node.start)[0];
+  const endLine = positionAt(text, f.node.end)[0];
+  const lines = text.split('\n');
+  const blank = (l: number) => l < 0 || l >= lines.length || lines[l].trim() === '';
+  // A statement alone between blank lines takes one of them along, so no double gap is left.
+  const upTo = blank(line - 1) && blank(endLine + 1) && endLine + 1 < lines.length ? endLine + 2 : endLine + 1;
+  return replaceSpan(text, offsetAt(text, line, 0), offsetAt(text, upTo, 0), '');
 }

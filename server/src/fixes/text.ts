@@ -83,3 +83,18 @@ export function mapPosition(p: Position, edit: TextEdit): Position | undefined {
   const endCol = (lines.length === 1 ? sc : 0) + lines[lines.length - 1].length;
   return p[0] === el ? [endLine, endCol + p[1] - ec] : [p[0] + endLine - el, p[1]];
 }
+
+/** One edit turning `before` into `after`, over whole lines from the first changed line to the last (an insertion of lines stays one). */
+export function changedLines(before: string, after: string): TextEdit {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let tail = 0;
+  while (tail < before.length - start && tail < after.length - start && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+  start = start && before.lastIndexOf('\n', start - 1) + 1;
+  let end = before.length - tail;
+  if (end > start && before[end - 1] !== '\n') {
+    const lineEnd = before.indexOf('\n', end);
+    end = lineEnd < 0 ? before.length : lineEnd;
+  }
+  return replaceSpan(before, start, end, after.slice(start, after.length - (before.length - end)));
+}

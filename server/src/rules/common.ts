@@ -6,6 +6,7 @@ import { display, type KeyPart } from '../analysis/keys';
 import type { ModelInfo, Relation } from '../analysis/models';
 import type { Analysis, Entry, EntryCoverage } from '../analysis/workspaceAnalysis';
 import { entryKeyText } from '../analysis/workspaceAnalysis';
+import { staticSym } from '../analysis/workspace';
 import type { DeclareTagsData } from '../fixes/declareTags';
 
 export interface Rule {
@@ -210,9 +211,25 @@ export function foldedIntoTimeoutOnly(a: Analysis, entry: Entry): boolean {
   return covs.some((c) => a.writes.some((w) => w.model === c.model));
 }
 
-/** For "Declare cache tags": whether djcache is in the project, and every model the entry reads, sorted. Value-cache entries only. */
+/**
+ * For "Declare cache tags": whether djcache is in the project, the entry's shape, and every model
+ * it reads, sorted. Memoized functions only through a project decorator, whose definition the fix
+ * reads to tell whether djcache.memoize can stand in for it.
+ */
 export function declareTagsData(a: Analysis, entry: Entry): { declareTags?: DeclareTagsData } {
-  if (entry.kind !== 'cache') return {};
+  if (entry.kind === 'tagged') return {};
+  const decorator = entry.kind === 'memoize' ? projectDecorator(a, entry) : undefined;
+  if (entry.kind === 'memoize' && !decorator) return {};
   const installed = a.ws.settings.installedApps.includes('djcache') || a.ws.python.some((f) => f.imports.some((i) => i.module === 'djcache' || i.module.startsWith('djcache.')));
-  return { declareTags: { installed, models: [...new Set(entry.deps.map((d) => d.model))].sort() } };
+  return { declareTags: { installed, shape: entry.kind, models: [...new Set(entry.deps.map((d) => d.model))].sort(), ...(decorator ? { decorator } : {}) } };
+}
+
+/** The project function a memoize entry's decorator calls (`memoize` of `@memoize(60)`). */
+function projectDecorator(a: Analysis, entry: Entry): DeclareTagsData['decorator'] {
+  const file = a.ws.python.find((f) => f.path === entry.path);
+  const d = file?.functions.flatMap((fn) => fn.decorators).find((x) => x.loc.join() === entry.loc.join());
+  const sym = file && d && staticSym(a.ws, file, d.t === 'call' ? d.fn : d);
+  if (sym?.k !== 'fn') return undefined;
+  const fn = sym.file.functions[sym.idx];
+  return { path: sym.file.path, qual: `${sym.file.module}.${fn.qual}`, nameLoc: fn.nameLoc };
 }

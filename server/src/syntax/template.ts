@@ -8,7 +8,7 @@ import type { Suppression, TemplateFacts, TemplateNode } from '../facts/types';
 type Out = TemplateNode[];
 
 /** `{% x %}`, `{{ x }}` and `{# x #}`; like Django's tag_re, `.` stops at line ends. */
-const TOKEN_RE = /\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}/g;
+export const TOKEN_RE = /\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}/g;
 const VAR_PATH_RE = /^[A-Za-z]\w*(?:\.\w+)*$/;
 const LITERAL_NAMES = new Set(['True', 'False', 'None']);
 /** Operators of `{% if %}`; everything else in its arguments is an expression. */
