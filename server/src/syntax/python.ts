@@ -87,6 +87,10 @@ class Builder {
   private clsStack: number[] = [];
   /** True while statements belong directly to a class body (so defs are methods). */
   private clsDirect = false;
+  /** `x := v` met in the statement being built: each becomes `x = v` just before it. */
+  private walrus: Stmt[] = [];
+  /** Inside a comprehension or lambda, whose own names a walrus value may use: it stays the value alone. */
+  private nested = 0;
   private readonly field: Grammar['field'];
 
   constructor(
@@ -230,6 +234,15 @@ class Builder {
   }
 
   private stmt(type: string, out: Stmt[]): void {
+    const saved = this.walrus;
+    this.walrus = [];
+    const at = out.length;
+    this.stmtKind(type, out);
+    out.splice(at, 0, ...this.walrus);
+    this.walrus = saved;
+  }
+
+  private stmtKind(type: string, out: Stmt[]): void {
     const F = this.field;
     switch (type) {
       case 'expression_statement': {
@@ -689,8 +702,13 @@ class Builder {
       }
       case 'await':
         return this.namedChildExpr(0, d);
-      case 'named_expression':
-        return this.fieldExpr(F.value, d);
+      case 'named_expression': {
+        const value = this.fieldExpr(F.value, d);
+        const name = this.fieldText(F.name);
+        if (!name || this.nested) return value;
+        this.walrus.push({ t: 'assign', targets: [{ t: 'name', id: name }], value, line: loc[0] });
+        return { t: 'name', id: name, loc };
+      }
       case 'list':
       case 'tuple':
       case 'set':
@@ -717,13 +735,17 @@ class Builder {
           params = this.params().map((p) => p.name);
           this.c.gotoParent();
         }
-        return { t: 'lambda', params, body: this.fieldExpr(F.body, d), loc };
+        this.nested++;
+        const body = this.fieldExpr(F.body, d);
+        this.nested--;
+        return { t: 'lambda', params, body, loc };
       }
       case 'list_comprehension':
       case 'set_comprehension':
       case 'generator_expression':
       case 'dictionary_comprehension': {
         const gens: { target: Target; iter: Expr }[] = [];
+        this.nested++;
         this.eachNamedChild((t) => {
           if (t === 'for_in_clause') gens.push({ target: this.fieldTarget(F.left), iter: this.fieldExpr(F.right, d) });
         });
@@ -734,6 +756,7 @@ class Builder {
             : this.expr(d);
           this.c.gotoParent();
         }
+        this.nested--;
         return { t: 'comp', elt, gens, loc };
       }
       case 'list_splat':
