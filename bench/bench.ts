@@ -4,7 +4,10 @@
  * - parse only: list the files, read them as the engine does (reads in flight ahead) and parse
  *   every .py with the same parser, deleting each tree at once: the floor for a cold run;
  * - cold: analyzeWorkspace with no fact cache (listing, facts, analysis, all rules);
- * - warm: the same with the CLI's fact cache filled by an earlier run, loading the cache included.
+ * - warm: the same with the CLI's cache filled by an earlier run and no file changed (the stored
+ *   result stands once every input's key is checked);
+ * - edited: then one file changed (a function appended to the biggest non-test Python file): cached
+ *   facts for the others, a full analysis.
  * The machine is shared and noisy, so ratios are taken within a round; the summary gives every
  * round's ratios and their median.
  */
@@ -14,7 +17,8 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { createNodeFs } from '../server/src/nodeFs';
 import { defaultConfig } from '../server/src/config';
-import { analyzeWorkspace, isRelevantPath } from '../server/src/engine';
+import { analyzeWorkspace, isRelevantPath, type WorkspaceFs } from '../server/src/engine';
+import { isTestPath } from '../server/src/fileSelection';
 import { decodeSource } from '../server/src/facts/extract';
 import { readAhead } from '../server/src/facts/parallel';
 import { DiskFactCache } from '../server/src/factCache';
@@ -41,11 +45,32 @@ async function phase(name: string, dir: string, cacheDir: string): Promise<Phase
   }
   const start = performance.now();
   const cache = name === 'cold' ? undefined : new DiskFactCache(cacheDir);
-  const result = await analyzeWorkspace(fs, defaultConfig, undefined, cache);
+  const result = await analyzeWorkspace(name === 'edited' ? withOneEdit(fs) : fs, defaultConfig, undefined, cache);
   const ms = performance.now() - start;
   cache?.save();
   const { stats } = result;
   return { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, files: stats.files, lines: stats.lines, skipped: stats.skipped, findings: result.findings.length, factMs: stats.factMs, analysisMs: stats.analysisMs };
+}
+
+/** The same files, with a function appended to the biggest Python file outside tests. */
+function withOneEdit(fs: WorkspaceFs): WorkspaceFs {
+  let edited: Promise<string | undefined> | undefined;
+  const target = async () => {
+    let best: { path: string; size: number } | undefined;
+    for (const p of await fs.list()) {
+      if (!p.endsWith('.py') || isTestPath(p)) continue;
+      const size = (await fs.read(p)).length;
+      if (!best || size > best.size) best = { path: p, size };
+    }
+    return best?.path;
+  };
+  return {
+    list: () => fs.list(),
+    read: async (p) => {
+      const bytes = await fs.read(p);
+      return p === (await (edited ??= target())) ? Buffer.concat([bytes, Buffer.from('\n\ndef _bench_edit():\n    return 1\n')]) : bytes;
+    },
+  };
 }
 
 function runPhase(name: string, dir: string, cacheDir: string): PhaseResult {
@@ -87,6 +112,10 @@ async function main(): Promise<void> {
         const cold = runPhase('cold', dir, cacheDir);
         runPhase('fill', dir, cacheDir);
         const warm = runPhase('warm', dir, cacheDir);
+        const edited = runPhase('edited', dir, cacheDir);
+        if (warm.findings !== cold.findings || edited.findings !== cold.findings) {
+          throw new Error(`findings differ: cold ${cold.findings}, warm ${warm.findings}, one file edited ${edited.findings}`);
+        }
         coldRatios.push(cold.ms / parse.ms);
         warmRatios.push(warm.ms / parse.ms);
         if (round === 1) console.log(`  Python files ${parse.files}, Python lines ${parse.lines}; the engine read ${cold.files} files (Python and templates), skipped ${cold.skipped} test files; findings ${cold.findings}`);
@@ -94,6 +123,7 @@ async function main(): Promise<void> {
           `  round ${round}: parse only ${seconds(parse.ms)} (${parse.maxRssMb.toFixed(0)} MB)` +
           ` | cold ${seconds(cold.ms)} (${cold.maxRssMb.toFixed(0)} MB; facts ${seconds(cold.factMs!)}, analysis ${seconds(cold.analysisMs!)})` +
           ` | warm ${seconds(warm.ms)} (${warm.maxRssMb.toFixed(0)} MB)` +
+          ` | one file edited ${seconds(edited.ms)} (${edited.maxRssMb.toFixed(0)} MB)` +
           ` | cold/parse ${coldRatios[round - 1].toFixed(2)}, warm/parse ${warmRatios[round - 1].toFixed(2)}`,
         );
       }

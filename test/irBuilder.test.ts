@@ -7,8 +7,8 @@
  * - hostile text gives partial facts and never throws;
  * - files are read ahead (facts/parallel.ts) yet handed over in order, unreadable ones as undefined.
  *
- * After a deliberate change of the IR, bump FACTS_VERSION in engine.ts and print the new table
- * with `DJCACHE_RECORD_IR=1 node --test out/test/irBuilder.test.js`.
+ * After a deliberate change of the IR, print the new table with
+ * `DJCACHE_RECORD_IR=1 node --test out/test/irBuilder.test.js`.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';

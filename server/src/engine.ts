@@ -24,21 +24,32 @@ export interface WorkspaceFs {
   read(relPath: string): Promise<Uint8Array>;
 }
 
-/** Facts by a key of path, module and content hash; the CLI and the server keep one across runs. */
+/**
+ * What the CLI and the server keep across runs: facts by a key of path, module and content hash,
+ * and the last run's result with the inputs it came from.
+ */
 export interface FactCache {
   get(key: string): FileFacts | undefined;
   set(key: string, facts: FileFacts): void;
+  lastResult(): StoredResult | undefined;
+  storeResult(result: StoredResult): void;
 }
 
-/** Bump when the facts' shape or extraction changes, so old cached facts are not reused. */
-export const FACTS_VERSION = 1;
+/** A run's findings and graph, valid while the configuration and every input file's key are the same. */
+export interface StoredResult {
+  config: string;
+  /** Path and fact key of every file the analysis read, in path order. */
+  inputs: [path: string, key: string][];
+  findings: Finding[];
+  graph: Graph;
+  stats: { files: number; lines: number; skipped: number };
+}
 
 export interface Progress { (done: number, total: number, phase: 'facts' | 'analysis'): void }
 
 export interface AnalysisResult {
   findings: Finding[];
   graph: Graph;
-  facts: FileFacts[];
   /** `skipped`: files read by nobody (test code nothing counted imports) or unreadable. */
   stats: { files: number; lines: number; skipped: number; factMs: number; analysisMs: number };
 }
@@ -56,17 +67,32 @@ export function isAnalysedPath(config: Config, path: string): boolean {
   return isRelevantPath(path) && !isExcluded(config, path);
 }
 
+/** The module of a Python file given the workspace's package folders; undefined for templates. */
+function moduleOf(path: string, packageDirs: ReadonlySet<string>): { module: string; isPackage: boolean } | undefined {
+  return path.endsWith('.py') ? moduleNameFor(path, (d) => packageDirs.has(d)) : undefined;
+}
+
+function factKey(path: string, module: string | undefined, hash: string): string {
+  return `${path}:${module ?? ''}:${hash}`;
+}
+
 /** Facts of one file, from the cache when its content, path and module are unchanged. */
 export function factsForFile(parser: Parser, path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>, cache?: FactCache): FileFacts | undefined {
+  return keyedFacts(parser, path, bytes, packageDirs, cache)?.facts;
+}
+
+function keyedFacts(parser: Parser, path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>, cache?: FactCache): { key: string; facts: FileFacts } | undefined {
   if (bytes.length > MAX_FILE_BYTES) return undefined;
-  const module = path.endsWith('.py') ? moduleNameFor(path, (d) => packageDirs.has(d)) : undefined;
-  const key = `${FACTS_VERSION}:${path}:${module?.module ?? ''}:${contentHash(bytes)}`;
-  let f = cache?.get(key);
-  if (!f) {
-    f = extractFacts(parser, path, bytes, module);
-    if (f) cache?.set(key, f);
+  const module = moduleOf(path, packageDirs);
+  const hash = contentHash(bytes);
+  const key = factKey(path, module?.module, hash);
+  let facts = cache?.get(key);
+  if (!facts) {
+    facts = extractFacts(parser, path, bytes, module, hash);
+    if (!facts) return undefined;
+    cache?.set(key, facts);
   }
-  return f;
+  return { key, facts };
 }
 
 /** The folder an __init__.py makes a package, or undefined for any other file. */
@@ -87,7 +113,8 @@ export function packageDirsOf(paths: Iterable<string>): Set<string> {
 /**
  * Reads every file through fs, extracts facts, analyses the workspace and runs the rules. Test
  * files are read only when counted code imports them (fileSelection.ts), so the facts are those
- * `analysedFacts` would choose from every file's.
+ * `analysedFacts` would choose from every file's. With a cache, the last run's result is returned
+ * as it is when none of its inputs changed.
  */
 export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
@@ -97,11 +124,18 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   const counted: string[] = [];
   const deferred = new Map<string, string>();
   for (const path of paths) {
-    const module = path.endsWith('.py') ? moduleNameFor(path, (d) => packageDirs.has(d)).module : undefined;
+    const module = moduleOf(path, packageDirs)?.module;
     if (!isDeferredFile(path, module)) counted.push(path);
     else if (module !== undefined && !deferred.has(module)) deferred.set(module, path);
   }
+  const configText = JSON.stringify(config);
+  const last = cache?.lastResult();
+  if (last && last.config === configText && await unchanged(fs, last, counted, packageDirs)) {
+    return { findings: last.findings, graph: last.graph, stats: { ...last.stats, factMs: Date.now() - t0, analysisMs: 0 } };
+  }
+
   const facts: FileFacts[] = [];
+  const inputs: [string, string][] = [];
   let done = 0;
   let total = counted.length;
   const extract = async (batch: string[]): Promise<FileFacts[]> => {
@@ -110,8 +144,9 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
     for (let i = 0; i < batch.length; i++) {
       progress?.(done++, total, 'facts');
       const bytes = await read(i);
-      const f = bytes && factsForFile(parser, batch[i], bytes, packageDirs, cache);
-      if (f) out.push(f);
+      const keyed = bytes && keyedFacts(parser, batch[i], bytes, packageDirs, cache);
+      inputs.push([batch[i], keyed ? keyed.key : UNREADABLE]);
+      if (keyed) out.push(keyed.facts);
     }
     facts.push(...out);
     return out;
@@ -123,7 +158,32 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   const { findings, graph } = analyzeFactsToFindings(facts, config);
   progress?.(1, 1, 'analysis');
   const lines = facts.reduce((n, f) => n + f.lines, 0);
-  return { findings, graph, facts, stats: { files: facts.length, lines, skipped: paths.length - facts.length, factMs: t1 - t0, analysisMs: Date.now() - t1 } };
+  const stats = { files: facts.length, lines, skipped: paths.length - facts.length };
+  cache?.storeResult({ config: configText, inputs: inputs.sort((a, b) => (a[0] < b[0] ? -1 : 1)), findings, graph, stats });
+  return { findings, graph, stats: { ...stats, factMs: t1 - t0, analysisMs: Date.now() - t1 } };
+}
+
+/** The key of a file that could not be read or is too big: it gave no facts. */
+const UNREADABLE = '-';
+
+/**
+ * Would the analysis read exactly what it read last time? The counted files must be the ones it
+ * read, with the same keys; the test files it brought in must be unchanged too (while no counted
+ * file changes, the same ones are brought in).
+ */
+async function unchanged(fs: WorkspaceFs, last: StoredResult, counted: string[], packageDirs: ReadonlySet<string>): Promise<boolean> {
+  const lastKeys = new Map(last.inputs);
+  const countedSet = new Set(counted);
+  const toCheck = [...counted, ...last.inputs.map(([p]) => p).filter((p) => !countedSet.has(p))];
+  if (toCheck.length !== lastKeys.size) return false;
+  const read = readAhead(fs, toCheck);
+  for (let i = 0; i < toCheck.length; i++) {
+    const path = toCheck[i];
+    const bytes = await read(i);
+    const key = bytes && bytes.length <= MAX_FILE_BYTES ? factKey(path, moduleOf(path, packageDirs)?.module, contentHash(bytes)) : UNREADABLE;
+    if (lastKeys.get(path) !== key) return false;
+  }
+  return true;
 }
 
 /** The pure half: facts in, findings and graph out. Suppressions and severities from config apply here. */

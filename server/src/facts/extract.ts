@@ -57,9 +57,8 @@ export function pythonSuppressions(text: string): Suppression[] {
   return out;
 }
 
-export function extractPythonFacts(parser: Parser, path: string, bytes: Uint8Array, module: string, isPackage: boolean): PythonFacts {
+export function extractPythonFacts(parser: Parser, path: string, bytes: Uint8Array, module: string, isPackage: boolean, hash: string): PythonFacts {
   const text = decodeSource(bytes);
-  const hash = contentHash(bytes);
   const lines = lineCount(text);
   const base: PythonFacts = {
     kind: 'python', path, module, isPackage, hash, lines, imports: [], body: [], functions: [], classes: [],
@@ -80,15 +79,16 @@ export function isTemplatePath(path: string): boolean {
   return /(^|\/)(templates|jinja2)\/.*\.(html|txt|xml)$/.test(path);
 }
 
-export function extractFacts(parser: Parser, path: string, bytes: Uint8Array, module?: { module: string; isPackage: boolean }): FileFacts | undefined {
+/** `hash` is the content hash when the caller has it already. */
+export function extractFacts(parser: Parser, path: string, bytes: Uint8Array, module?: { module: string; isPackage: boolean }, hash = contentHash(bytes)): FileFacts | undefined {
   if (path.endsWith('.py')) {
     const m = module ?? { module: path.replace(/\.py$/, '').replace(/\//g, '.'), isPackage: false };
-    return extractPythonFacts(parser, path, bytes, m.module, m.isPackage);
+    return extractPythonFacts(parser, path, bytes, m.module, m.isPackage, hash);
   }
   if (isTemplatePath(path)) {
     const text = decodeSource(bytes);
     try {
-      return extractTemplateFacts(path, text, contentHash(bytes));
+      return extractTemplateFacts(path, text, hash);
     } catch {
       return undefined;
     }
