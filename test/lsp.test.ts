@@ -258,6 +258,27 @@ describe('language server: quick-fixes applied and re-analysed', () => {
   });
 });
 
+describe('language server: "Declare cache tags" on a template and in urls.py', () => {
+  test('the edits reach the .html and the .py file; their findings go and nothing new appears', async () => {
+    const client = await TestClient.start([path.join(repo, 'test', 'fixtures-fixes', 'declare_tags')]);
+    try {
+      const before = client.allCodes();
+      for (const [rel, line] of [['catalog/templates/catalog/sidebar.html', 2], ['catalog/urls.py', 6]] as const) {
+        const actions = await client.codeActions(rel, { start: { line, character: 0 }, end: { line, character: 200 } });
+        const fix = actions.find((a) => a.title === 'Declare cache tags');
+        assert.ok(fix?.edit, `offered: ${actions.map((a) => a.title).join(' | ')}`);
+        await client.settled(() => client.applyAndNotify(fix.edit!));
+      }
+      assert.match(client.read('catalog/templates/catalog/sidebar.html'), /^\{% load djcache %\}\n<aside>\n\{% tagged_cache 500 sidebar request\.user\.pk depends_on="catalog\.Category catalog\.Product" %\}\n/);
+      assert.match(client.read('catalog/urls.py'), /\n    path\("feed\/", djcache\.cache_page\(300, depends_on=\["catalog\.Category", "catalog\.Product"\]\)\(views\.product_feed\)\),\n/);
+      await assertParses(client, 'catalog/urls.py');
+      assert.deepEqual(client.allCodes(), before.filter((c) => !c.startsWith('catalog/templates/catalog/sidebar.html:') && !c.startsWith('catalog/urls.py:')));
+    } finally {
+      client.dispose();
+    }
+  });
+});
+
 describe('language server: multi-root and isolation', () => {
   test('each folder gets its own index and findings, paths relative to it', async () => {
     const client = await TestClient.start([shop, fixture('djc101_delete_uncovered')]);

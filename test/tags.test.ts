@@ -40,14 +40,15 @@ function preferredFix(f: Finding, tree: Tree): Fix {
   return fix;
 }
 
-/** Applies the fix and checks that re-analysis drops the finding and adds nothing. */
+/** Applies the fix and checks that re-analysis drops the finding (every finding of its entry, one per model read) and adds nothing. */
 async function applyAndCheck(tree: Tree, findings: Finding[], f: Finding, fix: Fix): Promise<Tree> {
   const after = new Map(tree);
   for (const [p, t] of applyChanges(filesOf(tree), fix.changes)) after.set(p, t);
   for (const c of fix.changes) if (c.path.endsWith('.py')) assert.ok(parsesCleanly(after.get(c.path)!), `${c.path} does not parse`);
   const identity = (t: Tree, x: Finding) => `${x.code} ${x.path} ${(t.get(x.path) ?? '').split('\n')[x.loc[0]].trim()} ${x.data.model ?? ''}`;
   const fixed = await analyze(after);
-  const before = new Set(findings.filter((x) => x !== f).map((x) => identity(tree, x)));
+  const sameEntry = (x: Finding) => x === f || (f.data.entryId !== undefined && x.data.entryId === f.data.entryId);
+  const before = new Set(findings.filter((x) => !sameEntry(x)).map((x) => identity(tree, x)));
   assert.deepEqual(fixed.map((x) => identity(after, x)).sort(), [...before].sort());
   return after;
 }
@@ -112,10 +113,11 @@ describe('DJC108 tag fixes', () => {
   });
 });
 
+const declareFix = (f: Finding, tree: Tree) => fixesFor(f, filesOf(tree)).find((x) => x.title.startsWith('Declare cache tags'));
+
 describe('Declare cache tags (DJC101/DJC102)', () => {
   const SETTINGS = 'config/settings.py';
   const withDjcache = (tree: Tree): Tree => new Map([...tree, [SETTINGS, 'INSTALLED_APPS = ["django.contrib.admin", "djcache", "catalog"]\n'], ['config/__init__.py', '']]);
-  const declareFix = (f: Finding, tree: Tree) => fixesFor(f, filesOf(tree)).find((x) => x.title.startsWith('Declare cache tags'));
 
   test('without djcache the action is listed with no edit and says why', async () => {
     const tree = load('test/fixtures/djc101_related_model_uncovered');
@@ -177,5 +179,151 @@ describe('Declare cache tags (DJC101/DJC102)', () => {
       ],
     }]);
     await applyAndCheck(tree, findings, f, fix);
+  });
+});
+
+describe('Declare cache tags on cached views, template fragments and memoized functions', () => {
+  const DIR = 'test/fixtures-fixes/declare_tags';
+  const DEPENDS = 'depends_on=["catalog.Category", "catalog.Product"]';
+  const unavailable = (explanation: string): Fix => ({ title: 'Declare cache tags (unavailable here)', code: 'DJC102', preferred: false, safe: false, changes: [], explanation });
+
+  async function declared(file: string, line: number, tree = load(DIR)) {
+    const findings = await analyze(tree);
+    const f = findingAt(findings, 'DJC102', file, line);
+    return { tree, findings, f, fix: declareFix(f, tree) };
+  }
+
+  test('@cache_page on a function view becomes @djcache.cache_page with the same timeout', async () => {
+    const { tree, findings, f, fix } = await declared('catalog/views.py', 9);
+    assert.ok(fix);
+    assert.deepEqual(fix.changes, [{
+      kind: 'edit', path: 'catalog/views.py', edits: [
+        { range: [5, 0, 5, 0], newText: 'import djcache\n\n' },
+        { range: [8, 1, 8, 20], newText: `djcache.cache_page(60 * 15, ${DEPENDS})` },
+      ],
+    }]);
+    const after = await applyAndCheck(tree, findings, f, fix);
+    // cache_page is still used by the other views, so its import stays.
+    assert.deepEqual(after.get('catalog/views.py')!.split('\n').slice(2, 11), [
+      'from django.views.decorators.cache import cache_page',
+      'from django.views.generic import ListView',
+      '',
+      'import djcache',
+      '',
+      'from .models import Product',
+      '',
+      '',
+      `@djcache.cache_page(60 * 15, ${DEPENDS})`,
+    ]);
+  });
+
+  test('method_decorator(cache_page(...)) on a class view keeps its key_prefix', async () => {
+    const { tree, findings, f, fix } = await declared('catalog/views.py', 15);
+    assert.ok(fix);
+    assert.deepEqual(fix.changes, [{
+      kind: 'edit', path: 'catalog/views.py', edits: [
+        { range: [5, 0, 5, 0], newText: 'import djcache\n\n' },
+        { range: [14, 18, 14, 55], newText: `djcache.cache_page(60, ${DEPENDS}, key_prefix="products")` },
+      ],
+    }]);
+    await applyAndCheck(tree, findings, f, fix);
+  });
+
+  test('cache_page(...)(view) in urls.py; the cache_page import nothing uses any more goes', async () => {
+    const { tree, findings, f, fix } = await declared('catalog/urls.py', 7);
+    assert.ok(fix);
+    const after = await applyAndCheck(tree, findings, f, fix);
+    assert.equal(after.get('catalog/urls.py'), [
+      'from django.urls import path',
+      '',
+      'import djcache',
+      '',
+      'from . import views',
+      '',
+      'urlpatterns = [',
+      `    path("feed/", djcache.cache_page(300, ${DEPENDS})(views.product_feed)),`,
+      '    path("sidebar/", views.sidebar),',
+      '    path("menu/", views.menu),',
+      ']',
+      '',
+    ].join('\n'));
+  });
+
+  test('a cache= alias or a None timeout has no djcache.cache_page equivalent: listed disabled, with why', async () => {
+    assert.deepEqual((await declared('catalog/views.py', 21)).fix, unavailable('cache_page(..., cache="pages") caches the view outside the default cache; djcache keeps its entries in the DJCACHE["CACHE"] cache and its using= names a database, so the alias has no equivalent.'));
+    assert.deepEqual((await declared('catalog/views.py', 27)).fix, unavailable("cache_page(None) takes each page's timeout from its Cache-Control max-age or CACHE_MIDDLEWARE_SECONDS, while djcache.cache_page(None) never expires."));
+  });
+
+  test('{% cache %} becomes {% tagged_cache %}, and {% load cache %} {% load djcache %} when no other {% cache %} is left', async () => {
+    const file = 'catalog/templates/catalog/sidebar.html';
+    const { tree, findings, f, fix } = await declared(file, 3);
+    assert.ok(fix);
+    const after = await applyAndCheck(tree, findings, f, fix);
+    assert.equal(after.get(file), [
+      '{% load djcache %}',
+      '<aside>',
+      '{% tagged_cache 500 sidebar request.user.pk depends_on="catalog.Category catalog.Product" %}',
+      '  <ul>{% for p in products %}<li>{{ p.name }} ({{ p.category.name }})</li>{% endfor %}</ul>',
+      '{% endtagged_cache %}',
+      '</aside>',
+      '',
+    ].join('\n'));
+  });
+
+  test('with another {% cache %} left, djcache is loaded beside cache; a fragment of another cache alias is listed disabled', async () => {
+    const file = 'catalog/templates/catalog/menu.html';
+    const { tree, findings, f, fix } = await declared(file, 4);
+    assert.ok(fix);
+    assert.deepEqual(fix.changes, [{
+      kind: 'edit', path: file, edits: [
+        { range: [3, 0, 3, 22], newText: '{% tagged_cache 300 "menu" depends_on="catalog.Category catalog.Product" %}' },
+        { range: [5, 0, 5, 14], newText: '{% endtagged_cache %}' },
+        { range: [1, 0, 1, 21], newText: '{% load cache i18n djcache %}' },
+      ],
+    }]);
+    await applyAndCheck(tree, findings, f, fix);
+    assert.deepEqual((await declared(file, 7)).fix, unavailable('{% cache %} stores this fragment in the "fragments" cache; djcache keeps its entries in the DJCACHE["CACHE"] cache and its using= names a database, so the alias has no equivalent.'));
+  });
+
+  test('a project memoize whose .invalidate drops the entry of the same arguments becomes djcache.memoize; its caller keeps working', async () => {
+    const { tree, findings, f, fix } = await declared('catalog/services.py', 11);
+    assert.ok(fix);
+    assert.deepEqual(fix.changes, [{
+      kind: 'edit', path: 'catalog/services.py', edits: [
+        { range: [2, 0, 2, 38], newText: 'import djcache\n\nfrom .caching import remember' },
+        { range: [10, 1, 10, 25], newText: `djcache.memoize(60 * 60, ${DEPENDS})` },
+      ],
+    }]);
+    const after = await applyAndCheck(tree, findings, f, fix);
+    assert.match(after.get('catalog/services.py')!, /\ndef refresh\(category_id\):\n    category_products\.invalidate\(category_id\)\n/);
+  });
+
+  test('a project decorator whose wrapper differs from djcache.memoize is listed disabled, with why', async () => {
+    assert.deepEqual((await declared('catalog/services.py', 16)).fix, unavailable('catalog.caching.remember gives the function a .cache_key attribute, which djcache.memoize does not.'));
+    const tree = load(DIR);
+    tree.set('catalog/caching.py', tree.get('catalog/caching.py')!.replace('cache.delete(memo_key(func.__name__, args))', 'cache.delete(memo_key(func.__name__, args[:1]))'));
+    assert.deepEqual((await declared('catalog/services.py', 11, tree)).fix, unavailable("catalog.caching.memoize's .invalidate(...) does not drop exactly the entry the same arguments cache, as djcache.memoize's .invalidate(...) does, so its callers would change behaviour."));
+    tree.set('catalog/services.py', tree.get('catalog/services.py')!.replace('@memoize(timeout=60 * 60)', '@memoize(60, "extra")'));
+    tree.set('catalog/caching.py', load(DIR).get('catalog/caching.py')!.replace('def memoize(timeout=300):', 'def memoize(timeout=300, prefix="memo"):'));
+    assert.deepEqual((await declared('catalog/services.py', 11, tree)).fix, unavailable('catalog.caching.memoize(prefix=...) has no djcache.memoize equivalent.'));
+  });
+
+  test('without djcache every shape is listed disabled with the install explanation (unless the runtime could not take it anyway)', async () => {
+    const tree = load(DIR);
+    tree.set('config/settings.py', 'INSTALLED_APPS = ["catalog"]\n');
+    const install = (entry: string) => `djcache is not installed in this project. After \`pip install djcache\` and adding "djcache" to INSTALLED_APPS, this action rewrites the entry to ${entry}, which the runtime invalidates on every write to those tables.`;
+    const expected: [string, number, string][] = [
+      ['catalog/views.py', 9, 'djcache.cache_page(timeout, depends_on=["catalog.Category", "catalog.Product"])'],
+      ['catalog/views.py', 15, 'djcache.cache_page(timeout, depends_on=["catalog.Category", "catalog.Product"])'],
+      ['catalog/urls.py', 7, 'djcache.cache_page(timeout, depends_on=["catalog.Category", "catalog.Product"])'],
+      ['catalog/templates/catalog/sidebar.html', 3, '{% tagged_cache timeout name depends_on="catalog.Category catalog.Product" %}'],
+      ['catalog/services.py', 11, 'djcache.memoize(timeout, depends_on=["catalog.Category", "catalog.Product"])'],
+    ];
+    for (const [file, line, entry] of expected) {
+      assert.deepEqual((await declared(file, line, tree)).fix, {
+        title: 'Declare cache tags (install djcache first)', code: 'DJC102', preferred: false, safe: false, changes: [], explanation: install(entry),
+      }, `${file}:${line}`);
+    }
+    assert.equal((await declared('catalog/views.py', 21, tree)).fix?.title, 'Declare cache tags (unavailable here)');
   });
 });
