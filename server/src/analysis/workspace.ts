@@ -149,12 +149,20 @@ export class Workspace {
     return file ? undefined : { k: 'ext', q: canonical(sub) };
   }
 
-  /** Templates by the name views use: the path after the last `templates/` folder. */
+  private templatesByName: Map<string, TemplateFacts> | undefined;
+
+  /** Templates by the name views use: the path after a `templates/` or `jinja2/` folder; the first one wins. */
   findTemplate(name: string): TemplateFacts | undefined {
-    for (const t of this.templates) {
-      if (t.path.endsWith(`templates/${name}`) || t.path.endsWith(`jinja2/${name}`)) return t;
+    if (!this.templatesByName) {
+      this.templatesByName = new Map();
+      for (const t of this.templates) {
+        for (const m of t.path.matchAll(/(?:^|\/)(?:templates|jinja2)\//g)) {
+          const suffix = t.path.slice(m.index + m[0].length);
+          if (!this.templatesByName.has(suffix)) this.templatesByName.set(suffix, t);
+        }
+      }
     }
-    return undefined;
+    return this.templatesByName.get(name);
   }
 
   private settingsFiles(): PythonFacts[] {
