@@ -10,7 +10,7 @@ import { defaultConfig } from '../server/src/config';
 import { analyzeWorkspace } from '../server/src/engine';
 import type { Finding } from '../server/src/findings';
 import { applyChanges, type Change, type Fix, fixAll, fixesFor, receiverUnavailable, type SourceFiles } from '../server/src/fixes';
-import { importFrom, moduleNames, planImports } from '../server/src/fixes/imports';
+import { dropImport, importFrom, moduleNames, planImports } from '../server/src/fixes/imports';
 import { cacheRef } from '../server/src/fixes/invalidation';
 import { parsesCleanly, withSyntax } from '../server/src/fixes/pythonSyntax';
 import { DEFAULT_STYLE } from '../server/src/fixes/pythonStyle';
@@ -502,6 +502,32 @@ describe('imports', () => {
     const text = 'from functools import cache\n';
     assert.deepEqual(planImports(text, names(text), [{ module: 'django.core.cache', name: 'cache' }], DEFAULT_STYLE), { conflict: 'cache' });
     assert.deepEqual(cacheRef('default', names(text), DEFAULT_STYLE), { expr: 'caches["default"]', need: { module: 'django.core.cache', name: 'caches' } });
+  });
+});
+
+describe('imports: `import module` and dropping an unused name', () => {
+  const names = (text: string) => withSyntax(text, (root) => moduleNames(root, text))!;
+
+  test('`import m` goes after the absolute imports, once; a name bound to something else is a conflict', () => {
+    const text = 'from django.db import models\n\nfrom .models import Product\n';
+    const edits = planImports(text, names(text), [{ module: 'djcache' }], DEFAULT_STYLE);
+    assert.ok(Array.isArray(edits));
+    const after = applyEdits(text, edits);
+    assert.equal(after, 'from django.db import models\n\nimport djcache\n\nfrom .models import Product\n');
+    assert.deepEqual(planImports(after, names(after), [{ module: 'djcache' }], DEFAULT_STYLE), []);
+    assert.deepEqual(planImports('djcache = None\n', names('djcache = None\n'), [{ module: 'djcache' }], DEFAULT_STYLE), { conflict: 'djcache' });
+  });
+
+  test('a dropped name leaves its statement; a statement alone between blank lines takes one along; one sharing its line stays', () => {
+    const drop = (text: string, name: string) => {
+      const edit = dropImport(text, names(text), name, DEFAULT_STYLE);
+      return edit && applyEdits(text, [edit]);
+    };
+    assert.equal(drop('from a import b, c\nx = c\n', 'b'), 'from a import c\nx = c\n');
+    assert.equal(drop('import os\n\nfrom a import b\n\nx = 1\n', 'b'), 'import os\n\nx = 1\n');
+    assert.equal(drop('import os\nfrom a import b\n\nx = 1\n', 'b'), 'import os\n\nx = 1\n');
+    assert.equal(drop('from a import b; x = 1\n', 'b'), undefined);
+    assert.equal(drop('from a import (  # why\n    b,\n)\n', 'b'), undefined);
   });
 });
 

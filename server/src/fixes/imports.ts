@@ -1,8 +1,8 @@
-/** Adding `from module import name` to a Python file once, in the file's own import style. */
+/** Adding `from module import name` or `import module` to a Python file once, in the file's own import style, and dropping an unused one. */
 import type { Node } from 'web-tree-sitter';
 import { kids } from './pythonSyntax';
 import type { PythonStyle } from './pythonStyle';
-import { insertAt, lineTextBefore, offsetAt, positionAt, replaceSpan, type TextEdit } from './text';
+import { insertAt, lineEndOffset, lineTextBefore, offsetAt, positionAt, replaceSpan, type TextEdit } from './text';
 
 /**
  * A name to import; `module` is written as given, `sameAs` lists other spellings of it (`catalog.models` for `.models`).
@@ -210,6 +210,8 @@ export function dropImport(text: string, names: ModuleNames, name: string, style
   const line = positionAt(text, f.node.start)[0];
   const endLine = positionAt(text, f.node.end)[0];
   const lines = text.split('\n');
+  // A statement sharing its line (`from a import b; x = 1`) is left alone.
+  if (lineTextBefore(text, f.node.start).trim() || text.slice(f.node.end, lineEndOffset(text, endLine)).trim()) return undefined;
   const blank = (l: number) => l < 0 || l >= lines.length || lines[l].trim() === '';
   // A statement alone between blank lines takes one of them along, so no double gap is left.
   const upTo = blank(line - 1) && blank(endLine + 1) && endLine + 1 < lines.length ? endLine + 2 : endLine + 1;
