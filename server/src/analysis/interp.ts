@@ -314,7 +314,10 @@ export class Interpreter {
       const constant = cached.key && !cached.key.fragment && !cached.key.page && cached.key.parts.every((p) => 'lit' in p) ? display(cached.key) : null;
       return { parts: [{ hole: name, source: { kind: 'version', key: constant, alias: cached.alias }, versionOf: cached.key ?? undefined }] };
     }
-    if (val.shapes.some((s) => s.k === 'hash')) return { parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true }] };
+    if (val.shapes.some((s) => s.k === 'hash')) {
+      const random = val.shapes.some((s) => s.k === 'hash' && s.random);
+      return { parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true, covers: random ? undefined : val.deps }] };
+    }
     return { parts: [{ hole: name, source: scope ? this.holeSource(e, scope, 0) : { kind: 'unknown' } }] };
   }
 
@@ -1080,7 +1083,9 @@ export class Interpreter {
     if (q === 'django.utils.cache.get_cache_key' || q === 'django.utils.cache.learn_cache_key') {
       return v([{ k: 'str', key: { parts: [{ lit: 'views.decorators.cache.cache_page.' }, UNKNOWN_HOLE], page: true } }]);
     }
-    if (HASH_FUNCTIONS.test(q) || q === 'builtins.hash' || q === 'uuid.uuid4' || q === 'uuid.uuid5' || q === 'uuid.uuid3') return v([{ k: 'hash' }]);
+    if (q === 'uuid.uuid4' || q === 'uuid.uuid1') return v([{ k: 'hash', random: true }]);
+    // A digest keeps the data of what it hashes: the key then covers that data, and no other.
+    if (HASH_FUNCTIONS.test(q) || q === 'builtins.hash' || q === 'uuid.uuid5' || q === 'uuid.uuid3') return v([{ k: 'hash' }], merge(...args().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk)))).deps);
     if (q === 'django.db.transaction.on_commit') {
       if (e.args[0] && walk) {
         const inner: Walk = { ...walk, atomic: false, deferred: true };

@@ -3,9 +3,14 @@
  * (holes match any text). A key built by the same workspace function on both sides matches
  * whatever its pattern; an unknown key matches conservatively.
  */
+import type { Dep } from './values';
 import type { HoleSource } from '../findings';
 
-export type KeyPart = { lit: string } | { hole: string; source: HoleSource; versionOf?: KeyPattern; immutable?: boolean };
+/**
+ * A hole is `immutable` when it is a content hash or a random id: the entry under the key cannot
+ * change for what `covers` lists, the data that went into the hash (absent: anything, a random id).
+ */
+export type KeyPart = { lit: string } | { hole: string; source: HoleSource; versionOf?: KeyPattern; immutable?: boolean; covers?: Dep[] };
 
 /** A call of a module-level workspace function that built a key: enough to call it again elsewhere. */
 export interface KeyCall {
@@ -119,6 +124,15 @@ export function versionKeys(p: KeyPattern | null): KeyPattern[] {
   return p.parts.flatMap((x) => ('hole' in x && x.versionOf ? [x.versionOf] : []));
 }
 
-export function hasImmutableHole(p: KeyPattern | null): boolean {
-  return !!p && p.parts.some((x) => 'hole' in x && x.immutable);
+/**
+ * Whether a value under this key never goes stale: its key hashes every model column the value
+ * reads (`md:{sha256(text)}` of a product's text), or is a random id. A hash of the input text
+ * alone does not cover users' names read while rendering it.
+ */
+export function immutableKey(p: KeyPattern | null, deps: Dep[]): boolean {
+  const holes = p ? p.parts.flatMap((x) => ('hole' in x && x.immutable ? [x] : [])) : [];
+  if (!holes.length) return false;
+  if (holes.some((h) => !h.covers)) return true;
+  const hashed = holes.flatMap((h) => h.covers!);
+  return deps.every((d) => hashed.some((c) => c.model === d.model && (!c.columns || (!!d.columns && d.columns.every((col) => c.columns!.includes(col))))));
 }

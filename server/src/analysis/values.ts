@@ -35,7 +35,8 @@ export type Shape =
   | { k: 'str'; key: KeyPattern }
   /** A value read back from the cache: keys built from it are versioned by `key`. */
   | { k: 'cached'; key: KeyPattern | null; alias: string }
-  | { k: 'hash' }
+  /** A digest of its data (the value's deps are what went in), or a random id (`uuid4()`) that no other value shares. */
+  | { k: 'hash'; random?: boolean }
   | { k: 'param'; name: string }
   | { k: 'paramcall'; name: string }
   | { k: 'list'; elem: V }

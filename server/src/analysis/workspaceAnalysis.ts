@@ -8,7 +8,7 @@ import type { ChangeKind, Cover } from '../graph';
 import { WRITING_VIEWS } from './django';
 import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './events';
 import { Interpreter } from './interp';
-import { display, hasImmutableHole, type KeyPattern, matchKeys, versionKeys } from './keys';
+import { display, immutableKey, type KeyPattern, matchKeys, versionKeys } from './keys';
 import { ModelRegistry } from './models';
 import { declares, dependsOnItems, pythonDeclaration, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
 import { contextItems, type FragmentReads, fragmentKey, templateReads, viewRender } from './templates';
@@ -190,9 +190,10 @@ function opEntries(ops: CacheOp[]): Entry[] {
   for (const op of ops) {
     if (op.method !== 'set' && op.method !== 'add' && op.method !== 'get_or_set') continue;
     if (!op.value) continue;
+    const deps = merge(op.value).deps;
     entries.push({
       id: `${op.file.path}:${op.loc[0] + 1}:${op.loc[1] + 1}`, kind: op.tags ? 'tagged' : 'cache', key: op.key, alias: op.alias, timeout: op.timeout,
-      version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps: merge(op.value).deps, immutable: hasImmutableHole(op.key), tags: op.tags,
+      version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps, immutable: immutableKey(op.key, deps), tags: op.tags,
     });
   }
   return entries;
@@ -262,9 +263,10 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     const op = memoizerOp(interp, s.fn.file, s.fn.idx);
     if (!op) continue;
     const key = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
+    const deps = functionDeps(interp, file, idx);
     return {
       id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key, alias: op.alias, timeout: op.timeout,
-      version: op.version, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: hasImmutableHole(key),
+      version: op.version, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps, immutable: immutableKey(key, deps),
     };
   }
   return undefined;
