@@ -10,7 +10,7 @@ import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './events';
 import { Interpreter } from './interp';
 import { display, immutableKey, type KeyPattern, matchKeys, versionKeys } from './keys';
 import { ModelRegistry } from './models';
-import { declares, dependsOnItems, pythonDeclaration, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
+import { declares, dependsOnItems, pythonDeclaration, sameRows, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
 import { contextItems, type FragmentReads, fragmentKey, templateReads, viewRender } from './templates';
 import { type Dep, exprText, fnId, merge, type Shape, type V } from './values';
 import { staticSym, Workspace } from './workspace';
@@ -30,10 +30,25 @@ export interface Entry {
   immutable: boolean;
   /** Declared through the djcache runtime: its tags' models are invalidated on every write. */
   tags?: TagDeclaration;
+  /** `@cached_as(...)`/`@cached_view_as(...)` of cacheops: its own receivers drop the entry when a sample's model changes. */
+  cacheops?: CacheopsDeclaration;
+}
+
+export interface CacheopsDeclaration {
+  decorator: 'cached_as' | 'cached_view_as';
+  /** The function the decorator caches. */
+  name: string;
+  /** Models of the samples (`Article`, `Article.objects.filter(...)`). */
+  models: string[];
+  /** A sample the engine cannot resolve: it may be any model, so every read counts as declared. */
+  opaque: boolean;
+  file: PythonFacts;
+  loc: Loc;
 }
 
 export type Trigger =
-  | { t: 'signal'; kind: ChangeKind; senders: string[] | null; hookup: SignalHookup }
+  /** `by` names a library's own receivers (cacheops), which the hookup's place stands for. */
+  | { t: 'signal'; kind: ChangeKind; senders: string[] | null; hookup: SignalHookup; by?: string }
   | { t: 'override'; kind: ChangeKind; model: string; path: string; loc: Loc; name: string }
   | { t: 'owner'; owner: string; path: string; loc: Loc; name: string };
 
@@ -124,6 +139,7 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
   for (const entry of entries) {
     if (entry.immutable) continue;
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
+    if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     const covs = entry.deps.map((dep) => {
       const changing = writes.filter((w) => w.model === dep.model && changesColumns(w, dep));
       return entry.tags && declares(entry.tags, dep.model, models) ? declaredCoverage(entry, dep, entry.tags, changing) : coverEntry(entry, dep, matching, changing, reach);
@@ -257,6 +273,7 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
       tags: dependsOn && pythonDeclaration(interp, dependsOn.items, scope, dependsOn.loc),
     };
   }
+  if (q === 'cacheops.cached_as' || q === 'cacheops.cached_view_as') return cacheopsEntry(interp, file, idx, d, q === 'cacheops.cached_as' ? 'cached_as' : 'cached_view_as');
   // A project decorator whose wrapper stores the decorated function's result in the cache.
   for (const s of val.shapes) {
     if (s.k !== 'fn') continue;
@@ -270,6 +287,25 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     };
   }
   return undefined;
+}
+
+/** `@cached_as(Article, Tag.objects.filter(...), timeout=60)`: the function's result, dropped by cacheops when a sample changes. */
+function cacheopsEntry(interp: Interpreter, file: PythonFacts, idx: number, d: Expr, decorator: CacheopsDeclaration['decorator']): Entry {
+  const scope = interp.moduleScope(file);
+  const decl: CacheopsDeclaration = { decorator, name: file.functions[idx].name, models: [], opaque: false, file, loc: d.loc };
+  for (const arg of d.t === 'call' ? d.args : []) {
+    const shapes = interp.eval(arg, scope).shapes;
+    const model = shapes.length === 1 && (shapes[0].k === 'model' || shapes[0].k === 'qs') ? shapes[0].model : undefined;
+    if (model) decl.models.push(model);
+    else decl.opaque = true;
+  }
+  const timeoutArg = d.t === 'call' ? d.kw.find((k) => k.name === 'timeout')?.value : undefined;
+  return {
+    id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key: { parts: [], builder: `cacheops:${fnId(file, idx)}` },
+    // cacheops keeps its entries in its own Redis, out of reach of Django's cache deletes.
+    alias: 'cacheops', timeout: timeoutArg ? interp.timeoutOf(timeoutArg, scope) : 'unknown', version: null, path: file.path, loc: d.loc,
+    fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false, cacheops: decl,
+  };
 }
 
 /** The set op inside a decorator's wrapper whose value is the result of calling the decorated function. */
@@ -663,6 +699,24 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
   return { entry, model: dep.model, dep, byKind, writes, uncovered, coveredBy, bypassing };
 }
 
+/**
+ * cacheops invalidates a `cached_as` entry from its own post_save, post_delete and m2m_changed
+ * receivers for the samples' models (and their m2m through tables); QuerySet.update(),
+ * bulk_create/bulk_update and raw SQL send no signal and leave it stale, as for any receiver.
+ */
+function cacheopsInvalidation(entry: Entry, decl: CacheopsDeclaration, models: ModelRegistry): Invalidation {
+  const senders = decl.opaque ? null : [...models.byId.keys()].filter((id) => decl.models.some((m) => sameRows(m, id, models)));
+  const { file } = decl;
+  const by = `cacheops @${decl.decorator}(${decl.opaque ? '…' : decl.models.join(', ')})`;
+  const triggers: Trigger[] = (['save', 'delete', 'm2m'] as const).map((kind) => ({
+    t: 'signal', kind, senders, by, hookup: { file, loc: decl.loc, signal: { model: kind }, receiver: entry.fnId ?? entry.id, senders },
+  }));
+  return {
+    file, loc: decl.loc, method: 'delete', alias: entry.alias, key: entry.key, value: null, timeout: 'default', version: entry.version,
+    fnId: entry.fnId ?? entry.id, pos: { block: 0, index: 0, line: decl.loc[0] }, inAtomic: false, triggers,
+  };
+}
+
 /** A model the entry's tags declare: the runtime invalidates the entry on every kind of write to it. */
 function declaredCoverage(entry: Entry, dep: Dep, tags: TagDeclaration, writes: WriteSite[]): EntryCoverage {
   const by = [{ path: tags.path, loc: tags.loc, how: 'tag declaration' }];
@@ -671,6 +725,7 @@ function declaredCoverage(entry: Entry, dep: Dep, tags: TagDeclaration, writes: 
 }
 
 export function triggerText(t: Trigger): string {
+  if (t.t === 'signal' && t.by) return `${t.by} at ${t.hookup.file.path}:${t.hookup.loc[0] + 1}`;
   if (t.t === 'signal') {
     const sig = t.kind === 'save' ? 'post_save' : t.kind === 'delete' ? 'post_delete' : 'm2m_changed';
     return `${sig} receiver at ${t.hookup.file.path}:${t.hookup.loc[0] + 1}`;
@@ -679,6 +734,7 @@ export function triggerText(t: Trigger): string {
 }
 
 export function entryKeyText(e: Entry): string {
+  if (e.cacheops) return `@${e.cacheops.decorator} ${e.cacheops.name}()`;
   if (e.kind === 'page') return `cache_page view at ${e.path}:${e.loc[0] + 1}`;
   if (e.kind === 'fragment') return `{% ${e.tags ? 'tagged_cache' : 'cache'} %} fragment '${e.key?.fragment}'`;
   return `'${display(e.key)}'`;
