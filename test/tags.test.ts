@@ -306,6 +306,9 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
     tree.set('catalog/services.py', tree.get('catalog/services.py')!.replace('@memoize(timeout=60 * 60)', '@memoize(60, "extra")'));
     tree.set('catalog/caching.py', load(DIR).get('catalog/caching.py')!.replace('def memoize(timeout=300):', 'def memoize(timeout=300, prefix="memo"):'));
     assert.deepEqual((await declared('catalog/services.py', 11, tree)).fix, unavailable('catalog.caching.memoize(prefix=...) has no djcache.memoize equivalent.'));
+    tree.set('catalog/services.py', tree.get('catalog/services.py')!.replace('@memoize(60, "extra")', '@memoize()'));
+    tree.set('catalog/caching.py', load(DIR).get('catalog/caching.py')!.replace('def memoize(timeout=300):', 'TTL = 300\n\n\ndef memoize(timeout=TTL):'));
+    assert.deepEqual((await declared('catalog/services.py', 11, tree)).fix, unavailable("catalog.caching.memoize's default timeout (TTL) is written in terms of its own module, which the decorated function's module may not see."));
   });
 
   test('without djcache every shape is listed disabled with the install explanation (unless the runtime could not take it anyway)', async () => {

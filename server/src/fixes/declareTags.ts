@@ -190,7 +190,7 @@ function memoizeEdits(finding: Finding, d: DeclareTagsData, text: string, files:
     const timeout = def.timeout ?? bound.get(def.timeoutParam!) ?? param?.default;
     if (timeout === undefined) return undefined;
     if (!LITERAL.test(timeout) && !bound.has(def.timeoutParam!)) {
-      return { unavailable: `${dec.qual}'s default timeout ${timeout} is a name of its own module, which the decorated function's module may not see.` };
+      return { unavailable: `${dec.qual}'s default timeout (${timeout}) is written in terms of its own module, which the decorated function's module may not see.` };
     }
     return { span: [site.startIndex, site.endIndex], text: `djcache.memoize(${timeout}, ${dependsOn(d, pythonStyle(root, text))})`, name: fn.type === 'identifier' ? fn.text : undefined };
   });
