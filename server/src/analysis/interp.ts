@@ -102,7 +102,8 @@ export class Interpreter {
   lookup(scope: Scope, name: string): V {
     for (let s: Scope | null = scope; s; s = s.parent) {
       const fixed = s.fixed.get(name);
-      if (fixed) return fixed;
+      // A parameter the body reassigns (`if qs is None: qs = M.objects.all()`) is either value.
+      if (fixed) return s.locals.has(name) ? merge(fixed, this.localValue(s, name)) : fixed;
       if (s.locals.has(name)) return this.localValue(s, name);
     }
     const sym = this.ws.resolveGlobal(scope.file, name);
