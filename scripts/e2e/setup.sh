@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the editor end-to-end tests need on a Debian machine (run as root):
 #   Debian: chromium (driven by playwright-core), ripgrep (code-server's search), libkrb5-dev
-#   (code-server's kerberos module), neovim (the second LSP client);
+#   (code-server's kerberos module), neovim (the second LSP client), python3-venv (examples/shop runs
+#   with the runtime in .e2e/live-stats-venv for the live-stats suite and the code-server tags journey);
 #   code-server 4.100.3 on the machine's Node, built per shared/notes/code-server.md Recipe B,
 #   into $DJCACHE_E2E_DIR/code-server (default .e2e/code-server, gitignored).
 # Idempotent: what is already there is not installed again; a warm run takes about a second.
@@ -19,7 +20,7 @@ step() { echo "e2e setup: $* ($(( $(date +%s) - start ))s)"; }
 
 # --- Debian packages: only what is missing, one apt-get update at most -------------------
 missing=()
-for pkg in chromium ripgrep libkrb5-dev neovim; do
+for pkg in chromium ripgrep libkrb5-dev neovim python3-venv; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

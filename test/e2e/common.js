@@ -1,9 +1,12 @@
 /*
  * What the editor suites share: the expectations of examples/shop/EXPECTED.md that
  * codeServer.e2e.js and electron/suite.js both check, the copy of the example they run on,
- * bounded polling and a free loopback port.
+ * bounded polling, a free loopback port, stopping a process we started, and the example run
+ * for real under `manage.py runserver` with the djcache runtime (codeServer.e2e.js and
+ * liveStats.e2e.js).
  */
 'use strict';
+const { execFileSync, spawn } = require('child_process');
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
@@ -50,4 +53,95 @@ function freePort() {
   });
 }
 
-module.exports = { ROOT, FILE, LINE, KEY, EXPECTED_COUNTS, FIX_TITLE, CACHE_MAP_TITLE, API_SCENARIOS, copyShop, until, freePort };
+/**
+ * SIGTERM to the child's own pid; if it has not exited in 10 s, SIGKILL. Then the process group it
+ * leads (it must have been spawned detached): code-server's extension host and language server,
+ * runserver's autoreloaded child.
+ */
+async function stopProcess(child, label) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  try { process.kill(child.pid, 'SIGTERM'); } catch { return; }
+  const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+  try { process.kill(-child.pid, done ? 'SIGTERM' : 'SIGKILL'); } catch { /* group already gone */ }
+  if (!done) await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+  console.log(`  ${label} (pid ${child.pid}) stopped`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// examples/shop under runserver, with the runtime from ./runtime
+
+const VENV = path.join(ROOT, '.e2e', 'live-stats-venv');
+const PYTHON = path.join(VENV, 'bin', 'python');
+/** Products the seeded example has; page /p/1/ … /p/SHOP_PRODUCTS/ answer 200. */
+const SHOP_PRODUCTS = 6;
+
+/** pip only when the venv lacks the runtime, Django or DRF: a rerun costs no network. */
+function ensureRuntimeVenv() {
+  if (!fs.existsSync(PYTHON)) execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+  try {
+    execFileSync(PYTHON, ['-c', 'import djcache, django, rest_framework'], { stdio: 'ignore' });
+  } catch {
+    execFileSync(path.join(VENV, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check',
+      path.join(ROOT, 'runtime'), '-r', path.join(ROOT, 'examples/shop/requirements.txt')], { stdio: 'inherit' });
+  }
+}
+
+/** The runtime's stats view, as the extension reads it (needs `npm run build`). */
+function fetchStats(url, token) {
+  const { fetchRuntimeStats } = require(path.join(ROOT, 'out', 'client', 'src', 'statsClient.js'));
+  return fetchRuntimeStats(url, token);
+}
+
+/**
+ * Migrates and seeds the example copy in `project` (its database in `dataDir`), then runs it
+ * under `manage.py runserver` on a free loopback port, detached (stop it with stopProcess), and
+ * waits for its stats view to answer `token`. `reload`: runserver's autoreloader picks up edits.
+ * `env` is added to the environment (e.g. DJANGO_SETTINGS_MODULE).
+ */
+async function startShop({ project, dataDir, token, logFile, reload = false, env: extra = {} }) {
+  ensureRuntimeVenv();
+  const env = { ...process.env, SHOP_DB: path.join(dataDir, 'db.sqlite3'), DJCACHE_STATS_TOKEN: token, PYTHONDONTWRITEBYTECODE: '1', ...extra };
+  const manage = (...args) => execFileSync(PYTHON, ['manage.py', ...args], { cwd: project, env, encoding: 'utf8' });
+  manage('migrate', '-v0');
+  manage('shell', '-v0', '-c', [
+    'from catalog.models import Category, Product',
+    'tea = Category.objects.create(name="Tea", slug="tea")',
+    'cups = Category.objects.create(name="Cups", slug="cups")',
+    `for i in range(${SHOP_PRODUCTS}): Product.objects.create(sku=f"S{i}", name=f"Item {i}", slug=f"item-{i}", category=tea if i % 2 else cups, price=5 + i)`,
+  ].join('\n'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const statsUrl = `${base}/djcache/`;
+  const log = fs.openSync(logFile, 'w');
+  const server = spawn(PYTHON, ['manage.py', 'runserver', `127.0.0.1:${port}`, ...(reload ? [] : ['--noreload'])],
+    { cwd: project, env, stdio: ['ignore', log, log], detached: true });
+  fs.closeSync(log);
+  try {
+    await until('the stats view to answer', async () => {
+      if (server.exitCode !== null) throw new Error(`runserver exited with ${server.exitCode}; see ${logFile}`);
+      return fetchStats(statsUrl, token).then(() => true, () => false);
+    }, 60_000);
+  } catch (error) {
+    await stopProcess(server, 'runserver');
+    throw error;
+  }
+  return { server, base, statsUrl, manage };
+}
+
+/** GETs each page of the running example; anything but a 200 throws. */
+async function getPages(base, pages) {
+  for (const page of pages) {
+    const response = await fetch(`${base}${page}`, { signal: AbortSignal.timeout(10_000) });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`GET ${page} answered ${response.status}`);
+  }
+}
+
+/** The example's product pages, /p/1/ … */
+const productPages = () => Array.from({ length: SHOP_PRODUCTS }, (_, i) => `/p/${i + 1}/`);
+
+module.exports = {
+  ROOT, FILE, LINE, KEY, EXPECTED_COUNTS, FIX_TITLE, CACHE_MAP_TITLE, API_SCENARIOS, copyShop, until, freePort, stopProcess,
+  startShop, fetchStats, getPages, productPages,
+};

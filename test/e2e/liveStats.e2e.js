@@ -5,19 +5,15 @@
 // Chromium. Checks that the numbers the view reports are the ones on the page, then that a stopped
 // server gives the one-line "could not reach" note. Needs `npm run build` (run.sh does it).
 // Artifacts: test-results/live-stats/ (screenshots, rendered pages, runserver log).
-const { execFileSync, spawn } = require('child_process');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { ROOT: root, freePort } = require('./common');
+const { ROOT: root, startShop, stopProcess, fetchStats, getPages, productPages } = require('./common');
 
 const results = path.join(root, 'test-results', 'live-stats');
-const venv = path.join(root, '.e2e', 'live-stats-venv');
-const python = path.join(venv, 'bin', 'python');
 const TOKEN = 'live-stats-e2e';
-const PRODUCTS = 6;
 const ROUNDS = 3;
-const { fetchRuntimeStats } = require(path.join(root, 'out', 'client', 'src', 'statsClient.js'));
 
 let passed = 0;
 let failed = 0;
@@ -25,17 +21,6 @@ function check(name, ok, detail = '') {
   if (ok) passed++;
   else failed++;
   console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}${ok || !detail ? '' : `: ${detail}`}`);
-}
-
-/** pip only when the venv lacks the runtime, Django or DRF: a rerun costs no network. */
-function ensureVenv() {
-  if (!fs.existsSync(python)) execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-  try {
-    execFileSync(python, ['-c', 'import djcache, django, rest_framework'], { stdio: 'ignore' });
-  } catch {
-    execFileSync(path.join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check',
-      path.join(root, 'runtime'), '-r', path.join(root, 'examples/shop/requirements.txt')], { stdio: 'inherit' });
-  }
 }
 
 /**
@@ -58,28 +43,9 @@ function prepareProject(work) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitForStats(url, server) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`runserver exited with ${server.exitCode}`);
-    try {
-      return await fetchRuntimeStats(url, TOKEN);
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`the stats view did not answer within 30 s: ${error.message}`);
-      await sleep(250);
-    }
-  }
-}
-
 /** Each product page once per round: the first read of a category misses, the rest hit. */
 async function traffic(base) {
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let pk = 1; pk <= PRODUCTS; pk++) {
-      const response = await fetch(`${base}/p/${pk}/`, { signal: AbortSignal.timeout(10_000) });
-      if (response.status !== 200) throw new Error(`GET /p/${pk}/ answered ${response.status}`);
-      await response.arrayBuffer();
-    }
-  }
+  for (let round = 0; round < ROUNDS; round++) await getPages(base, productPages());
 }
 
 function harness(args) {
@@ -94,29 +60,16 @@ function text(html) {
 async function main() {
   fs.mkdirSync(results, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'djcache-live-stats-'));
-  let server;
+  let shop;
   try {
-    ensureVenv();
-    const project = prepareProject(work);
-    const env = { ...process.env, DJANGO_SETTINGS_MODULE: 'live_stats_settings', SHOP_DB: path.join(work, 'db.sqlite3'), DJCACHE_STATS_TOKEN: TOKEN, PYTHONDONTWRITEBYTECODE: '1' };
-    const manage = (...args) => execFileSync(python, ['manage.py', ...args], { cwd: project, env, encoding: 'utf8' });
-    manage('migrate', '-v0');
-    manage('shell', '-v0', '-c', [
-      'from catalog.models import Category, Product',
-      'tea = Category.objects.create(name="Tea", slug="tea")',
-      'cups = Category.objects.create(name="Cups", slug="cups")',
-      `for i in range(${PRODUCTS}): Product.objects.create(sku=f"S{i}", name=f"Item {i}", slug=f"item-{i}", category=tea if i % 2 else cups, price=5 + i)`,
-    ].join('\n'));
-
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const url = `${base}/djcache/`;
-    const log = fs.openSync(path.join(results, 'runserver.log'), 'w');
-    server = spawn(python, ['manage.py', 'runserver', `127.0.0.1:${port}`, '--noreload'], { cwd: project, env, stdio: ['ignore', log, log] });
-    await waitForStats(url, server);
+    shop = await startShop({
+      project: prepareProject(work), dataDir: work, token: TOKEN, logFile: path.join(results, 'runserver.log'),
+      env: { DJANGO_SETTINGS_MODULE: 'live_stats_settings' },
+    });
+    const { base, statsUrl: url, manage } = shop;
 
     await traffic(base);
-    const history = [{ receivedAt: Date.now(), families: await fetchRuntimeStats(url, TOKEN) }];
+    const history = [{ receivedAt: Date.now(), families: await fetchStats(url, TOKEN) }];
     // A write in another process: the file cache carries the tag bump to the server.
     manage('shell', '-v0', '-c', 'from catalog.models import Product\np = Product.objects.get(pk=1)\np.price = 99\np.save()');
     await sleep(1100);
@@ -127,7 +80,7 @@ async function main() {
     const screenshot = path.join(results, 'cache-map-live.png');
     const dom = path.join(results, 'cache-map-live.html');
     console.log(`  ${harness(['--stats', url, '--stats-history', historyFile, '--out', screenshot, '--dom', dom]).trim()}`);
-    const stats = await fetchRuntimeStats(url, TOKEN);
+    const stats = await fetchStats(url, TOKEN);
     const related = stats.find((family) => family.family === 'related:{}');
     check('the runtime counts the tagged family related:{}', related && related.hits > 0 && related.misses > 0, JSON.stringify(stats));
     check('the Product write shows as an invalidation', related && related.invalidations['catalog.product'] > 0, JSON.stringify(related));
@@ -146,9 +99,7 @@ async function main() {
     check('invalidated most in the window: related:{}', /Invalidated most in the last \d+ s: related:\{\} ×[1-9]/.test(shown));
     check('the reads chart has a bar per refresh', /<svg class="chart"[^]*<rect class="bar-hits"/.test(page));
 
-    server.kill('SIGTERM');
-    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once('exit', resolve)));
-    server = undefined;
+    await stopProcess(shop.server, 'runserver');
     const offDom = path.join(results, 'cache-map-not-connected.html');
     harness(['--stats', url, '--out', path.join(results, 'cache-map-not-connected.png'), '--dom', offDom]);
     const offText = text(fs.readFileSync(offDom, 'utf8'));
@@ -157,7 +108,7 @@ async function main() {
   } catch (error) {
     check('the live-stats run', false, error.stack || String(error));
   } finally {
-    if (server && server.exitCode === null) server.kill('SIGTERM');
+    if (shop) await stopProcess(shop.server, 'runserver');
     fs.rmSync(work, { recursive: true, force: true });
   }
   console.log(`e2e: ${passed} passed, ${failed} failed`);
