@@ -414,9 +414,8 @@ describe('Templates: {% tagged_cache %}', () => {
     }
   });
 
-  test('plain .html files (text.html.basic), where templates often live', {
-    todo: "package.json's injectTo names text.html.django and text.html.derivative, not text.html (or text.html.basic)",
-  }, async () => {
+  test('plain .html files (text.html.basic), where templates often live without a Django extension', async () => {
+    assert.ok(contributed.find((g) => g.scopeName === 'text.djcache.template.injection')?.injectTo?.includes('text.html.basic'));
     const t = await tokenize('text.html.basic', '{% tagged_cache 5 "x" depends_on="shop.Product" %}{% endtagged_cache %}');
     assert.equal(t.scope('shop.Product'), MODEL);
   });
