@@ -70,8 +70,14 @@ export class Interpreter {
     const decorators = fn.decorators.map((d) => exprText(d));
     const isStatic = decorators.includes('staticmethod');
     const isClassMethod = decorators.includes('classmethod');
+    const received = this.receivedModel(fn, scope);
     fn.params.forEach((p, i) => {
       if (scope.fixed.has(p.name)) return;
+      if (received && p.name === 'instance') {
+        const via = [`instance in ${fn.name}()`];
+        scope.fixed.set(p.name, v([{ k: 'inst', model: received, via }], [{ model: received, via, path: file.path, loc: fn.nameLoc }]));
+        return;
+      }
       if (i === 0 && fn.cls !== null && !isStatic) {
         const model = this.models.modelOfClass(file, fn.cls);
         const cls = { file, idx: fn.cls };
@@ -89,6 +95,25 @@ export class Interpreter {
       }
       scope.fixed.set(p.name, v([{ k: 'param', name: p.name }]));
     });
+  }
+
+  /**
+   * The model whose row a `@receiver(pre_/post_save or _delete, sender=M)` function gets as
+   * `instance`: one sender, and only save and delete signals (m2m_changed's instance may be
+   * either side). Receivers hooked up with `.connect()` elsewhere are not typed.
+   */
+  private receivedModel(fn: FunctionFact, scope: Scope): string | undefined {
+    for (const d of fn.decorators) {
+      if (d.t !== 'call' || !this.eval(d.fn, scope).shapes.some((s) => s.k === 'ext' && s.q === RECEIVER_DECORATOR)) continue;
+      const sigExpr = d.args[0] ?? kwOf(d.kw, 'signal');
+      const senderExpr = kwOf(d.kw, 'sender');
+      if (!sigExpr || !senderExpr) continue;
+      const signals = (sigExpr.t === 'seq' ? sigExpr.items : [sigExpr]).flatMap((sig) => this.eval(sig, scope).shapes);
+      const rowSignals = signals.length > 0 && signals.every((s) => s.k === 'ext' && (MODEL_SIGNALS[s.q]?.kind === 'save' || MODEL_SIGNALS[s.q]?.kind === 'delete'));
+      const senders = new Set(this.sendersOf(senderExpr, scope));
+      if (rowSignals && senders.size === 1) return [...senders][0];
+    }
+    return undefined;
   }
 
   /** `self` in a manager or queryset class is a queryset of its model; elsewhere an object of the class. */
