@@ -96,3 +96,10 @@ for (const name of names) {
     if (report) assert.fail(`fixture ${name} does not match its expectations:\n${report}`);
   });
 }
+
+test('a finding quotes a write that may change any column before one of other columns only', async () => {
+  const { findings } = await analyzeWorkspace(memoryFs(readTree(path.join(FIXTURES, 'djc106_quotes_whole_row_write'))), defaultConfig);
+  assert.equal(findings.length, 1);
+  assert.match(findings[0].message, /site\/sample_data\.py:5 \(SiteSettings\.objects\.update_or_create\(\)\) saves SiteSettings/);
+  assert.deepEqual(findings[0].related.map((r) => r.path), ['site/traffic.py', 'site/sample_data.py']);
+});

@@ -141,7 +141,9 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     const covs = entry.deps.map((dep) => {
-      const changing = writes.filter((w) => w.model === dep.model && changesColumns(w, dep));
+      // Writes that may change any column come first: findings quote the first, and a reviewer
+      // agrees with those at once (a `save(update_fields=[...])` of another column may not matter).
+      const changing = writes.filter((w) => w.model === dep.model && changesColumns(w, dep)).sort((x, y) => Number(!!x.columns) - Number(!!y.columns));
       return entry.tags && declares(entry.tags, dep.model, models) ? declaredCoverage(entry, dep, entry.tags, changing) : coverEntry(entry, dep, matching, changing, reach);
     });
     // A delete or refresh of the key in another function is deliberate invalidation, even when
