@@ -11,7 +11,7 @@ import type { AnalysisResult, WorkspaceFs } from '../server/src/engine';
 import type { Finding, RuleMeta } from '../server/src/findings';
 import type { Graph } from '../server/src/graph';
 
-const emptyGraph: Graph = { version: 1, entries: [], models: [], invalidations: [] };
+const emptyGraph: Graph = { version: 1, entries: [], models: [], invalidations: [], siteCache: null };
 
 /** A temporary workspace: shop/views.py, shop/models.py, templates/a.html. */
 function workspace(extra: Record<string, string> = {}): string {
@@ -191,6 +191,7 @@ const graph: Graph = {
   }],
   models: [{ id: 'shop.Product', path: 'shop/models.py', loc: [0, 0, 0, 1], table: 'shop_product', adminRegistered: true, writes: [], entries: ['e1'] }],
   invalidations: [],
+  siteCache: null,
 };
 
 test('graph --format dot colours entry → model edges by coverage', async () => {

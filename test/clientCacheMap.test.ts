@@ -22,7 +22,7 @@ function model(id: string, writes: GraphModel['writes'] = []): GraphModel {
 }
 
 function folder(name: string, entries: GraphEntry[], models: GraphModel[], findings: GraphFolder['findings'] = []): GraphFolder {
-  return { uri: `file:///work/${name}`, name, graph: { version: 1, entries, models, invalidations: [] }, findings };
+  return { uri: `file:///work/${name}`, name, graph: { version: 1, entries, models, invalidations: [], siteCache: null }, findings };
 }
 
 const covered: Cover = { state: 'yes', by: [{ path: 'shop/signals.py', loc: [9, 4, 9, 30], how: 'post_save receiver at shop/signals.py:10' }] };

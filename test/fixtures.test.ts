@@ -103,3 +103,14 @@ test('a finding quotes a write that may change any column before one of other co
   assert.match(findings[0].message, /site\/sample_data\.py:5 \(SiteSettings\.objects\.update_or_create\(\)\) saves SiteSettings/);
   assert.deepEqual(findings[0].related.map((r) => r.path), ['site/traffic.py', 'site/sample_data.py']);
 });
+
+test('the per-site cache is in the graph with its alias, timeout and the clear() calls that empty it, and gives no finding', async () => {
+  const { graph, findings } = await analyzeWorkspace(memoryFs(readTree(path.join(FIXTURES, 'ok_per_site_cache'))), defaultConfig);
+  assert.deepEqual(findings, []);
+  assert.deepEqual(graph.siteCache, {
+    alias: 'pages', timeout: 300, path: 'shop/settings.py', loc: [3, 0, 3, 0],
+    clearedBy: [{ path: 'catalog/management/commands/flush_pages.py', loc: [6, 8, 6, 31] }],
+  });
+  const { graph: without } = await analyzeWorkspace(memoryFs(readTree(path.join(FIXTURES, 'ok_receiver_decorator'))), defaultConfig);
+  assert.equal(without.siteCache, null);
+});

@@ -55,9 +55,27 @@ export interface GraphInvalidation {
   entries: string[];
 }
 
+/**
+ * Django's per-site cache (UpdateCacheMiddleware + FetchFromCacheMiddleware in MIDDLEWARE): every
+ * GET response, for `timeout` seconds. Not an entry with dependencies: it reads whatever every
+ * view reads, and only a clear() of its alias empties it, so it is timeout-only by design.
+ */
+export interface GraphSiteCache {
+  alias: string;
+  /** CACHE_MIDDLEWARE_SECONDS (Django's default 600). */
+  timeout: number;
+  /** Where MIDDLEWARE is assigned. */
+  path: string;
+  loc: Loc;
+  /** The clear() calls on its alias, the only invalidations that reach it. */
+  clearedBy: { path: string; loc: Loc }[];
+}
+
 export interface Graph {
   version: 1;
   entries: GraphEntry[];
   models: GraphModel[];
   invalidations: GraphInvalidation[];
+  /** null when the project does not use the per-site cache. */
+  siteCache: GraphSiteCache | null;
 }

@@ -2,7 +2,7 @@
 import { display } from './analysis/keys';
 import type { Analysis } from './analysis/workspaceAnalysis';
 import { type Entry, entryKeyText, triggerText } from './analysis/workspaceAnalysis';
-import type { Graph } from './graph';
+import type { Graph, GraphSiteCache } from './graph';
 
 export function buildGraph(a: Analysis): Graph {
   const coverageByEntry = new Map<string, Analysis['coverage']>();
@@ -26,7 +26,23 @@ export function buildGraph(a: Analysis): Graph {
     triggers: inv.triggers.map(triggerText),
     entries: a.coverage.filter((c) => c.coveredBy.some((x) => x.inv === inv)).map((c) => c.entry.id).filter((id, i, all) => all.indexOf(id) === i),
   }));
-  return { version: 1, entries, models, invalidations };
+  return { version: 1, entries, models, invalidations, siteCache: siteCache(a) };
+}
+
+const SITE_CACHE_MIDDLEWARE = [
+  ['django.middleware.cache.UpdateCacheMiddleware', 'django.middleware.cache.FetchFromCacheMiddleware'],
+  ['django.middleware.cache.CacheMiddleware'],
+];
+
+function siteCache(a: Analysis): GraphSiteCache | null {
+  const s = a.ws.settings;
+  if (!s.middlewareSite || !SITE_CACHE_MIDDLEWARE.some((names) => names.every((n) => s.middleware.includes(n)))) return null;
+  const alias = s.cacheMiddlewareAlias;
+  const line = s.middlewareSite.line;
+  return {
+    alias, timeout: s.cacheMiddlewareSeconds ?? 600, path: s.middlewareSite.path, loc: [line, 0, line, 0],
+    clearedBy: a.invalidations.filter((inv) => inv.method === 'clear' && (inv.alias === alias || inv.alias === '?')).map((inv) => ({ path: inv.file.path, loc: inv.loc })),
+  };
 }
 
 /** View and fragment keys are Django-internal prefixes; the cached view or fragment is what a reader recognises. */
