@@ -249,6 +249,15 @@ async function squigglesOn(line) {
   }, [editorSel, line]);
 }
 
+/** Goes to `line` and waits until no warning or error squiggle is drawn on it. */
+async function untilNoSquiggle(line) {
+  await goToLine(line);
+  await until(`no squiggle on line ${line}`, async () => {
+    const s = await squigglesOn(line);
+    return s && !s.includes('squiggly-warning') && !s.includes('squiggly-error');
+  }, 120_000);
+}
+
 /** Error, warning and info counts of the status bar's Problems item. */
 async function problemCounts() {
   return page.evaluate(() => {
@@ -505,11 +514,7 @@ async function main() {
     // Back to services.py: the squiggle goes and the count drops by one.
     await quickOpen(FILE, 'services.py');
     await until(`the ${FILE} tab`, async () => (await activeTabTitle()).startsWith('services.py'), 30_000);
-    await goToLine(LINE);
-    await until(`no squiggle on line ${LINE}`, async () => {
-      const s = await squigglesOn(LINE);
-      return s && !s.includes('squiggly-warning') && !s.includes('squiggly-error');
-    }, 120_000);
+    await untilNoSquiggle(LINE);
     const want = { ...baseline, warnings: baseline.warnings - 1 };
     let last;
     await until(`status bar Problems ${JSON.stringify({ errors: want.errors, warnings: want.warnings, infos: want.infos })}`, async () => {
@@ -633,11 +638,7 @@ async function main() {
     if (missing.length) throw new Error(`${FILE} lacks ${JSON.stringify(missing)}`);
     const setLine = lines.findIndex((l) => l.trim() === TAGGED_LINES[2]) + 1;
     log(`${FILE}:${setLine}: ${lines[setLine - 1].trim()}`);
-    await goToLine(setLine);
-    await until(`no squiggle on line ${setLine}`, async () => {
-      const s = await squigglesOn(setLine);
-      return s && !s.includes('squiggly-warning') && !s.includes('squiggly-error');
-    }, 120_000);
+    await untilNoSquiggle(setLine);
     const want = { ...EXPECTED_COUNTS, warnings: EXPECTED_COUNTS.warnings - 1 };
     let last;
     await until(`status bar Problems ${JSON.stringify(want)}`, async () => sameCounts(last = await problemCounts(), want), 120_000)
