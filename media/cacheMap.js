@@ -68,6 +68,7 @@
   const banner = h('div', { className: 'banner', hidden: true });
   const live = h('section', { className: 'live', hidden: true, 'aria-label': 'Live stats' });
   const shared = h('section', { className: 'shared', hidden: true, 'aria-label': 'Shared tables' });
+  const siteCaches = h('section', { className: 'site-caches', hidden: true, 'aria-label': 'Per-site cache' });
   const content = h('main', { className: 'content' }, h('p', { className: 'placeholder' }, 'Loading the cache graph…'));
   const legend = h('div', { className: 'legend', 'aria-label': 'Legend' },
     h('span', { className: 'cover covered' }, '✓'), ' covered ',
@@ -81,7 +82,7 @@
       h('label', { className: 'toggle', for: 'only-uncovered' }, uncoveredToggle, 'Only uncovered'),
       counts,
       legend),
-    banner, live, shared, content);
+    banner, live, siteCaches, shared, content);
 
   // --- rendering --------------------------------------------------------------------------
   function renderShared(view) {
@@ -230,6 +231,8 @@
   function render(view) {
     state.view = view;
     banner.hidden = true;
+    siteCaches.replaceChildren(...view.siteCaches.map((note) => h('p', {}, link(note.text, note.title, note.target))));
+    siteCaches.hidden = view.siteCaches.length === 0;
     renderShared(view);
     if (view.entries.length === 0) {
       content.replaceChildren(h('p', { className: 'placeholder' },

@@ -122,3 +122,18 @@ test('multi-root workspaces name the folder in locations and shared tables', () 
   assert.deepEqual(view.entries.slice(0, 2).map((row) => row.location), ['blog/shop/services.py:2', 'blog/shop/services.py:3']);
   assert.deepEqual(view.sharedTables.map((table) => table.label), ['blog: blog.Post', 'shop: shop.Product']);
 });
+
+test('the per-site cache is one note per folder: alias, timeout, what clears it, and where it is turned on', () => {
+  const site = (clearedBy: { path: string; loc: [number, number, number, number] }[]): GraphFolder => {
+    const f = folder('shop', [], []);
+    return { ...f, graph: { ...f.graph, siteCache: { alias: 'pages', timeout: 300, path: 'shop/settings.py', loc: [3, 0, 3, 0], clearedBy } } };
+  };
+  const cleared = buildCacheMapView({ folders: [site([{ path: 'shop/flush.py', loc: [6, 8, 6, 31] }])] }).siteCaches;
+  assert.deepEqual(cleared, [{
+    text: "per-site cache on 'pages': every GET response for 300 s; emptied only by clear() (1 call)",
+    title: "UpdateCacheMiddleware and FetchFromCacheMiddleware cache whole responses, whatever models the views read, until CACHE_MIDDLEWARE_SECONDS pass. clear() of 'pages' at shop/flush.py:7. Click to open shop/settings.py:4.",
+    target: { folderUri: 'file:///work/shop', path: 'shop/settings.py', line: 3, character: 0 },
+  }]);
+  assert.equal(buildCacheMapView({ folders: [site([])] }).siteCaches[0].text, "per-site cache on 'pages': every GET response for 300 s; nothing clears it");
+  assert.deepEqual(buildCacheMapView({ folders: [shop] }).siteCaches, []);
+});

@@ -3,7 +3,7 @@
  * tooltips, what counts as uncovered or shared, what the filter matches) lives here so that it is
  * tested under node; media/cacheMap.js only builds DOM from these rows.
  */
-import type { ChangeKind, Cover, GraphEntry, GraphModel } from '../../server/src/graph';
+import type { ChangeKind, Cover, GraphEntry, GraphModel, GraphSiteCache } from '../../server/src/graph';
 import type { GraphFolder, GraphResult } from '../../server/src/protocol';
 import type { Loc } from '../../server/src/facts/types';
 
@@ -60,9 +60,18 @@ export interface SharedTable {
   uncoveredEntries: number;
 }
 
+/** Django's per-site cache of one folder: every GET response for a while, whatever it reads. */
+export interface SiteCacheNote {
+  text: string;
+  title: string;
+  /** Where MIDDLEWARE turns it on. */
+  target: SourceTarget;
+}
+
 export interface CacheMapView {
   entries: EntryRow[];
   sharedTables: SharedTable[];
+  siteCaches: SiteCacheNote[];
   uncoveredCount: number;
   modelCount: number;
 }
@@ -91,8 +100,10 @@ export function buildCacheMapView(result: GraphResult): CacheMapView {
   const multiRoot = result.folders.length > 1;
   const entries: EntryRow[] = [];
   const sharedTables: SharedTable[] = [];
+  const siteCaches: SiteCacheNote[] = [];
   let modelCount = 0;
   for (const folder of result.folders) {
+    if (folder.graph.siteCache) siteCaches.push(siteCacheNote(folder, folder.graph.siteCache, multiRoot));
     const models = new Map(folder.graph.models.map((model) => [model.id, model]));
     const readers = countReaders(folder.graph.entries);
     modelCount += readers.size;
@@ -106,7 +117,19 @@ export function buildCacheMapView(result: GraphResult): CacheMapView {
   }
   entries.sort((a, b) => a.location.localeCompare(b.location, undefined, { numeric: true }));
   sharedTables.sort((a, b) => b.entries - a.entries || a.label.localeCompare(b.label));
-  return { entries, sharedTables, uncoveredCount: entries.filter((row) => row.uncovered).length, modelCount };
+  return { entries, sharedTables, siteCaches, uncoveredCount: entries.filter((row) => row.uncovered).length, modelCount };
+}
+
+function siteCacheNote(folder: GraphFolder, site: GraphSiteCache, multiRoot: boolean): SiteCacheNote {
+  const clears = site.clearedBy.length;
+  return {
+    text: `${multiRoot ? `${folder.name}: ` : ''}per-site cache on '${site.alias}': every GET response for ${site.timeout} s; ` +
+      (clears ? `emptied only by clear() (${clears} call${clears > 1 ? 's' : ''})` : 'nothing clears it'),
+    title: `UpdateCacheMiddleware and FetchFromCacheMiddleware cache whole responses, whatever models the views read, until CACHE_MIDDLEWARE_SECONDS pass. ` +
+      (clears ? `clear() of '${site.alias}' at ${site.clearedBy.map((c) => `${c.path}:${c.loc[0] + 1}`).join(', ')}.` : `No clear() of '${site.alias}' was found.`) +
+      ` Click to open ${site.path}:${site.loc[0] + 1}.`,
+    target: target(folder, site.path, site.loc),
+  };
 }
 
 function countReaders(entries: GraphEntry[]): Map<string, number> {
