@@ -104,16 +104,23 @@ export class Interpreter {
    */
   private receivedModel(fn: FunctionFact, scope: Scope): string | undefined {
     for (const d of fn.decorators) {
-      if (d.t !== 'call' || !this.eval(d.fn, scope).shapes.some((s) => s.k === 'ext' && s.q === RECEIVER_DECORATOR)) continue;
-      const sigExpr = d.args[0] ?? kwOf(d.kw, 'signal');
-      const senderExpr = kwOf(d.kw, 'sender');
-      if (!sigExpr || !senderExpr) continue;
-      const signals = (sigExpr.t === 'seq' ? sigExpr.items : [sigExpr]).flatMap((sig) => this.eval(sig, scope).shapes);
-      const rowSignals = signals.length > 0 && signals.every((s) => s.k === 'ext' && (MODEL_SIGNALS[s.q]?.kind === 'save' || MODEL_SIGNALS[s.q]?.kind === 'delete'));
-      const senders = new Set(this.sendersOf(senderExpr, scope));
+      const r = this.receiverDecoration(d, scope);
+      if (!r?.senders) continue;
+      const rowSignals = r.signals.length > 0 && r.signals.every((s) => s.k === 'ext' && (MODEL_SIGNALS[s.q]?.kind === 'save' || MODEL_SIGNALS[s.q]?.kind === 'delete'));
+      const senders = new Set(r.senders);
       if (rowSignals && senders.size === 1) return [...senders][0];
     }
     return undefined;
+  }
+
+  /** For `@receiver(signal | [signals], sender=...)`: the signals' shapes and the senders (null: any). */
+  private receiverDecoration(d: Expr, scope: Scope): { signals: Shape[]; senders: string[] | null } | undefined {
+    if (d.t !== 'call' || !this.eval(d.fn, scope).shapes.some((s) => s.k === 'ext' && s.q === RECEIVER_DECORATOR)) return undefined;
+    const sigExpr = d.args[0] ?? kwOf(d.kw, 'signal');
+    if (!sigExpr) return undefined;
+    const senderExpr = kwOf(d.kw, 'sender');
+    const senders = senderExpr ? this.sendersOf(senderExpr, scope) : null;
+    return { signals: (sigExpr.t === 'seq' ? sigExpr.items : [sigExpr]).flatMap((sig) => this.eval(sig, scope).shapes), senders };
   }
 
   /** `self` in a manager or queryset class is a queryset of its model; elsewhere an object of the class. */
@@ -1472,19 +1479,11 @@ export class Interpreter {
 
   /** `@receiver(...)` hooks a function up; other decorators are read by the entry finder. */
   private decorator(d: Expr, fn: FnRef, scope: Scope, walk: Walk): void {
-    if (d.t !== 'call') return;
-    const callee = this.eval(d.fn, scope);
-    if (!callee.shapes.some((s) => s.k === 'ext' && s.q === RECEIVER_DECORATOR)) return;
-    const sigExpr = d.args[0] ?? kwOf(d.kw, 'signal');
-    if (!sigExpr) return;
-    const senderExpr = kwOf(d.kw, 'sender');
-    const senders = senderExpr ? this.sendersOf(senderExpr, scope) : null;
-    const sigs = sigExpr.t === 'seq' ? sigExpr.items : [sigExpr];
-    for (const sig of sigs) {
-      for (const s of this.eval(sig, scope).shapes) {
-        const signal = s.k === 'ext' && MODEL_SIGNALS[s.q] ? { model: MODEL_SIGNALS[s.q].kind } : s.k === 'signal' ? { custom: s.id } : undefined;
-        if (signal) walk.events.hookups.push({ file: scope.file, loc: d.loc, signal, receiver: fnId(fn.file, fn.idx), senders });
-      }
+    const r = this.receiverDecoration(d, scope);
+    if (!r) return;
+    for (const s of r.signals) {
+      const signal = s.k === 'ext' && MODEL_SIGNALS[s.q] ? { model: MODEL_SIGNALS[s.q].kind } : s.k === 'signal' ? { custom: s.id } : undefined;
+      if (signal) walk.events.hookups.push({ file: scope.file, loc: d.loc, signal, receiver: fnId(fn.file, fn.idx), senders: r.senders });
     }
   }
 }
