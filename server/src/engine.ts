@@ -38,7 +38,7 @@ export interface FactCache {
 /** A run's findings and graph, valid while the configuration and every input file's key are the same. */
 export interface StoredResult {
   config: string;
-  /** Path and fact key of every file the analysis read, in path order. */
+  /** Path and fact key of every file the analysis read. */
   inputs: [path: string, key: string][];
   findings: Finding[];
   graph: Graph;
@@ -159,7 +159,7 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   progress?.(1, 1, 'analysis');
   const lines = facts.reduce((n, f) => n + f.lines, 0);
   const stats = { files: facts.length, lines, skipped: paths.length - facts.length };
-  cache?.storeResult({ config: configText, inputs: inputs.sort((a, b) => (a[0] < b[0] ? -1 : 1)), findings, graph, stats });
+  cache?.storeResult({ config: configText, inputs, findings, graph, stats });
   return { findings, graph, stats: { ...stats, factMs: t1 - t0, analysisMs: Date.now() - t1 } };
 }
 

@@ -45,10 +45,12 @@ export class DiskFactCache implements FactCache {
 
   /** Writes the facts of this run only, so deleted and edited files do not pile up. */
   save(): void {
+    const factsChanged = this.changed || (this.stored !== undefined && this.used.size !== this.stored.size);
+    if (!factsChanged && !this.resultChanged) return;
     try {
       mkdirSync(this.dir, { recursive: true });
       writeFileSync(path.join(this.dir, '.gitignore'), '*\n');
-      if (this.changed || (this.stored && this.used.size !== this.stored.size)) this.write('facts.json', [...this.used]);
+      if (factsChanged) this.write('facts.json', [...this.used]);
       if (this.resultChanged) this.write('result.json', this.result);
     } catch {
       // A read-only checkout still gets its findings; it just starts cold next time.
