@@ -203,6 +203,11 @@ export function invalidates(inv: CacheOp, entry: Entry): boolean {
 
 // ------------------------------------------------------------------ entries
 
+/** An entry's id: where it starts (0-based line and column), 1-based as an editor shows it (`catalog/services.py:18:9`). */
+function entryId(path: string, line: number, col: number): string {
+  return `${path}:${line + 1}:${col + 1}`;
+}
+
 function opEntries(ops: CacheOp[]): Entry[] {
   const entries: Entry[] = [];
   for (const op of ops) {
@@ -210,7 +215,7 @@ function opEntries(ops: CacheOp[]): Entry[] {
     if (!op.value) continue;
     const deps = merge(op.value).deps;
     entries.push({
-      id: `${op.file.path}:${op.loc[0] + 1}:${op.loc[1] + 1}`, kind: op.tags ? 'tagged' : 'cache', key: op.key, alias: op.alias, timeout: op.timeout,
+      id: entryId(op.file.path, op.loc[0], op.loc[1]), kind: op.tags ? 'tagged' : 'cache', key: op.key, alias: op.alias, timeout: op.timeout,
       version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps, immutable: immutableKey(op.key, deps), tags: op.tags,
     });
   }
@@ -253,7 +258,7 @@ type PageShape = Extract<Shape, { k: 'cachepage' }>;
 
 function pageEntry(page: PageShape, file: PythonFacts, loc: Loc, deps: Dep[], fn: string | null): Entry {
   return {
-    id: `${file.path}:${loc[0] + 1}:${loc[1] + 1}`, kind: 'page', key: { parts: [{ lit: `views.decorators.cache.cache_page.${page.keyPrefix}` }], page: true },
+    id: entryId(file.path, loc[0], loc[1]), kind: 'page', key: { parts: [{ lit: `views.decorators.cache.cache_page.${page.keyPrefix}` }], page: true },
     alias: page.alias, timeout: page.timeout, version: null, path: file.path, loc, fnId: fn, deps, immutable: false, tags: page.tags,
   };
 }
@@ -270,7 +275,7 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
     const dependsOn = q === TAGGED_MEMOIZE && d.t === 'call' ? dependsOnItems(d.kw) : undefined;
     return {
-      id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key: { parts: [], builder: `memoize:${fnId(file, idx)}` },
+      id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: { parts: [], builder: `memoize:${fnId(file, idx)}` },
       alias: 'default', timeout, version: null, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false,
       tags: dependsOn && pythonDeclaration(interp, dependsOn.items, scope, dependsOn.loc),
     };
@@ -284,7 +289,7 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     const key = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
     const deps = functionDeps(interp, file, idx);
     return {
-      id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key, alias: op.alias, timeout: op.timeout,
+      id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key, alias: op.alias, timeout: op.timeout,
       version: op.version, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps, immutable: immutableKey(key, deps),
     };
   }
@@ -303,7 +308,7 @@ function cacheopsEntry(interp: Interpreter, file: PythonFacts, idx: number, d: E
   }
   const timeoutArg = d.t === 'call' ? d.kw.find((k) => k.name === 'timeout')?.value : undefined;
   return {
-    id: `${file.path}:${d.loc[0] + 1}:${d.loc[1] + 1}`, kind: 'memoize', key: { parts: [], builder: `cacheops:${fnId(file, idx)}` },
+    id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: { parts: [], builder: `cacheops:${fnId(file, idx)}` },
     // cacheops keeps its entries in its own Redis, out of reach of Django's cache deletes.
     alias: 'cacheops', timeout: timeoutArg ? interp.timeoutOf(timeoutArg, scope) : 'unknown', version: null, path: file.path, loc: d.loc,
     fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false, cacheops: decl,
@@ -420,7 +425,7 @@ function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalys
           const deps = merge(...(reads.get(fragmentKey(t.path, n.line)) ?? [])).deps;
           const timeout = /^\d+$/.test(n.timeout) ? Number(n.timeout) : n.timeout === 'None' ? null : 'unknown';
           out.push({
-            id: `${t.path}:${n.line + 1}:${n.col + 1}`, kind: 'fragment', key: { parts: [], fragment: n.name }, alias: n.using ?? 'template_fragments',
+            id: entryId(t.path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: n.name }, alias: n.using ?? 'template_fragments',
             timeout, version: null, path: t.path, loc: [n.line, n.col, n.line, n.col], fnId: null, deps, immutable: false,
           });
         }
@@ -443,7 +448,7 @@ function taggedFragmentEntry(models: ModelRegistry, path: string, n: Extract<Tem
   const loc: Loc = [n.line, n.col, n.line, n.col];
   const timeout = /^\d+$/.test(timeoutArg) ? Number(timeoutArg) : 'unknown';
   return {
-    id: `${path}:${n.line + 1}:${n.col + 1}`, kind: 'fragment', key: { parts: [], fragment: nameArg.replace(/^(["'])(.*)\1$/, '$2') }, alias: 'default',
+    id: entryId(path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: nameArg.replace(/^(["'])(.*)\1$/, '$2') }, alias: 'default',
     timeout, version: null, path, loc, fnId: null, deps: merge(...(reads.get(fragmentKey(path, n.line)) ?? [])).deps, immutable: false,
     tags: dependsOn === undefined ? undefined : templateDeclaration(models, dependsOn, path, loc),
   };
