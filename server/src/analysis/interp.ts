@@ -70,12 +70,14 @@ export class Interpreter {
     const decorators = fn.decorators.map((d) => exprText(d));
     const isStatic = decorators.includes('staticmethod');
     const isClassMethod = decorators.includes('classmethod');
-    const received = this.receivedModel(fn, scope);
+    // A row of `model` that the function's own body reads (`self.slug`, `instance.data`).
+    const row = (model: string, via: string[]) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc }]);
+    // Scopes are built per call: read the decorators only when there is an `instance` to type.
+    const received = fn.params.some((p) => p.name === 'instance') ? this.receivedModel(fn, scope) : undefined;
     fn.params.forEach((p, i) => {
       if (scope.fixed.has(p.name)) return;
       if (received && p.name === 'instance') {
-        const via = [`instance in ${fn.name}()`];
-        scope.fixed.set(p.name, v([{ k: 'inst', model: received, via }], [{ model: received, via, path: file.path, loc: fn.nameLoc }]));
+        scope.fixed.set(p.name, row(received, [`instance in ${fn.name}()`]));
         return;
       }
       if (i === 0 && fn.cls !== null && !isStatic) {
@@ -87,8 +89,7 @@ export class Interpreter {
           // An abstract model's row is its one concrete subclass's; with several, which one is unknown.
           const concrete = model.abstract ? this.models.concreteOf(model.id) : [model];
           const via = [`self in ${model.name}.${fn.name}()`];
-          const row = concrete.length === 1 ? concrete[0].id : undefined;
-          scope.fixed.set(p.name, v([{ k: 'inst', model: row ?? model.id, via }], row ? [{ model: row, via, path: file.path, loc: fn.nameLoc }] : []));
+          scope.fixed.set(p.name, concrete.length === 1 ? row(concrete[0].id, via) : v([{ k: 'inst', model: model.id, via }]));
         }
         else scope.fixed.set(p.name, v([this.selfShape(cls)]));
         return;
