@@ -8,7 +8,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Loc } from '../facts/types';
 import type { Finding } from '../findings';
-import { TOKEN_RE } from '../syntax/template';
+import { splitArgs, TOKEN_RE } from '../syntax/template';
 import { dropImport, moduleNames, planImports } from './imports';
 import { namedKids, nodeAt, parsesCleanly, withSyntax } from './pythonSyntax';
 import { pyString, pythonStyle, type PythonStyle } from './pythonStyle';
@@ -332,8 +332,7 @@ function fragmentEdits(finding: Finding, d: DeclareTagsData, text: string): Rewr
   return [...edits, replaceSpan(text, load.start, load.end, `{% load ${[...libraries, ...(othersLeft ? ['djcache'] : [])].join(' ')} %}`)];
 }
 
-/** The words of a `{% ... %}` tag, quotes kept together as Django's smart_split does; none for other tokens. */
+/** The words of a `{% ... %}` tag, quotes kept together as Django's split_contents does; none for other tokens. */
 function bitsOf(token: string): string[] {
-  if (!token.startsWith('{%')) return [];
-  return token.slice(2, -2).match(/(?:[^\s'"]*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')[^\s'"]*)+|\S+/g) ?? [];
+  return token.startsWith('{%') ? splitArgs(token.slice(2, -2)).map((a) => a.text) : [];
 }

@@ -295,7 +295,7 @@ function unquote(text: string): string | null {
 }
 
 /** Like Django's split_contents: whitespace-separated, quoted runs kept whole. */
-function splitArgs(content: string): Arg[] {
+export function splitArgs(content: string): Arg[] {
   const args: Arg[] = [];
   let i = 0;
   while (i < content.length) {
