@@ -226,7 +226,8 @@ export function declareTagsData(a: Analysis, entry: Entry): { declareTags?: Decl
 
 /** The project function a memoize entry's decorator calls (`memoize` of `@memoize(60)`). */
 function projectDecorator(a: Analysis, entry: Entry): DeclareTagsData['decorator'] {
-  const file = a.ws.python.find((f) => f.path === entry.path);
+  const facts = a.ws.byPath.get(entry.path);
+  const file = facts?.kind === 'python' ? facts : undefined;
   const d = file?.functions.flatMap((fn) => fn.decorators).find((x) => x.loc.join() === entry.loc.join());
   const sym = file && d && staticSym(a.ws, file, d.t === 'call' ? d.fn : d);
   if (sym?.k !== 'fn') return undefined;
