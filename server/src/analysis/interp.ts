@@ -1401,6 +1401,22 @@ export class Interpreter {
     return events;
   }
 
+  /** The events of every function walked so far, by function id. */
+  walked(): IterableIterator<[string, FnEvents]> {
+    return this.collected.entries();
+  }
+
+  /** The events of a file's walked functions: the module body first, then in function order. */
+  walkedEvents(file: PythonFacts): Map<string, FnEvents> {
+    const out = new Map<string, FnEvents>();
+    for (let idx = -1; idx < file.functions.length; idx++) {
+      const id = fnId(file, idx);
+      const events = this.collected.get(id);
+      if (events) out.set(id, events);
+    }
+    return out;
+  }
+
   /** Under ATOMIC_REQUESTS a view's body runs in a transaction: function views and HTTP methods of view classes. */
   private isView(file: PythonFacts, fn: FunctionFact): boolean {
     if (fn.decorators.some((d) => /non_atomic_requests/.test(exprText(d)))) return false;

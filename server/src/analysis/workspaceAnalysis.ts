@@ -8,6 +8,7 @@ import type { ChangeKind, Cover } from '../graph';
 import { WRITING_VIEWS } from './django';
 import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './events';
 import { Interpreter } from './interp';
+import { collectWhatMatters } from './demand';
 import { display, immutableKey, type KeyPattern, matchKeys, versionKeys } from './keys';
 import { ModelRegistry } from './models';
 import { declares, dependsOnItems, pythonDeclaration, sameRows, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
@@ -119,7 +120,7 @@ const VIEW_HOOKS = /^(perform_(create|update|destroy)|form_valid|delete|post|put
  */
 export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: ModelRegistry; files: FileAnalysis[] }): Analysis {
   const models = parts?.models ?? new ModelRegistry(ws);
-  const files = parts?.files ?? analyzeUnit(ws, models, ws.python, config);
+  const files = parts?.files ?? analyzeWorkspaceUnit(ws, models, config);
   const events = new Map<string, FnEvents>();
   for (const f of files) for (const [id, ev] of f.events) events.set(id, ev);
   const ops = files.flatMap((f) => f.ops);
@@ -162,21 +163,39 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
  * it reads. The workspace and registry memos are cleared for the same reason.
  */
 export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonFacts[], config: Config): FileAnalysis[] {
+  const interp = freshInterpreter(ws, models);
+  for (const file of files) for (let idx = -1; idx < file.functions.length; idx++) interp.collect(file, idx);
+  return fileAnalyses(interp, models, files, config);
+}
+
+/**
+ * The whole workspace as one unit, walking only the functions whose events can matter
+ * (demand.ts): its analyses equal analyzeUnit's over every file.
+ */
+export function analyzeWorkspaceUnit(ws: Workspace, models: ModelRegistry, config: Config): FileAnalysis[] {
+  const interp = freshInterpreter(ws, models);
+  const hooks = new Set(ws.python.flatMap((file) => methodTriggers(models, file).map((m) => m.fnId)));
+  collectWhatMatters(interp, ws.python, hooks);
+  return fileAnalyses(interp, models, ws.python, config);
+}
+
+function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
   ws.clearMemos();
   models.clearMemos();
-  const interp = new Interpreter(ws, models);
-  const events = files.map((file) => {
-    const byFn = new Map<string, FnEvents>([[fnId(file, -1), interp.collect(file, -1)]]);
-    file.functions.forEach((_, i) => byFn.set(fnId(file, i), interp.collect(file, i)));
-    return byFn;
-  });
+  return new Interpreter(ws, models);
+}
+
+function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonFacts[], config: Config): FileAnalysis[] {
   const admin = files.map(() => new Set<string>());
   const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
   const entries = files.map((file) => fileEntries(interp, file, config));
-  return files.map((file, i) => ({
-    events: events[i], ...opsAndWrites(events[i]), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, file, events[i]),
-    methodTriggers: methodTriggers(models, file),
-  }));
+  return files.map((file, i) => {
+    const events = interp.walkedEvents(file);
+    return {
+      events, ...opsAndWrites(events), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, file, events),
+      methodTriggers: methodTriggers(models, file),
+    };
+  });
 }
 
 function opsAndWrites(events: Map<string, FnEvents>): { ops: CacheOp[]; writes: WriteSite[] } {

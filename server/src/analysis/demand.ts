@@ -1,0 +1,157 @@
+/**
+ * Which functions a whole-workspace analysis walks. Every event the interpreter records (cache
+ * operations, ORM writes, signal hookups and sends, template renders) comes from a call it knows
+ * by name, from a decorated nested `def`, or from a call of a project cache wrapper. A function
+ * that mentions none of those names has no events of its own, so its walk is skipped unless
+ * something needs it: receivers and change hooks (their calls carry triggers), and the callees of
+ * walked functions, which the interpreter walks as it meets their calls. Entries that read a whole
+ * function walk it on demand. On netbox this walks about a third of the functions.
+ */
+import type { Expr, PythonFacts, Stmt, Target } from '../facts/types';
+import { nestedBlocks } from '../facts/walk';
+import {
+  CACHE_COUNTER_METHODS, CACHE_DELETE_METHODS, CACHE_READ_METHODS, CACHE_WRITE_METHODS, INSTANCE_WRITES, M2M_WRITES, QS_WRITES, RENDER_FUNCTIONS,
+} from './django';
+import type { Interpreter } from './interp';
+import { fnId } from './values';
+
+const CACHE_METHODS = [...CACHE_READ_METHODS, ...CACHE_WRITE_METHODS, ...CACHE_DELETE_METHODS, ...CACHE_COUNTER_METHODS];
+
+/** Names of the calls that record events: `cache.get`, `qs.update`, `signal.send`, `render`... */
+const EVENT_NAMES: ReadonlySet<string> = new Set([
+  ...CACHE_METHODS, ...CACHE_METHODS.map((m) => `a${m}`),
+  ...Object.keys(QS_WRITES), ...M2M_WRITES, ...Object.keys(INSTANCE_WRITES),
+  'send', 'send_robust', 'asend', 'asend_robust', 'connect', 'execute', 'executemany', 'raw', 'invalidate',
+  ...Object.keys(RENDER_FUNCTIONS).map((q) => q.slice(q.lastIndexOf('.') + 1)),
+]);
+
+/** What one function body (or module body, idx -1) names, walked once. */
+interface BodyNames {
+  file: PythonFacts;
+  idx: number;
+  /** Every identifier and attribute name the body mentions. */
+  names: Set<string>;
+  /** It defines a decorated function (`@receiver` hooks it up from here). */
+  decoratedDef: boolean;
+}
+
+/**
+ * Walks what can matter: functions that mention an event name or an alias of one, then, until
+ * nothing new turns up, receivers of the hookups found, `roots` (change hooks) and functions that
+ * mention a cache wrapper found so far.
+ */
+export function collectWhatMatters(interp: Interpreter, files: readonly PythonFacts[], roots: ReadonlySet<string>): void {
+  const bodies: BodyNames[] = [];
+  for (const file of files) {
+    bodies.push(bodyNames(file, -1, file.body));
+    file.functions.forEach((fn, idx) => bodies.push(bodyNames(file, idx, fn.body)));
+  }
+  const byId = new Map(bodies.map((b) => [fnId(b.file, b.idx), b]));
+  const tried = new Set<string>();
+  const known = new Set<string>();
+  let names = aliasClosure(files, EVENT_NAMES, known);
+  let wanted = (b: BodyNames, id: string) => b.decoratedDef || roots.has(id) || mentionsAny(b, names);
+  for (;;) {
+    const round = bodies.filter((b) => {
+      const id = fnId(b.file, b.idx);
+      return !tried.has(id) && wanted(b, id);
+    });
+    if (!round.length) return;
+    for (const b of round) {
+      tried.add(fnId(b.file, b.idx));
+      interp.collect(b.file, b.idx);
+    }
+    const receivers = new Set<string>();
+    const wrappers = new Set<string>();
+    for (const [id, ev] of interp.walked()) {
+      for (const h of ev.hookups) receivers.add(h.receiver);
+      const b = byId.get(id);
+      if (b && b.idx >= 0 && ev.ops.some((op) => op.template)) wrappers.add(b.file.functions[b.idx].name);
+    }
+    names = aliasClosure(files, new Set([...names, ...wrappers]), known);
+    wanted = (b, id) => receivers.has(id) || mentionsAny(b, names);
+  }
+}
+
+function mentionsAny(b: BodyNames, names: ReadonlySet<string>): boolean {
+  for (const n of b.names) if (names.has(n)) return true;
+  return false;
+}
+
+/**
+ * `names` with every name bound to one of them: `from m import render as r`, and assignments of
+ * a bare reference (`get = cache.get`, `fetch = cached_fetch`) at module or class level.
+ * `known` carries what earlier calls already added, so each round only grows.
+ */
+function aliasClosure(files: readonly PythonFacts[], names: ReadonlySet<string>, known: Set<string>): Set<string> {
+  const out = new Set([...known, ...names]);
+  for (let grew = true; grew;) {
+    grew = false;
+    const add = (n: string) => {
+      if (!out.has(n)) {
+        out.add(n);
+        grew = true;
+      }
+    };
+    for (const file of files) {
+      for (const imp of file.imports) if (imp.name && out.has(imp.name)) add(imp.local);
+      const aliases = (body: Stmt[]) => {
+        for (const s of body) {
+          if (s.t !== 'assign' || !isReferenceTo(s.value, out)) continue;
+          for (const t of s.targets) if (t.t === 'name') add(t.id);
+        }
+      };
+      aliases(file.body);
+      for (const cls of file.classes) aliases(cls.body);
+    }
+  }
+  for (const n of out) known.add(n);
+  return out;
+}
+
+function isReferenceTo(e: Expr, names: ReadonlySet<string>): boolean {
+  return (e.t === 'name' && names.has(e.id)) || (e.t === 'attr' && names.has(e.name));
+}
+
+function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
+  const out: BodyNames = { file, idx, names: new Set(), decoratedDef: false };
+  const expr = (e: Expr): void => {
+    switch (e.t) {
+      case 'name': out.names.add(e.id); return;
+      case 'attr': out.names.add(e.name); expr(e.obj); return;
+      case 'call': expr(e.fn); e.args.forEach(expr); e.kw.forEach((k) => expr(k.value)); return;
+      case 'fstr': for (const p of e.parts) if (typeof p !== 'string') expr(p); return;
+      case 'bin': expr(e.l); expr(e.r); return;
+      case 'seq': e.items.forEach(expr); return;
+      case 'dict': for (const item of e.items) { if (item.key) expr(item.key); expr(item.value); } return;
+      case 'sub': expr(e.obj); expr(e.idx); return;
+      case 'lambda': expr(e.body); return;
+      case 'comp': expr(e.elt); for (const g of e.gens) { target(g.target); expr(g.iter); } return;
+      case 'cond': expr(e.a); expr(e.b); return;
+      case 'star': expr(e.e); return;
+      default: return;
+    }
+  };
+  const target = (t: Target): void => {
+    if (t.t === 'attr') expr(t.obj);
+    else if (t.t === 'sub') { expr(t.obj); expr(t.idx); }
+    else if (t.t === 'tuple') t.items.forEach(target);
+  };
+  const stmts = (list: Stmt[]): void => {
+    for (const s of list) {
+      switch (s.t) {
+        case 'assign': s.targets.forEach(target); expr(s.value); break;
+        case 'expr': expr(s.value); break;
+        case 'return': if (s.value) expr(s.value); break;
+        case 'for': target(s.target); expr(s.iter); break;
+        case 'while': case 'if': expr(s.test); break;
+        case 'with': for (const item of s.items) { expr(item.ctx); if (item.as) target(item.as); } break;
+        case 'def': if (file.functions[s.fn].decorators.length) out.decoratedDef = true; break;
+        default: break;
+      }
+      nestedBlocks(s).forEach(stmts);
+    }
+  };
+  stmts(body);
+  return out;
+}
