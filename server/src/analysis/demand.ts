@@ -29,6 +29,7 @@ const EVENT_NAMES: ReadonlySet<string> = new Set([
 interface BodyNames {
   file: PythonFacts;
   idx: number;
+  id: string;
   /** Every identifier and attribute name the body mentions. */
   names: Set<string>;
   /** It defines a decorated function (`@receiver` hooks it up from here). */
@@ -36,9 +37,9 @@ interface BodyNames {
 }
 
 /**
- * Walks what can matter: functions that mention an event name or an alias of one, then, until
- * nothing new turns up, receivers of the hookups found, `roots` (change hooks) and functions that
- * mention a cache wrapper found so far.
+ * Walks what can matter: functions that mention an event name or an alias of one, and `roots`
+ * (change hooks); then, until nothing new turns up, receivers of the hookups found and functions
+ * that mention a cache wrapper found so far.
  */
 export function collectWhatMatters(interp: Interpreter, files: readonly PythonFacts[], roots: ReadonlySet<string>): void {
   const bodies: BodyNames[] = [];
@@ -46,30 +47,27 @@ export function collectWhatMatters(interp: Interpreter, files: readonly PythonFa
     bodies.push(bodyNames(file, -1, file.body));
     file.functions.forEach((fn, idx) => bodies.push(bodyNames(file, idx, fn.body)));
   }
-  const byId = new Map(bodies.map((b) => [fnId(b.file, b.idx), b]));
+  const byId = new Map(bodies.map((b) => [b.id, b]));
+  const aliases = aliasesOf(files);
+  let names = withAliases(EVENT_NAMES, aliases);
+  let wanted = (b: BodyNames) => b.decoratedDef || roots.has(b.id) || mentionsAny(b, names);
   const tried = new Set<string>();
-  const known = new Set<string>();
-  let names = aliasClosure(files, EVENT_NAMES, known);
-  let wanted = (b: BodyNames, id: string) => b.decoratedDef || roots.has(id) || mentionsAny(b, names);
   for (;;) {
-    const round = bodies.filter((b) => {
-      const id = fnId(b.file, b.idx);
-      return !tried.has(id) && wanted(b, id);
-    });
+    const round = bodies.filter((b) => !tried.has(b.id) && wanted(b));
     if (!round.length) return;
     for (const b of round) {
-      tried.add(fnId(b.file, b.idx));
+      tried.add(b.id);
       interp.collect(b.file, b.idx);
     }
     const receivers = new Set<string>();
-    const wrappers = new Set<string>();
+    const wrappers: string[] = [];
     for (const [id, ev] of interp.walked()) {
       for (const h of ev.hookups) receivers.add(h.receiver);
       const b = byId.get(id);
-      if (b && b.idx >= 0 && ev.ops.some((op) => op.template)) wrappers.add(b.file.functions[b.idx].name);
+      if (b && b.idx >= 0 && ev.ops.some((op) => op.template)) wrappers.push(b.file.functions[b.idx].name);
     }
-    names = aliasClosure(files, new Set([...names, ...wrappers]), known);
-    wanted = (b, id) => receivers.has(id) || mentionsAny(b, names);
+    names = withAliases([...names, ...wrappers], aliases);
+    wanted = (b) => receivers.has(b.id) || mentionsAny(b, names);
   }
 }
 
@@ -79,42 +77,45 @@ function mentionsAny(b: BodyNames, names: ReadonlySet<string>): boolean {
 }
 
 /**
- * `names` with every name bound to one of them: `from m import render as r`, and assignments of
- * a bare reference (`get = cache.get`, `fetch = cached_fetch`) at module or class level.
- * `known` carries what earlier calls already added, so each round only grows.
+ * Names that may stand for another name, by it: `from m import render as r` (render → r) and
+ * assignments of a bare reference at module or class level (`get = cache.get`: get → get).
  */
-function aliasClosure(files: readonly PythonFacts[], names: ReadonlySet<string>, known: Set<string>): Set<string> {
-  const out = new Set([...known, ...names]);
-  for (let grew = true; grew;) {
-    grew = false;
-    const add = (n: string) => {
-      if (!out.has(n)) {
-        out.add(n);
-        grew = true;
-      }
-    };
-    for (const file of files) {
-      for (const imp of file.imports) if (imp.name && out.has(imp.name)) add(imp.local);
-      const aliases = (body: Stmt[]) => {
-        for (const s of body) {
-          if (s.t !== 'assign' || !isReferenceTo(s.value, out)) continue;
-          for (const t of s.targets) if (t.t === 'name') add(t.id);
-        }
-      };
-      aliases(file.body);
-      for (const cls of file.classes) aliases(cls.body);
+function aliasesOf(files: readonly PythonFacts[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (from: string, to: string) => {
+    if (from !== to) out.set(from, [...(out.get(from) ?? []), to]);
+  };
+  const assignments = (body: Stmt[]) => {
+    for (const s of body) {
+      const from = s.t === 'assign' ? (s.value.t === 'name' ? s.value.id : s.value.t === 'attr' ? s.value.name : undefined) : undefined;
+      if (from !== undefined && s.t === 'assign') for (const t of s.targets) if (t.t === 'name') add(from, t.id);
     }
+  };
+  for (const file of files) {
+    for (const imp of file.imports) if (imp.name) add(imp.name, imp.local);
+    assignments(file.body);
+    for (const cls of file.classes) assignments(cls.body);
   }
-  for (const n of out) known.add(n);
   return out;
 }
 
-function isReferenceTo(e: Expr, names: ReadonlySet<string>): boolean {
-  return (e.t === 'name' && names.has(e.id)) || (e.t === 'attr' && names.has(e.name));
+/** `names` and every name that may stand for one of them, transitively. */
+function withAliases(names: Iterable<string>, aliases: ReadonlyMap<string, string[]>): Set<string> {
+  const out = new Set(names);
+  const queue = [...out];
+  for (let head = 0; head < queue.length; head++) {
+    for (const alias of aliases.get(queue[head]) ?? []) {
+      if (!out.has(alias)) {
+        out.add(alias);
+        queue.push(alias);
+      }
+    }
+  }
+  return out;
 }
 
 function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
-  const out: BodyNames = { file, idx, names: new Set(), decoratedDef: false };
+  const out: BodyNames = { file, idx, id: fnId(file, idx), names: new Set(), decoratedDef: false };
   const expr = (e: Expr): void => {
     switch (e.t) {
       case 'name': out.names.add(e.id); return;
