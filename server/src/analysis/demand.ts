@@ -50,11 +50,18 @@ export function collectWhatMatters(interp: Interpreter, files: readonly PythonFa
   const byId = new Map(bodies.map((b) => [b.id, b]));
   const aliases = aliasesOf(files);
   let names = withAliases(EVENT_NAMES, aliases);
+  const eventNames = names;
+  // Only a function that names a cache method can be a wrapper; other callees are walked below
+  // when a write or a trigger reaches them.
+  interp.mayWrap = (fn) => {
+    const b = byId.get(fnId(fn.file, fn.idx));
+    return !b || mentionsAny(b, eventNames);
+  };
   let wanted = (b: BodyNames) => b.decoratedDef || roots.has(b.id) || mentionsAny(b, names);
   const tried = new Set<string>();
   for (;;) {
     const round = bodies.filter((b) => !tried.has(b.id) && wanted(b));
-    if (!round.length) return;
+    if (!round.length) break;
     for (const b of round) {
       tried.add(b.id);
       interp.collect(b.file, b.idx);
@@ -68,6 +75,36 @@ export function collectWhatMatters(interp: Interpreter, files: readonly PythonFa
     }
     names = withAliases([...names, ...wrappers], aliases);
     wanted = (b) => receivers.has(b.id) || mentionsAny(b, names);
+  }
+  walkReachable(interp, byId, roots);
+}
+
+/**
+ * Walks every function a write or a trigger reaches through calls: coverage follows calls from
+ * a write to the invalidations after it, and from receivers and change hooks to theirs.
+ */
+function walkReachable(interp: Interpreter, byId: ReadonlyMap<string, BodyNames>, roots: ReadonlySet<string>): void {
+  const receivers = new Map<string, string[]>();
+  const queue: string[] = [...roots];
+  for (const [id, ev] of interp.walked()) {
+    if (ev.writes.length) queue.push(id);
+    for (const h of ev.hookups) {
+      queue.push(h.receiver);
+      if ('custom' in h.signal) receivers.set(h.signal.custom, [...(receivers.get(h.signal.custom) ?? []), h.receiver]);
+    }
+  }
+  const seen = new Set(queue);
+  for (let head = 0; head < queue.length; head++) {
+    const b = byId.get(queue[head]);
+    if (!b) continue;
+    const ev = interp.collect(b.file, b.idx);
+    const next = [...ev.calls.map((c) => c.to), ...ev.sends.flatMap((send) => receivers.get(send.signal) ?? [])];
+    for (const id of next) {
+      if (!seen.has(id)) {
+        seen.add(id);
+        queue.push(id);
+      }
+    }
   }
 }
 

@@ -51,6 +51,13 @@ export class Interpreter {
   /** Functions whose analysis ran out of budget, so their facts are partial. */
   readonly truncated: string[] = [];
 
+  /**
+   * Whether a called function may be a cache wrapper, so that its walk is needed at the call.
+   * Every function may be unless the caller knows better (demand.ts); walking a callee also
+   * records its events, which is all a per-file unit gets of them.
+   */
+  mayWrap: (fn: FnRef) => boolean = () => true;
+
   constructor(readonly ws: Workspace, readonly models: ModelRegistry) {}
 
   // ---------------------------------------------------------------- scopes
@@ -1325,6 +1332,7 @@ export class Interpreter {
 
   /** A call to a project cache wrapper becomes a cache op at the call site, with the caller's arguments. */
   private instantiateWrapperOps(s: Extract<Shape, { k: 'fn' }>, e: Call, scope: Scope, walk: Walk): void {
+    if (!this.mayWrap(s.fn)) return;
     const events = this.collect(s.fn.file, s.fn.idx);
     const fact = s.fn.file.functions[s.fn.idx];
     const argFor = (param: string | null): Expr | undefined => {
