@@ -17,9 +17,12 @@ import { fnId } from './values';
 
 const CACHE_METHODS = [...CACHE_READ_METHODS, ...CACHE_WRITE_METHODS, ...CACHE_DELETE_METHODS, ...CACHE_COUNTER_METHODS];
 
+/** Cache methods, sync and async: a cache wrapper calls one. */
+const CACHE_CALLS = [...CACHE_METHODS, ...CACHE_METHODS.map((m) => `a${m}`)];
+
 /** Names of the calls that record events: `cache.get`, `qs.update`, `signal.send`, `render`... */
 const EVENT_NAMES: ReadonlySet<string> = new Set([
-  ...CACHE_METHODS, ...CACHE_METHODS.map((m) => `a${m}`),
+  ...CACHE_CALLS,
   ...Object.keys(QS_WRITES), ...M2M_WRITES, ...Object.keys(INSTANCE_WRITES),
   'send', 'send_robust', 'asend', 'asend_robust', 'connect', 'execute', 'executemany', 'raw', 'invalidate',
   ...Object.keys(RENDER_FUNCTIONS).map((q) => q.slice(q.lastIndexOf('.') + 1)),
@@ -50,12 +53,12 @@ export function collectWhatMatters(interp: Interpreter, files: readonly PythonFa
   const byId = new Map(bodies.map((b) => [b.id, b]));
   const aliases = aliasesOf(files);
   let names = withAliases(EVENT_NAMES, aliases);
-  const eventNames = names;
+  const cacheNames = withAliases(CACHE_CALLS, aliases);
   // Only a function that names a cache method can be a wrapper; other callees are walked below
   // when a write or a trigger reaches them.
   interp.mayWrap = (fn) => {
     const b = byId.get(fnId(fn.file, fn.idx));
-    return !b || mentionsAny(b, eventNames);
+    return !b || mentionsAny(b, cacheNames);
   };
   let wanted = (b: BodyNames) => b.decoratedDef || roots.has(b.id) || mentionsAny(b, names);
   const tried = new Set<string>();

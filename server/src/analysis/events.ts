@@ -33,6 +33,8 @@ export interface KeyRead extends Site {
   method: string;
   alias: string;
   key: KeyPattern | null;
+  /** `version=` as recordOp reads it: a literal, '?' when unknown, null when not given. */
+  version: string | null;
 }
 
 export interface WriteSite extends Site {

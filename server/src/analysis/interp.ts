@@ -1236,7 +1236,7 @@ export class Interpreter {
     const key = keyExpr ? this.keyOf(keyV, keyExpr, scope) : null;
     if (m === 'get' || m === 'has_key' || m === 'ttl') {
       // A wrapper's get of its key parameter names no key of its own.
-      if (walk && !paramName(keyV)) walk.events.keyReads.push({ file: scope.file, loc: e.loc, method: m, alias, key });
+      if (walk && !paramName(keyV)) walk.events.keyReads.push({ file: scope.file, loc: e.loc, method: m, alias, key, version: this.versionArg(e, scope) });
       return v([{ k: 'cached', key, alias }]);
     }
     if (m === 'get_many' || m === 'keys' || m === 'iter_keys') return EMPTY;
@@ -1308,7 +1308,6 @@ export class Interpreter {
   }
 
   recordOp(walk: Walk, scope: Scope, e: Call, method: string, alias: string, key: KeyPattern | null, value: V | null, keyExpr?: Expr, timeoutExpr?: Expr, loc: Loc = e.loc): void {
-    const versionExpr = kwOf(e.kw, 'version');
     const timeout = timeoutExpr === undefined ? 'default' : this.timeoutOf(timeoutExpr, scope);
     const keyParam = keyExpr ? paramName(this.eval(keyExpr, scope)) : null;
     const valueParam = value ? paramName(value) : null;
@@ -1318,9 +1317,15 @@ export class Interpreter {
       : undefined;
     walk.events.ops.push({
       file: scope.file, loc, method, alias, key, value, timeout,
-      version: versionExpr ? this.versionOf(versionExpr, scope) : null,
+      version: this.versionArg(e, scope),
       fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template,
     });
+  }
+
+  /** The call's `version=`: null when not given. */
+  private versionArg(e: Call, scope: Scope): string | null {
+    const versionExpr = kwOf(e.kw, 'version');
+    return versionExpr ? this.versionOf(versionExpr, scope) : null;
   }
 
   /** A literal version (numbers and module constants resolve); anything else is unknown ('?'). */

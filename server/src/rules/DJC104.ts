@@ -13,12 +13,12 @@ export const DJC104: Rule = {
     const out: Finding[] = [];
     const setKeys = a.entries.filter((e) => e.key);
     // Reads count as evidence that somebody (a library, another service) sets the key.
-    const readKeys = a.ops.filter((o) => (o.method === 'get' || o.method === 'has_key') && o.key);
+    const readKeys = [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => r.key);
     for (const inv of a.invalidations) {
       if (inv.method !== 'delete' || !inv.key || isOpaque(inv.key) || inv.key.builder || inv.key.fragment !== undefined && a.entries.some((e) => e.kind === 'fragment' && e.key?.fragment === inv.key!.fragment)) continue;
       const sameAlias = setKeys.filter((e) => e.alias === inv.alias || e.alias === '?' || inv.alias === '?');
-      if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && versionOk(e, inv.version))) continue;
-      if (readKeys.some((r) => r.alias === inv.alias && matchKeys(r.key, inv.key) !== 'none')) continue;
+      if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && sameVersion(e.version, inv.version))) continue;
+      if (readKeys.some((r) => r.alias === inv.alias && sameVersion(r.version, inv.version) && matchKeys(r.key, inv.key) !== 'none')) continue;
       const message = explain(inv, setKeys);
       if (!message) continue;
       out.push(finding('DJC104', 'warning', inv.file.path, inv.loc, message.text,
@@ -29,8 +29,9 @@ export const DJC104: Rule = {
   },
 };
 
-function versionOk(e: Entry, version: string | null): boolean {
-  return e.version === version || e.version === '?' || version === '?' || (e.version === null && version === '1') || (version === null && e.version === '1');
+/** Whether two `version=` values may name the same version (none given is version 1). */
+function sameVersion(a: string | null, b: string | null): boolean {
+  return a === b || a === '?' || b === '?' || (a === null && b === '1') || (b === null && a === '1');
 }
 
 /** Says why the key cannot match, or nothing when there is no evidence it was meant to match something. */
