@@ -47,9 +47,6 @@ export class Interpreter {
   private blockCounter = 0;
   private depth = 0;
   private budget = EVAL_BUDGET;
-  private exhausted = false;
-  /** Functions whose analysis ran out of budget, so their facts are partial. */
-  readonly truncated: string[] = [];
 
   /**
    * Whether a called function may be a cache wrapper, so that its walk is needed at the call.
@@ -225,10 +222,7 @@ export class Interpreter {
 
   eval(e: Expr, scope: Scope, walk?: Walk): V {
     // Hostile or enormous code gets partial results in bounded time instead of a hang.
-    if (--this.budget < 0) {
-      this.exhausted = true;
-      return EMPTY;
-    }
+    if (--this.budget < 0) return EMPTY;
     switch (e.t) {
       case 'name': return this.lookup(scope, e.id);
       case 'attr': return this.attr(this.eval(e.obj, scope, walk), e.name, e, scope);
@@ -1392,11 +1386,7 @@ export class Interpreter {
     if (memo) return memo;
     if (this.collecting.has(id)) return emptyEvents();
     this.collecting.add(id);
-    const outermost = this.collecting.size === 1;
-    if (outermost) {
-      this.budget = EVAL_BUDGET;
-      this.exhausted = false;
-    }
+    if (this.collecting.size === 1) this.budget = EVAL_BUDGET;
     const events = emptyEvents();
     const fn = idx >= 0 ? file.functions[idx] : null;
     const parentScope = fn && fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
@@ -1410,7 +1400,6 @@ export class Interpreter {
     }
     this.collecting.delete(id);
     this.collected.set(id, events);
-    if (outermost && this.exhausted) this.truncated.push(id);
     return events;
   }
 
