@@ -3,15 +3,17 @@
  * operations, ORM writes, signal hookups and sends, template renders) comes from a call it knows
  * by name, from a decorated nested `def`, or from a call of a project cache wrapper. A function
  * that mentions none of those names has no events of its own, so its walk is skipped unless
- * something needs it: receivers and change hooks (their calls carry triggers), and the callees of
- * walked functions, which the interpreter walks as it meets their calls. Entries that read a whole
- * function walk it on demand. On netbox this walks about a third of the functions.
+ * something needs it: receivers and change hooks (their calls carry triggers), functions a write
+ * or a trigger reaches through calls (coverage follows those), and callees that may be wrappers,
+ * walked at their calls. Entries that read a whole function walk it on demand. On netbox this
+ * walks about a quarter of the bodies.
  */
 import type { Expr, PythonFacts, Stmt, Target } from '../facts/types';
 import { nestedBlocks } from '../facts/walk';
 import {
   CACHE_COUNTER_METHODS, CACHE_DELETE_METHODS, CACHE_READ_METHODS, CACHE_WRITE_METHODS, INSTANCE_WRITES, M2M_WRITES, QS_WRITES, RENDER_FUNCTIONS,
 } from './django';
+import { projectSignalReceivers } from './events';
 import type { Interpreter } from './interp';
 import { fnId } from './values';
 
@@ -87,14 +89,12 @@ export function collectWhatMatters(interp: Interpreter, files: readonly PythonFa
  * a write to the invalidations after it, and from receivers and change hooks to theirs.
  */
 function walkReachable(interp: Interpreter, byId: ReadonlyMap<string, BodyNames>, roots: ReadonlySet<string>): void {
-  const receivers = new Map<string, string[]>();
+  const walked = [...interp.walked()];
+  const receivers = projectSignalReceivers(walked.map(([, ev]) => ev));
   const queue: string[] = [...roots];
-  for (const [id, ev] of interp.walked()) {
+  for (const [id, ev] of walked) {
     if (ev.writes.length) queue.push(id);
-    for (const h of ev.hookups) {
-      queue.push(h.receiver);
-      if ('custom' in h.signal) receivers.set(h.signal.custom, [...(receivers.get(h.signal.custom) ?? []), h.receiver]);
-    }
+    for (const h of ev.hookups) queue.push(h.receiver);
   }
   const seen = new Set(queue);
   for (let head = 0; head < queue.length; head++) {
@@ -127,8 +127,9 @@ function aliasesOf(files: readonly PythonFacts[]): Map<string, string[]> {
   };
   const assignments = (body: Stmt[]) => {
     for (const s of body) {
-      const from = s.t === 'assign' ? (s.value.t === 'name' ? s.value.id : s.value.t === 'attr' ? s.value.name : undefined) : undefined;
-      if (from !== undefined && s.t === 'assign') for (const t of s.targets) if (t.t === 'name') add(from, t.id);
+      if (s.t !== 'assign') continue;
+      const from = s.value.t === 'name' ? s.value.id : s.value.t === 'attr' ? s.value.name : undefined;
+      if (from !== undefined) for (const t of s.targets) if (t.t === 'name') add(from, t.id);
     }
   };
   for (const file of files) {

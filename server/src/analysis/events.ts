@@ -79,3 +79,12 @@ export interface FnEvents {
 export function emptyEvents(): FnEvents {
   return { ops: [], keyReads: [], writes: [], calls: [], hookups: [], sends: [], renders: [], reads: [] };
 }
+
+/** The receivers of each project signal, from the hookups in `events`: sending one calls them. */
+export function projectSignalReceivers(events: Iterable<FnEvents>): Map<string, string[]> {
+  const receivers = new Map<string, string[]>();
+  for (const ev of events) {
+    for (const h of ev.hookups) if ('custom' in h.signal) receivers.set(h.signal.custom, [...(receivers.get(h.signal.custom) ?? []), h.receiver]);
+  }
+  return receivers;
+}

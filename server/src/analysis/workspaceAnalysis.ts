@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { Expr, Loc, PythonFacts, TemplateNode } from '../facts/types';
 import type { ChangeKind, Cover } from '../graph';
 import { WRITING_VIEWS } from './django';
-import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './events';
+import { type CacheOp, type FnEvents, projectSignalReceivers, type SignalHookup, type WriteSite } from './events';
 import { Interpreter } from './interp';
 import { collectWhatMatters } from './demand';
 import { display, immutableKey, type KeyPattern, matchKeys, versionKeys } from './keys';
@@ -165,7 +165,7 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
 export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonFacts[], config: Config): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
   for (const file of files) for (let idx = -1; idx < file.functions.length; idx++) interp.collect(file, idx);
-  return fileAnalyses(interp, models, files, config);
+  return fileAnalyses(interp, models, files, files.map((file) => methodTriggers(models, file)), config);
 }
 
 /**
@@ -174,9 +174,9 @@ export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonF
  */
 export function analyzeWorkspaceUnit(ws: Workspace, models: ModelRegistry, config: Config): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
-  const hooks = new Set(ws.python.flatMap((file) => methodTriggers(models, file).map((m) => m.fnId)));
-  collectWhatMatters(interp, ws.python, hooks);
-  return fileAnalyses(interp, models, ws.python, config);
+  const hooks = ws.python.map((file) => methodTriggers(models, file));
+  collectWhatMatters(interp, ws.python, new Set(hooks.flat().map((m) => m.fnId)));
+  return fileAnalyses(interp, models, ws.python, hooks, config);
 }
 
 function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
@@ -185,7 +185,8 @@ function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
   return new Interpreter(ws, models);
 }
 
-function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonFacts[], config: Config): FileAnalysis[] {
+/** Each file's analysis once its functions are walked; `hooks` are methodTriggers of each file. */
+function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonFacts[], hooks: FileAnalysis['methodTriggers'][], config: Config): FileAnalysis[] {
   const admin = files.map(() => new Set<string>());
   const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
   const entries = files.map((file) => fileEntries(interp, file, config));
@@ -193,7 +194,7 @@ function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonF
     const events = interp.walkedEvents(file);
     return {
       events, ...opsAndWrites(events), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, file, events),
-      methodTriggers: methodTriggers(models, file),
+      methodTriggers: hooks[i],
     };
   });
 }
@@ -570,10 +571,7 @@ interface Edge { to: string; line: number }
 const ownCallEdges = new WeakMap<FnEvents, Edge[]>();
 
 function callEdges(events: Map<string, FnEvents>): Edges {
-  const receivers = new Map<string, string[]>();
-  for (const ev of events.values()) {
-    for (const h of ev.hookups) if ('custom' in h.signal) receivers.set(h.signal.custom, [...(receivers.get(h.signal.custom) ?? []), h.receiver]);
-  }
+  const receivers = projectSignalReceivers(events.values());
   const edges: Edges = new Map();
   for (const [id, ev] of events) {
     let own = ownCallEdges.get(ev);
