@@ -82,10 +82,9 @@ export function factsForFile(parser: Parser, path: string, bytes: Uint8Array, pa
 }
 
 function keyedFacts(parser: Parser, path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>, cache?: FactCache): { key: string; facts: FileFacts } | undefined {
-  if (bytes.length > MAX_FILE_BYTES) return undefined;
-  const module = moduleOf(path, packageDirs);
-  const hash = contentHash(bytes);
-  const key = factKey(path, module?.module, hash);
+  const keyed = factKeyOf(path, bytes, packageDirs);
+  if (!keyed) return undefined;
+  const { key, module, hash } = keyed;
   let facts = cache?.get(key);
   if (!facts) {
     facts = extractFacts(parser, path, bytes, module, hash);
@@ -93,6 +92,14 @@ function keyedFacts(parser: Parser, path: string, bytes: Uint8Array, packageDirs
     cache?.set(key, facts);
   }
   return { key, facts };
+}
+
+/** A file's fact key with the module and hash it is made of; undefined for a file too big to read. */
+function factKeyOf(path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>): { key: string; module: { module: string; isPackage: boolean } | undefined; hash: string } | undefined {
+  if (bytes.length > MAX_FILE_BYTES) return undefined;
+  const module = moduleOf(path, packageDirs);
+  const hash = contentHash(bytes);
+  return { key: factKey(path, module?.module, hash), module, hash };
 }
 
 /** The folder an __init__.py makes a package, or undefined for any other file. */
@@ -180,8 +187,8 @@ async function unchanged(fs: WorkspaceFs, last: StoredResult, counted: string[],
   for (let i = 0; i < toCheck.length; i++) {
     const path = toCheck[i];
     const bytes = await read(i);
-    const key = bytes && bytes.length <= MAX_FILE_BYTES ? factKey(path, moduleOf(path, packageDirs)?.module, contentHash(bytes)) : UNREADABLE;
-    if (lastKeys.get(path) !== key) return false;
+    const keyed = bytes && factKeyOf(path, bytes, packageDirs);
+    if (lastKeys.get(path) !== (keyed ? keyed.key : UNREADABLE)) return false;
   }
   return true;
 }
