@@ -223,6 +223,19 @@ test('columns count UTF-16 code units: accents, emoji and CRLF', async () => {
   assert.deepEqual(str, { t: 'str', v: '日本', loc: [1, 4, 1, 8] });
 });
 
+test('string literals: read from their text when plain, from their pieces otherwise', async () => {
+  const lines = [
+    `a = 'x{y}'`, `a = "it's"`, `a = ''`, `a = """q"z"""`, `a = '''a'b'''`, `a = rb'r'`, `a = U"u"`,
+    String.raw`a = 'tab\tq\'s'`, String.raw`a = r'\d+'`, `a = f'k:{pk}'`, `a = F"{x}"`, `a = 'p' "q"`,
+  ];
+  const f = await factsOf(lines.join('\n') + '\n');
+  const values = f.body.map((s) => {
+    const e = firstExpr(s);
+    return e.t === 'str' ? e.v : e.t === 'fstr' ? e.parts.map((p) => (typeof p === 'string' ? p : `<${p.t}>`)).join('') : e.t;
+  });
+  assert.deepEqual(values, ['x{y}', "it's", '', 'q"z', "a'b", 'r', 'u', "tab\tq's", String.raw`\d+`, 'k:<name>', '<name>', 'pq']);
+});
+
 test('syntax errors keep the facts of the parts that parse', async () => {
   const f = await factsOf('from django.core.cache import cache\n\ndef broken(:\n    pass\n\ndef fine():\n    return cache.get("k")\n');
   assert.equal(f.hasErrors, true);

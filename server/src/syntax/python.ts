@@ -138,8 +138,11 @@ class Builder {
   }
 
   private loc(): Loc {
-    const start = this.c.startIndex;
-    const end = this.c.endIndex;
+    return this.locOf(this.c.startIndex, this.c.endIndex);
+  }
+
+  /** The Loc of UTF-16 range [start, end), for callers that have read the range already. */
+  private locOf(start: number, end: number): Loc {
     const startRow = this.row(start);
     const endRow = this.row(end, startRow);
     return [startRow, start - this.lineStarts[startRow], endRow, end - this.lineStarts[endRow]];
@@ -186,6 +189,17 @@ class Builder {
     do {
       const type = this.namedType();
       if (type !== undefined) visit(type);
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  /** Calls `visit` on each child in a field, with the cursor on it and its field id: one pass for nodes read by several fields. */
+  private eachChildField(visit: (field: number) => void): void {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return;
+    do {
+      const field = c.currentFieldId;
+      if (field > 0) visit(field);
     } while (c.gotoNextSibling());
     c.gotoParent();
   }
@@ -543,7 +557,7 @@ class Builder {
     const keywords: Kwarg[] = [];
     if (this.toField(F.superclasses)) {
       this.eachNamedChild((t) => {
-        if (t === 'keyword_argument') keywords.push({ name: this.fieldText(F.name) ?? null, value: this.fieldExpr(F.value) });
+        if (t === 'keyword_argument') keywords.push(this.keyword());
         else bases.push(this.expr());
       });
       this.c.gotoParent();
@@ -643,25 +657,41 @@ class Builder {
 
   // ---------------------------------------------------------------- expressions
 
-  expr(depth = 0): Expr {
+  /**
+   * The expression at the cursor. `type` saves a WASM call for callers that have just read it.
+   * Nodes read by several fields take their children in one pass (as Node.childForFieldName,
+   * the first child of each field counts).
+   */
+  expr(depth = 0, type = this.type()): Expr {
     const F = this.field;
-    const loc = this.loc();
-    const type = this.type();
+    const c = this.c;
+    const start = c.startIndex;
+    const end = c.endIndex;
+    const loc = this.locOf(start, end);
     if (depth > MAX_DEPTH) return { t: 'unknown', loc };
     const d = depth + 1;
     switch (type) {
       case 'identifier':
-        return { t: 'name', id: this.text(), loc };
-      case 'attribute':
-        return { t: 'attr', obj: this.fieldExpr(F.object, d), name: this.fieldText(F.attribute) ?? '', loc };
+        return { t: 'name', id: this.source.slice(start, end), loc };
+      case 'attribute': {
+        let obj: Expr | undefined;
+        let name: string | undefined;
+        this.eachChildField((field) => {
+          if (field === F.object) obj ??= this.expr(d);
+          else if (field === F.attribute) name ??= this.text();
+        });
+        return { t: 'attr', obj: obj ?? missing(), name: name ?? '', loc };
+      }
       case 'call':
         return this.call(d, loc);
       case 'string':
-        return this.string(d, loc);
+        return this.string(d, start, end, loc);
       case 'concatenated_string': {
         const parts: (string | Expr)[] = [];
         this.eachNamedChild(() => {
-          const e = this.string(d, this.loc());
+          const s = c.startIndex;
+          const e2 = c.endIndex;
+          const e = this.string(d, s, e2, this.locOf(s, e2));
           if (e.t === 'str') parts.push(e.v);
           else if (e.t === 'fstr') parts.push(...e.parts);
         });
@@ -669,7 +699,7 @@ class Builder {
       }
       case 'integer':
       case 'float': {
-        const v = Number(this.text().replace(/_/g, ''));
+        const v = Number(this.source.slice(start, end).replace(/_/g, ''));
         return Number.isFinite(v) ? { t: 'num', v, loc } : { t: 'unknown', loc };
       }
       case 'true':
@@ -678,8 +708,17 @@ class Builder {
         return { t: 'const', v: 'False', loc };
       case 'none':
         return { t: 'const', v: 'None', loc };
-      case 'binary_operator':
-        return { t: 'bin', op: this.fieldText(F.operator) ?? '?', l: this.fieldExpr(F.left, d), r: this.fieldExpr(F.right, d), loc };
+      case 'binary_operator': {
+        let op: string | undefined;
+        let l: Expr | undefined;
+        let r: Expr | undefined;
+        this.eachChildField((field) => {
+          if (field === F.operator) op ??= this.text();
+          else if (field === F.left) l ??= this.expr(d);
+          else if (field === F.right) r ??= this.expr(d);
+        });
+        return { t: 'bin', op: op ?? '?', l: l ?? missing(), r: r ?? missing(), loc };
+      }
       case 'boolean_operator':
         // `a or b` may evaluate to either side; data flow keeps both.
         return { t: 'cond', a: this.fieldExpr(F.left, d), b: this.fieldExpr(F.right, d), loc };
@@ -715,20 +754,35 @@ class Builder {
       case 'expression_list': {
         const items: Expr[] = [];
         this.eachNamedChild((t) => {
-          if (t !== 'comment') items.push(this.expr(d));
+          if (t !== 'comment') items.push(this.expr(d, t));
         });
         return { t: 'seq', items, loc };
       }
       case 'dictionary': {
         const items: DictItem[] = [];
         this.eachNamedChild((t) => {
-          if (t === 'pair') items.push({ key: this.fieldExpr(F.key, d), value: this.fieldExpr(F.value, d) });
+          if (t === 'pair') {
+            let key: Expr | undefined;
+            let value: Expr | undefined;
+            this.eachChildField((field) => {
+              if (field === F.key) key ??= this.expr(d);
+              else if (field === F.value) value ??= this.expr(d);
+            });
+            items.push({ key: key ?? missing(), value: value ?? missing() });
+          }
           else if (t === 'dictionary_splat') items.push({ key: null, value: this.namedChildExpr(0, d) });
         });
         return { t: 'dict', items, loc };
       }
-      case 'subscript':
-        return { t: 'sub', obj: this.fieldExpr(F.value, d), idx: this.fieldExpr(F.subscript, d), loc };
+      case 'subscript': {
+        let obj: Expr | undefined;
+        let idx: Expr | undefined;
+        this.eachChildField((field) => {
+          if (field === F.value) obj ??= this.expr(d);
+          else if (field === F.subscript) idx ??= this.expr(d);
+        });
+        return { t: 'sub', obj: obj ?? missing(), idx: idx ?? missing(), loc };
+      }
       case 'lambda': {
         let params: string[] = [];
         if (this.toField(F.parameters)) {
@@ -775,26 +829,43 @@ class Builder {
 
   private call(d: number, loc: Loc): Expr {
     const F = this.field;
-    const fn = this.fieldExpr(F.function, d);
+    let fn: Expr | undefined;
+    let argsSeen = false;
     const args: Expr[] = [];
     const kw: Kwarg[] = [];
-    if (this.toField(F.arguments)) {
-      if (this.type() === 'generator_expression') {
-        args.push(this.expr(d));
-      } else {
-        this.eachNamedChild((t) => {
+    this.eachChildField((field) => {
+      if (field === F.function) {
+        fn ??= this.expr(d);
+      } else if (field === F.arguments && !argsSeen) {
+        argsSeen = true;
+        const type = this.type();
+        if (type === 'generator_expression') args.push(this.expr(d, type));
+        else this.eachNamedChild((t) => {
           if (t === 'comment') return;
-          if (t === 'keyword_argument') kw.push({ name: this.fieldText(F.name) ?? null, value: this.fieldExpr(F.value, d) });
+          if (t === 'keyword_argument') kw.push(this.keyword(d));
           else if (t === 'dictionary_splat') kw.push({ name: null, value: this.namedChildExpr(0, d) });
-          else args.push(this.expr(d));
+          else args.push(this.expr(d, t));
         });
       }
-      this.c.gotoParent();
-    }
-    return { t: 'call', fn, args, kw, loc };
+    });
+    return { t: 'call', fn: fn ?? missing(), args, kw, loc };
   }
 
-  private string(d: number, loc: Loc): Expr {
+  /** A `keyword_argument` node: `name=value`. */
+  private keyword(d = 0): Kwarg {
+    const F = this.field;
+    let name: string | undefined;
+    let value: Expr | undefined;
+    this.eachChildField((field) => {
+      if (field === F.name) name ??= this.text();
+      else if (field === F.value) value ??= this.expr(d);
+    });
+    return { name: name ?? null, value: value ?? missing() };
+  }
+
+  private string(d: number, from: number, to: number, loc: Loc): Expr {
+    const plain = plainStringValue(this.source.slice(from, to));
+    if (plain !== undefined) return { t: 'str', v: plain, loc };
     // One pass: the prefix (string_start) comes first in any tree that parsed, but pieces are
     // only interpreted once it is known, so a tree where it does not still reads the same.
     let start: string | undefined;
@@ -819,6 +890,18 @@ class Builder {
     if (merged.every((p) => typeof p === 'string')) return { t: 'str', v: (merged as string[]).join(''), loc };
     return { t: 'fstr', parts: merged, loc };
   }
+}
+
+/**
+ * The value of a string literal that needs no reading of its pieces (no f prefix, no backslash,
+ * closed by its own quote), straight from its text; undefined for any other.
+ */
+function plainStringValue(text: string): string | undefined {
+  const open = /^[rRbBuU]{0,2}('''|"""|'|")/.exec(text);
+  if (!open) return undefined;
+  const quote = open[1];
+  if (text.length < open[0].length + quote.length || !text.endsWith(quote) || text.includes('\\')) return undefined;
+  return text.slice(open[0].length, text.length - quote.length);
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
