@@ -236,6 +236,19 @@ test('string literals: read from their text when plain, from their pieces otherw
   assert.deepEqual(values, ['x{y}', "it's", '', 'q"z', "a'b", 'r', 'u', "tab\tq's", String.raw`\d+`, 'k:<name>', '<name>', 'pq']);
 });
 
+test('a big literal table of constants becomes unknown; one item that names anything keeps it all', async () => {
+  const rows = Array.from({ length: 2000 }, (_, i) => `    ('K${i}', "name ${i}", -${i}, 1.5, None),  # row\n`).join('');
+  const table = await factsOf(`CODES = [\n${rows}]\nLOOKUP = {\n${rows.replace(/\(/g, '1: (')}}\n`);
+  assert.deepEqual(table.body.map((s) => firstExpr(s).t), ['unknown', 'unknown']);
+  for (const odd of [`    (cache.get('k'), 1),\n`, `    (f'{pk}', 1),\n`, `    (pk, 1),\n`]) {
+    const code = await factsOf(`ROUTES = [\n${rows}${odd}]\n`);
+    const list = firstExpr(code.body[0]);
+    assert.ok(list.t === 'seq' && list.items.length === 2001, `${odd.trim()}: ${list.t}`);
+  }
+  const small = await factsOf(`APPS = ['a', 'b']\n`);
+  assert.equal(firstExpr(small.body[0]).t, 'seq');
+});
+
 test('syntax errors keep the facts of the parts that parse', async () => {
   const f = await factsOf('from django.core.cache import cache\n\ndef broken(:\n    pass\n\ndef fine():\n    return cache.get("k")\n');
   assert.equal(f.hasErrors, true);

@@ -16,6 +16,19 @@ import { type Cursor, walkTree } from './parser';
 /** Expressions nested deeper than this become unknown, so hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 120;
 
+/**
+ * A collection literal longer than this (UTF-16 units) made of literal data only is a data table
+ * (airport codes, country names): no cache key, model or call can be in it, so it becomes unknown
+ * instead of thousands of expressions every run would build and keep.
+ */
+const DATA_TABLE_SIZE = 32 * 1024;
+
+/** What literal data is made of besides strings: constants and collections of them. */
+const DATA_TYPES = new Set([
+  'concatenated_string', 'integer', 'float', 'true', 'false', 'none', 'comment', 'unary_operator', 'parenthesized_expression',
+  'list', 'tuple', 'set', 'dictionary', 'pair',
+]);
+
 export interface PythonIR {
   imports: ImportFact[];
   body: Stmt[];
@@ -752,6 +765,7 @@ class Builder {
       case 'tuple':
       case 'set':
       case 'expression_list': {
+        if (end - start > DATA_TABLE_SIZE && this.isData(d)) return { t: 'unknown', loc };
         const items: Expr[] = [];
         this.eachNamedChild((t) => {
           if (t !== 'comment') items.push(this.expr(d, t));
@@ -759,6 +773,7 @@ class Builder {
         return { t: 'seq', items, loc };
       }
       case 'dictionary': {
+        if (end - start > DATA_TABLE_SIZE && this.isData(d)) return { t: 'unknown', loc };
         const items: DictItem[] = [];
         this.eachNamedChild((t) => {
           if (t === 'pair') {
@@ -825,6 +840,26 @@ class Builder {
       default:
         return { t: 'unknown', loc };
     }
+  }
+
+  /** Whether every named node below the cursor's is literal data (DATA_TYPES); it walks no deeper than MAX_DEPTH. */
+  private isData(depth: number): boolean {
+    if (depth > MAX_DEPTH) return false;
+    const c = this.c;
+    if (!c.gotoFirstChild()) return true;
+    let data = true;
+    do {
+      const type = this.namedType();
+      if (type === undefined) continue;
+      // A string is data unless it may interpolate, which only an f prefix allows: no need to descend.
+      const item = type === 'string' ? !/^[a-zA-Z]*[fF]/.test(this.source.slice(c.startIndex, c.startIndex + 3)) : DATA_TYPES.has(type) && this.isData(depth + 1);
+      if (!item) {
+        data = false;
+        break;
+      }
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+    return data;
   }
 
   private call(d: number, loc: Loc): Expr {
