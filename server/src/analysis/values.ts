@@ -61,7 +61,17 @@ export function v(shapes: Shape[], deps: Dep[] = []): V {
 }
 
 export function merge(...vs: V[]): V {
-  if (vs.length === 1) return vs[0];
+  // Most merges have one side with anything in it: that side is the answer as it is.
+  let only: V | undefined;
+  for (const x of vs) {
+    if (!x.shapes.length && !x.deps.length) continue;
+    if (only) return mergeAll(vs);
+    only = x;
+  }
+  return only ?? EMPTY;
+}
+
+function mergeAll(vs: V[]): V {
   const shapes: Shape[] = [];
   const deps: Dep[] = [];
   const at = new Map<string, number>();

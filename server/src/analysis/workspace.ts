@@ -84,11 +84,12 @@ export class Workspace {
   }
 
   /** What `name` refers to at module level in `file`; import cycles resolve to nothing. */
-  resolveGlobal(file: PythonFacts, name: string, seen = new Set<string>()): Sym | undefined {
+  resolveGlobal(file: PythonFacts, name: string, seen?: Set<string>): Sym | undefined {
     let memo = this.resolved.get(file);
     if (!memo) this.resolved.set(file, (memo = new Map()));
     if (memo.has(name)) return memo.get(name);
     const key = `${file.module}:${name}`;
+    seen ??= new Set();
     if (seen.has(key)) return undefined;
     seen.add(key);
     this.lookups?.lookedUp(file, name);
