@@ -219,6 +219,15 @@ def promos():
   t.write('catalog/models.py', models.replace(/\n(\s+)def (\w+)\(self\):\n/, '\n$1def $2(self):\n$1    _edited = 1\n'));
   const modelBodyEdit = t.check('a method body edit in models.py, the classes below it moved');
   assert.ok(modelBodyEdit.analysed.length < modelBodyEdit.pythonFiles && t.index.analyze().stats.registryReused, 'the registry is kept, models moved');
+  // A new function is a name the registry never looked up; one that rebinds `models` is not.
+  t.write('catalog/models.py', `${t.text('catalog/models.py')}\n\ndef price_label(product):\n    return f"{product.price} EUR"\n`);
+  t.check('a function added to models.py');
+  assert.ok(t.index.analyze().stats.registryReused, 'a new function name keeps the registry');
+  t.write('catalog/models.py', `${t.text('catalog/models.py')}\n\ndef models():\n    return None\n`);
+  t.check('a function rebinding the name models.py resolves its bases through');
+  assert.ok(!t.index.analyze().stats.registryReused, 'a name the registry looked up rebuilds it');
+  t.write('catalog/models.py', t.text('catalog/models.py').replace('\n\ndef models():\n    return None\n', ''));
+  t.check('that function removed again');
   t.replace('catalog/models.py', 'category = models.ForeignKey(Category,', 'category = models.ForeignKey(Tag,');
   t.check('Product.category retargeted');
 

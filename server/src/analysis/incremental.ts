@@ -23,8 +23,9 @@
  * - Anything else — a file added, deleted or given another module name, a template added or
  *   removed, settings, configuration, any change the registry sees — changes the context or
  *   the registry fingerprint, and every file is analysed again.
- * The registry is rebuilt only when an edit can change it (editedModelFiles); the workspace-wide
- * part (entries, triggers, coverage) is recomputed from all files' parts.
+ * The registry is rebuilt only when an edit can change it (editedModelFiles: its input, or a name
+ * it looked up); the workspace-wide part (entries, triggers, coverage) is recomputed from all
+ * files' parts.
  */
 import type { Config } from '../config';
 import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, Param, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
@@ -277,6 +278,8 @@ interface Reusable {
   registry: string;
   /** Files that define a model or a manager class of the registry. */
   registryFiles: Set<string>;
+  /** The names building the registry looked up in modules (path → names). */
+  registryLookups: Map<string, Set<string>>;
   files: Map<string, { analysis: FileAnalysis; reads: UnitReads }>;
 }
 
@@ -306,12 +309,14 @@ export class IncrementalAnalysis {
     ws.lookups = nameLookups;
     const context = contextFingerprint(ws, config);
     const last = this.last?.context === context ? this.last : undefined;
-    const editedModels = last && editedModelFiles(last, ws, changed);
-    const models = editedModels ? last.models.forWorkspace(ws, editedModels) : new ModelRegistry(ws);
-    const registry = editedModels ? last.registry : registryFingerprint(models);
-    const full = !this.last ? 'first analysis' : !last ? 'modules, paths, settings or configuration changed' : last.registry !== registry ? 'models changed' : undefined;
     const namesChanged = new Set([...changed].filter((p) => !last || namesDiffer(last.facts.get(p), ws.byPath.get(p))));
     const bindingChanges = new Map([...namesChanged].map((p) => [p, last && changedBindings(last.facts.get(p), ws.byPath.get(p))]));
+    const editedModels = last && editedModelFiles(last, ws, changed, bindingChanges);
+    const built = editedModels ? undefined : readsDuring(() => new ModelRegistry(ws));
+    const models = editedModels ? last.models.forWorkspace(ws, editedModels) : built!.value;
+    const registryLookups = editedModels ? last.registryLookups : built!.reads.lookups;
+    const registry = editedModels ? last.registry : registryFingerprint(models);
+    const full = !this.last ? 'first analysis' : !last ? 'modules, paths, settings or configuration changed' : last.registry !== registry ? 'models changed' : undefined;
     const files = new Map<string, { analysis: FileAnalysis; reads: UnitReads }>();
     const analysed: string[] = [];
     for (const file of ws.python) {
@@ -326,7 +331,7 @@ export class IncrementalAnalysis {
       }
     }
     const registryFiles = editedModels ? last.registryFiles : filesDefiningModels(models);
-    this.last = { context, facts: ws.byPath, models, registry, registryFiles, files };
+    this.last = { context, facts: ws.byPath, models, registry, registryFiles, registryLookups, files };
     const analysis = analyzeFacts(ws, config, { models, files: ws.python.map((f) => files.get(f.path)!.analysis) });
     return { analysis, stats: { analysed, full, registryReused: !!editedModels } };
   }
@@ -335,12 +340,15 @@ export class IncrementalAnalysis {
 /**
  * Would the registry built from `ws` equal the last one? Yes when every changed file gives the
  * registry the same input as before: the registry reads a file's imports, module-level
- * statements and classes (bases, bodies, Meta) and the names of its functions, never a function
- * body, and keeps no location but its models' class names. An edit inside a function body,
- * lines moved included, leaves that input as it was. Returns the changed files that define
- * models or managers (their models take the new facts), or undefined when it must be rebuilt.
+ * statements and classes (bases, bodies, Meta), never a function body, and keeps no location
+ * but its models' class names; of the module's other names (its functions) it sees only those
+ * it looks up, so a function added, removed or renamed matters only when building the registry
+ * looked that name up. An edit inside a function body, lines moved included, leaves it all as it
+ * was. Returns the changed files that define models or managers (their models take the new
+ * facts), or undefined when the registry must be rebuilt.
  */
-function editedModelFiles(last: Reusable, ws: Workspace, changed: ReadonlySet<string>): Set<string> | undefined {
+function editedModelFiles(last: Reusable, ws: Workspace, changed: ReadonlySet<string>, bindingChanges: Map<string, BindingChanges | undefined>): Set<string> | undefined {
+  if (lookedUpChanged(last.registryLookups, bindingChanges)) return undefined;
   const edited = new Set<string>();
   for (const path of changed) {
     const before = last.facts.get(path);
@@ -354,8 +362,9 @@ function editedModelFiles(last: Reusable, ws: Workspace, changed: ReadonlySet<st
 
 const registryInput = perVersion((f: PythonFacts) => {
   const raw = untracked(f);
-  const signatures = raw.functions.map(({ body: _body, ...signature }) => signature);
-  return JSON.stringify([raw.imports, raw.body, raw.classes, signatures], (key, value) => (key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value));
+  // A module-level def only binds its name, which the registry's lookups account for.
+  const statements = raw.body.filter((s) => s.t !== 'def');
+  return JSON.stringify([raw.imports, statements, raw.classes], (key, value) => (key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value));
 });
 
 function filesDefiningModels(models: ModelRegistry): Set<string> {
