@@ -9,7 +9,7 @@ import type { Config } from './config';
 import { isExcluded, ruleEnabled } from './configLoader';
 import { contentHash, extractFacts, isTemplatePath, moduleNameFor } from './facts/extract';
 import { readAhead } from './facts/parallel';
-import { analysedFacts, isDeferredFile, takeImported } from './fileSelection';
+import { analysedFacts, splitDeferred, takeImported } from './fileSelection';
 import { buildGraph } from './graphBuilder';
 import { allRules } from './rules';
 import { loadPythonParser } from './syntax/parser';
@@ -128,13 +128,7 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   const t0 = Date.now();
   const paths = (await fs.list()).filter((p) => isAnalysedPath(config, p)).sort();
   const packageDirs = packageDirsOf(paths);
-  const counted: string[] = [];
-  const deferred = new Map<string, string>();
-  for (const path of paths) {
-    const module = moduleOf(path, packageDirs)?.module;
-    if (!isDeferredFile(path, module)) counted.push(path);
-    else if (module !== undefined && !deferred.has(module)) deferred.set(module, path);
-  }
+  const { counted, deferred } = splitDeferred(paths, (p) => p, (p) => moduleOf(p, packageDirs)?.module);
   const configText = JSON.stringify(config);
   const last = cache?.lastResult();
   if (last && last.config === configText && await unchanged(fs, last, counted, packageDirs)) {

@@ -15,8 +15,23 @@ export function isTestPath(path: string): boolean {
 }
 
 /** Read only when counted code imports it: test code that is not settings. */
-export function isDeferredFile(path: string, module: string | undefined): boolean {
+function isDeferredFile(path: string, module: string | undefined): boolean {
   return isTestPath(path) && !(module !== undefined && isSettingsModule(module, path));
+}
+
+/**
+ * Splits `items` into those an analysis counts from the start and the deferred ones by module
+ * name (the first of a module wins), which count once counted code imports them.
+ */
+export function splitDeferred<T>(items: Iterable<T>, pathOf: (item: T) => string, moduleOf: (item: T) => string | undefined): { counted: T[]; deferred: Map<string, T> } {
+  const counted: T[] = [];
+  const deferred = new Map<string, T>();
+  for (const item of items) {
+    const module = moduleOf(item);
+    if (!isDeferredFile(pathOf(item), module)) counted.push(item);
+    else if (module !== undefined && !deferred.has(module)) deferred.set(module, item);
+  }
+  return { counted, deferred };
 }
 
 /**
@@ -43,12 +58,8 @@ export function takeImported<T>(facts: Iterable<FileFacts>, pending: Map<string,
 
 /** The facts of `all` that an analysis counts, in their order (see the top of this file). */
 export function analysedFacts<F extends FileFacts>(all: readonly F[]): F[] {
-  const chosen = new Set<F>();
-  const pending = new Map<string, F>();
-  for (const f of all) {
-    if (!isDeferredFile(f.path, f.kind === 'python' ? f.module : undefined)) chosen.add(f);
-    else if (f.kind === 'python' && !pending.has(f.module)) pending.set(f.module, f);
-  }
+  const { counted, deferred: pending } = splitDeferred(all, (f) => f.path, (f) => (f.kind === 'python' ? f.module : undefined));
+  const chosen = new Set(counted);
   if (chosen.size === all.length) return [...all];
   for (let frontier: F[] = [...chosen]; frontier.length;) {
     frontier = takeImported(frontier, pending);

@@ -312,10 +312,9 @@ export class IncrementalAnalysis {
     const namesChanged = new Set([...changed].filter((p) => !last || namesDiffer(last.facts.get(p), ws.byPath.get(p))));
     const bindingChanges = new Map([...namesChanged].map((p) => [p, last && changedBindings(last.facts.get(p), ws.byPath.get(p))]));
     const editedModels = last && editedModelFiles(last, ws, changed, bindingChanges);
-    const built = editedModels ? undefined : readsDuring(() => new ModelRegistry(ws));
-    const models = editedModels ? last.models.forWorkspace(ws, editedModels) : built!.value;
-    const registryLookups = editedModels ? last.registryLookups : built!.reads.lookups;
-    const registry = editedModels ? last.registry : registryFingerprint(models);
+    const { models, registry, registryFiles, registryLookups } = editedModels
+      ? { ...last, models: last.models.forWorkspace(ws, editedModels) }
+      : freshRegistry(ws);
     const full = !this.last ? 'first analysis' : !last ? 'modules, paths, settings or configuration changed' : last.registry !== registry ? 'models changed' : undefined;
     const files = new Map<string, { analysis: FileAnalysis; reads: UnitReads }>();
     const analysed: string[] = [];
@@ -330,11 +329,16 @@ export class IncrementalAnalysis {
         analysed.push(file.path);
       }
     }
-    const registryFiles = editedModels ? last.registryFiles : filesDefiningModels(models);
     this.last = { context, facts: ws.byPath, models, registry, registryFiles, registryLookups, files };
     const analysis = analyzeFacts(ws, config, { models, files: ws.python.map((f) => files.get(f.path)!.analysis) });
     return { analysis, stats: { analysed, full, registryReused: !!editedModels } };
   }
+}
+
+/** A registry built from `ws`, with what the incremental analysis keeps of it. */
+function freshRegistry(ws: Workspace): Pick<Reusable, 'models' | 'registry' | 'registryFiles' | 'registryLookups'> {
+  const { value: models, reads } = readsDuring(() => new ModelRegistry(ws));
+  return { models, registry: registryFingerprint(models), registryFiles: filesDefiningModels(models), registryLookups: reads.lookups };
 }
 
 /**

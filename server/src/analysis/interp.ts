@@ -682,7 +682,7 @@ export class Interpreter {
       }
       if (!handled) {
         // Unknown callee: the result's data comes from its inputs.
-        out.push(...getArgs().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk))));
+        out.push(this.argumentData(e, scope, walk, getArgs));
       } else if (walk) {
         // Arguments are evaluated for their events even when the callee did not need them.
         getArgs();
@@ -711,8 +711,13 @@ export class Interpreter {
     }
   }
 
+  /** The data of a call's positional and keyword arguments together. */
+  private argumentData(e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+    return merge(...args().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk))));
+  }
+
   private instantiate(cls: ClsRef, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
-    const argDeps = merge(...args().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk))));
+    const argDeps = this.argumentData(e, scope, walk, args);
     if (this.models.inherits(cls.file, cls.idx, SIGNAL_CLASS_RE)) return EMPTY;
     const serializer = this.models.inherits(cls.file, cls.idx, /^rest_framework\.serializers\./);
     return v([{ k: 'obj', cls }], serializer ? merge(argDeps, this.serializerValue(cls)).deps : argDeps.deps);
@@ -1120,7 +1125,7 @@ export class Interpreter {
     }
     if (q === 'uuid.uuid4' || q === 'uuid.uuid1') return v([{ k: 'hash', random: true }]);
     // A digest keeps the data of what it hashes: the key then covers that data, and no other.
-    if (HASH_FUNCTIONS.test(q) || q === 'builtins.hash' || q === 'uuid.uuid5' || q === 'uuid.uuid3') return v([{ k: 'hash' }], merge(...args().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk)))).deps);
+    if (HASH_FUNCTIONS.test(q) || q === 'builtins.hash' || q === 'uuid.uuid5' || q === 'uuid.uuid3') return v([{ k: 'hash' }], this.argumentData(e, scope, walk, args).deps);
     if (q === 'django.db.transaction.on_commit') {
       if (e.args[0] && walk) {
         const inner: Walk = { ...walk, atomic: false, deferred: true };

@@ -442,7 +442,7 @@ function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalys
     const visit = (nodes: TemplateNode[]) => {
       for (const n of nodes) {
         if (n.t === 'cache') {
-          const deps = merge(...(reads.get(fragmentKey(t.path, n.line)) ?? [])).deps;
+          const deps = fragmentDeps(reads, t.path, n.line);
           const timeout = /^\d+$/.test(n.timeout) ? Number(n.timeout) : n.timeout === 'None' ? null : 'unknown';
           out.push({
             id: entryId(t.path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: n.name }, alias: n.using ?? 'template_fragments',
@@ -461,6 +461,11 @@ function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalys
   return out;
 }
 
+/** What the renders of the template at `path` read inside its fragment that starts on `line`. */
+function fragmentDeps(reads: FragmentReads, path: string, line: number): Dep[] {
+  return merge(...(reads.get(fragmentKey(path, line)) ?? [])).deps;
+}
+
 /** `{% tagged_cache timeout "name" [vary ...] depends_on="..." %}` of the djcache runtime. */
 function taggedFragmentEntry(models: ModelRegistry, path: string, n: Extract<TemplateNode, { t: 'tag' }>, reads: FragmentReads): Entry {
   const [timeoutArg, nameArg, ...rest] = n.args;
@@ -469,7 +474,7 @@ function taggedFragmentEntry(models: ModelRegistry, path: string, n: Extract<Tem
   const timeout = /^\d+$/.test(timeoutArg) ? Number(timeoutArg) : 'unknown';
   return {
     id: entryId(path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: nameArg.replace(/^(["'])(.*)\1$/, '$2') }, alias: 'default',
-    timeout, version: null, path, loc, fnId: null, deps: merge(...(reads.get(fragmentKey(path, n.line)) ?? [])).deps, immutable: false,
+    timeout, version: null, path, loc, fnId: null, deps: fragmentDeps(reads, path, n.line), immutable: false,
     tags: dependsOn === undefined ? undefined : templateDeclaration(models, dependsOn, path, loc),
   };
 }

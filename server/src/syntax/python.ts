@@ -217,6 +217,17 @@ class Builder {
     c.gotoParent();
   }
 
+  /** The first children in fields `a` and `b` as expressions, in one pass; a missing one is unknown. */
+  private fieldExprPair(a: number, b: number, d: number): [Expr, Expr] {
+    let x: Expr | undefined;
+    let y: Expr | undefined;
+    this.eachChildField((field) => {
+      if (field === a) x ??= this.expr(d);
+      else if (field === b) y ??= this.expr(d);
+    });
+    return [x ?? missing(), y ?? missing()];
+  }
+
   private fieldText(field: number): string | undefined {
     if (!this.toField(field)) return undefined;
     const t = this.text();
@@ -732,9 +743,11 @@ class Builder {
         });
         return { t: 'bin', op: op ?? '?', l: l ?? missing(), r: r ?? missing(), loc };
       }
-      case 'boolean_operator':
+      case 'boolean_operator': {
         // `a or b` may evaluate to either side; data flow keeps both.
-        return { t: 'cond', a: this.fieldExpr(F.left, d), b: this.fieldExpr(F.right, d), loc };
+        const [a, b] = this.fieldExprPair(F.left, F.right, d);
+        return { t: 'cond', a, b, loc };
+      }
       case 'conditional_expression':
         return { t: 'cond', a: this.namedChildExpr(0, d), b: this.namedChildExpr(2, d), loc };
       case 'parenthesized_expression': {
@@ -777,26 +790,15 @@ class Builder {
         const items: DictItem[] = [];
         this.eachNamedChild((t) => {
           if (t === 'pair') {
-            let key: Expr | undefined;
-            let value: Expr | undefined;
-            this.eachChildField((field) => {
-              if (field === F.key) key ??= this.expr(d);
-              else if (field === F.value) value ??= this.expr(d);
-            });
-            items.push({ key: key ?? missing(), value: value ?? missing() });
-          }
-          else if (t === 'dictionary_splat') items.push({ key: null, value: this.namedChildExpr(0, d) });
+            const [key, value] = this.fieldExprPair(F.key, F.value, d);
+            items.push({ key, value });
+          } else if (t === 'dictionary_splat') items.push({ key: null, value: this.namedChildExpr(0, d) });
         });
         return { t: 'dict', items, loc };
       }
       case 'subscript': {
-        let obj: Expr | undefined;
-        let idx: Expr | undefined;
-        this.eachChildField((field) => {
-          if (field === F.value) obj ??= this.expr(d);
-          else if (field === F.subscript) idx ??= this.expr(d);
-        });
-        return { t: 'sub', obj: obj ?? missing(), idx: idx ?? missing(), loc };
+        const [obj, idx] = this.fieldExprPair(F.value, F.subscript, d);
+        return { t: 'sub', obj, idx, loc };
       }
       case 'lambda': {
         let params: string[] = [];
