@@ -70,6 +70,7 @@ export class ModelRegistry {
     for (const [file, i] of pending) this.register(file, i);
     for (const [file, i] of pending) this.readFields(file, i);
     for (const m of [...this.byId.values()]) this.linkReverse(m);
+    this.lineages = new Map();
   }
 
   classKey(file: PythonFacts, idx: number): string {
@@ -165,8 +166,13 @@ export class ModelRegistry {
 
   private explicitThroughs: Set<string> | undefined;
 
+  /** Lineages by model once the registry is built (lookups ask for the same few models again and again). */
+  private lineages: Map<string, readonly ModelInfo[]> | undefined;
+
   /** The model and its parents (abstract ones included, for inherited fields). */
-  lineage(id: string): ModelInfo[] {
+  lineage(id: string): readonly ModelInfo[] {
+    const known = this.lineages?.get(id);
+    if (known) return known;
     const out: ModelInfo[] = [];
     const seen = new Set<string>();
     const walk = (mid: string) => {
@@ -179,6 +185,7 @@ export class ModelRegistry {
       (this.abstractParents.get(mid) ?? []).forEach(walk);
     };
     walk(id);
+    this.lineages?.set(id, out);
     return out;
   }
 
@@ -375,7 +382,7 @@ export class ModelRegistry {
       }
     }
     return Object.assign(Object.create(ModelRegistry.prototype) as ModelRegistry, this, {
-      ws, byId, basesMemo: new Map<string, Set<string>>(), managerOwners: undefined,
+      ws, byId, basesMemo: new Map<string, Set<string>>(), managerOwners: undefined, lineages: new Map(),
     });
   }
 

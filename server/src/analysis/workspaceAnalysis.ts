@@ -3,7 +3,7 @@
  * entry → models it reads → writes of those models → invalidations that reach the entry.
  */
 import type { Config } from '../config';
-import type { Expr, Loc, PythonFacts, TemplateNode } from '../facts/types';
+import type { Expr, Loc, PythonFacts, TemplateFacts, TemplateNode } from '../facts/types';
 import type { ChangeKind, Cover } from '../graph';
 import { WRITING_VIEWS } from './django';
 import { type CacheOp, type FnEvents, projectSignalReceivers, type SignalHookup, type WriteSite } from './events';
@@ -165,7 +165,7 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
 export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonFacts[], config: Config): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
   for (const file of files) for (let idx = -1; idx < file.functions.length; idx++) interp.collect(file, idx);
-  return fileAnalyses(interp, models, files, files.map((file) => methodTriggers(models, file)), config);
+  return fileAnalyses(interp, models, files, files.map((file) => methodTriggers(models, file)), config, true);
 }
 
 /**
@@ -176,7 +176,7 @@ export function analyzeWorkspaceUnit(ws: Workspace, models: ModelRegistry, confi
   const interp = freshInterpreter(ws, models);
   const hooks = ws.python.map((file) => methodTriggers(models, file));
   collectWhatMatters(interp, ws.python, new Set(hooks.flat().map((m) => m.fnId)));
-  return fileAnalyses(interp, models, ws.python, hooks, config);
+  return fileAnalyses(interp, models, ws.python, hooks, config, ws.templates.some(holdsFragment));
 }
 
 function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
@@ -185,15 +185,18 @@ function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
   return new Interpreter(ws, models);
 }
 
-/** Each file's analysis once its functions are walked; `hooks` are methodTriggers of each file. */
-function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonFacts[], hooks: FileAnalysis['methodTriggers'][], config: Config): FileAnalysis[] {
+/**
+ * Each file's analysis once its functions are walked; `hooks` are methodTriggers of each file.
+ * Fragment reads are worked out only when `fragments` (some template may hold a fragment entry).
+ */
+function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonFacts[], hooks: FileAnalysis['methodTriggers'][], config: Config, fragments: boolean): FileAnalysis[] {
   const admin = files.map(() => new Set<string>());
   const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
   const entries = files.map((file) => fileEntries(interp, file, config));
   return files.map((file, i) => {
     const events = interp.walkedEvents(file);
     return {
-      events, ...opsAndWrites(events), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: renderedFragmentReads(interp, file, events),
+      events, ...opsAndWrites(events), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: fragments ? renderedFragmentReads(interp, file, events) : new Map(),
       methodTriggers: hooks[i],
     };
   });
@@ -449,7 +452,7 @@ function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalys
             timeout, version: null, path: t.path, loc: [n.line, n.col, n.line, n.col], fnId: null, deps, immutable: false,
           });
         }
-        if (n.t === 'tag' && n.name === TAGGED_CACHE_TEMPLATE_TAG && n.args.length >= 2 && t.loads.includes('djcache')) out.push(taggedFragmentEntry(models, t.path, n, reads));
+        if (isTaggedFragment(t, n)) out.push(taggedFragmentEntry(models, t.path, n, reads));
         if ('body' in n) visit(n.body);
       }
     };
@@ -464,6 +467,16 @@ function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalys
 /** What the renders of the template at `path` read inside its fragment that starts on `line`. */
 function fragmentDeps(reads: FragmentReads, path: string, line: number): Dep[] {
   return merge(...(reads.get(fragmentKey(path, line)) ?? [])).deps;
+}
+
+/** Does the template hold a `{% cache %}` or `{% tagged_cache %}` fragment? */
+function holdsFragment(t: TemplateFacts): boolean {
+  const any = (nodes: TemplateNode[]): boolean => nodes.some((n) => n.t === 'cache' || isTaggedFragment(t, n) || ('body' in n && any(n.body)));
+  return any(t.nodes);
+}
+
+function isTaggedFragment(t: TemplateFacts, n: TemplateNode): n is Extract<TemplateNode, { t: 'tag' }> {
+  return n.t === 'tag' && n.name === TAGGED_CACHE_TEMPLATE_TAG && n.args.length >= 2 && t.loads.includes('djcache');
 }
 
 /** `{% tagged_cache timeout "name" [vary ...] depends_on="..." %}` of the djcache runtime. */
