@@ -16,6 +16,7 @@ import { emptyEvents, type FnEvents, type Pos } from './events';
 import { concat, display, type KeyCall, lit, type KeyPart, type KeyPattern, UNKNOWN_HOLE } from './keys';
 import type { HoleSource } from '../findings';
 import { ModelRegistry, type ModelInfo } from './models';
+import { chained, heldColumns, withColumns } from './querysetColumns';
 import { dependsOnItems, pythonDeclaration, TAGGED, TAGGED_CACHE_PAGE } from './tags';
 import { contextItems, templateReads } from './templates';
 import {
@@ -24,6 +25,11 @@ import {
 import { builtinSym, type Sym, Workspace } from './workspace';
 
 type Call = Extract<Expr, { t: 'call' }>;
+
+/** One row of a queryset: an instance, or plain data after values()/values_list(). */
+function rowOf(q: Extract<Shape, { k: 'qs' }>): Shape {
+  return q.picked ? { k: 'const' } : { k: 'inst', model: q.model, via: q.via };
+}
 
 const MAX_CALL_DEPTH = 40;
 /** Expression evaluations one function's walk may spend, callees' summaries included. */
@@ -482,7 +488,7 @@ export class Interpreter {
         const item = s.items.get(e.idx.v);
         if (item) out.push(item);
       } else if (s.k === 'list') out.push(s.elem);
-      else if (s.k === 'qs') out.push(v([e.idx.t === 'unknown' || e.idx.t === 'num' ? { k: 'inst', model: s.model, via: s.via } : s]));
+      else if (s.k === 'qs') out.push(v([e.idx.t === 'unknown' || e.idx.t === 'num' ? rowOf(s) : s]));
       else if (s.k === 'ext' && s.q === 'os.environ') out.push(EMPTY);
     }
     return merge(...out);
@@ -492,7 +498,7 @@ export class Interpreter {
   element(val: V): V {
     const out: V[] = [dataOf(val)];
     for (const s of val.shapes) {
-      if (s.k === 'qs') out.push(v([{ k: 'inst', model: s.model, via: s.via }]));
+      if (s.k === 'qs') out.push(v([rowOf(s)]));
       else if (s.k === 'list') out.push(s.elem);
       else if (s.k === 'dict') out.push(...s.items.values());
     }
@@ -532,7 +538,7 @@ export class Interpreter {
         const m = this.models.byId.get(s.model);
         if (!m) return EMPTY;
         if (name === 'objects' || name === '_default_manager' || name === '_base_manager' || m.managers.has(name)) {
-          return v([{ k: 'qs', model: m.id, via: [`${m.name}.${name}`] }], [this.dep(m.id, [`${m.name}.${name}`], scope, e)]);
+          return v([{ k: 'qs', model: m.id, via: [`${m.name}.${name}`], lookups: [] }], [this.dep(m.id, [`${m.name}.${name}`], scope, e)]);
         }
         const rel = this.models.relation(m.id, name);
         if (rel) return v([{ k: 'field', model: m.id, name }]);
@@ -688,7 +694,8 @@ export class Interpreter {
         getArgs();
         for (const k of e.kw) this.eval(k.value, scope, walk);
       }
-      return merge(...out);
+      const held = heldColumns(fnV, e);
+      return held ? withColumns(merge(...out), held.model, held.columns) : merge(...out);
     } finally {
       this.depth--;
     }
@@ -879,9 +886,11 @@ export class Interpreter {
     });
     const deps = [base, ...this.lookupDeps(q.model, name, e, scope, [...q.via, `${name}(…)`]), ...argData];
     if (name === 'raw') return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), this.rawSql(e.args[0], scope, walk, e));
-    if (QS_INSTANCE.has(name)) return v([{ k: 'inst', model: q.model, via: q.via }], deps);
+    // Rows after values()/values_list() are dicts, tuples or values, not instances.
+    if (QS_INSTANCE.has(name)) return v([rowOf(q)], deps);
     if (QS_DATA.has(name)) return v([{ k: 'const' }], deps);
-    if (QS_CHAIN.has(name) || !m) return v([{ k: 'qs', model: q.model, via: q.via, through: q.through }], deps);
+    if (QS_CHAIN.has(name)) return v([chained(q, name, e)], deps);
+    if (!m) return v([{ k: 'qs', model: q.model, via: q.via, through: q.through }], deps);
     // An unknown method on a manager (a library's or a dynamic one) most likely returns rows of it.
     return v([{ k: 'qs', model: q.model, via: q.via }], deps);
   }

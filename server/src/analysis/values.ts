@@ -22,8 +22,13 @@ export type Shape =
   | { k: 'fn'; fn: FnRef; self?: Shape; closure?: Scope }
   | { k: 'class'; cls: ClsRef }
   | { k: 'model'; model: string }
-  /** A manager, queryset or related manager; `through` marks an m2m related manager, `related` a reverse FK one. */
-  | { k: 'qs'; model: string; via: string[]; through?: string; related?: boolean }
+  /**
+   * A manager, queryset or related manager; `through` marks an m2m related manager, `related` a
+   * reverse FK one. `lookups`: the columns that choose and order its rows, when the chain from a
+   * manager spells them out; `picked`: the columns its rows keep after `values()`/`values_list()`
+   * (querysetColumns.ts).
+   */
+  | { k: 'qs'; model: string; via: string[]; through?: string; related?: boolean; lookups?: string[]; picked?: string[] }
   | { k: 'inst'; model: string; via: string[] }
   | { k: 'obj'; cls: ClsRef }
   | { k: 'cache'; alias: string }
@@ -53,7 +58,7 @@ export interface V { shapes: Shape[]; deps: Dep[] }
 
 export const EMPTY: V = { shapes: [], deps: [] };
 
-const MAX_SHAPES = 12;
+export const MAX_SHAPES = 12;
 const MAX_DEPS = 64;
 
 export function v(shapes: Shape[], deps: Dep[] = []): V {
@@ -76,7 +81,12 @@ function mergeAll(vs: V[]): V {
   const deps: Dep[] = [];
   const at = new Map<string, number>();
   for (const x of vs) {
-    for (const s of x.shapes) if (shapes.length < MAX_SHAPES && !shapes.some((t) => sameShape(t, s))) shapes.push(s);
+    for (const s of x.shapes) {
+      const i = shapes.findIndex((t) => sameShape(t, s));
+      if (i >= 0) {
+        if (s.k === 'qs') shapes[i] = joinQuerysets(shapes[i] as Queryset, s);
+      } else if (shapes.length < MAX_SHAPES) shapes.push(s);
+    }
     for (const d of x.deps) {
       const i = at.get(d.model);
       // One dep per model; its columns are the union, or the whole row once any read is.
@@ -99,6 +109,22 @@ export function withDeps(x: V, deps: Dep[]): V {
 
 export function dataOf(x: V): V {
   return x.deps.length ? v([], x.deps) : EMPTY;
+}
+
+type Queryset = Extract<Shape, { k: 'qs' }>;
+
+/** One queryset standing for two of the same model: it depends on the columns either does. */
+function joinQuerysets(a: Queryset, b: Queryset): Queryset {
+  const lookups = a.lookups && b.lookups && union(a.lookups, b.lookups);
+  const picked = lookups && a.picked && b.picked && union(a.picked, b.picked);
+  if (lookups === a.lookups && picked === a.picked) return a;
+  return { k: 'qs', model: a.model, via: a.via, through: a.through, related: a.related, ...(lookups && { lookups }), ...(picked && { picked }) };
+}
+
+/** `a` with the items of `b` it lacks; `a` itself when it has them all. */
+export function union(a: string[], b: string[]): string[] {
+  const extra = b.filter((x, i) => !a.includes(x) && b.indexOf(x) === i);
+  return extra.length ? [...a, ...extra] : a;
 }
 
 function sameShape(a: Shape, b: Shape): boolean {

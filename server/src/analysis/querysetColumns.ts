@@ -1,0 +1,95 @@
+/**
+ * Which columns of its model a queryset's data holds. A chain from a manager tracks the columns
+ * that choose and order its rows (`filter(active=True)`, `order_by('-created')`) and, after
+ * `values()`/`values_list()`, the columns its rows keep. Data read from such a chain holds those
+ * columns alone, so a write of other columns leaves it as it was: `values_list('name')` after
+ * `filter(active=True)` holds `name` and `active`; `count()` holds only the filter's columns.
+ * Anything the chain cannot spell out (a `Q` object, `**kwargs`, `annotate`, a computed field
+ * name) makes it read whole rows, as before.
+ */
+import type { Expr } from '../facts/types';
+import { type Dep, MAX_SHAPES, type Shape, union, type V } from './values';
+
+type Queryset = Extract<Shape, { k: 'qs' }>;
+type Call = Extract<Expr, { t: 'call' }>;
+
+/** Chain methods that keep the rows' columns as they are. */
+const SAME_COLUMNS = new Set([
+  'all', 'select_related', 'prefetch_related', 'using', 'none', 'iterator', 'select_for_update', 'get_queryset', 'reverse',
+  'first', 'last', 'afirst', 'alast', 'count', 'acount', 'exists', 'aexists', 'values', 'values_list',
+]);
+/** Methods whose keyword arguments are lookups. */
+const LOOKUPS = new Set(['filter', 'exclude', 'get', 'aget']);
+/** Methods whose positional arguments name fields, `-` or `?` first. */
+const ORDERING = new Set(['order_by', 'distinct', 'earliest', 'latest', 'aearliest', 'alatest']);
+/** Methods whose result is the count or presence of the rows, not their data. */
+const COUNTING = new Set(['count', 'acount', 'exists', 'aexists']);
+
+/** The field a lookup path starts with: `category__name` → `category`. */
+function firstField(path: string): string {
+  return path.split('__')[0];
+}
+
+function literals(args: Expr[]): string[] | undefined {
+  const out: string[] = [];
+  for (const a of args) {
+    if (a.t !== 'str') return undefined;
+    out.push(a.v);
+  }
+  return out;
+}
+
+/** The lookup columns after `name(...)` on a chain with `lookups`; undefined once they are not known. */
+export function chainLookups(lookups: string[] | undefined, name: string, e: Call): string[] | undefined {
+  if (!lookups) return undefined;
+  if (SAME_COLUMNS.has(name)) return lookups;
+  if (LOOKUPS.has(name)) {
+    if (e.args.length || e.kw.some((k) => k.name === null)) return undefined;
+    return union(lookups, e.kw.map((k) => firstField(k.name!)));
+  }
+  if (ORDERING.has(name)) {
+    const fields = e.kw.length ? undefined : literals(e.args);
+    return fields && union(lookups, fields.map((f) => firstField(f.replace(/^[-?]/, ''))).filter((f) => f !== ''));
+  }
+  return undefined;
+}
+
+/** The columns `values('a', 'b__c')` or `values_list('a', flat=True)` keep; undefined for all of them or computed ones. */
+export function pickedFields(name: string, e: Call): string[] | undefined {
+  if (name !== 'values' && name !== 'values_list') return undefined;
+  if (!e.args.length || e.kw.some((k) => name === 'values' || (k.name !== 'flat' && k.name !== 'named'))) return undefined;
+  return literals(e.args)?.map(firstField);
+}
+
+/** The queryset `name(...)` returns on `q` when it is a chain method. */
+export function chained(q: Queryset, name: string, e: Call): Queryset {
+  const lookups = chainLookups(q.lookups, name, e);
+  const picked = name === 'values' || name === 'values_list' ? pickedFields(name, e) : q.picked;
+  return { k: 'qs', model: q.model, via: q.via, through: q.through, ...(lookups && { lookups }), ...(lookups && picked && { picked }) };
+}
+
+/**
+ * The columns of the one model whose rows `fn(...)` reads, when every receiver is a chain that
+ * spells them out and the call's result holds no more than them: a chain step or row fetch after
+ * `values()`/`values_list()`, those calls themselves, and counts.
+ */
+export function heldColumns(fn: V, e: Call): { model: string; columns: string[] } | undefined {
+  if (e.fn.t !== 'attr' || !fn.shapes.length || fn.shapes.length >= MAX_SHAPES) return undefined;
+  const name = e.fn.name;
+  let model: string | undefined;
+  let columns: string[] = [];
+  for (const s of fn.shapes) {
+    if (s.k !== 'bound' || s.recv.k !== 'qs' || s.recv.through || (model !== undefined && s.recv.model !== model)) return undefined;
+    model = s.recv.model;
+    const lookups = chainLookups(s.recv.lookups, name, e);
+    const picked = pickedFields(name, e) ?? (COUNTING.has(name) ? s.recv.picked ?? [] : s.recv.picked);
+    if (!lookups || !picked) return undefined;
+    columns = union(columns, union(lookups, picked));
+  }
+  return model === undefined ? undefined : { model, columns };
+}
+
+/** `x` with its deps on `model` narrowed to `columns` (deps that name columns already keep theirs too). */
+export function withColumns(x: V, model: string, columns: string[]): V {
+  return { shapes: x.shapes, deps: x.deps.map((d): Dep => (d.model === model ? { ...d, columns: d.columns ? union(d.columns, columns) : columns } : d)) };
+}
