@@ -754,7 +754,8 @@ export class Interpreter {
 
   /** The summary of what a function returns, solved once; a call cycle sees the empty value. */
   returns(fn: FnRef, closure: Scope | null, self?: Shape): V {
-    const selfKey = self && (self.k === 'inst' || self.k === 'qs') ? `:${self.k}:${self.model}` : '';
+    // A queryset's columns are part of it: a method's rows depend on those of its receiver.
+    const selfKey = self?.k === 'inst' ? `:inst:${self.model}` : self?.k === 'qs' ? `:qs:${self.model}:${self.lookups ?? '?'}:${self.picked ?? '?'}` : '';
     const id = `${fnId(fn.file, fn.idx)}${selfKey}`;
     const memo = this.summaries.get(id);
     if (memo) return memo;

@@ -1,7 +1,7 @@
 /** DJC101 stale-cache-entry: an entry reads a model that can change, and no invalidation reaches it. */
 import type { Finding } from '../findings';
 import type { Analysis, EntryCoverage } from '../analysis/workspaceAnalysis';
-import { at, coveredSiblings, declareTagsData, entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
+import { at, coveredSiblings, declareTagsData, entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, readText, related, type Rule, staleSeverity, viaText, writeText } from './common';
 
 export const DJC101: Rule = {
   meta: {
@@ -44,7 +44,7 @@ function report(a: Analysis, cov: EntryCoverage, stale: import('../analysis/even
   const partial = coveredKinds.length
     ? `; it is invalidated on ${coveredKinds.join(' and ')} but not on ${kinds.join(' or ')}`
     : '';
-  const message = `${key} reads ${cov.model} through ${viaText(cov)}; ${writeText(w)}${more}, but nothing invalidates ${key} when ${modelName(cov.model)} changes${partial}.`;
+  const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}, but nothing invalidates ${key} when ${modelName(cov.model)} changes${partial}.`;
   return finding('DJC101', staleSeverity(a, entry, stale), entry.path, entry.loc, message, [
     related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
     related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),

@@ -1,7 +1,7 @@
 /** DJC102 shared-table-partly-invalidated: other entries on the same table are invalidated, this one is not. */
 import type { Finding } from '../findings';
 import type { Analysis } from '../analysis/workspaceAnalysis';
-import { coveredSiblings, declareTagsData, entryData, entryKeyText, finding, modelName, related, type Rule, staleSeverity, viaText, writeText } from './common';
+import { coveredSiblings, declareTagsData, entryData, entryKeyText, finding, modelName, readText, related, type Rule, staleSeverity, viaText, writeText } from './common';
 
 export const DJC102: Rule = {
   meta: {
@@ -21,7 +21,7 @@ export const DJC102: Rule = {
       const names = siblings.slice(0, 3).map((s) => entryKeyText(s.entry)).join(', ');
       const by = siblings[0].coveredBy[0];
       const key = entryKeyText(cov.entry);
-      const message = `${key} reads ${cov.model} through ${viaText(cov)}, and ${writeText(w)}; ${names} ${siblings.length > 1 ? 'are' : 'is'} invalidated when ${modelName(cov.model)} changes (${by.how}), but ${key} is not.`;
+      const message = `${key} reads ${readText(cov)} through ${viaText(cov)}, and ${writeText(w)}; ${names} ${siblings.length > 1 ? 'are' : 'is'} invalidated when ${modelName(cov.model)} changes (${by.how}), but ${key} is not.`;
       out.push(finding('DJC102', staleSeverity(a, cov.entry, stale), cov.entry.path, cov.entry.loc, message, [
         related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
         related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),

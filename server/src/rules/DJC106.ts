@@ -1,7 +1,7 @@
 /** DJC106 timeout-only: an entry of mutable data relies on its timeout alone. */
 import type { Finding } from '../findings';
 import type { Analysis } from '../analysis/workspaceAnalysis';
-import { entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, related, type Rule, timeoutText, viaText, writeText } from './common';
+import { entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, readText, related, type Rule, timeoutText, viaText, writeText } from './common';
 
 export const DJC106: Rule = {
   meta: {
@@ -20,7 +20,7 @@ export const DJC106: Rule = {
       const w = cov.writes[0];
       const others = covs.slice(1).map((c) => modelName(c.model));
       const t = timeoutText(a, entry);
-      const message = `${entryKeyText(entry)} reads ${cov.model} through ${viaText(cov)}${others.length ? ` (and ${others.join(', ')})` : ''} and relies on its ${t} timeout alone: ${writeText(w)}, and nothing invalidates the entry, so it serves stale data until it expires.`;
+      const message = `${entryKeyText(entry)} reads ${readText(cov)} through ${viaText(cov)}${others.length ? ` (and ${others.join(', ')})` : ''} and relies on its ${t} timeout alone: ${writeText(w)}, and nothing invalidates the entry, so it serves stale data until it expires.`;
       out.push(finding('DJC106', 'warning', entry.path, entry.loc, message, [
         related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
         related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),

@@ -35,13 +35,24 @@ export function writeVerb(w: WriteSite): string {
   }
 }
 
-/** "catalog/admin.py:12 (the admin) saves Category" */
+/** "catalog/admin.py:12 (the admin) saves Category", "… (p.save(update_fields=…)) saves the stock column of Product" */
 export function writeText(w: WriteSite): string {
-  return `${at(w.file.path, w.loc)} (${w.how}) ${writeVerb(w)} ${modelName(w.model)}`;
+  return `${at(w.file.path, w.loc)} (${w.how}) ${writeVerb(w)} ${columnsOf(w.columns, modelName(w.model))}`;
 }
 
 export function viaText(cov: EntryCoverage): string {
   return cov.dep.via.join(' → ');
+}
+
+/** What an entry reads of the model: "catalog.Product", or "the name, slug columns of catalog.Product" when it holds only those. */
+export function readText(cov: EntryCoverage): string {
+  return columnsOf(cov.dep.columns, cov.model);
+}
+
+function columnsOf(columns: string[] | undefined, what: string): string {
+  if (!columns) return what;
+  if (!columns.length) return `which rows of ${what} exist`;
+  return `the ${[...columns].sort().join(', ')} column${columns.length > 1 ? 's' : ''} of ${what}`;
 }
 
 /** Entries that never expire are errors; models nobody writes in code are information. */
