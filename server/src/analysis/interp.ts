@@ -83,11 +83,11 @@ export class Interpreter {
     // A row of `model` that the function's own body reads (`self.slug`, `instance.data`).
     const row = (model: string, via: string[]) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc }]);
     // Scopes are built per call: read the decorators only when there is an `instance` to type.
-    const received = fn.params.some((p) => p.name === 'instance') ? this.receivedModel(fn, scope) : undefined;
+    const received = fn.params.some((p) => p.name === 'instance') ? this.receivedModels(fn, scope) : undefined;
     fn.params.forEach((p, i) => {
       if (scope.fixed.has(p.name)) return;
       if (received && p.name === 'instance') {
-        scope.fixed.set(p.name, row(received, [`instance in ${fn.name}()`]));
+        scope.fixed.set(p.name, merge(...received.map((model) => row(model, [`instance in ${fn.name}()`]))));
         return;
       }
       if (i === 0 && fn.cls !== null && !isStatic) {
@@ -109,19 +109,21 @@ export class Interpreter {
   }
 
   /**
-   * The model whose row a `@receiver(pre_/post_save or _delete, sender=M)` function gets as
-   * `instance`: one sender, and only save and delete signals (m2m_changed's instance may be
-   * either side). Receivers hooked up with `.connect()` elsewhere are not typed.
+   * The models whose rows a function decorated with `@receiver(pre_/post_save or _delete,
+   * sender=M)` gets as `instance`: the sender of each such decorator, when every receiver
+   * decorator names one and only save and delete signals (m2m_changed's instance may be either
+   * side). Receivers hooked up with `.connect()` elsewhere are not typed.
    */
-  private receivedModel(fn: FunctionFact, scope: Scope): string | undefined {
+  private receivedModels(fn: FunctionFact, scope: Scope): string[] | undefined {
+    const models = new Set<string>();
     for (const d of fn.decorators) {
       const r = this.receiverDecoration(d, scope);
-      if (!r?.senders) continue;
+      if (!r) continue;
       const rowSignals = r.signals.length > 0 && r.signals.every((s) => s.k === 'ext' && (MODEL_SIGNALS[s.q]?.kind === 'save' || MODEL_SIGNALS[s.q]?.kind === 'delete'));
-      const senders = new Set(r.senders);
-      if (rowSignals && senders.size === 1) return [...senders][0];
+      if (!rowSignals || r.senders?.length !== 1) return undefined;
+      models.add(r.senders[0]);
     }
-    return undefined;
+    return models.size ? [...models] : undefined;
   }
 
   /** For `@receiver(signal | [signals], sender=...)`: the signals' shapes and the senders (null: any). */
