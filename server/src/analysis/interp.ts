@@ -20,14 +20,14 @@ import { chained, heldColumns, withColumns } from './querysetColumns';
 import { dependsOnItems, pythonDeclaration, TAGGED, TAGGED_CACHE_PAGE } from './tags';
 import { contextItems, templateReads } from './templates';
 import {
-  type ClsRef, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, type Scope, type Shape, v, type V, withDeps, dataOf,
+  type ClsRef, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, type Queryset, type Scope, type Shape, v, type V, withDeps, dataOf,
 } from './values';
 import { builtinSym, type Sym, Workspace } from './workspace';
 
 type Call = Extract<Expr, { t: 'call' }>;
 
 /** One row of a queryset: an instance, or plain data after values()/values_list(). */
-function rowOf(q: Extract<Shape, { k: 'qs' }>): Shape {
+function rowOf(q: Queryset): Shape {
   return q.picked ? { k: 'const' } : { k: 'inst', model: q.model, via: q.via };
 }
 
@@ -854,7 +854,7 @@ export class Interpreter {
 
   // ---------------------------------------------------------------- ORM
 
-  private querysetCall(q: Extract<Shape, { k: 'qs' }>, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+  private querysetCall(q: Queryset, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
     const m = this.models.byId.get(q.model);
     const base = this.dep(q.model, q.via, scope, e);
     const text = `${q.via[q.via.length - 1]}.${name}(…)`;
@@ -898,7 +898,7 @@ export class Interpreter {
     return v([{ k: 'qs', model: q.model, via: q.via }], deps);
   }
 
-  private customQuerysetMethod(m: ModelInfo | undefined, name: string, q: Extract<Shape, { k: 'qs' }>) {
+  private customQuerysetMethod(m: ModelInfo | undefined, name: string, q: Queryset) {
     if (!m) return undefined;
     for (const mgr of m.managers.values()) {
       if (!mgr) continue;

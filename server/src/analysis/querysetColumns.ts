@@ -8,9 +8,8 @@
  * name) makes it read whole rows, as before.
  */
 import type { Expr } from '../facts/types';
-import { type Dep, MAX_SHAPES, type Shape, union, type V } from './values';
+import { type Dep, MAX_SHAPES, type Queryset, union, type V } from './values';
 
-type Queryset = Extract<Shape, { k: 'qs' }>;
 type Call = Extract<Expr, { t: 'call' }>;
 
 /** Chain methods that keep the rows' columns as they are. */
@@ -40,7 +39,7 @@ function literals(args: Expr[]): string[] | undefined {
 }
 
 /** The lookup columns after `name(...)` on a chain with `lookups`; undefined once they are not known. */
-export function chainLookups(lookups: string[] | undefined, name: string, e: Call): string[] | undefined {
+function chainLookups(lookups: string[] | undefined, name: string, e: Call): string[] | undefined {
   if (!lookups) return undefined;
   if (SAME_COLUMNS.has(name)) return lookups;
   if (LOOKUPS.has(name)) {
@@ -54,9 +53,13 @@ export function chainLookups(lookups: string[] | undefined, name: string, e: Cal
   return undefined;
 }
 
-/** The columns `values('a', 'b__c')` or `values_list('a', flat=True)` keep; undefined for all of them or computed ones. */
-export function pickedFields(name: string, e: Call): string[] | undefined {
-  if (name !== 'values' && name !== 'values_list') return undefined;
+/**
+ * The columns rows keep after `name(...)` on a chain whose rows keep `picked`: those
+ * `values('a', 'b__c')` or `values_list('a', flat=True)` name; undefined for whole rows, or for
+ * all columns or computed ones.
+ */
+function pickedAfter(picked: string[] | undefined, name: string, e: Call): string[] | undefined {
+  if (name !== 'values' && name !== 'values_list') return picked;
   if (!e.args.length || e.kw.some((k) => name === 'values' || (k.name !== 'flat' && k.name !== 'named'))) return undefined;
   return literals(e.args)?.map(firstField);
 }
@@ -64,7 +67,7 @@ export function pickedFields(name: string, e: Call): string[] | undefined {
 /** The queryset `name(...)` returns on `q` when it is a chain method. */
 export function chained(q: Queryset, name: string, e: Call): Queryset {
   const lookups = chainLookups(q.lookups, name, e);
-  const picked = name === 'values' || name === 'values_list' ? pickedFields(name, e) : q.picked;
+  const picked = pickedAfter(q.picked, name, e);
   return { k: 'qs', model: q.model, via: q.via, through: q.through, ...(lookups && { lookups }), ...(lookups && picked && { picked }) };
 }
 
@@ -82,7 +85,7 @@ export function heldColumns(fn: V, e: Call): { model: string; columns: string[] 
     if (s.k !== 'bound' || s.recv.k !== 'qs' || s.recv.through || (model !== undefined && s.recv.model !== model)) return undefined;
     model = s.recv.model;
     const lookups = chainLookups(s.recv.lookups, name, e);
-    const picked = pickedFields(name, e) ?? (COUNTING.has(name) ? s.recv.picked ?? [] : s.recv.picked);
+    const picked = COUNTING.has(name) ? s.recv.picked ?? [] : pickedAfter(s.recv.picked, name, e);
     if (!lookups || !picked) return undefined;
     columns = union(columns, union(lookups, picked));
   }

@@ -56,6 +56,8 @@ export type Shape =
 
 export interface V { shapes: Shape[]; deps: Dep[] }
 
+export type Queryset = Extract<Shape, { k: 'qs' }>;
+
 export const EMPTY: V = { shapes: [], deps: [] };
 
 export const MAX_SHAPES = 12;
@@ -92,7 +94,8 @@ function mergeAll(vs: V[]): V {
       // One dep per model; its columns are the union, or the whole row once any read is.
       if (i !== undefined) {
         const cols = deps[i].columns;
-        if (cols && !(d.columns && d.columns.every((c) => cols.includes(c)))) deps[i] = { ...deps[i], columns: d.columns && [...cols, ...d.columns.filter((c) => !cols.includes(c))] };
+        const joined = cols && d.columns && union(cols, d.columns);
+        if (cols && joined !== cols) deps[i] = { ...deps[i], columns: joined };
         continue;
       }
       if (deps.length >= MAX_DEPS) continue;
@@ -110,8 +113,6 @@ export function withDeps(x: V, deps: Dep[]): V {
 export function dataOf(x: V): V {
   return x.deps.length ? v([], x.deps) : EMPTY;
 }
-
-type Queryset = Extract<Shape, { k: 'qs' }>;
 
 /** One queryset standing for two of the same model: it depends on the columns either does. */
 function joinQuerysets(a: Queryset, b: Queryset): Queryset {
