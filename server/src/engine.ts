@@ -7,12 +7,13 @@ import { analyzeFacts } from './analysis/workspaceAnalysis';
 import { Workspace } from './analysis/workspace';
 import type { Config } from './config';
 import { isExcluded, ruleEnabled } from './configLoader';
-import { contentHash, extractFacts, isTemplatePath, moduleNameFor } from './facts/extract';
-import { readAhead } from './facts/parallel';
+import { contentHash, decodeSource, extractFacts, isTemplatePath, moduleNameFor, parsedIR, pythonFacts } from './facts/extract';
+import { readAhead, shareParsing } from './facts/parallel';
 import { analysedFacts, splitDeferred, takeImported } from './fileSelection';
 import { buildGraph } from './graphBuilder';
 import { allRules } from './rules';
 import { loadPythonParser } from './syntax/parser';
+import { buildPythonIRFromFlat, type PythonIR } from './syntax/python';
 import type { Parser } from 'web-tree-sitter';
 import type { Finding } from './findings';
 import type { FileFacts } from './facts/types';
@@ -125,6 +126,7 @@ export function packageDirsOf(paths: Iterable<string>): Set<string> {
  */
 export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
+  const language = parser.language!;
   const t0 = Date.now();
   const paths = (await fs.list()).filter((p) => isAnalysedPath(config, p)).sort();
   const packageDirs = packageDirsOf(paths);
@@ -140,15 +142,37 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   let done = 0;
   let total = counted.length;
   const extract = async (batch: string[]): Promise<FileFacts[]> => {
-    const read = readAhead(fs, batch);
     const out: FileFacts[] = [];
-    for (let i = 0; i < batch.length; i++) {
+    const keep = (path: string, key: string, f: FileFacts | undefined) => {
       progress?.(done++, total, 'facts');
+      inputs.push([path, f ? key : UNREADABLE]);
+      if (f) out.push(f);
+    };
+    const extracted = (path: string, key: string, f: FileFacts | undefined) => {
+      if (f) cache?.set(key, f);
+      keep(path, key, f);
+    };
+    const toParse: PythonSource[] = [];
+    const read = readAhead(fs, batch);
+    for (let i = 0; i < batch.length; i++) {
+      const path = batch[i];
       const bytes = await read(i);
-      const keyed = bytes && keyedFacts(parser, batch[i], bytes, packageDirs, cache);
-      inputs.push([batch[i], keyed ? keyed.key : UNREADABLE]);
-      if (keyed) out.push(keyed.facts);
+      const keyed = bytes && factKeyOf(path, bytes, packageDirs);
+      const cached = keyed && cache?.get(keyed.key);
+      if (!keyed) keep(path, UNREADABLE, undefined);
+      else if (cached) keep(path, keyed.key, cached);
+      else if (keyed.module) toParse.push({ path, text: decodeSource(bytes), module: keyed.module, hash: keyed.hash, key: keyed.key });
+      else extracted(path, keyed.key, extractFacts(parser, path, bytes, undefined, keyed.hash));
     }
+    const parsed = (i: number, ir: (text: string, module: string, isPackage: boolean) => PythonIR | undefined) => {
+      const { path, text, module, hash, key } = toParse[i];
+      extracted(path, key, pythonFacts(path, text, module.module, module.isPackage, hash, () => ir(text, module.module, module.isPackage)));
+    };
+    shareParsing(
+      toParse.map((p) => p.text),
+      (i) => parsed(i, (text, module, isPackage) => parsedIR(parser, text, module, isPackage)),
+      (i, tree) => parsed(i, (text, module, isPackage) => buildPythonIRFromFlat(tree, language, text, module, isPackage)),
+    );
     facts.push(...out);
     return out;
   };
@@ -162,6 +186,15 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   const stats = { files: facts.length, lines, skipped: paths.length - facts.length };
   cache?.storeResult({ config: configText, inputs, findings, graph, stats });
   return { findings, graph, stats: { ...stats, factMs: t1 - t0, analysisMs: Date.now() - t1 } };
+}
+
+/** A Python file to parse, with its fact key. */
+interface PythonSource {
+  path: string;
+  text: string;
+  module: { module: string; isPackage: boolean };
+  hash: string;
+  key: string;
 }
 
 /** The key of a file that could not be read or is too big: it gave no facts. */

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import type { Parser } from 'web-tree-sitter';
 import { parsePython } from '../syntax/parser';
-import { buildPythonIR } from '../syntax/python';
+import { buildPythonIR, type PythonIR } from '../syntax/python';
 import { extractTemplateFacts } from '../syntax/template';
 import type { FileFacts, PythonFacts, Suppression } from './types';
 
@@ -59,19 +59,31 @@ export function pythonSuppressions(text: string): Suppression[] {
 
 export function extractPythonFacts(parser: Parser, path: string, bytes: Uint8Array, module: string, isPackage: boolean, hash: string): PythonFacts {
   const text = decodeSource(bytes);
-  const lines = lineCount(text);
-  const base: PythonFacts = {
-    kind: 'python', path, module, isPackage, hash, lines, imports: [], body: [], functions: [], classes: [],
-    suppressions: pythonSuppressions(text), hasErrors: false,
-  };
+  return pythonFacts(path, text, module, isPackage, hash, () => parsedIR(parser, text, module, isPackage));
+}
+
+/** The IR of a Python file parsed on this thread; undefined when it could not be parsed. */
+export function parsedIR(parser: Parser, text: string, module: string, isPackage: boolean): PythonIR | undefined {
   const tree = parsePython(parser, text);
-  if (!tree) return { ...base, hasErrors: true };
+  if (!tree) return undefined;
   try {
-    return { ...base, ...buildPythonIR(tree, text, module, isPackage) };
-  } catch {
-    return { ...base, hasErrors: true };
+    return buildPythonIR(tree, text, module, isPackage);
   } finally {
     tree.delete();
+  }
+}
+
+/** A Python file's facts from its decoded text; `ir` gives its syntax, undefined when it has none. */
+export function pythonFacts(path: string, text: string, module: string, isPackage: boolean, hash: string, ir: () => PythonIR | undefined): PythonFacts {
+  const base: PythonFacts = {
+    kind: 'python', path, module, isPackage, hash, lines: lineCount(text), imports: [], body: [], functions: [], classes: [],
+    suppressions: pythonSuppressions(text), hasErrors: false,
+  };
+  try {
+    const built = ir();
+    return built ? { ...base, ...built } : { ...base, hasErrors: true };
+  } catch {
+    return { ...base, hasErrors: true };
   }
 }
 

@@ -1,8 +1,12 @@
 /**
- * Parallel work for the facts phase. Only reading pays on the 2-core machines measured: extracting
- * on a worker thread as well cost more than it saved (see docs/performance.md).
+ * Parallel work for the facts phase: reading ahead, and parsing on a worker thread as well. The
+ * worker only parses; building facts stays on the caller's thread, which takes flattened trees
+ * (docs/performance.md has why: extracting whole facts on a worker cost more than it saved).
  */
+import * as path from 'path';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
 import type { WorkspaceFs } from '../engine';
+import { type FlatTree, flatTreesWork } from '../syntax/parser';
 
 /** Reads in flight ahead of the one being waited for. */
 const READS_AHEAD = 8;
@@ -22,4 +26,87 @@ export function readAhead(fs: WorkspaceFs, paths: readonly string[]): (i: number
     pending.delete(i);
     return bytes;
   };
+}
+
+/** Below this many files to parse, starting a worker costs more than it takes off. */
+const MIN_SHARED_FILES = 64;
+
+/** Words of shareParsing's shared counters: the next index to claim, and replies sent. */
+export const CLAIMED = 0;
+export const SENT = 1;
+
+/** A worker's answer for one file: its tree, or none when this thread must parse it. */
+export interface ParseReply {
+  index: number;
+  tree?: FlatTree;
+}
+
+/**
+ * With no reply for this long, the worker is taken for dead and this thread parses what it had
+ * claimed: well over parsePython's budget for one file.
+ */
+const WORKER_SILENCE_MS = 20_000;
+
+/**
+ * Calls `here(i)` or `there(i, tree)` once for every text, in no set order. A worker thread
+ * parses some texts meanwhile (`there` gets their trees); `here` parses on this thread. Both
+ * threads claim the next index from a shared counter, so neither waits while work is left, and
+ * the caller's thread takes the worker's trees between its own files. Small batches, and a
+ * web-tree-sitter whose trees do not flatten faithfully, stay on this thread alone.
+ */
+export function shareParsing(
+  texts: readonly string[],
+  here: (index: number) => void,
+  there: (index: number, tree: FlatTree) => void,
+  minShared = MIN_SHARED_FILES,
+): void {
+  const worker = texts.length >= minShared && flatTreesWork() ? startWorker() : undefined;
+  if (!worker) {
+    for (let i = 0; i < texts.length; i++) here(i);
+    return;
+  }
+  const counters = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  const { port1: replies, port2: workerEnd } = new MessageChannel();
+  const answered = new Uint8Array(texts.length);
+  let received = 0;
+  const takeReplies = () => {
+    for (let m = receiveMessageOnPort(replies); m; m = receiveMessageOnPort(replies)) {
+      const { index, tree } = m.message as ParseReply;
+      received++;
+      answered[index] = 1;
+      if (tree) there(index, tree);
+      else here(index);
+    }
+  };
+  try {
+    worker.postMessage({ texts, control: counters.buffer, replies: workerEnd }, [workerEnd]);
+    let ownCount = 0;
+    for (let i = Atomics.add(counters, CLAIMED, 1); i < texts.length; i = Atomics.add(counters, CLAIMED, 1)) {
+      ownCount++;
+      here(i);
+      answered[i] = 1;
+      takeReplies();
+    }
+    const theirs = texts.length - ownCount;
+    while (received < theirs) {
+      if (Atomics.wait(counters, SENT, received, WORKER_SILENCE_MS) === 'timed-out' && Atomics.load(counters, SENT) === received) break;
+      takeReplies();
+    }
+    for (let i = 0; i < texts.length; i++) if (!answered[i]) here(i);
+  } finally {
+    replies.close();
+    void worker.terminate();
+  }
+}
+
+function startWorker(): Worker | undefined {
+  try {
+    const worker = new Worker(path.join(__dirname, 'parseWorker.js'));
+    // A worker that fails leaves its files to this thread; its error must not end the process.
+    worker.on('error', () => undefined);
+    worker.unref();
+    return worker;
+  } catch {
+    return undefined;
+  }
 }

@@ -11,7 +11,7 @@ import type { Language, Tree } from 'web-tree-sitter';
 import type {
   ClassFact, DictItem, Expr, FunctionFact, ImportFact, Kwarg, Loc, Param, Stmt, Target,
 } from '../facts/types';
-import { type Cursor, walkTree } from './parser';
+import { type Cursor, FlatCursor, type FlatTree, walkTree } from './parser';
 
 /** Expressions nested deeper than this become unknown, so hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 120;
@@ -949,11 +949,18 @@ function unescape(s: string): string {
 
 /** Builds the IR for one file parsed from `source`. The tree stays owned by the caller. */
 export function buildPythonIR(tree: Tree, source: string, module: string, isPackage: boolean): PythonIR {
-  const hasErrors = tree.rootNode.hasError;
-  const grammar = grammarOf(tree.language);
-  const cursor = walkTree(tree);
+  const hasErrors = tree.rootNode.hasError; // read before the walk: the fast cursor allows no other call
+  return build(walkTree(tree), hasErrors, tree.language, source, module, isPackage);
+}
+
+/** The IR of a tree parsed elsewhere (a worker thread) with the grammar of `language`. */
+export function buildPythonIRFromFlat(flat: FlatTree, language: Language, source: string, module: string, isPackage: boolean): PythonIR {
+  return build(new FlatCursor(flat.nodes), flat.hasErrors, language, source, module, isPackage);
+}
+
+function build(cursor: Cursor, hasErrors: boolean, language: Language, source: string, module: string, isPackage: boolean): PythonIR {
   try {
-    const b = new Builder(cursor, source, lineStartsOf(source), grammar, module, isPackage);
+    const b = new Builder(cursor, source, lineStartsOf(source), grammarOf(language), module, isPackage);
     const body = b.block();
     return { imports: b.imports, body, functions: b.functions, classes: b.classes, hasErrors };
   } finally {
