@@ -8,7 +8,7 @@ import { Workspace } from './analysis/workspace';
 import type { Config } from './config';
 import { isExcluded, ruleEnabled } from './configLoader';
 import { contentHash, decodeSource, extractFacts, isTemplatePath, moduleNameFor, parsedIR, pythonFacts } from './facts/extract';
-import { readAhead, shareParsing } from './facts/parallel';
+import { readAhead, shareParsing, startParseWorker, worthAWorker } from './facts/parallel';
 import { analysedFacts, splitDeferred, takeImported } from './fileSelection';
 import { buildGraph } from './graphBuilder';
 import { allRules } from './rules';
@@ -44,6 +44,11 @@ export interface StoredResult {
   findings: Finding[];
   graph: Graph;
   stats: { files: number; lines: number; skipped: number };
+}
+
+export interface EngineOptions {
+  /** false parses every file on the caller's thread; by default a big workspace is parsed on a worker thread too. */
+  parseWorker?: boolean;
 }
 
 export interface Progress { (done: number, total: number, phase: 'facts' | 'analysis'): void }
@@ -124,7 +129,7 @@ export function packageDirsOf(paths: Iterable<string>): Set<string> {
  * `analysedFacts` would choose from every file's. With a cache, the last run's result is returned
  * as it is when none of its inputs changed.
  */
-export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache): Promise<AnalysisResult> {
+export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache, options: EngineOptions = {}): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
   const language = parser.language!;
   const t0 = Date.now();
@@ -137,6 +142,9 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
     return { findings: last.findings, graph: last.graph, stats: { ...last.stats, factMs: Date.now() - t0, analysisMs: 0 } };
   }
 
+  // Without a stored result to check, a big workspace is parsed on two threads: the worker loads meanwhile.
+  const workerPays = (files: number) => options.parseWorker !== false && worthAWorker(files);
+  let worker = !last && workerPays(counted.length) ? startParseWorker() : undefined;
   const facts: FileFacts[] = [];
   const inputs: [string, string][] = [];
   let done = 0;
@@ -153,6 +161,7 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
       keep(path, key, f);
     };
     const toParse: PythonSource[] = [];
+    const templates: (() => void)[] = [];
     const read = readAhead(fs, batch);
     for (let i = 0; i < batch.length; i++) {
       const path = batch[i];
@@ -162,21 +171,29 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
       if (!keyed) keep(path, UNREADABLE, undefined);
       else if (cached) keep(path, keyed.key, cached);
       else if (keyed.module) toParse.push({ path, text: decodeSource(bytes), module: keyed.module, hash: keyed.hash, key: keyed.key });
-      else extracted(path, keyed.key, extractFacts(parser, path, bytes, undefined, keyed.hash));
+      else templates.push(() => extracted(path, keyed.key, extractFacts(parser, path, bytes, undefined, keyed.hash)));
     }
     const parsed = (i: number, ir: (text: string, module: string, isPackage: boolean) => PythonIR | undefined) => {
       const { path, text, module, hash, key } = toParse[i];
       extracted(path, key, pythonFacts(path, text, module.module, module.isPackage, hash, () => ir(text, module.module, module.isPackage)));
     };
+    if (!worker && workerPays(toParse.length)) worker = startParseWorker();
     shareParsing(
       toParse.map((p) => p.text),
       (i) => parsed(i, (text, module, isPackage) => parsedIR(parser, text, module, isPackage)),
       (i, tree) => parsed(i, (text, module, isPackage) => buildPythonIRFromFlat(tree, language, text, module, isPackage)),
+      workerPays(toParse.length) ? worker : undefined,
+      // Templates are this thread's alone: done while the worker parses, they take nobody's turn.
+      () => templates.forEach((extractTemplate) => extractTemplate()),
     );
     facts.push(...out);
     return out;
   };
-  for (let batch = counted; batch.length; total += batch.length) batch = takeImported(await extract(batch), deferred);
+  try {
+    for (let batch = counted; batch.length; total += batch.length) batch = takeImported(await extract(batch), deferred);
+  } finally {
+    void worker?.terminate();
+  }
   facts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const t1 = Date.now();
   progress?.(0, 1, 'analysis');

@@ -4,7 +4,7 @@
  * (docs/performance.md has why: extracting whole facts on a worker cost more than it saved).
  */
 import * as path from 'path';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import type { WorkspaceFs } from '../engine';
 import { type FlatTree, flatTreesWork } from '../syntax/parser';
 
@@ -31,9 +31,21 @@ export function readAhead(fs: WorkspaceFs, paths: readonly string[]): (i: number
 /** Below this many files to parse, starting a worker costs more than it takes off. */
 const MIN_SHARED_FILES = 64;
 
+/** Whether parsing `count` files pays for a worker thread (the parser must be loaded). */
+export function worthAWorker(count: number): boolean {
+  return count >= MIN_SHARED_FILES && flatTreesWork();
+}
+
 /** Words of shareParsing's shared counters: the next index to claim, and replies sent. */
 export const CLAIMED = 0;
 export const SENT = 1;
+
+/** What shareParsing sends the worker: texts to parse, the counters, and where to reply. */
+export interface ParseRequest {
+  texts: readonly string[];
+  control: SharedArrayBuffer;
+  replies: MessagePort;
+}
 
 /** A worker's answer for one file: its tree, or none when this thread must parse it. */
 export interface ParseReply {
@@ -48,20 +60,37 @@ export interface ParseReply {
 const WORKER_SILENCE_MS = 20_000;
 
 /**
- * Calls `here(i)` or `there(i, tree)` once for every text, in no set order. A worker thread
- * parses some texts meanwhile (`there` gets their trees); `here` parses on this thread. Both
- * threads claim the next index from a shared counter, so neither waits while work is left, and
- * the caller's thread takes the worker's trees between its own files. Small batches, and a
- * web-tree-sitter whose trees do not flatten faithfully, stay on this thread alone.
+ * Starts a thread that parses for shareParsing; it loads web-tree-sitter meanwhile (~50 ms), so
+ * start it before reading files. End it with terminate(); it never keeps the process alive.
+ */
+export function startParseWorker(): Worker | undefined {
+  try {
+    const worker = new Worker(path.join(__dirname, 'parseWorker.js'));
+    // A worker that fails leaves its files to this thread; its error must not end the process.
+    worker.on('error', () => undefined);
+    worker.unref();
+    return worker;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Calls `here(i)` or `there(i, tree)` once for every text, in no set order. `worker` (from
+ * startParseWorker) parses some texts meanwhile, and `there` gets their trees; `here` parses on
+ * this thread. Both threads claim the next index from a shared counter, so neither waits while
+ * work is left, and this thread takes the worker's trees between its own files. `first` runs on
+ * this thread once the worker has the texts: work of its own that does not wait for a file.
  */
 export function shareParsing(
   texts: readonly string[],
   here: (index: number) => void,
   there: (index: number, tree: FlatTree) => void,
-  minShared = MIN_SHARED_FILES,
+  worker: Worker | undefined,
+  first?: () => void,
 ): void {
-  const worker = texts.length >= minShared && flatTreesWork() ? startWorker() : undefined;
   if (!worker) {
+    first?.();
     for (let i = 0; i < texts.length; i++) here(i);
     return;
   }
@@ -79,34 +108,24 @@ export function shareParsing(
     }
   };
   try {
-    worker.postMessage({ texts, control: counters.buffer, replies: workerEnd }, [workerEnd]);
-    let ownCount = 0;
+    const request: ParseRequest = { texts, control: counters.buffer as SharedArrayBuffer, replies: workerEnd };
+    worker.postMessage(request, [workerEnd]);
+    first?.();
+    let own = 0;
     for (let i = Atomics.add(counters, CLAIMED, 1); i < texts.length; i = Atomics.add(counters, CLAIMED, 1)) {
-      ownCount++;
+      own++;
       here(i);
       answered[i] = 1;
       takeReplies();
     }
-    const theirs = texts.length - ownCount;
-    while (received < theirs) {
+    while (received < texts.length - own) {
       if (Atomics.wait(counters, SENT, received, WORKER_SILENCE_MS) === 'timed-out' && Atomics.load(counters, SENT) === received) break;
       takeReplies();
     }
     for (let i = 0; i < texts.length; i++) if (!answered[i]) here(i);
   } finally {
+    // A silent worker may still be at work: its replies are not wanted, nor its claims on files parsed here.
     replies.close();
-    void worker.terminate();
-  }
-}
-
-function startWorker(): Worker | undefined {
-  try {
-    const worker = new Worker(path.join(__dirname, 'parseWorker.js'));
-    // A worker that fails leaves its files to this thread; its error must not end the process.
-    worker.on('error', () => undefined);
-    worker.unref();
-    return worker;
-  } catch {
-    return undefined;
+    Atomics.store(counters, CLAIMED, texts.length);
   }
 }

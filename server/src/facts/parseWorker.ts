@@ -2,18 +2,16 @@
  * The worker thread of shareParsing (parallel.ts): parses the files it claims and sends their
  * trees back flattened. It builds no facts, so what it sends is a few typed arrays, moved, not copied.
  */
-import { type MessagePort, parentPort } from 'worker_threads';
+import { parentPort } from 'worker_threads';
 import { type FlatTree, flattenTree, loadPythonParser, parsePython } from '../syntax/parser';
-import { CLAIMED, SENT, type ParseReply } from './parallel';
+import { CLAIMED, type ParseReply, type ParseRequest, SENT } from './parallel';
 
 const parser = loadPythonParser();
 
-parentPort?.once('message', async ({ texts, control, replies }: { texts: string[]; control: SharedArrayBuffer; replies: MessagePort }) => {
+parentPort?.on('message', async ({ texts, control, replies }: ParseRequest) => {
   const counters = new Int32Array(control);
   const p = await parser;
-  for (;;) {
-    const index = Atomics.add(counters, CLAIMED, 1);
-    if (index >= texts.length) break;
+  for (let index = Atomics.add(counters, CLAIMED, 1); index < texts.length; index = Atomics.add(counters, CLAIMED, 1)) {
     let tree: FlatTree | undefined;
     try {
       const live = parsePython(p, texts[index]);
