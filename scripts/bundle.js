@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles the extension for the .vsix: dist/client.js (the VS Code side), dist/server.js (the
-// language server) with the tree-sitter wasm files beside it, and the rule docs as dist/rules/*.md
-// so that the links the server sends resolve inside the installed extension.
+// language server) and dist/parseWorker.js (its parsing thread) with the tree-sitter wasm files
+// beside them, and the rule docs as dist/rules/*.md so that the links the server sends resolve
+// inside the installed extension.
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
@@ -22,10 +23,11 @@ async function main() {
   fs.rmSync(dist, { recursive: true, force: true });
   await Promise.all([
     esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
+    // The language server, and the thread it parses on besides its own (facts/parallel.ts finds it beside itself).
     esbuild.build({
       ...common,
-      entryPoints: ['server/src/server.ts'],
-      outfile: 'dist/server.js',
+      entryPoints: { server: 'server/src/server.ts', parseWorker: 'server/src/facts/parseWorker.ts' },
+      outdir: 'dist',
       // The package's ESM build finds its wasm through import.meta.url, which a CJS bundle lacks;
       // the .cjs build looks beside __dirname, that is dist/, where the runtime wasm is copied.
       alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
