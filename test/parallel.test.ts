@@ -13,6 +13,7 @@ import { shareParsing, startParseWorker } from '../server/src/facts/parallel';
 import { FlatCursor, flattenTree, type FlatTree, loadPythonParser, parsePython } from '../server/src/syntax/parser';
 import { buildPythonIRFromFlat } from '../server/src/syntax/python';
 import { defaultConfig } from '../server/src/config';
+import { ProjectIndex } from '../server/src/projectIndex';
 import { memoryFs, readTree } from './tree';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -126,7 +127,7 @@ test('a worker that never parses leaves every text to this thread, and the first
   assert.deepEqual(order, ['first', 'here 0', 'here 1']);
 });
 
-test('a workspace parsed on two threads gives the findings and graph of one thread', async () => {
+test('a workspace parsed on two threads, by the CLI or the language server, gives the findings and graph of one thread', async () => {
   const files = readTree(path.join(ROOT, 'test', 'fixtures'));
   assert.ok([...files.keys()].filter((p) => p.endsWith('.py')).length >= 64, 'too few files to start a worker');
   const shared = await analyzeWorkspace(memoryFs(files), defaultConfig);
@@ -135,4 +136,7 @@ test('a workspace parsed on two threads gives the findings and graph of one thre
   assert.deepEqual(shared.findings, alone.findings);
   assert.deepEqual(shared.graph, alone.graph);
   assert.deepEqual(shared.stats.files, alone.stats.files);
+  const index = new ProjectIndex(await loadPythonParser(), defaultConfig);
+  await index.loadAll(memoryFs(files));
+  assert.deepEqual(index.analyze().findings, alone.findings);
 });

@@ -15,6 +15,7 @@ import { allRules } from './rules';
 import { loadPythonParser } from './syntax/parser';
 import { buildPythonIRFromFlat, type PythonIR } from './syntax/python';
 import type { Parser } from 'web-tree-sitter';
+import type { Worker } from 'worker_threads';
 import type { Finding } from './findings';
 import type { FileFacts } from './facts/types';
 import type { Graph } from './graph';
@@ -82,22 +83,10 @@ function factKey(path: string, module: string | undefined, hash: string): string
   return `${path}:${module ?? ''}:${hash}`;
 }
 
-/** Facts of one file, from the cache when its content, path and module are unchanged. */
-export function factsForFile(parser: Parser, path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>, cache?: FactCache): FileFacts | undefined {
-  return keyedFacts(parser, path, bytes, packageDirs, cache)?.facts;
-}
-
-function keyedFacts(parser: Parser, path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>, cache?: FactCache): { key: string; facts: FileFacts } | undefined {
+/** Facts of one file, parsed on this thread; undefined for a file too big to read. */
+export function factsForFile(parser: Parser, path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>): FileFacts | undefined {
   const keyed = factKeyOf(path, bytes, packageDirs);
-  if (!keyed) return undefined;
-  const { key, module, hash } = keyed;
-  let facts = cache?.get(key);
-  if (!facts) {
-    facts = extractFacts(parser, path, bytes, module, hash);
-    if (!facts) return undefined;
-    cache?.set(key, facts);
-  }
-  return { key, facts };
+  return keyed && extractFacts(parser, path, bytes, keyed.module, keyed.hash);
 }
 
 /** A file's fact key with the module and hash it is made of; undefined for a file too big to read. */
@@ -124,6 +113,53 @@ export function packageDirsOf(paths: Iterable<string>): Set<string> {
 }
 
 /**
+ * Facts of `paths`, each read by `read(i)`: from `cache` where it has them, else extracted and
+ * cached. Python files are parsed on the worker `workerFor(n)` gives for n files to parse as
+ * well as on this thread. `got` is called once per path, in no set order, with its fact key and
+ * facts, or with none when the file could not be read or is too big.
+ */
+export async function extractAll(
+  parser: Parser,
+  paths: readonly string[],
+  read: (i: number) => Promise<Uint8Array | undefined>,
+  packageDirs: ReadonlySet<string>,
+  cache: FactCache | undefined,
+  workerFor: (files: number) => Worker | undefined,
+  got: (path: string, keyed?: { key: string; facts: FileFacts }) => void,
+): Promise<void> {
+  const extracted = (path: string, key: string, facts: FileFacts | undefined) => {
+    if (!facts) return got(path);
+    cache?.set(key, facts);
+    got(path, { key, facts });
+  };
+  const toParse: PythonSource[] = [];
+  const templates: (() => void)[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i];
+    const bytes = await read(i);
+    const keyed = bytes && factKeyOf(path, bytes, packageDirs);
+    const cached = keyed && cache?.get(keyed.key);
+    if (!keyed) got(path);
+    else if (cached) got(path, { key: keyed.key, facts: cached });
+    else if (keyed.module) toParse.push({ path, text: decodeSource(bytes), module: keyed.module, hash: keyed.hash, key: keyed.key });
+    else templates.push(() => extracted(path, keyed.key, extractFacts(parser, path, bytes, undefined, keyed.hash)));
+  }
+  const parsed = (i: number, ir: (text: string, module: string, isPackage: boolean) => PythonIR | undefined) => {
+    const { path, text, module, hash, key } = toParse[i];
+    extracted(path, key, pythonFacts(path, text, module.module, module.isPackage, hash, () => ir(text, module.module, module.isPackage)));
+  };
+  const language = parser.language!;
+  shareParsing(
+    toParse.map((p) => p.text),
+    (i) => parsed(i, (text, module, isPackage) => parsedIR(parser, text, module, isPackage)),
+    (i, tree) => parsed(i, (text, module, isPackage) => buildPythonIRFromFlat(tree, language, text, module, isPackage)),
+    toParse.length ? workerFor(toParse.length) : undefined,
+    // Templates are this thread's alone: done while the worker parses, they take nobody's turn.
+    () => templates.forEach((extractTemplate) => extractTemplate()),
+  );
+}
+
+/**
  * Reads every file through fs, extracts facts, analyses the workspace and runs the rules. Test
  * files are read only when counted code imports them (fileSelection.ts), so the facts are those
  * `analysedFacts` would choose from every file's. With a cache, the last run's result is returned
@@ -131,7 +167,6 @@ export function packageDirsOf(paths: Iterable<string>): Set<string> {
  */
 export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache, options: EngineOptions = {}): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
-  const language = parser.language!;
   const t0 = Date.now();
   const paths = (await fs.list()).filter((p) => isAnalysedPath(config, p)).sort();
   const packageDirs = packageDirsOf(paths);
@@ -151,41 +186,11 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   let total = counted.length;
   const extract = async (batch: string[]): Promise<FileFacts[]> => {
     const out: FileFacts[] = [];
-    const keep = (path: string, key: string, f: FileFacts | undefined) => {
+    await extractAll(parser, batch, readAhead(fs, batch), packageDirs, cache, (files) => (workerPays(files) ? (worker ??= startParseWorker()) : undefined), (path, keyed) => {
       progress?.(done++, total, 'facts');
-      inputs.push([path, f ? key : UNREADABLE]);
-      if (f) out.push(f);
-    };
-    const extracted = (path: string, key: string, f: FileFacts | undefined) => {
-      if (f) cache?.set(key, f);
-      keep(path, key, f);
-    };
-    const toParse: PythonSource[] = [];
-    const templates: (() => void)[] = [];
-    const read = readAhead(fs, batch);
-    for (let i = 0; i < batch.length; i++) {
-      const path = batch[i];
-      const bytes = await read(i);
-      const keyed = bytes && factKeyOf(path, bytes, packageDirs);
-      const cached = keyed && cache?.get(keyed.key);
-      if (!keyed) keep(path, UNREADABLE, undefined);
-      else if (cached) keep(path, keyed.key, cached);
-      else if (keyed.module) toParse.push({ path, text: decodeSource(bytes), module: keyed.module, hash: keyed.hash, key: keyed.key });
-      else templates.push(() => extracted(path, keyed.key, extractFacts(parser, path, bytes, undefined, keyed.hash)));
-    }
-    const parsed = (i: number, ir: (text: string, module: string, isPackage: boolean) => PythonIR | undefined) => {
-      const { path, text, module, hash, key } = toParse[i];
-      extracted(path, key, pythonFacts(path, text, module.module, module.isPackage, hash, () => ir(text, module.module, module.isPackage)));
-    };
-    if (!worker && workerPays(toParse.length)) worker = startParseWorker();
-    shareParsing(
-      toParse.map((p) => p.text),
-      (i) => parsed(i, (text, module, isPackage) => parsedIR(parser, text, module, isPackage)),
-      (i, tree) => parsed(i, (text, module, isPackage) => buildPythonIRFromFlat(tree, language, text, module, isPackage)),
-      workerPays(toParse.length) ? worker : undefined,
-      // Templates are this thread's alone: done while the worker parses, they take nobody's turn.
-      () => templates.forEach((extractTemplate) => extractTemplate()),
-    );
+      inputs.push([path, keyed ? keyed.key : UNREADABLE]);
+      if (keyed) out.push(keyed.facts);
+    });
     facts.push(...out);
     return out;
   };

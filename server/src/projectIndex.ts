@@ -6,10 +6,15 @@ import type { Parser } from 'web-tree-sitter';
 import { IncrementalAnalysis, type IncrementalStats, sameAnalysisInput, trackFacts, type TrackedFacts } from './analysis/incremental';
 import type { Analysis } from './analysis/workspaceAnalysis';
 import type { Config } from './config';
-import { type FactCache, factsForFile, findingsOf, isAnalysedPath, packageDirOf, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
-import { readAhead } from './facts/parallel';
+import type { Worker } from 'worker_threads';
+import { extractAll, type FactCache, factsForFile, findingsOf, isAnalysedPath, packageDirOf, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
+import { readAhead, startParseWorker, worthAWorker } from './facts/parallel';
+import type { FileFacts } from './facts/types';
 import type { Finding } from './findings';
 import type { Graph } from './graph';
+
+/** Files read between two yields of loadAll. */
+const LOAD_CHUNK = 50;
 
 export interface Snapshot {
   findings: Finding[];
@@ -47,12 +52,21 @@ export class ProjectIndex {
     this.incremental.reset();
     this.packageDirs = packageDirsOf(paths);
     const read = readAhead(fs, paths);
-    for (let i = 0; i < paths.length && !cancelled(); i++) {
-      progress?.(i, paths.length, 'facts');
-      const bytes = await read(i);
-      if (bytes) this.store(paths[i], bytes, cache);
-      // Yield now and then so requests and edits are served during a long index.
-      if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+    // A big folder is parsed on a worker thread as well, started once there is parsing to do.
+    const shared = worthAWorker(paths.length);
+    let worker: Worker | undefined;
+    try {
+      for (let from = 0; from < paths.length && !cancelled(); from += LOAD_CHUNK) {
+        progress?.(from, paths.length, 'facts');
+        const chunk = paths.slice(from, from + LOAD_CHUNK);
+        await extractAll(this.parser, chunk, (i) => read(from + i), this.packageDirs, cache, () => (shared ? (worker ??= startParseWorker()) : undefined), (path, keyed) => {
+          this.put(path, keyed?.facts);
+        });
+        // Yield between chunks so requests and edits are served during a long index.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      void worker?.terminate();
     }
     progress?.(paths.length, paths.length, 'facts');
     this.changed();
@@ -99,12 +113,13 @@ export class ProjectIndex {
     return snapshot.generation !== this.generation;
   }
 
-  /**
-   * Edits go uncached: every keystroke's facts would pile up in the cache. Returns whether the
-   * analysis input changed: an edit inside a comment leaves the facts as they were.
-   */
-  private store(path: string, bytes: Uint8Array, cache?: FactCache): boolean {
-    const f = factsForFile(this.parser, path, bytes, this.packageDirs, cache);
+  /** Edits go uncached: every keystroke's facts would pile up in the cache. */
+  private store(path: string, bytes: Uint8Array): boolean {
+    return this.put(path, factsForFile(this.parser, path, bytes, this.packageDirs));
+  }
+
+  /** Sets or forgets a file's facts; returns whether the analysis input changed (an edit inside a comment does not change it). */
+  private put(path: string, f: FileFacts | undefined): boolean {
     const before = this.facts.get(path);
     if (f && before && sameAnalysisInput(before, f)) return false;
     if (f) this.facts.set(path, trackFacts(f));
