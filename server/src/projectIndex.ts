@@ -52,14 +52,15 @@ export class ProjectIndex {
     this.incremental.reset();
     this.packageDirs = packageDirsOf(paths);
     const read = readAhead(fs, paths);
-    // A big folder is parsed on a worker thread as well, started once there is parsing to do.
-    const shared = worthAWorker(paths.length);
+    // Parsed on a worker thread as well once enough files missed the cache to pay for one.
     let worker: Worker | undefined;
+    let toParse = 0;
+    const workerFor = (files: number) => (worthAWorker((toParse += files)) ? (worker ??= startParseWorker()) : undefined);
     try {
       for (let from = 0; from < paths.length && !cancelled(); from += LOAD_CHUNK) {
         progress?.(from, paths.length, 'facts');
         const chunk = paths.slice(from, from + LOAD_CHUNK);
-        await extractAll(this.parser, chunk, (i) => read(from + i), this.packageDirs, cache, () => (shared ? (worker ??= startParseWorker()) : undefined), (path, keyed) => {
+        await extractAll(this.parser, chunk, (i) => read(from + i), this.packageDirs, cache, workerFor, (path, keyed) => {
           this.put(path, keyed?.facts);
         });
         // Yield between chunks so requests and edits are served during a long index.
