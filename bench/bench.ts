@@ -43,9 +43,11 @@ async function phase(name: string, dir: string, cacheDir: string): Promise<Phase
     }
     return { ms: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, files: files.length, lines };
   }
+  // The edited file is chosen before the clock starts: finding it reads the whole tree once more.
+  const input = name === 'edited' ? await withOneEdit(fs) : fs;
   const start = performance.now();
   const cache = name === 'cold' ? undefined : new DiskFactCache(cacheDir);
-  const result = await analyzeWorkspace(name === 'edited' ? withOneEdit(fs) : fs, defaultConfig, undefined, cache);
+  const result = await analyzeWorkspace(input, defaultConfig, undefined, cache);
   const ms = performance.now() - start;
   cache?.save();
   const { stats } = result;
@@ -53,22 +55,18 @@ async function phase(name: string, dir: string, cacheDir: string): Promise<Phase
 }
 
 /** The same files, with a function appended to the biggest Python file outside tests. */
-function withOneEdit(fs: WorkspaceFs): WorkspaceFs {
-  let edited: Promise<string | undefined> | undefined;
-  const target = async () => {
-    let best: { path: string; size: number } | undefined;
-    for (const p of await fs.list()) {
-      if (!p.endsWith('.py') || isTestPath(p)) continue;
-      const size = (await fs.read(p)).length;
-      if (!best || size > best.size) best = { path: p, size };
-    }
-    return best?.path;
-  };
+async function withOneEdit(fs: WorkspaceFs): Promise<WorkspaceFs> {
+  let target: { path: string; size: number } | undefined;
+  for (const p of await fs.list()) {
+    if (!p.endsWith('.py') || isTestPath(p)) continue;
+    const size = (await fs.read(p)).length;
+    if (!target || size > target.size) target = { path: p, size };
+  }
   return {
     list: () => fs.list(),
     read: async (p) => {
       const bytes = await fs.read(p);
-      return p === (await (edited ??= target())) ? Buffer.concat([bytes, Buffer.from('\n\ndef _bench_edit():\n    return 1\n')]) : bytes;
+      return p === target?.path ? Buffer.concat([bytes, Buffer.from('\n\ndef _bench_edit():\n    return 1\n')]) : bytes;
     },
   };
 }
