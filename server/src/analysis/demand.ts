@@ -10,23 +10,19 @@
  */
 import type { Expr, PythonFacts, Stmt, Target } from '../facts/types';
 import { nestedBlocks } from '../facts/walk';
-import {
-  CACHE_COUNTER_METHODS, CACHE_DELETE_METHODS, CACHE_READ_METHODS, CACHE_WRITE_METHODS, INSTANCE_WRITES, M2M_WRITES, QS_WRITES, RENDER_FUNCTIONS,
-} from './django';
+import { CACHE_METHODS, INSTANCE_WRITES, M2M_WRITES, QS_WRITES, RENDER_FUNCTIONS, SIGNAL_SEND_METHODS } from './django';
 import { projectSignalReceivers } from './events';
 import type { Interpreter } from './interp';
 import { fnId } from './values';
 
-const CACHE_METHODS = [...CACHE_READ_METHODS, ...CACHE_WRITE_METHODS, ...CACHE_DELETE_METHODS, ...CACHE_COUNTER_METHODS];
-
 /** Cache methods, sync and async: a cache wrapper calls one. */
-const CACHE_CALLS = [...CACHE_METHODS, ...CACHE_METHODS.map((m) => `a${m}`)];
+const CACHE_CALLS = [...CACHE_METHODS, ...[...CACHE_METHODS].map((m) => `a${m}`)];
 
 /** Names of the calls that record events: `cache.get`, `qs.update`, `signal.send`, `render`... */
 const EVENT_NAMES: ReadonlySet<string> = new Set([
   ...CACHE_CALLS,
   ...Object.keys(QS_WRITES), ...M2M_WRITES, ...Object.keys(INSTANCE_WRITES),
-  'send', 'send_robust', 'asend', 'asend_robust', 'connect', 'execute', 'executemany', 'raw', 'invalidate',
+  ...SIGNAL_SEND_METHODS, 'connect', 'execute', 'executemany', 'raw', 'invalidate',
   ...Object.keys(RENDER_FUNCTIONS).map((q) => q.slice(q.lastIndexOf('.') + 1)),
 ]);
 

@@ -22,13 +22,17 @@ export const CACHE_WRITE_METHODS = new Set(['set', 'add', 'set_many', 'get_or_se
 export const CACHE_DELETE_METHODS = new Set(['delete', 'delete_many', 'clear', 'delete_pattern', 'incr_version', 'decr_version']);
 export const CACHE_COUNTER_METHODS = new Set(['incr', 'decr', 'touch', 'expire', 'persist', 'lock']);
 
+export const CACHE_METHODS: ReadonlySet<string> = new Set([...CACHE_READ_METHODS, ...CACHE_WRITE_METHODS, ...CACHE_DELETE_METHODS, ...CACHE_COUNTER_METHODS]);
+
 /** `aget` → `get`: Django's async cache API mirrors the sync one. */
 export function syncCacheMethod(name: string): string | undefined {
-  const all = (n: string) => CACHE_READ_METHODS.has(n) || CACHE_WRITE_METHODS.has(n) || CACHE_DELETE_METHODS.has(n) || CACHE_COUNTER_METHODS.has(n);
-  if (all(name)) return name;
-  if (name.startsWith('a') && all(name.slice(1))) return name.slice(1);
+  if (CACHE_METHODS.has(name)) return name;
+  if (name.startsWith('a') && CACHE_METHODS.has(name.slice(1))) return name.slice(1);
   return undefined;
 }
+
+/** What sends a project signal: `signal.send(sender, ...)` and its robust and async forms. */
+export const SIGNAL_SEND_METHODS: ReadonlySet<string> = new Set(['send', 'send_robust', 'asend', 'asend_robust']);
 
 export const MODEL_BASE = 'django.db.models.Model';
 

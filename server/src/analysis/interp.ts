@@ -9,7 +9,7 @@ import { classifySql } from '../syntax/sql';
 import {
   CACHE_OBJECT, CACHES_HANDLER, HASH_FUNCTIONS, INSTANCE_WRITES, LOOKUP_ARG_METHODS, M2M_WRITES, MODEL_SIGNALS,
   PASS_THROUGH, QS_CHAIN, QS_DATA, QS_INSTANCE, QS_WRITES, RECEIVER_DECORATOR, RENDER_FUNCTIONS,
-  SIGNAL_CLASS, syncCacheMethod, MODEL_FORM_BASES,
+  SIGNAL_CLASS, SIGNAL_SEND_METHODS, syncCacheMethod, MODEL_FORM_BASES,
 } from './django';
 import { nestedBlocks } from '../facts/walk';
 import { emptyEvents, type FnEvents, type Pos } from './events';
@@ -793,7 +793,7 @@ export class Interpreter {
         return undefined;
       }
       case 'signal':
-        if (walk && (name === 'send' || name === 'send_robust' || name === 'asend' || name === 'asend_robust')) walk.events.sends.push({ signal: recv.id, pos: walk.pos });
+        if (walk && SIGNAL_SEND_METHODS.has(name)) walk.events.sends.push({ signal: recv.id, pos: walk.pos });
         if (walk && name === 'connect') this.recordConnect(walk, scope, e, { custom: recv.id });
         return EMPTY;
       case 'ext': {

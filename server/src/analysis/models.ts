@@ -71,6 +71,7 @@ export class ModelRegistry {
     for (const [file, i] of pending) this.readFields(file, i);
     for (const m of [...this.byId.values()]) this.linkReverse(m);
     this.lineages = new Map();
+    this.columns = new Map();
   }
 
   classKey(file: PythonFacts, idx: number): string {
@@ -193,9 +194,17 @@ export class ModelRegistry {
 
   /** A plain field declared in the model's class body or its parents' (`data = models.JSONField()`), relations excluded. */
   hasColumn(id: string, name: string): boolean {
-    return this.lineage(id).some((m) => !m.fields.has(name) && !!m.file && m.cls !== undefined
+    const key = `${id}.${name}`;
+    const known = this.columns?.get(key);
+    if (known !== undefined) return known;
+    const has = this.lineage(id).some((m) => !m.fields.has(name) && !!m.file && m.cls !== undefined
       && m.file.classes[m.cls].body.some((s) => s.t === 'assign' && s.value.t === 'call' && s.targets.some((t) => t.t === 'name' && t.id === name)));
+    this.columns?.set(key, has);
+    return has;
   }
+
+  /** hasColumn's answers once the registry is built: instance attributes ask it on every read. */
+  private columns: Map<string, boolean> | undefined;
 
   /** The concrete models that inherit an abstract one (a project's `Category(AbstractCategory)`). */
   concreteOf(id: string): ModelInfo[] {
@@ -382,7 +391,7 @@ export class ModelRegistry {
       }
     }
     return Object.assign(Object.create(ModelRegistry.prototype) as ModelRegistry, this, {
-      ws, byId, basesMemo: new Map<string, Set<string>>(), managerOwners: undefined, lineages: new Map(),
+      ws, byId, basesMemo: new Map<string, Set<string>>(), managerOwners: undefined, lineages: new Map(), columns: new Map(),
     });
   }
 

@@ -44,7 +44,6 @@ export interface CacheopsDeclaration {
   /** A sample the engine cannot resolve: it may be any model, so every read counts as declared. */
   opaque: boolean;
   file: PythonFacts;
-  loc: Loc;
 }
 
 export type Trigger =
@@ -95,7 +94,7 @@ export interface Analysis {
 export interface FileAnalysis {
   /** Events of the module body and of each function, in that order. */
   events: Map<string, FnEvents>;
-  /** The events' cache operations and writes that are the product's: no test code, no wrapper's template. */
+  /** The events' cache operations (no wrapper's template) and writes. */
   ops: CacheOp[];
   writes: WriteSite[];
   /** Entries the file declares beyond its cache ops: cached views, memoized functions, cache_page in urls. */
@@ -137,14 +136,15 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
   const reach = reachableOps(events, edges);
   const coverage: EntryCoverage[] = [];
   const invalidatedAtAll = new Map<string, boolean>();
+  // Writes that may change any column come first: findings quote the first, and a reviewer
+  // agrees with those at once (a `save(update_fields=[...])` of another column may not matter).
+  const anyColumnFirst = [...writes].sort((x, y) => Number(!!x.columns) - Number(!!y.columns));
   for (const entry of entries) {
     if (entry.immutable) continue;
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     const covs = entry.deps.map((dep) => {
-      // Writes that may change any column come first: findings quote the first, and a reviewer
-      // agrees with those at once (a `save(update_fields=[...])` of another column may not matter).
-      const changing = writes.filter((w) => w.model === dep.model && changesColumns(w, dep)).sort((x, y) => Number(!!x.columns) - Number(!!y.columns));
+      const changing = anyColumnFirst.filter((w) => w.model === dep.model && changesColumns(w, dep));
       return entry.tags && declares(entry.tags, dep.model, models) ? declaredCoverage(entry, dep, entry.tags, changing) : coverEntry(entry, dep, matching, changing, reach);
     });
     // A delete or refresh of the key in another function is deliberate invalidation, even when
@@ -322,7 +322,7 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
 /** `@cached_as(Article, Tag.objects.filter(...), timeout=60)`: the function's result, dropped by cacheops when a sample changes. */
 function cacheopsEntry(interp: Interpreter, file: PythonFacts, idx: number, d: Expr, decorator: CacheopsDeclaration['decorator']): Entry {
   const scope = interp.moduleScope(file);
-  const decl: CacheopsDeclaration = { decorator, name: file.functions[idx].name, models: [], opaque: false, file, loc: d.loc };
+  const decl: CacheopsDeclaration = { decorator, name: file.functions[idx].name, models: [], opaque: false, file };
   for (const arg of d.t === 'call' ? d.args : []) {
     const shapes = interp.eval(arg, scope).shapes;
     const model = shapes.length === 1 && (shapes[0].k === 'model' || shapes[0].k === 'qs') ? shapes[0].model : undefined;
@@ -751,11 +751,11 @@ function cacheopsInvalidation(entry: Entry, decl: CacheopsDeclaration, models: M
   const { file } = decl;
   const by = `cacheops @${decl.decorator}(${decl.opaque ? '…' : decl.models.join(', ')})`;
   const triggers: Trigger[] = (['save', 'delete', 'm2m'] as const).map((kind) => ({
-    t: 'signal', kind, senders, by, hookup: { file, loc: decl.loc, signal: { model: kind }, receiver: entry.fnId ?? entry.id, senders },
+    t: 'signal', kind, senders, by, hookup: { file, loc: entry.loc, signal: { model: kind }, receiver: entry.fnId ?? entry.id, senders },
   }));
   return {
-    file, loc: decl.loc, method: 'delete', alias: entry.alias, key: entry.key, value: null, timeout: 'default', version: entry.version,
-    fnId: entry.fnId ?? entry.id, pos: { block: 0, index: 0, line: decl.loc[0] }, inAtomic: false, triggers,
+    file, loc: entry.loc, method: 'delete', alias: entry.alias, key: entry.key, value: null, timeout: 'default', version: entry.version,
+    fnId: entry.fnId ?? entry.id, pos: { block: 0, index: 0, line: entry.loc[0] }, inAtomic: false, triggers,
   };
 }
 
