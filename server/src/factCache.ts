@@ -17,8 +17,8 @@ export class DiskFactCache implements FactCache {
   private stored: Map<string, FileFacts> | undefined;
   private readonly used = new Map<string, FileFacts>();
   private changed = false;
+  /** A result stored this run, to be saved. */
   private result: StoredResult | undefined;
-  private resultChanged = false;
 
   constructor(private readonly dir: string) {}
 
@@ -40,18 +40,17 @@ export class DiskFactCache implements FactCache {
 
   storeResult(result: StoredResult): void {
     this.result = result;
-    this.resultChanged = true;
   }
 
   /** Writes the facts of this run only, so deleted and edited files do not pile up. */
   save(): void {
     const factsChanged = this.changed || (this.stored !== undefined && this.used.size !== this.stored.size);
-    if (!factsChanged && !this.resultChanged) return;
+    if (!factsChanged && !this.result) return;
     try {
       mkdirSync(this.dir, { recursive: true });
       writeFileSync(path.join(this.dir, '.gitignore'), '*\n');
       if (factsChanged) this.write('facts.json', [...this.used]);
-      if (this.resultChanged) this.write('result.json', this.result);
+      if (this.result) this.write('result.json', this.result);
     } catch {
       // A read-only checkout still gets its findings; it just starts cold next time.
     }

@@ -143,7 +143,8 @@ function pageEdits(finding: Finding, d: DeclareTagsData, text: string): Rewrite 
       const fn = c.childForFieldName('function');
       return fn?.type === 'identifier' && names.bound.get(fn.text) === DJANGO_CACHE_PAGE;
     };
-    const call = outer && [outer, ...outer.descendantsOfType('call').filter((c): c is Node => !!c)].find(isCachePage);
+    // descendantsOfType starts with the node itself.
+    const call = outer?.descendantsOfType('call').filter((c): c is Node => !!c).find(isCachePage);
     const args = call && argsOf(call);
     if (!call || !args || args.positional.length > 1 || [...args.kw.keys()].some((k) => !['timeout', 'cache', 'key_prefix'].includes(k))) return undefined;
     const timeout = args.positional[0] ?? args.kw.get('timeout');

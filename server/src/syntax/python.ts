@@ -768,8 +768,7 @@ class Builder {
       case 'await':
         return this.namedChildExpr(0, d);
       case 'named_expression': {
-        const value = this.fieldExpr(F.value, d);
-        const name = this.fieldText(F.name);
+        const { name, value } = this.keyword(d);
         if (!name || this.nested) return value;
         this.walrus.push({ t: 'assign', targets: [{ t: 'name', id: name }], value, line: loc[0] });
         return { t: 'name', id: name, loc };
@@ -823,7 +822,7 @@ class Builder {
         let elt: Expr = missing();
         if (this.toField(F.body)) {
           elt = this.type() === 'pair'
-            ? { t: 'seq', items: [this.fieldExpr(F.key, d), this.fieldExpr(F.value, d)], loc: this.loc() }
+            ? { t: 'seq', items: this.fieldExprPair(F.key, F.value, d), loc: this.loc() }
             : this.expr(d);
           this.c.gotoParent();
         }
@@ -888,7 +887,7 @@ class Builder {
     return { t: 'call', fn: fn ?? missing(), args, kw, loc };
   }
 
-  /** A `keyword_argument` node: `name=value`. */
+  /** A `keyword_argument` (`name=value`) or `named_expression` (`name := value`) node: its name and value. */
   private keyword(d = 0): Kwarg {
     const F = this.field;
     let name: string | undefined;
