@@ -42,6 +42,7 @@ interface Run { code: number; out: string; err: string; listed: string[] }
 
 /** The cache folder of these tests' runs, in place of the user's. */
 const cacheHome = mkdtempSync(path.join(tmpdir(), 'djcache-cli-cache-'));
+process.on('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
 
 async function cli(argv: string[], cwd: string, overrides: Partial<CliEnv> = {}, result: Partial<AnalysisResult> = {}): Promise<Run> {
   let out = '';
@@ -276,7 +277,7 @@ function snapshot(dir: string): Record<string, string> {
 
 /** `djcache check` with the real engine, its cache home a fresh temp folder. */
 async function checkProject(root: string, ...argv: string[]): Promise<Run & { home: string }> {
-  const home = mkdtempSync(path.join(tmpdir(), 'djcache-cli-home-'));
+  const home = mkdtempSync(path.join(cacheHome, 'home-'));
   return { ...await cli(['check', ...argv], root, { analyze: analyzeWorkspace, cacheHome: home }), home };
 }
 
