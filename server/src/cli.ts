@@ -247,8 +247,9 @@ function codeList(values: string[] | undefined): string[] | undefined {
 
 export interface Workspace {
   root: string;
-  /** The paths asked about, as given and relative to the root ('' for the root itself). */
+  /** The paths asked about, as given on the command line. */
   paths: string[];
+  /** The same paths relative to the root, '/'-separated ('' for the root itself). */
   targets: string[];
   config: Config;
   fs: WorkspaceFs;
