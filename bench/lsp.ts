@@ -5,12 +5,15 @@
  * just a comment, as unsaved buffer changes, so the project on disk is not touched.
  */
 import { spawn } from 'child_process';
-import { readFileSync, rmSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import * as path from 'path';
 import { createProtocolConnection, type ProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
 import { STATUS_NOTIFICATION, type StatusParams, GRAPH_REQUEST, type GraphResult } from '../server/src/protocol';
 
+/** The servers' cache folder ($XDG_CACHE_HOME): the bench's own, so a cold start can empty it. */
+const CACHE_HOME = mkdtempSync(path.join(tmpdir(), 'djcache-bench-cache-'));
 const EDITS = 40;
 const QUERIES = 60;
 
@@ -45,7 +48,7 @@ function memoryOf(pid: number): { rssMb: number; peakRssMb: number } {
 
 async function benchProject(dir: string): Promise<Result> {
   const root = path.resolve(dir);
-  const server = spawn(process.execPath, [path.join(__dirname, '..', 'server', 'src', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [path.join(__dirname, '..', 'server', 'src', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, XDG_CACHE_HOME: CACHE_HOME } });
   const conn: ProtocolConnection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   let waiters: ((s: StatusParams) => void)[] = [];
   let files = 0;
@@ -117,11 +120,12 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|');
   for (const dir of dirs) {
     // Cold: no fact cache on disk; warm: the cache the cold start wrote.
-    rmSync(path.join(dir, '.djcache_cache'), { recursive: true, force: true });
+    rmSync(path.join(CACHE_HOME, 'djcache'), { recursive: true, force: true });
     const cold = await benchProject(dir);
     const r = await benchProject(dir);
     console.log(`| ${r.project} | ${r.files} | ${cold.firstDiagnosticsMs} / ${r.firstDiagnosticsMs} ms | ${r.edit.p50} / ${r.edit.p95} ms | ${r.hover.p50} / ${r.hover.p95} ms | ${r.codeAction.p50} / ${r.codeAction.p95} ms | ${r.rssMb} MB (${r.peakRssMb} MB) |`);
   }
+  rmSync(CACHE_HOME, { recursive: true, force: true });
 }
 
 void main();

@@ -1,15 +1,18 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'fs';
+import { chmodSync, cpSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { main, renderDot, type CliEnv } from '../server/src/cli';
 import { createNodeFs } from '../server/src/nodeFs';
 import { defaultConfig } from '../server/src/config';
 import { loadConfig } from '../server/src/configLoader';
-import type { AnalysisResult, WorkspaceFs } from '../server/src/engine';
+import { type AnalysisResult, analyzeWorkspace, type SkippedPath, type WorkspaceFs } from '../server/src/engine';
 import type { Finding, RuleMeta } from '../server/src/findings';
 import type { Graph } from '../server/src/graph';
+
+/** chmod cannot make a file unreadable to root, and CI runs as root. */
+const ROOT_READS_EVERYTHING = process.getuid?.() === 0 && 'root reads every file whatever its mode; the WorkspaceFs tests above simulate it';
 
 const emptyGraph: Graph = { version: 1, entries: [], models: [], invalidations: [], siteCache: null };
 
@@ -37,6 +40,10 @@ const rules: RuleMeta[] = [{ code: 'DJC101', name: 'stale-cache-entry', summary:
 
 interface Run { code: number; out: string; err: string; listed: string[] }
 
+/** The cache folder of these tests' runs, in place of the user's. */
+const cacheHome = mkdtempSync(path.join(tmpdir(), 'djcache-cli-cache-'));
+process.on('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
+
 async function cli(argv: string[], cwd: string, overrides: Partial<CliEnv> = {}, result: Partial<AnalysisResult> = {}): Promise<Run> {
   let out = '';
   let err = '';
@@ -47,9 +54,10 @@ async function cli(argv: string[], cwd: string, overrides: Partial<CliEnv> = {},
     errIsTTY: false,
     cwd,
     rules,
+    cacheHome,
     analyze: async (fs: WorkspaceFs) => {
       listed = await fs.list();
-      return { findings, graph: emptyGraph, facts: [], stats: { files: listed.length, lines: 0, skipped: 0, factMs: 0, analysisMs: 0 }, ...result };
+      return { findings, graph: emptyGraph, facts: [], stats: { files: listed.length, lines: 0, unimportedTests: 0, factMs: 0, analysisMs: 0 }, skipped: [], ...result };
     },
     ...overrides,
   });
@@ -66,7 +74,13 @@ test('usage errors exit 2 with one clear line', async () => {
     [['check', 'shop', 'templates'], 'djcache: error: templates is outside the workspace root shop (the first path)\n'],
     [['check', '--config', 'missing.toml'], 'djcache: error: cannot read config missing.toml: ENOENT\n'],
     [['check', '--baseline', 'missing.json'], 'djcache: error: cannot read baseline missing.json: ENOENT\n'],
-    [['check', '--select', 'E501'], "djcache: error: unknown rule selector 'E501' in select (expected a code like DJC101, a prefix like DJC1, or ALL)\n"],
+    [['check', '--select', 'E501'], "djcache: error: unknown rule selector 'E501' in --select (expected a code like DJC101, a prefix like DJC1, or ALL)\n"],
+    [['check', '--select', 'DJC999'], "djcache: error: 'DJC999' in --select matches no rule (the rules are DJC101 to DJC108)\n"],
+    [['check', '--select', 'DJC101,DJC2'], "djcache: error: 'DJC2' in --select matches no rule (the rules are DJC101 to DJC108)\n"],
+    [['check', '--ignore', 'DJC1099'], "djcache: error: unknown rule selector 'DJC1099' in --ignore (expected a code like DJC101, a prefix like DJC1, or ALL)\n"],
+    [['check', '--ignore', 'DJC109'], "djcache: error: 'DJC109' in --ignore matches no rule (the rules are DJC101 to DJC108)\n"],
+    [['check', '--ignore', 'DJC1'], 'djcache: error: no rule is enabled: select [] with ignore [DJC1] turns every rule off\n'],
+    [['check', '--cache-dir', 'c', '--no-cache'], 'djcache: error: --cache-dir and --no-cache cannot be used together\n'],
   ];
   for (const [argv, message] of cases) {
     const run = await cli(argv, root);
@@ -85,6 +99,9 @@ test('bad pyproject.toml exits 2 with the config message', async () => {
   const root = workspace({ 'pyproject.toml': '[tool.djcache]\nselect = "DJC1"\n' });
   const run = await cli(['check'], root);
   assert.deepEqual([run.code, run.err], [2, 'djcache: error: [tool.djcache] select must be an array of strings\n']);
+  writeFileSync(path.join(root, 'pyproject.toml'), '[tool.djcache]\nignore = ["DJC999"]\n');
+  const unknown = await cli(['check'], root);
+  assert.deepEqual([unknown.code, unknown.err, unknown.out], [2, "djcache: error: 'DJC999' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC108)\n", '']);
 });
 
 test('no command prints help on stderr and exits 2; --help and --version exit 0', async () => {
@@ -140,7 +157,7 @@ test('--select and --ignore filter by rule, comma-separated or repeated', async 
   const root = workspace();
   const codes = async (...argv: string[]) => JSON.parse((await cli(['check', '--format', 'json', ...argv], root)).out).findings.map((f: Finding) => f.code);
   assert.deepEqual(await codes('--select', 'DJC101'), ['DJC101']);
-  assert.deepEqual(await codes('--ignore', 'DJC1'), []);
+  assert.deepEqual(await codes('--ignore', 'DJC103'), ['DJC101']);
   assert.deepEqual(await codes('--select', 'DJC101,DJC103', '--ignore', 'DJC101'), ['DJC103']);
   assert.deepEqual(await codes('--select', 'DJC101', '--select', 'DJC103'), ['DJC103', 'DJC101']);
 });
@@ -173,7 +190,7 @@ test('progress goes to stderr only on a terminal', async () => {
   const root = workspace();
   const analyze: CliEnv['analyze'] = async (_fs, _config, progress) => {
     progress?.(3, 3, 'facts');
-    return { findings: [], graph: emptyGraph, facts: [], stats: { files: 0, lines: 0, skipped: 0, factMs: 0, analysisMs: 0 } };
+    return { findings: [], graph: emptyGraph, facts: [], stats: { files: 0, lines: 0, unimportedTests: 0, factMs: 0, analysisMs: 0 }, skipped: [] };
   };
   assert.equal((await cli(['check'], root, { analyze, errIsTTY: true })).err, '\r\x1b[K');
   assert.equal((await cli(['check'], root, { analyze, errIsTTY: false })).err, '');
@@ -238,4 +255,168 @@ test('the file system lists only wanted files, skipping junk, venvs, loops, big 
   ]);
   assert.equal(Buffer.from(await fs.read('shop/models.py')).toString(), 'class Product(models.Model):\n    pass\n');
   assert.deepEqual(await createNodeFs(path.join(root, 'shop'), defaultConfig).list(), ['legacy/old.py', 'models.py', 'views.py']);
+});
+
+/** A copy of a fixture project with one DJC101 finding, in a fresh temp folder. */
+function fixtureProject(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'djcache-cli-project-'));
+  cpSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'djc101_delete_uncovered'), root, { recursive: true });
+  return root;
+}
+
+/** Every path below dir (links not followed), with file contents, to compare before and after a run. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(dir, full);
+    out[rel] = entry.isSymbolicLink() ? `-> ${readlinkSync(full)}` : entry.isFile() ? readFileSync(full, 'utf8') : '<dir>';
+  }
+  return out;
+}
+
+/** `djcache check` with the real engine, its cache home a fresh temp folder. */
+async function checkProject(root: string, ...argv: string[]): Promise<Run & { home: string }> {
+  const home = mkdtempSync(path.join(cacheHome, 'home-'));
+  return { ...await cli(['check', ...argv], root, { analyze: analyzeWorkspace, cacheHome: home }), home };
+}
+
+const FINDING = /^catalog\/services\.py:10:\d+: DJC101 /;
+
+test('checking a repository writes nothing inside it: the cache is under the user cache folder, keyed by the root', async () => {
+  const root = fixtureProject();
+  const before = snapshot(root);
+  const first = await checkProject(root);
+  assert.equal(first.code, 1);
+  assert.match(first.out, FINDING);
+  assert.equal(first.err, '');
+  assert.deepEqual(snapshot(root), before, 'nothing written in the workspace');
+  const [cacheDir] = readdirSync(path.join(first.home, 'djcache'));
+  assert.match(cacheDir, /^[0-9a-f]{32}$/);
+  assert.deepEqual(readdirSync(path.join(first.home, 'djcache', cacheDir)).sort(), ['.gitignore', 'CACHEDIR.TAG', 'facts.json', 'result.json']);
+  const warm = await cli(['check'], root, { analyze: analyzeWorkspace, cacheHome: first.home });
+  assert.deepEqual([warm.code, warm.out, warm.err], [1, first.out, ''], 'the second run reads the cache it wrote');
+});
+
+test('a cache folder, .gitignore or facts file committed as a symlink, or a folder djcache did not make, is never written through', async () => {
+  const victims = mkdtempSync(path.join(tmpdir(), 'djcache-victim-'));
+  writeFileSync(path.join(victims, 'file'), 'precious\n');
+  mkdirSync(path.join(victims, 'folder'));
+  const untouched = () => assert.deepEqual(snapshot(victims), { file: 'precious\n', folder: '<dir>' });
+
+  // The repository commits .djcache_cache as a link to a folder of the user's.
+  const linkedFolder = fixtureProject();
+  symlinkSync(path.join(victims, 'folder'), path.join(linkedFolder, '.djcache_cache'));
+  for (const argv of [[], ['--cache-dir', '.djcache_cache']]) {
+    const run = await checkProject(linkedFolder, ...argv);
+    assert.equal(run.code, 1, argv.join(' '));
+    assert.match(run.out, FINDING);
+    untouched();
+  }
+  const viaOption = await checkProject(linkedFolder, '--cache-dir', '.djcache_cache');
+  assert.equal(viaOption.err, `djcache: note: the cache was not used: ${path.join(linkedFolder, '.djcache_cache')} is a symbolic link\n`);
+
+  // It commits .djcache_cache/.gitignore as a link to a file of the user's.
+  const linkedFile = fixtureProject();
+  mkdirSync(path.join(linkedFile, '.djcache_cache'));
+  symlinkSync(path.join(victims, 'file'), path.join(linkedFile, '.djcache_cache', '.gitignore'));
+  for (const argv of [[], ['--cache-dir', '.djcache_cache']]) {
+    const run = await checkProject(linkedFile, ...argv);
+    assert.match(run.out, FINDING, argv.join(' '));
+    untouched();
+  }
+  const notOurs = await checkProject(linkedFile, '--cache-dir', '.djcache_cache');
+  assert.equal(notOurs.err, `djcache: note: the cache was not used: ${path.join(linkedFile, '.djcache_cache')} was not made by djcache (no CACHEDIR.TAG)\n`);
+
+  // A folder of the user's named as the cache: nothing is added to it.
+  const project = fixtureProject();
+  const foreign = await checkProject(project, '--cache-dir', path.join(victims, 'folder'));
+  assert.match(foreign.out, FINDING);
+  assert.match(foreign.err, /^djcache: note: the cache was not used: .*folder was not made by djcache \(no CACHEDIR\.TAG\)\n$/);
+  untouched();
+
+  // A cache djcache made, whose facts.json is then replaced by a link.
+  const own = path.join(mkdtempSync(path.join(tmpdir(), 'djcache-own-')), 'cache');
+  assert.equal((await checkProject(project, '--cache-dir', own)).err, '');
+  rmSync(path.join(own, 'facts.json'));
+  symlinkSync(path.join(victims, 'file'), path.join(own, 'facts.json'));
+  const linkedFacts = await checkProject(project, '--cache-dir', own, '--select', 'DJC101');
+  assert.match(linkedFacts.out, FINDING);
+  assert.equal(linkedFacts.err, `djcache: note: the cache was not used: ${path.join(own, 'facts.json')} is a symbolic link\n`);
+  assert.ok(lstatSync(path.join(own, 'facts.json')).isSymbolicLink(), 'the link is left as it is');
+  untouched();
+});
+
+test('a symlink loop, a cycle of links and a file over the size cap are listed as skipped, not fatal', async () => {
+  const root = workspace({ 'shop/big.py': 'x = 1\n'.repeat(400_000) });
+  symlinkSync(root, path.join(root, 'shop', 'loop'));
+  symlinkSync('selfloop', path.join(root, 'selfloop'));
+  const skipped: SkippedPath[] = [
+    { path: 'selfloop', reason: 'loop' }, { path: 'shop/big.py', reason: 'too-big' }, { path: 'shop/loop', reason: 'loop' },
+  ];
+  const text = await checkProject(root);
+  assert.deepEqual([text.code, text.err], [0, '']);
+  assert.equal(text.out, [
+    'No findings in the files read, but 3 paths were skipped:',
+    '  selfloop: symlink loop',
+    '  shop/big.py: over the 2 MiB size cap',
+    '  shop/loop: symlink loop',
+    '',
+  ].join('\n'));
+
+  const json = await checkProject(root, '--format', 'json');
+  assert.deepEqual(JSON.parse(json.out).stats, { files: 3, skipped });
+  assert.equal(json.err, 'djcache: warning: 3 paths were skipped (2 symlink loop, 1 over the 2 MiB size cap); see stats.skipped\n');
+
+  const sarif = await checkProject(root, '--format', 'sarif');
+  const [invocation] = JSON.parse(sarif.out).runs[0].invocations;
+  assert.equal(invocation.executionSuccessful, true);
+  assert.deepEqual(invocation.toolExecutionNotifications.map((n: { message: { text: string } }) => n.message.text),
+    ['selfloop was skipped: symlink loop', 'shop/big.py was skipped: over the 2 MiB size cap', 'shop/loop was skipped: symlink loop']);
+  assert.match(sarif.err, /^djcache: warning: 3 paths were skipped .*; see invocations\[0\]\.toolExecutionNotifications\n$/);
+
+  const graphRun = await cli(['graph'], root, { analyze: analyzeWorkspace });
+  assert.equal(graphRun.code, 0);
+  assert.equal(graphRun.err, 'djcache: warning: 3 paths were skipped (2 symlink loop, 1 over the 2 MiB size cap); see `djcache check`\n');
+});
+
+test('a file that cannot be read is listed as skipped, beside the findings of the others', async () => {
+  const root = fixtureProject();
+  const unreadable: CliEnv['analyze'] = (fs, ...rest) => analyzeWorkspace({
+    list: fs.list,
+    read: (p) => (p === 'catalog/signals.py' ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : fs.read(p)),
+  }, ...rest);
+  const run = await cli(['check', '--no-cache'], root, { analyze: unreadable });
+  assert.equal(run.code, 1);
+  const lines = run.out.split('\n');
+  // Without signals.py its post_save receiver is unknown, so the entry is taken to rely on its timeout.
+  assert.match(lines[0], /^catalog\/services\.py:10:\d+: DJC106 /);
+  assert.deepEqual(lines.slice(-4), ['Found 1 finding.', '1 path was skipped:', '  catalog/signals.py: unreadable', '']);
+});
+
+test('an unreadable root is an error unless another path asked about can be read', async () => {
+  const root = workspace();
+  const skipping = (skipped: SkippedPath[]) => ({ findings: [], skipped });
+  const rootRun = await cli(['check'], root, {}, skipping([{ path: '.', reason: 'unreadable' }]));
+  assert.deepEqual([rootRun.code, rootRun.err, rootRun.out], [2, 'djcache: error: cannot check . (unreadable)\n', '']);
+  const both = await cli(['check', '.', 'shop', 'templates'], root, {}, skipping([{ path: 'shop', reason: 'unreadable' }, { path: 'templates', reason: 'loop' }]));
+  assert.equal(both.code, 0, 'the root itself was listed');
+  const targets = await cli(['check', 'shop/views.py', 'shop/models.py'], root, {}, skipping([{ path: 'views.py', reason: 'unreadable' }, { path: 'models.py', reason: 'too-big' }]));
+  assert.deepEqual([targets.code, targets.err], [2, 'djcache: error: cannot check shop/views.py (unreadable); cannot check shop/models.py (over the 2 MiB size cap)\n']);
+  const one = await cli(['check', 'shop/views.py', 'shop/models.py'], root, {}, skipping([{ path: 'views.py', reason: 'unreadable' }]));
+  assert.deepEqual([one.code, one.out], [0, 'No findings in the files read, but 1 path was skipped:\n  views.py: unreadable\n']);
+});
+
+test('the file system tells which folders it could not read', { skip: ROOT_READS_EVERYTHING }, async () => {
+  const root = workspace();
+  chmodSync(path.join(root, 'shop'), 0o000);
+  try {
+    const skipped: SkippedPath[] = [];
+    assert.deepEqual(await createNodeFs(root, defaultConfig).list((s) => skipped.push(s)), ['templates/a.html']);
+    assert.deepEqual(skipped, [{ path: 'shop', reason: 'unreadable' }]);
+    const run = await checkProject(path.join(root, 'shop'));
+    assert.deepEqual([run.code, run.err], [2, 'djcache: error: cannot check . (unreadable)\n']);
+  } finally {
+    chmodSync(path.join(root, 'shop'), 0o755);
+  }
 });

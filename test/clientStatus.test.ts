@@ -15,6 +15,13 @@ test('ready shows the number of findings', () => {
   assert.equal(describeStatus({ state: 'ready' }).text, 'djcache: ready');
 });
 
+test('ready says how many paths were skipped, pointing to the output that names them', () => {
+  assert.deepEqual(describeStatus({ state: 'ready', findings: 2, skipped: 3 }),
+    { text: 'djcache: 2 findings', detail: '3 paths skipped: see the output', busy: false, error: false });
+  assert.equal(describeStatus({ state: 'ready', findings: 0, skipped: 1 }).detail, '1 path skipped: see the output');
+  assert.equal(describeStatus({ state: 'ready', findings: 0, skipped: 0 }).detail, '');
+});
+
 test('errors carry the message and are marked as errors', () => {
   assert.deepEqual(describeStatus({ state: 'error', message: 'pyproject.toml: bad select' }),
     { text: 'djcache: error', detail: 'pyproject.toml: bad select', busy: false, error: true });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { defaultConfig } from '../server/src/config';
-import { ConfigError, isExcluded, loadConfig, ruleEnabled } from '../server/src/configLoader';
+import { ConfigError, isExcluded, loadConfig, ruleEnabled, severityCodeProblem } from '../server/src/configLoader';
 
 const pyproject = `
 [project]
@@ -38,8 +38,8 @@ test('no file or no [tool.djcache] gives the defaults', () => {
 });
 
 test('CLI values replace file values; undefined CLI values do not', () => {
-  const config = loadConfig({ pyproject }, { select: ['DJC101', 'DJC2'], ignore: undefined, exclude: ['tmp'] });
-  assert.deepEqual(config.select, ['DJC101', 'DJC2']);
+  const config = loadConfig({ pyproject }, { select: ['DJC101', 'DJC10'], ignore: undefined, exclude: ['tmp'] });
+  assert.deepEqual(config.select, ['DJC101', 'DJC10']);
   assert.deepEqual(config.ignore, ['DJC103']);
   assert.deepEqual(config.exclude, [...defaultConfig.exclude, 'tmp']);
 });
@@ -47,7 +47,11 @@ test('CLI values replace file values; undefined CLI values do not', () => {
 test('bad configuration throws ConfigError with a clear message', () => {
   const bad: [string, string][] = [
     ['[tool.djcache]\nselect = "DJC1"\n', '[tool.djcache] select must be an array of strings'],
-    ['[tool.djcache]\nselect = ["E501"]\n', "unknown rule selector 'E501' in select (expected a code like DJC101, a prefix like DJC1, or ALL)"],
+    ['[tool.djcache]\nselect = ["E501"]\n', "unknown rule selector 'E501' in [tool.djcache] select (expected a code like DJC101, a prefix like DJC1, or ALL)"],
+    ['[tool.djcache]\nselect = ["DJC999"]\n', "'DJC999' in [tool.djcache] select matches no rule (the rules are DJC101 to DJC108)"],
+    ['[tool.djcache]\nignore = ["DJC2"]\n', "'DJC2' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC108)"],
+    ['[tool.djcache]\nignore = ["ALL"]\n', 'no rule is enabled: select [] with ignore [ALL] turns every rule off'],
+    ['[tool.djcache.severity]\nDJC999 = "error"\n', "[tool.djcache] severity: 'DJC999' matches no rule (the rules are DJC101 to DJC108)"],
     ['[tool.djcache]\nselct = ["DJC1"]\n', "unknown key 'selct' in [tool.djcache] (known: select, ignore, exclude, cache-aliases, memoize-decorators, invalidation-helpers, severity)"],
     ['[tool.djcache]\ncache-aliases = ["a"]\ncache_aliases = ["b"]\n', '[tool.djcache] cache_aliases is given twice (kebab-case and snake_case)'],
     ['[tool.djcache.severity]\nDJC101 = "fatal"\n', '[tool.djcache] severity.DJC101 must be one of "error", "warning", "info", "hint"'],
@@ -63,7 +67,25 @@ test('bad configuration throws ConfigError with a clear message', () => {
       return true;
     });
   }
-  assert.throws(() => loadConfig({}, { ignore: ['X1'] }), { name: 'ConfigError', message: "unknown rule selector 'X1' in ignore (expected a code like DJC101, a prefix like DJC1, or ALL)" });
+  assert.throws(() => loadConfig({}, { ignore: ['X1'] }), { name: 'ConfigError', message: "unknown rule selector 'X1' in --ignore (expected a code like DJC101, a prefix like DJC1, or ALL)" });
+  assert.throws(() => loadConfig({}, { select: ['DJC999'] }, { source: 'editor' }), { name: 'ConfigError', message: "'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC108)" });
+});
+
+test('with onRuleProblem, selectors and severities that name no rule are told and left out; the rest applies', () => {
+  const told: string[] = [];
+  const config = loadConfig(
+    { pyproject: '[tool.djcache]\nignore = ["DJC103", "DJC3"]\n\n[tool.djcache.severity]\nDJC101 = "error"\nDJC199 = "hint"\n' },
+    { select: ['DJC999', 'DJC1'] },
+    { source: 'editor', onRuleProblem: (message) => told.push(message) },
+  );
+  assert.deepEqual([config.select, config.ignore, config.severity], [['DJC1'], ['DJC103'], { DJC101: 'error' }]);
+  assert.deepEqual(told, [
+    "'DJC3' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC108)",
+    "[tool.djcache] severity: 'DJC199' matches no rule (the rules are DJC101 to DJC108)",
+    "'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC108)",
+  ]);
+  assert.equal(severityCodeProblem('DJC105', 'djcache.severity'), undefined);
+  assert.equal(severityCodeProblem('DJC100', 'djcache.severity'), "djcache.severity: 'DJC100' matches no rule (the rules are DJC101 to DJC108)");
 });
 
 test('ruleEnabled follows ruff: most specific selector wins, ignore wins ties', () => {

@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import * as path from 'path';
 import { main } from '../server/src/cli';
 import { createNodeFs } from '../server/src/nodeFs';
@@ -78,7 +79,10 @@ test('example: the graph maps entries to models and coverage', async () => {
 
 test('example: djcache check exits 1 and prints one line per finding', async () => {
   let out = '';
-  const code = await main(['check', root], { out: (s: string) => { out += s; }, err: () => undefined });
+  // Its cache in a folder of its own, not the user's cache folder.
+  const cacheHome = mkdtempSync(path.join(tmpdir(), 'djcache-example-cache-'));
+  const code = await main(['check', root], { out: (s: string) => { out += s; }, err: () => undefined, cacheHome });
+  rmSync(cacheHome, { recursive: true, force: true });
   assert.equal(code, 1);
   const lines = out.split('\n').filter((l) => /^[a-z].*:\d+:\d+: DJC\d{3} /.test(l));
   assert.equal(lines.length, expectedFindings().length);

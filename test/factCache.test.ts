@@ -1,18 +1,18 @@
 /**
- * The on-disk cache (.djcache_cache/): a run whose inputs are unchanged returns the stored result
+ * The on-disk cache: a run whose inputs are unchanged returns the stored result
  * without extracting or analysing anything; any change to a file the analysis read, to a test
  * module counted code imports, or to the configuration starts a real run; test files nothing
  * imports do not matter; a cache written by other engine code is ignored.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { defaultConfig } from '../server/src/config';
 import type { Config } from '../server/src/config';
 import { analyzeWorkspace } from '../server/src/engine';
-import { DiskFactCache } from '../server/src/factCache';
+import { defaultCacheDir, DiskFactCache, osCacheHome } from '../server/src/factCache';
 import type { FileFacts } from '../server/src/facts/types';
 import { memoryFs, readTree } from './tree';
 
@@ -35,7 +35,8 @@ async function run(dir: string, files: Map<string, Uint8Array>, config: Config =
 }
 
 test('fact cache: an unchanged workspace reuses the stored result, any input change recomputes it', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'djcache-cache-'));
+  const home = mkdtempSync(path.join(tmpdir(), 'djcache-cache-'));
+  const dir = path.join(home, 'cache');
   try {
     const files = readTree(path.join(FIXTURES, 'ok_receiver_in_imported_testing_app'));
     files.set('catalog/tests/test_services.py', Buffer.from('def test_nothing():\n    pass\n'));
@@ -66,6 +67,27 @@ test('fact cache: an unchanged workspace reuses the stored result, any input cha
     writeFileSync(path.join(dir, 'result.json'), JSON.stringify({ ...stored, code: 'another djcache' }));
     assert.ok((await run(dir, files, { ...defaultConfig, ignore: ['DJC101'] })).lookups > 0, 'a result from other engine code is ignored');
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('the cache lives in the OS cache folder, one folder per root by its real path', () => {
+  const home = path.join(path.sep, 'home', 'ana');
+  assert.equal(osCacheHome({}, 'linux', home), path.join(home, '.cache'));
+  assert.equal(osCacheHome({ XDG_CACHE_HOME: '/var/cache/ana' }, 'linux', home), '/var/cache/ana');
+  assert.equal(osCacheHome({ XDG_CACHE_HOME: 'relative/cache' }, 'linux', home), path.join(home, '.cache'), 'XDG says to ignore a relative path');
+  assert.equal(osCacheHome({ XDG_CACHE_HOME: '/var/cache/ana' }, 'darwin', home), path.join(home, 'Library', 'Caches'));
+  assert.equal(osCacheHome({ LOCALAPPDATA: 'C:\\Users\\ana\\AppData\\Local' }, 'win32', home), 'C:\\Users\\ana\\AppData\\Local');
+
+  const root = mkdtempSync(path.join(tmpdir(), 'djcache-root-'));
+  const linked = `${root}-link`;
+  symlinkSync(root, linked);
+  try {
+    assert.equal(path.dirname(defaultCacheDir(root, '/cache')), path.join('/cache', 'djcache'));
+    assert.equal(defaultCacheDir(linked, '/cache'), defaultCacheDir(root, '/cache'), 'a root reached through a link shares its cache');
+    assert.notEqual(defaultCacheDir(path.join(root, 'sub'), '/cache'), defaultCacheDir(root, '/cache'));
+  } finally {
+    rmSync(linked);
+    rmSync(root, { recursive: true });
   }
 });

@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as path from 'path';
-import { existsSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { URI } from 'vscode-uri';
 import type { CodeAction, Diagnostic, MarkupContent } from 'vscode-languageserver-protocol';
 import { COMMANDS, GRAPH_REQUEST, type GraphResult } from '../server/src/protocol';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { extractFacts } from '../server/src/facts/extract';
-import { TestClient } from './lsp/client';
+import { CACHE_HOME, TestClient } from './lsp/client';
 
 const repo = path.join(__dirname, '..', '..');
 const shop = path.join(repo, 'examples', 'shop');
@@ -321,6 +322,51 @@ describe('language server: a key that cannot be rebuilt', () => {
       assert.match(actions[0].disabled?.reason ?? '', /pip install djcache.*INSTALLED_APPS/);
       const text = markdown(await client.hover('shop/services.py', 10, 12));
       assert.match(text, /  - no quick-fix: .*\{limit\}/);
+    } finally {
+      client.dispose();
+    }
+  });
+});
+
+describe('language server: a hostile or broken workspace', () => {
+  test('opening a folder whose .djcache_cache/.gitignore is a committed symlink writes nothing inside it or through the link', async () => {
+    const victim = path.join(mkdtempSync(path.join(tmpdir(), 'djcache-victim-')), 'precious');
+    writeFileSync(victim, 'precious\n');
+    const source = mkdtempSync(path.join(tmpdir(), 'djcache-hostile-'));
+    cpSync(fixture('djc101_delete_uncovered'), source, { recursive: true });
+    mkdirSync(path.join(source, '.djcache_cache'));
+    symlinkSync(victim, path.join(source, '.djcache_cache', '.gitignore'));
+    const caches = () => (existsSync(path.join(CACHE_HOME, 'djcache')) ? readdirSync(path.join(CACHE_HOME, 'djcache')).length : 0);
+    const cachesBefore = caches();
+    const client = await TestClient.start([source]);
+    try {
+      assert.deepEqual(client.allCodes(), ['catalog/services.py:10:DJC101']);
+      assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+      assert.deepEqual(readdirSync(client.file('.djcache_cache')), ['.gitignore'], 'nothing written in the workspace');
+      assert.equal(caches(), cachesBefore + 1, 'the cache went to the cache folder');
+    } finally {
+      client.dispose();
+      rmSync(source, { recursive: true, force: true });
+    }
+  });
+
+  test('skipped paths are logged and counted in the status; rule codes that name no rule are warned about once and left out', async () => {
+    const client = await TestClient.start([fixture('djc101_delete_uncovered')]);
+    try {
+      symlinkSync('selfloop', client.file('selfloop'));
+      symlinkSync(client.roots[0], client.file('catalog/loop'));
+      writeFileSync(client.file('catalog/generated.py'), 'x = 1\n'.repeat(400_000));
+      await client.configure({ rules: { select: ['DJC999', 'DJC1'] } });
+      assert.deepEqual(client.allCodes(), ['catalog/services.py:10:DJC101'], 'the known selector applies');
+      const name = path.basename(client.roots[0]);
+      for (const line of [`${name}: skipped catalog/generated.py: over the 2 MiB size cap`, `${name}: skipped catalog/loop: symlink loop`, `${name}: skipped selfloop: symlink loop`]) {
+        assert.ok(client.logs.includes(line), `logged: ${line}`);
+      }
+      const ready = client.statuses.at(-1)!;
+      assert.deepEqual([ready.state, ready.findings, ready.skipped, ready.message], ['ready', 1, 3, '1 finding; 3 paths skipped (see the output)']);
+      const warning = "djcache: 'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC108); left out";
+      await client.configure({ rules: { select: ['DJC999', 'DJC1'] } });
+      assert.deepEqual(client.shown.filter((m) => m.includes('DJC999')), [warning], 'shown once, not on every reload');
     } finally {
       client.dispose();
     }

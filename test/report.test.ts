@@ -158,3 +158,28 @@ test('bad baselines raise BaselineError', () => {
     message: 'baseline must be { "version": 1, "findings": [{ "fingerprint": ... }] } as written by --write-baseline',
   });
 });
+
+test('sarif: skipped paths are tool execution notifications, and the log still validates', () => {
+  const log = buildSarif([], rules, lineText, {
+    toolVersion: '0.1.0', srcRootUri: 'file:///work/shop/',
+    skipped: [{ path: '.', reason: 'unreadable' }, { path: 'shop/big data.py', reason: 'too-big' }, { path: 'vendor/loop', reason: 'loop' }],
+  });
+  const ajv = new Ajv({ strict: false, unicodeRegExp: false });
+  addFormats(ajv);
+  assert.equal(ajv.validate(require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), JSON.parse(JSON.stringify(log))), true, JSON.stringify(ajv.errors));
+  assert.deepEqual(log.runs[0].invocations, [{
+    executionSuccessful: true,
+    toolExecutionNotifications: [
+      { level: 'warning', message: { text: '. was skipped: unreadable' }, properties: { reason: 'unreadable' } },
+      {
+        level: 'warning', message: { text: 'shop/big data.py was skipped: over the 2 MiB size cap' }, properties: { reason: 'too-big' },
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'shop/big%20data.py', uriBaseId: '%SRCROOT%' } } }],
+      },
+      {
+        level: 'warning', message: { text: 'vendor/loop was skipped: symlink loop' }, properties: { reason: 'loop' },
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'vendor/loop', uriBaseId: '%SRCROOT%' } } }],
+      },
+    ],
+  }]);
+  assert.equal(buildSarif([], rules, lineText, { toolVersion: '0.1.0', skipped: [] }).runs[0].invocations, undefined, 'no invocation without skipped paths');
+});

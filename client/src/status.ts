@@ -29,7 +29,8 @@ export function describeStatus(status: StatusParams): StatusView {
     case 'ready': {
       const text = status.findings === undefined ? 'djcache: ready'
         : `djcache: ${status.findings} ${status.findings === 1 ? 'finding' : 'findings'}`;
-      return { text, detail: '', busy: false, error: false };
+      const detail = status.skipped ? `${status.skipped} ${status.skipped === 1 ? 'path' : 'paths'} skipped: see the output` : '';
+      return { text, detail, busy: false, error: false };
     }
     case 'error':
       return { text: 'djcache: error', detail: status.message ?? 'See the output', busy: false, error: true };

@@ -8,15 +8,15 @@ import { pathToFileURL } from 'url';
 import { parseArgs } from 'util';
 import type { Config } from './config';
 import { ConfigError, loadConfig, ruleEnabled } from './configLoader';
-import { type AnalysisResult, analyzeWorkspace, type Progress, type WorkspaceFs } from './engine';
-import { DiskFactCache } from './factCache';
+import { type AnalysisResult, analyzeWorkspace, type Progress, type SkippedPath, type WorkspaceFs } from './engine';
+import { defaultCacheDir, DiskFactCache, osCacheHome } from './factCache';
 import { createNodeFs } from './nodeFs';
 import type { Finding, RuleMeta } from './findings';
 import type { ChangeKind, Graph } from './graph';
 import { BaselineError, createBaseline, filterBaseline, parseBaseline, type LineText } from './report/baseline';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
-import { formatText } from './report/text';
+import { describeSkip, formatText } from './report/text';
 import { ruleMetas } from './rules';
 
 /** What the CLI needs from its surroundings; tests replace parts of it. */
@@ -28,6 +28,8 @@ export interface CliEnv {
   cwd: string;
   analyze: typeof analyzeWorkspace;
   rules: RuleMeta[];
+  /** The user's cache folder (osCacheHome()); the fact cache of a root is a folder below it. */
+  cacheHome: string;
 }
 
 /** A mistake in the command line; reported in one line with exit code 2. */
@@ -52,7 +54,9 @@ check options:
   --baseline FILE            hide findings recorded in FILE
   --write-baseline FILE      record the current findings in FILE and exit 0
   --exit-zero                exit 0 even when there are findings
-  --no-cache                 parse every file again instead of reusing .djcache_cache/
+  --cache-dir DIR            keep the fact cache in DIR (default: a folder under the user's
+                             cache folder, e.g. ~/.cache/djcache/, keyed by the root's path)
+  --no-cache                 parse every file again and keep no cache
   --config FILE              pyproject.toml to read [tool.djcache] from (default: <root>/pyproject.toml)
 
 Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
@@ -66,6 +70,7 @@ export async function main(argv: string[], overrides: Partial<CliEnv> = {}): Pro
     cwd: process.cwd(),
     analyze: analyzeWorkspace,
     rules: ruleMetas,
+    cacheHome: osCacheHome(),
     ...overrides,
   };
   try {
@@ -126,6 +131,7 @@ async function check(args: string[], env: CliEnv): Promise<number> {
       'write-baseline': { type: 'string' },
       'exit-zero': { type: 'boolean', default: false },
       config: { type: 'string' },
+      'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -138,7 +144,7 @@ async function check(args: string[], env: CliEnv): Promise<number> {
   const workspace = await openWorkspace(positionals, values.config, {
     select: codeList(values.select), ignore: codeList(values.ignore),
   }, env);
-  const result = await analyze(env, workspace, values['no-cache']);
+  const result = await analyze(env, workspace, values);
   let findings = result.findings.filter((f) => workspace.contains(f.path) && ruleEnabled(workspace.config, f.code));
   const lineText = await loadLineText(workspace.fs, findings);
 
@@ -154,18 +160,21 @@ async function check(args: string[], env: CliEnv): Promise<number> {
 
   switch (format) {
     case 'text':
-      env.out(formatText(findings, env.rules));
+      env.out(formatText(findings, env.rules, result.skipped));
       break;
     case 'json':
-      env.out(formatJson(findings, env.rules, lineText));
+      env.out(formatJson(findings, env.rules, lineText, { files: result.stats.files, skipped: result.skipped }));
       break;
     case 'sarif':
       env.out(formatSarif(findings, env.rules, lineText, {
         toolVersion: packageVersion(),
         srcRootUri: pathToFileURL(workspace.root).href.replace(/\/?$/, '/'),
+        skipped: result.skipped,
       }));
       break;
   }
+  // The text report lists them; machine output holds them where a person reading a CI log will not look.
+  if (format !== 'text' && result.skipped.length) warnSkipped(env, result.skipped, format === 'json' ? 'stats.skipped' : 'invocations[0].toolExecutionNotifications');
   return findings.length > 0 && !values['exit-zero'] ? 1 : 0;
 }
 
@@ -176,6 +185,7 @@ async function graph(args: string[], env: CliEnv): Promise<number> {
     options: {
       format: { type: 'string', default: 'json' },
       config: { type: 'string' },
+      'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -186,17 +196,41 @@ async function graph(args: string[], env: CliEnv): Promise<number> {
   }
   const format = oneOf(values.format, ['json', 'dot'] as const, '--format');
   const workspace = await openWorkspace(positionals, values.config, {}, env);
-  const result = await analyze(env, workspace, values['no-cache']);
+  const result = await analyze(env, workspace, values);
   env.out(format === 'dot' ? renderDot(result.graph) : JSON.stringify(result.graph, null, 2) + '\n');
+  if (result.skipped.length) warnSkipped(env, result.skipped, '`djcache check`');
   return 0;
 }
 
-/** Runs the engine with the workspace's fact cache (.djcache_cache/), so unchanged files are not parsed again. */
-async function analyze(env: CliEnv, workspace: Workspace, noCache: boolean): Promise<AnalysisResult> {
-  const cache = noCache ? undefined : new DiskFactCache(path.join(workspace.root, '.djcache_cache'));
+/**
+ * Runs the engine with the root's fact cache, so unchanged files are not parsed again. Fails
+ * when none of the paths asked about could be read.
+ */
+async function analyze(env: CliEnv, workspace: Workspace, options: { 'cache-dir'?: string; 'no-cache': boolean }): Promise<AnalysisResult> {
+  if (options['cache-dir'] !== undefined && options['no-cache']) throw new UsageError('--cache-dir and --no-cache cannot be used together');
+  const dir = options['cache-dir'] !== undefined ? path.resolve(env.cwd, options['cache-dir']) : defaultCacheDir(workspace.root, env.cacheHome);
+  const cache = options['no-cache'] ? undefined : new DiskFactCache(dir);
   const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env), cache);
   cache?.save();
+  if (cache?.notUsed) env.err(`djcache: note: the cache was not used: ${cache.notUsed}\n`);
+  const unread = workspace.targets.map((target) => skipOf(target, result.skipped));
+  if (unread.every((skip) => skip)) {
+    throw new UsageError(unread.map((skip, i) => `cannot check ${workspace.paths[i]} (${describeSkip(skip!)})`).join('; '));
+  }
   return result;
+}
+
+/** The skip that left out a root-relative path ('' for the root): its own, or its folder's. */
+function skipOf(target: string, skipped: SkippedPath[]): SkippedPath | undefined {
+  return skipped.find((s) => s.path === '.' || s.path === target || target.startsWith(s.path + '/'));
+}
+
+/** One line on stderr: how many paths were skipped and why, and where the output lists them. */
+function warnSkipped(env: CliEnv, skipped: SkippedPath[], listedIn: string): void {
+  const counts = new Map<string, number>();
+  for (const s of skipped) counts.set(describeSkip(s), (counts.get(describeSkip(s)) ?? 0) + 1);
+  const reasons = [...counts].map(([reason, n]) => `${n} ${reason}`).join(', ');
+  env.err(`djcache: warning: ${skipped.length} ${skipped.length === 1 ? 'path was' : 'paths were'} skipped (${reasons}); see ${listedIn}\n`);
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
@@ -213,6 +247,10 @@ function codeList(values: string[] | undefined): string[] | undefined {
 
 export interface Workspace {
   root: string;
+  /** The paths asked about, as given on the command line. */
+  paths: string[];
+  /** The same paths relative to the root, '/'-separated ('' for the root itself). */
+  targets: string[];
   config: Config;
   fs: WorkspaceFs;
   /** Whether a root-relative path is one the user asked about. */
@@ -242,10 +280,12 @@ export async function openWorkspace(
     if (configFile !== undefined) throw new UsageError(`cannot read config ${configFile}: ${error.code ?? error.message}`);
     return undefined;
   });
-  const config = loadConfig({ pyproject }, cli);
+  const config = loadConfig({ pyproject }, cli, { source: 'cli' });
   const everything = targets.includes('');
   return {
     root,
+    paths: paths.length ? paths : ['.'],
+    targets,
     config,
     fs: createNodeFs(root, config),
     contains: (rel) => everything || targets.some((t) => rel === t || rel.startsWith(t + '/')),

@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import { parse, TomlError } from 'smol-toml';
 import { defaultConfig, type Config } from './config';
 import type { Severity } from './findings';
+import { ruleMetas } from './rules';
 
 /** A configuration the user must fix; the CLI reports its message and exits with 2. */
 export class ConfigError extends Error {
@@ -16,6 +17,25 @@ const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info', 'hint'];
 /** "DJC1" selects DJC100..DJC199; "ALL" selects everything, as in ruff. */
 const SELECTOR_RE = /^(ALL|DJC\d{0,3})$/;
 const CODE_RE = /^DJC\d{3}$/;
+const RULE_CODES = ruleMetas.map((r) => r.code);
+const RULES_NAMED = `the rules are ${RULE_CODES[0]} to ${RULE_CODES[RULE_CODES.length - 1]}`;
+
+/** Where loadConfig's override values come from, to name them in messages. */
+export type OverrideSource = 'cli' | 'editor';
+const OVERRIDE_NAMES: Record<OverrideSource, Record<'select' | 'ignore', string>> = {
+  cli: { select: '--select', ignore: '--ignore' },
+  editor: { select: 'djcache.rules.select', ignore: 'djcache.rules.ignore' },
+};
+
+export interface LoadOptions {
+  source?: OverrideSource;
+  /**
+   * Given, a rule selector that names no rule is left out and told here (the language server
+   * warns and goes on); otherwise it is a ConfigError (the CLI exits 2). A selection that leaves
+   * every rule off is told the same way.
+   */
+  onRuleProblem?: (message: string) => void;
+}
 
 type ListKey = 'select' | 'ignore' | 'exclude' | 'cacheAliases' | 'memoizeDecorators' | 'invalidationHelpers';
 
@@ -34,23 +54,52 @@ const LIST_KEYS: Record<string, ListKey> = {
  * `exclude` adds to the default excludes (virtualenvs, node_modules, migrations) instead of
  * replacing them, since nobody wants those read.
  */
-export function loadConfig(rootFiles: { pyproject?: string }, cli: Partial<Config>): Config {
-  const file = rootFiles.pyproject === undefined ? {} : readPyproject(rootFiles.pyproject);
-  const merged: Config = { ...defaultConfig, ...file, ...definedOnly(cli) };
+export function loadConfig(rootFiles: { pyproject?: string }, cli: Partial<Config>, options: LoadOptions = {}): Config {
+  const problem = options.onRuleProblem ?? ((message: string) => {
+    throw new ConfigError(message);
+  });
+  const file = rootFiles.pyproject === undefined ? {} : readPyproject(rootFiles.pyproject, problem);
+  const overrides = definedOnly(cli);
+  const names = OVERRIDE_NAMES[options.source ?? 'cli'];
+  for (const field of ['select', 'ignore'] as const) {
+    const given = overrides[field];
+    if (given) overrides[field] = knownSelectors(given, names[field], problem);
+  }
+  const merged: Config = { ...defaultConfig, ...file, ...overrides };
   merged.exclude = [...defaultConfig.exclude, ...(cli.exclude ?? file.exclude ?? [])];
-  for (const [field, selectors] of [['select', merged.select], ['ignore', merged.ignore]] as const) {
-    for (const selector of selectors) {
-      if (!SELECTOR_RE.test(selector)) throw new ConfigError(`unknown rule selector '${selector}' in ${field} (expected a code like DJC101, a prefix like DJC1, or ALL)`);
-    }
+  if (!RULE_CODES.some((code) => ruleEnabled(merged, code))) {
+    problem(`no rule is enabled: select [${merged.select.join(', ')}] with ignore [${merged.ignore.join(', ')}] turns every rule off`);
   }
   return merged;
+}
+
+/** The selectors that name some rule; each other one is a problem. */
+function knownSelectors(selectors: string[], where: string, problem: (message: string) => void): string[] {
+  return selectors.filter((selector) => {
+    const message = selectorProblem(selector, where);
+    if (message) problem(message);
+    return !message;
+  });
+}
+
+function selectorProblem(selector: string, where: string): string | undefined {
+  if (!SELECTOR_RE.test(selector)) return `unknown rule selector '${selector}' in ${where} (expected a code like DJC101, a prefix like DJC1, or ALL)`;
+  if (selector !== 'ALL' && !RULE_CODES.some((code) => code.startsWith(selector))) return `'${selector}' in ${where} matches no rule (${RULES_NAMED})`;
+  return undefined;
+}
+
+/** Why `code` cannot be a key of a severity table, or undefined when it is a rule's code. */
+export function severityCodeProblem(code: string, where: string): string | undefined {
+  if (!CODE_RE.test(code)) return `${where}: '${code}' is not a rule code like DJC101`;
+  if (!RULE_CODES.includes(code)) return `${where}: '${code}' matches no rule (${RULES_NAMED})`;
+  return undefined;
 }
 
 function definedOnly(values: Partial<Config>): Partial<Config> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
 
-function readPyproject(text: string): Partial<Config> {
+function readPyproject(text: string, problem: (message: string) => void): Partial<Config> {
   let document: Record<string, unknown>;
   try {
     document = parse(text);
@@ -69,7 +118,7 @@ function readPyproject(text: string): Partial<Config> {
     const key = rawKey.replace(/_/g, '-');
     const where = `[tool.djcache] ${rawKey}`;
     if (key === 'severity') {
-      config.severity = readSeverity(value, where);
+      config.severity = readSeverity(value, where, problem);
       continue;
     }
     const field = LIST_KEYS[key];
@@ -78,20 +127,21 @@ function readPyproject(text: string): Partial<Config> {
     if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
       throw new ConfigError(`${where} must be an array of strings`);
     }
-    config[field] = value as string[];
+    config[field] = field === 'select' || field === 'ignore' ? knownSelectors(value as string[], where, problem) : value as string[];
   }
   return config;
 }
 
-function readSeverity(value: unknown, where: string): Record<string, Severity> {
+function readSeverity(value: unknown, where: string, problem: (message: string) => void): Record<string, Severity> {
   if (!isTable(value)) throw new ConfigError(`${where} must be a table of rule code = "error" | "warning" | "info" | "hint"`);
   const severity: Record<string, Severity> = {};
   for (const [code, level] of Object.entries(value)) {
-    if (!CODE_RE.test(code)) throw new ConfigError(`${where}: '${code}' is not a rule code like DJC101`);
     if (typeof level !== 'string' || !SEVERITIES.includes(level as Severity)) {
       throw new ConfigError(`${where}.${code} must be one of ${SEVERITIES.map((s) => `"${s}"`).join(', ')}`);
     }
-    severity[code] = level as Severity;
+    const codeProblem = severityCodeProblem(code, where);
+    if (codeProblem) problem(codeProblem);
+    else severity[code] = level as Severity;
   }
   return severity;
 }

@@ -21,10 +21,19 @@ import type { FileFacts } from './facts/types';
 import type { Graph } from './graph';
 
 export interface WorkspaceFs {
-  /** Every file below the root, as paths relative to it with '/' separators. */
-  list(): Promise<string[]>;
+  /**
+   * Every file below the root, as paths relative to it with '/' separators. Paths it had to leave
+   * out (a symlink loop, a folder it cannot read, a file over MAX_FILE_BYTES) go to `skip`.
+   */
+  list(skip?: (skipped: SkippedPath) => void): Promise<string[]>;
   read(relPath: string): Promise<Uint8Array>;
 }
+
+/** Why a path was left out: every such path is reported, never dropped without a word. */
+export type SkipReason = 'loop' | 'unreadable' | 'too-big';
+
+/** A path the analysis could not read: relative to the root, '/'-separated, '.' for the root itself. */
+export interface SkippedPath { path: string; reason: SkipReason }
 
 /**
  * What the CLI and the server keep across runs: facts by a key of path, module and content hash,
@@ -44,7 +53,7 @@ export interface StoredResult {
   inputs: [path: string, key: string][];
   findings: Finding[];
   graph: Graph;
-  stats: { files: number; lines: number; skipped: number };
+  stats: { files: number; lines: number; unimportedTests: number };
 }
 
 export interface EngineOptions {
@@ -57,8 +66,10 @@ export interface Progress { (done: number, total: number, phase: 'facts' | 'anal
 export interface AnalysisResult {
   findings: Finding[];
   graph: Graph;
-  /** `skipped`: files read by nobody (test code nothing counted imports) or unreadable. */
-  stats: { files: number; lines: number; skipped: number; factMs: number; analysisMs: number };
+  /** `unimportedTests`: test files no counted code imports, so never read. */
+  stats: { files: number; lines: number; unimportedTests: number; factMs: number; analysisMs: number };
+  /** Paths that could not be listed or read, sorted by path. */
+  skipped: SkippedPath[];
 }
 
 /** Files above this size are generated or vendored data, never hand-written Django code. */
@@ -116,7 +127,7 @@ export function packageDirsOf(paths: Iterable<string>): Set<string> {
  * Facts of `paths`, each read by `read(i)`: from `cache` where it has them, else extracted and
  * cached. Python files are parsed on the worker `workerFor(n)` gives for n files to parse as
  * well as on this thread. `got` is called once per path, in no set order, with its fact key and
- * facts, or with none when the file could not be read or is too big.
+ * facts, or with none: then `skipped` says why when the file could not be read or is too big.
  */
 export async function extractAll(
   parser: Parser,
@@ -125,7 +136,7 @@ export async function extractAll(
   packageDirs: ReadonlySet<string>,
   cache: FactCache | undefined,
   workerFor: (files: number) => Worker | undefined,
-  got: (path: string, keyed?: { key: string; facts: FileFacts }) => void,
+  got: (path: string, keyed?: { key: string; facts: FileFacts }, skipped?: SkipReason) => void,
 ): Promise<void> {
   const extracted = (path: string, key: string, facts: FileFacts | undefined) => {
     if (!facts) return got(path);
@@ -139,7 +150,7 @@ export async function extractAll(
     const bytes = await read(i);
     const keyed = bytes && factKeyOf(path, bytes, packageDirs);
     const cached = keyed && cache?.get(keyed.key);
-    if (!keyed) got(path);
+    if (!keyed) got(path, undefined, bytes ? 'too-big' : 'unreadable');
     else if (cached) got(path, { key: keyed.key, facts: cached });
     else if (keyed.module) toParse.push({ path, text: decodeSource(bytes), module: keyed.module, hash: keyed.hash, key: keyed.key });
     else templates.push(() => extracted(path, keyed.key, extractFacts(parser, path, bytes, undefined, keyed.hash)));
@@ -168,13 +179,14 @@ export async function extractAll(
 export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache, options: EngineOptions = {}): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
   const t0 = Date.now();
-  const paths = (await fs.list()).filter((p) => isAnalysedPath(config, p)).sort();
+  const listingSkipped: SkippedPath[] = [];
+  const paths = (await fs.list((s) => listingSkipped.push(s))).filter((p) => isAnalysedPath(config, p)).sort();
   const packageDirs = packageDirsOf(paths);
   const { counted, deferred } = splitDeferred(paths, (p) => p, (p) => moduleOf(p, packageDirs)?.module);
   const configText = JSON.stringify(config);
   const last = cache?.lastResult();
   if (last && last.config === configText && await unchanged(fs, last, counted, packageDirs)) {
-    return { findings: last.findings, graph: last.graph, stats: { ...last.stats, factMs: Date.now() - t0, analysisMs: 0 } };
+    return { findings: last.findings, graph: last.graph, stats: { ...last.stats, factMs: Date.now() - t0, analysisMs: 0 }, skipped: allSkipped(config, listingSkipped, last.inputs) };
   }
 
   // Without a stored result to check, a big workspace is parsed on two threads: the worker loads meanwhile.
@@ -186,9 +198,9 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   let total = counted.length;
   const extract = async (batch: string[]): Promise<FileFacts[]> => {
     const out: FileFacts[] = [];
-    await extractAll(parser, batch, readAhead(fs, batch), packageDirs, cache, (files) => (workerPays(files) ? (worker ??= startParseWorker()) : undefined), (path, keyed) => {
+    await extractAll(parser, batch, readAhead(fs, batch), packageDirs, cache, (files) => (workerPays(files) ? (worker ??= startParseWorker()) : undefined), (path, keyed, skipped) => {
       progress?.(done++, total, 'facts');
-      inputs.push([path, keyed ? keyed.key : UNREADABLE]);
+      inputs.push([path, keyed ? keyed.key : skipped ? skipKey(skipped) : NO_FACTS]);
       if (keyed) out.push(keyed.facts);
     });
     facts.push(...out);
@@ -205,9 +217,9 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   const { findings, graph } = analyzeFactsToFindings(facts, config);
   progress?.(1, 1, 'analysis');
   const lines = facts.reduce((n, f) => n + f.lines, 0);
-  const stats = { files: facts.length, lines, skipped: paths.length - facts.length };
+  const stats = { files: facts.length, lines, unimportedTests: paths.length - inputs.length };
   cache?.storeResult({ config: configText, inputs, findings, graph, stats });
-  return { findings, graph, stats: { ...stats, factMs: t1 - t0, analysisMs: Date.now() - t1 } };
+  return { findings, graph, stats: { ...stats, factMs: t1 - t0, analysisMs: Date.now() - t1 }, skipped: allSkipped(config, listingSkipped, inputs) };
 }
 
 /** A Python file to parse, with its fact key. */
@@ -219,8 +231,29 @@ interface PythonSource {
   key: string;
 }
 
-/** The key of a file that could not be read or is too big: it gave no facts. */
-const UNREADABLE = '-';
+/** The key of a file that was read but gave no facts. */
+const NO_FACTS = '-';
+/** The key of a file that could not be read or is too big, with the reason: a run reading it the same way gives the same result. */
+const SKIPPED_KEY = '-skipped:';
+
+function skipKey(reason: SkipReason): string {
+  return SKIPPED_KEY + reason;
+}
+
+/** The skipped paths of a run, from what the listing skipped and the keys of the files it read. */
+function allSkipped(config: Config, listed: SkippedPath[], inputs: [path: string, key: string][]): SkippedPath[] {
+  const read = inputs.filter(([, key]) => key.startsWith(SKIPPED_KEY)).map(([path, key]) => ({ path, reason: key.slice(SKIPPED_KEY.length) as SkipReason }));
+  return reportedSkips(config, listed, read);
+}
+
+/**
+ * The paths to report as skipped, sorted: the listing's (a file among them only if the analysis
+ * would read it) and the files that could not be read.
+ */
+export function reportedSkips(config: Config, listed: SkippedPath[], read: SkippedPath[]): SkippedPath[] {
+  const listedWanted = listed.filter((s) => s.reason !== 'too-big' || isAnalysedPath(config, s.path));
+  return [...listedWanted, ...read].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
 
 /**
  * Would the analysis read exactly what it read last time? The counted files must be the ones it
@@ -237,7 +270,7 @@ async function unchanged(fs: WorkspaceFs, last: StoredResult, counted: string[],
     const path = toCheck[i];
     const bytes = await read(i);
     const keyed = bytes && factKeyOf(path, bytes, packageDirs);
-    if (lastKeys.get(path) !== (keyed ? keyed.key : UNREADABLE)) return false;
+    if (lastKeys.get(path) !== (keyed ? keyed.key : skipKey(bytes ? 'too-big' : 'unreadable'))) return false;
   }
   return true;
 }

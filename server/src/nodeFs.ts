@@ -3,12 +3,12 @@ import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from '
 import * as path from 'path';
 import type { Config } from './config';
 import { isExcluded } from './configLoader';
-import { MAX_FILE_BYTES, type WorkspaceFs } from './engine';
+import { MAX_FILE_BYTES, type SkippedPath, type WorkspaceFs } from './engine';
 
 /** Only these files mean anything to the engine. */
 const WANTED_EXTENSIONS = ['.py', '.html', '.txt'];
 const WANTED_NAMES = new Set(['pyproject.toml', 'setup.cfg']);
-/** Skipped whatever the excludes say: they can be huge and never hold project code. */
+/** Skipped whatever the excludes say: they can be huge and never hold project code (.djcache_cache: the cache of djcache 0.1). */
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.djcache_cache']);
 
 /**
@@ -18,48 +18,87 @@ const SKIPPED_DIRS = new Set(['node_modules', '.git', '.djcache_cache']);
  */
 export function createNodeFs(root: string, config: Config): WorkspaceFs {
   return {
-    list: async () => listWorkspace(root, config),
+    list: async (skip) => listWorkspace(root, config, skip),
     read: async (relPath) => readFileSync(path.join(root, relPath)),
   };
 }
 
-export function listWorkspace(root: string, config: Config): string[] {
+/** A folder to list: its path, its path from the root ('' for the root), and its real path with its ancestors'. */
+interface Folder { full: string; rel: string; realChain: string[] }
+
+/**
+ * Every wanted file below root. Folders that cannot be read, symlinks that lead round in a loop
+ * and files over MAX_FILE_BYTES are left out and told to `skip`; a symlink to a folder listed
+ * elsewhere is left out quietly, since its files are listed under their own path.
+ */
+export function listWorkspace(root: string, config: Config, skip: (skipped: SkippedPath) => void = () => undefined): string[] {
   const files: string[] = [];
   const visited = new Set<string>();
-  const rootReal = realpathSync.native(root);
-
-  function walk(dir: string, rel: string): void {
-    // Symlinked folders can form loops: each real folder is read once, and a link up to an
-    // ancestor of the root would re-read the root from above.
-    let real: string;
+  let rootReal: string;
+  try {
+    rootReal = realpathSync.native(root);
+  } catch (error) {
+    skip({ path: '.', reason: errorReason(error) });
+    return files;
+  }
+  const isWithin = (real: string, chain: string[]) => chain.some((r) => r === real || r.startsWith(real + path.sep));
+  // Iterative, depth first in name order: a deep tree must not exhaust the stack.
+  const stack: Folder[] = [{ full: root, rel: '', realChain: [rootReal] }];
+  while (stack.length) {
+    const { full: dir, rel, realChain: above } = stack.pop()!;
+    const shown = rel || '.';
     let entries: Dirent[];
+    let realChain: string[];
     try {
-      real = realpathSync.native(dir);
-      if (visited.has(real) || rootReal.startsWith(real + path.sep)) return;
+      const real = realpathSync.native(dir);
+      // A link up to this folder or one of its ancestors (the root's included) would list them again forever.
+      if (rel !== '' && (isWithin(real, above) || rootReal.startsWith(real + path.sep))) {
+        skip({ path: shown, reason: 'loop' });
+        continue;
+      }
+      if (visited.has(real)) continue;
       visited.add(real);
+      realChain = rel === '' ? above : [...above, real];
       entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
+    } catch (error) {
+      skip({ path: shown, reason: errorReason(error) });
+      continue;
     }
     // A virtualenv under any name: it holds installed packages, not project code.
-    if (rel !== '' && entries.some((e) => e.name === 'pyvenv.cfg')) return;
-    const subdirs: [string, string][] = [];
+    if (rel !== '' && entries.some((e) => e.name === 'pyvenv.cfg')) continue;
+    const subdirs: Folder[] = [];
     for (const entry of entries) {
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
       const full = path.join(dir, entry.name);
-      const target = entry.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : entry;
+      let target;
+      try {
+        target = entry.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : entry;
+      } catch (error) {
+        // A link that leads nowhere (a loop of links, a folder it may not enter); one to nothing at all is left out quietly.
+        if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath)) skip({ path: relPath, reason: errorReason(error) });
+        continue;
+      }
       if (target?.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath)) subdirs.push([full, relPath]);
+        if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath)) subdirs.push({ full, rel: relPath, realChain });
       } else if (target?.isFile() && wanted(entry.name) && !isExcluded(config, relPath)) {
-        const size = statSync(full, { throwIfNoEntry: false })?.size;
-        if (size !== undefined && size <= MAX_FILE_BYTES) files.push(relPath);
+        let size: number | undefined;
+        try {
+          size = statSync(full).size;
+        } catch (error) {
+          skip({ path: relPath, reason: errorReason(error) });
+          continue;
+        }
+        if (size <= MAX_FILE_BYTES) files.push(relPath);
+        else skip({ path: relPath, reason: 'too-big' });
       }
     }
-    for (const [full, relPath] of subdirs.sort((a, b) => (a[1] < b[1] ? -1 : 1))) walk(full, relPath);
+    stack.push(...subdirs.sort((a, b) => (a.rel < b.rel ? 1 : -1)));
   }
-
-  walk(root, '');
   return files.sort();
+}
+
+function errorReason(error: unknown): 'loop' | 'unreadable' {
+  return (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'loop' : 'unreadable';
 }
 
 function wanted(name: string): boolean {

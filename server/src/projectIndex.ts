@@ -7,7 +7,7 @@ import { IncrementalAnalysis, type IncrementalStats, sameAnalysisInput, trackFac
 import type { Analysis } from './analysis/workspaceAnalysis';
 import type { Config } from './config';
 import type { Worker } from 'worker_threads';
-import { extractAll, type FactCache, factsForFile, findingsOf, isAnalysedPath, packageDirOf, packageDirsOf, type Progress, type WorkspaceFs } from './engine';
+import { extractAll, type FactCache, factsForFile, findingsOf, isAnalysedPath, MAX_FILE_BYTES, packageDirOf, packageDirsOf, type Progress, reportedSkips, type SkippedPath, type SkipReason, type WorkspaceFs } from './engine';
 import { readAhead, startParseWorker, worthAWorker } from './facts/parallel';
 import type { FileFacts } from './facts/types';
 import type { Finding } from './findings';
@@ -34,6 +34,8 @@ export class ProjectIndex {
   private readonly incremental = new IncrementalAnalysis();
   /** Paths set or deleted since the last analysis. */
   private readonly changedPaths = new Set<string>();
+  /** Paths the last load could not list or read, and files that could not be read since. */
+  private skippedPaths: SkippedPath[] = [];
 
   constructor(private readonly parser: Parser, private readonly config: Config) {}
 
@@ -47,7 +49,9 @@ export class ProjectIndex {
    * files; stops early when cancelled.
    */
   async loadAll(fs: WorkspaceFs, cache?: FactCache, progress?: Progress, cancelled: () => boolean = () => false): Promise<void> {
-    const paths = (await fs.list()).filter((p) => this.wants(p)).sort();
+    const listed: SkippedPath[] = [];
+    const unread: SkippedPath[] = [];
+    const paths = (await fs.list((s) => listed.push(s))).filter((p) => this.wants(p)).sort();
     this.facts.clear();
     this.incremental.reset();
     this.packageDirs = packageDirsOf(paths);
@@ -60,8 +64,9 @@ export class ProjectIndex {
       for (let from = 0; from < paths.length && !cancelled(); from += LOAD_CHUNK) {
         progress?.(from, paths.length, 'facts');
         const chunk = paths.slice(from, from + LOAD_CHUNK);
-        await extractAll(this.parser, chunk, (i) => read(from + i), this.packageDirs, cache, workerFor, (path, keyed) => {
+        await extractAll(this.parser, chunk, (i) => read(from + i), this.packageDirs, cache, workerFor, (path, keyed, skipped) => {
           this.put(path, keyed?.facts);
+          if (skipped) unread.push({ path, reason: skipped });
         });
         // Yield between chunks so requests and edits are served during a long index.
         await new Promise((resolve) => setImmediate(resolve));
@@ -70,7 +75,21 @@ export class ProjectIndex {
       void worker?.terminate();
     }
     progress?.(paths.length, paths.length, 'facts');
+    this.skippedPaths = reportedSkips(this.config, listed, unread);
     this.changed();
+  }
+
+  /** Paths that could not be listed or read, sorted by path. */
+  skipped(): readonly SkippedPath[] {
+    return this.skippedPaths;
+  }
+
+  /** A file that can no longer be read: its facts go, as deleteFile does, and it is reported as skipped. */
+  skipFile(path: string, reason: SkipReason): string[] {
+    if (!this.wants(path)) return [];
+    const moved = this.deleteFile(path);
+    this.skippedPaths = reportedSkips(this.config, [], [...this.skippedPaths, { path, reason }]);
+    return moved;
   }
 
   /**
@@ -79,6 +98,8 @@ export class ProjectIndex {
    */
   setFile(path: string, bytes: Uint8Array): string[] {
     if (!this.wants(path)) return [];
+    if (bytes.length > MAX_FILE_BYTES) return this.skipFile(path, 'too-big');
+    this.skippedPaths = this.skippedPaths.filter((s) => s.path !== path);
     const moved = this.restructure(path, true);
     if (this.store(path, bytes) || moved.length) this.changed();
     return moved;
@@ -86,6 +107,7 @@ export class ProjectIndex {
 
   /** Forgets a deleted file; returns the files whose module names changed, as setFile does. */
   deleteFile(path: string): string[] {
+    this.skippedPaths = this.skippedPaths.filter((s) => s.path !== path);
     if (!this.facts.delete(path)) return [];
     this.changedPaths.add(path);
     const moved = this.restructure(path, false);

@@ -10,6 +10,8 @@ export interface StatusParams {
   total?: number;
   /** Findings over every folder, once ready. */
   findings?: number;
+  /** Paths over every folder that could not be listed or read (loops, unreadable, too big), once ready; the server's log names them. */
+  skipped?: number;
   message?: string;
 }
 

@@ -17,6 +17,10 @@ import { URI } from 'vscode-uri';
 import { startServer } from '../../server/src/lsp/session';
 import { STATUS_NOTIFICATION, type StatusParams } from '../../server/src/protocol';
 
+/** The servers' cache folder in place of the user's, removed when the tests end. */
+export const CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'djcache-lsp-cache-'));
+process.on('exit', () => rmSync(CACHE_HOME, { recursive: true, force: true }));
+
 export interface Settings {
   enable?: boolean;
   rules?: { select?: string[]; ignore?: string[] };
@@ -29,6 +33,8 @@ export class TestClient {
   readonly statuses: StatusParams[] = [];
   readonly progress: unknown[] = [];
   readonly logs: string[] = [];
+  /** The messages shown to the user (window/showMessageRequest, as showWarningMessage sends them). */
+  readonly shown: string[] = [];
   settings: Settings = {};
   private readonly versions = new Map<string, number>();
   private listeners: (() => void)[] = [];
@@ -48,7 +54,10 @@ export class TestClient {
     conn.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => this.settings));
     conn.onRequest('client/registerCapability', () => null);
     conn.onRequest('window/workDoneProgress/create', () => null);
-    conn.onRequest('window/showMessageRequest', () => null);
+    conn.onRequest('window/showMessageRequest', (p: { message: string }) => {
+      this.shown.push(p.message);
+      return null;
+    });
     conn.onRequest('workspace/applyEdit', (p: { edit: WorkspaceEdit }) => {
       this.applyEdit(p.edit);
       return { applied: true };
@@ -64,7 +73,7 @@ export class TestClient {
     });
     const toServer = new PassThrough();
     const toClient = new PassThrough();
-    startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)));
+    startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { cacheHome: CACHE_HOME });
     const conn = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
     const client = new TestClient(roots, conn);
     client.settings = settings;

@@ -7,11 +7,13 @@ import * as path from 'path';
 import type { Parser } from 'web-tree-sitter';
 import { URI } from 'vscode-uri';
 import type { Config } from '../config';
-import { ConfigError, loadConfig } from '../configLoader';
-import { DiskFactCache } from '../factCache';
+import { ConfigError, loadConfig, severityCodeProblem } from '../configLoader';
+import type { SkippedPath } from '../engine';
+import { defaultCacheDir, DiskFactCache } from '../factCache';
 import type { Severity } from '../findings';
 import { createNodeFs } from '../nodeFs';
 import { ProjectIndex, type Snapshot } from '../projectIndex';
+import { describeSkip } from '../report/text';
 import { fileUri } from './convert';
 
 /** The `djcache.*` settings of the editor for one folder. */
@@ -28,6 +30,8 @@ export interface FolderHost {
   /** The open editor buffer of a file, if it is open. */
   openText(uri: string): string | undefined;
   log(message: string): void;
+  /** The user's cache folder: each folder's fact cache is a folder below it. */
+  cacheHome: string;
 }
 
 export class Folder {
@@ -35,6 +39,8 @@ export class Folder {
   settings: EditorSettings = defaultSettings;
   /** Set when pyproject.toml's [tool.djcache] could not be read; the defaults apply meanwhile. */
   configError: string | undefined;
+  /** Rule codes in the settings or [tool.djcache] that name no rule: each is left out, and told once. */
+  configWarnings: string[] = [];
   private index: ProjectIndex;
   private readonly pending = new Set<string>();
   private loading: Promise<void> | undefined;
@@ -62,9 +68,12 @@ export class Folder {
     this.pending.clear();
     const index = this.index;
     const run = async () => {
-      const cache = new DiskFactCache(path.join(this.root, '.djcache_cache'));
+      const cache = new DiskFactCache(defaultCacheDir(this.root, this.host.cacheHome));
       await index.loadAll(createNodeFs(this.root, config), cache, (done, total) => progress?.(done, total), () => generation !== this.loadGeneration);
-      if (generation === this.loadGeneration) cache.save();
+      if (generation !== this.loadGeneration) return;
+      cache.save();
+      if (cache.notUsed) this.host.log(`${this.name}: the cache was not used: ${cache.notUsed}`);
+      for (const s of index.skipped()) this.host.log(`${this.name}: skipped ${s.path}: ${describeSkip(s)}`);
     };
     this.loading = run();
     return this.loading;
@@ -83,11 +92,16 @@ export class Folder {
       this.pending.clear();
       for (const rel of batch) {
         const bytes = await this.read(rel);
-        const moved = bytes ? this.index.setFile(rel, bytes) : this.index.deleteFile(rel);
+        const moved = bytes === 'gone' ? this.index.deleteFile(rel) : bytes === 'unreadable' ? this.index.skipFile(rel, 'unreadable') : this.index.setFile(rel, bytes);
         for (const m of moved) this.pending.add(m);
       }
     }
     return this.index.analyze();
+  }
+
+  /** Paths of this folder that could not be listed or read. */
+  skipped(): readonly SkippedPath[] {
+    return this.index.skipped();
   }
 
   isStale(s: Snapshot): boolean {
@@ -105,10 +119,12 @@ export class Folder {
     }
   }
 
-  private async read(rel: string): Promise<Uint8Array | undefined> {
+  /** A file's bytes: its open buffer, else the disk; 'gone' when it is not there (deleted, or a folder). */
+  private async read(rel: string): Promise<Uint8Array | 'gone' | 'unreadable'> {
     const open = this.host.openText(fileUri(this, rel));
     if (open !== undefined) return Buffer.from(open, 'utf8');
-    return fsp.readFile(path.join(this.root, rel)).catch(() => undefined);
+    return fsp.readFile(path.join(this.root, rel)).catch((error: NodeJS.ErrnoException) =>
+      (error.code === 'ENOENT' || error.code === 'EISDIR' || error.code === 'ENOTDIR' ? 'gone' : 'unreadable'));
   }
 
   /** pyproject.toml's [tool.djcache] under the editor settings; the editor wins where both say something. */
@@ -125,10 +141,17 @@ export class Folder {
       ignore: s.rules.ignore.length ? s.rules.ignore : undefined,
       exclude: s.exclude.length ? s.exclude : undefined,
     };
+    const warnings: string[] = [];
+    this.configWarnings = warnings;
+    const severity = Object.fromEntries(Object.entries(s.severity).filter(([code]) => {
+      const problem = severityCodeProblem(code, 'djcache.severity');
+      if (problem) warnings.push(problem);
+      return !problem;
+    }));
     try {
       this.configError = undefined;
-      const config = loadConfig({ pyproject }, editor);
-      return { ...config, severity: { ...config.severity, ...s.severity } };
+      const config = loadConfig({ pyproject }, editor, { source: 'editor', onRuleProblem: (message) => warnings.push(message) });
+      return { ...config, severity: { ...config.severity, ...severity } };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       this.configError = error.message;

@@ -20,6 +20,7 @@ import { fixAll, fixesFor, receiverUnavailable } from '../fixes';
 import type { SourceFiles } from '../fixes/types';
 import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTIFICATION, type StatusParams } from '../protocol';
 import type { Snapshot } from '../projectIndex';
+import { osCacheHome } from '../factCache';
 import { loadPythonParser } from '../syntax/parser';
 import { fileUri, fromRange, locationLink, quickFix, ruleDocUri, toDiagnostic, toLocation, toRange, toWorkspaceEdit } from './convert';
 import { defaultSettings, type EditorSettings, Folder } from './folder';
@@ -29,9 +30,15 @@ export interface ServerOptions {
   debounceMs?: number;
 }
 
+/** How the process starting the server sets it up: not the client's to choose. */
+export interface ServerSetup {
+  /** The user's cache folder (default osCacheHome()); each workspace folder's fact cache is a folder below it. */
+  cacheHome?: string;
+}
+
 const FIX_ALL_KIND = 'source.fixAll.djcache';
 
-export function startServer(connection: Connection): void {
+export function startServer(connection: Connection, setup: ServerSetup = {}): void {
   const documents = new TextDocuments(TextDocument);
   const folders = new Map<string, Folder>();
   /** What was last published per folder, so unchanged files are not sent again and cleared ones are. */
@@ -44,7 +51,9 @@ export function startServer(connection: Connection): void {
 
   const log = (message: string) => connection.console.log(message);
   const logFailure = (what: string, error: unknown) => log(`${what} failed: ${error instanceof Error ? error.stack : String(error)}`);
-  const host = { openText: (uri: string) => documents.get(uri)?.getText(), log };
+  const host = { openText: (uri: string) => documents.get(uri)?.getText(), log, cacheHome: setup.cacheHome ?? osCacheHome() };
+  /** Configuration warnings already shown: each is shown once, not on every reload. */
+  const warned = new Set<string>();
 
   connection.onInitialize(async (params) => {
     parser = await loadPythonParser();
@@ -145,6 +154,11 @@ export function startServer(connection: Connection): void {
           status({ state: 'indexing', done, total, message });
         });
         if (folder.configError) void connection.window.showWarningMessage(`djcache: pyproject.toml: ${folder.configError}`);
+        for (const warning of folder.configWarnings) {
+          log(`${folder.name}: ${warning}; left out`);
+          if (!warned.has(warning)) void connection.window.showWarningMessage(`djcache: ${warning}; left out`);
+          warned.add(warning);
+        }
       }
     } finally {
       progress?.done();
@@ -175,7 +189,9 @@ export function startServer(connection: Connection): void {
     if (folder.isStale(snap)) return;
     publish(folder, folder.settings.enable ? snap.findings : []);
     const total = [...findingCounts.values()].reduce((n, c) => n + c, 0);
-    status({ state: 'ready', findings: total, message: `${total} finding${total === 1 ? '' : 's'}` });
+    const skipped = [...folders.values()].reduce((n, f) => n + f.skipped().length, 0);
+    const message = `${total} finding${total === 1 ? '' : 's'}${skipped ? `; ${skipped} path${skipped === 1 ? '' : 's'} skipped (see the output)` : ''}`;
+    status({ state: 'ready', findings: total, skipped, message });
   }
 
   function publish(folder: Folder, findings: Finding[]): void {

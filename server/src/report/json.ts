@@ -1,4 +1,5 @@
 /** Machine output; the shape is documented in docs/json-format.md and changes only with `version`. */
+import type { SkippedPath } from '../engine';
 import type { Loc } from '../facts/types';
 import type { Finding, FindingData, RuleMeta, Severity } from '../findings';
 import { fingerprint, type LineText } from './baseline';
@@ -18,13 +19,17 @@ export interface JsonFinding extends JsonLocation {
   fingerprint: string;
 }
 
+/** What the run read: files analysed, and every path it could not read with the reason. */
+export interface JsonStats { files: number; skipped: SkippedPath[] }
+
 export interface JsonReport {
   version: 1;
   findings: JsonFinding[];
   summary: { total: number; byCode: Record<string, number>; bySeverity: Record<Severity, number> };
+  stats?: JsonStats;
 }
 
-export function buildJsonReport(findings: Finding[], rules: RuleMeta[], lineText: LineText): JsonReport {
+export function buildJsonReport(findings: Finding[], rules: RuleMeta[], lineText: LineText, stats?: JsonStats): JsonReport {
   const names = new Map(rules.map((r) => [r.code, r.name]));
   const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
   for (const f of findings) bySeverity[f.severity]++;
@@ -41,11 +46,12 @@ export function buildJsonReport(findings: Finding[], rules: RuleMeta[], lineText
       fingerprint: fingerprint(f, lineText),
     })),
     summary: { total: findings.length, byCode: Object.fromEntries(countByCode(findings)), bySeverity },
+    ...(stats ? { stats } : {}),
   };
 }
 
-export function formatJson(findings: Finding[], rules: RuleMeta[], lineText: LineText): string {
-  return JSON.stringify(buildJsonReport(findings, rules, lineText), null, 2) + '\n';
+export function formatJson(findings: Finding[], rules: RuleMeta[], lineText: LineText, stats?: JsonStats): string {
+  return JSON.stringify(buildJsonReport(findings, rules, lineText, stats), null, 2) + '\n';
 }
 
 function jsonLocation(path: string, loc: Loc): JsonLocation {

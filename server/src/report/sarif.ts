@@ -1,9 +1,10 @@
 /** SARIF 2.1.0 for code-scanning services; validated against the official schema in the tests. */
-import type { Location as SarifLocation, Log, ReportingDescriptor, Result } from 'sarif';
+import type { Location as SarifLocation, Log, Notification, ReportingDescriptor, Result } from 'sarif';
+import type { SkippedPath } from '../engine';
 import type { Loc } from '../facts/types';
 import { ruleDocPath, type Finding, type RuleMeta, type Severity } from '../findings';
 import { fingerprint, type LineText } from './baseline';
-import { sortFindings } from './text';
+import { describeSkip, sortFindings } from './text';
 
 const LEVELS: Record<Severity, Result.level> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
 const SRCROOT = '%SRCROOT%';
@@ -14,6 +15,8 @@ export interface SarifOptions {
   helpBaseUri?: string;
   /** Absolute file URI (ending in '/') of the workspace root, so viewers can resolve %SRCROOT%. */
   srcRootUri?: string;
+  /** Paths the run could not read: told as tool execution notifications. */
+  skipped?: SkippedPath[];
 }
 
 export function buildSarif(findings: Finding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): Log {
@@ -30,6 +33,7 @@ export function buildSarif(findings: Finding[], rules: RuleMeta[], lineText: Lin
       tool: { driver: { name: 'djcache', version: options.toolVersion, rules: descriptors } },
       columnKind: 'utf16CodeUnits',
       ...(options.srcRootUri ? { originalUriBaseIds: { [SRCROOT]: { uri: options.srcRootUri } } } : {}),
+      ...(options.skipped?.length ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: options.skipped.map(skipNotification) }] } : {}),
       results: sortFindings(findings).map((f): Result => ({
         ruleId: f.code,
         ruleIndex: ruleIndex.get(f.code),
@@ -61,10 +65,23 @@ function ruleDescriptor(rule: RuleMeta, helpBaseUri: string | undefined): Report
   };
 }
 
+function skipNotification(skipped: SkippedPath): Notification {
+  return {
+    level: 'warning',
+    message: { text: `${skipped.path} was skipped: ${describeSkip(skipped)}` },
+    ...(skipped.path === '.' ? {} : { locations: [{ physicalLocation: { artifactLocation: artifact(skipped.path) } }] }),
+    properties: { reason: skipped.reason },
+  };
+}
+
+function artifact(path: string): { uri: string; uriBaseId: string } {
+  return { uri: path.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+}
+
 function physical(path: string, loc: Loc): SarifLocation {
   return {
     physicalLocation: {
-      artifactLocation: { uri: path.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT },
+      artifactLocation: artifact(path),
       // SARIF lines and columns are 1-based and endColumn is exclusive, like Loc's end.
       region: { startLine: loc[0] + 1, startColumn: loc[1] + 1, endLine: loc[2] + 1, endColumn: loc[3] + 1 },
     },

@@ -1,4 +1,5 @@
 /** Human output in ruff's shape: one `path:line:col: CODE message` line per finding, then counts. */
+import { MAX_FILE_BYTES, type SkippedPath } from '../engine';
 import type { Finding, RuleMeta } from '../findings';
 
 /** Stable report order: path, position, code, message. */
@@ -17,14 +18,31 @@ export function countByCode(findings: Finding[]): [string, number][] {
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
-export function formatText(findings: Finding[], rules: RuleMeta[]): string {
-  if (findings.length === 0) return 'All checks passed!\n';
-  const lines = sortFindings(findings).map((f) => `${f.path}:${f.loc[0] + 1}:${f.loc[1] + 1}: ${f.code} ${f.message}`);
-  const counts = countByCode(findings);
-  const width = String(counts[0][1]).length;
-  const names = new Map(rules.map((r) => [r.code, r.name]));
-  lines.push('');
-  for (const [code, count] of counts) lines.push(`${String(count).padStart(width)}  ${code}  ${names.get(code) ?? ''}`.trimEnd());
-  lines.push(`Found ${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}.`);
+/** Why a path was skipped, in a few words. */
+export function describeSkip(skipped: SkippedPath): string {
+  switch (skipped.reason) {
+    case 'loop': return 'symlink loop';
+    case 'unreadable': return 'unreadable';
+    case 'too-big': return `over the ${MAX_FILE_BYTES / (1024 * 1024)} MiB size cap`;
+  }
+}
+
+/** Findings and their counts; then every skipped path, so that no finding can hide behind one unsaid. */
+export function formatText(findings: Finding[], rules: RuleMeta[], skipped: SkippedPath[] = []): string {
+  const lines: string[] = [];
+  const paths = `${skipped.length} ${skipped.length === 1 ? 'path was' : 'paths were'} skipped`;
+  if (findings.length === 0) {
+    lines.push(skipped.length ? `No findings in the files read, but ${paths}:` : 'All checks passed!');
+  } else {
+    lines.push(...sortFindings(findings).map((f) => `${f.path}:${f.loc[0] + 1}:${f.loc[1] + 1}: ${f.code} ${f.message}`));
+    const counts = countByCode(findings);
+    const width = String(counts[0][1]).length;
+    const names = new Map(rules.map((r) => [r.code, r.name]));
+    lines.push('');
+    for (const [code, count] of counts) lines.push(`${String(count).padStart(width)}  ${code}  ${names.get(code) ?? ''}`.trimEnd());
+    lines.push(`Found ${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}.`);
+    if (skipped.length) lines.push(`${paths[0].toUpperCase()}${paths.slice(1)}:`);
+  }
+  for (const s of skipped) lines.push(`  ${s.path}: ${describeSkip(s)}`);
   return lines.join('\n') + '\n';
 }
