@@ -33,6 +33,15 @@ DEFAULTS = {
     "SIGNALS": True,          # listen to post_save/post_delete/m2m_changed
     # Map database aliases that share data (e.g. a read replica) to the alias whose writes count.
     "DATABASE_ALIASES": {},
+    # Bumps that failed while the cache was unreachable are replayed when it answers again
+    # (see README "Cache outages"): at most this many tag keys are remembered, beyond that
+    # the whole namespace is invalidated.
+    "LOST_BUMPS_MAX": 1000,
+    # Seconds between replay attempts of a background thread while bumps are pending.
+    "LOST_BUMPS_RETRY_INTERVAL": 1.0,
+    # Folder of the marker telling a restarted process that bumps were lost (None: a private
+    # folder in the system temp dir; False: no marker).
+    "LOST_BUMPS_MARKER_DIR": None,
     # Warnings about a failing cache are logged at most once per this many seconds per alias.
     "WARNING_INTERVAL": 60.0,
 }

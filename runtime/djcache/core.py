@@ -49,7 +49,7 @@ class Tagged:
         return self._pairs
 
     def _declared_keys(self):
-        return [tags.tag_key(a, t) for a, t in self.pairs]
+        return [tags.tag_key(a, t) for a, t in self.pairs] + [tags.epoch_key()]
 
     def _bypass(self, pairs):
         """Uncommitted writes to one of these tags on this thread -> do not use the cache."""

@@ -22,6 +22,11 @@ def tag_key(db_alias, tag):
     return f"{prefix()}:t:{db_alias}:{tag}"
 
 
+def epoch_key():
+    """The namespace epoch: every entry carries it like a tag; bumping it invalidates all."""
+    return f"{prefix()}:epoch"
+
+
 def entry_key(key):
     key = str(key)
     if _SAFE_KEY.match(key):
@@ -183,13 +188,15 @@ def ensure_versions(keys, current):
 
 
 def bump_now(db_alias, tags):
-    from . import stats
+    from . import recovery, stats
     if not tags:
         return
     v = new_version()
+    keys = [tag_key(db_alias, t) for t in tags]
     try:
-        backend.call(tags_cache(), "set_many", {tag_key(db_alias, t): v for t in tags}, None)
+        backend.call(tags_cache(), "set_many", dict.fromkeys(keys, v), None)
     except backend.Failed:
+        recovery.record(tags_cache(), keys)
         return
     for t in tags:
         stats.record_bump(db_alias, t)

@@ -46,6 +46,7 @@ CACHES = {
     "file": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
              "LOCATION": os.path.join(_tmp, "filecache")},
 }
+CACHES["flaky"] = {"BACKEND": "tests.flaky_cache.FlakyCache", "LOCATION": "flaky"}
 REDIS = os.environ.get("DJCACHE_TEST_REDIS")
 if REDIS:
     CACHES["redis"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -63,5 +64,6 @@ if CLUSTER:
                          "LOCATION": f"redis://{CLUSTER}"}
 
 DATABASE_ROUTERS = ["tests.routers.CacheRouter"]
-DJCACHE = {"CACHE": "default", "STATS_FLUSH_INTERVAL": 3600}
+DJCACHE = {"CACHE": "default", "STATS_FLUSH_INTERVAL": 3600,
+           "LOST_BUMPS_MARKER_DIR": os.path.join(_tmp, "markers")}
 LOGGING_CONFIG = None

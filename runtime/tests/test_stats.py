@@ -101,6 +101,21 @@ def test_json_view_staff_or_token(use_cache, client, settings, django_user_model
     assert client.get("/djcache/stats.json").status_code == 200
 
 
+@pytest.mark.parametrize("header", ["bearer s3cret", "BEARER s3cret", "bEaReR   s3cret"])
+def test_json_view_bearer_scheme_is_case_insensitive(use_cache, client, settings, header):
+    """RFC 7235: the auth scheme is a case-insensitive token, then one or more spaces."""
+    use_cache("locmem")
+    settings.DJCACHE = {**settings.DJCACHE, "STATS_TOKEN": "s3cret"}
+    assert client.get("/djcache/", HTTP_AUTHORIZATION=header).status_code == 200
+
+
+@pytest.mark.parametrize("header", ["bearer wrong", "Basic s3cret", "Bearers3cret", "s3cret"])
+def test_json_view_rejects_other_schemes_and_tokens(use_cache, client, settings, header):
+    use_cache("locmem")
+    settings.DJCACHE = {**settings.DJCACHE, "STATS_TOKEN": "s3cret"}
+    assert client.get("/djcache/", HTTP_AUTHORIZATION=header).status_code == 403
+
+
 def test_family_holes():
     assert stats.family_of("product:42") == "product:{}"
     assert stats.family_of("user:7:cart:12") == "user:{}:cart:{}"
