@@ -2,9 +2,11 @@
 
 Values are read on every access (cheaply), so ``override_settings(DJCACHE=...)`` works.
 """
+from typing import Any
+
 from django.conf import settings
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     # Cache alias that holds the entries (tagged values).
     "CACHE": "default",
     # Cache alias that holds the tag versions; None = same alias as the entry.
@@ -47,14 +49,14 @@ DEFAULTS = {
 }
 
 
-def get(name):
+def get(name: str) -> Any:
     user = getattr(settings, "DJCACHE", None) or {}
     if name in user:
         return user[name]
     return DEFAULTS[name]
 
 
-def db_alias(alias):
+def db_alias(alias: str) -> str:
     """The alias whose tags a read or write on ``alias`` uses."""
     mapping = get("DATABASE_ALIASES") or {}
     return mapping.get(alias, alias)

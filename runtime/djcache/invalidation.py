@@ -4,8 +4,9 @@ Transactions: a write inside an atomic block bumps its tags at once (so entries 
 before the transaction miss) and registers one on_commit callback per savepoint level that
 bumps them again after COMMIT (so entries re-cached from old rows during the transaction
 miss too). That callback is robust and placed first in the connection's hook list, so an
-application hook that raises cannot keep it from running. Within one transaction a tag is bumped at write time only once. While a
-connection has uncommitted writes to a tag, tagged reads of that tag on the same thread
+application hook that raises cannot keep it from running. Within one transaction a tag is
+bumped at write time only once. While a connection has uncommitted writes to a tag, tagged
+reads of that tag on the same thread
 bypass the cache (read-your-writes, and nothing uncommitted is ever stored).
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextvars
 import threading
 
 from django.db import connections, transaction
+from django.db.models import Model
 
 from . import backend, conf, sql, tags
 
@@ -93,7 +95,7 @@ def bump(using, tag_set):
     tags.bump_now(alias, new)
 
 
-def invalidate(*deps, using=None):
+def invalidate(*deps: type[Model] | str, using: str | None = None) -> None:
     """Bump the tags of the given models by hand (``djcache.invalidate(Product)``)."""
     for db_alias, tag in tags.resolve_deps(deps, using=using):
         # resolve_deps gives read tags; bump exactly those

@@ -23,6 +23,7 @@ import os
 import tempfile
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 
@@ -145,7 +146,8 @@ def _marker_path() -> str | None:
         _warn_marker(PermissionError(f"{folder} is not a private folder"))
         return None
     alias = tags.tags_cache()
-    location = (settings.CACHES.get(alias) or {}).get("LOCATION")
+    cache_settings: Any = settings.CACHES.get(alias) or {}   # the stubs type it as object
+    location = cache_settings.get("LOCATION")
     ident = hashlib.sha1(repr((tags.prefix(), alias, location)).encode()).hexdigest()[:16]
     return os.path.join(folder, f"lost-bumps-{ident}")
 

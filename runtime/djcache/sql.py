@@ -10,6 +10,7 @@ literals, and comments are skipped, so none of them can be mistaken for a keywor
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -36,6 +37,8 @@ class Tok:
 _WORD = re.compile(r"[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*")
 _NUM = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+_DOLLAR_PARAM = re.compile(r"\$\d+")
+_PYFORMAT_PARAM = re.compile(r"%(\([^)]*\))?s")
 
 
 def tokenize(sql: str) -> list[Tok]:
@@ -102,13 +105,13 @@ def tokenize(sql: str) -> list[Tok]:
                 toks.append(Tok(STR, sql[m.end():end]))
                 i = end + len(m.group(0))
                 continue
-            m = re.compile(r"\$\d+").match(sql, i)
+            m = _DOLLAR_PARAM.match(sql, i)
             if m:
                 toks.append(Tok(PARAM, m.group(0)))
                 i = m.end()
                 continue
         if c == "%" and i + 1 < n and sql[i + 1] in "s(":
-            m = re.compile(r"%(\([^)]*\))?s").match(sql, i)
+            m = _PYFORMAT_PARAM.match(sql, i)
             if m:
                 toks.append(Tok(PARAM, m.group(0)))
                 i = m.end()
@@ -119,6 +122,7 @@ def tokenize(sql: str) -> list[Tok]:
             continue
         if c.isdigit() or (c == "." and i + 1 < n and sql[i + 1].isdigit()):
             m = _NUM.match(sql, i)
+            assert m is not None  # a digit, or a dot before one, always starts a number
             toks.append(Tok(NUM, m.group(0)))
             i = m.end()
             continue
@@ -196,8 +200,10 @@ class _Parser:
         return self.n - 1
 
 
-def _split_statements(toks):
-    out, cur, depth = [], [], 0
+def _split_statements(toks: list[Tok]) -> list[list[Tok]]:
+    out: list[list[Tok]] = []
+    cur: list[Tok] = []
+    depth = 0
     for t in toks:
         if t.kind == PUNCT and t.value == "(":
             depth += 1
@@ -442,19 +448,13 @@ _CLAUSE_WORDS = {
 }
 
 
-_cache: dict = {}
-_CACHE_MAX = 4096
-
-
+@functools.lru_cache(maxsize=4096)
 def analyse_cached(sql: str) -> Analysis:
-    """``analyse`` with a bounded memo (Django's SQL strings repeat, parameters are separate)."""
-    a = _cache.get(sql)
-    if a is None:
-        a = analyse(sql)
-        if len(_cache) >= _CACHE_MAX:
-            _cache.clear()
-        _cache[sql] = a
-    return a
+    """``analyse`` with a bounded memo (Django's SQL strings repeat, parameters are separate).
+
+    Least recently used statements go first, so a burst of one-off SQL does not drop the
+    statements every request runs."""
+    return analyse(sql)
 
 
 def looks_like_plain_select(sql: str) -> bool:

@@ -5,6 +5,7 @@ import hashlib
 import random
 import re
 import time
+from typing import Any
 
 from django.apps import apps
 from django.db import router
@@ -103,18 +104,18 @@ _maps = None
 
 
 def _build_maps():
-    owners = {}   # table -> set of tags (concrete models owning the table)
-    sides = {}    # through tag -> {side tags}
+    owners: dict[str, set[str]] = {}   # table -> tags of the concrete models owning it
+    sides: dict[str, set[str]] = {}    # through tag -> {side tags}
     for model in apps.get_models(include_auto_created=True):
         if model._meta.proxy:
             continue
         owners.setdefault(model._meta.db_table.lower(), set()).add(model_tag(model))
         for field in model._meta.local_many_to_many:
-            through = field.remote_field.through
-            if isinstance(through, str):
-                continue
-            related = field.remote_field.model
-            if isinstance(related, str):
+            # a lazy "app.Model" reference stays a str when its app is not installed; the
+            # stubs only know the resolved model
+            through: Any = field.remote_field.through
+            related: Any = field.remote_field.model
+            if isinstance(through, str) or isinstance(related, str):
                 continue
             sides.setdefault(model_tag(through), set()).update(
                 {model_tag(model), model_tag(related)})

@@ -7,7 +7,6 @@ import time
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
-from django.test import override_settings
 
 from djcache import recovery, stats
 from tests import flaky_cache

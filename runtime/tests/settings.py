@@ -42,7 +42,8 @@ CACHES = {
                 "OPTIONS": {"MAX_ENTRIES": 100000}},
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b",
                "OPTIONS": {"MAX_ENTRIES": 100000}},
-    "db": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "djcache_test_cache"},
+    "db": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+           "LOCATION": "djcache_test_cache"},
     "file": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
              "LOCATION": os.path.join(_tmp, "filecache")},
 }

@@ -62,7 +62,7 @@ def test_raising_hook_before_the_bump_sqlite():
         return pre_commit_name
 
     write_after_failing_hook("default", cat, h, cache_pre_commit_name)
-    assert h.get("name", MISSING) is MISSING, "entry cached from pre-commit rows survived the commit"
+    assert h.get("name", MISSING) is MISSING, "entry cached from pre-commit rows survived"
 
 
 @pytest.mark.django_db(transaction=True)

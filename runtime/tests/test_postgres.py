@@ -85,7 +85,8 @@ def test_many_concurrent_readers_and_writers():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(3)]
+    threads = [threading.Thread(target=writer)]
+    threads += [threading.Thread(target=reader) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
@@ -121,5 +122,5 @@ def test_raising_application_hook_does_not_stop_the_commit_bump():
         return h.get_or_set("name", lambda: Category.objects.using("pg").get(pk=cat.pk).name)
 
     write_after_failing_hook("pg", cat, h, read_committed_name)
-    assert h.get("name", MISSING) is MISSING, "entry cached from pre-commit rows survived the commit"
+    assert h.get("name", MISSING) is MISSING, "entry cached from pre-commit rows survived"
     assert h.get_or_set("name", lambda: Category.objects.using("pg").get(pk=cat.pk).name) == "new"

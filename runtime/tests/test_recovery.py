@@ -23,7 +23,8 @@ MISSING = object()
 @pytest.fixture
 def flaky(settings):
     # the retry thread stays asleep: these tests drive the replay through reads
-    settings.DJCACHE = {**test_settings.DJCACHE, "CACHE": "flaky", "LOST_BUMPS_RETRY_INTERVAL": 3600}
+    settings.DJCACHE = {**test_settings.DJCACHE, "CACHE": "flaky",
+                        "LOST_BUMPS_RETRY_INTERVAL": 3600}
     caches["flaky"].clear()
     return settings
 

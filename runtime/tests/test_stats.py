@@ -35,7 +35,8 @@ def test_stats_add_up_across_two_processes(use_cache):
     prefix = "st" + uuid.uuid4().hex[:8]
     use_cache("redis", KEY_PREFIX=prefix)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, prefix, name], cwd=root, env=os.environ.copy())
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, prefix, name], cwd=root,
+                              env=os.environ.copy())
              for name in ("a", "b")]
     assert [p.wait(60) for p in procs] == [0, 0]
     data = stats.collect()
@@ -54,8 +55,8 @@ def test_stats_families_invalidations_and_compute_time(use_cache):
     Category.objects.create(name="a")
     h = tagged(Category)
     for pk in (1, 2, 3):
-        h.get_or_set(f"product:{pk}", lambda: pk)
-        h.get_or_set(f"product:{pk}", lambda: pk)
+        h.get_or_set(f"product:{pk}", lambda pk=pk: pk)
+        h.get_or_set(f"product:{pk}", lambda pk=pk: pk)
     Category.objects.create(name="b")
     h.get_or_set("product:1", lambda: 1)
     data = stats.collect()
