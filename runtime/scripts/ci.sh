@@ -12,7 +12,9 @@ MEMCACHED_PORT=${DJCACHE_CI_MEMCACHED_PORT:-11235}
 CLUSTER_PORTS=(17201 17202 17203)   # cluster bus ports are these + 10000
 PG_PORT=${DJCACHE_CI_PG_PORT:-54329}
 DJANGO_VERSIONS=(${DJCACHE_CI_DJANGO:-4.2 5.2})
-LINT_PACKAGES=("Django~=5.2.0" "ruff==0.17.6" "mypy==2.4.1" "django-stubs==6.1.2")
+# mypy reads the optional imports' own types too (redis-py and the debug toolbar ship py.typed)
+LINT_PACKAGES=("Django~=5.2.0" "ruff==0.17.6" "mypy==2.4.1" "django-stubs==6.1.2"
+               "redis==8.2.0" "django-debug-toolbar==8.0.0")
 
 log() { printf '[djcache ci] %s\n' "$*"; }
 START=$(date +%s)
