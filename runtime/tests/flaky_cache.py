@@ -5,39 +5,28 @@ from django.core.cache.backends.locmem import LocMemCache
 DOWN: set[str] = set()   # LOCATIONs that refuse every operation
 
 
+def _refused_while_down(name):
+    operation = getattr(LocMemCache, name)
+
+    def call(self, *args, **kwargs):
+        if self.location in DOWN:
+            raise ConnectionError(f"cache {self.location!r} is unreachable")
+        return operation(self, *args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
 class FlakyCache(LocMemCache):
     def __init__(self, name, params):
         super().__init__(name, params)
         self.location = name
 
-    def _answer(self):
-        if self.location in DOWN:
-            raise ConnectionError(f"cache {self.location!r} is unreachable")
-
-    def get(self, *args, **kwargs):
-        self._answer()
-        return super().get(*args, **kwargs)
-
-    def get_many(self, *args, **kwargs):
-        self._answer()
-        return super().get_many(*args, **kwargs)
-
-    def set(self, *args, **kwargs):
-        self._answer()
-        return super().set(*args, **kwargs)
-
-    def set_many(self, *args, **kwargs):
-        self._answer()
-        return super().set_many(*args, **kwargs)
-
-    def add(self, *args, **kwargs):
-        self._answer()
-        return super().add(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._answer()
-        return super().delete(*args, **kwargs)
-
-    def incr(self, *args, **kwargs):
-        self._answer()
-        return super().incr(*args, **kwargs)
+    # every operation djcache uses
+    get = _refused_while_down("get")
+    get_many = _refused_while_down("get_many")
+    set = _refused_while_down("set")
+    set_many = _refused_while_down("set_many")
+    add = _refused_while_down("add")
+    delete = _refused_while_down("delete")
+    incr = _refused_while_down("incr")

@@ -29,6 +29,16 @@ def flaky(settings):
     return settings
 
 
+@pytest.fixture
+def warm(flaky):
+    """A Category entry and a Tag entry, cached while the cache is up."""
+    Category.objects.create(name="a")
+    cats, other = tagged(Category), tagged(Tag)
+    assert cats.get_or_set("names", _names) == ["a"]
+    assert other.get_or_set("tags", lambda: "t") == "t"
+    return cats, other
+
+
 def _names():
     return list(Category.objects.order_by("pk").values_list("name", flat=True))
 
@@ -38,11 +48,8 @@ def _marker_files():
     return os.listdir(folder) if os.path.isdir(folder) else []
 
 
-def test_bump_lost_while_down_is_replayed_when_the_cache_is_back(flaky):
-    Category.objects.create(name="a")
-    cats, other = tagged(Category), tagged(Tag)
-    assert cats.get_or_set("names", _names) == ["a"]
-    assert other.get_or_set("tags", lambda: "t") == "t"
+def test_bump_lost_while_down_is_replayed_when_the_cache_is_back(warm):
+    cats, other = warm
 
     flaky_cache.DOWN.add("flaky")
     Category.objects.create(name="b")            # the bump fails
@@ -58,10 +65,8 @@ def test_bump_lost_while_down_is_replayed_when_the_cache_is_back(flaky):
     assert recovery.ready() and not _marker_files()
 
 
-def test_reads_miss_until_the_replay_succeeds(flaky):
-    Category.objects.create(name="a")
-    cats = tagged(Category)
-    assert cats.get_or_set("names", _names) == ["a"]
+def test_reads_miss_until_the_replay_succeeds(warm):
+    cats, _ = warm
     flaky_cache.DOWN.add("flaky")
     Category.objects.create(name="b")
     assert not recovery.ready()
@@ -71,12 +76,9 @@ def test_reads_miss_until_the_replay_succeeds(flaky):
     assert cats.get("names") == ["a", "b"]
 
 
-def test_overflowing_record_invalidates_the_whole_namespace(flaky):
+def test_overflowing_record_invalidates_the_whole_namespace(flaky, warm):
     flaky.DJCACHE = {**flaky.DJCACHE, "LOST_BUMPS_MAX": 1}
-    Category.objects.create(name="a")
-    cats, other = tagged(Category), tagged(Tag)
-    assert cats.get_or_set("names", _names) == ["a"]
-    assert other.get_or_set("tags", lambda: "t") == "t"
+    cats, other = warm
     flaky_cache.DOWN.add("flaky")
     Category.objects.create(name="b")
     Tag.objects.create(name="t1")                # two tags lost: more than the record holds
@@ -86,11 +88,8 @@ def test_overflowing_record_invalidates_the_whole_namespace(flaky):
     assert cats.get_or_set("names", _names) == ["a", "b"]
 
 
-def test_restarted_process_invalidates_the_whole_namespace(flaky):
-    Category.objects.create(name="a")
-    cats, other = tagged(Category), tagged(Tag)
-    assert cats.get_or_set("names", _names) == ["a"]
-    assert other.get_or_set("tags", lambda: "t") == "t"
+def test_restarted_process_invalidates_the_whole_namespace(warm):
+    cats, other = warm
     flaky_cache.DOWN.add("flaky")
     Category.objects.create(name="b")
     recovery.forget()                            # the process died; its record is gone
@@ -102,12 +101,11 @@ def test_restarted_process_invalidates_the_whole_namespace(flaky):
     assert cats.get("names") == ["a", "b"]
 
 
-def test_no_marker_no_epoch_for_a_process_that_lost_nothing(flaky):
-    Category.objects.create(name="a")
-    cats = tagged(Category)
-    assert cats.get_or_set("names", _names) == ["a"]
+def test_no_marker_no_epoch_for_a_process_that_lost_nothing(warm):
+    cats, other = warm
     recovery.forget()                            # a fresh process
     assert cats.get("names") == ["a"]
+    assert other.get("tags") == "t"
 
 
 def test_marker_folder_that_is_a_symlink_is_refused(flaky, tmp_path, caplog):
@@ -122,11 +120,8 @@ def test_marker_folder_that_is_a_symlink_is_refused(flaky, tmp_path, caplog):
     assert any("lost-bumps marker" in r.getMessage() for r in caplog.records)
 
 
-def test_retry_thread_replays_without_further_traffic(flaky):
+def test_retry_thread_replays_without_further_traffic(flaky, warm):
     flaky.DJCACHE = {**flaky.DJCACHE, "LOST_BUMPS_RETRY_INTERVAL": 0.02}
-    Category.objects.create(name="a")
-    cats = tagged(Category)
-    assert cats.get_or_set("names", _names) == ["a"]
     key = tags.tag_key("default", "testapp.category")
     before = caches["flaky"].get(key)
     flaky_cache.DOWN.add("flaky")
