@@ -127,13 +127,16 @@ def _retry_loop() -> None:
 
 # --- the marker that outlives the process ---------------------------------------------------
 
-def _marker_path() -> str | None:
+def _marker_path(create: bool = False) -> str | None:
+    """The marker's path, None when there is none to use (``create``: make its folder)."""
     folder = conf.get("LOST_BUMPS_MARKER_DIR")
     if folder is False:
         return None
     if folder is None:
         uid = os.getuid() if hasattr(os, "getuid") else 0
         folder = os.path.join(tempfile.gettempdir(), f"djcache-{uid}")
+    if not create and not os.path.lexists(folder):
+        return None  # no process here has ever lost a bump
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         st = os.lstat(folder)
@@ -153,7 +156,7 @@ def _marker_path() -> str | None:
 
 
 def _write_marker() -> None:
-    path = _marker_path()
+    path = _marker_path(create=True)
     if path is None:
         return
     try:

@@ -106,6 +106,8 @@ def test_no_marker_no_epoch_for_a_process_that_lost_nothing(warm):
     recovery.forget()                            # a fresh process
     assert cats.get("names") == ["a"]
     assert other.get("tags") == "t"
+    # and no process that lost nothing leaves anything on disk
+    assert not os.path.lexists(test_settings.DJCACHE["LOST_BUMPS_MARKER_DIR"])
 
 
 def test_marker_folder_that_is_a_symlink_is_refused(flaky, tmp_path, caplog):
