@@ -13,7 +13,7 @@ import time
 
 from django.core.cache import caches
 
-from . import conf
+from . import conf, recovery
 
 logger = logging.getLogger("djcache")
 _local = threading.local()
@@ -55,8 +55,22 @@ class Failed(Exception):
     pass
 
 
+def _require_ready(alias, op):
+    """Until bumps lost in an outage are replayed, the cache's data may be stale."""
+    if not recovery.ready():
+        exc = Failed("bumps lost while the cache was unreachable are not replayed yet")
+        warn(alias, op, exc)
+        raise exc
+
+
 def call(alias, op, *args, **kwargs):
     """Run ``caches[alias].op(*args)``; on any error log (rate-limited) and raise Failed."""
+    _require_ready(alias, op)
+    return call_unguarded(alias, op, *args, **kwargs)
+
+
+def call_unguarded(alias, op, *args, **kwargs):
+    """``call`` without waiting for lost bumps to be replayed (the replay itself uses it)."""
     try:
         with guard():
             return getattr(caches[alias], op)(*args, **kwargs)
@@ -67,6 +81,7 @@ def call(alias, op, *args, **kwargs):
 
 def incr(alias, key, delta):
     """Atomic increment that creates the key when missing (add then incr on a race)."""
+    _require_ready(alias, "incr")
     try:
         with guard():
             return caches[alias].incr(key, delta)

@@ -2,9 +2,11 @@
 
 Values are read on every access (cheaply), so ``override_settings(DJCACHE=...)`` works.
 """
+from typing import Any
+
 from django.conf import settings
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     # Cache alias that holds the entries (tagged values).
     "CACHE": "default",
     # Cache alias that holds the tag versions; None = same alias as the entry.
@@ -33,19 +35,28 @@ DEFAULTS = {
     "SIGNALS": True,          # listen to post_save/post_delete/m2m_changed
     # Map database aliases that share data (e.g. a read replica) to the alias whose writes count.
     "DATABASE_ALIASES": {},
+    # Bumps that failed while the cache was unreachable are replayed when it answers again
+    # (see README "Cache outages"): at most this many tag keys are remembered, beyond that
+    # the whole namespace is invalidated.
+    "LOST_BUMPS_MAX": 1000,
+    # Seconds between replay attempts of a background thread while bumps are pending.
+    "LOST_BUMPS_RETRY_INTERVAL": 1.0,
+    # Folder of the marker telling a restarted process that bumps were lost (None: a private
+    # folder in the system temp dir; False: no marker).
+    "LOST_BUMPS_MARKER_DIR": None,
     # Warnings about a failing cache are logged at most once per this many seconds per alias.
     "WARNING_INTERVAL": 60.0,
 }
 
 
-def get(name):
+def get(name: str) -> Any:
     user = getattr(settings, "DJCACHE", None) or {}
     if name in user:
         return user[name]
     return DEFAULTS[name]
 
 
-def db_alias(alias):
+def db_alias(alias: str) -> str:
     """The alias whose tags a read or write on ``alias`` uses."""
     mapping = get("DATABASE_ALIASES") or {}
     return mapping.get(alias, alias)

@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django.db.models import Model
 
 from . import backend, conf, invalidation, stats, tags, ttl
-from .ttl import _DEFAULT
+from .ttl import _DEFAULT, Timeout
+
+T = TypeVar("T")
+# a model class, an "app.Model" label, or "auto"
+Dependency = type[Model] | str
 
 _MAGIC = "djc1"
 AUTO = "auto"
@@ -30,7 +38,7 @@ class Tagged:
     computation SELECTs from).
     """
 
-    def __init__(self, *deps, using=None):
+    def __init__(self, *deps: Dependency | Sequence[Dependency], using: str | None = None):
         if len(deps) == 1 and isinstance(deps[0], (list, tuple)):
             deps = tuple(deps[0])
         self.auto = AUTO in deps
@@ -49,11 +57,11 @@ class Tagged:
         return self._pairs
 
     def _declared_keys(self):
-        return [tags.tag_key(a, t) for a, t in self.pairs]
+        return [tags.tag_key(a, t) for a, t in self.pairs] + [tags.epoch_key()]
 
     def _bypass(self, pairs):
         """Uncommitted writes to one of these tags on this thread -> do not use the cache."""
-        by_alias = {}
+        by_alias: dict[str, set[str]] = {}
         for a, t in pairs:
             by_alias.setdefault(a, set()).add(t)
         for a, ts in by_alias.items():
@@ -86,7 +94,7 @@ class Tagged:
         return entry, current, expected
 
     # -- public API ------------------------------------------------------------------------
-    def get(self, key, default=None, family=None):
+    def get(self, key: object, default: Any = None, family: str | None = None) -> Any:
         family = family or stats.family_of(key)
         ttl.policy.record_read(family)
         if self._bypass(self.pairs):
@@ -104,7 +112,8 @@ class Tagged:
         _count_miss(family, changed)
         return default
 
-    def set(self, key, value, timeout=_DEFAULT, family=None):
+    def set(self, key: object, value: Any, timeout: Timeout = _DEFAULT,
+            family: str | None = None) -> bool:
         """Store ``value`` with the tag versions current *now*. Prefer get_or_set, which
         captures the versions before computing."""
         family = family or stats.family_of(key)
@@ -118,13 +127,15 @@ class Tagged:
         return _store(tags.entry_key(key), value, {k: versions[k] for k in keys},
                       timeout, family, stale=0)
 
-    def delete(self, key):
+    def delete(self, key: object) -> bool:
         try:
             return backend.call(tags.entries_cache(), "delete", tags.entry_key(key))
         except backend.Failed:
             return False
 
-    def get_or_set(self, key, default, timeout=_DEFAULT, *, lock=None, stale=None, family=None):
+    def get_or_set(self, key: object, default: Callable[[], T] | T, timeout: Timeout = _DEFAULT,
+                   *, lock: bool | None = None, stale: float | None = None,
+                   family: str | None = None) -> T:
         """Return the cached value for ``key`` or compute ``default()`` and store it.
 
         ``lock``: single-flight recompute (one worker computes, others wait for its value).
@@ -296,6 +307,6 @@ def lock_acquire(ekey):
         return None
 
 
-def tagged(*deps, using=None):
+def tagged(*deps: Dependency | Sequence[Dependency], using: str | None = None) -> Tagged:
     """``tagged(Product, "shop.Category")`` -> a :class:`Tagged` handle."""
     return Tagged(*deps, using=using)

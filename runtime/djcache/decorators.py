@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from .core import Tagged
-from .ttl import _DEFAULT
+from .core import Dependency, Tagged
+from .ttl import _DEFAULT, Timeout
 
 
 def _arg_repr(value):
@@ -21,7 +23,9 @@ def _args_hash(args, kwargs):
     return hashlib.md5(text.encode()).hexdigest()
 
 
-def memoize(timeout=_DEFAULT, depends_on=(), *, lock=None, stale=None, using=None):
+def memoize(timeout: Timeout = _DEFAULT, depends_on: str | Sequence[Dependency] = (), *,
+            lock: bool | None = None, stale: float | None = None,
+            using: str | None = None) -> Callable[[Callable[..., Any]], Any]:
     """Cache a function's result per arguments, invalidated by writes to ``depends_on``.
 
     ``@djcache.memoize(300, depends_on=[Product])`` or ``depends_on="auto"``.
@@ -42,14 +46,17 @@ def memoize(timeout=_DEFAULT, depends_on=(), *, lock=None, stale=None, using=Non
             return handle.get_or_set(key_for(args, kwargs), lambda: fn(*args, **kwargs),
                                      timeout, lock=lock, stale=stale, family=family)
 
-        wrapper.invalidate = lambda *a, **kw: handle.delete(key_for(a, kw))
-        wrapper.djcache = handle
-        return wrapper
+        memoized: Any = wrapper   # function attributes, which the stubs of wraps() lack
+        memoized.invalidate = lambda *a, **kw: handle.delete(key_for(a, kw))
+        memoized.djcache = handle
+        return memoized
 
     return decorate
 
 
-def cache_page(timeout=_DEFAULT, depends_on=(), *, key_prefix="", using=None, lock=None):
+def cache_page(timeout: Timeout = _DEFAULT, depends_on: str | Sequence[Dependency] = (),
+               *, key_prefix: str = "", using: str | None = None,
+               lock: bool | None = None) -> Callable[[Callable[..., Any]], Any]:
     """Cache a view's GET/HEAD 200 responses per absolute URL, invalidated by writes.
 
     ``@djcache.cache_page(60, depends_on=[Product, Category])``. Responses that set
@@ -85,8 +92,9 @@ def cache_page(timeout=_DEFAULT, depends_on=(), *, key_prefix="", using=None, lo
             except _NotCacheable:
                 return box["response"]
 
-        wrapper.djcache = handle
-        return wrapper
+        cached_view: Any = wrapper   # a function attribute, which the stubs of wraps() lack
+        cached_view.djcache = handle
+        return cached_view
 
     return decorate
 

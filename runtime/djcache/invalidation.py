@@ -3,8 +3,10 @@
 Transactions: a write inside an atomic block bumps its tags at once (so entries cached
 before the transaction miss) and registers one on_commit callback per savepoint level that
 bumps them again after COMMIT (so entries re-cached from old rows during the transaction
-miss too). Within one transaction a tag is bumped at write time only once. While a
-connection has uncommitted writes to a tag, tagged reads of that tag on the same thread
+miss too). That callback is robust and placed first in the connection's hook list, so an
+application hook that raises cannot keep it from running. Within one transaction a tag is
+bumped at write time only once. While a connection has uncommitted writes to a tag, tagged
+reads of that tag on the same thread
 bypass the cache (read-your-writes, and nothing uncommitted is ever stored).
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextvars
 import threading
 
 from django.db import connections, transaction
+from django.db.models import Model
 
 from . import backend, conf, sql, tags
 
@@ -37,6 +40,20 @@ def _live_callbacks(conn):
         if isinstance(func, _CommitBump):
             out.append((entry[0], func))
     return out
+
+
+def _on_commit_first(conn, callback, using):
+    """Register ``callback`` ahead of every hook already registered in this transaction.
+
+    Django runs commit hooks in order and stops at the first non-robust one that raises, so
+    a hook the application registered earlier could otherwise keep the commit bump from
+    running. ``robust=True`` keeps a failure of ours (there should be none: bumps fail open)
+    from stopping the application's hooks.
+    """
+    transaction.on_commit(callback, using=using, robust=True)
+    hooks = conn.run_on_commit
+    if hooks and hooks[-1][1] is callback:
+        hooks.insert(0, hooks.pop())
 
 
 def pending_tags(db_alias):
@@ -73,12 +90,12 @@ def bump(using, tag_set):
     current = next((cb for s, cb in live if s == sids), None)
     if current is None:
         current = _CommitBump(alias)
-        transaction.on_commit(current, using=using)
+        _on_commit_first(conn, current, using)
     current.tags |= new
     tags.bump_now(alias, new)
 
 
-def invalidate(*deps, using=None):
+def invalidate(*deps: type[Model] | str, using: str | None = None) -> None:
     """Bump the tags of the given models by hand (``djcache.invalidate(Product)``)."""
     for db_alias, tag in tags.resolve_deps(deps, using=using):
         # resolve_deps gives read tags; bump exactly those

@@ -193,7 +193,8 @@ def collect(flush_first=True):
             "invalidations": {t: c["inv:" + t] for t in tag_names if c["inv:" + t]},
             "compute_ms": {
                 "count": c["compute_n"],
-                "mean": round(c["compute_us"] / c["compute_n"] / 1000.0, 3) if c["compute_n"] else None,
+                "mean": (round(c["compute_us"] / c["compute_n"] / 1000.0, 3)
+                         if c["compute_n"] else None),
                 "p95": _p95(hist),
             },
             "auto_ttl_seconds": (round(ttl.policy.last(f), 1)

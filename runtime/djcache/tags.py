@@ -5,6 +5,7 @@ import hashlib
 import random
 import re
 import time
+from typing import Any
 
 from django.apps import apps
 from django.db import router
@@ -20,6 +21,11 @@ def prefix():
 
 def tag_key(db_alias, tag):
     return f"{prefix()}:t:{db_alias}:{tag}"
+
+
+def epoch_key():
+    """The namespace epoch: every entry carries it like a tag; bumping it invalidates all."""
+    return f"{prefix()}:epoch"
 
 
 def entry_key(key):
@@ -98,18 +104,18 @@ _maps = None
 
 
 def _build_maps():
-    owners = {}   # table -> set of tags (concrete models owning the table)
-    sides = {}    # through tag -> {side tags}
+    owners: dict[str, set[str]] = {}   # table -> tags of the concrete models owning it
+    sides: dict[str, set[str]] = {}    # through tag -> {side tags}
     for model in apps.get_models(include_auto_created=True):
         if model._meta.proxy:
             continue
         owners.setdefault(model._meta.db_table.lower(), set()).add(model_tag(model))
         for field in model._meta.local_many_to_many:
-            through = field.remote_field.through
-            if isinstance(through, str):
-                continue
-            related = field.remote_field.model
-            if isinstance(related, str):
+            # a lazy "app.Model" reference stays a str when its app is not installed; the
+            # stubs only know the resolved model
+            through: Any = field.remote_field.through
+            related: Any = field.remote_field.model
+            if isinstance(through, str) or isinstance(related, str):
                 continue
             sides.setdefault(model_tag(through), set()).update(
                 {model_tag(model), model_tag(related)})
@@ -183,13 +189,15 @@ def ensure_versions(keys, current):
 
 
 def bump_now(db_alias, tags):
-    from . import stats
+    from . import recovery, stats
     if not tags:
         return
     v = new_version()
+    keys = [tag_key(db_alias, t) for t in tags]
     try:
-        backend.call(tags_cache(), "set_many", {tag_key(db_alias, t): v for t in tags}, None)
+        backend.call(tags_cache(), "set_many", dict.fromkeys(keys, v), None)
     except backend.Failed:
+        recovery.record(tags_cache(), keys)
         return
     for t in tags:
         stats.record_bump(db_alias, t)

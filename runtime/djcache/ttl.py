@@ -124,8 +124,13 @@ def resolve(timeout, family):
 
 
 class _Default:
+    """The type of "no timeout given": ``DEFAULT_TIMEOUT`` applies."""
+
     def __repr__(self):
         return "DEFAULT"
 
 
 _DEFAULT = _Default()
+
+# What a call's ``timeout`` may be: seconds, None (never expires), "auto", or left out.
+Timeout = float | str | None | _Default

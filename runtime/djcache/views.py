@@ -9,9 +9,10 @@ from . import backend, conf, stats
 def _allowed(request):
     token = conf.get("STATS_TOKEN")
     if token:
-        given = request.headers.get("Authorization", "")
-        if given.startswith("Bearer "):
-            given = given[7:]
+        # RFC 7235: credentials = auth-scheme 1*SP token68, the scheme case-insensitive
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            given = credentials.lstrip(" ")
         else:
             given = request.headers.get("X-Djcache-Token", "")
         if given and hmac.compare_digest(given.encode(), str(token).encode()):

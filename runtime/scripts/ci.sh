@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the djcache runtime test suite on a fresh Debian bookworm machine (root, Python 3.10+):
-# installs Redis, Memcached and PostgreSQL from apt, starts them on loopback on non-default
-# ports (plus a 3-node Redis Cluster), runs pytest for Django 4.2 and 5.2, stops the servers.
+# runs ruff and mypy (pinned, from PyPI), installs Redis, Memcached and PostgreSQL from apt,
+# starts them on loopback on non-default ports (plus a 3-node Redis Cluster), runs pytest for
+# Django 4.2 and 5.2, stops the servers. Any lint or type finding fails the run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 RUNTIME=$(pwd)
@@ -11,9 +12,27 @@ MEMCACHED_PORT=${DJCACHE_CI_MEMCACHED_PORT:-11235}
 CLUSTER_PORTS=(17201 17202 17203)   # cluster bus ports are these + 10000
 PG_PORT=${DJCACHE_CI_PG_PORT:-54329}
 DJANGO_VERSIONS=(${DJCACHE_CI_DJANGO:-4.2 5.2})
+# mypy reads the optional imports' own types too (redis-py and the debug toolbar ship py.typed)
+LINT_PACKAGES=("Django~=5.2.0" "ruff==0.17.6" "mypy==2.4.1" "django-stubs==6.1.2"
+               "redis==8.2.0" "django-debug-toolbar==8.0.0")
 
 log() { printf '[djcache ci] %s\n' "$*"; }
 START=$(date +%s)
+
+status=0
+
+# --- lint and types (no servers needed) ---------------------------------------------------
+lint_venv="$RUNTIME/.venv-lint"
+[ -x "$lint_venv/bin/python" ] || "$PY" -m venv "$lint_venv" || exit 1
+if "$lint_venv/bin/pip" install -q --disable-pip-version-check "${LINT_PACKAGES[@]}"; then
+  log "ruff: $("$lint_venv/bin/ruff" --version)"
+  "$lint_venv/bin/ruff" check djcache tests bench || { log "ruff found problems"; status=1; }
+  log "mypy: $("$lint_venv/bin/mypy" --version)"
+  # settings from [tool.mypy] and [tool.django-stubs] in pyproject.toml
+  "$lint_venv/bin/mypy" || { log "mypy found problems"; status=1; }
+else
+  log "pip install failed for the lint tools"; status=1
+fi
 
 # --- packages -----------------------------------------------------------------------------
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -88,7 +107,6 @@ export DJCACHE_TEST_PG="127.0.0.1:$PG_PORT"
 export DJCACHE_REQUIRE_SERVERS=1
 
 # --- test runs ----------------------------------------------------------------------------
-status=0
 for dj in "${DJANGO_VERSIONS[@]}"; do
   venv="$RUNTIME/.venv-dj${dj//./}"
   log "Django $dj: preparing $venv"

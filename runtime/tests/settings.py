@@ -42,10 +42,12 @@ CACHES = {
                 "OPTIONS": {"MAX_ENTRIES": 100000}},
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b",
                "OPTIONS": {"MAX_ENTRIES": 100000}},
-    "db": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "djcache_test_cache"},
+    "db": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+           "LOCATION": "djcache_test_cache"},
     "file": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
              "LOCATION": os.path.join(_tmp, "filecache")},
 }
+CACHES["flaky"] = {"BACKEND": "tests.flaky_cache.FlakyCache", "LOCATION": "flaky"}
 REDIS = os.environ.get("DJCACHE_TEST_REDIS")
 if REDIS:
     CACHES["redis"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -63,5 +65,6 @@ if CLUSTER:
                          "LOCATION": f"redis://{CLUSTER}"}
 
 DATABASE_ROUTERS = ["tests.routers.CacheRouter"]
-DJCACHE = {"CACHE": "default", "STATS_FLUSH_INTERVAL": 3600}
+DJCACHE = {"CACHE": "default", "STATS_FLUSH_INTERVAL": 3600,
+           "LOST_BUMPS_MARKER_DIR": os.path.join(_tmp, "markers")}
 LOGGING_CONFIG = None

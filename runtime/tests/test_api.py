@@ -99,8 +99,10 @@ def test_memoize_auto(shop):
     assert names() == ["c1", "c2"] and len(calls) == base + 1
 
 
-TPL = ('{% load djcache %}{% tagged_cache 500 "sidebar" depends_on="testapp.Product testapp.Category" %}'
-       '{% for p in products %}{{ p.name }}/{{ p.category.name }};{% endfor %}{% endtagged_cache %}')
+TPL = ('{% load djcache %}'
+       '{% tagged_cache 500 "sidebar" depends_on="testapp.Product testapp.Category" %}'
+       '{% for p in products %}{{ p.name }}/{{ p.category.name }};{% endfor %}'
+       '{% endtagged_cache %}')
 
 
 def test_template_tag(shop):

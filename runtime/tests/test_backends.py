@@ -70,7 +70,8 @@ def test_backend_roundtrip(backend_alias):
 
 @pytest.mark.django_db(transaction=True, databases=["default", "other"])
 def test_backend_auto_and_tags_in_other_alias(backend_alias, settings):
-    settings.DJCACHE = {"CACHE": "locmem", "TAGS_CACHE": backend_alias, "STATS_FLUSH_INTERVAL": 3600}
+    settings.DJCACHE = {"CACHE": "locmem", "TAGS_CACHE": backend_alias,
+                        "STATS_FLUSH_INTERVAL": 3600}
     caches["locmem"].clear()
     Category.objects.create(name="a")
     h = tagged("auto")

@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import caches
 
 from djcache import tagged
+from tests import settings as test_settings
 from tests.testapp.models import Category
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,7 +18,7 @@ def killable(own_redis, settings):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": f"redis://127.0.0.1:{port}/0",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
-    settings.DJCACHE = {"CACHE": "killable", "STATS_FLUSH_INTERVAL": 3600, "WARNING_INTERVAL": 60}
+    settings.DJCACHE = {**test_settings.DJCACHE, "CACHE": "killable", "WARNING_INTERVAL": 60}
     return proc
 
 

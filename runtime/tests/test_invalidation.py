@@ -173,7 +173,8 @@ def test_select_related_auto_dependencies(world):
 
     def compute():
         calls.append(1)
-        return [(p.name, p.category.name) for p in Product.objects.select_related("category").order_by("pk")]
+        products = Product.objects.select_related("category").order_by("pk")
+        return [(p.name, p.category.name) for p in products]
 
     h = tagged("auto")
     first = h.get_or_set("auto:products", compute, 300)

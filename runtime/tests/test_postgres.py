@@ -7,6 +7,7 @@ from django.db import connections, transaction
 
 from djcache import tagged
 from tests.conftest import need
+from tests.test_commit_hooks import MISSING, write_after_failing_hook
 from tests.testapp.models import Category, Product
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "pg"])
@@ -84,7 +85,8 @@ def test_many_concurrent_readers_and_writers():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(3)]
+    threads = [threading.Thread(target=writer)]
+    threads += [threading.Thread(target=reader) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
@@ -109,3 +111,16 @@ def test_pg_savepoints_and_rollback():
         t.join()
         assert t_seen == ["c"]
     assert h.get_or_set("name", name) == "c"
+
+
+def test_raising_application_hook_does_not_stop_the_commit_bump():
+    """issue 14, item 6, on PostgreSQL: the other thread really reads the pre-commit rows."""
+    cat = Category.objects.using("pg").create(name="old")
+    h = tagged(Category, using="pg")
+
+    def read_committed_name():
+        return h.get_or_set("name", lambda: Category.objects.using("pg").get(pk=cat.pk).name)
+
+    write_after_failing_hook("pg", cat, h, read_committed_name)
+    assert h.get("name", MISSING) is MISSING, "entry cached from pre-commit rows survived"
+    assert h.get_or_set("name", lambda: Category.objects.using("pg").get(pk=cat.pk).name) == "new"

@@ -1,6 +1,6 @@
 import pytest
 
-from djcache.sql import analyse, tokenize
+from djcache.sql import analyse, analyse_cached, tokenize
 
 CASES = [
     # (sql, kind, writes, reads)
@@ -69,3 +69,15 @@ def test_doubled_quotes_and_comments():
     toks = tokenize("SELECT 'a''b', \"x\"\"y\" /* nested /* c */ DELETE */ FROM t")
     assert [t.value for t in toks if t.kind in ("str", "qid")] == ["a'b", 'x"y']
     assert analyse("SELECT 'a''b' /* nested /* c */ DELETE FROM x */ FROM t").writes == set()
+
+
+def test_analysis_memo_is_bounded_and_keeps_recently_used_statements():
+    analyse_cached.cache_clear()
+    hot = "UPDATE hot SET a = 1"
+    first = analyse_cached(hot)
+    for i in range(5000):   # more one-off statements than the memo holds
+        analyse_cached(f"SELECT {i} FROM t")
+        if i % 1000 == 0:
+            assert analyse_cached(hot) is first   # still memoised: used recently
+    assert analyse_cached(hot) is first
+    assert analyse_cached.cache_info().currsize == 4096

@@ -35,7 +35,8 @@ def test_stats_add_up_across_two_processes(use_cache):
     prefix = "st" + uuid.uuid4().hex[:8]
     use_cache("redis", KEY_PREFIX=prefix)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, prefix, name], cwd=root, env=os.environ.copy())
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, prefix, name], cwd=root,
+                              env=os.environ.copy())
              for name in ("a", "b")]
     assert [p.wait(60) for p in procs] == [0, 0]
     data = stats.collect()
@@ -54,8 +55,8 @@ def test_stats_families_invalidations_and_compute_time(use_cache):
     Category.objects.create(name="a")
     h = tagged(Category)
     for pk in (1, 2, 3):
-        h.get_or_set(f"product:{pk}", lambda: pk)
-        h.get_or_set(f"product:{pk}", lambda: pk)
+        h.get_or_set(f"product:{pk}", lambda pk=pk: pk)
+        h.get_or_set(f"product:{pk}", lambda pk=pk: pk)
     Category.objects.create(name="b")
     h.get_or_set("product:1", lambda: 1)
     data = stats.collect()
@@ -99,6 +100,21 @@ def test_json_view_staff_or_token(use_cache, client, settings, django_user_model
     user.is_staff = True
     user.save()
     assert client.get("/djcache/stats.json").status_code == 200
+
+
+@pytest.mark.parametrize("header", ["bearer s3cret", "BEARER s3cret", "bEaReR   s3cret"])
+def test_json_view_bearer_scheme_is_case_insensitive(use_cache, client, settings, header):
+    """RFC 7235: the auth scheme is a case-insensitive token, then one or more spaces."""
+    use_cache("locmem")
+    settings.DJCACHE = {**settings.DJCACHE, "STATS_TOKEN": "s3cret"}
+    assert client.get("/djcache/", HTTP_AUTHORIZATION=header).status_code == 200
+
+
+@pytest.mark.parametrize("header", ["bearer wrong", "Basic s3cret", "Bearers3cret", "s3cret"])
+def test_json_view_rejects_other_schemes_and_tokens(use_cache, client, settings, header):
+    use_cache("locmem")
+    settings.DJCACHE = {**settings.DJCACHE, "STATS_TOKEN": "s3cret"}
+    assert client.get("/djcache/", HTTP_AUTHORIZATION=header).status_code == 403
 
 
 def test_family_holes():

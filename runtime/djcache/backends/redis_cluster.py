@@ -6,10 +6,17 @@
 Multi-key calls are split per hash slot (``mget_nonatomic``/``mset_nonatomic``); djcache
 itself only uses single-key calls and get_many/set_many.
 """
+from typing import Any
+
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
 class RedisClusterCacheClient(RedisCacheClient):
+    # set by RedisCacheClient.__init__; private there, so the stubs do not declare them
+    _servers: list[str]
+    _pool_options: dict[str, Any]
+    _serializer: Any
+
     def __init__(self, servers, **options):
         super().__init__(servers, **options)
         from redis.cluster import RedisCluster
@@ -26,7 +33,8 @@ class RedisClusterCacheClient(RedisCacheClient):
     def get_many(self, keys):
         client = self.get_client(None)
         values = client.mget_nonatomic(keys)
-        return {k: self._serializer.loads(v) for k, v in zip(keys, values) if v is not None}
+        pairs = zip(keys, values, strict=True)
+        return {k: self._serializer.loads(v) for k, v in pairs if v is not None}
 
     def set_many(self, data, timeout):
         client = self.get_client(None, write=True)

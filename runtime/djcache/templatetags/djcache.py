@@ -30,9 +30,11 @@ class TaggedCacheNode(template.Node):
         if timeout not in ("auto", None):
             try:
                 timeout = int(timeout)
-            except (TypeError, ValueError):
-                raise template.TemplateSyntaxError(f"tagged_cache timeout {timeout!r} is not a number or 'auto'")
-        depends = str(self.options["depends_on"].resolve(context)) if "depends_on" in self.options else ""
+            except (TypeError, ValueError) as exc:
+                raise template.TemplateSyntaxError(
+                    f"tagged_cache timeout {timeout!r} is not a number or 'auto'") from exc
+        depends = (str(self.options["depends_on"].resolve(context))
+                   if "depends_on" in self.options else "")
         using = self.options["using"].resolve(context) if "using" in self.options else None
         deps = depends.split()
         vary = [str(v.resolve(context)) for v in self.vary_on]
@@ -46,7 +48,8 @@ class TaggedCacheNode(template.Node):
 def do_tagged_cache(parser, token):
     bits = token.split_contents()
     if len(bits) < 3:
-        raise template.TemplateSyntaxError("'tagged_cache' takes at least a timeout and a fragment name")
+        raise template.TemplateSyntaxError(
+            "'tagged_cache' takes at least a timeout and a fragment name")
     nodelist = parser.parse(("endtagged_cache",))
     parser.delete_first_token()
     rest = bits[3:]

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         try:
             data = stats.collect()
         except backend.Failed as exc:
-            raise CommandError(f"cache unavailable: {exc}")
+            raise CommandError(f"cache unavailable: {exc}") from exc
         if opts["json"]:
             self.stdout.write(json.dumps(data, indent=2, sort_keys=True))
             return
@@ -50,5 +50,6 @@ def render_table(data):
         lines.append("(no entries recorded yet)")
     if data["tag_bumps"]:
         lines.append("")
-        lines.append("tag bumps: " + ", ".join(f"{t}={n}" for t, n in sorted(data["tag_bumps"].items())))
+        bumps = sorted(data["tag_bumps"].items())
+        lines.append("tag bumps: " + ", ".join(f"{t}={n}" for t, n in bumps))
     return "\n".join(lines)
