@@ -10,9 +10,10 @@ import type { Loc } from '../facts/types';
 import type { Finding } from '../findings';
 import { splitArgs, TOKEN_RE } from '../syntax/template';
 import { dropImport, moduleNames, planImports } from './imports';
-import { namedKids, nodeAt, parsesCleanly, withSyntax } from './pythonSyntax';
+import { getOrSetRewrite } from './getOrSet';
+import { indentOf, namedKids, nodeAt, parsesCleanly, withSyntax } from './pythonSyntax';
 import { pyString, pythonStyle, type PythonStyle } from './pythonStyle';
-import { applyEdits, changedLines, offsetAt, replaceSpan, type TextEdit } from './text';
+import { applyEdits, changedLines, insertAt, lineTextBefore, offsetAt, replaceSpan, type TextEdit } from './text';
 import type { Fix, SourceFiles } from './types';
 
 /** What DJC101/DJC102 findings carry for this fix. */
@@ -72,8 +73,11 @@ function rewriteOf(finding: Finding, d: DeclareTagsData, text: string, files: So
 }
 
 /**
- * `cache.get_or_set(k, ...)` → `tagged(...).get_or_set(k, ...)`; `cache.set(k, v, t)` → `tagged(...).set(k, v, t)` together with
- * each `cache.get(k)` of the same key text in the same function. `cache` must be Django's default cache.
+ * `cache.get_or_set(k, ...)` → `tagged(...).get_or_set(k, ...)`. A `cache.set(k, v, t)` with its
+ * `cache.get(k)` becomes one `tagged(...).get_or_set(k, compute, t)` where the code's shape allows
+ * (getOrSet.ts); elsewhere the set and each `cache.get(k)` of the same key text in the function go
+ * through `tagged(...)`, with a comment above the set saying that the pair is racy.
+ * `cache` must be Django's default cache.
  */
 function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): TextEdit[] | undefined {
   return withSyntax(text, (root) => {
@@ -86,19 +90,30 @@ function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Te
     const imports = planImports(text, names, [{ module: 'djcache', name: 'tagged' }], style);
     if ('conflict' in imports) return undefined;
     const tagged = `tagged(${d.models.map((m) => pyString(m, style)).join(', ')})`;
-    const targets = [method.object];
-    if (method.name === 'set') {
-      const key = method.key?.text;
-      const scope = enclosing(call);
-      const gets = scope.descendantsOfType('call').filter((c): c is Node => !!c).map(cacheMethod).filter((m) => m?.name === 'get' && m.key?.text === key);
-      // A set without its get would cache through tags while reading around them.
-      if (!key || !gets.length) return undefined;
-      targets.push(...gets.map((g) => g!.object));
+    const retagged = (nodes: Node[]) => nodes.map((o) => replaceSpan(text, o.startIndex, o.endIndex, tagged));
+    const checked = (edits: TextEdit[]) => (parsesCleanly(applyEdits(text, edits)) ? edits : undefined);
+    if (method.name === 'get_or_set') return checked([...imports, ...retagged([method.object])]);
+    const key = method.key?.text;
+    const gets = enclosing(call).descendantsOfType('call').filter((c): c is Node => !!c)
+      .filter((c) => { const m = cacheMethod(c); return m?.name === 'get' && m.key?.text === key; });
+    // A set without its get would cache through tags while reading around them.
+    if (!key || !gets.length) return undefined;
+    const rewrite = getOrSetRewrite(text, call, tagged, style, cacheMethod);
+    const others = rewrite ? gets.filter((g) => g.id !== rewrite.getCall.id) : gets;
+    const [start, end] = rewrite ? [offsetAt(text, rewrite.edit.range[0], rewrite.edit.range[1]), offsetAt(text, rewrite.edit.range[2], rewrite.edit.range[3])] : [0, 0];
+    if (rewrite && others.every((g) => g.endIndex <= start || g.startIndex >= end)) {
+      const edits = checked([...imports, rewrite.edit, ...retagged(others.map((g) => cacheMethod(g)!.object))]);
+      if (edits) return edits;
     }
-    const edits = [...imports, ...targets.map((o) => replaceSpan(text, o.startIndex, o.endIndex, tagged))];
-    return parsesCleanly(applyEdits(text, edits)) ? edits : undefined;
+    const setLine = text.slice(text.lastIndexOf('\n', call.startIndex - 1) + 1);
+    const lineStart = call.startIndex - lineTextBefore(text, call.startIndex).length;
+    const racy = insertAt(text, lineStart, `${indentOf(setLine)}${RACY_PAIR}${style.eol}`);
+    return checked([...imports, racy, ...retagged([method.object, ...gets.map((g) => cacheMethod(g)!.object)])]);
   });
 }
+
+/** Above a set whose get/set pair cannot become one get_or_set (runtime/README.md: set() captures the tag versions when called). */
+export const RACY_PAIR = '# djcache: get/set is racy (a write while computing is missed); use get_or_set where you can';
 
 /** `cache.<name>(key, ...)`: the `cache` name node, the method and the first argument. */
 function cacheMethod(call: Node): { object: Node; name: string; key: Node | undefined } | undefined {
