@@ -38,7 +38,8 @@ const LINE_TEXT = 'cache.set("categories:nav", nav, 60 * 30)';
 // The tags journey: "Declare cache tags" on the same DJC102, then live numbers from the running example.
 const TAGS_FIX_TITLE = /^\s*Declare cache tags\s*$/;
 const TAGGED = 'tagged("catalog.Category", "catalog.Product")';
-const TAGGED_LINES = ['from djcache import tagged', `nav = ${TAGGED}.get("categories:nav")`, `${TAGGED}.set("categories:nav", nav, 60 * 30)`];
+/** The get/set pair becomes one get_or_set of a nested function: the import, the function, and the line of the entry. */
+const TAGGED_LINES = ['from djcache import tagged', 'def compute_nav():', `nav = ${TAGGED}.get_or_set("categories:nav", compute_nav, 60 * 30)`];
 /** The runtime's stats family of the tagged entry (its key has no variable part). */
 const FAMILY = KEY;
 const STATS_TOKEN = 'djcache-e2e-token';
@@ -631,6 +632,7 @@ async function main() {
 
   await step('quick fix "Declare cache tags" tags the entry, and its finding goes', async () => {
     const services = path.join(journey, FILE);
+    const linesBefore = fs.readFileSync(services, 'utf8').split('\n').length;
     await applyQuickFix(LINE, 9, TAGS_FIX_TITLE, async () => walkthroughShot('declare-tags', { clip: await page.locator('.part.editor').boundingBox(), readme: true }));
     await waitForFixOnDisk(`${TAGGED} in ${FILE}`, () => fs.readFileSync(services, 'utf8').includes(TAGGED));
     const lines = fs.readFileSync(services, 'utf8').split('\n');
@@ -643,8 +645,8 @@ async function main() {
     let last;
     await until(`status bar Problems ${JSON.stringify(want)}`, async () => sameCounts(last = await problemCounts(), want), 120_000)
       .catch((e) => { throw new Error(`${e.message}; last seen ${JSON.stringify(last)}`); });
-    // That DJC102 went (the counts say nothing else came); the other one moved with the import.
-    const shift = setLine - LINE;
+    // That DJC102 went (the counts say nothing else came); the other one, below every edit, moved by the lines they added.
+    const shift = lines.length - linesBefore;
     const want102 = djc102Before.filter((l) => l !== LINE).map((l) => (l > LINE ? l + shift : l));
     let listed;
     await until(`DJC102 at lines ${want102.join(', ')} in Problems`, async () => (listed = await problemLines('DJC102')).join() === want102.join(), 60_000)
