@@ -10,8 +10,8 @@ import type { Loc } from '../facts/types';
 import type { Finding } from '../findings';
 import { splitArgs, TOKEN_RE } from '../syntax/template';
 import { dropImport, moduleNames, planImports } from './imports';
-import { getOrSetRewrite } from './getOrSet';
-import { indentOf, namedKids, nodeAt, parsesCleanly, withSyntax } from './pythonSyntax';
+import { cacheMethod, getOrSetRewrite } from './getOrSet';
+import { argsOf, indentOf, namedKids, nodeAt, parsesCleanly, withSyntax } from './pythonSyntax';
 import { pyString, pythonStyle, type PythonStyle } from './pythonStyle';
 import { applyEdits, changedLines, insertAt, lineTextBefore, offsetAt, replaceSpan, type TextEdit } from './text';
 import type { Fix, SourceFiles } from './types';
@@ -98,7 +98,7 @@ function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Te
       .filter((c) => { const m = cacheMethod(c); return m?.name === 'get' && m.key?.text === key; });
     // A set without its get would cache through tags while reading around them.
     if (!key || !gets.length) return undefined;
-    const rewrite = getOrSetRewrite(text, call, tagged, style, cacheMethod);
+    const rewrite = getOrSetRewrite(text, call, tagged, style);
     const others = rewrite ? gets.filter((g) => g.id !== rewrite.getCall.id) : gets;
     const [start, end] = rewrite ? [offsetAt(text, rewrite.edit.range[0], rewrite.edit.range[1]), offsetAt(text, rewrite.edit.range[2], rewrite.edit.range[3])] : [0, 0];
     if (rewrite && others.every((g) => g.endIndex <= start || g.startIndex >= end)) {
@@ -115,31 +115,10 @@ function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Te
 /** Above a set whose get/set pair cannot become one get_or_set (runtime/README.md: set() captures the tag versions when called). */
 export const RACY_PAIR = '# djcache: get/set is racy (a write while computing is missed); use get_or_set where you can';
 
-/** `cache.<name>(key, ...)`: the `cache` name node, the method and the first argument. */
-function cacheMethod(call: Node): { object: Node; name: string; key: Node | undefined } | undefined {
-  const fn = call.childForFieldName('function');
-  const obj = fn?.childForFieldName('object');
-  const attr = fn?.childForFieldName('attribute');
-  if (fn?.type !== 'attribute' || obj?.type !== 'identifier' || obj.text !== 'cache' || !attr) return undefined;
-  const args = call.childForFieldName('arguments');
-  const key = args ? namedKids(args)[0] : undefined;
-  return { object: obj, name: attr.text, key: key?.type === 'keyword_argument' ? undefined : key };
-}
-
 function enclosing(n: Node): Node {
   let cur: Node = n;
   while (cur.parent && cur.type !== 'function_definition') cur = cur.parent;
   return cur;
-}
-
-/** A call's arguments by kind; undefined when it has splats or comments, whose meaning the fix cannot carry. */
-function argsOf(call: Node): { positional: Node[]; kw: Map<string, Node> } | undefined {
-  const args = call.childForFieldName('arguments');
-  const all = args ? namedKids(args) : [];
-  if (all.some((a) => a.type === 'comment' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return undefined;
-  const kw = new Map<string, Node>();
-  for (const a of all) if (a.type === 'keyword_argument') kw.set(a.childForFieldName('name')!.text, a.childForFieldName('value')!);
-  return { positional: all.filter((a) => a.type !== 'keyword_argument'), kw };
 }
 
 function dependsOn(d: DeclareTagsData, style: PythonStyle): string {

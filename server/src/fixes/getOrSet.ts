@@ -15,12 +15,20 @@
  * of `v` assigns it, and no other name it assigns is used elsewhere in the function.
  */
 import type { Node } from 'web-tree-sitter';
-import { kids, namedKids } from './pythonSyntax';
+import { argsOf, namedKids } from './pythonSyntax';
 import type { PythonStyle } from './pythonStyle';
 import { lineTextBefore, replaceSpan, type TextEdit } from './text';
 
-/** `cache.<name>(key, ...)` as declareTags reads it. */
-export interface CacheCall { object: Node; name: string; key: Node | undefined }
+/** `cache.<name>(key, ...)`: the `cache` name node, the method and the first argument. */
+export function cacheMethod(call: Node): { object: Node; name: string; key: Node | undefined } | undefined {
+  const fn = call.childForFieldName('function');
+  const obj = fn?.childForFieldName('object');
+  const attr = fn?.childForFieldName('attribute');
+  if (fn?.type !== 'attribute' || obj?.type !== 'identifier' || obj.text !== 'cache' || !attr) return undefined;
+  const args = call.childForFieldName('arguments');
+  const key = args ? namedKids(args)[0] : undefined;
+  return { object: obj, name: attr.text, key: key?.type === 'keyword_argument' ? undefined : key };
+}
 
 /** Statements the nested function could not hold with the same meaning. */
 const SCOPE_BREAKERS = new Set([
@@ -48,9 +56,9 @@ interface Shape {
  * call it consumed; undefined when the code's shape does not allow it.
  */
 export function getOrSetRewrite(
-  text: string, setCall: Node, tagged: string, style: PythonStyle, cacheMethod: (call: Node) => CacheCall | undefined,
+  text: string, setCall: Node, tagged: string, style: PythonStyle,
 ): { edit: TextEdit; getCall: Node } | undefined {
-  const shape = shapeOf(setCall, cacheMethod);
+  const shape = shapeOf(setCall);
   if (!shape || !computesLikeAFunction(shape)) return undefined;
   const fn = enclosingFunction(setCall);
   const key = cacheMethod(setCall)!.key!.text;
@@ -73,11 +81,11 @@ export function getOrSetRewrite(
   return { edit: replaceSpan(text, shape.get.startIndex, end, replacement), getCall: shape.getCall };
 }
 
-function shapeOf(setCall: Node, cacheMethod: (call: Node) => CacheCall | undefined): Shape | undefined {
+function shapeOf(setCall: Node): Shape | undefined {
   const set = setCall.parent;
   if (set?.type !== 'expression_statement' || namedKids(set).length !== 1 || set.parent?.type !== 'block') return undefined;
   const method = cacheMethod(setCall)!;
-  const args = plainArgs(setCall);
+  const args = argsOf(setCall);
   if (!method.key || !args || args.positional.length < 2 || args.positional.length > 3) return undefined;
   if ([...args.kw.keys()].some((k) => k !== 'timeout') || (args.positional.length === 3 && args.kw.size)) return undefined;
   const valueNode = args.positional[1];
@@ -95,7 +103,7 @@ function shapeOf(setCall: Node, cacheMethod: (call: Node) => CacheCall | undefin
   const ifStatement = block.parent;
   if (ifStatement?.type === 'if_statement' && ifStatement.childForFieldName('consequence')?.id === block.id && after.length === (trailing ? 1 : 0)) {
     const get = previousStatement(ifStatement);
-    const read = get && getOf(get, method.key.text, value, cacheMethod);
+    const read = get && getOf(get, method.key.text, value);
     if (!read || ifStatement.childForFieldName('alternative') || namedKids(ifStatement).some((n) => n.type === 'else_clause' || n.type === 'elif_clause')) return undefined;
     if (!conditionIs(ifStatement, [`${value} is ${read.missing}`, ...(read.missing === 'None' ? [`not ${value}`] : [])])) return undefined;
     return { get, getCall: read.call, body: siblings.slice(0, at), ...common };
@@ -104,7 +112,7 @@ function shapeOf(setCall: Node, cacheMethod: (call: Node) => CacheCall | undefin
   // Early return: `if v is not None: return v`, then the computation and the set in the same block.
   for (let i = at - 1; i >= 1; i--) {
     const earlyIf = siblings[i];
-    const read = earlyIf.type === 'if_statement' ? getOf(siblings[i - 1], method.key.text, value, cacheMethod) : undefined;
+    const read = earlyIf.type === 'if_statement' ? getOf(siblings[i - 1], method.key.text, value) : undefined;
     const returns = read && namedKids(earlyIf.childForFieldName('consequence')!);
     if (!read || returns?.length !== 1 || returns[0].type !== 'return_statement' || namedKids(returns[0])[0]?.text !== value) continue;
     if (earlyIf.childForFieldName('alternative') || namedKids(earlyIf).some((n) => n.type === 'else_clause' || n.type === 'elif_clause')) return undefined;
@@ -115,12 +123,12 @@ function shapeOf(setCall: Node, cacheMethod: (call: Node) => CacheCall | undefin
 }
 
 /** `v = cache.get(k)` or `v = cache.get(k, MISSING)`: the call and what a miss returns. */
-function getOf(statement: Node, key: string, value: string, cacheMethod: (call: Node) => CacheCall | undefined): { call: Node; missing: string } | undefined {
+function getOf(statement: Node, key: string, value: string): { call: Node; missing: string } | undefined {
   const assignment = statement.type === 'expression_statement' && namedKids(statement).length === 1 ? namedKids(statement)[0] : undefined;
   const call = assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === value && !assignment.childForFieldName('type')
     ? assignment.childForFieldName('right') : undefined;
   const method = call?.type === 'call' ? cacheMethod(call) : undefined;
-  const args = call && plainArgs(call);
+  const args = call && argsOf(call);
   if (!call || method?.name !== 'get' || method.key?.text !== key || !args || args.positional.length > 2) return undefined;
   if ([...args.kw.keys()].some((k) => k !== 'default') || (args.positional.length === 2 && args.kw.size)) return undefined;
   const missing = args.positional[1] ?? args.kw.get('default');
@@ -139,22 +147,12 @@ function previousStatement(n: Node): Node | undefined {
   return prev && prev.type !== 'comment' ? prev : undefined;
 }
 
-/** A call's positional and keyword arguments; undefined with splats or comments. */
-function plainArgs(call: Node): { positional: Node[]; kw: Map<string, Node> } | undefined {
-  const args = call.childForFieldName('arguments');
-  const all = args ? namedKids(args) : [];
-  if (all.some((a) => a.type === 'comment' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return undefined;
-  const kw = new Map<string, Node>();
-  for (const a of all) if (a.type === 'keyword_argument') kw.set(a.childForFieldName('name')!.text, a.childForFieldName('value')!);
-  return { positional: all.filter((a) => a.type !== 'keyword_argument'), kw };
-}
-
 /** Can the body move into a function of its own and mean the same? */
 function computesLikeAFunction(shape: Shape): boolean {
   const fn = enclosingFunction(shape.set);
   const statements = shape.body.filter((n) => n.type !== 'comment');
   if (!fn || !statements.length || fn.type !== 'function_definition') return false;
-  if (statements.some((s) => walk(s).some((n) => SCOPE_BREAKERS.has(n.type)))) return false;
+  if (statements.some((s) => descendants(s, SCOPE_BREAKERS).length)) return false;
   // Its first use of the value assigns it from something else.
   const first = statements.find((s) => names(s).some((n) => n.text === shape.value));
   const assigned = first && assignedValue(first, shape.value);
@@ -167,9 +165,9 @@ function computesLikeAFunction(shape: Shape): boolean {
 
 /** Identifiers that name variables: not `x.attr`'s attr, nor `f(kw=...)`'s kw. */
 function names(n: Node): Node[] {
-  return walk(n).filter((id) => {
+  return descendants(n, ['identifier']).filter((id) => {
     const p = id.parent;
-    if (id.type !== 'identifier' || !p) return id.type === 'identifier';
+    if (!p) return true;
     return !((p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) || (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === id.id));
   });
 }
@@ -182,6 +180,12 @@ function assignedValue(statement: Node, value: string): Node | undefined {
   return right && right.type !== 'assignment' ? right : undefined;
 }
 
+/** Nodes that bind names. */
+const BINDERS = [
+  'assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'named_expression', 'as_pattern',
+  'function_definition', 'class_definition', 'dotted_name', 'aliased_import',
+];
+
 /** Names a statement binds: assignment and loop targets, `as` names, walrus names, imports, defs and classes. */
 function boundNames(statement: Node): string[] {
   const names: string[] = [];
@@ -190,7 +194,7 @@ function boundNames(statement: Node): string[] {
     if (n.type === 'identifier') names.push(n.text);
     else if (['pattern_list', 'tuple_pattern', 'list_pattern', 'list_splat_pattern', 'parenthesized_expression', 'tuple', 'list'].includes(n.type)) namedKids(n).forEach(targets);
   };
-  for (const n of walk(statement)) {
+  for (const n of descendants(statement, BINDERS)) {
     if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement' || n.type === 'for_in_clause') targets(n.childForFieldName('left'));
     else if (n.type === 'named_expression') targets(n.childForFieldName('name'));
     else if (n.type === 'as_pattern') targets(n.childForFieldName('alias')?.firstNamedChild ?? null);
@@ -213,14 +217,14 @@ function bodyText(text: string, shape: Shape, indent: string, style: PythonStyle
   const current = lineTextBefore(text, first.startIndex);
   if (current === indent) return lines.join(style.eol);
   // The early-return shape's body moves one level in: only where no string spans lines.
-  if (shape.body.some((s) => walk(s).some((n) => n.type === 'string' && n.text.includes('\n')))) return undefined;
+  if (shape.body.some((s) => descendants(s, ['string']).some((n) => n.text.includes('\n')))) return undefined;
   const moved = lines.map((l) => (!l.trim() ? '' : l.startsWith(current) ? indent + l.slice(current.length) : undefined));
   return moved.includes(undefined) ? undefined : moved.join(style.eol);
 }
 
 /** `base`, or `base_2`, … : a name no identifier of the function uses. */
 function freshName(fn: Node, base: string): string {
-  const used = new Set(walk(fn).filter((n) => n.type === 'identifier').map((n) => n.text));
+  const used = new Set(descendants(fn, ['identifier']).map((n) => n.text));
   let name = base;
   for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
   return name;
@@ -234,14 +238,7 @@ function enclosingFunction(n: Node): Node | undefined {
   return undefined;
 }
 
-/** Every node under `n`, itself first; iterative, so that deep code cannot overflow the stack. */
-function walk(n: Node): Node[] {
-  const out: Node[] = [];
-  const stack = [n];
-  while (stack.length) {
-    const cur = stack.pop()!;
-    out.push(cur);
-    for (const c of kids(cur).reverse()) stack.push(c);
-  }
-  return out;
+/** Nodes of these types under `n`, itself included (tree-sitter walks in C, without recursion here). */
+function descendants(n: Node, types: Iterable<string>): Node[] {
+  return n.descendantsOfType([...types]).filter((d): d is Node => !!d);
 }
