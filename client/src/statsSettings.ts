@@ -28,8 +28,10 @@ export function createTokenGate(secrets: vscode.SecretStorage): StatsTokenGate {
 
 async function askToSend(question: SendQuestion): Promise<boolean> {
   const text = sendQuestionText(question);
-  const answer = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, text.send, text.dontSend);
-  return answer === text.send;
+  // "Don't Send" takes the place of the modal's Cancel: Escape and closing the dialog answer it too.
+  const send: vscode.MessageItem = { title: text.send };
+  const answer = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, send, { title: text.dontSend, isCloseAffordance: true });
+  return answer === send;
 }
 
 /**

@@ -704,6 +704,28 @@ async function main() {
     const entry = await frame.locator('tbody.entry:not([hidden])').boundingBox();
     await walkthroughShot('live-stats', { clip: { x: 0, y: 0, width: page.viewportSize().width, height: Math.ceil(entry.y + entry.height + 24) }, readme: true });
   });
+
+  await step('a workspace djcache.statsUrl on another origin gets no token: a modal names it, and "Don\'t Send" is said above the map', async () => {
+    // The same runserver under another host name: another origin, as a cloned repository's settings could set.
+    const other = shop.statsUrl.replace('127.0.0.1', 'localhost');
+    const origin = `http://localhost:${new URL(other).port}`;
+    fs.writeFileSync(path.join(journey, '.vscode', 'settings.json'), JSON.stringify({ 'djcache.statsUrl': other, 'djcache.statsRefreshSeconds': 2 }, null, 2));
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 60_000 });
+    const text = await dialog.innerText();
+    if (!text.includes(`Send your djcache stats token to ${origin}?`) || !text.includes(`given for ${new URL(shop.statsUrl).origin}`)) throw new Error(`the modal reads: ${text}`);
+    await shot('send-token-modal');
+    await dialog.locator('.monaco-button', { hasText: "Don't Send" }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
+    const frame = await until('webview entries (.entry)', cacheMapFrame, 60_000);
+    let note;
+    await until('the map says the token was not sent', async () => {
+      note = await frame.evaluate(() => document.querySelector('.live-note')?.textContent || '');
+      return note.includes(`stats token not sent to ${origin}`);
+    }, 60_000).catch((e) => { throw new Error(`${e.message}; note: ${note}`); });
+    log(`Cache Map: ${note}`);
+    await shot('token-withheld');
+  });
 }
 
 async function cleanup() {
@@ -741,7 +763,7 @@ function finish(code) {
   process.exit(code || (failed || !passed ? 1 : 0));
 }
 
-const PLANNED = 14;
+const PLANNED = 15;
 const watchdog = setTimeout(async () => {
   aborted = true;
   process.stdout.write(`✖ the suite ran over its ${SUITE_LIMIT_MS / 1000} s limit\n`);

@@ -100,14 +100,12 @@ function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Te
     if (!key || !gets.length) return undefined;
     const rewrite = getOrSetRewrite(text, call, tagged, style);
     const others = rewrite ? gets.filter((g) => g.id !== rewrite.getCall.id) : gets;
-    const [start, end] = rewrite ? [offsetAt(text, rewrite.edit.range[0], rewrite.edit.range[1]), offsetAt(text, rewrite.edit.range[2], rewrite.edit.range[3])] : [0, 0];
-    if (rewrite && others.every((g) => g.endIndex <= start || g.startIndex >= end)) {
+    if (rewrite && others.every((g) => g.endIndex <= rewrite.span[0] || g.startIndex >= rewrite.span[1])) {
       const edits = checked([...imports, rewrite.edit, ...retagged(others.map((g) => cacheMethod(g)!.object))]);
       if (edits) return edits;
     }
-    const setLine = text.slice(text.lastIndexOf('\n', call.startIndex - 1) + 1);
     const lineStart = call.startIndex - lineTextBefore(text, call.startIndex).length;
-    const racy = insertAt(text, lineStart, `${indentOf(setLine)}${RACY_PAIR}${style.eol}`);
+    const racy = insertAt(text, lineStart, `${indentOf(text.slice(lineStart))}${RACY_PAIR}${style.eol}`);
     return checked([...imports, racy, ...retagged([method.object, ...gets.map((g) => cacheMethod(g)!.object)])]);
   });
 }

@@ -52,12 +52,12 @@ interface Shape {
 }
 
 /**
- * The edit that turns the get/set pair around `setCall` into `<tagged>.get_or_set(...)`, and the get
- * call it consumed; undefined when the code's shape does not allow it.
+ * The edit that turns the get/set pair around `setCall` into `<tagged>.get_or_set(...)`, the span it
+ * replaces and the get call it consumed; undefined when the code's shape does not allow it.
  */
 export function getOrSetRewrite(
   text: string, setCall: Node, tagged: string, style: PythonStyle,
-): { edit: TextEdit; getCall: Node } | undefined {
+): { edit: TextEdit; span: [start: number, end: number]; getCall: Node } | undefined {
   const shape = shapeOf(setCall);
   if (!shape || !computesLikeAFunction(shape)) return undefined;
   const fn = enclosingFunction(setCall);
@@ -77,8 +77,8 @@ export function getOrSetRewrite(
     if (body === undefined) return undefined;
     replacement = `def ${name}():${style.eol}${body}${style.eol}${indent}${shape.value} = ${tagged}.get_or_set(${key}, ${name}${timeout})${trailing}`;
   }
-  const end = (shape.trailing ?? shape.set).endIndex;
-  return { edit: replaceSpan(text, shape.get.startIndex, end, replacement), getCall: shape.getCall };
+  const span: [number, number] = [shape.get.startIndex, (shape.trailing ?? shape.set).endIndex];
+  return { edit: replaceSpan(text, span[0], span[1], replacement), span, getCall: shape.getCall };
 }
 
 function shapeOf(setCall: Node): Shape | undefined {
