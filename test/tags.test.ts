@@ -250,6 +250,15 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
     }
   });
 
+  test('a version= that tagged(...) does not take lists the action disabled, on the set or on its get', async () => {
+    const tree = load(DIR);
+    const lookups = tree.get('catalog/lookups.py')!;
+    tree.set('catalog/lookups.py', lookups.replace('cache.set("products:active", count, 60)', 'cache.set("products:active", count, 60, version=2)'));
+    assert.deepEqual((await declared('catalog/lookups.py', 21, tree)).fix, unavailable('tagged(...).set takes no version: its entries live under keys of their own, and writes to the tables they read invalidate them.'));
+    tree.set('catalog/lookups.py', lookups.replace('cache.get("products:active")', 'cache.get("products:active", None, 2)'));
+    assert.deepEqual((await declared('catalog/lookups.py', 21, tree)).fix, unavailable('tagged(...).get takes no version: its entries live under keys of their own, and writes to the tables they read invalidate them.'));
+  });
+
   test('@cache_page on a function view becomes @djcache.cache_page with the same timeout', async () => {
     const { tree, findings, f, fix } = await declared('catalog/views.py', 9);
     assert.ok(fix);

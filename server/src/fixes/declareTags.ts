@@ -79,8 +79,8 @@ function rewriteOf(finding: Finding, d: DeclareTagsData, text: string, files: So
  * through `tagged(...)`, with a comment above the set saying that the pair is racy.
  * `cache` must be Django's default cache.
  */
-function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): TextEdit[] | undefined {
-  return withSyntax(text, (root) => {
+function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Rewrite {
+  return withSyntax(text, (root): Rewrite => {
     const call = nodeAt(root, 'call', finding.loc);
     const method = call && cacheMethod(call);
     if (!call || !method || (method.name !== 'get_or_set' && method.name !== 'set')) return undefined;
@@ -92,12 +92,18 @@ function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Te
     const tagged = `tagged(${d.models.map((m) => pyString(m, style)).join(', ')})`;
     const retagged = (nodes: Node[]) => nodes.map((o) => replaceSpan(text, o.startIndex, o.endIndex, tagged));
     const checked = (edits: TextEdit[]) => (parsesCleanly(applyEdits(text, edits)) ? edits : undefined);
+    const untaken = argumentsTaggedLacks(call, method.name);
+    if (untaken) return untaken;
     if (method.name === 'get_or_set') return checked([...imports, ...retagged([method.object])]);
     const key = method.key?.text;
     const gets = enclosing(call).descendantsOfType('call').filter((c): c is Node => !!c)
       .filter((c) => { const m = cacheMethod(c); return m?.name === 'get' && m.key?.text === key; });
     // A set without its get would cache through tags while reading around them.
     if (!key || !gets.length) return undefined;
+    for (const get of gets) {
+      const lacking = argumentsTaggedLacks(get, 'get');
+      if (lacking) return lacking;
+    }
     const rewrite = getOrSetRewrite(text, call, tagged, style);
     const others = rewrite ? gets.filter((g) => g.id !== rewrite.getCall.id) : gets;
     if (rewrite && others.every((g) => g.endIndex <= rewrite.span[0] || g.startIndex >= rewrite.span[1])) {
@@ -108,6 +114,25 @@ function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Te
     const racy = insertAt(text, lineStart, `${indentOf(text.slice(lineStart))}${RACY_PAIR}${style.eol}`);
     return checked([...imports, racy, ...retagged([method.object, ...gets.map((g) => cacheMethod(g)!.object)])]);
   });
+}
+
+/** Django's parameters of the cache methods the fix moves, and those tagged(...)'s methods take too (runtime/djcache/core.py). */
+const CACHE_PARAMETERS: Record<string, { django: string[]; tagged: string[] }> = {
+  get: { django: ['key', 'default', 'version'], tagged: ['key', 'default'] },
+  set: { django: ['key', 'value', 'timeout', 'version'], tagged: ['key', 'value', 'timeout'] },
+  get_or_set: { django: ['key', 'default', 'timeout', 'version'], tagged: ['key', 'default', 'timeout'] },
+};
+
+/** Why tagged(...) cannot take this call's arguments (`version`, above all), or undefined when it can. */
+function argumentsTaggedLacks(call: Node, name: string): { unavailable: string } | undefined {
+  const params = CACHE_PARAMETERS[name];
+  const args = argsOf(call);
+  if (!args) return { unavailable: `cache.${name}(...) passes arguments through * or **, which tagged(...).${name} may not take.` };
+  const passed = [...args.positional.map((_, i) => params.django[i] ?? `argument ${i + 1}`), ...args.kw.keys()];
+  const lacking = passed.filter((p) => !params.tagged.includes(p));
+  return lacking.length
+    ? { unavailable: `tagged(...).${name} takes no ${lacking.join(' or ')}: its entries live under keys of their own, and writes to the tables they read invalidate them.` }
+    : undefined;
 }
 
 /** Above a set whose get/set pair cannot become one get_or_set (runtime/README.md: set() captures the tag versions when called). */
