@@ -9,6 +9,7 @@ import { defaultConfig } from '../server/src/config';
 import { analyzeWorkspace } from '../server/src/engine';
 import type { Finding } from '../server/src/findings';
 import { applyChanges, type Fix, fixesFor, type SourceFiles } from '../server/src/fixes';
+import { RACY_PAIR } from '../server/src/fixes/declareTags';
 import { parsesCleanly } from '../server/src/fixes/pythonSyntax';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { memoryFs, readTree } from './tree';
@@ -128,7 +129,7 @@ describe('Declare cache tags (DJC101/DJC102)', () => {
     });
   });
 
-  test('get → compute → set: the set and its get go through tagged(...)', async () => {
+  test('get → compute → set becomes one tagged(...).get_or_set, its computation a nested function', async () => {
     const tree = withDjcache(load('test/fixtures/djc101_related_model_uncovered'));
     const findings = await analyze(tree);
     const f = findingAt(findings, 'DJC101', 'catalog/services.py', 12);
@@ -146,10 +147,9 @@ describe('Declare cache tags (DJC101/DJC102)', () => {
       '',
       '',
       'def product_list():',
-      '    products = tagged("catalog.Category", "catalog.Product").get(PRODUCT_LIST_KEY)',
-      '    if products is None:',
-      '        products = list(Product.objects.select_related("category").filter(is_active=True))',
-      '        tagged("catalog.Category", "catalog.Product").set(PRODUCT_LIST_KEY, products, 60 * 15)  # expect: DJC101 warning',
+      '    def compute_products():',
+      '        return list(Product.objects.select_related("category").filter(is_active=True))',
+      '    products = tagged("catalog.Category", "catalog.Product").get_or_set(PRODUCT_LIST_KEY, compute_products, 60 * 15)  # expect: DJC101 warning',
       '    return products',
       '',
     ].join('\n'));
@@ -192,6 +192,72 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
     const f = findingAt(findings, 'DJC102', file, line);
     return { tree, findings, f, fix: declareFix(f, tree) };
   }
+
+  /** The lines of `def name` in a file, up to the next blank line. */
+  const functionText = (text: string, name: string) => text.slice(text.indexOf(`def ${name}(`)).split('\n\n')[0];
+
+  test('get/set pairs become get_or_set where the shape allows: `if not v`, an early return on a sentinel', async () => {
+    const count = await declared('catalog/lookups.py', 21);
+    assert.ok(count.fix);
+    assert.equal(count.fix.title, 'Declare cache tags');
+    assert.equal(functionText((await applyAndCheck(count.tree, count.findings, count.f, count.fix)).get('catalog/lookups.py')!, 'active_count'), [
+      'def active_count():',
+      '    def compute_count():',
+      '        return Product.objects.select_related("category").filter(is_active=True).count()',
+      '    count = tagged("catalog.Category", "catalog.Product").get_or_set("products:active", compute_count, 60)',
+      '    return count',
+    ].join('\n'));
+    const names = await declared('catalog/lookups.py', 33);
+    assert.ok(names.fix);
+    assert.equal(functionText((await applyAndCheck(names.tree, names.findings, names.f, names.fix)).get('catalog/lookups.py')!, 'category_names'), [
+      'def category_names(category_id):',
+      '    key = f"products:category:{category_id}"',
+      '    def compute_names():',
+      '        # Products of the category, by name.',
+      '        products = Product.objects.select_related("category").filter(category_id=category_id)',
+      '        return sorted(p.name for p in products)',
+      '    names = tagged("catalog.Category", "catalog.Product").get_or_set(key, compute_names, 600)',
+      '    return names',
+    ].join('\n'));
+  });
+
+  test('a one-line computation that fits becomes a lambda', async () => {
+    const tree = load(DIR);
+    tree.set('catalog/lookups.py', tree.get('catalog/lookups.py')!
+      .replace('Product.objects.select_related("category").filter(is_active=True).count()', 'Product.objects.count()').replaceAll('"products:active"', '"active"'));
+    const { findings, f, fix } = await declared('catalog/lookups.py', 21, tree);
+    assert.ok(fix);
+    assert.equal(functionText((await applyAndCheck(tree, findings, f, fix)).get('catalog/lookups.py')!, 'active_count'), [
+      'def active_count():',
+      '    count = tagged("catalog.Product").get_or_set("active", lambda: Product.objects.count(), 60)',
+      '    return count',
+    ].join('\n'));
+  });
+
+  test('a pair that cannot become one get_or_set keeps tagged get/set and says so above the set', async () => {
+    // The set after the if (it stores every time), and a computation whose `rows` the function uses after it.
+    for (const [line, name, set] of [[13, 'product_names', '    tagged("catalog.Category", "catalog.Product").set("products:names", names, 300)'],
+      [42, 'latest_names', '        tagged("catalog.Category", "catalog.Product").set("products:latest", names)']] as const) {
+      const { tree, findings, f, fix } = await declared('catalog/lookups.py', line);
+      assert.ok(fix);
+      assert.equal(fix.title, 'Declare cache tags');
+      const lines = functionText((await applyAndCheck(tree, findings, f, fix)).get('catalog/lookups.py')!, name).split('\n');
+      const at = lines.indexOf(set);
+      assert.ok(at > 0, lines.join('\n'));
+      assert.equal(lines[at - 1], `${set.match(/^ */)![0]}${RACY_PAIR}`);
+      assert.equal(lines.filter((l) => l.includes('tagged("catalog.Category", "catalog.Product").get(')).length, 1);
+      assert.ok(!lines.some((l) => l.includes('cache.get(') && !l.includes('tagged(')), 'the get goes through tagged(...) too');
+    }
+  });
+
+  test('a version= that tagged(...) does not take lists the action disabled, on the set or on its get', async () => {
+    const tree = load(DIR);
+    const lookups = tree.get('catalog/lookups.py')!;
+    tree.set('catalog/lookups.py', lookups.replace('cache.set("products:active", count, 60)', 'cache.set("products:active", count, 60, version=2)'));
+    assert.deepEqual((await declared('catalog/lookups.py', 21, tree)).fix, unavailable('tagged(...).set takes no version: its entries live under keys of their own, and writes to the tables they read invalidate them.'));
+    tree.set('catalog/lookups.py', lookups.replace('cache.get("products:active")', 'cache.get("products:active", None, 2)'));
+    assert.deepEqual((await declared('catalog/lookups.py', 21, tree)).fix, unavailable('tagged(...).get takes no version: its entries live under keys of their own, and writes to the tables they read invalidate them.'));
+  });
 
   test('@cache_page on a function view becomes @djcache.cache_page with the same timeout', async () => {
     const { tree, findings, f, fix } = await declared('catalog/views.py', 9);

@@ -10,13 +10,12 @@ import {
   type CacheMapView, type LiveStatsView, type SourceTarget, type StatsSample,
 } from './cacheMapModel';
 import { fetchRuntimeStats, StatsUnavailable } from './statsClient';
+import { statsSettings, statsUrl } from './statsSettings';
+import type { StatsTokenGate } from './statsToken';
 import type { StatusView } from './status';
 
 /** The e2e tests find the panel by this title. */
 const CACHE_MAP_TITLE = 'djcache: Cache Map';
-
-/** The SecretStorage key of the token sent to the stats view. */
-export const STATS_TOKEN_SECRET = 'djcache.statsToken';
 
 /** Messages the extension posts to the webview. */
 type ToWebview =
@@ -31,7 +30,7 @@ type FromWebview = { type: 'ready' } | { type: 'open'; target: SourceTarget };
 export class CacheMapPanel {
   private static current: CacheMapPanel | undefined;
 
-  static show(extensionUri: vscode.Uri, secrets: vscode.SecretStorage, fetchGraph: () => Promise<GraphResult>): void {
+  static show(extensionUri: vscode.Uri, tokens: StatsTokenGate, fetchGraph: () => Promise<GraphResult>): void {
     if (CacheMapPanel.current) {
       CacheMapPanel.current.panel.reveal();
       void CacheMapPanel.current.refresh();
@@ -41,7 +40,7 @@ export class CacheMapPanel {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')],
     });
-    CacheMapPanel.current = new CacheMapPanel(panel, extensionUri, secrets, fetchGraph);
+    CacheMapPanel.current = new CacheMapPanel(panel, extensionUri, tokens, fetchGraph);
   }
 
   /** The stats URL, its refresh interval or the token changed: start the live numbers afresh. */
@@ -73,7 +72,7 @@ export class CacheMapPanel {
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    private readonly secrets: vscode.SecretStorage,
+    private readonly tokens: StatsTokenGate,
     private readonly fetchGraph: () => Promise<GraphResult>,
   ) {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
@@ -115,28 +114,33 @@ export class CacheMapPanel {
 
   private async poll(): Promise<void> {
     if (this.polling) return;
-    const url = statsUrl();
+    const { url, source } = statsUrl();
     if (!url) {
       this.post({ type: 'live', live: notConnectedView('Live stats: not connected — set djcache.statsUrl to the runtime\'s stats view, e.g. http://127.0.0.1:8000/djcache/') });
       return;
     }
     this.polling = true;
+    // Until the user has answered whether the token may go to a new origin, nothing is fetched.
+    let withheld: string | undefined;
     try {
-      const families = await fetchRuntimeStats(url, await this.secrets.get(STATS_TOKEN_SECRET));
+      const access = await this.tokens.accessFor(url, source);
+      withheld = access.withheld;
+      const families = await fetchRuntimeStats(url, access.token);
       const receivedAt = Date.now();
       this.samples = [...this.samples.filter((sample) => sample.receivedAt >= receivedAt - LIVE_WINDOW_SECONDS * 1000), { receivedAt, families }];
-      this.postLive(url);
+      this.postLive(url, withheld);
     } catch (error) {
       this.samples = [];
       const reason = error instanceof StatsUnavailable ? error.message : `could not read ${url}: ${String(error)}`;
-      this.post({ type: 'live', live: notConnectedView(`Live stats: ${reason}`) });
+      this.post({ type: 'live', live: notConnectedView(withNote(`Live stats: ${reason}`, withheld)) });
     } finally {
       this.polling = false;
     }
   }
 
-  private postLive(url = statsUrl()): void {
-    this.post({ type: 'live', live: buildLiveStatsView(this.samples, this.entries, url, LIVE_WINDOW_SECONDS) });
+  private postLive(url = statsUrl().url, withheld?: string): void {
+    const live = buildLiveStatsView(this.samples, this.entries, url, LIVE_WINDOW_SECONDS);
+    this.post({ type: 'live', live: { ...live, note: withNote(live.note, withheld) } });
   }
 
   private post(message: ToWebview): void {
@@ -169,12 +173,9 @@ export class CacheMapPanel {
   }
 }
 
-function statsSettings(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration('djcache');
-}
-
-function statsUrl(): string {
-  return statsSettings().get<string>('statsUrl', '').trim();
+/** The note above the map, and why the token did not go with the request. */
+function withNote(note: string, withheld: string | undefined): string {
+  return withheld ? `${note} · ${withheld}` : note;
 }
 
 async function openTarget(target: SourceTarget): Promise<void> {

@@ -7,7 +7,8 @@ import {
 import {
   CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, STATUS_NOTIFICATION, type GraphResult, type StatusParams,
 } from '../../server/src/protocol';
-import { CacheMapPanel, STATS_TOKEN_SECRET } from './cacheMapPanel';
+import { CacheMapPanel } from './cacheMapPanel';
+import { createTokenGate, setStatsToken, STATS_TOKEN_SECRET } from './statsSettings';
 import { describeClientPhase, describeStatus, type ClientPhase, type StatusView } from './status';
 
 /** Python files and Django templates; plain-HTML templates count when they sit under a templates/ folder. */
@@ -50,6 +51,7 @@ class DjcacheExtension {
     this.statusItem.name = 'djcache';
     this.statusItem.command = { title: 'Show Output', command: COMMAND_IDS.showOutput };
     this.showStatus(describeClientPhase('starting'));
+    const tokens = createTokenGate(context.secrets);
     const register = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
     context.subscriptions.push(
       this.output, this.statusItem,
@@ -57,8 +59,8 @@ class DjcacheExtension {
       register(COMMAND_IDS.showOutput, () => this.output.show()),
       register(COMMAND_IDS.fixAll, () => this.fixAll()),
       register(COMMAND_IDS.revalidate, () => this.executeServerCommand(COMMANDS.revalidate, [])),
-      register(CLIENT_COMMANDS.showCacheMap, () => CacheMapPanel.show(context.extensionUri, context.secrets, () => this.fetchGraph())),
-      register(COMMAND_IDS.setStatsToken, () => setStatsToken(context.secrets)),
+      register(CLIENT_COMMANDS.showCacheMap, () => CacheMapPanel.show(context.extensionUri, tokens, () => this.fetchGraph())),
+      register(COMMAND_IDS.setStatsToken, () => setStatsToken(context.secrets, tokens)),
       register(CLIENT_COMMANDS.openRuleDoc, (url: string) => openRuleDoc(url)),
       register(CLIENT_COMMANDS.showLocations, (uri: string, position: LspPosition, locations: LspLocation[]) => showLocations(uri, position, locations)),
       vscode.workspace.onDidChangeConfiguration((event) => {
@@ -210,17 +212,4 @@ async function openRuleDoc(url: string): Promise<void> {
   } else {
     await vscode.window.showTextDocument(uri);
   }
-}
-
-/** Kept in SecretStorage, not in settings, so that it never lands in a settings.json under version control. */
-async function setStatsToken(secrets: vscode.SecretStorage): Promise<void> {
-  const token = await vscode.window.showInputBox({
-    title: 'djcache: Stats Token',
-    prompt: 'The runtime\'s DJCACHE["STATS_TOKEN"], sent as "Authorization: Bearer …" to djcache.statsUrl. Empty removes it.',
-    password: true,
-    ignoreFocusOut: true,
-  });
-  if (token === undefined) return;
-  if (token.trim()) await secrets.store(STATS_TOKEN_SECRET, token.trim());
-  else await secrets.delete(STATS_TOKEN_SECRET);
 }

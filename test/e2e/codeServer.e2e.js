@@ -38,7 +38,8 @@ const LINE_TEXT = 'cache.set("categories:nav", nav, 60 * 30)';
 // The tags journey: "Declare cache tags" on the same DJC102, then live numbers from the running example.
 const TAGS_FIX_TITLE = /^\s*Declare cache tags\s*$/;
 const TAGGED = 'tagged("catalog.Category", "catalog.Product")';
-const TAGGED_LINES = ['from djcache import tagged', `nav = ${TAGGED}.get("categories:nav")`, `${TAGGED}.set("categories:nav", nav, 60 * 30)`];
+/** The get/set pair becomes one get_or_set of a nested function: the import, the function, and the line of the entry. */
+const TAGGED_LINES = ['from djcache import tagged', 'def compute_nav():', `nav = ${TAGGED}.get_or_set("categories:nav", compute_nav, 60 * 30)`];
 /** The runtime's stats family of the tagged entry (its key has no variable part). */
 const FAMILY = KEY;
 const STATS_TOKEN = 'djcache-e2e-token';
@@ -631,6 +632,7 @@ async function main() {
 
   await step('quick fix "Declare cache tags" tags the entry, and its finding goes', async () => {
     const services = path.join(journey, FILE);
+    const linesBefore = fs.readFileSync(services, 'utf8').split('\n').length;
     await applyQuickFix(LINE, 9, TAGS_FIX_TITLE, async () => walkthroughShot('declare-tags', { clip: await page.locator('.part.editor').boundingBox(), readme: true }));
     await waitForFixOnDisk(`${TAGGED} in ${FILE}`, () => fs.readFileSync(services, 'utf8').includes(TAGGED));
     const lines = fs.readFileSync(services, 'utf8').split('\n');
@@ -643,8 +645,8 @@ async function main() {
     let last;
     await until(`status bar Problems ${JSON.stringify(want)}`, async () => sameCounts(last = await problemCounts(), want), 120_000)
       .catch((e) => { throw new Error(`${e.message}; last seen ${JSON.stringify(last)}`); });
-    // That DJC102 went (the counts say nothing else came); the other one moved with the import.
-    const shift = setLine - LINE;
+    // That DJC102 went (the counts say nothing else came); the other one, below every edit, moved by the lines they added.
+    const shift = lines.length - linesBefore;
     const want102 = djc102Before.filter((l) => l !== LINE).map((l) => (l > LINE ? l + shift : l));
     let listed;
     await until(`DJC102 at lines ${want102.join(', ')} in Problems`, async () => (listed = await problemLines('DJC102')).join() === want102.join(), 60_000)
@@ -702,6 +704,28 @@ async function main() {
     const entry = await frame.locator('tbody.entry:not([hidden])').boundingBox();
     await walkthroughShot('live-stats', { clip: { x: 0, y: 0, width: page.viewportSize().width, height: Math.ceil(entry.y + entry.height + 24) }, readme: true });
   });
+
+  await step('a workspace djcache.statsUrl on another origin gets no token: a modal names it, and "Don\'t Send" is said above the map', async () => {
+    // The same runserver under another host name: another origin, as a cloned repository's settings could set.
+    const other = shop.statsUrl.replace('127.0.0.1', 'localhost');
+    const origin = `http://localhost:${new URL(other).port}`;
+    fs.writeFileSync(path.join(journey, '.vscode', 'settings.json'), JSON.stringify({ 'djcache.statsUrl': other, 'djcache.statsRefreshSeconds': 2 }, null, 2));
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 60_000 });
+    const text = await dialog.innerText();
+    if (!text.includes(`Send your djcache stats token to ${origin}?`) || !text.includes(`given for ${new URL(shop.statsUrl).origin}`)) throw new Error(`the modal reads: ${text}`);
+    await shot('send-token-modal');
+    await dialog.locator('.monaco-button', { hasText: "Don't Send" }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
+    const frame = await until('webview entries (.entry)', cacheMapFrame, 60_000);
+    let note;
+    await until('the map says the token was not sent', async () => {
+      note = await frame.evaluate(() => document.querySelector('.live-note')?.textContent || '');
+      return note.includes(`stats token not sent to ${origin}`);
+    }, 60_000).catch((e) => { throw new Error(`${e.message}; note: ${note}`); });
+    log(`Cache Map: ${note}`);
+    await shot('token-withheld');
+  });
 }
 
 async function cleanup() {
@@ -739,7 +763,7 @@ function finish(code) {
   process.exit(code || (failed || !passed ? 1 : 0));
 }
 
-const PLANNED = 14;
+const PLANNED = 15;
 const watchdog = setTimeout(async () => {
   aborted = true;
   process.stdout.write(`✖ the suite ran over its ${SUITE_LIMIT_MS / 1000} s limit\n`);

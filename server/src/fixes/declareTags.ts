@@ -10,9 +10,10 @@ import type { Loc } from '../facts/types';
 import type { Finding } from '../findings';
 import { splitArgs, TOKEN_RE } from '../syntax/template';
 import { dropImport, moduleNames, planImports } from './imports';
-import { namedKids, nodeAt, parsesCleanly, withSyntax } from './pythonSyntax';
+import { cacheMethod, getOrSetRewrite } from './getOrSet';
+import { argsOf, indentOf, namedKids, nodeAt, parsesCleanly, withSyntax } from './pythonSyntax';
 import { pyString, pythonStyle, type PythonStyle } from './pythonStyle';
-import { applyEdits, changedLines, offsetAt, replaceSpan, type TextEdit } from './text';
+import { applyEdits, changedLines, insertAt, lineTextBefore, offsetAt, replaceSpan, type TextEdit } from './text';
 import type { Fix, SourceFiles } from './types';
 
 /** What DJC101/DJC102 findings carry for this fix. */
@@ -72,11 +73,14 @@ function rewriteOf(finding: Finding, d: DeclareTagsData, text: string, files: So
 }
 
 /**
- * `cache.get_or_set(k, ...)` → `tagged(...).get_or_set(k, ...)`; `cache.set(k, v, t)` → `tagged(...).set(k, v, t)` together with
- * each `cache.get(k)` of the same key text in the same function. `cache` must be Django's default cache.
+ * `cache.get_or_set(k, ...)` → `tagged(...).get_or_set(k, ...)`. A `cache.set(k, v, t)` with its
+ * `cache.get(k)` becomes one `tagged(...).get_or_set(k, compute, t)` where the code's shape allows
+ * (getOrSet.ts); elsewhere the set and each `cache.get(k)` of the same key text in the function go
+ * through `tagged(...)`, with a comment above the set saying that the pair is racy.
+ * `cache` must be Django's default cache.
  */
-function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): TextEdit[] | undefined {
-  return withSyntax(text, (root) => {
+function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Rewrite {
+  return withSyntax(text, (root): Rewrite => {
     const call = nodeAt(root, 'call', finding.loc);
     const method = call && cacheMethod(call);
     if (!call || !method || (method.name !== 'get_or_set' && method.name !== 'set')) return undefined;
@@ -86,45 +90,58 @@ function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Te
     const imports = planImports(text, names, [{ module: 'djcache', name: 'tagged' }], style);
     if ('conflict' in imports) return undefined;
     const tagged = `tagged(${d.models.map((m) => pyString(m, style)).join(', ')})`;
-    const targets = [method.object];
-    if (method.name === 'set') {
-      const key = method.key?.text;
-      const scope = enclosing(call);
-      const gets = scope.descendantsOfType('call').filter((c): c is Node => !!c).map(cacheMethod).filter((m) => m?.name === 'get' && m.key?.text === key);
-      // A set without its get would cache through tags while reading around them.
-      if (!key || !gets.length) return undefined;
-      targets.push(...gets.map((g) => g!.object));
+    const retagged = (nodes: Node[]) => nodes.map((o) => replaceSpan(text, o.startIndex, o.endIndex, tagged));
+    const checked = (edits: TextEdit[]) => (parsesCleanly(applyEdits(text, edits)) ? edits : undefined);
+    const untaken = argumentsTaggedLacks(call, method.name);
+    if (untaken) return untaken;
+    if (method.name === 'get_or_set') return checked([...imports, ...retagged([method.object])]);
+    const key = method.key?.text;
+    const gets = enclosing(call).descendantsOfType('call').filter((c): c is Node => !!c)
+      .filter((c) => { const m = cacheMethod(c); return m?.name === 'get' && m.key?.text === key; });
+    // A set without its get would cache through tags while reading around them.
+    if (!key || !gets.length) return undefined;
+    for (const get of gets) {
+      const lacking = argumentsTaggedLacks(get, 'get');
+      if (lacking) return lacking;
     }
-    const edits = [...imports, ...targets.map((o) => replaceSpan(text, o.startIndex, o.endIndex, tagged))];
-    return parsesCleanly(applyEdits(text, edits)) ? edits : undefined;
+    const rewrite = getOrSetRewrite(text, call, tagged, style);
+    const others = rewrite ? gets.filter((g) => g.id !== rewrite.getCall.id) : gets;
+    if (rewrite && others.every((g) => g.endIndex <= rewrite.span[0] || g.startIndex >= rewrite.span[1])) {
+      const edits = checked([...imports, rewrite.edit, ...retagged(others.map((g) => cacheMethod(g)!.object))]);
+      if (edits) return edits;
+    }
+    const lineStart = call.startIndex - lineTextBefore(text, call.startIndex).length;
+    const racy = insertAt(text, lineStart, `${indentOf(text.slice(lineStart))}${RACY_PAIR}${style.eol}`);
+    return checked([...imports, racy, ...retagged([method.object, ...gets.map((g) => cacheMethod(g)!.object)])]);
   });
 }
 
-/** `cache.<name>(key, ...)`: the `cache` name node, the method and the first argument. */
-function cacheMethod(call: Node): { object: Node; name: string; key: Node | undefined } | undefined {
-  const fn = call.childForFieldName('function');
-  const obj = fn?.childForFieldName('object');
-  const attr = fn?.childForFieldName('attribute');
-  if (fn?.type !== 'attribute' || obj?.type !== 'identifier' || obj.text !== 'cache' || !attr) return undefined;
-  const args = call.childForFieldName('arguments');
-  const key = args ? namedKids(args)[0] : undefined;
-  return { object: obj, name: attr.text, key: key?.type === 'keyword_argument' ? undefined : key };
+/** Django's parameters of the cache methods the fix moves, and those tagged(...)'s methods take too (runtime/djcache/core.py). */
+const CACHE_PARAMETERS: Record<string, { django: string[]; tagged: string[] }> = {
+  get: { django: ['key', 'default', 'version'], tagged: ['key', 'default'] },
+  set: { django: ['key', 'value', 'timeout', 'version'], tagged: ['key', 'value', 'timeout'] },
+  get_or_set: { django: ['key', 'default', 'timeout', 'version'], tagged: ['key', 'default', 'timeout'] },
+};
+
+/** Why tagged(...) cannot take this call's arguments (`version`, above all), or undefined when it can. */
+function argumentsTaggedLacks(call: Node, name: string): { unavailable: string } | undefined {
+  const params = CACHE_PARAMETERS[name];
+  const args = argsOf(call);
+  if (!args) return { unavailable: `cache.${name}(...) passes arguments through * or **, which tagged(...).${name} may not take.` };
+  const passed = [...args.positional.map((_, i) => params.django[i] ?? `argument ${i + 1}`), ...args.kw.keys()];
+  const lacking = passed.filter((p) => !params.tagged.includes(p));
+  return lacking.length
+    ? { unavailable: `tagged(...).${name} takes no ${lacking.join(' or ')}: its entries live under keys of their own, and writes to the tables they read invalidate them.` }
+    : undefined;
 }
+
+/** Above a set whose get/set pair cannot become one get_or_set (runtime/README.md: set() captures the tag versions when called). */
+export const RACY_PAIR = '# djcache: get/set is racy (a write while computing is missed); use get_or_set where you can';
 
 function enclosing(n: Node): Node {
   let cur: Node = n;
   while (cur.parent && cur.type !== 'function_definition') cur = cur.parent;
   return cur;
-}
-
-/** A call's arguments by kind; undefined when it has splats or comments, whose meaning the fix cannot carry. */
-function argsOf(call: Node): { positional: Node[]; kw: Map<string, Node> } | undefined {
-  const args = call.childForFieldName('arguments');
-  const all = args ? namedKids(args) : [];
-  if (all.some((a) => a.type === 'comment' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return undefined;
-  const kw = new Map<string, Node>();
-  for (const a of all) if (a.type === 'keyword_argument') kw.set(a.childForFieldName('name')!.text, a.childForFieldName('value')!);
-  return { positional: all.filter((a) => a.type !== 'keyword_argument'), kw };
 }
 
 function dependsOn(d: DeclareTagsData, style: PythonStyle): string {

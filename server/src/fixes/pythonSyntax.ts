@@ -32,6 +32,16 @@ export function namedKids(n: Node): Node[] {
   return n.namedChildren.filter((c): c is Node => !!c);
 }
 
+/** A call's arguments by kind; undefined when it has splats or comments, whose meaning a fix cannot carry. */
+export function argsOf(call: Node): { positional: Node[]; kw: Map<string, Node> } | undefined {
+  const args = call.childForFieldName('arguments');
+  const all = args ? namedKids(args) : [];
+  if (all.some((a) => a.type === 'comment' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return undefined;
+  const kw = new Map<string, Node>();
+  for (const a of all) if (a.type === 'keyword_argument') kw.set(a.childForFieldName('name')!.text, a.childForFieldName('value')!);
+  return { positional: all.filter((a) => a.type !== 'keyword_argument'), kw };
+}
+
 /** The smallest node of `type` that spans exactly [start, end] (0-based line, UTF-16 column). */
 export function nodeAt(root: Node, type: string, [sl, sc, el, ec]: [number, number, number, number]): Node | undefined {
   let found: Node | undefined;
