@@ -64,9 +64,12 @@ function readBugs(file) {
   });
 }
 
-/** A finding's identity in labels.json: stable under message rewording, not under moving the entry. */
+/**
+ * A finding's identity in labels.json: its place, rule, entry key and the model it is about (one entry
+ * gets a finding per model), so it survives message rewording but not moving the entry.
+ */
 function identity(project, finding) {
-  return [project, finding.path, finding.line, finding.code, finding.key].join('\u0000');
+  return [project, finding.path, finding.line, finding.code, finding.key, finding.model ?? ''].join('\u0000');
 }
 
 function gitDir(mirrors, repo) {
@@ -140,6 +143,7 @@ function analyse(mirrors, project, commit, withStats) {
       code: f.code,
       severity: f.severity,
       key: f.data && typeof f.data.key === 'string' ? f.data.key : '',
+      model: f.data && typeof f.data.model === 'string' ? f.data.model : '',
       models: f.data && Array.isArray(f.data.models) ? f.data.models : [],
       message: f.message,
     }));
@@ -158,7 +162,8 @@ function analyse(mirrors, project, commit, withStats) {
 function namesBug(finding, bug) {
   if (bug.file && finding.path !== bug.file) return false;
   const needle = bug.must_name;
-  return finding.key.includes(needle) || finding.models.some((m) => m.includes(needle)) || finding.message.includes(needle);
+  return finding.key.includes(needle) || finding.model.includes(needle) || finding.models.some((m) => m.includes(needle))
+    || finding.message.includes(needle);
 }
 
 function main() {
@@ -244,7 +249,7 @@ function main() {
       if (r.error) console.log(`  ERROR ${r.error}`);
       if (r.leftOut && r.leftOut.length) console.log(`  left out (blobs missing from the snapshot, not in exclude): ${r.leftOut.join(', ')}`);
       console.log(`  findings ${r.findings.length}: TP ${r.TP}, FP ${r.FP}, debatable ${r.debatable}, unjudged ${r.unjudged.length}`);
-      for (const f of r.unjudged) console.log(`    NEW ${f.path}:${f.line} ${f.code} key=${JSON.stringify(f.key)}\n        ${f.message}`);
+      for (const f of r.unjudged) console.log(`    NEW ${f.path}:${f.line} ${f.code} key=${JSON.stringify(f.key)} model=${f.model || '-'}\n        ${f.message}`);
       if (r.bugs.length) {
         console.log(`  mined bugs found ${r.bugs.filter((b) => b.found).length}/${r.bugs.length}`);
         for (const b of r.bugs) {
