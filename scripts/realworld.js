@@ -2,9 +2,10 @@
 // The real-world yardstick: runs the built CLI on the pinned commits of test/realworld/projects.json,
 // matches each finding against the judged labels and evaluates the mined stale-cache bugs.
 //
-//   npm run realworld -- <mirrors dir> [--project NAME] [--json]
+//   npm run realworld -- <mirrors dir> [--project NAME] [--json] [--data DIR]
 //
 // <mirrors dir> holds bare git directories as <owner>+<name>/repo (what the fetch tool leaves).
+// --data names the folder of projects.json, labels.json and bugs.tsv (default test/realworld).
 // Exit code: 0 whatever the precision; 1 on a tool error (a commit that cannot be extracted, a CLI
 // crash, unreadable labels); 2 on bad usage.
 'use strict';
@@ -15,24 +16,27 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
 const REPO = path.resolve(__dirname, '..');
-const DATA = path.join(REPO, 'test', 'realworld');
+const DEFAULT_DATA = path.join(REPO, 'test', 'realworld');
 const CLI = path.join(REPO, 'bin', 'djcache.js');
 const VERDICTS = ['TP', 'FP', 'debatable'];
 const MAX_OUTPUT = 512 * 1024 * 1024;
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: npm run realworld -- <mirrors dir> [--project NAME] [--json]\n`);
+  process.stderr.write(`${message}\nusage: npm run realworld -- <mirrors dir> [--project NAME] [--json] [--data DIR]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const options = { mirrors: null, project: null, json: false };
+  const options = { mirrors: null, project: null, json: false, data: DEFAULT_DATA };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') options.json = true;
     else if (arg === '--project') {
       options.project = argv[++i];
       if (!options.project) usage('--project needs a name');
+    } else if (arg === '--data') {
+      if (!argv[i + 1]) usage('--data needs a folder');
+      options.data = path.resolve(argv[++i]);
     } else if (arg.startsWith('--')) usage(`unknown option ${arg}`);
     else if (options.mirrors === null) options.mirrors = path.resolve(arg);
     else usage(`unexpected argument ${arg}`);
@@ -91,14 +95,17 @@ function missingBlobs(git, commit) {
 
 /** Extracts `commit` into a fresh temporary folder; returns it and the paths left out. */
 function extract(git, commit, excludes) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djcache-rw-'));
   const absent = missingBlobs(git, commit);
   const leftOut = [...new Set([...(excludes ?? []), ...absent])];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djcache-rw-'));
   const tarball = `${dir}.tar`;
   try {
     execFileSync('git', ['--git-dir', git, 'archive', '--format=tar', '-o', tarball, commit, '--', '.',
       ...leftOut.map((p) => `:(exclude,literal)${p}`)], { stdio: ['ignore', 'ignore', 'pipe'] });
     execFileSync('tar', ['-xf', tarball, '-C', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
   } finally {
     fs.rmSync(tarball, { force: true });
   }
@@ -168,9 +175,9 @@ function namesBug(finding, bug) {
 
 function main() {
   const options = parseArgs(process.argv.slice(2));
-  let projects = readJson(path.join(DATA, 'projects.json'), []);
-  const labels = readJson(path.join(DATA, 'labels.json'), []);
-  const bugs = readBugs(path.join(DATA, 'bugs.tsv'));
+  let projects = readJson(path.join(options.data, 'projects.json'), []);
+  const labels = readJson(path.join(options.data, 'labels.json'), []);
+  const bugs = readBugs(path.join(options.data, 'bugs.tsv'));
   if (options.project) {
     projects = projects.filter((p) => p.name === options.project);
     if (projects.length === 0) usage(`no project named ${options.project} in projects.json`);
