@@ -6,6 +6,9 @@
 //
 // <mirrors dir> holds bare git directories as <owner>+<name>/repo (what the fetch tool leaves).
 // --data names the folder of projects.json, labels.json and bugs.tsv (default test/realworld).
+// A project is { name, repo: "owner/name", commit, exclude?: [paths the snapshot lacks], root?: subfolder
+// to analyse }; finding paths stay relative to the repository root either way, so labels and bugs.tsv
+// do not depend on the root chosen.
 // Exit code: 0 whatever the precision; 1 on a tool error (a commit that cannot be extracted, a CLI
 // crash, unreadable labels); 2 on bad usage.
 'use strict';
