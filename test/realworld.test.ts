@@ -1,0 +1,124 @@
+// scripts/realworld.js on a two-commit project of our own: a cache entry nothing invalidates, then
+// the commit that adds the delete. The yardstick must judge the finding by its label, count the
+// mined bug as found, and list a finding it has no label for.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+
+const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'realworld.js');
+
+const SERVICES = `from django.core.cache import cache
+
+from .models import Product
+
+
+def active_products():
+    products = cache.get("products:active")
+    if products is None:
+        products = list(Product.objects.filter(is_active=True))
+        cache.set("products:active", products, None)
+    return products
+
+
+def rename_product(product_id, name):
+    product = Product.objects.get(pk=product_id)
+    product.name = name
+    product.save()
+`;
+
+const MODELS = `from django.db import models
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+`;
+
+interface Shop { mirrors: string; data: string; parent: string; fix: string; root: string }
+
+/** A bare mirror acme+shop/repo with the stale entry (parent) and its fix, and an empty data folder. */
+function shop(): Shop {
+  const root = mkdtempSync(path.join(tmpdir(), 'djcache-realworld-'));
+  const mirrors = path.join(root, 'mirrors');
+  const gitDir = path.join(mirrors, 'acme+shop', 'repo');
+  const work = path.join(root, 'work');
+  const data = path.join(root, 'data');
+  for (const dir of [gitDir, path.join(work, 'catalog'), data]) mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', ['--git-dir', gitDir, '--work-tree', work,
+    '-c', 'user.name=yardstick', '-c', 'user.email=yardstick@example.invalid', ...args]).toString().trim();
+  execFileSync('git', ['init', '-q', '--bare', gitDir]);
+  writeFileSync(path.join(work, 'catalog', '__init__.py'), '');
+  writeFileSync(path.join(work, 'catalog', 'models.py'), MODELS);
+  writeFileSync(path.join(work, 'catalog', 'services.py'), SERVICES);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'cache the active products');
+  const parent = git('rev-parse', 'HEAD');
+  appendFileSync(path.join(work, 'catalog', 'services.py'), '    cache.delete("products:active")\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'forget the active products on rename');
+  const fix = git('rev-parse', 'HEAD');
+  writeFileSync(path.join(data, 'projects.json'), JSON.stringify([{ name: 'shop', repo: 'acme/shop', commit: parent }]));
+  return { mirrors, data, parent, fix, root };
+}
+
+function yardstick(s: Shop, ...extra: string[]) {
+  return spawnSync(process.execPath, [SCRIPT, s.mirrors, '--data', s.data, ...extra], { encoding: 'utf8' });
+}
+
+const HEADER = 'project\tfix_commit\tparent_commit\tmust_name\tfile\tsummary\n';
+
+test('realworld: a labelled finding counts by its verdict and a mined bug counts when only the parent is flagged', () => {
+  const s = shop();
+  try {
+    writeFileSync(path.join(s.data, 'labels.json'), JSON.stringify([{
+      project: 'shop', path: 'catalog/services.py', line: 10, code: 'DJC101', key: 'products:active', model: 'catalog.Product',
+      verdict: 'TP', reason: 'rename_product saves Product and nothing deletes the key', message: 'worded differently when judged',
+    }]));
+    writeFileSync(path.join(s.data, 'bugs.tsv'), `${HEADER}shop\t${s.fix}\t${s.parent}\tproducts:active\tcatalog/services.py\tno delete on rename\n`);
+    const run = yardstick(s);
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.trimEnd().split('\n');
+    assert.equal(lines.at(-1), 'precision 100.0% (1/1) · bugs found 1/1');
+    assert.ok(lines.some((l) => l.includes('findings 1: TP 1, FP 0, debatable 0, unjudged 0')), run.stdout);
+
+    const json = JSON.parse(yardstick(s, '--json').stdout);
+    assert.equal(json.summary.bugsFound, 1);
+    assert.equal(json.projects[0].bugs[0].remainingOnFix, 0);
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});
+
+test('realworld: an unlabelled finding is listed for judging, and a bug named in another file is not found', () => {
+  const s = shop();
+  try {
+    writeFileSync(path.join(s.data, 'labels.json'), '[]');
+    writeFileSync(path.join(s.data, 'bugs.tsv'), `${HEADER}shop\t${s.fix}\t${s.parent}\tproducts:active\tcatalog/views.py\twrong file\n`);
+    const run = yardstick(s);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /NEW catalog\/services\.py:10 DJC101 key="products:active" model=catalog\.Product/);
+    assert.equal(run.stdout.trimEnd().split('\n').at(-1), 'precision 0.0% (0/0) · bugs found 0/1');
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});
+
+test('realworld: a header-only bugs.tsv gives bugs found 0/0; a commit missing from the mirror is a tool error', () => {
+  const s = shop();
+  try {
+    writeFileSync(path.join(s.data, 'bugs.tsv'), HEADER);
+    const run = yardstick(s);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 0\/0$/);
+
+    writeFileSync(path.join(s.data, 'projects.json'), JSON.stringify([{ name: 'shop', repo: 'acme/shop', commit: '0'.repeat(40) }]));
+    const broken = yardstick(s);
+    assert.equal(broken.status, 1);
+    assert.match(broken.stdout, /error: shop@0{40}/);
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});
