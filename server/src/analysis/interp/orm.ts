@@ -1,6 +1,7 @@
 /** The ORM: queryset and manager calls, instance writes, cascades, multi-table parents and raw SQL. */
 import type { Expr, FunctionFact, PythonFacts } from '../../facts/types';
 import { classifySql } from '../../syntax/sql';
+import type { WriteKind } from '../domain/events';
 import { type Dep, EMPTY, exprText, merge, type Queryset, type Scope, type Shape, v, type V } from '../domain/values';
 import { INSTANCE_WRITES, LOOKUP_ARG_METHODS, M2M_WRITES, QS_CHAIN, QS_DATA, QS_INSTANCE, QS_WRITES } from '../django';
 import type { ModelInfo } from '../models';
@@ -145,7 +146,7 @@ function recordCascade(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call
   }
 }
 
-export function recordWrite(interp: InterpreterApi, walk: Walk, scope: Scope, e: Expr, model: string, kind: 'save' | 'delete' | 'm2m' | 'bulk', signals: boolean, how: string, columns?: string[]): void {
+export function recordWrite(interp: InterpreterApi, walk: Walk, scope: Scope, e: Expr, model: string, kind: WriteKind, signals: boolean, how: string, columns?: string[]): void {
   // Writing an explicit through model directly sends its own post_save, never m2m_changed.
   const throughWrite = kind !== 'm2m' && interp.models.isExplicitThrough(model);
   walk.events.writes.push({ file: scope.file, loc: e.loc, model, kind, signals, how, fnId: walk.id, pos: walk.pos, throughWrite, columns });

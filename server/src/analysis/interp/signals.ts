@@ -1,5 +1,6 @@
 /** Signals: `@receiver` and `.connect()` hookups, project signals and their sends, and the rows receivers get. */
 import type { Expr, FunctionFact } from '../../facts/types';
+import type { WriteKind } from '../domain/events';
 import { EMPTY, fnId, type FnRef, type Scope, type Shape, v, type V } from '../domain/values';
 import { MODEL_SIGNALS, RECEIVER_DECORATOR, SIGNAL_CLASS, SIGNAL_SEND_METHODS } from '../django';
 import type { Call, InterpreterApi, Walk } from './api';
@@ -57,7 +58,7 @@ function receiverDecoration(interp: InterpreterApi, d: Expr, scope: Scope): { si
   return { signals: (sigExpr.t === 'seq' ? sigExpr.items : [sigExpr]).flatMap((sig) => interp.eval(sig, scope).shapes), senders };
 }
 
-function recordConnect(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call, signal: { model: 'save' | 'delete' | 'm2m' | 'bulk' } | { custom: string }): void {
+function recordConnect(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call, signal: { model: WriteKind } | { custom: string }): void {
   const recv = e.args[0] ?? kwOf(e.kw, 'receiver');
   const senderExpr = kwOf(e.kw, 'sender') ?? e.args[1];
   if (!recv) return;
