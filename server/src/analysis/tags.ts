@@ -9,7 +9,7 @@ import { exprText, type Scope } from './domain/values';
 import type { InterpreterApi } from './interp/api';
 import type { ModelRegistry } from './models';
 
-export type { TagDeclaration, TagItem } from './domain/tags';
+export type { TagDeclaration } from './domain/tags';
 
 export const TAGGED = 'djcache.tagged';
 export const TAGGED_CACHE_PAGE = 'djcache.cache_page';

@@ -108,7 +108,7 @@ function compScope(interp: InterpreterApi, c: Extract<Expr, { t: 'comp' }>, scop
 }
 
 /** get_or_set's default may be a value, a lambda, or a function to call. */
-export function callableValue(interp: InterpreterApi, val: V): V {
+function callableValue(interp: InterpreterApi, val: V): V {
   const out: V[] = [dataOf(val)];
   for (const s of val.shapes) {
     if (s.k === 'lambda') out.push(interp.eval(s.expr.body, interp.lambdaScope(s.expr, s.scope, [])));

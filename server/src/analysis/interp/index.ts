@@ -1,3 +1,2 @@
-/** The interpreter's public face: the evaluator core, and the interface its feature modules see. */
+/** The interpreter, as the analysis outside this folder uses it; its feature modules see it through api.ts. */
 export { Interpreter } from './core';
-export type { InterpreterApi } from './api';
