@@ -1,3 +1,4 @@
+import type { HoleSource } from './analysis/domain/keys';
 import type { Loc } from './facts/types';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
@@ -5,17 +6,6 @@ export type Severity = 'error' | 'warning' | 'info' | 'hint';
 export interface Location { path: string; loc: Loc }
 
 export interface RelatedLocation extends Location { message: string }
-
-/**
- * Where one hole of an entry's key comes from. `field` is sound: the hole's value is that field of
- * a row of `model` (an attribute of a known instance, or a name the function looks rows up by,
- * as in `get(pk=pk)`); `at` is the hole's expression.
- */
-export type HoleSource =
-  | { kind: 'field'; model: string; field: string; at: Location }
-  /** A version read back from the cache of `alias`; `key` is the version's own key when it is a constant. */
-  | { kind: 'version'; key: string | null; alias: string }
-  | { kind: 'unknown' };
 
 /** How a receiver of the changed model computes one hole from its `instance`. */
 export type HoleRebuild =

@@ -1,5 +1,5 @@
 /** The dependency map as plain JSON, for `djcache graph`, hover and the Cache Map. */
-import { display } from './analysis/keys';
+import { display } from './analysis/domain/keys';
 import type { Analysis } from './analysis/workspaceAnalysis';
 import { type Entry, entryKeyText, triggerText } from './analysis/workspaceAnalysis';
 import type { Graph, GraphSiteCache } from './graph';

@@ -11,9 +11,9 @@
 import type { Expr, PythonFacts, Stmt, Target } from '../facts/types';
 import { nestedBlocks } from '../facts/walk';
 import { CACHE_METHODS, INSTANCE_WRITES, M2M_WRITES, QS_WRITES, RENDER_FUNCTIONS, SIGNAL_SEND_METHODS } from './django';
-import { projectSignalReceivers } from './events';
-import type { Interpreter } from './interp';
-import { fnId } from './values';
+import { projectSignalReceivers } from './domain/events';
+import type { InterpreterApi } from './interp/api';
+import { fnId } from './domain/values';
 
 /** Cache methods, sync and async: a cache wrapper calls one. */
 const CACHE_CALLS = [...CACHE_METHODS, ...[...CACHE_METHODS].map((m) => `a${m}`)];
@@ -42,7 +42,7 @@ interface BodyNames {
  * (change hooks); then, until nothing new turns up, receivers of the hookups found and functions
  * that mention a cache wrapper found so far.
  */
-export function collectWhatMatters(interp: Interpreter, files: readonly PythonFacts[], roots: ReadonlySet<string>): void {
+export function collectWhatMatters(interp: InterpreterApi, files: readonly PythonFacts[], roots: ReadonlySet<string>): void {
   const bodies: BodyNames[] = [];
   for (const file of files) {
     bodies.push(bodyNames(file, -1, file.body));
@@ -84,7 +84,7 @@ export function collectWhatMatters(interp: Interpreter, files: readonly PythonFa
  * Walks every function a write or a trigger reaches through calls: coverage follows calls from
  * a write to the invalidations after it, and from receivers and change hooks to theirs.
  */
-function walkReachable(interp: Interpreter, byId: ReadonlyMap<string, BodyNames>, roots: ReadonlySet<string>): void {
+function walkReachable(interp: InterpreterApi, byId: ReadonlyMap<string, BodyNames>, roots: ReadonlySet<string>): void {
   const walked = [...interp.walked()];
   const receivers = projectSignalReceivers(walked.map(([, ev]) => ev));
   const queue: string[] = [...roots];

@@ -1,4 +1,5 @@
 /** Hand-written Django knowledge: qualified names, ORM method classes, built-in models. */
+import type { WriteKind } from './domain/events';
 
 /** Folds Django's internal module paths onto the public ones, so both spellings resolve alike. */
 export function canonical(q: string): string {
@@ -64,8 +65,6 @@ export const QS_DATA = new Set(['count', 'exists', 'aggregate', 'in_bulk', 'cont
 /** Methods whose string arguments are lookups or relation paths. */
 export const LOOKUP_ARG_METHODS = new Set(['order_by', 'values', 'values_list', 'select_related', 'prefetch_related', 'only', 'defer', 'distinct', 'dates', 'datetimes']);
 
-export type WriteKind = 'save' | 'delete' | 'm2m' | 'bulk';
-
 /** ORM writes: method → (kind, does it send model signals). */
 export const QS_WRITES: Record<string, { kind: WriteKind; signals: boolean }> = {
   create: { kind: 'save', signals: true },
@@ -98,6 +97,24 @@ export const MODEL_SIGNALS: Record<string, { kind: WriteKind; when: 'pre' | 'pos
   'django.db.models.signals.pre_delete': { kind: 'delete', when: 'pre' },
   'django.db.models.signals.m2m_changed': { kind: 'm2m', when: 'post' },
 };
+/** Shortcuts that look rows of their first argument up by the keyword arguments: one row, or a list. */
+export const GET_OBJECT_OR_404 = 'django.shortcuts.get_object_or_404';
+export const GET_LIST_OR_404 = 'django.shortcuts.get_list_or_404';
+export const GET_USER_MODEL = 'django.contrib.auth.get_user_model';
+/** `apps.get_model("app", "Model")` or `apps.get_model("app.Model")`. */
+export const GET_MODEL = 'django.apps.apps.get_model';
+/** The key of a `{% cache %}` fragment, by the fragment's name. */
+export const FRAGMENT_KEY = 'django.core.cache.utils.make_template_fragment_key';
+/** Functions that make the key of a cached page. */
+export const PAGE_KEY_FUNCTIONS = ['django.utils.cache.get_cache_key', 'django.utils.cache.learn_cache_key'];
+export const CACHE_PAGE = 'django.views.decorators.cache.cache_page';
+/** `transaction.on_commit(fn)`: runs `fn` after the transaction commits. */
+export const ON_COMMIT = 'django.db.transaction.on_commit';
+/** Database cursors, whose `execute()` runs raw SQL: `connection.cursor()`, `connections[alias].cursor()`. */
+export const DB_CURSOR = 'django.db.connection.cursor';
+export const DB_CURSORS = /^django\.db\.connections\.?.*cursor$/;
+export const DB_MODULE = 'django.db';
+
 export const SIGNAL_CLASS = new Set(['django.dispatch.Signal', 'django.dispatch.dispatcher.Signal']);
 export const RECEIVER_DECORATOR = 'django.dispatch.receiver';
 

@@ -8,7 +8,7 @@
  * name) makes it read whole rows, as before.
  */
 import type { Expr } from '../facts/types';
-import { type Dep, MAX_SHAPES, type Queryset, union, type V } from './values';
+import { type Dep, MAX_SHAPES, type Queryset, union, type V } from './domain/values';
 
 type Call = Extract<Expr, { t: 'call' }>;
 

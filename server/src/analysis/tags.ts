@@ -4,9 +4,12 @@
  * table, so a declared model covers every kind of change.
  */
 import type { Expr, Loc } from '../facts/types';
+import type { TagDeclaration } from './domain/tags';
+import { exprText, type Scope } from './domain/values';
+import type { InterpreterApi } from './interp/api';
 import type { ModelRegistry } from './models';
-import { exprText, type Scope } from './values';
-import type { Interpreter } from './interp';
+
+export type { TagDeclaration } from './domain/tags';
 
 export const TAGGED = 'djcache.tagged';
 export const TAGGED_CACHE_PAGE = 'djcache.cache_page';
@@ -14,29 +17,8 @@ export const TAGGED_MEMOIZE = 'djcache.memoize';
 export const TAGGED_CACHE_TEMPLATE_TAG = 'tagged_cache';
 const AUTO_CONSTANT = 'djcache.AUTO';
 
-export interface TagItem {
-  model: string;
-  /** The item as written: `Product` or `"shop.Product"`. */
-  text: string;
-  /** Python items only; a template declaration is one string. */
-  loc: Loc | null;
-}
-
-export interface TagDeclaration {
-  /** `"auto"`: the runtime records the tables the value reads, so every read model is declared. */
-  auto: boolean;
-  items: TagItem[];
-  /** An item the engine cannot resolve to a model: it may declare anything, so nothing is reported. */
-  opaque: boolean;
-  /** How the items are spelled, for fixes that add one. */
-  style: 'class' | 'label';
-  path: string;
-  /** The declaration: `tagged(...)` or `depends_on=...` in Python, the `{% tagged_cache %}` tag in a template. */
-  loc: Loc;
-}
-
 /** The declaration made by `items` (tagged's arguments or depends_on's elements) in Python. */
-export function pythonDeclaration(interp: Interpreter, items: Expr[], scope: Scope, loc: Loc): TagDeclaration {
+export function pythonDeclaration(interp: InterpreterApi, items: Expr[], scope: Scope, loc: Loc): TagDeclaration {
   const decl: TagDeclaration = { auto: false, items: [], opaque: false, style: 'class', path: scope.file.path, loc };
   for (const item of items) {
     if (item.t === 'str') {

@@ -1,8 +1,8 @@
 /** What a template reads from its context: variables walk relations, for-loops bind rows. */
 import type { Loc, TemplateFacts, TemplateNode } from '../facts/types';
-import type { Interpreter } from './interp';
+import type { InterpreterApi } from './interp/api';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
-import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './values';
+import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './domain/values';
 
 const MAX_INCLUDE_DEPTH = 8;
 
@@ -27,7 +27,7 @@ const DEFAULT_SUFFIX: [RegExp, string][] = [[/^django\.views\.generic\.(list\.)?
  * The template a class-based view renders and its context: `get_context_data` (with `super()`'s
  * items), `extra_context`, and the rows or object of list and detail views under their Django names.
  */
-export function viewRender(interp: Interpreter, cls: ClsRef): { template: TemplateFacts; context: V } | undefined {
+export function viewRender(interp: InterpreterApi, cls: ClsRef): { template: TemplateFacts; context: V } | undefined {
   const bases = interp.models.externalBases(cls.file, cls.idx);
   const is = (re: RegExp) => [...bases].some((q) => re.test(q));
   if (!is(TEMPLATE_VIEW)) return undefined;
@@ -73,7 +73,7 @@ export function fragmentKey(path: string, line: number): string {
   return `${path}:${line}`;
 }
 
-export function templateReads(interp: Interpreter, t: TemplateFacts, context: Map<string, V>, fragments?: FragmentReads, depth = 0): V {
+export function templateReads(interp: InterpreterApi, t: TemplateFacts, context: Map<string, V>, fragments?: FragmentReads, depth = 0): V {
   if (depth > MAX_INCLUDE_DEPTH) return EMPTY;
   const out: V[] = [];
   const walk = (nodes: TemplateNode[], scope: Map<string, V>) => {
@@ -131,7 +131,7 @@ export function templateReads(interp: Interpreter, t: TemplateFacts, context: Ma
 }
 
 /** `product.category.name`, `category.products.all`: each relation hop reads its target model. */
-function resolvePath(interp: Interpreter, path: string, scope: Map<string, V>, file: string, loc: Loc): V {
+function resolvePath(interp: InterpreterApi, path: string, scope: Map<string, V>, file: string, loc: Loc): V {
   const [head, ...rest] = path.split('.');
   let cur = scope.get(head) ?? EMPTY;
   for (const seg of rest) {

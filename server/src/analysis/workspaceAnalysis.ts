@@ -6,14 +6,14 @@ import type { Config } from '../config';
 import type { Expr, Loc, PythonFacts, TemplateFacts, TemplateNode } from '../facts/types';
 import type { ChangeKind, Cover } from '../graph';
 import { WRITING_VIEWS } from './django';
-import { type CacheOp, type FnEvents, projectSignalReceivers, type SignalHookup, type WriteSite } from './events';
+import { type CacheOp, type FnEvents, projectSignalReceivers, type SignalHookup, type WriteSite } from './domain/events';
 import { Interpreter } from './interp';
 import { collectWhatMatters } from './demand';
-import { display, immutableKey, type KeyPattern, matchKeys, versionKeys } from './keys';
+import { display, immutableKey, type KeyPattern, matchKeys, versionKeys } from './domain/keys';
 import { ModelRegistry } from './models';
 import { declares, dependsOnItems, pythonDeclaration, sameRows, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
 import { contextItems, type FragmentReads, fragmentKey, templateReads, viewRender } from './templates';
-import { type Dep, exprText, fnId, merge, type Shape, type V } from './values';
+import { type Dep, exprText, fnId, merge, type Shape, type V } from './domain/values';
 import { staticSym, Workspace } from './workspace';
 
 export interface Entry {

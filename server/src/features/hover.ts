@@ -2,11 +2,11 @@
  * Hover text: which cache entries depend on what, and what invalidates them. Markdown with links;
  * the caller turns (path, loc) into a link target, so this stays free of URIs and protocol types.
  */
-import { display } from '../analysis/keys';
+import { display } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
 import type { Analysis, Entry, EntryCoverage, Invalidation } from '../analysis/workspaceAnalysis';
 import { entryKeyText } from '../analysis/workspaceAnalysis';
-import type { WriteSite } from '../analysis/events';
+import type { WriteSite } from '../analysis/domain/events';
 import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';
 import { timeoutText, writeVerb } from '../rules/common';

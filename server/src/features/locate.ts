@@ -1,8 +1,8 @@
 /** What the analysis knows at one position of one file: the lookups hover, lenses and navigation share. */
-import type { CacheOp, WriteSite } from '../analysis/events';
-import { matchKeys } from '../analysis/keys';
+import type { CacheOp, WriteSite } from '../analysis/domain/events';
+import { matchKeys } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
-import { fnId } from '../analysis/values';
+import { fnId } from '../analysis/domain/values';
 import { type Analysis, type Entry, type EntryCoverage, type Invalidation } from '../analysis/workspaceAnalysis';
 import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';

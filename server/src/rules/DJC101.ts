@@ -34,7 +34,7 @@ export const DJC101: Rule = {
   },
 };
 
-function report(a: Analysis, cov: EntryCoverage, stale: import('../analysis/events').WriteSite[]): Finding {
+function report(a: Analysis, cov: EntryCoverage, stale: import('../analysis/domain/events').WriteSite[]): Finding {
   const { entry } = cov;
   const w = stale[0];
   const kinds = [...new Set(stale.map((s) => s.kind))];

@@ -1,6 +1,6 @@
 /** DJC104 key-mismatch: a delete whose key no cache write uses — usually a typo or a drifted format. */
 import type { Finding } from '../findings';
-import { display, isOpaque, keyDistance, matchKeys } from '../analysis/keys';
+import { display, isOpaque, keyDistance, matchKeys } from '../analysis/domain/keys';
 import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
 import { at, finding, related, type Rule } from './common';
 

@@ -1,6 +1,6 @@
 /** DJC105 invalidation-before-commit: a delete inside a transaction lets readers re-cache old rows. */
 import type { Finding } from '../findings';
-import { display } from '../analysis/keys';
+import { display } from '../analysis/domain/keys';
 import type { Analysis } from '../analysis/workspaceAnalysis';
 import { finding, type Rule } from './common';
 

@@ -1,7 +1,7 @@
 /** DJC107 sequential-deletes: deletes in a row on one cache should be one delete_many round trip. */
 import type { Finding } from '../findings';
-import type { CacheOp } from '../analysis/events';
-import { display } from '../analysis/keys';
+import type { CacheOp } from '../analysis/domain/events';
+import { display } from '../analysis/domain/keys';
 import type { Analysis } from '../analysis/workspaceAnalysis';
 import { finding, related, type Rule } from './common';
 

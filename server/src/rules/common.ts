@@ -1,8 +1,8 @@
 /** Shared wording and data for findings, so every rule explains itself the same way. */
 import type { Loc } from '../facts/types';
-import type { Finding, FindingData, HoleRebuild, HoleSource, KeyData, KeyRebuild, M2mHole, RelatedLocation, Severity } from '../findings';
-import type { WriteSite } from '../analysis/events';
-import { display, type KeyPart } from '../analysis/keys';
+import type { Finding, FindingData, HoleRebuild, KeyData, KeyRebuild, M2mHole, RelatedLocation, Severity } from '../findings';
+import type { WriteSite } from '../analysis/domain/events';
+import { display, type HoleSource, type KeyPart } from '../analysis/domain/keys';
 import type { ModelInfo, Relation } from '../analysis/models';
 import type { Analysis, Entry, EntryCoverage } from '../analysis/workspaceAnalysis';
 import { entryKeyText } from '../analysis/workspaceAnalysis';

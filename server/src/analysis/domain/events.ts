@@ -1,9 +1,11 @@
 /** What one function does, as the interpreter found it: the raw material of coverage and rules. */
-import type { Expr, Loc, PythonFacts } from '../facts/types';
-import type { WriteKind } from './django';
+import type { Expr, Loc, PythonFacts } from '../../facts/types';
 import type { KeyPattern } from './keys';
 import type { TagDeclaration } from './tags';
 import type { Dep, Scope, V } from './values';
+
+/** How a write changes a model's rows, as far as its cache entries care. */
+export type WriteKind = 'save' | 'delete' | 'm2m' | 'bulk';
 
 export interface Site { file: PythonFacts; loc: Loc }
 

@@ -3,8 +3,19 @@
  * (holes match any text). A key built by the same workspace function on both sides matches
  * whatever its pattern; an unknown key matches conservatively.
  */
-import type { Dep } from './values';
-import type { HoleSource } from '../findings';
+import type { Loc } from '../../facts/types';
+import type { Dep } from './deps';
+
+/**
+ * Where one hole of an entry's key comes from. `field` is sound: the hole's value is that field of
+ * a row of `model` (an attribute of a known instance, or a name the function looks rows up by,
+ * as in `get(pk=pk)`); `at` is the hole's expression.
+ */
+export type HoleSource =
+  | { kind: 'field'; model: string; field: string; at: { path: string; loc: Loc } }
+  /** A version read back from the cache of `alias`; `key` is the version's own key when it is a constant. */
+  | { kind: 'version'; key: string | null; alias: string }
+  | { kind: 'unknown' };
 
 /**
  * A hole is `immutable` when it is a content hash or a random id: the entry under the key cannot

@@ -1,17 +1,10 @@
 /** Abstract values of the interpreter: what an expression may be, and which models its data reads. */
-import type { Expr, FunctionFact, Loc, PythonFacts } from '../facts/types';
+import type { Expr, FunctionFact, Loc, PythonFacts } from '../../facts/types';
+import type { Dep } from './deps';
 import type { KeyPattern } from './keys';
 import type { TagDeclaration } from './tags';
 
-export interface Dep {
-  model: string;
-  /** How the value reads the model, first hop first. */
-  via: string[];
-  path: string;
-  loc: Loc;
-  /** The only columns the value holds (plain fields of an instance, `self.data`); absent: the whole row. */
-  columns?: string[];
-}
+export type { Dep } from './deps';
 
 export interface FnRef { file: PythonFacts; idx: number }
 export interface ClsRef { file: PythonFacts; idx: number }

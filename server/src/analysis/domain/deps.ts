@@ -1,0 +1,12 @@
+/** A model read: the one type both values and keys (a hash's covered data) are made of. */
+import type { Loc } from '../../facts/types';
+
+export interface Dep {
+  model: string;
+  /** How the value reads the model, first hop first. */
+  via: string[];
+  path: string;
+  loc: Loc;
+  /** The only columns the value holds (plain fields of an instance, `self.data`); absent: the whole row. */
+  columns?: string[];
+}

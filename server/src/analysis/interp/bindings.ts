@@ -1,0 +1,119 @@
+/** Names a function body binds, read from the IR without evaluating: locals, tuple targets, returns, assignments. */
+import type { DictItem, Expr, Kwarg, PythonFacts, Stmt, Target } from '../../facts/types';
+import { nestedBlocks } from '../../facts/walk';
+import { dataOf, EMPTY, type LocalBinding, merge, type Scope, type Shape, v, type V } from '../domain/values';
+
+/** The scope of the function a (comprehension or lambda) scope belongs to. */
+export function functionScope(scope: Scope): Scope | undefined {
+  let s = scope;
+  while (s.parent && s.parent.fn === s.fn && s.parent.fnIdx === s.fnIdx) s = s.parent;
+  return s.fn ? s : undefined;
+}
+
+export function kwOf(kw: Kwarg[], name: string): Expr | undefined {
+  return kw.find((k) => k.name === name)?.value;
+}
+
+export function pick(val: V, index: number | null): V {
+  if (index === null) return val;
+  const tuples = val.shapes.filter((s): s is Extract<Shape, { k: 'tuple' }> => s.k === 'tuple');
+  // A known tuple gives each position its own value; the index of enumerate() carries no data.
+  if (tuples.length === val.shapes.length && tuples.length) return merge(...tuples.map((t) => t.items[index] ?? EMPTY));
+  const out: V[] = [];
+  for (const s of val.shapes) {
+    if (s.k === 'list') out.push(s.elem);
+    else if (s.k === 'tuple') out.push(s.items[index] ?? EMPTY);
+    else if (s.k === 'inst' && index === 0) out.push(v([s]));
+  }
+  return merge(...out, dataOf(val));
+}
+
+function bindTuple(t: Target, val: V, into: Map<string, V>): void {
+  if (t.t !== 'tuple') return;
+  t.items.forEach((item, i) => {
+    const part = pick(val, i);
+    if (item.t === 'name') into.set(item.id, part);
+    else bindTuple(item, part, into);
+  });
+}
+
+export function bindTarget(t: Target, val: V, into: Map<string, V>): void {
+  if (t.t === 'name') into.set(t.id, val);
+  else if (t.t === 'tuple') bindTuple(t, val, into);
+}
+
+export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: PythonFacts): void {
+  // Mutations (`x.append(v)`, `x["k"] = v`) add data only to names the function binds itself.
+  const mutations: [string, LocalBinding][] = [];
+  const mutate = (name: string, b: LocalBinding) => mutations.push([name, b]);
+  // `d["k"] = v` items of one name make one dict, so each item stays readable by its key (a render context).
+  const items = new Map<string, DictItem[]>();
+  const add = (name: string, b: LocalBinding) => {
+    const list = into.get(name);
+    if (list) list.push(b);
+    else into.set(name, [b]);
+  };
+  const bindT = (t: Target, make: (index: number | null) => LocalBinding, index: number | null = null) => {
+    if (t.t === 'name') add(t.id, make(index));
+    else if (t.t === 'tuple') t.items.forEach((item, i) => bindT(item, make, i));
+  };
+  const visit = (stmts: Stmt[]) => {
+    for (const s of stmts) {
+      switch (s.t) {
+        case 'assign':
+          for (const t of s.targets) {
+            bindT(t, (index) => ({ k: 'assign', value: s.value, index }));
+            // `d["k"] = v` and `obj.attr = v` add data to the container variable.
+            if (t.t === 'sub' && t.obj.t === 'name' && t.idx.t === 'str') {
+              const list = items.get(t.obj.id) ?? [];
+              list.push({ key: t.idx, value: s.value });
+              items.set(t.obj.id, list);
+            } else if ((t.t === 'sub' || t.t === 'attr') && t.obj.t === 'name') mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
+          }
+          break;
+        case 'expr': {
+          // `items.append(x)` / `data.update(...)` add data to the container variable.
+          const e = s.value;
+          if (e.t === 'call' && e.fn.t === 'attr' && e.fn.obj.t === 'name' && /^(append|extend|update|add|insert|setdefault)$/.test(e.fn.name)) {
+            for (const a of e.args) mutate(e.fn.obj.id, { k: 'assign', value: e.fn.name === 'append' || e.fn.name === 'add' || e.fn.name === 'insert' ? { t: 'seq', items: [a], loc: a.loc } : a, index: null });
+          }
+          break;
+        }
+        case 'for':
+          bindT(s.target, (index) => ({ k: 'iter', iter: s.iter, index }));
+          nestedBlocks(s).forEach(visit);
+          break;
+        case 'with':
+          for (const item of s.items) if (item.as) bindT(item.as, () => ({ k: 'with', ctx: item.ctx }));
+          visit(s.body);
+          break;
+        case 'def':
+          add(file.functions[s.fn].name, { k: 'def', idx: s.fn });
+          break;
+        case 'class':
+          add(file.classes[s.cls].name, { k: 'class', idx: s.cls });
+          break;
+        default:
+          nestedBlocks(s).forEach(visit);
+          break;
+      }
+    }
+  };
+  visit(body);
+  for (const [name, list] of items) mutate(name, { k: 'assign', value: { t: 'dict', items: list, loc: list[0].value.loc }, index: null });
+  for (const [name, b] of mutations) into.get(name)?.push(b);
+}
+
+export function visitReturns(body: Stmt[], f: (e: Expr) => void): void {
+  for (const s of body) {
+    if (s.t === 'return' && s.value) f(s.value);
+    nestedBlocks(s).forEach((b) => visitReturns(b, f));
+  }
+}
+
+export function visitAssigns(body: Stmt[], f: (t: Target, value: Expr) => void): void {
+  for (const s of body) {
+    if (s.t === 'assign') s.targets.forEach((t) => f(t, s.value));
+    nestedBlocks(s).forEach((b) => visitAssigns(b, f));
+  }
+}

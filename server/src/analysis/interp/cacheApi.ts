@@ -1,0 +1,215 @@
+/**
+ * Django's cache API: the ops of cache objects (`cache`, `caches[alias]`, the runtime's `tagged`),
+ * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
+ */
+import type { Expr, Loc } from '../../facts/types';
+import { type KeyPattern } from '../domain/keys';
+import type { TagDeclaration } from '../domain/tags';
+import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
+import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
+import type { Call, FnShape, InterpreterApi, Walk } from './api';
+import { bindTarget, kwOf } from './bindings';
+import { globToPattern, keyOf } from './keyHoles';
+
+/** The cache objects Django names: `django.core.cache.cache` and the `caches` handler. */
+export function cacheHandle(q: string): V | undefined {
+  if (q === CACHE_OBJECT) return v([{ k: 'cache', alias: 'default' }]);
+  if (q === CACHES_HANDLER) return v([{ k: 'caches' }]);
+  return undefined;
+}
+
+/** `caches["alias"]`: the cache of a literal alias, or of an unknown one ('?'). */
+export function cacheOfAlias(idx: V): V {
+  const alias = idx.shapes.find((x) => x.k === 'str');
+  const name = alias && alias.k === 'str' && alias.key.parts.length === 1 && 'lit' in alias.key.parts[0] ? alias.key.parts[0].lit : undefined;
+  return v([{ k: 'cache', alias: name ?? '?' }]);
+}
+
+/** An op through `tagged(...)`: the default cache's op, whose entry carries the declared tags. */
+export function taggedCacheCall(interp: InterpreterApi, tags: TagDeclaration, name: string, e: Call, scope: Scope, walk: Walk | undefined): V {
+  const before = walk?.events.ops.length ?? 0;
+  const out = cacheCall(interp, 'default', name, e, scope, walk);
+  for (const op of walk?.events.ops.slice(before) ?? []) op.tags = tags;
+  return out;
+}
+
+/** `fn.invalidate(...)` of a memoized function deletes its entries. */
+export function memoizedFunctionCall(interp: InterpreterApi, fn: FnRef, name: string, e: Call, scope: Scope, walk: Walk | undefined): V {
+  if (name === 'invalidate' && walk) recordOp(interp, walk, scope, e, 'delete', 'default', { parts: [], builder: `memoize:${fnId(fn.file, fn.idx)}` }, null);
+  return EMPTY;
+}
+
+/** The cache op for a method on a Django cache object; records it when walking. */
+export function cacheCall(interp: InterpreterApi, alias: string, method: string, e: Call, scope: Scope, walk: Walk | undefined): V {
+  const m = syncCacheMethod(method);
+  if (!m) return EMPTY;
+  const keyExpr = e.args[0] ?? e.kw.find((k) => k.name === 'key' || k.name === 'keys' || k.name === 'pattern')?.value;
+  const keyV = keyExpr ? interp.eval(keyExpr, scope, walk) : EMPTY;
+  const key = keyExpr ? keyOf(interp, keyV, keyExpr, scope) : null;
+  if (m === 'get' || m === 'has_key' || m === 'ttl') {
+    // A wrapper's get of its key parameter names no key of its own.
+    if (walk && !paramName(keyV)) walk.events.keyReads.push({ file: scope.file, loc: e.loc, method: m, alias, key, version: versionArg(interp, e, scope) });
+    return v([{ k: 'cached', key, alias }]);
+  }
+  if (m === 'get_many' || m === 'keys' || m === 'iter_keys') return EMPTY;
+  if (m === 'set_many') {
+    const dictExpr = e.args[0];
+    if (walk && dictExpr?.t === 'dict') {
+      for (const item of dictExpr.items) {
+        if (!item.key) continue;
+        const k = keyOf(interp, interp.eval(item.key, scope), item.key, scope);
+        recordOp(interp, walk, scope, e, 'set', alias, k, interp.eval(item.value, scope), item.key, e.args[1] ?? kwOf(e.kw, 'timeout'));
+      }
+    }
+    return EMPTY;
+  }
+  if (m === 'delete_many') {
+    const arg = e.args[0];
+    if (walk) {
+      if (arg?.t === 'seq') {
+        for (const item of arg.items) recordOp(interp, walk, scope, e, 'delete', alias, keyOf(interp, interp.eval(item, scope), item, scope), null, item, undefined, item.loc);
+      } else if (arg?.t === 'comp') {
+        recordOp(interp, walk, scope, e, 'delete', alias, keyOf(interp, interp.eval(arg.elt, compScope(interp, arg, scope)), arg.elt), null, arg.elt);
+      } else if (arg) {
+        const elems = interp.element(keyV);
+        const strs = elems.shapes.filter((s) => s.k === 'str');
+        if (strs.length) for (const s of strs) recordOp(interp, walk, scope, e, 'delete', alias, (s as { key: KeyPattern }).key, null, arg);
+        else recordOp(interp, walk, scope, e, 'delete', alias, null, null, arg);
+      }
+    }
+    return EMPTY;
+  }
+  if (m === 'clear') {
+    if (walk) recordOp(interp, walk, scope, e, 'clear', alias, null, null, undefined);
+    return EMPTY;
+  }
+  if (m === 'delete_pattern') {
+    const pattern = key ? globToPattern(key) : null;
+    if (walk) recordOp(interp, walk, scope, e, 'delete', alias, pattern, null, keyExpr);
+    return EMPTY;
+  }
+  if (m === 'set' || m === 'add' || m === 'get_or_set') {
+    const valueExpr = e.args[1] ?? kwOf(e.kw, m === 'get_or_set' ? 'default' : 'value');
+    let value = valueExpr ? interp.eval(valueExpr, scope, walk) : EMPTY;
+    if (m === 'get_or_set') value = callableValue(interp, value);
+    if (walk) recordOp(interp, walk, scope, e, m, alias, key, value, keyExpr, e.args[2] ?? kwOf(e.kw, 'timeout'));
+    // get_or_set also reads the key back, so a key built from it is versioned by it.
+    return m === 'get_or_set' ? merge(value, v([{ k: 'cached', key, alias }])) : EMPTY;
+  }
+  if (walk) recordOp(interp, walk, scope, e, m, alias, key, null, keyExpr, e.args[1] ?? kwOf(e.kw, 'timeout'));
+  return m === 'incr' || m === 'decr' ? v([{ k: 'const' }]) : EMPTY;
+}
+
+function compScope(interp: InterpreterApi, c: Extract<Expr, { t: 'comp' }>, scope: Scope): Scope {
+  const fixed = new Map<string, V>();
+  const inner: Scope = { ...scope, parent: scope, fixed, locals: new Map(), memo: new Map(), busy: new Set() };
+  for (const g of c.gens) bindTarget(g.target, interp.element(interp.eval(g.iter, inner)), fixed);
+  return inner;
+}
+
+/** get_or_set's default may be a value, a lambda, or a function to call. */
+function callableValue(interp: InterpreterApi, val: V): V {
+  const out: V[] = [dataOf(val)];
+  for (const s of val.shapes) {
+    if (s.k === 'lambda') out.push(interp.eval(s.expr.body, interp.lambdaScope(s.expr, s.scope, [])));
+    else if (s.k === 'fn') out.push(interp.returns(s.fn, s.closure ?? null, s.self));
+    else if (s.k === 'param') out.push(v([{ k: 'paramcall', name: s.name }]));
+    else out.push(v([s]));
+  }
+  return merge(...out);
+}
+
+function recordOp(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call, method: string, alias: string, key: KeyPattern | null, value: V | null, keyExpr?: Expr, timeoutExpr?: Expr, loc: Loc = e.loc): void {
+  const timeout = timeoutExpr === undefined ? 'default' : timeoutOf(interp, timeoutExpr, scope);
+  const keyParam = keyExpr ? paramName(interp.eval(keyExpr, scope)) : null;
+  const valueParam = value ? paramName(value) : null;
+  const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
+  const template = keyParam || valueParam || valueCallsParam
+    ? { keyExpr: keyExpr ?? null, keyParam, valueParam, valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null, scope }
+    : undefined;
+  walk.events.ops.push({
+    file: scope.file, loc, method, alias, key, value, timeout,
+    version: versionArg(interp, e, scope),
+    fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template,
+  });
+}
+
+/** The call's `version=`: null when not given. */
+function versionArg(interp: InterpreterApi, e: Call, scope: Scope): string | null {
+  const versionExpr = kwOf(e.kw, 'version');
+  return versionExpr ? versionOf(interp, versionExpr, scope) : null;
+}
+
+/** A literal version (numbers and module constants resolve); anything else is unknown ('?'). */
+function versionOf(interp: InterpreterApi, e: Expr, scope: Scope): string {
+  if (e.t === 'str') return e.v;
+  const n = timeoutOf(interp, e, scope);
+  return typeof n === 'number' ? String(n) : '?';
+}
+
+/** A call to a project cache wrapper becomes a cache op at the call site, with the caller's arguments. */
+export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Call, scope: Scope, walk: Walk): void {
+  if (!interp.mayWrap(s.fn)) return;
+  const events = interp.collect(s.fn.file, s.fn.idx);
+  const fact = s.fn.file.functions[s.fn.idx];
+  const argFor = (param: string | null): Expr | undefined => {
+    if (!param) return undefined;
+    const i = fact.params.findIndex((p) => p.name === param);
+    const offset = fact.cls !== null && !fact.decorators.some((d) => exprText(d) === 'staticmethod') ? 1 : 0;
+    return kwOf(e.kw, param) ?? (i >= 0 ? e.args[i - offset] : undefined);
+  };
+  for (const op of events.ops) {
+    if (!op.template) continue;
+    const keyArg = argFor(op.template.keyParam);
+    const key = keyArg ? keyOf(interp, interp.eval(keyArg, scope), keyArg, scope) : op.key;
+    let value: V | null = op.value;
+    const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
+    if (valueArg) value = callableValue(interp, interp.eval(valueArg, scope));
+    if (op.template.keyParam && !keyArg) continue;
+    walk.events.ops.push({ ...op, file: scope.file, loc: e.loc, key, value, fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template: undefined });
+  }
+}
+
+export function timeoutOf(interp: InterpreterApi, e: Expr, scope: Scope): number | null | 'default' | 'unknown' {
+  const lit = numberValue(e, (name) => {
+    const sym = interp.ws.resolveGlobal(scope.file, name);
+    return sym?.k === 'value' && sym.exprs.length === 1 ? sym.exprs[0] : undefined;
+  });
+  if (lit === null) return null;
+  return typeof lit === 'number' ? lit : 'unknown';
+}
+
+function paramName(val: V): string | null {
+  const p = val.shapes.find((s) => s.k === 'param');
+  return p && p.k === 'param' ? p.name : null;
+}
+
+function numberValue(e: Expr, resolve: (name: string) => Expr | undefined, depth = 0): number | null | undefined {
+  if (depth > 5) return undefined;
+  if (e.t === 'num') return e.v;
+  if (e.t === 'const' && e.v === 'None') return null;
+  if (e.t === 'name') {
+    const r = resolve(e.id);
+    return r ? numberValue(r, resolve, depth + 1) : undefined;
+  }
+  if (e.t === 'bin') {
+    const l = numberValue(e.l, resolve, depth + 1);
+    const r = numberValue(e.r, resolve, depth + 1);
+    if (typeof l !== 'number' || typeof r !== 'number') return undefined;
+    if (e.op === '*') return l * r;
+    if (e.op === '+') return l + r;
+    if (e.op === '-') return l - r;
+    if (e.op === '//' || e.op === '/') return r ? l / r : undefined;
+  }
+  if (e.t === 'call' && e.fn.t === 'name' && e.fn.id === 'timedelta') {
+    const units: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400, weeks: 604800 };
+    let total = 0;
+    for (const k of e.kw) {
+      const n = k.name ? numberValue(k.value, resolve, depth + 1) : undefined;
+      if (typeof n !== 'number' || !k.name || !(k.name in units)) return undefined;
+      total += n * units[k.name];
+    }
+    return total;
+  }
+  return undefined;
+}

@@ -1,0 +1,737 @@
+/**
+ * The abstract interpreter. It evaluates the IR of each function to abstract values (which models
+ * a value's data reads, which cache or queryset an object is) and records, per function, the
+ * events rules need: cache operations, ORM writes, calls, signal hookups and template renders.
+ * Function results are memoised summaries; recursion and import cycles are cut by in-progress marks.
+ */
+import type { Expr, FunctionFact, PythonFacts, Stmt } from '../../facts/types';
+import { emptyEvents, type FnEvents } from '../domain/events';
+import { concat, type KeyPattern, lit } from '../domain/keys';
+import {
+  type ClsRef, dataOf, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, type Scope, type Shape, v, type V, withDeps,
+} from '../domain/values';
+import { MODEL_SIGNALS } from '../django';
+import type { ModelInfo, ModelRegistry } from '../models';
+import { heldColumns, withColumns } from '../querysetColumns';
+import { builtinSym, type Sym, type Workspace } from '../workspace';
+import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
+import { bindTarget, collectLocals, pick, visitAssigns, visitReturns } from './bindings';
+import { cacheCall, cacheHandle, cacheOfAlias, instantiateWrapperOps, memoizedFunctionCall, taggedCacheCall, timeoutOf } from './cacheApi';
+import { externalCall } from './djangoCalls';
+import { formSave, isSerializer, metaModel, serializerValue } from './forms';
+import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
+import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
+import { modelSignalConnect, projectSignal, projectSignalCall, receivedModels, receiverDecorator, SIGNAL_CLASS_RE } from './signals';
+
+const MAX_CALL_DEPTH = 40;
+/** Expression evaluations one function's walk may spend, callees' summaries included. */
+const EVAL_BUDGET = 1_000_000;
+
+export class Interpreter implements InterpreterApi {
+  private readonly summaries = new Map<string, V>();
+  private readonly summaryBusy = new Set<string>();
+  private readonly collected = new Map<string, FnEvents>();
+  private readonly collecting = new Set<string>();
+  private readonly classValueMemo = new Map<string, V>();
+  private readonly memoTables = new Map<string, Map<string, unknown>>();
+  private blockCounter = 0;
+  private depth = 0;
+  private budget = EVAL_BUDGET;
+
+  /**
+   * Whether a called function may be a cache wrapper, so that its walk is needed at the call.
+   * Every function may be unless the caller knows better (demand.ts); walking a callee also
+   * records its events, which is all a per-file unit gets of them.
+   */
+  mayWrap: (fn: FnRef) => boolean = () => true;
+
+  constructor(readonly ws: Workspace, readonly models: ModelRegistry) {}
+
+  // ---------------------------------------------------------------- scopes
+
+  scopeFor(file: PythonFacts, idx: number, parent: Scope | null = null, fixed = new Map<string, V>()): Scope {
+    const fn = idx >= 0 ? file.functions[idx] : null;
+    const locals = new Map<string, LocalBinding[]>();
+    if (fn) collectLocals(fn.body, locals, file);
+    const cls = fn && fn.cls !== null ? { file, idx: fn.cls } : null;
+    const scope: Scope = { file, fn, fnIdx: idx, parent, fixed, locals, memo: new Map(), busy: new Set(), cls };
+    if (fn) this.bindParams(scope, fn);
+    return scope;
+  }
+
+  private bindParams(scope: Scope, fn: FunctionFact): void {
+    const { file } = scope;
+    const decorators = fn.decorators.map((d) => exprText(d));
+    const isStatic = decorators.includes('staticmethod');
+    const isClassMethod = decorators.includes('classmethod');
+    // A row of `model` that the function's own body reads (`self.slug`, `instance.data`).
+    const row = (model: string, via: string[]) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc }]);
+    // Scopes are built per call: read the decorators only when there is an `instance` to type.
+    const received = fn.params.some((p) => p.name === 'instance') ? receivedModels(this, fn, scope) : undefined;
+    fn.params.forEach((p, i) => {
+      if (scope.fixed.has(p.name)) return;
+      if (received && p.name === 'instance') {
+        scope.fixed.set(p.name, merge(...received.map((model) => row(model, [`instance in ${fn.name}()`]))));
+        return;
+      }
+      if (i === 0 && fn.cls !== null && !isStatic) {
+        const model = this.models.modelOfClass(file, fn.cls);
+        const cls = { file, idx: fn.cls };
+        if (isClassMethod) scope.fixed.set(p.name, v([model ? { k: 'model', model: model.id } : { k: 'class', cls }]));
+        else if (model) {
+          // A model's own method reads its row through `self` (`self.slug`); `self.pk` stays data-free (see attr).
+          // An abstract model's row is its one concrete subclass's; with several, which one is unknown.
+          const concrete = model.abstract ? this.models.concreteOf(model.id) : [model];
+          const via = [`self in ${model.name}.${fn.name}()`];
+          scope.fixed.set(p.name, concrete.length === 1 ? row(concrete[0].id, via) : v([{ k: 'inst', model: model.id, via }]));
+        }
+        else scope.fixed.set(p.name, v([this.selfShape(cls)]));
+        return;
+      }
+      scope.fixed.set(p.name, v([{ k: 'param', name: p.name }]));
+    });
+  }
+
+  /** `self` in a manager or queryset class is a queryset of its model; elsewhere an object of the class. */
+  private selfShape(cls: ClsRef): Shape {
+    const model = this.models.managedModel(cls.file, cls.idx);
+    return model ? { k: 'qs', model: model.id, via: [`${model.name}.objects`] } : { k: 'obj', cls };
+  }
+
+  // ---------------------------------------------------------------- names
+
+  lookup(scope: Scope, name: string): V {
+    for (let s: Scope | null = scope; s; s = s.parent) {
+      const fixed = s.fixed.get(name);
+      // A parameter the body reassigns (`if qs is None: qs = M.objects.all()`) is either value.
+      if (fixed) return s.locals.has(name) ? merge(fixed, this.localValue(s, name)) : fixed;
+      if (s.locals.has(name)) return this.localValue(s, name);
+    }
+    const sym = this.ws.resolveGlobal(scope.file, name);
+    if (sym) return this.symValue(sym);
+    const builtin = builtinSym(name);
+    return builtin ? this.symValue(builtin) : EMPTY;
+  }
+
+  private localValue(s: Scope, name: string): V {
+    const memo = s.memo.get(name);
+    if (memo) return memo;
+    if (s.busy.has(name)) return EMPTY;
+    s.busy.add(name);
+    const parts: V[] = [];
+    for (const b of s.locals.get(name) ?? []) {
+      if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
+      else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
+      else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
+      else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
+      else parts.push(this.classShapeValue({ file: s.file, idx: b.idx }));
+    }
+    s.busy.delete(name);
+    const out = parts.length ? merge(...parts) : EMPTY;
+    s.memo.set(name, out);
+    return out;
+  }
+
+  symValue(sym: Sym): V {
+    switch (sym.k) {
+      case 'fn': return v([{ k: 'fn', fn: { file: sym.file, idx: sym.idx } }]);
+      case 'class': return this.classShapeValue({ file: sym.file, idx: sym.idx });
+      case 'mod': return v([{ k: 'mod', module: sym.module, file: sym.file }]);
+      case 'ext': {
+        const builtin = this.models.modelOfSym(sym);
+        if (builtin) return v([{ k: 'model', model: builtin.id }]);
+        return cacheHandle(sym.q) ?? v([{ k: 'ext', q: sym.q }]);
+      }
+      case 'value': {
+        const key = `global:${sym.name}`;
+        const scope = this.moduleScope(sym.file);
+        const memo = scope.memo.get(key);
+        if (memo) return memo;
+        if (scope.busy.has(key)) return EMPTY;
+        scope.busy.add(key);
+        const out = merge(...sym.exprs.map((e) => projectSignal(this.eval(e, scope), scope, sym.name)));
+        scope.busy.delete(key);
+        scope.memo.set(key, out);
+        return out;
+      }
+    }
+  }
+
+  private readonly moduleScopes = new Map<PythonFacts, Scope>();
+
+  moduleScope(file: PythonFacts): Scope {
+    let s = this.moduleScopes.get(file);
+    if (!s) {
+      s = { file, fn: null, fnIdx: -1, parent: null, fixed: new Map(), locals: new Map(), memo: new Map(), busy: new Set(), cls: null };
+      this.moduleScopes.set(file, s);
+    }
+    return s;
+  }
+
+  classShapeValue(cls: ClsRef): V {
+    const model = this.models.modelOfClass(cls.file, cls.idx);
+    return v([model ? { k: 'model', model: model.id } : { k: 'class', cls }]);
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  eval(e: Expr, scope: Scope, walk?: Walk): V {
+    // Hostile or enormous code gets partial results in bounded time instead of a hang.
+    if (--this.budget < 0) return EMPTY;
+    switch (e.t) {
+      case 'name': return this.lookup(scope, e.id);
+      case 'attr': return this.attr(this.eval(e.obj, scope, walk), e.name, e, scope);
+      case 'call': return this.call(e, scope, walk);
+      case 'str': return v([{ k: 'str', key: lit(e.v) }]);
+      case 'fstr': {
+        const parts: KeyPattern[] = [];
+        const deps: V[] = [];
+        for (const p of e.parts) {
+          if (typeof p === 'string') parts.push(lit(p));
+          else {
+            const pv = this.eval(p, scope, walk);
+            deps.push(dataOf(pv));
+            parts.push(keyOf(this, pv, p, scope));
+          }
+        }
+        return withDeps(v([{ k: 'str', key: concat(...parts) }]), merge(...deps).deps);
+      }
+      case 'num': return v([{ k: 'const' }]);
+      case 'const': return v([{ k: 'const' }]);
+      case 'bin': return this.binary(e, scope, walk);
+      case 'seq': {
+        const items = e.items.map((x) => this.eval(x, scope, walk));
+        return v([{ k: 'list', elem: merge(...items) }], merge(...items).deps);
+      }
+      case 'dict': {
+        const items = new Map<string, V>();
+        const all: V[] = [];
+        for (const it of e.items) {
+          const val = this.eval(it.value, scope, walk);
+          all.push(val);
+          if (it.key?.t === 'str') items.set(it.key.v, val);
+          else if (!it.key) {
+            for (const s of val.shapes) if (s.k === 'dict') s.items.forEach((x, k) => items.set(k, x));
+          } else all.push(dataOf(this.eval(it.key, scope, walk)));
+        }
+        return v([{ k: 'dict', items }], merge(...all).deps);
+      }
+      case 'sub': return this.subscript(e, scope, walk);
+      case 'lambda': {
+        if (walk) {
+          // The body runs later (often via on_commit); evaluate it now so its events are recorded.
+          const inner = this.lambdaScope(e, scope, []);
+          this.eval(e.body, inner, walk);
+        }
+        return v([{ k: 'lambda', expr: e, scope }]);
+      }
+      case 'comp': {
+        const fixed = new Map<string, V>();
+        const inner: Scope = { ...scope, parent: scope, fixed, locals: new Map(), memo: new Map(), busy: new Set() };
+        const iters: V[] = [];
+        for (const g of e.gens) {
+          const it = this.eval(g.iter, inner, walk);
+          iters.push(dataOf(it));
+          bindTarget(g.target, this.element(it), fixed);
+        }
+        const elt = this.eval(e.elt, inner, walk);
+        return v([{ k: 'list', elem: elt }], merge(elt, ...iters).deps);
+      }
+      case 'cond': return merge(this.eval(e.a, scope, walk), this.eval(e.b, scope, walk));
+      case 'star': return this.eval(e.e, scope, walk);
+      default: return EMPTY;
+    }
+  }
+
+  lambdaScope(e: Extract<Expr, { t: 'lambda' }>, scope: Scope, args: V[]): Scope {
+    const fixed = new Map<string, V>();
+    e.params.forEach((p, i) => fixed.set(p, args[i] ?? EMPTY));
+    return { ...scope, parent: scope, fixed, locals: new Map(), memo: new Map(), busy: new Set() };
+  }
+
+  private binary(e: Extract<Expr, { t: 'bin' }>, scope: Scope, walk?: Walk): V {
+    const l = this.eval(e.l, scope, walk);
+    const r = this.eval(e.r, scope, walk);
+    const deps = merge(dataOf(l), dataOf(r)).deps;
+    const lStr = l.shapes.find((s) => s.k === 'str');
+    const rStr = r.shapes.find((s) => s.k === 'str');
+    if (e.op === '+' && (lStr || rStr)) {
+      return withDeps(v([{ k: 'str', key: concat(keyOf(this, l, e.l, scope), keyOf(this, r, e.r, scope)) }]), deps);
+    }
+    if (e.op === '%' && lStr && lStr.k === 'str') {
+      const values = e.r.t === 'seq' ? e.r.items : [e.r];
+      return withDeps(v([{ k: 'str', key: substitute(this, lStr.key, /%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifx]/g, values, scope) }]), deps);
+    }
+    if (e.op === '+' && (l.shapes.some((s) => s.k === 'list') || r.shapes.some((s) => s.k === 'list'))) {
+      return v([{ k: 'list', elem: merge(this.element(l), this.element(r)) }], deps);
+    }
+    return v([], deps);
+  }
+
+
+  private subscript(e: Extract<Expr, { t: 'sub' }>, scope: Scope, walk?: Walk): V {
+    const obj = this.eval(e.obj, scope, walk);
+    const idx = this.eval(e.idx, scope, walk);
+    const out: V[] = [dataOf(obj)];
+    for (const s of obj.shapes) {
+      if (s.k === 'caches') out.push(cacheOfAlias(idx));
+      else if (s.k === 'dict' && e.idx.t === 'str') {
+        const item = s.items.get(e.idx.v);
+        if (item) out.push(item);
+      } else if (s.k === 'list') out.push(s.elem);
+      else if (s.k === 'qs') out.push(v([e.idx.t === 'unknown' || e.idx.t === 'num' ? rowOf(s) : s]));
+      else if (s.k === 'ext' && s.q === 'os.environ') out.push(EMPTY);
+    }
+    return merge(...out);
+  }
+
+  /** Elements of an iterable value: rows of a queryset, items of a list. */
+  element(val: V): V {
+    const out: V[] = [dataOf(val)];
+    for (const s of val.shapes) {
+      if (s.k === 'qs') out.push(v([rowOf(s)]));
+      else if (s.k === 'list') out.push(s.elem);
+      else if (s.k === 'dict') out.push(...s.items.values());
+    }
+    return merge(...out);
+  }
+
+  // ---------------------------------------------------------------- attributes
+
+  attr(obj: V, name: string, e: Expr, scope: Scope): V {
+    // The primary key of a row never changes when the row is saved: caching it is not caching the row.
+    if ((name === 'pk' || name === 'id') && obj.shapes.some((sh) => sh.k === 'inst') && obj.shapes.every((sh) => sh.k === 'inst' || sh.k === 'const')) return v([{ k: 'const' }]);
+    const out: V[] = [];
+    for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
+    // A plain field of a row holds that column alone: writes of other columns leave it as it was.
+    const inst = obj.shapes[0]?.k === 'inst' ? obj.shapes[0].model : undefined;
+    if (inst && obj.shapes.every((sh) => sh.k === 'inst' && sh.model === inst) && this.models.hasColumn(inst, name)) {
+      return merge(...out, v([], obj.deps.map((d) => (d.model === inst ? { ...d, columns: [name] } : d))));
+    }
+    // The data of an attribute is derived from its object's data.
+    return merge(...out, dataOf(obj));
+  }
+
+  private shapeAttr(s: Shape, name: string, e: Expr, scope: Scope): V {
+    switch (s.k) {
+      case 'mod': {
+        const sym = this.ws.moduleAttr(s.module, s.file, name);
+        return sym ? this.symValue(sym) : EMPTY;
+      }
+      case 'ext': {
+        if (MODEL_SIGNALS[s.q]) return v([{ k: 'bound', recv: s, name }]);
+        const q = `${s.q}.${name}`;
+        return cacheHandle(q) ?? this.symValue({ k: 'ext', q });
+      }
+      case 'model': {
+        const m = this.models.byId.get(s.model);
+        if (!m) return EMPTY;
+        if (name === 'objects' || name === '_default_manager' || name === '_base_manager' || m.managers.has(name)) {
+          return v([{ k: 'qs', model: m.id, via: [`${m.name}.${name}`], lookups: [] }], [this.dep(m.id, [`${m.name}.${name}`], scope, e)]);
+        }
+        const rel = this.models.relation(m.id, name);
+        if (rel) return v([{ k: 'field', model: m.id, name }]);
+        const method = this.classMember(m, name);
+        if (method) return method;
+        return EMPTY;
+      }
+      case 'field': {
+        if (name === 'through') {
+          const rel = this.models.relation(s.model, s.name);
+          if (rel?.through) return v([{ k: 'model', model: rel.through }]);
+        }
+        return EMPTY;
+      }
+      case 'inst': {
+        const rel = this.models.relation(s.model, name);
+        if (rel) {
+          const via = [...s.via, `.${name}`];
+          const dep = this.dep(rel.target, via, scope, e);
+          const deps = rel.through ? [dep, this.dep(rel.through, via, scope, e)] : [dep];
+          if (!rel.many) return v([{ k: 'inst', model: rel.target, via }], deps);
+          return v([{ k: 'qs', model: rel.target, via, through: rel.through, related: !rel.through }], deps);
+        }
+        const m = this.models.byId.get(s.model);
+        const member = m ? this.classMember(m, name, s) : undefined;
+        if (member) return member;
+        return v([{ k: 'bound', recv: s, name }]);
+      }
+      case 'class': {
+        const member = this.classAttr(s.cls, name, null);
+        return member ?? EMPTY;
+      }
+      case 'obj': {
+        const member = this.classAttr(s.cls, name, s);
+        if (member) return member;
+        const selfAttr = this.selfAttribute(s.cls, name);
+        if (selfAttr) return selfAttr;
+        if (name === 'data' && isSerializer(this, s.cls)) return serializerValue(this, s.cls);
+        return v([{ k: 'bound', recv: s, name }]);
+      }
+      case 'fn':
+        if (name === '__name__' || name === '__qualname__') return v([{ k: 'str', key: lit(s.fn.file.functions[s.fn.idx].name) }]);
+        if (name === '__module__') return v([{ k: 'str', key: lit(s.fn.file.module) }]);
+        return v([{ k: 'bound', recv: s, name }]);
+      case 'param':
+        return v([{ k: 'bound', recv: s, name }]);
+      default:
+        return v([{ k: 'bound', recv: s, name }]);
+    }
+  }
+
+  /** A method or class attribute of a model class (through its lineage), bound to `self` when given. */
+  private classMember(m: ModelInfo, name: string, self?: Shape): V | undefined {
+    for (const info of this.models.lineage(m.id)) {
+      if (!info.file || info.cls === undefined || info.synthetic) continue;
+      const r = this.classAttr({ file: info.file, idx: info.cls }, name, self ?? null);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  /** Methods and class-level assignments of a workspace class and its workspace bases. */
+  classAttr(cls: ClsRef, name: string, self: Shape | null, depth = 0): V | undefined {
+    if (depth > 15) return undefined;
+    const fact = cls.file.classes[cls.idx];
+    const m = fact.methods[name];
+    if (m !== undefined) return v([{ k: 'fn', fn: { file: cls.file, idx: m }, self: self ?? undefined }]);
+    for (const s of fact.body) {
+      if (s.t === 'assign' && s.targets.some((t) => t.t === 'name' && t.id === name)) {
+        return this.memoised(`${fnId(cls.file, cls.idx)}.${name}`, () => this.eval(s.value, this.classScope(cls)));
+      }
+    }
+    const nested = fact.nested[name];
+    if (nested !== undefined) return this.classShapeValue({ file: cls.file, idx: nested });
+    for (const b of fact.bases) {
+      const base = this.eval(b, this.moduleScope(cls.file));
+      for (const sh of base.shapes) {
+        if (sh.k === 'class') {
+          const r = this.classAttr(sh.cls, name, self, depth + 1);
+          if (r) return r;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Class bodies see module globals; class-level names are read through classAttr instead. */
+  private classScope(cls: ClsRef): Scope {
+    return { file: cls.file, fn: null, fnIdx: -1, parent: this.moduleScope(cls.file), fixed: new Map(), locals: new Map(), memo: new Map(), busy: new Set(), cls };
+  }
+
+  /** `self.x = caches["x"]` in any method makes `self.x` that value. */
+  private selfAttribute(cls: ClsRef, name: string): V | undefined {
+    const found = this.memoised(`${fnId(cls.file, cls.idx)}.self.${name}`, () => merge(...this.selfAssignments(cls, name)));
+    return found.shapes.length || found.deps.length ? found : undefined;
+  }
+
+  private selfAssignments(cls: ClsRef, name: string): V[] {
+    const fact = cls.file.classes[cls.idx];
+    const found: V[] = [];
+    for (const idx of Object.values(fact.methods)) {
+      const fn = cls.file.functions[idx];
+      const selfName = fn.params[0]?.name;
+      if (!selfName) continue;
+      visitAssigns(fn.body, (target, value) => {
+        if (target.t === 'attr' && target.name === name && target.obj.t === 'name' && target.obj.id === selfName) {
+          found.push(this.eval(value, this.scopeFor(cls.file, idx)));
+        }
+      });
+    }
+    return found;
+  }
+
+  /** Values that depend only on the class, computed once; a cycle through them sees the empty value. */
+  private memoised(key: string, compute: () => V): V {
+    const memo = this.classValueMemo.get(key);
+    if (memo) return memo;
+    this.classValueMemo.set(key, EMPTY);
+    const val = compute();
+    this.classValueMemo.set(key, val);
+    return val;
+  }
+
+  dep(model: string, via: string[], scope: Scope, e: Expr): Dep {
+    return { model, via, path: scope.file.path, loc: e.loc };
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  call(e: Call, scope: Scope, walk?: Walk): V {
+    if (this.depth > MAX_CALL_DEPTH) return EMPTY;
+    this.depth++;
+    try {
+      const fnV = this.eval(e.fn, scope, walk);
+      let argVals: V[] | undefined;
+      // Arguments are evaluated once; on_commit evaluates its callable under a deferred walk.
+      const getArgs = (w: Walk | undefined = walk) => (argVals ??= e.args.map((a) => this.eval(a, scope, w)));
+      // A method's result is derived from its receiver's data (queryset chains keep their reads).
+      const out: V[] = [dataOf(fnV)];
+      let handled = false;
+      for (const s of fnV.shapes) {
+        const r = this.callShape(s, e, scope, walk, getArgs);
+        if (r) {
+          out.push(r);
+          handled = true;
+        }
+      }
+      if (!handled) {
+        // Unknown callee: the result's data comes from its inputs.
+        out.push(this.argumentData(e, scope, walk, getArgs));
+      } else if (walk) {
+        // Arguments are evaluated for their events even when the callee did not need them.
+        getArgs();
+        for (const k of e.kw) this.eval(k.value, scope, walk);
+      }
+      const held = heldColumns(fnV, e);
+      return held ? withColumns(merge(...out), held.model, held.columns) : merge(...out);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private callShape(s: Shape, e: Call, scope: Scope, walk: Walk | undefined, args: Args): V | undefined {
+    switch (s.k) {
+      case 'bound': return this.methodCall(s.recv, s.name, e, scope, walk, args);
+      case 'fn': return this.callFunction(s, e, scope, walk, args);
+      case 'model': return v([{ k: 'inst', model: s.model, via: [`${s.model} instance`] }]);
+      case 'class': return this.instantiate(s.cls, e, scope, walk, args);
+      case 'ext': return externalCall(this, { q: s.q, e, scope, walk, args });
+      case 'lambda': {
+        const inner = this.lambdaScope(s.expr, s.scope, args());
+        return this.eval(s.expr.body, inner);
+      }
+      case 'cachepage': return undefined;
+      case 'param': return v([{ k: 'paramcall', name: s.name }]);
+      default: return undefined;
+    }
+  }
+
+  /** The data of a call's positional and keyword arguments together. */
+  argumentData(e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+    return merge(...args().map(dataOf), ...e.kw.map((k) => dataOf(this.eval(k.value, scope, walk))));
+  }
+
+  private instantiate(cls: ClsRef, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+    const argDeps = this.argumentData(e, scope, walk, args);
+    if (this.models.inherits(cls.file, cls.idx, SIGNAL_CLASS_RE)) return EMPTY;
+    return v([{ k: 'obj', cls }], isSerializer(this, cls) ? merge(argDeps, serializerValue(this, cls)).deps : argDeps.deps);
+  }
+
+  callFunction(s: FnShape, e: Call | null, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+    const id = fnId(s.fn.file, s.fn.idx);
+    if (walk) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
+    if (walk && e) instantiateWrapperOps(this, s, e, scope, walk);
+    const fact = s.fn.file.functions[s.fn.idx];
+    const ret = withBuilder(this.returns(s.fn, s.closure ?? null, s.self), id, () => (e ? keyCall(this, s.fn, e, scope) : undefined));
+    // A factory whose return is the parameter data (`def get(key): return cache.get(key)`) stays unknown.
+    if (fact.params.length && ret.shapes.some((x) => x.k === 'param' || x.k === 'paramcall')) return merge(ret, ...args().map(dataOf));
+    return ret;
+  }
+
+  /** The summary of what a function returns, solved once; a call cycle sees the empty value. */
+  returns(fn: FnRef, closure: Scope | null, self?: Shape): V {
+    // A queryset's columns are part of it: a method's rows depend on those of its receiver.
+    const selfKey = self?.k === 'inst' ? `:inst:${self.model}` : self?.k === 'qs' ? `:qs:${self.model}:${self.lookups ?? '?'}:${self.picked ?? '?'}` : '';
+    const id = `${fnId(fn.file, fn.idx)}${selfKey}`;
+    const memo = this.summaries.get(id);
+    if (memo) return memo;
+    if (this.summaryBusy.has(id)) return EMPTY;
+    this.summaryBusy.add(id);
+    const fact = fn.file.functions[fn.idx];
+    const fixed = new Map<string, V>();
+    if (self && fact.params[0]) fixed.set(fact.params[0].name, v([self]));
+    const result = this.evalReturns(this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed));
+    this.summaryBusy.delete(id);
+    this.summaries.set(id, result);
+    return result;
+  }
+
+  private methodCall(recv: Shape, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: Args): V | undefined {
+    switch (recv.k) {
+      case 'qs': return querysetCall(this, recv, name, e, scope, walk, args);
+      case 'inst': return instanceCall(this, recv, name, e, scope, walk);
+      case 'cache': return cacheCall(this, recv.alias, name, e, scope, walk);
+      case 'tagged': return taggedCacheCall(this, recv.tags, name, e, scope, walk);
+      case 'obj': {
+        const member = this.classAttr(recv.cls, name, recv);
+        if (member) return merge(...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)));
+        if (name === 'save' && walk) formSave(this, recv.cls, e, scope, walk);
+        return undefined;
+      }
+      case 'signal': return projectSignalCall(this, recv.id, name, e, scope, walk);
+      case 'ext': return modelSignalConnect(this, recv.q, name, e, scope, walk) ?? externalCall(this, { q: `${recv.q}.${name}`, e, scope, walk, args });
+      case 'str': return withDeps(stringMethod(this, recv.key, name, e, scope), merge(...args().map(dataOf)).deps);
+      case 'hash': return v([{ k: 'hash' }]);
+      case 'cursor':
+        if (name === 'execute' || name === 'executemany') return rawSql(this, e.args[0], scope, walk, e);
+        return undefined;
+      case 'fn': return memoizedFunctionCall(this, recv.fn, name, e, scope, walk);
+      case 'list':
+        if (name === 'copy' || name === 'values' || name === 'items' || name === 'keys' || name === 'get' || name === 'pop') return v([{ k: 'list', elem: recv.elem }], recv.elem.deps);
+        return undefined;
+      case 'dict':
+        if (name === 'get' || name === 'pop' || name === 'setdefault') {
+          const k = e.args[0];
+          const item = k?.t === 'str' ? recv.items.get(k.v) : undefined;
+          return item ?? merge(...recv.items.values());
+        }
+        if (name === 'items') return v([{ k: 'list', elem: v([{ k: 'tuple', items: [v([{ k: 'const' }]), merge(...recv.items.values())] }]) }]);
+        if (name === 'values') return v([{ k: 'list', elem: merge(...recv.items.values()) }], merge(...recv.items.values()).deps);
+        return undefined;
+      case 'param':
+        return v([{ k: 'paramcall', name: recv.name }]);
+      default:
+        return undefined;
+    }
+  }
+
+  /** Returns of a function evaluated with some parameters fixed (not memoised: the binding differs). */
+  returnsWith(file: PythonFacts, idx: number, fixed: Map<string, V>): V {
+    return this.evalReturns(this.scopeFor(file, idx, this.moduleScope(file), new Map(fixed)));
+  }
+
+  /** The union of a function's return expressions, evaluated in its scope. */
+  private evalReturns(scope: Scope): V {
+    const out: V[] = [];
+    if (scope.fn) visitReturns(scope.fn.body, (r) => out.push(this.eval(r, scope)));
+    return merge(...out);
+  }
+
+  // ---------------------------------------------------------------- for feature modules and the entry finder
+
+  memoTable<T>(name: string): Map<string, T> {
+    let table = this.memoTables.get(name);
+    if (!table) {
+      table = new Map();
+      this.memoTables.set(name, table);
+    }
+    return table as Map<string, T>;
+  }
+
+  keyOf(val: V, e: Expr, scope?: Scope): KeyPattern {
+    return keyOf(this, val, e, scope);
+  }
+
+  timeoutOf(e: Expr, scope: Scope): number | null | 'default' | 'unknown' {
+    return timeoutOf(this, e, scope);
+  }
+
+  metaModel(cls: ClsRef): ModelInfo | undefined {
+    return metaModel(this, cls);
+  }
+
+  serializerValue(cls: ClsRef): V {
+    return serializerValue(this, cls);
+  }
+
+  // ---------------------------------------------------------------- walking function bodies
+
+  /** Events of one function (or module body with idx -1), computed once. */
+  collect(file: PythonFacts, idx: number): FnEvents {
+    const id = fnId(file, idx);
+    const memo = this.collected.get(id);
+    if (memo) return memo;
+    if (this.collecting.has(id)) return emptyEvents();
+    this.collecting.add(id);
+    if (this.collecting.size === 1) this.budget = EVAL_BUDGET;
+    const events = emptyEvents();
+    const fn = idx >= 0 ? file.functions[idx] : null;
+    const parentScope = fn && fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
+    const scope = idx >= 0 ? this.scopeFor(file, idx, parentScope) : this.moduleScope(file);
+    const atomic = !!fn && (fn.decorators.some((d) => /(^|\.)atomic(\(|$)/.test(exprText(d))) || (this.ws.settings.atomicRequests && isView(this, file, fn)));
+    const walk: Walk = { events, id, pos: { block: 0, index: 0, line: 0 }, atomic, deferred: false };
+    try {
+      this.walkBlock(fn ? fn.body : file.body, scope, walk);
+    } catch {
+      // A shape the interpreter does not know must not sink the workspace; keep what was found.
+    }
+    this.collecting.delete(id);
+    this.collected.set(id, events);
+    return events;
+  }
+
+  /** The events of every function walked so far, by function id. */
+  walked(): IterableIterator<[string, FnEvents]> {
+    return this.collected.entries();
+  }
+
+  /** The events of a file's walked functions: the module body first, then in function order. */
+  walkedEvents(file: PythonFacts): Map<string, FnEvents> {
+    const out = new Map<string, FnEvents>();
+    for (let idx = -1; idx < file.functions.length; idx++) {
+      const id = fnId(file, idx);
+      const events = this.collected.get(id);
+      if (events) out.set(id, events);
+    }
+    return out;
+  }
+
+  private walkBlock(body: Stmt[], scope: Scope, walk: Walk): void {
+    const block = ++this.blockCounter;
+    body.forEach((s, index) => {
+      walk.pos = { block, index, line: s.line };
+      this.walkStmt(s, scope, walk);
+    });
+  }
+
+  private evalStmt(e: Expr, scope: Scope, walk: Walk): V {
+    const val = this.eval(e, scope, walk);
+    for (const d of val.deps) if (!walk.events.reads.some((r) => r.model === d.model)) walk.events.reads.push(d);
+    return val;
+  }
+
+  private walkStmt(s: Stmt, scope: Scope, walk: Walk): void {
+    switch (s.t) {
+      case 'assign':
+        this.evalStmt(s.value, scope, walk);
+        return;
+      case 'expr':
+        this.evalStmt(s.value, scope, walk);
+        return;
+      case 'return':
+        if (s.value) this.evalStmt(s.value, scope, walk);
+        return;
+      case 'for':
+        this.evalStmt(s.iter, scope, walk);
+        this.walkBlock(s.body, scope, walk);
+        this.walkBlock(s.orelse, scope, walk);
+        return;
+      case 'while':
+        this.evalStmt(s.test, scope, walk);
+        this.walkBlock(s.body, scope, walk);
+        return;
+      case 'if':
+        this.evalStmt(s.test, scope, walk);
+        this.walkBlock(s.body, scope, walk);
+        this.walkBlock(s.orelse, scope, walk);
+        return;
+      case 'with': {
+        let atomic = walk.atomic;
+        for (const item of s.items) {
+          if (/(^|\.)atomic(\(|$)/.test(exprText(item.ctx))) atomic = true;
+          this.evalStmt(item.ctx, scope, walk);
+        }
+        const saved = walk.atomic;
+        walk.atomic = atomic;
+        this.walkBlock(s.body, scope, walk);
+        walk.atomic = saved;
+        return;
+      }
+      case 'try':
+        this.walkBlock(s.body, scope, walk);
+        s.handlers.forEach((h) => this.walkBlock(h, scope, walk));
+        this.walkBlock(s.orelse, scope, walk);
+        this.walkBlock(s.final, scope, walk);
+        return;
+      case 'def': {
+        const fn = scope.file.functions[s.fn];
+        for (const d of fn.decorators) receiverDecorator(this, d, { file: scope.file, idx: s.fn }, scope, walk);
+        return;
+      }
+      case 'class':
+        return;
+    }
+  }
+
+}

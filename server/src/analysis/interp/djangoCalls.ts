@@ -1,0 +1,135 @@
+/**
+ * Calls of library functions and classes, by qualified name: Django's (shortcuts, apps, render
+ * functions, key makers, on_commit, cursors, cache_page, signals), the djcache runtime's and
+ * Python's (pythonCalls.ts). A new library is a module of rows spread into EXTERNAL_CALLS.
+ */
+import type { Expr } from '../../facts/types';
+import { UNKNOWN_HOLE } from '../domain/keys';
+import { dataOf, EMPTY, exprText, merge, type Scope, v, type V } from '../domain/values';
+import {
+  CACHE_PAGE, DB_CURSOR, DB_CURSORS, DB_MODULE, FRAGMENT_KEY, GET_LIST_OR_404, GET_MODEL, GET_OBJECT_OR_404, GET_USER_MODEL,
+  ON_COMMIT, PAGE_KEY_FUNCTIONS, RECEIVER_DECORATOR, RENDER_FUNCTIONS, SIGNAL_CLASS,
+} from '../django';
+import { dependsOnItems, pythonDeclaration, TAGGED, TAGGED_CACHE_PAGE } from '../tags';
+import { contextItems, templateReads } from '../templates';
+import type { Call, CallHandler, ExternalCall, InterpreterApi, Walk } from './api';
+import { timeoutOf } from './cacheApi';
+import { lookupDeps } from './orm';
+import { hashCall, isHashFunction, PYTHON_CALLS } from './pythonCalls';
+
+/** `get_object_or_404(M or qs, **lookups)`: a row (or with `many`, rows) of the model, read by the lookups. */
+function getOr404(many: boolean): CallHandler {
+  return (interp, { e, scope, args }) => {
+    const first = args()[0] ?? EMPTY;
+    const out: V[] = [dataOf(first)];
+    for (const s of first.shapes) {
+      const model = s.k === 'model' ? s.model : s.k === 'qs' ? s.model : undefined;
+      if (!model) continue;
+      const via = s.k === 'qs' ? s.via : [`${exprText(e.fn)}(${interp.models.byId.get(model)?.name ?? model})`];
+      const deps = [interp.dep(model, via, scope, e), ...lookupDeps(interp, model, 'get', e, scope, [...via, 'get(…)'])];
+      out.push(v([many ? { k: 'qs', model, via } : { k: 'inst', model, via }], deps));
+    }
+    return merge(...out);
+  };
+}
+
+function renderCall(interp: InterpreterApi, e: Call, render: { template: number; context: number }, scope: Scope, walk: Walk | undefined): V {
+  const tArg = e.args[render.template] ?? e.kw.find((k) => k.name === 'template_name')?.value;
+  const cArg = e.args[render.context] ?? e.kw.find((k) => k.name === 'context')?.value;
+  const context = cArg ? interp.eval(cArg, scope) : EMPTY;
+  const names = tArg ? templateNames(tArg) : [];
+  const out: V[] = [dataOf(context)];
+  for (const name of names) {
+    if (walk) walk.events.renders.push({ template: name, context, fnId: walk.id, site: { file: scope.file, loc: e.loc } });
+    out.push(templateValue(interp, name, context));
+  }
+  return merge(...out);
+}
+
+/** Data a template reads from its context, through relations its variables walk. */
+function templateValue(interp: InterpreterApi, name: string, context: V): V {
+  const t = interp.ws.findTemplate(name);
+  if (!t) return EMPTY;
+  return templateReads(interp, t, contextItems(context));
+}
+
+function templateNames(e: Expr): string[] {
+  if (e.t === 'str') return [e.v];
+  if (e.t === 'seq') return e.items.flatMap(templateNames);
+  if (e.t === 'cond') return [...templateNames(e.a), ...templateNames(e.b)];
+  return [];
+}
+
+/** `cache_page(timeout, cache=..., key_prefix=...)` and the runtime's version with `depends_on=`. */
+const cachePage: CallHandler = (interp, { q, e, scope }) => {
+  const t = e.args[0];
+  const dependsOn = q === TAGGED_CACHE_PAGE ? dependsOnItems(e.kw) : undefined;
+  const timeout = t ? timeoutOf(interp, t, scope) : 'unknown';
+  const aliasKw = e.kw.find((k) => k.name === 'cache')?.value;
+  const prefix = e.kw.find((k) => k.name === 'key_prefix')?.value;
+  return v([{
+    k: 'cachepage', timeout, alias: aliasKw?.t === 'str' ? aliasKw.v : 'default',
+    keyPrefix: prefix?.t === 'str' ? prefix.v : '', loc: e.loc, path: scope.file.path,
+    tags: dependsOn && pythonDeclaration(interp, dependsOn.items, scope, dependsOn.loc),
+  }]);
+};
+
+/** A cursor of a Django connection; a library's `.cursor()` is not understood. */
+const cursor: CallHandler = (_, { q }) => (q.startsWith(DB_MODULE) ? v([{ k: 'cursor' }]) : undefined);
+
+const pageKey: CallHandler = () => v([{ k: 'str', key: { parts: [{ lit: 'views.decorators.cache.cache_page.' }, UNKNOWN_HOLE], page: true } }]);
+
+const DJANGO_CALLS: Record<string, CallHandler> = {
+  [GET_OBJECT_OR_404]: getOr404(false),
+  [GET_LIST_OR_404]: getOr404(true),
+  [GET_USER_MODEL]: (interp) => {
+    const m = interp.models.byLabel(interp.ws.settings.authUserModel);
+    return m ? v([{ k: 'model', model: m.id }]) : EMPTY;
+  },
+  [GET_MODEL]: (interp, { e }) => {
+    const label = e.args.map((a) => (a.t === 'str' ? a.v : '')).join('.');
+    const m = interp.models.byLabel(label.replace(/\.\./, '.'));
+    return m ? v([{ k: 'model', model: m.id }]) : EMPTY;
+  },
+  ...Object.fromEntries(Object.entries(RENDER_FUNCTIONS).map(([q, render]): [string, CallHandler] => [q, (interp, { e, scope, walk }) => renderCall(interp, e, render, scope, walk)])),
+  [FRAGMENT_KEY]: (_, { e }) => {
+    const name = e.args[0]?.t === 'str' ? e.args[0].v : undefined;
+    return v([{ k: 'str', key: name !== undefined ? { parts: [], fragment: name } : { parts: [UNKNOWN_HOLE] } }]);
+  },
+  ...Object.fromEntries(PAGE_KEY_FUNCTIONS.map((q) => [q, pageKey])),
+  [ON_COMMIT]: (interp, { e, scope, walk, args }) => {
+    if (e.args[0] && walk) {
+      const inner: Walk = { ...walk, atomic: false, deferred: true };
+      const val = args(inner)[0];
+      for (const s of val.shapes) {
+        if (s.k === 'fn') interp.callFunction(s, null, scope, inner, () => []);
+        if (s.k === 'lambda') interp.eval(s.expr.body, interp.lambdaScope(s.expr, s.scope, []), inner);
+      }
+    }
+    return EMPTY;
+  },
+  [DB_CURSOR]: cursor,
+  [CACHE_PAGE]: cachePage,
+  ...Object.fromEntries([...SIGNAL_CLASS].map((q) => [q, (): V => v([{ k: 'ext', q }])])),
+  [RECEIVER_DECORATOR]: () => EMPTY,
+};
+
+/** The djcache runtime's `tagged(...)` and `cache_page(..., depends_on=...)`. */
+const RUNTIME_CALLS: Record<string, CallHandler> = {
+  [TAGGED]: (interp, { e, scope }) => v([{ k: 'tagged', tags: pythonDeclaration(interp, e.args, scope, e.loc) }]),
+  [TAGGED_CACHE_PAGE]: cachePage,
+};
+
+const EXTERNAL_CALLS: Record<string, CallHandler> = { ...PYTHON_CALLS, ...DJANGO_CALLS, ...RUNTIME_CALLS };
+
+/** Names matched by pattern rather than exactly, tried in order after the table. */
+const PATTERN_CALLS: [(q: string) => boolean, CallHandler][] = [
+  [isHashFunction, hashCall],
+  [(q) => DB_CURSORS.test(q) || q.endsWith('.cursor'), cursor],
+];
+
+/** What a call of a library function or class evaluates to; undefined when it is not understood. */
+export function externalCall(interp: InterpreterApi, call: ExternalCall): V | undefined {
+  const handler = Object.hasOwn(EXTERNAL_CALLS, call.q) ? EXTERNAL_CALLS[call.q] : PATTERN_CALLS.find(([matches]) => matches(call.q))?.[1];
+  return handler?.(interp, call);
+}

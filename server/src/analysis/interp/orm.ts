@@ -1,0 +1,210 @@
+/** The ORM: queryset and manager calls, instance writes, cascades, multi-table parents and raw SQL. */
+import type { Expr, FunctionFact, PythonFacts } from '../../facts/types';
+import { classifySql } from '../../syntax/sql';
+import type { WriteKind } from '../domain/events';
+import { type Dep, EMPTY, exprText, merge, type Queryset, type Scope, type Shape, v, type V } from '../domain/values';
+import { INSTANCE_WRITES, LOOKUP_ARG_METHODS, M2M_WRITES, QS_CHAIN, QS_DATA, QS_INSTANCE, QS_WRITES } from '../django';
+import type { ModelInfo } from '../models';
+import { chained } from '../querysetColumns';
+import type { Call, InterpreterApi, Walk } from './api';
+import { kwOf } from './bindings';
+
+/** One row of a queryset: an instance, or plain data after values()/values_list(). */
+export function rowOf(q: Queryset): Shape {
+  return q.picked ? { k: 'const' } : { k: 'inst', model: q.model, via: q.via };
+}
+
+export function querysetCall(interp: InterpreterApi, q: Queryset, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+  const m = interp.models.byId.get(q.model);
+  const base = interp.dep(q.model, q.via, scope, e);
+  const text = `${q.via[q.via.length - 1]}.${name}(…)`;
+  if (q.through && M2M_WRITES.has(name)) {
+    if (walk) recordWrite(interp, walk, scope, e, q.through, 'm2m', true, `${exprText(e.fn)}()`);
+    return EMPTY;
+  }
+  if (q.related && M2M_WRITES.has(name)) {
+    // A reverse foreign-key manager's add/remove/clear/set runs an UPDATE (bulk=True by default).
+    if (walk) recordWrite(interp, walk, scope, e, q.model, 'bulk', false, `${exprText(e.fn)}()`);
+    return EMPTY;
+  }
+  const write = QS_WRITES[name];
+  if (write) {
+    if (walk) {
+      recordWrite(interp, walk, scope, e, q.model, write.kind, write.signals, `${exprText(e.fn)}()`, writtenColumns(name, e));
+      // A delete cascades: models holding a CASCADE foreign key to this one are deleted too.
+      if (write.kind === 'delete') recordCascade(interp, walk, scope, e, q.model);
+    }
+    if (name === 'create' || name === 'get_or_create' || name === 'update_or_create' || name === 'acreate') {
+      return v([{ k: 'inst', model: q.model, via: [text] }], [base]);
+    }
+    return v([{ k: 'const' }]);
+  }
+  const custom = customQuerysetMethod(interp, m, name, q);
+  if (custom) return custom(e, scope, walk, args);
+  // Subquery/Exists/querysets as arguments are reads; an instance as a lookup value is only its key.
+  const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) => {
+    if (a.t === 'str' || a.t === 'num') return [];
+    const val = interp.eval(a, scope);
+    return val.shapes.length && val.shapes.every((sh) => sh.k === 'inst') ? [] : val.deps;
+  });
+  const deps = [base, ...lookupDeps(interp, q.model, name, e, scope, [...q.via, `${name}(…)`]), ...argData];
+  if (name === 'raw') return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), rawSql(interp, e.args[0], scope, walk, e));
+  // Rows after values()/values_list() are dicts, tuples or values, not instances.
+  if (QS_INSTANCE.has(name)) return v([rowOf(q)], deps);
+  if (QS_DATA.has(name)) return v([{ k: 'const' }], deps);
+  if (QS_CHAIN.has(name)) return v([chained(q, name, e)], deps);
+  if (!m) return v([{ k: 'qs', model: q.model, via: q.via, through: q.through }], deps);
+  // An unknown method on a manager (a library's or a dynamic one) most likely returns rows of it.
+  return v([{ k: 'qs', model: q.model, via: q.via }], deps);
+}
+
+function customQuerysetMethod(interp: InterpreterApi, m: ModelInfo | undefined, name: string, q: Queryset) {
+  if (!m) return undefined;
+  for (const mgr of m.managers.values()) {
+    if (!mgr) continue;
+    const member = interp.classAttr(mgr, name, q);
+    const fnShape = member?.shapes.find((s) => s.k === 'fn');
+    if (fnShape && fnShape.k === 'fn') {
+      return (e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]) => {
+        const r = interp.callFunction(fnShape, e, scope, walk, args);
+        return r.shapes.length || r.deps.length ? r : v([{ k: 'qs', model: m.id, via: q.via } as Shape], [interp.dep(m.id, q.via, scope, e)]);
+      };
+    }
+  }
+  return undefined;
+}
+
+/** Models reached through lookups, select_related/prefetch_related paths, F/Q/Count arguments. */
+export function lookupDeps(interp: InterpreterApi, model: string, method: string, e: Call, scope: Scope, via: string[]): Dep[] {
+  const paths: string[] = [];
+  const scanExpr = (x: Expr, depth: number) => {
+    if (depth > 8) return;
+    if (x.t === 'call') {
+      for (const a of x.args) {
+        if (a.t === 'str') paths.push(a.v);
+        else scanExpr(a, depth + 1);
+      }
+      for (const k of x.kw) {
+        if (k.name) paths.push(k.name);
+        scanExpr(k.value, depth + 1);
+      }
+    } else if (x.t === 'bin') {
+      scanExpr(x.l, depth + 1);
+      scanExpr(x.r, depth + 1);
+    }
+  };
+  for (const a of e.args) {
+    if (a.t === 'str' && (LOOKUP_ARG_METHODS.has(method) || method === 'annotate' || method === 'aggregate')) paths.push(a.v.replace(/^-/, ''));
+    else scanExpr(a, 0);
+  }
+  for (const k of e.kw) {
+    if (k.name && !['defaults', 'create_defaults', 'flat', 'named', 'using', 'batch_size'].includes(k.name)) {
+      if (method === 'annotate' || method === 'aggregate' || method === 'alias') scanExpr(k.value, 0);
+      else paths.push(k.name);
+    }
+  }
+  const deps: Dep[] = [];
+  // Loading and aggregating over a relation (Count("reviews")) reads its table even at the end of a path.
+  const loadsRelated = /^(select_related|prefetch_related|annotate|aggregate|alias)$/.test(method);
+  for (const p of paths) {
+    let cur = model;
+    const segs = p.split('__');
+    for (let i = 0; i < segs.length; i++) {
+      const rel = interp.models.lookupRelation(cur, segs[i]);
+      if (!rel) break;
+      const hop = `${method}(${JSON.stringify(p)})`;
+      // `filter(site=obj)` compares the key column; only a further field (`site__name`) joins the table.
+      const next = segs[i + 1];
+      if (loadsRelated || (next !== undefined && !KEY_LOOKUPS.has(next))) deps.push(interp.dep(rel.target, [...via.slice(0, -1), hop], scope, e));
+      if (rel.through) deps.push(interp.dep(rel.through, [...via.slice(0, -1), hop], scope, e));
+      cur = rel.target;
+    }
+  }
+  return deps;
+}
+
+export function instanceCall(interp: InterpreterApi, inst: Extract<Shape, { k: 'inst' }>, name: string, e: Call, scope: Scope, walk: Walk | undefined): V | undefined {
+  const write = INSTANCE_WRITES[name];
+  if (write) {
+    if (walk && !isSuperCall(e)) {
+      recordWrite(interp, walk, scope, e, inst.model, write.kind, write.signals, `${exprText(e.fn)}()`, writtenColumns(name, e));
+      if (write.kind === 'delete') recordCascade(interp, walk, scope, e, inst.model);
+    }
+    return v([{ k: 'const' }]);
+  }
+  if (name === 'refresh_from_db') return v([{ k: 'const' }], [interp.dep(inst.model, inst.via, scope, e)]);
+  return undefined;
+}
+
+function recordCascade(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call, model: string): void {
+  for (const m of interp.models.byId.values()) {
+    for (const f of m.fields.values()) {
+      if (f.target === model && f.kind !== 'm2m' && (f.onDelete === 'CASCADE' || f.onDelete === null) && m.id !== model) {
+        recordWrite(interp, walk, scope, e, m.id, 'delete', true, `cascade of ${exprText(e.fn)}() through ${m.name}.${f.name}`);
+      }
+    }
+  }
+}
+
+export function recordWrite(interp: InterpreterApi, walk: Walk, scope: Scope, e: Expr, model: string, kind: WriteKind, signals: boolean, how: string, columns?: string[]): void {
+  // Writing an explicit through model directly sends its own post_save, never m2m_changed.
+  const throughWrite = kind !== 'm2m' && interp.models.isExplicitThrough(model);
+  walk.events.writes.push({ file: scope.file, loc: e.loc, model, kind, signals, how, fnId: walk.id, pos: walk.pos, throughWrite, columns });
+  const info = interp.models.byId.get(model);
+  // Multi-table inheritance writes every parent table too.
+  for (const parent of info?.parents ?? []) {
+    walk.events.writes.push({ file: scope.file, loc: e.loc, model: parent, kind, signals, how: `${how} (parent table of ${info!.name})`, fnId: walk.id, pos: walk.pos, columns });
+  }
+}
+
+export function rawSql(interp: InterpreterApi, sqlExpr: Expr | undefined, scope: Scope, walk: Walk | undefined, e: Call): V {
+  if (!sqlExpr) return EMPTY;
+  const text = sqlText(sqlExpr);
+  if (text === undefined) return EMPTY;
+  const sql = classifySql(text);
+  const deps: Dep[] = [];
+  for (const t of sql.reads) {
+    const model = interp.models.byTable.get(t);
+    if (model) deps.push(interp.dep(model, [`raw SQL reading ${t}`], scope, e));
+  }
+  if (walk) {
+    for (const t of sql.writes) {
+      const model = interp.models.byTable.get(t);
+      if (model) recordWrite(interp, walk, scope, e, model, 'bulk', false, `raw SQL ${sql.kind.toUpperCase()} ${t}`);
+    }
+  }
+  return v([{ k: 'const' }], deps);
+}
+
+/** Lookups on a relation that read only its key column, never the related table. */
+const KEY_LOOKUPS = new Set(['pk', 'id', 'in', 'exact', 'isnull']);
+
+function isSuperCall(e: Call): boolean {
+  return e.fn.t === 'attr' && e.fn.obj.t === 'call' && e.fn.obj.fn.t === 'name' && e.fn.obj.fn.id === 'super';
+}
+
+/** The columns a write names: `update(a=…)`, `save(update_fields=["a"])`; undefined when it may write any. */
+function writtenColumns(method: string, e: Call): string[] | undefined {
+  if (method === 'update') return !e.args.length && e.kw.length && e.kw.every((k) => k.name) ? e.kw.map((k) => k.name!) : undefined;
+  const fields = method === 'save' || method === 'asave' ? kwOf(e.kw, 'update_fields') : undefined;
+  if (fields?.t !== 'seq' || !fields.items.length || !fields.items.every((x) => x.t === 'str')) return undefined;
+  return fields.items.map((x) => (x as Extract<Expr, { t: 'str' }>).v);
+}
+
+/** SQL text of a literal or f-string argument; holes become a placeholder identifier. */
+function sqlText(e: Expr): string | undefined {
+  if (e.t === 'str') return e.v;
+  if (e.t === 'fstr') return e.parts.map((p) => (typeof p === 'string' ? p : '_djcache_hole_')).join('');
+  if (e.t === 'bin' && e.op === '%') return sqlText(e.l);
+  return undefined;
+}
+
+/** Under ATOMIC_REQUESTS a view's body runs in a transaction: function views and HTTP methods of view classes. */
+export function isView(interp: InterpreterApi, file: PythonFacts, fn: FunctionFact): boolean {
+  if (fn.decorators.some((d) => /non_atomic_requests/.test(exprText(d)))) return false;
+  if (fn.cls !== null) {
+    return /^(get|post|put|patch|delete|dispatch|form_valid|perform_(create|update|destroy)|create|update|destroy|list|retrieve)$/.test(fn.name)
+      && interp.models.inherits(file, fn.cls, /^(django\.views\.|rest_framework\.(views|generics|viewsets|mixins)\.)/);
+  }
+  return fn.parent === null && fn.params[0]?.name === 'request' && /(^|\.)(views|api)(\.|$)/.test(file.module);
+}

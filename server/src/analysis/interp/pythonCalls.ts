@@ -1,0 +1,65 @@
+/** Calls of Python's standard library and builtins: what they pass on of their arguments' data. */
+import { dataOf, EMPTY, merge, type Scope, v, type V } from '../domain/values';
+import { HASH_FUNCTIONS, PASS_THROUGH } from '../django';
+import type { CallHandler, InterpreterApi } from './api';
+
+/** A digest keeps the data of what it hashes: the key then covers that data, and no other. */
+export const hashCall: CallHandler = (interp, { e, scope, walk, args }) => v([{ k: 'hash' }], interp.argumentData(e, scope, walk, args).deps);
+
+/** Hash functions of whole modules (`hashlib.*`, `xxhash.*`, ...), matched by prefix. */
+export function isHashFunction(q: string): boolean {
+  return HASH_FUNCTIONS.test(q);
+}
+
+/** A random id: no other value shares it. */
+const randomId: CallHandler = () => v([{ k: 'hash', random: true }]);
+
+/** A builtin that passes its arguments' data on: containers keep their elements, the rest keeps the data. */
+function passThroughBuiltin(name: string): CallHandler {
+  return (interp, { e, scope, walk, args }) => {
+    const vals = args();
+    const all = merge(...vals, ...e.kw.map((k) => interp.eval(k.value, scope, walk)));
+    if (name === 'list' || name === 'sorted' || name === 'tuple' || name === 'set' || name === 'reversed' || name === 'frozenset') {
+      return v([{ k: 'list', elem: interp.element(merge(...vals)) }], all.deps);
+    }
+    if (name === 'dict') return all;
+    if (name === 'next') return interp.element(merge(...vals));
+    if (name === 'enumerate') return v([{ k: 'list', elem: v([{ k: 'tuple', items: [v([{ k: 'const' }]), interp.element(vals[0] ?? EMPTY)] }]) }]);
+    if (name === 'zip') return v([{ k: 'list', elem: v([{ k: 'tuple', items: vals.map((x) => interp.element(x)) }]) }]);
+    return dataOf(all);
+  };
+}
+
+/** `super()` in a method: an object of each workspace base, or a row of a model base. */
+function superValue(interp: InterpreterApi, scope: Scope): V {
+  for (let s: Scope | null = scope; s; s = s.parent) {
+    if (!s.cls || !s.fn) continue;
+    const fact = s.cls.file.classes[s.cls.idx];
+    const out: V[] = [];
+    for (const b of fact.bases) {
+      const base = interp.eval(b, interp.moduleScope(s.cls.file));
+      for (const sh of base.shapes) {
+        if (sh.k === 'class') out.push(v([{ k: 'obj', cls: sh.cls }]));
+        if (sh.k === 'model') out.push(v([{ k: 'inst', model: sh.model, via: [`super()`] }]));
+      }
+    }
+    return merge(...out);
+  }
+  return EMPTY;
+}
+
+export const PYTHON_CALLS: Record<string, CallHandler> = {
+  'uuid.uuid4': randomId,
+  'uuid.uuid1': randomId,
+  'uuid.uuid5': hashCall,
+  'uuid.uuid3': hashCall,
+  'builtins.hash': hashCall,
+  'functools.partial': (_, { args }) => {
+    const first = args()[0];
+    return first ? v(first.shapes.filter((s) => s.k === 'fn')) : EMPTY;
+  },
+  'builtins.super': (interp, { scope }) => superValue(interp, scope),
+  ...Object.fromEntries([...PASS_THROUGH].map((name) => [`builtins.${name}`, passThroughBuiltin(name)])),
+  // Helpers named without `builtins.` (`json.dumps`) pass on their positional arguments' data.
+  ...Object.fromEntries([...PASS_THROUGH].map((q): [string, CallHandler] => [q, (_, { args }) => dataOf(merge(...args()))])),
+};
