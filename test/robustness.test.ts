@@ -151,3 +151,26 @@ test('half-typed code at the end of a file', async () => {
   });
   assertGoodFinding(found);
 });
+
+/** A view rendering `deep.html` with every product as `products`. */
+const DEEP_TEMPLATE_VIEW = 'from django.shortcuts import render\n\nfrom .models import Product\n\n\ndef page(request):\n    return render(request, "deep.html", {"products": Product.objects.all()})\n';
+/** A fragment over the products on line 2 of `deep.html`: nothing invalidates it (DJC106). */
+const TOP_FRAGMENT = '{% load cache %}\n{% cache 60 sidebar %}{% for p in products %}{{ p.name }}{% endfor %}{% endcache %}\n';
+
+/** `levels` nested `{% for %}{% with %}` pairs, one pair a line, each reading the one outside it. */
+function nestedLoops(levels: number): string {
+  return Array.from({ length: levels }, (_, i) => `{% for x${i} in ${i ? `y${i - 1}.products.all` : 'products'} %}{% with y${i}=x${i}.category %}\n`).join('');
+}
+
+test('a template with 20,000 nested unclosed for/with tags', async () => {
+  const found = await run({ 'catalog/templates/deep.html': TOP_FRAGMENT + nestedLoops(10_000), 'catalog/views.py': DEEP_TEMPLATE_VIEW });
+  assertGoodFinding(found, ['catalog/templates/deep.html:2 DJC106']);
+});
+
+test('a rendered template with 20,000 nested closed tags and a fragment at the bottom', async () => {
+  const levels = 10_000;
+  const template = TOP_FRAGMENT + nestedLoops(levels) + '{% cache 60 bottom %}{{ y0.name }}{% endcache %}\n' + '{% endwith %}{% endfor %}'.repeat(levels) + '\n';
+  const found = await run({ 'catalog/templates/deep.html': template, 'catalog/views.py': DEEP_TEMPLATE_VIEW });
+  // The bottom fragment is past the nesting the engine follows: it is an entry, its reads are not followed.
+  assertGoodFinding(found, ['catalog/templates/deep.html:2 DJC106']);
+});
