@@ -174,3 +174,12 @@ test('a rendered template with 20,000 nested closed tags and a fragment at the b
   // The bottom fragment is past the nesting the engine follows: it is an entry, its reads are not followed.
   assertGoodFinding(found, ['catalog/templates/deep.html:2 DJC106']);
 });
+
+test('an if with 20,000 elif branches, a cache entry in the last', async () => {
+  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def pick(x):', '    if x == 0:', '        return 0'];
+  for (let i = 1; i <= 20_000; i++) lines.push(`    elif x == ${i}:`, `        return ${i}`);
+  lines.push('    elif x is None:', '        rows = list(Product.objects.all())');
+  const entryLine = lines.push('        cache.set("products:last", rows, 60)');
+  const found = await run({ 'catalog/elifs.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found, [`catalog/elifs.py:${entryLine} DJC106`]);
+});

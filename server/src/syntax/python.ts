@@ -17,6 +17,13 @@ import { type Cursor, FlatCursor, type FlatTree, walkTree } from './parser';
 const MAX_DEPTH = 120;
 
 /**
+ * Statement lists nested deeper than this are left empty, and elif branches past it follow the
+ * one before instead of nesting in it (the same to the flow-insensitive analysis), so no walk
+ * over statements goes deeper. Python itself allows 100 levels of indentation.
+ */
+const MAX_BLOCK_NESTING = 256;
+
+/**
  * A collection literal longer than this (UTF-16 units) made of literal data only is a data table
  * (airport codes, country names): no cache key, model or call can be in it, so it becomes unknown
  * instead of thousands of expressions every run would build and keep.
@@ -104,6 +111,8 @@ class Builder {
   private walrus: Stmt[] = [];
   /** Inside a comprehension or lambda, whose own names a walrus value may use: it stays the value alone. */
   private nested = 0;
+  /** How deep the statement list being built is: 0 for the module's. */
+  private blockDepth = 0;
   private readonly field: Grammar['field'];
 
   constructor(
@@ -251,8 +260,17 @@ class Builder {
 
   private fieldBlock(field: number): Stmt[] {
     if (!this.toField(field)) return [];
-    const b = this.block();
+    const b = this.nestedBlock();
     this.c.gotoParent();
+    return b;
+  }
+
+  /** block() of a statement list nested in the one being built; empty past MAX_BLOCK_NESTING. */
+  private nestedBlock(): Stmt[] {
+    if (this.blockDepth >= MAX_BLOCK_NESTING) return [];
+    this.blockDepth++;
+    const b = this.block();
+    this.blockDepth--;
     return b;
   }
 
@@ -313,21 +331,29 @@ class Builder {
         // elif chains become nested ifs so every branch keeps its own block. The branches are
         // built before the consequence, so functions and classes in them are numbered first.
         let tail = orelse;
+        const depth = this.blockDepth;
+        let tailDepth = depth + 1;
         const c = this.c;
         if (c.gotoFirstChild()) {
           do {
             if (c.currentFieldId !== F.alternative) continue;
             if (this.type() === 'elif_clause') {
+              this.blockDepth = tailDepth;
               const elifLine = this.line();
               const nested = { t: 'if' as const, test: this.fieldExpr(F.condition), body: this.fieldBlock(F.consequence), orelse: [] as Stmt[], line: elifLine };
               tail.push(nested);
-              tail = nested.orelse;
+              if (tailDepth < MAX_BLOCK_NESTING - 1) {
+                tail = nested.orelse;
+                tailDepth++;
+              }
             } else {
+              this.blockDepth = tailDepth - 1;
               tail.push(...this.fieldBlock(F.body));
             }
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
+        this.blockDepth = depth;
         out.push({ t: 'if', test: this.fieldExpr(F.condition), body: this.fieldBlock(F.consequence), orelse, line });
         return;
       }
@@ -405,7 +431,12 @@ class Builder {
         return;
       case 'match_statement':
       case 'block':
+        // Their statements join `out`; the depth still counts, so error-recovered blocks nested
+        // in blocks cannot recurse without end.
+        if (this.blockDepth >= MAX_BLOCK_NESTING) return;
+        this.blockDepth++;
         this.eachNamedChild((t) => this.stmt(t, out));
+        this.blockDepth--;
         return;
       case 'case_clause':
         out.push(...this.fieldBlock(F.consequence));
@@ -425,7 +456,7 @@ class Builder {
 
   private namedChildBlock(type: string): Stmt[] {
     if (!this.toNamedChildOfType(type)) return [];
-    const b = this.block();
+    const b = this.nestedBlock();
     this.c.gotoParent();
     return b;
   }
