@@ -49,7 +49,7 @@ async function cli(argv: string[], cwd: string, overrides: Partial<CliEnv> = {},
     rules,
     analyze: async (fs: WorkspaceFs) => {
       listed = await fs.list();
-      return { findings, graph: emptyGraph, facts: [], stats: { files: listed.length, lines: 0, skipped: 0, factMs: 0, analysisMs: 0 }, ...result };
+      return { findings, graph: emptyGraph, facts: [], stats: { files: listed.length, lines: 0, skipped: 0, failed: [], factMs: 0, analysisMs: 0 }, ...result };
     },
     ...overrides,
   });
@@ -173,7 +173,7 @@ test('progress goes to stderr only on a terminal', async () => {
   const root = workspace();
   const analyze: CliEnv['analyze'] = async (_fs, _config, progress) => {
     progress?.(3, 3, 'facts');
-    return { findings: [], graph: emptyGraph, facts: [], stats: { files: 0, lines: 0, skipped: 0, factMs: 0, analysisMs: 0 } };
+    return { findings: [], graph: emptyGraph, facts: [], stats: { files: 0, lines: 0, skipped: 0, failed: [], factMs: 0, analysisMs: 0 } };
   };
   assert.equal((await cli(['check'], root, { analyze, errIsTTY: true })).err, '\r\x1b[K');
   assert.equal((await cli(['check'], root, { analyze, errIsTTY: false })).err, '');

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'url';
 import { parseArgs } from 'util';
 import type { Config } from './config';
 import { ConfigError, loadConfig, ruleEnabled } from './configLoader';
+import { describeFailed } from './analysis/fileError';
 import { type AnalysisResult, analyzeWorkspace, type Progress, type WorkspaceFs } from './engine';
 import { DiskFactCache } from './factCache';
 import { createNodeFs } from './nodeFs';
@@ -196,6 +197,8 @@ async function analyze(env: CliEnv, workspace: Workspace, noCache: boolean): Pro
   const cache = noCache ? undefined : new DiskFactCache(path.join(workspace.root, '.djcache_cache'));
   const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env), cache);
   cache?.save();
+  const { failed } = result.stats;
+  if (failed.length) env.err(`djcache: ${describeFailed(failed)}\n`);
   return result;
 }
 

@@ -9,6 +9,7 @@ import { WRITING_VIEWS } from './django';
 import { type CacheOp, type FnEvents, projectSignalReceivers, type SignalHookup, type WriteSite } from './events';
 import { Interpreter } from './interp';
 import { collectWhatMatters } from './demand';
+import { inFile } from './fileError';
 import { display, immutableKey, type KeyPattern, matchKeys, versionKeys } from './keys';
 import { ModelRegistry } from './models';
 import { declares, dependsOnItems, pythonDeclaration, sameRows, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
@@ -164,8 +165,10 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
  */
 export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonFacts[], config: Config): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
-  for (const file of files) for (let idx = -1; idx < file.functions.length; idx++) interp.collect(file, idx);
-  return fileAnalyses(interp, models, files, files.map((file) => methodTriggers(models, file)), config, true);
+  for (const file of files) inFile(file.path, () => {
+    for (let idx = -1; idx < file.functions.length; idx++) interp.collect(file, idx);
+  });
+  return fileAnalyses(interp, models, files, files.map((file) => inFile(file.path, () => methodTriggers(models, file))), config, true);
 }
 
 /**
@@ -174,9 +177,9 @@ export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonF
  */
 export function analyzeWorkspaceUnit(ws: Workspace, models: ModelRegistry, config: Config): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
-  const hooks = ws.python.map((file) => methodTriggers(models, file));
+  const hooks = ws.python.map((file) => inFile(file.path, () => methodTriggers(models, file)));
   collectWhatMatters(interp, ws.python, new Set(hooks.flat().map((m) => m.fnId)));
-  return fileAnalyses(interp, models, ws.python, hooks, config, ws.templates.some(holdsFragment));
+  return fileAnalyses(interp, models, ws.python, hooks, config, ws.templates.some((t) => inFile(t.path, () => holdsFragment(t))));
 }
 
 function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
@@ -191,15 +194,15 @@ function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
  */
 function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonFacts[], hooks: FileAnalysis['methodTriggers'][], config: Config, fragments: boolean): FileAnalysis[] {
   const admin = files.map(() => new Set<string>());
-  const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
-  const entries = files.map((file) => fileEntries(interp, file, config));
-  return files.map((file, i) => {
+  const implicit = files.map((file, i) => inFile(file.path, () => implicitWrites(interp, models, file, admin[i])));
+  const entries = files.map((file) => inFile(file.path, () => fileEntries(interp, file, config)));
+  return files.map((file, i) => inFile(file.path, () => {
     const events = interp.walkedEvents(file);
     return {
       events, ...opsAndWrites(events), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: fragments ? renderedFragmentReads(interp, file, events) : new Map(),
       methodTriggers: hooks[i],
     };
-  });
+  }));
 }
 
 function opsAndWrites(events: Map<string, FnEvents>): { ops: CacheOp[]; writes: WriteSite[] } {
@@ -441,7 +444,7 @@ function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalys
   const reads: FragmentReads = new Map();
   for (const f of files) for (const [key, list] of f.fragmentReads) reads.set(key, [...(reads.get(key) ?? []), ...list]);
   const out: Entry[] = [];
-  for (const t of ws.templates) {
+  for (const t of ws.templates) inFile(t.path, () => {
     const visit = (nodes: TemplateNode[]) => {
       for (const n of nodes) {
         if (n.t === 'cache') {
@@ -457,7 +460,7 @@ function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalys
       }
     };
     visit(t.nodes);
-  }
+  });
   // {% cache %} uses the 'template_fragments' alias when configured, else 'default'.
   const fragmentsAlias = ws.settings.caches.template_fragments ? 'template_fragments' : 'default';
   for (const e of out) if (e.alias === 'template_fragments') e.alias = fragmentsAlias;

@@ -11,6 +11,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import type { Parser } from 'web-tree-sitter';
+import { describeFailed } from '../analysis/fileError';
 import type { Loc } from '../facts/types';
 import { codeLenses } from '../features/codeLens';
 import { hoverAt } from '../features/hover';
@@ -173,6 +174,8 @@ export function startServer(connection: Connection): void {
     }
     // A newer edit arrived meanwhile: its own run publishes.
     if (folder.isStale(snap)) return;
+    const { failed } = snap.stats;
+    if (failed.length) log(`${folder.name}: ${describeFailed(failed)}`);
     publish(folder, folder.settings.enable ? snap.findings : []);
     const total = [...findingCounts.values()].reduce((n, c) => n + c, 0);
     status({ state: 'ready', findings: total, message: `${total} finding${total === 1 ? '' : 's'}` });
