@@ -183,3 +183,12 @@ test('an if with 20,000 elif branches, a cache entry in the last', async () => {
   const found = await run({ 'catalog/elifs.py': lines.join('\n') + '\n' });
   assertGoodFinding(found, [`catalog/elifs.py:${entryLine} DJC106`]);
 });
+
+test('a cache key built in 5,000 steps', async () => {
+  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def stepwise():', '    key0 = "p"'];
+  for (let i = 1; i < 5000; i++) lines.push(`    key${i} = key${i - 1} + ":x"`);
+  const entryLine = lines.push('    cache.set(key4999, list(Product.objects.all()), 60)');
+  lines.push('', '', 'def forget():', '    cache.delete("p:y")');
+  const found = await run({ 'catalog/stepwise.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found, [`catalog/stepwise.py:${entryLine} DJC106`]);
+});
