@@ -192,3 +192,24 @@ test('a cache key built in 5,000 steps', async () => {
   const found = await run({ 'catalog/stepwise.py': lines.join('\n') + '\n' });
   assertGoodFinding(found, [`catalog/stepwise.py:${entryLine} DJC106`]);
 });
+
+/** Statements nesting 5,000 levels through assignment targets, lambda defaults and comprehension targets. */
+const DEEP_TARGETS: Record<string, string> = {
+  'a 5,000-deep tuple target': `${'('.repeat(5000)}a${',)'.repeat(5000)} = x`,
+  'a 5,000-deep for target': `for ${'('.repeat(5000)}b${',)'.repeat(5000)} in x:\n    pass`,
+  'a 5,000-deep with target': `with x as ${'('.repeat(5000)}b${',)'.repeat(5000)}:\n    pass`,
+  '5,000 nested comprehension targets': `X = ${'[0 for a['.repeat(5000)}0${'] in b]'.repeat(5000)}`,
+  '5,000 nested lambda defaults': `def f(a=${'lambda b='.repeat(5000)}1${': b'.repeat(5000)}):\n    pass`,
+};
+
+for (const [name, statement] of Object.entries(DEEP_TARGETS)) {
+  test(`${name}, and an entry after it in the same file`, async () => {
+    const text = ['from django.core.cache import cache', '', 'from .models import Product', '', statement, '', '', 'def after():', '    cache.set("products:after", list(Product.objects.all()), 60)'].join('\n');
+    const entryLine = text.split('\n').length;
+    // Named to be parsed last: a parse this deep can still leave the shared parser broken for the
+    // files parsed after it (issue 14, item 1), which is not what this test is about.
+    const found = await run({ 'catalog/zz_deep_target.py': text + '\n' });
+    // The rest of the file keeps its facts: the deep part is cut off, not the whole file.
+    assertGoodFinding(found, [`catalog/zz_deep_target.py:${entryLine} DJC106`]);
+  });
+}

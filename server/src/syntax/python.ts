@@ -274,9 +274,9 @@ class Builder {
     return b;
   }
 
-  private fieldTarget(field: number): Target {
+  private fieldTarget(field: number, depth = 0): Target {
     if (!this.toField(field)) return { t: 'other' };
-    const t = this.target();
+    const t = this.target(depth);
     this.c.gotoParent();
     return t;
   }
@@ -632,8 +632,8 @@ class Builder {
     return { t: 'class', cls: idx, line };
   }
 
-  /** Parameters of a `parameters` or `lambda_parameters` node. */
-  private params(): Param[] {
+  /** Parameters of a `parameters` or `lambda_parameters` node; `depth` as expr()'s, for defaults. */
+  private params(depth = 0): Param[] {
     const F = this.field;
     const out: Param[] = [];
     const splatName = () => {
@@ -661,7 +661,7 @@ class Builder {
         }
         case 'default_parameter':
         case 'typed_default_parameter':
-          out.push({ name: this.fieldText(F.name) ?? '', default: this.fieldExpr(F.value), kind: 'plain' });
+          out.push({ name: this.fieldText(F.name) ?? '', default: this.fieldExpr(F.value, depth), kind: 'plain' });
           break;
         case 'list_splat_pattern':
           out.push({ name: splatName(), default: null, kind: 'args' });
@@ -677,21 +677,24 @@ class Builder {
   }
 
   /** target() of the cursor's node, then back to its parent. */
-  private targetAndUp(): Target {
-    const t = this.target();
+  private targetAndUp(depth = 0): Target {
+    const t = this.target(depth);
     this.c.gotoParent();
     return t;
   }
 
-  target(): Target {
+  /** The assignment target at the cursor; `depth` as expr()'s, so nested targets are bounded too. */
+  target(depth = 0): Target {
     const F = this.field;
+    if (depth > MAX_DEPTH) return { t: 'other' };
+    const d = depth + 1;
     switch (this.type()) {
       case 'identifier':
         return { t: 'name', id: this.text() };
       case 'attribute':
-        return { t: 'attr', obj: this.fieldExpr(F.object), name: this.fieldText(F.attribute) ?? '' };
+        return { t: 'attr', obj: this.fieldExpr(F.object, d), name: this.fieldText(F.attribute) ?? '' };
       case 'subscript':
-        return { t: 'sub', obj: this.fieldExpr(F.value), idx: this.fieldExpr(F.subscript) };
+        return { t: 'sub', obj: this.fieldExpr(F.value, d), idx: this.fieldExpr(F.subscript, d) };
       case 'pattern_list':
       case 'tuple_pattern':
       case 'list_pattern':
@@ -699,12 +702,12 @@ class Builder {
       case 'list':
       case 'expression_list': {
         const items: Target[] = [];
-        this.eachNamedChild(() => items.push(this.target()));
+        this.eachNamedChild(() => items.push(this.target(d)));
         return { t: 'tuple', items };
       }
       case 'parenthesized_expression':
       case 'list_splat_pattern':
-        return this.toNamedChild(0) ? this.targetAndUp() : { t: 'other' };
+        return this.toNamedChild(0) ? this.targetAndUp(d) : { t: 'other' };
       default:
         return { t: 'other' };
     }
@@ -833,7 +836,7 @@ class Builder {
       case 'lambda': {
         let params: string[] = [];
         if (this.toField(F.parameters)) {
-          params = this.params().map((p) => p.name);
+          params = this.params(d).map((p) => p.name);
           this.c.gotoParent();
         }
         this.nested++;
@@ -848,7 +851,7 @@ class Builder {
         const gens: { target: Target; iter: Expr }[] = [];
         this.nested++;
         this.eachNamedChild((t) => {
-          if (t === 'for_in_clause') gens.push({ target: this.fieldTarget(F.left), iter: this.fieldExpr(F.right, d) });
+          if (t === 'for_in_clause') gens.push({ target: this.fieldTarget(F.left, d), iter: this.fieldExpr(F.right, d) });
         });
         let elt: Expr = missing();
         if (this.toField(F.body)) {
