@@ -213,3 +213,24 @@ for (const [name, statement] of Object.entries(DEEP_TARGETS)) {
     assertGoodFinding(found, [`catalog/zz_deep_target.py:${entryLine} DJC106`]);
   });
 }
+
+test('a 5,000-step chain of local names written last to first, and an entry after it', async () => {
+  // Each name's value is the one before it, so working out the first line follows the whole chain.
+  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def chained():'];
+  for (let i = 4999; i >= 1; i--) lines.push(`    name${i} = name${i - 1}`);
+  lines.push('    name0 = list(Product.objects.all())');
+  const entryLine = lines.push('    cache.set("products:chained", list(Product.objects.all()), 60)');
+  lines.push('    return name4999');
+  const found = await run({ 'catalog/zz_chained.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found, [`catalog/zz_chained.py:${entryLine} DJC106`]);
+});
+
+test('a 5,000-step chain of module globals written last to first, read by a function', async () => {
+  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def chained():', '    rows = list(NAME4999)'];
+  const entryLine = lines.push('    cache.set("products:chained", list(Product.objects.all()), 60)');
+  lines.push('    return rows', '');
+  for (let i = 4999; i >= 1; i--) lines.push(`NAME${i} = NAME${i - 1}`);
+  lines.push('NAME0 = Product.objects.all()');
+  const found = await run({ 'catalog/zz_chained.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found, [`catalog/zz_chained.py:${entryLine} DJC106`]);
+});

@@ -32,6 +32,12 @@ function rowOf(q: Queryset): Shape {
 }
 
 const MAX_CALL_DEPTH = 40;
+/**
+ * Values worked out inside one another (a name's binding, a global, a function's returns): past
+ * this many, a chain as long as the source makes it (`a2 = a1`, `a1 = a0`, ...) is cut off
+ * instead of overflowing the stack.
+ */
+const MAX_NESTED_VALUES = 300;
 /** Expression evaluations one function's walk may spend, callees' summaries included. */
 const EVAL_BUDGET = 1_000_000;
 
@@ -52,6 +58,7 @@ export class Interpreter {
   private readonly classValueMemo = new Map<string, V>();
   private blockCounter = 0;
   private depth = 0;
+  private nestedValues = 0;
   private budget = EVAL_BUDGET;
 
   /**
@@ -158,22 +165,38 @@ export class Interpreter {
   }
 
   private localValue(s: Scope, name: string): V {
-    const memo = s.memo.get(name);
-    if (memo) return memo;
-    if (s.busy.has(name)) return EMPTY;
-    s.busy.add(name);
-    const parts: V[] = [];
-    for (const b of s.locals.get(name) ?? []) {
-      if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
-      else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
-      else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
-      else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
-      else parts.push(this.classShapeValue({ file: s.file, idx: b.idx }));
+    return this.once(s.memo, s.busy, name, () => {
+      const parts: V[] = [];
+      for (const b of s.locals.get(name) ?? []) {
+        if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
+        else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
+        else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
+        else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
+        else parts.push(this.classShapeValue({ file: s.file, idx: b.idx }));
+      }
+      return parts.length ? merge(...parts) : EMPTY;
+    });
+  }
+
+  /**
+   * `compute()` once per key, memoised in `memo`; EMPTY while the key is being computed (a cycle)
+   * or past MAX_NESTED_VALUES. The busy mark goes even when compute throws, so a walk that fails
+   * does not leave values empty for the walks after it.
+   */
+  private once(memo: Map<string, V>, busy: Set<string>, key: string, compute: () => V): V {
+    const known = memo.get(key);
+    if (known) return known;
+    if (busy.has(key) || this.nestedValues >= MAX_NESTED_VALUES) return EMPTY;
+    busy.add(key);
+    this.nestedValues++;
+    try {
+      const out = compute();
+      memo.set(key, out);
+      return out;
+    } finally {
+      busy.delete(key);
+      this.nestedValues--;
     }
-    s.busy.delete(name);
-    const out = parts.length ? merge(...parts) : EMPTY;
-    s.memo.set(name, out);
-    return out;
   }
 
   symValue(sym: Sym): V {
@@ -189,16 +212,8 @@ export class Interpreter {
         return v([{ k: 'ext', q: sym.q }]);
       }
       case 'value': {
-        const key = `global:${sym.name}`;
         const scope = this.moduleScope(sym.file);
-        const memo = scope.memo.get(key);
-        if (memo) return memo;
-        if (scope.busy.has(key)) return EMPTY;
-        scope.busy.add(key);
-        const out = merge(...sym.exprs.map((e) => this.globalValue(e, scope, sym.name)));
-        scope.busy.delete(key);
-        scope.memo.set(key, out);
-        return out;
+        return this.once(scope.memo, scope.busy, `global:${sym.name}`, () => merge(...sym.exprs.map((e) => this.globalValue(e, scope, sym.name))));
       }
     }
   }
@@ -759,17 +774,12 @@ export class Interpreter {
     // A queryset's columns are part of it: a method's rows depend on those of its receiver.
     const selfKey = self?.k === 'inst' ? `:inst:${self.model}` : self?.k === 'qs' ? `:qs:${self.model}:${self.lookups ?? '?'}:${self.picked ?? '?'}` : '';
     const id = `${fnId(fn.file, fn.idx)}${selfKey}`;
-    const memo = this.summaries.get(id);
-    if (memo) return memo;
-    if (this.summaryBusy.has(id)) return EMPTY;
-    this.summaryBusy.add(id);
-    const fact = fn.file.functions[fn.idx];
-    const fixed = new Map<string, V>();
-    if (self && fact.params[0]) fixed.set(fact.params[0].name, v([self]));
-    const result = this.evalReturns(this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed));
-    this.summaryBusy.delete(id);
-    this.summaries.set(id, result);
-    return result;
+    return this.once(this.summaries, this.summaryBusy, id, () => {
+      const fact = fn.file.functions[fn.idx];
+      const fixed = new Map<string, V>();
+      if (self && fact.params[0]) fixed.set(fact.params[0].name, v([self]));
+      return this.evalReturns(this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed));
+    });
   }
 
   private methodCall(recv: Shape, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: (w?: Walk) => V[]): V | undefined {
