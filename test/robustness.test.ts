@@ -234,3 +234,24 @@ test('a 5,000-step chain of module globals written last to first, read by a func
   const found = await run({ 'catalog/zz_chained.py': lines.join('\n') + '\n' });
   assertGoodFinding(found, [`catalog/zz_chained.py:${entryLine} DJC106`]);
 });
+
+test('a model re-exported through 2,000 modules, and an entry after its use', async () => {
+  const files: Record<string, string> = { 'catalog/hop0.py': 'from .models import Product  # noqa: F401\n' };
+  for (let i = 1; i < 2000; i++) files[`catalog/hop${i}.py`] = `from .hop${i - 1} import Product  # noqa: F401\n`;
+  // Too far to follow (the name resolves to nothing), but the walk goes on to the entry.
+  files['catalog/zz_far.py'] = [
+    'from django.core.cache import cache',
+    '',
+    'from .hop1999 import Product',
+    'from .models import Category',
+    '',
+    '',
+    'def far():',
+    '    rows = list(Product.objects.all())',
+    '    cache.set("categories:far", list(Category.objects.all()), 60)',
+    '    return rows',
+    '',
+  ].join('\n');
+  const found = await run(files);
+  assertGoodFinding(found, ['catalog/zz_far.py:9 DJC106']);
+});
