@@ -11,7 +11,7 @@ import { IncrementalAnalysis, trackFacts } from '../server/src/analysis/incremen
 import { defaultConfig } from '../server/src/config';
 import { analyzeFactsToFindings, factsForFile, findingsOf, packageDirsOf } from '../server/src/engine';
 import { pythonFacts } from '../server/src/facts/extract';
-import type { FileFacts, PythonFacts, Stmt } from '../server/src/facts/types';
+import type { Expr, FileFacts, PythonFacts, Stmt } from '../server/src/facts/types';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { readTree } from './tree';
 
@@ -38,6 +38,17 @@ function deepFacts(levels: number): PythonFacts {
   return {
     kind: 'python', path: 'catalog/deep.py', module: 'catalog.deep', isPackage: false, hash: 'h', lines: 1, hasErrors: false,
     imports: [{ local: 'cache', module: 'django.core.cache', name: 'cache', line: 0 }], body, functions: [], classes: [], suppressions: [],
+  };
+}
+
+/** A function returning a list nested `levels` deep: the interpreter's walk of it overflows, the file's other facts are fine. */
+function deepReturnFacts(levels: number): PythonFacts {
+  let value: Expr = { t: 'num', v: 1, loc: [1, 0, 1, 1] };
+  for (let i = 0; i < levels; i++) value = { t: 'seq', items: [value], loc: [1, 0, 1, 1] };
+  return {
+    kind: 'python', path: 'catalog/deep_return.py', module: 'catalog.deep_return', isPackage: false, hash: 'h', lines: 2, hasErrors: false,
+    imports: [], body: [{ t: 'def', fn: 0, line: 0 }], classes: [], suppressions: [],
+    functions: [{ name: 'f', qual: 'f', cls: null, parent: null, params: [], decorators: [], async: false, body: [{ t: 'return', value, line: 1 }], loc: [0, 0, 1, 1], nameLoc: [0, 4, 0, 5] }],
   };
 }
 
@@ -77,4 +88,16 @@ test('a file whose facts could not be built is named, and its empty facts change
   const result = analyzeFactsToFindings([...facts, broken], defaultConfig);
   assert.deepEqual(result.failed, [{ path: 'catalog/broken.py', error: 'RangeError: Maximum call stack size exceeded' }]);
   assert.equal(outcome(result), outcome(analyzeFactsToFindings(facts, defaultConfig)));
+});
+
+test('a function whose walk throws leaves its file analysed in part, and named (language server path)', async () => {
+  const facts = await shopFacts();
+  const clean = new IncrementalAnalysis().analyze(facts.map(trackFacts), new Set(), defaultConfig);
+  const hostile = new IncrementalAnalysis().analyze([...facts, deepReturnFacts(100_000)].map(trackFacts), new Set(), defaultConfig);
+  assert.deepEqual(hostile.stats.failed.map((f) => f.path), ['catalog/deep_return.py']);
+  assert.match(hostile.stats.failed[0].error, /RangeError/);
+  // Kept, not dropped: the walk failed, the rest of the file's analysis stands.
+  assert.deepEqual(hostile.analysis.failedWalks.map((f) => f.path), ['catalog/deep_return.py']);
+  assert.ok(hostile.analysis.ws.byPath.has('catalog/deep_return.py'));
+  assert.equal(outcome(findingsOf(hostile.analysis, defaultConfig)), outcome(findingsOf(clean.analysis, defaultConfig)));
 });

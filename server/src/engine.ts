@@ -5,7 +5,7 @@
 import type { Analysis } from './analysis/workspaceAnalysis';
 import { analyzeFacts } from './analysis/workspaceAnalysis';
 import { Workspace } from './analysis/workspace';
-import { type FailedFile, failedExtractions, withoutFailingFiles } from './analysis/fileError';
+import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './analysis/fileError';
 import type { Config } from './config';
 import { isExcluded, ruleEnabled } from './configLoader';
 import { contentHash, decodeSource, extractFacts, isTemplatePath, moduleNameFor, parsedIR, pythonFacts } from './facts/extract';
@@ -251,7 +251,7 @@ async function unchanged(fs: WorkspaceFs, last: StoredResult, counted: string[],
  */
 export function analyzeFactsToFindings(facts: FileFacts[], config: Config): { findings: Finding[]; graph: Graph; analysis: Analysis; failed: FailedFile[] } {
   const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts), (kept) => findingsOf(analyzeFacts(new Workspace(analysedFacts([...kept])), config), config));
-  return { ...result, failed };
+  return { ...result, failed: byPath([...failed, ...result.analysis.failedWalks]) };
 }
 
 /** The rules over an analysis, with suppressions and severities applied, and its graph. */

@@ -34,7 +34,7 @@ export function withoutFailingFiles<F extends { path: string }, R>(files: readon
   const dropped: string[] = [];
   for (;;) {
     try {
-      return { result: analyse(kept, dropped), failed: [...failed].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+      return { result: analyse(kept, dropped), failed };
     } catch (error) {
       if (!(error instanceof FileAnalysisError) || !kept.some((f) => f.path === error.path)) throw error;
       const path = error.path;
@@ -45,6 +45,13 @@ export function withoutFailingFiles<F extends { path: string }, R>(files: readon
   }
 }
 
+/** Each file once (its first error), in path order. */
+export function byPath(failed: readonly FailedFile[]): FailedFile[] {
+  const first = new Map<string, FailedFile>();
+  for (const f of failed) if (!first.has(f.path)) first.set(f.path, f);
+  return [...first.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 /** Files whose facts are empty because building them threw. */
 export function failedExtractions(facts: readonly FileFacts[]): FailedFile[] {
   return facts.flatMap((f) => (f.internalError === undefined ? [] : [{ path: f.path, error: f.internalError }]));
@@ -53,5 +60,5 @@ export function failedExtractions(facts: readonly FileFacts[]): FailedFile[] {
 /** What a run says about the files it skipped for an internal error. */
 export function describeFailed(failed: readonly FailedFile[]): string {
   const files = failed.length === 1 ? '1 file' : `${failed.length} files`;
-  return `${files} skipped for an internal error (a djcache bug; the other files were analysed): ${failed.map((f) => `${f.path} (${f.error})`).join(', ')}`;
+  return `${files} skipped, in whole or in part, for an internal error (a djcache bug; the other files were analysed): ${failed.map((f) => `${f.path} (${f.error})`).join(', ')}`;
 }

@@ -30,7 +30,7 @@
 import type { Config } from '../config';
 import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, Param, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
 import { analysedFacts } from '../fileSelection';
-import { failedExtractions, withoutFailingFiles, type FailedFile } from './fileError';
+import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './fileError';
 import { ModelRegistry } from './models';
 import { moduleBindings, type NameLookups, Workspace } from './workspace';
 import { type Analysis, analyzeFacts, analyzeUnit, type FileAnalysis } from './workspaceAnalysis';
@@ -308,7 +308,7 @@ export class IncrementalAnalysis {
    */
   analyze(facts: TrackedFacts[], changed: ReadonlySet<string>, config: Config): { analysis: Analysis; stats: IncrementalStats } {
     const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts.map((f) => f.raw)), (kept, dropped) => this.analyzeOnce(kept, dropped.length ? new Set([...changed, ...dropped]) : changed, config));
-    return { analysis: result.analysis, stats: { ...result.stats, failed } };
+    return { analysis: result.analysis, stats: { ...result.stats, failed: byPath([...failed, ...result.analysis.failedWalks]) } };
   }
 
   private analyzeOnce(facts: readonly TrackedFacts[], changed: ReadonlySet<string>, config: Config): { analysis: Analysis; stats: Omit<IncrementalStats, 'failed'> } {

@@ -4,6 +4,8 @@
  * events rules need: cache operations, ORM writes, calls, signal hookups and template renders.
  * Function results are memoised summaries; recursion and import cycles are cut by in-progress marks.
  */
+import { errorText } from '../facts/extract';
+import type { FailedFile } from './fileError';
 import type { DictItem, Expr, FunctionFact, Kwarg, Loc, PythonFacts, Stmt, Target } from '../facts/types';
 import { classifySql } from '../syntax/sql';
 import {
@@ -60,6 +62,8 @@ export class Interpreter {
   private depth = 0;
   private nestedValues = 0;
   private budget = EVAL_BUDGET;
+  /** Walks that threw (a bug of ours), by the file of the function walked: their events are partial. */
+  readonly failedWalks: FailedFile[] = [];
 
   /**
    * Whether a called function may be a cache wrapper, so that its walk is needed at the call.
@@ -1422,8 +1426,9 @@ export class Interpreter {
     const walk: Walk = { events, id, pos: { block: 0, index: 0, line: 0 }, atomic, deferred: false };
     try {
       this.walkBlock(fn ? fn.body : file.body, scope, walk);
-    } catch {
-      // A shape the interpreter does not know must not sink the workspace; keep what was found.
+    } catch (error) {
+      // A shape the interpreter does not know must not sink the workspace; keep what was found, and say so.
+      this.failedWalks.push({ path: file.path, error: errorText(error) });
     }
     this.collecting.delete(id);
     this.collected.set(id, events);

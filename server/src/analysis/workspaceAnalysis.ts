@@ -9,7 +9,7 @@ import { WRITING_VIEWS } from './django';
 import { type CacheOp, type FnEvents, projectSignalReceivers, type SignalHookup, type WriteSite } from './events';
 import { Interpreter } from './interp';
 import { collectWhatMatters } from './demand';
-import { inFile } from './fileError';
+import { type FailedFile, inFile } from './fileError';
 import { display, immutableKey, type KeyPattern, matchKeys, versionKeys } from './keys';
 import { ModelRegistry } from './models';
 import { declares, dependsOnItems, pythonDeclaration, sameRows, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
@@ -86,6 +86,8 @@ export interface Analysis {
   /** Does any invalidation reach the entry at all, for any model or trigger? */
   invalidatedAtAll: Map<string, boolean>;
   ops: CacheOp[];
+  /** Files analysed in part because a walk of one of their functions threw. */
+  failedWalks: FailedFile[];
 }
 
 /**
@@ -107,6 +109,8 @@ export interface FileAnalysis {
   fragmentReads: FragmentReads;
   /** Methods of the file's classes that run on changes: models' save()/delete(), admin and view hooks. */
   methodTriggers: { fnId: string; trigger: Trigger }[];
+  /** Walks of the file's functions that threw: the file is analysed in part. */
+  failedWalks: FailedFile[];
 }
 
 const DELETE_LIKE = new Set(['delete', 'clear', 'set', 'add', 'incr', 'decr', 'incr_version', 'decr_version', 'get_or_set']);
@@ -154,7 +158,7 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
     invalidatedAtAll.set(entry.id, elsewhere || covs.some((c) => c.coveredBy.length > 0 || Object.values(c.byKind).some((k) => k.state === 'yes')));
     coverage.push(...covs);
   }
-  return { ws, models, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops };
+  return { ws, models, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops, failedWalks: files.flatMap((f) => f.failedWalks) };
 }
 
 /**
@@ -201,6 +205,7 @@ function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonF
     return {
       events, ...opsAndWrites(events), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: fragments ? renderedFragmentReads(interp, file, events) : new Map(),
       methodTriggers: hooks[i],
+      failedWalks: interp.failedWalks.filter((f) => f.path === file.path),
     };
   }));
 }
