@@ -57,7 +57,7 @@ async function cli(argv: string[], cwd: string, overrides: Partial<CliEnv> = {},
     cacheHome,
     analyze: async (fs: WorkspaceFs) => {
       listed = await fs.list();
-      return { findings, graph: emptyGraph, facts: [], stats: { files: listed.length, lines: 0, unimportedTests: 0, factMs: 0, analysisMs: 0 }, skipped: [], ...result };
+      return { findings, graph: emptyGraph, facts: [], stats: { files: listed.length, lines: 0, unimportedTests: 0, failed: [], factMs: 0, analysisMs: 0 }, skipped: [], ...result };
     },
     ...overrides,
   });
@@ -119,6 +119,15 @@ test('internal errors exit 2 without a stack trace', async () => {
   const root = workspace();
   const run = await cli(['check'], root, { analyze: async () => { throw new Error('boom'); } });
   assert.deepEqual([run.code, run.err, run.out], [2, 'djcache: internal error: boom\n', '']);
+});
+
+test('files skipped for an internal error are named on stderr; the findings of the rest are reported', async () => {
+  const root = workspace();
+  const failed = [{ path: 'shop/deep.py', error: 'RangeError: Maximum call stack size exceeded' }, { path: 'templates/b.html', error: 'Error: boom' }];
+  const run = await cli(['check', '--format', 'json'], root, {}, { stats: { files: 3, lines: 0, unimportedTests: 0, failed, factMs: 0, analysisMs: 0 } });
+  assert.equal(run.code, 1);
+  assert.match(run.out, /"DJC101"/);
+  assert.equal(run.err, 'djcache: 2 files skipped, in whole or in part, for an internal error (a djcache bug; the other files were analysed): shop/deep.py (RangeError: Maximum call stack size exceeded), templates/b.html (Error: boom)\n');
 });
 
 test('check prints text findings and exits 1, or 0 with --exit-zero', async () => {
@@ -190,7 +199,7 @@ test('progress goes to stderr only on a terminal', async () => {
   const root = workspace();
   const analyze: CliEnv['analyze'] = async (_fs, _config, progress) => {
     progress?.(3, 3, 'facts');
-    return { findings: [], graph: emptyGraph, facts: [], stats: { files: 0, lines: 0, unimportedTests: 0, factMs: 0, analysisMs: 0 }, skipped: [] };
+    return { findings: [], graph: emptyGraph, facts: [], stats: { files: 0, lines: 0, unimportedTests: 0, failed: [], factMs: 0, analysisMs: 0 }, skipped: [] };
   };
   assert.equal((await cli(['check'], root, { analyze, errIsTTY: true })).err, '\r\x1b[K');
   assert.equal((await cli(['check'], root, { analyze, errIsTTY: false })).err, '');

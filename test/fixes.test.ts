@@ -557,3 +557,18 @@ describe('every engine fixture tree', () => {
     assert.ok(offered >= 20, `only ${offered} fixes offered`);
   });
 });
+
+test('the style and node lookups of fixes walk a 20,000-deep tree without recursion', async () => {
+  const { loadPythonParser, parsePython } = await import('../server/src/syntax/parser');
+  const { pythonStyle } = await import('../server/src/fixes/pythonStyle');
+  const { nodeAt } = await import('../server/src/fixes/pythonSyntax');
+  const text = `def f():\n\tvalue = ${'('.repeat(20_000)}'x'${')'.repeat(20_000)}\n\treturn value\n`;
+  const tree = parsePython(await loadPythonParser(), text);
+  assert.ok(tree);
+  try {
+    assert.deepEqual(pythonStyle(tree.rootNode, text), { indent: '\t', quote: "'", eol: '\n' });
+    assert.equal(nodeAt(tree.rootNode, 'string', [1, 20_009, 1, 20_012])?.text, "'x'");
+  } finally {
+    tree.delete();
+  }
+});

@@ -151,3 +151,107 @@ test('half-typed code at the end of a file', async () => {
   });
   assertGoodFinding(found);
 });
+
+/** A view rendering `deep.html` with every product as `products`. */
+const DEEP_TEMPLATE_VIEW = 'from django.shortcuts import render\n\nfrom .models import Product\n\n\ndef page(request):\n    return render(request, "deep.html", {"products": Product.objects.all()})\n';
+/** A fragment over the products on line 2 of `deep.html`: nothing invalidates it (DJC106). */
+const TOP_FRAGMENT = '{% load cache %}\n{% cache 60 sidebar %}{% for p in products %}{{ p.name }}{% endfor %}{% endcache %}\n';
+
+/** `levels` nested `{% for %}{% with %}` pairs, one pair a line, each reading the one outside it. */
+function nestedLoops(levels: number): string {
+  return Array.from({ length: levels }, (_, i) => `{% for x${i} in ${i ? `y${i - 1}.products.all` : 'products'} %}{% with y${i}=x${i}.category %}\n`).join('');
+}
+
+test('a template with 20,000 nested unclosed for/with tags', async () => {
+  const found = await run({ 'catalog/templates/deep.html': TOP_FRAGMENT + nestedLoops(10_000), 'catalog/views.py': DEEP_TEMPLATE_VIEW });
+  assertGoodFinding(found, ['catalog/templates/deep.html:2 DJC106']);
+});
+
+test('a rendered template with 20,000 nested closed tags and a fragment at the bottom', async () => {
+  const levels = 10_000;
+  const template = TOP_FRAGMENT + nestedLoops(levels) + '{% cache 60 bottom %}{{ y0.name }}{% endcache %}\n' + '{% endwith %}{% endfor %}'.repeat(levels) + '\n';
+  const found = await run({ 'catalog/templates/deep.html': template, 'catalog/views.py': DEEP_TEMPLATE_VIEW });
+  // The bottom fragment is past the nesting the engine follows: it is an entry, its reads are not followed.
+  assertGoodFinding(found, ['catalog/templates/deep.html:2 DJC106']);
+});
+
+test('an if with 20,000 elif branches, a cache entry in the last', async () => {
+  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def pick(x):', '    if x == 0:', '        return 0'];
+  for (let i = 1; i <= 20_000; i++) lines.push(`    elif x == ${i}:`, `        return ${i}`);
+  lines.push('    elif x is None:', '        rows = list(Product.objects.all())');
+  const entryLine = lines.push('        cache.set("products:last", rows, 60)');
+  const found = await run({ 'catalog/elifs.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found, [`catalog/elifs.py:${entryLine} DJC106`]);
+});
+
+test('a cache key built in 5,000 steps', async () => {
+  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def stepwise():', '    key0 = "p"'];
+  for (let i = 1; i < 5000; i++) lines.push(`    key${i} = key${i - 1} + ":x"`);
+  const entryLine = lines.push('    cache.set(key4999, list(Product.objects.all()), 60)');
+  lines.push('', '', 'def forget():', '    cache.delete("p:y")');
+  const found = await run({ 'catalog/stepwise.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found, [`catalog/stepwise.py:${entryLine} DJC106`]);
+});
+
+/** Statements nesting 5,000 levels through assignment targets, lambda defaults and comprehension targets. */
+const DEEP_TARGETS: Record<string, string> = {
+  'a 5,000-deep tuple target': `${'('.repeat(5000)}a${',)'.repeat(5000)} = x`,
+  'a 5,000-deep for target': `for ${'('.repeat(5000)}b${',)'.repeat(5000)} in x:\n    pass`,
+  'a 5,000-deep with target': `with x as ${'('.repeat(5000)}b${',)'.repeat(5000)}:\n    pass`,
+  '5,000 nested comprehension targets': `X = ${'[0 for a['.repeat(5000)}0${'] in b]'.repeat(5000)}`,
+  '5,000 nested lambda defaults': `def f(a=${'lambda b='.repeat(5000)}1${': b'.repeat(5000)}):\n    pass`,
+};
+
+for (const [name, statement] of Object.entries(DEEP_TARGETS)) {
+  test(`${name}, and an entry after it in the same file`, async () => {
+    const text = ['from django.core.cache import cache', '', 'from .models import Product', '', statement, '', '', 'def after():', '    cache.set("products:after", list(Product.objects.all()), 60)'].join('\n');
+    const entryLine = text.split('\n').length;
+    // Named to be parsed last: a parse this deep can still leave the shared parser broken for the
+    // files parsed after it (issue 14, item 1), which is not what this test is about.
+    const found = await run({ 'catalog/zz_deep_target.py': text + '\n' });
+    // The rest of the file keeps its facts: the deep part is cut off, not the whole file.
+    assertGoodFinding(found, [`catalog/zz_deep_target.py:${entryLine} DJC106`]);
+  });
+}
+
+test('a 5,000-step chain of local names written last to first, and an entry after it', async () => {
+  // Each name's value is the one before it, so working out the first line follows the whole chain.
+  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def chained():'];
+  for (let i = 4999; i >= 1; i--) lines.push(`    name${i} = name${i - 1}`);
+  lines.push('    name0 = list(Product.objects.all())');
+  const entryLine = lines.push('    cache.set("products:chained", list(Product.objects.all()), 60)');
+  lines.push('    return name4999');
+  const found = await run({ 'catalog/zz_chained.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found, [`catalog/zz_chained.py:${entryLine} DJC106`]);
+});
+
+test('a 5,000-step chain of module globals written last to first, read by a function', async () => {
+  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def chained():', '    rows = list(NAME4999)'];
+  const entryLine = lines.push('    cache.set("products:chained", list(Product.objects.all()), 60)');
+  lines.push('    return rows', '');
+  for (let i = 4999; i >= 1; i--) lines.push(`NAME${i} = NAME${i - 1}`);
+  lines.push('NAME0 = Product.objects.all()');
+  const found = await run({ 'catalog/zz_chained.py': lines.join('\n') + '\n' });
+  assertGoodFinding(found, [`catalog/zz_chained.py:${entryLine} DJC106`]);
+});
+
+test('a model re-exported through 2,000 modules, and an entry after its use', async () => {
+  const files: Record<string, string> = { 'catalog/hop0.py': 'from .models import Product  # noqa: F401\n' };
+  for (let i = 1; i < 2000; i++) files[`catalog/hop${i}.py`] = `from .hop${i - 1} import Product  # noqa: F401\n`;
+  // Too far to follow (the name resolves to nothing), but the walk goes on to the entry.
+  files['catalog/zz_far.py'] = [
+    'from django.core.cache import cache',
+    '',
+    'from .hop1999 import Product',
+    'from .models import Category',
+    '',
+    '',
+    'def far():',
+    '    rows = list(Product.objects.all())',
+    '    cache.set("categories:far", list(Category.objects.all()), 60)',
+    '    return rows',
+    '',
+  ].join('\n');
+  const found = await run(files);
+  assertGoodFinding(found, ['catalog/zz_far.py:9 DJC106']);
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { extractTemplateFacts } from '../server/src/syntax/template';
+import { extractTemplateFacts, MAX_TEMPLATE_NESTING } from '../server/src/syntax/template';
+import type { TemplateNode } from '../server/src/facts/types';
 
 const facts = (text: string) => extractTemplateFacts('shop/templates/x.html', text, 'h1');
 
@@ -164,4 +165,35 @@ test('never throws on junk', () => {
     assert.equal(f.kind, 'template');
   }
   assert.equal(facts('').lines, 0);
+});
+
+test('blocks nested past MAX_TEMPLATE_NESTING keep their nodes but share the body around them; end tags still pair', () => {
+  const levels = MAX_TEMPLATE_NESTING + 40;
+  const text = '{% for x in xs %}{% with y=x.a %}\n'.repeat(levels / 2) + '{{ deepest }}\n' + '{% endwith %}{% endfor %}'.repeat(levels / 2) + '\n{{ after }}';
+  const f = facts(text);
+  let depth = 0;
+  let body = f.nodes;
+  while (body[0] && 'body' in body[0] && body[0].body.length) {
+    body = body[0].body;
+    depth++;
+  }
+  assert.equal(depth, MAX_TEMPLATE_NESTING);
+  // The innermost body holds the blocks past the limit, in order, then what they hold.
+  assert.deepEqual(body.map((n) => n.t), [...Array(40 / 2)].flatMap(() => ['for', 'with']).concat('var'));
+  assert.deepEqual(body[body.length - 1], { t: 'var', path: 'deepest', line: levels / 2, col: 3 });
+  assert.deepEqual(f.nodes.slice(1), [{ t: 'var', path: 'after', line: levels / 2 + 2, col: 3 }]);
+});
+
+test('a cache fragment past MAX_TEMPLATE_NESTING is still a fragment with its end line', () => {
+  const text = '{% if a %}{% with b=c %}\n'.repeat(MAX_TEMPLATE_NESTING) + '{% cache 60 deep %}{{ b }}\n{% endcache %}\n';
+  const f = facts(text);
+  const all: TemplateNode[] = [];
+  const pending = [...f.nodes];
+  while (pending.length) {
+    const n = pending.pop()!;
+    all.push(n);
+    if ('body' in n) pending.push(...n.body);
+  }
+  const cache = all.find((n) => n.t === 'cache');
+  assert.deepEqual(cache && { name: cache.name, line: cache.line, endLine: cache.endLine }, { name: 'deep', line: MAX_TEMPLATE_NESTING, endLine: MAX_TEMPLATE_NESTING + 1 });
 });

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'url';
 import { parseArgs } from 'util';
 import type { Config } from './config';
 import { ConfigError, loadConfig, ruleEnabled } from './configLoader';
+import { describeFailed } from './analysis/fileError';
 import { type AnalysisResult, analyzeWorkspace, type Progress, type SkippedPath, type WorkspaceFs } from './engine';
 import { defaultCacheDir, DiskFactCache, osCacheHome } from './factCache';
 import { createNodeFs } from './nodeFs';
@@ -213,6 +214,8 @@ async function analyze(env: CliEnv, workspace: Workspace, options: { 'cache-dir'
   const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env), cache);
   cache?.save();
   if (cache?.notUsed) env.err(`djcache: note: the cache was not used: ${cache.notUsed}\n`);
+  const { failed } = result.stats;
+  if (failed.length) env.err(`djcache: ${describeFailed(failed)}\n`);
   const unread = workspace.targets.map((target) => skipOf(target, result.skipped));
   if (unread.every((skip) => skip)) {
     throw new UsageError(unread.map((skip, i) => `cannot check ${workspace.paths[i]} (${describeSkip(skip!)})`).join('; '));

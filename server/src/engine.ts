@@ -5,6 +5,7 @@
 import type { Analysis } from './analysis/workspaceAnalysis';
 import { analyzeFacts } from './analysis/workspaceAnalysis';
 import { Workspace } from './analysis/workspace';
+import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './analysis/fileError';
 import type { Config } from './config';
 import { isExcluded, ruleEnabled } from './configLoader';
 import { contentHash, decodeSource, extractFacts, isTemplatePath, moduleNameFor, parsedIR, pythonFacts } from './facts/extract';
@@ -53,7 +54,7 @@ export interface StoredResult {
   inputs: [path: string, key: string][];
   findings: Finding[];
   graph: Graph;
-  stats: { files: number; lines: number; unimportedTests: number };
+  stats: { files: number; lines: number; unimportedTests: number; failed: FailedFile[] };
 }
 
 export interface EngineOptions {
@@ -67,7 +68,8 @@ export interface AnalysisResult {
   findings: Finding[];
   graph: Graph;
   /** `unimportedTests`: test files no counted code imports, so never read. */
-  stats: { files: number; lines: number; unimportedTests: number; factMs: number; analysisMs: number };
+  /** `failed`: files left out, whole or in part, because of an internal error (ours). */
+  stats: { files: number; lines: number; unimportedTests: number; failed: FailedFile[]; factMs: number; analysisMs: number };
   /** Paths that could not be listed or read, sorted by path. */
   skipped: SkippedPath[];
 }
@@ -214,10 +216,10 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   facts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const t1 = Date.now();
   progress?.(0, 1, 'analysis');
-  const { findings, graph } = analyzeFactsToFindings(facts, config);
+  const { findings, graph, failed } = analyzeFactsToFindings(facts, config);
   progress?.(1, 1, 'analysis');
   const lines = facts.reduce((n, f) => n + f.lines, 0);
-  const stats = { files: facts.length, lines, unimportedTests: paths.length - inputs.length };
+  const stats = { files: facts.length, lines, unimportedTests: paths.length - inputs.length, failed };
   cache?.storeResult({ config: configText, inputs, findings, graph, stats });
   return { findings, graph, stats: { ...stats, factMs: t1 - t0, analysisMs: Date.now() - t1 }, skipped: allSkipped(config, listingSkipped, inputs) };
 }
@@ -275,9 +277,14 @@ async function unchanged(fs: WorkspaceFs, last: StoredResult, counted: string[],
   return true;
 }
 
-/** The pure half: facts in, findings and graph out. Suppressions and severities from config apply here. */
-export function analyzeFactsToFindings(facts: FileFacts[], config: Config): { findings: Finding[]; graph: Graph; analysis: Analysis } {
-  return findingsOf(analyzeFacts(new Workspace(analysedFacts(facts)), config), config);
+/**
+ * The pure half: facts in, findings and graph out. Suppressions and severities from config apply
+ * here. A file whose facts could not be built, or that the analysis fails on, is left out and
+ * listed in `failed`; the others are analysed as they would be without it.
+ */
+export function analyzeFactsToFindings(facts: FileFacts[], config: Config): { findings: Finding[]; graph: Graph; analysis: Analysis; failed: FailedFile[] } {
+  const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts), (kept) => findingsOf(analyzeFacts(new Workspace(analysedFacts([...kept])), config), config));
+  return { ...result, failed: byPath([...failed, ...result.analysis.failedWalks]) };
 }
 
 /** The rules over an analysis, with suppressions and severities applied, and its graph. */

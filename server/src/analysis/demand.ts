@@ -12,8 +12,9 @@ import type { Expr, PythonFacts, Stmt, Target } from '../facts/types';
 import { nestedBlocks } from '../facts/walk';
 import { CACHE_METHODS, INSTANCE_WRITES, M2M_WRITES, QS_WRITES, RENDER_FUNCTIONS, SIGNAL_SEND_METHODS } from './django';
 import { projectSignalReceivers } from './domain/events';
-import type { InterpreterApi } from './interp/api';
 import { fnId } from './domain/values';
+import { inFile } from './fileError';
+import type { InterpreterApi } from './interp/api';
 
 /** Cache methods, sync and async: a cache wrapper calls one. */
 const CACHE_CALLS = [...CACHE_METHODS, ...[...CACHE_METHODS].map((m) => `a${m}`)];
@@ -45,8 +46,10 @@ interface BodyNames {
 export function collectWhatMatters(interp: InterpreterApi, files: readonly PythonFacts[], roots: ReadonlySet<string>): void {
   const bodies: BodyNames[] = [];
   for (const file of files) {
-    bodies.push(bodyNames(file, -1, file.body));
-    file.functions.forEach((fn, idx) => bodies.push(bodyNames(file, idx, fn.body)));
+    inFile(file.path, () => {
+      bodies.push(bodyNames(file, -1, file.body));
+      file.functions.forEach((fn, idx) => bodies.push(bodyNames(file, idx, fn.body)));
+    });
   }
   const byId = new Map(bodies.map((b) => [b.id, b]));
   const aliases = aliasesOf(files);
@@ -65,7 +68,7 @@ export function collectWhatMatters(interp: InterpreterApi, files: readonly Pytho
     if (!round.length) break;
     for (const b of round) {
       tried.add(b.id);
-      interp.collect(b.file, b.idx);
+      inFile(b.file.path, () => interp.collect(b.file, b.idx));
     }
     const receivers = new Set<string>();
     const wrappers: string[] = [];
@@ -96,7 +99,7 @@ function walkReachable(interp: InterpreterApi, byId: ReadonlyMap<string, BodyNam
   for (let head = 0; head < queue.length; head++) {
     const b = byId.get(queue[head]);
     if (!b) continue;
-    const ev = interp.collect(b.file, b.idx);
+    const ev = inFile(b.file.path, () => interp.collect(b.file, b.idx));
     const next = [...ev.calls.map((c) => c.to), ...ev.sends.flatMap((send) => receivers.get(send.signal) ?? [])];
     for (const id of next) {
       if (!seen.has(id)) {

@@ -30,6 +30,7 @@
 import type { Config } from '../config';
 import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, Param, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
 import { analysedFacts } from '../fileSelection';
+import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './fileError';
 import { ModelRegistry } from './models';
 import { moduleBindings, type NameLookups, Workspace } from './workspace';
 import { type Analysis, analyzeFacts, analyzeUnit, type FileAnalysis } from './workspaceAnalysis';
@@ -288,6 +289,8 @@ export interface IncrementalStats {
   analysed: string[];
   /** Why every file was analysed, when it was. */
   full?: string;
+  /** Files left out because of an internal error (ours). */
+  failed: FailedFile[];
   registryReused: boolean;
 }
 
@@ -304,6 +307,11 @@ export class IncrementalAnalysis {
    * file that `changed` — the paths set or deleted since the previous call — cannot affect.
    */
   analyze(facts: TrackedFacts[], changed: ReadonlySet<string>, config: Config): { analysis: Analysis; stats: IncrementalStats } {
+    const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts.map((f) => f.raw)), (kept, dropped) => this.analyzeOnce(kept, dropped.length ? new Set([...changed, ...dropped]) : changed, config));
+    return { analysis: result.analysis, stats: { ...result.stats, failed: byPath([...failed, ...result.analysis.failedWalks]) } };
+  }
+
+  private analyzeOnce(facts: readonly TrackedFacts[], changed: ReadonlySet<string>, config: Config): { analysis: Analysis; stats: Omit<IncrementalStats, 'failed'> } {
     // Every file's facts are kept, so an edit that starts importing a test module brings it in.
     const ws = new Workspace(analysedFacts(facts));
     ws.lookups = nameLookups;

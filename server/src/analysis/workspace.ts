@@ -3,6 +3,9 @@ import type { Expr, FileFacts, ImportFact, PythonFacts, Stmt, TemplateFacts } fr
 import { nestedBlocks } from '../facts/walk';
 import { canonical } from './django';
 
+
+/** Modules one name's resolution may pass through (re-exports, star imports). */
+const MAX_RESOLVE_STEPS = 500;
 export type Sym =
   | { k: 'fn'; file: PythonFacts; idx: number }
   | { k: 'class'; file: PythonFacts; idx: number }
@@ -83,14 +86,17 @@ export class Workspace {
     this.resolved.clear();
   }
 
-  /** What `name` refers to at module level in `file`; import cycles resolve to nothing. */
+  /**
+   * What `name` refers to at module level in `file`; import cycles, and chains of re-exports
+   * longer than MAX_RESOLVE_STEPS (followed by recursion), resolve to nothing.
+   */
   resolveGlobal(file: PythonFacts, name: string, seen?: Set<string>): Sym | undefined {
     let memo = this.resolved.get(file);
     if (!memo) this.resolved.set(file, (memo = new Map()));
     if (memo.has(name)) return memo.get(name);
     const key = `${file.module}:${name}`;
     seen ??= new Set();
-    if (seen.has(key)) return undefined;
+    if (seen.has(key) || seen.size >= MAX_RESOLVE_STEPS) return undefined;
     seen.add(key);
     this.lookups?.lookedUp(file, name);
     const sym = this.lookups ? this.lookups.during(() => this.resolveUncached(file, name, seen)) : this.resolveUncached(file, name, seen);

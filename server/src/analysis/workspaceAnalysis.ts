@@ -10,6 +10,7 @@ import { type CacheOp, type FnEvents, projectSignalReceivers, type SignalHookup,
 import { Interpreter } from './interp';
 import { collectWhatMatters } from './demand';
 import { display, immutableKey, type KeyPattern, matchKeys, versionKeys } from './domain/keys';
+import { type FailedFile, inFile } from './fileError';
 import { ModelRegistry } from './models';
 import { declares, dependsOnItems, pythonDeclaration, sameRows, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, type TagDeclaration, templateDeclaration } from './tags';
 import { contextItems, type FragmentReads, fragmentKey, templateReads, viewRender } from './templates';
@@ -85,6 +86,8 @@ export interface Analysis {
   /** Does any invalidation reach the entry at all, for any model or trigger? */
   invalidatedAtAll: Map<string, boolean>;
   ops: CacheOp[];
+  /** Files analysed in part because a walk of one of their functions threw. */
+  failedWalks: FailedFile[];
 }
 
 /**
@@ -106,6 +109,8 @@ export interface FileAnalysis {
   fragmentReads: FragmentReads;
   /** Methods of the file's classes that run on changes: models' save()/delete(), admin and view hooks. */
   methodTriggers: { fnId: string; trigger: Trigger }[];
+  /** Walks of the file's functions that threw: the file is analysed in part. */
+  failedWalks: FailedFile[];
 }
 
 const DELETE_LIKE = new Set(['delete', 'clear', 'set', 'add', 'incr', 'decr', 'incr_version', 'decr_version', 'get_or_set']);
@@ -153,7 +158,7 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
     invalidatedAtAll.set(entry.id, elsewhere || covs.some((c) => c.coveredBy.length > 0 || Object.values(c.byKind).some((k) => k.state === 'yes')));
     coverage.push(...covs);
   }
-  return { ws, models, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops };
+  return { ws, models, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops, failedWalks: files.flatMap((f) => f.failedWalks) };
 }
 
 /**
@@ -164,8 +169,10 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
  */
 export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonFacts[], config: Config): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
-  for (const file of files) for (let idx = -1; idx < file.functions.length; idx++) interp.collect(file, idx);
-  return fileAnalyses(interp, models, files, files.map((file) => methodTriggers(models, file)), config, true);
+  for (const file of files) inFile(file.path, () => {
+    for (let idx = -1; idx < file.functions.length; idx++) interp.collect(file, idx);
+  });
+  return fileAnalyses(interp, models, files, files.map((file) => inFile(file.path, () => methodTriggers(models, file))), config, true);
 }
 
 /**
@@ -174,9 +181,9 @@ export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonF
  */
 export function analyzeWorkspaceUnit(ws: Workspace, models: ModelRegistry, config: Config): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
-  const hooks = ws.python.map((file) => methodTriggers(models, file));
+  const hooks = ws.python.map((file) => inFile(file.path, () => methodTriggers(models, file)));
   collectWhatMatters(interp, ws.python, new Set(hooks.flat().map((m) => m.fnId)));
-  return fileAnalyses(interp, models, ws.python, hooks, config, ws.templates.some(holdsFragment));
+  return fileAnalyses(interp, models, ws.python, hooks, config, ws.templates.some((t) => inFile(t.path, () => holdsFragment(t))));
 }
 
 function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
@@ -191,15 +198,16 @@ function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
  */
 function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonFacts[], hooks: FileAnalysis['methodTriggers'][], config: Config, fragments: boolean): FileAnalysis[] {
   const admin = files.map(() => new Set<string>());
-  const implicit = files.map((file, i) => implicitWrites(interp, models, file, admin[i]));
-  const entries = files.map((file) => fileEntries(interp, file, config));
-  return files.map((file, i) => {
+  const implicit = files.map((file, i) => inFile(file.path, () => implicitWrites(interp, models, file, admin[i])));
+  const entries = files.map((file) => inFile(file.path, () => fileEntries(interp, file, config)));
+  return files.map((file, i) => inFile(file.path, () => {
     const events = interp.walkedEvents(file);
     return {
       events, ...opsAndWrites(events), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: fragments ? renderedFragmentReads(interp, file, events) : new Map(),
       methodTriggers: hooks[i],
+      failedWalks: interp.failedWalks.filter((f) => f.path === file.path),
     };
-  });
+  }));
 }
 
 function opsAndWrites(events: Map<string, FnEvents>): { ops: CacheOp[]; writes: WriteSite[] } {
@@ -441,7 +449,7 @@ function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalys
   const reads: FragmentReads = new Map();
   for (const f of files) for (const [key, list] of f.fragmentReads) reads.set(key, [...(reads.get(key) ?? []), ...list]);
   const out: Entry[] = [];
-  for (const t of ws.templates) {
+  for (const t of ws.templates) inFile(t.path, () => {
     const visit = (nodes: TemplateNode[]) => {
       for (const n of nodes) {
         if (n.t === 'cache') {
@@ -457,7 +465,7 @@ function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalys
       }
     };
     visit(t.nodes);
-  }
+  });
   // {% cache %} uses the 'template_fragments' alias when configured, else 'default'.
   const fragmentsAlias = ws.settings.caches.template_fragments ? 'template_fragments' : 'default';
   for (const e of out) if (e.alias === 'template_fragments') e.alias = fragmentsAlias;

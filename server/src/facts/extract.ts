@@ -82,9 +82,14 @@ export function pythonFacts(path: string, text: string, module: string, isPackag
   try {
     const built = ir();
     return built ? { ...base, ...built } : { ...base, hasErrors: true };
-  } catch {
-    return { ...base, hasErrors: true };
+  } catch (error) {
+    return { ...base, hasErrors: true, internalError: errorText(error) };
   }
+}
+
+/** One line saying what an internal error was. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 export function isTemplatePath(path: string): boolean {
@@ -101,8 +106,10 @@ export function extractFacts(parser: Parser, path: string, bytes: Uint8Array, mo
     const text = decodeSource(bytes);
     try {
       return extractTemplateFacts(path, text, hash);
-    } catch {
-      return undefined;
+    } catch (error) {
+      return {
+        kind: 'template', path, hash, lines: lineCount(text), extends: null, loads: [], nodes: [], suppressions: [], internalError: errorText(error),
+      };
     }
   }
   return undefined;

@@ -113,6 +113,8 @@ export interface PythonFacts {
   suppressions: Suppression[];
   /** Files that did not parse cleanly still produce facts; this records that they are partial. */
   hasErrors: boolean;
+  /** Set when building the facts threw (a bug of ours): they are empty, and the run says so. */
+  internalError?: string;
 }
 
 export interface TemplateVar {
@@ -139,6 +141,8 @@ export interface TemplateFacts {
   loads: string[];
   nodes: TemplateNode[];
   suppressions: Suppression[];
+  /** Set when building the facts threw (a bug of ours): they are empty, and the run says so. */
+  internalError?: string;
 }
 
 export type FileFacts = PythonFacts | TemplateFacts;

@@ -2,7 +2,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Loc } from '../facts/types';
 import type { Finding } from '../findings';
-import { kids, namedKids, nodeAt, statementOf, withSyntax } from './pythonSyntax';
+import { namedKids, nodeAt, preorder, statementOf, withSyntax } from './pythonSyntax';
 import { pythonStyle } from './pythonStyle';
 import { lineTextBefore, replaceSpan } from './text';
 import type { Fix, SourceFiles } from './types';
@@ -77,11 +77,10 @@ function deleteCall(root: Node, loc: Loc): DeleteCall | undefined {
 /** Comments strictly inside [start, end). */
 function between(root: Node, start: number, end: number): string[] {
   const out: string[] = [];
-  const visit = (n: Node) => {
-    if (n.endIndex <= start || n.startIndex >= end) return;
+  preorder(root, (n) => {
+    if (n.endIndex <= start || n.startIndex >= end) return false;
     if (n.type === 'comment') out.push(n.text);
-    for (const c of kids(n)) visit(c);
-  };
-  visit(root);
+    return true;
+  });
   return out;
 }

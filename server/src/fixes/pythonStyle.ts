@@ -1,6 +1,6 @@
 /** How a Python file is written, so inserted code looks like the code around it. */
 import type { Node } from 'web-tree-sitter';
-import { indentOf, kids } from './pythonSyntax';
+import { indentOf, preorder } from './pythonSyntax';
 
 export interface PythonStyle {
   /** One level of indentation: '\t' or some spaces. */
@@ -17,7 +17,7 @@ export function pythonStyle(root: Node, text: string): PythonStyle {
   let indent: string | undefined;
   let double = 0;
   let single = 0;
-  const visit = (n: Node) => {
+  preorder(root, (n) => {
     if (!indent && n.type === 'block' && n.parent && n.startPosition.row > n.parent.startPosition.row) {
       const inner = indentOf(lines[n.startPosition.row]);
       const outer = indentOf(lines[n.parent.startPosition.row]);
@@ -27,9 +27,7 @@ export function pythonStyle(root: Node, text: string): PythonStyle {
       if (n.text.endsWith("'")) single++;
       else double++;
     }
-    for (const c of kids(n)) visit(c);
-  };
-  visit(root);
+  });
   const crlf = (text.match(/\r\n/g) ?? []).length;
   return {
     indent: indent ?? DEFAULT_STYLE.indent,

@@ -45,15 +45,28 @@ export function argsOf(call: Node): { positional: Node[]; kw: Map<string, Node> 
 /** The smallest node of `type` that spans exactly [start, end] (0-based line, UTF-16 column). */
 export function nodeAt(root: Node, type: string, [sl, sc, el, ec]: [number, number, number, number]): Node | undefined {
   let found: Node | undefined;
-  const visit = (n: Node) => {
+  preorder(root, (n) => {
     const s = n.startPosition;
     const e = n.endPosition;
-    if (s.row > sl || (s.row === sl && s.column > sc) || e.row < el || (e.row === el && e.column < ec)) return;
+    if (s.row > sl || (s.row === sl && s.column > sc) || e.row < el || (e.row === el && e.column < ec)) return false;
     if (n.type === type && s.row === sl && s.column === sc && e.row === el && e.column === ec) found = n;
-    for (const c of kids(n)) visit(c);
-  };
-  visit(root);
+    return true;
+  });
   return found;
+}
+
+/**
+ * Calls `visit` on `root` and its descendants in preorder, skipping the children of a node it
+ * returns false for. A stack, not recursion: the tree is as deep as the source makes it.
+ */
+export function preorder(root: Node, visit: (n: Node) => boolean | void): void {
+  const pending = [root];
+  while (pending.length) {
+    const n = pending.pop()!;
+    if (visit(n) === false) continue;
+    const children = kids(n);
+    for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
+  }
 }
 
 /** The statement (a child of a block or of the module) that holds `n`. */

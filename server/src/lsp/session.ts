@@ -11,6 +11,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import type { Parser } from 'web-tree-sitter';
+import { describeFailed } from '../analysis/fileError';
 import type { Loc } from '../facts/types';
 import { codeLenses } from '../features/codeLens';
 import { hoverAt } from '../features/hover';
@@ -187,6 +188,8 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
     }
     // A newer edit arrived meanwhile: its own run publishes.
     if (folder.isStale(snap)) return;
+    const { failed } = snap.stats;
+    if (failed.length) log(`${folder.name}: ${describeFailed(failed)}`);
     publish(folder, folder.settings.enable ? snap.findings : []);
     const total = [...findingCounts.values()].reduce((n, c) => n + c, 0);
     const skipped = [...folders.values()].reduce((n, f) => n + f.skipped().length, 0);

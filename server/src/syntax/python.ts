@@ -17,6 +17,13 @@ import { type Cursor, FlatCursor, type FlatTree, walkTree } from './parser';
 const MAX_DEPTH = 120;
 
 /**
+ * Statement lists nested deeper than this are left empty, and elif branches past it follow the
+ * one before instead of nesting in it (the same to the flow-insensitive analysis), so no walk
+ * over statements goes deeper. Python itself allows 100 levels of indentation.
+ */
+const MAX_BLOCK_NESTING = 256;
+
+/**
  * A collection literal longer than this (UTF-16 units) made of literal data only is a data table
  * (airport codes, country names): no cache key, model or call can be in it, so it becomes unknown
  * instead of thousands of expressions every run would build and keep.
@@ -104,6 +111,8 @@ class Builder {
   private walrus: Stmt[] = [];
   /** Inside a comprehension or lambda, whose own names a walrus value may use: it stays the value alone. */
   private nested = 0;
+  /** How deep the statement list being built is: 0 for the module's. */
+  private blockDepth = 0;
   private readonly field: Grammar['field'];
 
   constructor(
@@ -251,14 +260,23 @@ class Builder {
 
   private fieldBlock(field: number): Stmt[] {
     if (!this.toField(field)) return [];
-    const b = this.block();
+    const b = this.nestedBlock();
     this.c.gotoParent();
     return b;
   }
 
-  private fieldTarget(field: number): Target {
+  /** block() of a statement list nested in the one being built; empty past MAX_BLOCK_NESTING. */
+  private nestedBlock(): Stmt[] {
+    if (this.blockDepth >= MAX_BLOCK_NESTING) return [];
+    this.blockDepth++;
+    const b = this.block();
+    this.blockDepth--;
+    return b;
+  }
+
+  private fieldTarget(field: number, depth = 0): Target {
     if (!this.toField(field)) return { t: 'other' };
-    const t = this.target();
+    const t = this.target(depth);
     this.c.gotoParent();
     return t;
   }
@@ -313,21 +331,29 @@ class Builder {
         // elif chains become nested ifs so every branch keeps its own block. The branches are
         // built before the consequence, so functions and classes in them are numbered first.
         let tail = orelse;
+        const depth = this.blockDepth;
+        let tailDepth = depth + 1;
         const c = this.c;
         if (c.gotoFirstChild()) {
           do {
             if (c.currentFieldId !== F.alternative) continue;
             if (this.type() === 'elif_clause') {
+              this.blockDepth = tailDepth;
               const elifLine = this.line();
               const nested = { t: 'if' as const, test: this.fieldExpr(F.condition), body: this.fieldBlock(F.consequence), orelse: [] as Stmt[], line: elifLine };
               tail.push(nested);
-              tail = nested.orelse;
+              if (tailDepth < MAX_BLOCK_NESTING - 1) {
+                tail = nested.orelse;
+                tailDepth++;
+              }
             } else {
+              this.blockDepth = tailDepth - 1;
               tail.push(...this.fieldBlock(F.body));
             }
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
+        this.blockDepth = depth;
         out.push({ t: 'if', test: this.fieldExpr(F.condition), body: this.fieldBlock(F.consequence), orelse, line });
         return;
       }
@@ -405,7 +431,12 @@ class Builder {
         return;
       case 'match_statement':
       case 'block':
+        // Their statements join `out`; the depth still counts, so error-recovered blocks nested
+        // in blocks cannot recurse without end.
+        if (this.blockDepth >= MAX_BLOCK_NESTING) return;
+        this.blockDepth++;
         this.eachNamedChild((t) => this.stmt(t, out));
+        this.blockDepth--;
         return;
       case 'case_clause':
         out.push(...this.fieldBlock(F.consequence));
@@ -425,7 +456,7 @@ class Builder {
 
   private namedChildBlock(type: string): Stmt[] {
     if (!this.toNamedChildOfType(type)) return [];
-    const b = this.block();
+    const b = this.nestedBlock();
     this.c.gotoParent();
     return b;
   }
@@ -601,8 +632,8 @@ class Builder {
     return { t: 'class', cls: idx, line };
   }
 
-  /** Parameters of a `parameters` or `lambda_parameters` node. */
-  private params(): Param[] {
+  /** Parameters of a `parameters` or `lambda_parameters` node; `depth` as expr()'s, for defaults. */
+  private params(depth = 0): Param[] {
     const F = this.field;
     const out: Param[] = [];
     const splatName = () => {
@@ -630,7 +661,7 @@ class Builder {
         }
         case 'default_parameter':
         case 'typed_default_parameter':
-          out.push({ name: this.fieldText(F.name) ?? '', default: this.fieldExpr(F.value), kind: 'plain' });
+          out.push({ name: this.fieldText(F.name) ?? '', default: this.fieldExpr(F.value, depth), kind: 'plain' });
           break;
         case 'list_splat_pattern':
           out.push({ name: splatName(), default: null, kind: 'args' });
@@ -646,21 +677,24 @@ class Builder {
   }
 
   /** target() of the cursor's node, then back to its parent. */
-  private targetAndUp(): Target {
-    const t = this.target();
+  private targetAndUp(depth = 0): Target {
+    const t = this.target(depth);
     this.c.gotoParent();
     return t;
   }
 
-  target(): Target {
+  /** The assignment target at the cursor; `depth` as expr()'s, so nested targets are bounded too. */
+  target(depth = 0): Target {
     const F = this.field;
+    if (depth > MAX_DEPTH) return { t: 'other' };
+    const d = depth + 1;
     switch (this.type()) {
       case 'identifier':
         return { t: 'name', id: this.text() };
       case 'attribute':
-        return { t: 'attr', obj: this.fieldExpr(F.object), name: this.fieldText(F.attribute) ?? '' };
+        return { t: 'attr', obj: this.fieldExpr(F.object, d), name: this.fieldText(F.attribute) ?? '' };
       case 'subscript':
-        return { t: 'sub', obj: this.fieldExpr(F.value), idx: this.fieldExpr(F.subscript) };
+        return { t: 'sub', obj: this.fieldExpr(F.value, d), idx: this.fieldExpr(F.subscript, d) };
       case 'pattern_list':
       case 'tuple_pattern':
       case 'list_pattern':
@@ -668,12 +702,12 @@ class Builder {
       case 'list':
       case 'expression_list': {
         const items: Target[] = [];
-        this.eachNamedChild(() => items.push(this.target()));
+        this.eachNamedChild(() => items.push(this.target(d)));
         return { t: 'tuple', items };
       }
       case 'parenthesized_expression':
       case 'list_splat_pattern':
-        return this.toNamedChild(0) ? this.targetAndUp() : { t: 'other' };
+        return this.toNamedChild(0) ? this.targetAndUp(d) : { t: 'other' };
       default:
         return { t: 'other' };
     }
@@ -802,7 +836,7 @@ class Builder {
       case 'lambda': {
         let params: string[] = [];
         if (this.toField(F.parameters)) {
-          params = this.params().map((p) => p.name);
+          params = this.params(d).map((p) => p.name);
           this.c.gotoParent();
         }
         this.nested++;
@@ -817,7 +851,7 @@ class Builder {
         const gens: { target: Target; iter: Expr }[] = [];
         this.nested++;
         this.eachNamedChild((t) => {
-          if (t === 'for_in_clause') gens.push({ target: this.fieldTarget(F.left), iter: this.fieldExpr(F.right, d) });
+          if (t === 'for_in_clause') gens.push({ target: this.fieldTarget(F.left, d), iter: this.fieldExpr(F.right, d) });
         });
         let elt: Expr = missing();
         if (this.toField(F.body)) {

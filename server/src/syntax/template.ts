@@ -20,6 +20,13 @@ const TRANSPARENT_BLOCKS = new Set([
 ]);
 /** Tags whose body is raw text. */
 const RAW_BLOCKS = new Set(['comment', 'verbatim']);
+/**
+ * Blocks nested deeper than this keep their node but not their body: what they hold joins the
+ * body of the block around them, so no fact is deeper than this and every walk over the tree is
+ * bounded. Django itself cannot compile templates this deep (its parser recurses once or twice a
+ * block and stops at Python's recursion limit).
+ */
+export const MAX_TEMPLATE_NESTING = 256;
 const NOQA_RE = /^noqa\b(?::\s*(.*))?$/i;
 const DJCACHE_IGNORE_RE = /^djcache:\s*ignore\b(?:\[([^\]]*)\])?/i;
 
@@ -29,6 +36,8 @@ interface Frame {
   out: Out;
   parentOut: Out;
   node: Extract<TemplateNode, { endLine: unknown }> | null;
+  /** How deep `out` is in the tree: 0 for the template's own list. */
+  depth: number;
 }
 
 interface Arg { text: string; offset: number }
@@ -122,30 +131,28 @@ export function extractTemplateFacts(path: string, text: string, hash: string): 
       case 'empty': {
         // The empty branch runs without the loop variable, so it belongs to the enclosing scope.
         const top = stack[stack.length - 1];
-        if (top?.tag === 'for') top.out = top.parentOut;
+        if (top?.tag === 'for') {
+          top.out = top.parentOut;
+          top.depth = depthOf(stack.slice(0, -1));
+        }
         continue;
       }
       case 'for': {
         const node = parseFor(rest, line, col);
-        if (node) {
-          out().push(node);
-          stack.push({ tag: 'for', out: node.body, parentOut: out(), node: null });
-        } else {
+        if (node) openBlock(stack, 'for', out(), node, null);
+        else {
           openTransparent(stack, name, out());
         }
         continue;
       }
       case 'with': {
-        const node: TemplateNode = { t: 'with', bindings: parseBindings(rest), line, body: [] };
-        out().push(node);
-        stack.push({ tag: 'with', out: node.body, parentOut: out(), node: null });
+        openBlock(stack, 'with', out(), { t: 'with', bindings: parseBindings(rest), line, body: [] }, null);
         continue;
       }
       case 'cache': {
         const node = parseCache(rest, line, col);
         if (node) {
-          out().push(node);
-          stack.push({ tag: 'cache', out: node.body, parentOut: out(), node });
+          openBlock(stack, 'cache', out(), node, node);
           continue;
         }
         break; // malformed: kept as a generic tag so its end tag still pairs up
@@ -153,11 +160,8 @@ export function extractTemplateFacts(path: string, text: string, hash: string): 
     }
     if (TRANSPARENT_BLOCKS.has(name)) {
       const bindings = parseBindings(rest.filter((a) => a.text.includes('=')));
-      if (bindings.length) {
-        const node: TemplateNode = { t: 'with', bindings, line, body: [] };
-        out().push(node);
-        stack.push({ tag: name, out: node.body, parentOut: out(), node: null });
-      } else {
+      if (bindings.length) openBlock(stack, name, out(), { t: 'with', bindings, line, body: [] }, null);
+      else {
         openTransparent(stack, name, out());
       }
       continue;
@@ -192,7 +196,23 @@ function blockTagNames(tokens: RegExpMatchArray[]): Set<string> {
 }
 
 function openTransparent(stack: Frame[], tag: string, out: Out): void {
-  stack.push({ tag, out, parentOut: out, node: null });
+  stack.push({ tag, out, parentOut: out, node: null, depth: depthOf(stack) });
+}
+
+/** Depth of the list the innermost open block writes to. */
+function depthOf(stack: Frame[]): number {
+  return stack.length ? stack[stack.length - 1].depth : 0;
+}
+
+/**
+ * Adds `node` to `out` and opens its block; past MAX_TEMPLATE_NESTING the block's body is `out`
+ * itself. `ends` is the node whose endLine the end tag sets.
+ */
+function openBlock(stack: Frame[], tag: string, out: Out, node: Extract<TemplateNode, { body: unknown }>, ends: Frame['node']): void {
+  out.push(node);
+  const depth = depthOf(stack);
+  if (depth < MAX_TEMPLATE_NESTING) stack.push({ tag, out: node.body, parentOut: out, node: ends, depth: depth + 1 });
+  else stack.push({ tag, out, parentOut: out, node: ends, depth });
 }
 
 /** Pops up to the matching opener; a stray end tag (no opener) is ignored, as Django would error. */
@@ -217,8 +237,8 @@ function pushGenericTag(
     pushExpressionVars(out, arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
   }
   const node: TemplateNode = { t: 'tag', name, args: rest.map((a) => a.text), line, col, endLine: null, body: [] };
-  out.push(node);
-  if (isBlock) stack.push({ tag: name, out: node.body, parentOut: out, node });
+  if (isBlock) openBlock(stack, name, out, node, node);
+  else out.push(node);
 }
 
 /** Index of the `=` of a `name=value` argument, or -1. */

@@ -79,23 +79,47 @@ function tokens(p: KeyPattern): string {
   return p.parts.map((x) => ('lit' in x ? x.lit.replace(/\0/g, '') : '\0')).join('');
 }
 
-/** Do two star-only globs share a string? Dynamic programming over both token strings. */
+/**
+ * Past this many cells of the table below, two keys are taken to share a string: only keys of
+ * thousands of literal characters get there, and a conservative answer beats a long stall.
+ */
+const MAX_GLOB_CELLS = 4_000_000;
+
+/**
+ * Do two star-only globs share a string? Literal text before the first hole and after the last
+ * must agree, which settles most pairs; the rest is a table over both token strings, filled one
+ * row at a time (no recursion: keys can be as long as the source makes them).
+ */
 function globsIntersect(a: string, b: string): boolean {
-  const memo = new Map<number, boolean>();
-  const m = b.length + 1;
-  const go = (i: number, j: number): boolean => {
-    const key = i * m + j;
-    const cached = memo.get(key);
-    if (cached !== undefined) return cached;
-    let r: boolean;
-    if (i === a.length && j === b.length) r = true;
-    else if (i < a.length && a[i] === '\0') r = go(i + 1, j) || (j < b.length && go(i, j + 1));
-    else if (j < b.length && b[j] === '\0') r = go(i, j + 1) || (i < a.length && go(i + 1, j));
-    else r = i < a.length && j < b.length && a[i] === b[j] && go(i + 1, j + 1);
-    memo.set(key, r);
-    return r;
-  };
-  return go(0, 0);
+  let start = 0;
+  for (; start < a.length && start < b.length && a[start] !== '\0' && b[start] !== '\0'; start++) {
+    if (a[start] !== b[start]) return false;
+  }
+  let endA = a.length;
+  let endB = b.length;
+  for (; endA > start && endB > start && a[endA - 1] !== '\0' && b[endB - 1] !== '\0'; endA--, endB--) {
+    if (a[endA - 1] !== b[endB - 1]) return false;
+  }
+  const x = a.slice(start, endA);
+  const y = b.slice(start, endB);
+  const n = x.length;
+  const m = y.length;
+  if ((n + 1) * (m + 1) > MAX_GLOB_CELLS) return true;
+  // below[j]: do x[i+1..] and y[j..] share a string; row[j]: the same for x[i..].
+  let below = new Uint8Array(m + 1);
+  let row = new Uint8Array(m + 1);
+  for (let i = n; i >= 0; i--) {
+    for (let j = m; j >= 0; j--) {
+      let r: boolean;
+      if (i === n && j === m) r = true;
+      else if (i < n && x[i] === '\0') r = below[j] === 1 || (j < m && row[j + 1] === 1);
+      else if (j < m && y[j] === '\0') r = row[j + 1] === 1 || (i < n && below[j] === 1);
+      else r = i < n && j < m && x[i] === y[j] && below[j + 1] === 1;
+      row[j] = r ? 1 : 0;
+    }
+    [below, row] = [row, below];
+  }
+  return below[0] === 1;
 }
 
 export type MatchStrength = 'strong' | 'pattern' | 'conservative' | 'none';

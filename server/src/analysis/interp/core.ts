@@ -4,6 +4,7 @@
  * events rules need: cache operations, ORM writes, calls, signal hookups and template renders.
  * Function results are memoised summaries; recursion and import cycles are cut by in-progress marks.
  */
+import { errorText } from '../../facts/extract';
 import type { Expr, FunctionFact, PythonFacts, Stmt } from '../../facts/types';
 import { emptyEvents, type FnEvents } from '../domain/events';
 import { concat, type KeyPattern, lit } from '../domain/keys';
@@ -12,6 +13,7 @@ import {
 } from '../domain/values';
 import { MODEL_SIGNALS } from '../django';
 import type { ModelInfo, ModelRegistry } from '../models';
+import type { FailedFile } from '../fileError';
 import { heldColumns, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
@@ -24,6 +26,12 @@ import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { modelSignalConnect, projectSignal, projectSignalCall, receivedModels, receiverDecorator, SIGNAL_CLASS_RE } from './signals';
 
 const MAX_CALL_DEPTH = 40;
+/**
+ * Values worked out inside one another (a name's binding, a global, a function's returns): past
+ * this many, a chain as long as the source makes it (`a2 = a1`, `a1 = a0`, ...) is cut off
+ * instead of overflowing the stack.
+ */
+const MAX_NESTED_VALUES = 300;
 /** Expression evaluations one function's walk may spend, callees' summaries included. */
 const EVAL_BUDGET = 1_000_000;
 
@@ -36,7 +44,10 @@ export class Interpreter implements InterpreterApi {
   private readonly memoTables = new Map<string, Map<string, unknown>>();
   private blockCounter = 0;
   private depth = 0;
+  private nestedValues = 0;
   private budget = EVAL_BUDGET;
+  /** Walks that threw (a bug of ours), by the file of the function walked: their events are partial. */
+  readonly failedWalks: FailedFile[] = [];
 
   /**
    * Whether a called function may be a cache wrapper, so that its walk is needed at the call.
@@ -114,22 +125,38 @@ export class Interpreter implements InterpreterApi {
   }
 
   private localValue(s: Scope, name: string): V {
-    const memo = s.memo.get(name);
-    if (memo) return memo;
-    if (s.busy.has(name)) return EMPTY;
-    s.busy.add(name);
-    const parts: V[] = [];
-    for (const b of s.locals.get(name) ?? []) {
-      if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
-      else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
-      else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
-      else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
-      else parts.push(this.classShapeValue({ file: s.file, idx: b.idx }));
+    return this.once(s.memo, s.busy, name, () => {
+      const parts: V[] = [];
+      for (const b of s.locals.get(name) ?? []) {
+        if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
+        else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
+        else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
+        else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
+        else parts.push(this.classShapeValue({ file: s.file, idx: b.idx }));
+      }
+      return parts.length ? merge(...parts) : EMPTY;
+    });
+  }
+
+  /**
+   * `compute()` once per key, memoised in `memo`; EMPTY while the key is being computed (a cycle)
+   * or past MAX_NESTED_VALUES. The busy mark goes even when compute throws, so a walk that fails
+   * does not leave values empty for the walks after it.
+   */
+  private once(memo: Map<string, V>, busy: Set<string>, key: string, compute: () => V): V {
+    const known = memo.get(key);
+    if (known) return known;
+    if (busy.has(key) || this.nestedValues >= MAX_NESTED_VALUES) return EMPTY;
+    busy.add(key);
+    this.nestedValues++;
+    try {
+      const out = compute();
+      memo.set(key, out);
+      return out;
+    } finally {
+      busy.delete(key);
+      this.nestedValues--;
     }
-    s.busy.delete(name);
-    const out = parts.length ? merge(...parts) : EMPTY;
-    s.memo.set(name, out);
-    return out;
   }
 
   symValue(sym: Sym): V {
@@ -143,16 +170,8 @@ export class Interpreter implements InterpreterApi {
         return cacheHandle(sym.q) ?? v([{ k: 'ext', q: sym.q }]);
       }
       case 'value': {
-        const key = `global:${sym.name}`;
         const scope = this.moduleScope(sym.file);
-        const memo = scope.memo.get(key);
-        if (memo) return memo;
-        if (scope.busy.has(key)) return EMPTY;
-        scope.busy.add(key);
-        const out = merge(...sym.exprs.map((e) => projectSignal(this.eval(e, scope), scope, sym.name)));
-        scope.busy.delete(key);
-        scope.memo.set(key, out);
-        return out;
+        return this.once(scope.memo, scope.busy, `global:${sym.name}`, () => merge(...sym.exprs.map((e) => projectSignal(this.eval(e, scope), scope, sym.name))));
       }
     }
   }
@@ -534,17 +553,12 @@ export class Interpreter implements InterpreterApi {
     // A queryset's columns are part of it: a method's rows depend on those of its receiver.
     const selfKey = self?.k === 'inst' ? `:inst:${self.model}` : self?.k === 'qs' ? `:qs:${self.model}:${self.lookups ?? '?'}:${self.picked ?? '?'}` : '';
     const id = `${fnId(fn.file, fn.idx)}${selfKey}`;
-    const memo = this.summaries.get(id);
-    if (memo) return memo;
-    if (this.summaryBusy.has(id)) return EMPTY;
-    this.summaryBusy.add(id);
-    const fact = fn.file.functions[fn.idx];
-    const fixed = new Map<string, V>();
-    if (self && fact.params[0]) fixed.set(fact.params[0].name, v([self]));
-    const result = this.evalReturns(this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed));
-    this.summaryBusy.delete(id);
-    this.summaries.set(id, result);
-    return result;
+    return this.once(this.summaries, this.summaryBusy, id, () => {
+      const fact = fn.file.functions[fn.idx];
+      const fixed = new Map<string, V>();
+      if (self && fact.params[0]) fixed.set(fact.params[0].name, v([self]));
+      return this.evalReturns(this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed));
+    });
   }
 
   private methodCall(recv: Shape, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: Args): V | undefined {
@@ -643,8 +657,9 @@ export class Interpreter implements InterpreterApi {
     const walk: Walk = { events, id, pos: { block: 0, index: 0, line: 0 }, atomic, deferred: false };
     try {
       this.walkBlock(fn ? fn.body : file.body, scope, walk);
-    } catch {
-      // A shape the interpreter does not know must not sink the workspace; keep what was found.
+    } catch (error) {
+      // A shape the interpreter does not know must not sink the workspace; keep what was found, and say so.
+      this.failedWalks.push({ path: file.path, error: errorText(error) });
     }
     this.collecting.delete(id);
     this.collected.set(id, events);
