@@ -32,7 +32,8 @@ import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, 
 import { analysedFacts } from '../fileSelection';
 import { ModelRegistry } from './models';
 import { moduleBindings, type NameLookups, Workspace } from './workspace';
-import { type Analysis, analyzeFacts, analyzeUnit, type FileAnalysis } from './workspaceAnalysis';
+import type { Analysis, FileAnalysis } from './analysis';
+import { analyzeFacts, analyzeUnit } from './workspaceAnalysis';
 
 /** What the unit under analysis has read so far; undefined when no unit runs. */
 let reading: UnitReads | undefined;

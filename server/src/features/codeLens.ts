@@ -1,5 +1,5 @@
 /** Code lens titles: on a model class, the entries that depend on it; on an entry, what it reads and what invalidates it. */
-import type { Analysis, Entry, EntryCoverage } from '../analysis/workspaceAnalysis';
+import type { Analysis, Entry, EntryCoverage } from '../analysis/analysis';
 import type { ChangeKind } from '../graph';
 import type { Loc } from '../facts/types';
 import type { Location } from '../findings';

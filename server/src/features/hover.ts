@@ -4,8 +4,8 @@
  */
 import { display } from '../analysis/keys';
 import type { ModelInfo } from '../analysis/models';
-import type { Analysis, Entry, EntryCoverage, Invalidation } from '../analysis/workspaceAnalysis';
-import { entryKeyText } from '../analysis/workspaceAnalysis';
+import type { Analysis, Entry, EntryCoverage, Invalidation } from '../analysis/analysis';
+import { entryKeyText } from '../analysis/analysis';
 import type { WriteSite } from '../analysis/events';
 import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';

@@ -3,7 +3,7 @@ import type { CacheOp, WriteSite } from '../analysis/events';
 import { matchKeys } from '../analysis/keys';
 import type { ModelInfo } from '../analysis/models';
 import { fnId } from '../analysis/values';
-import { type Analysis, type Entry, type EntryCoverage, type Invalidation } from '../analysis/workspaceAnalysis';
+import { type Analysis, type Entry, type EntryCoverage, type Invalidation } from '../analysis/analysis';
 import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';
 

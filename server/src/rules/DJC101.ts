@@ -1,6 +1,6 @@
 /** DJC101 stale-cache-entry: an entry reads a model that can change, and no invalidation reaches it. */
 import type { Finding } from '../findings';
-import type { Analysis, EntryCoverage } from '../analysis/workspaceAnalysis';
+import type { Analysis, EntryCoverage } from '../analysis/analysis';
 import { at, coveredSiblings, declareTagsData, entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, readText, related, type Rule, staleSeverity, viaText, writeText } from './common';
 
 export const DJC101: Rule = {

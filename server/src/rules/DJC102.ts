@@ -1,6 +1,6 @@
 /** DJC102 shared-table-partly-invalidated: other entries on the same table are invalidated, this one is not. */
 import type { Finding } from '../findings';
-import type { Analysis } from '../analysis/workspaceAnalysis';
+import type { Analysis } from '../analysis/analysis';
 import { coveredSiblings, declareTagsData, entryData, entryKeyText, finding, modelName, readText, related, type Rule, staleSeverity, viaText, writeText } from './common';
 
 export const DJC102: Rule = {

@@ -1,6 +1,6 @@
 /** DJC103 signal-bypassing-write: update()/bulk writes/raw SQL skip the signals that invalidate entries. */
 import type { Finding } from '../findings';
-import type { Analysis } from '../analysis/workspaceAnalysis';
+import type { Analysis } from '../analysis/analysis';
 import { entryKeyText, finding, keyData, modelName, related, type Rule } from './common';
 
 export const DJC103: Rule = {

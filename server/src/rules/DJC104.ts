@@ -1,7 +1,7 @@
 /** DJC104 key-mismatch: a delete whose key no cache write uses — usually a typo or a drifted format. */
 import type { Finding } from '../findings';
 import { display, isOpaque, keyDistance, matchKeys } from '../analysis/keys';
-import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
+import type { Analysis, Entry } from '../analysis/analysis';
 import { at, finding, related, type Rule } from './common';
 
 export const DJC104: Rule = {

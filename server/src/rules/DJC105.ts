@@ -1,7 +1,7 @@
 /** DJC105 invalidation-before-commit: a delete inside a transaction lets readers re-cache old rows. */
 import type { Finding } from '../findings';
 import { display } from '../analysis/keys';
-import type { Analysis } from '../analysis/workspaceAnalysis';
+import type { Analysis } from '../analysis/analysis';
 import { finding, type Rule } from './common';
 
 export const DJC105: Rule = {

@@ -1,6 +1,6 @@
 /** DJC106 timeout-only: an entry of mutable data relies on its timeout alone. */
 import type { Finding } from '../findings';
-import type { Analysis } from '../analysis/workspaceAnalysis';
+import type { Analysis } from '../analysis/analysis';
 import { entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, readText, related, type Rule, timeoutText, viaText, writeText } from './common';
 
 export const DJC106: Rule = {

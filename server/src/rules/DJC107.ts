@@ -2,7 +2,7 @@
 import type { Finding } from '../findings';
 import type { CacheOp } from '../analysis/events';
 import { display } from '../analysis/keys';
-import type { Analysis } from '../analysis/workspaceAnalysis';
+import type { Analysis } from '../analysis/analysis';
 import { finding, related, type Rule } from './common';
 
 export const DJC107: Rule = {

@@ -1,7 +1,7 @@
 /** DJC108 declaration-drift: an entry's djcache tags no longer match the models its value reads. */
 import type { Finding } from '../findings';
 import type { Loc } from '../facts/types';
-import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
+import type { Analysis, Entry } from '../analysis/analysis';
 import { declares, sameRows, type TagDeclaration } from '../analysis/tags';
 import { entryData, entryKeyText, finding, modelName, related, type Rule, viaText } from './common';
 

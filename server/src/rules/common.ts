@@ -4,8 +4,8 @@ import type { Finding, FindingData, HoleRebuild, HoleSource, KeyData, KeyRebuild
 import type { WriteSite } from '../analysis/events';
 import { display, type KeyPart } from '../analysis/keys';
 import type { ModelInfo, Relation } from '../analysis/models';
-import type { Analysis, Entry, EntryCoverage } from '../analysis/workspaceAnalysis';
-import { entryKeyText } from '../analysis/workspaceAnalysis';
+import type { Analysis, Entry, EntryCoverage } from '../analysis/analysis';
+import { entryKeyText } from '../analysis/analysis';
 import { staticSym } from '../analysis/workspace';
 import type { DeclareTagsData } from '../fixes/declareTags';
 
