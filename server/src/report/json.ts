@@ -1,6 +1,6 @@
 /** Machine output; the shape is documented in docs/json-format.md and changes only with `version`. */
 import type { Loc } from '../facts/types';
-import type { Finding, FindingData, RuleMeta, Severity } from '../findings';
+import type { ReportedFinding, RuleMeta, Severity } from '../findings';
 import { fingerprint, type LineText } from './baseline';
 import { countByCode, sortFindings } from './text';
 
@@ -14,7 +14,7 @@ export interface JsonFinding extends JsonLocation {
   severity: Severity;
   message: string;
   related: (JsonLocation & { message: string })[];
-  data: FindingData;
+  data: object;
   fingerprint: string;
 }
 
@@ -24,7 +24,7 @@ export interface JsonReport {
   summary: { total: number; byCode: Record<string, number>; bySeverity: Record<Severity, number> };
 }
 
-export function buildJsonReport(findings: Finding[], rules: RuleMeta[], lineText: LineText): JsonReport {
+export function buildJsonReport(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText): JsonReport {
   const names = new Map(rules.map((r) => [r.code, r.name]));
   const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
   for (const f of findings) bySeverity[f.severity]++;
@@ -44,7 +44,7 @@ export function buildJsonReport(findings: Finding[], rules: RuleMeta[], lineText
   };
 }
 
-export function formatJson(findings: Finding[], rules: RuleMeta[], lineText: LineText): string {
+export function formatJson(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText): string {
   return JSON.stringify(buildJsonReport(findings, rules, lineText), null, 2) + '\n';
 }
 

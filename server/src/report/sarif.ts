@@ -1,7 +1,7 @@
 /** SARIF 2.1.0 for code-scanning services; validated against the official schema in the tests. */
 import type { Location as SarifLocation, Log, ReportingDescriptor, Result } from 'sarif';
 import type { Loc } from '../facts/types';
-import { ruleDocPath, type Finding, type RuleMeta, type Severity } from '../findings';
+import { ruleDocPath, type ReportedFinding, type RuleMeta, type Severity } from '../findings';
 import { fingerprint, type LineText } from './baseline';
 import { sortFindings } from './text';
 
@@ -16,7 +16,7 @@ export interface SarifOptions {
   srcRootUri?: string;
 }
 
-export function buildSarif(findings: Finding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): Log {
+export function buildSarif(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): Log {
   const known = new Set(rules.map((r) => r.code));
   const descriptors: ReportingDescriptor[] = [
     ...rules.map((rule) => ruleDescriptor(rule, options.helpBaseUri)),
@@ -45,7 +45,7 @@ export function buildSarif(findings: Finding[], rules: RuleMeta[], lineText: Lin
   };
 }
 
-export function formatSarif(findings: Finding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): string {
+export function formatSarif(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): string {
   return JSON.stringify(buildSarif(findings, rules, lineText, options), null, 2) + '\n';
 }
 

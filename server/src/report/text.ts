@@ -1,8 +1,8 @@
 /** Human output in ruff's shape: one `path:line:col: CODE message` line per finding, then counts. */
-import type { Finding, RuleMeta } from '../findings';
+import type { ReportedFinding, RuleMeta } from '../findings';
 
 /** Stable report order: path, position, code, message. */
-export function sortFindings(findings: Finding[]): Finding[] {
+export function sortFindings<F extends ReportedFinding>(findings: F[]): F[] {
   return [...findings].sort((a, b) =>
     (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
     a.loc[0] - b.loc[0] || a.loc[1] - b.loc[1] ||
@@ -11,13 +11,13 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 /** Findings per code, most frequent first, ties by code. */
-export function countByCode(findings: Finding[]): [string, number][] {
+export function countByCode(findings: ReportedFinding[]): [string, number][] {
   const counts = new Map<string, number>();
   for (const f of findings) counts.set(f.code, (counts.get(f.code) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }
 
-export function formatText(findings: Finding[], rules: RuleMeta[]): string {
+export function formatText(findings: ReportedFinding[], rules: RuleMeta[]): string {
   if (findings.length === 0) return 'All checks passed!\n';
   const lines = sortFindings(findings).map((f) => `${f.path}:${f.loc[0] + 1}:${f.loc[1] + 1}: ${f.code} ${f.message}`);
   const counts = countByCode(findings);
