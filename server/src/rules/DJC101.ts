@@ -12,6 +12,7 @@ export const DJC101: Rule<'DJC101'> = {
     code: 'DJC101', name: 'stale-cache-entry', defaultSeverity: 'warning',
     summary: 'A cache entry reads a model that can change, and no invalidation reaches the entry.',
   },
+  doc: { severityNote: 'error if it never expires, info if nothing writes the model', reportedAt: 'entry', finds: 'an entry that reads a model that can change, with no invalidation for some kind of change' },
   fixes: ['receiver', 'declareTags'],
   check(a: Analysis): FindingOf<'DJC101'>[] {
     const out: FindingOf<'DJC101'>[] = [];

@@ -11,6 +11,7 @@ export const DJC102: Rule<'DJC102'> = {
     code: 'DJC102', name: 'shared-table-partly-invalidated', defaultSeverity: 'warning',
     summary: 'Several entries read a model; its changes invalidate some of them but not this one.',
   },
+  doc: { reportedAt: 'entry', finds: 'a model read by several entries, where changes invalidate some of them but not this one' },
   fixes: ['receiver', 'declareTags'],
   check(a: Analysis): FindingOf<'DJC102'>[] {
     const out: FindingOf<'DJC102'>[] = [];

@@ -10,6 +10,7 @@ export const DJC103: Rule<'DJC103'> = {
     code: 'DJC103', name: 'signal-bypassing-write', defaultSeverity: 'warning',
     summary: 'A write that sends no signals changes a model whose entries are invalidated only through signals or save().',
   },
+  doc: { reportedAt: 'write', finds: '`update()`, bulk writes, raw SQL or a through-model write that skips the signals the entries rely on' },
   fixes: ['bulkWrite'],
   check(a: Analysis): FindingOf<'DJC103'>[] {
     const out: FindingOf<'DJC103'>[] = [];

@@ -10,6 +10,7 @@ export const DJC104: Rule<'DJC104'> = {
     code: 'DJC104', name: 'key-mismatch', defaultSeverity: 'warning',
     summary: 'A delete key matches no key the code sets, so the invalidation never removes anything.',
   },
+  doc: { reportedAt: 'delete / entry', finds: 'a delete that matches no cache write (a typo, or a different alias, version or prefix)' },
   fixes: [],
   check(a: Analysis): FindingOf<'DJC104'>[] {
     const out: FindingOf<'DJC104'>[] = [];

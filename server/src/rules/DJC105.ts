@@ -9,6 +9,7 @@ export const DJC105: Rule<'DJC105'> = {
     code: 'DJC105', name: 'invalidation-before-commit', defaultSeverity: 'info',
     summary: 'A cache delete runs inside a transaction, before commit; a concurrent reader can re-cache the old rows.',
   },
+  doc: { reportedAt: 'delete', finds: 'invalidation inside `transaction.atomic()` or under `ATOMIC_REQUESTS`, before commit' },
   fixes: [],
   check(a: Analysis): FindingOf<'DJC105'>[] {
     const out: FindingOf<'DJC105'>[] = [];

@@ -11,6 +11,7 @@ export const DJC106: Rule<'DJC106'> = {
     code: 'DJC106', name: 'timeout-only', defaultSeverity: 'warning',
     summary: 'An entry of data that changes has a fixed timeout and no invalidation at all.',
   },
+  doc: { reportedAt: 'entry', finds: 'mutable data with a fixed timeout and no invalidation at all' },
   fixes: [],
   check(a: Analysis): FindingOf<'DJC106'>[] {
     const out: FindingOf<'DJC106'>[] = [];

@@ -11,6 +11,7 @@ export const DJC107: Rule<'DJC107'> = {
     code: 'DJC107', name: 'sequential-deletes', defaultSeverity: 'hint',
     summary: 'Two or more cache.delete() calls in a row on the same cache; use one delete_many().',
   },
+  doc: { reportedAt: 'first delete', finds: 'several `delete()` calls in a row that should be one `delete_many()`' },
   fixes: ['deleteMany'],
   check(a: Analysis): FindingOf<'DJC107'>[] {
     const out: FindingOf<'DJC107'>[] = [];

@@ -13,6 +13,7 @@ export const DJC108: Rule<'DJC108'> = {
     code: 'DJC108', name: 'declaration-drift', defaultSeverity: 'warning',
     summary: "A tagged entry's declared tags lack a model its value reads, or list one it does not read.",
   },
+  doc: { severityNote: 'info for an unused tag, or a model nothing writes', reportedAt: 'entry', finds: 'djcache tags that lack a model the value reads, or list one it does not read' },
   fixes: ['tagDeclaration'],
   check(a: Analysis): FindingOf<'DJC108'>[] {
     const out: FindingOf<'DJC108'>[] = [];

@@ -6,9 +6,20 @@ import type { DataByCode, FindingOf, RelatedLocation, RuleCode, RuleMeta, Severi
 /** The quick-fixes rules offer, by name; fixes/index.ts maps each to its builder. */
 export type FixName = 'receiver' | 'declareTags' | 'bulkWrite' | 'deleteMany' | 'tagDeclaration';
 
+/** What the rule tables of README.md and docs/rules/README.md say beyond the meta (rules/tables.ts). */
+export interface RuleDoc {
+  /** When the severity is not always the default: "error if it never expires, ...". */
+  severityNote?: string;
+  /** Where the finding is placed: "entry", "write", "delete". */
+  reportedAt: string;
+  /** What the rule finds, as a table cell (Markdown). */
+  finds: string;
+}
+
 /** One rule: its meta, its check, and its quick-fixes, the preferred first (every rule's suppression comment comes after them). */
 export interface Rule<C extends RuleCode = RuleCode> {
   meta: RuleMeta & { code: C };
+  doc: RuleDoc;
   check(a: Analysis): FindingOf<C>[];
   fixes: readonly FixName[];
 }
