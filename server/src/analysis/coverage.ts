@@ -36,7 +36,8 @@ export function coverEntries(entries: Entry[], invalidations: Invalidation[], wr
   return { coverage, invalidatedAtAll };
 }
 
-export function invalidates(inv: CacheOp, entry: Entry): boolean {
+/** Whether the op of `inv` drops or refreshes what `entry` holds (alias, key and version agree). */
+function invalidates(inv: CacheOp, entry: Entry): boolean {
   if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
   if (inv.method === 'clear') return true;
   if (inv.key && versionKeys(entry.key).some((vk) => matchKeys(vk, inv.key) !== 'none')) return true;
