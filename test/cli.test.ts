@@ -33,8 +33,10 @@ function workspace(extra: Record<string, string> = {}): string {
 }
 
 const findings: Finding[] = [
-  { code: 'DJC101', severity: 'warning', path: 'shop/views.py', loc: [3, 4, 3, 37], message: "'products:all' is never invalidated.", related: [], data: {} },
-  { code: 'DJC103', severity: 'error', path: 'shop/models.py', loc: [0, 0, 0, 5], message: 'bulk write', related: [], data: {} },
+  { code: 'DJC101', severity: 'warning', path: 'shop/views.py', loc: [3, 4, 3, 37], message: "'products:all' is never invalidated.", related: [],
+    data: { entryId: 'shop/views.py:4:5', key: 'products:all', alias: 'default', version: null, rebuild: { kind: 'constant', key: 'products:all' }, model: 'shop.Product' } },
+  { code: 'DJC103', severity: 'error', path: 'shop/models.py', loc: [0, 0, 0, 5], message: 'bulk write', related: [],
+    data: { model: 'shop.Product', writeKind: 'Product.objects.update()', entries: [], keys: [] } },
 ];
 const rules: RuleMeta[] = [{ code: 'DJC101', name: 'stale-cache-entry', summary: 'Stale entry.', defaultSeverity: 'warning' }];
 

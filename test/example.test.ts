@@ -11,6 +11,7 @@ import { main } from '../server/src/cli';
 import { createNodeFs } from '../server/src/nodeFs';
 import { defaultConfig } from '../server/src/config';
 import { analyzeWorkspace } from '../server/src/engine';
+import type { FindingOf } from '../server/src/findings';
 import { buildSarif } from '../server/src/report/sarif';
 import { ruleMetas } from '../server/src/rules';
 
@@ -50,7 +51,7 @@ test('example: the cited lines still hold the quoted text', () => {
 test('example: each finding names the key, the model, the read and a write site', async () => {
   const result = await analyzeWorkspace(createNodeFs(root, defaultConfig), defaultConfig);
   const byCode = (code: string) => result.findings.find((f) => f.code === code)!;
-  const shared = result.findings.find((f) => f.code === 'DJC102' && f.path === 'catalog/services.py' && f.loc[0] === 43)!;
+  const shared = result.findings.find((f): f is FindingOf<'DJC102'> => f.code === 'DJC102' && f.path === 'catalog/services.py' && f.loc[0] === 43)!;
   assert.match(shared.message, /^'categories:nav' reads catalog\.Product through Category\.objects → annotate\("products"\)/);
   assert.match(shared.message, /catalog\/admin\.py:\d+ \(the admin\) saves Product/);
   assert.match(shared.message, /'product:\{pk\}'/);

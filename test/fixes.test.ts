@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'fs';
 import * as path from 'path';
 import { defaultConfig } from '../server/src/config';
 import { analyzeWorkspace } from '../server/src/engine';
-import type { Finding } from '../server/src/findings';
+import { type Finding, findingModel } from '../server/src/findings';
 import { applyChanges, type Change, type Fix, fixAll, fixesFor, receiverUnavailable, type SourceFiles } from '../server/src/fixes';
 import { dropImport, importFrom, moduleNames, planImports } from '../server/src/fixes/imports';
 import { cacheRef } from '../server/src/fixes/invalidation';
@@ -36,7 +36,7 @@ async function analyze(tree: Tree): Promise<Finding[]> {
 }
 
 function findingAt(findings: Finding[], code: string, file: string, line: number, model?: string): Finding {
-  const f = findings.find((x) => x.code === code && x.path === file && x.loc[0] + 1 === line && (!model || x.data.model === model));
+  const f = findings.find((x) => x.code === code && x.path === file && x.loc[0] + 1 === line && (!model || findingModel(x) === model));
   assert.ok(f, `no ${code} at ${file}:${line}; found ${findings.map((x) => `${x.path}:${x.loc[0] + 1} ${x.code}`).join(', ')}`);
   return f;
 }
@@ -56,7 +56,7 @@ function applied(tree: Tree, changes: Change[]): Tree {
 
 /** A finding as the line it starts on reads, so findings compare across edits that move lines. */
 function identity(tree: Tree, f: Finding): string {
-  return `${f.code} ${f.path} ${(tree.get(f.path) ?? '').split('\n')[f.loc[0]].trim()} ${f.data.model ?? ''}`;
+  return `${f.code} ${f.path} ${(tree.get(f.path) ?? '').split('\n')[f.loc[0]].trim()} ${findingModel(f) ?? ''}`;
 }
 
 /** Applies the changes, then: every touched Python file parses, the fixed findings are gone and nothing else changed. */
@@ -473,7 +473,7 @@ from .models import Product
     const tree = load('examples/shop');
     const findings = await analyze(tree);
     const bestsellers = findingAt(findings, 'DJC106', 'orders/reports.py', 17);
-    assert.equal(bestsellers.data.rebuild?.kind === 'none' && bestsellers.data.rebuild.reason, "the key's hole {limit} does not come from an OrderItem field");
+    assert.equal('rebuild' in bestsellers.data && bestsellers.data.rebuild.kind === 'none' && bestsellers.data.rebuild.reason, "the key's hole {limit} does not come from an OrderItem field");
     for (const f of findings.filter((x) => x.code === 'DJC102')) assert.equal(receiverUnavailable(f, filesOf(tree)), undefined);
   });
 });

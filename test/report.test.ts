@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import type { Finding, RuleMeta } from '../server/src/findings';
+import type { Finding, ReportedFinding, RuleMeta } from '../server/src/findings';
 import { createBaseline, filterBaseline, fingerprint, parseBaseline, BaselineError, type LineText } from '../server/src/report/baseline';
 import { buildJsonReport } from '../server/src/report/json';
 import { buildSarif } from '../server/src/report/sarif';
@@ -13,17 +13,17 @@ const rules: RuleMeta[] = [
   { code: 'DJC103', name: 'signal-less-write', summary: 'A bulk write bypasses the signals that invalidate caches.', defaultSeverity: 'error' },
 ];
 
-const stale: Finding = {
+const stale: ReportedFinding = {
   code: 'DJC101', severity: 'warning', path: 'shop/views.py', loc: [13, 4, 13, 33],
   message: "'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
   related: [{ path: 'shop/services.py', loc: [39, 8, 39, 23], message: 'Category saved here' }],
   data: { key: 'products:all', model: 'shop.Category', uncovered: ['save', 'delete'] },
 };
-const bulk: Finding = {
+const bulk: ReportedFinding = {
   code: 'DJC103', severity: 'error', path: 'shop/admin views.py', loc: [2, 0, 2, 10],
   message: 'Product.objects.update() sends no signals.', related: [], data: {},
 };
-const unknownRule: Finding = { code: 'DJC999', severity: 'hint', path: 'a.py', loc: [0, 0, 0, 1], message: 'x', related: [], data: {} };
+const unknownRule: ReportedFinding = { code: 'DJC999', severity: 'hint', path: 'a.py', loc: [0, 0, 0, 1], message: 'x', related: [], data: {} };
 
 const files: Record<string, string[]> = {
   'shop/views.py': Array.from({ length: 20 }, (_, i) => (i === 13 ? '    cache.set("products:all", rows)' : `line ${i}`)),
@@ -147,7 +147,7 @@ test('fingerprints survive line shifts and message line numbers, not a changed l
 test('baseline hides recorded findings, one per entry', () => {
   const baseline = parseBaseline(JSON.stringify(createBaseline([stale, bulk], lineText)));
   assert.deepEqual(baseline.findings.map((e) => [e.code, e.path]), [['DJC101', 'shop/views.py'], ['DJC103', 'shop/admin views.py']]);
-  const fresh: Finding = { ...bulk, message: 'Product.objects.bulk_create() sends no signals.' };
+  const fresh: ReportedFinding = { ...bulk, message: 'Product.objects.bulk_create() sends no signals.' };
   assert.deepEqual(filterBaseline([stale, bulk, fresh, bulk], baseline, lineText), [fresh, bulk]);
 });
 

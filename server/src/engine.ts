@@ -2,7 +2,7 @@
  * The engine's public face: files in, findings and the dependency graph out.
  * No LSP or VS Code imports; all I/O goes through WorkspaceFs so tests can pass in-memory trees.
  */
-import type { Analysis } from './analysis/workspaceAnalysis';
+import type { Analysis } from './analysis/analysis';
 import { analyzeFacts } from './analysis/workspaceAnalysis';
 import { Workspace } from './analysis/workspace';
 import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './analysis/fileError';

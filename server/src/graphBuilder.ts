@@ -1,7 +1,7 @@
 /** The dependency map as plain JSON, for `djcache graph`, hover and the Cache Map. */
 import { display } from './analysis/domain/keys';
-import type { Analysis } from './analysis/workspaceAnalysis';
-import { type Entry, entryKeyText, triggerText } from './analysis/workspaceAnalysis';
+import type { Analysis } from './analysis/analysis';
+import { type Entry, entryKeyText, triggerText } from './analysis/analysis';
 import type { Graph, GraphSiteCache } from './graph';
 
 export function buildGraph(a: Analysis): Graph {

@@ -4,7 +4,7 @@
  */
 import type { Parser } from 'web-tree-sitter';
 import { IncrementalAnalysis, type IncrementalStats, sameAnalysisInput, trackFacts, type TrackedFacts } from './analysis/incremental';
-import type { Analysis } from './analysis/workspaceAnalysis';
+import type { Analysis } from './analysis/analysis';
 import type { Config } from './config';
 import type { Worker } from 'worker_threads';
 import { extractAll, type FactCache, factsForFile, findingsOf, isAnalysedPath, MAX_FILE_BYTES, packageDirOf, packageDirsOf, type Progress, reportedSkips, type SkippedPath, type SkipReason, type WorkspaceFs } from './engine';

@@ -33,7 +33,8 @@ import { analysedFacts } from '../fileSelection';
 import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './fileError';
 import { ModelRegistry } from './models';
 import { moduleBindings, type NameLookups, Workspace } from './workspace';
-import { type Analysis, analyzeFacts, analyzeUnit, type FileAnalysis } from './workspaceAnalysis';
+import type { Analysis, FileAnalysis } from './analysis';
+import { analyzeFacts, analyzeUnit } from './workspaceAnalysis';
 
 /** What the unit under analysis has read so far; undefined when no unit runs. */
 let reading: UnitReads | undefined;

@@ -46,6 +46,11 @@ export interface ModelInfo {
   synthetic: boolean;
 }
 
+/** A model's class name from its id: `catalog.Product` → `Product`. */
+export function modelName(id: string): string {
+  return id.slice(id.lastIndexOf('.') + 1);
+}
+
 export class ModelRegistry {
   readonly byId = new Map<string, ModelInfo>();
   readonly byClass = new Map<string, string>();

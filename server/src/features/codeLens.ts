@@ -1,9 +1,9 @@
 /** Code lens titles: on a model class, the entries that depend on it; on an entry, what it reads and what invalidates it. */
-import type { Analysis, Entry, EntryCoverage } from '../analysis/workspaceAnalysis';
+import type { Analysis, Entry, EntryCoverage } from '../analysis/analysis';
 import type { ChangeKind } from '../graph';
 import type { Loc } from '../facts/types';
 import type { Location } from '../findings';
-import { modelName } from '../rules/common';
+import { modelName } from '../wording';
 import { CHANGE_KINDS, coverageOf, isUncovered, modelsIn, unique } from './locate';
 
 export interface Lens { range: Loc; title: string; targets: Location[] }

@@ -4,12 +4,11 @@
  */
 import { display } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
-import type { Analysis, Entry, EntryCoverage, Invalidation } from '../analysis/workspaceAnalysis';
-import { entryKeyText } from '../analysis/workspaceAnalysis';
+import { type Analysis, type Entry, type EntryCoverage, entryKeyText, type Invalidation } from '../analysis/analysis';
 import type { WriteSite } from '../analysis/domain/events';
 import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';
-import { timeoutText, writeVerb } from '../rules/common';
+import { timeoutText, writeVerb } from '../wording';
 import {
   CHANGE_KINDS, coverageOf, entriesReachedBy, entryAt, invalidationAt, isUncovered, type KeySite, keySiteAt, modelAt, type Position, receiverAt, sameKeySites, unique, writeAt,
 } from './locate';

@@ -3,7 +3,7 @@ import type { CacheOp, WriteSite } from '../analysis/domain/events';
 import { matchKeys } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
 import { fnId } from '../analysis/domain/values';
-import { type Analysis, type Entry, type EntryCoverage, type Invalidation } from '../analysis/workspaceAnalysis';
+import { type Analysis, type Entry, type EntryCoverage, type Invalidation } from '../analysis/analysis';
 import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';
 

@@ -1,5 +1,5 @@
 /** Go to definition and find references between the set, get and delete sites of one cache key. */
-import type { Analysis } from '../analysis/workspaceAnalysis';
+import type { Analysis } from '../analysis/analysis';
 import type { Location } from '../findings';
 import { entryAt, keySiteAt, type Position, sameKeySites } from './locate';
 

@@ -4,8 +4,8 @@
  * objects of bulk_create/bulk_update are deleted with delete_many. Any other key makes the fix
  * unavailable, since deleting part of what went stale would look like a fix and not be one.
  */
-import type { Finding, HoleRebuild, KeyData } from '../findings';
-import { modelName } from '../rules/common';
+import type { Finding, HoleRebuild } from '../findings';
+import { modelName } from '../wording';
 import { importFrom, moduleNames, planImports, type ImportNeed } from './imports';
 import { bumpVersion, cacheRef, formattedHole, keyExpression, rebuiltHoles, versionArg } from './invalidation';
 import { nodeAt, parsesCleanly, statementOf, withSyntax } from './pythonSyntax';
@@ -16,7 +16,8 @@ import type { Fix, SourceFiles } from './types';
 const OBJECT_WRITES = /^a?bulk_(create|update)$/;
 
 export function bulkWriteFix(finding: Finding, files: SourceFiles): Fix | undefined {
-  const keys = finding.data.keys as KeyData[] | undefined;
+  if (finding.code !== 'DJC103') return undefined;
+  const keys = finding.data.keys;
   const text = files.read(finding.path);
   if (!keys?.length || text === undefined) return undefined;
   if (keys.some((k) => k.rebuild.kind === 'none' || formattedHole(k.rebuild, files))) return undefined;

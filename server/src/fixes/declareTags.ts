@@ -6,8 +6,7 @@
  * runtime would not do what the code does, the action is listed disabled with the reason.
  */
 import type { Node } from 'web-tree-sitter';
-import type { Loc } from '../facts/types';
-import type { Finding } from '../findings';
+import type { DeclareTagsData, Finding } from '../findings';
 import { splitArgs, TOKEN_RE } from '../syntax/template';
 import { dropImport, moduleNames, planImports } from './imports';
 import { cacheMethod, getOrSetRewrite } from './getOrSet';
@@ -16,17 +15,8 @@ import { pyString, pythonStyle, type PythonStyle } from './pythonStyle';
 import { applyEdits, changedLines, insertAt, lineTextBefore, offsetAt, replaceSpan, type TextEdit } from './text';
 import type { Fix, SourceFiles } from './types';
 
-/** What DJC101/DJC102 findings carry for this fix. */
-export interface DeclareTagsData {
-  /** djcache is in INSTALLED_APPS or imported somewhere in the project. */
-  installed: boolean;
-  /** The entry: a value cache, a cached view, a template fragment, a memoized function. */
-  shape: 'cache' | 'page' | 'fragment' | 'memoize';
-  /** Every model the entry reads, sorted. */
-  models: string[];
-  /** The project decorator of a memoized function: its file, dotted name and name's position. */
-  decorator?: { path: string; qual: string; nameLoc: Loc };
-}
+/** The findings that carry this fix's data. */
+type DeclareTagsFinding = Extract<Finding, { code: 'DJC101' | 'DJC102' }>;
 
 /** Edits of the finding's file, or why the runtime's API would change what the code does. */
 type Rewrite = TextEdit[] | { unavailable: string } | undefined;
@@ -37,7 +27,8 @@ const DJANGO_CACHE_PAGE = 'django.views.decorators.cache:cache_page';
 const ENTRIES_CACHE = 'djcache keeps its entries in the DJCACHE["CACHE"] cache and its using= names a database, so the alias has no equivalent';
 
 export function declareTagsFix(finding: Finding, files: SourceFiles): Fix | undefined {
-  const d = finding.data.declareTags as DeclareTagsData | undefined;
+  if (finding.code !== 'DJC101' && finding.code !== 'DJC102') return undefined;
+  const d = finding.data.declareTags;
   if (!d || !d.models.length) return undefined;
   const fix = (title: string, changes: Fix['changes'], explanation?: string): Fix =>
     ({ title, code: finding.code, preferred: false, safe: false, changes, ...(explanation ? { explanation } : {}) });
@@ -64,7 +55,7 @@ function target(d: DeclareTagsData): string {
   }
 }
 
-function rewriteOf(finding: Finding, d: DeclareTagsData, text: string, files: SourceFiles): Rewrite {
+function rewriteOf(finding: DeclareTagsFinding, d: DeclareTagsData, text: string, files: SourceFiles): Rewrite {
   if (d.shape === 'fragment') return fragmentEdits(finding, d, text);
   if (!finding.path.endsWith('.py')) return undefined;
   if (d.shape === 'cache') return valueCacheEdits(finding, d, text);
@@ -79,7 +70,7 @@ function rewriteOf(finding: Finding, d: DeclareTagsData, text: string, files: So
  * through `tagged(...)`, with a comment above the set saying that the pair is racy.
  * `cache` must be Django's default cache.
  */
-function valueCacheEdits(finding: Finding, d: DeclareTagsData, text: string): Rewrite {
+function valueCacheEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: string): Rewrite {
   return withSyntax(text, (root): Rewrite => {
     const call = nodeAt(root, 'call', finding.loc);
     const method = call && cacheMethod(call);
@@ -152,7 +143,7 @@ function dependsOn(d: DeclareTagsData, style: PythonStyle): string {
  * Django's `cache_page(timeout, key_prefix=...)` → `djcache.cache_page(timeout, depends_on=[...], key_prefix=...)`, as a
  * decorator, inside `method_decorator(...)` or applied in urls.py. A `cache=` alias other than the default has no equivalent.
  */
-function pageEdits(finding: Finding, d: DeclareTagsData, text: string): Rewrite {
+function pageEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: string): Rewrite {
   const plan = withSyntax(text, (root): { span: [number, number]; text: string; name: string } | { unavailable: string } | undefined => {
     const names = moduleNames(root, text);
     const outer = nodeAt(root, 'call', finding.loc);
@@ -185,7 +176,7 @@ function pageEdits(finding: Finding, d: DeclareTagsData, text: string): Rewrite 
  * timeout is a literal or the parameter the call passes, and no attribute on the wrapper but an
  * `invalidate` that drops the entry the same arguments cache (as the runtime's does).
  */
-function memoizeEdits(finding: Finding, d: DeclareTagsData, text: string, files: SourceFiles): Rewrite {
+function memoizeEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: string, files: SourceFiles): Rewrite {
   const dec = d.decorator;
   const source = dec && files.read(dec.path);
   if (!dec || source === undefined) return undefined;
@@ -321,7 +312,7 @@ function usesName(root: Node, name: string): boolean {
  * `{% cache timeout name vary... %}...{% endcache %}` → `{% tagged_cache timeout name vary... depends_on="..." %}...{% endtagged_cache %}`,
  * and `djcache` loaded beside `cache` (in its place when no other `{% cache %}` is left).
  */
-function fragmentEdits(finding: Finding, d: DeclareTagsData, text: string): Rewrite {
+function fragmentEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: string): Rewrite {
   if (finding.data.alias !== 'default') return { unavailable: `{% cache %} stores this fragment in the "${finding.data.alias}" cache; ${ENTRIES_CACHE}.` };
   const tags = [...text.matchAll(TOKEN_RE)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, bits: bitsOf(m[0]) })).filter((t) => t.bits.length);
   const open = tags.findIndex((t) => t.start === offsetAt(text, finding.loc[0], finding.loc[1]) && t.bits[0] === 'cache');

@@ -13,7 +13,8 @@ const MAX_LINE = 88;
 interface DeleteCall { receiver: string; key: string; version: string | null; statement: { start: number; end: number } }
 
 export function deleteManyFix(finding: Finding, files: SourceFiles): Fix | undefined {
-  const locs = finding.data.locs as Loc[] | undefined;
+  if (finding.code !== 'DJC107') return undefined;
+  const locs = finding.data.locs;
   const text = files.read(finding.path);
   if (!locs || locs.length < 2 || text === undefined) return undefined;
   const plan = withSyntax(text, (root) => {

@@ -4,7 +4,8 @@
  * every fix is checked to leave the files it edits parsing.
  */
 import type { Loc } from '../facts/types';
-import type { Finding, KeyData, KeyRebuild, Location } from '../findings';
+import type { EntryData, Finding, KeyRebuild, Location } from '../findings';
+import { type FixName, fixesOfRule } from '../rules';
 import { mapHoles } from './invalidation';
 import { bulkWriteFix } from './bulkWrite';
 import { declareTagsFix } from './declareTags';
@@ -18,14 +19,16 @@ import type { Change, Fix, SourceFiles } from './types';
 export { applyChanges, receiverUnavailable };
 export type { Change, Fix, SourceFiles };
 
+/** A builder looks at the finding's code first: a finding of a rule whose data it does not read gets no fix. */
 type Builder = (finding: Finding, files: SourceFiles) => Fix | undefined;
 
-const BUILDERS: Record<string, Builder[]> = {
-  DJC101: [receiverFix, declareTagsFix],
-  DJC102: [receiverFix, declareTagsFix],
-  DJC103: [bulkWriteFix],
-  DJC107: [deleteManyFix],
-  DJC108: [tagDeclarationFix],
+/** The builder of each quick-fix a rule lists (rules/index.ts). */
+const BUILDERS: Record<FixName, Builder> = {
+  receiver: receiverFix,
+  declareTags: declareTagsFix,
+  bulkWrite: bulkWriteFix,
+  deleteMany: deleteManyFix,
+  tagDeclaration: tagDeclarationFix,
 };
 
 /** Every fix for one finding, the preferred one first; the suppression comes last. */
@@ -38,7 +41,7 @@ export function fixesFor(finding: Finding, files: SourceFiles): Fix[] {
       return undefined;
     }
   };
-  return [...(BUILDERS[finding.code] ?? []), noqaFix].map(build).filter((f): f is Fix => !!f);
+  return [...fixesOfRule(finding.code).map((name) => BUILDERS[name]), noqaFix].map(build).filter((f): f is Fix => !!f);
 }
 
 /**
@@ -68,7 +71,7 @@ export function fixAll(findings: Finding[], files: SourceFiles): Change[] {
   return out;
 }
 
-/** A finding with its positions (its range, DJC107's deletes, the keys' hole expressions) moved through earlier edits; undefined when an edit replaced one. */
+/** A finding with its positions (its range, and those its data holds) moved through earlier edits; undefined when an edit replaced one. */
 function relocated(f: Finding, applied: Map<string, TextEdit[][]>): Finding | undefined {
   let lost = false;
   const move = (path: string, loc: Loc): Loc => {
@@ -86,15 +89,30 @@ function relocated(f: Finding, applied: Map<string, TextEdit[][]>): Finding | un
     }
     return [start[0], start[1], end[0], end[1]];
   };
-  const rebuild = <H extends { at: Location }>(r: KeyRebuild<H>): KeyRebuild<H> => mapHoles(r, (h) => ({ ...h, at: { path: h.at.path, loc: move(h.at.path, h.at.loc) } }));
-  const d = f.data;
-  const data = {
-    ...d,
-    ...(d.rebuild ? { rebuild: rebuild(d.rebuild) } : {}),
-    ...(d.m2m ? { m2m: { ...d.m2m, rebuild: rebuild(d.m2m.rebuild) } } : {}),
-    ...(Array.isArray(d.locs) ? { locs: (d.locs as Loc[]).map((l) => move(f.path, l)) } : {}),
-    ...(Array.isArray(d.keys) && f.code === 'DJC103' ? { keys: (d.keys as KeyData[]).map((k) => ({ ...k, rebuild: rebuild(k.rebuild) })) } : {}),
-  };
-  const moved = { ...f, loc: move(f.path, f.loc), data };
+  const moved = withMovedData({ ...f, loc: move(f.path, f.loc) }, move);
   return lost ? undefined : moved;
+}
+
+type Move = (path: string, loc: Loc) => Loc;
+
+/** The finding with the positions its data holds moved: the keys' hole expressions, DJC107's deletes. */
+function withMovedData(f: Finding, move: Move): Finding {
+  switch (f.code) {
+    case 'DJC101': return { ...f, data: movedEntryData(f.data, move) };
+    case 'DJC102': return { ...f, data: movedEntryData(f.data, move) };
+    case 'DJC106': return { ...f, data: movedEntryData(f.data, move) };
+    case 'DJC108': return { ...f, data: movedEntryData(f.data, move) };
+    case 'DJC103': return { ...f, data: { ...f.data, keys: f.data.keys.map((k) => ({ ...k, rebuild: movedRebuild(k.rebuild, move) })) } };
+    case 'DJC107': return { ...f, data: { ...f.data, locs: f.data.locs.map((l) => move(f.path, l)) } };
+    case 'DJC104':
+    case 'DJC105': return f;
+  }
+}
+
+function movedEntryData<D extends EntryData>(d: D, move: Move): D {
+  return { ...d, rebuild: movedRebuild(d.rebuild, move), ...(d.m2m ? { m2m: { ...d.m2m, rebuild: movedRebuild(d.m2m.rebuild, move) } } : {}) };
+}
+
+function movedRebuild<H extends { at: Location }>(r: KeyRebuild<H>, move: Move): KeyRebuild<H> {
+  return mapHoles(r, (h) => ({ ...h, at: { path: h.at.path, loc: move(h.at.path, h.at.loc) } }));
 }

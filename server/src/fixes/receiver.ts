@@ -4,7 +4,7 @@
  * app has no AppConfig.
  */
 import type { Finding, HoleRebuild, KeyRebuild, Location, M2mHole } from '../findings';
-import { modelName } from '../rules/common';
+import { modelName } from '../wording';
 import { wireSignals } from './appConfig';
 import { type ImportNeed, importFrom, moduleNames, planImports } from './imports';
 import { bumpVersion, cacheRef, formattedHole, keyExpression, rebuiltHoles, versionArg } from './invalidation';
@@ -13,7 +13,9 @@ import { DEFAULT_STYLE, identifierOf, indentLines, pyString, type PythonStyle, p
 import { applyEdits, insertAt, type TextEdit } from './text';
 import type { Change, Fix, SourceFiles } from './types';
 
-type Data = Finding['data'];
+/** The findings a receiver answers: their data name the model, its app and the entry's key. */
+type ReceiverFinding = Extract<Finding, { code: 'DJC101' | 'DJC102' }>;
+type Data = ReceiverFinding['data'];
 
 /** Which receivers the finding needs: for saves and deletes of the model, for changes of its m2m relation. */
 function needed(d: Data): { onSave: boolean; onM2m: boolean } {
@@ -35,7 +37,7 @@ export function receiverUnavailable(finding: Finding, files?: SourceFiles): stri
 
 /** The receiver fix, or undefined when it is unavailable or already applied. */
 export function receiverFix(finding: Finding, files: SourceFiles): Fix | undefined {
-  if (dataReason(finding, files)) return undefined;
+  if ((finding.code !== 'DJC101' && finding.code !== 'DJC102') || dataReason(finding, files)) return undefined;
   const built = buildReceiver(finding, files);
   return built && 'changes' in built ? built : undefined;
 }
@@ -68,7 +70,7 @@ function dataReason(finding: Finding, files?: SourceFiles): string | undefined {
 }
 
 /** The fix, or why the code does not take it; undefined when the receiver is already there. */
-function buildReceiver(finding: Finding, files: SourceFiles): Fix | { reason: string } | undefined {
+function buildReceiver(finding: ReceiverFinding, files: SourceFiles): Fix | { reason: string } | undefined {
   const d = finding.data;
   const app = d.app!;
   const appsText = files.read(app.apps);

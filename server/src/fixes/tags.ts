@@ -1,7 +1,6 @@
 /** DJC108: add a missing model to a djcache tag declaration, or remove an unused one. */
-import type { Finding } from '../findings';
-import { modelName } from '../rules/common';
-import type { TagFixData } from '../rules/DJC108';
+import type { Finding, FindingOf, TagFixData } from '../findings';
+import { modelName } from '../wording';
 import { importFrom, moduleNames, planImports } from './imports';
 import { parsesCleanly, withSyntax } from './pythonSyntax';
 import { DEFAULT_STYLE, pyString, pythonStyle } from './pythonStyle';
@@ -9,7 +8,8 @@ import { applyEdits, offsetAt, replaceSpan, type TextEdit } from './text';
 import type { Fix, SourceFiles } from './types';
 
 export function tagDeclarationFix(finding: Finding, files: SourceFiles): Fix | undefined {
-  const t = finding.data.tags as TagFixData | undefined;
+  if (finding.code !== 'DJC108') return undefined;
+  const t = finding.data.tags;
   const model = t?.add ?? t?.remove;
   const text = t && files.read(t.path);
   if (!t || !model || text === undefined) return undefined;
@@ -29,7 +29,7 @@ function changedItems(t: TagFixData, added: string | undefined): { model: string
   return all.sort((a, b) => modelName(a.model).localeCompare(modelName(b.model)) || a.model.localeCompare(b.model));
 }
 
-function pythonEdits(finding: Finding, t: TagFixData, model: string, text: string): TextEdit[] | undefined {
+function pythonEdits(finding: FindingOf<'DJC108'>, t: TagFixData, model: string, text: string): TextEdit[] | undefined {
   const locs = t.items.map((i) => i.loc);
   if (!locs.length || locs.some((l) => !l)) return undefined;
   const file = withSyntax(text, (root) => ({ style: pythonStyle(root, text), names: moduleNames(root, text) }));

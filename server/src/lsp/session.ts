@@ -16,7 +16,7 @@ import type { Loc } from '../facts/types';
 import { codeLenses } from '../features/codeLens';
 import { hoverAt } from '../features/hover';
 import { definitionsAt, referencesAt } from '../features/navigation';
-import type { Finding } from '../findings';
+import { type Finding, findingEntryId, findingModel } from '../findings';
 import { fixAll, fixesFor, receiverUnavailable } from '../fixes';
 import type { SourceFiles } from '../fixes/types';
 import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTIFICATION, type StatusParams } from '../protocol';
@@ -267,7 +267,7 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
 
   connection.onHover(request('hover', null as Hover | null, (params, { folder, path }, snap) => {
     const unavailable = (entryId: string, model: string) => {
-      const f = snap.findings.find((x) => x.data.entryId === entryId && x.data.model === model && (x.code === 'DJC101' || x.code === 'DJC102'));
+      const f = snap.findings.find((x) => findingEntryId(x) === entryId && findingModel(x) === model && (x.code === 'DJC101' || x.code === 'DJC102'));
       return f ? receiverUnavailable(f, sourceFiles(folder)) : undefined;
     };
     const h = hoverAt(snap.analysis, path, { line: params.position.line, col: params.position.character },
@@ -342,7 +342,7 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
         const snap = await folder.snapshot();
         result.folders.push({
           uri: folder.uri.toString(), name: folder.name, graph: snap.graph,
-          findings: snap.findings.map((f) => ({ code: f.code, path: f.path, line: f.loc[0] + 1, message: f.message, entryId: f.data.entryId, model: f.data.model })),
+          findings: snap.findings.map((f) => ({ code: f.code, path: f.path, line: f.loc[0] + 1, message: f.message, entryId: findingEntryId(f), model: findingModel(f) })),
         });
       } catch (error) {
         logFailure(`graph of ${folder.name}`, error);

@@ -4,7 +4,7 @@
  * a file do not resurface old findings.
  */
 import { createHash } from 'crypto';
-import type { Finding } from '../findings';
+import type { ReportedFinding } from '../findings';
 
 /** The text of a 0-based line of a workspace file, if known. */
 export type LineText = (path: string, line: number) => string | undefined;
@@ -18,13 +18,13 @@ export class BaselineError extends Error {
 }
 
 /** Hash of code, path, the message without line numbers, and the trimmed text of the line. */
-export function fingerprint(finding: Finding, lineText: LineText): string {
+export function fingerprint(finding: ReportedFinding, lineText: LineText): string {
   const message = finding.message.replace(/(\S):\d+(?::\d+)?/g, '$1').replace(/\bline \d+/g, 'line');
   const line = lineText(finding.path, finding.loc[0])?.trim() ?? '';
   return createHash('sha256').update([finding.code, finding.path, message, line].join('\0')).digest('hex').slice(0, 32);
 }
 
-export function createBaseline(findings: Finding[], lineText: LineText): Baseline {
+export function createBaseline(findings: ReportedFinding[], lineText: LineText): Baseline {
   return {
     version: 1,
     findings: findings.map((f) => ({ fingerprint: fingerprint(f, lineText), code: f.code, path: f.path, message: f.message })),
@@ -46,7 +46,7 @@ export function parseBaseline(text: string): Baseline {
 }
 
 /** Drops findings recorded in the baseline; each entry hides one finding, so new duplicates still show. */
-export function filterBaseline(findings: Finding[], baseline: Baseline, lineText: LineText): Finding[] {
+export function filterBaseline<F extends ReportedFinding>(findings: F[], baseline: Baseline, lineText: LineText): F[] {
   const remaining = new Map<string, number>();
   for (const entry of baseline.findings) remaining.set(entry.fingerprint, (remaining.get(entry.fingerprint) ?? 0) + 1);
   return findings.filter((finding) => {

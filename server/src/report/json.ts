@@ -1,7 +1,7 @@
 /** Machine output; the shape is documented in docs/json-format.md and changes only with `version`. */
 import type { SkippedPath } from '../engine';
 import type { Loc } from '../facts/types';
-import type { Finding, FindingData, RuleMeta, Severity } from '../findings';
+import type { ReportedFinding, RuleMeta, Severity } from '../findings';
 import { fingerprint, type LineText } from './baseline';
 import { countByCode, sortFindings } from './text';
 
@@ -15,7 +15,7 @@ export interface JsonFinding extends JsonLocation {
   severity: Severity;
   message: string;
   related: (JsonLocation & { message: string })[];
-  data: FindingData;
+  data: object;
   fingerprint: string;
 }
 
@@ -29,7 +29,7 @@ export interface JsonReport {
   stats?: JsonStats;
 }
 
-export function buildJsonReport(findings: Finding[], rules: RuleMeta[], lineText: LineText, stats?: JsonStats): JsonReport {
+export function buildJsonReport(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, stats?: JsonStats): JsonReport {
   const names = new Map(rules.map((r) => [r.code, r.name]));
   const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
   for (const f of findings) bySeverity[f.severity]++;
@@ -50,7 +50,7 @@ export function buildJsonReport(findings: Finding[], rules: RuleMeta[], lineText
   };
 }
 
-export function formatJson(findings: Finding[], rules: RuleMeta[], lineText: LineText, stats?: JsonStats): string {
+export function formatJson(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, stats?: JsonStats): string {
   return JSON.stringify(buildJsonReport(findings, rules, lineText, stats), null, 2) + '\n';
 }
 

@@ -2,7 +2,7 @@
 import type { Location as SarifLocation, Log, Notification, ReportingDescriptor, Result } from 'sarif';
 import type { SkippedPath } from '../engine';
 import type { Loc } from '../facts/types';
-import { ruleDocPath, type Finding, type RuleMeta, type Severity } from '../findings';
+import { ruleDocPath, type ReportedFinding, type RuleMeta, type Severity } from '../findings';
 import { fingerprint, type LineText } from './baseline';
 import { describeSkip, sortFindings } from './text';
 
@@ -19,7 +19,7 @@ export interface SarifOptions {
   skipped?: SkippedPath[];
 }
 
-export function buildSarif(findings: Finding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): Log {
+export function buildSarif(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): Log {
   const known = new Set(rules.map((r) => r.code));
   const descriptors: ReportingDescriptor[] = [
     ...rules.map((rule) => ruleDescriptor(rule, options.helpBaseUri)),
@@ -49,7 +49,7 @@ export function buildSarif(findings: Finding[], rules: RuleMeta[], lineText: Lin
   };
 }
 
-export function formatSarif(findings: Finding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): string {
+export function formatSarif(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): string {
   return JSON.stringify(buildSarif(findings, rules, lineText, options), null, 2) + '\n';
 }
 

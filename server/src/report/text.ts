@@ -1,9 +1,9 @@
 /** Human output in ruff's shape: one `path:line:col: CODE message` line per finding, then counts. */
 import { MAX_FILE_BYTES, type SkippedPath } from '../engine';
-import type { Finding, RuleMeta } from '../findings';
+import type { ReportedFinding, RuleMeta } from '../findings';
 
 /** Stable report order: path, position, code, message. */
-export function sortFindings(findings: Finding[]): Finding[] {
+export function sortFindings<F extends ReportedFinding>(findings: F[]): F[] {
   return [...findings].sort((a, b) =>
     (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
     a.loc[0] - b.loc[0] || a.loc[1] - b.loc[1] ||
@@ -12,7 +12,7 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 /** Findings per code, most frequent first, ties by code. */
-export function countByCode(findings: Finding[]): [string, number][] {
+export function countByCode(findings: ReportedFinding[]): [string, number][] {
   const counts = new Map<string, number>();
   for (const f of findings) counts.set(f.code, (counts.get(f.code) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
@@ -28,7 +28,7 @@ export function describeSkip(skipped: SkippedPath): string {
 }
 
 /** Findings and their counts; then every skipped path, so that no finding can hide behind one unsaid. */
-export function formatText(findings: Finding[], rules: RuleMeta[], skipped: SkippedPath[] = []): string {
+export function formatText(findings: ReportedFinding[], rules: RuleMeta[], skipped: SkippedPath[] = []): string {
   const lines: string[] = [];
   const paths = `${skipped.length} ${skipped.length === 1 ? 'path was' : 'paths were'} skipped`;
   if (findings.length === 0) {

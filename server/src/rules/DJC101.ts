@@ -1,27 +1,25 @@
 /** DJC101 stale-cache-entry: an entry reads a model that can change, and no invalidation reaches it. */
-import type { Finding } from '../findings';
-import type { Analysis, EntryCoverage } from '../analysis/workspaceAnalysis';
-import { at, coveredSiblings, declareTagsData, entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, readText, related, type Rule, staleSeverity, viaText, writeText } from './common';
+import type { FindingOf } from '../findings';
+import { type Analysis, type EntryCoverage, entryKeyText } from '../analysis/analysis';
+import type { WriteSite } from '../analysis/domain/events';
+import { type ModelVerdict, verdictsOf } from '../analysis/verdict';
+import { at, modelName, readText, related, viaText, writeText } from '../wording';
+import { finding, type Rule } from './common';
+import { declareTagsData, entryData } from './fixData';
 
-export const DJC101: Rule = {
+export const DJC101: Rule<'DJC101'> = {
   meta: {
     code: 'DJC101', name: 'stale-cache-entry', defaultSeverity: 'warning',
     summary: 'A cache entry reads a model that can change, and no invalidation reaches the entry.',
   },
-  check(a: Analysis): Finding[] {
-    const out: Finding[] = [];
+  doc: { severityNote: 'error if it never expires, info if nothing writes the model', reportedAt: 'entry', finds: 'an entry that reads a model that can change, with no invalidation for some kind of change' },
+  fixes: ['receiver', 'declareTags'],
+  check(a: Analysis): FindingOf<'DJC101'>[] {
+    const out: FindingOf<'DJC101'>[] = [];
     const unwritten = new Map<string, EntryCoverage[]>();
-    for (const cov of a.coverage) {
-      // DJC108 answers for entries with tag declarations.
-      if (cov.entry.tags) continue;
-      if (foldedIntoTimeoutOnly(a, cov.entry)) continue;
-      if (cov.writes.length === 0) {
-        if (cov.coveredBy.length === 0 && !cov.declaredBy) unwritten.set(cov.entry.id, [...(unwritten.get(cov.entry.id) ?? []), cov]);
-        continue;
-      }
-      const stale = cov.coveredBy.length ? cov.uncovered : [...cov.uncovered, ...cov.bypassing];
-      if (!stale.length || coveredSiblings(a, cov).length) continue;
-      out.push(report(a, cov, stale));
+    for (const v of verdictsOf(a).flatMap((e) => e.models)) {
+      if (v.kind === 'stale') out.push(report(a, v));
+      else if (v.kind === 'unwritten') unwritten.set(v.cov.entry.id, [...(unwritten.get(v.cov.entry.id) ?? []), v.cov]);
     }
     for (const covs of unwritten.values()) {
       const first = covs[0];
@@ -34,9 +32,9 @@ export const DJC101: Rule = {
   },
 };
 
-function report(a: Analysis, cov: EntryCoverage, stale: import('../analysis/domain/events').WriteSite[]): Finding {
+function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { kind: 'stale' }>): FindingOf<'DJC101'> {
   const { entry } = cov;
-  const w = stale[0];
+  const w: WriteSite = stale[0];
   const kinds = [...new Set(stale.map((s) => s.kind))];
   const coveredKinds = (['save', 'delete', 'm2m'] as const).filter((k) => cov.byKind[k].state === 'yes');
   const key = entryKeyText(entry);
@@ -45,9 +43,9 @@ function report(a: Analysis, cov: EntryCoverage, stale: import('../analysis/doma
     ? `; it is invalidated on ${coveredKinds.join(' and ')} but not on ${kinds.join(' or ')}`
     : '';
   const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}, but nothing invalidates ${key} when ${modelName(cov.model)} changes${partial}.`;
-  return finding('DJC101', staleSeverity(a, entry, stale), entry.path, entry.loc, message, [
+  return finding('DJC101', severity, entry.path, entry.loc, message, [
     related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
     related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
     ...cov.coveredBy.slice(0, 2).map((c) => related(c.inv.file.path, c.inv.loc, `covers other changes: ${c.how}`)),
-  ], entryData(a, entry, cov.model, { uncovered: kinds, writeSite: at(w.file.path, w.loc), ...declareTagsData(a, entry) }));
+  ], { ...entryData(a, entry, cov.model), uncovered: kinds, writeSite: at(w.file.path, w.loc), ...declareTagsData(a, entry) });
 }

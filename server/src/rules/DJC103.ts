@@ -1,15 +1,19 @@
 /** DJC103 signal-bypassing-write: update()/bulk writes/raw SQL skip the signals that invalidate entries. */
-import type { Finding } from '../findings';
-import type { Analysis } from '../analysis/workspaceAnalysis';
-import { entryKeyText, finding, keyData, modelName, related, type Rule } from './common';
+import type { FindingOf } from '../findings';
+import { type Analysis, entryKeyText } from '../analysis/analysis';
+import { keyData } from '../analysis/keyRebuild';
+import { modelName, related } from '../wording';
+import { finding, type Rule } from './common';
 
-export const DJC103: Rule = {
+export const DJC103: Rule<'DJC103'> = {
   meta: {
     code: 'DJC103', name: 'signal-bypassing-write', defaultSeverity: 'warning',
     summary: 'A write that sends no signals changes a model whose entries are invalidated only through signals or save().',
   },
-  check(a: Analysis): Finding[] {
-    const out: Finding[] = [];
+  doc: { reportedAt: 'write', finds: '`update()`, bulk writes, raw SQL or a through-model write that skips the signals the entries rely on' },
+  fixes: ['bulkWrite'],
+  check(a: Analysis): FindingOf<'DJC103'>[] {
+    const out: FindingOf<'DJC103'>[] = [];
     const seen = new Set<string>();
     for (const w of a.writes) {
       if (w.kind !== 'bulk' && !w.throughWrite) continue;

@@ -1,16 +1,19 @@
 /** DJC104 key-mismatch: a delete whose key no cache write uses — usually a typo or a drifted format. */
-import type { Finding } from '../findings';
+import type { FindingOf } from '../findings';
 import { display, isOpaque, keyDistance, matchKeys } from '../analysis/domain/keys';
-import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
-import { at, finding, related, type Rule } from './common';
+import type { Analysis, Entry } from '../analysis/analysis';
+import { at, related } from '../wording';
+import { finding, type Rule } from './common';
 
-export const DJC104: Rule = {
+export const DJC104: Rule<'DJC104'> = {
   meta: {
     code: 'DJC104', name: 'key-mismatch', defaultSeverity: 'warning',
     summary: 'A delete key matches no key the code sets, so the invalidation never removes anything.',
   },
-  check(a: Analysis): Finding[] {
-    const out: Finding[] = [];
+  doc: { reportedAt: 'delete / entry', finds: 'a delete that matches no cache write (a typo, or a different alias, version or prefix)' },
+  fixes: [],
+  check(a: Analysis): FindingOf<'DJC104'>[] {
+    const out: FindingOf<'DJC104'>[] = [];
     const setKeys = a.entries.filter((e) => e.key);
     // Reads count as evidence that somebody (a library, another service) sets the key.
     const readKeys = [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => r.key);

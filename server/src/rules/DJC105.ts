@@ -1,16 +1,18 @@
 /** DJC105 invalidation-before-commit: a delete inside a transaction lets readers re-cache old rows. */
-import type { Finding } from '../findings';
+import type { FindingOf } from '../findings';
 import { display } from '../analysis/domain/keys';
-import type { Analysis } from '../analysis/workspaceAnalysis';
+import type { Analysis } from '../analysis/analysis';
 import { finding, type Rule } from './common';
 
-export const DJC105: Rule = {
+export const DJC105: Rule<'DJC105'> = {
   meta: {
     code: 'DJC105', name: 'invalidation-before-commit', defaultSeverity: 'info',
     summary: 'A cache delete runs inside a transaction, before commit; a concurrent reader can re-cache the old rows.',
   },
-  check(a: Analysis): Finding[] {
-    const out: Finding[] = [];
+  doc: { reportedAt: 'delete', finds: 'invalidation inside `transaction.atomic()` or under `ATOMIC_REQUESTS`, before commit' },
+  fixes: [],
+  check(a: Analysis): FindingOf<'DJC105'>[] {
+    const out: FindingOf<'DJC105'>[] = [];
     for (const inv of a.invalidations) {
       if (!inv.inAtomic || (inv.method !== 'delete' && inv.method !== 'delete_many' && inv.method !== 'delete_pattern')) continue;
       const key = inv.key ? `'${display(inv.key)}'` : 'the key';

@@ -1,22 +1,24 @@
 /** DJC106 timeout-only: an entry of mutable data relies on its timeout alone. */
-import type { Finding } from '../findings';
-import type { Analysis } from '../analysis/workspaceAnalysis';
-import { entryData, entryKeyText, finding, foldedIntoTimeoutOnly, modelName, readText, related, type Rule, timeoutText, viaText, writeText } from './common';
+import type { FindingOf } from '../findings';
+import { type Analysis, entryKeyText } from '../analysis/analysis';
+import { verdictsOf } from '../analysis/verdict';
+import { modelName, readText, related, timeoutText, viaText, writeText } from '../wording';
+import { finding, type Rule } from './common';
+import { entryData } from './fixData';
 
-export const DJC106: Rule = {
+export const DJC106: Rule<'DJC106'> = {
   meta: {
     code: 'DJC106', name: 'timeout-only', defaultSeverity: 'warning',
     summary: 'An entry of data that changes has a fixed timeout and no invalidation at all.',
   },
-  check(a: Analysis): Finding[] {
-    const out: Finding[] = [];
-    for (const entry of a.entries) {
-      // DJC108 answers for entries with tag declarations.
-      if (entry.immutable || entry.tags || !foldedIntoTimeoutOnly(a, entry)) continue;
-      const covs = a.coverage.filter((c) => c.entry.id === entry.id && c.writes.length > 0);
-      const cov = covs[0];
+  doc: { reportedAt: 'entry', finds: 'mutable data with a fixed timeout and no invalidation at all' },
+  fixes: [],
+  check(a: Analysis): FindingOf<'DJC106'>[] {
+    const out: FindingOf<'DJC106'>[] = [];
+    for (const { entry, timeoutOnly: covs } of verdictsOf(a)) {
+      const cov = covs?.[0];
       // Written only in columns the entry does not hold: nothing makes it stale.
-      if (!cov) continue;
+      if (!covs || !cov) continue;
       const w = cov.writes[0];
       const others = covs.slice(1).map((c) => modelName(c.model));
       const t = timeoutText(a, entry);
@@ -24,7 +26,7 @@ export const DJC106: Rule = {
       out.push(finding('DJC106', 'warning', entry.path, entry.loc, message, [
         related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
         related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
-      ], entryData(a, entry, cov.model, { uncovered: ['save', 'delete'], models: covs.map((c) => c.model) })));
+      ], { ...entryData(a, entry, cov.model), uncovered: ['save', 'delete'], models: covs.map((c) => c.model) }));
     }
     return out;
   },

@@ -1,17 +1,20 @@
 /** DJC107 sequential-deletes: deletes in a row on one cache should be one delete_many round trip. */
-import type { Finding } from '../findings';
+import type { FindingOf } from '../findings';
 import type { CacheOp } from '../analysis/domain/events';
 import { display } from '../analysis/domain/keys';
-import type { Analysis } from '../analysis/workspaceAnalysis';
-import { finding, related, type Rule } from './common';
+import type { Analysis } from '../analysis/analysis';
+import { related } from '../wording';
+import { finding, type Rule } from './common';
 
-export const DJC107: Rule = {
+export const DJC107: Rule<'DJC107'> = {
   meta: {
     code: 'DJC107', name: 'sequential-deletes', defaultSeverity: 'hint',
     summary: 'Two or more cache.delete() calls in a row on the same cache; use one delete_many().',
   },
-  check(a: Analysis): Finding[] {
-    const out: Finding[] = [];
+  doc: { reportedAt: 'first delete', finds: 'several `delete()` calls in a row that should be one `delete_many()`' },
+  fixes: ['deleteMany'],
+  check(a: Analysis): FindingOf<'DJC107'>[] {
+    const out: FindingOf<'DJC107'>[] = [];
     // memoized_fn.invalidate() records a delete too, but it is not a cache.delete() call.
     const deletes = a.ops.filter((o) => o.method === 'delete' && !o.key?.builder?.startsWith('memoize:'));
     const byBlock = new Map<string, CacheOp[]>();

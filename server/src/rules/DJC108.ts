@@ -1,50 +1,47 @@
 /** DJC108 declaration-drift: an entry's djcache tags no longer match the models its value reads. */
-import type { Finding } from '../findings';
+import type { FindingOf, TagFixData } from '../findings';
 import type { Loc } from '../facts/types';
-import type { Analysis, Entry } from '../analysis/workspaceAnalysis';
-import { declares, sameRows, type TagDeclaration } from '../analysis/tags';
-import { entryData, entryKeyText, finding, modelName, related, type Rule, viaText } from './common';
+import { type Analysis, type Entry, entryKeyText } from '../analysis/analysis';
+import type { TagDeclaration } from '../analysis/tags';
+import { verdictsOf } from '../analysis/verdict';
+import { modelName, related, viaText } from '../wording';
+import { finding, type Rule } from './common';
+import { entryData } from './fixData';
 
-export const DJC108: Rule = {
+export const DJC108: Rule<'DJC108'> = {
   meta: {
     code: 'DJC108', name: 'declaration-drift', defaultSeverity: 'warning',
     summary: "A tagged entry's declared tags lack a model its value reads, or list one it does not read.",
   },
-  check(a: Analysis): Finding[] {
-    const out: Finding[] = [];
-    for (const entry of a.entries) {
-      const tags = entry.tags;
-      // "auto" records what the value reads; an unresolved item may declare anything.
-      if (!tags || tags.auto || tags.opaque || entry.immutable) continue;
-      const declared = tags.items.map((i) => i.model).join(', ');
+  doc: { severityNote: 'info for an unused tag, or a model nothing writes', reportedAt: 'entry', finds: 'djcache tags that lack a model the value reads, or list one it does not read' },
+  fixes: ['tagDeclaration'],
+  check(a: Analysis): FindingOf<'DJC108'>[] {
+    const out: FindingOf<'DJC108'>[] = [];
+    for (const { entry, models, unreadTags } of verdictsOf(a)) {
+      if (!unreadTags.length && !models.some((v) => v.kind === 'undeclared')) continue;
       const name = entryName(a, entry);
-      for (const cov of a.coverage) {
-        if (cov.entry !== entry || declares(tags, cov.model, a.models)) continue;
-        const written = a.writes.some((w) => w.model === cov.model);
+      for (const v of models) {
+        if (v.kind !== 'undeclared') continue;
+        const { cov, tags, written } = v;
+        const declared = tags.items.map((i) => i.model).join(', ');
         const model = modelName(cov.model);
         const message = `${name} reads ${cov.model} (${viaText(cov)}), but its tags declare only ${declared}: ${written ? `a ${model} change leaves it stale` : `nothing in the code writes ${model}, but a change made elsewhere would leave it stale`}.`;
         out.push(finding('DJC108', written ? 'warning' : 'info', entry.path, entry.loc, message, [
           related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
           related(tags.path, tags.loc, 'the tag declaration'),
-        ], entryData(a, entry, cov.model, { tags: tagData(tags, { add: cov.model }) })));
+        ], { ...entryData(a, entry, cov.model), tags: tagData(tags, { add: cov.model }) }));
       }
-      // Without any read the engine saw, it cannot tell a needed tag from an unused one.
-      if (!entry.deps.length) continue;
-      for (const item of tags.items) {
-        if (entry.deps.some((d) => sameRows(item.model, d.model, a.models))) continue;
+      for (const { tags, item } of unreadTags) {
         const loc: Loc = item.loc ?? entry.loc;
         const path = item.loc ? tags.path : entry.path;
         const message = `${name} declares ${item.model}, but nothing its value reads is ${modelName(item.model)}: every ${modelName(item.model)} write invalidates it for nothing.`;
         out.push(finding('DJC108', 'info', path, loc, message, [related(entry.path, entry.loc, 'the tagged entry')],
-          entryData(a, entry, item.model, { tags: tagData(tags, { remove: item.model }) })));
+          { ...entryData(a, entry, item.model), tags: tagData(tags, { remove: item.model }) }));
       }
     }
     return out;
   },
 };
-
-/** The declaration as fixes edit it. */
-export type TagFixData = Pick<TagDeclaration, 'style' | 'path' | 'loc' | 'items'> & { add?: string; remove?: string };
 
 function tagData(tags: TagDeclaration, change: { add?: string; remove?: string }): TagFixData {
   return { style: tags.style, path: tags.path, loc: tags.loc, items: tags.items, ...change };

@@ -1,0 +1,127 @@
+/**
+ * The analysis result model: cache entries, the invalidations that may reach them, and per
+ * (entry, model) coverage. Rules, features and the graph read these; workspaceAnalysis.ts builds them.
+ */
+import type { Config } from '../config';
+import type { Loc, PythonFacts } from '../facts/types';
+import type { ChangeKind, Cover } from '../graph';
+import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './domain/events';
+import { display, type KeyPattern } from './domain/keys';
+import type { ModelRegistry } from './models';
+import type { FailedFile } from './fileError';
+import type { FragmentReads } from './templates';
+import type { TagDeclaration } from './tags';
+import type { Dep } from './domain/values';
+import type { Workspace } from './workspace';
+
+export interface Entry {
+  id: string;
+  kind: 'cache' | 'page' | 'fragment' | 'memoize' | 'tagged';
+  key: KeyPattern | null;
+  alias: string;
+  timeout: number | null | 'default' | 'unknown';
+  version: string | null;
+  path: string;
+  loc: Loc;
+  fnId: string | null;
+  deps: Dep[];
+  /** Keys built from content hashes or other immutable inputs never go stale. */
+  immutable: boolean;
+  /** Declared through the djcache runtime: its tags' models are invalidated on every write. */
+  tags?: TagDeclaration;
+  /** `@cached_as(...)`/`@cached_view_as(...)` of cacheops: its own receivers drop the entry when a sample's model changes. */
+  cacheops?: CacheopsDeclaration;
+}
+
+export interface CacheopsDeclaration {
+  decorator: 'cached_as' | 'cached_view_as';
+  /** The function the decorator caches. */
+  name: string;
+  /** Models of the samples (`Article`, `Article.objects.filter(...)`). */
+  models: string[];
+  /** A sample the engine cannot resolve: it may be any model, so every read counts as declared. */
+  opaque: boolean;
+  file: PythonFacts;
+}
+
+export type Trigger =
+  /** `by` names a library's own receivers (cacheops), which the hookup's place stands for. */
+  | { t: 'signal'; kind: ChangeKind; senders: string[] | null; hookup: SignalHookup; by?: string }
+  | { t: 'override'; kind: ChangeKind; model: string; path: string; loc: Loc; name: string }
+  | { t: 'owner'; owner: string; path: string; loc: Loc; name: string };
+
+export interface Invalidation extends CacheOp {
+  triggers: Trigger[];
+}
+
+export interface EntryCoverage {
+  entry: Entry;
+  model: string;
+  dep: Dep;
+  byKind: Record<ChangeKind, Cover>;
+  /** Writes of the model that can change what the entry holds (not those of other columns only). */
+  writes: WriteSite[];
+  uncovered: WriteSite[];
+  /** Invalidations that reach this entry when the model changes (through any trigger). */
+  coveredBy: { inv: Invalidation; how: string }[];
+  /** Signal-less writes of the model that no invalidation placed at the write reaches. */
+  bypassing: WriteSite[];
+  /** The entry's tag declaration covers the model: every write to its table invalidates the entry. */
+  declaredBy?: TagDeclaration;
+}
+
+export interface Analysis {
+  ws: Workspace;
+  models: ModelRegistry;
+  config: Config;
+  entries: Entry[];
+  invalidations: Invalidation[];
+  writes: WriteSite[];
+  adminRegistered: Set<string>;
+  coverage: EntryCoverage[];
+  events: Map<string, FnEvents>;
+  /** Does any invalidation reach the entry at all, for any model or trigger? */
+  invalidatedAtAll: Map<string, boolean>;
+  ops: CacheOp[];
+  /** Files analysed in part because a walk of one of their functions threw. */
+  failedWalks: FailedFile[];
+}
+
+/**
+ * What one file contributes to the analysis. It is computed by the interpreter of the file's
+ * unit (see analyzeUnit), so it depends on the facts that interpreter reads and on nothing else.
+ */
+export interface FileAnalysis {
+  /** Events of the module body and of each function, in that order. */
+  events: Map<string, FnEvents>;
+  /** The events' cache operations (no wrapper's template) and writes. */
+  ops: CacheOp[];
+  writes: WriteSite[];
+  /** Entries the file declares beyond its cache ops: cached views, memoized functions, cache_page in urls. */
+  entries: Entry[];
+  /** Writes the code does not spell out: admin registrations, generic editing views. */
+  implicitWrites: WriteSite[];
+  adminRegistered: string[];
+  /** What each `{% cache %}` fragment reads in the templates this file renders. */
+  fragmentReads: FragmentReads;
+  /** Methods of the file's classes that run on changes: models' save()/delete(), admin and view hooks. */
+  methodTriggers: { fnId: string; trigger: Trigger }[];
+  /** Walks of the file's functions that threw: the file is analysed in part. */
+  failedWalks: FailedFile[];
+}
+
+export function triggerText(t: Trigger): string {
+  if (t.t === 'signal' && t.by) return `${t.by} at ${t.hookup.file.path}:${t.hookup.loc[0] + 1}`;
+  if (t.t === 'signal') {
+    const sig = t.kind === 'save' ? 'post_save' : t.kind === 'delete' ? 'post_delete' : 'm2m_changed';
+    return `${sig} receiver at ${t.hookup.file.path}:${t.hookup.loc[0] + 1}`;
+  }
+  return `${t.name} at ${t.path}:${t.loc[0] + 1}`;
+}
+
+export function entryKeyText(e: Entry): string {
+  if (e.cacheops) return `@${e.cacheops.decorator} ${e.cacheops.name}()`;
+  if (e.kind === 'page') return `cache_page view at ${e.path}:${e.loc[0] + 1}`;
+  if (e.kind === 'fragment') return `{% ${e.tags ? 'tagged_cache' : 'cache'} %} fragment '${e.key?.fragment}'`;
+  return `'${display(e.key)}'`;
+}

@@ -1,0 +1,129 @@
+/** Coverage: for each (entry, model it reads), which writes of the model an invalidation reaches and which leave the entry stale. */
+import type { ChangeKind, Cover } from '../graph';
+import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger } from './analysis';
+import { triggerText } from './analysis';
+import type { Reach } from './callGraph';
+import type { CacheOp, WriteSite } from './domain/events';
+import { matchKeys, versionKeys } from './domain/keys';
+import type { ModelRegistry } from './models';
+import { declares, sameRows, type TagDeclaration } from './tags';
+import { type Dep, fnId } from './domain/values';
+
+/**
+ * Each entry's coverage per model it reads, and whether any invalidation reaches the entry at all.
+ * Immutable entries have none.
+ */
+export function coverEntries(entries: Entry[], invalidations: Invalidation[], writes: WriteSite[], models: ModelRegistry, reach: Reach): { coverage: EntryCoverage[]; invalidatedAtAll: Map<string, boolean> } {
+  const coverage: EntryCoverage[] = [];
+  const invalidatedAtAll = new Map<string, boolean>();
+  // Writes that may change any column come first: findings quote the first, and a reviewer
+  // agrees with those at once (a `save(update_fields=[...])` of another column may not matter).
+  const anyColumnFirst = [...writes].sort((x, y) => Number(!!x.columns) - Number(!!y.columns));
+  for (const entry of entries) {
+    if (entry.immutable) continue;
+    const matching = invalidations.filter((inv) => invalidates(inv, entry));
+    if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
+    const covs = entry.deps.map((dep) => {
+      const changing = anyColumnFirst.filter((w) => w.model === dep.model && changesColumns(w, dep));
+      return entry.tags && declares(entry.tags, dep.model, models) ? declaredCoverage(entry, dep, entry.tags, changing) : coverEntry(entry, dep, matching, changing, reach);
+    });
+    // A delete or refresh of the key in another function is deliberate invalidation, even when
+    // the engine cannot tell which write it follows: the entry does not rely on its timeout alone.
+    const elsewhere = matching.some((inv) => inv.fnId !== entry.fnId && matchKeys(entry.key, inv.key) !== 'conservative');
+    invalidatedAtAll.set(entry.id, elsewhere || covs.some((c) => c.coveredBy.length > 0 || Object.values(c.byKind).some((k) => k.state === 'yes')));
+    coverage.push(...covs);
+  }
+  return { coverage, invalidatedAtAll };
+}
+
+/** Whether the op of `inv` drops or refreshes what `entry` holds (alias, key and version agree). */
+function invalidates(inv: CacheOp, entry: Entry): boolean {
+  if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
+  if (inv.method === 'clear') return true;
+  if (inv.key && versionKeys(entry.key).some((vk) => matchKeys(vk, inv.key) !== 'none')) return true;
+  if (inv.method === 'incr' || inv.method === 'decr') return false;
+  const ev = entry.version ?? '1';
+  const iv = inv.version ?? '1';
+  if (ev !== iv && ev !== '?' && iv !== '?') return false;
+  if (inv.method === 'set' || inv.method === 'add' || inv.method === 'get_or_set') {
+    // Re-setting the same key refreshes it; an unknown key proves nothing either way.
+    return !!inv.key && !!entry.key && matchKeys(entry.key, inv.key) !== 'none' && matchKeys(entry.key, inv.key) !== 'conservative';
+  }
+  return matchKeys(entry.key, inv.key) !== 'none';
+}
+
+/** Invalidations of `matching` that run after write `w`, in its function or a callee called after it. */
+function afterWrite(w: WriteSite, matching: Invalidation[], reach: Reach): CacheOp[] {
+  if (!w.fnId || !w.pos) return [];
+  return reach(w.fnId).filter((r) => r.line >= w.pos!.line && matching.some((m) => m.file === r.op.file && m.loc === r.op.loc)).map((r) => r.op);
+}
+
+/** Whether a write can change what a dep reads: unless both name their columns and share none (a foreign key `x` is column `x_id`). */
+function changesColumns(w: WriteSite, dep: Dep): boolean {
+  if (!w.columns || !dep.columns) return true;
+  const column = (c: string) => c.replace(/_id$/, '');
+  return w.columns.some((c) => dep.columns!.some((d) => column(d) === column(c)));
+}
+
+function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: WriteSite[], reach: Reach): EntryCoverage {
+  const coveredBy: { inv: Invalidation; how: string }[] = [];
+  const triggerCovers = (t: Trigger, w: WriteSite): boolean => {
+    if (t.t === 'signal') return w.signals && t.kind === w.kind && (t.senders === null || t.senders.includes(w.model));
+    if (t.t === 'override') return t.model === w.model && t.kind === w.kind && w.kind !== 'bulk' && w.kind !== 'm2m';
+    return !!w.owner && t.owner === fnId(w.owner.file, w.owner.idx);
+  };
+  for (const inv of matching) {
+    for (const t of inv.triggers) {
+      const relevant = t.t === 'signal' ? t.senders === null || t.senders.includes(dep.model) : t.t === 'override' ? t.model === dep.model : false;
+      if (relevant && !coveredBy.some((c) => c.inv === inv)) coveredBy.push({ inv, how: triggerText(t) });
+    }
+  }
+  const uncovered: WriteSite[] = [];
+  const bypassing: WriteSite[] = [];
+  const byKind: Record<ChangeKind, Cover> = { save: { state: 'none' }, delete: { state: 'none' }, m2m: { state: 'none' }, bulk: { state: 'none' } };
+  // A direct write to a through model bypasses the m2m_changed receivers that cover the relation.
+  const m2mReceiver = matching.some((inv) => inv.triggers.some((t) => t.t === 'signal' && t.kind === 'm2m' && (t.senders === null || t.senders.includes(dep.model))));
+  for (const w of writes) {
+    const cover = byKind[w.kind];
+    const bySignal = matching.find((inv) => inv.triggers.some((t) => triggerCovers(t, w)));
+    const atSite = afterWrite(w, matching, reach)[0];
+    if (bySignal || atSite) {
+      const by = bySignal ?? atSite!;
+      if (cover.state !== 'no') {
+        cover.state = 'yes';
+        cover.by ??= [];
+        if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc)) cover.by.push({ path: by.file.path, loc: by.loc, how: bySignal ? triggerText(bySignal.triggers.find((t) => triggerCovers(t, w))!) : 'right after the write' });
+      }
+      continue;
+    }
+    cover.state = 'no';
+    if (w.kind === 'bulk' || (w.throughWrite && m2mReceiver)) bypassing.push(w);
+    else uncovered.push(w);
+  }
+  return { entry, model: dep.model, dep, byKind, writes, uncovered, coveredBy, bypassing };
+}
+
+/**
+ * cacheops invalidates a `cached_as` entry from its own post_save, post_delete and m2m_changed
+ * receivers for the samples' models (and their m2m through tables); QuerySet.update(),
+ * bulk_create/bulk_update and raw SQL send no signal and leave it stale, as for any receiver.
+ */
+function cacheopsInvalidation(entry: Entry, decl: CacheopsDeclaration, models: ModelRegistry): Invalidation {
+  const senders = decl.opaque ? null : [...models.byId.keys()].filter((id) => decl.models.some((m) => sameRows(m, id, models)));
+  const { file } = decl;
+  const by = `cacheops @${decl.decorator}(${decl.opaque ? '…' : decl.models.join(', ')})`;
+  const triggers: Trigger[] = (['save', 'delete', 'm2m'] as const).map((kind) => ({
+    t: 'signal', kind, senders, by, hookup: { file, loc: entry.loc, signal: { model: kind }, receiver: entry.fnId ?? entry.id, senders },
+  }));
+  return {
+    file, loc: entry.loc, method: 'delete', alias: entry.alias, key: entry.key, value: null, timeout: 'default', version: entry.version,
+    fnId: entry.fnId ?? entry.id, pos: { block: 0, index: 0, line: entry.loc[0] }, inAtomic: false, triggers,
+  };
+}
+
+/** A model the entry's tags declare: the runtime invalidates the entry on every kind of write to it. */
+function declaredCoverage(entry: Entry, dep: Dep, tags: TagDeclaration, writes: WriteSite[]): EntryCoverage {
+  const by = [{ path: tags.path, loc: tags.loc, how: 'tag declaration' }];
+  const yes = (): Cover => ({ state: 'yes', by });
+  return { entry, model: dep.model, dep, byKind: { save: yes(), delete: yes(), m2m: yes(), bulk: yes() }, writes, uncovered: [], coveredBy: [], bypassing: [], declaredBy: tags };
+}

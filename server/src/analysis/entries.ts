@@ -1,0 +1,296 @@
+/** Entry discovery: the cache entries code and templates declare beyond plain cache ops (decorators, cached views, fragments, memoized functions). */
+import type { Config } from '../config';
+import type { Expr, Loc, PythonFacts, Stmt, TemplateFacts, TemplateNode } from '../facts/types';
+import type { CacheopsDeclaration, Entry, FileAnalysis } from './analysis';
+import type { CacheOp, FnEvents } from './domain/events';
+import type { Interpreter } from './interp';
+import { immutableKey, type KeyPattern } from './domain/keys';
+import { inFile } from './fileError';
+import type { ModelRegistry } from './models';
+import { dependsOnItems, pythonDeclaration, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, templateDeclaration } from './tags';
+import { contextItems, type FragmentReads, fragmentKey, templateReads, viewRender } from './templates';
+import { type Dep, exprText, fnId, merge, type Shape, type V } from './domain/values';
+import { staticSym, type Workspace } from './workspace';
+
+/** An entry's id: where it starts (0-based line and column), 1-based as an editor shows it (`catalog/services.py:18:9`). */
+function entryId(path: string, line: number, col: number): string {
+  return `${path}:${line + 1}:${col + 1}`;
+}
+
+export function opEntries(ops: CacheOp[]): Entry[] {
+  const entries: Entry[] = [];
+  for (const op of ops) {
+    if (op.method !== 'set' && op.method !== 'add' && op.method !== 'get_or_set') continue;
+    if (!op.value) continue;
+    const deps = merge(op.value).deps;
+    entries.push({
+      id: entryId(op.file.path, op.loc[0], op.loc[1]), kind: op.tags ? 'tagged' : 'cache', key: op.key, alias: op.alias, timeout: op.timeout,
+      version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps, immutable: immutableKey(op.key, deps), tags: op.tags,
+    });
+  }
+  return entries;
+}
+
+export function fileEntries(interp: Interpreter, file: PythonFacts, config: Config): Entry[] {
+  const entries: Entry[] = [];
+  file.functions.forEach((fn, idx) => {
+    for (const d of fn.decorators) {
+      const e = decoratorEntry(interp, file, idx, d, config);
+      if (e) entries.push(e);
+    }
+  });
+  file.classes.forEach((cls, idx) => {
+    for (const d of cls.decorators) {
+      const page = methodDecoratedPage(interp, file, d);
+      if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx), null));
+    }
+    // @method_decorator(cache_page(...)) on a method caches the whole view.
+    for (const idxM of Object.values(cls.methods)) {
+      for (const d of file.functions[idxM].decorators) {
+        const page = methodDecoratedPage(interp, file, d);
+        if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx), fnId(file, idxM)));
+      }
+    }
+  });
+  scanCalls(file.body, (call) => {
+    // cache_page(60)(view) in urls.py.
+    if (call.fn.t !== 'call' || !call.args[0]) return;
+    const page = interp.eval(call.fn, interp.moduleScope(file)).shapes.find((s) => s.k === 'cachepage');
+    if (!page || page.k !== 'cachepage') return;
+    const view = interp.eval(call.args[0], interp.moduleScope(file));
+    entries.push(pageEntry(page, file, call.loc, viewDeps(interp, view), null));
+  });
+  return entries;
+}
+
+type PageShape = Extract<Shape, { k: 'cachepage' }>;
+
+function pageEntry(page: PageShape, file: PythonFacts, loc: Loc, deps: Dep[], fn: string | null): Entry {
+  return {
+    id: entryId(file.path, loc[0], loc[1]), kind: 'page', key: { parts: [{ lit: `views.decorators.cache.cache_page.${page.keyPrefix}` }], page: true },
+    alias: page.alias, timeout: page.timeout, version: null, path: file.path, loc, fnId: fn, deps, immutable: false, tags: page.tags,
+  };
+}
+
+function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: Expr, config: Config): Entry | undefined {
+  const scope = interp.moduleScope(file);
+  const val = interp.eval(d, scope);
+  const page = val.shapes.find((s) => s.k === 'cachepage');
+  if (page && page.k === 'cachepage') return pageEntry(page, file, d.loc, functionDeps(interp, file, idx), fnId(file, idx));
+  const text = exprText(d.t === 'call' ? d.fn : d);
+  const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
+  const q = sym?.k === 'ext' ? sym.q : '';
+  if (q === 'cache_memoize.cache_memoize' || q === TAGGED_MEMOIZE || config.memoizeDecorators.includes(q) || config.memoizeDecorators.includes(text)) {
+    const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
+    const dependsOn = q === TAGGED_MEMOIZE && d.t === 'call' ? dependsOnItems(d.kw) : undefined;
+    return {
+      id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: { parts: [], builder: `memoize:${fnId(file, idx)}` },
+      alias: 'default', timeout, version: null, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false,
+      tags: dependsOn && pythonDeclaration(interp, dependsOn.items, scope, dependsOn.loc),
+    };
+  }
+  if (q === 'cacheops.cached_as' || q === 'cacheops.cached_view_as') return cacheopsEntry(interp, file, idx, d, q === 'cacheops.cached_as' ? 'cached_as' : 'cached_view_as');
+  // A project decorator whose wrapper stores the decorated function's result in the cache.
+  for (const s of val.shapes) {
+    if (s.k !== 'fn') continue;
+    const op = memoizerOp(interp, s.fn.file, s.fn.idx);
+    if (!op) continue;
+    const key = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
+    const deps = functionDeps(interp, file, idx);
+    return {
+      id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key, alias: op.alias, timeout: op.timeout,
+      version: op.version, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps, immutable: immutableKey(key, deps),
+    };
+  }
+  return undefined;
+}
+
+/** `@cached_as(Article, Tag.objects.filter(...), timeout=60)`: the function's result, dropped by cacheops when a sample changes. */
+function cacheopsEntry(interp: Interpreter, file: PythonFacts, idx: number, d: Expr, decorator: CacheopsDeclaration['decorator']): Entry {
+  const scope = interp.moduleScope(file);
+  const decl: CacheopsDeclaration = { decorator, name: file.functions[idx].name, models: [], opaque: false, file };
+  for (const arg of d.t === 'call' ? d.args : []) {
+    const shapes = interp.eval(arg, scope).shapes;
+    const model = shapes.length === 1 && (shapes[0].k === 'model' || shapes[0].k === 'qs') ? shapes[0].model : undefined;
+    if (model) decl.models.push(model);
+    else decl.opaque = true;
+  }
+  const timeoutArg = d.t === 'call' ? d.kw.find((k) => k.name === 'timeout')?.value : undefined;
+  return {
+    id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: { parts: [], builder: `cacheops:${fnId(file, idx)}` },
+    // cacheops keeps its entries in its own Redis, out of reach of Django's cache deletes.
+    alias: 'cacheops', timeout: timeoutArg ? interp.timeoutOf(timeoutArg, scope) : 'unknown', version: null, path: file.path, loc: d.loc,
+    fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false, cacheops: decl,
+  };
+}
+
+/** The set op inside a decorator's wrapper whose value is the result of calling the decorated function. */
+function memoizerOp(interp: Interpreter, file: PythonFacts, decoIdx: number): CacheOp | undefined {
+  const param = file.functions[decoIdx].params[0]?.name;
+  if (!param) return undefined;
+  for (let i = 0; i < file.functions.length; i++) {
+    if (!isNestedIn(file, i, decoIdx)) continue;
+    for (const op of interp.collect(file, i).ops) {
+      if ((op.method === 'set' || op.method === 'get_or_set' || op.method === 'add') && op.template?.valueCallsParam === param) return op;
+    }
+  }
+  return undefined;
+}
+
+function isNestedIn(file: PythonFacts, idx: number, ancestor: number): boolean {
+  for (let p = file.functions[idx].parent; p !== null; p = file.functions[p].parent) if (p === ancestor) return true;
+  return false;
+}
+
+/** The wrapper's key with the decorated function substituted: `memo:top_products:{args}`. */
+function memoKey(interp: Interpreter, op: CacheOp, decoFile: PythonFacts, decoIdx: number, file: PythonFacts, idx: number): KeyPattern | null {
+  if (!op.template?.keyExpr) return op.key;
+  const param = decoFile.functions[decoIdx].params[0].name;
+  const decoScope = interp.scopeFor(decoFile, decoIdx, interp.moduleScope(decoFile), new Map([[param, { shapes: [{ k: 'fn', fn: { file, idx } } as Shape], deps: [] }]]));
+  const wrapperScope = interp.scopeFor(op.template.scope.file, op.template.scope.fnIdx, decoScope);
+  return interp.keyOf(interp.eval(op.template.keyExpr, wrapperScope), op.template.keyExpr);
+}
+
+/** For view caches and memoize entries the whole function is the value. */
+function functionDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep[] {
+  const reads = interp.collect(file, idx).reads;
+  const fact = file.functions[idx];
+  // A method of a class-based view is the view: add what the class declares.
+  if (fact.cls !== null) return merge({ shapes: [], deps: reads }, { shapes: [], deps: viewClassDeps(interp, file, fact.cls) }).deps;
+  return reads;
+}
+
+function viewDeps(interp: Interpreter, view: V): Dep[] {
+  const out: Dep[][] = [];
+  for (const s of view.shapes) {
+    if (s.k === 'fn') out.push(functionDeps(interp, s.fn.file, s.fn.idx));
+    if (s.k === 'class') out.push(viewClassDeps(interp, s.cls.file, s.cls.idx));
+  }
+  // `View.as_view()` evaluates to the class's bound method; follow it back to the class.
+  for (const s of view.shapes) if (s.k === 'bound' && s.recv.k === 'class') out.push(viewClassDeps(interp, s.recv.cls.file, s.recv.cls.idx));
+  return merge(...out.map((deps) => ({ shapes: [], deps }))).deps;
+}
+
+/** What a class-based view reads: model, queryset, get_queryset/get_object/get_context_data, serializer, template. */
+function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep[] {
+  const cls = { file, idx };
+  const parts: V[] = [];
+  for (const attr of ['model', 'queryset']) {
+    const val = interp.classAttr(cls, attr, null);
+    if (!val) continue;
+    for (const s of val.shapes) {
+      if (s.k === 'model') parts.push({ shapes: [], deps: [{ model: s.model, via: [`${file.classes[idx].name}.${attr}`], path: file.path, loc: file.classes[idx].nameLoc }] });
+    }
+    parts.push({ shapes: [], deps: val.deps });
+  }
+  const serializer = interp.classAttr(cls, 'serializer_class', null);
+  for (const s of serializer?.shapes ?? []) if (s.k === 'class') parts.push(interp.serializerValue(s.cls));
+  for (const [name, m] of Object.entries(file.classes[idx].methods)) {
+    if (/^(get_queryset|get_object|get_context_data|get|list|retrieve|get_serializer_context)$/.test(name)) {
+      parts.push({ shapes: [], deps: interp.collect(file, m).reads });
+    }
+  }
+  const render = viewRender(interp, cls);
+  if (render) parts.push(templateReads(interp, render.template, contextItems(render.context)));
+  return merge(...parts).deps;
+}
+
+function methodDecoratedPage(interp: Interpreter, file: PythonFacts, d: Expr): PageShape | undefined {
+  if (d.t !== 'call' || !/method_decorator$/.test(exprText(d.fn))) return undefined;
+  const first = d.args[0];
+  if (!first) return undefined;
+  const items = first.t === 'seq' ? first.items : [first];
+  for (const item of items) {
+    const page = interp.eval(item, interp.moduleScope(file)).shapes.find((s) => s.k === 'cachepage');
+    if (page && page.k === 'cachepage') return page;
+  }
+  return undefined;
+}
+
+/** Reads of `{% cache %}` fragments by the templates this file's functions and class-based views render. */
+export function renderedFragmentReads(interp: Interpreter, file: PythonFacts, events: Map<string, FnEvents>): FragmentReads {
+  const reads: FragmentReads = new Map();
+  for (const ev of events.values()) {
+    for (const r of ev.renders) {
+      const t = interp.ws.findTemplate(r.template);
+      if (t) templateReads(interp, t, contextItems(r.context), reads);
+    }
+  }
+  file.classes.forEach((_, idx) => {
+    const render = viewRender(interp, { file, idx });
+    if (render) templateReads(interp, render.template, contextItems(render.context), reads);
+  });
+  return reads;
+}
+
+export function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalysis[]): Entry[] {
+  const reads: FragmentReads = new Map();
+  for (const f of files) for (const [key, list] of f.fragmentReads) reads.set(key, [...(reads.get(key) ?? []), ...list]);
+  const out: Entry[] = [];
+  for (const t of ws.templates) inFile(t.path, () => {
+    const visit = (nodes: TemplateNode[]) => {
+      for (const n of nodes) {
+        if (n.t === 'cache') {
+          const deps = fragmentDeps(reads, t.path, n.line);
+          const timeout = /^\d+$/.test(n.timeout) ? Number(n.timeout) : n.timeout === 'None' ? null : 'unknown';
+          out.push({
+            id: entryId(t.path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: n.name }, alias: n.using ?? 'template_fragments',
+            timeout, version: null, path: t.path, loc: [n.line, n.col, n.line, n.col], fnId: null, deps, immutable: false,
+          });
+        }
+        if (isTaggedFragment(t, n)) out.push(taggedFragmentEntry(models, t.path, n, reads));
+        if ('body' in n) visit(n.body);
+      }
+    };
+    visit(t.nodes);
+  });
+  // {% cache %} uses the 'template_fragments' alias when configured, else 'default'.
+  const fragmentsAlias = ws.settings.caches.template_fragments ? 'template_fragments' : 'default';
+  for (const e of out) if (e.alias === 'template_fragments') e.alias = fragmentsAlias;
+  return out;
+}
+
+/** What the renders of the template at `path` read inside its fragment that starts on `line`. */
+function fragmentDeps(reads: FragmentReads, path: string, line: number): Dep[] {
+  return merge(...(reads.get(fragmentKey(path, line)) ?? [])).deps;
+}
+
+/** Does the template hold a `{% cache %}` or `{% tagged_cache %}` fragment? */
+export function holdsFragment(t: TemplateFacts): boolean {
+  const any = (nodes: TemplateNode[]): boolean => nodes.some((n) => n.t === 'cache' || isTaggedFragment(t, n) || ('body' in n && any(n.body)));
+  return any(t.nodes);
+}
+
+function isTaggedFragment(t: TemplateFacts, n: TemplateNode): n is Extract<TemplateNode, { t: 'tag' }> {
+  return n.t === 'tag' && n.name === TAGGED_CACHE_TEMPLATE_TAG && n.args.length >= 2 && t.loads.includes('djcache');
+}
+
+/** `{% tagged_cache timeout "name" [vary ...] depends_on="..." %}` of the djcache runtime. */
+function taggedFragmentEntry(models: ModelRegistry, path: string, n: Extract<TemplateNode, { t: 'tag' }>, reads: FragmentReads): Entry {
+  const [timeoutArg, nameArg, ...rest] = n.args;
+  const dependsOn = rest.find((a) => a.startsWith('depends_on='))?.slice('depends_on='.length).replace(/^(["'])(.*)\1$/, '$2');
+  const loc: Loc = [n.line, n.col, n.line, n.col];
+  const timeout = /^\d+$/.test(timeoutArg) ? Number(timeoutArg) : 'unknown';
+  return {
+    id: entryId(path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: nameArg.replace(/^(["'])(.*)\1$/, '$2') }, alias: 'default',
+    timeout, version: null, path, loc, fnId: null, deps: fragmentDeps(reads, path, n.line), immutable: false,
+    tags: dependsOn === undefined ? undefined : templateDeclaration(models, dependsOn, path, loc),
+  };
+}
+
+export function scanCalls(body: Stmt[], f: (call: Extract<Expr, { t: 'call' }>) => void): void {
+  const visitExpr = (e: Expr, depth: number): void => {
+    if (depth > 30) return;
+    if (e.t === 'call') {
+      f(e);
+      visitExpr(e.fn, depth + 1);
+      e.args.forEach((a) => visitExpr(a, depth + 1));
+      e.kw.forEach((k) => visitExpr(k.value, depth + 1));
+    } else if (e.t === 'seq') e.items.forEach((x) => visitExpr(x, depth + 1));
+    else if (e.t === 'bin') { visitExpr(e.l, depth + 1); visitExpr(e.r, depth + 1); }
+  };
+  for (const s of body) {
+    if (s.t === 'assign' || s.t === 'expr') visitExpr(s.value, 0);
+    else if (s.t === 'if') { scanCalls(s.body, f); scanCalls(s.orelse, f); }
+  }
+}

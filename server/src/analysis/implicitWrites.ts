@@ -1,0 +1,76 @@
+/** Writes the code does not spell out: admin registrations (and their inlines), generic editing views. */
+import type { Loc, PythonFacts } from '../facts/types';
+import { WRITING_VIEWS } from './django';
+import type { WriteSite } from './domain/events';
+import type { Interpreter } from './interp';
+import type { ModelRegistry } from './models';
+import { scanCalls } from './entries';
+import { exprText } from './domain/values';
+
+export function implicitWrites(interp: Interpreter, models: ModelRegistry, file: PythonFacts, adminRegistered: Set<string>): WriteSite[] {
+  const out: WriteSite[] = [];
+  const addModelWrites = (model: string, loc: Loc, how: string, owner?: { file: PythonFacts; idx: number }, kinds: ('save' | 'delete')[] = ['save', 'delete']) => {
+    for (const kind of kinds) out.push({ file, loc, model, kind, signals: true, how, fnId: null, pos: null, owner });
+    const info = models.byId.get(model);
+    for (const f of info?.fields.values() ?? []) {
+      if (f.kind === 'm2m' && f.through && kinds.includes('save')) out.push({ file, loc, model: f.through, kind: 'm2m', signals: true, how: `${how} (${info!.name}.${f.name})`, fnId: null, pos: null, owner });
+    }
+  };
+  // Inlines of a registered admin save and delete their own model.
+  const addInlineWrites = (admin: { file: PythonFacts; idx: number }, loc: Loc) => {
+    const inlines = interp.classAttr(admin, 'inlines', null);
+    for (const s of inlines ? interp.element(inlines).shapes : []) {
+      if (s.k !== 'class') continue;
+      for (const m of interp.classAttr(s.cls, 'model', null)?.shapes ?? []) {
+        if (m.k === 'model') addModelWrites(m.model, loc, `admin inline ${s.cls.file.classes[s.cls.idx].name}`, admin);
+      }
+    }
+  };
+  const scope = interp.moduleScope(file);
+  scanCalls(file.body, (call) => {
+    if (call.fn.t !== 'attr' || call.fn.name !== 'register' || !/site$/.test(exprText(call.fn.obj))) return;
+    const first = call.args[0];
+    if (!first) return;
+    const adminCls = call.args[1] ? interp.eval(call.args[1], scope).shapes.find((s) => s.k === 'class') : undefined;
+    for (const item of first.t === 'seq' ? first.items : [first]) {
+      for (const s of interp.eval(item, scope).shapes) {
+        if (s.k !== 'model') continue;
+        adminRegistered.add(s.model);
+        const owner = adminCls && adminCls.k === 'class' ? adminCls.cls : undefined;
+        addModelWrites(s.model, call.loc, 'the admin', owner);
+        if (owner) addInlineWrites(owner, call.loc);
+      }
+    }
+  });
+  file.classes.forEach((cls, idx) => {
+    for (const d of cls.decorators) {
+      if (d.t !== 'call' || !/(^|\.)register$/.test(exprText(d.fn))) continue;
+      for (const a of d.args) {
+        for (const s of interp.eval(a, scope).shapes) {
+          if (s.k !== 'model') continue;
+          adminRegistered.add(s.model);
+          addModelWrites(s.model, d.loc, 'the admin', { file, idx });
+          addInlineWrites({ file, idx }, d.loc);
+        }
+      }
+    }
+    const bases = models.externalBases(file, idx);
+    const kinds = [...bases].flatMap((q) => WRITING_VIEWS[q] ?? []);
+    if (kinds.length) {
+      const model = viewModel(interp, file, idx);
+      if (model) addModelWrites(model, cls.nameLoc, cls.name, { file, idx }, [...new Set(kinds)]);
+    }
+  });
+  return out;
+}
+
+function viewModel(interp: Interpreter, file: PythonFacts, idx: number): string | undefined {
+  const cls = { file, idx };
+  for (const attr of ['model', 'queryset']) {
+    for (const s of interp.classAttr(cls, attr, null)?.shapes ?? []) if (s.k === 'model' || s.k === 'qs') return s.model;
+  }
+  for (const attr of ['serializer_class', 'form_class']) {
+    for (const s of interp.classAttr(cls, attr, null)?.shapes ?? []) if (s.k === 'class') return interp.metaModel(s.cls)?.id;
+  }
+  return undefined;
+}

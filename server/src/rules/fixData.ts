@@ -1,0 +1,45 @@
+/** The data DJC101, DJC102, DJC106 and DJC108 findings carry for their quick-fixes. */
+import type { Analysis, Entry } from '../analysis/analysis';
+import { keyData, m2mRebuild } from '../analysis/keyRebuild';
+import { staticSym } from '../analysis/workspace';
+import type { DeclareTagsData, EntryData } from '../findings';
+
+/** The entry's key and how to rebuild it from a changed `model`, and where the model's app and class are. */
+export function entryData(a: Analysis, entry: Entry, model: string): EntryData {
+  const info = a.models.byId.get(model);
+  const dir = info?.appDir ?? '';
+  const prefix = dir ? `${dir}/` : '';
+  const m2m = a.models.m2mOf(model);
+  return {
+    ...keyData(a, entry, model),
+    model,
+    // An auto-created through table belongs to the app (and file) of the model declaring the field.
+    app: info?.file ? { label: info.app, dir, signals: `${prefix}signals.py`, apps: `${prefix}apps.py`, models: info.file.path } : undefined,
+    sender: info?.file && !info.synthetic ? { module: info.file.module, name: info.name } : undefined,
+    m2m: m2m?.owner.file ? { owner: { module: m2m.owner.file.module, name: m2m.owner.name }, field: m2m.field.name, rebuild: m2mRebuild(a, entry, m2m.owner, m2m.field) } : undefined,
+  };
+}
+
+/**
+ * For "Declare cache tags": whether djcache is in the project, the entry's shape, and every model
+ * it reads, sorted. Memoized functions only through a project decorator, whose definition the fix
+ * reads to tell whether djcache.memoize can stand in for it.
+ */
+export function declareTagsData(a: Analysis, entry: Entry): { declareTags?: DeclareTagsData } {
+  if (entry.kind === 'tagged') return {};
+  const decorator = entry.kind === 'memoize' ? projectDecorator(a, entry) : undefined;
+  if (entry.kind === 'memoize' && !decorator) return {};
+  const installed = a.ws.settings.installedApps.includes('djcache') || a.ws.python.some((f) => f.imports.some((i) => i.module === 'djcache' || i.module.startsWith('djcache.')));
+  return { declareTags: { installed, shape: entry.kind, models: [...new Set(entry.deps.map((d) => d.model))].sort(), ...(decorator ? { decorator } : {}) } };
+}
+
+/** The project function a memoize entry's decorator calls (`memoize` of `@memoize(60)`). */
+function projectDecorator(a: Analysis, entry: Entry): DeclareTagsData['decorator'] {
+  const facts = a.ws.byPath.get(entry.path);
+  const file = facts?.kind === 'python' ? facts : undefined;
+  const d = file?.functions.flatMap((fn) => fn.decorators).find((x) => x.loc.join() === entry.loc.join());
+  const sym = file && d && staticSym(a.ws, file, d.t === 'call' ? d.fn : d);
+  if (sym?.k !== 'fn') return undefined;
+  const fn = sym.file.functions[sym.idx];
+  return { path: sym.file.path, qual: `${sym.file.module}.${fn.qual}`, nameLoc: fn.nameLoc };
+}
