@@ -45,6 +45,11 @@ CASES = [
     ("RELEASE SAVEPOINT s1", "tx", set(), set()),
     ("UPDATE a SET x = 1; DELETE FROM b", "write", {"a", "b"}, {"b"}),
     ("MERGE INTO target t USING src s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v", "write", {"target"}, set()),
+    # a backslash is an ordinary character in standard strings (Django's SQLite LIKE ... ESCAPE '\')
+    ("SELECT a FROM p WHERE a LIKE %s ESCAPE '\\' UNION SELECT b FROM q", "select", set(), {"p", "q"}),
+    ("SELECT a FROM p WHERE a LIKE %s ESCAPE '\\' AND c IN (SELECT id FROM q)", "select", set(), {"p", "q"}),
+    ("WITH x AS (SELECT 1 WHERE 'a' LIKE 'a' ESCAPE '\\') UPDATE t SET v = 1", "write", {"t"}, set()),
+    ("SELECT E'\\'' FROM w", "select", set(), {"w"}),
 ]
 
 
@@ -81,3 +86,18 @@ def test_analysis_memo_is_bounded_and_keeps_recently_used_statements():
             assert analyse_cached(hot) is first   # still memoised: used recently
     assert analyse_cached(hot) is first
     assert analyse_cached.cache_info().currsize == 4096
+
+
+def test_backslash_escapes_only_where_the_dialect_has_them():
+    mysql = "SELECT 'it\\'s' FROM t WHERE a LIKE 'x' UNION SELECT 1 FROM u"
+    assert analyse(mysql, backslash_escapes=True).reads == {"t", "u"}
+    assert [t.value for t in tokenize("SELECT '\\' FROM t") if t.kind == "str"] == ["\\"]
+    assert [t.value for t in tokenize("SELECT 'a\\'", backslash_escapes=True)
+            if t.kind == "str"] == ["a'"]
+
+
+def test_truncate_cascade_is_recorded():
+    assert analyse("TRUNCATE a, b CASCADE").truncated_cascade == {"a", "b"}
+    assert analyse("TRUNCATE TABLE a RESTART IDENTITY CASCADE").truncated_cascade == {"a"}
+    assert analyse("TRUNCATE a RESTRICT").truncated_cascade == set()
+    assert analyse("TRUNCATE a").truncated_cascade == set()
