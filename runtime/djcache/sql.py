@@ -307,9 +307,15 @@ def _analyse_stmt(toks, result, outer_ctes=frozenset()):
         while p.up(j) in ("OR", "REPLACE", "IGNORE", "ROLLBACK", "ABORT", "FAIL",
                           "LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "INTO", "OVERWRITE", "TABLE"):
             j += 1
-        name, _ = p.qualified_name(j)
+        name, j = p.qualified_name(j)
         if name:
             writes.add(name)
+        if head == "MERGE":   # MERGE INTO target [AS t] USING source: the source is read
+            while j < p.n and p.up(j) != "USING":
+                j += 1
+            source, _ = p.qualified_name(j + 1)
+            if source:
+                result.reads.add(source.lower())
         _set_kind(result, "write")
     elif head == "UPDATE":
         j = i + 1
@@ -380,12 +386,13 @@ def _analyse_stmt(toks, result, outer_ctes=frozenset()):
         if p.is_p(j, "("):
             j = p.match_paren(j) + 1
         if name and p.up(j) == "FROM":
-            writes.add(name)
+            result.writes.add(name.lower())
             _set_kind(result, "write")
-        else:
-            _set_kind(result, "select")
-        result.writes |= {w.lower() for w in writes}
-        return
+            return
+        _set_kind(result, "select")   # COPY table TO ..., COPY (query) TO ...
+        if name:
+            result.reads.add(name.lower())
+            return
     elif head in ("SELECT", "VALUES", "TABLE"):
         _set_kind(result, "select")
         if head == "TABLE":

@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 import pytest
 
 from djcache.sql import analyse, analyse_cached, tokenize
@@ -25,7 +28,8 @@ CASES = [
     ("DROP TABLE IF EXISTS a, b CASCADE", "ddl", {"a", "b"}, set()),
     ("CREATE TABLE new_t (updated_at int)", "other", set(), set()),
     ("COPY shop_product (name) FROM STDIN", "write", {"shop_product"}, set()),
-    ("COPY shop_product TO STDOUT", "select", set(), set()),
+    ("COPY shop_product TO STDOUT", "select", set(), {"shop_product"}),
+    ("COPY (SELECT a FROM p JOIN q ON true) TO STDOUT", "select", set(), {"p", "q"}),
     ("WITH recent AS (SELECT * FROM shop_product WHERE updated_at > now()) SELECT * FROM recent JOIN shop_category c ON c.id = recent.category_id",
      "select", set(), {"shop_product", "shop_category"}),
     ("WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n+1 FROM t WHERE n < 5) SELECT n FROM t", "select", set(), set()),
@@ -44,7 +48,7 @@ CASES = [
     ("SAVEPOINT s1", "tx", set(), set()),
     ("RELEASE SAVEPOINT s1", "tx", set(), set()),
     ("UPDATE a SET x = 1; DELETE FROM b", "write", {"a", "b"}, {"b"}),
-    ("MERGE INTO target t USING src s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v", "write", {"target"}, set()),
+    ("MERGE INTO target t USING src s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v", "write", {"target"}, {"src"}),
     # a backslash is an ordinary character in standard strings (Django's SQLite LIKE ... ESCAPE '\')
     ("SELECT a FROM p WHERE a LIKE %s ESCAPE '\\' UNION SELECT b FROM q", "select", set(), {"p", "q"}),
     ("SELECT a FROM p WHERE a LIKE %s ESCAPE '\\' AND c IN (SELECT id FROM q)", "select", set(), {"p", "q"}),
@@ -101,3 +105,16 @@ def test_truncate_cascade_is_recorded():
     assert analyse("TRUNCATE TABLE a RESTART IDENTITY CASCADE").truncated_cascade == {"a"}
     assert analyse("TRUNCATE a RESTRICT").truncated_cascade == set()
     assert analyse("TRUNCATE a").truncated_cascade == set()
+
+
+SHARED = json.loads((Path(__file__).resolve().parents[2] / "spec" / "sql-cases.json").read_text())
+RUNTIME_KINDS = {"read": {"select"}, "write": {"write", "ddl"}, "other": {"other", "tx"}}
+
+
+@pytest.mark.parametrize("case", SHARED["cases"], ids=[c["sql"][:40] for c in SHARED["cases"]])
+def test_shared_corpus(case):
+    """spec/sql-cases.json: the same statements test/sql.test.ts gives the editor's classifier."""
+    a = analyse(case["sql"])
+    assert a.kind in RUNTIME_KINDS[case["kind"]]
+    assert a.writes == set(case["writes"])
+    assert a.reads == set(case.get("reads_runtime", case["reads"]))
