@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
+from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import Model
@@ -324,7 +325,7 @@ def install_wrapper(connection, **kwargs):
 def _watch_copy(connection):
     """psycopg 3's ``cursor.copy()`` does not go through Django's execute wrappers: give the
     raw connection a cursor class whose ``copy`` reports the statement when it is done."""
-    raw = getattr(connection, "connection", None)
+    raw: Any = getattr(connection, "connection", None)
     factory = getattr(raw, "cursor_factory", None)
     if factory is None or not hasattr(factory, "copy") or \
             getattr(factory, "djcache_connection", None) is connection:
@@ -333,19 +334,16 @@ def _watch_copy(connection):
 
 
 def _copy_reporting(factory, connection):
-    class CopyReportingCursor(factory):
-        djcache_connection = connection
+    @contextlib.contextmanager
+    def copy(self, statement, params=None, **kwargs):
+        with factory.copy(self, statement, params, **kwargs) as copying:
+            yield copying
+        text = statement_text(statement, connection)
+        if text is not None and not backend.in_guard():
+            note_written(connection, analyse_statement(text, connection))
 
-        @contextlib.contextmanager
-        def copy(self, statement, params=None, **kwargs):
-            with super().copy(statement, params, **kwargs) as copy:
-                yield copy
-            text = statement_text(statement, connection)
-            if text is not None and not backend.in_guard():
-                note_written(connection, analyse_statement(text, connection))
-
-    CopyReportingCursor.__name__ = f"CopyReporting{factory.__name__}"
-    return CopyReportingCursor
+    return type(f"CopyReporting{factory.__name__}", (factory,),
+                {"copy": copy, "djcache_connection": connection})
 
 
 # --- signals ------------------------------------------------------------------------------
