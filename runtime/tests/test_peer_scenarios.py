@@ -683,9 +683,10 @@ def test_invalidate_by_hand(probe, db, target):
     with djcache_sql_off():
         objects(Category, db).create(name="unseen")
     assert probe.read("names", fn, [Category]) != fn()   # the write was not seen
-    what = {"model": Category, "label": "testapp.Category", "table": "testapp_category",
-            "app_label": "testapp", "everything": djcache.EVERYTHING}[target]
-    djcache.invalidate(what, using=db)
+    what = {"model": lambda: Category, "label": lambda: "testapp.Category",
+            "table": lambda: "testapp_category", "app_label": lambda: "testapp",
+            "everything": lambda: djcache.EVERYTHING}[target]
+    djcache.invalidate(what(), using=db)
     probe.assert_fresh("names", fn, [Category])
 
 
