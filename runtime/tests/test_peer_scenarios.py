@@ -710,3 +710,10 @@ def test_invalidate_unknown_name_says_what_it_takes(db):
     assert "table" in message and "app label" in message
     with pytest.raises(LookupError, match="testapp_category"):
         djcache.invalidate("testapp_categroy", using=db)
+
+
+def test_management_command_says_what_it_takes(db):
+    from django.core.management.base import CommandError
+    with pytest.raises(CommandError, match="testapp.Category"):
+        call_command("djcache", "invalidate", "testapp.Categry", database=db)
+    call_command("djcache", "invalidate", "testapp", "*", database=db)
