@@ -10,7 +10,6 @@ Every case runs on SQLite and, when ``DJCACHE_TEST_PG`` is set, on PostgreSQL; c
 need another connection reading during an open transaction run on PostgreSQL only (SQLite's
 in-memory test database locks the table instead).
 """
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -24,6 +23,7 @@ import djcache
 from djcache import tagged
 from tests import settings as test_settings
 from tests.conftest import need
+from tests.test_commit_hooks import _in_thread
 from tests.testapp.models import (Category, Product, Restaurant, Review, SalesOrder, Supplier,
                                   Tag, Unrelated)
 
@@ -388,155 +388,128 @@ class Abort(Exception):
     """Raised to roll an atomic block back."""
 
 
-def _prices(db):
-    return sorted(objects(Product, db).values_list("price", flat=True))
+class Prices:
+    """Two products, and the cached list of their prices read through the probe."""
+
+    def __init__(self, probe, db):
+        self.probe, self.db = probe, db
+        _products(db)
+
+    def read(self):
+        return sorted(objects(Product, self.db).values_list("price", flat=True))
+
+    def fresh(self):
+        self.probe.assert_fresh("prices", self.read, [Product])
+
+    def in_other_thread(self):
+        return _in_thread(lambda: self.probe.read("prices", self.read, [Product]))
+
+    def update(self, **values):
+        objects(Product, self.db).update(**values)
 
 
-def test_successful_write_atomic(probe, db):
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    probe.assert_fresh("prices", fn, [Product])
+@pytest.fixture
+def prices(probe, db):
+    return Prices(probe, db)
+
+
+def test_successful_write_atomic(prices, db):
+    prices.fresh()
     with transaction.atomic(using=db):
-        objects(Product, db).update(price=5)
-        probe.assert_fresh("prices", fn, [Product])
-    probe.assert_fresh("prices", fn, [Product])
+        prices.update(price=5)
+        prices.fresh()
+    prices.fresh()
 
 
-def test_unsuccessful_write_atomic(probe, db):
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    probe.assert_fresh("prices", fn, [Product])
+def test_unsuccessful_write_atomic(prices, db):
+    prices.fresh()
     with pytest.raises(Abort), transaction.atomic(using=db):
-        objects(Product, db).update(price=5)
-        probe.assert_fresh("prices", fn, [Product])
+        prices.update(price=5)
+        prices.fresh()
         raise Abort
-    probe.assert_fresh("prices", fn, [Product])
+    prices.fresh()
 
 
-def test_cache_inside_atomic_then_write(probe, db):
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
+def test_cache_inside_atomic_then_write(prices, db):
     with transaction.atomic(using=db):
-        probe.assert_fresh("prices", fn, [Product])
-        objects(Product, db).update(price=6)
-        probe.assert_fresh("prices", fn, [Product])
-    probe.assert_fresh("prices", fn, [Product])
+        prices.fresh()
+        prices.update(price=6)
+        prices.fresh()
+    prices.fresh()
 
 
-def test_nested_write_atomic(probe, db):
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    probe.assert_fresh("prices", fn, [Product])
+def test_nested_write_atomic(prices, db):
+    prices.fresh()
     with transaction.atomic(using=db):
         with transaction.atomic(using=db):
-            objects(Product, db).update(price=7)
-        probe.assert_fresh("prices", fn, [Product])
-    probe.assert_fresh("prices", fn, [Product])
+            prices.update(price=7)
+        prices.fresh()
+    prices.fresh()
 
 
-def test_unsuccessful_nested_write_atomic(probe, db):
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    probe.assert_fresh("prices", fn, [Product])
+def test_unsuccessful_nested_write_atomic(prices, db):
+    prices.fresh()
     with transaction.atomic(using=db):
         objects(Product, db).filter(name="p1").update(price=8)
         with pytest.raises(Abort), transaction.atomic(using=db):
-            objects(Product, db).update(price=9)
-            probe.assert_fresh("prices", fn, [Product])
+            prices.update(price=9)
+            prices.fresh()
             raise Abort
-        probe.assert_fresh("prices", fn, [Product])
-    probe.assert_fresh("prices", fn, [Product])
+        prices.fresh()
+    prices.fresh()
 
 
-def test_select_for_update_then_update(probe, db):
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    probe.assert_fresh("prices", fn, [Product])
+def test_select_for_update_then_update(prices, db):
+    prices.fresh()
     with transaction.atomic(using=db):
         list(objects(Product, db).select_for_update())
         objects(Product, db).select_for_update().update(price=11)
-    probe.assert_fresh("prices", fn, [Product])
+    prices.fresh()
 
 
-def test_manual_transaction_rollback(probe, db):
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    probe.assert_fresh("prices", fn, [Product])
+@pytest.mark.parametrize("end", ["rollback", "commit"])
+def test_manual_transaction(prices, db, end):
+    prices.fresh()
     conn = connections[db]
     conn.set_autocommit(False)
     try:
-        objects(Product, db).update(price=12)
-        probe.assert_fresh("prices", fn, [Product])   # this connection sees its write...
-        conn.rollback()
+        prices.update(price=12)
+        prices.fresh()   # this connection sees its write...
+        getattr(conn, end)()
     finally:
         conn.set_autocommit(True)
-    probe.assert_fresh("prices", fn, [Product])       # ...and nothing built from it is kept
-
-
-def test_manual_transaction_commit(probe, db):
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    probe.assert_fresh("prices", fn, [Product])
-    conn = connections[db]
-    conn.set_autocommit(False)
-    try:
-        objects(Product, db).update(price=13)
-        probe.assert_fresh("prices", fn, [Product])
-        conn.commit()
-    finally:
-        conn.set_autocommit(True)
-    probe.assert_fresh("prices", fn, [Product])
+    prices.fresh()       # ...and after a rollback nothing built from it is kept
 
 
 # --- other threads during a transaction (PostgreSQL) -----------------------------------------
 
-def _in_thread(probe, key, fn, deps):
-    out = []
-
-    def run():
-        try:
-            out.append(probe.read(key, fn, deps))
-        finally:
-            connections.close_all()
-    t = threading.Thread(target=run)
-    t.start()
-    t.join()
-    return out[0]
-
-
 @pytest.fixture
-def pg_probe(probe, db):
+def pg_prices(prices, db):
     if db != "pg":
         pytest.skip("an in-memory SQLite database locks the table for other connections")
-    return probe
+    return prices
 
 
 @pytest.mark.parametrize("when", ["before_write", "after_write", "both"])
-def test_concurrent_caching_during_atomic(pg_probe, when):
-    probe, db = pg_probe, "pg"
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    with transaction.atomic(using=db):
+def test_concurrent_caching_during_atomic(pg_prices, when):
+    with transaction.atomic(using="pg"):
         if when in ("before_write", "both"):
-            assert _in_thread(probe, "prices", fn, [Product]) == [1, 2]
-        objects(Product, db).update(price=14)
+            assert pg_prices.in_other_thread() == [1, 2]
+        pg_prices.update(price=14)
         if when in ("after_write", "both"):
-            assert _in_thread(probe, "prices", fn, [Product]) == [1, 2]
+            assert pg_prices.in_other_thread() == [1, 2]
         # read-your-writes: the value another connection cached is not this one's
-        probe.assert_fresh("prices", fn, [Product])
-    assert _in_thread(probe, "prices", fn, [Product]) == [14, 14]
-    probe.assert_fresh("prices", fn, [Product])
+        pg_prices.fresh()
+    assert pg_prices.in_other_thread() == [14, 14]
+    pg_prices.fresh()
 
 
-def test_concurrent_caching_before_atomic(pg_probe):
-    probe, db = pg_probe, "pg"
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    assert _in_thread(probe, "prices", fn, [Product]) == [1, 2]
-    with transaction.atomic(using=db):
-        objects(Product, db).update(price=15)
-        probe.assert_fresh("prices", fn, [Product])
-    assert _in_thread(probe, "prices", fn, [Product]) == [15, 15]
+def test_concurrent_caching_before_atomic(pg_prices):
+    assert pg_prices.in_other_thread() == [1, 2]
+    with transaction.atomic(using="pg"):
+        pg_prices.update(price=15)
+        pg_prices.fresh()
+    assert pg_prices.in_other_thread() == [15, 15]
 
 
 # --- statements Django passes on as bytes or psycopg objects (PostgreSQL) ---------------------
@@ -546,14 +519,12 @@ def _pg_only(db):
         pytest.skip("sqlite3 takes only str statements")
 
 
-def test_bytes_statement_write(probe, db):
+def test_bytes_statement_write(prices, db):
     _pg_only(db)
-    _products(db)
-    fn = lambda: _prices(db)  # noqa: E731
-    probe.assert_fresh("prices", fn, [Product])
+    prices.fresh()
     with cursor(db) as cur:
         cur.execute(b"UPDATE testapp_product SET price = 16")
-    probe.assert_fresh("prices", fn, [Product])
+    prices.fresh()
 
 
 def test_bytes_statement_read(probe, db):
