@@ -106,7 +106,9 @@ def _watch_manual_transactions(conn):
 
     def watched_set_autocommit(autocommit, *args, **kwargs):
         set_autocommit(autocommit, *args, **kwargs)
-        if autocommit:   # some drivers commit what is open when autocommit comes back
+        # some drivers commit what is open when autocommit comes back; a reconnection after
+        # close() (the database rolled back) passes here too, and its bump costs one miss
+        if autocommit:
             _end_manual_transaction(conn, committed=True)
 
     conn.commit, conn.rollback = watched_commit, watched_rollback
@@ -156,6 +158,9 @@ def invalidate(*targets: type[Model] | str, using: str | None = None) -> None:
     table name (``db_table``, schema-qualified or not), ``"table:<name>"`` for a table no model
     owns (the tag ``"auto"`` entries record for it), or ``djcache.EVERYTHING`` (every entry).
     """
+    if not targets:
+        raise TypeError("djcache.invalidate() needs what to invalidate: a model, a label, an app "
+                        "label, a table name, or djcache.EVERYTHING for every entry")
     pairs: set[tuple[str, str]] = set()
     everything = False
     for target in targets:

@@ -481,6 +481,17 @@ def test_manual_transaction(prices, db, end):
     prices.fresh()       # ...and after a rollback nothing built from it is kept
 
 
+def test_manual_transaction_left_open_by_a_closed_connection(prices, db):
+    if db != "pg":
+        pytest.skip("Django ignores close() on an in-memory SQLite database")
+    conn = connections[db]
+    conn.set_autocommit(False)
+    prices.update(price=12)
+    conn.close()      # the database rolls the transaction back
+    prices.probe.warm("prices", prices.read, [Product])
+    prices.probe.assert_cached("prices", prices.read, [Product])   # the cache is used again
+
+
 # --- other threads during a transaction (PostgreSQL) -----------------------------------------
 
 @pytest.fixture
@@ -671,6 +682,11 @@ def test_invalidate_everything_in_atomic(probe, db):
         djcache.invalidate(djcache.EVERYTHING, using=db)
         probe.assert_fresh("names", fn, [Category])
     probe.assert_fresh("names", fn, [Category])
+
+
+def test_invalidate_needs_a_target():
+    with pytest.raises(TypeError, match="EVERYTHING"):
+        djcache.invalidate()
 
 
 def test_invalidate_unknown_name_says_what_it_takes(db):
