@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import { classifySql } from '../server/src/syntax/sql';
 
 const cases: [string, string, ReturnType<typeof classifySql>][] = [
@@ -78,3 +80,17 @@ test('never throws on unbalanced or truncated input', () => {
   assert.deepEqual(inputs.map((sql) => classifySql(sql).kind), ['update', 'select', 'other', 'delete', 'insert', 'other', 'other', 'other', 'other', 'other', 'other', 'other']);
   assert.deepEqual(classifySql('SELECT * FROM (SELECT a FROM t'), { kind: 'select', reads: ['t'], writes: [] });
 });
+
+/** spec/sql-cases.json: the same statements runtime/tests/test_sql.py gives the runtime's analyser. */
+interface SharedCase { sql: string; kind: 'read' | 'write' | 'other'; reads: string[]; writes: string[] }
+const shared: { cases: SharedCase[] } = JSON.parse(
+  readFileSync(path.join(__dirname, '..', '..', 'spec', 'sql-cases.json'), 'utf8'));
+const KIND_OF: Record<SharedCase['kind'], string[]> = { read: ['select'], write: ['insert', 'update', 'delete'], other: ['other'] };
+for (const c of shared.cases) {
+  test(`shared corpus: ${c.sql.slice(0, 60) || '(empty)'}`, () => {
+    const got = classifySql(c.sql);
+    assert.ok(KIND_OF[c.kind].includes(got.kind), `${got.kind} is not ${c.kind}`);
+    assert.deepEqual(new Set(got.writes), new Set(c.writes));
+    assert.deepEqual(new Set(got.reads), new Set(c.reads));
+  });
+}

@@ -4,9 +4,11 @@
     data = tagged(Product, "shop.Category").get_or_set("products:all", compute, timeout=300)
 """
 __version__ = "0.1.0"
-__all__ = ["tagged", "Tagged", "cache_page", "memoize", "invalidate", "AUTO"]
+__all__ = ["tagged", "Tagged", "cache_page", "memoize", "invalidate", "AUTO", "EVERYTHING"]
 
 AUTO = "auto"
+# djcache.invalidate(djcache.EVERYTHING) invalidates every entry
+EVERYTHING = "*"
 
 
 def __getattr__(name):

@@ -7,6 +7,6 @@ class DjcacheConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
-        from . import invalidation, tags
+        from . import checks, invalidation, tags  # noqa: F401 - checks registers on import
         tags.reset_maps()
         invalidation.connect()

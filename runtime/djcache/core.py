@@ -69,6 +69,12 @@ class Tagged:
                 return True
         return False
 
+    def _bypass_recorded(self, entry):
+        """An "auto" entry's tags are known only once it is read: one this thread has
+        uncommitted writes to (another thread may have cached it since) is not used."""
+        return self.auto and entry is not None and _valid_envelope(entry) and \
+            self._bypass(_pairs_of(entry))
+
     def _read(self, ekey, family):
         """Return (entry or None, current versions, expected tag keys). Raises Failed."""
         declared = self._declared_keys()
@@ -103,6 +109,8 @@ class Tagged:
             entry, current, expected = self._read(tags.entry_key(key), family)
         except backend.Failed:
             stats.miss(family)
+            return default
+        if self._bypass_recorded(entry):
             return default
         state, changed = _check(entry, current, expected)
         if state == "hit":
@@ -153,6 +161,8 @@ class Tagged:
             entry, current, expected = self._read(ekey, family)
         except backend.Failed:
             stats.miss(family)
+            return _call(default)
+        if self._bypass_recorded(entry):
             return _call(default)
         state, changed = _check(entry, current, expected)
         if state == "hit":

@@ -11,13 +11,15 @@ bypass the cache (read-your-writes, and nothing uncommitted is ever stored).
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
+from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import Model
 
-from . import backend, conf, sql, tags
+from . import EVERYTHING, backend, conf, sql, tags
 
 # --- transaction-aware bumping ------------------------------------------------------------
 
@@ -61,12 +63,56 @@ def pending_tags(db_alias):
     if db_alias not in connections:
         return set()
     conn = connections[db_alias]
-    if not conn.in_atomic_block:
-        return set()
-    out = set()
-    for _, cb in _live_callbacks(conn):
-        out |= cb.tags
+    out = set(_manual_tags(conn))
+    if conn.in_atomic_block:
+        for _, cb in _live_callbacks(conn):
+            out |= cb.tags
     return out
+
+
+# A manual transaction (set_autocommit(False) ... commit() or rollback()) has no on_commit:
+# its tags are kept on the connection, bumped at write time, and bumped again by commit().
+_MANUAL_TAGS = "_djcache_manual_tags"
+
+
+def _manual_tags(conn):
+    return conn.__dict__.get(_MANUAL_TAGS, ())
+
+
+def _in_manual_transaction(conn):
+    return not conn.in_atomic_block and conn.connection is not None and not conn.autocommit
+
+
+def _end_manual_transaction(conn, committed):
+    written = conn.__dict__.pop(_MANUAL_TAGS, None)
+    if written and committed:
+        tags.bump_now(conf.db_alias(conn.alias), written)
+
+
+def _watch_manual_transactions(conn):
+    """Wrap this connection's commit/rollback/set_autocommit (once per connection object)."""
+    if conn.__dict__.get("_djcache_watched"):
+        return
+    conn._djcache_watched = True
+    commit, rollback, set_autocommit = conn.commit, conn.rollback, conn.set_autocommit
+
+    def watched_commit():
+        commit()
+        _end_manual_transaction(conn, committed=True)
+
+    def watched_rollback():
+        rollback()
+        _end_manual_transaction(conn, committed=False)
+
+    def watched_set_autocommit(autocommit, *args, **kwargs):
+        set_autocommit(autocommit, *args, **kwargs)
+        # some drivers commit what is open when autocommit comes back; a reconnection after
+        # close() (the database rolled back) passes here too, and its bump costs one miss
+        if autocommit:
+            _end_manual_transaction(conn, committed=True)
+
+    conn.commit, conn.rollback = watched_commit, watched_rollback
+    conn.set_autocommit = watched_set_autocommit
 
 
 def bump(using, tag_set):
@@ -76,6 +122,12 @@ def bump(using, tag_set):
         return
     alias = conf.db_alias(using)
     conn = connections[using]
+    if _in_manual_transaction(conn):
+        manual = conn.__dict__.setdefault(_MANUAL_TAGS, set())
+        new = tag_set - manual
+        manual |= new
+        tags.bump_now(alias, new)
+        return
     if not conn.in_atomic_block:
         tags.bump_now(alias, tag_set)
         return
@@ -95,11 +147,69 @@ def bump(using, tag_set):
     tags.bump_now(alias, new)
 
 
-def invalidate(*deps: type[Model] | str, using: str | None = None) -> None:
-    """Bump the tags of the given models by hand (``djcache.invalidate(Product)``)."""
-    for db_alias, tag in tags.resolve_deps(deps, using=using):
-        # resolve_deps gives read tags; bump exactly those
-        bump(using or db_alias, {tag})
+class UnknownTarget(LookupError, ValueError):
+    """``djcache.invalidate`` was given a name that is no model, app label or table."""
+
+
+def invalidate(*targets: type[Model] | str, using: str | None = None) -> None:
+    """Invalidate by hand what writes djcache could not see (``djcache.invalidate(Product)``).
+
+    Each target is a model class, an ``"app.Model"`` label, an app label (all its models), a
+    table name (``db_table``, schema-qualified or not), ``"table:<name>"`` for a table no model
+    owns (the tag ``"auto"`` entries record for it), or ``djcache.EVERYTHING`` (every entry).
+    """
+    if not targets:
+        raise TypeError("djcache.invalidate() needs what to invalidate: a model, a label, an app "
+                        "label, a table name, or djcache.EVERYTHING for every entry")
+    pairs: set[tuple[str, str]] = set()
+    everything = False
+    for target in targets:
+        if target == EVERYTHING:
+            everything = True
+        elif isinstance(target, str) and target.startswith("table:"):
+            pairs.add((conf.db_alias(using or "default"), target.lower()))
+        else:
+            pairs.update(tags.resolve_deps(_models_of(target), using=using))
+    if everything:
+        tags.bump_epoch()
+    by_alias: dict[str, set[str]] = {}
+    for db_alias, tag in pairs:
+        by_alias.setdefault(db_alias, set()).add(tag)
+    for db_alias, tag_set in sorted(by_alias.items()):
+        bump(using or db_alias, tag_set)
+
+
+def _models_of(target):
+    from django.apps import apps
+    if not isinstance(target, str):
+        return [target]
+    if target.count(".") == 1:
+        try:
+            return [apps.get_model(target)]
+        except LookupError:
+            pass
+    try:
+        return list(apps.get_app_config(target).get_models())
+    except LookupError:
+        pass
+    owned = tags.models_of_table(target)
+    if owned:
+        return owned
+    raise UnknownTarget(_unknown_message(target))
+
+
+def _unknown_message(target):
+    import difflib
+
+    from django.apps import apps
+    names = [m._meta.label for m in apps.get_models()]
+    names += [c.label for c in apps.get_app_configs()]
+    names += [m._meta.db_table for m in apps.get_models()]
+    close = difflib.get_close_matches(target, names, n=3, cutoff=0.7)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return (f"djcache.invalidate({target!r}): no model label, app label or table has this name."
+            f"{hint} It takes a model class, an 'app.Model' label, an app label, a table name,"
+            f" 'table:<name>' for a table no model owns, or djcache.EVERYTHING.")
 
 
 # --- recording reads for depends_on="auto" ------------------------------------------------
@@ -128,26 +238,60 @@ def note_tags(pairs):
 # --- the execute wrapper ------------------------------------------------------------------
 
 
+def statement_text(statement, connection):
+    """The SQL of ``statement`` as str: Django passes on whatever the caller gave ``execute``,
+    which on PostgreSQL may be bytes or a psycopg ``sql.Composed``; None if it is neither."""
+    if isinstance(statement, str):
+        return statement
+    if isinstance(statement, (bytes, bytearray, memoryview)):
+        return bytes(statement).decode("utf-8", "replace")
+    as_string = getattr(statement, "as_string", None)   # psycopg and psycopg2 sql objects
+    if callable(as_string):
+        try:
+            text = as_string(connection.connection)
+        except Exception:  # noqa: BLE001 - an object we cannot render is left alone
+            return None
+        return text if isinstance(text, str) else None
+    return None
+
+
+def analyse_statement(sql_text, connection):
+    # MySQL reads \ as an escape in every string; PostgreSQL and SQLite only in E'...'
+    return sql.analyse_cached(sql_text, connection.vendor == "mysql")
+
+
 def execute_wrapper(execute, sql_text, params, many, context):
-    if backend.in_guard() or not isinstance(sql_text, str):
+    if backend.in_guard():
+        return execute(sql_text, params, many, context)
+    connection = context["connection"]
+    text = statement_text(sql_text, connection)
+    if text is None:
         return execute(sql_text, params, many, context)
     recs = _recorders.get()
-    if sql.looks_like_plain_select(sql_text):
+    if sql.looks_like_plain_select(text):
         if recs:
-            _record(sql.analyse_cached(sql_text), context, recs)
+            _record(analyse_statement(text, connection), context, recs)
         return execute(sql_text, params, many, context)
-    analysis = sql.analyse_cached(sql_text)
+    analysis = analyse_statement(text, connection)
     if recs and analysis.reads:
         _record(analysis, context, recs)
     result = execute(sql_text, params, many, context)
     if analysis.writes and analysis.rowcount_ok and _rowcount(context) == 0:
         return result  # nothing changed
+    note_written(connection, analysis)
+    return result
+
+
+def note_written(connection, analysis):
+    """Bump what ``analysis`` says the statement wrote on ``connection``."""
     if analysis.writes:
         written = set()
         for table in analysis.writes:
             written |= tags.write_tags_for_table(table)
+        for table in analysis.truncated_cascade:
+            written |= tags.cascade_tags_for_table(table)
         if written:
-            alias = context["connection"].alias
+            alias = connection.alias
             bump(alias, written)
             seen = _sql_bumped()
             if len(seen) > 1000:
@@ -155,7 +299,6 @@ def execute_wrapper(execute, sql_text, params, many, context):
             seen.update((alias, t) for t in written)
     if analysis.kind == "ddl":
         tags.reset_maps()
-    return result
 
 
 def _rowcount(context):
@@ -180,6 +323,32 @@ def install_wrapper(connection, **kwargs):
         return
     if not any(w is execute_wrapper for w in connection.execute_wrappers):
         connection.execute_wrappers.append(execute_wrapper)
+    _watch_manual_transactions(connection)
+    _watch_copy(connection)
+
+
+def _watch_copy(connection):
+    """psycopg 3's ``cursor.copy()`` does not go through Django's execute wrappers: give the
+    raw connection a cursor class whose ``copy`` reports the statement when it is done."""
+    raw: Any = getattr(connection, "connection", None)
+    factory = getattr(raw, "cursor_factory", None)
+    if factory is None or not hasattr(factory, "copy") or \
+            getattr(factory, "djcache_connection", None) is connection:
+        return
+    raw.cursor_factory = _copy_reporting(factory, connection)
+
+
+def _copy_reporting(factory, connection):
+    @contextlib.contextmanager
+    def copy(self, statement, params=None, **kwargs):
+        with factory.copy(self, statement, params, **kwargs) as copying:
+            yield copying
+        text = statement_text(statement, connection)
+        if text is not None and not backend.in_guard():
+            note_written(connection, analyse_statement(text, connection))
+
+    return type(f"CopyReporting{factory.__name__}", (factory,),
+                {"copy": copy, "djcache_connection": connection})
 
 
 # --- signals ------------------------------------------------------------------------------

@@ -56,7 +56,9 @@ _DOLLAR_PARAM = re.compile(r"\$\d+")
 _PYFORMAT_PARAM = re.compile(r"%(\([^)]*\))?s")
 
 
-def tokenize(sql: str) -> list[Tok]:
+def tokenize(sql: str, backslash_escapes: bool = False) -> list[Tok]:
+    """``backslash_escapes``: ``\\`` escapes the next character in every '...' string (MySQL).
+    In standard SQL (PostgreSQL, SQLite) it is an ordinary character, except in E'...'."""
     toks: list[Tok] = []
     i, n = 0, len(sql)
     while i < n:
@@ -84,7 +86,9 @@ def tokenize(sql: str) -> list[Tok]:
             i = j
             continue
         if c in "'\"`" or (c in "eEnNbBxX" and i + 1 < n and sql[i + 1] == "'"):
+            escapes = backslash_escapes and c == "'"
             if c not in "'\"`":
+                escapes = backslash_escapes or c in "eE"
                 i += 1  # E'...', N'...' prefixes
                 c = "'"
             j = i + 1
@@ -97,7 +101,7 @@ def tokenize(sql: str) -> list[Tok]:
                         j += 2
                         continue
                     break
-                if d == "\\" and c == "'" and j + 1 < n:  # backslash escapes (MySQL, E'')
+                if d == "\\" and escapes and j + 1 < n:
                     buf.append(sql[j + 1])
                     j += 2
                     continue
@@ -163,6 +167,8 @@ class Analysis:
     rowcount_ok: bool = False
     writes: set = field(default_factory=set)
     reads: set = field(default_factory=set)
+    # tables emptied by TRUNCATE ... CASCADE: every table referencing them is emptied too
+    truncated_cascade: set = field(default_factory=set)
 
 
 _NAME_KINDS = (KW, QID)
@@ -235,10 +241,10 @@ def _split_statements(toks: list[Tok]) -> list[list[Tok]]:
     return out
 
 
-def analyse(sql: str) -> Analysis:
-    """Analyse one or more statements."""
+def analyse(sql: str, backslash_escapes: bool = False) -> Analysis:
+    """Analyse one or more statements (``backslash_escapes``: see :func:`tokenize`)."""
     result = Analysis()
-    stmts = _split_statements(tokenize(sql))
+    stmts = _split_statements(tokenize(sql, backslash_escapes))
     for stmt in stmts:
         _analyse_stmt(stmt, result)
     if len(stmts) == 1 and stmts[0] and stmts[0][0].up in ("UPDATE", "DELETE") and \
@@ -301,9 +307,15 @@ def _analyse_stmt(toks, result, outer_ctes=frozenset()):
         while p.up(j) in ("OR", "REPLACE", "IGNORE", "ROLLBACK", "ABORT", "FAIL",
                           "LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "INTO", "OVERWRITE", "TABLE"):
             j += 1
-        name, _ = p.qualified_name(j)
+        name, j = p.qualified_name(j)
         if name:
             writes.add(name)
+        if head == "MERGE":   # MERGE INTO target [AS t] USING source: the source is read
+            while j < p.n and p.up(j) != "USING":
+                j += 1
+            source, _ = p.qualified_name(j + 1)
+            if source:
+                result.reads.add(source.lower())
         _set_kind(result, "write")
     elif head == "UPDATE":
         j = i + 1
@@ -351,6 +363,8 @@ def _analyse_stmt(toks, result, outer_ctes=frozenset()):
                     j += 1
                 continue
             break
+        if any(p.up(k) == "CASCADE" for k in range(j, p.n)):
+            result.truncated_cascade |= {w.lower() for w in writes}
         _set_kind(result, "write")
     elif head in ("ALTER", "DROP"):
         if p.up(i + 1) == "TABLE":
@@ -372,12 +386,13 @@ def _analyse_stmt(toks, result, outer_ctes=frozenset()):
         if p.is_p(j, "("):
             j = p.match_paren(j) + 1
         if name and p.up(j) == "FROM":
-            writes.add(name)
+            result.writes.add(name.lower())
             _set_kind(result, "write")
-        else:
-            _set_kind(result, "select")
-        result.writes |= {w.lower() for w in writes}
-        return
+            return
+        _set_kind(result, "select")   # COPY table TO ..., COPY (query) TO ...
+        if name:
+            result.reads.add(name.lower())
+            return
     elif head in ("SELECT", "VALUES", "TABLE"):
         _set_kind(result, "select")
         if head == "TABLE":
@@ -464,12 +479,12 @@ _CLAUSE_WORDS = {
 
 
 @functools.lru_cache(maxsize=4096)
-def analyse_cached(sql: str) -> Analysis:
+def analyse_cached(sql: str, backslash_escapes: bool = False) -> Analysis:
     """``analyse`` with a bounded memo (Django's SQL strings repeat, parameters are separate).
 
     Least recently used statements go first, so a burst of one-off SQL does not drop the
     statements every request runs."""
-    return analyse(sql)
+    return analyse(sql, backslash_escapes)
 
 
 def looks_like_plain_select(sql: str) -> bool:

@@ -5,7 +5,7 @@ import hashlib
 import random
 import re
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.db import router
@@ -100,16 +100,36 @@ def resolve_deps(deps, using=None):
     return sorted(out)
 
 
-_maps = None
+def table_key(db_table):
+    """The name a statement's analysis gives ``db_table``: its last part, unquoted, lower-case
+    (``'"sales"."order"'`` -> ``order``), as ``djcache.sql`` reads ``UPDATE "sales"."order"``."""
+    from .sql import KW, QID, tokenize
+    names = [t.value for t in tokenize(db_table) if t.kind in (KW, QID)]
+    return (names[-1] if names else db_table).lower()
+
+
+class _Maps(NamedTuple):
+    owners: dict[str, set[str]]      # table -> tags of the concrete models owning it
+    sides: dict[str, set[str]]       # through tag -> {side tags}
+    referrers: dict[str, set[str]]   # tag -> tags of the models with a foreign key to it
+    ignored: set[str]                # tables of database caches
+
+
+_maps: _Maps | None = None
 
 
 def _build_maps():
-    owners: dict[str, set[str]] = {}   # table -> tags of the concrete models owning it
-    sides: dict[str, set[str]] = {}    # through tag -> {side tags}
+    owners: dict[str, set[str]] = {}
+    sides: dict[str, set[str]] = {}
+    referrers: dict[str, set[str]] = {}
     for model in apps.get_models(include_auto_created=True):
         if model._meta.proxy:
             continue
-        owners.setdefault(model._meta.db_table.lower(), set()).add(model_tag(model))
+        owners.setdefault(table_key(model._meta.db_table), set()).add(model_tag(model))
+        for fk in model._meta.local_fields:
+            target: Any = fk.remote_field.model if fk.remote_field else None
+            if target is not None and not isinstance(target, str):
+                referrers.setdefault(model_tag(target), set()).add(model_tag(model))
         for field in model._meta.local_many_to_many:
             # a lazy "app.Model" reference stays a str when its app is not installed; the
             # stubs only know the resolved model
@@ -119,8 +139,8 @@ def _build_maps():
                 continue
             sides.setdefault(model_tag(through), set()).update(
                 {model_tag(model), model_tag(related)})
-    ignored = {t.lower() for t in _db_cache_tables()}
-    return owners, sides, ignored
+    ignored = {table_key(t) for t in _db_cache_tables()}
+    return _Maps(owners, sides, referrers, ignored)
 
 
 def _db_cache_tables():
@@ -130,7 +150,7 @@ def _db_cache_tables():
             yield cfg["LOCATION"]
 
 
-def _get_maps():
+def _get_maps() -> _Maps:
     global _maps
     if _maps is None:
         _maps = _build_maps()
@@ -143,29 +163,53 @@ def reset_maps():
 
 
 def _through_sides():
-    return _get_maps()[1]
+    return _get_maps().sides
+
+
+def models_of_table(table):
+    """The concrete models whose db_table is ``table`` (schema-qualified or not)."""
+    return [apps.get_model(tag) for tag in sorted(_get_maps().owners.get(table_key(table), ()))]
 
 
 def read_tags_for_table(table):
-    owners, _, ignored = _get_maps()
+    maps = _get_maps()
     table = table.lower()
-    if table in ignored:
+    if table in maps.ignored:
         return set()
-    return owners.get(table) or {f"table:{table}"}
+    return maps.owners.get(table) or {f"table:{table}"}
 
 
 def write_tags_for_table(table):
-    owners, sides, ignored = _get_maps()
+    maps = _get_maps()
     table = table.lower()
-    if table in ignored:
+    if table in maps.ignored:
         return set()
-    tags = owners.get(table)
-    if not tags:
+    owned = maps.owners.get(table)
+    if not owned:
         return {f"table:{table}"}
-    out = set(tags)
-    for t in tags:
-        out |= sides.get(t, set())
+    return _with_sides(owned, maps)
+
+
+def _with_sides(model_tags, maps):
+    out = set(model_tags)
+    for t in model_tags:
+        out |= maps.sides.get(t, set())
     return out
+
+
+def cascade_tags_for_table(table):
+    """Tags of every model whose rows ``TRUNCATE table CASCADE`` also removes: the models with
+    a foreign key to it, and theirs, transitively."""
+    maps = _get_maps()
+    todo = list(maps.owners.get(table.lower(), ()))
+    reached: set[str] = set()
+    while todo:
+        tag = todo.pop()
+        for referrer in maps.referrers.get(tag, ()):
+            if referrer not in reached:
+                reached.add(referrer)
+                todo.append(referrer)
+    return _with_sides(reached, maps)
 
 
 # --- cache operations on tags -------------------------------------------------------------
@@ -186,6 +230,15 @@ def ensure_versions(keys, current):
         backend.call(tags_cache(), "add", k, initial_version(), None)
     current.update(get_versions(missing))
     return current
+
+
+def bump_epoch():
+    """Invalidate every entry: each one carries the namespace epoch like a tag."""
+    from . import recovery
+    try:
+        backend.call(tags_cache(), "set", epoch_key(), new_version(), None)
+    except backend.Failed:
+        recovery.record(tags_cache(), [epoch_key()])
 
 
 def bump_now(db_alias, tags):

@@ -296,3 +296,21 @@ def test_delete_key(world):
     assert h.get("k") == 1
     h.delete("k")
     assert h.get("k") is None
+
+
+def test_schema_qualified_table_maps_to_its_model():
+    from djcache import tags
+    from tests.testapp.models import SalesOrder
+    assert tags.table_key('"sales"."order"') == "order"
+    assert tags.models_of_table('"sales"."order"') == [SalesOrder]
+    assert tags.models_of_table("sales.order") == [SalesOrder]
+    assert tags.write_tags_for_table("order") == {"testapp.salesorder"}
+
+
+def test_truncate_cascade_reaches_every_referencing_model():
+    from djcache import tags
+    reached = tags.cascade_tags_for_table("testapp_category")
+    assert {"testapp.product", "testapp.review", "testapp.supply",
+            "testapp.product_tags"} <= reached
+    assert "testapp.category" not in reached and "testapp.unrelated" not in reached
+    assert tags.cascade_tags_for_table("testapp_unrelated") == set()

@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 import pytest
 
 from djcache.sql import analyse, analyse_cached, tokenize
@@ -25,7 +28,8 @@ CASES = [
     ("DROP TABLE IF EXISTS a, b CASCADE", "ddl", {"a", "b"}, set()),
     ("CREATE TABLE new_t (updated_at int)", "other", set(), set()),
     ("COPY shop_product (name) FROM STDIN", "write", {"shop_product"}, set()),
-    ("COPY shop_product TO STDOUT", "select", set(), set()),
+    ("COPY shop_product TO STDOUT", "select", set(), {"shop_product"}),
+    ("COPY (SELECT a FROM p JOIN q ON true) TO STDOUT", "select", set(), {"p", "q"}),
     ("WITH recent AS (SELECT * FROM shop_product WHERE updated_at > now()) SELECT * FROM recent JOIN shop_category c ON c.id = recent.category_id",
      "select", set(), {"shop_product", "shop_category"}),
     ("WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n+1 FROM t WHERE n < 5) SELECT n FROM t", "select", set(), set()),
@@ -44,7 +48,12 @@ CASES = [
     ("SAVEPOINT s1", "tx", set(), set()),
     ("RELEASE SAVEPOINT s1", "tx", set(), set()),
     ("UPDATE a SET x = 1; DELETE FROM b", "write", {"a", "b"}, {"b"}),
-    ("MERGE INTO target t USING src s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v", "write", {"target"}, set()),
+    ("MERGE INTO target t USING src s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v", "write", {"target"}, {"src"}),
+    # a backslash is an ordinary character in standard strings (Django's SQLite LIKE ... ESCAPE '\')
+    ("SELECT a FROM p WHERE a LIKE %s ESCAPE '\\' UNION SELECT b FROM q", "select", set(), {"p", "q"}),
+    ("SELECT a FROM p WHERE a LIKE %s ESCAPE '\\' AND c IN (SELECT id FROM q)", "select", set(), {"p", "q"}),
+    ("WITH x AS (SELECT 1 WHERE 'a' LIKE 'a' ESCAPE '\\') UPDATE t SET v = 1", "write", {"t"}, set()),
+    ("SELECT E'\\'' FROM w", "select", set(), {"w"}),
 ]
 
 
@@ -81,3 +90,31 @@ def test_analysis_memo_is_bounded_and_keeps_recently_used_statements():
             assert analyse_cached(hot) is first   # still memoised: used recently
     assert analyse_cached(hot) is first
     assert analyse_cached.cache_info().currsize == 4096
+
+
+def test_backslash_escapes_only_where_the_dialect_has_them():
+    mysql = "SELECT 'it\\'s' FROM t WHERE a LIKE 'x' UNION SELECT 1 FROM u"
+    assert analyse(mysql, backslash_escapes=True).reads == {"t", "u"}
+    assert [t.value for t in tokenize("SELECT '\\' FROM t") if t.kind == "str"] == ["\\"]
+    assert [t.value for t in tokenize("SELECT 'a\\'", backslash_escapes=True)
+            if t.kind == "str"] == ["a'"]
+
+
+def test_truncate_cascade_is_recorded():
+    assert analyse("TRUNCATE a, b CASCADE").truncated_cascade == {"a", "b"}
+    assert analyse("TRUNCATE TABLE a RESTART IDENTITY CASCADE").truncated_cascade == {"a"}
+    assert analyse("TRUNCATE a RESTRICT").truncated_cascade == set()
+    assert analyse("TRUNCATE a").truncated_cascade == set()
+
+
+SHARED = json.loads((Path(__file__).resolve().parents[2] / "spec" / "sql-cases.json").read_text())
+RUNTIME_KINDS = {"read": {"select"}, "write": {"write", "ddl"}, "other": {"other", "tx"}}
+
+
+@pytest.mark.parametrize("case", SHARED["cases"], ids=[c["sql"][:40] for c in SHARED["cases"]])
+def test_shared_corpus(case):
+    """spec/sql-cases.json: the same statements test/sql.test.ts gives the editor's classifier."""
+    a = analyse(case["sql"])
+    assert a.kind in RUNTIME_KINDS[case["kind"]]
+    assert a.writes == set(case["writes"])
+    assert a.reads == set(case.get("reads_runtime", case["reads"]))

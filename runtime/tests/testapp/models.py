@@ -42,3 +42,14 @@ class Restaurant(Place):
 
 class Unrelated(models.Model):
     name = models.CharField(max_length=50)
+
+
+class SalesOrder(models.Model):
+    """A table in another PostgreSQL schema; the peer-scenario tests create it themselves,
+    so it is not managed."""
+    number = models.CharField(max_length=20)
+    amount = models.IntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = '"sales"."order"'

@@ -129,6 +129,22 @@ class Scan {
         if (this.is(i, 'TABLE')) i++;
         this.tableList(i, end, this.writes, false);
         return 'delete';
+      case 'COPY': {
+        // COPY table [(cols)] FROM ... adds rows; COPY table TO / COPY (query) TO reads.
+        if (this.toks[i]?.text === '(') {
+          this.scanReads(i, end);
+          return 'select';
+        }
+        const target: string[] = [];
+        let j = this.tableRef(i, end, target, false);
+        if (this.toks[j]?.text === '(') j = this.closing(j, end) + 1;
+        if (this.is(j, 'FROM')) {
+          this.writes.push(...target);
+          return 'insert';
+        }
+        this.reads.push(...target);
+        return 'select';
+      }
       case 'MERGE':
         if (this.is(i, 'INTO')) i++;
         this.scanReads(this.tableRef(i, end, this.writes, false), end);

@@ -10,16 +10,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["stats", "invalidate"])
-        parser.add_argument("models", nargs="*", help="labels for `invalidate`")
+        parser.add_argument("models", nargs="*", help="what `invalidate` invalidates: app.Model "
+                            "labels, app labels, table names, table:<name>, or * for everything")
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument("--database", default=None, help="database alias for `invalidate`")
 
     def handle(self, *args, **opts):
         if opts["action"] == "invalidate":
-            from ...invalidation import invalidate
+            from ...invalidation import UnknownTarget, invalidate
             if not opts["models"]:
-                raise CommandError("give at least one app.Model label")
-            invalidate(*opts["models"], using=opts["database"])
+                raise CommandError("give at least one app.Model label, app label, table name, "
+                                   "table:<name>, or * for everything")
+            try:
+                invalidate(*opts["models"], using=opts["database"])
+            except UnknownTarget as exc:
+                raise CommandError(str(exc)) from exc
             self.stdout.write(f"invalidated {', '.join(opts['models'])}")
             return
         try:

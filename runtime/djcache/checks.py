@@ -1,0 +1,109 @@
+"""Django system checks for the ``DJCACHE`` setting (``manage.py check``).
+
+djcache.E001  DJCACHE is not a dict
+djcache.E002  an unknown key (a close match is suggested)
+djcache.E003  a value of the wrong type
+djcache.E004  CACHE or TAGS_CACHE names no cache in CACHES (a close match is suggested)
+djcache.E005  DATABASE_ALIASES names a database that is not in DATABASES
+djcache.W001  CACHE or TAGS_CACHE is a DummyCache: it holds no tags, so nothing is ever served
+"""
+from __future__ import annotations
+
+import difflib
+import numbers
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from .conf import DEFAULTS
+
+# keys whose default (None, or a number that may also be None) does not tell their type
+_ALLOWED = {
+    "TAGS_CACHE": (str, type(None)),
+    "STATS_TOKEN": (str, type(None)),
+    "DEFAULT_TIMEOUT": (numbers.Real, type(None)),
+    "LOST_BUMPS_MARKER_DIR": (str, type(None), bool),
+}
+_CACHE_KEYS = ("CACHE", "TAGS_CACHE")
+
+
+def _allowed(key):
+    if key in _ALLOWED:
+        return _ALLOWED[key]
+    default = DEFAULTS[key]
+    if isinstance(default, bool):
+        return (bool,)
+    if isinstance(default, numbers.Real):
+        return (numbers.Real,)
+    return (type(default),)
+
+
+def _type_names(types):
+    names = {bool: "True/False", type(None): "None", numbers.Real: "a number", str: "a string",
+             dict: "a dict"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+@register()
+def check_settings(app_configs=None, **kwargs):
+    user = getattr(settings, "DJCACHE", None)
+    if user is None:
+        return []
+    if not isinstance(user, dict):
+        return [Error(f"DJCACHE must be a dict, not {type(user).__name__}.", id="djcache.E001")]
+    errors: list[CheckMessage] = []
+    for key, value in user.items():
+        if key not in DEFAULTS:
+            close = difflib.get_close_matches(str(key), DEFAULTS, n=1, cutoff=0.6)
+            errors.append(Error(
+                f"DJCACHE has an unknown key {key!r}.",
+                hint=f"Did you mean {close[0]!r}?" if close else
+                f"Known keys: {', '.join(sorted(DEFAULTS))}.",
+                id="djcache.E002"))
+            continue
+        types = _allowed(key)
+        # True is an int to Python, never a number of seconds here
+        wrong_bool = isinstance(value, bool) and bool not in types
+        if wrong_bool or not isinstance(value, types):
+            errors.append(Error(f"DJCACHE[{key!r}] must be {_type_names(types)}, not {value!r}.",
+                                id="djcache.E003"))
+    errors += _check_caches(user)
+    errors += _check_database_aliases(user.get("DATABASE_ALIASES"))
+    return errors
+
+
+def _check_caches(user):
+    caches = getattr(settings, "CACHES", {})
+    out: list[CheckMessage] = []
+    for key in _CACHE_KEYS:
+        alias = user.get(key, DEFAULTS[key])
+        if not isinstance(alias, str):
+            continue
+        if alias not in caches:
+            close = difflib.get_close_matches(alias, caches, n=1, cutoff=0.6)
+            out.append(Error(
+                f"DJCACHE[{key!r}] is {alias!r}, which is not a cache in CACHES.",
+                hint=f"Did you mean {close[0]!r}?" if close else
+                f"CACHES has: {', '.join(sorted(caches)) or 'nothing'}.",
+                id="djcache.E004"))
+        elif caches[alias].get("BACKEND", "").endswith(".DummyCache"):
+            out.append(Warning(
+                f"DJCACHE[{key!r}] is {alias!r}, a DummyCache: it keeps no tag versions or "
+                f"entries, so djcache computes every value and serves none from the cache.",
+                hint="Point it at a cache that stores values (locmem, Redis, Memcached...).",
+                id="djcache.W001"))
+    return out
+
+
+def _check_database_aliases(mapping):
+    if not isinstance(mapping, dict):
+        return []
+    databases = getattr(settings, "DATABASES", {})
+    out = []
+    for source, target in mapping.items():
+        for alias in (source, target):
+            if alias not in databases:
+                out.append(Error(
+                    f"DJCACHE['DATABASE_ALIASES'] maps {source!r} to {target!r}, but {alias!r} "
+                    f"is not a database in DATABASES.", id="djcache.E005"))
+    return out
