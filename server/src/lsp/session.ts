@@ -22,11 +22,15 @@ import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTI
 import type { Snapshot } from '../projectIndex';
 import { osCacheHome } from '../factCache';
 import { loadPythonParser } from '../syntax/parser';
+import { AnalysisScheduler, type Clock } from './analysisScheduler';
 import { fileUri, fromRange, locationLink, quickFix, ruleDocUri, toDiagnostic, toLocation, toRange, toWorkspaceEdit } from './convert';
 import { defaultSettings, type EditorSettings, Folder } from './folder';
 
 export interface ServerOptions {
-  /** Quiet time after an edit before re-analysing; tests and benchmarks set 0. */
+  /**
+   * Edits closer together than this (typing) are analysed once this long after the last of them;
+   * a lone edit is analysed at once (see AnalysisScheduler). 0: every edit at once.
+   */
   debounceMs?: number;
 }
 
@@ -34,6 +38,13 @@ export interface ServerOptions {
 export interface ServerSetup {
   /** The user's cache folder (default osCacheHome()); each workspace folder's fact cache is a folder below it. */
   cacheHome?: string;
+  /** The debounce's time source (default: the system's); tests step a fake one by hand. */
+  clock?: Clock;
+  /**
+   * Called after each analysis of a folder, before it is published or dropped as stale; publishing
+   * waits for the returned promise. Tests count and pace analyses with it.
+   */
+  onAnalysis?: (folderUri: string) => Promise<void> | void;
 }
 
 const FIX_ALL_KIND = 'source.fixAll.djcache';
@@ -44,7 +55,7 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
   /** What was last published per folder, so unchanged files are not sent again and cleared ones are. */
   const published = new Map<Folder, Map<string, string>>();
   const findingCounts = new Map<Folder, number>();
-  const timers = new Map<Folder, NodeJS.Timeout>();
+  const schedulers = new Map<Folder, AnalysisScheduler>();
   let parser: Parser;
   let debounceMs = 200;
   let caps = { progress: false, watchers: false, configuration: false, configurationRegistration: false, folderEvents: false };
@@ -102,6 +113,7 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
   function addFolder(f: WorkspaceFolder): Folder {
     const folder = new Folder(URI.parse(f.uri), f.name, parser, host);
     folders.set(f.uri, folder);
+    schedulers.set(folder, new AnalysisScheduler(() => analyzeAndPublish(folder), debounceMs, setup.clock));
     return folder;
   }
 
@@ -109,7 +121,8 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
     const folder = folders.get(uri);
     if (!folder) return;
     folders.delete(uri);
-    clearTimeout(timers.get(folder));
+    schedulers.get(folder)?.dispose();
+    schedulers.delete(folder);
     for (const uri of published.get(folder)?.keys() ?? []) void connection.sendDiagnostics({ uri, diagnostics: [] });
     published.delete(folder);
     findingCounts.delete(folder);
@@ -163,16 +176,11 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
     } finally {
       progress?.done();
     }
-    await Promise.all(targets.map(analyzeAndPublish));
+    await Promise.all(targets.map((folder) => schedulers.get(folder)?.now()));
   }
 
   function status(s: StatusParams): void {
     void connection.sendNotification(STATUS_NOTIFICATION, s);
-  }
-
-  function schedule(folder: Folder): void {
-    clearTimeout(timers.get(folder));
-    timers.set(folder, setTimeout(() => void analyzeAndPublish(folder), debounceMs));
   }
 
   async function analyzeAndPublish(folder: Folder): Promise<void> {
@@ -185,7 +193,8 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
       status({ state: 'error', message: `analysis failed: ${error instanceof Error ? error.message : String(error)}` });
       return;
     }
-    // A newer edit arrived meanwhile: its own run publishes.
+    await setup.onAnalysis?.(folder.uri.toString());
+    // A newer edit arrived meanwhile: the scheduler's next run publishes.
     if (folder.isStale(snap)) return;
     publish(folder, folder.settings.enable ? snap.findings : []);
     const total = [...findingCounts.values()].reduce((n, c) => n + c, 0);
@@ -217,7 +226,7 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
   /** A file's content may differ from what the index holds: re-read it before the next analysis. */
   function fileChanged(at: { folder: Folder; path: string }): void {
     at.folder.touch(at.path);
-    schedule(at.folder);
+    schedulers.get(at.folder)?.edited();
   }
 
   documents.onDidChangeContent((e) => {
