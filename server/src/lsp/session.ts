@@ -48,6 +48,8 @@ export interface ServerSetup {
 }
 
 const FIX_ALL_KIND = 'source.fixAll.djcache';
+/** ServerOptions.debounceMs when the client sets none: typing is a key every few hundred milliseconds or faster. */
+export const DEFAULT_DEBOUNCE_MS = 200;
 
 export function startServer(connection: Connection, setup: ServerSetup = {}): void {
   const documents = new TextDocuments(TextDocument);
@@ -57,7 +59,7 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
   const findingCounts = new Map<Folder, number>();
   const schedulers = new Map<Folder, AnalysisScheduler>();
   let parser: Parser;
-  let debounceMs = 200;
+  let debounceMs = DEFAULT_DEBOUNCE_MS;
   let caps = { progress: false, watchers: false, configuration: false, configurationRegistration: false, folderEvents: false };
 
   const log = (message: string) => connection.console.log(message);
