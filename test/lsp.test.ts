@@ -234,6 +234,7 @@ def forget_nav(sender, instance, **kwargs):
       },
     });
     original = client.read('catalog/signals.py');
+    clock.advance(1_000);
     await client.open('catalog/signals.py');
   });
   after(() => client.dispose());
@@ -299,6 +300,35 @@ def forget_nav(sender, instance, **kwargs):
     // The held analysis read typing(0), which was no longer the text: it published nothing.
     assert.equal(client.statuses.slice(readyBefore).filter((s) => s.state === 'ready').length, 1);
     assert.equal(clock.pending, 0);
+    clock.advance(1_000);
+    await client.settled(() => client.change('catalog/signals.py', original));
+  });
+
+  test('keystrokes seen right after a slow analysis are a burst, however long the analysis took', async () => {
+    clock.advance(1_000);
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const first = new Promise<void>((resolve) => (reached = resolve));
+    await client.settled(async () => {
+      await client.change('catalog/signals.py', typing(0));
+      await first;
+      hold = undefined;
+      reached = undefined;
+      // The analysis takes a second; an editor's keystrokes typed meanwhile reach the server after it.
+      clock.advance(1_000);
+      release();
+    });
+    const before = analyses;
+    for (const text of [typing(1), typing(2), withReceiver()]) {
+      await client.change('catalog/signals.py', text);
+      await client.handled();
+      clock.advance(80);
+    }
+    assert.equal(analyses - before, 0, 'the keystrokes wait for the burst to end');
+    clock.advance(120);
+    await client.until(() => inServices().length === 1, 'the analysis of the last keystroke');
+    await client.handled();
+    assert.equal(analyses - before, 1);
   });
 });
 

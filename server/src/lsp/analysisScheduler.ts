@@ -4,6 +4,11 @@
  * since the last edit, so the last edit of a burst is always analysed and the ones before it mostly
  * are not. One analysis runs at a time: whatever changes while it runs is taken by exactly one more
  * analysis, which reads the newest text.
+ *
+ * An analysis holds the event loop, so keystrokes typed meanwhile are only seen when it ends, all
+ * at once and seemingly long after the keystroke before them. An edit within the window after an
+ * analysis ended therefore counts as part of a burst too; otherwise a project whose analysis takes
+ * longer than the window would be analysed once per queued keystroke.
  */
 
 /** The scheduler's time source: the system's, or one a test steps by hand. */
@@ -27,7 +32,8 @@ export class AnalysisScheduler {
   private urgent = false;
   private timer: unknown;
   private lastEditAt = -Infinity;
-  /** The last edit came within the burst window of the one before it. */
+  private lastRunEndedAt = -Infinity;
+  /** The last edit came within the burst window of the edit or the analysis end before it. */
   private inBurst = false;
   /** Callers of now(), resolved when the next analysis to start has ended. */
   private waiting: (() => void)[] = [];
@@ -40,7 +46,7 @@ export class AnalysisScheduler {
   edited(): void {
     if (this.disposed) return;
     const now = this.clock.now();
-    this.inBurst = now - this.lastEditAt < this.burstMs;
+    this.inBurst = now - Math.max(this.lastEditAt, this.lastRunEndedAt) < this.burstMs;
     this.lastEditAt = now;
     this.dirty = true;
     if (this.running) return;
@@ -88,6 +94,7 @@ export class AnalysisScheduler {
       await this.analyse();
     } finally {
       this.running = false;
+      this.lastRunEndedAt = this.clock.now();
       for (const resolve of waiting) resolve();
       if (this.dirty && !this.disposed) {
         if (this.urgent || !this.inBurst) this.start();
