@@ -14,6 +14,7 @@ import { COMMANDS, GRAPH_REQUEST, type GraphResult } from '../server/src/protoco
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { extractFacts } from '../server/src/facts/extract';
 import { CACHE_HOME, TestClient } from './lsp/client';
+import { ManualClock } from './lsp/clock';
 
 const repo = path.join(__dirname, '..', '..');
 const shop = path.join(repo, 'examples', 'shop');
@@ -200,6 +201,134 @@ def forget_nav(sender, instance, **kwargs):
     const answer = await client.cancelledHover('catalog/services.py', 43, 20);
     assert.equal((answer as { code?: number }).code, -32800);
     assert.ok(markdown(await client.hover('catalog/services.py', 43, 20)).includes('categories:nav'));
+  });
+});
+
+describe('language server: edits on the default debounce, on a clock the test steps', () => {
+  const clock = new ManualClock();
+  let analyses = 0;
+  /** While set, each analysis waits for it before publishing. */
+  let hold: Promise<void> | undefined;
+  /** Told when an analysis has reached its publish. */
+  let reached: (() => void) | undefined;
+  let client: TestClient;
+  let original: string;
+  const inServices = () => client.codes('catalog/services.py');
+  const withReceiver = () => `${original}
+
+@receiver(post_save, sender=Product)
+@receiver(post_delete, sender=Product)
+def forget_nav(sender, instance, **kwargs):
+    cache.delete("categories:nav")
+`;
+  const typing = (i: number) => `${original}\n\ndef typed_${i}():\n    return ${i}\n`;
+
+  before(async () => {
+    client = await TestClient.start([shop], {}, {
+      initializationOptions: {},
+      clock,
+      onAnalysis: () => {
+        analyses++;
+        reached?.();
+        return hold;
+      },
+    });
+    original = client.read('catalog/signals.py');
+    clock.advance(1_000);
+    await client.open('catalog/signals.py');
+  });
+  after(() => client.dispose());
+
+  test('a lone edit is analysed at once: fresh diagnostics with the clock standing still', async () => {
+    clock.advance(1_000);
+    const before = analyses;
+    await client.settled(() => client.change('catalog/signals.py', withReceiver()));
+    assert.deepEqual(inServices(), ['DJC102@54']);
+    assert.equal(analyses - before, 1);
+    assert.equal(clock.pending, 0, 'no timer was needed');
+    clock.advance(1_000);
+    await client.settled(() => client.change('catalog/signals.py', original));
+    assert.deepEqual(inServices(), ['DJC102@44', 'DJC102@54']);
+  });
+
+  test('a burst of edits is analysed twice, the first at once and the last once the burst is over', async () => {
+    clock.advance(1_000);
+    const before = analyses;
+    const readyBefore = client.statuses.length;
+    for (let i = 0; i < 10; i++) await client.change('catalog/signals.py', typing(i));
+    await client.change('catalog/signals.py', withReceiver());
+    await client.handled();
+    assert.equal(analyses - before, 1, 'only the first edit of the burst was analysed');
+    assert.deepEqual(inServices(), ['DJC102@44', 'DJC102@54'], 'the last edit waits for the burst to end');
+    assert.equal(clock.pending, 1);
+    clock.advance(199);
+    await client.handled();
+    assert.equal(analyses - before, 1, 'the window counts from the last edit');
+    clock.advance(1);
+    await client.until(() => inServices().length === 1, 'the analysis of the last edit');
+    assert.deepEqual(inServices(), ['DJC102@54']);
+    await client.handled();
+    assert.equal(analyses - before, 2, 'eleven edits, two analyses');
+    assert.equal(client.statuses.slice(readyBefore).filter((s) => s.state === 'ready').length, 2);
+    clock.advance(1_000);
+    await client.settled(() => client.change('catalog/signals.py', original));
+  });
+
+  test('edits during an analysis are taken by exactly one more analysis, of the newest text', async () => {
+    clock.advance(1_000);
+    const before = analyses;
+    const readyBefore = client.statuses.length;
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const first = new Promise<void>((resolve) => (reached = resolve));
+    await client.change('catalog/signals.py', typing(0));
+    await first;
+    hold = undefined;
+    reached = undefined;
+    // Each of these comes alone, long after the one before it: none waits for quiet.
+    for (const text of [typing(1), typing(2), withReceiver()]) {
+      clock.advance(1_000);
+      await client.change('catalog/signals.py', text);
+      await client.handled();
+    }
+    assert.equal(analyses - before, 1, 'nothing stacked on the running analysis');
+    release();
+    await client.until(() => inServices().length === 1, 'the analysis of the newest text');
+    await client.handled();
+    assert.equal(analyses - before, 2);
+    assert.deepEqual(inServices(), ['DJC102@54']);
+    // The held analysis read typing(0), which was no longer the text: it published nothing.
+    assert.equal(client.statuses.slice(readyBefore).filter((s) => s.state === 'ready').length, 1);
+    assert.equal(clock.pending, 0);
+    clock.advance(1_000);
+    await client.settled(() => client.change('catalog/signals.py', original));
+  });
+
+  test('keystrokes seen right after a slow analysis are a burst, however long the analysis took', async () => {
+    clock.advance(1_000);
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const first = new Promise<void>((resolve) => (reached = resolve));
+    await client.settled(async () => {
+      await client.change('catalog/signals.py', typing(0));
+      await first;
+      hold = undefined;
+      reached = undefined;
+      // The analysis takes a second; an editor's keystrokes typed meanwhile reach the server after it.
+      clock.advance(1_000);
+      release();
+    });
+    const before = analyses;
+    for (const text of [typing(1), typing(2), withReceiver()]) {
+      await client.change('catalog/signals.py', text);
+      await client.handled();
+      clock.advance(80);
+    }
+    assert.equal(analyses - before, 0, 'the keystrokes wait for the burst to end');
+    clock.advance(120);
+    await client.until(() => inServices().length === 1, 'the analysis of the last keystroke');
+    await client.handled();
+    assert.equal(analyses - before, 1);
   });
 });
 

@@ -14,7 +14,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { startServer } from '../../server/src/lsp/session';
+import { type ServerOptions, type ServerSetup, startServer } from '../../server/src/lsp/session';
 import { STATUS_NOTIFICATION, type StatusParams } from '../../server/src/protocol';
 
 /** The servers' cache folder in place of the user's, removed when the tests end. */
@@ -26,6 +26,11 @@ export interface Settings {
   rules?: { select?: string[]; ignore?: string[] };
   severity?: Record<string, string>;
   exclude?: string[];
+}
+
+/** How a test starts the server: by default every edit is analysed at once (debounce 0) on the system clock. */
+export interface TestServer extends Pick<ServerSetup, 'clock' | 'onAnalysis'> {
+  initializationOptions?: ServerOptions;
 }
 
 export class TestClient {
@@ -65,7 +70,7 @@ export class TestClient {
   }
 
   /** Copies each source tree to a temp folder and starts the server on those folders. */
-  static async start(sources: string[], settings: Settings = {}): Promise<TestClient> {
+  static async start(sources: string[], settings: Settings = {}, server: TestServer = {}): Promise<TestClient> {
     const roots = sources.map((src) => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'djcache-lsp-'));
       cpSync(src, dir, { recursive: true });
@@ -73,7 +78,7 @@ export class TestClient {
     });
     const toServer = new PassThrough();
     const toClient = new PassThrough();
-    startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { cacheHome: CACHE_HOME });
+    startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { cacheHome: CACHE_HOME, clock: server.clock, onAnalysis: server.onAnalysis });
     const conn = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
     const client = new TestClient(roots, conn);
     client.settings = settings;
@@ -82,7 +87,7 @@ export class TestClient {
       processId: null,
       rootUri: null,
       workspaceFolders: roots.map((r) => ({ uri: URI.file(r).toString(), name: path.basename(r) })),
-      initializationOptions: { debounceMs: 0 },
+      initializationOptions: server.initializationOptions ?? { debounceMs: 0 },
       capabilities: {
         window: { workDoneProgress: true },
         workspace: { workspaceFolders: true, configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } },
@@ -122,6 +127,11 @@ export class TestClient {
     const uri = this.uri(rel, root);
     this.versions.set(uri, 1);
     await this.settled(() => this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: this.read(rel, root) } }));
+  }
+
+  /** Resolves once the server has handled every message sent before it (a request it answers without analysing). */
+  async handled(): Promise<void> {
+    await this.conn.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///outside-every-folder.py' }, position: { line: 0, character: 0 } });
   }
 
   /** Replaces the open buffer's text without saving it. */

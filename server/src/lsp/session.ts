@@ -23,11 +23,15 @@ import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTI
 import type { Snapshot } from '../projectIndex';
 import { osCacheHome } from '../factCache';
 import { loadPythonParser } from '../syntax/parser';
+import { AnalysisScheduler, type Clock } from './analysisScheduler';
 import { fileUri, fromRange, locationLink, quickFix, ruleDocUri, toDiagnostic, toLocation, toRange, toWorkspaceEdit } from './convert';
 import { defaultSettings, type EditorSettings, Folder } from './folder';
 
 export interface ServerOptions {
-  /** Quiet time after an edit before re-analysing; tests and benchmarks set 0. */
+  /**
+   * Edits closer together than this (typing) are analysed once this long after the last of them;
+   * a lone edit is analysed at once (see AnalysisScheduler). 0: every edit at once.
+   */
   debounceMs?: number;
 }
 
@@ -35,9 +39,18 @@ export interface ServerOptions {
 export interface ServerSetup {
   /** The user's cache folder (default osCacheHome()); each workspace folder's fact cache is a folder below it. */
   cacheHome?: string;
+  /** The debounce's time source (default: the system's); tests step a fake one by hand. */
+  clock?: Clock;
+  /**
+   * Called after each analysis of a folder, before it is published or dropped as stale; publishing
+   * waits for the returned promise. Tests count and pace analyses with it.
+   */
+  onAnalysis?: (folderUri: string) => Promise<void> | void;
 }
 
 const FIX_ALL_KIND = 'source.fixAll.djcache';
+/** ServerOptions.debounceMs when the client sets none: typing is a key every few hundred milliseconds or faster. */
+export const DEFAULT_DEBOUNCE_MS = 200;
 
 export function startServer(connection: Connection, setup: ServerSetup = {}): void {
   const documents = new TextDocuments(TextDocument);
@@ -45,9 +58,9 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
   /** What was last published per folder, so unchanged files are not sent again and cleared ones are. */
   const published = new Map<Folder, Map<string, string>>();
   const findingCounts = new Map<Folder, number>();
-  const timers = new Map<Folder, NodeJS.Timeout>();
+  const schedulers = new Map<Folder, AnalysisScheduler>();
   let parser: Parser;
-  let debounceMs = 200;
+  let debounceMs = DEFAULT_DEBOUNCE_MS;
   let caps = { progress: false, watchers: false, configuration: false, configurationRegistration: false, folderEvents: false };
 
   const log = (message: string) => connection.console.log(message);
@@ -103,6 +116,7 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
   function addFolder(f: WorkspaceFolder): Folder {
     const folder = new Folder(URI.parse(f.uri), f.name, parser, host);
     folders.set(f.uri, folder);
+    schedulers.set(folder, new AnalysisScheduler(() => analyzeAndPublish(folder), debounceMs, setup.clock));
     return folder;
   }
 
@@ -110,7 +124,8 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
     const folder = folders.get(uri);
     if (!folder) return;
     folders.delete(uri);
-    clearTimeout(timers.get(folder));
+    schedulers.get(folder)?.dispose();
+    schedulers.delete(folder);
     for (const uri of published.get(folder)?.keys() ?? []) void connection.sendDiagnostics({ uri, diagnostics: [] });
     published.delete(folder);
     findingCounts.delete(folder);
@@ -164,16 +179,11 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
     } finally {
       progress?.done();
     }
-    await Promise.all(targets.map(analyzeAndPublish));
+    await Promise.all(targets.map((folder) => schedulers.get(folder)?.now()));
   }
 
   function status(s: StatusParams): void {
     void connection.sendNotification(STATUS_NOTIFICATION, s);
-  }
-
-  function schedule(folder: Folder): void {
-    clearTimeout(timers.get(folder));
-    timers.set(folder, setTimeout(() => void analyzeAndPublish(folder), debounceMs));
   }
 
   async function analyzeAndPublish(folder: Folder): Promise<void> {
@@ -186,7 +196,8 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
       status({ state: 'error', message: `analysis failed: ${error instanceof Error ? error.message : String(error)}` });
       return;
     }
-    // A newer edit arrived meanwhile: its own run publishes.
+    await setup.onAnalysis?.(folder.uri.toString());
+    // A newer edit arrived meanwhile: the scheduler's next run publishes.
     if (folder.isStale(snap)) return;
     const { failed } = snap.stats;
     if (failed.length) log(`${folder.name}: ${describeFailed(failed)}`);
@@ -220,7 +231,7 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
   /** A file's content may differ from what the index holds: re-read it before the next analysis. */
   function fileChanged(at: { folder: Folder; path: string }): void {
     at.folder.touch(at.path);
-    schedule(at.folder);
+    schedulers.get(at.folder)?.edited();
   }
 
   documents.onDidChangeContent((e) => {
