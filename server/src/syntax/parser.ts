@@ -263,32 +263,43 @@ function walkAll(c: Cursor): number[] {
  * levels; every level is wider than the last, so fewer distinct indentation widths than this are safe.
  */
 const MAX_INDENT_LEVELS = 256;
-/** Whitespace a run must hold to be MAX_INDENT_LEVELS columns wide (a tab counts 8): most files have no such run. */
-const WIDE_INDENT = /(?:[ \t]|\\\r?\n){32}/;
 
 /**
  * Whether the scanner could hold MAX_INDENT_LEVELS levels: the distinct widths it can measure, each
- * the spaces and tabs (and backslash-continued lines) after a line break, \r or \f, as its scanner counts them.
+ * the spaces and tabs (a tab counts 8), and backslash-continued lines, after a line break, \r or
+ * \f, as its scanner counts them. A first pass only looks for one that wide: most files have none.
  */
 export function tooDeeplyIndented(source: string): boolean {
-  if (!WIDE_INDENT.test(source)) return false;
+  let widest = 0;
+  forEachIndentWidth(source, (width) => {
+    widest = Math.max(widest, width);
+  });
+  if (widest < MAX_INDENT_LEVELS) return false;
   const widths = new Set<number>();
-  for (let i = 0; i < source.length; i++) {
-    const c = source.charCodeAt(i);
-    if (c !== 10 && c !== 13 && c !== 12) continue;
+  forEachIndentWidth(source, (width) => widths.add(width & 0xffff));
+  return widths.size >= MAX_INDENT_LEVELS;
+}
+
+function forEachIndentWidth(source: string, each: (width: number) => void): void {
+  const anyBreak = /[\n\r\f]/g;
+  const nextBreak = source.includes('\r') || source.includes('\f')
+    ? (from: number) => {
+      anyBreak.lastIndex = from;
+      return anyBreak.exec(source)?.index ?? -1;
+    }
+    : (from: number) => source.indexOf('\n', from);
+  for (let at = nextBreak(0); at !== -1; at = nextBreak(at + 1)) {
     let width = 0;
-    for (let j = i + 1; j < source.length; j++) {
-      const d = source.charCodeAt(j);
-      if (d === 32) width++;
-      else if (d === 9) width += 8;
-      else if (d === 92 && source.charCodeAt(j + 1) === 10) j++;
-      else if (d === 92 && source.charCodeAt(j + 1) === 13 && source.charCodeAt(j + 2) === 10) j += 2;
+    for (let j = at + 1; j < source.length; j++) {
+      const c = source.charCodeAt(j);
+      if (c === 32) width++;
+      else if (c === 9) width += 8;
+      else if (c === 92 && source.charCodeAt(j + 1) === 10) j++;
+      else if (c === 92 && source.charCodeAt(j + 1) === 13 && source.charCodeAt(j + 2) === 10) j += 2;
       else break;
     }
-    if (width) widths.add(width & 0xffff);
-    if (widths.size >= MAX_INDENT_LEVELS) return true;
+    if (width) each(width);
   }
-  return false;
 }
 
 /** The parser each caller's parser parses with now: its own, or the one that replaced it once it broke. */
