@@ -1,11 +1,13 @@
 /**
- * `node out/bench/fuzz.js [--seed N] [--count N] [--hang-seconds N]`: the long fuzz run of
- * docs/reliability.md, with the fuzz suite's mutations and harness (test/fuzz/). Prints every
- * failure with its seed, then the cases run, the failures by mutation and the process's max RSS.
- * Exits 1 when anything failed.
+ * `node out/bench/fuzz.js [--seed N] [--count N] [--only MUTATION] [--hang-seconds N]`: the long
+ * fuzz run of docs/reliability.md, with the fuzz suite's mutations and harness (test/fuzz/), over
+ * seeds N to N+count-1 (only those whose case is MUTATION with --only). Prints every failure with
+ * its seed, then the cases run, the failures by mutation and the process's max RSS. Exits 1 when
+ * anything failed.
  */
 import * as path from 'path';
 import { describeFailure, runCampaign } from '../test/fuzz/campaign';
+import { caseFor, loadCorpus } from '../test/fuzz/mutate';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -15,12 +17,15 @@ function option(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const firstSeed = option('--seed', 1);
   const count = option('--count', 10_000);
+  const repoRoot = path.join(__dirname, '..', '..');
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  const corpus = only ? loadCorpus(repoRoot) : [];
+  const seeds = Array.from({ length: count }, (_, i) => firstSeed + i).filter((seed) => !only || caseFor(seed, corpus).mutation === only);
   const started = Date.now();
   const byMutation = new Map<string, number>();
   const result = await runCampaign({
-    repoRoot: path.join(__dirname, '..', '..'),
-    firstSeed,
-    count,
+    repoRoot,
+    seeds,
     timeCapMs: Number.POSITIVE_INFINITY,
     hangMs: option('--hang-seconds', 60) * 1000,
     onCase: (r, done) => {
@@ -30,7 +35,7 @@ async function main(): Promise<void> {
     },
   });
   for (const f of result.failures.filter((x) => x.mutation === '?')) console.log(describeFailure(f));
-  console.log(`seeds ${firstSeed}–${firstSeed + count - 1}: ${result.cases} cases in ${Math.round((Date.now() - started) / 1000)} s, ${result.failures.length} failures`);
+  console.log(`seeds ${firstSeed}–${firstSeed + count - 1}${only ? ` (${only} only)` : ''}: ${result.cases} cases in ${Math.round((Date.now() - started) / 1000)} s, ${result.failures.length} failures`);
   console.log(`cases by mutation: ${[...byMutation].map(([m, n]) => `${m} ${n}`).join(', ')}`);
   const failed = new Map<string, number>();
   for (const f of result.failures) failed.set(f.mutation, (failed.get(f.mutation) ?? 0) + 1);

@@ -18,8 +18,7 @@ const CASES = 300;
 test(`${CASES} mutated fixture files: no escaped error, crash or hang, and the sentinel keeps its findings`, async () => {
   const result = await runCampaign({
     repoRoot: path.join(__dirname, '..', '..'),
-    firstSeed: FIRST_SEED,
-    count: CASES,
+    seeds: Array.from({ length: CASES }, (_, i) => FIRST_SEED + i),
     timeCapMs: 120_000,
     hangMs: 60_000,
   });

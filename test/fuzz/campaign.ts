@@ -13,8 +13,7 @@ export interface Failure { seed: number; mutation: string; file: string; what: s
 
 export interface CampaignOptions {
   repoRoot: string;
-  firstSeed: number;
-  count: number;
+  seeds: readonly number[];
   /** No new batch of cases starts after this long: bounds the run, asserts nothing. */
   timeCapMs: number;
   /** A case silent this long is a hang. */
@@ -30,32 +29,29 @@ const BATCH = 20;
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const started = Date.now();
   const failures: Failure[] = [];
-  let next = o.firstSeed;
-  const end = o.firstSeed + o.count;
   let cases = 0;
   let sentinelFindings = 0;
   let stoppedByTimeCap = false;
-  const describe = new Map<number, { mutation: string; file: string }>();
-  while (next < end) {
+  for (let next = 0; next < o.seeds.length;) {
     if (Date.now() - started > o.timeCapMs) {
       stoppedByTimeCap = true;
       break;
     }
-    const seeds = Array.from({ length: Math.min(BATCH, end - next) }, (_, i) => next + i);
+    const seeds = o.seeds.slice(next, next + BATCH);
     const outcome = await runBatch(o, seeds);
     sentinelFindings = Math.max(sentinelFindings, outcome.sentinelFindings);
     for (const r of outcome.reports) {
       cases++;
-      describe.set(r.seed, r);
       if (r.error) failures.push({ seed: r.seed, mutation: r.mutation, file: r.file, what: `error escaped: ${r.error}` });
       else if (r.missing.length) failures.push({ seed: r.seed, mutation: r.mutation, file: r.file, what: `sentinel findings missing: ${r.missing.join(', ')}` });
       o.onCase?.(r, cases);
     }
-    if (outcome.lost !== undefined) {
+    next += outcome.reports.length;
+    if (outcome.lost) {
       cases++;
+      next++;
       failures.push({ seed: outcome.lost.seed, mutation: '?', file: '?', what: outcome.lost.what });
     }
-    next = outcome.lost ? outcome.lost.seed + 1 : seeds[seeds.length - 1] + 1;
   }
   return { cases, failures, sentinelFindings, stoppedByTimeCap, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
 }
@@ -65,7 +61,8 @@ interface BatchOutcome { reports: CaseReport[]; sentinelFindings: number; lost?:
 /** One worker for one batch of seeds: it ends when the batch is done, the worker dies, or a case hangs. */
 function runBatch(o: CampaignOptions, seeds: number[]): Promise<BatchOutcome> {
   return new Promise((resolve) => {
-    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { repoRoot: o.repoRoot } });
+    // The main thread's stack (V8's 984 KB), not a worker's 4 MB: a recursion that overflows in the CLI overflows here too.
+    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { repoRoot: o.repoRoot }, resourceLimits: { stackSizeMb: 1 } });
     const outcome: BatchOutcome = { reports: [], sentinelFindings: 0 };
     let current = seeds[0];
     let finished = false;
