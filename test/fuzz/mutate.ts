@@ -19,7 +19,7 @@ export function loadCorpus(repoRoot: string): CorpusFile[] {
   return out;
 }
 
-/** mulberry32: small, fast, and the same sequence for a seed on every platform. */
+/** mulberry32: small, fast, and the same sequence for a seed on every platform (also the incremental test's random edits). */
 export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
