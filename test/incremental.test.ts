@@ -21,6 +21,7 @@ import type { FileFacts } from '../server/src/facts/types';
 import { ProjectIndex } from '../server/src/projectIndex';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { readTree } from './tree';
+import { random } from './fuzz/mutate';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SHOP = path.join(ROOT, 'examples', 'shop');
@@ -328,18 +329,6 @@ test('incremental: scripted edits to fixture trees', async () => {
     t.check('the body edits undone');
   }
 });
-
-/** mulberry32: a small seeded generator, so a failing walk can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('incremental: seeded random line mutations of real files', async () => {
   const trees = [SHOP, ...['ok_custom_signal', 'reads_project_wrapper', 'ok_m2m_changed', 'ok_template_fragment_key', 'writes_forms_and_serializers'].map((n) => path.join(FIXTURES, n))];

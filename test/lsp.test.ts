@@ -15,6 +15,7 @@ import { loadPythonParser } from '../server/src/syntax/parser';
 import { extractFacts } from '../server/src/facts/extract';
 import { CACHE_HOME, TestClient } from './lsp/client';
 import { ManualClock } from './lsp/clock';
+import { deepBlocks } from './fuzz/mutate';
 
 const repo = path.join(__dirname, '..', '..');
 const shop = path.join(repo, 'examples', 'shop');
@@ -174,6 +175,19 @@ def forget_nav(sender, instance, **kwargs):
     assert.equal(await client.hover('catalog/services.py', 5, 3), null);
     await client.settled(() => client.change('catalog/services.py', text));
     assert.deepEqual(client.codes('catalog/services.py'), ['DJC102@44', 'DJC102@54']);
+    await client.close('catalog/services.py');
+  });
+
+  test('an unsaved buffer 511 blocks deep leaves the findings of the files analysed after it as they were', async () => {
+    await client.open('catalog/urls.py');
+    const urls = client.read('catalog/urls.py');
+    await client.settled(() => client.change('catalog/urls.py', deepBlocks(511)));
+    await client.open('catalog/services.py');
+    await client.settled(() => client.change('catalog/services.py', `${client.read('catalog/services.py')}\n`));
+    assert.deepEqual(client.codes('catalog/services.py'), ['DJC102@44', 'DJC102@54']);
+    assert.deepEqual(client.allCodes(), EXPECTED);
+    await client.settled(() => client.change('catalog/urls.py', urls));
+    await client.close('catalog/urls.py');
     await client.close('catalog/services.py');
   });
 

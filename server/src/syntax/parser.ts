@@ -178,17 +178,25 @@ export function loadPythonParser(): Promise<Parser> {
 
 /** Fails loudly at start if web-tree-sitter and the grammar disagree (ABI or node names). */
 function selfTest(parser: Parser): void {
-  const tree = parser.parse('from django.core.cache import cache\ncache.set(f"k:{x}", 1)\n');
+  if (!parsesKnownSample(parser)) throw new Error(`tree-sitter self-test failed: ${parser.parse(KNOWN_SAMPLE)?.rootNode.toString()}`);
+  fastCursorAgrees = fastCursorSelfTest(parser);
+  flatTreesAgree = flatTreeSelfTest(parser);
+}
+
+const KNOWN_SAMPLE = 'from django.core.cache import cache\ncache.set(f"k:{x}", 1)\n';
+
+/** Whether `parser` reads a tiny known file right: at load, and before a suspect parser parses again. */
+function parsesKnownSample(parser: Parser): boolean {
+  let tree: Tree | null = null;
   try {
+    tree = parser.parse(KNOWN_SAMPLE);
     const root = tree?.rootNode;
-    const ok = root && root.type === 'module' && !root.hasError &&
-      root.child(1)?.firstChild?.type === 'call';
-    if (!ok) throw new Error(`tree-sitter self-test failed: ${root?.toString()}`);
+    return !!root && root.type === 'module' && !root.hasError && root.child(1)?.firstChild?.type === 'call';
+  } catch {
+    return false;
   } finally {
     tree?.delete();
   }
-  fastCursorAgrees = fastCursorSelfTest(parser);
-  flatTreesAgree = flatTreeSelfTest(parser);
 }
 
 /** Sample with fields, an f-string, non-ASCII text, a comment and a syntax error. */
@@ -246,14 +254,109 @@ function walkAll(c: Cursor): number[] {
   return seen;
 }
 
-/** Parses with a time budget; returns undefined instead of throwing. The caller must delete the tree. */
-export function parsePython(parser: Parser, source: string, budgetMs = 5000): Tree | undefined {
-  const deadline = Date.now() + budgetMs;
-  try {
-    const progressCallback = (() => Date.now() > deadline) as unknown as () => void; // returning true cancels
-    return parser.parse(source, null, { progressCallback }) ?? undefined;
-  } catch {
-    parser.reset();
+/**
+ * Indentation levels open at once beyond which a file is not parsed. tree-sitter-python 0.25's
+ * scanner saves its state in a 1,024-byte buffer: 2 bytes per open level after up to 255 bytes of
+ * open string delimiters, and with an odd count of those its loop writes one byte past the end,
+ * into the parser's own fields. The parse looks clean, but every later parse with that parser
+ * gives one ERROR node or traps (issue 14: 511 nested blocks ending in a string). That takes 384
+ * levels; every level is wider than the last, so fewer distinct indentation widths than this are safe.
+ */
+const MAX_INDENT_LEVELS = 256;
+
+/**
+ * Whether the scanner could hold MAX_INDENT_LEVELS levels: the distinct widths it can measure, each
+ * the spaces and tabs (a tab counts 8), and backslash-continued lines, after a line break, \r or
+ * \f, as its scanner counts them. A first pass only looks for one that wide: most files have none.
+ */
+export function tooDeeplyIndented(source: string): boolean {
+  let widest = 0;
+  forEachIndentWidth(source, (width) => {
+    widest = Math.max(widest, width);
+  });
+  if (widest < MAX_INDENT_LEVELS) return false;
+  const widths = new Set<number>();
+  forEachIndentWidth(source, (width) => widths.add(width & 0xffff));
+  return widths.size >= MAX_INDENT_LEVELS;
+}
+
+function forEachIndentWidth(source: string, each: (width: number) => void): void {
+  const anyBreak = /[\n\r\f]/g;
+  const nextBreak = source.includes('\r') || source.includes('\f')
+    ? (from: number) => {
+      anyBreak.lastIndex = from;
+      return anyBreak.exec(source)?.index ?? -1;
+    }
+    : (from: number) => source.indexOf('\n', from);
+  for (let at = nextBreak(0); at !== -1; at = nextBreak(at + 1)) {
+    let width = 0;
+    for (let j = at + 1; j < source.length; j++) {
+      const c = source.charCodeAt(j);
+      if (c === 32) width++;
+      else if (c === 9) width += 8;
+      else if (c === 92 && source.charCodeAt(j + 1) === 10) j++;
+      else if (c === 92 && source.charCodeAt(j + 1) === 13 && source.charCodeAt(j + 2) === 10) j += 2;
+      else break;
+    }
+    if (width) each(width);
+  }
+}
+
+/** The parser each caller's parser parses with now: its own, or the one that replaced it once it broke. */
+const replacements = new WeakMap<Parser, Parser>();
+/** Callers' parsers whose last parse errored, threw or was cancelled: checked before they parse again. */
+const suspect = new WeakSet<Parser>();
+
+/**
+ * The parser to parse with for `handle`, the parser its caller holds. After a suspect parse it is
+ * reset (a cancelled parse would otherwise be resumed by the next call, on the next file's text)
+ * and must read the known sample right; if it does not, a new parser replaces it. Undefined while
+ * no parser passes the check. A clean parse costs nothing here.
+ */
+function workingParser(handle: Parser): Parser | undefined {
+  const current = replacements.get(handle) ?? handle;
+  if (!suspect.has(handle)) return current;
+  if (resetsToWorking(current)) {
+    suspect.delete(handle);
+    return current;
+  }
+  const fresh = new Parser();
+  fresh.setLanguage(handle.language);
+  if (!parsesKnownSample(fresh)) {
+    fresh.delete();
     return undefined;
   }
+  // The broken parser is left undeleted: deleting it would free through its corrupted fields.
+  replacements.set(handle, fresh);
+  suspect.delete(handle);
+  return fresh;
+}
+
+function resetsToWorking(parser: Parser): boolean {
+  try {
+    parser.reset();
+  } catch {
+    return false;
+  }
+  return parsesKnownSample(parser);
+}
+
+/**
+ * Parses with a time budget; returns undefined instead of throwing, and for a file too deeply
+ * indented to parse safely. `parser` is the one loadPythonParser gave; the caller must delete the tree.
+ */
+export function parsePython(parser: Parser, source: string, budgetMs = 5000): Tree | undefined {
+  if (tooDeeplyIndented(source)) return undefined;
+  const working = workingParser(parser);
+  if (!working) return undefined;
+  const deadline = Date.now() + budgetMs;
+  let tree: Tree | undefined;
+  try {
+    const progressCallback = (() => Date.now() > deadline) as unknown as () => void; // returning true cancels
+    tree = working.parse(source, null, { progressCallback }) ?? undefined;
+  } catch {
+    tree = undefined;
+  }
+  if (!tree || tree.rootNode.hasError) suspect.add(parser);
+  return tree;
 }
