@@ -31,22 +31,27 @@ module.exports = {
         required: ['root', 'layers'],
       },
     ],
-    messages: { upward: '{{from}} (layer {{fromLayer}}) may not import {{to}} (layer {{toLayer}}): nothing below imports above.' },
+    messages: {
+      upward: '{{from}} (layer {{fromLayer}}) may not import {{to}} (layer {{toLayer}}): nothing below imports above.',
+      staleExemption: '{{from}} no longer imports {{to}} upward: delete its exemption from eslint.config.js.',
+    },
   },
   create(context) {
     const { root, layers, allow = [] } = context.options[0];
     const file = path.relative(root, context.filename).split(path.sep).join('/');
     const fromLayer = layerOf(layers, file);
     if (fromLayer < 0) return {};
+    const exemptions = allow.filter(([a]) => a === file).map(([, b]) => b);
+    const usedExemptions = new Set();
     const check = (node, spec) => {
       if (typeof spec !== 'string' || !spec.startsWith('.')) return;
       let target = path.relative(root, resolve(context.filename, spec)).split(path.sep).join('/');
       // `./rules` is rules/index.ts when no rules.ts exists.
       if (layerOf(layers, target) < 0) target = target.replace(/\.ts$/, '/index.ts');
       const toLayer = layerOf(layers, target);
-      if (toLayer > fromLayer && !allow.some(([a, b]) => a === file && b === target)) {
-        context.report({ node, messageId: 'upward', data: { from: file, fromLayer: layers[fromLayer].join('|'), to: target, toLayer: layers[toLayer].join('|') } });
-      }
+      if (toLayer <= fromLayer) return;
+      if (exemptions.includes(target)) usedExemptions.add(target);
+      else context.report({ node, messageId: 'upward', data: { from: file, fromLayer: layers[fromLayer].join('|'), to: target, toLayer: layers[toLayer].join('|') } });
     };
     return {
       ImportDeclaration: (node) => check(node.source, node.source.value),
@@ -55,6 +60,9 @@ module.exports = {
       ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
       TSImportType: (node) => check(node, node.argument?.literal?.value ?? node.source?.value),
       TSExternalModuleReference: (node) => check(node.expression, node.expression.value),
+      'Program:exit': (node) => {
+        for (const to of exemptions) if (!usedExemptions.has(to)) context.report({ node, messageId: 'staleExemption', data: { from: file, to } });
+      },
     };
   },
 };
