@@ -7,9 +7,10 @@ const globals = require('globals');
 const layers = require('./scripts/lint/layers');
 
 /**
- * The layers, lowest first: a module imports only from its own row or the rows above it
- * (docs/architecture.md). Paths are repo-relative folders, or single files while a few modules
- * still sit at the top of server/src. test/layers.test.ts checks the import graph for cycles.
+ * The layers, lowest first: a module imports only from its own row or the rows before it (lower
+ * layers). Paths are repo-relative folders, or single files while a few modules still sit at the
+ * top of server/src. Files in no row (tests, bench, scripts) are not checked. test/layers.test.ts
+ * checks the import graph for cycles, which this rule does not see inside one row.
  */
 const LAYERS = [
   ['server/src/syntax'],
