@@ -1,5 +1,6 @@
-// Adds up the closing lines of node's test runner, pytest and the editor suites (`e2e: N passed,
-// N failed`, scripts/e2e/run.sh) into one "N passed, N failed" line.
+// Adds up the closing lines of node's test runner, pytest, the editor suites (`e2e: N passed,
+// N failed`, scripts/e2e/run.sh) and the lint stage (`lint: …`, scripts/test.sh) into one
+// "N passed, N failed" line.
 const fs = require('fs');
 let passed = 0, failed = 0, skipped = 0;
 for (const file of process.argv.slice(2)) {
@@ -15,8 +16,8 @@ for (const file of process.argv.slice(2)) {
       if (part[2] === 'passed') passed += n; else if (part[2] === 'skipped') skipped += n; else failed += n;
     }
   }
-  // The editor end-to-end suites' plain closing lines.
-  for (const m of text.matchAll(/^e2e: (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)) {
+  // The plain closing lines of the editor end-to-end suites and of the lint stage.
+  for (const m of text.matchAll(/^(?:e2e|lint): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)) {
     passed += Number(m[1]); failed += Number(m[2]); skipped += Number(m[3] || 0);
   }
 }

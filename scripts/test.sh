@@ -1,29 +1,48 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs on a fresh Debian machine, then runs every suite
-# and prints one combined closing line.
+# Installs everything the test suite needs on a fresh Debian machine, then runs it in named stages
+# (lint, unit, runtime, e2e), says which stages failed, and prints one combined closing line.
+# DJCACHE_STAGES="lint unit" runs only the stages named.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
 status=0
+failed_stages=()
+STAGES=" ${DJCACHE_STAGES:-lint unit runtime e2e} "
 
 npm ci --no-audit --no-fund || exit 1
 
-npm test 2>&1 | tee "$logs/node.txt"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+# Runs one stage, its output kept in $logs/<name>.txt for the closing line.
+stage() {
+  local name=$1; shift
+  [[ $STAGES == *" $name "* ]] || return 0
+  echo "=== stage: $name"
+  "$@" 2>&1 | tee "$logs/$name.txt"
+  if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+    status=1
+    failed_stages+=("$name")
+  fi
+}
 
-if [ -x runtime/scripts/ci.sh ]; then
-  runtime/scripts/ci.sh 2>&1 | tee "$logs/runtime.txt"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-fi
+# eslint + knip count as one check: the closing line counts it as one passed or one failed.
+lint() {
+  if npm run lint; then echo "lint: 1 passed, 0 failed"; else echo "lint: 0 passed, 1 failed"; return 1; fi
+}
 
 # Editor end-to-end suites: code-server + Chromium, and headless Neovim (scripts/e2e/).
-bash scripts/e2e/setup.sh 2>&1 | tee "$logs/e2e-setup.txt"
-if [ "${PIPESTATUS[0]}" -eq 0 ]; then
-  bash scripts/e2e/run.sh 2>&1 | tee "$logs/e2e.txt"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-else
-  echo "e2e: 0 passed, 1 failed" | tee "$logs/e2e.txt"; status=1
-fi
+e2e() {
+  if bash scripts/e2e/setup.sh; then
+    bash scripts/e2e/run.sh
+  else
+    echo "e2e: 0 passed, 1 failed"
+    return 1
+  fi
+}
 
+stage lint lint
+stage unit npm run test:unit
+[ -x runtime/scripts/ci.sh ] && stage runtime runtime/scripts/ci.sh
+stage e2e e2e
+
+if [ ${#failed_stages[@]} -gt 0 ]; then echo "failed stages: ${failed_stages[*]}"; fi
 node scripts/summarize.js "$logs"/*.txt || status=1
 exit $status

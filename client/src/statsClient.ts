@@ -2,7 +2,7 @@
 import { parseRuntimeStats, type RuntimeFamilyStats } from './cacheMapModel';
 
 /** Loopback answers in milliseconds; a stats view that takes longer than this is treated as unreachable. */
-export const STATS_TIMEOUT_MS = 3000;
+const STATS_TIMEOUT_MS = 3000;
 
 /** Why the stats could not be read, worded for the one-line note above the map. */
 export class StatsUnavailable extends Error {}

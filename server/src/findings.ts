@@ -107,8 +107,6 @@ export interface FindingOf<C extends RuleCode> extends Location {
 /** Any rule's finding: a union discriminated by `code`, so that reading `data` after a test of the code needs no cast. */
 export type Finding = { [C in RuleCode]: FindingOf<C> }[RuleCode];
 
-export type FindingData = Finding['data'];
-
 /** The model a finding is about, when its rule names one. */
 export function findingModel(f: Finding): string | undefined {
   return 'model' in f.data ? f.data.model : undefined;

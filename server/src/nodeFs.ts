@@ -31,7 +31,7 @@ interface Folder { full: string; rel: string; realChain: string[] }
  * and files over MAX_FILE_BYTES are left out and told to `skip`; a symlink to a folder listed
  * elsewhere is left out quietly, since its files are listed under their own path.
  */
-export function listWorkspace(root: string, config: Config, skip: (skipped: SkippedPath) => void = () => undefined): string[] {
+function listWorkspace(root: string, config: Config, skip: (skipped: SkippedPath) => void = () => undefined): string[] {
   const files: string[] = [];
   const visited = new Set<string>();
   let rootReal: string;

@@ -205,7 +205,7 @@ async function applyQuickFix(line, col, title, whileOpen) {
     await item.waitFor({ timeout: 60_000 });
   } catch (e) {
     const offered = await page.locator('.action-widget .monaco-list-row').allInnerTexts().catch(() => []);
-    throw new Error(`${e.message}\n  offered: ${JSON.stringify(offered)}`);
+    throw new Error(`${e.message}\n  offered: ${JSON.stringify(offered)}`, { cause: e });
   }
   // Chosen with the keyboard, as the menu's pointer block swallows synthetic clicks: move the
   // focus to the fix (bounded by the number of rows), then Enter.

@@ -18,10 +18,10 @@ export function canonical(q: string): string {
 export const CACHE_OBJECT = 'django.core.cache.cache';
 export const CACHES_HANDLER = 'django.core.cache.caches';
 
-export const CACHE_READ_METHODS = new Set(['get', 'get_many', 'has_key', 'ttl', 'keys', 'iter_keys']);
-export const CACHE_WRITE_METHODS = new Set(['set', 'add', 'set_many', 'get_or_set']);
-export const CACHE_DELETE_METHODS = new Set(['delete', 'delete_many', 'clear', 'delete_pattern', 'incr_version', 'decr_version']);
-export const CACHE_COUNTER_METHODS = new Set(['incr', 'decr', 'touch', 'expire', 'persist', 'lock']);
+const CACHE_READ_METHODS = new Set(['get', 'get_many', 'has_key', 'ttl', 'keys', 'iter_keys']);
+const CACHE_WRITE_METHODS = new Set(['set', 'add', 'set_many', 'get_or_set']);
+const CACHE_DELETE_METHODS = new Set(['delete', 'delete_many', 'clear', 'delete_pattern', 'incr_version', 'decr_version']);
+const CACHE_COUNTER_METHODS = new Set(['incr', 'decr', 'touch', 'expire', 'persist', 'lock']);
 
 export const CACHE_METHODS: ReadonlySet<string> = new Set([...CACHE_READ_METHODS, ...CACHE_WRITE_METHODS, ...CACHE_DELETE_METHODS, ...CACHE_COUNTER_METHODS]);
 
@@ -49,7 +49,6 @@ export const RELATION_FIELDS: Record<string, 'fk' | 'o2o' | 'm2m'> = {
 };
 
 export const GENERIC_FK = new Set(['django.contrib.contenttypes.fields.GenericForeignKey']);
-export const GENERIC_RELATION = new Set(['django.contrib.contenttypes.fields.GenericRelation']);
 
 /** QuerySet methods that return another QuerySet of the same model. */
 export const QS_CHAIN = new Set([

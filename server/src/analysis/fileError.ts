@@ -5,7 +5,7 @@
 import { errorText } from '../facts/extract';
 import type { FileFacts } from '../facts/types';
 
-export class FileAnalysisError extends Error {
+class FileAnalysisError extends Error {
   constructor(readonly path: string, readonly cause: unknown) {
     super(`${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'FileAnalysisError';

@@ -1,7 +1,7 @@
 /** Models of the workspace and of django.contrib: apps, tables, relations both ways, managers. */
 import type { ClassFact, Expr, Loc, PythonFacts } from '../facts/types';
 import { BUILTIN_MODEL_NAMES, BUILTIN_MODELS, GENERIC_FK, MODEL_BASE, RELATION_FIELDS } from './django';
-import { staticSym, type Sym, Workspace } from './workspace';
+import { staticSym, type Sym, type Workspace } from './workspace';
 
 export interface Relation {
   name: string;
@@ -436,7 +436,7 @@ function classAssign(cls: ClassFact, name: string): Expr | undefined {
   return undefined;
 }
 
-export function classLiteral(cls: ClassFact, name: string): string | undefined {
+function classLiteral(cls: ClassFact, name: string): string | undefined {
   const v = classAssign(cls, name);
   return v?.t === 'str' ? v.v : undefined;
 }

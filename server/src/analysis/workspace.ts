@@ -238,7 +238,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 /** Module-level (or function-level) bindings, looking inside if/try/with/for blocks. */
-export function collectBindings(body: Stmt[], into: Map<string, Binding[]>, file: PythonFacts): void {
+function collectBindings(body: Stmt[], into: Map<string, Binding[]>, file: PythonFacts): void {
   const rec = (b: Stmt[]) => collectBindings(b, into, file);
   for (const s of body) {
     switch (s.t) {
@@ -264,7 +264,7 @@ export function collectBindings(body: Stmt[], into: Map<string, Binding[]>, file
 }
 
 /** Reads literal data (settings dicts and lists) without running anything. */
-export function literal(e: Expr): Literal {
+function literal(e: Expr): Literal {
   switch (e.t) {
     case 'str':
       return e.v;

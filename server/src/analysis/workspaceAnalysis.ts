@@ -60,7 +60,7 @@ export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonF
  * The whole workspace as one unit, walking only the functions whose events can matter
  * (demand.ts): its analyses equal analyzeUnit's over every file.
  */
-export function analyzeWorkspaceUnit(ws: Workspace, models: ModelRegistry, config: Config): FileAnalysis[] {
+function analyzeWorkspaceUnit(ws: Workspace, models: ModelRegistry, config: Config): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
   const hooks = ws.python.map((file) => inFile(file.path, () => methodTriggers(models, file)));
   collectWhatMatters(interp, ws.python, new Set(hooks.flat().map((m) => m.fnId)));

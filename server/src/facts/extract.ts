@@ -38,7 +38,7 @@ function lineCount(text: string): number {
 
 const NOQA = /#\s*(?:noqa(?::\s*([A-Z0-9, ]+))?|djcache:\s*ignore(?:\[([A-Z0-9, ]+)\])?)/;
 
-export function pythonSuppressions(text: string): Suppression[] {
+function pythonSuppressions(text: string): Suppression[] {
   const out: Suppression[] = [];
   // Most files have neither word: no need to split them into lines.
   if (!text.includes('noqa') && !text.includes('djcache')) return out;
@@ -57,7 +57,7 @@ export function pythonSuppressions(text: string): Suppression[] {
   return out;
 }
 
-export function extractPythonFacts(parser: Parser, path: string, bytes: Uint8Array, module: string, isPackage: boolean, hash: string): PythonFacts {
+function extractPythonFacts(parser: Parser, path: string, bytes: Uint8Array, module: string, isPackage: boolean, hash: string): PythonFacts {
   const text = decodeSource(bytes);
   return pythonFacts(path, text, module, isPackage, hash, () => parsedIR(parser, text, module, isPackage));
 }

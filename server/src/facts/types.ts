@@ -117,13 +117,6 @@ export interface PythonFacts {
   internalError?: string;
 }
 
-export interface TemplateVar {
-  /** Dotted path as written, filters removed: 'product.category.name'. */
-  path: string;
-  line: number;
-  col: number;
-}
-
 export type TemplateNode =
   | { t: 'var'; path: string; line: number; col: number }
   | { t: 'for'; target: string[]; iter: string; line: number; col: number; body: TemplateNode[] }

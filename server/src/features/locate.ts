@@ -3,7 +3,7 @@ import type { CacheOp, WriteSite } from '../analysis/domain/events';
 import { matchKeys } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
 import { fnId } from '../analysis/domain/values';
-import { type Analysis, type Entry, type EntryCoverage, type Invalidation } from '../analysis/analysis';
+import type { Analysis, Entry, EntryCoverage, Invalidation } from '../analysis/analysis';
 import type { Loc } from '../facts/types';
 import type { ChangeKind } from '../graph';
 
@@ -12,7 +12,7 @@ export interface Position { line: number; col: number }
 /** The kinds of change coverage is judged per, in the order readers see them. */
 export const CHANGE_KINDS: readonly ChangeKind[] = ['save', 'delete', 'm2m', 'bulk'];
 
-export function contains(loc: Loc, p: Position): boolean {
+function contains(loc: Loc, p: Position): boolean {
   const [l0, c0, l1, c1] = loc;
   if (p.line < l0 || p.line > l1) return false;
   if (p.line === l0 && p.col < c0) return false;
@@ -78,7 +78,7 @@ export function entriesReachedBy(a: Analysis, inv: Invalidation): Entry[] {
 export interface KeySite { path: string; loc: Loc; method: string; alias: string; key: CacheOp['key'] }
 
 /** Every cache call of the workspace that names a key: writes, deletes and reads. */
-export function keySites(a: Analysis): KeySite[] {
+function keySites(a: Analysis): KeySite[] {
   const reads = [...a.events.values()].flatMap((e) => e.keyReads);
   return [...a.ops, ...reads].map((o) => ({ path: o.file.path, loc: o.loc, method: o.method, alias: o.alias, key: o.key }));
 }

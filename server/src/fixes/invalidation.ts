@@ -30,7 +30,7 @@ export function bumpVersion(cache: string, versionKey: string, style: PythonStyl
   ];
 }
 
-export function isLit(p: object): p is { lit: string } {
+function isLit(p: object): p is { lit: string } {
   return 'lit' in p;
 }
 

@@ -22,4 +22,4 @@ export function fixesOfRule(code: RuleCode): readonly FixName[] {
   return RULES[code].fixes;
 }
 
-export type { FixName, Rule };
+export type { FixName };

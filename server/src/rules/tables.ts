@@ -4,11 +4,11 @@
  */
 import { allRules } from '.';
 
-export const TABLE_START = '<!-- rules table: written by `npm run docs:rules` from server/src/rules; edit the rules, not this table -->';
-export const TABLE_END = '<!-- end of rules table -->';
+const TABLE_START = '<!-- rules table: written by `npm run docs:rules` from server/src/rules; edit the rules, not this table -->';
+const TABLE_END = '<!-- end of rules table -->';
 
 /** The table of README.md (links into docs/rules/) or of docs/rules/README.md, with what each rule finds. */
-export function rulesTable(file: 'README.md' | 'docs/rules/README.md'): string {
+function rulesTable(file: 'README.md' | 'docs/rules/README.md'): string {
   const full = file === 'docs/rules/README.md';
   const rows = allRules.map(({ meta, doc }) => {
     const severity = `${meta.defaultSeverity}${doc.severityNote ? ` (${doc.severityNote})` : ''}`;

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Language, Parser, Tree, type TreeCursor } from 'web-tree-sitter';
+import { Language, Parser, type Tree, type TreeCursor } from 'web-tree-sitter';
 
 /** The grammar ships inside tree-sitter-python; bundles copy it next to themselves. */
 function grammarPath(): string {

@@ -45,7 +45,7 @@ export interface PythonIR {
 }
 
 /** Resolves `from ..x import y` against the importing module. */
-export function resolveRelative(module: string, isPackage: boolean, dots: number, rest: string): string {
+function resolveRelative(module: string, isPackage: boolean, dots: number, rest: string): string {
   const parts = module.split('.');
   const keep = parts.length - dots + (isPackage ? 1 : 0);
   const base = parts.slice(0, Math.max(0, keep));

@@ -14,7 +14,7 @@ export interface SqlClass {
 }
 
 /** A table whose name comes from an f-string hole or a query parameter. */
-export const UNKNOWN_TABLE = '?';
+const UNKNOWN_TABLE = '?';
 
 type TokKind = 'word' | 'quoted' | 'unknown' | 'string' | 'number' | 'punct';
 interface Tok { kind: TokKind; text: string; upper: string }

@@ -3,7 +3,7 @@
  * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
  */
 import type { Expr, Loc } from '../../facts/types';
-import { type KeyPattern } from '../domain/keys';
+import type { KeyPattern } from '../domain/keys';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
