@@ -179,7 +179,7 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
     } finally {
       progress?.done();
     }
-    await Promise.all(targets.map((folder) => schedulers.get(folder)?.now()));
+    await Promise.all(targets.flatMap((folder) => schedulers.get(folder)?.now() ?? []));
   }
 
   function status(s: StatusParams): void {
