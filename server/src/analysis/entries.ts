@@ -95,7 +95,8 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     if (s.k !== 'fn') continue;
     const op = memoizerOp(interp, s.fn.file, s.fn.idx);
     if (!op) continue;
-    const key = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
+    const built = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
+    const key = built ? { ...built, memoized: fnId(file, idx) } : functionResultKey(file, idx, 'memoize');
     const deps = functionDeps(interp, file, idx);
     return {
       id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key, alias: op.alias, timeout: op.timeout,
@@ -110,7 +111,7 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
  * engine cannot spell): shown as `{module.Class.method(…)}`, matched only by the same builder.
  */
 function functionResultKey(file: PythonFacts, idx: number, library: 'memoize' | 'cacheops'): KeyPattern {
-  return { parts: [{ hole: `${file.module}.${file.functions[idx].qual}(…)`, source: { kind: 'unknown' } }], builder: `${library}:${fnId(file, idx)}` };
+  return { parts: [{ hole: `${file.module}.${file.functions[idx].qual}(…)`, source: { kind: 'unknown' } }], builder: `${library}:${fnId(file, idx)}`, memoized: fnId(file, idx) };
 }
 
 /** `@cached_as(Article, Tag.objects.filter(...), timeout=60)`: the function's result, dropped by cacheops when a sample changes. */

@@ -43,6 +43,8 @@ export interface KeyPattern {
   fragment?: string;
   /** Set for keys made by get_cache_key / learn_cache_key (view caches). */
   page?: boolean;
+  /** The function (fnId) whose memoized result the key holds: its `invalidate()` deletes it. */
+  memoized?: string;
 }
 
 export const UNKNOWN_HOLE: KeyPart = { hole: '?', source: { kind: 'unknown' } };
@@ -140,6 +142,7 @@ export function shownToMatch(m: MatchStrength): boolean {
 export function matchKeys(entry: KeyPattern | null, del: KeyPattern | null): MatchStrength {
   if (!entry || !del) return 'conservative';
   if (entry.builder && entry.builder === del.builder) return 'strong';
+  if (entry.memoized && entry.memoized === del.memoized) return 'strong';
   if (entry.fragment !== undefined || del.fragment !== undefined) {
     return entry.fragment === del.fragment ? 'strong' : 'none';
   }
