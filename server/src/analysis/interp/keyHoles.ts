@@ -44,8 +44,9 @@ export function substitute(interp: InterpreterApi, p: KeyPattern, placeholder: R
  * from. Without a scope (or where the value is formatted, as `%05d`) the hole's origin is unknown.
  */
 export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): KeyPattern {
-  const str = val.shapes.find((s) => s.k === 'str');
-  if (str && str.k === 'str' && val.shapes.length === 1) return str.key;
+  // A helper that returns None for bad input (`if not items: return None`) still builds its key.
+  const strs = val.shapes.filter((s) => s.k === 'str');
+  if (strs.length === 1 && strs[0].k === 'str' && val.shapes.every((s) => s.k === 'str' || s.k === 'const')) return strs[0].key;
   const cached = val.shapes.find((s) => s.k === 'cached');
   const name = exprText(e);
   if (cached && cached.k === 'cached') {
@@ -197,11 +198,14 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
   if (name === 'join' && e.args[0]) {
     const sep = key.parts.length === 1 && 'lit' in key.parts[0] ? key.parts[0].lit : '';
     const arg = e.args[0];
-    if (arg.t === 'seq') {
+    // `[a, b] + items`: the listed items keep their text; an unknown list is one hole.
+    const listed = (x: Expr): (Expr | { rest: Expr })[] => (x.t === 'seq' ? x.items : x.t === 'bin' && x.op === '+' ? [...listed(x.l), ...listed(x.r)] : [{ rest: x }]);
+    const items = listed(arg);
+    if (items.some((item) => !('rest' in item))) {
       const pieces: KeyPattern[] = [];
-      arg.items.forEach((item, i) => {
+      items.forEach((item, i) => {
         if (i) pieces.push(lit(sep));
-        pieces.push(keyOf(interp, interp.eval(item, scope), item, scope));
+        pieces.push('rest' in item ? { parts: [{ hole: exprText(item.rest), source: { kind: 'unknown' } }] } : keyOf(interp, interp.eval(item, scope), item, scope));
       });
       return v([{ k: 'str', key: concat(...pieces) }]);
     }
