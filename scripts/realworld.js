@@ -168,10 +168,19 @@ function analyse(mirrors, project, commit, withStats) {
   }
 }
 
-/** Does a finding name the bug (its must_name in the key, models or message, in its file if given)? */
+/** `app.Model`: a model label, which names that model only (`safe_apps.Tag` is not `safe_apps.Tag_safe_apps`). */
+const MODEL_LABEL = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Z][A-Za-z0-9_]*$/;
+
+/**
+ * Does a finding name the bug, in its file if given? A model label must be the finding's model (or
+ * one of its models) exactly; other text may appear anywhere in its key, models or message.
+ */
 function namesBug(finding, bug) {
   if (bug.file && finding.path !== bug.file) return false;
   const needle = bug.must_name;
+  if (MODEL_LABEL.test(needle)) {
+    return finding.model === needle || finding.models.includes(needle);
+  }
   return finding.key.includes(needle) || finding.model.includes(needle) || finding.models.some((m) => m.includes(needle))
     || finding.message.includes(needle);
 }

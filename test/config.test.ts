@@ -14,6 +14,7 @@ exclude = ["legacy", "shop/generated/*.py"]
 cache-aliases = ["shop.cache.redis_cache"]
 memoize_decorators = ["shop.utils.memoize"]
 invalidation-helpers = ["shop.utils.bust"]
+short_timeout = 60
 
 [tool.djcache.severity]
 DJC101 = "error"
@@ -29,6 +30,7 @@ test('reads [tool.djcache] in kebab-case and snake_case', () => {
     cacheAliases: ['shop.cache.redis_cache'],
     memoizeDecorators: ['shop.utils.memoize'],
     invalidationHelpers: ['shop.utils.bust'],
+    shortTimeout: 60,
   });
 });
 
@@ -52,7 +54,9 @@ test('bad configuration throws ConfigError with a clear message', () => {
     ['[tool.djcache]\nignore = ["DJC2"]\n', "'DJC2' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC108)"],
     ['[tool.djcache]\nignore = ["ALL"]\n', 'no rule is enabled: select [] with ignore [ALL] turns every rule off'],
     ['[tool.djcache.severity]\nDJC999 = "error"\n', "[tool.djcache] severity: 'DJC999' matches no rule (the rules are DJC101 to DJC108)"],
-    ['[tool.djcache]\nselct = ["DJC1"]\n', "unknown key 'selct' in [tool.djcache] (known: select, ignore, exclude, cache-aliases, memoize-decorators, invalidation-helpers, severity)"],
+    ['[tool.djcache]\nselct = ["DJC1"]\n', "unknown key 'selct' in [tool.djcache] (known: select, ignore, exclude, cache-aliases, memoize-decorators, invalidation-helpers, severity, short-timeout)"],
+    ['[tool.djcache]\nshort-timeout = "5m"\n', '[tool.djcache] short-timeout must be a whole number of seconds (0 or more)'],
+    ['[tool.djcache]\nshort-timeout = -1\n', '[tool.djcache] short-timeout must be a whole number of seconds (0 or more)'],
     ['[tool.djcache]\ncache-aliases = ["a"]\ncache_aliases = ["b"]\n', '[tool.djcache] cache_aliases is given twice (kebab-case and snake_case)'],
     ['[tool.djcache.severity]\nDJC101 = "fatal"\n', '[tool.djcache] severity.DJC101 must be one of "error", "warning", "info", "hint"'],
     ['[tool.djcache.severity]\nDJC1 = "error"\n', "[tool.djcache] severity: 'DJC1' is not a rule code like DJC101"],

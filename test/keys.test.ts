@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { type KeyPart, type KeyPattern, matchKeys } from '../server/src/analysis/domain/keys';
+import { defaultConfig } from '../server/src/config';
+import { analyzeWorkspace } from '../server/src/engine';
+import { memoryFs } from './tree';
 
 const HOLE: KeyPart = { hole: 'x', source: { kind: 'unknown' } };
 /** A key from text where '*' is a hole. */
@@ -34,4 +37,57 @@ test('keys of 200,000 literal characters match without recursion', () => {
   assert.equal(matchKeys(key(`${long}*`), key(`${long}:1`)), 'pattern');
   assert.equal(matchKeys(key(`a*${long}`), key(`a${long}`)), 'pattern');
   assert.equal(matchKeys(key(`a*${'k*'.repeat(50_000)}`), key(`a${'kx'.repeat(50_000)}`)), 'pattern');
+});
+
+const MIXIN_MODELS = `from django.db import models
+
+
+class Shop(models.Model):
+    slug = models.SlugField(unique=True)
+    region = models.CharField(max_length=20)
+`;
+
+const MIXIN_VIEWS = `from cache_memoize import cache_memoize
+from django.core.cache import cache
+
+from .models import Shop
+
+
+class ShopFromUrlMixin:
+    shop_cache_key = "{slug}_shop"
+    page_cache_key = "page_{1}_{0}"
+    region_cache_key = "{region}_{slug}_shops"
+
+    def shop(self, slug):
+        key = self.shop_cache_key.format(slug=slug)
+        shop = cache.get(key)
+        if shop is None:
+            shop = Shop.objects.get(slug=slug)
+            cache.set(key, shop, None)
+        return shop
+
+    def page(self, number, slug):
+        key = self.page_cache_key.format(number, slug)
+        shops = list(Shop.objects.all()[number * 10:])
+        cache.set(key, shops, None)
+        return shops
+
+    def regional(self, slug):
+        key = self.region_cache_key.format(slug=slug)
+        shops = list(Shop.objects.filter(slug=slug))
+        cache.set(key, shops, None)
+        return shops
+
+
+@cache_memoize(60)
+def shop_count():
+    return Shop.objects.count()
+`;
+
+test('keys read as written: class-attribute templates filled by keyword and position, memoized functions by name', async () => {
+  const files = new Map([
+    ['shops/__init__.py', ''], ['shops/models.py', MIXIN_MODELS], ['shops/views.py', MIXIN_VIEWS],
+  ].map(([p, text]) => [p, new TextEncoder().encode(text)]));
+  const { graph } = await analyzeWorkspace(memoryFs(files), defaultConfig);
+  assert.deepEqual(graph.entries.map((e) => e.key).sort(), ['page_{slug}_{number}', '{region}_{slug}_shops', '{shops.views.shop_count(…)}', '{slug}_shop']);
 });

@@ -39,8 +39,11 @@ class Product(models.Model):
 
 interface Shop { mirrors: string; data: string; parent: string; fix: string; root: string }
 
-/** A bare mirror acme+shop/repo with the stale entry (parent) and its fix, and an empty data folder. */
-function shop(): Shop {
+/**
+ * A bare mirror acme+shop/repo with the stale entry (parent) and its fix, and an empty data folder;
+ * `model` renames the cached model.
+ */
+function shop(model = 'Product'): Shop {
   const root = mkdtempSync(path.join(tmpdir(), 'djcache-realworld-'));
   const mirrors = path.join(root, 'mirrors');
   const gitDir = path.join(mirrors, 'acme+shop', 'repo');
@@ -51,8 +54,8 @@ function shop(): Shop {
     '-c', 'user.name=yardstick', '-c', 'user.email=yardstick@example.invalid', ...args]).toString().trim();
   execFileSync('git', ['init', '-q', '--bare', gitDir]);
   writeFileSync(path.join(work, 'catalog', '__init__.py'), '');
-  writeFileSync(path.join(work, 'catalog', 'models.py'), MODELS);
-  writeFileSync(path.join(work, 'catalog', 'services.py'), SERVICES);
+  writeFileSync(path.join(work, 'catalog', 'models.py'), MODELS.replaceAll('Product', model));
+  writeFileSync(path.join(work, 'catalog', 'services.py'), SERVICES.replaceAll('Product', model));
   git('add', '-A');
   git('commit', '-q', '-m', 'cache the active products');
   const parent = git('rev-parse', 'HEAD');
@@ -118,6 +121,23 @@ test('realworld: a header-only bugs.tsv gives bugs found 0/0; a commit missing f
     const broken = yardstick(s);
     assert.equal(broken.status, 1);
     assert.match(broken.stdout, /error: shop@0{40}/);
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});
+
+test('realworld: a mined bug named by a model label needs that model exactly; key text still matches as a substring', () => {
+  const s = shop('ProductTag');
+  try {
+    writeFileSync(path.join(s.data, 'labels.json'), '[]');
+    const bugs = (mustName: string) => writeFileSync(path.join(s.data, 'bugs.tsv'), `${HEADER}shop\t${s.fix}\t${s.parent}\t${mustName}\t\tno delete on rename\n`);
+    const lastLine = () => yardstick(s).stdout.trimEnd().split('\n').at(-1);
+    bugs('catalog.Product');
+    assert.match(lastLine()!, /· bugs found 0\/1$/);
+    bugs('catalog.ProductTag');
+    assert.match(lastLine()!, /· bugs found 1\/1$/);
+    bugs('products:');
+    assert.match(lastLine()!, /· bugs found 1\/1$/);
   } finally {
     rmSync(s.root, { recursive: true, force: true });
   }

@@ -14,6 +14,8 @@ export interface Config {
   memoizeDecorators: string[];
   /** Extra invalidation helpers, dotted paths: "myproject.utils.bust_cache". */
   invalidationHelpers: string[];
+  /** DJC106 reports an entry whose explicit timeout is at most this many seconds as information, not a warning. */
+  shortTimeout: number;
 }
 
 export const defaultConfig: Config = {
@@ -24,4 +26,5 @@ export const defaultConfig: Config = {
   cacheAliases: [],
   memoizeDecorators: [],
   invalidationHelpers: [],
+  shortTimeout: 300,
 };

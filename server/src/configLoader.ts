@@ -121,8 +121,13 @@ function readPyproject(text: string, problem: (message: string) => void): Partia
       config.severity = readSeverity(value, where, problem);
       continue;
     }
+    if (key === 'short-timeout') {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ConfigError(`${where} must be a whole number of seconds (0 or more)`);
+      config.shortTimeout = value;
+      continue;
+    }
     const field = LIST_KEYS[key];
-    if (!field) throw new ConfigError(`unknown key '${rawKey}' in [tool.djcache] (known: ${[...Object.keys(LIST_KEYS), 'severity'].join(', ')})`);
+    if (!field) throw new ConfigError(`unknown key '${rawKey}' in [tool.djcache] (known: ${[...Object.keys(LIST_KEYS), 'severity', 'short-timeout'].join(', ')})`);
     if (config[field]) throw new ConfigError(`${where} is given twice (kebab-case and snake_case)`);
     if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
       throw new ConfigError(`${where} must be an array of strings`);

@@ -4,7 +4,7 @@ import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger }
 import { triggerText } from './analysis';
 import type { Reach } from './callGraph';
 import type { CacheOp, WriteSite } from './domain/events';
-import { matchKeys, versionKeys } from './domain/keys';
+import { matchKeys, shownToMatch, versionKeys } from './domain/keys';
 import type { ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { type Dep, fnId } from './domain/values';
@@ -36,20 +36,19 @@ export function coverEntries(entries: Entry[], invalidations: Invalidation[], wr
   return { coverage, invalidatedAtAll };
 }
 
-/** Whether the op of `inv` drops or refreshes what `entry` holds (alias, key and version agree). */
+/**
+ * Whether the op of `inv` is shown to drop or refresh what `entry` holds (alias, key and version
+ * agree). A key the engine cannot resolve, on either side, shows nothing: it is no coverage.
+ */
 function invalidates(inv: CacheOp, entry: Entry): boolean {
   if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
   if (inv.method === 'clear') return true;
-  if (inv.key && versionKeys(entry.key).some((vk) => matchKeys(vk, inv.key) !== 'none')) return true;
+  if (inv.key && versionKeys(entry.key).some((vk) => shownToMatch(matchKeys(vk, inv.key)))) return true;
   if (inv.method === 'incr' || inv.method === 'decr') return false;
   const ev = entry.version ?? '1';
   const iv = inv.version ?? '1';
   if (ev !== iv && ev !== '?' && iv !== '?') return false;
-  if (inv.method === 'set' || inv.method === 'add' || inv.method === 'get_or_set') {
-    // Re-setting the same key refreshes it; an unknown key proves nothing either way.
-    return !!inv.key && !!entry.key && matchKeys(entry.key, inv.key) !== 'none' && matchKeys(entry.key, inv.key) !== 'conservative';
-  }
-  return matchKeys(entry.key, inv.key) !== 'none';
+  return shownToMatch(matchKeys(entry.key, inv.key));
 }
 
 /** Invalidations of `matching` that run after write `w`, in its function or a callee called after it. */

@@ -84,7 +84,7 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
     const dependsOn = q === TAGGED_MEMOIZE && d.t === 'call' ? dependsOnItems(d.kw) : undefined;
     return {
-      id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: { parts: [], builder: `memoize:${fnId(file, idx)}` },
+      id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: functionResultKey(file, idx, 'memoize'),
       alias: 'default', timeout, version: null, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false,
       tags: dependsOn && pythonDeclaration(interp, dependsOn.items, scope, dependsOn.loc),
     };
@@ -95,7 +95,8 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     if (s.k !== 'fn') continue;
     const op = memoizerOp(interp, s.fn.file, s.fn.idx);
     if (!op) continue;
-    const key = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
+    const built = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
+    const key = built ? { ...built, memoized: fnId(file, idx) } : functionResultKey(file, idx, 'memoize');
     const deps = functionDeps(interp, file, idx);
     return {
       id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key, alias: op.alias, timeout: op.timeout,
@@ -103,6 +104,14 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     };
   }
   return undefined;
+}
+
+/**
+ * The key a memoizing library derives from the decorated function and its arguments (a hash the
+ * engine cannot spell): shown as `{module.Class.method(…)}`, matched only by the same builder.
+ */
+function functionResultKey(file: PythonFacts, idx: number, library: 'memoize' | 'cacheops'): KeyPattern {
+  return { parts: [{ hole: `${file.module}.${file.functions[idx].qual}(…)`, source: { kind: 'unknown' } }], builder: `${library}:${fnId(file, idx)}`, memoized: fnId(file, idx) };
 }
 
 /** `@cached_as(Article, Tag.objects.filter(...), timeout=60)`: the function's result, dropped by cacheops when a sample changes. */
@@ -117,7 +126,7 @@ function cacheopsEntry(interp: Interpreter, file: PythonFacts, idx: number, d: E
   }
   const timeoutArg = d.t === 'call' ? d.kw.find((k) => k.name === 'timeout')?.value : undefined;
   return {
-    id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: { parts: [], builder: `cacheops:${fnId(file, idx)}` },
+    id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: functionResultKey(file, idx, 'cacheops'),
     // cacheops keeps its entries in its own Redis, out of reach of Django's cache deletes.
     alias: 'cacheops', timeout: timeoutArg ? interp.timeoutOf(timeoutArg, scope) : 'unknown', version: null, path: file.path, loc: d.loc,
     fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false, cacheops: decl,

@@ -37,7 +37,7 @@ export function implicitWrites(interp: Interpreter, models: ModelRegistry, file:
         if (s.k !== 'model') continue;
         adminRegistered.add(s.model);
         const owner = adminCls && adminCls.k === 'class' ? adminCls.cls : undefined;
-        addModelWrites(s.model, call.loc, 'the admin', owner);
+        addModelWrites(s.model, call.loc, 'the admin', owner, owner ? adminWriteKinds(interp, owner) : undefined);
         if (owner) addInlineWrites(owner, call.loc);
       }
     }
@@ -49,7 +49,7 @@ export function implicitWrites(interp: Interpreter, models: ModelRegistry, file:
         for (const s of interp.eval(a, scope).shapes) {
           if (s.k !== 'model') continue;
           adminRegistered.add(s.model);
-          addModelWrites(s.model, d.loc, 'the admin', { file, idx });
+          addModelWrites(s.model, d.loc, 'the admin', { file, idx }, adminWriteKinds(interp, { file, idx }));
           addInlineWrites({ file, idx }, d.loc);
         }
       }
@@ -62,6 +62,15 @@ export function implicitWrites(interp: Interpreter, models: ModelRegistry, file:
     }
   });
   return out;
+}
+
+/** What a ModelAdmin lets users do to its model: no delete when `has_delete_permission` is `return False`. */
+function adminWriteKinds(interp: Interpreter, admin: { file: PythonFacts; idx: number }): ('save' | 'delete')[] {
+  const permission = interp.classAttr(admin, 'has_delete_permission', null)?.shapes.find((s) => s.k === 'fn');
+  if (permission?.k !== 'fn') return ['save', 'delete'];
+  const body = permission.fn.file.functions[permission.fn.idx].body.filter((st) => !(st.t === 'expr' && st.value.t === 'str'));
+  const deniesAll = body.length === 1 && body[0].t === 'return' && body[0].value?.t === 'const' && body[0].value.v === 'False';
+  return deniesAll ? ['save'] : ['save', 'delete'];
 }
 
 function viewModel(interp: Interpreter, file: PythonFacts, idx: number): string | undefined {

@@ -32,6 +32,14 @@ export const DJC101: Rule<'DJC101'> = {
   },
 };
 
+/** How each kind of write changes a model, after "when M". */
+const CHANGE_TEXT: Record<WriteSite['kind'], string> = {
+  save: 'is saved',
+  delete: 'is deleted',
+  m2m: 'has its many-to-many links changed',
+  bulk: 'is changed by a bulk write',
+};
+
 function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { kind: 'stale' }>): FindingOf<'DJC101'> {
   const { entry } = cov;
   const w: WriteSite = stale[0];
@@ -39,10 +47,11 @@ function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { k
   const coveredKinds = (['save', 'delete', 'm2m'] as const).filter((k) => cov.byKind[k].state === 'yes');
   const key = entryKeyText(entry);
   const more = stale.length > 1 ? ` (and ${stale.length - 1} more write site${stale.length > 2 ? 's' : ''})` : '';
-  const partial = coveredKinds.length
-    ? `; it is invalidated on ${coveredKinds.join(' and ')} but not on ${kinds.join(' or ')}`
-    : '';
-  const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}, but nothing invalidates ${key} when ${modelName(cov.model)} changes${partial}.`;
+  // Partly covered: say which changes are left ("when X is deleted"), not that nothing invalidates it.
+  const when = coveredKinds.length
+    ? `${kinds.map((k) => CHANGE_TEXT[k]).join(' or ')} (it is invalidated on ${coveredKinds.join(' and ')})`
+    : 'changes';
+  const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}, but nothing invalidates ${key} when ${modelName(cov.model)} ${when}.`;
   return finding('DJC101', severity, entry.path, entry.loc, message, [
     related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
     related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),

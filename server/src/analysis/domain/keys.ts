@@ -43,6 +43,8 @@ export interface KeyPattern {
   fragment?: string;
   /** Set for keys made by get_cache_key / learn_cache_key (view caches). */
   page?: boolean;
+  /** The function (fnId) whose memoized result the key holds: its `invalidate()` deletes it. */
+  memoized?: string;
 }
 
 export const UNKNOWN_HOLE: KeyPart = { hole: '?', source: { kind: 'unknown' } };
@@ -69,9 +71,12 @@ export function display(p: KeyPattern | null): string {
   return p.parts.map((x) => ('lit' in x ? x.lit : `{${x.hole}}`)).join('');
 }
 
-/** True when the key has no literal text at all, so nothing can be said about what it matches. */
+/**
+ * True when the key's literal text has no letter or digit (`{?}`, `{?}_{?}`), so nothing can be said
+ * about what it matches.
+ */
 export function isOpaque(p: KeyPattern): boolean {
-  return p.fragment === undefined && !p.page && p.parts.every((x) => !('lit' in x) || x.lit === '');
+  return p.fragment === undefined && !p.page && p.parts.every((x) => !('lit' in x) || !/[\p{L}\p{N}]/u.test(x.lit));
 }
 
 /** Glob-style tokens: a string of literal chars with '\0' standing for a hole. */
@@ -122,12 +127,22 @@ function globsIntersect(a: string, b: string): boolean {
   return below[0] === 1;
 }
 
+/**
+ * `strong` and `pattern` show that a delete can reach the entry; `conservative` (an unresolved key on
+ * either side) shows nothing: it may keep a delete from being called useless, never count as coverage.
+ */
 export type MatchStrength = 'strong' | 'pattern' | 'conservative' | 'none';
+
+/** Whether the match shows that the two keys can be the same string. */
+export function shownToMatch(m: MatchStrength): boolean {
+  return m === 'strong' || m === 'pattern';
+}
 
 /** Can a delete of `del` remove the entry stored under `entry`? */
 export function matchKeys(entry: KeyPattern | null, del: KeyPattern | null): MatchStrength {
   if (!entry || !del) return 'conservative';
   if (entry.builder && entry.builder === del.builder) return 'strong';
+  if (entry.memoized && entry.memoized === del.memoized) return 'strong';
   if (entry.fragment !== undefined || del.fragment !== undefined) {
     return entry.fragment === del.fragment ? 'strong' : 'none';
   }

@@ -35,7 +35,7 @@ export function taggedCacheCall(interp: InterpreterApi, tags: TagDeclaration, na
 
 /** `fn.invalidate(...)` of a memoized function deletes its entries. */
 export function memoizedFunctionCall(interp: InterpreterApi, fn: FnRef, name: string, e: Call, scope: Scope, walk: Walk | undefined): V {
-  if (name === 'invalidate' && walk) recordOp(interp, walk, scope, e, 'delete', 'default', { parts: [], builder: `memoize:${fnId(fn.file, fn.idx)}` }, null);
+  if (name === 'invalidate' && walk) recordOp(interp, walk, scope, e, 'delete', 'default', { parts: [], builder: `memoize:${fnId(fn.file, fn.idx)}`, memoized: fnId(fn.file, fn.idx) }, null);
   return EMPTY;
 }
 

@@ -10,8 +10,12 @@ import { GET_LIST_OR_404, GET_OBJECT_OR_404 } from '../django';
 import type { Call, InterpreterApi } from './api';
 import { functionScope } from './bindings';
 
-/** Fills `%s` / `{}` placeholders of a literal pattern with the given expressions as holes. */
-export function substitute(interp: InterpreterApi, p: KeyPattern, placeholder: RegExp, values: Expr[], scope: Scope): KeyPattern {
+/**
+ * Fills `%s` / `{}` placeholders of a literal pattern with the given expressions as holes:
+ * `{0}` by position, `{slug}` by keyword (`named`, for `str.format`). A placeholder with no value
+ * is a hole named after it (`{slug}`), so the key keeps reading as written.
+ */
+export function substitute(interp: InterpreterApi, p: KeyPattern, placeholder: RegExp, values: Expr[], scope: Scope, named?: ReadonlyMap<string, Expr>): KeyPattern {
   const out: KeyPattern[] = [];
   let i = 0;
   for (const part of p.parts) {
@@ -22,10 +26,12 @@ export function substitute(interp: InterpreterApi, p: KeyPattern, placeholder: R
     let last = 0;
     for (const m of part.lit.matchAll(placeholder)) {
       out.push(lit(part.lit.slice(last, m.index)));
-      const valueExpr = values[i++];
+      const field = /^\{(\w+)/.exec(m[0])?.[1];
+      const valueExpr = field === undefined ? values[i++] : /^\d+$/.test(field) ? values[Number(field)] : named?.get(field);
       // `%s`, `%d`, `{}` print the value as str() does; `%05d` or `{:x}` do not, so the source is lost.
       const plain = /^(%[sdi]|\{\w*\})$/.test(m[0]);
-      out.push(valueExpr ? keyOf(interp, interp.eval(valueExpr, scope), valueExpr, plain ? scope : undefined) : { parts: [UNKNOWN_HOLE] });
+      const missing: KeyPart = field === undefined || /^\d+$/.test(field) ? UNKNOWN_HOLE : { hole: field, source: { kind: 'unknown' } };
+      out.push(valueExpr ? keyOf(interp, interp.eval(valueExpr, scope), valueExpr, plain ? scope : undefined) : { parts: [missing] });
       last = (m.index ?? 0) + m[0].length;
     }
     out.push(lit(part.lit.slice(last)));
@@ -38,8 +44,9 @@ export function substitute(interp: InterpreterApi, p: KeyPattern, placeholder: R
  * from. Without a scope (or where the value is formatted, as `%05d`) the hole's origin is unknown.
  */
 export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): KeyPattern {
-  const str = val.shapes.find((s) => s.k === 'str');
-  if (str && str.k === 'str' && val.shapes.length === 1) return str.key;
+  // A helper that returns None for bad input (`if not items: return None`) still builds its key.
+  const strs = val.shapes.filter((s) => s.k === 'str');
+  if (strs.length === 1 && strs[0].k === 'str' && val.shapes.every((s) => s.k === 'str' || s.k === 'const')) return strs[0].key;
   const cached = val.shapes.find((s) => s.k === 'cached');
   const name = exprText(e);
   if (cached && cached.k === 'cached') {
@@ -184,15 +191,21 @@ interface LookupValue { model: string; field: string; relation: boolean }
 
 /** `str` methods on a key pattern: `format`, `join`, case and encoding. */
 export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: string, e: Call, scope: Scope): V {
-  if (name === 'format') return v([{ k: 'str', key: substitute(interp, key, /\{[^{}]*\}/g, e.args, scope) }]);
+  if (name === 'format') {
+    const named = new Map(e.kw.flatMap((k) => (k.name ? [[k.name, k.value] as const] : [])));
+    return v([{ k: 'str', key: substitute(interp, key, /\{[^{}]*\}/g, e.args, scope, named) }]);
+  }
   if (name === 'join' && e.args[0]) {
     const sep = key.parts.length === 1 && 'lit' in key.parts[0] ? key.parts[0].lit : '';
     const arg = e.args[0];
-    if (arg.t === 'seq') {
+    // `[a, b] + items`: the listed items keep their text; an unknown list is one hole.
+    const listed = (x: Expr): (Expr | { rest: Expr })[] => (x.t === 'seq' ? x.items : x.t === 'bin' && x.op === '+' ? [...listed(x.l), ...listed(x.r)] : [{ rest: x }]);
+    const items = listed(arg);
+    if (items.some((item) => !('rest' in item))) {
       const pieces: KeyPattern[] = [];
-      arg.items.forEach((item, i) => {
+      items.forEach((item, i) => {
         if (i) pieces.push(lit(sep));
-        pieces.push(keyOf(interp, interp.eval(item, scope), item, scope));
+        pieces.push('rest' in item ? { parts: [{ hole: exprText(item.rest), source: { kind: 'unknown' } }] } : keyOf(interp, interp.eval(item, scope), item, scope));
       });
       return v([{ k: 'str', key: concat(...pieces) }]);
     }
