@@ -17,7 +17,8 @@ import * as path from 'path';
 import { packageDirsOf, type WorkspaceFs } from '../server/src/engine';
 import { extractFacts, moduleNameFor } from '../server/src/facts/extract';
 import { readAhead } from '../server/src/facts/parallel';
-import type { Expr, PythonFacts, Stmt } from '../server/src/facts/types';
+import type { PythonFacts } from '../server/src/facts/types';
+import type { Expr, Stmt } from '../server/src/syntax/ir';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { readTree } from './tree';
 

@@ -11,7 +11,8 @@ import { IncrementalAnalysis, trackFacts } from '../server/src/analysis/incremen
 import { defaultConfig } from '../server/src/config';
 import { analyzeFactsToFindings, factsForFile, findingsOf, packageDirsOf } from '../server/src/engine';
 import { pythonFacts } from '../server/src/facts/extract';
-import type { Expr, FileFacts, PythonFacts, Stmt } from '../server/src/facts/types';
+import type { FileFacts, PythonFacts } from '../server/src/facts/types';
+import type { Expr, Stmt } from '../server/src/syntax/ir';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { readTree } from './tree';
 

@@ -5,7 +5,7 @@
  */
 import type { ChangeKind, Cover, GraphEntry, GraphModel, GraphSiteCache } from '../../server/src/graph';
 import type { GraphFolder, GraphResult } from '../../server/src/protocol';
-import type { Loc } from '../../server/src/facts/types';
+import type { Loc } from '../../server/src/syntax/ir';
 
 const CHANGE_KINDS: readonly ChangeKind[] = ['save', 'delete', 'm2m', 'bulk'];
 

@@ -1,5 +1,5 @@
 import type { HoleSource } from './analysis/domain/keys';
-import type { Loc } from './facts/types';
+import type { Loc } from './syntax/ir';
 import type { ChangeKind } from './graph';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

@@ -3,7 +3,8 @@
  * (entry, model) coverage. Rules, features and the graph read these; workspaceAnalysis.ts builds them.
  */
 import type { Config } from '../config';
-import type { Loc, PythonFacts } from '../facts/types';
+import type { PythonFacts } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import type { ChangeKind, Cover } from '../graph';
 import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './domain/events';
 import { display, type KeyPattern } from './domain/keys';

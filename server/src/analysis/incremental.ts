@@ -28,7 +28,8 @@
  * files' parts.
  */
 import type { Config } from '../config';
-import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, Param, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
+import type { FileFacts, PythonFacts, TemplateFacts } from '../facts/types';
+import type { ClassFact, Expr, FunctionFact, ImportFact, Kwarg, Loc, Param, Stmt, Suppression, TemplateNode } from '../syntax/ir';
 import { analysedFacts } from '../fileSelection';
 import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './fileError';
 import { ModelRegistry } from './models';

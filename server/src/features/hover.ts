@@ -6,7 +6,7 @@ import { display } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
 import { type Analysis, type Entry, type EntryCoverage, entryKeyText, type Invalidation } from '../analysis/analysis';
 import type { WriteSite } from '../analysis/domain/events';
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import type { ChangeKind } from '../graph';
 import { timeoutText, writeVerb } from '../wording';
 import {

@@ -4,7 +4,7 @@ import { matchKeys } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
 import { fnId } from '../analysis/domain/values';
 import { type Analysis, type Entry, type EntryCoverage, type Invalidation } from '../analysis/analysis';
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import type { ChangeKind } from '../graph';
 
 export interface Position { line: number; col: number }

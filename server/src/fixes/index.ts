@@ -3,7 +3,7 @@
  * Python is read with the engine's tree-sitter parser, which is loaded before any finding exists;
  * every fix is checked to leave the files it edits parsing.
  */
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import type { EntryData, Finding, KeyRebuild, Location } from '../findings';
 import { type FixName, fixesOfRule } from '../rules';
 import { mapHoles } from './invalidation';

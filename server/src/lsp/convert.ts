@@ -6,7 +6,7 @@ import {
   type TextDocumentEdit, type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { URI, Utils } from 'vscode-uri';
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import type { Finding, Location, Severity } from '../findings';
 import type { Change } from '../fixes/types';
 

@@ -12,7 +12,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import type { Parser } from 'web-tree-sitter';
 import { describeFailed } from '../analysis/fileError';
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import { codeLenses } from '../features/codeLens';
 import { hoverAt } from '../features/hover';
 import { definitionsAt, referencesAt } from '../features/navigation';

@@ -1,6 +1,6 @@
 /** Machine output; the shape is documented in docs/json-format.md and changes only with `version`. */
 import type { SkippedPath } from '../engine';
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import type { ReportedFinding, RuleMeta, Severity } from '../findings';
 import { fingerprint, type LineText } from './baseline';
 import { countByCode, sortFindings } from './text';

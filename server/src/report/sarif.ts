@@ -1,7 +1,7 @@
 /** SARIF 2.1.0 for code-scanning services; validated against the official schema in the tests. */
 import type { Location as SarifLocation, Log, Notification, ReportingDescriptor, Result } from 'sarif';
 import type { SkippedPath } from '../engine';
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import { ruleDocPath, type ReportedFinding, type RuleMeta, type Severity } from '../findings';
 import { fingerprint, type LineText } from './baseline';
 import { describeSkip, sortFindings } from './text';

@@ -1,5 +1,5 @@
 /** What a rule is, and how it makes a finding. */
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import type { Analysis } from '../analysis/analysis';
 import type { DataByCode, FindingOf, RelatedLocation, RuleCode, RuleMeta, Severity } from '../findings';
 

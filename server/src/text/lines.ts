@@ -1,0 +1,24 @@
+/** Lines of a text, as positions count them: rows break on LF only, as in tree-sitter. */
+
+/** Start offset of every line, for positions from UTF-16 offsets. */
+export function lineStartsOf(source: string): number[] {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** Lines of a Python file for the run's statistics: a final newline starts one more. */
+export function lineCount(text: string): number {
+  if (!text.length) return 0;
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Lines of a template: a final newline ends the last line. */
+export function countTemplateLines(text: string): number {
+  if (text.length === 0) return 0;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return text.endsWith('\n') ? lines - 1 : lines;
+}
