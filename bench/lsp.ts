@@ -10,7 +10,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { createProtocolConnection, type ProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import { STATUS_NOTIFICATION, type StatusParams, GRAPH_REQUEST, type GraphResult } from '../server/src/protocol';
+import { STATUS_NOTIFICATION, type StatusParams, GRAPH_REQUEST, type GraphResult } from '../shared/protocol';
 
 /** The servers' cache folder ($XDG_CACHE_HOME): the bench's own, so a cold start can empty it. */
 const CACHE_HOME = mkdtempSync(path.join(tmpdir(), 'djcache-bench-cache-'));

@@ -9,7 +9,7 @@ import { defaultConfig } from '../server/src/config';
 import { loadConfig } from '../server/src/configLoader';
 import { type AnalysisResult, analyzeWorkspace, type SkippedPath, type WorkspaceFs } from '../server/src/engine';
 import type { Finding, RuleMeta } from '../server/src/findings';
-import type { Graph } from '../server/src/graph';
+import type { Graph } from '../shared/graph';
 
 /** chmod cannot make a file unreadable to root, and CI runs as root. */
 const ROOT_READS_EVERYTHING = process.getuid?.() === 0 && 'root reads every file whatever its mode; the WorkspaceFs tests above simulate it';

@@ -13,7 +13,7 @@ import { type AnalysisResult, analyzeWorkspace, type Progress, type SkippedPath,
 import { defaultCacheDir, DiskFactCache, osCacheHome } from './factCache';
 import { createNodeFs } from './nodeFs';
 import type { Finding, RuleMeta } from './findings';
-import type { ChangeKind, Graph } from './graph';
+import type { ChangeKind, Graph } from '../../shared/graph';
 import { BaselineError, createBaseline, filterBaseline, parseBaseline, type LineText } from './report/baseline';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';

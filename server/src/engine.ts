@@ -19,7 +19,7 @@ import type { Parser } from 'web-tree-sitter';
 import type { Worker } from 'worker_threads';
 import type { Finding } from './findings';
 import type { FileFacts } from './facts/types';
-import type { Graph } from './graph';
+import type { Graph } from '../../shared/graph';
 
 export interface WorkspaceFs {
   /**

@@ -1,6 +1,6 @@
 import type { HoleSource } from './analysis/domain/keys';
 import type { Loc } from './syntax/ir';
-import type { ChangeKind } from './graph';
+import type { ChangeKind } from '../../shared/graph';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 

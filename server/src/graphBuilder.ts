@@ -2,7 +2,7 @@
 import { display } from './analysis/domain/keys';
 import type { Analysis } from './analysis/analysis';
 import { type Entry, entryKeyText, triggerText } from './analysis/analysis';
-import type { Graph, GraphSiteCache } from './graph';
+import type { Graph, GraphSiteCache } from '../../shared/graph';
 
 export function buildGraph(a: Analysis): Graph {
   const coverageByEntry = new Map<string, Analysis['coverage']>();

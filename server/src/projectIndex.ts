@@ -11,7 +11,7 @@ import { extractAll, type FactCache, factsForFile, findingsOf, isAnalysedPath, M
 import { readAhead, startParseWorker, worthAWorker } from './facts/parallel';
 import type { FileFacts } from './facts/types';
 import type { Finding } from './findings';
-import type { Graph } from './graph';
+import type { Graph } from '../../shared/graph';
 
 /** Files read between two yields of loadAll. */
 const LOAD_CHUNK = 50;

@@ -5,7 +5,7 @@
 import type { Config } from '../config';
 import type { PythonFacts } from '../facts/types';
 import type { Loc } from '../syntax/ir';
-import type { ChangeKind, Cover } from '../graph';
+import type { ChangeKind, Cover } from '../../../shared/graph';
 import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './domain/events';
 import { display, type KeyPattern } from './domain/keys';
 import type { ModelRegistry } from './models';

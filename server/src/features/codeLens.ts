@@ -1,6 +1,6 @@
 /** Code lens titles: on a model class, the entries that depend on it; on an entry, what it reads and what invalidates it. */
 import type { Analysis, Entry, EntryCoverage } from '../analysis/analysis';
-import type { ChangeKind } from '../graph';
+import type { ChangeKind } from '../../../shared/graph';
 import type { Loc } from '../syntax/ir';
 import type { Location } from '../findings';
 import { modelName } from '../wording';

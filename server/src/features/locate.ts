@@ -5,7 +5,7 @@ import type { ModelInfo } from '../analysis/models';
 import { fnId } from '../analysis/domain/values';
 import { type Analysis, type Entry, type EntryCoverage, type Invalidation } from '../analysis/analysis';
 import type { Loc } from '../syntax/ir';
-import type { ChangeKind } from '../graph';
+import type { ChangeKind } from '../../../shared/graph';
 
 export interface Position { line: number; col: number }
 

@@ -19,7 +19,7 @@ import { definitionsAt, referencesAt } from '../features/navigation';
 import { type Finding, findingEntryId, findingModel } from '../findings';
 import { fixAll, fixesFor, receiverUnavailable } from '../fixes';
 import type { SourceFiles } from '../fixes/types';
-import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTIFICATION, type StatusParams } from '../protocol';
+import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTIFICATION, type StatusParams } from '../../../shared/protocol';
 import type { Snapshot } from '../projectIndex';
 import { osCacheHome } from '../factCache';
 import { loadPythonParser } from '../syntax/parser';

@@ -5,8 +5,9 @@
  * pyright keeps parseNodes.ts beside parser.ts.
  */
 
-/** [startLine, startCol, endLine, endCol]; lines 0-based, columns in UTF-16 code units. */
-export type Loc = [number, number, number, number];
+/** Positions are the ones the client sees too (shared/loc.ts). */
+export type { Loc } from '../../../shared/loc';
+import type { Loc } from '../../../shared/loc';
 
 export type Expr =
   | { t: 'name'; id: string; loc: Loc }
