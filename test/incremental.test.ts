@@ -15,10 +15,10 @@ import type { Parser } from 'web-tree-sitter';
 import { IncrementalAnalysis, trackFacts } from '../server/src/analysis/incremental';
 import { ModelRegistry } from '../server/src/analysis/models';
 import { Workspace } from '../server/src/analysis/workspace';
-import { defaultConfig } from '../server/src/config';
-import { analyzeFactsToFindings, factsForFile, findingsOf, isRelevantPath, packageDirsOf } from '../server/src/engine';
+import { defaultConfig } from '../server/src/config/config';
+import { analyzeFactsToFindings, factsForFile, findingsOf, isRelevantPath, packageDirsOf } from '../server/src/engine/engine';
 import type { FileFacts } from '../server/src/facts/types';
-import { ProjectIndex } from '../server/src/projectIndex';
+import { ProjectIndex } from '../server/src/engine/projectIndex';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { readTree } from './tree';
 

@@ -2,7 +2,7 @@
  * The analysis result model: cache entries, the invalidations that may reach them, and per
  * (entry, model) coverage. Rules, features and the graph read these; workspaceAnalysis.ts builds them.
  */
-import type { Config } from '../config';
+import type { Config } from '../config/config';
 import type { PythonFacts } from '../facts/types';
 import type { Loc } from '../syntax/ir';
 import type { ChangeKind, Cover } from '../../../shared/graph';

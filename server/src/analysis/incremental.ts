@@ -27,10 +27,10 @@
  * it looked up); the workspace-wide part (entries, triggers, coverage) is recomputed from all
  * files' parts.
  */
-import type { Config } from '../config';
+import type { Config } from '../config/config';
 import type { FileFacts, PythonFacts, TemplateFacts } from '../facts/types';
 import type { ClassFact, Expr, FunctionFact, ImportFact, Kwarg, Loc, Param, Stmt, Suppression, TemplateNode } from '../syntax/ir';
-import { analysedFacts } from '../fileSelection';
+import { analysedFacts } from './fileSelection';
 import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './fileError';
 import { ModelRegistry } from './models';
 import { moduleBindings, type NameLookups, Workspace } from './workspace';

@@ -2,7 +2,7 @@
 import type { Analysis, Entry, EntryCoverage } from '../analysis/analysis';
 import type { ChangeKind } from '../../../shared/graph';
 import type { Loc } from '../syntax/ir';
-import type { Location } from '../findings';
+import type { Location } from '../../../shared/loc';
 import { modelName } from '../wording';
 import { CHANGE_KINDS, coverageOf, isUncovered, modelsIn, unique } from './locate';
 
