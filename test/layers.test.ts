@@ -150,6 +150,16 @@ describe('import layers', () => {
     assert.deepEqual(layerViolations(graph), []);
   });
 
+  test('docs/architecture.md quotes the layer table as it is', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs', 'architecture.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('| layer | where | may import |')).split('\n\n')[0].split('\n').slice(2);
+    const rows = table.map((row) => {
+      const [layer, where, may] = row.split('|').slice(1, 4).map((cell) => cell.trim());
+      return { layer, paths: [...where.matchAll(/`([^`]+)`/g)].map((m) => m[1]), mayImport: may === 'nothing' ? [] : may.split(', ') };
+    });
+    assert.deepEqual(rows, LAYERS);
+  });
+
   test('only lsp/ and the client import LSP or VS Code packages', () => {
     const users = [...packages].filter(([, specs]) => specs.some((s) => EDITOR_PACKAGES.test(s))).map(([f]) => layerOf(f));
     assert.ok(users.length > 0, 'the packages were read');
