@@ -4,7 +4,7 @@ import { parsePython } from '../syntax/parser';
 import { buildPythonIR, type PythonIR } from '../syntax/python';
 import { buildTemplateIR } from '../syntax/template';
 import type { Suppression } from '../syntax/ir';
-import { countTemplateLines, lineCount } from '../text/lines';
+import { lineCount } from '../text/lines';
 import type { FileFacts, PythonFacts, TemplateFacts } from './types';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -89,7 +89,7 @@ export function errorText(error: unknown): string {
 
 /** A template's facts: its IR in the file's envelope. */
 export function extractTemplateFacts(path: string, text: string, hash: string): TemplateFacts {
-  return { kind: 'template', path, hash, lines: countTemplateLines(text), ...buildTemplateIR(text) };
+  return { kind: 'template', path, hash, lines: lineCount(text), ...buildTemplateIR(text) };
 }
 
 export function isTemplatePath(path: string): boolean {

@@ -3,7 +3,7 @@
  * It follows Django's own lexer (tags never span lines) and never throws: malformed or
  * unclosed constructs degrade into fewer facts, not errors.
  */
-import { countTemplateLines } from '../text/lines';
+import { lineCount } from '../text/lines';
 import type { Suppression, TemplateNode } from './ir';
 
 type Out = TemplateNode[];
@@ -177,7 +177,7 @@ export function buildTemplateIR(text: string): TemplateIR {
   }
 
   // Unclosed blocks run to the end of the file.
-  const lastLine = Math.max(0, countTemplateLines(text) - 1);
+  const lastLine = Math.max(0, lineCount(text) - 1);
   while (stack.length) {
     const frame = stack.pop()!;
     if (frame.node) frame.node.endLine = lastLine;

@@ -7,16 +7,8 @@ export function lineStartsOf(source: string): number[] {
   return starts;
 }
 
-/** Lines of a Python file for the run's statistics: a final newline starts one more. */
+/** How many lines a text has: a final newline ends the last line, it does not start another. */
 export function lineCount(text: string): number {
-  if (!text.length) return 0;
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-/** Lines of a template: a final newline ends the last line. */
-export function countTemplateLines(text: string): number {
   if (text.length === 0) return 0;
   let lines = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
