@@ -5,7 +5,7 @@
  *   change of the IR is deliberate); a unit whose sources changed since is skipped, not failed;
  * - columns are UTF-16 code units whatever the text (accents, emoji, CRLF line ends);
  * - hostile text gives partial facts and never throws;
- * - files are read ahead (facts/parallel.ts) yet handed over in order, unreadable ones as undefined.
+ * - files are read ahead (engine/readAhead.ts) yet handed over in order, unreadable ones as undefined.
  *
  * After a deliberate change of the IR, print the new table with
  * `DJCACHE_RECORD_IR=1 node --test out/test/irBuilder.test.js`.

@@ -137,7 +137,7 @@ export async function extractAll(
 
 /**
  * Reads every file through fs, extracts facts, analyses the workspace and runs the rules. Test
- * files are read only when counted code imports them (fileSelection.ts), so the facts are those
+ * files are read only when counted code imports them (analysis/fileSelection.ts), so the facts are those
  * `analysedFacts` would choose from every file's. With a cache, the last run's result is returned
  * as it is when none of its inputs changed.
  */
