@@ -15,13 +15,14 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { createNodeFs } from '../server/src/nodeFs';
-import { defaultConfig } from '../server/src/config';
-import { analyzeWorkspace, isRelevantPath, type WorkspaceFs } from '../server/src/engine';
-import { isTestPath } from '../server/src/fileSelection';
+import { createNodeFs } from '../server/src/engine/nodeFs';
+import { defaultConfig } from '../server/src/config/config';
+import { analyzeWorkspace, isRelevantPath } from '../server/src/engine/engine';
+import type { WorkspaceFs } from '../server/src/engine/types';
+import { isTestPath } from '../server/src/analysis/fileSelection';
 import { decodeSource } from '../server/src/facts/extract';
-import { readAhead } from '../server/src/facts/parallel';
-import { DiskFactCache } from '../server/src/factCache';
+import { readAhead } from '../server/src/engine/readAhead';
+import { DiskFactCache } from '../server/src/engine/factCache';
 import { loadPythonParser, parsePython } from '../server/src/syntax/parser';
 
 interface PhaseResult { ms: number; maxRssMb: number; files: number; lines: number; unimportedTests?: number; findings?: number; factMs?: number; analysisMs?: number }

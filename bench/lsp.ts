@@ -16,7 +16,7 @@ import * as path from 'path';
 import { setTimeout as sleep } from 'timers/promises';
 import { createProtocolConnection, type ProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import { STATUS_NOTIFICATION, type StatusParams, GRAPH_REQUEST, type GraphResult } from '../server/src/protocol';
+import { STATUS_NOTIFICATION, type StatusParams, GRAPH_REQUEST, type GraphResult } from '../shared/protocol';
 import { DEFAULT_DEBOUNCE_MS, type ServerOptions } from '../server/src/lsp/session';
 
 /** The servers' cache folder ($XDG_CACHE_HOME): the bench's own, so a cold start can empty it. */

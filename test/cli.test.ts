@@ -3,13 +3,15 @@ import * as assert from 'node:assert/strict';
 import { chmodSync, cpSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { main, renderDot, type CliEnv } from '../server/src/cli';
-import { createNodeFs } from '../server/src/nodeFs';
-import { defaultConfig } from '../server/src/config';
-import { loadConfig } from '../server/src/configLoader';
-import { type AnalysisResult, analyzeWorkspace, type SkippedPath, type WorkspaceFs } from '../server/src/engine';
+import { main, type CliEnv } from '../server/src/cli';
+import { renderDot } from '../server/src/report/dot';
+import { createNodeFs } from '../server/src/engine/nodeFs';
+import { defaultConfig } from '../server/src/config/config';
+import { loadConfig } from '../server/src/config/configLoader';
+import { type AnalysisResult, analyzeWorkspace } from '../server/src/engine/engine';
+import type { SkippedPath, WorkspaceFs } from '../server/src/engine/types';
 import type { Finding, RuleMeta } from '../server/src/findings';
-import type { Graph } from '../server/src/graph';
+import type { Graph } from '../shared/graph';
 
 /** chmod cannot make a file unreadable to root, and CI runs as root. */
 const ROOT_READS_EVERYTHING = process.getuid?.() === 0 && 'root reads every file whatever its mode; the WorkspaceFs tests above simulate it';

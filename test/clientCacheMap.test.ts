@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { buildCacheMapView } from '../client/src/cacheMapModel';
-import type { Cover, GraphDependency, GraphEntry, GraphModel } from '../server/src/graph';
-import type { GraphFolder } from '../server/src/protocol';
+import type { Cover, GraphDependency, GraphEntry, GraphModel } from '../shared/graph';
+import type { GraphFolder } from '../shared/protocol';
 
 const none: Cover = { state: 'none' };
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { defaultConfig } from '../server/src/config';
-import { ConfigError, isExcluded, loadConfig, ruleEnabled, severityCodeProblem } from '../server/src/configLoader';
+import { defaultConfig } from '../server/src/config/config';
+import { ConfigError, isExcluded, loadConfig, ruleEnabled, severityCodeProblem } from '../server/src/config/configLoader';
 
 const pyproject = `
 [project]

@@ -8,12 +8,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readdirSync } from 'fs';
 import * as path from 'path';
-import { analyzeWorkspace, findingsOf, type FactCache } from '../server/src/engine';
+import { analyzeWorkspace, findingsOf } from '../server/src/engine/engine';
+import type { FactCache } from '../server/src/engine/types';
 import { analyzeFacts, analyzeUnit } from '../server/src/analysis/workspaceAnalysis';
 import { ModelRegistry } from '../server/src/analysis/models';
 import { Workspace } from '../server/src/analysis/workspace';
-import { analysedFacts } from '../server/src/fileSelection';
-import { defaultConfig } from '../server/src/config';
+import { analysedFacts } from '../server/src/analysis/fileSelection';
+import { defaultConfig } from '../server/src/config/config';
 import type { FileFacts } from '../server/src/facts/types';
 import { memoryFs, readTree } from './tree';
 

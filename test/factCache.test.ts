@@ -9,10 +9,10 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { defaultConfig } from '../server/src/config';
-import type { Config } from '../server/src/config';
-import { analyzeWorkspace } from '../server/src/engine';
-import { defaultCacheDir, DiskFactCache, osCacheHome } from '../server/src/factCache';
+import { defaultConfig } from '../server/src/config/config';
+import type { Config } from '../server/src/config/config';
+import { analyzeWorkspace } from '../server/src/engine/engine';
+import { defaultCacheDir, DiskFactCache, osCacheHome } from '../server/src/engine/factCache';
 import type { FileFacts } from '../server/src/facts/types';
 import { memoryFs, readTree } from './tree';
 

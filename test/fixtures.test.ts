@@ -14,9 +14,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'fs';
 import * as path from 'path';
-import { analyzeWorkspace } from '../server/src/engine';
+import { analyzeWorkspace } from '../server/src/engine/engine';
 import { memoryFs, readTree } from './tree';
-import { defaultConfig } from '../server/src/config';
+import { defaultConfig } from '../server/src/config/config';
 import type { Finding } from '../server/src/findings';
 
 /** DJCACHE_FIXTURES=<dir> runs fixtures from another folder instead (a path from the repository root). */

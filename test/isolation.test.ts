@@ -8,10 +8,11 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { IncrementalAnalysis, trackFacts } from '../server/src/analysis/incremental';
-import { defaultConfig } from '../server/src/config';
-import { analyzeFactsToFindings, factsForFile, findingsOf, packageDirsOf } from '../server/src/engine';
+import { defaultConfig } from '../server/src/config/config';
+import { analyzeFactsToFindings, factsForFile, findingsOf, packageDirsOf } from '../server/src/engine/engine';
 import { pythonFacts } from '../server/src/facts/extract';
-import type { Expr, FileFacts, PythonFacts, Stmt } from '../server/src/facts/types';
+import type { FileFacts, PythonFacts } from '../server/src/facts/types';
+import type { Expr, Stmt } from '../server/src/syntax/ir';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { readTree } from './tree';
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { type KeyPart, type KeyPattern, matchKeys } from '../server/src/analysis/domain/keys';
-import { defaultConfig } from '../server/src/config';
-import { analyzeWorkspace } from '../server/src/engine';
+import { defaultConfig } from '../server/src/config/config';
+import { analyzeWorkspace } from '../server/src/engine/engine';
 import { memoryFs } from './tree';
 
 const HOLE: KeyPart = { hole: 'x', source: { kind: 'unknown' } };

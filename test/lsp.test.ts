@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'os';
 import { URI } from 'vscode-uri';
 import type { CodeAction, Diagnostic, MarkupContent } from 'vscode-languageserver-protocol';
-import { COMMANDS, GRAPH_REQUEST, type GraphResult } from '../server/src/protocol';
+import { COMMANDS, GRAPH_REQUEST, type GraphResult } from '../shared/protocol';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { extractFacts } from '../server/src/facts/extract';
 import { CACHE_HOME, TestClient } from './lsp/client';

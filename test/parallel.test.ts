@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { analyzeWorkspace } from '../server/src/engine';
+import { analyzeWorkspace } from '../server/src/engine/engine';
 import { decodeSource, parsedIR } from '../server/src/facts/extract';
 import { shareParsing, startParseWorker } from '../server/src/facts/parallel';
 import { FlatCursor, flattenTree, type FlatTree, loadPythonParser, parsePython } from '../server/src/syntax/parser';
 import { buildPythonIRFromFlat } from '../server/src/syntax/python';
-import { defaultConfig } from '../server/src/config';
-import { ProjectIndex } from '../server/src/projectIndex';
+import { defaultConfig } from '../server/src/config/config';
+import { ProjectIndex } from '../server/src/engine/projectIndex';
 import { memoryFs, readTree } from './tree';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -9,9 +9,9 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { analyzeWorkspace } from '../server/src/engine';
+import { analyzeWorkspace } from '../server/src/engine/engine';
 import { memoryFs, readTree } from './tree';
-import { defaultConfig } from '../server/src/config';
+import { defaultConfig } from '../server/src/config/config';
 
 const GOOD: Record<string, string> = {
   'catalog/__init__.py': '',

@@ -5,8 +5,8 @@
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
-import { defaultConfig } from '../server/src/config';
-import { analyzeWorkspace } from '../server/src/engine';
+import { defaultConfig } from '../server/src/config/config';
+import { analyzeWorkspace } from '../server/src/engine/engine';
 import { type Finding, findingEntryId, findingModel } from '../server/src/findings';
 import { applyChanges, type Fix, fixesFor, type SourceFiles } from '../server/src/fixes';
 import { RACY_PAIR } from '../server/src/fixes/declareTags';

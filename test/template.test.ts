@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { extractTemplateFacts, MAX_TEMPLATE_NESTING } from '../server/src/syntax/template';
-import type { TemplateNode } from '../server/src/facts/types';
+import { extractTemplateFacts } from '../server/src/facts/extract';
+import { MAX_TEMPLATE_NESTING } from '../server/src/syntax/template';
+import type { TemplateNode } from '../server/src/syntax/ir';
 
 const facts = (text: string) => extractTemplateFacts('shop/templates/x.html', text, 'h1');
 

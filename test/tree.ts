@@ -1,7 +1,7 @@
 /** Reading fixture trees into memory, shared by the fixture and robustness tests. */
 import { readdirSync, readFileSync, statSync } from 'fs';
 import * as path from 'path';
-import type { WorkspaceFs } from '../server/src/engine';
+import type { WorkspaceFs } from '../server/src/engine/types';
 
 /** Every file below root, as relative paths with '/' separators, with its bytes. */
 export function readTree(root: string): Map<string, Uint8Array> {

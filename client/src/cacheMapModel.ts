@@ -3,9 +3,9 @@
  * tooltips, what counts as uncovered or shared, what the filter matches) lives here so that it is
  * tested under node; media/cacheMap.js only builds DOM from these rows.
  */
-import type { ChangeKind, Cover, GraphEntry, GraphModel, GraphSiteCache } from '../../server/src/graph';
-import type { GraphFolder, GraphResult } from '../../server/src/protocol';
-import type { Loc } from '../../server/src/facts/types';
+import type { ChangeKind, Cover, GraphEntry, GraphModel, GraphSiteCache } from '../../shared/graph';
+import type { GraphFolder, GraphResult } from '../../shared/protocol';
+import type { Loc } from '../../shared/loc';
 
 const CHANGE_KINDS: readonly ChangeKind[] = ['save', 'delete', 'm2m', 'bulk'];
 

@@ -4,7 +4,7 @@
  */
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
-import type { GraphResult } from '../../server/src/protocol';
+import type { GraphResult } from '../../shared/protocol';
 import {
   buildCacheMapView, buildLiveStatsView, LIVE_WINDOW_SECONDS, notConnectedView,
   type CacheMapView, type LiveStatsView, type SourceTarget, type StatsSample,

@@ -6,7 +6,7 @@ import {
 } from 'vscode-languageclient/node';
 import {
   CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, STATUS_NOTIFICATION, type GraphResult, type StatusParams,
-} from '../../server/src/protocol';
+} from '../../shared/protocol';
 import { CacheMapPanel } from './cacheMapPanel';
 import { createTokenGate, setStatsToken, STATS_TOKEN_SECRET } from './statsSettings';
 import { describeClientPhase, describeStatus, type ClientPhase, type StatusView } from './status';

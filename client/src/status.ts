@@ -1,5 +1,5 @@
 /** What the language status item says, from the server's djcache/status notification. No vscode imports: tested under node. */
-import type { StatusParams } from '../../server/src/protocol';
+import type { StatusParams } from '../../shared/protocol';
 
 export interface StatusView {
   text: string;

@@ -6,14 +6,15 @@ import { promises as fsp, readFileSync } from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { parseArgs } from 'util';
-import type { Config } from './config';
-import { ConfigError, loadConfig, ruleEnabled } from './configLoader';
+import type { Config } from './config/config';
+import { ConfigError, loadConfig, ruleEnabled } from './config/configLoader';
 import { describeFailed } from './analysis/fileError';
-import { type AnalysisResult, analyzeWorkspace, type Progress, type SkippedPath, type WorkspaceFs } from './engine';
-import { defaultCacheDir, DiskFactCache, osCacheHome } from './factCache';
-import { createNodeFs } from './nodeFs';
+import { type AnalysisResult, analyzeWorkspace, type Progress } from './engine/engine';
+import type { SkippedPath, WorkspaceFs } from './engine/types';
+import { defaultCacheDir, DiskFactCache, osCacheHome } from './engine/factCache';
+import { createNodeFs } from './engine/nodeFs';
 import type { Finding, RuleMeta } from './findings';
-import type { ChangeKind, Graph } from './graph';
+import { renderDot } from './report/dot';
 import { BaselineError, createBaseline, filterBaseline, parseBaseline, type LineText } from './report/baseline';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
@@ -322,31 +323,4 @@ function progressReporter(env: CliEnv): Progress | undefined {
     last = now;
     env.err(done < total ? `\r\x1b[Kdjcache: ${phase} ${done}/${total}` : '\r\x1b[K');
   };
-}
-
-const COVER_COLOURS = { covered: '#2da44e', unknown: '#d29922', stale: '#cf222e' };
-
-/** Graphviz: entries (boxes) → models (ellipses); an edge is red when some kind of change leaves the entry stale. */
-export function renderDot(graph: Graph): string {
-  const lines = ['digraph djcache {', '  rankdir=LR;', '  node [fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];'];
-  for (const model of graph.models) {
-    lines.push(`  ${quote(`model:${model.id}`)} [shape=ellipse, label=${quote(model.id)}];`);
-  }
-  for (const entry of graph.entries) {
-    lines.push(`  ${quote(`entry:${entry.id}`)} [shape=box, label=${quote(`${entry.key}\n${entry.path}:${entry.loc[0] + 1}`)}];`);
-    for (const dep of entry.dependencies) {
-      const kinds = Object.entries(dep.coverage) as [ChangeKind, { state: string }][];
-      const stale = kinds.filter(([, c]) => c.state === 'no').map(([k]) => k);
-      const unknown = kinds.filter(([, c]) => c.state === 'unknown').map(([k]) => `${k}?`);
-      const colour = stale.length ? COVER_COLOURS.stale : unknown.length ? COVER_COLOURS.unknown : COVER_COLOURS.covered;
-      const label = [...stale, ...unknown].join(', ');
-      lines.push(`  ${quote(`entry:${entry.id}`)} -> ${quote(`model:${dep.model}`)} [color=${quote(colour)}${label ? `, label=${quote(label)}` : ''}];`);
-    }
-  }
-  lines.push('}');
-  return lines.join('\n') + '\n';
-}
-
-function quote(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }

@@ -1,49 +1,10 @@
-import type { HoleSource } from './analysis/domain/keys';
-import type { Loc } from './facts/types';
-import type { ChangeKind } from './graph';
-
-export type Severity = 'error' | 'warning' | 'info' | 'hint';
-
-export interface Location { path: string; loc: Loc }
+import type { KeyData, KeyRebuild, M2mHole } from './analysis/keyRebuild';
+import type { Severity } from './config/config';
+import type { Location } from '../../shared/loc';
+import type { Loc } from './syntax/ir';
+import type { ChangeKind } from '../../shared/graph';
 
 export interface RelatedLocation extends Location { message: string }
-
-/** How a receiver of the changed model computes one hole from its `instance`. */
-export type HoleRebuild =
-  /** One value: `instance.<attr>`. */
-  | { hole: string; attr: string; at: Location }
-  /** Every value of `instance.<accessor>.values_list("<field>", flat=True)`: rows reached through a reverse foreign key or a many-to-many. */
-  | { hole: string; accessor: string; field: string; at: Location };
-
-/**
- * A hole of an m2m_changed receiver's key: the primary key of the relation's owner side (the model
- * declaring the field) or target side; `accessor` leads from an instance of the other side to these rows.
- */
-export interface M2mHole { hole: string; side: 'owner' | 'target'; accessor: string; at: Location }
-
-/** How a fix rebuilds an entry's key when a model changes, or why it cannot; `H` is how a hole is computed. */
-export type KeyRebuild<H = HoleRebuild> =
-  | { kind: 'constant'; key: string }
-  /** The key reads a version stored under this constant key of `alias`; bumping it retires every key of the namespace. */
-  | { kind: 'version'; versionKey: string; alias: string }
-  /** An f-string of the key's literal text and rebuilt holes. */
-  | { kind: 'holes'; parts: ({ lit: string } | H)[] }
-  /** A call of the module-level function that built the key, with rebuilt arguments: `product_cache_key(instance.pk)`. */
-  | { kind: 'call'; module: string; path: string; name: string; args: ({ lit: string } | H)[]; kwargs: [string, { lit: string } | H][] }
-  | { kind: 'none'; reason: string };
-
-/** One entry's key as fixes need it. */
-export interface KeyData {
-  entryId: string;
-  key?: string;
-  alias: string;
-  /** The entry's `version=` argument: null when absent, '?' when not a constant. */
-  version: string | null;
-  /** The key's parts: literal text, or a hole with where its value comes from. */
-  keyParts?: ({ lit: string } | { hole: string; source: HoleSource })[];
-  /** How to rebuild the key from an instance of the finding's model. */
-  rebuild: KeyRebuild;
-}
 
 /** An entry and one model it reads, as the receiver, tag and "Declare cache tags" fixes need them. */
 export interface EntryData extends KeyData {

@@ -3,7 +3,7 @@ import type { Analysis, Entry, EntryCoverage } from './analysis/analysis';
 import type { WriteSite } from './analysis/domain/events';
 import { modelName } from './analysis/models';
 import { entryNeverExpires } from './analysis/verdict';
-import type { Loc } from './facts/types';
+import type { Loc } from './syntax/ir';
 import type { RelatedLocation } from './findings';
 
 export { modelName };

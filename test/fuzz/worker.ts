@@ -5,8 +5,8 @@
  * parsers, so a file that breaks a parser shows in the cases after it.
  */
 import { parentPort, workerData } from 'worker_threads';
-import { analyzeWorkspace } from '../../server/src/engine';
-import { defaultConfig } from '../../server/src/config';
+import { analyzeWorkspace } from '../../server/src/engine/engine';
+import { defaultConfig } from '../../server/src/config/config';
 import { memoryFs } from '../tree';
 import { caseFor, loadCorpus } from './mutate';
 import { SENTINEL, type CaseReport, type WorkerMessage } from './sentinel';

@@ -15,7 +15,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import { type ServerOptions, type ServerSetup, startServer } from '../../server/src/lsp/session';
-import { STATUS_NOTIFICATION, type StatusParams } from '../../server/src/protocol';
+import { STATUS_NOTIFICATION, type StatusParams } from '../../shared/protocol';
 
 /** The servers' cache folder in place of the user's, removed when the tests end. */
 export const CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'djcache-lsp-cache-'));

@@ -2,9 +2,10 @@
  * The analysis result model: cache entries, the invalidations that may reach them, and per
  * (entry, model) coverage. Rules, features and the graph read these; workspaceAnalysis.ts builds them.
  */
-import type { Config } from '../config';
-import type { Loc, PythonFacts } from '../facts/types';
-import type { ChangeKind, Cover } from '../graph';
+import type { Config } from '../config/config';
+import type { PythonFacts } from '../facts/types';
+import type { Loc } from '../syntax/ir';
+import type { ChangeKind, Cover } from '../../../shared/graph';
 import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './domain/events';
 import { display, type KeyPattern } from './domain/keys';
 import type { ModelRegistry } from './models';

@@ -1,5 +1,5 @@
 /** Coverage: for each (entry, model it reads), which writes of the model an invalidation reaches and which leave the entry stale. */
-import type { ChangeKind, Cover } from '../graph';
+import type { ChangeKind, Cover } from '../../../shared/graph';
 import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger } from './analysis';
 import { triggerText } from './analysis';
 import type { Reach } from './callGraph';

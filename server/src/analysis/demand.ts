@@ -8,7 +8,8 @@
  * walked at their calls. Entries that read a whole function walk it on demand. On netbox this
  * walks about a quarter of the bodies.
  */
-import type { Expr, PythonFacts, Stmt, Target } from '../facts/types';
+import type { PythonFacts } from '../facts/types';
+import type { Expr, Stmt, Target } from '../syntax/ir';
 import { nestedBlocks } from '../facts/walk';
 import { CACHE_METHODS, INSTANCE_WRITES, M2M_WRITES, QS_WRITES, RENDER_FUNCTIONS, SIGNAL_SEND_METHODS } from './django';
 import { projectSignalReceivers } from './domain/events';

@@ -1,6 +1,7 @@
 /** Entry discovery: the cache entries code and templates declare beyond plain cache ops (decorators, cached views, fragments, memoized functions). */
-import type { Config } from '../config';
-import type { Expr, Loc, PythonFacts, Stmt, TemplateFacts, TemplateNode } from '../facts/types';
+import type { Config } from '../config/config';
+import type { PythonFacts, TemplateFacts } from '../facts/types';
+import type { Expr, Loc, Stmt, TemplateNode } from '../syntax/ir';
 import type { CacheopsDeclaration, Entry, FileAnalysis } from './analysis';
 import type { CacheOp, FnEvents } from './domain/events';
 import type { Interpreter } from './interp';

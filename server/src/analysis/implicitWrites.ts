@@ -1,5 +1,6 @@
 /** Writes the code does not spell out: admin registrations (and their inlines), generic editing views. */
-import type { Loc, PythonFacts } from '../facts/types';
+import type { PythonFacts } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import { WRITING_VIEWS } from './django';
 import type { WriteSite } from './domain/events';
 import type { Interpreter } from './interp';

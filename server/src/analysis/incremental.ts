@@ -27,9 +27,10 @@
  * it looked up); the workspace-wide part (entries, triggers, coverage) is recomputed from all
  * files' parts.
  */
-import type { Config } from '../config';
-import type { ClassFact, Expr, FileFacts, FunctionFact, ImportFact, Kwarg, Loc, Param, PythonFacts, Stmt, Suppression, TemplateFacts, TemplateNode } from '../facts/types';
-import { analysedFacts } from '../fileSelection';
+import type { Config } from '../config/config';
+import type { FileFacts, PythonFacts, TemplateFacts } from '../facts/types';
+import type { ClassFact, Expr, FunctionFact, ImportFact, Kwarg, Loc, Param, Stmt, Suppression, TemplateNode } from '../syntax/ir';
+import { analysedFacts } from './fileSelection';
 import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './fileError';
 import { ModelRegistry } from './models';
 import { moduleBindings, type NameLookups, Workspace } from './workspace';

@@ -3,11 +3,48 @@
  * constant, a version bump, holes read from the instance or its relations, or the builder called
  * again), or why it cannot. Quick-fixes write receivers from this plan.
  */
-import type { HoleRebuild, KeyData, KeyRebuild, M2mHole } from '../findings';
+import type { Location } from '../../../shared/loc';
 import type { HoleSource } from './domain/keys';
 import type { Analysis, Entry } from './analysis';
 import { display, type KeyPart } from './domain/keys';
 import { type ModelInfo, modelName, type Relation } from './models';
+
+/** How a receiver of the changed model computes one hole from its `instance`. */
+export type HoleRebuild =
+  /** One value: `instance.<attr>`. */
+  | { hole: string; attr: string; at: Location }
+  /** Every value of `instance.<accessor>.values_list("<field>", flat=True)`: rows reached through a reverse foreign key or a many-to-many. */
+  | { hole: string; accessor: string; field: string; at: Location };
+
+/**
+ * A hole of an m2m_changed receiver's key: the primary key of the relation's owner side (the model
+ * declaring the field) or target side; `accessor` leads from an instance of the other side to these rows.
+ */
+export interface M2mHole { hole: string; side: 'owner' | 'target'; accessor: string; at: Location }
+
+/** How a fix rebuilds an entry's key when a model changes, or why it cannot; `H` is how a hole is computed. */
+export type KeyRebuild<H = HoleRebuild> =
+  | { kind: 'constant'; key: string }
+  /** The key reads a version stored under this constant key of `alias`; bumping it retires every key of the namespace. */
+  | { kind: 'version'; versionKey: string; alias: string }
+  /** An f-string of the key's literal text and rebuilt holes. */
+  | { kind: 'holes'; parts: ({ lit: string } | H)[] }
+  /** A call of the module-level function that built the key, with rebuilt arguments: `product_cache_key(instance.pk)`. */
+  | { kind: 'call'; module: string; path: string; name: string; args: ({ lit: string } | H)[]; kwargs: [string, { lit: string } | H][] }
+  | { kind: 'none'; reason: string };
+
+/** One entry's key as fixes need it. */
+export interface KeyData {
+  entryId: string;
+  key?: string;
+  alias: string;
+  /** The entry's `version=` argument: null when absent, '?' when not a constant. */
+  version: string | null;
+  /** The key's parts: literal text, or a hole with where its value comes from. */
+  keyParts?: ({ lit: string } | { hole: string; source: HoleSource })[];
+  /** How to rebuild the key from an instance of the finding's model. */
+  rebuild: KeyRebuild;
+}
 
 /** An entry's key as fixes need it, with how to rebuild it from an instance of `model`. */
 export function keyData(a: Analysis, entry: Entry, model: string): KeyData {

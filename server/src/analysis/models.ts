@@ -1,5 +1,6 @@
 /** Models of the workspace and of django.contrib: apps, tables, relations both ways, managers. */
-import type { ClassFact, Expr, Loc, PythonFacts } from '../facts/types';
+import type { PythonFacts } from '../facts/types';
+import type { ClassFact, Expr, Loc } from '../syntax/ir';
 import { BUILTIN_MODEL_NAMES, BUILTIN_MODELS, GENERIC_FK, MODEL_BASE, RELATION_FIELDS } from './django';
 import { staticSym, type Sym, type Workspace } from './workspace';
 

@@ -7,7 +7,7 @@
  * Anything the chain cannot spell out (a `Q` object, `**kwargs`, `annotate`, a computed field
  * name) makes it read whole rows, as before.
  */
-import type { Expr } from '../facts/types';
+import type { Expr } from '../syntax/ir';
 import { type Dep, MAX_SHAPES, type Queryset, union, type V } from './domain/values';
 
 type Call = Extract<Expr, { t: 'call' }>;

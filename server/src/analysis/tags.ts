@@ -3,7 +3,7 @@
  * `{% tagged_cache ... depends_on="..." %}`. The runtime bumps a model's tag on every write to its
  * table, so a declared model covers every kind of change.
  */
-import type { Expr, Loc } from '../facts/types';
+import type { Expr, Loc } from '../syntax/ir';
 import type { TagDeclaration } from './domain/tags';
 import { exprText, type Scope } from './domain/values';
 import type { InterpreterApi } from './interp/api';

@@ -1,5 +1,6 @@
 /** What a template reads from its context: variables walk relations, for-loops bind rows. */
-import type { Loc, TemplateFacts, TemplateNode } from '../facts/types';
+import type { TemplateFacts } from '../facts/types';
+import type { Loc, TemplateNode } from '../syntax/ir';
 import type { InterpreterApi } from './interp/api';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
 import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './domain/values';

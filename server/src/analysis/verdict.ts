@@ -3,7 +3,7 @@
  * DJC102 shared table partly invalidated, DJC106 timeout only, DJC108 declaration drift), decided
  * once here so that the rules render verdicts and cannot overlap or leave each other's cases open.
  */
-import type { Severity } from '../findings';
+import type { Severity } from '../config/config';
 import type { Analysis, Entry, EntryCoverage } from './analysis';
 import type { WriteSite } from './domain/events';
 import type { TagDeclaration, TagItem } from './domain/tags';

@@ -1,5 +1,6 @@
 /** The workspace index: files by module, module-level bindings, import resolution, settings. */
-import type { Expr, FileFacts, ImportFact, PythonFacts, Stmt, TemplateFacts } from '../facts/types';
+import type { FileFacts, PythonFacts, TemplateFacts } from '../facts/types';
+import type { Expr, ImportFact, Stmt } from '../syntax/ir';
 import { nestedBlocks } from '../facts/walk';
 import { canonical } from './django';
 

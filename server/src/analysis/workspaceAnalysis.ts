@@ -2,7 +2,7 @@
  * Workspace analysis: runs the interpreter over every function, then builds the map
  * entry → models it reads → writes of those models → invalidations that reach the entry.
  */
-import type { Config } from '../config';
+import type { Config } from '../config/config';
 import type { PythonFacts } from '../facts/types';
 import type { Analysis, FileAnalysis, Invalidation } from './analysis';
 import { callEdges, computeTriggers, DELETE_LIKE, methodTriggers, reachableOps } from './callGraph';

@@ -2,8 +2,10 @@ import { createHash } from 'crypto';
 import type { Parser } from 'web-tree-sitter';
 import { parsePython } from '../syntax/parser';
 import { buildPythonIR, type PythonIR } from '../syntax/python';
-import { extractTemplateFacts } from '../syntax/template';
-import type { FileFacts, PythonFacts, Suppression } from './types';
+import { buildTemplateIR } from '../syntax/template';
+import type { Suppression } from '../syntax/ir';
+import { lineCount } from '../text/lines';
+import type { FileFacts, PythonFacts, TemplateFacts } from './types';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -27,13 +29,6 @@ export function moduleNameFor(relPath: string, isPackageDir: (dir: string) => bo
   let start = parts.length - (isPackage ? 0 : 1);
   while (start > 0 && isPackageDir(parts.slice(0, start).join('/'))) start--;
   return { module: parts.slice(start).join('.'), isPackage };
-}
-
-function lineCount(text: string): number {
-  if (!text.length) return 0;
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 const NOQA = /#\s*(?:noqa(?::\s*([A-Z0-9, ]+))?|djcache:\s*ignore(?:\[([A-Z0-9, ]+)\])?)/;
@@ -90,6 +85,11 @@ export function pythonFacts(path: string, text: string, module: string, isPackag
 /** One line saying what an internal error was. */
 export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** A template's facts: its IR in the file's envelope. */
+export function extractTemplateFacts(path: string, text: string, hash: string): TemplateFacts {
+  return { kind: 'template', path, hash, lines: lineCount(text), ...buildTemplateIR(text) };
 }
 
 export function isTemplatePath(path: string): boolean {

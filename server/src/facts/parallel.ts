@@ -1,32 +1,11 @@
 /**
- * Parallel work for the facts phase: reading ahead, and parsing on a worker thread as well. The
- * worker only parses; building facts stays on the caller's thread, which takes flattened trees
- * (docs/performance.md has why: extracting whole facts on a worker cost more than it saved).
+ * Parallel work for the facts phase: parsing on a worker thread as well (engine/readAhead.ts
+ * reads the files ahead). The worker only parses; building facts stays on the caller's thread,
+ * which takes flattened trees (docs/performance.md has why: extracting whole facts on a worker cost more than it saved).
  */
 import * as path from 'path';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
-import type { WorkspaceFs } from '../engine';
 import { type FlatTree, flatTreesWork } from '../syntax/parser';
-
-/** Reads in flight ahead of the one being waited for. */
-const READS_AHEAD = 8;
-
-/**
- * Reads `paths` in order with reads in flight ahead of the caller, so files arrive while it
- * parses instead of one awaited read at a time: `read(i)` gives the bytes of paths[i], or
- * undefined when the file cannot be read. Call it for i = 0, 1, 2, … in turn.
- */
-export function readAhead(fs: WorkspaceFs, paths: readonly string[]): (i: number) => Promise<Uint8Array | undefined> {
-  const pending = new Map<number, Promise<Uint8Array | undefined>>();
-  let issued = 0;
-  const start = (i: number) => fs.read(paths[i]).catch(() => undefined);
-  return (i) => {
-    for (; issued < paths.length && issued <= i + READS_AHEAD; issued++) pending.set(issued, start(issued));
-    const bytes = pending.get(i) ?? start(i);
-    pending.delete(i);
-    return bytes;
-  };
-}
 
 /** Below this many files to parse, starting a worker costs more than it takes off. */
 const MIN_SHARED_FILES = 64;

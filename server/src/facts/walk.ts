@@ -1,4 +1,4 @@
-import type { Stmt } from './types';
+import type { Stmt } from '../syntax/ir';
 
 /** The statement lists nested in a statement (bodies, branches, handlers), in source order. */
 export function nestedBlocks(s: Stmt): Stmt[][] {

@@ -1,8 +1,8 @@
 /** Code lens titles: on a model class, the entries that depend on it; on an entry, what it reads and what invalidates it. */
 import type { Analysis, Entry, EntryCoverage } from '../analysis/analysis';
-import type { ChangeKind } from '../graph';
-import type { Loc } from '../facts/types';
-import type { Location } from '../findings';
+import type { ChangeKind } from '../../../shared/graph';
+import type { Loc } from '../syntax/ir';
+import type { Location } from '../../../shared/loc';
 import { modelName } from '../wording';
 import { CHANGE_KINDS, coverageOf, isUncovered, modelsIn, unique } from './locate';
 

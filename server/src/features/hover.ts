@@ -6,8 +6,8 @@ import { display } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
 import { type Analysis, type Entry, type EntryCoverage, entryKeyText, type Invalidation } from '../analysis/analysis';
 import type { WriteSite } from '../analysis/domain/events';
-import type { Loc } from '../facts/types';
-import type { ChangeKind } from '../graph';
+import type { Loc } from '../syntax/ir';
+import type { ChangeKind } from '../../../shared/graph';
 import { timeoutText, writeVerb } from '../wording';
 import {
   CHANGE_KINDS, coverageOf, entriesReachedBy, entryAt, invalidationAt, isUncovered, type KeySite, keySiteAt, modelAt, type Position, receiverAt, sameKeySites, unique, writeAt,

@@ -4,8 +4,8 @@ import { matchKeys } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
 import { fnId } from '../analysis/domain/values';
 import type { Analysis, Entry, EntryCoverage, Invalidation } from '../analysis/analysis';
-import type { Loc } from '../facts/types';
-import type { ChangeKind } from '../graph';
+import type { Loc } from '../syntax/ir';
+import type { ChangeKind } from '../../../shared/graph';
 
 export interface Position { line: number; col: number }
 

@@ -1,6 +1,6 @@
 /** Go to definition and find references between the set, get and delete sites of one cache key. */
 import type { Analysis } from '../analysis/analysis';
-import type { Location } from '../findings';
+import type { Location } from '../../../shared/loc';
 import { entryAt, keySiteAt, type Position, sameKeySites } from './locate';
 
 const STORES = new Set(['set', 'add', 'get_or_set', 'set_many', 'aset', 'aadd', 'aget_or_set', 'aset_many']);

@@ -4,7 +4,8 @@
  * objects of bulk_create/bulk_update are deleted with delete_many. Any other key makes the fix
  * unavailable, since deleting part of what went stale would look like a fix and not be one.
  */
-import type { Finding, HoleRebuild } from '../findings';
+import type { Finding } from '../findings';
+import type { HoleRebuild } from '../analysis/keyRebuild';
 import { modelName } from '../wording';
 import { importFrom, moduleNames, planImports, type ImportNeed } from './imports';
 import { bumpVersion, cacheRef, formattedHole, keyExpression, rebuiltHoles, versionArg } from './invalidation';

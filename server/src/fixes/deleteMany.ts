@@ -1,6 +1,6 @@
 /** DJC107: a run of `cache.delete(k)` statements becomes one `cache.delete_many([...])`, keys kept as written. */
 import type { Node } from 'web-tree-sitter';
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import type { Finding } from '../findings';
 import { namedKids, nodeAt, preorder, statementOf, withSyntax } from './pythonSyntax';
 import { pythonStyle } from './pythonStyle';

@@ -3,8 +3,10 @@
  * Python is read with the engine's tree-sitter parser, which is loaded before any finding exists;
  * every fix is checked to leave the files it edits parsing.
  */
-import type { Loc } from '../facts/types';
-import type { EntryData, Finding, KeyRebuild, Location } from '../findings';
+import type { Loc } from '../syntax/ir';
+import type { EntryData, Finding } from '../findings';
+import type { Location } from '../../../shared/loc';
+import type { KeyRebuild } from '../analysis/keyRebuild';
 import { type FixName, fixesOfRule } from '../rules';
 import { mapHoles } from './invalidation';
 import { bulkWriteFix } from './bulkWrite';

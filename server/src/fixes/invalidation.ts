@@ -1,5 +1,6 @@
 /** Python text of cache invalidations, shared by the receiver and the after-write fixes. */
-import type { KeyRebuild, Location } from '../findings';
+import type { Location } from '../../../shared/loc';
+import type { KeyRebuild } from '../analysis/keyRebuild';
 import type { ImportNeed, ModuleNames } from './imports';
 import { pyFString, pyString, type PythonStyle } from './pythonStyle';
 import { offsetAt } from './text';

@@ -3,7 +3,9 @@
  * the app's signals.py (wired into AppConfig.ready()), or at the end of the model's file when the
  * app has no AppConfig.
  */
-import type { Finding, HoleRebuild, KeyRebuild, Location, M2mHole } from '../findings';
+import type { Finding } from '../findings';
+import type { Location } from '../../../shared/loc';
+import type { HoleRebuild, KeyRebuild, M2mHole } from '../analysis/keyRebuild';
 import { modelName } from '../wording';
 import { wireSignals } from './appConfig';
 import { type ImportNeed, importFrom, moduleNames, planImports } from './imports';

@@ -1,6 +1,6 @@
 /** Positions and edits on plain text: 0-based lines, UTF-16 columns, as the engine's Loc. */
-import type { Loc } from '../facts/types';
-import { lineStartsOf } from '../syntax/python';
+import type { Loc } from '../syntax/ir';
+import { lineStartsOf } from '../text/lines';
 import type { Change, SourceFiles } from './types';
 
 export interface TextEdit { range: Loc; newText: string }

@@ -1,5 +1,5 @@
 /** Fix edits in engine terms: workspace-relative paths and 0-based line / UTF-16 column ranges, as Loc. */
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 
 /** The current text of workspace files: open editor buffers first, then disk. undefined means the file does not exist. */
 export interface SourceFiles {

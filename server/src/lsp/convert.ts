@@ -6,8 +6,10 @@ import {
   type TextDocumentEdit, type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { URI, Utils } from 'vscode-uri';
-import type { Loc } from '../facts/types';
-import type { Finding, Location, Severity } from '../findings';
+import type { Loc } from '../syntax/ir';
+import type { Finding } from '../findings';
+import type { Location } from '../../../shared/loc';
+import type { Severity } from '../config/config';
 import type { Change } from '../fixes/types';
 
 /** A workspace folder: the root every engine path is relative to. */

@@ -12,16 +12,16 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import type { Parser } from 'web-tree-sitter';
 import { describeFailed } from '../analysis/fileError';
-import type { Loc } from '../facts/types';
 import { codeLenses } from '../features/codeLens';
 import { hoverAt } from '../features/hover';
 import { definitionsAt, referencesAt } from '../features/navigation';
 import { type Finding, findingEntryId, findingModel } from '../findings';
-import { fixAll, fixesFor, receiverUnavailable } from '../fixes';
+import { fixAll, receiverUnavailable } from '../fixes';
+import { codeActions, FIX_ALL_KIND } from '../features/codeActions';
 import type { SourceFiles } from '../fixes/types';
-import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTIFICATION, type StatusParams } from '../protocol';
-import type { Snapshot } from '../projectIndex';
-import { osCacheHome } from '../factCache';
+import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTIFICATION, type StatusParams } from '../../../shared/protocol';
+import type { Snapshot } from '../engine/projectIndex';
+import { osCacheHome } from '../engine/factCache';
 import { loadPythonParser } from '../syntax/parser';
 import { AnalysisScheduler, type Clock } from './analysisScheduler';
 import { fileUri, fromRange, locationLink, quickFix, ruleDocUri, toDiagnostic, toLocation, toRange, toWorkspaceEdit } from './convert';
@@ -48,7 +48,6 @@ export interface ServerSetup {
   onAnalysis?: (folderUri: string) => Promise<void> | void;
 }
 
-const FIX_ALL_KIND = 'source.fixAll.djcache';
 /** ServerOptions.debounceMs when the client sets none: typing is a key every few hundred milliseconds or faster. */
 export const DEFAULT_DEBOUNCE_MS = 200;
 
@@ -287,28 +286,19 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
   }));
 
   connection.onCodeAction(request('codeAction', [] as CodeAction[], (params, { folder, path }, snap) => {
-    const files = sourceFiles(folder);
-    const only = params.context.only;
     const actions: CodeAction[] = [];
-    const inFile = snap.findings.filter((f) => f.path === path);
-    if (!only || only.some((k) => FIX_ALL_KIND.startsWith(k))) {
-      const changes = fixAll(inFile, files);
-      if (changes.length) actions.push({ title: 'djcache: fix all', kind: FIX_ALL_KIND, edit: toWorkspaceEdit(folder, changes, versionOf) });
-    }
-    if (only && !only.some((k) => k === 'quickfix' || k.startsWith('quickfix.'))) return actions;
-    const range = fromRange(params.range);
-    const docs = new Set<string>();
-    for (const f of inFile.filter((x) => overlaps(x.loc, range))) {
-      const diagnostic = toDiagnostic(folder, f);
-      for (const fix of fixesFor(f, files)) {
-        // An action that cannot edit yet (djcache not installed) is listed greyed out, with the reason.
-        if (!fix.changes.length && fix.explanation) actions.push({ title: fix.title, kind: 'quickfix', diagnostics: [diagnostic], disabled: { reason: fix.explanation } });
-        else actions.push(quickFix(fix.title, [diagnostic], toWorkspaceEdit(folder, fix.changes, versionOf), fix.preferred));
+    for (const plan of codeActions(snap.findings, path, fromRange(params.range), params.context.only, sourceFiles(folder))) {
+      if (plan.kind === 'fixAll') {
+        actions.push({ title: 'djcache: fix all', kind: FIX_ALL_KIND, edit: toWorkspaceEdit(folder, plan.changes, versionOf) });
+        continue;
       }
-      const href = ruleDocUri(f.code);
-      if (href && !docs.has(f.code)) {
-        docs.add(f.code);
-        actions.push({ title: `Show documentation for ${f.code}`, kind: 'quickfix', diagnostics: [diagnostic], command: { title: `Show documentation for ${f.code}`, command: CLIENT_COMMANDS.openRuleDoc, arguments: [href] } });
+      const diagnostic = toDiagnostic(folder, plan.finding);
+      if (plan.kind === 'disabled') actions.push({ title: plan.fix.title, kind: 'quickfix', diagnostics: [diagnostic], disabled: { reason: plan.reason } });
+      else if (plan.kind === 'quickfix') actions.push(quickFix(plan.fix.title, [diagnostic], toWorkspaceEdit(folder, plan.fix.changes, versionOf), plan.fix.preferred));
+      else {
+        const code = plan.finding.code;
+        const href = ruleDocUri(code);
+        if (href) actions.push({ title: `Show documentation for ${code}`, kind: 'quickfix', diagnostics: [diagnostic], command: { title: `Show documentation for ${code}`, command: CLIENT_COMMANDS.openRuleDoc, arguments: [href] } });
       }
     }
     return actions;
@@ -372,8 +362,4 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
 
   documents.listen(connection);
   connection.listen();
-}
-
-function overlaps(a: Loc, b: Loc): boolean {
-  return !(a[2] < b[0] || (a[2] === b[0] && a[3] < b[1]) || b[2] < a[0] || (b[2] === a[0] && b[3] < a[1]));
 }

@@ -1,7 +1,8 @@
 /** Machine output; the shape is documented in docs/json-format.md and changes only with `version`. */
-import type { SkippedPath } from '../engine';
-import type { Loc } from '../facts/types';
-import type { ReportedFinding, RuleMeta, Severity } from '../findings';
+import type { SkippedPath } from '../engine/types';
+import type { Loc } from '../syntax/ir';
+import type { ReportedFinding, RuleMeta } from '../findings';
+import type { Severity } from '../config/config';
 import { fingerprint, type LineText } from './baseline';
 import { countByCode, sortFindings } from './text';
 

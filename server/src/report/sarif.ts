@@ -1,8 +1,9 @@
 /** SARIF 2.1.0 for code-scanning services; validated against the official schema in the tests. */
 import type { Location as SarifLocation, Log, Notification, ReportingDescriptor, Result } from 'sarif';
-import type { SkippedPath } from '../engine';
-import type { Loc } from '../facts/types';
-import { ruleDocPath, type ReportedFinding, type RuleMeta, type Severity } from '../findings';
+import type { SkippedPath } from '../engine/types';
+import type { Loc } from '../syntax/ir';
+import { ruleDocPath, type ReportedFinding, type RuleMeta } from '../findings';
+import type { Severity } from '../config/config';
 import { fingerprint, type LineText } from './baseline';
 import { describeSkip, sortFindings } from './text';
 

@@ -1,5 +1,5 @@
 /** Human output in ruff's shape: one `path:line:col: CODE message` line per finding, then counts. */
-import { MAX_FILE_BYTES, type SkippedPath } from '../engine';
+import { MAX_FILE_BYTES, type SkippedPath } from '../engine/types';
 import type { ReportedFinding, RuleMeta } from '../findings';
 
 /** Stable report order: path, position, code, message. */

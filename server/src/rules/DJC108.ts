@@ -1,6 +1,6 @@
 /** DJC108 declaration-drift: an entry's djcache tags no longer match the models its value reads. */
 import type { FindingOf, TagFixData } from '../findings';
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import { type Analysis, type Entry, entryKeyText } from '../analysis/analysis';
 import type { TagDeclaration } from '../analysis/tags';
 import { verdictsOf } from '../analysis/verdict';

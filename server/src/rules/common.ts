@@ -1,7 +1,8 @@
 /** What a rule is, and how it makes a finding. */
-import type { Loc } from '../facts/types';
+import type { Loc } from '../syntax/ir';
 import type { Analysis } from '../analysis/analysis';
-import type { DataByCode, FindingOf, RelatedLocation, RuleCode, RuleMeta, Severity } from '../findings';
+import type { DataByCode, FindingOf, RelatedLocation, RuleCode, RuleMeta } from '../findings';
+import type { Severity } from '../config/config';
 
 /** The quick-fixes rules offer, by name; fixes/index.ts maps each to its builder. */
 export type FixName = 'receiver' | 'declareTags' | 'bulkWrite' | 'deleteMany' | 'tagDeclaration';

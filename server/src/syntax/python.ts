@@ -1,5 +1,5 @@
 /**
- * Python syntax tree → the serialisable IR in facts/types.ts. Generic: no Django knowledge here.
+ * Python syntax tree → the serialisable IR in syntax/ir.ts. Generic: no Django knowledge here.
  * Never throws on odd trees: unknown shapes become { t: 'unknown' } and error nodes are skipped.
  *
  * The walk moves one TreeCursor and reads text and positions from the source string: a
@@ -8,10 +8,9 @@
  * node and leaves it there.
  */
 import type { Language, Tree } from 'web-tree-sitter';
-import type {
-  ClassFact, DictItem, Expr, FunctionFact, ImportFact, Kwarg, Loc, Param, Stmt, Target,
-} from '../facts/types';
+import type { ClassFact, DictItem, Expr, FunctionFact, ImportFact, Kwarg, Loc, Param, Stmt, Target } from './ir';
 import { type Cursor, FlatCursor, type FlatTree, walkTree } from './parser';
+import { lineStartsOf } from '../text/lines';
 
 /** Expressions nested deeper than this become unknown, so hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 120;
@@ -86,13 +85,6 @@ function grammarOf(language: Language): Grammar {
 
 /** Type id of ERROR nodes (the C API's ts_builtin_sym_error as an unsigned 16-bit id); they are named. */
 const ERROR_TYPE_ID = 0xffff;
-
-/** Start offset of every line, for positions from UTF-16 offsets: rows break on LF only, as in tree-sitter. */
-export function lineStartsOf(source: string): number[] {
-  const starts = [0];
-  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
 
 /** A child the tree lacks: unknown, placed at the start of the file. */
 function missing(): Expr {

@@ -1,9 +1,10 @@
 /**
- * Django template tokenizer: turns a template into TemplateFacts without a full parse.
+ * Django template tokenizer: turns a template into its IR (syntax/ir.ts) without a full parse.
  * It follows Django's own lexer (tags never span lines) and never throws: malformed or
  * unclosed constructs degrade into fewer facts, not errors.
  */
-import type { Suppression, TemplateFacts, TemplateNode } from '../facts/types';
+import { lineCount } from '../text/lines';
+import type { Suppression, TemplateNode } from './ir';
 
 type Out = TemplateNode[];
 
@@ -42,14 +43,20 @@ interface Frame {
 
 interface Arg { text: string; offset: number }
 
-export function extractTemplateFacts(path: string, text: string, hash: string): TemplateFacts {
-  const facts: TemplateFacts = {
-    kind: 'template', path, hash, lines: countLines(text), extends: null, loads: [], nodes: [], suppressions: [],
-  };
+/** What a template holds; facts/extract.ts puts it in the file's envelope. */
+export interface TemplateIR {
+  extends: string | null;
+  loads: string[];
+  nodes: TemplateNode[];
+  suppressions: Suppression[];
+}
+
+export function buildTemplateIR(text: string): TemplateIR {
+  const ir: TemplateIR = { extends: null, loads: [], nodes: [], suppressions: [] };
   const tokens = [...text.matchAll(TOKEN_RE)];
   const blockTags = blockTagNames(tokens);
   const stack: Frame[] = [];
-  const out = (): Out => (stack.length ? stack[stack.length - 1].out : facts.nodes);
+  const out = (): Out => (stack.length ? stack[stack.length - 1].out : ir.nodes);
 
   let line = 0;
   let lineStart = 0;
@@ -75,7 +82,7 @@ export function extractTemplateFacts(path: string, text: string, hash: string): 
     }
     if (raw.startsWith('{#')) {
       const suppression = parseSuppression(content, line);
-      if (suppression) facts.suppressions.push(suppression);
+      if (suppression) ir.suppressions.push(suppression);
       continue;
     }
     if (raw.startsWith('{{')) {
@@ -99,12 +106,12 @@ export function extractTemplateFacts(path: string, text: string, hash: string): 
     }
     switch (name) {
       case 'extends':
-        facts.extends = rest.length ? unquote(rest[0].text) : null;
+        ir.extends = rest.length ? unquote(rest[0].text) : null;
         continue;
       case 'load': {
         const from = rest.findIndex((a) => a.text === 'from');
         const libraries = from === -1 ? rest : rest.slice(from + 1);
-        for (const lib of libraries) if (!facts.loads.includes(lib.text)) facts.loads.push(lib.text);
+        for (const lib of libraries) if (!ir.loads.includes(lib.text)) ir.loads.push(lib.text);
         continue;
       }
       case 'include': {
@@ -170,19 +177,12 @@ export function extractTemplateFacts(path: string, text: string, hash: string): 
   }
 
   // Unclosed blocks run to the end of the file.
-  const lastLine = Math.max(0, facts.lines - 1);
+  const lastLine = Math.max(0, lineCount(text) - 1);
   while (stack.length) {
     const frame = stack.pop()!;
     if (frame.node) frame.node.endLine = lastLine;
   }
-  return facts;
-}
-
-function countLines(text: string): number {
-  if (text.length === 0) return 0;
-  let lines = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-  return text.endsWith('\n') ? lines - 1 : lines;
+  return ir;
 }
 
 /** Tag names that have a matching `end<name>` somewhere, i.e. that open a block. */

@@ -1,5 +1,5 @@
 /** A model read: the one type both values and keys (a hash's covered data) are made of. */
-import type { Loc } from '../../facts/types';
+import type { Loc } from '../../syntax/ir';
 
 export interface Dep {
   model: string;

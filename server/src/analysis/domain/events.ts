@@ -1,5 +1,6 @@
 /** What one function does, as the interpreter found it: the raw material of coverage and rules. */
-import type { Expr, Loc, PythonFacts } from '../../facts/types';
+import type { PythonFacts } from '../../facts/types';
+import type { Expr, Loc } from '../../syntax/ir';
 import type { KeyPattern } from './keys';
 import type { TagDeclaration } from './tags';
 import type { Dep, Scope, V } from './values';

@@ -3,7 +3,7 @@
  * (holes match any text). A key built by the same workspace function on both sides matches
  * whatever its pattern; an unknown key matches conservatively.
  */
-import type { Loc } from '../../facts/types';
+import type { Loc } from '../../syntax/ir';
 import type { Dep } from './deps';
 
 /**

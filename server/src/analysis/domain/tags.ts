@@ -1,5 +1,5 @@
 /** What a cache tag declaration of the djcache runtime says (tags.ts reads them from the code). */
-import type { Loc } from '../../facts/types';
+import type { Loc } from '../../syntax/ir';
 
 export interface TagItem {
   model: string;

@@ -1,5 +1,6 @@
 /** Abstract values of the interpreter: what an expression may be, and which models its data reads. */
-import type { Expr, FunctionFact, Loc, PythonFacts } from '../../facts/types';
+import type { PythonFacts } from '../../facts/types';
+import type { Expr, FunctionFact, Loc } from '../../syntax/ir';
 import type { Dep } from './deps';
 import type { KeyPattern } from './keys';
 import type { TagDeclaration } from './tags';

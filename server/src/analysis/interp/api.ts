@@ -3,7 +3,8 @@
  * its evaluator: the ORM, forms, signals, cache API, key holes, Django calls, tags and templates
  * are free functions that take an `InterpreterApi`, so none of them imports the evaluator core.
  */
-import type { Expr, PythonFacts } from '../../facts/types';
+import type { PythonFacts } from '../../facts/types';
+import type { Expr } from '../../syntax/ir';
 import type { FnEvents, Pos } from '../domain/events';
 import type { ClsRef, Dep, FnRef, Scope, Shape, V } from '../domain/values';
 import type { ModelRegistry } from '../models';

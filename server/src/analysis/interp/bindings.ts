@@ -1,5 +1,6 @@
 /** Names a function body binds, read from the IR without evaluating: locals, tuple targets, returns, assignments. */
-import type { DictItem, Expr, Kwarg, PythonFacts, Stmt, Target } from '../../facts/types';
+import type { PythonFacts } from '../../facts/types';
+import type { DictItem, Expr, Kwarg, Stmt, Target } from '../../syntax/ir';
 import { nestedBlocks } from '../../facts/walk';
 import { dataOf, EMPTY, type LocalBinding, merge, type Scope, type Shape, v, type V } from '../domain/values';
 

@@ -2,7 +2,7 @@
  * Django's cache API: the ops of cache objects (`cache`, `caches[alias]`, the runtime's `tagged`),
  * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
  */
-import type { Expr, Loc } from '../../facts/types';
+import type { Expr, Loc } from '../../syntax/ir';
 import type { KeyPattern } from '../domain/keys';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';

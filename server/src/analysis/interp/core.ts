@@ -5,7 +5,8 @@
  * Function results are memoised summaries; recursion and import cycles are cut by in-progress marks.
  */
 import { errorText } from '../../facts/extract';
-import type { Expr, FunctionFact, PythonFacts, Stmt } from '../../facts/types';
+import type { PythonFacts } from '../../facts/types';
+import type { Expr, FunctionFact, Stmt } from '../../syntax/ir';
 import { emptyEvents, type FnEvents } from '../domain/events';
 import { concat, type KeyPattern, lit } from '../domain/keys';
 import {

@@ -3,7 +3,7 @@
  * functions, key makers, on_commit, cursors, cache_page, signals), the djcache runtime's and
  * Python's (pythonCalls.ts). A new library is a module of rows spread into EXTERNAL_CALLS.
  */
-import type { Expr } from '../../facts/types';
+import type { Expr } from '../../syntax/ir';
 import { UNKNOWN_HOLE } from '../domain/keys';
 import { dataOf, EMPTY, exprText, merge, type Scope, v, type V } from '../domain/values';
 import {

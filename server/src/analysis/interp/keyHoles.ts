@@ -2,7 +2,7 @@
  * Key holes: how a value becomes a key pattern, and where each hole of a key comes from (a model
  * field, a cache version, a hash of data, or unknown), so fixes can rebuild the key elsewhere.
  */
-import type { Expr, Stmt } from '../../facts/types';
+import type { Expr, Stmt } from '../../syntax/ir';
 import { nestedBlocks } from '../../facts/walk';
 import { concat, display, type HoleSource, type KeyCall, type KeyPart, type KeyPattern, lit, UNKNOWN_HOLE } from '../domain/keys';
 import { exprText, fnId, type FnRef, type Scope, type Shape, v, type V } from '../domain/values';

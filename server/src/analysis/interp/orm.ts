@@ -1,5 +1,6 @@
 /** The ORM: queryset and manager calls, instance writes, cascades, multi-table parents and raw SQL. */
-import type { Expr, FunctionFact, PythonFacts } from '../../facts/types';
+import type { PythonFacts } from '../../facts/types';
+import type { Expr, FunctionFact } from '../../syntax/ir';
 import { classifySql } from '../../syntax/sql';
 import type { WriteKind } from '../domain/events';
 import { type Dep, EMPTY, exprText, merge, type Queryset, type Scope, type Shape, v, type V } from '../domain/values';

@@ -1,5 +1,5 @@
 /** Signals: `@receiver` and `.connect()` hookups, project signals and their sends, and the rows receivers get. */
-import type { Expr, FunctionFact } from '../../facts/types';
+import type { Expr, FunctionFact } from '../../syntax/ir';
 import type { WriteKind } from '../domain/events';
 import { EMPTY, fnId, type FnRef, type Scope, type Shape, v, type V } from '../domain/values';
 import { MODEL_SIGNALS, RECEIVER_DECORATOR, SIGNAL_CLASS, SIGNAL_SEND_METHODS } from '../django';

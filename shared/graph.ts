@@ -1,4 +1,4 @@
-import type { Loc } from './facts/types';
+import type { Loc } from './loc';
 
 /** Coverage of one entry for one model, per kind of change. */
 export type ChangeKind = 'save' | 'delete' | 'm2m' | 'bulk';

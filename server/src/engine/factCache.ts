@@ -16,8 +16,8 @@ import { createHash, randomBytes } from 'crypto';
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { FactCache, StoredResult } from './engine';
-import type { FileFacts } from './facts/types';
+import type { FactCache, StoredResult } from './types';
+import type { FileFacts } from '../facts/types';
 
 interface Stored<T> { code: string; data: T }
 
@@ -199,6 +199,9 @@ function errorCode(error: unknown): string {
 
 let code: string | undefined;
 
+/** The engine's code: out/server/src when run from the build, dist/ (this file's folder) in the bundle. */
+const codeDir = path.basename(__dirname) === 'engine' ? path.dirname(__dirname) : __dirname;
+
 /** Names, sizes and times of the engine's own JavaScript files: changes when djcache does. */
 function engineCode(): string {
   if (code === undefined) {
@@ -209,11 +212,11 @@ function engineCode(): string {
         if (entry.isDirectory()) walk(full);
         else if (entry.name.endsWith('.js')) {
           const st = statSync(full);
-          parts.push(`${path.relative(__dirname, full)}:${st.size}:${st.mtimeMs}`);
+          parts.push(`${path.relative(codeDir, full)}:${st.size}:${st.mtimeMs}`);
         }
       }
     };
-    walk(__dirname);
+    walk(codeDir);
     code = createHash('sha1').update(parts.sort().join('\n')).digest('hex');
   }
   return code;

@@ -1,8 +1,8 @@
 /** The dependency map as plain JSON, for `djcache graph`, hover and the Cache Map. */
-import { display } from './analysis/domain/keys';
-import type { Analysis } from './analysis/analysis';
-import { type Entry, entryKeyText, triggerText } from './analysis/analysis';
-import type { Graph, GraphSiteCache } from './graph';
+import { display } from './domain/keys';
+import type { Analysis } from './analysis';
+import { type Entry, entryKeyText, triggerText } from './analysis';
+import type { Graph, GraphSiteCache } from '../../../shared/graph';
 
 export function buildGraph(a: Analysis): Graph {
   const coverageByEntry = new Map<string, Analysis['coverage']>();

@@ -2,60 +2,26 @@
  * The engine's public face: files in, findings and the dependency graph out.
  * No LSP or VS Code imports; all I/O goes through WorkspaceFs so tests can pass in-memory trees.
  */
-import type { Analysis } from './analysis/analysis';
-import { analyzeFacts } from './analysis/workspaceAnalysis';
-import { Workspace } from './analysis/workspace';
-import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './analysis/fileError';
-import type { Config } from './config';
-import { isExcluded, ruleEnabled } from './configLoader';
-import { contentHash, decodeSource, extractFacts, isTemplatePath, moduleNameFor, parsedIR, pythonFacts } from './facts/extract';
-import { readAhead, shareParsing, startParseWorker, worthAWorker } from './facts/parallel';
-import { analysedFacts, splitDeferred, takeImported } from './fileSelection';
-import { buildGraph } from './graphBuilder';
-import { allRules } from './rules';
-import { loadPythonParser } from './syntax/parser';
-import { buildPythonIRFromFlat, type PythonIR } from './syntax/python';
+import type { Analysis } from '../analysis/analysis';
+import { analyzeFacts } from '../analysis/workspaceAnalysis';
+import { Workspace } from '../analysis/workspace';
+import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from '../analysis/fileError';
+import type { Config } from '../config/config';
+import { isExcluded, ruleEnabled } from '../config/configLoader';
+import { contentHash, decodeSource, extractFacts, isTemplatePath, moduleNameFor, parsedIR, pythonFacts } from '../facts/extract';
+import { shareParsing, startParseWorker, worthAWorker } from '../facts/parallel';
+import { readAhead } from './readAhead';
+import { type FactCache, MAX_FILE_BYTES, type SkippedPath, type SkipReason, type StoredResult, type WorkspaceFs } from './types';
+import { analysedFacts, splitDeferred, takeImported } from '../analysis/fileSelection';
+import { buildGraph } from '../analysis/graphBuilder';
+import { allRules } from '../rules';
+import { loadPythonParser } from '../syntax/parser';
+import { buildPythonIRFromFlat, type PythonIR } from '../syntax/python';
 import type { Parser } from 'web-tree-sitter';
 import type { Worker } from 'worker_threads';
-import type { Finding } from './findings';
-import type { FileFacts } from './facts/types';
-import type { Graph } from './graph';
-
-export interface WorkspaceFs {
-  /**
-   * Every file below the root, as paths relative to it with '/' separators. Paths it had to leave
-   * out (a symlink loop, a folder it cannot read, a file over MAX_FILE_BYTES) go to `skip`.
-   */
-  list(skip?: (skipped: SkippedPath) => void): Promise<string[]>;
-  read(relPath: string): Promise<Uint8Array>;
-}
-
-/** Why a path was left out: every such path is reported, never dropped without a word. */
-export type SkipReason = 'loop' | 'unreadable' | 'too-big';
-
-/** A path the analysis could not read: relative to the root, '/'-separated, '.' for the root itself. */
-export interface SkippedPath { path: string; reason: SkipReason }
-
-/**
- * What the CLI and the server keep across runs: facts by a key of path, module and content hash,
- * and the last run's result with the inputs it came from.
- */
-export interface FactCache {
-  get(key: string): FileFacts | undefined;
-  set(key: string, facts: FileFacts): void;
-  lastResult(): StoredResult | undefined;
-  storeResult(result: StoredResult): void;
-}
-
-/** A run's findings and graph, valid while the configuration and every input file's key are the same. */
-export interface StoredResult {
-  config: string;
-  /** Path and fact key of every file the analysis read. */
-  inputs: [path: string, key: string][];
-  findings: Finding[];
-  graph: Graph;
-  stats: { files: number; lines: number; unimportedTests: number; failed: FailedFile[] };
-}
+import type { Finding } from '../findings';
+import type { FileFacts } from '../facts/types';
+import type { Graph } from '../../../shared/graph';
 
 export interface EngineOptions {
   /** false parses every file on the caller's thread; by default a big workspace is parsed on a worker thread too. */
@@ -73,9 +39,6 @@ export interface AnalysisResult {
   /** Paths that could not be listed or read, sorted by path. */
   skipped: SkippedPath[];
 }
-
-/** Files above this size are generated or vendored data, never hand-written Django code. */
-export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 /** Which files are read at all: Python sources and Django templates. */
 export function isRelevantPath(path: string): boolean {
@@ -174,7 +137,7 @@ export async function extractAll(
 
 /**
  * Reads every file through fs, extracts facts, analyses the workspace and runs the rules. Test
- * files are read only when counted code imports them (fileSelection.ts), so the facts are those
+ * files are read only when counted code imports them (analysis/fileSelection.ts), so the facts are those
  * `analysedFacts` would choose from every file's. With a cache, the last run's result is returned
  * as it is when none of its inputs changed.
  */

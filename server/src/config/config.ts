@@ -1,4 +1,5 @@
-import type { Severity } from './findings';
+/** How loud a finding is; the configuration may set it per rule. */
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
 /** Settings from pyproject.toml [tool.djcache], the CLI and the editor, merged. */
 export interface Config {

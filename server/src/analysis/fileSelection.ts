@@ -6,8 +6,8 @@
  * product code uses), and then it is product code like any other. The CLI never parses the rest
  * (docs/performance.md).
  */
-import { isSettingsModule } from './analysis/workspace';
-import type { FileFacts } from './facts/types';
+import { isSettingsModule } from './workspace';
+import type { FileFacts } from '../facts/types';
 
 /** Test code by the usual layouts: tests/ and testing/ folders, test_*.py, *_tests.py, tests.py, conftest.py. */
 export function isTestPath(path: string): boolean {

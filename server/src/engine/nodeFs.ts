@@ -1,9 +1,9 @@
 /** The real file system below a workspace root, for the CLI and the language server. */
 import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'fs';
 import * as path from 'path';
-import type { Config } from './config';
-import { isExcluded } from './configLoader';
-import { MAX_FILE_BYTES, type SkippedPath, type WorkspaceFs } from './engine';
+import type { Config } from '../config/config';
+import { isExcluded } from '../config/configLoader';
+import { MAX_FILE_BYTES, type SkippedPath, type WorkspaceFs } from './types';
 
 /** Only these files mean anything to the engine. */
 const WANTED_EXTENSIONS = ['.py', '.html', '.txt'];

@@ -3,15 +3,17 @@
  * Pure like the engine: the caller reads files and hands their bytes in.
  */
 import type { Parser } from 'web-tree-sitter';
-import { IncrementalAnalysis, type IncrementalStats, sameAnalysisInput, trackFacts, type TrackedFacts } from './analysis/incremental';
-import type { Analysis } from './analysis/analysis';
-import type { Config } from './config';
+import { IncrementalAnalysis, type IncrementalStats, sameAnalysisInput, trackFacts, type TrackedFacts } from '../analysis/incremental';
+import type { Analysis } from '../analysis/analysis';
+import type { Config } from '../config/config';
 import type { Worker } from 'worker_threads';
-import { extractAll, type FactCache, factsForFile, findingsOf, isAnalysedPath, MAX_FILE_BYTES, packageDirOf, packageDirsOf, type Progress, reportedSkips, type SkippedPath, type SkipReason, type WorkspaceFs } from './engine';
-import { readAhead, startParseWorker, worthAWorker } from './facts/parallel';
-import type { FileFacts } from './facts/types';
-import type { Finding } from './findings';
-import type { Graph } from './graph';
+import { extractAll, factsForFile, findingsOf, isAnalysedPath, packageDirOf, packageDirsOf, type Progress, reportedSkips } from './engine';
+import { type FactCache, MAX_FILE_BYTES, type SkippedPath, type SkipReason, type WorkspaceFs } from './types';
+import { startParseWorker, worthAWorker } from '../facts/parallel';
+import { readAhead } from './readAhead';
+import type { FileFacts } from '../facts/types';
+import type { Finding } from '../findings';
+import type { Graph } from '../../../shared/graph';
 
 /** Files read between two yields of loadAll. */
 const LOAD_CHUNK = 50;

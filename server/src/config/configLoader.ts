@@ -5,8 +5,8 @@
 import picomatch from 'picomatch';
 import { parse, TomlError } from 'smol-toml';
 import { defaultConfig, type Config } from './config';
-import type { Severity } from './findings';
-import { ruleMetas } from './rules';
+import type { Severity } from './config';
+import { ruleMetas } from '../rules';
 
 /** A configuration the user must fix; the CLI reports its message and exits with 2. */
 export class ConfigError extends Error {
