@@ -8,9 +8,9 @@ import { immutableKey, type KeyPattern } from './domain/keys';
 import { inFile } from './fileError';
 import type { ModelRegistry } from './models';
 import { dependsOnItems, pythonDeclaration, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, templateDeclaration } from './tags';
-import { contextItems, type FragmentReads, fragmentKey, templateReads, viewRender } from './templates';
+import { contextItems, type FragmentReads, fragmentKey, templateEngine, templateReads, viewRender } from './templates';
 import { type Dep, exprText, fnId, merge, type Shape, type V } from './domain/values';
-import { staticSym, type Workspace } from './workspace';
+import { type Settings, staticSym, type Workspace } from './workspace';
 
 /** An entry's id: where it starts (0-based line and column), 1-based as an editor shows it (`catalog/services.py:18:9`). */
 function entryId(path: string, line: number, col: number): string {
@@ -234,7 +234,7 @@ export function fragmentEntries(ws: Workspace, models: ModelRegistry, files: Fil
           const deps = fragmentDeps(reads, t.path, n.line);
           const timeout = /^\d+$/.test(n.timeout) ? Number(n.timeout) : n.timeout === 'None' ? null : 'unknown';
           out.push({
-            id: entryId(t.path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: n.name }, alias: n.using ?? 'template_fragments',
+            id: entryId(t.path, n.line, n.col), kind: 'fragment', key: fragmentPattern(ws.settings, t.path, n.name), alias: n.using ?? 'template_fragments',
             timeout, version: null, path: t.path, loc: [n.line, n.col, n.line, n.col], fnId: null, deps, immutable: false,
           });
         }
@@ -248,6 +248,21 @@ export function fragmentEntries(ws: Workspace, models: ModelRegistry, files: Fil
   const fragmentsAlias = ws.settings.caches.template_fragments ? 'template_fragments' : 'default';
   for (const e of out) if (e.alias === 'template_fragments') e.alias = fragmentsAlias;
   return out;
+}
+
+/**
+ * The key of `{% cache timeout name %}`: Django takes the name as written, quotes and all
+ * (`do_cache` keeps `tokens[2]`); django-jinja's and Jinja2 extensions evaluate it, so a quoted
+ * name loses its quotes. When the engine is unknown the key carries both names.
+ */
+function fragmentPattern(settings: Settings, path: string, name: string): KeyPattern {
+  const unquoted = /^(["'])(.*)\1$/.exec(name)?.[2];
+  if (unquoted === undefined) return { parts: [], fragment: name };
+  switch (templateEngine(settings, path)) {
+    case 'django': return { parts: [], fragment: name };
+    case 'jinja2': return { parts: [], fragment: unquoted };
+    case 'unknown': return { parts: [], fragment: name, jinjaFragment: unquoted };
+  }
 }
 
 /** What the renders of the template at `path` read inside its fragment that starts on `line`. */
