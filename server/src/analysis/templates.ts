@@ -8,8 +8,10 @@ import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } fr
 
 const MAX_INCLUDE_DEPTH = 8;
 
-/** Reads of each `{% cache %}` fragment, keyed by `path:line`, filled while walking. */
-export type FragmentReads = Map<string, V[]>;
+/** What one render of a `{% cache %}` fragment reads, and the models one row of which its key names (`row.pk` in its vary-on). */
+export interface FragmentRender { reads: V; rowModels: string[] }
+/** Renders of each `{% cache %}` fragment, keyed by `path:line`, filled while walking. */
+export type FragmentReads = Map<string, FragmentRender[]>;
 
 /** The named items of a render context (`{"products": qs}`, `{**base, "x": y}`). */
 export function contextItems(context: V): Map<string, V> {
@@ -145,16 +147,28 @@ export function fragmentKey(path: string, line: number): string {
 export function templateReads(interp: InterpreterApi, t: TemplateFacts, context: Map<string, V>, fragments?: FragmentReads, depth = 0): V {
   if (depth > MAX_INCLUDE_DEPTH) return EMPTY;
   const out: V[] = [];
+  /** In a fragment keyed by rows (`row.pk`): the row names with their models, and the models it reads some other way too. */
+  let rowWatch: { rows: Map<string, string>; otherwise: Set<string> } | null = null;
+  const read = (path: string, scope: Map<string, V>, keyed: ReadonlySet<string> | null, loc: Loc): V => {
+    const reached = new Set<string>();
+    const value = resolvePath(interp, path, scope, t.path, loc, reached);
+    if (rowWatch) {
+      const head = path.split('.')[0];
+      const isRow = rowWatch.rows.has(head) && (keyed?.has(`${head}.pk`) || keyed?.has(`${head}.id`));
+      for (const model of isRow ? reached : value.deps.map((d) => d.model)) rowWatch.otherwise.add(model);
+    }
+    return value;
+  };
   /** `keyed`: vary-on paths of the fragment being walked, still naming what they named in its key; null outside fragments. */
   const walk = (nodes: TemplateNode[], scope: Map<string, V>, keyed: ReadonlySet<string> | null) => {
     for (const n of nodes) {
       switch (n.t) {
         case 'var':
           // The key holds str() of each vary-on value: rendering the same value again reads nothing the key does not.
-          if (!keyed?.has(n.path)) out.push(dataOf(resolvePath(interp, n.path, scope, t.path, [n.line, n.col, n.line, n.col + n.path.length])));
+          if (!keyed?.has(n.path)) out.push(dataOf(read(n.path, scope, keyed, [n.line, n.col, n.line, n.col + n.path.length])));
           break;
         case 'for': {
-          const iter = resolvePath(interp, n.iter, scope, t.path, [n.line, n.col, n.line, n.col]);
+          const iter = read(n.iter, scope, keyed, [n.line, n.col, n.line, n.col]);
           out.push(dataOf(iter));
           const inner = new Map(scope);
           const elem = interp.element(iter);
@@ -164,7 +178,7 @@ export function templateReads(interp: InterpreterApi, t: TemplateFacts, context:
         }
         case 'with': {
           const inner = new Map(scope);
-          for (const [name, path] of n.bindings) inner.set(name, resolvePath(interp, path, scope, t.path, [n.line, 0, n.line, 0]));
+          for (const [name, path] of n.bindings) inner.set(name, read(path, scope, keyed, [n.line, 0, n.line, 0]));
           walk(n.body, inner, unbound(keyed, n.bindings.map(([name]) => name)));
           break;
         }
@@ -173,6 +187,8 @@ export function templateReads(interp: InterpreterApi, t: TemplateFacts, context:
           break;
         case 'include': {
           const inc = n.template ? interp.ws.findTemplate(n.template) : undefined;
+          // What an included template reads is not told apart by row.
+          if (inc && rowWatch) for (const model of rowWatch.rows.values()) rowWatch.otherwise.add(model);
           if (inc) out.push(templateReads(interp, inc, scope, fragments, depth + 1));
           break;
         }
@@ -187,12 +203,17 @@ export function templateReads(interp: InterpreterApi, t: TemplateFacts, context:
   const cachedFragment = (line: number, body: TemplateNode[], scope: Map<string, V>, vary: string[], outer: ReadonlySet<string> | null) => {
     const before = out.length;
     // A fragment inside another: its reads are the outer one's too, so only what both keys hold is left out.
-    if (outer) walk(body, scope, new Set(vary.filter((path) => outer.has(path))));
-    else walk(body, rowKeyedScope(scope, vary), new Set(vary));
+    const rows = outer ? { scope, rows: new Map<string, string>() } : rowKeyed(scope, vary);
+    const watch = outer ? rowWatch : (rowWatch = { rows: rows.rows, otherwise: new Set() });
+    walk(body, rows.scope, new Set(outer ? vary.filter((path) => outer.has(path)) : vary));
+    if (!outer) rowWatch = null;
     if (!fragments) return;
+    const reads = merge(...out.slice(before));
+    // Keyed by a row of a model it reads no other way: other rows of the model are none of its business.
+    const rowModels = outer ? [] : [...new Set(rows.rows.values())].filter((model) => !watch?.otherwise.has(model));
     const key = fragmentKey(t.path, line);
     const list = fragments.get(key) ?? [];
-    list.push(merge(...out.slice(before)));
+    list.push({ reads, rowModels });
     fragments.set(key, list);
   };
   walk(t.nodes, context, null);
@@ -212,23 +233,25 @@ function unbound(keyed: ReadonlySet<string> | null, names: string[]): ReadonlySe
 /**
  * A fragment varying on `row.pk` or `row.id` holds one entry per row: how the page picked the row
  * (its filters, the relations prefetched with it) is in the key, so the fragment reads only what it
- * renders of that row: its columns, and the relations it follows itself.
+ * renders of that row: its columns, and the relations it follows itself. Also names each row's model.
  */
-function rowKeyedScope(scope: Map<string, V>, vary: string[]): Map<string, V> {
-  const rows = vary.flatMap((path) => /^(\w+)\.(?:pk|id)$/.exec(path)?.[1] ?? []);
-  if (!rows.length) return scope;
+function rowKeyed(scope: Map<string, V>, vary: string[]): { scope: Map<string, V>; rows: Map<string, string> } {
+  const names = vary.flatMap((path) => /^(\w+)\.(?:pk|id)$/.exec(path)?.[1] ?? []);
+  const rows = new Map<string, string>();
+  if (!names.length) return { scope, rows };
   const inner = new Map(scope);
-  for (const name of rows) {
+  for (const name of names) {
     const row = scope.get(name);
     if (!row?.shapes.length || !row.shapes.every((s) => s.k === 'inst')) continue;
     const models = new Set(row.shapes.map((s) => (s.k === 'inst' ? s.model : '')));
     inner.set(name, v(row.shapes, row.deps.filter((d) => models.has(d.model))));
+    if (models.size === 1) rows.set(name, [...models][0]);
   }
-  return inner;
+  return { scope: inner, rows };
 }
 
 /** `product.category.name`, `category.products.all`: each relation hop reads its target model. */
-function resolvePath(interp: InterpreterApi, path: string, scope: Map<string, V>, file: string, loc: Loc): V {
+function resolvePath(interp: InterpreterApi, path: string, scope: Map<string, V>, file: string, loc: Loc, reached?: Set<string>): V {
   const [head, ...rest] = path.split('.');
   let cur = scope.get(head) ?? EMPTY;
   for (const seg of rest) {
@@ -239,6 +262,8 @@ function resolvePath(interp: InterpreterApi, path: string, scope: Map<string, V>
         if (!rel) continue;
         const via = [...s.via, `.${seg} in ${file.split('/').pop()}`];
         const deps: Dep[] = [{ model: rel.target, via, path: file, loc }];
+        reached?.add(rel.target);
+        if (rel.through) reached?.add(rel.through);
         if (rel.through) deps.push({ model: rel.through, via, path: file, loc });
         next.push(v([rel.many ? { k: 'qs', model: rel.target, via, through: rel.through } : { k: 'inst', model: rel.target, via }], deps));
       } else if (s.k === 'qs') {
