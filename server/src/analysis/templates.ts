@@ -164,8 +164,8 @@ export function templateReads(interp: InterpreterApi, t: TemplateFacts, context:
     for (const n of nodes) {
       switch (n.t) {
         case 'var':
-          // The key holds str() of each vary-on value: rendering the same value again reads nothing the key does not.
-          if (!keyed?.has(n.path)) out.push(dataOf(read(n.path, scope, keyed, [n.line, n.col, n.line, n.col + n.path.length])));
+          // The key holds str() of each vary-on value: rendering that text again reads nothing the key does not (a filter may).
+          if (n.filtered || !keyed?.has(n.path)) out.push(dataOf(read(n.path, scope, keyed, [n.line, n.col, n.line, n.col + n.path.length])));
           break;
         case 'for': {
           const iter = read(n.iter, scope, keyed, [n.line, n.col, n.line, n.col]);
