@@ -21,7 +21,7 @@ test('variables drop filters and keep variable filter arguments', () => {
   const f = facts('<p>{{ product.category.name }}</p>\n  {{ a.b|default:"x|y"|date:fmt.short }}{{ "lit" }}{{ 5 }}{{ None }}');
   assert.deepEqual(f.nodes, [
     { t: 'var', path: 'product.category.name', line: 0, col: 6 },
-    { t: 'var', path: 'a.b', line: 1, col: 5 },
+    { t: 'var', path: 'a.b', line: 1, col: 5, filtered: true },
     { t: 'var', path: 'fmt.short', line: 1, col: 28 },
   ]);
 });
@@ -68,7 +68,7 @@ test('if arguments become vars, and if bodies stay in the enclosing list', () =>
   const f = facts('{% if a.b and not c|length > 0 %}{{ x }}{% elif d.e %}{% else %}{{ y }}{% endif %}');
   assert.deepEqual(f.nodes, [
     { t: 'var', path: 'a.b', line: 0, col: 6 },
-    { t: 'var', path: 'c', line: 0, col: 18 },
+    { t: 'var', path: 'c', line: 0, col: 18, filtered: true },
     { t: 'var', path: 'x', line: 0, col: 36 },
     { t: 'var', path: 'd.e', line: 0, col: 48 },
     { t: 'var', path: 'y', line: 0, col: 67 },

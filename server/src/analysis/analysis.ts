@@ -28,6 +28,11 @@ export interface Entry {
   deps: Dep[];
   /** Keys built from content hashes or other immutable inputs never go stale. */
   immutable: boolean;
+  /**
+   * Models one row of which the key names (a fragment varying on `row.pk`): once that row is
+   * deleted nothing renders the entry again, so a delete of the row leaves nothing stale.
+   */
+  rowKeyed?: string[];
   /** Declared through the djcache runtime: its tags' models are invalidated on every write. */
   tags?: TagDeclaration;
   /** `@cached_as(...)`/`@cached_view_as(...)` of cacheops: its own receivers drop the entry when a sample's model changes. */

@@ -24,7 +24,7 @@ export function coverEntries(entries: Entry[], invalidations: Invalidation[], wr
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     const covs = entry.deps.map((dep) => {
-      const changing = anyColumnFirst.filter((w) => w.model === dep.model && changesColumns(w, dep));
+      const changing = anyColumnFirst.filter((w) => w.model === dep.model && changesColumns(w, dep) && !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)));
       return entry.tags && declares(entry.tags, dep.model, models) ? declaredCoverage(entry, dep, entry.tags, changing) : coverEntry(entry, dep, matching, changing, reach);
     });
     // A delete or refresh of the key in another function is deliberate invalidation, even when

@@ -102,6 +102,21 @@ export const GET_LIST_OR_404 = 'django.shortcuts.get_list_or_404';
 export const GET_USER_MODEL = 'django.contrib.auth.get_user_model';
 /** `apps.get_model("app", "Model")` or `apps.get_model("app.Model")`. */
 export const GET_MODEL = 'django.apps.apps.get_model';
+/** TEMPLATES backends by the language they render: Django's (a `{% cache %}` name is taken as written) or Jinja2 (the name is an expression). */
+export const TEMPLATE_BACKEND_ENGINES: Record<string, 'django' | 'jinja2'> = {
+  'django.template.backends.django.DjangoTemplates': 'django',
+  'django.template.backends.jinja2.Jinja2': 'jinja2',
+  'django_jinja.backend.Jinja2': 'jinja2',
+};
+/** Folder of each app a backend reads with APP_DIRS (django_jinja's `app_dirname` option overrides its default). */
+export const TEMPLATE_APP_DIRNAME: Record<string, string> = {
+  'django.template.backends.django.DjangoTemplates': 'templates',
+  'django.template.backends.jinja2.Jinja2': 'jinja2',
+  'django_jinja.backend.Jinja2': 'templates',
+};
+/** django_jinja renders only names ending in `match_extension`, '.jinja' unless set. */
+export const DJANGO_JINJA_BACKEND = 'django_jinja.backend.Jinja2';
+export const DJANGO_JINJA_DEFAULT_EXTENSION = '.jinja';
 /** The key of a `{% cache %}` fragment, by the fragment's name. */
 export const FRAGMENT_KEY = 'django.core.cache.utils.make_template_fragment_key';
 /** Functions that make the key of a cached page. */

@@ -9,9 +9,9 @@ import { immutableKey, type KeyPattern } from './domain/keys';
 import { inFile } from './fileError';
 import type { ModelRegistry } from './models';
 import { dependsOnItems, pythonDeclaration, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, templateDeclaration } from './tags';
-import { contextItems, type FragmentReads, fragmentKey, templateReads, viewRender } from './templates';
+import { contextItems, type FragmentReads, fragmentKey, templateEngine, templateReads, viewRender } from './templates';
 import { type Dep, exprText, fnId, merge, type Shape, type V } from './domain/values';
-import { staticSym, type Workspace } from './workspace';
+import { type Settings, staticSym, type Workspace } from './workspace';
 
 /** An entry's id: where it starts (0-based line and column), 1-based as an editor shows it (`catalog/services.py:18:9`). */
 function entryId(path: string, line: number, col: number): string {
@@ -241,11 +241,11 @@ export function fragmentEntries(ws: Workspace, models: ModelRegistry, files: Fil
     const visit = (nodes: TemplateNode[]) => {
       for (const n of nodes) {
         if (n.t === 'cache') {
-          const deps = fragmentDeps(reads, t.path, n.line);
+          const { deps, rowKeyed } = fragmentRenders(reads, t.path, n.line);
           const timeout = /^\d+$/.test(n.timeout) ? Number(n.timeout) : n.timeout === 'None' ? null : 'unknown';
           out.push({
-            id: entryId(t.path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: n.name }, alias: n.using ?? 'template_fragments',
-            timeout, version: null, path: t.path, loc: [n.line, n.col, n.line, n.col], fnId: null, deps, immutable: false,
+            id: entryId(t.path, n.line, n.col), kind: 'fragment', key: fragmentPattern(ws.settings, t.path, n.name), alias: n.using ?? 'template_fragments',
+            timeout, version: null, path: t.path, loc: [n.line, n.col, n.line, n.col], fnId: null, deps, immutable: false, rowKeyed,
           });
         }
         if (isTaggedFragment(t, n)) out.push(taggedFragmentEntry(models, t.path, n, reads));
@@ -260,9 +260,29 @@ export function fragmentEntries(ws: Workspace, models: ModelRegistry, files: Fil
   return out;
 }
 
-/** What the renders of the template at `path` read inside its fragment that starts on `line`. */
-function fragmentDeps(reads: FragmentReads, path: string, line: number): Dep[] {
-  return merge(...(reads.get(fragmentKey(path, line)) ?? [])).deps;
+/** A template argument in quotes; group 2 is the text inside. */
+const QUOTED = /^(["'])(.*)\1$/;
+
+/**
+ * The key of `{% cache timeout name %}`: Django takes the name as written, quotes and all
+ * (`do_cache` keeps `tokens[2]`); django-jinja's and Jinja2 extensions evaluate it, so a quoted
+ * name loses its quotes. When the engine is unknown the key carries both names.
+ */
+function fragmentPattern(settings: Settings, path: string, name: string): KeyPattern {
+  const unquoted = QUOTED.exec(name)?.[2];
+  if (unquoted === undefined) return { parts: [], fragment: name };
+  switch (templateEngine(settings, path)) {
+    case 'django': return { parts: [], fragment: name };
+    case 'jinja2': return { parts: [], fragment: unquoted };
+    case 'unknown': return { parts: [], fragment: name, jinjaFragment: unquoted };
+  }
+}
+
+/** What the renders of the template at `path` read inside its fragment that starts on `line`, and the models each keys it by a row of. */
+function fragmentRenders(reads: FragmentReads, path: string, line: number): { deps: Dep[]; rowKeyed: string[] } {
+  const renders = reads.get(fragmentKey(path, line)) ?? [];
+  const rowKeyed = renders.length ? renders[0].rowModels.filter((m) => renders.every((r) => r.rowModels.includes(m))) : [];
+  return { deps: merge(...renders.map((r) => r.reads)).deps, rowKeyed };
 }
 
 /** Does the template hold a `{% cache %}` or `{% tagged_cache %}` fragment? */
@@ -278,12 +298,12 @@ function isTaggedFragment(t: TemplateFacts, n: TemplateNode): n is Extract<Templ
 /** `{% tagged_cache timeout "name" [vary ...] depends_on="..." %}` of the djcache runtime. */
 function taggedFragmentEntry(models: ModelRegistry, path: string, n: Extract<TemplateNode, { t: 'tag' }>, reads: FragmentReads): Entry {
   const [timeoutArg, nameArg, ...rest] = n.args;
-  const dependsOn = rest.find((a) => a.startsWith('depends_on='))?.slice('depends_on='.length).replace(/^(["'])(.*)\1$/, '$2');
+  const dependsOn = rest.find((a) => a.startsWith('depends_on='))?.slice('depends_on='.length).replace(QUOTED, '$2');
   const loc: Loc = [n.line, n.col, n.line, n.col];
   const timeout = /^\d+$/.test(timeoutArg) ? Number(timeoutArg) : 'unknown';
   return {
-    id: entryId(path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: nameArg.replace(/^(["'])(.*)\1$/, '$2') }, alias: 'default',
-    timeout, version: null, path, loc, fnId: null, deps: fragmentDeps(reads, path, n.line), immutable: false,
+    id: entryId(path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: nameArg.replace(QUOTED, '$2') }, alias: 'default',
+    timeout, version: null, path, loc, fnId: null, deps: fragmentRenders(reads, path, n.line).deps, immutable: false,
     tags: dependsOn === undefined ? undefined : templateDeclaration(models, dependsOn, path, loc),
   };
 }

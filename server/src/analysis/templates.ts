@@ -2,13 +2,17 @@
 import type { TemplateFacts } from '../facts/types';
 import type { Loc, TemplateNode } from '../syntax/ir';
 import type { InterpreterApi } from './interp/api';
+import { DJANGO_JINJA_BACKEND, DJANGO_JINJA_DEFAULT_EXTENSION, TEMPLATE_APP_DIRNAME, TEMPLATE_BACKEND_ENGINES } from './django';
+import type { Settings, TemplateBackend } from './workspace';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
 import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './domain/values';
 
 const MAX_INCLUDE_DEPTH = 8;
 
-/** Reads of each `{% cache %}` fragment, keyed by `path:line`, filled while walking. */
-export type FragmentReads = Map<string, V[]>;
+/** What one render of a `{% cache %}` fragment reads, and the models one row of which its key names (`row.pk` in its vary-on). */
+export interface FragmentRender { reads: V; rowModels: string[] }
+/** Renders of each `{% cache %}` fragment, keyed by `path:line`, filled while walking. */
+export type FragmentReads = Map<string, FragmentRender[]>;
 
 /** The named items of a render context (`{"products": qs}`, `{**base, "x": y}`). */
 export function contextItems(context: V): Map<string, V> {
@@ -70,6 +74,73 @@ export function viewRender(interp: InterpreterApi, cls: ClsRef): { template: Tem
   return undefined;
 }
 
+/** The template language a file is written in; 'unknown' when settings cannot tell. */
+export type TemplateEngine = 'django' | 'jinja2' | 'unknown';
+
+/**
+ * Jinja2 by a `jinja2/` folder or a Jinja extension; otherwise the first TEMPLATES backend that
+ * holds the file, agreed on by every settings file that sets TEMPLATES.
+ */
+export function templateEngine(settings: Settings, path: string): TemplateEngine {
+  if (/(^|\/)jinja2\//.test(path) || /\.(jinja2?|j2)$/.test(path)) return 'jinja2';
+  const engines = new Set(settings.templateConfigs.map((backends) => firstHolder(backends, path)));
+  return engines.size === 1 ? [...engines][0] : 'unknown';
+}
+
+/** Django tries the backends in order; one that may or may not hold the file leaves the engine open unless it renders the same language. */
+function firstHolder(backends: TemplateBackend[], path: string): TemplateEngine {
+  let maybe: TemplateEngine | undefined;
+  for (const b of backends) {
+    const holds = backendHolds(b, path);
+    if (holds === 'no') continue;
+    const engine: TemplateEngine = (b.backend !== undefined && TEMPLATE_BACKEND_ENGINES[b.backend]) || 'unknown';
+    if (maybe !== undefined && maybe !== engine) return 'unknown';
+    if (holds === 'yes') return engine;
+    maybe = engine;
+  }
+  return 'unknown';
+}
+
+function backendHolds(b: TemplateBackend, path: string): 'yes' | 'no' | 'maybe' {
+  const appDirname = b.backend === DJANGO_JINJA_BACKEND && typeof b.options?.app_dirname === 'string' ? b.options.app_dirname : b.backend && TEMPLATE_APP_DIRNAME[b.backend];
+  const names: string[] = [];
+  let unsure = b.dirs === undefined || b.appDirs === undefined || (b.appDirs && !appDirname);
+  for (const dir of b.dirs ?? []) {
+    if (dir === undefined) unsure = true;
+    else names.push(...nameUnder(path, dir, true));
+  }
+  if (b.appDirs && appDirname) names.push(...nameUnder(path, appDirname, false));
+  if (!names.length) return unsure ? 'maybe' : 'no';
+  if (b.backend !== DJANGO_JINJA_BACKEND) return 'yes';
+  const accepted = names.map((name) => djangoJinjaMatches(b.options, name));
+  return accepted.every((a) => a === 'yes') && !unsure ? 'yes' : accepted.every((a) => a === 'no') && !unsure ? 'no' : 'maybe';
+}
+
+/** The template names `path` has under a folder ending in `dir` (app folders sit below a package, never at the root). */
+function nameUnder(path: string, dir: string, atRoot: boolean): string[] {
+  const names: string[] = [];
+  if (atRoot && path.startsWith(`${dir}/`)) names.push(path.slice(dir.length + 1));
+  for (let at = path.indexOf(`/${dir}/`); at !== -1; at = path.indexOf(`/${dir}/`, at + 1)) names.push(path.slice(at + dir.length + 2));
+  return names;
+}
+
+/** django_jinja's `match_extension` and `match_regex` (a `re.match`, anchored at the start). */
+function djangoJinjaMatches(options: TemplateBackend['options'], name: string): 'yes' | 'no' | 'maybe' {
+  if (!options) return 'maybe';
+  const ext = 'match_extension' in options ? options.match_extension : DJANGO_JINJA_DEFAULT_EXTENSION;
+  const exts = ext === null ? null : typeof ext === 'string' ? [ext] : Array.isArray(ext) && ext.every((x) => typeof x === 'string') ? (ext as string[]) : undefined;
+  if (exts === undefined) return 'maybe';
+  if (exts && !exts.some((x) => name.endsWith(x))) return 'no';
+  if (!('match_regex' in options) || options.match_regex === null) return 'yes';
+  const regex = options.match_regex;
+  if (typeof regex !== 'string') return 'maybe';
+  try {
+    return new RegExp(`^(?:${regex})`).test(name) ? 'yes' : 'no';
+  } catch {
+    return 'maybe';
+  }
+}
+
 export function fragmentKey(path: string, line: number): string {
   return `${path}:${line}`;
 }
@@ -77,53 +148,76 @@ export function fragmentKey(path: string, line: number): string {
 export function templateReads(interp: InterpreterApi, t: TemplateFacts, context: Map<string, V>, fragments?: FragmentReads, depth = 0): V {
   if (depth > MAX_INCLUDE_DEPTH) return EMPTY;
   const out: V[] = [];
-  const walk = (nodes: TemplateNode[], scope: Map<string, V>) => {
+  /** In a fragment keyed by rows (`row.pk`): the row names with their models, and the models it reads some other way too. */
+  let rowWatch: { rows: Map<string, string>; otherwise: Set<string> } | null = null;
+  const read = (path: string, scope: Map<string, V>, keyed: ReadonlySet<string> | null, loc: Loc): V => {
+    const reached = new Set<string>();
+    const value = resolvePath(interp, path, scope, t.path, loc, reached);
+    if (rowWatch) {
+      const head = path.split('.')[0];
+      const isRow = rowWatch.rows.has(head) && (keyed?.has(`${head}.pk`) || keyed?.has(`${head}.id`));
+      for (const model of isRow ? reached : value.deps.map((d) => d.model)) rowWatch.otherwise.add(model);
+    }
+    return value;
+  };
+  /** `keyed`: vary-on paths of the fragment being walked, still naming what they named in its key; null outside fragments. */
+  const walk = (nodes: TemplateNode[], scope: Map<string, V>, keyed: ReadonlySet<string> | null) => {
     for (const n of nodes) {
       switch (n.t) {
         case 'var':
-          out.push(dataOf(resolvePath(interp, n.path, scope, t.path, [n.line, n.col, n.line, n.col + n.path.length])));
+          // The key holds str() of each vary-on value: rendering that text again reads nothing the key does not (a filter may).
+          if (n.filtered || !keyed?.has(n.path)) out.push(dataOf(read(n.path, scope, keyed, [n.line, n.col, n.line, n.col + n.path.length])));
           break;
         case 'for': {
-          const iter = resolvePath(interp, n.iter, scope, t.path, [n.line, n.col, n.line, n.col]);
+          const iter = read(n.iter, scope, keyed, [n.line, n.col, n.line, n.col]);
           out.push(dataOf(iter));
           const inner = new Map(scope);
           const elem = interp.element(iter);
           for (const name of n.target) inner.set(name, elem);
-          walk(n.body, inner);
+          walk(n.body, inner, unbound(keyed, n.target));
           break;
         }
         case 'with': {
           const inner = new Map(scope);
-          for (const [name, path] of n.bindings) inner.set(name, resolvePath(interp, path, scope, t.path, [n.line, 0, n.line, 0]));
-          walk(n.body, inner);
+          for (const [name, path] of n.bindings) inner.set(name, read(path, scope, keyed, [n.line, 0, n.line, 0]));
+          walk(n.body, inner, unbound(keyed, n.bindings.map(([name]) => name)));
           break;
         }
         case 'cache':
-          cachedFragment(n.line, n.body, scope);
+          cachedFragment(n.line, n.body, scope, n.vary, keyed);
           break;
         case 'include': {
           const inc = n.template ? interp.ws.findTemplate(n.template) : undefined;
+          // What an included template reads is not told apart by row.
+          if (inc && rowWatch) for (const model of rowWatch.rows.values()) rowWatch.otherwise.add(model);
           if (inc) out.push(templateReads(interp, inc, scope, fragments, depth + 1));
           break;
         }
         case 'tag':
-          if (n.name === TAGGED_CACHE_TEMPLATE_TAG) cachedFragment(n.line, n.body, scope);
-          else walk(n.body, scope);
+          if (n.name === TAGGED_CACHE_TEMPLATE_TAG) cachedFragment(n.line, n.body, scope, [], keyed);
+          else walk(n.body, scope, keyed);
           break;
       }
     }
   };
   /** A `{% cache %}` or `{% tagged_cache %}` body: its reads are also the fragment's. */
-  const cachedFragment = (line: number, body: TemplateNode[], scope: Map<string, V>) => {
+  const cachedFragment = (line: number, body: TemplateNode[], scope: Map<string, V>, vary: string[], outer: ReadonlySet<string> | null) => {
     const before = out.length;
-    walk(body, scope);
+    // A fragment inside another: its reads are the outer one's too, so only what both keys hold is left out.
+    const rows = outer ? { scope, rows: new Map<string, string>() } : rowKeyed(scope, vary);
+    const watch = outer ? rowWatch : (rowWatch = { rows: rows.rows, otherwise: new Set() });
+    walk(body, rows.scope, new Set(outer ? vary.filter((path) => outer.has(path)) : vary));
+    if (!outer) rowWatch = null;
     if (!fragments) return;
+    const reads = merge(...out.slice(before));
+    // Keyed by a row of a model it reads no other way: other rows of the model are none of its business.
+    const rowModels = outer ? [] : [...new Set(rows.rows.values())].filter((model) => !watch?.otherwise.has(model));
     const key = fragmentKey(t.path, line);
     const list = fragments.get(key) ?? [];
-    list.push(merge(...out.slice(before)));
+    list.push({ reads, rowModels });
     fragments.set(key, list);
   };
-  walk(t.nodes, context);
+  walk(t.nodes, context, null);
   if (t.extends) {
     const parent = interp.ws.findTemplate(t.extends);
     if (parent) out.push(templateReads(interp, parent, context, fragments, depth + 1));
@@ -131,8 +225,34 @@ export function templateReads(interp: InterpreterApi, t: TemplateFacts, context:
   return merge(...out);
 }
 
+/** The keyed paths a `for` or `with` leaves meaning what they meant: none that starts with a name it binds. */
+function unbound(keyed: ReadonlySet<string> | null, names: string[]): ReadonlySet<string> | null {
+  if (!keyed?.size) return keyed;
+  return new Set([...keyed].filter((path) => !names.includes(path.split('.')[0])));
+}
+
+/**
+ * A fragment varying on `row.pk` or `row.id` holds one entry per row: how the page picked the row
+ * (its filters, the relations prefetched with it) is in the key, so the fragment reads only what it
+ * renders of that row: its columns, and the relations it follows itself. Also names each row's model.
+ */
+function rowKeyed(scope: Map<string, V>, vary: string[]): { scope: Map<string, V>; rows: Map<string, string> } {
+  const names = vary.flatMap((path) => /^(\w+)\.(?:pk|id)$/.exec(path)?.[1] ?? []);
+  const rows = new Map<string, string>();
+  if (!names.length) return { scope, rows };
+  const inner = new Map(scope);
+  for (const name of names) {
+    const row = scope.get(name);
+    if (!row?.shapes.length || !row.shapes.every((s) => s.k === 'inst')) continue;
+    const models = new Set(row.shapes.map((s) => (s.k === 'inst' ? s.model : '')));
+    inner.set(name, v(row.shapes, row.deps.filter((d) => models.has(d.model))));
+    if (models.size === 1) rows.set(name, [...models][0]);
+  }
+  return { scope: inner, rows };
+}
+
 /** `product.category.name`, `category.products.all`: each relation hop reads its target model. */
-function resolvePath(interp: InterpreterApi, path: string, scope: Map<string, V>, file: string, loc: Loc): V {
+function resolvePath(interp: InterpreterApi, path: string, scope: Map<string, V>, file: string, loc: Loc, reached?: Set<string>): V {
   const [head, ...rest] = path.split('.');
   let cur = scope.get(head) ?? EMPTY;
   for (const seg of rest) {
@@ -143,6 +263,8 @@ function resolvePath(interp: InterpreterApi, path: string, scope: Map<string, V>
         if (!rel) continue;
         const via = [...s.via, `.${seg} in ${file.split('/').pop()}`];
         const deps: Dep[] = [{ model: rel.target, via, path: file, loc }];
+        reached?.add(rel.target);
+        if (rel.through) reached?.add(rel.through);
         if (rel.through) deps.push({ model: rel.through, via, path: file, loc });
         next.push(v([rel.many ? { k: 'qs', model: rel.target, via, through: rel.through } : { k: 'inst', model: rel.target, via }], deps));
       } else if (s.k === 'qs') {

@@ -33,6 +33,17 @@ export interface Settings {
   cacheMiddlewareAlias: string;
   /** Where MIDDLEWARE is assigned, for findings about the per-site cache. */
   middlewareSite: { path: string; line: number } | undefined;
+  /** TEMPLATES of each settings file that assigns it, in the order Django tries the backends. */
+  templateConfigs: TemplateBackend[][];
+}
+
+/** One TEMPLATES backend, as far as settings say without running them. */
+export interface TemplateBackend {
+  backend: string | undefined;
+  /** Trailing literal path of each DIRS item (`os.path.join(BASE_DIR, 'templates')` → 'templates'); undefined when unknown. */
+  dirs: (string | undefined)[] | undefined;
+  appDirs: boolean | undefined;
+  options: { [k: string]: Literal } | undefined;
 }
 
 /** Told of the names an analysis looks up in modules (analysis/incremental.ts). */
@@ -181,6 +192,7 @@ export class Workspace {
     const s: Settings = {
       caches: {}, middleware: [], installedApps: [], authUserModel: 'auth.User', atomicRequests: false,
       cacheMiddlewareSeconds: undefined, cacheMiddlewareAlias: 'default', middlewareSite: undefined,
+      templateConfigs: [],
     };
     for (const file of this.settingsFiles()) {
       const g = this.globals(file);
@@ -219,6 +231,9 @@ export class Workspace {
       if (typeof seconds === 'number') s.cacheMiddlewareSeconds = seconds;
       const alias = value('CACHE_MIDDLEWARE_ALIAS');
       if (typeof alias === 'string') s.cacheMiddlewareAlias = alias;
+      const templates = g.get('TEMPLATES')?.filter((x) => x.k === 'assign');
+      const lastTemplates = templates?.[templates.length - 1];
+      if (lastTemplates?.k === 'assign') s.templateConfigs.push(templateBackends(lastTemplates.value));
     }
     return s;
   }
@@ -262,6 +277,40 @@ function collectBindings(body: Stmt[], into: Map<string, Binding[]>, file: Pytho
         break;
     }
   }
+}
+
+/** TEMPLATES backends: literal options, and the folder names that end each DIRS path. */
+function templateBackends(e: Expr): TemplateBackend[] {
+  if (e.t !== 'seq') return [{ backend: undefined, dirs: undefined, appDirs: undefined, options: undefined }];
+  return e.items.map((item) => {
+    const field = (name: string) => (item.t === 'dict' ? item.items.find((i) => i.key?.t === 'str' && i.key.v === name)?.value : undefined);
+    const backend = field('BACKEND');
+    const dirs = field('DIRS');
+    const appDirs = field('APP_DIRS');
+    const options = field('OPTIONS') && literal(field('OPTIONS')!);
+    return {
+      backend: backend?.t === 'str' ? backend.v : undefined,
+      dirs: dirs === undefined ? [] : dirs.t === 'seq' ? dirs.items.map(pathTail) : undefined,
+      appDirs: appDirs === undefined ? false : appDirs.t === 'const' ? appDirs.v === 'True' : undefined,
+      options: field('OPTIONS') === undefined ? {} : options && typeof options === 'object' && !Array.isArray(options) ? options : undefined,
+    };
+  });
+}
+
+/** The literal end of a path expression: `os.path.join(BASE_DIR, 'a', 'b')`, `BASE_DIR / 'a' / 'b'`, `str(...)` → 'a/b'. */
+function pathTail(e: Expr): string | undefined {
+  const parts: string[] = [];
+  let x = e.t === 'call' && e.fn.t === 'name' && e.fn.id === 'str' && e.args.length === 1 ? e.args[0] : e;
+  if (x.t === 'call' && x.fn.t === 'attr' && x.fn.name === 'join') {
+    for (const arg of [...x.args].reverse()) {
+      if (arg.t !== 'str') break;
+      parts.unshift(arg.v);
+    }
+  } else {
+    for (; x.t === 'bin' && x.op === '/' && x.r.t === 'str'; x = x.l) parts.unshift(x.r.v);
+    if (x.t === 'str') parts.unshift(x.v);
+  }
+  return parts.join('/').split('/').filter(Boolean).join('/') || undefined;
 }
 
 /** Reads literal data (settings dicts and lists) without running anything. */

@@ -1,6 +1,6 @@
 /** DJC104 key-mismatch: a delete whose key no cache write uses — usually a typo or a drifted format. */
 import type { FindingOf } from '../findings';
-import { display, isOpaque, keyDistance, matchKeys } from '../analysis/domain/keys';
+import { display, isOpaque, keyDistance, matchKeys, sameFragment } from '../analysis/domain/keys';
 import type { Analysis, Entry } from '../analysis/analysis';
 import { at, related } from '../wording';
 import { finding, type Rule } from './common';
@@ -18,7 +18,7 @@ export const DJC104: Rule<'DJC104'> = {
     // Reads count as evidence that somebody (a library, another service) sets the key.
     const readKeys = [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => r.key);
     for (const inv of a.invalidations) {
-      if (inv.method !== 'delete' || !inv.key || isOpaque(inv.key) || inv.key.builder || inv.key.fragment !== undefined && a.entries.some((e) => e.kind === 'fragment' && e.key?.fragment === inv.key!.fragment)) continue;
+      if (inv.method !== 'delete' || !inv.key || isOpaque(inv.key) || inv.key.builder || inv.key.fragment !== undefined && a.entries.some((e) => e.kind === 'fragment' && !!e.key && sameFragment(e.key, inv.key!))) continue;
       const sameAlias = setKeys.filter((e) => e.alias === inv.alias || e.alias === '?' || inv.alias === '?');
       if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && sameVersion(e.version, inv.version))) continue;
       if (readKeys.some((r) => r.alias === inv.alias && sameVersion(r.version, inv.version) && matchKeys(r.key, inv.key) !== 'none')) continue;

@@ -101,7 +101,8 @@ export interface Suppression { line: number; codes: string[] }
 
 
 export type TemplateNode =
-  | { t: 'var'; path: string; line: number; col: number }
+  /** `filtered`: the value goes through filters (`{{ a.b|f }}`), which may read more of it than its text. */
+  | { t: 'var'; path: string; line: number; col: number; filtered?: true }
   | { t: 'for'; target: string[]; iter: string; line: number; col: number; body: TemplateNode[] }
   | { t: 'with'; bindings: [string, string][]; line: number; body: TemplateNode[] }
   | { t: 'cache'; timeout: string; name: string; vary: string[]; using: string | null; line: number; col: number; endLine: number; body: TemplateNode[] }

@@ -299,7 +299,7 @@ function pushExpressionVars(out: Out, expression: string, line: number, col: num
     }
     const lead = text.length - text.trimStart().length;
     const path = expressionPath(text.trim());
-    if (path) out.push({ t: 'var', path, line, col: col + offset + lead });
+    if (path) out.push({ t: 'var', path, line, col: col + offset + lead, ...(i === 0 && parts.length > 1 && { filtered: true as const }) });
   });
 }
 

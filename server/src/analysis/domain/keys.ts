@@ -41,6 +41,11 @@ export interface KeyPattern {
   call?: KeyCall;
   /** Set for keys made by make_template_fragment_key(name). */
   fragment?: string;
+  /**
+   * A quoted `{% cache %}` name in a template whose engine is unknown: the name Jinja2 gives it
+   * (quotes gone), while `fragment` keeps Django's (as written). Either may be the real key.
+   */
+  jinjaFragment?: string;
   /** Set for keys made by get_cache_key / learn_cache_key (view caches). */
   page?: boolean;
   /** The function (fnId) whose memoized result the key holds: its `invalidate()` deletes it. */
@@ -144,11 +149,17 @@ export function matchKeys(entry: KeyPattern | null, del: KeyPattern | null): Mat
   if (entry.builder && entry.builder === del.builder) return 'strong';
   if (entry.memoized && entry.memoized === del.memoized) return 'strong';
   if (entry.fragment !== undefined || del.fragment !== undefined) {
-    return entry.fragment === del.fragment ? 'strong' : 'none';
+    return sameFragment(entry, del) ? 'strong' : 'none';
   }
   if (entry.page || del.page) return entry.page && del.page ? 'pattern' : 'none';
   if (isOpaque(entry) || isOpaque(del)) return 'conservative';
   return globsIntersect(tokens(entry), tokens(del)) ? 'pattern' : 'none';
+}
+
+/** Whether two fragment keys may carry the same name (see `jinjaFragment`). */
+export function sameFragment(a: KeyPattern, b: KeyPattern): boolean {
+  const names = (p: KeyPattern) => [p.fragment, p.jinjaFragment].filter((n) => n !== undefined);
+  return names(a).some((n) => names(b).includes(n));
 }
 
 /** Edit distance between the literal skeletons, for "did you mean". */
