@@ -109,6 +109,12 @@ export class Interpreter implements InterpreterApi {
     return model ? { k: 'qs', model: model.id, via: [`${model.name}.objects`] } : { k: 'obj', cls };
   }
 
+  functionScope(file: PythonFacts, idx: number): Scope {
+    const fn = file.functions[idx];
+    const parentScope = fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
+    return this.scopeFor(file, idx, parentScope);
+  }
+
   // ---------------------------------------------------------------- names
 
   lookup(scope: Scope, name: string): V {
@@ -651,8 +657,7 @@ export class Interpreter implements InterpreterApi {
     if (this.collecting.size === 1) this.budget = EVAL_BUDGET;
     const events = emptyEvents();
     const fn = idx >= 0 ? file.functions[idx] : null;
-    const parentScope = fn && fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
-    const scope = idx >= 0 ? this.scopeFor(file, idx, parentScope) : this.moduleScope(file);
+    const scope = idx >= 0 ? this.functionScope(file, idx) : this.moduleScope(file);
     const atomic = !!fn && (fn.decorators.some((d) => /(^|\.)atomic(\(|$)/.test(exprText(d))) || (this.ws.settings.atomicRequests && isView(this, file, fn)));
     const walk: Walk = { events, id, pos: { block: 0, index: 0, line: 0 }, atomic, deferred: false };
     try {
