@@ -5,7 +5,7 @@ import { triggerText } from './analysis';
 import type { Reach } from './callGraph';
 import type { CacheOp, WriteSite } from './domain/events';
 import { matchKeys, versionKeys } from './domain/keys';
-import type { ModelRegistry } from './models';
+import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { type Dep, fnId } from './domain/values';
 
@@ -83,16 +83,26 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
   const byKind: Record<ChangeKind, Cover> = { save: { state: 'none' }, delete: { state: 'none' }, m2m: { state: 'none' }, bulk: { state: 'none' } };
   // A direct write to a through model bypasses the m2m_changed receivers that cover the relation.
   const m2mReceiver = matching.some((inv) => inv.triggers.some((t) => t.t === 'signal' && t.kind === 'm2m' && (t.senders === null || t.senders.includes(dep.model))));
+  // The save of the row a form writes first (an admin inline's parent) runs in the same request.
+  const parentSave = (w: WriteSite): WriteSite | undefined => (w.savedWith ? { ...w, model: w.savedWith, kind: 'save', signals: true } : undefined);
+  const coveringTrigger = (inv: Invalidation, w: WriteSite): { t: Trigger; withParent: boolean } | undefined => {
+    const own = inv.triggers.find((t) => triggerCovers(t, w));
+    if (own) return { t: own, withParent: false };
+    const parent = parentSave(w);
+    const viaParent = parent && inv.triggers.find((t) => triggerCovers(t, parent));
+    return viaParent ? { t: viaParent, withParent: true } : undefined;
+  };
   for (const w of writes) {
     const cover = byKind[w.kind];
-    const bySignal = matching.find((inv) => inv.triggers.some((t) => triggerCovers(t, w)));
+    const bySignal = matching.map((inv) => ({ inv, trigger: coveringTrigger(inv, w) })).find((m) => m.trigger);
     const atSite = afterWrite(w, matching, reach)[0];
     if (bySignal || atSite) {
-      const by = bySignal ?? atSite!;
+      const by = bySignal?.inv ?? atSite!;
       if (cover.state !== 'no') {
         cover.state = 'yes';
         cover.by ??= [];
-        if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc)) cover.by.push({ path: by.file.path, loc: by.loc, how: bySignal ? triggerText(bySignal.triggers.find((t) => triggerCovers(t, w))!) : 'right after the write' });
+        const how = bySignal ? `${triggerText(bySignal.trigger!.t)}${bySignal.trigger!.withParent ? `, with the ${modelName(w.savedWith!)} saved by the same form` : ''}` : 'right after the write';
+        if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc)) cover.by.push({ path: by.file.path, loc: by.loc, how });
       }
       continue;
     }
