@@ -46,8 +46,8 @@ export function receivedModels(interp: InterpreterApi, fn: FunctionFact, scope: 
     if (!rowSignals(r.signals) || r.senders?.length !== 1) return undefined;
     models.add(r.senders[0]);
   }
-  // A function taking `sender` is hooked up by name: look for `.connect()` statements naming it.
-  if (fn.params.some((p) => p.name === 'sender')) {
+  // A plain function may be hooked up by name: look for `.connect()` statements naming it.
+  if (fn.cls === null) {
     for (const c of connectsOf(interp, fnId(scope.file, scope.fnIdx))) {
       if (!rowSignals(c.signals) || c.senders?.length !== 1) return undefined;
       models.add(c.senders[0]);
