@@ -52,10 +52,17 @@ function invalidates(inv: CacheOp, entry: Entry): boolean {
   return matchKeys(entry.key, inv.key) !== 'none';
 }
 
-/** Invalidations of `matching` that run after write `w`, in its function or a callee called after it. */
-function afterWrite(w: WriteSite, matching: Invalidation[], reach: Reach): CacheOp[] {
-  if (!w.fnId || !w.pos) return [];
-  return reach(w.fnId).filter((r) => r.line >= w.pos!.line && matching.some((m) => m.file === r.op.file && m.loc === r.op.loc)).map((r) => r.op);
+/**
+ * An invalidation of `matching` that runs in the same request as write `w`: in its function or a
+ * callee, preferably after the write; one just before it counts too (only a concurrent reader
+ * between the two sees old rows, the race DJC105 describes for transactions).
+ */
+function inSameRequest(w: WriteSite, matching: Invalidation[], reach: Reach): { op: CacheOp; after: boolean } | undefined {
+  if (!w.fnId || !w.pos) return undefined;
+  const ops = reach(w.fnId).filter((r) => matching.some((m) => m.file === r.op.file && m.loc === r.op.loc));
+  const after = ops.find((r) => r.line >= w.pos!.line);
+  if (after) return { op: after.op, after: true };
+  return ops.length ? { op: ops[ops.length - 1].op, after: false } : undefined;
 }
 
 /** Whether a write can change what a dep reads: unless both name their columns and share none (a foreign key `x` is column `x_id`). */
@@ -95,13 +102,13 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
   for (const w of writes) {
     const cover = byKind[w.kind];
     const bySignal = matching.map((inv) => ({ inv, trigger: coveringTrigger(inv, w) })).find((m) => m.trigger);
-    const atSite = afterWrite(w, matching, reach)[0];
+    const atSite = inSameRequest(w, matching, reach);
     if (bySignal || atSite) {
-      const by = bySignal?.inv ?? atSite!;
+      const by = bySignal?.inv ?? atSite!.op;
       if (cover.state !== 'no') {
         cover.state = 'yes';
         cover.by ??= [];
-        const how = bySignal ? `${triggerText(bySignal.trigger!.t)}${bySignal.trigger!.withParent ? `, with the ${modelName(w.savedWith!)} saved by the same form` : ''}` : 'right after the write';
+        const how = bySignal ? `${triggerText(bySignal.trigger!.t)}${bySignal.trigger!.withParent ? `, with the ${modelName(w.savedWith!)} saved by the same form` : ''}` : atSite!.after ? 'right after the write' : 'just before the write, in the same function';
         if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc)) cover.by.push({ path: by.file.path, loc: by.loc, how });
       }
       continue;
