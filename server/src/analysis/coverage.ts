@@ -24,7 +24,7 @@ export function coverEntries(entries: Entry[], invalidations: Invalidation[], wr
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     const covs = entry.deps.map((dep) => {
-      const changing = anyColumnFirst.filter((w) => w.model === dep.model && changesColumns(w, dep));
+      const changing = anyColumnFirst.filter((w) => w.model === dep.model && changesColumns(w, dep) && !orphansOnly(w, entry, dep));
       return entry.tags && declares(entry.tags, dep.model, models) ? declaredCoverage(entry, dep, entry.tags, changing) : coverEntry(entry, dep, matching, changing, reach);
     });
     // A delete or refresh of the key in another function is deliberate invalidation, even when
@@ -70,6 +70,15 @@ function changesColumns(w: WriteSite, dep: Dep): boolean {
   if (!w.columns || !dep.columns) return true;
   const column = (c: string) => c.replace(/_id$/, '');
   return w.columns.some((c) => dep.columns!.some((d) => column(d) === column(c)));
+}
+
+/**
+ * Deleting the one row an entry reads, when the key holds that row's primary key, leaves an
+ * entry nobody asks for again (its key names a row that is gone): orphaned, not stale.
+ */
+function orphansOnly(w: WriteSite, entry: Entry, dep: Dep): boolean {
+  if (w.kind !== 'delete' || !dep.oneRow) return false;
+  return !!entry.key?.parts.some((p) => 'hole' in p && p.source.kind === 'field' && p.source.model === dep.model && (p.source.field === 'id' || p.source.field === 'pk'));
 }
 
 function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: WriteSite[], reach: Reach): EntryCoverage {

@@ -76,7 +76,7 @@ export class Interpreter implements InterpreterApi {
     const isStatic = decorators.includes('staticmethod');
     const isClassMethod = decorators.includes('classmethod');
     // A row of `model` that the function's own body reads (`self.slug`, `instance.data`).
-    const row = (model: string, via: string[]) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc }]);
+    const row = (model: string, via: string[]) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc, oneRow: true }]);
     // Scopes are built per call: read the decorators only when there is an `instance` to type.
     const received = fn.params.some((p) => p.name === 'instance') ? receivedModels(this, fn, scope) : undefined;
     fn.params.forEach((p, i) => {
