@@ -73,8 +73,9 @@ function changesColumns(w: WriteSite, dep: Dep): boolean {
 }
 
 /**
- * Deleting the one row an entry reads, when the key holds that row's primary key, leaves an
- * entry nobody asks for again (its key names a row that is gone): orphaned, not stale.
+ * Deleting the one row a model's method caches, under a key holding that row's primary key,
+ * leaves an entry nobody asks for again (the method needs the row to build the key): orphaned,
+ * not stale.
  */
 function orphansOnly(w: WriteSite, entry: Entry, dep: Dep): boolean {
   if (w.kind !== 'delete' || !dep.oneRow) return false;

@@ -76,7 +76,9 @@ export class Interpreter implements InterpreterApi {
     const isStatic = decorators.includes('staticmethod');
     const isClassMethod = decorators.includes('classmethod');
     // A row of `model` that the function's own body reads (`self.slug`, `instance.data`).
-    const row = (model: string, via: string[]) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc, oneRow: true }]);
+    // `self` is the row a model's method has at hand (`oneRow`); a receiver's instance is a row
+    // that other code may look up again by its id.
+    const row = (model: string, via: string[], oneRow?: true) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc, oneRow }]);
     // Scopes are built per call: read the decorators only when there is an `instance` to type.
     const received = fn.params.some((p) => p.name === 'instance') ? receivedModels(this, fn, scope) : undefined;
     fn.params.forEach((p, i) => {
@@ -94,7 +96,7 @@ export class Interpreter implements InterpreterApi {
           // An abstract model's row is its one concrete subclass's; with several, which one is unknown.
           const concrete = model.abstract ? this.models.concreteOf(model.id) : [model];
           const via = [`self in ${model.name}.${fn.name}()`];
-          scope.fixed.set(p.name, concrete.length === 1 ? row(concrete[0].id, via) : v([{ k: 'inst', model: model.id, via }]));
+          scope.fixed.set(p.name, concrete.length === 1 ? row(concrete[0].id, via, true) : v([{ k: 'inst', model: model.id, via }]));
         }
         else scope.fixed.set(p.name, v([this.selfShape(cls)]));
         return;
