@@ -9,7 +9,7 @@ import type { Expr, FunctionFact, PythonFacts, Stmt } from '../../facts/types';
 import { emptyEvents, type FnEvents } from '../domain/events';
 import { concat, type KeyPattern, lit } from '../domain/keys';
 import {
-  type ClsRef, dataOf, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, type Scope, type Shape, v, type V, withDeps,
+  type ClsRef, dataOf, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, notARow, type Scope, type Shape, v, type V, withDeps,
 } from '../domain/values';
 import { MODEL_SIGNALS } from '../django';
 import type { ModelInfo, ModelRegistry } from '../models';
@@ -137,6 +137,7 @@ export class Interpreter implements InterpreterApi {
       const parts: V[] = [];
       for (const b of s.locals.get(name) ?? []) {
         if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
+        else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, s)));
         else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
         else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
         else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));

@@ -83,11 +83,16 @@ function connectsOf(interp: InterpreterApi, receiver: string): Connection[] {
   return byReceiver.get(receiver) ?? [];
 }
 
-/** `<x>.connect(...)` expression statements, nested blocks included. */
+/** `<x>.connect(...)` expression statements, nested blocks included (with a stack: nesting depth is the user's). */
 function connectStatements(body: Stmt[], found: (call: Call) => void): void {
-  for (const s of body) {
+  const stack: Stmt[] = [];
+  const pushReversed = (list: Stmt[]) => {
+    for (let i = list.length - 1; i >= 0; i--) stack.push(list[i]);
+  };
+  pushReversed(body);
+  for (let s = stack.pop(); s; s = stack.pop()) {
     if (s.t === 'expr' && s.value.t === 'call' && s.value.fn.t === 'attr' && s.value.fn.name === 'connect') found(s.value);
-    nestedBlocks(s).forEach((b) => connectStatements(b, found));
+    nestedBlocks(s).reverse().forEach(pushReversed);
   }
 }
 
