@@ -5,7 +5,7 @@ import { triggerText } from './analysis';
 import type { Reach } from './callGraph';
 import type { CacheOp, WriteSite } from './domain/events';
 import { matchKeys, shownToMatch, versionKeys } from './domain/keys';
-import type { ModelRegistry } from './models';
+import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { type Dep, fnId } from './domain/values';
 
@@ -24,7 +24,7 @@ export function coverEntries(entries: Entry[], invalidations: Invalidation[], wr
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     const covs = entry.deps.map((dep) => {
-      const changing = anyColumnFirst.filter((w) => w.model === dep.model && changesColumns(w, dep) && !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)));
+      const changing = anyColumnFirst.filter((w) => w.model === dep.model && changesColumns(w, dep) && !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) && !orphansOnly(w, entry, dep));
       return entry.tags && declares(entry.tags, dep.model, models) ? declaredCoverage(entry, dep, entry.tags, changing) : coverEntry(entry, dep, matching, changing, reach);
     });
     // A delete or refresh of the key in another function is deliberate invalidation, even when
@@ -51,10 +51,17 @@ function invalidates(inv: CacheOp, entry: Entry): boolean {
   return shownToMatch(matchKeys(entry.key, inv.key));
 }
 
-/** Invalidations of `matching` that run after write `w`, in its function or a callee called after it. */
-function afterWrite(w: WriteSite, matching: Invalidation[], reach: Reach): CacheOp[] {
-  if (!w.fnId || !w.pos) return [];
-  return reach(w.fnId).filter((r) => r.line >= w.pos!.line && matching.some((m) => m.file === r.op.file && m.loc === r.op.loc)).map((r) => r.op);
+/**
+ * An invalidation of `matching` that runs in the same request as write `w`: in its function or a
+ * callee, preferably after the write; one just before it counts too (only a concurrent reader
+ * between the two sees old rows, the race DJC105 describes for transactions).
+ */
+function inSameRequest(w: WriteSite, matching: Invalidation[], reach: Reach): { op: CacheOp; after: boolean } | undefined {
+  if (!w.fnId || !w.pos) return undefined;
+  const ops = reach(w.fnId).filter((r) => matching.some((m) => m.file === r.op.file && m.loc === r.op.loc));
+  const after = ops.find((r) => r.line >= w.pos!.line);
+  if (after) return { op: after.op, after: true };
+  return ops.length ? { op: ops[ops.length - 1].op, after: false } : undefined;
 }
 
 /** Whether a write can change what a dep reads: unless both name their columns and share none (a foreign key `x` is column `x_id`). */
@@ -62,6 +69,16 @@ function changesColumns(w: WriteSite, dep: Dep): boolean {
   if (!w.columns || !dep.columns) return true;
   const column = (c: string) => c.replace(/_id$/, '');
   return w.columns.some((c) => dep.columns!.some((d) => column(d) === column(c)));
+}
+
+/**
+ * Deleting the one row a model's method caches, under a key holding that row's primary key,
+ * leaves an entry nobody asks for again (the method needs the row to build the key): orphaned,
+ * not stale.
+ */
+function orphansOnly(w: WriteSite, entry: Entry, dep: Dep): boolean {
+  if (w.kind !== 'delete' || !dep.oneRow) return false;
+  return !!entry.key?.parts.some((p) => 'hole' in p && p.source.kind === 'field' && p.source.model === dep.model && (p.source.field === 'id' || p.source.field === 'pk'));
 }
 
 function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: WriteSite[], reach: Reach): EntryCoverage {
@@ -82,16 +99,26 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
   const byKind: Record<ChangeKind, Cover> = { save: { state: 'none' }, delete: { state: 'none' }, m2m: { state: 'none' }, bulk: { state: 'none' } };
   // A direct write to a through model bypasses the m2m_changed receivers that cover the relation.
   const m2mReceiver = matching.some((inv) => inv.triggers.some((t) => t.t === 'signal' && t.kind === 'm2m' && (t.senders === null || t.senders.includes(dep.model))));
+  // The save of the row a form writes first (an admin inline's parent) runs in the same request.
+  const parentSave = (w: WriteSite): WriteSite | undefined => (w.savedWith ? { ...w, model: w.savedWith, kind: 'save', signals: true } : undefined);
+  const coveringTrigger = (inv: Invalidation, w: WriteSite): { t: Trigger; withParent: boolean } | undefined => {
+    const own = inv.triggers.find((t) => triggerCovers(t, w));
+    if (own) return { t: own, withParent: false };
+    const parent = parentSave(w);
+    const viaParent = parent && inv.triggers.find((t) => triggerCovers(t, parent));
+    return viaParent ? { t: viaParent, withParent: true } : undefined;
+  };
   for (const w of writes) {
     const cover = byKind[w.kind];
-    const bySignal = matching.find((inv) => inv.triggers.some((t) => triggerCovers(t, w)));
-    const atSite = afterWrite(w, matching, reach)[0];
+    const bySignal = matching.map((inv) => ({ inv, trigger: coveringTrigger(inv, w) })).find((m) => m.trigger);
+    const atSite = inSameRequest(w, matching, reach);
     if (bySignal || atSite) {
-      const by = bySignal ?? atSite!;
+      const by = bySignal?.inv ?? atSite!.op;
       if (cover.state !== 'no') {
         cover.state = 'yes';
         cover.by ??= [];
-        if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc)) cover.by.push({ path: by.file.path, loc: by.loc, how: bySignal ? triggerText(bySignal.triggers.find((t) => triggerCovers(t, w))!) : 'right after the write' });
+        const how = bySignal ? `${triggerText(bySignal.trigger!.t)}${bySignal.trigger!.withParent ? `, with the ${modelName(w.savedWith!)} saved by the same form` : ''}` : atSite!.after ? 'right after the write' : 'just before the write, in the same function';
+        if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc)) cover.by.push({ path: by.file.path, loc: by.loc, how });
       }
       continue;
     }

@@ -10,20 +10,21 @@ import { exprText } from './domain/values';
 
 export function implicitWrites(interp: Interpreter, models: ModelRegistry, file: PythonFacts, adminRegistered: Set<string>): WriteSite[] {
   const out: WriteSite[] = [];
-  const addModelWrites = (model: string, loc: Loc, how: string, owner?: { file: PythonFacts; idx: number }, kinds: ('save' | 'delete')[] = ['save', 'delete']) => {
-    for (const kind of kinds) out.push({ file, loc, model, kind, signals: true, how, fnId: null, pos: null, owner });
+  // A form's m2m fields are saved right after its row (save_m2m), so they go with that save.
+  const addModelWrites = (model: string, loc: Loc, how: string, owner?: { file: PythonFacts; idx: number }, kinds: ('save' | 'delete')[] = ['save', 'delete'], savedWith?: string) => {
+    for (const kind of kinds) out.push({ file, loc, model, kind, signals: true, how, fnId: null, pos: null, owner, savedWith });
     const info = models.byId.get(model);
     for (const f of info?.fields.values() ?? []) {
-      if (f.kind === 'm2m' && f.through && kinds.includes('save')) out.push({ file, loc, model: f.through, kind: 'm2m', signals: true, how: `${how} (${info!.name}.${f.name})`, fnId: null, pos: null, owner });
+      if (f.kind === 'm2m' && f.through && kinds.includes('save')) out.push({ file, loc, model: f.through, kind: 'm2m', signals: true, how: `${how} (${info!.name}.${f.name})`, fnId: null, pos: null, owner, savedWith: model });
     }
   };
-  // Inlines of a registered admin save and delete their own model.
-  const addInlineWrites = (admin: { file: PythonFacts; idx: number }, loc: Loc) => {
+  // Inlines of a registered admin save and delete their own model after the admin saved `parent`.
+  const addInlineWrites = (admin: { file: PythonFacts; idx: number }, parent: string, loc: Loc) => {
     const inlines = interp.classAttr(admin, 'inlines', null);
     for (const s of inlines ? interp.element(inlines).shapes : []) {
       if (s.k !== 'class') continue;
       for (const m of interp.classAttr(s.cls, 'model', null)?.shapes ?? []) {
-        if (m.k === 'model') addModelWrites(m.model, loc, `admin inline ${s.cls.file.classes[s.cls.idx].name}`, admin);
+        if (m.k === 'model') addModelWrites(m.model, loc, `admin inline ${s.cls.file.classes[s.cls.idx].name}`, admin, undefined, parent);
       }
     }
   };
@@ -39,7 +40,7 @@ export function implicitWrites(interp: Interpreter, models: ModelRegistry, file:
         adminRegistered.add(s.model);
         const owner = adminCls && adminCls.k === 'class' ? adminCls.cls : undefined;
         addModelWrites(s.model, call.loc, 'the admin', owner, owner ? adminWriteKinds(interp, owner) : undefined);
-        if (owner) addInlineWrites(owner, call.loc);
+        if (owner) addInlineWrites(owner, s.model, call.loc);
       }
     }
   });
@@ -51,7 +52,7 @@ export function implicitWrites(interp: Interpreter, models: ModelRegistry, file:
           if (s.k !== 'model') continue;
           adminRegistered.add(s.model);
           addModelWrites(s.model, d.loc, 'the admin', { file, idx }, adminWriteKinds(interp, { file, idx }));
-          addInlineWrites({ file, idx }, d.loc);
+          addInlineWrites({ file, idx }, s.model, d.loc);
         }
       }
     }

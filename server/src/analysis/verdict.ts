@@ -11,7 +11,7 @@ import { declares, sameRows } from './tags';
 
 /** What is said about one model an entry reads. */
 export type ModelVerdict =
-  /** DJC101: writes leave the entry stale and no other entry on the table is invalidated. */
+  /** DJC101: writes leave the entry stale, and either it is invalidated for other writes or no other entry on the table is. */
   | { kind: 'stale'; cov: EntryCoverage; stale: WriteSite[]; severity: Severity }
   /** DJC101, as information: nothing in the code writes the model and nothing invalidates the entry. */
   | { kind: 'unwritten'; cov: EntryCoverage }
@@ -68,10 +68,10 @@ function modelVerdict(a: Analysis, cov: EntryCoverage): ModelVerdict {
   if (cov.writes.length === 0) return cov.coveredBy.length === 0 && !cov.declaredBy ? { kind: 'unwritten', cov } : { kind: 'quiet', cov };
   const stale = cov.coveredBy.length ? cov.uncovered : [...cov.uncovered, ...cov.bypassing];
   if (!stale.length) return { kind: 'quiet', cov };
-  const siblings = coveredSiblings(a, cov);
+  // An entry invalidated for some changes of the model says which ones it misses (DJC101),
+  // whatever its siblings do: two entries both cleared on save only are each stale on delete.
+  const siblings = cov.coveredBy.length ? [] : coveredSiblings(a, cov);
   if (!siblings.length) return { kind: 'stale', cov, stale, severity: staleSeverity(a, cov.entry, stale) };
-  // Invalidated for some changes of the model while a sibling is too: neither DJC101 nor DJC102 reports it.
-  if (cov.coveredBy.length) return { kind: 'quiet', cov };
   return { kind: 'sharedPartly', cov, stale, siblings, severity: staleSeverity(a, cov.entry, stale) };
 }
 

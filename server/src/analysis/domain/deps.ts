@@ -9,4 +9,6 @@ export interface Dep {
   loc: Loc;
   /** The only columns the value holds (plain fields of an instance, `self.data`); absent: the whole row. */
   columns?: string[];
+  /** The value reads one row, the one a model's own method runs on (`self`): its reader has that row at hand. */
+  oneRow?: boolean;
 }

@@ -53,6 +53,12 @@ export interface WriteSite extends Site {
   columns?: string[];
   /** Implicit writes (admin, generic views, forms) belong to a class whose hooks may invalidate. */
   owner?: { file: PythonFacts; idx: number };
+  /**
+   * The model whose row the same form saves first, in the same request: an admin inline or an
+   * m2m field of a model form is written right after its parent is saved, so the parent's save
+   * invalidation runs with it.
+   */
+  savedWith?: string;
 }
 
 export interface SignalHookup extends Site {

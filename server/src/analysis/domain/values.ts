@@ -108,6 +108,11 @@ export function dataOf(x: V): V {
   return x.deps.length ? v([], x.deps) : EMPTY;
 }
 
+/** A value without its model rows: what `obj.field = row` adds to `obj` (the row's data, not its identity). */
+export function notARow(x: V): V {
+  return v(x.shapes.filter((s) => s.k !== 'inst'), x.deps);
+}
+
 /** One queryset standing for two of the same model: it depends on the columns either does. */
 function joinQuerysets(a: Queryset, b: Queryset): Queryset {
   const lookups = a.lookups && b.lookups && union(a.lookups, b.lookups);
@@ -160,6 +165,8 @@ export interface Scope {
 
 export type LocalBinding =
   | { k: 'assign'; value: Expr; index: number | null }
+  /** `obj.attr = value`: the value's data goes into `obj`, but a row assigned to a field does not make `obj` that row. */
+  | { k: 'attr'; value: Expr }
   | { k: 'iter'; iter: Expr; index: number | null }
   | { k: 'with'; ctx: Expr }
   | { k: 'def'; idx: number }

@@ -41,6 +41,8 @@ export interface InterpreterApi {
   /** Returns of a function evaluated with some parameters fixed (not memoised: the binding differs). */
   returnsWith(file: PythonFacts, idx: number, fixed: Map<string, V>): V;
   moduleScope(file: PythonFacts): Scope;
+  /** A fresh scope of one function of `file`, its parameters bound. */
+  functionScope(file: PythonFacts, idx: number): Scope;
   lambdaScope(e: Extract<Expr, { t: 'lambda' }>, scope: Scope, args: V[]): Scope;
   /** The data of a call's positional and keyword arguments together. */
   argumentData(e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V;

@@ -69,7 +69,8 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
               const list = items.get(t.obj.id) ?? [];
               list.push({ key: t.idx, value: s.value });
               items.set(t.obj.id, list);
-            } else if ((t.t === 'sub' || t.t === 'attr') && t.obj.t === 'name') mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
+            } else if (t.t === 'sub' && t.obj.t === 'name') mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
+            else if (t.t === 'attr' && t.obj.t === 'name') mutate(t.obj.id, { k: 'attr', value: s.value });
           }
           break;
         case 'expr': {

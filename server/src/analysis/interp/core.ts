@@ -10,7 +10,7 @@ import type { Expr, FunctionFact, Stmt } from '../../syntax/ir';
 import { emptyEvents, type FnEvents } from '../domain/events';
 import { concat, type KeyPattern, lit } from '../domain/keys';
 import {
-  type ClsRef, dataOf, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, type Scope, type Shape, v, type V, withDeps,
+  type ClsRef, dataOf, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, notARow, type Scope, type Shape, v, type V, withDeps,
 } from '../domain/values';
 import { MODEL_SIGNALS } from '../django';
 import type { ModelInfo, ModelRegistry } from '../models';
@@ -77,7 +77,9 @@ export class Interpreter implements InterpreterApi {
     const isStatic = decorators.includes('staticmethod');
     const isClassMethod = decorators.includes('classmethod');
     // A row of `model` that the function's own body reads (`self.slug`, `instance.data`).
-    const row = (model: string, via: string[]) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc }]);
+    // `self` is the row a model's method has at hand (`oneRow`); a receiver's instance is a row
+    // that other code may look up again by its id.
+    const row = (model: string, via: string[], oneRow?: true) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc, oneRow }]);
     // Scopes are built per call: read the decorators only when there is an `instance` to type.
     const received = fn.params.some((p) => p.name === 'instance') ? receivedModels(this, fn, scope) : undefined;
     fn.params.forEach((p, i) => {
@@ -95,7 +97,7 @@ export class Interpreter implements InterpreterApi {
           // An abstract model's row is its one concrete subclass's; with several, which one is unknown.
           const concrete = model.abstract ? this.models.concreteOf(model.id) : [model];
           const via = [`self in ${model.name}.${fn.name}()`];
-          scope.fixed.set(p.name, concrete.length === 1 ? row(concrete[0].id, via) : v([{ k: 'inst', model: model.id, via }]));
+          scope.fixed.set(p.name, concrete.length === 1 ? row(concrete[0].id, via, true) : v([{ k: 'inst', model: model.id, via }]));
         }
         else scope.fixed.set(p.name, v([this.selfShape(cls)]));
         return;
@@ -108,6 +110,12 @@ export class Interpreter implements InterpreterApi {
   private selfShape(cls: ClsRef): Shape {
     const model = this.models.managedModel(cls.file, cls.idx);
     return model ? { k: 'qs', model: model.id, via: [`${model.name}.objects`] } : { k: 'obj', cls };
+  }
+
+  functionScope(file: PythonFacts, idx: number): Scope {
+    const fn = file.functions[idx];
+    const parentScope = fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
+    return this.scopeFor(file, idx, parentScope);
   }
 
   // ---------------------------------------------------------------- names
@@ -130,6 +138,7 @@ export class Interpreter implements InterpreterApi {
       const parts: V[] = [];
       for (const b of s.locals.get(name) ?? []) {
         if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
+        else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, s)));
         else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
         else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
         else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
@@ -652,8 +661,7 @@ export class Interpreter implements InterpreterApi {
     if (this.collecting.size === 1) this.budget = EVAL_BUDGET;
     const events = emptyEvents();
     const fn = idx >= 0 ? file.functions[idx] : null;
-    const parentScope = fn && fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
-    const scope = idx >= 0 ? this.scopeFor(file, idx, parentScope) : this.moduleScope(file);
+    const scope = idx >= 0 ? this.functionScope(file, idx) : this.moduleScope(file);
     const atomic = !!fn && (fn.decorators.some((d) => /(^|\.)atomic(\(|$)/.test(exprText(d))) || (this.ws.settings.atomicRequests && isView(this, file, fn)));
     const walk: Walk = { events, id, pos: { block: 0, index: 0, line: 0 }, atomic, deferred: false };
     try {

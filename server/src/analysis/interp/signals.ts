@@ -1,5 +1,6 @@
 /** Signals: `@receiver` and `.connect()` hookups, project signals and their sends, and the rows receivers get. */
-import type { Expr, FunctionFact } from '../../syntax/ir';
+import type { Expr, FunctionFact, Stmt } from '../../syntax/ir';
+import { nestedBlocks } from '../../facts/walk';
 import type { WriteKind } from '../domain/events';
 import { EMPTY, fnId, type FnRef, type Scope, type Shape, v, type V } from '../domain/values';
 import { MODEL_SIGNALS, RECEIVER_DECORATOR, SIGNAL_CLASS, SIGNAL_SEND_METHODS } from '../django';
@@ -31,21 +32,82 @@ export function modelSignalConnect(interp: InterpreterApi, q: string, name: stri
 }
 
 /**
- * The models whose rows a function decorated with `@receiver(pre_/post_save or _delete,
- * sender=M)` gets as `instance`: the sender of each such decorator, when every receiver
- * decorator names one and only save and delete signals (m2m_changed's instance may be either
- * side). Receivers hooked up with `.connect()` elsewhere are not typed.
+ * The models whose rows a receiver of pre_/post_save or _delete gets as `instance`: the sender of
+ * each hookup, whether by `@receiver(signal, sender=M)` or by a `signal.connect(fn, sender=M)` /
+ * `signal.connect(fn, M)` statement anywhere in the workspace (module level, `ready()`), when
+ * every hookup names one sender and only save and delete signals (m2m_changed's instance may be
+ * either side).
  */
 export function receivedModels(interp: InterpreterApi, fn: FunctionFact, scope: Scope): string[] | undefined {
   const models = new Set<string>();
   for (const d of fn.decorators) {
     const r = receiverDecoration(interp, d, scope);
     if (!r) continue;
-    const rowSignals = r.signals.length > 0 && r.signals.every((s) => s.k === 'ext' && (MODEL_SIGNALS[s.q]?.kind === 'save' || MODEL_SIGNALS[s.q]?.kind === 'delete'));
-    if (!rowSignals || r.senders?.length !== 1) return undefined;
+    if (!rowSignals(r.signals) || r.senders?.length !== 1) return undefined;
     models.add(r.senders[0]);
   }
+  // A plain function may be hooked up by name: look for `.connect()` statements naming it.
+  if (fn.cls === null) {
+    for (const c of connectsOf(interp, fnId(scope.file, scope.fnIdx))) {
+      if (!rowSignals(c.signals) || c.senders?.length !== 1) return undefined;
+      models.add(c.senders[0]);
+    }
+  }
   return models.size ? [...models] : undefined;
+}
+
+/** Save and delete signals only: their `instance` is a row of the sender. */
+function rowSignals(signals: Shape[]): boolean {
+  return signals.length > 0 && signals.every((s) => s.k === 'ext' && (MODEL_SIGNALS[s.q]?.kind === 'save' || MODEL_SIGNALS[s.q]?.kind === 'delete'));
+}
+
+interface Connection { signals: Shape[]; senders: string[] | null }
+
+/**
+ * The model-signal `.connect()` statements of the workspace by receiver id, found once per
+ * interpreter: every file is read, so a unit asking for them depends on all of them. While they
+ * are being found, receivers are untyped (evaluating a connect call may build a scope).
+ */
+function connectsOf(interp: InterpreterApi, receiver: string): Connection[] {
+  const memo = interp.memoTable<Map<string, Connection[]>>('connects');
+  let byReceiver = memo.get('workspace');
+  if (!byReceiver) {
+    const found = new Map<string, Connection[]>();
+    memo.set('workspace', found);
+    for (const file of interp.ws.python) {
+      connectStatements(file.body, (call) => addConnection(interp, found, call, interp.moduleScope(file)));
+      file.functions.forEach((f, idx) => connectStatements(f.body, (call) => addConnection(interp, found, call, interp.functionScope(file, idx))));
+    }
+    byReceiver = found;
+  }
+  return byReceiver.get(receiver) ?? [];
+}
+
+/** `<x>.connect(...)` expression statements, nested blocks included (with a stack: nesting depth is the user's). */
+function connectStatements(body: Stmt[], found: (call: Call) => void): void {
+  const stack: Stmt[] = [];
+  const pushReversed = (list: Stmt[]) => {
+    for (let i = list.length - 1; i >= 0; i--) stack.push(list[i]);
+  };
+  pushReversed(body);
+  for (let s = stack.pop(); s; s = stack.pop()) {
+    if (s.t === 'expr' && s.value.t === 'call' && s.value.fn.t === 'attr' && s.value.fn.name === 'connect') found(s.value);
+    nestedBlocks(s).reverse().forEach(pushReversed);
+  }
+}
+
+function addConnection(interp: InterpreterApi, table: Map<string, Connection[]>, call: Call, scope: Scope): void {
+  if (call.fn.t !== 'attr') return;
+  const signals = interp.eval(call.fn.obj, scope).shapes.filter((s) => s.k === 'ext' && MODEL_SIGNALS[s.q]);
+  const recv = call.args[0] ?? kwOf(call.kw, 'receiver');
+  if (!signals.length || !recv) return;
+  const senderExpr = kwOf(call.kw, 'sender') ?? call.args[1];
+  const senders = senderExpr ? sendersOf(interp, senderExpr, scope) : null;
+  for (const s of interp.eval(recv, scope).shapes) {
+    if (s.k !== 'fn') continue;
+    const id = fnId(s.fn.file, s.fn.idx);
+    table.set(id, [...(table.get(id) ?? []), { signals, senders }]);
+  }
 }
 
 /** For `@receiver(signal | [signals], sender=...)`: the signals' shapes and the senders (null: any). */
