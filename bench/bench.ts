@@ -25,7 +25,16 @@ import { readAhead } from '../server/src/engine/readAhead';
 import { DiskFactCache } from '../server/src/engine/factCache';
 import { loadPythonParser, parsePython } from '../server/src/syntax/parser';
 
-interface PhaseResult { ms: number; maxRssMb: number; files: number; lines: number; unimportedTests?: number; findings?: number; factMs?: number; analysisMs?: number }
+interface PhaseResult {
+  ms: number;
+  maxRssMb: number;
+  files: number;
+  lines: number;
+  unimportedTests?: number;
+  findings?: number;
+  factMs?: number;
+  analysisMs?: number;
+}
 
 async function phase(name: string, dir: string, cacheDir: string): Promise<PhaseResult> {
   const fs = createNodeFs(dir, defaultConfig);
@@ -42,7 +51,12 @@ async function phase(name: string, dir: string, cacheDir: string): Promise<Phase
       lines += text.split('\n').length;
       parsePython(parser, text)?.delete();
     }
-    return { ms: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, files: files.length, lines };
+    return {
+      ms: performance.now() - start,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      files: files.length,
+      lines,
+    };
   }
   // The edited file is chosen before the clock starts: finding it reads the whole tree once more.
   const input = name === 'edited' ? await withOneEdit(fs) : fs;
@@ -52,7 +66,16 @@ async function phase(name: string, dir: string, cacheDir: string): Promise<Phase
   const ms = performance.now() - start;
   cache?.save();
   const { stats } = result;
-  return { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, files: stats.files, lines: stats.lines, unimportedTests: stats.unimportedTests, findings: result.findings.length, factMs: stats.factMs, analysisMs: stats.analysisMs };
+  return {
+    ms,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    files: stats.files,
+    lines: stats.lines,
+    unimportedTests: stats.unimportedTests,
+    findings: result.findings.length,
+    factMs: stats.factMs,
+    analysisMs: stats.analysisMs,
+  };
 }
 
 /** The same files, with a function appended to the biggest Python file outside tests. */
@@ -73,7 +96,10 @@ async function withOneEdit(fs: WorkspaceFs): Promise<WorkspaceFs> {
 }
 
 function runPhase(name: string, dir: string, cacheDir: string): PhaseResult {
-  const out = execFileSync(process.execPath, [__filename, '--phase', name, dir, cacheDir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(process.execPath, [__filename, '--phase', name, dir, cacheDir], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -113,20 +139,28 @@ async function main(): Promise<void> {
         const warm = runPhase('warm', dir, cacheDir);
         const edited = runPhase('edited', dir, cacheDir);
         if (warm.findings !== cold.findings || edited.findings !== cold.findings) {
-          throw new Error(`findings differ: cold ${cold.findings}, warm ${warm.findings}, one file edited ${edited.findings}`);
+          throw new Error(
+            `findings differ: cold ${cold.findings}, warm ${warm.findings}, one file edited ${edited.findings}`,
+          );
         }
         coldRatios.push(cold.ms / parse.ms);
         warmRatios.push(warm.ms / parse.ms);
-        if (round === 1) console.log(`  Python files ${parse.files}, Python lines ${parse.lines}; the engine read ${cold.files} files (Python and templates), skipped ${cold.unimportedTests} test files nothing imports; findings ${cold.findings}`);
+        if (round === 1)
+          console.log(
+            `  Python files ${parse.files}, Python lines ${parse.lines}; the engine read ${cold.files} files (Python and templates), skipped ${cold.unimportedTests} test files nothing imports; findings ${cold.findings}`,
+          );
         console.log(
           `  round ${round}: parse only ${seconds(parse.ms)} (${parse.maxRssMb.toFixed(0)} MB)` +
-          ` | cold ${seconds(cold.ms)} (${cold.maxRssMb.toFixed(0)} MB; facts ${seconds(cold.factMs!)}, analysis ${seconds(cold.analysisMs!)})` +
-          ` | warm ${seconds(warm.ms)} (${warm.maxRssMb.toFixed(0)} MB)` +
-          ` | one file edited ${seconds(edited.ms)} (${edited.maxRssMb.toFixed(0)} MB)` +
-          ` | cold/parse ${coldRatios[round - 1].toFixed(2)}, warm/parse ${warmRatios[round - 1].toFixed(2)}`,
+            ` | cold ${seconds(cold.ms)} (${cold.maxRssMb.toFixed(0)} MB; facts ${seconds(cold.factMs!)}, analysis ${seconds(cold.analysisMs!)})` +
+            ` | warm ${seconds(warm.ms)} (${warm.maxRssMb.toFixed(0)} MB)` +
+            ` | one file edited ${seconds(edited.ms)} (${edited.maxRssMb.toFixed(0)} MB)` +
+            ` | cold/parse ${coldRatios[round - 1].toFixed(2)}, warm/parse ${warmRatios[round - 1].toFixed(2)}`,
         );
       }
-      if (runs > 1) console.log(`  median of ${runs} rounds: cold/parse ${median(coldRatios).toFixed(2)}, warm/parse ${median(warmRatios).toFixed(2)}`);
+      if (runs > 1)
+        console.log(
+          `  median of ${runs} rounds: cold/parse ${median(coldRatios).toFixed(2)}, warm/parse ${median(warmRatios).toFixed(2)}`,
+        );
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }

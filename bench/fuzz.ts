@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const repoRoot = path.join(__dirname, '..', '..');
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   const corpus = only ? loadCorpus(repoRoot) : [];
-  const seeds = Array.from({ length: count }, (_, i) => firstSeed + i).filter((seed) => !only || caseFor(seed, corpus).mutation === only);
+  const seeds = Array.from({ length: count }, (_, i) => firstSeed + i).filter(
+    (seed) => !only || caseFor(seed, corpus).mutation === only,
+  );
   const started = Date.now();
   const byMutation = new Map<string, number>();
   const result = await runCampaign({
@@ -30,12 +32,22 @@ async function main(): Promise<void> {
     hangMs: option('--hang-seconds', 60) * 1000,
     onCase: (r, done) => {
       byMutation.set(r.mutation, (byMutation.get(r.mutation) ?? 0) + 1);
-      if (r.error || r.missing.length) console.log(describeFailure({ seed: r.seed, mutation: r.mutation, file: r.file, what: r.error ?? `sentinel findings missing: ${r.missing.join(', ')}` }));
+      if (r.error || r.missing.length)
+        console.log(
+          describeFailure({
+            seed: r.seed,
+            mutation: r.mutation,
+            file: r.file,
+            what: r.error ?? `sentinel findings missing: ${r.missing.join(', ')}`,
+          }),
+        );
       if (done % 500 === 0) console.error(`${done} cases, ${Math.round((Date.now() - started) / 1000)} s`);
     },
   });
   for (const f of result.failures.filter((x) => x.mutation === '?')) console.log(describeFailure(f));
-  console.log(`seeds ${firstSeed}–${firstSeed + count - 1}${only ? ` (${only} only)` : ''}: ${result.cases} cases in ${Math.round((Date.now() - started) / 1000)} s, ${result.failures.length} failures`);
+  console.log(
+    `seeds ${firstSeed}–${firstSeed + count - 1}${only ? ` (${only} only)` : ''}: ${result.cases} cases in ${Math.round((Date.now() - started) / 1000)} s, ${result.failures.length} failures`,
+  );
   console.log(`cases by mutation: ${[...byMutation].map(([m, n]) => `${m} ${n}`).join(', ')}`);
   const failed = new Map<string, number>();
   for (const f of result.failures) failed.set(f.mutation, (failed.get(f.mutation) ?? 0) + 1);

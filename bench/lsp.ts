@@ -14,7 +14,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { setTimeout as sleep } from 'timers/promises';
-import { createProtocolConnection, type ProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import {
+  createProtocolConnection,
+  type ProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
 import { STATUS_NOTIFICATION, type StatusParams, GRAPH_REQUEST, type GraphResult } from '../shared/protocol';
 import { DEFAULT_DEBOUNCE_MS, type ServerOptions } from '../server/src/lsp/session';
@@ -32,7 +37,10 @@ const KEYSTROKE_GAP_MS = 80;
 /** A burst is over when no analysis has been published for this long after its last keystroke's window. */
 const SETTLE_MS = 1_000;
 
-interface Percentiles { p50: number; p95: number }
+interface Percentiles {
+  p50: number;
+  p95: number;
+}
 
 function percentiles(samples: number[]): Percentiles {
   const s = [...samples].sort((a, b) => a - b);
@@ -59,7 +67,11 @@ class Session {
   private waiters: (() => void)[] = [];
   private version = 1;
 
-  private constructor(readonly root: string, private readonly server: ReturnType<typeof spawn>, readonly conn: ProtocolConnection) {
+  private constructor(
+    readonly root: string,
+    private readonly server: ReturnType<typeof spawn>,
+    readonly conn: ProtocolConnection,
+  ) {
     conn.onNotification(STATUS_NOTIFICATION, (s: StatusParams) => {
       if (s.state === 'indexing' && s.total) this.files = s.total;
       if (s.state === 'indexing') return;
@@ -74,11 +86,19 @@ class Session {
 
   static async start(dir: string, options: ServerOptions): Promise<Session> {
     const root = path.resolve(dir);
-    const server = spawn(process.execPath, [path.join(__dirname, '..', 'server', 'src', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, XDG_CACHE_HOME: CACHE_HOME } });
-    const session = new Session(root, server, createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!)));
+    const server = spawn(process.execPath, [path.join(__dirname, '..', 'server', 'src', 'server.js'), '--stdio'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, XDG_CACHE_HOME: CACHE_HOME },
+    });
+    const session = new Session(
+      root,
+      server,
+      createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!)),
+    );
     const start = performance.now();
     await session.conn.sendRequest('initialize', {
-      processId: process.pid, rootUri: null,
+      processId: process.pid,
+      rootUri: null,
       workspaceFolders: [{ uri: URI.file(root).toString(), name: path.basename(root) }],
       initializationOptions: options,
       capabilities: { window: { workDoneProgress: true }, workspace: { configuration: true } },
@@ -97,7 +117,10 @@ class Session {
 
   /** Sends the file's next version as an unsaved buffer change. */
   change(uri: string, text: string): Promise<void> {
-    return this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++this.version }, contentChanges: [{ text }] });
+    return this.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: ++this.version },
+      contentChanges: [{ text }],
+    });
   }
 
   memory(): { rssMb: number; peakRssMb: number } {
@@ -111,7 +134,9 @@ class Session {
 }
 
 /** The file with the most cache entries, the one a user edits while fixing findings, opened. */
-async function openTarget(session: Session): Promise<{ uri: string; text: string; spots: { line: number; character: number }[] }> {
+async function openTarget(
+  session: Session,
+): Promise<{ uri: string; text: string; spots: { line: number; character: number }[] }> {
   const { folders } = await session.conn.sendRequest<GraphResult>(GRAPH_REQUEST, {});
   const entries = folders[0]?.graph.entries ?? [];
   const counts = new Map<string, number>();
@@ -121,9 +146,15 @@ async function openTarget(session: Session): Promise<{ uri: string; text: string
   const uri = URI.file(path.join(session.root, target)).toString();
   const text = readFileSync(path.join(session.root, target), 'utf8');
   const opened = session.ready();
-  await session.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+  await session.conn.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'python', version: 1, text },
+  });
   await opened;
-  return { uri, text, spots: entries.filter((e) => e.path === target).map((e) => ({ line: e.loc[0], character: e.loc[1] })) };
+  return {
+    uri,
+    text,
+    spots: entries.filter((e) => e.path === target).map((e) => ({ line: e.loc[0], character: e.loc[1] })),
+  };
 }
 
 const edited = (text: string, i: number) => `${text}\n\ndef _bench_edit():\n    return ${i}\n`;
@@ -147,7 +178,11 @@ async function loneEdits(session: Session, uri: string, text: string): Promise<P
 }
 
 /** Bursts of keystrokes at typing pace: last keystroke → the last diagnostics it brings, and analyses published per burst. */
-async function bursts(session: Session, uri: string, text: string): Promise<{ latency: Percentiles; analyses: Percentiles }> {
+async function bursts(
+  session: Session,
+  uri: string,
+  text: string,
+): Promise<{ latency: Percentiles; analyses: Percentiles }> {
   const latency: number[] = [];
   const analyses: number[] = [];
   for (let b = 0; b < BURSTS; b++) {
@@ -164,14 +199,19 @@ async function bursts(session: Session, uri: string, text: string): Promise<{ la
       if ((await Promise.race([settled, session.ready().then(() => 'published' as const)])) === 'quiet') break;
     }
     const after = session.published.slice(before);
-    if (!after.length || after[after.length - 1] < last) throw new Error(`${session.root}: a burst's last keystroke was never analysed`);
+    if (!after.length || after[after.length - 1] < last)
+      throw new Error(`${session.root}: a burst's last keystroke was never analysed`);
     latency.push(after[after.length - 1] - last);
     analyses.push(after.length);
   }
   return { latency: percentiles(latency), analyses: percentiles(analyses) };
 }
 
-async function queries(session: Session, uri: string, spots: { line: number; character: number }[]): Promise<{ hover: Percentiles; codeAction: Percentiles }> {
+async function queries(
+  session: Session,
+  uri: string,
+  spots: { line: number; character: number }[],
+): Promise<{ hover: Percentiles; codeAction: Percentiles }> {
   const hoverMs: number[] = [];
   const actionMs: number[] = [];
   for (let i = 0; i < QUERIES; i++) {
@@ -180,7 +220,11 @@ async function queries(session: Session, uri: string, spots: { line: number; cha
     await session.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position });
     hoverMs.push(performance.now() - t);
     t = performance.now();
-    await session.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: { start: position, end: position }, context: { diagnostics: [] } });
+    await session.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: position, end: position },
+      context: { diagnostics: [] },
+    });
     actionMs.push(performance.now() - t);
   }
   return { hover: percentiles(hoverMs), codeAction: percentiles(actionMs) };
@@ -213,8 +257,12 @@ async function benchProject(dir: string): Promise<string> {
 async function main(): Promise<void> {
   const dirs = process.argv.slice(2);
   if (!dirs.length) dirs.push(path.join(__dirname, '..', '..', 'examples', 'shop'));
-  console.log(`Default settings (debounce window ${DEFAULT_DEBOUNCE_MS} ms) unless said; lone edits ${LONE_EDIT_GAP_MS} ms apart; bursts of ${KEYSTROKES} keystrokes ${KEYSTROKE_GAP_MS} ms apart.`);
-  console.log('| project | files | start → first diagnostics, cold / warm | lone edit → diagnostics p50 / p95 | same, debounce off | typing burst: last keystroke → diagnostics p50 / p95 (analyses published per burst) | hover p50 / p95 | code action p50 / p95 | RSS (peak) |');
+  console.log(
+    `Default settings (debounce window ${DEFAULT_DEBOUNCE_MS} ms) unless said; lone edits ${LONE_EDIT_GAP_MS} ms apart; bursts of ${KEYSTROKES} keystrokes ${KEYSTROKE_GAP_MS} ms apart.`,
+  );
+  console.log(
+    '| project | files | start → first diagnostics, cold / warm | lone edit → diagnostics p50 / p95 | same, debounce off | typing burst: last keystroke → diagnostics p50 / p95 (analyses published per burst) | hover p50 / p95 | code action p50 / p95 | RSS (peak) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const dir of dirs) console.log(await benchProject(dir));
   rmSync(CACHE_HOME, { recursive: true, force: true });

@@ -22,7 +22,12 @@ const common = {
 async function main() {
   fs.rmSync(dist, { recursive: true, force: true });
   await Promise.all([
-    esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
+    esbuild.build({
+      ...common,
+      entryPoints: ['client/src/extension.ts'],
+      outfile: 'dist/client.js',
+      external: ['vscode'],
+    }),
     // The language server, and the thread it parses on besides its own (facts/parallel.ts finds it beside itself).
     esbuild.build({
       ...common,

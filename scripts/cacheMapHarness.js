@@ -23,31 +23,70 @@ const root = path.join(__dirname, '..');
 /** VS Code's Dark Modern and Light Modern values for the variables the stylesheet uses. */
 const THEMES = {
   dark: {
-    'foreground': '#cccccc', 'editor-background': '#1f1f1f', 'descriptionForeground': '#9d9d9d',
-    'panel-border': '#2b2b2b', 'widget-border': '#313131', 'input-background': '#313131',
-    'input-foreground': '#cccccc', 'input-border': '#3c3c3c', 'input-placeholderForeground': '#989898',
-    'focusBorder': '#0078d4', 'textLink-foreground': '#4daafc', 'textLink-activeForeground': '#4daafc',
-    'errorForeground': '#f85149', 'testing-iconPassed': '#73c991', 'editorWarning-foreground': '#cca700',
-    'charts-purple': '#b180d7', 'list-hoverBackground': '#2a2d2e', 'badge-background': '#616161',
-    'badge-foreground': '#f8f8f8', 'textBlockQuote-background': '#2b2b2b', 'inputValidation-errorBackground': '#5a1d1d',
-    'button-background': '#0078d4', 'button-foreground': '#ffffff', 'button-hoverBackground': '#026ec1',
+    foreground: '#cccccc',
+    'editor-background': '#1f1f1f',
+    descriptionForeground: '#9d9d9d',
+    'panel-border': '#2b2b2b',
+    'widget-border': '#313131',
+    'input-background': '#313131',
+    'input-foreground': '#cccccc',
+    'input-border': '#3c3c3c',
+    'input-placeholderForeground': '#989898',
+    focusBorder: '#0078d4',
+    'textLink-foreground': '#4daafc',
+    'textLink-activeForeground': '#4daafc',
+    errorForeground: '#f85149',
+    'testing-iconPassed': '#73c991',
+    'editorWarning-foreground': '#cca700',
+    'charts-purple': '#b180d7',
+    'list-hoverBackground': '#2a2d2e',
+    'badge-background': '#616161',
+    'badge-foreground': '#f8f8f8',
+    'textBlockQuote-background': '#2b2b2b',
+    'inputValidation-errorBackground': '#5a1d1d',
+    'button-background': '#0078d4',
+    'button-foreground': '#ffffff',
+    'button-hoverBackground': '#026ec1',
   },
   light: {
-    'foreground': '#3b3b3b', 'editor-background': '#ffffff', 'descriptionForeground': '#717171',
-    'panel-border': '#e5e5e5', 'widget-border': '#e5e5e5', 'input-background': '#ffffff',
-    'input-foreground': '#3b3b3b', 'input-border': '#cecece', 'input-placeholderForeground': '#767676',
-    'focusBorder': '#005fb8', 'textLink-foreground': '#005fb8', 'textLink-activeForeground': '#005fb8',
-    'errorForeground': '#f85149', 'testing-iconPassed': '#388a34', 'editorWarning-foreground': '#bf8803',
-    'charts-purple': '#652d90', 'list-hoverBackground': '#f2f2f2', 'badge-background': '#cccccc',
-    'badge-foreground': '#3b3b3b', 'textBlockQuote-background': '#f8f8f8', 'inputValidation-errorBackground': '#f2dede',
-    'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-hoverBackground': '#0258a8',
+    foreground: '#3b3b3b',
+    'editor-background': '#ffffff',
+    descriptionForeground: '#717171',
+    'panel-border': '#e5e5e5',
+    'widget-border': '#e5e5e5',
+    'input-background': '#ffffff',
+    'input-foreground': '#3b3b3b',
+    'input-border': '#cecece',
+    'input-placeholderForeground': '#767676',
+    focusBorder: '#005fb8',
+    'textLink-foreground': '#005fb8',
+    'textLink-activeForeground': '#005fb8',
+    errorForeground: '#f85149',
+    'testing-iconPassed': '#388a34',
+    'editorWarning-foreground': '#bf8803',
+    'charts-purple': '#652d90',
+    'list-hoverBackground': '#f2f2f2',
+    'badge-background': '#cccccc',
+    'badge-foreground': '#3b3b3b',
+    'textBlockQuote-background': '#f8f8f8',
+    'inputValidation-errorBackground': '#f2dede',
+    'button-background': '#005fb8',
+    'button-foreground': '#ffffff',
+    'button-hoverBackground': '#0258a8',
   },
 };
 
 function parseArgs(argv) {
   const options = {
-    projects: [], theme: 'dark', filter: '', onlyUncovered: false, size: '1400,900', out: '/tmp/cache-map.png',
-    stats: undefined, statsHistory: undefined, dom: undefined,
+    projects: [],
+    theme: 'dark',
+    filter: '',
+    onlyUncovered: false,
+    size: '1400,900',
+    out: '/tmp/cache-map.png',
+    stats: undefined,
+    statsHistory: undefined,
+    dom: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -67,7 +106,12 @@ function parseArgs(argv) {
 }
 
 function djcache(...args) {
-  return JSON.parse(execFileSync(process.execPath, [path.join(root, 'bin/djcache.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 }));
+  return JSON.parse(
+    execFileSync(process.execPath, [path.join(root, 'bin/djcache.js'), ...args], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    }),
+  );
 }
 
 /** The GraphFolder the server would answer for one workspace folder. */
@@ -75,15 +119,26 @@ function graphFolder(project) {
   const graph = djcache('graph', project, '--format', 'json');
   const check = djcache('check', project, '--format', 'json', '--exit-zero');
   const findings = check.findings.map((finding) => ({
-    code: finding.code, path: finding.path, line: finding.start.line, message: finding.message,
-    entryId: finding.data.entryId, model: finding.data.model,
+    code: finding.code,
+    path: finding.path,
+    line: finding.start.line,
+    message: finding.message,
+    entryId: finding.data.entryId,
+    model: finding.data.model,
   }));
   return { uri: pathToFileURL(path.resolve(project)).href, name: path.basename(project), graph, findings };
 }
 
 function loadClientModule(workDir, name) {
   const outfile = path.join(workDir, `${name}.js`);
-  esbuild.buildSync({ entryPoints: [path.join(root, `client/src/${name}.ts`)], outfile, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+  esbuild.buildSync({
+    entryPoints: [path.join(root, `client/src/${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
   return require(outfile);
 }
 
@@ -94,14 +149,21 @@ async function liveStats(options, view, model, workDir) {
   const entries = view.entries.map((entry) => ({ id: entry.id, key: entry.key }));
   try {
     const families = await fetchRuntimeStats(options.stats, process.env.DJCACHE_STATS_TOKEN);
-    return model.buildLiveStatsView([...history, { receivedAt: Date.now(), families }], entries, options.stats, model.LIVE_WINDOW_SECONDS);
+    return model.buildLiveStatsView(
+      [...history, { receivedAt: Date.now(), families }],
+      entries,
+      options.stats,
+      model.LIVE_WINDOW_SECONDS,
+    );
   } catch (error) {
     return model.notConnectedView(`Live stats: ${error.message}`);
   }
 }
 
 function page(view, live, options) {
-  const variables = Object.entries(THEMES[options.theme]).map(([name, value]) => `--vscode-${name}: ${value};`).join(' ');
+  const variables = Object.entries(THEMES[options.theme])
+    .map(([name, value]) => `--vscode-${name}: ${value};`)
+    .join(' ');
   const host = {
     view,
     live,
@@ -138,9 +200,22 @@ function page(view, live, options) {
 
 /** Headless Chromium on the page; the virtual time budget lets the host's setTimeout post the view first. */
 function chromium(html, options, output) {
-  const run = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--allow-file-access-from-files',
-    '--enable-logging=stderr', '--virtual-time-budget=2000', `--window-size=${options.size}`, ...output, pathToFileURL(html).href],
-  { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const run = spawnSync(
+    'chromium',
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--hide-scrollbars',
+      '--allow-file-access-from-files',
+      '--enable-logging=stderr',
+      '--virtual-time-budget=2000',
+      `--window-size=${options.size}`,
+      ...output,
+      pathToFileURL(html).href,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
   // Script errors in the page would otherwise only show as a half-drawn screenshot.
   const pageErrors = run.stderr.split('\n').filter((line) => /CONSOLE|Uncaught/.test(line));
   if (pageErrors.length) console.error(pageErrors.join('\n'));
@@ -158,8 +233,10 @@ async function main() {
   chromium(html, options, [`--screenshot=${options.out}`]);
   if (options.dom) fs.writeFileSync(options.dom, chromium(html, options, ['--dump-dom']));
   fs.rmSync(workDir, { recursive: true, force: true });
-  console.log(`${options.out}: ${view.entries.length} entries, ${view.uncoveredCount} uncovered, ${view.sharedTables.length} shared tables` +
-    (live ? `; ${live.note}` : ''));
+  console.log(
+    `${options.out}: ${view.entries.length} entries, ${view.uncoveredCount} uncovered, ${view.sharedTables.length} shared tables` +
+      (live ? `; ${live.note}` : ''),
+  );
 }
 
 main().catch((error) => {

@@ -25,7 +25,9 @@ const VERDICTS = ['TP', 'FP', 'debatable'];
 const MAX_OUTPUT = 512 * 1024 * 1024;
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: npm run realworld -- <mirrors dir> [--project NAME] [--json] [--data DIR]\n`);
+  process.stderr.write(
+    `${message}\nusage: npm run realworld -- <mirrors dir> [--project NAME] [--json] [--data DIR]\n`,
+  );
   process.exit(2);
 }
 
@@ -56,7 +58,10 @@ function readJson(file, fallback) {
 /** Rows of bugs.tsv as objects; blank lines and a header-only file give none. */
 function readBugs(file) {
   if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((line) => line.trim() !== '');
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '');
   if (lines.length === 0) return [];
   const header = lines[0].split('\t');
   const required = ['project', 'fix_commit', 'parent_commit', 'must_name', 'file', 'summary'];
@@ -66,7 +71,9 @@ function readBugs(file) {
   return lines.slice(1).map((line, i) => {
     const cells = line.split('\t');
     const row = { line: i + 2 };
-    header.forEach((column, c) => { row[column] = (cells[c] ?? '').trim(); });
+    header.forEach((column, c) => {
+      row[column] = (cells[c] ?? '').trim();
+    });
     return row;
   });
 }
@@ -86,12 +93,21 @@ function gitDir(mirrors, repo) {
 /** Paths of the commit's tree whose blobs the snapshot lacks (git archive fails on them). */
 function missingBlobs(git, commit) {
   const tree = execFileSync('git', ['--git-dir', git, 'ls-tree', '-r', '-z', commit], { maxBuffer: MAX_OUTPUT })
-    .toString('utf8').split('\0').filter(Boolean)
-    .map((line) => { const [meta, file] = line.split('\t'); const [, type, sha] = meta.split(' '); return { type, sha, file }; })
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const [meta, file] = line.split('\t');
+      const [, type, sha] = meta.split(' ');
+      return { type, sha, file };
+    })
     .filter((item) => item.type === 'blob');
   const present = execFileSync('git', ['--git-dir', git, 'cat-file', '--batch-check'], {
-    input: tree.map((item) => item.sha).join('\n') + '\n', maxBuffer: MAX_OUTPUT,
-  }).toString('utf8').split('\n');
+    input: tree.map((item) => item.sha).join('\n') + '\n',
+    maxBuffer: MAX_OUTPUT,
+  })
+    .toString('utf8')
+    .split('\n');
   const missing = new Set(present.filter((line) => line.endsWith(' missing')).map((line) => line.split(' ')[0]));
   return tree.filter((item) => missing.has(item.sha)).map((item) => item.file);
 }
@@ -103,8 +119,22 @@ function extract(git, commit, excludes) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djcache-rw-'));
   const tarball = `${dir}.tar`;
   try {
-    execFileSync('git', ['--git-dir', git, 'archive', '--format=tar', '-o', tarball, commit, '--', '.',
-      ...leftOut.map((p) => `:(exclude,literal)${p}`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      'git',
+      [
+        '--git-dir',
+        git,
+        'archive',
+        '--format=tar',
+        '-o',
+        tarball,
+        commit,
+        '--',
+        '.',
+        ...leftOut.map((p) => `:(exclude,literal)${p}`),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     execFileSync('tar', ['-xf', tarball, '-C', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -116,7 +146,12 @@ function extract(git, commit, excludes) {
 }
 
 function runCli(args) {
-  return JSON.parse(execFileSync(process.execPath, [CLI, ...args], { maxBuffer: MAX_OUTPUT, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8'));
+  return JSON.parse(
+    execFileSync(process.execPath, [CLI, ...args], {
+      maxBuffer: MAX_OUTPUT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString('utf8'),
+  );
 }
 
 /** Python and HTML files outside migrations, with their line count: a rough measure of size. */
@@ -181,8 +216,12 @@ function namesBug(finding, bug) {
   if (MODEL_LABEL.test(needle)) {
     return finding.model === needle || finding.models.includes(needle);
   }
-  return finding.key.includes(needle) || finding.model.includes(needle) || finding.models.some((m) => m.includes(needle))
-    || finding.message.includes(needle);
+  return (
+    finding.key.includes(needle) ||
+    finding.model.includes(needle) ||
+    finding.models.some((m) => m.includes(needle)) ||
+    finding.message.includes(needle)
+  );
 }
 
 function main() {
@@ -196,7 +235,8 @@ function main() {
   }
   const judged = new Map();
   for (const label of labels) {
-    if (!VERDICTS.includes(label.verdict)) throw new Error(`labels.json: bad verdict ${label.verdict} for ${label.project} ${label.path}:${label.line}`);
+    if (!VERDICTS.includes(label.verdict))
+      throw new Error(`labels.json: bad verdict ${label.verdict} for ${label.project} ${label.path}:${label.line}`);
     judged.set(identity(label.project, label), label);
   }
 
@@ -212,14 +252,28 @@ function main() {
 
   const results = [];
   for (const project of projects) {
-    const result = { name: project.name, repo: project.repo, commit: project.commit, findings: [], TP: 0, FP: 0, debatable: 0, unjudged: [], bugs: [] };
+    const result = {
+      name: project.name,
+      repo: project.repo,
+      commit: project.commit,
+      findings: [],
+      TP: 0,
+      FP: 0,
+      debatable: 0,
+      unjudged: [],
+      bugs: [],
+    };
     results.push(result);
     try {
       const run = analysed(project, project.commit, true);
       Object.assign(result, { files: run.files, lines: run.lines, entries: run.entries, leftOut: run.leftOut });
       for (const finding of run.findings) {
         const label = judged.get(identity(project.name, finding));
-        result.findings.push({ ...finding, verdict: label ? label.verdict : null, reason: label ? label.reason : null });
+        result.findings.push({
+          ...finding,
+          verdict: label ? label.verdict : null,
+          reason: label ? label.reason : null,
+        });
         if (label) result[label.verdict]++;
         else result.unjudged.push(finding);
       }
@@ -231,7 +285,9 @@ function main() {
       const outcome = { ...bug, found: false };
       try {
         const flagged = analysed(project, bug.parent_commit).findings.filter((f) => namesBug(f, bug));
-        const remaining = flagged.length ? analysed(project, bug.fix_commit).findings.filter((f) => namesBug(f, bug)) : [];
+        const remaining = flagged.length
+          ? analysed(project, bug.fix_commit).findings.filter((f) => namesBug(f, bug))
+          : [];
         outcome.found = flagged.length > 0 && remaining.length === 0;
         outcome.flaggedOnParent = flagged.length;
         outcome.remainingOnFix = remaining.length;
@@ -244,7 +300,8 @@ function main() {
   }
   const known = new Set(projects.map((p) => p.name));
   for (const bug of bugs) {
-    if (!options.project && !known.has(bug.project)) errors.push(`bugs.tsv line ${bug.line}: unknown project ${bug.project}`);
+    if (!options.project && !known.has(bug.project))
+      errors.push(`bugs.tsv line ${bug.line}: unknown project ${bug.project}`);
   }
 
   const total = (field) => results.reduce((sum, r) => sum + r[field], 0);
@@ -254,8 +311,14 @@ function main() {
   const found = bugRows.filter((b) => b.found).length;
   const precision = tp + fp === 0 ? 0 : (100 * tp) / (tp + fp); // no judged finding proves nothing
   const summary = {
-    findings: results.reduce((sum, r) => sum + r.findings.length, 0), TP: tp, FP: fp, debatable: total('debatable'),
-    unjudged: results.reduce((sum, r) => sum + r.unjudged.length, 0), precision, bugsFound: found, bugs: bugRows.length,
+    findings: results.reduce((sum, r) => sum + r.findings.length, 0),
+    TP: tp,
+    FP: fp,
+    debatable: total('debatable'),
+    unjudged: results.reduce((sum, r) => sum + r.unjudged.length, 0),
+    precision,
+    bugsFound: found,
+    bugs: bugRows.length,
   };
   const last = `precision ${precision.toFixed(1)}% (${tp}/${tp + fp}) · bugs found ${found}/${bugRows.length}`;
 
@@ -266,13 +329,25 @@ function main() {
       const size = r.files === undefined ? '' : ` · ${r.files} files, ${r.lines} lines, ${r.entries} entries`;
       console.log(`${r.name} (${r.repo} ${r.commit.slice(0, 10)})${size}`);
       if (r.error) console.log(`  ERROR ${r.error}`);
-      if (r.leftOut && r.leftOut.length) console.log(`  left out (blobs missing from the snapshot, not in exclude): ${r.leftOut.join(', ')}`);
-      console.log(`  findings ${r.findings.length}: TP ${r.TP}, FP ${r.FP}, debatable ${r.debatable}, unjudged ${r.unjudged.length}`);
-      for (const f of r.unjudged) console.log(`    NEW ${f.path}:${f.line} ${f.code} key=${JSON.stringify(f.key)} model=${f.model || '-'}\n        ${f.message}`);
+      if (r.leftOut && r.leftOut.length)
+        console.log(`  left out (blobs missing from the snapshot, not in exclude): ${r.leftOut.join(', ')}`);
+      console.log(
+        `  findings ${r.findings.length}: TP ${r.TP}, FP ${r.FP}, debatable ${r.debatable}, unjudged ${r.unjudged.length}`,
+      );
+      for (const f of r.unjudged)
+        console.log(
+          `    NEW ${f.path}:${f.line} ${f.code} key=${JSON.stringify(f.key)} model=${f.model || '-'}\n        ${f.message}`,
+        );
       if (r.bugs.length) {
         console.log(`  mined bugs found ${r.bugs.filter((b) => b.found).length}/${r.bugs.length}`);
         for (const b of r.bugs) {
-          const state = b.error ? `ERROR ${b.error}` : b.found ? 'found' : b.flaggedOnParent ? `still flagged on the fix (${b.remainingOnFix})` : 'missed';
+          const state = b.error
+            ? `ERROR ${b.error}`
+            : b.found
+              ? 'found'
+              : b.flaggedOnParent
+                ? `still flagged on the fix (${b.remainingOnFix})`
+                : 'missed';
           console.log(`    ${b.fix_commit.slice(0, 10)} ${JSON.stringify(b.must_name)}: ${state}`);
         }
       }

@@ -2,23 +2,33 @@
 // N failed`, scripts/e2e/run.sh) and the lint stage (`lint: …`, scripts/test.sh) into one
 // "N passed, N failed" line.
 const fs = require('fs');
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 for (const file of process.argv.slice(2)) {
   const text = fs.readFileSync(file, 'utf8');
   for (const m of text.matchAll(/^ℹ (pass|fail|skipped) (\d+)$/gm)) {
     const n = Number(m[2]);
-    if (m[1] === 'pass') passed += n; else if (m[1] === 'fail') failed += n; else skipped += n;
+    if (m[1] === 'pass') passed += n;
+    else if (m[1] === 'fail') failed += n;
+    else skipped += n;
   }
   // pytest's closing line, with or without the ==== frame (-q prints it bare).
-  for (const m of text.matchAll(/^(?:=+ )?((?:\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?)(?:, )?)+) in [\d.]+s\b.*$/gm)) {
+  for (const m of text.matchAll(
+    /^(?:=+ )?((?:\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?)(?:, )?)+) in [\d.]+s\b.*$/gm,
+  )) {
     for (const part of m[1].matchAll(/(\d+) (passed|failed|error|errors|skipped)/g)) {
       const n = Number(part[1]);
-      if (part[2] === 'passed') passed += n; else if (part[2] === 'skipped') skipped += n; else failed += n;
+      if (part[2] === 'passed') passed += n;
+      else if (part[2] === 'skipped') skipped += n;
+      else failed += n;
     }
   }
   // The plain closing lines of the editor end-to-end suites and of the lint stage.
   for (const m of text.matchAll(/^(?:e2e|lint): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)) {
-    passed += Number(m[1]); failed += Number(m[2]); skipped += Number(m[3] || 0);
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+    skipped += Number(m[3] || 0);
   }
 }
 console.log(`djcache: ${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -2,4 +2,7 @@
 export type Loc = [number, number, number, number];
 
 /** A place in a workspace folder: a path relative to its root, '/'-separated, and a span. */
-export interface Location { path: string; loc: Loc }
+export interface Location {
+  path: string;
+  loc: Loc;
+}

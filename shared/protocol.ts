@@ -24,7 +24,9 @@ export interface GraphFolder {
   graph: Graph;
   findings: { code: string; path: string; line: number; message: string; entryId?: string; model?: string }[];
 }
-export interface GraphResult { folders: GraphFolder[] }
+export interface GraphResult {
+  folders: GraphFolder[];
+}
 
 /** Commands the server executes (workspace/executeCommand). */
 export const COMMANDS = {

@@ -1,6 +1,18 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { chmodSync, cpSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import {
+  chmodSync,
+  cpSync,
+  lstatSync,
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { main, type CliEnv } from '../server/src/cli';
@@ -14,7 +26,8 @@ import type { Finding, RuleMeta } from '../server/src/findings';
 import type { Graph } from '../shared/graph';
 
 /** chmod cannot make a file unreadable to root, and CI runs as root. */
-const ROOT_READS_EVERYTHING = process.getuid?.() === 0 && 'root reads every file whatever its mode; the WorkspaceFs tests above simulate it';
+const ROOT_READS_EVERYTHING =
+  process.getuid?.() === 0 && 'root reads every file whatever its mode; the WorkspaceFs tests above simulate it';
 
 const emptyGraph: Graph = { version: 1, entries: [], models: [], invalidations: [], siteCache: null };
 
@@ -35,33 +48,77 @@ function workspace(extra: Record<string, string> = {}): string {
 }
 
 const findings: Finding[] = [
-  { code: 'DJC101', severity: 'warning', path: 'shop/views.py', loc: [3, 4, 3, 37], message: "'products:all' is never invalidated.", related: [],
-    data: { entryId: 'shop/views.py:4:5', key: 'products:all', alias: 'default', version: null, rebuild: { kind: 'constant', key: 'products:all' }, model: 'shop.Product' } },
-  { code: 'DJC103', severity: 'error', path: 'shop/models.py', loc: [0, 0, 0, 5], message: 'bulk write', related: [],
-    data: { model: 'shop.Product', writeKind: 'Product.objects.update()', entries: [], keys: [] } },
+  {
+    code: 'DJC101',
+    severity: 'warning',
+    path: 'shop/views.py',
+    loc: [3, 4, 3, 37],
+    message: "'products:all' is never invalidated.",
+    related: [],
+    data: {
+      entryId: 'shop/views.py:4:5',
+      key: 'products:all',
+      alias: 'default',
+      version: null,
+      rebuild: { kind: 'constant', key: 'products:all' },
+      model: 'shop.Product',
+    },
+  },
+  {
+    code: 'DJC103',
+    severity: 'error',
+    path: 'shop/models.py',
+    loc: [0, 0, 0, 5],
+    message: 'bulk write',
+    related: [],
+    data: { model: 'shop.Product', writeKind: 'Product.objects.update()', entries: [], keys: [] },
+  },
 ];
-const rules: RuleMeta[] = [{ code: 'DJC101', name: 'stale-cache-entry', summary: 'Stale entry.', defaultSeverity: 'warning' }];
+const rules: RuleMeta[] = [
+  { code: 'DJC101', name: 'stale-cache-entry', summary: 'Stale entry.', defaultSeverity: 'warning' },
+];
 
-interface Run { code: number; out: string; err: string; listed: string[] }
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  listed: string[];
+}
 
 /** The cache folder of these tests' runs, in place of the user's. */
 const cacheHome = mkdtempSync(path.join(tmpdir(), 'djcache-cli-cache-'));
 process.on('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
 
-async function cli(argv: string[], cwd: string, overrides: Partial<CliEnv> = {}, result: Partial<AnalysisResult> = {}): Promise<Run> {
+async function cli(
+  argv: string[],
+  cwd: string,
+  overrides: Partial<CliEnv> = {},
+  result: Partial<AnalysisResult> = {},
+): Promise<Run> {
   let out = '';
   let err = '';
   let listed: string[] = [];
   const code = await main(argv, {
-    out: (t) => { out += t; },
-    err: (t) => { err += t; },
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
     errIsTTY: false,
     cwd,
     rules,
     cacheHome,
     analyze: async (fs: WorkspaceFs) => {
       listed = await fs.list();
-      return { findings, graph: emptyGraph, facts: [], stats: { files: listed.length, lines: 0, unimportedTests: 0, failed: [], factMs: 0, analysisMs: 0 }, skipped: [], ...result };
+      return {
+        findings,
+        graph: emptyGraph,
+        facts: [],
+        stats: { files: listed.length, lines: 0, unimportedTests: 0, failed: [], factMs: 0, analysisMs: 0 },
+        skipped: [],
+        ...result,
+      };
     },
     ...overrides,
   });
@@ -78,13 +135,34 @@ test('usage errors exit 2 with one clear line', async () => {
     [['check', 'shop', 'templates'], 'djcache: error: templates is outside the workspace root shop (the first path)\n'],
     [['check', '--config', 'missing.toml'], 'djcache: error: cannot read config missing.toml: ENOENT\n'],
     [['check', '--baseline', 'missing.json'], 'djcache: error: cannot read baseline missing.json: ENOENT\n'],
-    [['check', '--select', 'E501'], "djcache: error: unknown rule selector 'E501' in --select (expected a code like DJC101, a prefix like DJC1, or ALL)\n"],
-    [['check', '--select', 'DJC999'], "djcache: error: 'DJC999' in --select matches no rule (the rules are DJC101 to DJC108)\n"],
-    [['check', '--select', 'DJC101,DJC2'], "djcache: error: 'DJC2' in --select matches no rule (the rules are DJC101 to DJC108)\n"],
-    [['check', '--ignore', 'DJC1099'], "djcache: error: unknown rule selector 'DJC1099' in --ignore (expected a code like DJC101, a prefix like DJC1, or ALL)\n"],
-    [['check', '--ignore', 'DJC109'], "djcache: error: 'DJC109' in --ignore matches no rule (the rules are DJC101 to DJC108)\n"],
-    [['check', '--ignore', 'DJC1'], 'djcache: error: no rule is enabled: select [] with ignore [DJC1] turns every rule off\n'],
-    [['check', '--cache-dir', 'c', '--no-cache'], 'djcache: error: --cache-dir and --no-cache cannot be used together\n'],
+    [
+      ['check', '--select', 'E501'],
+      "djcache: error: unknown rule selector 'E501' in --select (expected a code like DJC101, a prefix like DJC1, or ALL)\n",
+    ],
+    [
+      ['check', '--select', 'DJC999'],
+      "djcache: error: 'DJC999' in --select matches no rule (the rules are DJC101 to DJC108)\n",
+    ],
+    [
+      ['check', '--select', 'DJC101,DJC2'],
+      "djcache: error: 'DJC2' in --select matches no rule (the rules are DJC101 to DJC108)\n",
+    ],
+    [
+      ['check', '--ignore', 'DJC1099'],
+      "djcache: error: unknown rule selector 'DJC1099' in --ignore (expected a code like DJC101, a prefix like DJC1, or ALL)\n",
+    ],
+    [
+      ['check', '--ignore', 'DJC109'],
+      "djcache: error: 'DJC109' in --ignore matches no rule (the rules are DJC101 to DJC108)\n",
+    ],
+    [
+      ['check', '--ignore', 'DJC1'],
+      'djcache: error: no rule is enabled: select [] with ignore [DJC1] turns every rule off\n',
+    ],
+    [
+      ['check', '--cache-dir', 'c', '--no-cache'],
+      'djcache: error: --cache-dir and --no-cache cannot be used together\n',
+    ],
   ];
   for (const [argv, message] of cases) {
     const run = await cli(argv, root);
@@ -105,13 +183,19 @@ test('bad pyproject.toml exits 2 with the config message', async () => {
   assert.deepEqual([run.code, run.err], [2, 'djcache: error: [tool.djcache] select must be an array of strings\n']);
   writeFileSync(path.join(root, 'pyproject.toml'), '[tool.djcache]\nignore = ["DJC999"]\n');
   const unknown = await cli(['check'], root);
-  assert.deepEqual([unknown.code, unknown.err, unknown.out], [2, "djcache: error: 'DJC999' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC108)\n", '']);
+  assert.deepEqual(
+    [unknown.code, unknown.err, unknown.out],
+    [2, "djcache: error: 'DJC999' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC108)\n", ''],
+  );
 });
 
 test('no command prints help on stderr and exits 2; --help and --version exit 0', async () => {
   const none = await cli([], tmpdir());
   assert.equal(none.code, 2);
-  assert.match(none.err, /^djcache: finds Django cache entries that nothing invalidates\.\n\nUsage:\n {2}djcache check/);
+  assert.match(
+    none.err,
+    /^djcache: finds Django cache entries that nothing invalidates\.\n\nUsage:\n {2}djcache check/,
+  );
   const help = await cli(['--help'], tmpdir());
   assert.deepEqual([help.code, help.out], [0, none.err]);
   const version = await cli(['--version'], tmpdir());
@@ -121,32 +205,50 @@ test('no command prints help on stderr and exits 2; --help and --version exit 0'
 
 test('internal errors exit 2 without a stack trace', async () => {
   const root = workspace();
-  const run = await cli(['check'], root, { analyze: async () => { throw new Error('boom'); } });
+  const run = await cli(['check'], root, {
+    analyze: async () => {
+      throw new Error('boom');
+    },
+  });
   assert.deepEqual([run.code, run.err, run.out], [2, 'djcache: internal error: boom\n', '']);
 });
 
 test('files skipped for an internal error are named on stderr; the findings of the rest are reported', async () => {
   const root = workspace();
-  const failed = [{ path: 'shop/deep.py', error: 'RangeError: Maximum call stack size exceeded' }, { path: 'templates/b.html', error: 'Error: boom' }];
-  const run = await cli(['check', '--format', 'json'], root, {}, { stats: { files: 3, lines: 0, unimportedTests: 0, failed, factMs: 0, analysisMs: 0 } });
+  const failed = [
+    { path: 'shop/deep.py', error: 'RangeError: Maximum call stack size exceeded' },
+    { path: 'templates/b.html', error: 'Error: boom' },
+  ];
+  const run = await cli(
+    ['check', '--format', 'json'],
+    root,
+    {},
+    { stats: { files: 3, lines: 0, unimportedTests: 0, failed, factMs: 0, analysisMs: 0 } },
+  );
   assert.equal(run.code, 1);
   assert.match(run.out, /"DJC101"/);
-  assert.equal(run.err, 'djcache: 2 files skipped, in whole or in part, for an internal error (a djcache bug; the other files were analysed): shop/deep.py (RangeError: Maximum call stack size exceeded), templates/b.html (Error: boom)\n');
+  assert.equal(
+    run.err,
+    'djcache: 2 files skipped, in whole or in part, for an internal error (a djcache bug; the other files were analysed): shop/deep.py (RangeError: Maximum call stack size exceeded), templates/b.html (Error: boom)\n',
+  );
 });
 
 test('check prints text findings and exits 1, or 0 with --exit-zero', async () => {
   const root = workspace();
   const run = await cli(['check'], root);
   assert.equal(run.code, 1);
-  assert.equal(run.out, [
-    'shop/models.py:1:1: DJC103 bulk write',
-    "shop/views.py:4:5: DJC101 'products:all' is never invalidated.",
-    '',
-    '1  DJC101  stale-cache-entry',
-    '1  DJC103',
-    'Found 2 findings.',
-    '',
-  ].join('\n'));
+  assert.equal(
+    run.out,
+    [
+      'shop/models.py:1:1: DJC103 bulk write',
+      "shop/views.py:4:5: DJC101 'products:all' is never invalidated.",
+      '',
+      '1  DJC101  stale-cache-entry',
+      '1  DJC103',
+      'Found 2 findings.',
+      '',
+    ].join('\n'),
+  );
   assert.equal(run.err, '');
   assert.deepEqual(run.listed, ['shop/models.py', 'shop/views.py', 'templates/a.html']);
   assert.equal((await cli(['check', '--exit-zero'], root)).code, 0);
@@ -158,17 +260,29 @@ test('a file path makes its folder the root and limits findings to it', async ()
   const run = await cli(['check', 'shop/views.py', '--format', 'json'], root, {}, { findings: inShop });
   assert.equal(run.code, 1);
   assert.deepEqual(run.listed, ['models.py', 'views.py']);
-  assert.deepEqual(JSON.parse(run.out).findings.map((f: Finding) => f.path), ['views.py']);
+  assert.deepEqual(
+    JSON.parse(run.out).findings.map((f: Finding) => f.path),
+    ['views.py'],
+  );
   const viaRoot = await cli(['check', '.', 'shop/views.py', '--format', 'json'], root);
   // '.' is the whole workspace, so nothing is filtered.
-  assert.deepEqual(JSON.parse(viaRoot.out).findings.map((f: Finding) => f.path), ['shop/models.py', 'shop/views.py']);
-  const otherFile = await cli(['check', 'shop/models.py'], root, {}, { findings: inShop.filter((f) => f.path === 'views.py') });
+  assert.deepEqual(
+    JSON.parse(viaRoot.out).findings.map((f: Finding) => f.path),
+    ['shop/models.py', 'shop/views.py'],
+  );
+  const otherFile = await cli(
+    ['check', 'shop/models.py'],
+    root,
+    {},
+    { findings: inShop.filter((f) => f.path === 'views.py') },
+  );
   assert.deepEqual([otherFile.code, otherFile.out], [0, 'All checks passed!\n']);
 });
 
 test('--select and --ignore filter by rule, comma-separated or repeated', async () => {
   const root = workspace();
-  const codes = async (...argv: string[]) => JSON.parse((await cli(['check', '--format', 'json', ...argv], root)).out).findings.map((f: Finding) => f.code);
+  const codes = async (...argv: string[]) =>
+    JSON.parse((await cli(['check', '--format', 'json', ...argv], root)).out).findings.map((f: Finding) => f.code);
   assert.deepEqual(await codes('--select', 'DJC101'), ['DJC101']);
   assert.deepEqual(await codes('--ignore', 'DJC103'), ['DJC101']);
   assert.deepEqual(await codes('--select', 'DJC101,DJC103', '--ignore', 'DJC101'), ['DJC103']);
@@ -180,13 +294,25 @@ test('write-baseline then baseline hides the recorded findings', async () => {
   const written = await cli(['check', '--write-baseline', 'baseline.json'], root);
   assert.deepEqual([written.code, written.out, written.err], [0, '', 'djcache: wrote 2 findings to baseline.json\n']);
   const baseline = JSON.parse(readFileSync(path.join(root, 'baseline.json'), 'utf8'));
-  assert.deepEqual(baseline.findings.map((e: { code: string; path: string }) => [e.code, e.path]), [['DJC101', 'shop/views.py'], ['DJC103', 'shop/models.py']]);
+  assert.deepEqual(
+    baseline.findings.map((e: { code: string; path: string }) => [e.code, e.path]),
+    [
+      ['DJC101', 'shop/views.py'],
+      ['DJC103', 'shop/models.py'],
+    ],
+  );
   const checked = await cli(['check', '--baseline', 'baseline.json'], root);
   assert.deepEqual([checked.code, checked.out], [0, 'All checks passed!\n']);
 
   writeFileSync(path.join(root, 'broken.json'), '[]');
   const broken = await cli(['check', '--baseline', 'broken.json'], root);
-  assert.deepEqual([broken.code, broken.err], [2, 'djcache: error: baseline must be { "version": 1, "findings": [{ "fingerprint": ... }] } as written by --write-baseline\n']);
+  assert.deepEqual(
+    [broken.code, broken.err],
+    [
+      2,
+      'djcache: error: baseline must be { "version": 1, "findings": [{ "fingerprint": ... }] } as written by --write-baseline\n',
+    ],
+  );
 });
 
 test('sarif output names the workspace root for %SRCROOT%', async () => {
@@ -196,14 +322,23 @@ test('sarif output names the workspace root for %SRCROOT%', async () => {
   assert.equal(run.code, 1);
   assert.equal(log.version, '2.1.0');
   assert.equal(log.runs[0].originalUriBaseIds['%SRCROOT%'].uri, `file://${root}/`);
-  assert.deepEqual(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId), ['DJC103', 'DJC101']);
+  assert.deepEqual(
+    log.runs[0].results.map((r: { ruleId: string }) => r.ruleId),
+    ['DJC103', 'DJC101'],
+  );
 });
 
 test('progress goes to stderr only on a terminal', async () => {
   const root = workspace();
   const analyze: CliEnv['analyze'] = async (_fs, _config, progress) => {
     progress?.(3, 3, 'facts');
-    return { findings: [], graph: emptyGraph, facts: [], stats: { files: 0, lines: 0, unimportedTests: 0, failed: [], factMs: 0, analysisMs: 0 }, skipped: [] };
+    return {
+      findings: [],
+      graph: emptyGraph,
+      facts: [],
+      stats: { files: 0, lines: 0, unimportedTests: 0, failed: [], factMs: 0, analysisMs: 0 },
+      skipped: [],
+    };
   };
   assert.equal((await cli(['check'], root, { analyze, errIsTTY: true })).err, '\r\x1b[K');
   assert.equal((await cli(['check'], root, { analyze, errIsTTY: false })).err, '');
@@ -211,33 +346,88 @@ test('progress goes to stderr only on a terminal', async () => {
 
 const graph: Graph = {
   version: 1,
-  entries: [{
-    id: 'e1', kind: 'cache', key: 'product:{pk}', alias: 'default', timeout: 300, path: 'shop/views.py', loc: [9, 4, 9, 30], function: 'detail',
-    dependencies: [
-      { model: 'shop.Product', via: [], path: 'shop/views.py', loc: [8, 0, 8, 1], coverage: { save: { state: 'yes' }, delete: { state: 'no' }, m2m: { state: 'none' }, bulk: { state: 'unknown' } } },
-      { model: 'shop.Category', via: [], path: 'shop/views.py', loc: [8, 0, 8, 1], coverage: { save: { state: 'yes' }, delete: { state: 'yes' }, m2m: { state: 'none' }, bulk: { state: 'unknown' } } },
-      { model: 'shop."Tag"', via: [], path: 'shop/views.py', loc: [8, 0, 8, 1], coverage: { save: { state: 'yes' }, delete: { state: 'none' }, m2m: { state: 'none' }, bulk: { state: 'none' } } },
-    ],
-  }],
-  models: [{ id: 'shop.Product', path: 'shop/models.py', loc: [0, 0, 0, 1], table: 'shop_product', adminRegistered: true, writes: [], entries: ['e1'] }],
+  entries: [
+    {
+      id: 'e1',
+      kind: 'cache',
+      key: 'product:{pk}',
+      alias: 'default',
+      timeout: 300,
+      path: 'shop/views.py',
+      loc: [9, 4, 9, 30],
+      function: 'detail',
+      dependencies: [
+        {
+          model: 'shop.Product',
+          via: [],
+          path: 'shop/views.py',
+          loc: [8, 0, 8, 1],
+          coverage: {
+            save: { state: 'yes' },
+            delete: { state: 'no' },
+            m2m: { state: 'none' },
+            bulk: { state: 'unknown' },
+          },
+        },
+        {
+          model: 'shop.Category',
+          via: [],
+          path: 'shop/views.py',
+          loc: [8, 0, 8, 1],
+          coverage: {
+            save: { state: 'yes' },
+            delete: { state: 'yes' },
+            m2m: { state: 'none' },
+            bulk: { state: 'unknown' },
+          },
+        },
+        {
+          model: 'shop."Tag"',
+          via: [],
+          path: 'shop/views.py',
+          loc: [8, 0, 8, 1],
+          coverage: {
+            save: { state: 'yes' },
+            delete: { state: 'none' },
+            m2m: { state: 'none' },
+            bulk: { state: 'none' },
+          },
+        },
+      ],
+    },
+  ],
+  models: [
+    {
+      id: 'shop.Product',
+      path: 'shop/models.py',
+      loc: [0, 0, 0, 1],
+      table: 'shop_product',
+      adminRegistered: true,
+      writes: [],
+      entries: ['e1'],
+    },
+  ],
   invalidations: [],
   siteCache: null,
 };
 
 test('graph --format dot colours entry → model edges by coverage', async () => {
-  assert.equal(renderDot(graph), [
-    'digraph djcache {',
-    '  rankdir=LR;',
-    '  node [fontname="Helvetica"];',
-    '  edge [fontname="Helvetica", fontsize=10];',
-    '  "model:shop.Product" [shape=ellipse, label="shop.Product"];',
-    '  "entry:e1" [shape=box, label="product:{pk}\\nshop/views.py:10"];',
-    '  "entry:e1" -> "model:shop.Product" [color="#cf222e", label="delete, bulk?"];',
-    '  "entry:e1" -> "model:shop.Category" [color="#d29922", label="bulk?"];',
-    '  "entry:e1" -> "model:shop.\\"Tag\\"" [color="#2da44e"];',
-    '}',
-    '',
-  ].join('\n'));
+  assert.equal(
+    renderDot(graph),
+    [
+      'digraph djcache {',
+      '  rankdir=LR;',
+      '  node [fontname="Helvetica"];',
+      '  edge [fontname="Helvetica", fontsize=10];',
+      '  "model:shop.Product" [shape=ellipse, label="shop.Product"];',
+      '  "entry:e1" [shape=box, label="product:{pk}\\nshop/views.py:10"];',
+      '  "entry:e1" -> "model:shop.Product" [color="#cf222e", label="delete, bulk?"];',
+      '  "entry:e1" -> "model:shop.Category" [color="#d29922", label="bulk?"];',
+      '  "entry:e1" -> "model:shop.\\"Tag\\"" [color="#2da44e"];',
+      '}',
+      '',
+    ].join('\n'),
+  );
   const root = workspace();
   const dot = await cli(['graph', '--format', 'dot'], root, {}, { graph });
   assert.deepEqual([dot.code, dot.out], [0, renderDot(graph)]);
@@ -264,10 +454,20 @@ test('the file system lists only wanted files, skipping junk, venvs, loops, big 
   const config = loadConfig({ pyproject: readFileSync(path.join(root, 'pyproject.toml'), 'utf8') }, {});
   const fs = createNodeFs(root, config);
   assert.deepEqual(await fs.list(), [
-    'emails/welcome.txt', 'linked.py', 'pyproject.toml', 'setup.cfg', 'shop/models.py', 'shop/views.py', 'templates/a.html',
+    'emails/welcome.txt',
+    'linked.py',
+    'pyproject.toml',
+    'setup.cfg',
+    'shop/models.py',
+    'shop/views.py',
+    'templates/a.html',
   ]);
   assert.equal(Buffer.from(await fs.read('shop/models.py')).toString(), 'class Product(models.Model):\n    pass\n');
-  assert.deepEqual(await createNodeFs(path.join(root, 'shop'), defaultConfig).list(), ['legacy/old.py', 'models.py', 'views.py']);
+  assert.deepEqual(await createNodeFs(path.join(root, 'shop'), defaultConfig).list(), [
+    'legacy/old.py',
+    'models.py',
+    'views.py',
+  ]);
 });
 
 /** A copy of a fixture project with one DJC101 finding, in a fresh temp folder. */
@@ -283,7 +483,11 @@ function snapshot(dir: string): Record<string, string> {
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     const full = path.join(entry.parentPath, entry.name);
     const rel = path.relative(dir, full);
-    out[rel] = entry.isSymbolicLink() ? `-> ${readlinkSync(full)}` : entry.isFile() ? readFileSync(full, 'utf8') : '<dir>';
+    out[rel] = entry.isSymbolicLink()
+      ? `-> ${readlinkSync(full)}`
+      : entry.isFile()
+        ? readFileSync(full, 'utf8')
+        : '<dir>';
   }
   return out;
 }
@@ -291,7 +495,7 @@ function snapshot(dir: string): Record<string, string> {
 /** `djcache check` with the real engine, its cache home a fresh temp folder. */
 async function checkProject(root: string, ...argv: string[]): Promise<Run & { home: string }> {
   const home = mkdtempSync(path.join(cacheHome, 'home-'));
-  return { ...await cli(['check', ...argv], root, { analyze: analyzeWorkspace, cacheHome: home }), home };
+  return { ...(await cli(['check', ...argv], root, { analyze: analyzeWorkspace, cacheHome: home })), home };
 }
 
 const FINDING = /^catalog\/services\.py:10:\d+: DJC101 /;
@@ -306,7 +510,12 @@ test('checking a repository writes nothing inside it: the cache is under the use
   assert.deepEqual(snapshot(root), before, 'nothing written in the workspace');
   const [cacheDir] = readdirSync(path.join(first.home, 'djcache'));
   assert.match(cacheDir, /^[0-9a-f]{32}$/);
-  assert.deepEqual(readdirSync(path.join(first.home, 'djcache', cacheDir)).sort(), ['.gitignore', 'CACHEDIR.TAG', 'facts.json', 'result.json']);
+  assert.deepEqual(readdirSync(path.join(first.home, 'djcache', cacheDir)).sort(), [
+    '.gitignore',
+    'CACHEDIR.TAG',
+    'facts.json',
+    'result.json',
+  ]);
   const warm = await cli(['check'], root, { analyze: analyzeWorkspace, cacheHome: first.home });
   assert.deepEqual([warm.code, warm.out, warm.err], [1, first.out, ''], 'the second run reads the cache it wrote');
 });
@@ -327,7 +536,10 @@ test('a cache folder, .gitignore or facts file committed as a symlink, or a fold
     untouched();
   }
   const viaOption = await checkProject(linkedFolder, '--cache-dir', '.djcache_cache');
-  assert.equal(viaOption.err, `djcache: note: the cache was not used: ${path.join(linkedFolder, '.djcache_cache')} is a symbolic link\n`);
+  assert.equal(
+    viaOption.err,
+    `djcache: note: the cache was not used: ${path.join(linkedFolder, '.djcache_cache')} is a symbolic link\n`,
+  );
 
   // It commits .djcache_cache/.gitignore as a link to a file of the user's.
   const linkedFile = fixtureProject();
@@ -339,13 +551,19 @@ test('a cache folder, .gitignore or facts file committed as a symlink, or a fold
     untouched();
   }
   const notOurs = await checkProject(linkedFile, '--cache-dir', '.djcache_cache');
-  assert.equal(notOurs.err, `djcache: note: the cache was not used: ${path.join(linkedFile, '.djcache_cache')} was not made by djcache (no CACHEDIR.TAG)\n`);
+  assert.equal(
+    notOurs.err,
+    `djcache: note: the cache was not used: ${path.join(linkedFile, '.djcache_cache')} was not made by djcache (no CACHEDIR.TAG)\n`,
+  );
 
   // A folder of the user's named as the cache: nothing is added to it.
   const project = fixtureProject();
   const foreign = await checkProject(project, '--cache-dir', path.join(victims, 'folder'));
   assert.match(foreign.out, FINDING);
-  assert.match(foreign.err, /^djcache: note: the cache was not used: .*folder was not made by djcache \(no CACHEDIR\.TAG\)\n$/);
+  assert.match(
+    foreign.err,
+    /^djcache: note: the cache was not used: .*folder was not made by djcache \(no CACHEDIR\.TAG\)\n$/,
+  );
   untouched();
 
   // A cache djcache made, whose facts.json is then replaced by a link.
@@ -355,7 +573,10 @@ test('a cache folder, .gitignore or facts file committed as a symlink, or a fold
   symlinkSync(path.join(victims, 'file'), path.join(own, 'facts.json'));
   const linkedFacts = await checkProject(project, '--cache-dir', own, '--select', 'DJC101');
   assert.match(linkedFacts.out, FINDING);
-  assert.equal(linkedFacts.err, `djcache: note: the cache was not used: ${path.join(own, 'facts.json')} is a symbolic link\n`);
+  assert.equal(
+    linkedFacts.err,
+    `djcache: note: the cache was not used: ${path.join(own, 'facts.json')} is a symbolic link\n`,
+  );
   assert.ok(lstatSync(path.join(own, 'facts.json')).isSymbolicLink(), 'the link is left as it is');
   untouched();
 });
@@ -365,46 +586,78 @@ test('a symlink loop, a cycle of links and a file over the size cap are listed a
   symlinkSync(root, path.join(root, 'shop', 'loop'));
   symlinkSync('selfloop', path.join(root, 'selfloop'));
   const skipped: SkippedPath[] = [
-    { path: 'selfloop', reason: 'loop' }, { path: 'shop/big.py', reason: 'too-big' }, { path: 'shop/loop', reason: 'loop' },
+    { path: 'selfloop', reason: 'loop' },
+    { path: 'shop/big.py', reason: 'too-big' },
+    { path: 'shop/loop', reason: 'loop' },
   ];
   const text = await checkProject(root);
   assert.deepEqual([text.code, text.err], [0, '']);
-  assert.equal(text.out, [
-    'No findings in the files read, but 3 paths were skipped:',
-    '  selfloop: symlink loop',
-    '  shop/big.py: over the 2 MiB size cap',
-    '  shop/loop: symlink loop',
-    '',
-  ].join('\n'));
+  assert.equal(
+    text.out,
+    [
+      'No findings in the files read, but 3 paths were skipped:',
+      '  selfloop: symlink loop',
+      '  shop/big.py: over the 2 MiB size cap',
+      '  shop/loop: symlink loop',
+      '',
+    ].join('\n'),
+  );
 
   const json = await checkProject(root, '--format', 'json');
   assert.deepEqual(JSON.parse(json.out).stats, { files: 3, skipped });
-  assert.equal(json.err, 'djcache: warning: 3 paths were skipped (2 symlink loop, 1 over the 2 MiB size cap); see stats.skipped\n');
+  assert.equal(
+    json.err,
+    'djcache: warning: 3 paths were skipped (2 symlink loop, 1 over the 2 MiB size cap); see stats.skipped\n',
+  );
 
   const sarif = await checkProject(root, '--format', 'sarif');
   const [invocation] = JSON.parse(sarif.out).runs[0].invocations;
   assert.equal(invocation.executionSuccessful, true);
-  assert.deepEqual(invocation.toolExecutionNotifications.map((n: { message: { text: string } }) => n.message.text),
-    ['selfloop was skipped: symlink loop', 'shop/big.py was skipped: over the 2 MiB size cap', 'shop/loop was skipped: symlink loop']);
-  assert.match(sarif.err, /^djcache: warning: 3 paths were skipped .*; see invocations\[0\]\.toolExecutionNotifications\n$/);
+  assert.deepEqual(
+    invocation.toolExecutionNotifications.map((n: { message: { text: string } }) => n.message.text),
+    [
+      'selfloop was skipped: symlink loop',
+      'shop/big.py was skipped: over the 2 MiB size cap',
+      'shop/loop was skipped: symlink loop',
+    ],
+  );
+  assert.match(
+    sarif.err,
+    /^djcache: warning: 3 paths were skipped .*; see invocations\[0\]\.toolExecutionNotifications\n$/,
+  );
 
   const graphRun = await cli(['graph'], root, { analyze: analyzeWorkspace });
   assert.equal(graphRun.code, 0);
-  assert.equal(graphRun.err, 'djcache: warning: 3 paths were skipped (2 symlink loop, 1 over the 2 MiB size cap); see `djcache check`\n');
+  assert.equal(
+    graphRun.err,
+    'djcache: warning: 3 paths were skipped (2 symlink loop, 1 over the 2 MiB size cap); see `djcache check`\n',
+  );
 });
 
 test('a file that cannot be read is listed as skipped, beside the findings of the others', async () => {
   const root = fixtureProject();
-  const unreadable: CliEnv['analyze'] = (fs, ...rest) => analyzeWorkspace({
-    list: fs.list,
-    read: (p) => (p === 'catalog/signals.py' ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : fs.read(p)),
-  }, ...rest);
+  const unreadable: CliEnv['analyze'] = (fs, ...rest) =>
+    analyzeWorkspace(
+      {
+        list: fs.list,
+        read: (p) =>
+          p === 'catalog/signals.py'
+            ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
+            : fs.read(p),
+      },
+      ...rest,
+    );
   const run = await cli(['check', '--no-cache'], root, { analyze: unreadable });
   assert.equal(run.code, 1);
   const lines = run.out.split('\n');
   // Without signals.py its post_save receiver is unknown, so the entry is taken to rely on its timeout.
   assert.match(lines[0], /^catalog\/services\.py:10:\d+: DJC106 /);
-  assert.deepEqual(lines.slice(-4), ['Found 1 finding.', '1 path was skipped:', '  catalog/signals.py: unreadable', '']);
+  assert.deepEqual(lines.slice(-4), [
+    'Found 1 finding.',
+    '1 path was skipped:',
+    '  catalog/signals.py: unreadable',
+    '',
+  ]);
 });
 
 test('an unreadable root is an error unless another path asked about can be read', async () => {
@@ -412,12 +665,42 @@ test('an unreadable root is an error unless another path asked about can be read
   const skipping = (skipped: SkippedPath[]) => ({ findings: [], skipped });
   const rootRun = await cli(['check'], root, {}, skipping([{ path: '.', reason: 'unreadable' }]));
   assert.deepEqual([rootRun.code, rootRun.err, rootRun.out], [2, 'djcache: error: cannot check . (unreadable)\n', '']);
-  const both = await cli(['check', '.', 'shop', 'templates'], root, {}, skipping([{ path: 'shop', reason: 'unreadable' }, { path: 'templates', reason: 'loop' }]));
+  const both = await cli(
+    ['check', '.', 'shop', 'templates'],
+    root,
+    {},
+    skipping([
+      { path: 'shop', reason: 'unreadable' },
+      { path: 'templates', reason: 'loop' },
+    ]),
+  );
   assert.equal(both.code, 0, 'the root itself was listed');
-  const targets = await cli(['check', 'shop/views.py', 'shop/models.py'], root, {}, skipping([{ path: 'views.py', reason: 'unreadable' }, { path: 'models.py', reason: 'too-big' }]));
-  assert.deepEqual([targets.code, targets.err], [2, 'djcache: error: cannot check shop/views.py (unreadable); cannot check shop/models.py (over the 2 MiB size cap)\n']);
-  const one = await cli(['check', 'shop/views.py', 'shop/models.py'], root, {}, skipping([{ path: 'views.py', reason: 'unreadable' }]));
-  assert.deepEqual([one.code, one.out], [0, 'No findings in the files read, but 1 path was skipped:\n  views.py: unreadable\n']);
+  const targets = await cli(
+    ['check', 'shop/views.py', 'shop/models.py'],
+    root,
+    {},
+    skipping([
+      { path: 'views.py', reason: 'unreadable' },
+      { path: 'models.py', reason: 'too-big' },
+    ]),
+  );
+  assert.deepEqual(
+    [targets.code, targets.err],
+    [
+      2,
+      'djcache: error: cannot check shop/views.py (unreadable); cannot check shop/models.py (over the 2 MiB size cap)\n',
+    ],
+  );
+  const one = await cli(
+    ['check', 'shop/views.py', 'shop/models.py'],
+    root,
+    {},
+    skipping([{ path: 'views.py', reason: 'unreadable' }]),
+  );
+  assert.deepEqual(
+    [one.code, one.out],
+    [0, 'No findings in the files read, but 1 path was skipped:\n  views.py: unreadable\n'],
+  );
 });
 
 test('the file system tells which folders it could not read', { skip: ROOT_READS_EVERYTHING }, async () => {

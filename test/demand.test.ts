@@ -20,13 +20,20 @@ import { memoryFs, readTree } from './tree';
 
 const ROOT = path.join(__dirname, '..', '..');
 const trees = [
-  ...['fixtures', 'fixtures-fixes', 'fixtures-lsp'].flatMap((dir) => readdirSync(path.join(ROOT, 'test', dir)).map((name) => path.join(ROOT, 'test', dir, name))),
+  ...['fixtures', 'fixtures-fixes', 'fixtures-lsp'].flatMap((dir) =>
+    readdirSync(path.join(ROOT, 'test', dir)).map((name) => path.join(ROOT, 'test', dir, name)),
+  ),
   path.join(ROOT, 'examples', 'shop'),
 ];
 
 async function factsOf(root: string): Promise<FileFacts[]> {
   const facts: FileFacts[] = [];
-  const collecting: FactCache = { get: () => undefined, set: (_, f) => facts.push(f), lastResult: () => undefined, storeResult: () => undefined };
+  const collecting: FactCache = {
+    get: () => undefined,
+    set: (_, f) => facts.push(f),
+    lastResult: () => undefined,
+    storeResult: () => undefined,
+  };
   await analyzeWorkspace(memoryFs(readTree(root)), defaultConfig, undefined, collecting);
   return facts.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
@@ -38,7 +45,10 @@ test('walking only what can matter gives the findings and graph of walking every
     const demand = findingsOf(analyzeFacts(new Workspace(analysedFacts(facts)), defaultConfig), defaultConfig);
     const ws = new Workspace(analysedFacts(facts));
     const models = new ModelRegistry(ws);
-    const every = findingsOf(analyzeFacts(ws, defaultConfig, { models, files: analyzeUnit(ws, models, ws.python, defaultConfig) }), defaultConfig);
+    const every = findingsOf(
+      analyzeFacts(ws, defaultConfig, { models, files: analyzeUnit(ws, models, ws.python, defaultConfig) }),
+      defaultConfig,
+    );
     const name = path.relative(ROOT, root);
     assert.deepEqual(demand.findings, every.findings, name);
     assert.deepEqual(JSON.parse(JSON.stringify(demand.graph)), JSON.parse(JSON.stringify(every.graph)), name);

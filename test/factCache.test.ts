@@ -65,7 +65,10 @@ test('fact cache: an unchanged workspace reuses the stored result, any input cha
 
     const stored = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as { code: string };
     writeFileSync(path.join(dir, 'result.json'), JSON.stringify({ ...stored, code: 'another djcache' }));
-    assert.ok((await run(dir, files, { ...defaultConfig, ignore: ['DJC101'] })).lookups > 0, 'a result from other engine code is ignored');
+    assert.ok(
+      (await run(dir, files, { ...defaultConfig, ignore: ['DJC101'] })).lookups > 0,
+      'a result from other engine code is ignored',
+    );
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -75,16 +78,27 @@ test('the cache lives in the OS cache folder, one folder per root by its real pa
   const home = path.join(path.sep, 'home', 'ana');
   assert.equal(osCacheHome({}, 'linux', home), path.join(home, '.cache'));
   assert.equal(osCacheHome({ XDG_CACHE_HOME: '/var/cache/ana' }, 'linux', home), '/var/cache/ana');
-  assert.equal(osCacheHome({ XDG_CACHE_HOME: 'relative/cache' }, 'linux', home), path.join(home, '.cache'), 'XDG says to ignore a relative path');
+  assert.equal(
+    osCacheHome({ XDG_CACHE_HOME: 'relative/cache' }, 'linux', home),
+    path.join(home, '.cache'),
+    'XDG says to ignore a relative path',
+  );
   assert.equal(osCacheHome({ XDG_CACHE_HOME: '/var/cache/ana' }, 'darwin', home), path.join(home, 'Library', 'Caches'));
-  assert.equal(osCacheHome({ LOCALAPPDATA: 'C:\\Users\\ana\\AppData\\Local' }, 'win32', home), 'C:\\Users\\ana\\AppData\\Local');
+  assert.equal(
+    osCacheHome({ LOCALAPPDATA: 'C:\\Users\\ana\\AppData\\Local' }, 'win32', home),
+    'C:\\Users\\ana\\AppData\\Local',
+  );
 
   const root = mkdtempSync(path.join(tmpdir(), 'djcache-root-'));
   const linked = `${root}-link`;
   symlinkSync(root, linked);
   try {
     assert.equal(path.dirname(defaultCacheDir(root, '/cache')), path.join('/cache', 'djcache'));
-    assert.equal(defaultCacheDir(linked, '/cache'), defaultCacheDir(root, '/cache'), 'a root reached through a link shares its cache');
+    assert.equal(
+      defaultCacheDir(linked, '/cache'),
+      defaultCacheDir(root, '/cache'),
+      'a root reached through a link shares its cache',
+    );
     assert.notEqual(defaultCacheDir(path.join(root, 'sub'), '/cache'), defaultCacheDir(root, '/cache'));
   } finally {
     rmSync(linked);

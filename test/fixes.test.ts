@@ -9,7 +9,15 @@ import * as path from 'path';
 import { defaultConfig } from '../server/src/config/config';
 import { analyzeWorkspace } from '../server/src/engine/engine';
 import { type Finding, findingModel } from '../server/src/findings';
-import { applyChanges, type Change, type Fix, fixAll, fixesFor, receiverUnavailable, type SourceFiles } from '../server/src/fixes';
+import {
+  applyChanges,
+  type Change,
+  type Fix,
+  fixAll,
+  fixesFor,
+  receiverUnavailable,
+  type SourceFiles,
+} from '../server/src/fixes';
 import { dropImport, importFrom, moduleNames, planImports } from '../server/src/fixes/imports';
 import { cacheRef } from '../server/src/fixes/invalidation';
 import { parsesCleanly, withSyntax } from '../server/src/fixes/pythonSyntax';
@@ -36,8 +44,13 @@ async function analyze(tree: Tree): Promise<Finding[]> {
 }
 
 function findingAt(findings: Finding[], code: string, file: string, line: number, model?: string): Finding {
-  const f = findings.find((x) => x.code === code && x.path === file && x.loc[0] + 1 === line && (!model || findingModel(x) === model));
-  assert.ok(f, `no ${code} at ${file}:${line}; found ${findings.map((x) => `${x.path}:${x.loc[0] + 1} ${x.code}`).join(', ')}`);
+  const f = findings.find(
+    (x) => x.code === code && x.path === file && x.loc[0] + 1 === line && (!model || findingModel(x) === model),
+  );
+  assert.ok(
+    f,
+    `no ${code} at ${file}:${line}; found ${findings.map((x) => `${x.path}:${x.loc[0] + 1} ${x.code}`).join(', ')}`,
+  );
   return f;
 }
 
@@ -64,10 +77,14 @@ async function assertFixes(tree: Tree, changes: Change[], fixed: Finding[]): Pro
   const findings = await analyze(tree);
   const after = applied(tree, changes);
   for (const c of changes) {
-    if (c.path.endsWith('.py')) assert.ok(parsesCleanly(after.get(c.path)!), `${c.path} does not parse:\n${after.get(c.path)}`);
+    if (c.path.endsWith('.py'))
+      assert.ok(parsesCleanly(after.get(c.path)!), `${c.path} does not parse:\n${after.get(c.path)}`);
   }
   const gone = new Set(fixed.map((f) => identity(tree, f)));
-  const expected = findings.filter((f) => !gone.has(identity(tree, f))).map((f) => identity(tree, f)).sort();
+  const expected = findings
+    .filter((f) => !gone.has(identity(tree, f)))
+    .map((f) => identity(tree, f))
+    .sort();
   const actual = (await analyze(after)).map((f) => identity(after, f)).sort();
   assert.deepEqual(actual, expected);
   return after;
@@ -80,7 +97,10 @@ function textOf(tree: Tree, changes: Change[], file: string): string {
 
 /** Exact text, placed where it must be: `ends` at the end of the file, else anywhere. */
 function assertHas(text: string, expected: string, ends = false): void {
-  assert.ok(ends ? text.endsWith(expected) : text.includes(expected), `expected ${ends ? 'to end with' : 'to contain'}:\n${expected}\n--- in:\n${text}`);
+  assert.ok(
+    ends ? text.endsWith(expected) : text.includes(expected),
+    `expected ${ends ? 'to end with' : 'to contain'}:\n${expected}\n--- in:\n${text}`,
+  );
 }
 
 before(async () => {
@@ -93,8 +113,13 @@ describe('receiver fix (DJC101/DJC102)', () => {
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 20);
     const fix = mainFix(f, tree);
     assert.equal(fix.title, "Invalidate 'product:{pk}' when Product changes");
-    assert.deepEqual(fix.changes.map((c) => `${c.kind} ${c.path}`), ['edit catalog/signals.py']);
-    assert.equal(textOf(tree, fix.changes, 'catalog/signals.py'), `from django.core.cache import cache
+    assert.deepEqual(
+      fix.changes.map((c) => `${c.kind} ${c.path}`),
+      ['edit catalog/signals.py'],
+    );
+    assert.equal(
+      textOf(tree, fix.changes, 'catalog/signals.py'),
+      `from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -110,7 +135,8 @@ def forget_menu(sender, **kwargs):
 @receiver([post_save, post_delete], sender=Product)
 def invalidate_product_pk_on_product_change(sender, instance, **kwargs):
     transaction.on_commit(lambda: cache.delete(f"product:{instance.pk}"))
-`);
+`,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
@@ -118,17 +144,28 @@ def invalidate_product_pk_on_product_change(sender, instance, **kwargs):
     const tree = load('test/fixtures-fixes/signals_and_ready');
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 20);
     const once = applied(tree, mainFix(f, tree).changes);
-    assert.deepEqual(fixesFor(f, filesOf(once)).map((x) => x.title), ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line']);
+    assert.deepEqual(
+      fixesFor(f, filesOf(once)).map((x) => x.title),
+      ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line'],
+    );
     assert.deepEqual(fixAll([f], filesOf(once)), []);
-    assert.deepEqual(applyChanges(filesOf(tree), fixAll([f, f], filesOf(tree))), applyChanges(filesOf(tree), mainFix(f, tree).changes));
+    assert.deepEqual(
+      applyChanges(filesOf(tree), fixAll([f, f], filesOf(tree))),
+      applyChanges(filesOf(tree), mainFix(f, tree).changes),
+    );
   });
 
   test('creates a missing signals.py and adds ready() to an AppConfig without one', async () => {
     const tree = load('test/fixtures-fixes/related_no_signals');
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 11, 'catalog.Product');
     const fix = mainFix(f, tree);
-    assert.deepEqual(fix.changes.map((c) => `${c.kind} ${c.path}`), ['create catalog/signals.py', 'edit catalog/apps.py']);
-    assert.equal(textOf(tree, fix.changes, 'catalog/signals.py'), `from django.core.cache import cache
+    assert.deepEqual(
+      fix.changes.map((c) => `${c.kind} ${c.path}`),
+      ['create catalog/signals.py', 'edit catalog/apps.py'],
+    );
+    assert.equal(
+      textOf(tree, fix.changes, 'catalog/signals.py'),
+      `from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -139,8 +176,11 @@ from .models import Product
 @receiver([post_save, post_delete], sender=Product)
 def invalidate_product_pk_on_product_change(sender, instance, **kwargs):
     transaction.on_commit(lambda: cache.delete(f"product:{instance.pk}"))
-`);
-    assert.equal(textOf(tree, fix.changes, 'catalog/apps.py'), `from django.apps import AppConfig
+`,
+    );
+    assert.equal(
+      textOf(tree, fix.changes, 'catalog/apps.py'),
+      `from django.apps import AppConfig
 
 
 class CatalogConfig(AppConfig):
@@ -149,7 +189,8 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
-`);
+`,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
@@ -158,14 +199,18 @@ class CatalogConfig(AppConfig):
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 11, 'catalog.Category');
     const fix = mainFix(f, tree);
     assert.equal(fix.title, "Invalidate 'product:{pk}' when Category changes");
-    assertHas(textOf(tree, fix.changes, 'catalog/signals.py'), `
+    assertHas(
+      textOf(tree, fix.changes, 'catalog/signals.py'),
+      `
 
 
 @receiver([post_save, pre_delete], sender=Category)
 def invalidate_product_pk_on_category_change(sender, instance, **kwargs):
     keys = [f"product:{pk}" for pk in instance.products.values_list("pk", flat=True)]
     transaction.on_commit(lambda: cache.delete_many(keys))
-`, true);
+`,
+      true,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
@@ -173,8 +218,13 @@ def invalidate_product_pk_on_category_change(sender, instance, **kwargs):
     const tree = load('test/fixtures-fixes/related_no_signals');
     const findings = await analyze(tree);
     const changes = fixAll(findings, filesOf(tree));
-    assert.deepEqual(changes.map((c) => `${c.kind} ${c.path}`), ['create catalog/signals.py', 'edit catalog/apps.py']);
-    assert.equal(textOf(tree, changes, 'catalog/signals.py'), `from django.core.cache import cache
+    assert.deepEqual(
+      changes.map((c) => `${c.kind} ${c.path}`),
+      ['create catalog/signals.py', 'edit catalog/apps.py'],
+    );
+    assert.equal(
+      textOf(tree, changes, 'catalog/signals.py'),
+      `from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
@@ -191,7 +241,8 @@ def invalidate_product_pk_on_product_change(sender, instance, **kwargs):
 def invalidate_product_pk_on_category_change(sender, instance, **kwargs):
     keys = [f"product:{pk}" for pk in instance.products.values_list("pk", flat=True)]
     transaction.on_commit(lambda: cache.delete_many(keys))
-`);
+`,
+    );
     assert.equal(textOf(tree, changes, 'catalog/apps.py').match(/from \. import signals/g)?.length, 1);
     await assertFixes(tree, changes, findings);
   });
@@ -200,8 +251,13 @@ def invalidate_product_pk_on_category_change(sender, instance, **kwargs):
     const tree = load('test/fixtures-fixes/models_tabs_quotes');
     const f = findingAt(await analyze(tree), 'DJC101', 'blog/services.py', 10);
     const fix = mainFix(f, tree);
-    assert.deepEqual(fix.changes.map((c) => `${c.kind} ${c.path}`), ['edit blog/models.py']);
-    assert.equal(textOf(tree, fix.changes, 'blog/models.py'), `"""Blog models."""
+    assert.deepEqual(
+      fix.changes.map((c) => `${c.kind} ${c.path}`),
+      ['edit blog/models.py'],
+    );
+    assert.equal(
+      textOf(tree, fix.changes, 'blog/models.py'),
+      `"""Blog models."""
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
@@ -221,7 +277,8 @@ class Tag(models.Model):
 @receiver([post_save, post_delete], sender=Tag)
 def invalidate_tags_all_on_tag_change(sender, instance, **kwargs):
 \ttransaction.on_commit(lambda: cache.delete('tags:all'))
-`);
+`,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
@@ -230,7 +287,9 @@ def invalidate_tags_all_on_tag_change(sender, instance, **kwargs):
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 12, 'catalog.Product_tags');
     const fix = mainFix(f, tree);
     assert.equal(fix.title, "Invalidate 'product:{pk}:tags' when Product.tags changes");
-    assert.equal(textOf(tree, fix.changes, 'catalog/signals.py'), `from django.core.cache import cache
+    assert.equal(
+      textOf(tree, fix.changes, 'catalog/signals.py'),
+      `from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -258,7 +317,8 @@ def invalidate_product_pk_tags_on_product_tags_change(sender, instance, action, 
         pks = [instance.pk]
     keys = [f"product:{pk}:tags" for pk in pks]
     transaction.on_commit(lambda: cache.delete_many(keys))
-`);
+`,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
@@ -266,7 +326,9 @@ def invalidate_product_pk_tags_on_product_tags_change(sender, instance, action, 
     const tree = load('test/fixtures-fixes/alias_version');
     const f = findingAt(await analyze(tree), 'DJC101', 'sales/reports.py', 11);
     const fix = mainFix(f, tree);
-    assert.equal(textOf(tree, fix.changes, 'sales/signals.py'), `from django.core.cache import caches
+    assert.equal(
+      textOf(tree, fix.changes, 'sales/signals.py'),
+      `from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -277,8 +339,11 @@ from .models import Order
 @receiver([post_save, post_delete], sender=Order)
 def invalidate_sales_total_on_order_change(sender, instance, **kwargs):
     transaction.on_commit(lambda: caches["reports"].delete("sales:total", version=2))
-`);
-    assert.equal(textOf(tree, fix.changes, 'sales/apps.py'), `from django.apps import AppConfig
+`,
+    );
+    assert.equal(
+      textOf(tree, fix.changes, 'sales/apps.py'),
+      `from django.apps import AppConfig
 
 
 class SalesConfig(AppConfig):
@@ -287,7 +352,8 @@ class SalesConfig(AppConfig):
     def ready(self):
         """Connect the receivers."""
         from . import signals  # noqa: F401
-`);
+`,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
@@ -295,14 +361,18 @@ class SalesConfig(AppConfig):
     const tree = load('test/fixtures-fixes/version_key');
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 14);
     const fix = mainFix(f, tree);
-    assertHas(textOf(tree, fix.changes, 'catalog/signals.py'), `
+    assertHas(
+      textOf(tree, fix.changes, 'catalog/signals.py'),
+      `
 
 
 @receiver([post_save, post_delete], sender=Product)
 def invalidate_catalog_v_v_products_page_on_product_change(sender, instance, **kwargs):
     transaction.on_commit(lambda: cache.add("catalog:version", 1, timeout=None))
     transaction.on_commit(lambda: cache.incr("catalog:version"))
-`, true);
+`,
+      true,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
@@ -311,8 +381,14 @@ def invalidate_catalog_v_v_products_page_on_product_change(sender, instance, **k
     tree.set('catalog/signals.py', `${tree.get('catalog/signals.py')}\n\ntransaction = None\n`);
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 20);
     assert.equal(receiverUnavailable(f), undefined);
-    assert.equal(receiverUnavailable(f, filesOf(tree)), 'catalog/signals.py uses the name transaction for something else');
-    assert.deepEqual(fixesFor(f, filesOf(tree)).map((x) => x.title), ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line']);
+    assert.equal(
+      receiverUnavailable(f, filesOf(tree)),
+      'catalog/signals.py uses the name transaction for something else',
+    );
+    assert.deepEqual(
+      fixesFor(f, filesOf(tree)).map((x) => x.title),
+      ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line'],
+    );
   });
 
   test('a key that cannot be rebuilt gets no fix, and says why', async () => {
@@ -321,8 +397,15 @@ def invalidate_catalog_v_v_products_page_on_product_change(sender, instance, **k
     const page = findingAt(findings, 'DJC101', 'catalog/services.py', 11);
     const padded = findingAt(findings, 'DJC101', 'catalog/services.py', 20);
     assert.equal(receiverUnavailable(page), "the key's hole {page} does not come from a Product field");
-    assert.equal(receiverUnavailable(padded, filesOf(tree)), "the key's hole {pk} is formatted as {pk:08d}, which the fix cannot repeat");
-    for (const f of [page, padded]) assert.deepEqual(fixesFor(f, filesOf(tree)).map((x) => x.title), ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line']);
+    assert.equal(
+      receiverUnavailable(padded, filesOf(tree)),
+      "the key's hole {pk} is formatted as {pk:08d}, which the fix cannot repeat",
+    );
+    for (const f of [page, padded])
+      assert.deepEqual(
+        fixesFor(f, filesOf(tree)).map((x) => x.title),
+        ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line'],
+      );
     assert.deepEqual(fixAll(findings, filesOf(tree)), []);
   });
 });
@@ -334,7 +417,9 @@ describe('after-write invalidation (DJC103)', () => {
     const f = findingAt(findings, 'DJC103', 'catalog/pricing.py', 10);
     const fix = mainFix(f, tree);
     assert.equal(fix.title, "Invalidate 'products:active', 'product:{pk}' after this write");
-    assert.equal(textOf(tree, fix.changes, 'catalog/pricing.py').split('\n').slice(0, 16).join('\n'), `from django.core.cache import cache
+    assert.equal(
+      textOf(tree, fix.changes, 'catalog/pricing.py').split('\n').slice(0, 16).join('\n'),
+      `from django.core.cache import cache
 from django.db import transaction
 
 from .models import Product
@@ -349,14 +434,18 @@ def apply_prices(prices):
     transaction.on_commit(lambda: cache.delete_many([f"product:{product.pk}" for product in changed]))
     return len(changed)
 
-`);
+`,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
   test('not offered when a stale key cannot be rebuilt from the write', async () => {
     const tree = load('test/fixtures-fixes/bulk_write');
     const f = findingAt(await analyze(tree), 'DJC103', 'catalog/pricing.py', 15);
-    assert.deepEqual(fixesFor(f, filesOf(tree)).map((x) => x.title), ['Suppress DJC103 on this line']);
+    assert.deepEqual(
+      fixesFor(f, filesOf(tree)).map((x) => x.title),
+      ['Suppress DJC103 on this line'],
+    );
   });
 
   test('fixAll in one file: the deletes below the write are merged at their moved position', async () => {
@@ -364,11 +453,19 @@ def apply_prices(prices):
     const findings = (await analyze(tree)).filter((f) => f.path === 'catalog/pricing.py');
     const changes = fixAll(findings, filesOf(tree));
     assert.equal(changes.length, 1);
-    assertHas(textOf(tree, changes, 'catalog/pricing.py'), `
+    assertHas(
+      textOf(tree, changes, 'catalog/pricing.py'),
+      `
 def forget(pk):
     cache.delete_many(["products:active", f"product:{pk}"])
-`, true);
-    await assertFixes(tree, changes, findings.filter((f) => f.loc[0] !== 14));
+`,
+      true,
+    );
+    await assertFixes(
+      tree,
+      changes,
+      findings.filter((f) => f.loc[0] !== 14),
+    );
   });
 });
 
@@ -378,11 +475,14 @@ describe('delete_many merge (DJC107)', () => {
     const f = findingAt(await analyze(tree), 'DJC107', 'catalog/signals.py', 11);
     const fix = mainFix(f, tree);
     assert.equal(fix.title, 'Merge the 2 deletes into one cache.delete_many()');
-    assertHas(textOf(tree, fix.changes, 'catalog/signals.py'), `
+    assertHas(
+      textOf(tree, fix.changes, 'catalog/signals.py'),
+      `
 def forget_category(sender, instance, **kwargs):
     # The page of this very category.
     cache.delete_many([MENU_KEY, f"category:{instance.slug}"])
-`);
+`,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
@@ -390,7 +490,9 @@ def forget_category(sender, instance, **kwargs):
     const tree = load('test/fixtures-fixes/sequential_deletes');
     const f = findingAt(await analyze(tree), 'DJC107', 'catalog/signals.py', 18);
     const fix = mainFix(f, tree);
-    assertHas(textOf(tree, fix.changes, 'catalog/signals.py'), `
+    assertHas(
+      textOf(tree, fix.changes, 'catalog/signals.py'),
+      `
 def forget_category_lists(sender, **kwargs):
     cache.delete_many(
         [
@@ -399,7 +501,9 @@ def forget_category_lists(sender, **kwargs):
         ],
         version=2,
     )  # noqa: E501
-`, true);
+`,
+      true,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 });
@@ -408,11 +512,20 @@ describe('suppression', () => {
   test('adds # noqa: CODE, or appends to an existing noqa list; never a safe fix', async () => {
     const tree = load('test/fixtures-fixes/unrebuildable');
     const findings = await analyze(tree);
-    const [plain, listed] = [findingAt(findings, 'DJC101', 'catalog/services.py', 11), findingAt(findings, 'DJC101', 'catalog/services.py', 20)];
+    const [plain, listed] = [
+      findingAt(findings, 'DJC101', 'catalog/services.py', 11),
+      findingAt(findings, 'DJC101', 'catalog/services.py', 20),
+    ];
     const noqa = (f: Finding) => fixesFor(f, filesOf(tree)).find((x) => x.title === 'Suppress DJC101 on this line')!;
     assert.equal(noqa(plain).safe, false);
-    assert.equal(textOf(tree, noqa(plain).changes, plain.path).split('\n')[10], '        cache.set(key, rows, None)  # noqa: DJC101');
-    assert.equal(textOf(tree, noqa(listed).changes, listed.path).split('\n')[19], '        cache.set(key, product, None)  # noqa: E501, DJC101');
+    assert.equal(
+      textOf(tree, noqa(plain).changes, plain.path).split('\n')[10],
+      '        cache.set(key, rows, None)  # noqa: DJC101',
+    );
+    assert.equal(
+      textOf(tree, noqa(listed).changes, listed.path).split('\n')[19],
+      '        cache.set(key, product, None)  # noqa: E501, DJC101',
+    );
     await assertFixes(tree, [...noqa(plain).changes, ...noqa(listed).changes], [plain, listed]);
   });
 });
@@ -422,7 +535,12 @@ describe('examples/shop', () => {
     const tree = load('examples/shop');
     const files = filesOf(tree);
     const findings = await analyze(tree);
-    const offered = findings.map((f) => `${f.path}:${f.loc[0] + 1} ${f.code}: ${fixesFor(f, files).map((x) => x.title).join(' | ')}`);
+    const offered = findings.map(
+      (f) =>
+        `${f.path}:${f.loc[0] + 1} ${f.code}: ${fixesFor(f, files)
+          .map((x) => x.title)
+          .join(' | ')}`,
+    );
     assert.deepEqual(offered, [
       'catalog/management/commands/flush_storefront.py:12 DJC107: Merge the 2 deletes into one cache.delete_many() | Suppress DJC107 on this line',
       "catalog/pricing.py:21 DJC103: Invalidate 'product:{pk}', 'catalog:v{v}:category:{category.pk}:page:{page}' after this write | Suppress DJC103 on this line",
@@ -433,23 +551,29 @@ describe('examples/shop', () => {
       'orders/services.py:84 DJC105: Suppress DJC105 on this line',
     ]);
     const nav = findingAt(findings, 'DJC102', 'catalog/services.py', 44);
-    assertHas(textOf(tree, mainFix(nav, tree).changes, 'catalog/signals.py'), `
+    assertHas(
+      textOf(tree, mainFix(nav, tree).changes, 'catalog/signals.py'),
+      `
     bump_catalog_version()
 
 
 @receiver([post_save, post_delete], sender=Product)
 def invalidate_categories_nav_on_product_change(sender, instance, **kwargs):
     transaction.on_commit(lambda: cache.delete("categories:nav"))
-`, true);
+`,
+      true,
+    );
     await assertFixes(tree, mainFix(nav, tree).changes, [nav]);
   });
 
-  test('the price import invalidates through the project\'s key builder and bumps the listing version', async () => {
+  test("the price import invalidates through the project's key builder and bumps the listing version", async () => {
     const tree = load('examples/shop');
     const f = findingAt(await analyze(tree), 'DJC103', 'catalog/pricing.py', 21);
     const fix = mainFix(f, tree);
     const text = textOf(tree, fix.changes, 'catalog/pricing.py');
-    assertHas(text, `"""Nightly price import from the ERP export."""
+    assertHas(
+      text,
+      `"""Nightly price import from the ERP export."""
 import csv
 from decimal import Decimal
 
@@ -458,14 +582,18 @@ from django.db import transaction
 
 from .caching import product_cache_key
 from .models import Product
-`);
-    assertHas(text, `
+`,
+    );
+    assertHas(
+      text,
+      `
     Product.objects.bulk_update(changed, ["price"], batch_size=500)
     transaction.on_commit(lambda: cache.delete_many([product_cache_key(product.pk) for product in changed]))
     transaction.on_commit(lambda: cache.add("catalog:version", 1, timeout=None))
     transaction.on_commit(lambda: cache.incr("catalog:version"))
     return len(changed)
-`);
+`,
+    );
     await assertFixes(tree, fix.changes, [f]);
   });
 
@@ -473,8 +601,12 @@ from .models import Product
     const tree = load('examples/shop');
     const findings = await analyze(tree);
     const bestsellers = findingAt(findings, 'DJC106', 'orders/reports.py', 17);
-    assert.equal('rebuild' in bestsellers.data && bestsellers.data.rebuild.kind === 'none' && bestsellers.data.rebuild.reason, "the key's hole {limit} does not come from an OrderItem field");
-    for (const f of findings.filter((x) => x.code === 'DJC102')) assert.equal(receiverUnavailable(f, filesOf(tree)), undefined);
+    assert.equal(
+      'rebuild' in bestsellers.data && bestsellers.data.rebuild.kind === 'none' && bestsellers.data.rebuild.reason,
+      "the key's hole {limit} does not come from an OrderItem field",
+    );
+    for (const f of findings.filter((x) => x.code === 'DJC102'))
+      assert.equal(receiverUnavailable(f, filesOf(tree)), undefined);
   });
 });
 
@@ -482,26 +614,47 @@ describe('imports', () => {
   const names = (text: string) => withSyntax(text, (root) => moduleNames(root, text))!;
 
   test('a name joins a parenthesized import one per line, in order; a present one is not added again', () => {
-    const text = 'from django.db.models.signals import (\n    post_save,\n    pre_delete,\n)\nfrom django.dispatch import receiver\n\nX = 1\n';
-    const edits = planImports(text, names(text), [
-      { module: 'django.db.models.signals', name: 'post_delete' },
-      { module: 'django.dispatch', name: 'receiver' },
-    ], DEFAULT_STYLE);
+    const text =
+      'from django.db.models.signals import (\n    post_save,\n    pre_delete,\n)\nfrom django.dispatch import receiver\n\nX = 1\n';
+    const edits = planImports(
+      text,
+      names(text),
+      [
+        { module: 'django.db.models.signals', name: 'post_delete' },
+        { module: 'django.dispatch', name: 'receiver' },
+      ],
+      DEFAULT_STYLE,
+    );
     assert.ok(Array.isArray(edits));
-    assert.equal(applyEdits(text, edits), 'from django.db.models.signals import (\n    post_delete,\n    post_save,\n    pre_delete,\n)\nfrom django.dispatch import receiver\n\nX = 1\n');
+    assert.equal(
+      applyEdits(text, edits),
+      'from django.db.models.signals import (\n    post_delete,\n    post_save,\n    pre_delete,\n)\nfrom django.dispatch import receiver\n\nX = 1\n',
+    );
   });
 
   test('imports are relative within one top-level package, from a signals package too, else absolute', () => {
-    assert.deepEqual(importFrom('catalog/signals.py', 'catalog.models', 'catalog/models.py', 'Product'), [{ module: '.models', name: 'Product', sameAs: ['catalog.models'] }]);
-    assert.deepEqual(importFrom('src/catalog/signals/__init__.py', 'catalog.models', 'src/catalog/models.py', 'Product'), [{ module: '..models', name: 'Product', sameAs: ['catalog.models'] }]);
-    assert.deepEqual(importFrom('orders/signals.py', 'catalog.caching', 'catalog/caching.py', 'product_cache_key'), [{ module: 'catalog.caching', name: 'product_cache_key' }]);
+    assert.deepEqual(importFrom('catalog/signals.py', 'catalog.models', 'catalog/models.py', 'Product'), [
+      { module: '.models', name: 'Product', sameAs: ['catalog.models'] },
+    ]);
+    assert.deepEqual(
+      importFrom('src/catalog/signals/__init__.py', 'catalog.models', 'src/catalog/models.py', 'Product'),
+      [{ module: '..models', name: 'Product', sameAs: ['catalog.models'] }],
+    );
+    assert.deepEqual(importFrom('orders/signals.py', 'catalog.caching', 'catalog/caching.py', 'product_cache_key'), [
+      { module: 'catalog.caching', name: 'product_cache_key' },
+    ]);
     assert.deepEqual(importFrom('catalog/models.py', 'catalog.models', 'catalog/models.py', 'Product'), []);
   });
 
   test('a name bound to something else is a conflict; the default cache is then caches["default"]', () => {
     const text = 'from functools import cache\n';
-    assert.deepEqual(planImports(text, names(text), [{ module: 'django.core.cache', name: 'cache' }], DEFAULT_STYLE), { conflict: 'cache' });
-    assert.deepEqual(cacheRef('default', names(text), DEFAULT_STYLE), { expr: 'caches["default"]', need: { module: 'django.core.cache', name: 'caches' } });
+    assert.deepEqual(planImports(text, names(text), [{ module: 'django.core.cache', name: 'cache' }], DEFAULT_STYLE), {
+      conflict: 'cache',
+    });
+    assert.deepEqual(cacheRef('default', names(text), DEFAULT_STYLE), {
+      expr: 'caches["default"]',
+      need: { module: 'django.core.cache', name: 'caches' },
+    });
   });
 });
 
@@ -515,7 +668,10 @@ describe('imports: `import module` and dropping an unused name', () => {
     const after = applyEdits(text, edits);
     assert.equal(after, 'from django.db import models\n\nimport djcache\n\nfrom .models import Product\n');
     assert.deepEqual(planImports(after, names(after), [{ module: 'djcache' }], DEFAULT_STYLE), []);
-    assert.deepEqual(planImports('djcache = None\n', names('djcache = None\n'), [{ module: 'djcache' }], DEFAULT_STYLE), { conflict: 'djcache' });
+    assert.deepEqual(
+      planImports('djcache = None\n', names('djcache = None\n'), [{ module: 'djcache' }], DEFAULT_STYLE),
+      { conflict: 'djcache' },
+    );
   });
 
   test('a dropped name leaves its statement; a statement alone between blank lines takes one along; one sharing its line stays', () => {
@@ -535,7 +691,9 @@ describe('every engine fixture tree', () => {
   test('each offered fix leaves the files it edits parsing and removes its finding', async () => {
     const root = path.join(ROOT, 'test', 'fixtures');
     let offered = 0;
-    for (const name of readdirSync(root).filter((n) => statSync(path.join(root, n)).isDirectory()).sort()) {
+    for (const name of readdirSync(root)
+      .filter((n) => statSync(path.join(root, n)).isDirectory())
+      .sort()) {
       const tree = load(`test/fixtures/${name}`);
       const findings = await analyze(tree);
       for (const f of findings) {
@@ -543,14 +701,18 @@ describe('every engine fixture tree', () => {
           const after = applied(tree, fix.changes);
           for (const c of fix.changes) {
             const old = tree.get(c.path);
-            if (c.path.endsWith('.py') && (old === undefined || parsesCleanly(old))) assert.ok(parsesCleanly(after.get(c.path)!), `${name}: ${fix.title} breaks ${c.path}`);
+            if (c.path.endsWith('.py') && (old === undefined || parsesCleanly(old)))
+              assert.ok(parsesCleanly(after.get(c.path)!), `${name}: ${fix.title} breaks ${c.path}`);
           }
           if (!fix.preferred) continue;
           offered++;
           // Other entries of the model may turn into DJC102 once one is covered (even where DJC101 was
           // suppressed), so only the fixed finding is checked here; the tests above check the rest exactly.
           const again = await analyze(after);
-          assert.ok(!again.some((g) => identity(after, g) === identity(tree, f)), `${name}: ${fix.title} does not remove its finding`);
+          assert.ok(
+            !again.some((g) => identity(after, g) === identity(tree, f)),
+            `${name}: ${fix.title} does not remove its finding`,
+          );
         }
       }
     }

@@ -22,19 +22,28 @@ import type { Finding } from '../server/src/findings';
 /** DJCACHE_FIXTURES=<dir> runs fixtures from another folder instead (a path from the repository root). */
 export const FIXTURES = path.join(__dirname, '..', '..', process.env.DJCACHE_FIXTURES ?? path.join('test', 'fixtures'));
 
-export interface Expectation { path: string; line: number; code: string; severity?: string }
+export interface Expectation {
+  path: string;
+  line: number;
+  code: string;
+  severity?: string;
+}
 
 const PY_EXPECT = /#\s*expect:\s*([A-Za-z0-9 ,]+)/;
 const TEMPLATE_EXPECT = /\{#\s*expect:\s*([A-Za-z0-9 ,]+?)\s*#\}/g;
 
 function parseCodes(list: string, file: string, line: number): Omit<Expectation, 'path' | 'line'>[] {
-  return list.split(',').map((s) => s.trim()).filter(Boolean).map((item) => {
-    const [code, severity, ...rest] = item.split(/\s+/);
-    if (!/^DJC\d{3}$/.test(code) || rest.length || (severity && !/^(error|warning|info|hint)$/.test(severity))) {
-      throw new Error(`${file}:${line}: bad expectation '${item}'`);
-    }
-    return severity ? { code, severity } : { code };
-  });
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const [code, severity, ...rest] = item.split(/\s+/);
+      if (!/^DJC\d{3}$/.test(code) || rest.length || (severity && !/^(error|warning|info|hint)$/.test(severity))) {
+        throw new Error(`${file}:${line}: bad expectation '${item}'`);
+      }
+      return severity ? { code, severity } : { code };
+    });
 }
 
 /** The `# expect:` / `{# expect: #}` comments of a tree; lines are 1-based. */
@@ -53,7 +62,8 @@ export function expectationsOf(files: Map<string, Uint8Array>): Expectation[] {
       } else {
         for (const m of text.matchAll(TEMPLATE_EXPECT)) lists.push(m[1]);
       }
-      for (const list of lists) for (const e of parseCodes(list, file, i + 1)) out.push({ path: file, line: i + 1, ...e });
+      for (const list of lists)
+        for (const e of parseCodes(list, file, i + 1)) out.push({ path: file, line: i + 1, ...e });
     });
   }
   return out;
@@ -63,20 +73,43 @@ const keyOf = (x: { path: string; line: number; code: string }) => `${x.path}:${
 
 /** Empty when the findings are exactly the expectations; else a report of both lists. */
 export function compare(expected: Expectation[], findings: Finding[]): string {
-  const actual = findings.map((f) => ({ path: f.path, line: f.loc[0] + 1, code: f.code, severity: f.severity, message: f.message }));
+  const actual = findings.map((f) => ({
+    path: f.path,
+    line: f.loc[0] + 1,
+    code: f.code,
+    severity: f.severity,
+    message: f.message,
+  }));
   const actualKeys = new Set(actual.map(keyOf));
   const expectedKeys = new Set(expected.map(keyOf));
   const missing = expected.filter((e) => !actualKeys.has(keyOf(e)));
   const extra = actual.filter((a) => !expectedKeys.has(keyOf(a)));
-  const wrongSeverity = expected.filter((e) => e.severity && actual.some((a) => keyOf(a) === keyOf(e) && a.severity !== e.severity));
+  const wrongSeverity = expected.filter(
+    (e) => e.severity && actual.some((a) => keyOf(a) === keyOf(e) && a.severity !== e.severity),
+  );
   if (!missing.length && !extra.length && !wrongSeverity.length) return '';
   const lines: string[] = [];
-  if (missing.length) lines.push('missing:', ...missing.map((e) => `  ${keyOf(e)}${e.severity ? ` ${e.severity}` : ''}`));
+  if (missing.length)
+    lines.push('missing:', ...missing.map((e) => `  ${keyOf(e)}${e.severity ? ` ${e.severity}` : ''}`));
   if (extra.length) lines.push('extra:', ...extra.map((a) => `  ${keyOf(a)} ${a.severity}`));
   if (wrongSeverity.length) {
-    lines.push('wrong severity:', ...wrongSeverity.map((e) => `  ${keyOf(e)}: expected ${e.severity}, got ${actual.filter((a) => keyOf(a) === keyOf(e)).map((a) => a.severity).join('/')}`));
+    lines.push(
+      'wrong severity:',
+      ...wrongSeverity.map(
+        (e) =>
+          `  ${keyOf(e)}: expected ${e.severity}, got ${actual
+            .filter((a) => keyOf(a) === keyOf(e))
+            .map((a) => a.severity)
+            .join('/')}`,
+      ),
+    );
   }
-  lines.push('expected:', ...[...expected].sort((a, b) => keyOf(a).localeCompare(keyOf(b))).map((e) => `  ${keyOf(e)}${e.severity ? ` ${e.severity}` : ''}`));
+  lines.push(
+    'expected:',
+    ...[...expected]
+      .sort((a, b) => keyOf(a).localeCompare(keyOf(b)))
+      .map((e) => `  ${keyOf(e)}${e.severity ? ` ${e.severity}` : ''}`),
+  );
   lines.push('actual:', ...actual.map((a) => `  ${keyOf(a)} ${a.severity}: ${a.message}`));
   return lines.join('\n');
 }
@@ -88,7 +121,9 @@ export async function checkFixture(dir: string): Promise<string> {
   return compare(expected, findings);
 }
 
-const names = readdirSync(FIXTURES).filter((n) => statSync(path.join(FIXTURES, n)).isDirectory()).sort();
+const names = readdirSync(FIXTURES)
+  .filter((n) => statSync(path.join(FIXTURES, n)).isDirectory())
+  .sort();
 
 for (const name of names) {
   test(name, async () => {
@@ -98,19 +133,37 @@ for (const name of names) {
 }
 
 test('a finding quotes a write that may change any column before one of other columns only', async () => {
-  const { findings } = await analyzeWorkspace(memoryFs(readTree(path.join(FIXTURES, 'djc106_quotes_whole_row_write'))), defaultConfig);
+  const { findings } = await analyzeWorkspace(
+    memoryFs(readTree(path.join(FIXTURES, 'djc106_quotes_whole_row_write'))),
+    defaultConfig,
+  );
   assert.equal(findings.length, 1);
-  assert.match(findings[0].message, /site\/sample_data\.py:5 \(SiteSettings\.objects\.update_or_create\(\)\) saves SiteSettings/);
-  assert.deepEqual(findings[0].related.map((r) => r.path), ['site/traffic.py', 'site/sample_data.py']);
+  assert.match(
+    findings[0].message,
+    /site\/sample_data\.py:5 \(SiteSettings\.objects\.update_or_create\(\)\) saves SiteSettings/,
+  );
+  assert.deepEqual(
+    findings[0].related.map((r) => r.path),
+    ['site/traffic.py', 'site/sample_data.py'],
+  );
 });
 
 test('the per-site cache is in the graph with its alias, timeout and the clear() calls that empty it, and gives no finding', async () => {
-  const { graph, findings } = await analyzeWorkspace(memoryFs(readTree(path.join(FIXTURES, 'ok_per_site_cache'))), defaultConfig);
+  const { graph, findings } = await analyzeWorkspace(
+    memoryFs(readTree(path.join(FIXTURES, 'ok_per_site_cache'))),
+    defaultConfig,
+  );
   assert.deepEqual(findings, []);
   assert.deepEqual(graph.siteCache, {
-    alias: 'pages', timeout: 300, path: 'shop/settings.py', loc: [3, 0, 3, 0],
+    alias: 'pages',
+    timeout: 300,
+    path: 'shop/settings.py',
+    loc: [3, 0, 3, 0],
     clearedBy: [{ path: 'catalog/management/commands/flush_pages.py', loc: [6, 8, 6, 31] }],
   });
-  const { graph: without } = await analyzeWorkspace(memoryFs(readTree(path.join(FIXTURES, 'ok_receiver_decorator'))), defaultConfig);
+  const { graph: without } = await analyzeWorkspace(
+    memoryFs(readTree(path.join(FIXTURES, 'ok_receiver_decorator'))),
+    defaultConfig,
+  );
   assert.equal(without.siteCache, null);
 });

@@ -36,7 +36,8 @@ interface GrammarContribution {
   injectTo?: string[];
 }
 
-const contributed: GrammarContribution[] = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).contributes.grammars;
+const contributed: GrammarContribution[] = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  .contributes.grammars;
 
 const hostGrammars: Record<string, string> = {
   'source.python': require.resolve('tm-grammars/grammars/python.json'),
@@ -80,7 +81,10 @@ interface Token {
 }
 
 class Tokens {
-  constructor(readonly source: string, readonly tokens: Token[]) {}
+  constructor(
+    readonly source: string,
+    readonly tokens: Token[],
+  ) {}
 
   /** The token covering the first character of the `nth` occurrence of `needle` (1-based). */
   at(needle: string, nth = 1): Token {
@@ -162,7 +166,10 @@ describe('package.json grammars contribution', () => {
   });
 
   test('.vscodeignore keeps syntaxes/*.json in the package', () => {
-    const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignore = fs
+      .readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     assert.ok(ignore.includes('!syntaxes/*.json'));
   });
 });
@@ -173,7 +180,11 @@ describe('Python: tagged(...)', () => {
     assert.deepEqual(t.scopes('tagged'), ['meta.function-call.tagged.djcache', 'support.function.tagged.djcache']);
     assert.deepEqual(t.scopes('Product'), ['meta.function-call.tagged.djcache', MODEL]);
     assert.deepEqual(t.scopes('shop.Category'), ['meta.function-call.tagged.djcache', STRING, MODEL]);
-    assert.deepEqual(t.scopes('"', 1), ['meta.function-call.tagged.djcache', STRING, 'punctuation.definition.string.begin.python']);
+    assert.deepEqual(t.scopes('"', 1), [
+      'meta.function-call.tagged.djcache',
+      STRING,
+      'punctuation.definition.string.begin.python',
+    ]);
     assert.deepEqual(t.scopes('shop.Tag'), ['meta.function-call.tagged.djcache', STRING, MODEL]);
     assert.equal(t.scope('using'), 'variable.parameter.function-call.python');
     assert.equal(t.scope('replica'), STRING);
@@ -182,16 +193,18 @@ describe('Python: tagged(...)', () => {
   });
 
   test('qualified classes, "auto", djcache.AUTO, a list or a tuple of them, over several lines', async () => {
-    const t = await py([
-      'a = djcache.tagged(models.Product, catalog.models.Category)',
-      'b = tagged("auto")',
-      'c = tagged(djcache.AUTO, Product)',
-      'd = tagged([',
-      '    Product,',
-      '    "shop.Category",',
-      '])',
-      "e = tagged(('shop.Product', Tag)).get_or_set('products:all', load, timeout=300)",
-    ].join('\n') + AFTER);
+    const t = await py(
+      [
+        'a = djcache.tagged(models.Product, catalog.models.Category)',
+        'b = tagged("auto")',
+        'c = tagged(djcache.AUTO, Product)',
+        'd = tagged([',
+        '    Product,',
+        '    "shop.Category",',
+        '])',
+        "e = tagged(('shop.Product', Tag)).get_or_set('products:all', load, timeout=300)",
+      ].join('\n') + AFTER,
+    );
     assert.equal(t.scope('tagged'), 'support.function.tagged.djcache');
     assert.equal(t.scope('models'), 'variable.other.object.python');
     assert.equal(t.scope('Product'), MODEL);
@@ -205,7 +218,12 @@ describe('Python: tagged(...)', () => {
     assert.equal(t.scope('shop.Product'), MODEL);
     assert.equal(t.scope('Tag'), MODEL);
     // the handle's methods are ordinary Python again
-    assert.deepEqual(t.scopes('products:all'), ['meta.member.access.python', 'meta.function-call.python', 'meta.function-call.arguments.python', STRING]);
+    assert.deepEqual(t.scopes('products:all'), [
+      'meta.member.access.python',
+      'meta.function-call.python',
+      'meta.function-call.arguments.python',
+      STRING,
+    ]);
     assert.equal(t.scope('timeout'), 'variable.parameter.function-call.python');
     assertClosed(t);
   });
@@ -224,17 +242,32 @@ describe('Python: tagged(...)', () => {
 
 describe('Python: depends_on of cache_page / memoize', () => {
   test('a list on @djcache.cache_page: the decorator keeps its colours, the models are marked', async () => {
-    const t = await py(`@djcache.cache_page(60, depends_on=[Product, 'shop.Category'], key_prefix="nav")\ndef view(request):\n    pass${AFTER}`);
-    assert.deepEqual(t.scopes('cache_page'), ['meta.function.decorator.python', 'entity.name.function.decorator.python']);
+    const t = await py(
+      `@djcache.cache_page(60, depends_on=[Product, 'shop.Category'], key_prefix="nav")\ndef view(request):\n    pass${AFTER}`,
+    );
+    assert.deepEqual(t.scopes('cache_page'), [
+      'meta.function.decorator.python',
+      'entity.name.function.decorator.python',
+    ]);
     assert.deepEqual(t.scopes('depends_on'), [
-      'meta.function.decorator.python', 'meta.function-call.arguments.python', 'meta.depends-on.djcache', DEPENDS_ON,
+      'meta.function.decorator.python',
+      'meta.function-call.arguments.python',
+      'meta.depends-on.djcache',
+      DEPENDS_ON,
     ]);
     assert.equal(t.scope('['), 'punctuation.definition.list.begin.python');
     assert.deepEqual(t.scopes('Product'), [
-      'meta.function.decorator.python', 'meta.function-call.arguments.python', 'meta.depends-on.djcache', MODEL,
+      'meta.function.decorator.python',
+      'meta.function-call.arguments.python',
+      'meta.depends-on.djcache',
+      MODEL,
     ]);
     assert.deepEqual(t.scopes('shop.Category'), [
-      'meta.function.decorator.python', 'meta.function-call.arguments.python', 'meta.depends-on.djcache', STRING, MODEL,
+      'meta.function.decorator.python',
+      'meta.function-call.arguments.python',
+      'meta.depends-on.djcache',
+      STRING,
+      MODEL,
     ]);
     assert.equal(t.scope('key_prefix'), 'variable.parameter.function-call.python');
     assert.equal(t.scope('nav'), STRING);
@@ -245,17 +278,19 @@ describe('Python: depends_on of cache_page / memoize', () => {
   });
 
   test('a tuple over several lines on @memoize, with a trailing comma and keyword arguments after it', async () => {
-    const t = await py([
-      '@memoize(',
-      '    300,',
-      '    depends_on=(',
-      '        models.Product,',
-      '        "shop.Category",',
-      '    ),',
-      '    lock=True,',
-      ')',
-      'def prices(): ...',
-    ].join('\n') + AFTER);
+    const t = await py(
+      [
+        '@memoize(',
+        '    300,',
+        '    depends_on=(',
+        '        models.Product,',
+        '        "shop.Category",',
+        '    ),',
+        '    lock=True,',
+        ')',
+        'def prices(): ...',
+      ].join('\n') + AFTER,
+    );
     assert.equal(t.scope('depends_on'), DEPENDS_ON);
     assert.equal(t.scope('(', 2), 'punctuation.parenthesis.begin.python');
     assert.equal(t.scope('Product'), MODEL);
@@ -263,20 +298,36 @@ describe('Python: depends_on of cache_page / memoize', () => {
     assert.equal(t.scope(')', 1), 'punctuation.parenthesis.end.python');
     assert.equal(t.scope('lock'), 'variable.parameter.function-call.python');
     assert.equal(t.scope('True'), 'constant.language.python');
-    assert.deepEqual(t.scopes(')', 2), ['meta.function.decorator.python', 'punctuation.definition.arguments.end.python']);
+    assert.deepEqual(t.scopes(')', 2), [
+      'meta.function.decorator.python',
+      'punctuation.definition.arguments.end.python',
+    ]);
     assert.equal(t.scope('prices'), 'entity.name.function.python');
     assertClosed(t);
   });
 
   test('one string: "auto" or one label, either quote; djcache.AUTO; a call and a chained call', async () => {
-    const t = await py([
-      'a = djcache.memoize(300, depends_on="auto")(load)',
-      "b = cache_page(60, depends_on='shop.Product')",
-      'c = memoize(depends_on=djcache.AUTO)',
-      'd = memoize(depends_on=MODELS)',
-    ].join('\n') + AFTER);
-    assert.deepEqual(t.scopes('depends_on'), ['meta.member.access.python', 'meta.function-call.python', 'meta.function-call.arguments.python', DEPENDS_ON]);
-    assert.deepEqual(t.scopes('auto'), ['meta.member.access.python', 'meta.function-call.python', 'meta.function-call.arguments.python', STRING, AUTO]);
+    const t = await py(
+      [
+        'a = djcache.memoize(300, depends_on="auto")(load)',
+        "b = cache_page(60, depends_on='shop.Product')",
+        'c = memoize(depends_on=djcache.AUTO)',
+        'd = memoize(depends_on=MODELS)',
+      ].join('\n') + AFTER,
+    );
+    assert.deepEqual(t.scopes('depends_on'), [
+      'meta.member.access.python',
+      'meta.function-call.python',
+      'meta.function-call.arguments.python',
+      DEPENDS_ON,
+    ]);
+    assert.deepEqual(t.scopes('auto'), [
+      'meta.member.access.python',
+      'meta.function-call.python',
+      'meta.function-call.arguments.python',
+      STRING,
+      AUTO,
+    ]);
     assert.equal(t.scope('load'), 'meta.function-call.arguments.python');
     assert.equal(t.scope('shop.Product'), MODEL);
     assert.equal(t.scope('depends_on', 3), DEPENDS_ON);
@@ -308,14 +359,18 @@ describe('Python: what is not a declaration', () => {
   });
 
   test("djcache's own definitions: def tagged(...), def memoize(..., depends_on=())", async () => {
-    const t = await py(`def tagged(*deps, using=None):\n    return Tagged(*deps, using=using)\ndef memoize(timeout=_DEFAULT, depends_on=(), *, lock=None): ...${AFTER}`);
+    const t = await py(
+      `def tagged(*deps, using=None):\n    return Tagged(*deps, using=using)\ndef memoize(timeout=_DEFAULT, depends_on=(), *, lock=None): ...${AFTER}`,
+    );
     assert.deepEqual(t.djcacheScopes(), []);
     assert.equal(t.scope('tagged'), 'entity.name.function.python');
     assert.equal(t.scope('depends_on'), 'variable.parameter.function.language.python');
   });
 
   test('strings and comments that mention a declaration', async () => {
-    const t = await py(`doc = "tagged(Product) and depends_on=[Product]"\n# tagged(Product), memoize(depends_on=[Product])${AFTER}`);
+    const t = await py(
+      `doc = "tagged(Product) and depends_on=[Product]"\n# tagged(Product), memoize(depends_on=[Product])${AFTER}`,
+    );
     assert.deepEqual(t.djcacheScopes(), []);
   });
 });
@@ -338,12 +393,14 @@ describe('Templates: {% tagged_cache %}', () => {
   const DEP = 'meta.attribute.depends-on.djcache';
 
   test('the tag, its space-separated depends_on labels, the end tag', async () => {
-    const t = await django([
-      '{% load djcache %}',
-      '<ul class="nav">{% tagged_cache 500 "sidebar" request.user.pk depends_on="shop.Product shop.Category" %}',
-      '{% for c in cats %}<li>{{ c.name }}</li>{% endfor %}',
-      '{% endtagged_cache %}</ul>',
-    ].join('\n'));
+    const t = await django(
+      [
+        '{% load djcache %}',
+        '<ul class="nav">{% tagged_cache 500 "sidebar" request.user.pk depends_on="shop.Product shop.Category" %}',
+        '{% for c in cats %}<li>{{ c.name }}</li>{% endfor %}',
+        '{% endtagged_cache %}</ul>',
+      ].join('\n'),
+    );
     assert.deepEqual(t.scopes('tagged_cache'), [TAG, 'keyword.control.cache.djcache']);
     assert.deepEqual(t.scopes('{%', 2), [TAG, 'punctuation.section.embedded.begin.django']);
     assert.deepEqual(t.scopes('500'), [TAG, 'constant.numeric.djcache']);
@@ -361,7 +418,9 @@ describe('Templates: {% tagged_cache %}', () => {
   });
 
   test('depends_on=\'auto\' in single quotes, using=; the timeout "auto" and a dotted fragment name are no dependencies', async () => {
-    const t = await django(`{% tagged_cache "auto" "nav.v2" depends_on='auto' using="replica" %}x{% endtagged_cache %}`);
+    const t = await django(
+      `{% tagged_cache "auto" "nav.v2" depends_on='auto' using="replica" %}x{% endtagged_cache %}`,
+    );
     assert.deepEqual(t.scopes('auto', 1), [TAG, 'string.quoted.djcache']);
     assert.deepEqual(t.scopes('nav.v2'), [TAG, 'string.quoted.djcache']);
     assert.deepEqual(t.scopes('auto', 2), [TAG, DEP, 'string.quoted.djcache', AUTO]);
@@ -384,12 +443,14 @@ describe('Templates: {% tagged_cache %}', () => {
   });
 
   test('not inside <!-- --> or {% comment %}; a tag left open ends with its line', async () => {
-    const t = await django([
-      '<!-- {% tagged_cache 5 "a" depends_on="shop.Product" %} -->',
-      '{% comment %}{% tagged_cache 5 "b" depends_on="shop.Product" %}{% endcomment %}',
-      '{% tagged_cache 5 "c"',
-      '<p class="after">text</p>',
-    ].join('\n'));
+    const t = await django(
+      [
+        '<!-- {% tagged_cache 5 "a" depends_on="shop.Product" %} -->',
+        '{% comment %}{% tagged_cache 5 "b" depends_on="shop.Product" %}{% endcomment %}',
+        '{% tagged_cache 5 "c"',
+        '<p class="after">text</p>',
+      ].join('\n'),
+    );
     assert.deepEqual([...new Set(t.djcacheScopes().map((x) => x.line))], [2]);
     assert.equal(t.scope('tagged_cache', 3), 'keyword.control.cache.djcache');
     assert.deepEqual(t.at('<p').scopes, ['meta.tag.structure.p.start.html', 'punctuation.definition.tag.begin.html']);
@@ -408,15 +469,23 @@ describe('Templates: {% tagged_cache %}', () => {
     const hosts = contributed.find((g) => g.scopeName === 'text.djcache.template.injection')?.injectTo ?? [];
     assert.ok(hosts.includes('text.html.django'));
     for (const host of hosts.filter((h) => h in hostGrammars)) {
-      const t = await tokenize(host, '<div>{% tagged_cache 5 "x" depends_on="shop.Product" %}{% endtagged_cache %}</div>');
+      const t = await tokenize(
+        host,
+        '<div>{% tagged_cache 5 "x" depends_on="shop.Product" %}{% endtagged_cache %}</div>',
+      );
       assert.equal(t.scope('tagged_cache'), 'keyword.control.cache.djcache', host);
       assert.equal(t.scope('shop.Product'), MODEL, host);
     }
   });
 
   test('plain .html files (text.html.basic), where templates often live without a Django extension', async () => {
-    assert.ok(contributed.find((g) => g.scopeName === 'text.djcache.template.injection')?.injectTo?.includes('text.html.basic'));
-    const t = await tokenize('text.html.basic', '{% tagged_cache 5 "x" depends_on="shop.Product" %}{% endtagged_cache %}');
+    assert.ok(
+      contributed.find((g) => g.scopeName === 'text.djcache.template.injection')?.injectTo?.includes('text.html.basic'),
+    );
+    const t = await tokenize(
+      'text.html.basic',
+      '{% tagged_cache 5 "x" depends_on="shop.Product" %}{% endtagged_cache %}',
+    );
     assert.equal(t.scope('shop.Product'), MODEL);
   });
 });

@@ -16,7 +16,13 @@ import { IncrementalAnalysis, trackFacts } from '../server/src/analysis/incremen
 import { ModelRegistry } from '../server/src/analysis/models';
 import { Workspace } from '../server/src/analysis/workspace';
 import { defaultConfig } from '../server/src/config/config';
-import { analyzeFactsToFindings, factsForFile, findingsOf, isRelevantPath, packageDirsOf } from '../server/src/engine/engine';
+import {
+  analyzeFactsToFindings,
+  factsForFile,
+  findingsOf,
+  isRelevantPath,
+  packageDirsOf,
+} from '../server/src/engine/engine';
 import type { FileFacts } from '../server/src/facts/types';
 import { ProjectIndex } from '../server/src/engine/projectIndex';
 import { loadPythonParser } from '../server/src/syntax/parser';
@@ -32,7 +38,11 @@ class EditedTree {
   readonly files: Map<string, Uint8Array>;
   readonly index: ProjectIndex;
 
-  constructor(private readonly parser: Parser, readonly name: string, files: Map<string, Uint8Array>) {
+  constructor(
+    private readonly parser: Parser,
+    readonly name: string,
+    files: Map<string, Uint8Array>,
+  ) {
     this.files = new Map([...files].filter(([p]) => !p.startsWith('.djcache_cache/')));
     this.index = new ProjectIndex(parser, defaultConfig);
   }
@@ -78,11 +88,20 @@ class EditedTree {
     const snap = this.index.analyze();
     const paths = [...this.files.keys()].filter(isRelevantPath).sort();
     const packageDirs = packageDirsOf(paths);
-    const facts = paths.map((p) => factsForFile(this.parser, p, this.files.get(p)!, packageDirs)).filter((f): f is FileFacts => !!f);
-    const perFile = findingsOf(new IncrementalAnalysis().analyze(facts.map(trackFacts), new Set(), defaultConfig).analysis, defaultConfig);
+    const facts = paths
+      .map((p) => factsForFile(this.parser, p, this.files.get(p)!, packageDirs))
+      .filter((f): f is FileFacts => !!f);
+    const perFile = findingsOf(
+      new IncrementalAnalysis().analyze(facts.map(trackFacts), new Set(), defaultConfig).analysis,
+      defaultConfig,
+    );
     const whole = analyzeFactsToFindings(facts, defaultConfig);
     const at = `${this.name}, after ${step}`;
-    assert.deepEqual(plain(snap.findings), plain(perFile.findings), `${at}: findings differ from a file-by-file analysis`);
+    assert.deepEqual(
+      plain(snap.findings),
+      plain(perFile.findings),
+      `${at}: findings differ from a file-by-file analysis`,
+    );
     assert.deepEqual(plain(snap.graph), plain(perFile.graph), `${at}: graph differs from a file-by-file analysis`);
     assert.deepEqual(plain(snap.findings), plain(whole.findings), `${at}: findings differ from analyzeFactsToFindings`);
     assert.deepEqual(plain(snap.graph), plain(whole.graph), `${at}: graph differs from analyzeFactsToFindings`);
@@ -118,20 +137,32 @@ test('incremental: scripted edits to the example project', async () => {
 
   t.replace('catalog/services.py', 'def ', 'def _unused_helper():\n    return 1\n\n\ndef ');
   const bodyEdit = t.check('a new function at the top of services.py');
-  assert.ok(bodyEdit.analysed.length < bodyEdit.pythonFiles, 'an edit to one module reuses the analysis of files that do not read it');
+  assert.ok(
+    bodyEdit.analysed.length < bodyEdit.pythonFiles,
+    'an edit to one module reuses the analysis of files that do not read it',
+  );
 
-  t.replace('catalog/views.py', 'from .models import Category, Product\n', 'from .models import Category, Product\nfrom orders.models import Order\n');
+  t.replace(
+    'catalog/views.py',
+    'from .models import Category, Product\n',
+    'from .models import Category, Product\nfrom orders.models import Order\n',
+  );
   t.check('a new import in views.py');
 
-  t.write('orders/signals.py', `${t.text('orders/signals.py')}
+  t.write(
+    'orders/signals.py',
+    `${t.text('orders/signals.py')}
 
 @receiver(post_save, sender="catalog.Product")
 def forget_dashboard(sender, instance, **kwargs):
     cache.delete("orders:dashboard")
-`);
+`,
+  );
   t.check('a receiver added to orders/signals.py');
 
-  t.write('catalog/services.py', `from django.db import models\n${t.text('catalog/services.py')}
+  t.write(
+    'catalog/services.py',
+    `from django.db import models\n${t.text('catalog/services.py')}
 
 class Promo(models.Model):
     code = models.CharField(max_length=20)
@@ -141,28 +172,35 @@ def promos():
     rows = list(Promo.objects.all())
     cache.set("catalog:promos", rows, 300)
     return rows
-`);
+`,
+  );
   t.check('a model defined in a module that had none');
-  t.write('catalog/coupons.py', [
-    'from django.core.cache import cache',
-    'from django.db import models',
-    '',
-    '',
-    'class Coupon(object):',
-    '    code = models.CharField(max_length=20)',
-    '',
-    '',
-    'def coupons():',
-    '    rows = list(Coupon.objects.all())',
-    '    cache.set("catalog:coupons", rows, 300)',
-    '    return rows',
-    '',
-  ].join('\n'));
+  t.write(
+    'catalog/coupons.py',
+    [
+      'from django.core.cache import cache',
+      'from django.db import models',
+      '',
+      '',
+      'class Coupon(object):',
+      '    code = models.CharField(max_length=20)',
+      '',
+      '',
+      'def coupons():',
+      '    rows = list(Coupon.objects.all())',
+      '    cache.set("catalog:coupons", rows, 300)',
+      '    return rows',
+      '',
+    ].join('\n'),
+  );
   t.check('a module with a plain class');
   t.replace('catalog/coupons.py', 'class Coupon(object):', 'class Coupon(models.Model):');
   t.check('the plain class made a model, nothing else changed');
   t.write('catalog/bases.py', 'from django.db.models import Model as Base\n');
-  t.write('catalog/stickers.py', 'from django.core.cache import cache\n\nfrom .bases import Base\n\n\nclass Sticker(Base):\n    pass\n\n\ndef stickers():\n    cache.set("catalog:stickers", list(Sticker.objects.all()), 300)\n');
+  t.write(
+    'catalog/stickers.py',
+    'from django.core.cache import cache\n\nfrom .bases import Base\n\n\nclass Sticker(Base):\n    pass\n\n\ndef stickers():\n    cache.set("catalog:stickers", list(Sticker.objects.all()), 300)\n',
+  );
   t.check('a model whose base is imported through another module');
   t.replace('catalog/bases.py', 'Model as Base', 'Field as Base');
   t.check('that import changed: the class is no model');
@@ -175,53 +213,76 @@ def promos():
   t.replace('catalog/bases.py', 'def helper', 'def Base');
   t.check('the function renamed so that it rebinds the base');
 
-  t.replace('catalog/models.py', 'class Tag(models.Model):\n', 'class Tag(models.Model):\n    supplier = models.ForeignKey("orders.Order", on_delete=models.CASCADE, null=True)\n');
+  t.replace(
+    'catalog/models.py',
+    'class Tag(models.Model):\n',
+    'class Tag(models.Model):\n    supplier = models.ForeignKey("orders.Order", on_delete=models.CASCADE, null=True)\n',
+  );
   t.check('a foreign key added to a model');
 
-  t.write('catalog/feeds.py', [
-    'from django.core.cache import cache',
-    '',
-    'from .models import Product',
-    '',
-    '',
-    'def latest_products():',
-    '    rows = cache.get("feeds:latest")',
-    '    if rows is None:',
-    '        rows = list(Product.objects.order_by("-id")[:10])',
-    '        cache.set("feeds:latest", rows, 600)',
-    '    return rows',
-    '',
-  ].join('\n'));
+  t.write(
+    'catalog/feeds.py',
+    [
+      'from django.core.cache import cache',
+      '',
+      'from .models import Product',
+      '',
+      '',
+      'def latest_products():',
+      '    rows = cache.get("feeds:latest")',
+      '    if rows is None:',
+      '        rows = list(Product.objects.order_by("-id")[:10])',
+      '        cache.set("feeds:latest", rows, 600)',
+      '    return rows',
+      '',
+    ].join('\n'),
+  );
   t.check('a new module');
 
   t.remove('reviews/signals.py');
   t.check('a deleted module');
 
   // Relations followed through the registry alone: the module reads no catalog file.
-  t.write('orders/feed.py', [
-    'from django.core.cache import cache',
-    '',
-    'from .models import OrderItem',
-    '',
-    '',
-    'def item_categories():',
-    '    rows = cache.get("orders:item-categories")',
-    '    if rows is None:',
-    '        rows = [item.product.category for item in OrderItem.objects.all()]',
-    '        cache.set("orders:item-categories", rows, 300)',
-    '    return rows',
-    '',
-  ].join('\n'));
+  t.write(
+    'orders/feed.py',
+    [
+      'from django.core.cache import cache',
+      '',
+      'from .models import OrderItem',
+      '',
+      '',
+      'def item_categories():',
+      '    rows = cache.get("orders:item-categories")',
+      '    if rows is None:',
+      '        rows = [item.product.category for item in OrderItem.objects.all()]',
+      '        cache.set("orders:item-categories", rows, 300)',
+      '    return rows',
+      '',
+    ].join('\n'),
+  );
   t.check('a module that reaches Category through relations only');
-  t.replace('catalog/models.py', '    def active(self):\n', '    def with_tags(self):\n        return self.prefetch_related("tags")\n\n    def active(self):\n');
-  t.write('catalog/tagged.py', 'from django.core.cache import cache\n\nfrom .models import Product\n\n\ndef tagged():\n    cache.set("catalog:tagged", list(Product.objects.with_tags()), 300)\n');
+  t.replace(
+    'catalog/models.py',
+    '    def active(self):\n',
+    '    def with_tags(self):\n        return self.prefetch_related("tags")\n\n    def active(self):\n',
+  );
+  t.write(
+    'catalog/tagged.py',
+    'from django.core.cache import cache\n\nfrom .models import Product\n\n\ndef tagged():\n    cache.set("catalog:tagged", list(Product.objects.with_tags()), 300)\n',
+  );
   t.check('a queryset method that reads tags, and a module caching its rows');
   const models = t.text('catalog/models.py');
   t.write('catalog/models.py', models.replace(/\n(\s+)def (\w+)\(self\):\n/, '\n$1def $2(self):\n$1    _edited = 1\n'));
   const modelBodyEdit = t.check('a method body edit in models.py, the classes below it moved');
-  assert.ok(modelBodyEdit.analysed.length < modelBodyEdit.pythonFiles && t.index.analyze().stats.registryReused, 'the registry is kept, models moved');
+  assert.ok(
+    modelBodyEdit.analysed.length < modelBodyEdit.pythonFiles && t.index.analyze().stats.registryReused,
+    'the registry is kept, models moved',
+  );
   // A new function is a name the registry never looked up; one that rebinds `models` is not.
-  t.write('catalog/models.py', `${t.text('catalog/models.py')}\n\ndef price_label(product):\n    return f"{product.price} EUR"\n`);
+  t.write(
+    'catalog/models.py',
+    `${t.text('catalog/models.py')}\n\ndef price_label(product):\n    return f"{product.price} EUR"\n`,
+  );
   t.check('a function added to models.py');
   assert.ok(t.index.analyze().stats.registryReused, 'a new function name keeps the registry');
   t.write('catalog/models.py', `${t.text('catalog/models.py')}\n\ndef models():\n    return None\n`);
@@ -233,7 +294,8 @@ def promos():
   t.check('Product.category retargeted');
 
   // Two modules resolve the same name through a third: each must note that it read it.
-  const keyUser = (method: string) => `from django.core.cache import cache\n\nfrom .keys import entry_key\n\n\ndef run(rows):\n    cache.${method}(entry_key(1)${method === 'set' ? ', rows, 60' : ''})\n`;
+  const keyUser = (method: string) =>
+    `from django.core.cache import cache\n\nfrom .keys import entry_key\n\n\ndef run(rows):\n    cache.${method}(entry_key(1)${method === 'set' ? ', rows, 60' : ''})\n`;
   t.write('catalog/keys.py', 'from .caching import product_cache_key as entry_key\n');
   t.write('catalog/aa_keys_user.py', keyUser('set'));
   t.write('catalog/zz_keys_user.py', keyUser('delete'));
@@ -242,49 +304,71 @@ def promos():
   t.check('the re-export pointed at another function of the same module');
   t.replace('catalog/keys.py', 'bump_catalog_version as entry_key', 'product_cache_key as entry_key');
   t.write('catalog/keys.py', `${t.text('catalog/keys.py')}PREFIX = "listing"\n`);
-  t.write('catalog/prefixed.py', 'from django.core.cache import cache\n\nfrom . import keys\nfrom .models import Tag\n\n\ndef remember():\n    cache.set(keys.PREFIX, list(Tag.objects.all()), 60)\n');
+  t.write(
+    'catalog/prefixed.py',
+    'from django.core.cache import cache\n\nfrom . import keys\nfrom .models import Tag\n\n\ndef remember():\n    cache.set(keys.PREFIX, list(Tag.objects.all()), 60)\n',
+  );
   t.check('a module keyed by a constant of another');
   t.replace('catalog/keys.py', 'PREFIX = "listing"', 'PREFIX = "listing:v2"');
   t.check('that constant changed');
   t.write('catalog/keys.py', 'def entry_key(pk):\n    return f"other:{pk}"\n');
   t.check('the re-export replaced by a function of its own');
   // A module that reads only a name another module binds, not what it binds it to.
-  t.write('catalog/key_names.py', 'from django.core.cache import cache\n\nfrom . import keys\nfrom .models import Tag\n\n\ndef remember():\n    cache.set(keys.entry_key.__name__, list(Tag.objects.all()), 60)\n');
+  t.write(
+    'catalog/key_names.py',
+    'from django.core.cache import cache\n\nfrom . import keys\nfrom .models import Tag\n\n\ndef remember():\n    cache.set(keys.entry_key.__name__, list(Tag.objects.all()), 60)\n',
+  );
   t.check('a module keyed by a function name of another');
   t.replace('catalog/keys.py', 'return f"other:{pk}"', 'return f"again:{pk}"');
   t.check('that function body edited');
-  assert.ok(!t.index.analyze().stats.analysed.includes('catalog/key_names.py'), 'a module that read only names of the edited one is reused');
+  assert.ok(
+    !t.index.analyze().stats.analysed.includes('catalog/key_names.py'),
+    'a module that read only names of the edited one is reused',
+  );
   t.replace('catalog/keys.py', 'def entry_key', 'def entry_key_v2');
   t.check('that function renamed');
 
   // A name found through another module's star import.
   t.write('catalog/stars.py', 'from .caching import *  # noqa: F403\n');
-  t.write('catalog/star_user.py', 'from django.core.cache import cache\n\nfrom .models import Tag\nfrom .stars import product_cache_key\n\n\ndef remember():\n    cache.set(product_cache_key(1), list(Tag.objects.all()), 60)\n');
+  t.write(
+    'catalog/star_user.py',
+    'from django.core.cache import cache\n\nfrom .models import Tag\nfrom .stars import product_cache_key\n\n\ndef remember():\n    cache.set(product_cache_key(1), list(Tag.objects.all()), 60)\n',
+  );
   t.check('a key builder imported through a star import');
   t.replace('catalog/stars.py', 'from .caching import *', 'from .keys import *');
   t.check('that star import pointed at another module');
   t.write('catalog/stars.py', `${t.text('catalog/stars.py')}UNUSED = 1\n`);
   t.check('a name added to the module star-imported through');
-  assert.ok(!t.index.analyze().stats.analysed.includes('catalog/star_user.py'), 'a name added that no module looked up re-analyses none of them');
+  assert.ok(
+    !t.index.analyze().stats.analysed.includes('catalog/star_user.py'),
+    'a name added that no module looked up re-analyses none of them',
+  );
 
   // Two modules' views inherit through two files: each must note that it read both.
   t.write('catalog/view_root.py', 'from django.views.generic import ListView\n\n\nclass Root(ListView):\n    pass\n');
   t.write('catalog/view_base.py', 'from .view_root import Root\n\n\nclass Base(Root):\n    pass\n');
-  const subView = 'from .models import Product\nfrom .view_base import Base\n\n\nclass Sub(Base):\n    model = Product\n';
+  const subView =
+    'from .models import Product\nfrom .view_base import Base\n\n\nclass Sub(Base):\n    model = Product\n';
   t.write('catalog/aa_views.py', subView);
   t.write('catalog/zz_views.py', subView);
   t.check('views inheriting through two files');
   t.write('catalog/view_root.py', t.text('catalog/view_root.py').replaceAll('ListView', 'CreateView'));
   t.check('the root view made an editing view');
   // A class attribute read through a subclass in another module.
-  t.write('catalog/view_root.py', 'from django.views.generic import CreateView\n\nfrom .models import Product, Tag\n\n\nclass Root(CreateView):\n    model = Product\n');
+  t.write(
+    'catalog/view_root.py',
+    'from django.views.generic import CreateView\n\nfrom .models import Product, Tag\n\n\nclass Root(CreateView):\n    model = Product\n',
+  );
   t.write('catalog/zz_views.py', 'from .view_base import Base\n\n\nclass Sub(Base):\n    pass\n');
   t.check('a subclass inheriting the model of a view in another module');
   t.replace('catalog/view_root.py', 'model = Product', 'model = Tag');
   t.check('that model changed in the class body only');
 
   const listing = 'catalog/templates/catalog/product_list.html';
-  t.write(listing, `${t.text(listing)}\n{% load cache %}{% cache 600 listing_footer %}{% for p in products %}{{ p.category.name }}{% endfor %}{% endcache %}\n`);
+  t.write(
+    listing,
+    `${t.text(listing)}\n{% load cache %}{% cache 600 listing_footer %}{% for p in products %}{{ p.category.name }}{% endfor %}{% endcache %}\n`,
+  );
   t.check('a template edit');
 
   t.write('helpers/text.py', 'def shout(s):\n    return s.upper()\n');
@@ -302,7 +386,16 @@ def promos():
 });
 
 test('incremental: scripted edits to fixture trees', async () => {
-  const names = ['ok_custom_signal', 'ok_transitive_helper', 'reads_project_wrapper', 'ok_template_fragment_key', 'views_template_cache_page', 'views_urls_cache_page', 'djc101_related_model_uncovered', 'ok_save_delete_override'];
+  const names = [
+    'ok_custom_signal',
+    'ok_transitive_helper',
+    'reads_project_wrapper',
+    'ok_template_fragment_key',
+    'views_template_cache_page',
+    'views_urls_cache_page',
+    'djc101_related_model_uncovered',
+    'ok_save_delete_override',
+  ];
   for (const name of names) {
     const t = await treeOf(path.join(FIXTURES, name));
     const py = [...t.files.keys()].filter((p) => p.endsWith('.py') && !p.endsWith('__init__.py')).sort();
@@ -315,12 +408,20 @@ test('incremental: scripted edits to fixture trees', async () => {
       t.check(`a body edit in ${p}`);
     }
     const app = py[0].split('/')[0];
-    t.write(`${app}/late.py`, `from django.core.cache import cache\n\n\ndef refresh():\n    cache.delete("products:active")\n`);
+    t.write(
+      `${app}/late.py`,
+      `from django.core.cache import cache\n\n\ndef refresh():\n    cache.delete("products:active")\n`,
+    );
     t.check('a new module that deletes a key');
     for (const template of [...t.files.keys()].filter((p) => p.endsWith('.html'))) {
       // Reading one relation less, or one more.
       const text = t.text(template);
-      t.write(template, text.includes('.category.') ? text.replace(/\.category\./g, '.') : text.replace(/\{\{\s*(\w+)/, '{{ $1.category.name }} {{ $1'));
+      t.write(
+        template,
+        text.includes('.category.')
+          ? text.replace(/\.category\./g, '.')
+          : text.replace(/\{\{\s*(\w+)/, '{{ $1.category.name }} {{ $1'),
+      );
       t.check(`an edit to ${template}`);
     }
     t.remove(`${app}/late.py`);
@@ -331,7 +432,16 @@ test('incremental: scripted edits to fixture trees', async () => {
 });
 
 test('incremental: seeded random line mutations of real files', async () => {
-  const trees = [SHOP, ...['ok_custom_signal', 'reads_project_wrapper', 'ok_m2m_changed', 'ok_template_fragment_key', 'writes_forms_and_serializers'].map((n) => path.join(FIXTURES, n))];
+  const trees = [
+    SHOP,
+    ...[
+      'ok_custom_signal',
+      'reads_project_wrapper',
+      'ok_m2m_changed',
+      'ok_template_fragment_key',
+      'writes_forms_and_serializers',
+    ].map((n) => path.join(FIXTURES, n)),
+  ];
   const seed = Number(process.env.DJCACHE_SEED ?? 20261123);
   const rand = random(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -355,7 +465,10 @@ test('incremental: seeded random line mutations of real files', async () => {
         ['duplicates a line', () => lines.splice(i, 0, lines[i])],
         ['swaps two lines', () => lines.splice(i, 2, ...lines.slice(i, i + 2).reverse())],
         [`copies a line of ${other}`, () => lines.splice(i, 0, pick(donor))],
-        ['restores the file', () => lines.splice(0, lines.length, ...Buffer.from(original.get(p)!).toString('utf8').split('\n'))],
+        [
+          'restores the file',
+          () => lines.splice(0, lines.length, ...Buffer.from(original.get(p)!).toString('utf8').split('\n')),
+        ],
       ];
       const [what, mutate] = pick(mutations);
       if (rand() < 0.05 && !p.endsWith('__init__.py')) {
@@ -373,18 +486,27 @@ test('incremental: seeded random line mutations of real files', async () => {
 /** Python facts of the example and of every fixture, for the registry guards. */
 async function allTrees(): Promise<{ name: string; files: Map<string, Uint8Array>; facts: FileFacts[] }[]> {
   const parser = await loadPythonParser();
-  const dirs = [SHOP, ...readdirSync(FIXTURES).sort().map((n) => path.join(FIXTURES, n))];
+  const dirs = [
+    SHOP,
+    ...readdirSync(FIXTURES)
+      .sort()
+      .map((n) => path.join(FIXTURES, n)),
+  ];
   return dirs.map((dir) => {
     const files = new Map([...readTree(dir)].filter(([p]) => isRelevantPath(p)));
     const packageDirs = packageDirsOf(files.keys());
-    const facts = [...files].map(([p, b]) => factsForFile(parser, p, b, packageDirs)).filter((f): f is FileFacts => !!f);
+    const facts = [...files]
+      .map(([p, b]) => factsForFile(parser, p, b, packageDirs))
+      .filter((f): f is FileFacts => !!f);
     return { name: path.basename(dir), files, facts };
   });
 }
 
 /** The registry's models as JSON, files by path, locations included. */
 function registryJson(models: ModelRegistry): string {
-  return JSON.stringify([...models.byId.values()], (key, value) => (key === 'file' && value ? value.path : value instanceof Map ? [...value] : value));
+  return JSON.stringify([...models.byId.values()], (key, value) =>
+    key === 'file' && value ? value.path : value instanceof Map ? [...value] : value,
+  );
 }
 
 // incremental.ts reuses the registry across an edit to a file that defines no model when the
@@ -392,21 +514,33 @@ function registryJson(models: ModelRegistry): string {
 // were. These two guards keep that sound as the registry changes.
 test('incremental: the registry never reads a function body', async () => {
   for (const { name, facts } of await allTrees()) {
-    const guarded = facts.map((f) => (f.kind !== 'python' ? f : {
-      ...f,
-      functions: f.functions.map((fn) => Object.defineProperty({ ...fn }, 'body', { get: () => assert.fail(`${name}: the registry read the body of ${f.path}:${fn.qual}`) })),
-    }));
+    const guarded = facts.map((f) =>
+      f.kind !== 'python'
+        ? f
+        : {
+            ...f,
+            functions: f.functions.map((fn) =>
+              Object.defineProperty({ ...fn }, 'body', {
+                get: () => assert.fail(`${name}: the registry read the body of ${f.path}:${fn.qual}`),
+              }),
+            ),
+          },
+    );
     assert.doesNotThrow(() => new ModelRegistry(new Workspace(guarded)), name);
   }
 });
 
-test('incremental: the registry keeps no location but its models\' class names', async () => {
+test("incremental: the registry keeps no location but its models' class names", async () => {
   const parser = await loadPythonParser();
   const withoutLocations = (models: ModelRegistry) => registryJson(models).replace(/"loc":\[[\d,]*\]/g, '');
   for (const { name, files, facts } of await allTrees()) {
     const models = new ModelRegistry(new Workspace(facts));
     const packageDirs = packageDirsOf(files.keys());
-    const moved = [...files].map(([p, b]) => factsForFile(parser, p, p.endsWith('.py') ? Buffer.concat([Buffer.from('\n\n'), b]) : b, packageDirs)).filter((f): f is FileFacts => !!f);
+    const moved = [...files]
+      .map(([p, b]) =>
+        factsForFile(parser, p, p.endsWith('.py') ? Buffer.concat([Buffer.from('\n\n'), b]) : b, packageDirs),
+      )
+      .filter((f): f is FileFacts => !!f);
     const movedModels = new ModelRegistry(new Workspace(moved));
     assert.equal(withoutLocations(movedModels), withoutLocations(models), name);
     for (const m of movedModels.byId.values()) {

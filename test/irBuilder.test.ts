@@ -150,7 +150,10 @@ const RECORDED: Record<string, [source: string, facts: string]> = {
   'test/fixtures/writes_forms_and_serializers': ['5a063118c564749e', '1b24b2bec7d34c49'],
 };
 
-interface Unit { name: string; files: [string, Uint8Array][] }
+interface Unit {
+  name: string;
+  files: [string, Uint8Array][];
+}
 
 /** Every examples/ Python file, and every fixture directory's Python files, with paths relative to the project root. */
 function units(): { root: string; unit: Unit }[] {
@@ -159,16 +162,20 @@ function units(): { root: string; unit: Unit }[] {
   for (const [rel, bytes] of readTree(examples)) {
     if (!rel.endsWith('.py')) continue;
     const [project, ...rest] = rel.split('/');
-    out.push({ root: path.join(examples, project), unit: { name: `examples/${rel}`, files: [[rest.join('/'), bytes]] } });
+    out.push({
+      root: path.join(examples, project),
+      unit: { name: `examples/${rel}`, files: [[rest.join('/'), bytes]] },
+    });
   }
   const fixtures = path.join(repo, 'test', 'fixtures');
   const byDir = new Map<string, [string, Uint8Array][]>();
   for (const [rel, bytes] of readTree(fixtures)) {
     if (!rel.endsWith('.py')) continue;
     const [dir, ...rest] = rel.split('/');
-    byDir.set(dir, [...byDir.get(dir) ?? [], [rest.join('/'), bytes]]);
+    byDir.set(dir, [...(byDir.get(dir) ?? []), [rest.join('/'), bytes]]);
   }
-  for (const [dir, files] of byDir) out.push({ root: path.join(fixtures, dir), unit: { name: `test/fixtures/${dir}`, files } });
+  for (const [dir, files] of byDir)
+    out.push({ root: path.join(fixtures, dir), unit: { name: `test/fixtures/${dir}`, files } });
   return out;
 }
 
@@ -186,7 +193,14 @@ test('facts of every example and fixture file match the recorded digests', async
     // Module names as the engine gives them: packages are folders with __init__.py below the unit's root.
     const packageDirs = packageDirsOf(readTree(root).keys());
     const source = digest(unit.files.flatMap(([rel, bytes]) => [rel, bytes]));
-    const facts = unit.files.map(([rel, bytes]) => extractFacts(parser, rel, bytes, moduleNameFor(rel, (d) => packageDirs.has(d))));
+    const facts = unit.files.map(([rel, bytes]) =>
+      extractFacts(
+        parser,
+        rel,
+        bytes,
+        moduleNameFor(rel, (d) => packageDirs.has(d)),
+      ),
+    );
     const factsDigest = digest(facts.map((f) => JSON.stringify(f)));
     recorded.push(`  '${unit.name}': ['${source}', '${factsDigest}'],`);
     const want = RECORDED[unit.name];
@@ -195,7 +209,10 @@ test('facts of every example and fixture file match the recorded digests', async
     assert.equal(factsDigest, want[1], `facts of ${unit.name} changed`);
   }
   if (process.env.DJCACHE_RECORD_IR) console.log(recorded.join('\n'));
-  assert.ok(compared >= Object.keys(RECORDED).length / 2, `only ${compared} of ${Object.keys(RECORDED).length} recorded units still have their sources`);
+  assert.ok(
+    compared >= Object.keys(RECORDED).length / 2,
+    `only ${compared} of ${Object.keys(RECORDED).length} recorded units still have their sources`,
+  );
 });
 
 async function factsOf(text: string | Uint8Array, rel = 'app/mod.py'): Promise<PythonFacts> {
@@ -227,21 +244,53 @@ test('columns count UTF-16 code units: accents, emoji and CRLF', async () => {
 
 test('string literals: read from their text when plain, from their pieces otherwise', async () => {
   const lines = [
-    `a = 'x{y}'`, `a = "it's"`, `a = ''`, `a = """q"z"""`, `a = '''a'b'''`, `a = rb'r'`, `a = U"u"`,
-    String.raw`a = 'tab\tq\'s'`, String.raw`a = r'\d+'`, `a = f'k:{pk}'`, `a = F"{x}"`, `a = 'p' "q"`,
+    `a = 'x{y}'`,
+    `a = "it's"`,
+    `a = ''`,
+    `a = """q"z"""`,
+    `a = '''a'b'''`,
+    `a = rb'r'`,
+    `a = U"u"`,
+    String.raw`a = 'tab\tq\'s'`,
+    String.raw`a = r'\d+'`,
+    `a = f'k:{pk}'`,
+    `a = F"{x}"`,
+    `a = 'p' "q"`,
   ];
   const f = await factsOf(lines.join('\n') + '\n');
   const values = f.body.map((s) => {
     const e = firstExpr(s);
-    return e.t === 'str' ? e.v : e.t === 'fstr' ? e.parts.map((p) => (typeof p === 'string' ? p : `<${p.t}>`)).join('') : e.t;
+    return e.t === 'str'
+      ? e.v
+      : e.t === 'fstr'
+        ? e.parts.map((p) => (typeof p === 'string' ? p : `<${p.t}>`)).join('')
+        : e.t;
   });
-  assert.deepEqual(values, ['x{y}', "it's", '', 'q"z', "a'b", 'r', 'u', "tab\tq's", String.raw`\d+`, 'k:<name>', '<name>', 'pq']);
+  assert.deepEqual(values, [
+    'x{y}',
+    "it's",
+    '',
+    'q"z',
+    "a'b",
+    'r',
+    'u',
+    "tab\tq's",
+    String.raw`\d+`,
+    'k:<name>',
+    '<name>',
+    'pq',
+  ]);
 });
 
 test('a big literal table of constants becomes unknown; one item that names anything keeps it all', async () => {
-  const rows = Array.from({ length: 2000 }, (_, i) => `    ('K${i}', "name ${i}", -${i}, 1.5, None),  # row\n`).join('');
+  const rows = Array.from({ length: 2000 }, (_, i) => `    ('K${i}', "name ${i}", -${i}, 1.5, None),  # row\n`).join(
+    '',
+  );
   const table = await factsOf(`CODES = [\n${rows}]\nLOOKUP = {\n${rows.replace(/\(/g, '1: (')}}\n`);
-  assert.deepEqual(table.body.map((s) => firstExpr(s).t), ['unknown', 'unknown']);
+  assert.deepEqual(
+    table.body.map((s) => firstExpr(s).t),
+    ['unknown', 'unknown'],
+  );
   for (const odd of [`    (cache.get('k'), 1),\n`, `    (f'{pk}', 1),\n`, `    (pk, 1),\n`]) {
     const code = await factsOf(`ROUTES = [\n${rows}${odd}]\n`);
     const list = firstExpr(code.body[0]);
@@ -252,10 +301,18 @@ test('a big literal table of constants becomes unknown; one item that names anyt
 });
 
 test('syntax errors keep the facts of the parts that parse', async () => {
-  const f = await factsOf('from django.core.cache import cache\n\ndef broken(:\n    pass\n\ndef fine():\n    return cache.get("k")\n');
+  const f = await factsOf(
+    'from django.core.cache import cache\n\ndef broken(:\n    pass\n\ndef fine():\n    return cache.get("k")\n',
+  );
   assert.equal(f.hasErrors, true);
-  assert.deepEqual(f.imports.map((i) => `${i.module}.${i.name}`), ['django.core.cache.cache']);
-  assert.ok(f.functions.some((fn) => fn.name === 'fine'), JSON.stringify(f.functions.map((fn) => fn.name)));
+  assert.deepEqual(
+    f.imports.map((i) => `${i.module}.${i.name}`),
+    ['django.core.cache.cache'],
+  );
+  assert.ok(
+    f.functions.some((fn) => fn.name === 'fine'),
+    JSON.stringify(f.functions.map((fn) => fn.name)),
+  );
 });
 
 test('expressions nested too deep become unknown instead of exhausting the stack', async () => {
@@ -291,6 +348,9 @@ test('files are read ahead, handed over in order, unreadable ones as undefined',
   const read = readAhead(fs, paths);
   const got: (string | undefined)[] = [];
   for (let i = 0; i < paths.length; i++) got.push((await read(i))?.toString());
-  assert.deepEqual(got, paths.map((p) => (p === 'gone.py' ? undefined : p)));
+  assert.deepEqual(
+    got,
+    paths.map((p) => (p === 'gone.py' ? undefined : p)),
+  );
   assert.ok(most > 1 && most <= 9, `${most} reads in flight`);
 });

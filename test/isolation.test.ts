@@ -22,7 +22,9 @@ async function shopFacts(): Promise<FileFacts[]> {
   const parser = await loadPythonParser();
   const files = readTree(SHOP);
   const packageDirs = packageDirsOf(files.keys());
-  return [...files].flatMap(([p, bytes]) => factsForFile(parser, p, bytes, packageDirs) ?? []).sort((a, b) => (a.path < b.path ? -1 : 1));
+  return [...files]
+    .flatMap(([p, bytes]) => factsForFile(parser, p, bytes, packageDirs) ?? [])
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /**
@@ -31,14 +33,32 @@ async function shopFacts(): Promise<FileFacts[]> {
  */
 function deepFacts(levels: number): PythonFacts {
   const call: Stmt = {
-    t: 'expr', line: 0,
-    value: { t: 'call', fn: { t: 'attr', obj: { t: 'name', id: 'cache', loc: [0, 0, 0, 5] }, name: 'get', loc: [0, 0, 0, 9] }, args: [{ t: 'str', v: 'k', loc: [0, 10, 0, 13] }], kw: [], loc: [0, 0, 0, 14] },
+    t: 'expr',
+    line: 0,
+    value: {
+      t: 'call',
+      fn: { t: 'attr', obj: { t: 'name', id: 'cache', loc: [0, 0, 0, 5] }, name: 'get', loc: [0, 0, 0, 9] },
+      args: [{ t: 'str', v: 'k', loc: [0, 10, 0, 13] }],
+      kw: [],
+      loc: [0, 0, 0, 14],
+    },
   };
   let body: Stmt[] = [call];
-  for (let i = 0; i < levels; i++) body = [{ t: 'if', test: { t: 'name', id: 'x', loc: [0, 0, 0, 1] }, body, orelse: [], line: 0 }];
+  for (let i = 0; i < levels; i++)
+    body = [{ t: 'if', test: { t: 'name', id: 'x', loc: [0, 0, 0, 1] }, body, orelse: [], line: 0 }];
   return {
-    kind: 'python', path: 'catalog/deep.py', module: 'catalog.deep', isPackage: false, hash: 'h', lines: 1, hasErrors: false,
-    imports: [{ local: 'cache', module: 'django.core.cache', name: 'cache', line: 0 }], body, functions: [], classes: [], suppressions: [],
+    kind: 'python',
+    path: 'catalog/deep.py',
+    module: 'catalog.deep',
+    isPackage: false,
+    hash: 'h',
+    lines: 1,
+    hasErrors: false,
+    imports: [{ local: 'cache', module: 'django.core.cache', name: 'cache', line: 0 }],
+    body,
+    functions: [],
+    classes: [],
+    suppressions: [],
   };
 }
 
@@ -47,9 +67,31 @@ function deepReturnFacts(levels: number): PythonFacts {
   let value: Expr = { t: 'num', v: 1, loc: [1, 0, 1, 1] };
   for (let i = 0; i < levels; i++) value = { t: 'seq', items: [value], loc: [1, 0, 1, 1] };
   return {
-    kind: 'python', path: 'catalog/deep_return.py', module: 'catalog.deep_return', isPackage: false, hash: 'h', lines: 2, hasErrors: false,
-    imports: [], body: [{ t: 'def', fn: 0, line: 0 }], classes: [], suppressions: [],
-    functions: [{ name: 'f', qual: 'f', cls: null, parent: null, params: [], decorators: [], async: false, body: [{ t: 'return', value, line: 1 }], loc: [0, 0, 1, 1], nameLoc: [0, 4, 0, 5] }],
+    kind: 'python',
+    path: 'catalog/deep_return.py',
+    module: 'catalog.deep_return',
+    isPackage: false,
+    hash: 'h',
+    lines: 2,
+    hasErrors: false,
+    imports: [],
+    body: [{ t: 'def', fn: 0, line: 0 }],
+    classes: [],
+    suppressions: [],
+    functions: [
+      {
+        name: 'f',
+        qual: 'f',
+        cls: null,
+        parent: null,
+        params: [],
+        decorators: [],
+        async: false,
+        body: [{ t: 'return', value, line: 1 }],
+        loc: [0, 0, 1, 1],
+        nameLoc: [0, 4, 0, 5],
+      },
+    ],
   };
 }
 
@@ -61,7 +103,10 @@ test('a file the analysis fails on is left out and named; the others keep their 
   assert.ok(clean.findings.length > 0);
   assert.deepEqual(clean.failed, []);
   const hostile = analyzeFactsToFindings([...facts, deepFacts(100_000)], defaultConfig);
-  assert.deepEqual(hostile.failed.map((f) => f.path), ['catalog/deep.py']);
+  assert.deepEqual(
+    hostile.failed.map((f) => f.path),
+    ['catalog/deep.py'],
+  );
   assert.match(hostile.failed[0].error, /RangeError/);
   assert.equal(outcome(hostile), outcome(clean));
 });
@@ -70,12 +115,29 @@ test('a file the analysis fails on is left out and named; the others keep their 
   const facts = await shopFacts();
   const incremental = new IncrementalAnalysis();
   const clean = incremental.analyze(facts.map(trackFacts), new Set(), defaultConfig);
-  const hostile = new IncrementalAnalysis().analyze([...facts, deepFacts(100_000)].map(trackFacts), new Set(), defaultConfig);
-  assert.deepEqual(hostile.stats.failed.map((f) => f.path), ['catalog/deep.py']);
-  assert.equal(outcome(findingsOf(hostile.analysis, defaultConfig)), outcome(findingsOf(clean.analysis, defaultConfig)));
+  const hostile = new IncrementalAnalysis().analyze(
+    [...facts, deepFacts(100_000)].map(trackFacts),
+    new Set(),
+    defaultConfig,
+  );
+  assert.deepEqual(
+    hostile.stats.failed.map((f) => f.path),
+    ['catalog/deep.py'],
+  );
+  assert.equal(
+    outcome(findingsOf(hostile.analysis, defaultConfig)),
+    outcome(findingsOf(clean.analysis, defaultConfig)),
+  );
   // An edit of another file afterwards is analysed as usual, the failing file still left out.
-  const edited = incremental.analyze([...facts, deepFacts(100_000)].map(trackFacts), new Set(['catalog/deep.py']), defaultConfig);
-  assert.deepEqual(edited.stats.failed.map((f) => f.path), ['catalog/deep.py']);
+  const edited = incremental.analyze(
+    [...facts, deepFacts(100_000)].map(trackFacts),
+    new Set(['catalog/deep.py']),
+    defaultConfig,
+  );
+  assert.deepEqual(
+    edited.stats.failed.map((f) => f.path),
+    ['catalog/deep.py'],
+  );
   assert.equal(outcome(findingsOf(edited.analysis, defaultConfig)), outcome(findingsOf(clean.analysis, defaultConfig)));
 });
 
@@ -87,18 +149,33 @@ test('a file whose facts could not be built is named, and its empty facts change
   assert.equal(broken.internalError, 'RangeError: Maximum call stack size exceeded');
   assert.deepEqual(broken.body, []);
   const result = analyzeFactsToFindings([...facts, broken], defaultConfig);
-  assert.deepEqual(result.failed, [{ path: 'catalog/broken.py', error: 'RangeError: Maximum call stack size exceeded' }]);
+  assert.deepEqual(result.failed, [
+    { path: 'catalog/broken.py', error: 'RangeError: Maximum call stack size exceeded' },
+  ]);
   assert.equal(outcome(result), outcome(analyzeFactsToFindings(facts, defaultConfig)));
 });
 
 test('a function whose walk throws leaves its file analysed in part, and named (language server path)', async () => {
   const facts = await shopFacts();
   const clean = new IncrementalAnalysis().analyze(facts.map(trackFacts), new Set(), defaultConfig);
-  const hostile = new IncrementalAnalysis().analyze([...facts, deepReturnFacts(100_000)].map(trackFacts), new Set(), defaultConfig);
-  assert.deepEqual(hostile.stats.failed.map((f) => f.path), ['catalog/deep_return.py']);
+  const hostile = new IncrementalAnalysis().analyze(
+    [...facts, deepReturnFacts(100_000)].map(trackFacts),
+    new Set(),
+    defaultConfig,
+  );
+  assert.deepEqual(
+    hostile.stats.failed.map((f) => f.path),
+    ['catalog/deep_return.py'],
+  );
   assert.match(hostile.stats.failed[0].error, /RangeError/);
   // Kept, not dropped: the walk failed, the rest of the file's analysis stands.
-  assert.deepEqual(hostile.analysis.failedWalks.map((f) => f.path), ['catalog/deep_return.py']);
+  assert.deepEqual(
+    hostile.analysis.failedWalks.map((f) => f.path),
+    ['catalog/deep_return.py'],
+  );
   assert.ok(hostile.analysis.ws.byPath.has('catalog/deep_return.py'));
-  assert.equal(outcome(findingsOf(hostile.analysis, defaultConfig)), outcome(findingsOf(clean.analysis, defaultConfig)));
+  assert.equal(
+    outcome(findingsOf(hostile.analysis, defaultConfig)),
+    outcome(findingsOf(clean.analysis, defaultConfig)),
+  );
 });

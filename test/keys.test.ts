@@ -21,7 +21,9 @@ function shareAString(a: string, b: string): boolean {
 
 test('key matching agrees with the definition on every small pair of globs', () => {
   const globs = [''];
-  for (let len = 1; len <= 4; len++) for (let i = 0; i < 3 ** len; i++) globs.push([...i.toString(3).padStart(len, '0')].map((d) => 'ab*'[Number(d)]).join(''));
+  for (let len = 1; len <= 4; len++)
+    for (let i = 0; i < 3 ** len; i++)
+      globs.push([...i.toString(3).padStart(len, '0')].map((d) => 'ab*'[Number(d)]).join(''));
   for (const a of globs) {
     for (const b of globs) {
       if (!/[ab]/.test(a) || !/[ab]/.test(b)) continue; // all-hole keys are opaque: 'conservative'
@@ -85,9 +87,18 @@ def shop_count():
 `;
 
 test('keys read as written: class-attribute templates filled by keyword and position, memoized functions by name', async () => {
-  const files = new Map([
-    ['shops/__init__.py', ''], ['shops/models.py', MIXIN_MODELS], ['shops/views.py', MIXIN_VIEWS],
-  ].map(([p, text]) => [p, new TextEncoder().encode(text)]));
+  const files = new Map(
+    [
+      ['shops/__init__.py', ''],
+      ['shops/models.py', MIXIN_MODELS],
+      ['shops/views.py', MIXIN_VIEWS],
+    ].map(([p, text]) => [p, new TextEncoder().encode(text)]),
+  );
   const { graph } = await analyzeWorkspace(memoryFs(files), defaultConfig);
-  assert.deepEqual(graph.entries.map((e) => e.key).sort(), ['page_{slug}_{number}', '{region}_{slug}_shops', '{shops.views.shop_count(…)}', '{slug}_shop']);
+  assert.deepEqual(graph.entries.map((e) => e.key).sort(), [
+    'page_{slug}_{number}',
+    '{region}_{slug}_shops',
+    '{shops.views.shop_count(…)}',
+    '{slug}_shop',
+  ]);
 });

@@ -24,29 +24,79 @@ const LAYERS: { layer: string; paths: string[]; mayImport: string[] }[] = [
   { layer: 'facts', paths: ['server/src/facts/'], mayImport: ['shared', 'text', 'syntax'] },
   { layer: 'settings', paths: ['server/src/config/config.ts'], mayImport: [] },
   { layer: 'analysis', paths: ['server/src/analysis/'], mayImport: ['shared', 'text', 'syntax', 'facts', 'settings'] },
-  { layer: 'rules', paths: ['server/src/rules/', 'server/src/findings.ts', 'server/src/wording.ts'], mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis'] },
-  { layer: 'fixes', paths: ['server/src/fixes/'], mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules'] },
-  { layer: 'features', paths: ['server/src/features/'], mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'fixes'] },
+  {
+    layer: 'rules',
+    paths: ['server/src/rules/', 'server/src/findings.ts', 'server/src/wording.ts'],
+    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis'],
+  },
+  {
+    layer: 'fixes',
+    paths: ['server/src/fixes/'],
+    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules'],
+  },
+  {
+    layer: 'features',
+    paths: ['server/src/features/'],
+    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'fixes'],
+  },
   { layer: 'config', paths: ['server/src/config/'], mayImport: ['shared', 'settings', 'rules'] },
-  { layer: 'engine', paths: ['server/src/engine/'], mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config'] },
-  { layer: 'report', paths: ['server/src/report/'], mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config', 'engine'] },
-  { layer: 'lsp', paths: ['server/src/lsp/', 'server/src/server.ts'], mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'fixes', 'features', 'config', 'engine', 'report'] },
-  { layer: 'cli', paths: ['server/src/cli.ts'], mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config', 'engine', 'report'] },
+  {
+    layer: 'engine',
+    paths: ['server/src/engine/'],
+    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config'],
+  },
+  {
+    layer: 'report',
+    paths: ['server/src/report/'],
+    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config', 'engine'],
+  },
+  {
+    layer: 'lsp',
+    paths: ['server/src/lsp/', 'server/src/server.ts'],
+    mayImport: [
+      'shared',
+      'text',
+      'syntax',
+      'facts',
+      'settings',
+      'analysis',
+      'rules',
+      'fixes',
+      'features',
+      'config',
+      'engine',
+      'report',
+    ],
+  },
+  {
+    layer: 'cli',
+    paths: ['server/src/cli.ts'],
+    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config', 'engine', 'report'],
+  },
   { layer: 'client', paths: ['client/src/'], mayImport: ['shared'] },
 ];
 
 /** The only modules that may touch the disk: the file-system interface's Node implementation, the fact cache, the grammar loader, and the hosts. */
-const FILE_SYSTEM_USERS = ['server/src/engine/nodeFs.ts', 'server/src/engine/factCache.ts', 'server/src/syntax/parser.ts', 'server/src/lsp/', 'server/src/cli.ts'];
+const FILE_SYSTEM_USERS = [
+  'server/src/engine/nodeFs.ts',
+  'server/src/engine/factCache.ts',
+  'server/src/syntax/parser.ts',
+  'server/src/lsp/',
+  'server/src/cli.ts',
+];
 
 /** Packages that speak LSP or VS Code: only the language server's lsp/ layer and the client use them. */
-const EDITOR_PACKAGES = /^(vscode|vscode-languageserver|vscode-languageclient|vscode-languageserver-protocol|vscode-jsonrpc|vscode-uri)(\/|$)/;
+const EDITOR_PACKAGES =
+  /^(vscode|vscode-languageserver|vscode-languageclient|vscode-languageserver-protocol|vscode-jsonrpc|vscode-uri)(\/|$)/;
 
 const SOURCE_DIRS = ['shared', 'server/src', 'client/src'];
 
 function layerOf(file: string): string | undefined {
   let best: { layer: string; path: string } | undefined;
   for (const { layer, paths } of LAYERS) {
-    for (const p of paths) if ((file === p || (p.endsWith('/') && file.startsWith(p))) && (!best || p.length > best.path.length)) best = { layer, path: p };
+    for (const p of paths)
+      if ((file === p || (p.endsWith('/') && file.startsWith(p))) && (!best || p.length > best.path.length))
+        best = { layer, path: p };
   }
   return best?.layer;
 }
@@ -61,13 +111,26 @@ function importGraph(dirs: string[]): { graph: Map<string, string[]>; packages: 
       if (statSync(file).isDirectory()) visit(file);
       else if (name.endsWith('.ts')) {
         const specs = ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((f) => f.fileName);
-        graph.set(path.relative(ROOT, file), resolved(file, specs.filter((s) => s.startsWith('.'))));
-        packages.set(path.relative(ROOT, file), specs.filter((s) => !s.startsWith('.')));
+        graph.set(
+          path.relative(ROOT, file),
+          resolved(
+            file,
+            specs.filter((s) => s.startsWith('.')),
+          ),
+        );
+        packages.set(
+          path.relative(ROOT, file),
+          specs.filter((s) => !s.startsWith('.')),
+        );
       }
     }
   };
   for (const dir of dirs) visit(path.join(ROOT, dir));
-  for (const [file, imports] of graph) graph.set(file, imports.filter((i) => graph.has(i)));
+  for (const [file, imports] of graph)
+    graph.set(
+      file,
+      imports.filter((i) => graph.has(i)),
+    );
   return { graph, packages };
 }
 
@@ -124,26 +187,59 @@ function cycles(graph: Map<string, string[]>): string[][] {
 
 describe('import layers', () => {
   test('the cycle finder finds a cycle, and a chain is none', () => {
-    assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']]);
-    assert.deepEqual(cycles(new Map([['a', ['b']], ['b', []]])), []);
+    assert.deepEqual(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+      [['a', 'b', 'c']],
+    );
+    assert.deepEqual(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+      [],
+    );
   });
 
   test('the layer check rejects an import of a layer above, and accepts one below', () => {
-    const graph = new Map([['server/src/syntax/python.ts', ['server/src/facts/types.ts', 'shared/loc.ts']], ['server/src/facts/types.ts', []], ['shared/loc.ts', []]]);
-    assert.deepEqual(layerViolations(graph), ['server/src/syntax/python.ts -> server/src/facts/types.ts (syntax -> facts)']);
+    const graph = new Map([
+      ['server/src/syntax/python.ts', ['server/src/facts/types.ts', 'shared/loc.ts']],
+      ['server/src/facts/types.ts', []],
+      ['shared/loc.ts', []],
+    ]);
+    assert.deepEqual(layerViolations(graph), [
+      'server/src/syntax/python.ts -> server/src/facts/types.ts (syntax -> facts)',
+    ]);
   });
 
   const { graph, packages } = importGraph(SOURCE_DIRS);
 
   test('no module imports a module that imports it back, type imports included', () => {
-    assert.ok([...graph.values()].some((imports) => imports.length > 0), 'the imports were read');
+    assert.ok(
+      [...graph.values()].some((imports) => imports.length > 0),
+      'the imports were read',
+    );
     assert.deepEqual(cycles(graph), []);
   });
 
   test('every source file is in a layer, and every layer in the table holds some file', () => {
-    assert.deepEqual([...graph.keys()].filter((f) => !layerOf(f)), []);
+    assert.deepEqual(
+      [...graph.keys()].filter((f) => !layerOf(f)),
+      [],
+    );
     const used = new Set([...graph.keys()].map(layerOf));
-    assert.deepEqual(LAYERS.map((l) => l.layer).filter((l) => !used.has(l)), []);
+    assert.deepEqual(
+      LAYERS.map((l) => l.layer).filter((l) => !used.has(l)),
+      [],
+    );
   });
 
   test('nothing imports a layer above it: every import is an edge the layer table allows', () => {
@@ -154,14 +250,23 @@ describe('import layers', () => {
     const doc = readFileSync(path.join(ROOT, 'docs', 'architecture.md'), 'utf8');
     const table = doc.slice(doc.indexOf('| layer | where | may import |')).split('\n\n')[0].split('\n').slice(2);
     const rows = table.map((row) => {
-      const [layer, where, may] = row.split('|').slice(1, 4).map((cell) => cell.trim());
-      return { layer, paths: [...where.matchAll(/`([^`]+)`/g)].map((m) => m[1]), mayImport: may === 'nothing' ? [] : may.split(', ') };
+      const [layer, where, may] = row
+        .split('|')
+        .slice(1, 4)
+        .map((cell) => cell.trim());
+      return {
+        layer,
+        paths: [...where.matchAll(/`([^`]+)`/g)].map((m) => m[1]),
+        mayImport: may === 'nothing' ? [] : may.split(', '),
+      };
     });
     assert.deepEqual(rows, LAYERS);
   });
 
   test('only lsp/ and the client import LSP or VS Code packages', () => {
-    const users = [...packages].filter(([, specs]) => specs.some((s) => EDITOR_PACKAGES.test(s))).map(([f]) => layerOf(f));
+    const users = [...packages]
+      .filter(([, specs]) => specs.some((s) => EDITOR_PACKAGES.test(s)))
+      .map(([f]) => layerOf(f));
     assert.ok(users.length > 0, 'the packages were read');
     assert.deepEqual([...new Set(users)].sort(), ['client', 'lsp']);
   });
@@ -169,6 +274,9 @@ describe('import layers', () => {
   test('the engine reads files only through WorkspaceFs: node:fs is used by the hosts, the Node file system, the fact cache and the grammar loader only', () => {
     const users = [...packages].filter(([, specs]) => specs.some((s) => /^(node:)?fs(\/|$)/.test(s))).map(([f]) => f);
     assert.ok(users.length > 0, 'the packages were read');
-    assert.deepEqual(users.filter((f) => !FILE_SYSTEM_USERS.some((p) => f === p || (p.endsWith('/') && f.startsWith(p)))), []);
+    assert.deepEqual(
+      users.filter((f) => !FILE_SYSTEM_USERS.some((p) => f === p || (p.endsWith('/') && f.startsWith(p)))),
+      [],
+    );
   });
 });

@@ -16,7 +16,12 @@ RuleTester.describe = describe;
 RuleTester.it = test;
 RuleTester.itOnly = test.only;
 
-const LAYERS = [['server/src/syntax'], ['server/src/facts'], ['server/src/rules', 'server/src/config.ts'], ['server/src/lsp', 'server/src/cli.ts']];
+const LAYERS = [
+  ['server/src/syntax'],
+  ['server/src/facts'],
+  ['server/src/rules', 'server/src/config.ts'],
+  ['server/src/lsp', 'server/src/cli.ts'],
+];
 const options = [{ root: ROOT, layers: LAYERS, allow: [['server/src/facts/parallel.ts', 'server/src/config.ts']] }];
 const at = (file: string) => path.join(ROOT, file);
 const upward = { messageId: 'upward' };
@@ -32,15 +37,50 @@ new RuleTester({ languageOptions: { parser } }).run('layers', layers, {
     { filename: at('server/src/facts/parallel.ts'), code: "import type { Config } from '../config';", options },
   ],
   invalid: [
-    { filename: at('server/src/syntax/python.ts'), code: "import type { Loc } from '../facts/types';", options, errors: [upward] },
+    {
+      filename: at('server/src/syntax/python.ts'),
+      code: "import type { Loc } from '../facts/types';",
+      options,
+      errors: [upward],
+    },
     // `../rules` is rules/index.ts; a file of the top of server/src is placed by its own name.
-    { filename: at('server/src/facts/extract.ts'), code: "import { allRules } from '../rules';", options, errors: [upward] },
-    { filename: at('server/src/facts/extract.ts'), code: "import type { Config } from '../config';", options, errors: [upward] },
-    { filename: at('server/src/rules/DJC101.ts'), code: "export { startServer } from '../lsp/session';", options, errors: [upward] },
+    {
+      filename: at('server/src/facts/extract.ts'),
+      code: "import { allRules } from '../rules';",
+      options,
+      errors: [upward],
+    },
+    {
+      filename: at('server/src/facts/extract.ts'),
+      code: "import type { Config } from '../config';",
+      options,
+      errors: [upward],
+    },
+    {
+      filename: at('server/src/rules/DJC101.ts'),
+      code: "export { startServer } from '../lsp/session';",
+      options,
+      errors: [upward],
+    },
     { filename: at('server/src/rules/DJC101.ts'), code: "export * from '../cli';", options, errors: [upward] },
-    { filename: at('server/src/rules/DJC101.ts'), code: "type S = import('../lsp/session').Server;", options, errors: [upward] },
-    { filename: at('server/src/rules/DJC101.ts'), code: "const s = import('../lsp/session');", options, errors: [upward] },
+    {
+      filename: at('server/src/rules/DJC101.ts'),
+      code: "type S = import('../lsp/session').Server;",
+      options,
+      errors: [upward],
+    },
+    {
+      filename: at('server/src/rules/DJC101.ts'),
+      code: "const s = import('../lsp/session');",
+      options,
+      errors: [upward],
+    },
     // An exemption whose import has moved away is reported, so that the list only shrinks.
-    { filename: at('server/src/facts/parallel.ts'), code: "import { parse } from '../syntax/parser';", options, errors: [{ messageId: 'staleExemption' }] },
+    {
+      filename: at('server/src/facts/parallel.ts'),
+      code: "import { parse } from '../syntax/parser';",
+      options,
+      errors: [{ messageId: 'staleExemption' }],
+    },
   ],
 });

@@ -6,7 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as path from 'path';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'fs';
 import { tmpdir } from 'os';
 import { URI } from 'vscode-uri';
 import type { CodeAction, Diagnostic, MarkupContent } from 'vscode-languageserver-protocol';
@@ -70,9 +80,18 @@ describe('language server on examples/shop', () => {
 
   test('reports indexing progress and a ready status with the finding count', () => {
     const reports = client.progress.map((p) => JSON.stringify(p));
-    assert.ok(reports.some((r) => r.includes('"kind":"begin"')), 'progress begins');
-    assert.ok(reports.some((r) => /Indexing Django project \d+\/\d+ files/.test(r)), 'progress counts files');
-    assert.ok(reports.some((r) => r.includes('"kind":"end"')), 'progress ends');
+    assert.ok(
+      reports.some((r) => r.includes('"kind":"begin"')),
+      'progress begins',
+    );
+    assert.ok(
+      reports.some((r) => /Indexing Django project \d+\/\d+ files/.test(r)),
+      'progress counts files',
+    );
+    assert.ok(
+      reports.some((r) => r.includes('"kind":"end"')),
+      'progress ends',
+    );
     assert.equal(client.statuses.at(-1)?.state, 'ready');
     assert.equal(client.statuses.at(-1)?.findings, EXPECTED.length);
   });
@@ -83,7 +102,10 @@ describe('language server on examples/shop', () => {
     assert.match(text, /alias `default` · timeout 1800 s/);
     assert.match(text, /\*\*catalog\.Category\*\*/);
     assert.match(text, /\*\*catalog\.Product\*\*/);
-    assert.match(text, /✓ save: post_save receiver at catalog\/signals\.py:17 deletes it \(\[catalog\/signals\.py:23\]\(file:\/\/.*\/catalog\/signals\.py#L23,13\)\)/);
+    assert.match(
+      text,
+      /✓ save: post_save receiver at catalog\/signals\.py:17 deletes it \(\[catalog\/signals\.py:23\]\(file:\/\/.*\/catalog\/signals\.py#L23,13\)\)/,
+    );
     assert.match(text, /✗ save: not invalidated; the admin saves it \(\[catalog\/admin\.py:30\]/);
     assert.match(text, /✗ signal-less write: not invalidated; Product\.objects\.bulk_update\(\) writes it/);
     assert.match(text, /Shares these tables with:/);
@@ -105,7 +127,10 @@ describe('language server on examples/shop', () => {
     assert.match(invalidation, /Invalidates:\n- `'product:\{pk\}'`/);
 
     const receiver = markdown(await client.hover('catalog/signals.py', 18, 6));
-    assert.match(receiver, /receiver `invalidate_category_menus` for `post_save\(catalog\.Category\)`, `post_delete\(catalog\.Category\)`/);
+    assert.match(
+      receiver,
+      /receiver `invalidate_category_menus` for `post_save\(catalog\.Category\)`, `post_delete\(catalog\.Category\)`/,
+    );
     assert.match(receiver, /Invalidates:/);
     assert.match(receiver, /`'categories:nav'`/);
 
@@ -126,9 +151,14 @@ describe('language server on examples/shop', () => {
 
   test('go to definition from a get lands on the set; references list every site of the key', async () => {
     const defs = await client.definition('catalog/services.py', 36, 20);
-    assert.deepEqual(defs.map((d) => `${path.basename(URI.parse(d.uri).fsPath)}:${d.range.start.line + 1}`), ['services.py:44']);
+    assert.deepEqual(
+      defs.map((d) => `${path.basename(URI.parse(d.uri).fsPath)}:${d.range.start.line + 1}`),
+      ['services.py:44'],
+    );
     const refs = await client.references('catalog/services.py', 43, 20);
-    const sites = refs.map((d) => `${path.relative(client.roots[0], URI.parse(d.uri).fsPath)}:${d.range.start.line + 1}`);
+    const sites = refs.map(
+      (d) => `${path.relative(client.roots[0], URI.parse(d.uri).fsPath)}:${d.range.start.line + 1}`,
+    );
     assert.ok(sites.includes('catalog/services.py:37') && sites.includes('catalog/services.py:44'), sites.join(', '));
     assert.ok(sites.includes('catalog/management/commands/flush_storefront.py:12'), sites.join(', '));
   });
@@ -168,9 +198,16 @@ def forget_nav(sender, instance, **kwargs):
   test('half-typed code and binary junk in an open file never break the server', async () => {
     await client.open('catalog/services.py');
     const text = client.read('catalog/services.py');
-    await client.settled(() => client.change('catalog/services.py', text.replace('cache.set("categories:nav", nav, 60 * 30)', 'cache.set("categories:nav", nav, 60 *')));
+    await client.settled(() =>
+      client.change(
+        'catalog/services.py',
+        text.replace('cache.set("categories:nav", nav, 60 * 30)', 'cache.set("categories:nav", nav, 60 *'),
+      ),
+    );
     assert.equal(client.statuses.at(-1)?.state, 'ready');
-    await client.settled(() => client.change('catalog/services.py', '\u0000\u0001\ufffd def (((( class:\n'.repeat(200)));
+    await client.settled(() =>
+      client.change('catalog/services.py', '\u0000\u0001\ufffd def (((( class:\n'.repeat(200)),
+    );
     assert.deepEqual(client.codes('catalog/services.py'), []);
     assert.equal(await client.hover('catalog/services.py', 5, 3), null);
     await client.settled(() => client.change('catalog/services.py', text));
@@ -193,7 +230,12 @@ def forget_nav(sender, instance, **kwargs):
 
   test('watched-file events: a new file on disk adds a finding, deleting it removes the finding', async () => {
     const newFile = 'catalog/feeds.py';
-    await client.settled(() => client.writeFile(newFile, 'from django.core.cache import cache\n\nfrom .models import Tag\n\n\ndef tag_names():\n    names = cache.get("tags:names")\n    if names is None:\n        names = list(Tag.objects.values_list("name", flat=True))\n        cache.set("tags:names", names, None)\n    return names\n'));
+    await client.settled(() =>
+      client.writeFile(
+        newFile,
+        'from django.core.cache import cache\n\nfrom .models import Tag\n\n\ndef tag_names():\n    names = cache.get("tags:names")\n    if names is None:\n        names = list(Tag.objects.values_list("name", flat=True))\n        cache.set("tags:names", names, None)\n    return names\n',
+      ),
+    );
     assert.deepEqual(client.codes(newFile), ['DJC101@10']);
     await client.settled(() => client.deleteFile(newFile));
     assert.deepEqual(client.codes(newFile), []);
@@ -238,15 +280,19 @@ def forget_nav(sender, instance, **kwargs):
   const typing = (i: number) => `${original}\n\ndef typed_${i}():\n    return ${i}\n`;
 
   before(async () => {
-    client = await TestClient.start([shop], {}, {
-      initializationOptions: {},
-      clock,
-      onAnalysis: () => {
-        analyses++;
-        reached?.();
-        return hold;
+    client = await TestClient.start(
+      [shop],
+      {},
+      {
+        initializationOptions: {},
+        clock,
+        onAnalysis: () => {
+          analyses++;
+          reached?.();
+          return hold;
+        },
       },
-    });
+    );
     original = client.read('catalog/signals.py');
     clock.advance(1_000);
     await client.open('catalog/signals.py');
@@ -363,14 +409,26 @@ describe('language server: quick-fixes applied and re-analysed', () => {
     assert.ok(fix?.edit, `offered: ${actions.map((a) => a.title).join(' | ')}`);
     assert.equal(fix.kind, 'quickfix');
     assert.equal((fix.diagnostics?.[0] as Diagnostic).code, 'DJC102');
-    assert.ok(actions.some((a) => a.title === 'Show documentation for DJC102' && a.command?.command === 'djcache.openRuleDoc'));
+    assert.ok(
+      actions.some((a) => a.title === 'Show documentation for DJC102' && a.command?.command === 'djcache.openRuleDoc'),
+    );
     assert.ok(actions.some((a) => a.title === 'Suppress DJC102 on this line'));
     await client.settled(() => client.applyAndNotify(fix.edit!));
     // The receiver's import (`from django.db import transaction`) moves signals.py's typo down a line.
-    assert.deepEqual(client.allCodes(), EXPECTED.filter((c) => c !== 'catalog/services.py:44:DJC102')
-      .map((c) => (c === 'catalog/signals.py:24:DJC104' ? 'catalog/signals.py:25:DJC104' : c)));
-    assert.match(client.read('catalog/signals.py'), /\n@receiver\(\[post_save, post_delete\], sender=Product\)\ndef invalidate_categories_nav_on_product_change\(sender, instance, \*\*kwargs\):\n    transaction\.on_commit\(lambda: cache\.delete\("categories:nav"\)\)\n$/);
-    assert.match(client.read('catalog/apps.py'), /    def ready\(self\):\n        from \. import signals  # noqa: F401/);
+    assert.deepEqual(
+      client.allCodes(),
+      EXPECTED.filter((c) => c !== 'catalog/services.py:44:DJC102').map((c) =>
+        c === 'catalog/signals.py:24:DJC104' ? 'catalog/signals.py:25:DJC104' : c,
+      ),
+    );
+    assert.match(
+      client.read('catalog/signals.py'),
+      /\n@receiver\(\[post_save, post_delete\], sender=Product\)\ndef invalidate_categories_nav_on_product_change\(sender, instance, \*\*kwargs\):\n    transaction\.on_commit\(lambda: cache\.delete\("categories:nav"\)\)\n$/,
+    );
+    assert.match(
+      client.read('catalog/apps.py'),
+      /    def ready\(self\):\n        from \. import signals  # noqa: F401/,
+    );
     await assertParses(client, 'catalog/signals.py');
     const again = (await actionsAt('catalog/services.py', 43)).find((a) => a.title === fix.title);
     assert.equal(again, undefined, 'no second receiver is offered once the finding is gone');
@@ -386,17 +444,28 @@ describe('language server: quick-fixes applied and re-analysed', () => {
   });
 
   test('source.fixAll.djcache merges the sequential deletes and leaves the file parsing', async () => {
-    const actions = await client.codeActions('catalog/management/commands/flush_storefront.py', { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, ['source.fixAll']);
+    const actions = await client.codeActions(
+      'catalog/management/commands/flush_storefront.py',
+      { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      ['source.fixAll'],
+    );
     assert.equal(actions.length, 1);
     assert.equal(actions[0].kind, 'source.fixAll.djcache');
     await client.settled(() => client.applyAndNotify(actions[0].edit!));
-    assert.match(client.read('catalog/management/commands/flush_storefront.py'), /cache\.delete_many\(\["categories:nav", make_template_fragment_key\("sidebar"\)\]\)/);
+    assert.match(
+      client.read('catalog/management/commands/flush_storefront.py'),
+      /cache\.delete_many\(\["categories:nav", make_template_fragment_key\("sidebar"\)\]\)/,
+    );
     assert.deepEqual(client.codes('catalog/management/commands/flush_storefront.py'), []);
     await assertParses(client, 'catalog/management/commands/flush_storefront.py');
   });
 
   test('the fix-all command applies the safe fixes of a document through workspace/applyEdit', async () => {
-    await client.settled(() => client.executeCommand(COMMANDS.fixAll, [client.uri('catalog/pricing.py')]).then(() => client.watched([{ uri: client.uri('catalog/pricing.py'), type: 2 }])));
+    await client.settled(() =>
+      client
+        .executeCommand(COMMANDS.fixAll, [client.uri('catalog/pricing.py')])
+        .then(() => client.watched([{ uri: client.uri('catalog/pricing.py'), type: 2 }])),
+    );
     assert.deepEqual(client.codes('catalog/pricing.py'), []);
     await assertParses(client, 'catalog/pricing.py');
   });
@@ -407,16 +476,30 @@ describe('language server: "Declare cache tags" on a template and in urls.py', (
     const client = await TestClient.start([path.join(repo, 'test', 'fixtures-fixes', 'declare_tags')]);
     try {
       const before = client.allCodes();
-      for (const [rel, line] of [['catalog/templates/catalog/sidebar.html', 2], ['catalog/urls.py', 6]] as const) {
+      for (const [rel, line] of [
+        ['catalog/templates/catalog/sidebar.html', 2],
+        ['catalog/urls.py', 6],
+      ] as const) {
         const actions = await client.codeActions(rel, { start: { line, character: 0 }, end: { line, character: 200 } });
         const fix = actions.find((a) => a.title === 'Declare cache tags');
         assert.ok(fix?.edit, `offered: ${actions.map((a) => a.title).join(' | ')}`);
         await client.settled(() => client.applyAndNotify(fix.edit!));
       }
-      assert.match(client.read('catalog/templates/catalog/sidebar.html'), /^\{% load djcache %\}\n<aside>\n\{% tagged_cache 500 sidebar request\.user\.pk depends_on="catalog\.Category catalog\.Product" %\}\n/);
-      assert.match(client.read('catalog/urls.py'), /\n    path\("feed\/", djcache\.cache_page\(300, depends_on=\["catalog\.Category", "catalog\.Product"\]\)\(views\.product_feed\)\),\n/);
+      assert.match(
+        client.read('catalog/templates/catalog/sidebar.html'),
+        /^\{% load djcache %\}\n<aside>\n\{% tagged_cache 500 sidebar request\.user\.pk depends_on="catalog\.Category catalog\.Product" %\}\n/,
+      );
+      assert.match(
+        client.read('catalog/urls.py'),
+        /\n    path\("feed\/", djcache\.cache_page\(300, depends_on=\["catalog\.Category", "catalog\.Product"\]\)\(views\.product_feed\)\),\n/,
+      );
       await assertParses(client, 'catalog/urls.py');
-      assert.deepEqual(client.allCodes(), before.filter((c) => !c.startsWith('catalog/templates/catalog/sidebar.html:') && !c.startsWith('catalog/urls.py:')));
+      assert.deepEqual(
+        client.allCodes(),
+        before.filter(
+          (c) => !c.startsWith('catalog/templates/catalog/sidebar.html:') && !c.startsWith('catalog/urls.py:'),
+        ),
+      );
     } finally {
       client.dispose();
     }
@@ -429,7 +512,10 @@ describe('language server: multi-root and isolation', () => {
     try {
       await client.until(() => client.allCodes(1).length > 0, 'the second folder');
       assert.deepEqual(client.allCodes(0), EXPECTED);
-      assert.ok(client.allCodes(1).every((c) => /^[\w/]+\.py:\d+:DJC1\d\d$/.test(c)), client.allCodes(1).join(', '));
+      assert.ok(
+        client.allCodes(1).every((c) => /^[\w/]+\.py:\d+:DJC1\d\d$/.test(c)),
+        client.allCodes(1).join(', '),
+      );
       const result = await client.request<GraphResult>(GRAPH_REQUEST, {});
       assert.equal(result.folders.length, 2);
     } finally {
@@ -440,9 +526,14 @@ describe('language server: multi-root and isolation', () => {
   test('requests for files outside every folder, or at absurd positions, return empty results', async () => {
     const client = await TestClient.start([fixture('djc101_delete_uncovered')]);
     try {
-      const outside = await client.request('textDocument/hover', { textDocument: { uri: 'file:///nowhere/x.py' }, position: { line: 0, character: 0 } });
+      const outside = await client.request('textDocument/hover', {
+        textDocument: { uri: 'file:///nowhere/x.py' },
+        position: { line: 0, character: 0 },
+      });
       assert.equal(outside, null);
-      const absurd = await client.request('textDocument/codeLens', { textDocument: { uri: client.uri('../../etc/passwd') } });
+      const absurd = await client.request('textDocument/codeLens', {
+        textDocument: { uri: client.uri('../../etc/passwd') },
+      });
       assert.deepEqual(absurd, []);
       assert.equal(await client.hover('catalog/models.py', 1e6, 1e6), null);
       await client.executeCommand(COMMANDS.revalidate);
@@ -458,8 +549,14 @@ describe('language server: a key that cannot be rebuilt', () => {
     const client = await TestClient.start([lspFixture('unrebuildable_key')]);
     try {
       assert.deepEqual(client.allCodes(), ['shop/services.py:11:DJC101']);
-      const actions = await client.codeActions('shop/services.py', { start: { line: 10, character: 0 }, end: { line: 10, character: 40 } });
-      assert.deepEqual(actions.map((a) => a.title), ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line', 'Show documentation for DJC101']);
+      const actions = await client.codeActions('shop/services.py', {
+        start: { line: 10, character: 0 },
+        end: { line: 10, character: 40 },
+      });
+      assert.deepEqual(
+        actions.map((a) => a.title),
+        ['Declare cache tags (install djcache first)', 'Suppress DJC101 on this line', 'Show documentation for DJC101'],
+      );
       // djcache is not installed here: the action edits nothing and says how to install it.
       assert.equal(actions[0].edit, undefined);
       assert.match(actions[0].disabled?.reason ?? '', /pip install djcache.*INSTALLED_APPS/);
@@ -479,7 +576,8 @@ describe('language server: a hostile or broken workspace', () => {
     cpSync(fixture('djc101_delete_uncovered'), source, { recursive: true });
     mkdirSync(path.join(source, '.djcache_cache'));
     symlinkSync(victim, path.join(source, '.djcache_cache', '.gitignore'));
-    const caches = () => (existsSync(path.join(CACHE_HOME, 'djcache')) ? readdirSync(path.join(CACHE_HOME, 'djcache')).length : 0);
+    const caches = () =>
+      existsSync(path.join(CACHE_HOME, 'djcache')) ? readdirSync(path.join(CACHE_HOME, 'djcache')).length : 0;
     const cachesBefore = caches();
     const client = await TestClient.start([source]);
     try {
@@ -502,14 +600,26 @@ describe('language server: a hostile or broken workspace', () => {
       await client.configure({ rules: { select: ['DJC999', 'DJC1'] } });
       assert.deepEqual(client.allCodes(), ['catalog/services.py:10:DJC101'], 'the known selector applies');
       const name = path.basename(client.roots[0]);
-      for (const line of [`${name}: skipped catalog/generated.py: over the 2 MiB size cap`, `${name}: skipped catalog/loop: symlink loop`, `${name}: skipped selfloop: symlink loop`]) {
+      for (const line of [
+        `${name}: skipped catalog/generated.py: over the 2 MiB size cap`,
+        `${name}: skipped catalog/loop: symlink loop`,
+        `${name}: skipped selfloop: symlink loop`,
+      ]) {
         assert.ok(client.logs.includes(line), `logged: ${line}`);
       }
       const ready = client.statuses.at(-1)!;
-      assert.deepEqual([ready.state, ready.findings, ready.skipped, ready.message], ['ready', 1, 3, '1 finding; 3 paths skipped (see the output)']);
-      const warning = "djcache: 'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC108); left out";
+      assert.deepEqual(
+        [ready.state, ready.findings, ready.skipped, ready.message],
+        ['ready', 1, 3, '1 finding; 3 paths skipped (see the output)'],
+      );
+      const warning =
+        "djcache: 'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC108); left out";
       await client.configure({ rules: { select: ['DJC999', 'DJC1'] } });
-      assert.deepEqual(client.shown.filter((m) => m.includes('DJC999')), [warning], 'shown once, not on every reload');
+      assert.deepEqual(
+        client.shown.filter((m) => m.includes('DJC999')),
+        [warning],
+        'shown once, not on every reload',
+      );
     } finally {
       client.dispose();
     }

@@ -21,7 +21,9 @@ const ROOT = path.join(__dirname, '..', '..');
 /** Every Python file of the fixture trees and the example, decoded as the engine decodes them. */
 function pythonTexts(): { rel: string; text: string }[] {
   return ['test/fixtures', 'test/fixtures-fixes', 'test/fixtures-lsp', 'examples/shop'].flatMap((dir) =>
-    [...readTree(path.join(ROOT, dir))].filter(([rel]) => rel.endsWith('.py')).map(([rel, bytes]) => ({ rel: `${dir}/${rel}`, text: decodeSource(bytes) })),
+    [...readTree(path.join(ROOT, dir))]
+      .filter(([rel]) => rel.endsWith('.py'))
+      .map(([rel, bytes]) => ({ rel: `${dir}/${rel}`, text: decodeSource(bytes) })),
   );
 }
 
@@ -77,13 +79,16 @@ test('a flat cursor moves as a tree cursor does, and stays put where there is no
   assert.equal(visit(), 'argument_list@1-4');
   assert.equal(c.gotoNextSibling(), false);
   assert.ok(c.gotoFirstChild());
-  assert.deepEqual([visit(), c.gotoNextSibling(), visit(), c.gotoNextSibling(), visit(), c.gotoNextSibling()], ['(@1-2', true, 'identifier@2-3', true, ')@3-4', false]);
+  assert.deepEqual(
+    [visit(), c.gotoNextSibling(), visit(), c.gotoNextSibling(), visit(), c.gotoNextSibling()],
+    ['(@1-2', true, 'identifier@2-3', true, ')@3-4', false],
+  );
   assert.equal(c.gotoFirstChild(), false);
   assert.ok(c.gotoParent() && c.gotoParent() && c.gotoParent() && c.gotoParent());
   assert.equal(visit(), 'module@0-5');
 });
 
-test('shared parsing answers every text once, the worker taking some, and its facts equal one thread\'s', async () => {
+test("shared parsing answers every text once, the worker taking some, and its facts equal one thread's", async () => {
   const parser = await loadPythonParser();
   const texts = pythonTexts().map((t) => t.text);
   const worker = startParseWorker();
@@ -121,7 +126,13 @@ test('a worker that never parses leaves every text to this thread, and the first
   const worker = new Worker('process.exit(0)', { eval: true });
   const order: string[] = [];
   try {
-    shareParsing(['a = 1\n', 'b = 2\n'], (i) => order.push(`here ${i}`), () => order.push('there'), worker, () => order.push('first'));
+    shareParsing(
+      ['a = 1\n', 'b = 2\n'],
+      (i) => order.push(`here ${i}`),
+      () => order.push('there'),
+      worker,
+      () => order.push('first'),
+    );
   } finally {
     await worker.terminate();
   }

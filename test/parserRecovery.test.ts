@@ -49,7 +49,8 @@ test('a file 511 blocks deep ending in a string is not parsed, and the files aft
 
 test('files less deeply indented are parsed as before', async () => {
   const parser = await loadPythonParser();
-  for (const depth of [20, 200]) assert.equal(treeOf(parser, deepBlocks(depth)), freshTree(parser.language, deepBlocks(depth)));
+  for (const depth of [20, 200])
+    assert.equal(treeOf(parser, deepBlocks(depth)), freshTree(parser.language, deepBlocks(depth)));
   // Wide but not deep: one 2,000-column indentation, and many lines of 40 spaces.
   const wide = `if x:\n${' '.repeat(2000)}y = 1\n${'z = (\n' + '                                        1,\n'.repeat(500) + ')\n'}`;
   assert.equal(tooDeeplyIndented(wide), false);
@@ -77,7 +78,8 @@ function shopWithDeepFiles(): Map<string, Uint8Array> {
   const files = readTree(SHOP);
   files.set('aa_deep_string.py', Buffer.from(deepBlocks(511)));
   files.set('catalog/aa_deep_fstring.py', Buffer.from(deepBlocks(520, 'f"{x}"')));
-  for (let i = 0; files.size < 80; i++) files.set(`orders/aa_filler_${i}.py`, Buffer.from(`def filler_${i}():\n    return ${i}\n`));
+  for (let i = 0; files.size < 80; i++)
+    files.set(`orders/aa_filler_${i}.py`, Buffer.from(`def filler_${i}():\n    return ${i}\n`));
   return files;
 }
 

@@ -37,7 +37,13 @@ class Product(models.Model):
     is_active = models.BooleanField(default=True)
 `;
 
-interface Shop { mirrors: string; data: string; parent: string; fix: string; root: string }
+interface Shop {
+  mirrors: string;
+  data: string;
+  parent: string;
+  fix: string;
+  root: string;
+}
 
 /**
  * A bare mirror acme+shop/repo with the stale entry (parent) and its fix, and an empty data folder;
@@ -50,8 +56,20 @@ function shop(model = 'Product'): Shop {
   const work = path.join(root, 'work');
   const data = path.join(root, 'data');
   for (const dir of [gitDir, path.join(work, 'catalog'), data]) mkdirSync(dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', ['--git-dir', gitDir, '--work-tree', work,
-    '-c', 'user.name=yardstick', '-c', 'user.email=yardstick@example.invalid', ...args]).toString().trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', [
+      '--git-dir',
+      gitDir,
+      '--work-tree',
+      work,
+      '-c',
+      'user.name=yardstick',
+      '-c',
+      'user.email=yardstick@example.invalid',
+      ...args,
+    ])
+      .toString()
+      .trim();
   execFileSync('git', ['init', '-q', '--bare', gitDir]);
   writeFileSync(path.join(work, 'catalog', '__init__.py'), '');
   writeFileSync(path.join(work, 'catalog', 'models.py'), MODELS.replaceAll('Product', model));
@@ -63,7 +81,10 @@ function shop(model = 'Product'): Shop {
   git('add', '-A');
   git('commit', '-q', '-m', 'forget the active products on rename');
   const fix = git('rev-parse', 'HEAD');
-  writeFileSync(path.join(data, 'projects.json'), JSON.stringify([{ name: 'shop', repo: 'acme/shop', commit: parent }]));
+  writeFileSync(
+    path.join(data, 'projects.json'),
+    JSON.stringify([{ name: 'shop', repo: 'acme/shop', commit: parent }]),
+  );
   return { mirrors, data, parent, fix, root };
 }
 
@@ -76,16 +97,34 @@ const HEADER = 'project\tfix_commit\tparent_commit\tmust_name\tfile\tsummary\n';
 test('realworld: a labelled finding counts by its verdict and a mined bug counts when only the parent is flagged', () => {
   const s = shop();
   try {
-    writeFileSync(path.join(s.data, 'labels.json'), JSON.stringify([{
-      project: 'shop', path: 'catalog/services.py', line: 10, code: 'DJC101', key: 'products:active', model: 'catalog.Product',
-      verdict: 'TP', reason: 'rename_product saves Product and nothing deletes the key', message: 'worded differently when judged',
-    }]));
-    writeFileSync(path.join(s.data, 'bugs.tsv'), `${HEADER}shop\t${s.fix}\t${s.parent}\tproducts:active\tcatalog/services.py\tno delete on rename\n`);
+    writeFileSync(
+      path.join(s.data, 'labels.json'),
+      JSON.stringify([
+        {
+          project: 'shop',
+          path: 'catalog/services.py',
+          line: 10,
+          code: 'DJC101',
+          key: 'products:active',
+          model: 'catalog.Product',
+          verdict: 'TP',
+          reason: 'rename_product saves Product and nothing deletes the key',
+          message: 'worded differently when judged',
+        },
+      ]),
+    );
+    writeFileSync(
+      path.join(s.data, 'bugs.tsv'),
+      `${HEADER}shop\t${s.fix}\t${s.parent}\tproducts:active\tcatalog/services.py\tno delete on rename\n`,
+    );
     const run = yardstick(s);
     assert.equal(run.status, 0, run.stderr);
     const lines = run.stdout.trimEnd().split('\n');
     assert.equal(lines.at(-1), 'precision 100.0% (1/1) · bugs found 1/1');
-    assert.ok(lines.some((l) => l.includes('findings 1: TP 1, FP 0, debatable 0, unjudged 0')), run.stdout);
+    assert.ok(
+      lines.some((l) => l.includes('findings 1: TP 1, FP 0, debatable 0, unjudged 0')),
+      run.stdout,
+    );
 
     const json = JSON.parse(yardstick(s, '--json').stdout);
     assert.equal(json.summary.bugsFound, 1);
@@ -99,7 +138,10 @@ test('realworld: an unlabelled finding is listed for judging, and a bug named in
   const s = shop();
   try {
     writeFileSync(path.join(s.data, 'labels.json'), '[]');
-    writeFileSync(path.join(s.data, 'bugs.tsv'), `${HEADER}shop\t${s.fix}\t${s.parent}\tproducts:active\tcatalog/views.py\twrong file\n`);
+    writeFileSync(
+      path.join(s.data, 'bugs.tsv'),
+      `${HEADER}shop\t${s.fix}\t${s.parent}\tproducts:active\tcatalog/views.py\twrong file\n`,
+    );
     const run = yardstick(s);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /NEW catalog\/services\.py:10 DJC101 key="products:active" model=catalog\.Product/);
@@ -117,7 +159,10 @@ test('realworld: a header-only bugs.tsv gives bugs found 0/0; a commit missing f
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 0\/0$/);
 
-    writeFileSync(path.join(s.data, 'projects.json'), JSON.stringify([{ name: 'shop', repo: 'acme/shop', commit: '0'.repeat(40) }]));
+    writeFileSync(
+      path.join(s.data, 'projects.json'),
+      JSON.stringify([{ name: 'shop', repo: 'acme/shop', commit: '0'.repeat(40) }]),
+    );
     const broken = yardstick(s);
     assert.equal(broken.status, 1);
     assert.match(broken.stdout, /error: shop@0{40}/);
@@ -130,7 +175,11 @@ test('realworld: a mined bug named by a model label needs that model exactly; ke
   const s = shop('ProductTag');
   try {
     writeFileSync(path.join(s.data, 'labels.json'), '[]');
-    const bugs = (mustName: string) => writeFileSync(path.join(s.data, 'bugs.tsv'), `${HEADER}shop\t${s.fix}\t${s.parent}\t${mustName}\t\tno delete on rename\n`);
+    const bugs = (mustName: string) =>
+      writeFileSync(
+        path.join(s.data, 'bugs.tsv'),
+        `${HEADER}shop\t${s.fix}\t${s.parent}\t${mustName}\t\tno delete on rename\n`,
+      );
     const lastLine = () => yardstick(s).stdout.trimEnd().split('\n').at(-1);
     bugs('catalog.Product');
     assert.match(lastLine()!, /· bugs found 0\/1$/);

@@ -3,46 +3,84 @@ import * as assert from 'node:assert/strict';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import type { Finding, ReportedFinding, RuleMeta } from '../server/src/findings';
-import { createBaseline, filterBaseline, fingerprint, parseBaseline, BaselineError, type LineText } from '../server/src/report/baseline';
+import {
+  createBaseline,
+  filterBaseline,
+  fingerprint,
+  parseBaseline,
+  BaselineError,
+  type LineText,
+} from '../server/src/report/baseline';
 import { buildJsonReport } from '../server/src/report/json';
 import { buildSarif } from '../server/src/report/sarif';
 import { formatText } from '../server/src/report/text';
 
 const rules: RuleMeta[] = [
-  { code: 'DJC101', name: 'stale-cache-entry', summary: 'A cache entry is not invalidated when a model it reads changes.', defaultSeverity: 'warning' },
-  { code: 'DJC103', name: 'signal-less-write', summary: 'A bulk write bypasses the signals that invalidate caches.', defaultSeverity: 'error' },
+  {
+    code: 'DJC101',
+    name: 'stale-cache-entry',
+    summary: 'A cache entry is not invalidated when a model it reads changes.',
+    defaultSeverity: 'warning',
+  },
+  {
+    code: 'DJC103',
+    name: 'signal-less-write',
+    summary: 'A bulk write bypasses the signals that invalidate caches.',
+    defaultSeverity: 'error',
+  },
 ];
 
 const stale: ReportedFinding = {
-  code: 'DJC101', severity: 'warning', path: 'shop/views.py', loc: [13, 4, 13, 33],
+  code: 'DJC101',
+  severity: 'warning',
+  path: 'shop/views.py',
+  loc: [13, 4, 13, 33],
   message: "'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
   related: [{ path: 'shop/services.py', loc: [39, 8, 39, 23], message: 'Category saved here' }],
   data: { key: 'products:all', model: 'shop.Category', uncovered: ['save', 'delete'] },
 };
 const bulk: ReportedFinding = {
-  code: 'DJC103', severity: 'error', path: 'shop/admin views.py', loc: [2, 0, 2, 10],
-  message: 'Product.objects.update() sends no signals.', related: [], data: {},
+  code: 'DJC103',
+  severity: 'error',
+  path: 'shop/admin views.py',
+  loc: [2, 0, 2, 10],
+  message: 'Product.objects.update() sends no signals.',
+  related: [],
+  data: {},
 };
-const unknownRule: ReportedFinding = { code: 'DJC999', severity: 'hint', path: 'a.py', loc: [0, 0, 0, 1], message: 'x', related: [], data: {} };
+const unknownRule: ReportedFinding = {
+  code: 'DJC999',
+  severity: 'hint',
+  path: 'a.py',
+  loc: [0, 0, 0, 1],
+  message: 'x',
+  related: [],
+  data: {},
+};
 
 const files: Record<string, string[]> = {
-  'shop/views.py': Array.from({ length: 20 }, (_, i) => (i === 13 ? '    cache.set("products:all", rows)' : `line ${i}`)),
+  'shop/views.py': Array.from({ length: 20 }, (_, i) =>
+    i === 13 ? '    cache.set("products:all", rows)' : `line ${i}`,
+  ),
   'shop/admin views.py': ['', '', 'Product.objects.update(price=1)'],
 };
 const lineText: LineText = (path, line) => files[path]?.[line];
 
 test('text: ruff-style lines, 1-based positions, per-rule counts', () => {
   const second = { ...stale, loc: [2, 0, 2, 1] as Finding['loc'] };
-  assert.equal(formatText([stale, bulk, second], rules), [
-    'shop/admin views.py:3:1: DJC103 Product.objects.update() sends no signals.',
-    "shop/views.py:3:1: DJC101 'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
-    "shop/views.py:14:5: DJC101 'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
-    '',
-    '2  DJC101  stale-cache-entry',
-    '1  DJC103  signal-less-write',
-    'Found 3 findings.',
-    '',
-  ].join('\n'));
+  assert.equal(
+    formatText([stale, bulk, second], rules),
+    [
+      'shop/admin views.py:3:1: DJC103 Product.objects.update() sends no signals.',
+      "shop/views.py:3:1: DJC101 'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
+      "shop/views.py:14:5: DJC101 'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
+      '',
+      '2  DJC101  stale-cache-entry',
+      '1  DJC103  signal-less-write',
+      'Found 3 findings.',
+      '',
+    ].join('\n'),
+  );
   assert.equal(formatText([unknownRule], rules), 'a.py:1:1: DJC999 x\n\n1  DJC999\nFound 1 finding.\n');
   assert.equal(formatText([], rules), 'All checks passed!\n');
 });
@@ -53,15 +91,35 @@ test('json: versioned shape with 1-based locations and a summary', () => {
     version: 1,
     findings: [
       {
-        code: 'DJC103', name: 'signal-less-write', severity: 'error', message: bulk.message,
-        path: 'shop/admin views.py', start: { line: 3, column: 1 }, end: { line: 3, column: 11 },
-        related: [], data: {}, fingerprint: fingerprint(bulk, lineText),
+        code: 'DJC103',
+        name: 'signal-less-write',
+        severity: 'error',
+        message: bulk.message,
+        path: 'shop/admin views.py',
+        start: { line: 3, column: 1 },
+        end: { line: 3, column: 11 },
+        related: [],
+        data: {},
+        fingerprint: fingerprint(bulk, lineText),
       },
       {
-        code: 'DJC101', name: 'stale-cache-entry', severity: 'warning', message: stale.message,
-        path: 'shop/views.py', start: { line: 14, column: 5 }, end: { line: 14, column: 34 },
-        related: [{ path: 'shop/services.py', start: { line: 40, column: 9 }, end: { line: 40, column: 24 }, message: 'Category saved here' }],
-        data: stale.data, fingerprint: fingerprint(stale, lineText),
+        code: 'DJC101',
+        name: 'stale-cache-entry',
+        severity: 'warning',
+        message: stale.message,
+        path: 'shop/views.py',
+        start: { line: 14, column: 5 },
+        end: { line: 14, column: 34 },
+        related: [
+          {
+            path: 'shop/services.py',
+            start: { line: 40, column: 9 },
+            end: { line: 40, column: 24 },
+            message: 'Category saved here',
+          },
+        ],
+        data: stale.data,
+        fingerprint: fingerprint(stale, lineText),
       },
     ],
     summary: { total: 2, byCode: { DJC101: 1, DJC103: 1 }, bySeverity: { error: 1, warning: 1, info: 0, hint: 0 } },
@@ -70,7 +128,9 @@ test('json: versioned shape with 1-based locations and a summary', () => {
 
 test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
   const log = buildSarif([stale, bulk, unknownRule], rules, lineText, {
-    toolVersion: '0.1.0', helpBaseUri: 'https://example.org/djcache/', srcRootUri: 'file:///work/shop/',
+    toolVersion: '0.1.0',
+    helpBaseUri: 'https://example.org/djcache/',
+    srcRootUri: 'file:///work/shop/',
   });
   // The published rtm.5 schema has a pattern that only compiles without the `u` flag.
   const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
@@ -83,37 +143,83 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
   assert.deepEqual(run.originalUriBaseIds, { '%SRCROOT%': { uri: 'file:///work/shop/' } });
   assert.deepEqual(run.tool.driver.rules, [
     {
-      id: 'DJC101', name: 'stale-cache-entry', shortDescription: { text: rules[0].summary },
+      id: 'DJC101',
+      name: 'stale-cache-entry',
+      shortDescription: { text: rules[0].summary },
       helpUri: 'https://example.org/djcache/docs/rules/DJC101.md',
-      help: { text: `${rules[0].summary} See docs/rules/DJC101.md.`, markdown: `${rules[0].summary} See [DJC101](docs/rules/DJC101.md).` },
+      help: {
+        text: `${rules[0].summary} See docs/rules/DJC101.md.`,
+        markdown: `${rules[0].summary} See [DJC101](docs/rules/DJC101.md).`,
+      },
       defaultConfiguration: { level: 'warning' },
     },
     {
-      id: 'DJC103', name: 'signal-less-write', shortDescription: { text: rules[1].summary },
+      id: 'DJC103',
+      name: 'signal-less-write',
+      shortDescription: { text: rules[1].summary },
       helpUri: 'https://example.org/djcache/docs/rules/DJC103.md',
-      help: { text: `${rules[1].summary} See docs/rules/DJC103.md.`, markdown: `${rules[1].summary} See [DJC103](docs/rules/DJC103.md).` },
+      help: {
+        text: `${rules[1].summary} See docs/rules/DJC103.md.`,
+        markdown: `${rules[1].summary} See [DJC103](docs/rules/DJC103.md).`,
+      },
       defaultConfiguration: { level: 'error' },
     },
     { id: 'DJC999' },
   ]);
   assert.deepEqual(run.results, [
     {
-      ruleId: 'DJC999', ruleIndex: 2, level: 'note', message: { text: 'x' },
-      locations: [{ physicalLocation: { artifactLocation: { uri: 'a.py', uriBaseId: '%SRCROOT%' }, region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 2 } } }],
+      ruleId: 'DJC999',
+      ruleIndex: 2,
+      level: 'note',
+      message: { text: 'x' },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: 'a.py', uriBaseId: '%SRCROOT%' },
+            region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 2 },
+          },
+        },
+      ],
       partialFingerprints: { 'djcache/v1': fingerprint(unknownRule, lineText) },
     },
     {
-      ruleId: 'DJC103', ruleIndex: 1, level: 'error', message: { text: bulk.message },
-      locations: [{ physicalLocation: { artifactLocation: { uri: 'shop/admin%20views.py', uriBaseId: '%SRCROOT%' }, region: { startLine: 3, startColumn: 1, endLine: 3, endColumn: 11 } } }],
+      ruleId: 'DJC103',
+      ruleIndex: 1,
+      level: 'error',
+      message: { text: bulk.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: 'shop/admin%20views.py', uriBaseId: '%SRCROOT%' },
+            region: { startLine: 3, startColumn: 1, endLine: 3, endColumn: 11 },
+          },
+        },
+      ],
       partialFingerprints: { 'djcache/v1': fingerprint(bulk, lineText) },
     },
     {
-      ruleId: 'DJC101', ruleIndex: 0, level: 'warning', message: { text: stale.message },
-      locations: [{ physicalLocation: { artifactLocation: { uri: 'shop/views.py', uriBaseId: '%SRCROOT%' }, region: { startLine: 14, startColumn: 5, endLine: 14, endColumn: 34 } } }],
-      relatedLocations: [{
-        id: 0, message: { text: 'Category saved here' },
-        physicalLocation: { artifactLocation: { uri: 'shop/services.py', uriBaseId: '%SRCROOT%' }, region: { startLine: 40, startColumn: 9, endLine: 40, endColumn: 24 } },
-      }],
+      ruleId: 'DJC101',
+      ruleIndex: 0,
+      level: 'warning',
+      message: { text: stale.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: 'shop/views.py', uriBaseId: '%SRCROOT%' },
+            region: { startLine: 14, startColumn: 5, endLine: 14, endColumn: 34 },
+          },
+        },
+      ],
+      relatedLocations: [
+        {
+          id: 0,
+          message: { text: 'Category saved here' },
+          physicalLocation: {
+            artifactLocation: { uri: 'shop/services.py', uriBaseId: '%SRCROOT%' },
+            region: { startLine: 40, startColumn: 9, endLine: 40, endColumn: 24 },
+          },
+        },
+      ],
       partialFingerprints: { 'djcache/v1': fingerprint(stale, lineText) },
     },
   ]);
@@ -135,7 +241,8 @@ test('sarif without a help base omits helpUri and still validates', () => {
 
 test('fingerprints survive line shifts and message line numbers, not a changed line', () => {
   const before = fingerprint(stale, lineText);
-  const shiftedFiles: LineText = (path, line) => (path === 'shop/views.py' && line === 20 ? '    cache.set("products:all", rows)  ' : undefined);
+  const shiftedFiles: LineText = (path, line) =>
+    path === 'shop/views.py' && line === 20 ? '    cache.set("products:all", rows)  ' : undefined;
   const shifted = { ...stale, loc: [20, 4, 20, 33] as Finding['loc'], message: stale.message.replace(':14', ':21') };
   assert.equal(fingerprint(shifted, shiftedFiles), before);
   assert.match(before, /^[0-9a-f]{32}$/);
@@ -146,7 +253,13 @@ test('fingerprints survive line shifts and message line numbers, not a changed l
 
 test('baseline hides recorded findings, one per entry', () => {
   const baseline = parseBaseline(JSON.stringify(createBaseline([stale, bulk], lineText)));
-  assert.deepEqual(baseline.findings.map((e) => [e.code, e.path]), [['DJC101', 'shop/views.py'], ['DJC103', 'shop/admin views.py']]);
+  assert.deepEqual(
+    baseline.findings.map((e) => [e.code, e.path]),
+    [
+      ['DJC101', 'shop/views.py'],
+      ['DJC103', 'shop/admin views.py'],
+    ],
+  );
   const fresh: ReportedFinding = { ...bulk, message: 'Product.objects.bulk_create() sends no signals.' };
   assert.deepEqual(filterBaseline([stale, bulk, fresh, bulk], baseline, lineText), [fresh, bulk]);
 });
@@ -161,25 +274,46 @@ test('bad baselines raise BaselineError', () => {
 
 test('sarif: skipped paths are tool execution notifications, and the log still validates', () => {
   const log = buildSarif([], rules, lineText, {
-    toolVersion: '0.1.0', srcRootUri: 'file:///work/shop/',
-    skipped: [{ path: '.', reason: 'unreadable' }, { path: 'shop/big data.py', reason: 'too-big' }, { path: 'vendor/loop', reason: 'loop' }],
+    toolVersion: '0.1.0',
+    srcRootUri: 'file:///work/shop/',
+    skipped: [
+      { path: '.', reason: 'unreadable' },
+      { path: 'shop/big data.py', reason: 'too-big' },
+      { path: 'vendor/loop', reason: 'loop' },
+    ],
   });
   const ajv = new Ajv({ strict: false, unicodeRegExp: false });
   addFormats(ajv);
-  assert.equal(ajv.validate(require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), JSON.parse(JSON.stringify(log))), true, JSON.stringify(ajv.errors));
-  assert.deepEqual(log.runs[0].invocations, [{
-    executionSuccessful: true,
-    toolExecutionNotifications: [
-      { level: 'warning', message: { text: '. was skipped: unreadable' }, properties: { reason: 'unreadable' } },
-      {
-        level: 'warning', message: { text: 'shop/big data.py was skipped: over the 2 MiB size cap' }, properties: { reason: 'too-big' },
-        locations: [{ physicalLocation: { artifactLocation: { uri: 'shop/big%20data.py', uriBaseId: '%SRCROOT%' } } }],
-      },
-      {
-        level: 'warning', message: { text: 'vendor/loop was skipped: symlink loop' }, properties: { reason: 'loop' },
-        locations: [{ physicalLocation: { artifactLocation: { uri: 'vendor/loop', uriBaseId: '%SRCROOT%' } } }],
-      },
-    ],
-  }]);
-  assert.equal(buildSarif([], rules, lineText, { toolVersion: '0.1.0', skipped: [] }).runs[0].invocations, undefined, 'no invocation without skipped paths');
+  assert.equal(
+    ajv.validate(require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), JSON.parse(JSON.stringify(log))),
+    true,
+    JSON.stringify(ajv.errors),
+  );
+  assert.deepEqual(log.runs[0].invocations, [
+    {
+      executionSuccessful: true,
+      toolExecutionNotifications: [
+        { level: 'warning', message: { text: '. was skipped: unreadable' }, properties: { reason: 'unreadable' } },
+        {
+          level: 'warning',
+          message: { text: 'shop/big data.py was skipped: over the 2 MiB size cap' },
+          properties: { reason: 'too-big' },
+          locations: [
+            { physicalLocation: { artifactLocation: { uri: 'shop/big%20data.py', uriBaseId: '%SRCROOT%' } } },
+          ],
+        },
+        {
+          level: 'warning',
+          message: { text: 'vendor/loop was skipped: symlink loop' },
+          properties: { reason: 'loop' },
+          locations: [{ physicalLocation: { artifactLocation: { uri: 'vendor/loop', uriBaseId: '%SRCROOT%' } } }],
+        },
+      ],
+    },
+  ]);
+  assert.equal(
+    buildSarif([], rules, lineText, { toolVersion: '0.1.0', skipped: [] }).runs[0].invocations,
+    undefined,
+    'no invocation without skipped paths',
+  );
 });

@@ -30,7 +30,8 @@ const GOOD: Record<string, string> = {
     '    is_active = models.BooleanField(default=True)',
     '',
   ].join('\n'),
-  'catalog/admin.py': 'from django.contrib import admin\n\nfrom .models import Category, Product\n\nadmin.site.register([Category, Product])\n',
+  'catalog/admin.py':
+    'from django.contrib import admin\n\nfrom .models import Category, Product\n\nadmin.site.register([Category, Product])\n',
   'catalog/services.py': [
     'from django.core.cache import cache',
     '',
@@ -65,13 +66,26 @@ async function run(extra: Record<string, string | Buffer>): Promise<string[]> {
 }
 
 function assertGoodFinding(found: string[], also: string[] = []): void {
-  for (const want of [GOOD_FINDING, ...also]) assert.ok(found.includes(want), `missing ${want}; findings:\n${found.join('\n')}`);
+  for (const want of [GOOD_FINDING, ...also])
+    assert.ok(found.includes(want), `missing ${want}; findings:\n${found.join('\n')}`);
 }
 
 test('a generated 50,000-line module', async () => {
-  const lines = ['from django.core.cache import cache', 'from django.http import JsonResponse', '', 'from .models import Product', ''];
+  const lines = [
+    'from django.core.cache import cache',
+    'from django.http import JsonResponse',
+    '',
+    'from .models import Product',
+    '',
+  ];
   for (let i = 0; lines.length < 50_000; i++) {
-    lines.push('', `def lookup_${i}(request):`, `    """Generated lookup ${i}."""`, `    row = Product.objects.filter(pk=${i}).values("name").first()`, `    return JsonResponse({"id": ${i}, "row": row, "hint": cache.get("hint:${i}")})`);
+    lines.push(
+      '',
+      `def lookup_${i}(request):`,
+      `    """Generated lookup ${i}."""`,
+      `    row = Product.objects.filter(pk=${i}).values("name").first()`,
+      `    return JsonResponse({"id": ${i}, "row": row, "hint": cache.get("hint:${i}")})`,
+    );
   }
   lines.push('', '', 'def last_lookup():', '    rows = list(Product.objects.filter(is_active=False))');
   const entryLine = lines.push('    cache.set("products:inactive", rows, 60)');
@@ -88,7 +102,9 @@ test('3,000 nested parentheses', async () => {
 });
 
 test('a 5,000-term sum', async () => {
-  const found = await run({ 'catalog/long_sum.py': `def total(a):\n    return ${Array(5000).fill('a').join(' + ')}\n` });
+  const found = await run({
+    'catalog/long_sum.py': `def total(a):\n    return ${Array(5000).fill('a').join(' + ')}\n`,
+  });
   assertGoodFinding(found);
 });
 
@@ -101,7 +117,9 @@ test('a 5,000-part cache key', async () => {
 });
 
 test('3,000 nested calls', async () => {
-  const found = await run({ 'catalog/deep_calls.py': `def wrap(x):\n    return x\n\n\nVALUE = ${'wrap('.repeat(3000)}1${')'.repeat(3000)}\n` });
+  const found = await run({
+    'catalog/deep_calls.py': `def wrap(x):\n    return x\n\n\nVALUE = ${'wrap('.repeat(3000)}1${')'.repeat(3000)}\n`,
+  });
   assertGoodFinding(found);
 });
 
@@ -145,7 +163,8 @@ test('a function calling itself through 2,000 helpers', async () => {
 
 test('half-typed code at the end of a file', async () => {
   const found = await run({
-    'catalog/editing.py': 'from django.core.cache import cache\n\nfrom .models import Product\n\n\ndef featured():\n    rows = list(Product.objects.all())\n    cache.set(',
+    'catalog/editing.py':
+      'from django.core.cache import cache\n\nfrom .models import Product\n\n\ndef featured():\n    rows = list(Product.objects.all())\n    cache.set(',
     'catalog/editing2.py': 'from django.core.cache import cache\n\ndef f():\n    cache.',
     'catalog/editing3.py': 'from django.core.cache import cache\n\nclass A(\n    """',
   });
@@ -153,30 +172,52 @@ test('half-typed code at the end of a file', async () => {
 });
 
 /** A view rendering `deep.html` with every product as `products`. */
-const DEEP_TEMPLATE_VIEW = 'from django.shortcuts import render\n\nfrom .models import Product\n\n\ndef page(request):\n    return render(request, "deep.html", {"products": Product.objects.all()})\n';
+const DEEP_TEMPLATE_VIEW =
+  'from django.shortcuts import render\n\nfrom .models import Product\n\n\ndef page(request):\n    return render(request, "deep.html", {"products": Product.objects.all()})\n';
 /** A fragment over the products on line 2 of `deep.html`: nothing invalidates it (DJC106). */
-const TOP_FRAGMENT = '{% load cache %}\n{% cache 60 sidebar %}{% for p in products %}{{ p.name }}{% endfor %}{% endcache %}\n';
+const TOP_FRAGMENT =
+  '{% load cache %}\n{% cache 60 sidebar %}{% for p in products %}{{ p.name }}{% endfor %}{% endcache %}\n';
 
 /** `levels` nested `{% for %}{% with %}` pairs, one pair a line, each reading the one outside it. */
 function nestedLoops(levels: number): string {
-  return Array.from({ length: levels }, (_, i) => `{% for x${i} in ${i ? `y${i - 1}.products.all` : 'products'} %}{% with y${i}=x${i}.category %}\n`).join('');
+  return Array.from(
+    { length: levels },
+    (_, i) => `{% for x${i} in ${i ? `y${i - 1}.products.all` : 'products'} %}{% with y${i}=x${i}.category %}\n`,
+  ).join('');
 }
 
 test('a template with 20,000 nested unclosed for/with tags', async () => {
-  const found = await run({ 'catalog/templates/deep.html': TOP_FRAGMENT + nestedLoops(10_000), 'catalog/views.py': DEEP_TEMPLATE_VIEW });
+  const found = await run({
+    'catalog/templates/deep.html': TOP_FRAGMENT + nestedLoops(10_000),
+    'catalog/views.py': DEEP_TEMPLATE_VIEW,
+  });
   assertGoodFinding(found, ['catalog/templates/deep.html:2 DJC106']);
 });
 
 test('a rendered template with 20,000 nested closed tags and a fragment at the bottom', async () => {
   const levels = 10_000;
-  const template = TOP_FRAGMENT + nestedLoops(levels) + '{% cache 60 bottom %}{{ y0.name }}{% endcache %}\n' + '{% endwith %}{% endfor %}'.repeat(levels) + '\n';
+  const template =
+    TOP_FRAGMENT +
+    nestedLoops(levels) +
+    '{% cache 60 bottom %}{{ y0.name }}{% endcache %}\n' +
+    '{% endwith %}{% endfor %}'.repeat(levels) +
+    '\n';
   const found = await run({ 'catalog/templates/deep.html': template, 'catalog/views.py': DEEP_TEMPLATE_VIEW });
   // The bottom fragment is past the nesting the engine follows: it is an entry, its reads are not followed.
   assertGoodFinding(found, ['catalog/templates/deep.html:2 DJC106']);
 });
 
 test('an if with 20,000 elif branches, a cache entry in the last', async () => {
-  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def pick(x):', '    if x == 0:', '        return 0'];
+  const lines = [
+    'from django.core.cache import cache',
+    '',
+    'from .models import Product',
+    '',
+    '',
+    'def pick(x):',
+    '    if x == 0:',
+    '        return 0',
+  ];
   for (let i = 1; i <= 20_000; i++) lines.push(`    elif x == ${i}:`, `        return ${i}`);
   lines.push('    elif x is None:', '        rows = list(Product.objects.all())');
   const entryLine = lines.push('        cache.set("products:last", rows, 60)');
@@ -185,7 +226,15 @@ test('an if with 20,000 elif branches, a cache entry in the last', async () => {
 });
 
 test('a cache key built in 5,000 steps', async () => {
-  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def stepwise():', '    key0 = "p"'];
+  const lines = [
+    'from django.core.cache import cache',
+    '',
+    'from .models import Product',
+    '',
+    '',
+    'def stepwise():',
+    '    key0 = "p"',
+  ];
   for (let i = 1; i < 5000; i++) lines.push(`    key${i} = key${i - 1} + ":x"`);
   const entryLine = lines.push('    cache.set(key4999, list(Product.objects.all()), 60)');
   lines.push('', '', 'def forget():', '    cache.delete("p:y")');
@@ -204,7 +253,17 @@ const DEEP_TARGETS: Record<string, string> = {
 
 for (const [name, statement] of Object.entries(DEEP_TARGETS)) {
   test(`${name}, and an entry after it in the same file`, async () => {
-    const text = ['from django.core.cache import cache', '', 'from .models import Product', '', statement, '', '', 'def after():', '    cache.set("products:after", list(Product.objects.all()), 60)'].join('\n');
+    const text = [
+      'from django.core.cache import cache',
+      '',
+      'from .models import Product',
+      '',
+      statement,
+      '',
+      '',
+      'def after():',
+      '    cache.set("products:after", list(Product.objects.all()), 60)',
+    ].join('\n');
     const entryLine = text.split('\n').length;
     // Named to be parsed last: a parse this deep can still leave the shared parser broken for the
     // files parsed after it (issue 14, item 1), which is not what this test is about.
@@ -226,7 +285,15 @@ test('a 5,000-step chain of local names written last to first, and an entry afte
 });
 
 test('a 5,000-step chain of module globals written last to first, read by a function', async () => {
-  const lines = ['from django.core.cache import cache', '', 'from .models import Product', '', '', 'def chained():', '    rows = list(NAME4999)'];
+  const lines = [
+    'from django.core.cache import cache',
+    '',
+    'from .models import Product',
+    '',
+    '',
+    'def chained():',
+    '    rows = list(NAME4999)',
+  ];
   const entryLine = lines.push('    cache.set("products:chained", list(Product.objects.all()), 60)');
   lines.push('    return rows', '');
   for (let i = 4999; i >= 1; i--) lines.push(`NAME${i} = NAME${i - 1}`);

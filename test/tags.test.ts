@@ -31,7 +31,10 @@ async function analyze(tree: Tree): Promise<Finding[]> {
 
 function findingAt(findings: Finding[], code: string, file: string, line: number): Finding {
   const f = findings.find((x) => x.code === code && x.path === file && x.loc[0] + 1 === line);
-  assert.ok(f, `no ${code} at ${file}:${line}; found ${findings.map((x) => `${x.path}:${x.loc[0] + 1} ${x.code}`).join(', ')}`);
+  assert.ok(
+    f,
+    `no ${code} at ${file}:${line}; found ${findings.map((x) => `${x.path}:${x.loc[0] + 1} ${x.code}`).join(', ')}`,
+  );
   return f;
 }
 
@@ -45,10 +48,13 @@ function preferredFix(f: Finding, tree: Tree): Fix {
 async function applyAndCheck(tree: Tree, findings: Finding[], f: Finding, fix: Fix): Promise<Tree> {
   const after = new Map(tree);
   for (const [p, t] of applyChanges(filesOf(tree), fix.changes)) after.set(p, t);
-  for (const c of fix.changes) if (c.path.endsWith('.py')) assert.ok(parsesCleanly(after.get(c.path)!), `${c.path} does not parse`);
-  const identity = (t: Tree, x: Finding) => `${x.code} ${x.path} ${(t.get(x.path) ?? '').split('\n')[x.loc[0]].trim()} ${findingModel(x) ?? ''}`;
+  for (const c of fix.changes)
+    if (c.path.endsWith('.py')) assert.ok(parsesCleanly(after.get(c.path)!), `${c.path} does not parse`);
+  const identity = (t: Tree, x: Finding) =>
+    `${x.code} ${x.path} ${(t.get(x.path) ?? '').split('\n')[x.loc[0]].trim()} ${findingModel(x) ?? ''}`;
   const fixed = await analyze(after);
-  const sameEntry = (x: Finding) => x === f || (findingEntryId(f) !== undefined && findingEntryId(x) === findingEntryId(f));
+  const sameEntry = (x: Finding) =>
+    x === f || (findingEntryId(f) !== undefined && findingEntryId(x) === findingEntryId(f));
   const before = new Set(findings.filter((x) => !sameEntry(x)).map((x) => identity(tree, x)));
   assert.deepEqual(fixed.map((x) => identity(after, x)).sort(), [...before].sort());
   return after;
@@ -66,8 +72,10 @@ describe('DJC108 tag fixes', () => {
     const fix = preferredFix(f, tree);
     assert.equal(fix.title, 'Add tag Category');
     const after = await applyAndCheck(tree, findings, f, fix);
-    assert.equal(after.get('catalog/services.py')!.split('\n')[6],
-      '    return tagged(Category, Product).get_or_set("products:all", lambda: list(Product.objects.select_related("category")), 300)  # expect: DJC108 warning');
+    assert.equal(
+      after.get('catalog/services.py')!.split('\n')[6],
+      '    return tagged(Category, Product).get_or_set("products:all", lambda: list(Product.objects.select_related("category")), 300)  # expect: DJC108 warning',
+    );
   });
 
   test('Add tag adds a label to a declaration of labels', async () => {
@@ -76,7 +84,13 @@ describe('DJC108 tag fixes', () => {
     const f = findingAt(findings, 'DJC108', 'catalog/services.py', 11);
     const fix = preferredFix(f, tree);
     assert.equal(fix.title, 'Add tag Category');
-    assert.deepEqual(fix.changes, [{ kind: 'edit', path: 'catalog/services.py', edits: [{ range: [10, 26, 10, 43], newText: '"catalog.Category", "catalog.Product"' }] }]);
+    assert.deepEqual(fix.changes, [
+      {
+        kind: 'edit',
+        path: 'catalog/services.py',
+        edits: [{ range: [10, 26, 10, 43], newText: '"catalog.Category", "catalog.Product"' }],
+      },
+    ]);
     await applyAndCheck(tree, findings, f, fix);
   });
 
@@ -98,7 +112,9 @@ describe('DJC108 tag fixes', () => {
     assert.equal(f.severity, 'info');
     const fix = preferredFix(f, tree);
     assert.equal(fix.title, 'Remove tag Category');
-    assert.deepEqual(fix.changes, [{ kind: 'edit', path: 'catalog/services.py', edits: [{ range: [10, 18, 10, 35], newText: 'Product' }] }]);
+    assert.deepEqual(fix.changes, [
+      { kind: 'edit', path: 'catalog/services.py', edits: [{ range: [10, 18, 10, 35], newText: 'Product' }] },
+    ]);
     await applyAndCheck(tree, findings, f, fix);
   });
 
@@ -110,22 +126,36 @@ describe('DJC108 tag fixes', () => {
     const fix = preferredFix(f, tree);
     assert.equal(fix.title, 'Add tag Category');
     const after = await applyAndCheck(tree, findings, f, fix);
-    assert.equal(after.get(file)!.split('\n')[4], '{% tagged_cache 500 "names" depends_on="catalog.Category catalog.Product" %}{# expect: DJC108 warning #}');
+    assert.equal(
+      after.get(file)!.split('\n')[4],
+      '{% tagged_cache 500 "names" depends_on="catalog.Category catalog.Product" %}{# expect: DJC108 warning #}',
+    );
   });
 });
 
-const declareFix = (f: Finding, tree: Tree) => fixesFor(f, filesOf(tree)).find((x) => x.title.startsWith('Declare cache tags'));
+const declareFix = (f: Finding, tree: Tree) =>
+  fixesFor(f, filesOf(tree)).find((x) => x.title.startsWith('Declare cache tags'));
 
 describe('Declare cache tags (DJC101/DJC102)', () => {
   const SETTINGS = 'config/settings.py';
-  const withDjcache = (tree: Tree): Tree => new Map([...tree, [SETTINGS, 'INSTALLED_APPS = ["django.contrib.admin", "djcache", "catalog"]\n'], ['config/__init__.py', '']]);
+  const withDjcache = (tree: Tree): Tree =>
+    new Map([
+      ...tree,
+      [SETTINGS, 'INSTALLED_APPS = ["django.contrib.admin", "djcache", "catalog"]\n'],
+      ['config/__init__.py', ''],
+    ]);
 
   test('without djcache the action is listed with no edit and says why', async () => {
     const tree = load('test/fixtures/djc101_related_model_uncovered');
     const f = findingAt(await analyze(tree), 'DJC101', 'catalog/services.py', 12);
     assert.deepEqual(declareFix(f, tree), {
-      title: 'Declare cache tags (install djcache first)', code: 'DJC101', preferred: false, safe: false, changes: [],
-      explanation: 'djcache is not installed in this project. After `pip install djcache` and adding "djcache" to INSTALLED_APPS, this action rewrites the entry to tagged("catalog.Category", "catalog.Product"), which the runtime invalidates on every write to those tables.',
+      title: 'Declare cache tags (install djcache first)',
+      code: 'DJC101',
+      preferred: false,
+      safe: false,
+      changes: [],
+      explanation:
+        'djcache is not installed in this project. After `pip install djcache` and adding "djcache" to INSTALLED_APPS, this action rewrites the entry to tagged("catalog.Category", "catalog.Product"), which the runtime invalidates on every write to those tables.',
     });
   });
 
@@ -136,48 +166,58 @@ describe('Declare cache tags (DJC101/DJC102)', () => {
     const fix = declareFix(f, tree);
     assert.ok(fix);
     const after = await applyAndCheck(tree, findings, f, fix);
-    assert.equal(after.get('catalog/services.py'), [
-      'from django.core.cache import cache',
-      '',
-      'from djcache import tagged',
-      '',
-      'from .models import Product',
-      '',
-      'PRODUCT_LIST_KEY = "products:list"',
-      '',
-      '',
-      'def product_list():',
-      '    def compute_products():',
-      '        return list(Product.objects.select_related("category").filter(is_active=True))',
-      '    products = tagged("catalog.Category", "catalog.Product").get_or_set(PRODUCT_LIST_KEY, compute_products, 60 * 15)  # expect: DJC101 warning',
-      '    return products',
-      '',
-    ].join('\n'));
+    assert.equal(
+      after.get('catalog/services.py'),
+      [
+        'from django.core.cache import cache',
+        '',
+        'from djcache import tagged',
+        '',
+        'from .models import Product',
+        '',
+        'PRODUCT_LIST_KEY = "products:list"',
+        '',
+        '',
+        'def product_list():',
+        '    def compute_products():',
+        '        return list(Product.objects.select_related("category").filter(is_active=True))',
+        '    products = tagged("catalog.Category", "catalog.Product").get_or_set(PRODUCT_LIST_KEY, compute_products, 60 * 15)  # expect: DJC101 warning',
+        '    return products',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('get_or_set goes through tagged(...), with djcache imported anywhere counting as installed', async () => {
     const tree = load('test/fixtures/djc101_related_model_uncovered');
-    tree.set('catalog/services.py', [
-      'from django.core.cache import cache',
-      '',
-      'from .models import Product',
-      '',
-      '',
-      'def product_list():',
-      '    return cache.get_or_set("products:list", lambda: list(Product.objects.select_related("category")), None)',
-      '',
-    ].join('\n'));
+    tree.set(
+      'catalog/services.py',
+      [
+        'from django.core.cache import cache',
+        '',
+        'from .models import Product',
+        '',
+        '',
+        'def product_list():',
+        '    return cache.get_or_set("products:list", lambda: list(Product.objects.select_related("category")), None)',
+        '',
+      ].join('\n'),
+    );
     tree.set('catalog/stats.py', 'import djcache\n');
     const findings = await analyze(tree);
     const f = findingAt(findings, 'DJC101', 'catalog/services.py', 7);
     const fix = declareFix(f, tree);
     assert.ok(fix);
-    assert.deepEqual(fix.changes, [{
-      kind: 'edit', path: 'catalog/services.py', edits: [
-        { range: [1, 0, 1, 0], newText: '\nfrom djcache import tagged\n' },
-        { range: [6, 11, 6, 16], newText: 'tagged("catalog.Category", "catalog.Product")' },
-      ],
-    }]);
+    assert.deepEqual(fix.changes, [
+      {
+        kind: 'edit',
+        path: 'catalog/services.py',
+        edits: [
+          { range: [1, 0, 1, 0], newText: '\nfrom djcache import tagged\n' },
+          { range: [6, 11, 6, 16], newText: 'tagged("catalog.Category", "catalog.Product")' },
+        ],
+      },
+    ]);
     await applyAndCheck(tree, findings, f, fix);
   });
 });
@@ -185,7 +225,14 @@ describe('Declare cache tags (DJC101/DJC102)', () => {
 describe('Declare cache tags on cached views, template fragments and memoized functions', () => {
   const DIR = 'test/fixtures-fixes/declare_tags';
   const DEPENDS = 'depends_on=["catalog.Category", "catalog.Product"]';
-  const unavailable = (explanation: string): Fix => ({ title: 'Declare cache tags (unavailable here)', code: 'DJC102', preferred: false, safe: false, changes: [], explanation });
+  const unavailable = (explanation: string): Fix => ({
+    title: 'Declare cache tags (unavailable here)',
+    code: 'DJC102',
+    preferred: false,
+    safe: false,
+    changes: [],
+    explanation,
+  });
 
   async function declared(file: string, line: number, tree = load(DIR)) {
     const findings = await analyze(tree);
@@ -200,74 +247,121 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
     const count = await declared('catalog/lookups.py', 21);
     assert.ok(count.fix);
     assert.equal(count.fix.title, 'Declare cache tags');
-    assert.equal(functionText((await applyAndCheck(count.tree, count.findings, count.f, count.fix)).get('catalog/lookups.py')!, 'active_count'), [
-      'def active_count():',
-      '    def compute_count():',
-      '        return Product.objects.select_related("category").filter(is_active=True).count()',
-      '    count = tagged("catalog.Category", "catalog.Product").get_or_set("products:active", compute_count, 60)',
-      '    return count',
-    ].join('\n'));
+    assert.equal(
+      functionText(
+        (await applyAndCheck(count.tree, count.findings, count.f, count.fix)).get('catalog/lookups.py')!,
+        'active_count',
+      ),
+      [
+        'def active_count():',
+        '    def compute_count():',
+        '        return Product.objects.select_related("category").filter(is_active=True).count()',
+        '    count = tagged("catalog.Category", "catalog.Product").get_or_set("products:active", compute_count, 60)',
+        '    return count',
+      ].join('\n'),
+    );
     const names = await declared('catalog/lookups.py', 33);
     assert.ok(names.fix);
-    assert.equal(functionText((await applyAndCheck(names.tree, names.findings, names.f, names.fix)).get('catalog/lookups.py')!, 'category_names'), [
-      'def category_names(category_id):',
-      '    key = f"products:category:{category_id}"',
-      '    def compute_names():',
-      '        # Products of the category, by name.',
-      '        products = Product.objects.select_related("category").filter(category_id=category_id)',
-      '        return sorted(p.name for p in products)',
-      '    names = tagged("catalog.Category", "catalog.Product").get_or_set(key, compute_names, 600)',
-      '    return names',
-    ].join('\n'));
+    assert.equal(
+      functionText(
+        (await applyAndCheck(names.tree, names.findings, names.f, names.fix)).get('catalog/lookups.py')!,
+        'category_names',
+      ),
+      [
+        'def category_names(category_id):',
+        '    key = f"products:category:{category_id}"',
+        '    def compute_names():',
+        '        # Products of the category, by name.',
+        '        products = Product.objects.select_related("category").filter(category_id=category_id)',
+        '        return sorted(p.name for p in products)',
+        '    names = tagged("catalog.Category", "catalog.Product").get_or_set(key, compute_names, 600)',
+        '    return names',
+      ].join('\n'),
+    );
   });
 
   test('a one-line computation that fits becomes a lambda', async () => {
     const tree = load(DIR);
-    tree.set('catalog/lookups.py', tree.get('catalog/lookups.py')!
-      .replace('Product.objects.select_related("category").filter(is_active=True).count()', 'Product.objects.count()').replaceAll('"products:active"', '"active"'));
+    tree.set(
+      'catalog/lookups.py',
+      tree
+        .get('catalog/lookups.py')!
+        .replace('Product.objects.select_related("category").filter(is_active=True).count()', 'Product.objects.count()')
+        .replaceAll('"products:active"', '"active"'),
+    );
     const { findings, f, fix } = await declared('catalog/lookups.py', 21, tree);
     assert.ok(fix);
-    assert.equal(functionText((await applyAndCheck(tree, findings, f, fix)).get('catalog/lookups.py')!, 'active_count'), [
-      'def active_count():',
-      '    count = tagged("catalog.Product").get_or_set("active", lambda: Product.objects.count(), 60)',
-      '    return count',
-    ].join('\n'));
+    assert.equal(
+      functionText((await applyAndCheck(tree, findings, f, fix)).get('catalog/lookups.py')!, 'active_count'),
+      [
+        'def active_count():',
+        '    count = tagged("catalog.Product").get_or_set("active", lambda: Product.objects.count(), 60)',
+        '    return count',
+      ].join('\n'),
+    );
   });
 
   test('a pair that cannot become one get_or_set keeps tagged get/set and says so above the set', async () => {
     // The set after the if (it stores every time), and a computation whose `rows` the function uses after it.
-    for (const [line, name, set] of [[13, 'product_names', '    tagged("catalog.Category", "catalog.Product").set("products:names", names, 300)'],
-      [42, 'latest_names', '        tagged("catalog.Category", "catalog.Product").set("products:latest", names)']] as const) {
+    for (const [line, name, set] of [
+      [13, 'product_names', '    tagged("catalog.Category", "catalog.Product").set("products:names", names, 300)'],
+      [42, 'latest_names', '        tagged("catalog.Category", "catalog.Product").set("products:latest", names)'],
+    ] as const) {
       const { tree, findings, f, fix } = await declared('catalog/lookups.py', line);
       assert.ok(fix);
       assert.equal(fix.title, 'Declare cache tags');
-      const lines = functionText((await applyAndCheck(tree, findings, f, fix)).get('catalog/lookups.py')!, name).split('\n');
+      const lines = functionText((await applyAndCheck(tree, findings, f, fix)).get('catalog/lookups.py')!, name).split(
+        '\n',
+      );
       const at = lines.indexOf(set);
       assert.ok(at > 0, lines.join('\n'));
       assert.equal(lines[at - 1], `${set.match(/^ */)![0]}${RACY_PAIR}`);
       assert.equal(lines.filter((l) => l.includes('tagged("catalog.Category", "catalog.Product").get(')).length, 1);
-      assert.ok(!lines.some((l) => l.includes('cache.get(') && !l.includes('tagged(')), 'the get goes through tagged(...) too');
+      assert.ok(
+        !lines.some((l) => l.includes('cache.get(') && !l.includes('tagged(')),
+        'the get goes through tagged(...) too',
+      );
     }
   });
 
   test('a version= that tagged(...) does not take lists the action disabled, on the set or on its get', async () => {
     const tree = load(DIR);
     const lookups = tree.get('catalog/lookups.py')!;
-    tree.set('catalog/lookups.py', lookups.replace('cache.set("products:active", count, 60)', 'cache.set("products:active", count, 60, version=2)'));
-    assert.deepEqual((await declared('catalog/lookups.py', 21, tree)).fix, unavailable('tagged(...).set takes no version: its entries live under keys of their own, and writes to the tables they read invalidate them.'));
-    tree.set('catalog/lookups.py', lookups.replace('cache.get("products:active")', 'cache.get("products:active", None, 2)'));
-    assert.deepEqual((await declared('catalog/lookups.py', 21, tree)).fix, unavailable('tagged(...).get takes no version: its entries live under keys of their own, and writes to the tables they read invalidate them.'));
+    tree.set(
+      'catalog/lookups.py',
+      lookups.replace('cache.set("products:active", count, 60)', 'cache.set("products:active", count, 60, version=2)'),
+    );
+    assert.deepEqual(
+      (await declared('catalog/lookups.py', 21, tree)).fix,
+      unavailable(
+        'tagged(...).set takes no version: its entries live under keys of their own, and writes to the tables they read invalidate them.',
+      ),
+    );
+    tree.set(
+      'catalog/lookups.py',
+      lookups.replace('cache.get("products:active")', 'cache.get("products:active", None, 2)'),
+    );
+    assert.deepEqual(
+      (await declared('catalog/lookups.py', 21, tree)).fix,
+      unavailable(
+        'tagged(...).get takes no version: its entries live under keys of their own, and writes to the tables they read invalidate them.',
+      ),
+    );
   });
 
   test('@cache_page on a function view becomes @djcache.cache_page with the same timeout', async () => {
     const { tree, findings, f, fix } = await declared('catalog/views.py', 9);
     assert.ok(fix);
-    assert.deepEqual(fix.changes, [{
-      kind: 'edit', path: 'catalog/views.py', edits: [
-        { range: [5, 0, 5, 0], newText: 'import djcache\n\n' },
-        { range: [8, 1, 8, 20], newText: `djcache.cache_page(60 * 15, ${DEPENDS})` },
-      ],
-    }]);
+    assert.deepEqual(fix.changes, [
+      {
+        kind: 'edit',
+        path: 'catalog/views.py',
+        edits: [
+          { range: [5, 0, 5, 0], newText: 'import djcache\n\n' },
+          { range: [8, 1, 8, 20], newText: `djcache.cache_page(60 * 15, ${DEPENDS})` },
+        ],
+      },
+    ]);
     const after = await applyAndCheck(tree, findings, f, fix);
     // cache_page is still used by the other views, so its import stays.
     assert.deepEqual(after.get('catalog/views.py')!.split('\n').slice(2, 11), [
@@ -286,12 +380,16 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
   test('method_decorator(cache_page(...)) on a class view keeps its key_prefix', async () => {
     const { tree, findings, f, fix } = await declared('catalog/views.py', 15);
     assert.ok(fix);
-    assert.deepEqual(fix.changes, [{
-      kind: 'edit', path: 'catalog/views.py', edits: [
-        { range: [5, 0, 5, 0], newText: 'import djcache\n\n' },
-        { range: [14, 18, 14, 55], newText: `djcache.cache_page(60, ${DEPENDS}, key_prefix="products")` },
-      ],
-    }]);
+    assert.deepEqual(fix.changes, [
+      {
+        kind: 'edit',
+        path: 'catalog/views.py',
+        edits: [
+          { range: [5, 0, 5, 0], newText: 'import djcache\n\n' },
+          { range: [14, 18, 14, 55], newText: `djcache.cache_page(60, ${DEPENDS}, key_prefix="products")` },
+        ],
+      },
+    ]);
     await applyAndCheck(tree, findings, f, fix);
   });
 
@@ -299,25 +397,38 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
     const { tree, findings, f, fix } = await declared('catalog/urls.py', 7);
     assert.ok(fix);
     const after = await applyAndCheck(tree, findings, f, fix);
-    assert.equal(after.get('catalog/urls.py'), [
-      'from django.urls import path',
-      '',
-      'import djcache',
-      '',
-      'from . import views',
-      '',
-      'urlpatterns = [',
-      `    path("feed/", djcache.cache_page(300, ${DEPENDS})(views.product_feed)),`,
-      '    path("sidebar/", views.sidebar),',
-      '    path("menu/", views.menu),',
-      ']',
-      '',
-    ].join('\n'));
+    assert.equal(
+      after.get('catalog/urls.py'),
+      [
+        'from django.urls import path',
+        '',
+        'import djcache',
+        '',
+        'from . import views',
+        '',
+        'urlpatterns = [',
+        `    path("feed/", djcache.cache_page(300, ${DEPENDS})(views.product_feed)),`,
+        '    path("sidebar/", views.sidebar),',
+        '    path("menu/", views.menu),',
+        ']',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('a cache= alias or a None timeout has no djcache.cache_page equivalent: listed disabled, with why', async () => {
-    assert.deepEqual((await declared('catalog/views.py', 21)).fix, unavailable('cache_page(..., cache="pages") caches the view outside the default cache; djcache keeps its entries in the DJCACHE["CACHE"] cache and its using= names a database, so the alias has no equivalent.'));
-    assert.deepEqual((await declared('catalog/views.py', 27)).fix, unavailable("cache_page(None) takes each page's timeout from its Cache-Control max-age or CACHE_MIDDLEWARE_SECONDS, while djcache.cache_page(None) never expires."));
+    assert.deepEqual(
+      (await declared('catalog/views.py', 21)).fix,
+      unavailable(
+        'cache_page(..., cache="pages") caches the view outside the default cache; djcache keeps its entries in the DJCACHE["CACHE"] cache and its using= names a database, so the alias has no equivalent.',
+      ),
+    );
+    assert.deepEqual(
+      (await declared('catalog/views.py', 27)).fix,
+      unavailable(
+        "cache_page(None) takes each page's timeout from its Cache-Control max-age or CACHE_MIDDLEWARE_SECONDS, while djcache.cache_page(None) never expires.",
+      ),
+    );
   });
 
   test('{% cache %} becomes {% tagged_cache %}, and {% load cache %} {% load djcache %} when no other {% cache %} is left', async () => {
@@ -325,73 +436,145 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
     const { tree, findings, f, fix } = await declared(file, 3);
     assert.ok(fix);
     const after = await applyAndCheck(tree, findings, f, fix);
-    assert.equal(after.get(file), [
-      '{% load djcache %}',
-      '<aside>',
-      '{% tagged_cache 500 sidebar request.user.pk depends_on="catalog.Category catalog.Product" %}',
-      '  <ul>{% for p in products %}<li>{{ p.name }} ({{ p.category.name }})</li>{% endfor %}</ul>',
-      '{% endtagged_cache %}',
-      '</aside>',
-      '',
-    ].join('\n'));
+    assert.equal(
+      after.get(file),
+      [
+        '{% load djcache %}',
+        '<aside>',
+        '{% tagged_cache 500 sidebar request.user.pk depends_on="catalog.Category catalog.Product" %}',
+        '  <ul>{% for p in products %}<li>{{ p.name }} ({{ p.category.name }})</li>{% endfor %}</ul>',
+        '{% endtagged_cache %}',
+        '</aside>',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('with another {% cache %} left, djcache is loaded beside cache; a fragment of another cache alias is listed disabled', async () => {
     const file = 'catalog/templates/catalog/menu.html';
     const { tree, findings, f, fix } = await declared(file, 4);
     assert.ok(fix);
-    assert.deepEqual(fix.changes, [{
-      kind: 'edit', path: file, edits: [
-        { range: [3, 0, 3, 22], newText: '{% tagged_cache 300 "menu" depends_on="catalog.Category catalog.Product" %}' },
-        { range: [5, 0, 5, 14], newText: '{% endtagged_cache %}' },
-        { range: [1, 0, 1, 21], newText: '{% load cache i18n djcache %}' },
-      ],
-    }]);
+    assert.deepEqual(fix.changes, [
+      {
+        kind: 'edit',
+        path: file,
+        edits: [
+          {
+            range: [3, 0, 3, 22],
+            newText: '{% tagged_cache 300 "menu" depends_on="catalog.Category catalog.Product" %}',
+          },
+          { range: [5, 0, 5, 14], newText: '{% endtagged_cache %}' },
+          { range: [1, 0, 1, 21], newText: '{% load cache i18n djcache %}' },
+        ],
+      },
+    ]);
     await applyAndCheck(tree, findings, f, fix);
-    assert.deepEqual((await declared(file, 7)).fix, unavailable('{% cache %} stores this fragment in the "fragments" cache; djcache keeps its entries in the DJCACHE["CACHE"] cache and its using= names a database, so the alias has no equivalent.'));
+    assert.deepEqual(
+      (await declared(file, 7)).fix,
+      unavailable(
+        '{% cache %} stores this fragment in the "fragments" cache; djcache keeps its entries in the DJCACHE["CACHE"] cache and its using= names a database, so the alias has no equivalent.',
+      ),
+    );
   });
 
   test('a project memoize whose .invalidate drops the entry of the same arguments becomes djcache.memoize; its caller keeps working', async () => {
     const { tree, findings, f, fix } = await declared('catalog/services.py', 11);
     assert.ok(fix);
-    assert.deepEqual(fix.changes, [{
-      kind: 'edit', path: 'catalog/services.py', edits: [
-        { range: [2, 0, 2, 38], newText: 'import djcache\n\nfrom .caching import remember' },
-        { range: [10, 1, 10, 25], newText: `djcache.memoize(60 * 60, ${DEPENDS})` },
-      ],
-    }]);
+    assert.deepEqual(fix.changes, [
+      {
+        kind: 'edit',
+        path: 'catalog/services.py',
+        edits: [
+          { range: [2, 0, 2, 38], newText: 'import djcache\n\nfrom .caching import remember' },
+          { range: [10, 1, 10, 25], newText: `djcache.memoize(60 * 60, ${DEPENDS})` },
+        ],
+      },
+    ]);
     const after = await applyAndCheck(tree, findings, f, fix);
-    assert.match(after.get('catalog/services.py')!, /\ndef refresh\(category_id\):\n    category_products\.invalidate\(category_id\)\n/);
+    assert.match(
+      after.get('catalog/services.py')!,
+      /\ndef refresh\(category_id\):\n    category_products\.invalidate\(category_id\)\n/,
+    );
   });
 
   test('a project decorator whose wrapper differs from djcache.memoize is listed disabled, with why', async () => {
-    assert.deepEqual((await declared('catalog/services.py', 16)).fix, unavailable('catalog.caching.remember gives the function a .cache_key attribute, which djcache.memoize does not.'));
+    assert.deepEqual(
+      (await declared('catalog/services.py', 16)).fix,
+      unavailable(
+        'catalog.caching.remember gives the function a .cache_key attribute, which djcache.memoize does not.',
+      ),
+    );
     const tree = load(DIR);
-    tree.set('catalog/caching.py', tree.get('catalog/caching.py')!.replace('cache.delete(memo_key(func.__name__, args))', 'cache.delete(memo_key(func.__name__, args[:1]))'));
-    assert.deepEqual((await declared('catalog/services.py', 11, tree)).fix, unavailable("catalog.caching.memoize's .invalidate(...) does not drop exactly the entry the same arguments cache, as djcache.memoize's .invalidate(...) does, so its callers would change behaviour."));
-    tree.set('catalog/services.py', tree.get('catalog/services.py')!.replace('@memoize(timeout=60 * 60)', '@memoize(60, "extra")'));
-    tree.set('catalog/caching.py', load(DIR).get('catalog/caching.py')!.replace('def memoize(timeout=300):', 'def memoize(timeout=300, prefix="memo"):'));
-    assert.deepEqual((await declared('catalog/services.py', 11, tree)).fix, unavailable('catalog.caching.memoize(prefix=...) has no djcache.memoize equivalent.'));
+    tree.set(
+      'catalog/caching.py',
+      tree
+        .get('catalog/caching.py')!
+        .replace('cache.delete(memo_key(func.__name__, args))', 'cache.delete(memo_key(func.__name__, args[:1]))'),
+    );
+    assert.deepEqual(
+      (await declared('catalog/services.py', 11, tree)).fix,
+      unavailable(
+        "catalog.caching.memoize's .invalidate(...) does not drop exactly the entry the same arguments cache, as djcache.memoize's .invalidate(...) does, so its callers would change behaviour.",
+      ),
+    );
+    tree.set(
+      'catalog/services.py',
+      tree.get('catalog/services.py')!.replace('@memoize(timeout=60 * 60)', '@memoize(60, "extra")'),
+    );
+    tree.set(
+      'catalog/caching.py',
+      load(DIR)
+        .get('catalog/caching.py')!
+        .replace('def memoize(timeout=300):', 'def memoize(timeout=300, prefix="memo"):'),
+    );
+    assert.deepEqual(
+      (await declared('catalog/services.py', 11, tree)).fix,
+      unavailable('catalog.caching.memoize(prefix=...) has no djcache.memoize equivalent.'),
+    );
     tree.set('catalog/services.py', tree.get('catalog/services.py')!.replace('@memoize(60, "extra")', '@memoize()'));
-    tree.set('catalog/caching.py', load(DIR).get('catalog/caching.py')!.replace('def memoize(timeout=300):', 'TTL = 300\n\n\ndef memoize(timeout=TTL):'));
-    assert.deepEqual((await declared('catalog/services.py', 11, tree)).fix, unavailable("catalog.caching.memoize's default timeout (TTL) is written in terms of its own module, which the decorated function's module may not see."));
+    tree.set(
+      'catalog/caching.py',
+      load(DIR)
+        .get('catalog/caching.py')!
+        .replace('def memoize(timeout=300):', 'TTL = 300\n\n\ndef memoize(timeout=TTL):'),
+    );
+    assert.deepEqual(
+      (await declared('catalog/services.py', 11, tree)).fix,
+      unavailable(
+        "catalog.caching.memoize's default timeout (TTL) is written in terms of its own module, which the decorated function's module may not see.",
+      ),
+    );
   });
 
   test('without djcache every shape is listed disabled with the install explanation (unless the runtime could not take it anyway)', async () => {
     const tree = load(DIR);
     tree.set('config/settings.py', 'INSTALLED_APPS = ["catalog"]\n');
-    const install = (entry: string) => `djcache is not installed in this project. After \`pip install djcache\` and adding "djcache" to INSTALLED_APPS, this action rewrites the entry to ${entry}, which the runtime invalidates on every write to those tables.`;
+    const install = (entry: string) =>
+      `djcache is not installed in this project. After \`pip install djcache\` and adding "djcache" to INSTALLED_APPS, this action rewrites the entry to ${entry}, which the runtime invalidates on every write to those tables.`;
     const expected: [string, number, string][] = [
       ['catalog/views.py', 9, 'djcache.cache_page(timeout, depends_on=["catalog.Category", "catalog.Product"])'],
       ['catalog/views.py', 15, 'djcache.cache_page(timeout, depends_on=["catalog.Category", "catalog.Product"])'],
       ['catalog/urls.py', 7, 'djcache.cache_page(timeout, depends_on=["catalog.Category", "catalog.Product"])'],
-      ['catalog/templates/catalog/sidebar.html', 3, '{% tagged_cache timeout name depends_on="catalog.Category catalog.Product" %}'],
+      [
+        'catalog/templates/catalog/sidebar.html',
+        3,
+        '{% tagged_cache timeout name depends_on="catalog.Category catalog.Product" %}',
+      ],
       ['catalog/services.py', 11, 'djcache.memoize(timeout, depends_on=["catalog.Category", "catalog.Product"])'],
     ];
     for (const [file, line, entry] of expected) {
-      assert.deepEqual((await declared(file, line, tree)).fix, {
-        title: 'Declare cache tags (install djcache first)', code: 'DJC102', preferred: false, safe: false, changes: [], explanation: install(entry),
-      }, `${file}:${line}`);
+      assert.deepEqual(
+        (await declared(file, line, tree)).fix,
+        {
+          title: 'Declare cache tags (install djcache first)',
+          code: 'DJC102',
+          preferred: false,
+          safe: false,
+          changes: [],
+          explanation: install(entry),
+        },
+        `${file}:${line}`,
+      );
     }
     assert.equal((await declared('catalog/views.py', 21, tree)).fix?.title, 'Declare cache tags (unavailable here)');
   });

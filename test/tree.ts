@@ -28,4 +28,3 @@ export function memoryFs(files: Map<string, Uint8Array>): WorkspaceFs {
     },
   };
 }
-

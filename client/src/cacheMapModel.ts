@@ -111,22 +111,39 @@ export function buildCacheMapView(result: GraphResult): CacheMapView {
     entries.push(...rows);
     for (const [model, count] of readers) {
       if (count < 2) continue;
-      const uncoveredEntries = rows.filter((row) => row.dependencies.some((dep) => dep.model === model && isUncovered(dep))).length;
-      sharedTables.push({ model, label: multiRoot ? `${folder.name}: ${model}` : model, entries: count, uncoveredEntries });
+      const uncoveredEntries = rows.filter((row) =>
+        row.dependencies.some((dep) => dep.model === model && isUncovered(dep)),
+      ).length;
+      sharedTables.push({
+        model,
+        label: multiRoot ? `${folder.name}: ${model}` : model,
+        entries: count,
+        uncoveredEntries,
+      });
     }
   }
   entries.sort((a, b) => a.location.localeCompare(b.location, undefined, { numeric: true }));
   sharedTables.sort((a, b) => b.entries - a.entries || a.label.localeCompare(b.label));
-  return { entries, sharedTables, siteCaches, uncoveredCount: entries.filter((row) => row.uncovered).length, modelCount };
+  return {
+    entries,
+    sharedTables,
+    siteCaches,
+    uncoveredCount: entries.filter((row) => row.uncovered).length,
+    modelCount,
+  };
 }
 
 function siteCacheNote(folder: GraphFolder, site: GraphSiteCache, multiRoot: boolean): SiteCacheNote {
   const clears = site.clearedBy.length;
   return {
-    text: `${multiRoot ? `${folder.name}: ` : ''}per-site cache on '${site.alias}': every GET response for ${site.timeout} s; ` +
+    text:
+      `${multiRoot ? `${folder.name}: ` : ''}per-site cache on '${site.alias}': every GET response for ${site.timeout} s; ` +
       (clears ? `emptied only by clear() (${clears} call${clears > 1 ? 's' : ''})` : 'nothing clears it'),
-    title: `UpdateCacheMiddleware and FetchFromCacheMiddleware cache whole responses, whatever models the views read, until CACHE_MIDDLEWARE_SECONDS pass. ` +
-      (clears ? `clear() of '${site.alias}' at ${site.clearedBy.map((c) => `${c.path}:${c.loc[0] + 1}`).join(', ')}.` : `No clear() of '${site.alias}' was found.`) +
+    title:
+      `UpdateCacheMiddleware and FetchFromCacheMiddleware cache whole responses, whatever models the views read, until CACHE_MIDDLEWARE_SECONDS pass. ` +
+      (clears
+        ? `clear() of '${site.alias}' at ${site.clearedBy.map((c) => `${c.path}:${c.loc[0] + 1}`).join(', ')}.`
+        : `No clear() of '${site.alias}' was found.`) +
       ` Click to open ${site.path}:${site.loc[0] + 1}.`,
     target: target(folder, site.path, site.loc),
   };
@@ -142,8 +159,13 @@ function countReaders(entries: GraphEntry[]): Map<string, number> {
   return readers;
 }
 
-function entryRow(folder: GraphFolder, entry: GraphEntry, models: Map<string, GraphModel>,
-  readers: Map<string, number>, multiRoot: boolean): EntryRow {
+function entryRow(
+  folder: GraphFolder,
+  entry: GraphEntry,
+  models: Map<string, GraphModel>,
+  readers: Map<string, number>,
+  multiRoot: boolean,
+): EntryRow {
   const dependencies: DependencyRow[] = entry.dependencies.map((dep) => ({
     model: dep.model,
     via: dep.via.join(' → '),
@@ -163,7 +185,8 @@ function entryRow(folder: GraphFolder, entry: GraphEntry, models: Map<string, Gr
     timeoutTitle: timeout.title,
     location,
     target: target(folder, entry.path, entry.loc),
-    findings: folder.findings.filter((finding) => finding.entryId === entry.id)
+    findings: folder.findings
+      .filter((finding) => finding.entryId === entry.id)
       .map((finding) => ({ code: finding.code, message: finding.message })),
     dependencies,
     uncovered: dependencies.some(isUncovered),
@@ -213,7 +236,11 @@ function describeTimeout(timeout: GraphEntry['timeout']): { label: string; title
 }
 
 function humanSeconds(seconds: number): string {
-  const units: [number, string][] = [[86400, 'd'], [3600, 'h'], [60, 'min']];
+  const units: [number, string][] = [
+    [86400, 'd'],
+    [3600, 'h'],
+    [60, 'min'],
+  ];
   for (const [size, unit] of units) {
     if (seconds >= size && seconds % size === 0) return `${seconds / size} ${unit}`;
   }
@@ -295,7 +322,10 @@ export function familyPattern(key: string): RegExp | undefined {
  * literal characters wins (`product:{pk}:reviews` over `product:{pk}:{part}`); equally specific
  * keys (the same key read in two places) all get it.
  */
-export function matchFamilies(entries: readonly { id: string; key: string }[], families: readonly string[]): Map<string, string[]> {
+export function matchFamilies(
+  entries: readonly { id: string; key: string }[],
+  families: readonly string[],
+): Map<string, string[]> {
   const patterns = entries.flatMap((entry) => {
     const pattern = familyPattern(entry.key);
     return pattern ? [{ id: entry.id, pattern, literalLength: entry.key.replace(HOLE, '').length }] : [];
@@ -313,13 +343,16 @@ export function matchFamilies(entries: readonly { id: string; key: string }[], f
 /** Checks the shape of the stats view's JSON; throws with a short reason when it is something else. */
 export function parseRuntimeStats(json: unknown): RuntimeFamilyStats[] {
   const families = (json as { families?: unknown } | null)?.families;
-  if (!Array.isArray(families)) throw new Error('the answer has no "families" list; is the URL the djcache stats view?');
+  if (!Array.isArray(families))
+    throw new Error('the answer has no "families" list; is the URL the djcache stats view?');
   return families.map((row: Partial<RuntimeFamilyStats>) => {
     if (typeof row?.family !== 'string' || typeof row.hits !== 'number' || typeof row.misses !== 'number') {
       throw new Error('a family in the answer lacks family/hits/misses');
     }
     return {
-      family: row.family, hits: row.hits, misses: row.misses,
+      family: row.family,
+      hits: row.hits,
+      misses: row.misses,
       invalidations: row.invalidations && typeof row.invalidations === 'object' ? row.invalidations : {},
       auto_ttl_seconds: typeof row.auto_ttl_seconds === 'number' ? row.auto_ttl_seconds : null,
     };
@@ -327,7 +360,15 @@ export function parseRuntimeStats(json: unknown): RuntimeFamilyStats[] {
 }
 
 export function notConnectedView(note: string): LiveStatsView {
-  return { note, connected: false, byEntry: {}, unmatched: [], mostInvalidated: [], windowLabel: '', readsPerInterval: [] };
+  return {
+    note,
+    connected: false,
+    byEntry: {},
+    unmatched: [],
+    mostInvalidated: [],
+    windowLabel: '',
+    readsPerInterval: [],
+  };
 }
 
 /**
@@ -335,11 +376,18 @@ export function notConnectedView(note: string): LiveStatsView {
  * grow, so the window's invalidations are the newest sample minus the oldest one inside the window;
  * a counter that shrank means the runtime restarted, and then the newest totals are the window's.
  */
-export function buildLiveStatsView(samples: readonly StatsSample[], entries: readonly { id: string; key: string }[],
-  url: string, windowSeconds: number): LiveStatsView {
+export function buildLiveStatsView(
+  samples: readonly StatsSample[],
+  entries: readonly { id: string; key: string }[],
+  url: string,
+  windowSeconds: number,
+): LiveStatsView {
   const latest = samples[samples.length - 1];
   const rows = latest.families.map(familyRow);
-  const owners = matchFamilies(entries, rows.map((row) => row.family));
+  const owners = matchFamilies(
+    entries,
+    rows.map((row) => row.family),
+  );
   const byEntry: Record<string, FamilyStatsRow[]> = {};
   const unmatched: FamilyStatsRow[] = [];
   for (const row of rows) {
@@ -367,7 +415,9 @@ export function buildLiveStatsView(samples: readonly StatsSample[], entries: rea
     byEntry,
     unmatched,
     mostInvalidated,
-    windowLabel: baseline ? `in the last ${humanDuration((latest.receivedAt - windowStart.receivedAt) / 1000)}` : 'since the runtime started',
+    windowLabel: baseline
+      ? `in the last ${humanDuration((latest.receivedAt - windowStart.receivedAt) / 1000)}`
+      : 'since the runtime started',
     readsPerInterval,
   };
 }
@@ -379,8 +429,10 @@ function familyRow(stats: RuntimeFamilyStats): FamilyStatsRow {
     hits: stats.hits,
     misses: stats.misses,
     hitRatio: reads ? `${Math.round((stats.hits / reads) * 100)} %` : '–',
-    invalidations: Object.entries(stats.invalidations).map(([tag, count]) => ({ tag, count }))
-      .filter((row) => row.count > 0).sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)),
+    invalidations: Object.entries(stats.invalidations)
+      .map(([tag, count]) => ({ tag, count }))
+      .filter((row) => row.count > 0)
+      .sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)),
     autoTtl: stats.auto_ttl_seconds === null ? '' : humanDuration(stats.auto_ttl_seconds),
   };
 }

@@ -6,8 +6,14 @@ import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import type { GraphResult } from '../../shared/protocol';
 import {
-  buildCacheMapView, buildLiveStatsView, LIVE_WINDOW_SECONDS, notConnectedView,
-  type CacheMapView, type LiveStatsView, type SourceTarget, type StatsSample,
+  buildCacheMapView,
+  buildLiveStatsView,
+  LIVE_WINDOW_SECONDS,
+  notConnectedView,
+  type CacheMapView,
+  type LiveStatsView,
+  type SourceTarget,
+  type StatsSample,
 } from './cacheMapModel';
 import { fetchRuntimeStats, StatsUnavailable } from './statsClient';
 import { statsSettings, statsUrl } from './statsSettings';
@@ -94,11 +100,16 @@ export class CacheMapPanel {
   private async refresh(): Promise<void> {
     try {
       const graph = await this.fetchGraph();
-      this.entries = graph.folders.flatMap((folder) => folder.graph.entries.map((entry) => ({ id: entry.id, key: entry.key })));
+      this.entries = graph.folders.flatMap((folder) =>
+        folder.graph.entries.map((entry) => ({ id: entry.id, key: entry.key })),
+      );
       this.post({ type: 'view', view: buildCacheMapView(graph) });
       if (this.samples.length) this.postLive();
     } catch (error) {
-      this.post({ type: 'error', message: `Could not get the cache graph from the server: ${error instanceof Error ? error.message : String(error)}` });
+      this.post({
+        type: 'error',
+        message: `Could not get the cache graph from the server: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   }
 
@@ -116,7 +127,12 @@ export class CacheMapPanel {
     if (this.polling) return;
     const { url, source } = statsUrl();
     if (!url) {
-      this.post({ type: 'live', live: notConnectedView('Live stats: not connected — set djcache.statsUrl to the runtime\'s stats view, e.g. http://127.0.0.1:8000/djcache/') });
+      this.post({
+        type: 'live',
+        live: notConnectedView(
+          "Live stats: not connected — set djcache.statsUrl to the runtime's stats view, e.g. http://127.0.0.1:8000/djcache/",
+        ),
+      });
       return;
     }
     this.polling = true;
@@ -127,7 +143,10 @@ export class CacheMapPanel {
       withheld = access.withheld;
       const families = await fetchRuntimeStats(url, access.token);
       const receivedAt = Date.now();
-      this.samples = [...this.samples.filter((sample) => sample.receivedAt >= receivedAt - LIVE_WINDOW_SECONDS * 1000), { receivedAt, families }];
+      this.samples = [
+        ...this.samples.filter((sample) => sample.receivedAt >= receivedAt - LIVE_WINDOW_SECONDS * 1000),
+        { receivedAt, families },
+      ];
       this.postLive(url, withheld);
     } catch (error) {
       this.samples = [];
@@ -182,5 +201,8 @@ async function openTarget(target: SourceTarget): Promise<void> {
   const uri = vscode.Uri.joinPath(vscode.Uri.parse(target.folderUri), target.path);
   const position = new vscode.Position(target.line, target.character);
   // Beside the map, so that the map stays in view for the next click.
-  await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.Beside, selection: new vscode.Range(position, position) });
+  await vscode.window.showTextDocument(uri, {
+    viewColumn: vscode.ViewColumn.Beside,
+    selection: new vscode.Range(position, position),
+  });
 }

@@ -1,11 +1,24 @@
 /** Activation: starts the language server, shows its status, and implements the djcache commands. */
 import * as vscode from 'vscode';
 import {
-  ExecuteCommandRequest, LanguageClient, NotificationType, RequestType0, State, TransportKind,
-  type LanguageClientOptions, type Location as LspLocation, type Position as LspPosition, type ServerOptions,
+  ExecuteCommandRequest,
+  LanguageClient,
+  NotificationType,
+  RequestType0,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type Location as LspLocation,
+  type Position as LspPosition,
+  type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
-  CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, STATUS_NOTIFICATION, type GraphResult, type StatusParams,
+  CLIENT_COMMANDS,
+  COMMANDS,
+  GRAPH_REQUEST,
+  STATUS_NOTIFICATION,
+  type GraphResult,
+  type StatusParams,
 } from '../../shared/protocol';
 import { CacheMapPanel } from './cacheMapPanel';
 import { createTokenGate, setStatsToken, STATS_TOKEN_SECRET } from './statsSettings';
@@ -54,18 +67,26 @@ class DjcacheExtension {
     const tokens = createTokenGate(context.secrets);
     const register = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
     context.subscriptions.push(
-      this.output, this.statusItem,
+      this.output,
+      this.statusItem,
       register(COMMAND_IDS.restartServer, () => this.restart()),
       register(COMMAND_IDS.showOutput, () => this.output.show()),
       register(COMMAND_IDS.fixAll, () => this.fixAll()),
       register(COMMAND_IDS.revalidate, () => this.executeServerCommand(COMMANDS.revalidate, [])),
-      register(CLIENT_COMMANDS.showCacheMap, () => CacheMapPanel.show(context.extensionUri, tokens, () => this.fetchGraph())),
+      register(CLIENT_COMMANDS.showCacheMap, () =>
+        CacheMapPanel.show(context.extensionUri, tokens, () => this.fetchGraph()),
+      ),
       register(COMMAND_IDS.setStatsToken, () => setStatsToken(context.secrets, tokens)),
       register(CLIENT_COMMANDS.openRuleDoc, (url: string) => openRuleDoc(url)),
-      register(CLIENT_COMMANDS.showLocations, (uri: string, position: LspPosition, locations: LspLocation[]) => showLocations(uri, position, locations)),
+      register(CLIENT_COMMANDS.showLocations, (uri: string, position: LspPosition, locations: LspLocation[]) =>
+        showLocations(uri, position, locations),
+      ),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('djcache.enable')) void this.startOrStop();
-        if (event.affectsConfiguration('djcache.statsUrl') || event.affectsConfiguration('djcache.statsRefreshSeconds')) {
+        if (
+          event.affectsConfiguration('djcache.statsUrl') ||
+          event.affectsConfiguration('djcache.statsRefreshSeconds')
+        ) {
           CacheMapPanel.onStatsSettingsChanged();
         }
       }),
@@ -114,7 +135,8 @@ class DjcacheExtension {
     });
     client.onDidChangeState(({ newState }) => {
       if (this.client !== client) return;
-      const phase: ClientPhase | undefined = newState === State.Starting ? 'starting' : newState === State.Stopped ? 'stopped' : undefined;
+      const phase: ClientPhase | undefined =
+        newState === State.Starting ? 'starting' : newState === State.Stopped ? 'stopped' : undefined;
       if (phase) this.showStatus(describeClientPhase(phase));
     });
     try {
@@ -126,7 +148,10 @@ class DjcacheExtension {
   }
 
   private createClient(): LanguageClient {
-    const serverOptions: ServerOptions = { module: this.context.asAbsolutePath('dist/server.js'), transport: TransportKind.ipc };
+    const serverOptions: ServerOptions = {
+      module: this.context.asAbsolutePath('dist/server.js'),
+      transport: TransportKind.ipc,
+    };
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENTS,
       // No `synchronize`: the server registers its file watchers and the 'djcache' settings
@@ -155,7 +180,9 @@ class DjcacheExtension {
     this.statusItem.text = view.text;
     this.statusItem.detail = view.detail;
     this.statusItem.busy = view.busy;
-    this.statusItem.severity = view.error ? vscode.LanguageStatusSeverity.Error : vscode.LanguageStatusSeverity.Information;
+    this.statusItem.severity = view.error
+      ? vscode.LanguageStatusSeverity.Error
+      : vscode.LanguageStatusSeverity.Information;
   }
 
   private runningClient(): LanguageClient {
@@ -198,8 +225,18 @@ function isEnabledAnywhere(): boolean {
 /** The code lens target: a peek view of the locations (an entry's invalidations, or an invalidation's entries). */
 async function showLocations(uri: string, position: LspPosition, locations: LspLocation[]): Promise<void> {
   const toPosition = (p: LspPosition) => new vscode.Position(p.line, p.character);
-  await vscode.commands.executeCommand('editor.action.showReferences', vscode.Uri.parse(uri), toPosition(position),
-    locations.map((l) => new vscode.Location(vscode.Uri.parse(l.uri), new vscode.Range(toPosition(l.range.start), toPosition(l.range.end)))));
+  await vscode.commands.executeCommand(
+    'editor.action.showReferences',
+    vscode.Uri.parse(uri),
+    toPosition(position),
+    locations.map(
+      (l) =>
+        new vscode.Location(
+          vscode.Uri.parse(l.uri),
+          new vscode.Range(toPosition(l.range.start), toPosition(l.range.end)),
+        ),
+    ),
+  );
 }
 
 /** Rule docs ship inside the extension as markdown (file: URLs); anything else opens in the browser. */

@@ -1,7 +1,13 @@
 /** djcache.statsUrl and the stats token on the VS Code side: where the URL comes from, the modal, "Set Stats Token". */
 import * as vscode from 'vscode';
 import {
-  originOf, sendQuestionText, serializeStatsToken, StatsTokenGate, urlSourceOf, type SendQuestion, type UrlSource,
+  originOf,
+  sendQuestionText,
+  serializeStatsToken,
+  StatsTokenGate,
+  urlSourceOf,
+  type SendQuestion,
+  type UrlSource,
 } from './statsToken';
 
 /** The SecretStorage key of the token sent to the stats view (JSON: the token and its origin). */
@@ -30,7 +36,10 @@ async function askToSend(question: SendQuestion): Promise<boolean> {
   const text = sendQuestionText(question);
   // "Don't Send" takes the place of the modal's Cancel: Escape and closing the dialog answer it too.
   const send: vscode.MessageItem = { title: text.send };
-  const answer = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, send, { title: text.dontSend, isCloseAffordance: true });
+  const answer = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, send, {
+    title: text.dontSend,
+    isCloseAffordance: true,
+  });
   return answer === send;
 }
 
@@ -43,7 +52,8 @@ export async function setStatsToken(secrets: vscode.SecretStorage, gate: StatsTo
   if (!originOf(url)) {
     const typed = await vscode.window.showInputBox({
       title: 'djcache: Stats URL',
-      prompt: 'The djcache runtime\'s stats view, e.g. http://127.0.0.1:8000/djcache/. The token will be sent to this origin only.',
+      prompt:
+        "The djcache runtime's stats view, e.g. http://127.0.0.1:8000/djcache/. The token will be sent to this origin only.",
       value: url,
       ignoreFocusOut: true,
       validateInput: (value) => (originOf(value) ? undefined : 'An http:// or https:// URL.'),

@@ -70,9 +70,16 @@ export function parseStoredStatsToken(raw: string | undefined): StoredStatsToken
 }
 
 /** The layer the effective value comes from; a layer whose value VS Code ignores (Restricted Mode) does not count. */
-export function urlSourceOf(inspected: {
-  globalValue?: string; workspaceValue?: string; workspaceFolderValue?: string;
-} | undefined, effective: string): UrlSource {
+export function urlSourceOf(
+  inspected:
+    | {
+        globalValue?: string;
+        workspaceValue?: string;
+        workspaceFolderValue?: string;
+      }
+    | undefined,
+  effective: string,
+): UrlSource {
   if (!effective) return 'default';
   if (inspected?.workspaceFolderValue?.trim() === effective) return 'workspace folder';
   if (inspected?.workspaceValue?.trim() === effective) return 'workspace';
@@ -82,21 +89,31 @@ export function urlSourceOf(inspected: {
 
 function describeSource(source: UrlSource): string {
   switch (source) {
-    case 'workspace': return "this workspace's settings (.vscode/settings.json)";
-    case 'workspace folder': return "a workspace folder's settings (.vscode/settings.json)";
-    case 'user': return 'your user settings';
-    case 'default': return 'the default';
+    case 'workspace':
+      return "this workspace's settings (.vscode/settings.json)";
+    case 'workspace folder':
+      return "a workspace folder's settings (.vscode/settings.json)";
+    case 'user':
+      return 'your user settings';
+    case 'default':
+      return 'the default';
   }
 }
 
 /** The modal's words: the new origin spelled out, where the URL comes from, and where the token was given for. */
-export function sendQuestionText(question: SendQuestion): { message: string; detail: string; send: string; dontSend: string } {
+export function sendQuestionText(question: SendQuestion): {
+  message: string;
+  detail: string;
+  send: string;
+  dontSend: string;
+} {
   const given = question.boundOrigin
     ? `Your djcache stats token was given for ${question.boundOrigin}.`
     : 'Your djcache stats token was stored before djcache bound tokens to the URL they were given for.';
   return {
     message: `Send your djcache stats token to ${question.origin}?`,
-    detail: `${given} djcache.statsUrl, set in ${describeSource(question.source)}, now points to ${question.origin}. ` +
+    detail:
+      `${given} djcache.statsUrl, set in ${describeSource(question.source)}, now points to ${question.origin}. ` +
       'Send the token there only if you trust that server with it; djcache reads the stats without the token otherwise.',
     send: `Send to ${question.origin}`,
     dontSend: "Don't Send",
@@ -118,13 +135,16 @@ export class StatsTokenGate {
     const origin = originOf(url);
     if (!origin) return { token: undefined, withheld: 'the stats token is only sent to http(s) URLs' };
     if (stored.origin === origin) return { token: stored.token };
-    if (!this.declined.has(origin) && await this.askOnce({ origin, boundOrigin: stored.origin, source })) {
+    if (!this.declined.has(origin) && (await this.askOnce({ origin, boundOrigin: stored.origin, source }))) {
       await this.ports.write(serializeStatsToken({ token: stored.token, origin }));
       return { token: stored.token };
     }
     this.declined.add(origin);
     const given = stored.origin ? `it was given for ${stored.origin}` : 'it is not bound to a URL yet';
-    return { token: undefined, withheld: `stats token not sent to ${origin}: ${given} (run "djcache: Set Stats Token" to give one for this URL)` };
+    return {
+      token: undefined,
+      withheld: `stats token not sent to ${origin}: ${given} (run "djcache: Set Stats Token" to give one for this URL)`,
+    };
   }
 
   /** The token was set anew: earlier answers no longer hold. */

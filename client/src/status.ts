@@ -14,9 +14,17 @@ export type ClientPhase = 'starting' | 'stopped' | 'disabled';
 
 export function describeClientPhase(phase: ClientPhase): StatusView {
   switch (phase) {
-    case 'starting': return { text: 'djcache: starting', detail: '', busy: true, error: false };
-    case 'stopped': return { text: 'djcache: stopped', detail: 'The language server stopped; see the output', busy: false, error: true };
-    case 'disabled': return { text: 'djcache: disabled', detail: 'djcache.enable is false', busy: false, error: false };
+    case 'starting':
+      return { text: 'djcache: starting', detail: '', busy: true, error: false };
+    case 'stopped':
+      return {
+        text: 'djcache: stopped',
+        detail: 'The language server stopped; see the output',
+        busy: false,
+        error: true,
+      };
+    case 'disabled':
+      return { text: 'djcache: disabled', detail: 'djcache.enable is false', busy: false, error: false };
   }
 }
 
@@ -27,9 +35,13 @@ export function describeStatus(status: StatusParams): StatusView {
       return { text: `djcache: indexing${progress}`, detail: '', busy: true, error: false };
     }
     case 'ready': {
-      const text = status.findings === undefined ? 'djcache: ready'
-        : `djcache: ${status.findings} ${status.findings === 1 ? 'finding' : 'findings'}`;
-      const detail = status.skipped ? `${status.skipped} ${status.skipped === 1 ? 'path' : 'paths'} skipped: see the output` : '';
+      const text =
+        status.findings === undefined
+          ? 'djcache: ready'
+          : `djcache: ${status.findings} ${status.findings === 1 ? 'finding' : 'findings'}`;
+      const detail = status.skipped
+        ? `${status.skipped} ${status.skipped === 1 ? 'path' : 'paths'} skipped: see the output`
+        : '';
       return { text, detail, busy: false, error: false };
     }
     case 'error':

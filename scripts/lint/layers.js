@@ -18,7 +18,9 @@ function resolve(fromFile, spec) {
 module.exports = {
   meta: {
     type: 'problem',
-    docs: { description: 'Nothing below imports above: syntax → facts → analysis → rules → fixes|features → lsp|cli|report.' },
+    docs: {
+      description: 'Nothing below imports above: syntax → facts → analysis → rules → fixes|features → lsp|cli|report.',
+    },
     schema: [
       {
         type: 'object',
@@ -51,7 +53,12 @@ module.exports = {
       const toLayer = layerOf(layers, target);
       if (toLayer <= fromLayer) return;
       if (exemptions.includes(target)) usedExemptions.add(target);
-      else context.report({ node, messageId: 'upward', data: { from: file, fromLayer: layers[fromLayer].join('|'), to: target, toLayer: layers[toLayer].join('|') } });
+      else
+        context.report({
+          node,
+          messageId: 'upward',
+          data: { from: file, fromLayer: layers[fromLayer].join('|'), to: target, toLayer: layers[toLayer].join('|') },
+        });
     };
     return {
       ImportDeclaration: (node) => check(node.source, node.source.value),
@@ -61,7 +68,8 @@ module.exports = {
       TSImportType: (node) => check(node, node.argument?.literal?.value ?? node.source?.value),
       TSExternalModuleReference: (node) => check(node.expression, node.expression.value),
       'Program:exit': (node) => {
-        for (const to of exemptions) if (!usedExemptions.has(to)) context.report({ node, messageId: 'staleExemption', data: { from: file, to } });
+        for (const to of exemptions)
+          if (!usedExemptions.has(to)) context.report({ node, messageId: 'staleExemption', data: { from: file, to } });
       },
     };
   },

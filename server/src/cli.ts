@@ -78,7 +78,12 @@ export async function main(argv: string[], overrides: Partial<CliEnv> = {}): Pro
   try {
     return await run(argv, env);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BaselineError || isParseArgsError(error)) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof BaselineError ||
+      isParseArgsError(error)
+    ) {
       env.err(`djcache: error: ${(error as Error).message}\n`);
     } else {
       env.err(`djcache: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -117,7 +122,9 @@ async function run(argv: string[], env: CliEnv): Promise<number> {
 
 function packageVersion(): string {
   // Compiled to out/server/src/cli.js; package.json is at the repository root.
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -143,9 +150,15 @@ async function check(args: string[], env: CliEnv): Promise<number> {
     return 0;
   }
   const format = oneOf(values.format, ['text', 'json', 'sarif'] as const, '--format');
-  const workspace = await openWorkspace(positionals, values.config, {
-    select: codeList(values.select), ignore: codeList(values.ignore),
-  }, env);
+  const workspace = await openWorkspace(
+    positionals,
+    values.config,
+    {
+      select: codeList(values.select),
+      ignore: codeList(values.ignore),
+    },
+    env,
+  );
   const result = await analyze(env, workspace, values);
   let findings = result.findings.filter((f) => workspace.contains(f.path) && ruleEnabled(workspace.config, f.code));
   const lineText = await loadLineText(workspace.fs, findings);
@@ -156,7 +169,9 @@ async function check(args: string[], env: CliEnv): Promise<number> {
   if (values['write-baseline'] !== undefined) {
     const target = path.resolve(env.cwd, values['write-baseline']);
     await fsp.writeFile(target, JSON.stringify(createBaseline(findings, lineText), null, 2) + '\n');
-    env.err(`djcache: wrote ${findings.length} ${findings.length === 1 ? 'finding' : 'findings'} to ${values['write-baseline']}\n`);
+    env.err(
+      `djcache: wrote ${findings.length} ${findings.length === 1 ? 'finding' : 'findings'} to ${values['write-baseline']}\n`,
+    );
     return 0;
   }
 
@@ -168,15 +183,18 @@ async function check(args: string[], env: CliEnv): Promise<number> {
       env.out(formatJson(findings, env.rules, lineText, { files: result.stats.files, skipped: result.skipped }));
       break;
     case 'sarif':
-      env.out(formatSarif(findings, env.rules, lineText, {
-        toolVersion: packageVersion(),
-        srcRootUri: pathToFileURL(workspace.root).href.replace(/\/?$/, '/'),
-        skipped: result.skipped,
-      }));
+      env.out(
+        formatSarif(findings, env.rules, lineText, {
+          toolVersion: packageVersion(),
+          srcRootUri: pathToFileURL(workspace.root).href.replace(/\/?$/, '/'),
+          skipped: result.skipped,
+        }),
+      );
       break;
   }
   // The text report lists them; machine output holds them where a person reading a CI log will not look.
-  if (format !== 'text' && result.skipped.length) warnSkipped(env, result.skipped, format === 'json' ? 'stats.skipped' : 'invocations[0].toolExecutionNotifications');
+  if (format !== 'text' && result.skipped.length)
+    warnSkipped(env, result.skipped, format === 'json' ? 'stats.skipped' : 'invocations[0].toolExecutionNotifications');
   return findings.length > 0 && !values['exit-zero'] ? 1 : 0;
 }
 
@@ -208,9 +226,17 @@ async function graph(args: string[], env: CliEnv): Promise<number> {
  * Runs the engine with the root's fact cache, so unchanged files are not parsed again. Fails
  * when none of the paths asked about could be read.
  */
-async function analyze(env: CliEnv, workspace: Workspace, options: { 'cache-dir'?: string; 'no-cache': boolean }): Promise<AnalysisResult> {
-  if (options['cache-dir'] !== undefined && options['no-cache']) throw new UsageError('--cache-dir and --no-cache cannot be used together');
-  const dir = options['cache-dir'] !== undefined ? path.resolve(env.cwd, options['cache-dir']) : defaultCacheDir(workspace.root, env.cacheHome);
+async function analyze(
+  env: CliEnv,
+  workspace: Workspace,
+  options: { 'cache-dir'?: string; 'no-cache': boolean },
+): Promise<AnalysisResult> {
+  if (options['cache-dir'] !== undefined && options['no-cache'])
+    throw new UsageError('--cache-dir and --no-cache cannot be used together');
+  const dir =
+    options['cache-dir'] !== undefined
+      ? path.resolve(env.cwd, options['cache-dir'])
+      : defaultCacheDir(workspace.root, env.cacheHome);
   const cache = options['no-cache'] ? undefined : new DiskFactCache(dir);
   const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env), cache);
   cache?.save();
@@ -219,7 +245,9 @@ async function analyze(env: CliEnv, workspace: Workspace, options: { 'cache-dir'
   if (failed.length) env.err(`djcache: ${describeFailed(failed)}\n`);
   const unread = workspace.targets.map((target) => skipOf(target, result.skipped));
   if (unread.every((skip) => skip)) {
-    throw new UsageError(unread.map((skip, i) => `cannot check ${workspace.paths[i]} (${describeSkip(skip!)})`).join('; '));
+    throw new UsageError(
+      unread.map((skip, i) => `cannot check ${workspace.paths[i]} (${describeSkip(skip!)})`).join('; '),
+    );
   }
   return result;
 }
@@ -234,7 +262,9 @@ function warnSkipped(env: CliEnv, skipped: SkippedPath[], listedIn: string): voi
   const counts = new Map<string, number>();
   for (const s of skipped) counts.set(describeSkip(s), (counts.get(describeSkip(s)) ?? 0) + 1);
   const reasons = [...counts].map(([reason, n]) => `${n} ${reason}`).join(', ');
-  env.err(`djcache: warning: ${skipped.length} ${skipped.length === 1 ? 'path was' : 'paths were'} skipped (${reasons}); see ${listedIn}\n`);
+  env.err(
+    `djcache: warning: ${skipped.length} ${skipped.length === 1 ? 'path was' : 'paths were'} skipped (${reasons}); see ${listedIn}\n`,
+  );
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
@@ -246,7 +276,10 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], option: s
 
 /** `--select A,B --select C` → [A, B, C]; undefined when the option was not given. */
 function codeList(values: string[] | undefined): string[] | undefined {
-  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return values
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 export interface Workspace {
@@ -263,7 +296,10 @@ export interface Workspace {
 
 /** Resolves the root and targets from the paths, loads the configuration, and opens the file system. */
 export async function openWorkspace(
-  paths: string[], configFile: string | undefined, cli: Partial<Config>, env: Pick<CliEnv, 'cwd'>,
+  paths: string[],
+  configFile: string | undefined,
+  cli: Partial<Config>,
+  env: Pick<CliEnv, 'cwd'>,
 ): Promise<Workspace> {
   const absolute = (paths.length ? paths : ['.']).map((p) => path.resolve(env.cwd, p));
   const stats = await Promise.all(absolute.map((p) => fsp.stat(p).catch(() => null)));
@@ -274,14 +310,18 @@ export async function openWorkspace(
   const targets = absolute.map((p, i) => {
     const rel = path.relative(root, p);
     if (rel.startsWith('..') || path.isAbsolute(rel)) {
-      throw new UsageError(`${paths[i]} is outside the workspace root ${path.relative(env.cwd, root) || '.'} (the first path)`);
+      throw new UsageError(
+        `${paths[i]} is outside the workspace root ${path.relative(env.cwd, root) || '.'} (the first path)`,
+      );
     }
     return rel.split(path.sep).join('/');
   });
 
-  const pyprojectPath = configFile !== undefined ? path.resolve(env.cwd, configFile) : path.join(root, 'pyproject.toml');
+  const pyprojectPath =
+    configFile !== undefined ? path.resolve(env.cwd, configFile) : path.join(root, 'pyproject.toml');
   const pyproject = await fsp.readFile(pyprojectPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (configFile !== undefined) throw new UsageError(`cannot read config ${configFile}: ${error.code ?? error.message}`);
+    if (configFile !== undefined)
+      throw new UsageError(`cannot read config ${configFile}: ${error.code ?? error.message}`);
     return undefined;
   });
   const config = loadConfig({ pyproject }, cli, { source: 'cli' });
@@ -300,17 +340,21 @@ async function readUserFile(env: CliEnv, file: string, what: string): Promise<st
   try {
     return await fsp.readFile(path.resolve(env.cwd, file), 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(
+      `cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 
 /** Loads the files that have findings so fingerprints can hash their lines. */
 async function loadLineText(fs: WorkspaceFs, findings: Finding[]): Promise<LineText> {
   const lines = new Map<string, string[]>();
-  await Promise.all([...new Set(findings.map((f) => f.path))].map(async (file) => {
-    const bytes = await fs.read(file).catch(() => null);
-    if (bytes) lines.set(file, Buffer.from(bytes).toString('utf8').split(/\r?\n/));
-  }));
+  await Promise.all(
+    [...new Set(findings.map((f) => f.path))].map(async (file) => {
+      const bytes = await fs.read(file).catch(() => null);
+      if (bytes) lines.set(file, Buffer.from(bytes).toString('utf8').split(/\r?\n/));
+    }),
+  );
   return (file, line) => lines.get(file)?.[line];
 }
 

@@ -4,7 +4,9 @@ import type { Location } from '../../shared/loc';
 import type { Loc } from './syntax/ir';
 import type { ChangeKind } from '../../shared/graph';
 
-export interface RelatedLocation extends Location { message: string }
+export interface RelatedLocation extends Location {
+  message: string;
+}
 
 /** An entry and one model it reads, as the receiver, tag and "Declare cache tags" fixes need them. */
 export interface EntryData extends KeyData {

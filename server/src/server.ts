@@ -5,5 +5,7 @@ import { startServer } from './lsp/session';
 const connection = createConnection(ProposedFeatures.all);
 // A bug in one handler must not take the editor's diagnostics down with it.
 process.on('uncaughtException', (error) => connection.console.error(`djcache: uncaught: ${error.stack ?? error}`));
-process.on('unhandledRejection', (reason) => connection.console.error(`djcache: unhandled rejection: ${String(reason)}`));
+process.on('unhandledRejection', (reason) =>
+  connection.console.error(`djcache: unhandled rejection: ${String(reason)}`),
+);
 startServer(connection);

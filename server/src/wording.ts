@@ -18,10 +18,14 @@ export function related(path: string, loc: Loc, message: string): RelatedLocatio
 
 export function writeVerb(w: WriteSite): string {
   switch (w.kind) {
-    case 'save': return 'saves';
-    case 'delete': return 'deletes';
-    case 'm2m': return 'changes the relation';
-    default: return 'writes';
+    case 'save':
+      return 'saves';
+    case 'delete':
+      return 'deletes';
+    case 'm2m':
+      return 'changes the relation';
+    default:
+      return 'writes';
   }
 }
 

@@ -27,7 +27,10 @@ const API_SCENARIOS = 4;
 
 /** A copy of examples/shop at `dest` (the suites change files), without its analysis cache. */
 function copyShop(dest) {
-  fs.cpSync(path.join(ROOT, 'examples/shop'), dest, { recursive: true, filter: (src) => !src.includes(`${path.sep}.djcache_cache`) });
+  fs.cpSync(path.join(ROOT, 'examples/shop'), dest, {
+    recursive: true,
+    filter: (src) => !src.includes(`${path.sep}.djcache_cache`),
+  });
 }
 
 /** Polls `probe` (async, truthy = done) until it holds or `ms` pass; the poll interval is not a wait on the result. */
@@ -61,9 +64,17 @@ function freePort() {
 async function stopProcess(child, label) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  try { process.kill(child.pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
-  try { process.kill(-child.pid, done ? 'SIGTERM' : 'SIGKILL'); } catch { /* group already gone */ }
+  try {
+    process.kill(-child.pid, done ? 'SIGTERM' : 'SIGKILL');
+  } catch {
+    /* group already gone */
+  }
   if (!done) await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
   console.log(`  ${label} (pid ${child.pid}) stopped`);
 }
@@ -82,8 +93,18 @@ function ensureRuntimeVenv() {
   try {
     execFileSync(PYTHON, ['-c', 'import djcache, django, rest_framework'], { stdio: 'ignore' });
   } catch {
-    execFileSync(path.join(VENV, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check',
-      path.join(ROOT, 'runtime'), '-r', path.join(ROOT, 'examples/shop/requirements.txt')], { stdio: 'inherit' });
+    execFileSync(
+      path.join(VENV, 'bin', 'pip'),
+      [
+        'install',
+        '-q',
+        '--disable-pip-version-check',
+        path.join(ROOT, 'runtime'),
+        '-r',
+        path.join(ROOT, 'examples/shop/requirements.txt'),
+      ],
+      { stdio: 'inherit' },
+    );
   }
 }
 
@@ -101,27 +122,49 @@ function fetchStats(url, token) {
  */
 async function startShop({ project, dataDir, token, logFile, reload = false, env: extra = {} }) {
   ensureRuntimeVenv();
-  const env = { ...process.env, SHOP_DB: path.join(dataDir, 'db.sqlite3'), DJCACHE_STATS_TOKEN: token, PYTHONDONTWRITEBYTECODE: '1', ...extra };
+  const env = {
+    ...process.env,
+    SHOP_DB: path.join(dataDir, 'db.sqlite3'),
+    DJCACHE_STATS_TOKEN: token,
+    PYTHONDONTWRITEBYTECODE: '1',
+    ...extra,
+  };
   const manage = (...args) => execFileSync(PYTHON, ['manage.py', ...args], { cwd: project, env, encoding: 'utf8' });
   manage('migrate', '-v0');
-  manage('shell', '-v0', '-c', [
-    'from catalog.models import Category, Product',
-    'tea = Category.objects.create(name="Tea", slug="tea")',
-    'cups = Category.objects.create(name="Cups", slug="cups")',
-    `for i in range(${SHOP_PRODUCTS}): Product.objects.create(sku=f"S{i}", name=f"Item {i}", slug=f"item-{i}", category=tea if i % 2 else cups, price=5 + i)`,
-  ].join('\n'));
+  manage(
+    'shell',
+    '-v0',
+    '-c',
+    [
+      'from catalog.models import Category, Product',
+      'tea = Category.objects.create(name="Tea", slug="tea")',
+      'cups = Category.objects.create(name="Cups", slug="cups")',
+      `for i in range(${SHOP_PRODUCTS}): Product.objects.create(sku=f"S{i}", name=f"Item {i}", slug=f"item-{i}", category=tea if i % 2 else cups, price=5 + i)`,
+    ].join('\n'),
+  );
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const statsUrl = `${base}/djcache/`;
   const log = fs.openSync(logFile, 'w');
-  const server = spawn(PYTHON, ['manage.py', 'runserver', `127.0.0.1:${port}`, ...(reload ? [] : ['--noreload'])],
-    { cwd: project, env, stdio: ['ignore', log, log], detached: true });
+  const server = spawn(PYTHON, ['manage.py', 'runserver', `127.0.0.1:${port}`, ...(reload ? [] : ['--noreload'])], {
+    cwd: project,
+    env,
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
   fs.closeSync(log);
   try {
-    await until('the stats view to answer', async () => {
-      if (server.exitCode !== null) throw new Error(`runserver exited with ${server.exitCode}; see ${logFile}`);
-      return fetchStats(statsUrl, token).then(() => true, () => false);
-    }, 60_000);
+    await until(
+      'the stats view to answer',
+      async () => {
+        if (server.exitCode !== null) throw new Error(`runserver exited with ${server.exitCode}; see ${logFile}`);
+        return fetchStats(statsUrl, token).then(
+          () => true,
+          () => false,
+        );
+      },
+      60_000,
+    );
   } catch (error) {
     await stopProcess(server, 'runserver');
     throw error;
@@ -142,6 +185,20 @@ async function getPages(base, pages) {
 const productPages = () => Array.from({ length: SHOP_PRODUCTS }, (_, i) => `/p/${i + 1}/`);
 
 module.exports = {
-  ROOT, FILE, LINE, KEY, EXPECTED_COUNTS, FIX_TITLE, CACHE_MAP_TITLE, API_SCENARIOS, copyShop, until, freePort, stopProcess,
-  startShop, fetchStats, getPages, productPages,
+  ROOT,
+  FILE,
+  LINE,
+  KEY,
+  EXPECTED_COUNTS,
+  FIX_TITLE,
+  CACHE_MAP_TITLE,
+  API_SCENARIOS,
+  copyShop,
+  until,
+  freePort,
+  stopProcess,
+  startShop,
+  fetchStats,
+  getPages,
+  productPages,
 };

@@ -9,7 +9,12 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { CaseReport, WorkerMessage } from './sentinel';
 
-export interface Failure { seed: number; mutation: string; file: string; what: string }
+export interface Failure {
+  seed: number;
+  mutation: string;
+  file: string;
+  what: string;
+}
 
 export interface CampaignOptions {
   repoRoot: string;
@@ -22,7 +27,13 @@ export interface CampaignOptions {
   onCase?: (report: CaseReport, done: number) => void;
 }
 
-export interface CampaignResult { cases: number; failures: Failure[]; sentinelFindings: number; stoppedByTimeCap: boolean; maxRssMb: number }
+export interface CampaignResult {
+  cases: number;
+  failures: Failure[];
+  sentinelFindings: number;
+  stoppedByTimeCap: boolean;
+  maxRssMb: number;
+}
 
 const BATCH = 20;
 
@@ -42,8 +53,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     sentinelFindings = Math.max(sentinelFindings, outcome.sentinelFindings);
     for (const r of outcome.reports) {
       cases++;
-      if (r.error) failures.push({ seed: r.seed, mutation: r.mutation, file: r.file, what: `error escaped: ${r.error}` });
-      else if (r.missing.length) failures.push({ seed: r.seed, mutation: r.mutation, file: r.file, what: `sentinel findings missing: ${r.missing.join(', ')}` });
+      if (r.error)
+        failures.push({ seed: r.seed, mutation: r.mutation, file: r.file, what: `error escaped: ${r.error}` });
+      else if (r.missing.length)
+        failures.push({
+          seed: r.seed,
+          mutation: r.mutation,
+          file: r.file,
+          what: `sentinel findings missing: ${r.missing.join(', ')}`,
+        });
       o.onCase?.(r, cases);
     }
     next += outcome.reports.length;
@@ -53,16 +71,29 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       failures.push({ seed: outcome.lost.seed, mutation: '?', file: '?', what: outcome.lost.what });
     }
   }
-  return { cases, failures, sentinelFindings, stoppedByTimeCap, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+  return {
+    cases,
+    failures,
+    sentinelFindings,
+    stoppedByTimeCap,
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }
 
-interface BatchOutcome { reports: CaseReport[]; sentinelFindings: number; lost?: { seed: number; what: string } }
+interface BatchOutcome {
+  reports: CaseReport[];
+  sentinelFindings: number;
+  lost?: { seed: number; what: string };
+}
 
 /** One worker for one batch of seeds: it ends when the batch is done, the worker dies, or a case hangs. */
 function runBatch(o: CampaignOptions, seeds: number[]): Promise<BatchOutcome> {
   return new Promise((resolve) => {
     // The main thread's stack (V8's 984 KB), not a worker's 4 MB: a recursion that overflows in the CLI overflows here too.
-    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { repoRoot: o.repoRoot }, resourceLimits: { stackSizeMb: 1 } });
+    const worker = new Worker(path.join(__dirname, 'worker.js'), {
+      workerData: { repoRoot: o.repoRoot },
+      resourceLimits: { stackSizeMb: 1 },
+    });
     const outcome: BatchOutcome = { reports: [], sentinelFindings: 0 };
     let current = seeds[0];
     let finished = false;

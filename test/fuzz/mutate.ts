@@ -7,7 +7,11 @@ import * as path from 'path';
 import { readTree } from '../tree';
 
 /** A fixture file a mutation starts from. */
-export interface CorpusFile { rel: string; kind: 'python' | 'template'; bytes: Uint8Array }
+export interface CorpusFile {
+  rel: string;
+  kind: 'python' | 'template';
+  bytes: Uint8Array;
+}
 
 /** Every Python file and template of test/fixtures, in a fixed order. */
 export function loadCorpus(repoRoot: string): CorpusFile[] {
@@ -61,7 +65,15 @@ function lineStart(rng: Rng, bytes: Uint8Array): number {
   return starts[int(rng, starts.length)];
 }
 
-const BAD_UTF8 = [[0xff], [0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98], [0xfe, 0xfe, 0xff], [0xe2, 0x82]];
+const BAD_UTF8 = [
+  [0xff],
+  [0xc3],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf0, 0x9f, 0x98],
+  [0xfe, 0xfe, 0xff],
+  [0xe2, 0x82],
+];
 
 /** Each mutation takes the file's bytes and its kind, and gives the mutated bytes. */
 export const MUTATIONS: Record<string, (rng: Rng, bytes: Uint8Array, kind: CorpusFile['kind']) => Uint8Array> = {
@@ -76,7 +88,8 @@ export const MUTATIONS: Record<string, (rng: Rng, bytes: Uint8Array, kind: Corpu
   },
   deepNesting(rng, bytes, kind) {
     // At the start, the whole file is inside the nesting; at a line start, it may be inside the file's own blocks.
-    if (kind === 'template') return insertAt(bytes, rng() < 0.5 ? 0 : lineStart(rng, bytes), ascii(deepTemplateTags(100 + int(rng, 6000))));
+    if (kind === 'template')
+      return insertAt(bytes, rng() < 0.5 ? 0 : lineStart(rng, bytes), ascii(deepTemplateTags(100 + int(rng, 6000))));
     const deep = 100 + int(rng, 6000);
     const shapes = [
       // Around the 384 to 511 open blocks at which the grammar's scanner overflowed (issue 14).
@@ -92,16 +105,22 @@ export const MUTATIONS: Record<string, (rng: Rng, bytes: Uint8Array, kind: Corpu
   hugeLine(rng, bytes, kind) {
     const length = 50_000 + int(rng, 1_000_000);
     const units = kind === 'template' ? ['{{ x }}', '{% if x %}', 'a'] : ['x + ', '"s" ', 'a', '(', ' '];
-    return insertAt(bytes, lineStart(rng, bytes), ascii(units[int(rng, units.length)].repeat(Math.ceil(length / 4)).slice(0, length) + '\n'));
+    return insertAt(
+      bytes,
+      lineStart(rng, bytes),
+      ascii(units[int(rng, units.length)].repeat(Math.ceil(length / 4)).slice(0, length) + '\n'),
+    );
   },
   nulBytes(rng, bytes) {
     let out = bytes;
-    for (let n = 1 + int(rng, 8); n > 0; n--) out = insertAt(out, int(rng, out.length + 1), new Uint8Array(1 + int(rng, 4)));
+    for (let n = 1 + int(rng, 8); n > 0; n--)
+      out = insertAt(out, int(rng, out.length + 1), new Uint8Array(1 + int(rng, 4)));
     return out;
   },
   badUtf8(rng, bytes) {
     let out = bytes;
-    for (let n = 1 + int(rng, 8); n > 0; n--) out = insertAt(out, int(rng, out.length + 1), Uint8Array.from(BAD_UTF8[int(rng, BAD_UTF8.length)]));
+    for (let n = 1 + int(rng, 8); n > 0; n--)
+      out = insertAt(out, int(rng, out.length + 1), Uint8Array.from(BAD_UTF8[int(rng, BAD_UTF8.length)]));
     return out;
   },
   lineEndings(rng, bytes) {
@@ -115,7 +134,13 @@ export const MUTATIONS: Record<string, (rng: Rng, bytes: Uint8Array, kind: Corpu
   },
 };
 
-export interface FuzzCase { seed: number; file: string; mutation: string; path: string; bytes: Uint8Array }
+export interface FuzzCase {
+  seed: number;
+  file: string;
+  mutation: string;
+  path: string;
+  bytes: Uint8Array;
+}
 
 /** Where a mutated file goes in the fuzzed workspace: it sorts, and so is parsed, before the sentinel app. */
 const MUTANT_DIR = 'aaa_fuzz';

@@ -6,7 +6,8 @@
  */
 export const SENTINEL: Record<string, string> = {
   'sentinelapp/__init__.py': '',
-  'sentinelapp/apps.py': 'from django.apps import AppConfig\n\n\nclass SentinelappConfig(AppConfig):\n    name = "sentinelapp"\n',
+  'sentinelapp/apps.py':
+    'from django.apps import AppConfig\n\n\nclass SentinelappConfig(AppConfig):\n    name = "sentinelapp"\n',
   'sentinelapp/models.py': [
     'from django.db import models',
     '',
@@ -39,13 +40,21 @@ export const SENTINEL: Record<string, string> = {
     '',
   ].join('\n'),
   // Renders the mutated template, so that it is analysed as a rendered page (fragment entries and all).
-  'sentinelapp/views.py': 'from django.shortcuts import render\n\n\ndef mutant_page(request):\n    return render(request, "mutant.html", {"xs": [1]})\n',
-  'sentinelapp/templates/sentinelapp/list.html': '{% load cache %}\n{% cache 600 sentinel_widgets %}\n{% for w in widgets %}{{ w.label }}{% endfor %}\n{% endcache %}\n',
+  'sentinelapp/views.py':
+    'from django.shortcuts import render\n\n\ndef mutant_page(request):\n    return render(request, "mutant.html", {"xs": [1]})\n',
+  'sentinelapp/templates/sentinelapp/list.html':
+    '{% load cache %}\n{% cache 600 sentinel_widgets %}\n{% for w in widgets %}{{ w.label }}{% endfor %}\n{% endcache %}\n',
 };
 
-
 /** One case's outcome: an error that escaped the engine, or sentinel findings that went missing. */
-export interface CaseReport { seed: number; mutation: string; file: string; error?: string; missing: string[] }
+export interface CaseReport {
+  seed: number;
+  mutation: string;
+  file: string;
+  error?: string;
+  missing: string[];
+}
 
 /** What the fuzz worker sends: its sentinel findings once loaded, each case's start and report, and the end of a batch. */
-export type WorkerMessage = { ready: true; expected: string[] } | { started: number } | { report: CaseReport } | { batchDone: true };
+export type WorkerMessage =
+  { ready: true; expected: string[] } | { started: number } | { report: CaseReport } | { batchDone: true };

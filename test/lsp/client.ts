@@ -9,8 +9,20 @@ import * as path from 'path';
 import { PassThrough } from 'stream';
 import { createConnection } from 'vscode-languageserver/node';
 import {
-  CancellationTokenSource, type CodeAction, type CodeLens, createProtocolConnection, type Diagnostic, FileChangeType, type Hover,
-  type Location, type ProtocolConnection, type Range, StreamMessageReader, StreamMessageWriter, type TextEdit, type WorkspaceEdit,
+  CancellationTokenSource,
+  type CodeAction,
+  type CodeLens,
+  createProtocolConnection,
+  type Diagnostic,
+  FileChangeType,
+  type Hover,
+  type Location,
+  type ProtocolConnection,
+  type Range,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type TextEdit,
+  type WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
@@ -44,7 +56,10 @@ export class TestClient {
   private readonly versions = new Map<string, number>();
   private listeners: (() => void)[] = [];
 
-  private constructor(readonly roots: string[], private readonly conn: ProtocolConnection) {
+  private constructor(
+    readonly roots: string[],
+    private readonly conn: ProtocolConnection,
+  ) {
     conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => {
       this.diagnostics.set(p.uri, p.diagnostics);
       this.notify();
@@ -78,7 +93,11 @@ export class TestClient {
     });
     const toServer = new PassThrough();
     const toClient = new PassThrough();
-    startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { cacheHome: CACHE_HOME, clock: server.clock, onAnalysis: server.onAnalysis });
+    startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), {
+      cacheHome: CACHE_HOME,
+      clock: server.clock,
+      onAnalysis: server.onAnalysis,
+    });
     const conn = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
     const client = new TestClient(roots, conn);
     client.settings = settings;
@@ -90,8 +109,15 @@ export class TestClient {
       initializationOptions: server.initializationOptions ?? { debounceMs: 0 },
       capabilities: {
         window: { workDoneProgress: true },
-        workspace: { workspaceFolders: true, configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceEdit: { documentChanges: true, resourceOperations: ['create'] } },
-        textDocument: { publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true } },
+        workspace: {
+          workspaceFolders: true,
+          configuration: true,
+          didChangeWatchedFiles: { dynamicRegistration: true },
+          workspaceEdit: { documentChanges: true, resourceOperations: ['create'] },
+        },
+        textDocument: {
+          publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true },
+        },
       },
     });
     await conn.sendNotification('initialized', {});
@@ -118,20 +144,29 @@ export class TestClient {
 
   allCodes(root = 0): string[] {
     const prefix = URI.file(this.roots[root]).toString() + '/';
-    return [...this.diagnostics].filter(([uri]) => uri.startsWith(prefix))
-      .flatMap(([uri, ds]) => ds.map((d) => `${uri.slice(prefix.length)}:${d.range.start.line + 1}:${d.code}`)).sort();
+    return [...this.diagnostics]
+      .filter(([uri]) => uri.startsWith(prefix))
+      .flatMap(([uri, ds]) => ds.map((d) => `${uri.slice(prefix.length)}:${d.range.start.line + 1}:${d.code}`))
+      .sort();
   }
 
   /** Opens a file as an editor buffer and waits for the analysis that follows. */
   async open(rel: string, root = 0): Promise<void> {
     const uri = this.uri(rel, root);
     this.versions.set(uri, 1);
-    await this.settled(() => this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: this.read(rel, root) } }));
+    await this.settled(() =>
+      this.conn.sendNotification('textDocument/didOpen', {
+        textDocument: { uri, languageId: 'python', version: 1, text: this.read(rel, root) },
+      }),
+    );
   }
 
   /** Resolves once the server has handled every message sent before it (a request it answers without analysing). */
   async handled(): Promise<void> {
-    await this.conn.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///outside-every-folder.py' }, position: { line: 0, character: 0 } });
+    await this.conn.sendRequest('textDocument/hover', {
+      textDocument: { uri: 'file:///outside-every-folder.py' },
+      position: { line: 0, character: 0 },
+    });
   }
 
   /** Replaces the open buffer's text without saving it. */
@@ -139,11 +174,16 @@ export class TestClient {
     const uri = this.uri(rel, root);
     const version = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, version);
-    await this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+    await this.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
   }
 
   async close(rel: string, root = 0): Promise<void> {
-    await this.settled(() => this.conn.sendNotification('textDocument/didClose', { textDocument: { uri: this.uri(rel, root) } }));
+    await this.settled(() =>
+      this.conn.sendNotification('textDocument/didClose', { textDocument: { uri: this.uri(rel, root) } }),
+    );
   }
 
   /** Writes a file on disk and tells the server, as a file watcher would. */
@@ -167,16 +207,28 @@ export class TestClient {
     this.settings = settings;
     const before = this.statuses.length;
     await this.conn.sendNotification('workspace/didChangeConfiguration', { settings: {} });
-    await this.until(() => this.statuses.slice(before).some((s) => s.state === 'ready'), 'analysis after a configuration change');
+    await this.until(
+      () => this.statuses.slice(before).some((s) => s.state === 'ready'),
+      'analysis after a configuration change',
+    );
   }
 
   hover(rel: string, line: number, character: number, root = 0): Promise<Hover | null> {
-    return this.conn.sendRequest('textDocument/hover', { textDocument: { uri: this.uri(rel, root) }, position: { line, character } });
+    return this.conn.sendRequest('textDocument/hover', {
+      textDocument: { uri: this.uri(rel, root) },
+      position: { line, character },
+    });
   }
 
   codeActions(rel: string, range: Range, only?: string[], root = 0): Promise<CodeAction[]> {
-    const diagnostics = (this.diagnostics.get(this.uri(rel, root)) ?? []).filter((d) => d.range.start.line <= range.end.line && d.range.end.line >= range.start.line);
-    return this.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: this.uri(rel, root) }, range, context: { diagnostics, only } });
+    const diagnostics = (this.diagnostics.get(this.uri(rel, root)) ?? []).filter(
+      (d) => d.range.start.line <= range.end.line && d.range.end.line >= range.start.line,
+    );
+    return this.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: this.uri(rel, root) },
+      range,
+      context: { diagnostics, only },
+    });
   }
 
   codeLens(rel: string, root = 0): Promise<CodeLens[]> {
@@ -184,11 +236,18 @@ export class TestClient {
   }
 
   definition(rel: string, line: number, character: number, root = 0): Promise<Location[]> {
-    return this.conn.sendRequest('textDocument/definition', { textDocument: { uri: this.uri(rel, root) }, position: { line, character } });
+    return this.conn.sendRequest('textDocument/definition', {
+      textDocument: { uri: this.uri(rel, root) },
+      position: { line, character },
+    });
   }
 
   references(rel: string, line: number, character: number, root = 0): Promise<Location[]> {
-    return this.conn.sendRequest('textDocument/references', { textDocument: { uri: this.uri(rel, root) }, position: { line, character }, context: { includeDeclaration: true } });
+    return this.conn.sendRequest('textDocument/references', {
+      textDocument: { uri: this.uri(rel, root) },
+      position: { line, character },
+      context: { includeDeclaration: true },
+    });
   }
 
   executeCommand(command: string, args: unknown[] = []): Promise<unknown> {
@@ -202,9 +261,16 @@ export class TestClient {
   /** Sends a hover and cancels it at once; resolves with the server's answer or its error. */
   async cancelledHover(rel: string, line: number, character: number): Promise<unknown> {
     const source = new CancellationTokenSource();
-    const answer = this.conn.sendRequest('textDocument/hover', { textDocument: { uri: this.uri(rel) }, position: { line, character } }, source.token);
+    const answer = this.conn.sendRequest(
+      'textDocument/hover',
+      { textDocument: { uri: this.uri(rel) }, position: { line, character } },
+      source.token,
+    );
     source.cancel();
-    return answer.then((r) => r, (e: unknown) => e);
+    return answer.then(
+      (r) => r,
+      (e: unknown) => e,
+    );
   }
 
   /** Applies a WorkspaceEdit to the files on disk and tells the server, as an editor saving them would. */
@@ -225,7 +291,13 @@ export class TestClient {
       }
       const file = URI.parse(change.textDocument.uri).fsPath;
       const doc = TextDocument.create(change.textDocument.uri, 'python', 0, readFileSync(file, 'utf8'));
-      writeFileSync(file, TextDocument.applyEdits(doc, change.edits.filter((e): e is TextEdit => 'newText' in e)));
+      writeFileSync(
+        file,
+        TextDocument.applyEdits(
+          doc,
+          change.edits.filter((e): e is TextEdit => 'newText' in e),
+        ),
+      );
       touched.push(change.textDocument.uri);
     }
     return touched;

@@ -7,13 +7,28 @@ import type { ModelRegistry } from './models';
 import { fnId } from './domain/values';
 
 /** Cache methods that drop or replace what a key holds: an op of one of these invalidates. */
-export const DELETE_LIKE = new Set(['delete', 'clear', 'set', 'add', 'incr', 'decr', 'incr_version', 'decr_version', 'get_or_set']);
-const ADMIN_HOOKS = /^(save_model|delete_model|save_related|delete_queryset|save_formset|response_(add|change|delete)|log_(addition|change|deletion))$/;
-const VIEW_HOOKS = /^(perform_(create|update|destroy)|form_valid|delete|post|put|patch|create|update|destroy|partial_update|save)$/;
+export const DELETE_LIKE = new Set([
+  'delete',
+  'clear',
+  'set',
+  'add',
+  'incr',
+  'decr',
+  'incr_version',
+  'decr_version',
+  'get_or_set',
+]);
+const ADMIN_HOOKS =
+  /^(save_model|delete_model|save_related|delete_queryset|save_formset|response_(add|change|delete)|log_(addition|change|deletion))$/;
+const VIEW_HOOKS =
+  /^(perform_(create|update|destroy)|form_valid|delete|post|put|patch|create|update|destroy|partial_update|save)$/;
 
 /** Calls between functions; sending a project signal calls its receivers. */
 type Edges = Map<string, Edge[]>;
-interface Edge { to: string; line: number }
+interface Edge {
+  to: string;
+  line: number;
+}
 
 /** The edges of a function's own calls, kept while its events are: the language server reuses both. */
 const ownCallEdges = new WeakMap<FnEvents, Edge[]>();
@@ -24,7 +39,9 @@ export function callEdges(events: Map<string, FnEvents>): Edges {
   for (const [id, ev] of events) {
     let own = ownCallEdges.get(ev);
     if (!own) ownCallEdges.set(ev, (own = ev.calls.map((c) => ({ to: c.to, line: c.pos.line }))));
-    const signalled = ev.sends.length ? ev.sends.flatMap((send) => (receivers.get(send.signal) ?? []).map((r) => ({ to: r, line: send.pos.line }))) : [];
+    const signalled = ev.sends.length
+      ? ev.sends.flatMap((send) => (receivers.get(send.signal) ?? []).map((r) => ({ to: r, line: send.pos.line })))
+      : [];
     edges.set(id, signalled.length ? [...own, ...signalled] : own);
   }
   return edges;
@@ -37,9 +54,28 @@ export function methodTriggers(models: ModelRegistry, file: PythonFacts): { fnId
     for (const [name, m] of Object.entries(cls.methods)) {
       const fn = file.functions[m];
       if (model && (name === 'save' || name === 'delete')) {
-        out.push({ fnId: fnId(file, m), trigger: { t: 'override', kind: name, model: model.id, path: file.path, loc: fn.nameLoc, name: `${cls.name}.${name}()` } });
+        out.push({
+          fnId: fnId(file, m),
+          trigger: {
+            t: 'override',
+            kind: name,
+            model: model.id,
+            path: file.path,
+            loc: fn.nameLoc,
+            name: `${cls.name}.${name}()`,
+          },
+        });
       } else if (!model && (ADMIN_HOOKS.test(name) || VIEW_HOOKS.test(name))) {
-        out.push({ fnId: fnId(file, m), trigger: { t: 'owner', owner: fnId(file, idx), path: file.path, loc: fn.nameLoc, name: `${cls.name}.${name}()` } });
+        out.push({
+          fnId: fnId(file, m),
+          trigger: {
+            t: 'owner',
+            owner: fnId(file, idx),
+            path: file.path,
+            loc: fn.nameLoc,
+            name: `${cls.name}.${name}()`,
+          },
+        });
       }
     }
   });
@@ -47,7 +83,11 @@ export function methodTriggers(models: ModelRegistry, file: PythonFacts): { fnId
 }
 
 /** Which changes run each function: receivers, save()/delete() overrides, admin and view hooks, and their callees. */
-export function computeTriggers(events: Map<string, FnEvents>, files: FileAnalysis[], edges: Edges): Map<string, Trigger[]> {
+export function computeTriggers(
+  events: Map<string, FnEvents>,
+  files: FileAnalysis[],
+  edges: Edges,
+): Map<string, Trigger[]> {
   const roots = new Map<string, Trigger[]>();
   const add = (id: string, t: Trigger) => {
     const list = roots.get(id) ?? [];
@@ -55,7 +95,8 @@ export function computeTriggers(events: Map<string, FnEvents>, files: FileAnalys
     roots.set(id, list);
   };
   for (const ev of events.values()) {
-    for (const h of ev.hookups) if ('model' in h.signal) add(h.receiver, { t: 'signal', kind: h.signal.model, senders: h.senders, hookup: h });
+    for (const h of ev.hookups)
+      if ('model' in h.signal) add(h.receiver, { t: 'signal', kind: h.signal.model, senders: h.senders, hookup: h });
   }
   for (const f of files) for (const m of f.methodTriggers) add(m.fnId, m.trigger);
   const result = new Map<string, Trigger[]>();
@@ -86,7 +127,11 @@ export type Reach = (fnId: string) => { op: CacheOp; line: number }[];
  * still being walked, in a call cycle, contributes nothing); the list of ops is built only for
  * the functions coverage asks about, from the callees' lists.
  */
-interface ReachNode { id: string; callees: (ReachNode | undefined)[]; ops?: { op: CacheOp; line: number }[] }
+interface ReachNode {
+  id: string;
+  callees: (ReachNode | undefined)[];
+  ops?: { op: CacheOp; line: number }[];
+}
 
 export function reachableOps(events: Map<string, FnEvents>, edges: Edges): Reach {
   const nodes = new Map<string, ReachNode>();
@@ -105,7 +150,9 @@ export function reachableOps(events: Map<string, FnEvents>, edges: Edges): Reach
   const opsOf = (node: ReachNode): { op: CacheOp; line: number }[] => {
     if (!node.ops) {
       const out: { op: CacheOp; line: number }[] = [];
-      for (const op of events.get(node.id)?.ops ?? []) if (!op.template && (DELETE_LIKE.has(op.method) || op.method === 'delete_pattern')) out.push({ op, line: op.pos.line });
+      for (const op of events.get(node.id)?.ops ?? [])
+        if (!op.template && (DELETE_LIKE.has(op.method) || op.method === 'delete_pattern'))
+          out.push({ op, line: op.pos.line });
       (edges.get(node.id) ?? []).forEach((c, i) => {
         const callee = node.callees[i];
         if (callee) for (const r of opsOf(callee)) out.push({ op: r.op, line: c.line });

@@ -13,7 +13,13 @@ import { type Dep, fnId } from './domain/values';
  * Each entry's coverage per model it reads, and whether any invalidation reaches the entry at all.
  * Immutable entries have none.
  */
-export function coverEntries(entries: Entry[], invalidations: Invalidation[], writes: WriteSite[], models: ModelRegistry, reach: Reach): { coverage: EntryCoverage[]; invalidatedAtAll: Map<string, boolean> } {
+export function coverEntries(
+  entries: Entry[],
+  invalidations: Invalidation[],
+  writes: WriteSite[],
+  models: ModelRegistry,
+  reach: Reach,
+): { coverage: EntryCoverage[]; invalidatedAtAll: Map<string, boolean> } {
   const coverage: EntryCoverage[] = [];
   const invalidatedAtAll = new Map<string, boolean>();
   // Writes that may change any column come first: findings quote the first, and a reviewer
@@ -24,13 +30,26 @@ export function coverEntries(entries: Entry[], invalidations: Invalidation[], wr
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     const covs = entry.deps.map((dep) => {
-      const changing = anyColumnFirst.filter((w) => w.model === dep.model && changesColumns(w, dep) && !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) && !orphansOnly(w, entry, dep));
-      return entry.tags && declares(entry.tags, dep.model, models) ? declaredCoverage(entry, dep, entry.tags, changing) : coverEntry(entry, dep, matching, changing, reach);
+      const changing = anyColumnFirst.filter(
+        (w) =>
+          w.model === dep.model &&
+          changesColumns(w, dep) &&
+          !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) &&
+          !orphansOnly(w, entry, dep),
+      );
+      return entry.tags && declares(entry.tags, dep.model, models)
+        ? declaredCoverage(entry, dep, entry.tags, changing)
+        : coverEntry(entry, dep, matching, changing, reach);
     });
     // A delete or refresh of the key in another function is deliberate invalidation, even when
     // the engine cannot tell which write it follows: the entry does not rely on its timeout alone.
-    const elsewhere = matching.some((inv) => inv.fnId !== entry.fnId && matchKeys(entry.key, inv.key) !== 'conservative');
-    invalidatedAtAll.set(entry.id, elsewhere || covs.some((c) => c.coveredBy.length > 0 || Object.values(c.byKind).some((k) => k.state === 'yes')));
+    const elsewhere = matching.some(
+      (inv) => inv.fnId !== entry.fnId && matchKeys(entry.key, inv.key) !== 'conservative',
+    );
+    invalidatedAtAll.set(
+      entry.id,
+      elsewhere || covs.some((c) => c.coveredBy.length > 0 || Object.values(c.byKind).some((k) => k.state === 'yes')),
+    );
     coverage.push(...covs);
   }
   return { coverage, invalidatedAtAll };
@@ -56,7 +75,11 @@ function invalidates(inv: CacheOp, entry: Entry): boolean {
  * callee, preferably after the write; one just before it counts too (only a concurrent reader
  * between the two sees old rows, the race DJC105 describes for transactions).
  */
-function inSameRequest(w: WriteSite, matching: Invalidation[], reach: Reach): { op: CacheOp; after: boolean } | undefined {
+function inSameRequest(
+  w: WriteSite,
+  matching: Invalidation[],
+  reach: Reach,
+): { op: CacheOp; after: boolean } | undefined {
   if (!w.fnId || !w.pos) return undefined;
   const ops = reach(w.fnId).filter((r) => matching.some((m) => m.file === r.op.file && m.loc === r.op.loc));
   const after = ops.find((r) => r.line >= w.pos!.line);
@@ -78,10 +101,22 @@ function changesColumns(w: WriteSite, dep: Dep): boolean {
  */
 function orphansOnly(w: WriteSite, entry: Entry, dep: Dep): boolean {
   if (w.kind !== 'delete' || !dep.oneRow) return false;
-  return !!entry.key?.parts.some((p) => 'hole' in p && p.source.kind === 'field' && p.source.model === dep.model && (p.source.field === 'id' || p.source.field === 'pk'));
+  return !!entry.key?.parts.some(
+    (p) =>
+      'hole' in p &&
+      p.source.kind === 'field' &&
+      p.source.model === dep.model &&
+      (p.source.field === 'id' || p.source.field === 'pk'),
+  );
 }
 
-function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: WriteSite[], reach: Reach): EntryCoverage {
+function coverEntry(
+  entry: Entry,
+  dep: Dep,
+  matching: Invalidation[],
+  writes: WriteSite[],
+  reach: Reach,
+): EntryCoverage {
   const coveredBy: { inv: Invalidation; how: string }[] = [];
   const triggerCovers = (t: Trigger, w: WriteSite): boolean => {
     if (t.t === 'signal') return w.signals && t.kind === w.kind && (t.senders === null || t.senders.includes(w.model));
@@ -90,17 +125,32 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
   };
   for (const inv of matching) {
     for (const t of inv.triggers) {
-      const relevant = t.t === 'signal' ? t.senders === null || t.senders.includes(dep.model) : t.t === 'override' ? t.model === dep.model : false;
+      const relevant =
+        t.t === 'signal'
+          ? t.senders === null || t.senders.includes(dep.model)
+          : t.t === 'override'
+            ? t.model === dep.model
+            : false;
       if (relevant && !coveredBy.some((c) => c.inv === inv)) coveredBy.push({ inv, how: triggerText(t) });
     }
   }
   const uncovered: WriteSite[] = [];
   const bypassing: WriteSite[] = [];
-  const byKind: Record<ChangeKind, Cover> = { save: { state: 'none' }, delete: { state: 'none' }, m2m: { state: 'none' }, bulk: { state: 'none' } };
+  const byKind: Record<ChangeKind, Cover> = {
+    save: { state: 'none' },
+    delete: { state: 'none' },
+    m2m: { state: 'none' },
+    bulk: { state: 'none' },
+  };
   // A direct write to a through model bypasses the m2m_changed receivers that cover the relation.
-  const m2mReceiver = matching.some((inv) => inv.triggers.some((t) => t.t === 'signal' && t.kind === 'm2m' && (t.senders === null || t.senders.includes(dep.model))));
+  const m2mReceiver = matching.some((inv) =>
+    inv.triggers.some(
+      (t) => t.t === 'signal' && t.kind === 'm2m' && (t.senders === null || t.senders.includes(dep.model)),
+    ),
+  );
   // The save of the row a form writes first (an admin inline's parent) runs in the same request.
-  const parentSave = (w: WriteSite): WriteSite | undefined => (w.savedWith ? { ...w, model: w.savedWith, kind: 'save', signals: true } : undefined);
+  const parentSave = (w: WriteSite): WriteSite | undefined =>
+    w.savedWith ? { ...w, model: w.savedWith, kind: 'save', signals: true } : undefined;
   const coveringTrigger = (inv: Invalidation, w: WriteSite): { t: Trigger; withParent: boolean } | undefined => {
     const own = inv.triggers.find((t) => triggerCovers(t, w));
     if (own) return { t: own, withParent: false };
@@ -117,8 +167,13 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
       if (cover.state !== 'no') {
         cover.state = 'yes';
         cover.by ??= [];
-        const how = bySignal ? `${triggerText(bySignal.trigger!.t)}${bySignal.trigger!.withParent ? `, with the ${modelName(w.savedWith!)} saved by the same form` : ''}` : atSite!.after ? 'right after the write' : 'just before the write, in the same function';
-        if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc)) cover.by.push({ path: by.file.path, loc: by.loc, how });
+        const how = bySignal
+          ? `${triggerText(bySignal.trigger!.t)}${bySignal.trigger!.withParent ? `, with the ${modelName(w.savedWith!)} saved by the same form` : ''}`
+          : atSite!.after
+            ? 'right after the write'
+            : 'just before the write, in the same function';
+        if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc))
+          cover.by.push({ path: by.file.path, loc: by.loc, how });
       }
       continue;
     }
@@ -135,15 +190,31 @@ function coverEntry(entry: Entry, dep: Dep, matching: Invalidation[], writes: Wr
  * bulk_create/bulk_update and raw SQL send no signal and leave it stale, as for any receiver.
  */
 function cacheopsInvalidation(entry: Entry, decl: CacheopsDeclaration, models: ModelRegistry): Invalidation {
-  const senders = decl.opaque ? null : [...models.byId.keys()].filter((id) => decl.models.some((m) => sameRows(m, id, models)));
+  const senders = decl.opaque
+    ? null
+    : [...models.byId.keys()].filter((id) => decl.models.some((m) => sameRows(m, id, models)));
   const { file } = decl;
   const by = `cacheops @${decl.decorator}(${decl.opaque ? '…' : decl.models.join(', ')})`;
   const triggers: Trigger[] = (['save', 'delete', 'm2m'] as const).map((kind) => ({
-    t: 'signal', kind, senders, by, hookup: { file, loc: entry.loc, signal: { model: kind }, receiver: entry.fnId ?? entry.id, senders },
+    t: 'signal',
+    kind,
+    senders,
+    by,
+    hookup: { file, loc: entry.loc, signal: { model: kind }, receiver: entry.fnId ?? entry.id, senders },
   }));
   return {
-    file, loc: entry.loc, method: 'delete', alias: entry.alias, key: entry.key, value: null, timeout: 'default', version: entry.version,
-    fnId: entry.fnId ?? entry.id, pos: { block: 0, index: 0, line: entry.loc[0] }, inAtomic: false, triggers,
+    file,
+    loc: entry.loc,
+    method: 'delete',
+    alias: entry.alias,
+    key: entry.key,
+    value: null,
+    timeout: 'default',
+    version: entry.version,
+    fnId: entry.fnId ?? entry.id,
+    pos: { block: 0, index: 0, line: entry.loc[0] },
+    inAtomic: false,
+    triggers,
   };
 }
 
@@ -151,5 +222,15 @@ function cacheopsInvalidation(entry: Entry, decl: CacheopsDeclaration, models: M
 function declaredCoverage(entry: Entry, dep: Dep, tags: TagDeclaration, writes: WriteSite[]): EntryCoverage {
   const by = [{ path: tags.path, loc: tags.loc, how: 'tag declaration' }];
   const yes = (): Cover => ({ state: 'yes', by });
-  return { entry, model: dep.model, dep, byKind: { save: yes(), delete: yes(), m2m: yes(), bulk: yes() }, writes, uncovered: [], coveredBy: [], bypassing: [], declaredBy: tags };
+  return {
+    entry,
+    model: dep.model,
+    dep,
+    byKind: { save: yes(), delete: yes(), m2m: yes(), bulk: yes() },
+    writes,
+    uncovered: [],
+    coveredBy: [],
+    bypassing: [],
+    declaredBy: tags,
+  };
 }

@@ -23,8 +23,15 @@ const CACHE_CALLS = [...CACHE_METHODS, ...[...CACHE_METHODS].map((m) => `a${m}`)
 /** Names of the calls that record events: `cache.get`, `qs.update`, `signal.send`, `render`... */
 const EVENT_NAMES: ReadonlySet<string> = new Set([
   ...CACHE_CALLS,
-  ...Object.keys(QS_WRITES), ...M2M_WRITES, ...Object.keys(INSTANCE_WRITES),
-  ...SIGNAL_SEND_METHODS, 'connect', 'execute', 'executemany', 'raw', 'invalidate',
+  ...Object.keys(QS_WRITES),
+  ...M2M_WRITES,
+  ...Object.keys(INSTANCE_WRITES),
+  ...SIGNAL_SEND_METHODS,
+  'connect',
+  'execute',
+  'executemany',
+  'raw',
+  'invalidate',
   ...Object.keys(RENDER_FUNCTIONS).map((q) => q.slice(q.lastIndexOf('.') + 1)),
 ]);
 
@@ -44,7 +51,11 @@ interface BodyNames {
  * (change hooks); then, until nothing new turns up, receivers of the hookups found and functions
  * that mention a cache wrapper found so far.
  */
-export function collectWhatMatters(interp: InterpreterApi, files: readonly PythonFacts[], roots: ReadonlySet<string>): void {
+export function collectWhatMatters(
+  interp: InterpreterApi,
+  files: readonly PythonFacts[],
+  roots: ReadonlySet<string>,
+): void {
   const bodies: BodyNames[] = [];
   for (const file of files) {
     inFile(file.path, () => {
@@ -159,37 +170,98 @@ function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
   const out: BodyNames = { file, idx, id: fnId(file, idx), names: new Set(), decoratedDef: false };
   const expr = (e: Expr): void => {
     switch (e.t) {
-      case 'name': out.names.add(e.id); return;
-      case 'attr': out.names.add(e.name); expr(e.obj); return;
-      case 'call': expr(e.fn); e.args.forEach(expr); e.kw.forEach((k) => expr(k.value)); return;
-      case 'fstr': for (const p of e.parts) if (typeof p !== 'string') expr(p); return;
-      case 'bin': expr(e.l); expr(e.r); return;
-      case 'seq': e.items.forEach(expr); return;
-      case 'dict': for (const item of e.items) { if (item.key) expr(item.key); expr(item.value); } return;
-      case 'sub': expr(e.obj); expr(e.idx); return;
-      case 'lambda': expr(e.body); return;
-      case 'comp': expr(e.elt); for (const g of e.gens) { target(g.target); expr(g.iter); } return;
-      case 'cond': expr(e.a); expr(e.b); return;
-      case 'star': expr(e.e); return;
-      default: return;
+      case 'name':
+        out.names.add(e.id);
+        return;
+      case 'attr':
+        out.names.add(e.name);
+        expr(e.obj);
+        return;
+      case 'call':
+        expr(e.fn);
+        e.args.forEach(expr);
+        e.kw.forEach((k) => expr(k.value));
+        return;
+      case 'fstr':
+        for (const p of e.parts) if (typeof p !== 'string') expr(p);
+        return;
+      case 'bin':
+        expr(e.l);
+        expr(e.r);
+        return;
+      case 'seq':
+        e.items.forEach(expr);
+        return;
+      case 'dict':
+        for (const item of e.items) {
+          if (item.key) expr(item.key);
+          expr(item.value);
+        }
+        return;
+      case 'sub':
+        expr(e.obj);
+        expr(e.idx);
+        return;
+      case 'lambda':
+        expr(e.body);
+        return;
+      case 'comp':
+        expr(e.elt);
+        for (const g of e.gens) {
+          target(g.target);
+          expr(g.iter);
+        }
+        return;
+      case 'cond':
+        expr(e.a);
+        expr(e.b);
+        return;
+      case 'star':
+        expr(e.e);
+        return;
+      default:
+        return;
     }
   };
   const target = (t: Target): void => {
     if (t.t === 'attr') expr(t.obj);
-    else if (t.t === 'sub') { expr(t.obj); expr(t.idx); }
-    else if (t.t === 'tuple') t.items.forEach(target);
+    else if (t.t === 'sub') {
+      expr(t.obj);
+      expr(t.idx);
+    } else if (t.t === 'tuple') t.items.forEach(target);
   };
   const stmts = (list: Stmt[]): void => {
     for (const s of list) {
       switch (s.t) {
-        case 'assign': s.targets.forEach(target); expr(s.value); break;
-        case 'expr': expr(s.value); break;
-        case 'return': if (s.value) expr(s.value); break;
-        case 'for': target(s.target); expr(s.iter); break;
-        case 'while': case 'if': expr(s.test); break;
-        case 'with': for (const item of s.items) { expr(item.ctx); if (item.as) target(item.as); } break;
-        case 'def': if (file.functions[s.fn].decorators.length) out.decoratedDef = true; break;
-        default: break;
+        case 'assign':
+          s.targets.forEach(target);
+          expr(s.value);
+          break;
+        case 'expr':
+          expr(s.value);
+          break;
+        case 'return':
+          if (s.value) expr(s.value);
+          break;
+        case 'for':
+          target(s.target);
+          expr(s.iter);
+          break;
+        case 'while':
+        case 'if':
+          expr(s.test);
+          break;
+        case 'with':
+          for (const item of s.items) {
+            expr(item.ctx);
+            if (item.as) target(item.as);
+          }
+          break;
+        case 'def':
+          if (file.functions[s.fn].decorators.length) out.decoratedDef = true;
+          break;
+        default:
+          break;
       }
       nestedBlocks(s).forEach(stmts);
     }

@@ -7,10 +7,12 @@ export function canonical(q: string): string {
     const last = q.slice(q.lastIndexOf('.') + 1);
     return `django.db.models.${last}`;
   }
-  if (q.startsWith('django.dispatch.dispatcher.')) return `django.dispatch.${q.slice('django.dispatch.dispatcher.'.length)}`;
+  if (q.startsWith('django.dispatch.dispatcher.'))
+    return `django.dispatch.${q.slice('django.dispatch.dispatcher.'.length)}`;
   if (q === 'django.core.cache.backends.base.DEFAULT_CACHE_ALIAS') return 'django.core.cache.DEFAULT_CACHE_ALIAS';
   if (q.startsWith('django.template.loader.')) return `django.template.loader.${q.slice(q.lastIndexOf('.') + 1)}`;
-  if (q.startsWith('django.views.decorators.cache.')) return `django.views.decorators.cache.${q.slice(q.lastIndexOf('.') + 1)}`;
+  if (q.startsWith('django.views.decorators.cache.'))
+    return `django.views.decorators.cache.${q.slice(q.lastIndexOf('.') + 1)}`;
   if (q.startsWith('django.core.cache.utils.')) return `django.core.cache.utils.${q.slice(q.lastIndexOf('.') + 1)}`;
   return q;
 }
@@ -20,10 +22,22 @@ export const CACHES_HANDLER = 'django.core.cache.caches';
 
 const CACHE_READ_METHODS = new Set(['get', 'get_many', 'has_key', 'ttl', 'keys', 'iter_keys']);
 const CACHE_WRITE_METHODS = new Set(['set', 'add', 'set_many', 'get_or_set']);
-const CACHE_DELETE_METHODS = new Set(['delete', 'delete_many', 'clear', 'delete_pattern', 'incr_version', 'decr_version']);
+const CACHE_DELETE_METHODS = new Set([
+  'delete',
+  'delete_many',
+  'clear',
+  'delete_pattern',
+  'incr_version',
+  'decr_version',
+]);
 const CACHE_COUNTER_METHODS = new Set(['incr', 'decr', 'touch', 'expire', 'persist', 'lock']);
 
-export const CACHE_METHODS: ReadonlySet<string> = new Set([...CACHE_READ_METHODS, ...CACHE_WRITE_METHODS, ...CACHE_DELETE_METHODS, ...CACHE_COUNTER_METHODS]);
+export const CACHE_METHODS: ReadonlySet<string> = new Set([
+  ...CACHE_READ_METHODS,
+  ...CACHE_WRITE_METHODS,
+  ...CACHE_DELETE_METHODS,
+  ...CACHE_COUNTER_METHODS,
+]);
 
 /** `aget` → `get`: Django's async cache API mirrors the sync one. */
 export function syncCacheMethod(name: string): string | undefined {
@@ -52,17 +66,78 @@ export const GENERIC_FK = new Set(['django.contrib.contenttypes.fields.GenericFo
 
 /** QuerySet methods that return another QuerySet of the same model. */
 export const QS_CHAIN = new Set([
-  'all', 'filter', 'exclude', 'order_by', 'select_related', 'prefetch_related', 'annotate', 'alias', 'values',
-  'values_list', 'distinct', 'only', 'defer', 'using', 'select_for_update', 'reverse', 'none', 'union',
-  'intersection', 'difference', 'extra', 'dates', 'datetimes', 'iterator', 'complex_filter', 'get_queryset',
-  'with_tree_fields', 'order_by_id',
+  'all',
+  'filter',
+  'exclude',
+  'order_by',
+  'select_related',
+  'prefetch_related',
+  'annotate',
+  'alias',
+  'values',
+  'values_list',
+  'distinct',
+  'only',
+  'defer',
+  'using',
+  'select_for_update',
+  'reverse',
+  'none',
+  'union',
+  'intersection',
+  'difference',
+  'extra',
+  'dates',
+  'datetimes',
+  'iterator',
+  'complex_filter',
+  'get_queryset',
+  'with_tree_fields',
+  'order_by_id',
 ]);
 /** QuerySet methods that return one instance. */
-export const QS_INSTANCE = new Set(['get', 'first', 'last', 'earliest', 'latest', 'get_current', 'get_by_natural_key', 'get_for_model', 'get_for_id', 'aget', 'afirst', 'alast', 'aearliest', 'alatest']);
+export const QS_INSTANCE = new Set([
+  'get',
+  'first',
+  'last',
+  'earliest',
+  'latest',
+  'get_current',
+  'get_by_natural_key',
+  'get_for_model',
+  'get_for_id',
+  'aget',
+  'afirst',
+  'alast',
+  'aearliest',
+  'alatest',
+]);
 /** QuerySet methods that return plain data computed from rows. */
-export const QS_DATA = new Set(['count', 'exists', 'aggregate', 'in_bulk', 'contains', 'acount', 'aexists', 'aaggregate', 'ain_bulk', 'explain']);
+export const QS_DATA = new Set([
+  'count',
+  'exists',
+  'aggregate',
+  'in_bulk',
+  'contains',
+  'acount',
+  'aexists',
+  'aaggregate',
+  'ain_bulk',
+  'explain',
+]);
 /** Methods whose string arguments are lookups or relation paths. */
-export const LOOKUP_ARG_METHODS = new Set(['order_by', 'values', 'values_list', 'select_related', 'prefetch_related', 'only', 'defer', 'distinct', 'dates', 'datetimes']);
+export const LOOKUP_ARG_METHODS = new Set([
+  'order_by',
+  'values',
+  'values_list',
+  'select_related',
+  'prefetch_related',
+  'only',
+  'defer',
+  'distinct',
+  'dates',
+  'datetimes',
+]);
 
 /** ORM writes: method → (kind, does it send model signals). */
 export const QS_WRITES: Record<string, { kind: WriteKind; signals: boolean }> = {
@@ -141,17 +216,37 @@ export interface BuiltinModel {
 /** django.contrib models a project reads without defining them. */
 export const BUILTIN_MODELS: BuiltinModel[] = [
   {
-    id: 'auth.User', table: 'auth_user', relations: [
+    id: 'auth.User',
+    table: 'auth_user',
+    relations: [
       { name: 'groups', kind: 'm2m', target: 'auth.Group', relatedName: 'user_set' },
       { name: 'user_permissions', kind: 'm2m', target: 'auth.Permission', relatedName: 'user_set' },
     ],
   },
-  { id: 'auth.Group', table: 'auth_group', relations: [{ name: 'permissions', kind: 'm2m', target: 'auth.Permission', relatedName: 'group_set' }] },
-  { id: 'auth.Permission', table: 'auth_permission', relations: [{ name: 'content_type', kind: 'fk', target: 'contenttypes.ContentType', relatedName: 'permission_set' }] },
+  {
+    id: 'auth.Group',
+    table: 'auth_group',
+    relations: [{ name: 'permissions', kind: 'm2m', target: 'auth.Permission', relatedName: 'group_set' }],
+  },
+  {
+    id: 'auth.Permission',
+    table: 'auth_permission',
+    relations: [
+      { name: 'content_type', kind: 'fk', target: 'contenttypes.ContentType', relatedName: 'permission_set' },
+    ],
+  },
   { id: 'contenttypes.ContentType', table: 'django_content_type', relations: [] },
   { id: 'sites.Site', table: 'django_site', relations: [] },
-  { id: 'flatpages.FlatPage', table: 'django_flatpage', relations: [{ name: 'sites', kind: 'm2m', target: 'sites.Site', relatedName: 'flatpage_set' }] },
-  { id: 'redirects.Redirect', table: 'django_redirect', relations: [{ name: 'site', kind: 'fk', target: 'sites.Site', relatedName: 'redirect_set' }] },
+  {
+    id: 'flatpages.FlatPage',
+    table: 'django_flatpage',
+    relations: [{ name: 'sites', kind: 'm2m', target: 'sites.Site', relatedName: 'flatpage_set' }],
+  },
+  {
+    id: 'redirects.Redirect',
+    table: 'django_redirect',
+    relations: [{ name: 'site', kind: 'fk', target: 'sites.Site', relatedName: 'redirect_set' }],
+  },
 ];
 
 export const BUILTIN_MODEL_NAMES: Record<string, string> = {
@@ -166,7 +261,9 @@ export const BUILTIN_MODEL_NAMES: Record<string, string> = {
 
 /** Bases that make a class a model-aware form or serializer whose `.save()` writes Meta.model. */
 export const MODEL_FORM_BASES = new Set([
-  'django.forms.ModelForm', 'django.forms.models.ModelForm', 'rest_framework.serializers.ModelSerializer',
+  'django.forms.ModelForm',
+  'django.forms.models.ModelForm',
+  'rest_framework.serializers.ModelSerializer',
   'rest_framework.serializers.HyperlinkedModelSerializer',
 ]);
 
@@ -200,6 +297,34 @@ export const RENDER_FUNCTIONS: Record<string, { template: number; context: numbe
 };
 
 /** Builtins and helpers that pass their arguments' data through. */
-export const PASS_THROUGH = new Set(['list', 'tuple', 'set', 'sorted', 'reversed', 'dict', 'frozenset', 'iter', 'next', 'len', 'sum', 'min', 'max', 'any', 'all', 'enumerate', 'zip', 'map', 'filter', 'str', 'repr', 'int', 'float', 'bool', 'json.dumps', 'json.loads']);
+export const PASS_THROUGH = new Set([
+  'list',
+  'tuple',
+  'set',
+  'sorted',
+  'reversed',
+  'dict',
+  'frozenset',
+  'iter',
+  'next',
+  'len',
+  'sum',
+  'min',
+  'max',
+  'any',
+  'all',
+  'enumerate',
+  'zip',
+  'map',
+  'filter',
+  'str',
+  'repr',
+  'int',
+  'float',
+  'bool',
+  'json.dumps',
+  'json.loads',
+]);
 
-export const HASH_FUNCTIONS = /^(hashlib\.|_?hashlib\.|django\.utils\.crypto\.|zlib\.crc32|binascii\.crc32|xxhash\.|mmh3\.)/;
+export const HASH_FUNCTIONS =
+  /^(hashlib\.|_?hashlib\.|django\.utils\.crypto\.|zlib\.crc32|binascii\.crc32|xxhash\.|mmh3\.)/;

@@ -8,7 +8,13 @@ import type { Interpreter } from './interp';
 import { immutableKey, type KeyPattern } from './domain/keys';
 import { inFile } from './fileError';
 import type { ModelRegistry } from './models';
-import { dependsOnItems, pythonDeclaration, TAGGED_CACHE_TEMPLATE_TAG, TAGGED_MEMOIZE, templateDeclaration } from './tags';
+import {
+  dependsOnItems,
+  pythonDeclaration,
+  TAGGED_CACHE_TEMPLATE_TAG,
+  TAGGED_MEMOIZE,
+  templateDeclaration,
+} from './tags';
 import { contextItems, type FragmentReads, fragmentKey, templateEngine, templateReads, viewRender } from './templates';
 import { type Dep, exprText, fnId, merge, type Shape, type V } from './domain/values';
 import { type Settings, staticSym, type Workspace } from './workspace';
@@ -25,8 +31,18 @@ export function opEntries(ops: CacheOp[]): Entry[] {
     if (!op.value) continue;
     const deps = merge(op.value).deps;
     entries.push({
-      id: entryId(op.file.path, op.loc[0], op.loc[1]), kind: op.tags ? 'tagged' : 'cache', key: op.key, alias: op.alias, timeout: op.timeout,
-      version: op.version, path: op.file.path, loc: op.loc, fnId: op.fnId, deps, immutable: immutableKey(op.key, deps), tags: op.tags,
+      id: entryId(op.file.path, op.loc[0], op.loc[1]),
+      kind: op.tags ? 'tagged' : 'cache',
+      key: op.key,
+      alias: op.alias,
+      timeout: op.timeout,
+      version: op.version,
+      path: op.file.path,
+      loc: op.loc,
+      fnId: op.fnId,
+      deps,
+      immutable: immutableKey(op.key, deps),
+      tags: op.tags,
     });
   }
   return entries;
@@ -68,29 +84,61 @@ type PageShape = Extract<Shape, { k: 'cachepage' }>;
 
 function pageEntry(page: PageShape, file: PythonFacts, loc: Loc, deps: Dep[], fn: string | null): Entry {
   return {
-    id: entryId(file.path, loc[0], loc[1]), kind: 'page', key: { parts: [{ lit: `views.decorators.cache.cache_page.${page.keyPrefix}` }], page: true },
-    alias: page.alias, timeout: page.timeout, version: null, path: file.path, loc, fnId: fn, deps, immutable: false, tags: page.tags,
+    id: entryId(file.path, loc[0], loc[1]),
+    kind: 'page',
+    key: { parts: [{ lit: `views.decorators.cache.cache_page.${page.keyPrefix}` }], page: true },
+    alias: page.alias,
+    timeout: page.timeout,
+    version: null,
+    path: file.path,
+    loc,
+    fnId: fn,
+    deps,
+    immutable: false,
+    tags: page.tags,
   };
 }
 
-function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: Expr, config: Config): Entry | undefined {
+function decoratorEntry(
+  interp: Interpreter,
+  file: PythonFacts,
+  idx: number,
+  d: Expr,
+  config: Config,
+): Entry | undefined {
   const scope = interp.moduleScope(file);
   const val = interp.eval(d, scope);
   const page = val.shapes.find((s) => s.k === 'cachepage');
-  if (page && page.k === 'cachepage') return pageEntry(page, file, d.loc, functionDeps(interp, file, idx), fnId(file, idx));
+  if (page && page.k === 'cachepage')
+    return pageEntry(page, file, d.loc, functionDeps(interp, file, idx), fnId(file, idx));
   const text = exprText(d.t === 'call' ? d.fn : d);
   const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
   const q = sym?.k === 'ext' ? sym.q : '';
-  if (q === 'cache_memoize.cache_memoize' || q === TAGGED_MEMOIZE || config.memoizeDecorators.includes(q) || config.memoizeDecorators.includes(text)) {
+  if (
+    q === 'cache_memoize.cache_memoize' ||
+    q === TAGGED_MEMOIZE ||
+    config.memoizeDecorators.includes(q) ||
+    config.memoizeDecorators.includes(text)
+  ) {
     const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
     const dependsOn = q === TAGGED_MEMOIZE && d.t === 'call' ? dependsOnItems(d.kw) : undefined;
     return {
-      id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: functionResultKey(file, idx, 'memoize'),
-      alias: 'default', timeout, version: null, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false,
+      id: entryId(file.path, d.loc[0], d.loc[1]),
+      kind: 'memoize',
+      key: functionResultKey(file, idx, 'memoize'),
+      alias: 'default',
+      timeout,
+      version: null,
+      path: file.path,
+      loc: d.loc,
+      fnId: fnId(file, idx),
+      deps: functionDeps(interp, file, idx),
+      immutable: false,
       tags: dependsOn && pythonDeclaration(interp, dependsOn.items, scope, dependsOn.loc),
     };
   }
-  if (q === 'cacheops.cached_as' || q === 'cacheops.cached_view_as') return cacheopsEntry(interp, file, idx, d, q === 'cacheops.cached_as' ? 'cached_as' : 'cached_view_as');
+  if (q === 'cacheops.cached_as' || q === 'cacheops.cached_view_as')
+    return cacheopsEntry(interp, file, idx, d, q === 'cacheops.cached_as' ? 'cached_as' : 'cached_view_as');
   // A project decorator whose wrapper stores the decorated function's result in the cache.
   for (const s of val.shapes) {
     if (s.k !== 'fn') continue;
@@ -100,8 +148,17 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
     const key = built ? { ...built, memoized: fnId(file, idx) } : functionResultKey(file, idx, 'memoize');
     const deps = functionDeps(interp, file, idx);
     return {
-      id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key, alias: op.alias, timeout: op.timeout,
-      version: op.version, path: file.path, loc: d.loc, fnId: fnId(file, idx), deps, immutable: immutableKey(key, deps),
+      id: entryId(file.path, d.loc[0], d.loc[1]),
+      kind: 'memoize',
+      key,
+      alias: op.alias,
+      timeout: op.timeout,
+      version: op.version,
+      path: file.path,
+      loc: d.loc,
+      fnId: fnId(file, idx),
+      deps,
+      immutable: immutableKey(key, deps),
     };
   }
   return undefined;
@@ -112,25 +169,45 @@ function decoratorEntry(interp: Interpreter, file: PythonFacts, idx: number, d: 
  * engine cannot spell): shown as `{module.Class.method(…)}`, matched only by the same builder.
  */
 function functionResultKey(file: PythonFacts, idx: number, library: 'memoize' | 'cacheops'): KeyPattern {
-  return { parts: [{ hole: `${file.module}.${file.functions[idx].qual}(…)`, source: { kind: 'unknown' } }], builder: `${library}:${fnId(file, idx)}`, memoized: fnId(file, idx) };
+  return {
+    parts: [{ hole: `${file.module}.${file.functions[idx].qual}(…)`, source: { kind: 'unknown' } }],
+    builder: `${library}:${fnId(file, idx)}`,
+    memoized: fnId(file, idx),
+  };
 }
 
 /** `@cached_as(Article, Tag.objects.filter(...), timeout=60)`: the function's result, dropped by cacheops when a sample changes. */
-function cacheopsEntry(interp: Interpreter, file: PythonFacts, idx: number, d: Expr, decorator: CacheopsDeclaration['decorator']): Entry {
+function cacheopsEntry(
+  interp: Interpreter,
+  file: PythonFacts,
+  idx: number,
+  d: Expr,
+  decorator: CacheopsDeclaration['decorator'],
+): Entry {
   const scope = interp.moduleScope(file);
   const decl: CacheopsDeclaration = { decorator, name: file.functions[idx].name, models: [], opaque: false, file };
   for (const arg of d.t === 'call' ? d.args : []) {
     const shapes = interp.eval(arg, scope).shapes;
-    const model = shapes.length === 1 && (shapes[0].k === 'model' || shapes[0].k === 'qs') ? shapes[0].model : undefined;
+    const model =
+      shapes.length === 1 && (shapes[0].k === 'model' || shapes[0].k === 'qs') ? shapes[0].model : undefined;
     if (model) decl.models.push(model);
     else decl.opaque = true;
   }
   const timeoutArg = d.t === 'call' ? d.kw.find((k) => k.name === 'timeout')?.value : undefined;
   return {
-    id: entryId(file.path, d.loc[0], d.loc[1]), kind: 'memoize', key: functionResultKey(file, idx, 'cacheops'),
+    id: entryId(file.path, d.loc[0], d.loc[1]),
+    kind: 'memoize',
+    key: functionResultKey(file, idx, 'cacheops'),
     // cacheops keeps its entries in its own Redis, out of reach of Django's cache deletes.
-    alias: 'cacheops', timeout: timeoutArg ? interp.timeoutOf(timeoutArg, scope) : 'unknown', version: null, path: file.path, loc: d.loc,
-    fnId: fnId(file, idx), deps: functionDeps(interp, file, idx), immutable: false, cacheops: decl,
+    alias: 'cacheops',
+    timeout: timeoutArg ? interp.timeoutOf(timeoutArg, scope) : 'unknown',
+    version: null,
+    path: file.path,
+    loc: d.loc,
+    fnId: fnId(file, idx),
+    deps: functionDeps(interp, file, idx),
+    immutable: false,
+    cacheops: decl,
   };
 }
 
@@ -141,7 +218,11 @@ function memoizerOp(interp: Interpreter, file: PythonFacts, decoIdx: number): Ca
   for (let i = 0; i < file.functions.length; i++) {
     if (!isNestedIn(file, i, decoIdx)) continue;
     for (const op of interp.collect(file, i).ops) {
-      if ((op.method === 'set' || op.method === 'get_or_set' || op.method === 'add') && op.template?.valueCallsParam === param) return op;
+      if (
+        (op.method === 'set' || op.method === 'get_or_set' || op.method === 'add') &&
+        op.template?.valueCallsParam === param
+      )
+        return op;
     }
   }
   return undefined;
@@ -153,10 +234,22 @@ function isNestedIn(file: PythonFacts, idx: number, ancestor: number): boolean {
 }
 
 /** The wrapper's key with the decorated function substituted: `memo:top_products:{args}`. */
-function memoKey(interp: Interpreter, op: CacheOp, decoFile: PythonFacts, decoIdx: number, file: PythonFacts, idx: number): KeyPattern | null {
+function memoKey(
+  interp: Interpreter,
+  op: CacheOp,
+  decoFile: PythonFacts,
+  decoIdx: number,
+  file: PythonFacts,
+  idx: number,
+): KeyPattern | null {
   if (!op.template?.keyExpr) return op.key;
   const param = decoFile.functions[decoIdx].params[0].name;
-  const decoScope = interp.scopeFor(decoFile, decoIdx, interp.moduleScope(decoFile), new Map([[param, { shapes: [{ k: 'fn', fn: { file, idx } } as Shape], deps: [] }]]));
+  const decoScope = interp.scopeFor(
+    decoFile,
+    decoIdx,
+    interp.moduleScope(decoFile),
+    new Map([[param, { shapes: [{ k: 'fn', fn: { file, idx } } as Shape], deps: [] }]]),
+  );
   const wrapperScope = interp.scopeFor(op.template.scope.file, op.template.scope.fnIdx, decoScope);
   return interp.keyOf(interp.eval(op.template.keyExpr, wrapperScope), op.template.keyExpr);
 }
@@ -166,7 +259,8 @@ function functionDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep[
   const reads = interp.collect(file, idx).reads;
   const fact = file.functions[idx];
   // A method of a class-based view is the view: add what the class declares.
-  if (fact.cls !== null) return merge({ shapes: [], deps: reads }, { shapes: [], deps: viewClassDeps(interp, file, fact.cls) }).deps;
+  if (fact.cls !== null)
+    return merge({ shapes: [], deps: reads }, { shapes: [], deps: viewClassDeps(interp, file, fact.cls) }).deps;
   return reads;
 }
 
@@ -177,7 +271,8 @@ function viewDeps(interp: Interpreter, view: V): Dep[] {
     if (s.k === 'class') out.push(viewClassDeps(interp, s.cls.file, s.cls.idx));
   }
   // `View.as_view()` evaluates to the class's bound method; follow it back to the class.
-  for (const s of view.shapes) if (s.k === 'bound' && s.recv.k === 'class') out.push(viewClassDeps(interp, s.recv.cls.file, s.recv.cls.idx));
+  for (const s of view.shapes)
+    if (s.k === 'bound' && s.recv.k === 'class') out.push(viewClassDeps(interp, s.recv.cls.file, s.recv.cls.idx));
   return merge(...out.map((deps) => ({ shapes: [], deps }))).deps;
 }
 
@@ -189,7 +284,18 @@ function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep
     const val = interp.classAttr(cls, attr, null);
     if (!val) continue;
     for (const s of val.shapes) {
-      if (s.k === 'model') parts.push({ shapes: [], deps: [{ model: s.model, via: [`${file.classes[idx].name}.${attr}`], path: file.path, loc: file.classes[idx].nameLoc }] });
+      if (s.k === 'model')
+        parts.push({
+          shapes: [],
+          deps: [
+            {
+              model: s.model,
+              via: [`${file.classes[idx].name}.${attr}`],
+              path: file.path,
+              loc: file.classes[idx].nameLoc,
+            },
+          ],
+        });
     }
     parts.push({ shapes: [], deps: val.deps });
   }
@@ -218,7 +324,11 @@ function methodDecoratedPage(interp: Interpreter, file: PythonFacts, d: Expr): P
 }
 
 /** Reads of `{% cache %}` fragments by the templates this file's functions and class-based views render. */
-export function renderedFragmentReads(interp: Interpreter, file: PythonFacts, events: Map<string, FnEvents>): FragmentReads {
+export function renderedFragmentReads(
+  interp: Interpreter,
+  file: PythonFacts,
+  events: Map<string, FnEvents>,
+): FragmentReads {
   const reads: FragmentReads = new Map();
   for (const ev of events.values()) {
     for (const r of ev.renders) {
@@ -235,25 +345,37 @@ export function renderedFragmentReads(interp: Interpreter, file: PythonFacts, ev
 
 export function fragmentEntries(ws: Workspace, models: ModelRegistry, files: FileAnalysis[]): Entry[] {
   const reads: FragmentReads = new Map();
-  for (const f of files) for (const [key, list] of f.fragmentReads) reads.set(key, [...(reads.get(key) ?? []), ...list]);
+  for (const f of files)
+    for (const [key, list] of f.fragmentReads) reads.set(key, [...(reads.get(key) ?? []), ...list]);
   const out: Entry[] = [];
-  for (const t of ws.templates) inFile(t.path, () => {
-    const visit = (nodes: TemplateNode[]) => {
-      for (const n of nodes) {
-        if (n.t === 'cache') {
-          const { deps, rowKeyed } = fragmentRenders(reads, t.path, n.line);
-          const timeout = /^\d+$/.test(n.timeout) ? Number(n.timeout) : n.timeout === 'None' ? null : 'unknown';
-          out.push({
-            id: entryId(t.path, n.line, n.col), kind: 'fragment', key: fragmentPattern(ws.settings, t.path, n.name), alias: n.using ?? 'template_fragments',
-            timeout, version: null, path: t.path, loc: [n.line, n.col, n.line, n.col], fnId: null, deps, immutable: false, rowKeyed,
-          });
+  for (const t of ws.templates)
+    inFile(t.path, () => {
+      const visit = (nodes: TemplateNode[]) => {
+        for (const n of nodes) {
+          if (n.t === 'cache') {
+            const { deps, rowKeyed } = fragmentRenders(reads, t.path, n.line);
+            const timeout = /^\d+$/.test(n.timeout) ? Number(n.timeout) : n.timeout === 'None' ? null : 'unknown';
+            out.push({
+              id: entryId(t.path, n.line, n.col),
+              kind: 'fragment',
+              key: fragmentPattern(ws.settings, t.path, n.name),
+              alias: n.using ?? 'template_fragments',
+              timeout,
+              version: null,
+              path: t.path,
+              loc: [n.line, n.col, n.line, n.col],
+              fnId: null,
+              deps,
+              immutable: false,
+              rowKeyed,
+            });
+          }
+          if (isTaggedFragment(t, n)) out.push(taggedFragmentEntry(models, t.path, n, reads));
+          if ('body' in n) visit(n.body);
         }
-        if (isTaggedFragment(t, n)) out.push(taggedFragmentEntry(models, t.path, n, reads));
-        if ('body' in n) visit(n.body);
-      }
-    };
-    visit(t.nodes);
-  });
+      };
+      visit(t.nodes);
+    });
   // {% cache %} uses the 'template_fragments' alias when configured, else 'default'.
   const fragmentsAlias = ws.settings.caches.template_fragments ? 'template_fragments' : 'default';
   for (const e of out) if (e.alias === 'template_fragments') e.alias = fragmentsAlias;
@@ -272,22 +394,28 @@ function fragmentPattern(settings: Settings, path: string, name: string): KeyPat
   const unquoted = QUOTED.exec(name)?.[2];
   if (unquoted === undefined) return { parts: [], fragment: name };
   switch (templateEngine(settings, path)) {
-    case 'django': return { parts: [], fragment: name };
-    case 'jinja2': return { parts: [], fragment: unquoted };
-    case 'unknown': return { parts: [], fragment: name, jinjaFragment: unquoted };
+    case 'django':
+      return { parts: [], fragment: name };
+    case 'jinja2':
+      return { parts: [], fragment: unquoted };
+    case 'unknown':
+      return { parts: [], fragment: name, jinjaFragment: unquoted };
   }
 }
 
 /** What the renders of the template at `path` read inside its fragment that starts on `line`, and the models each keys it by a row of. */
 function fragmentRenders(reads: FragmentReads, path: string, line: number): { deps: Dep[]; rowKeyed: string[] } {
   const renders = reads.get(fragmentKey(path, line)) ?? [];
-  const rowKeyed = renders.length ? renders[0].rowModels.filter((m) => renders.every((r) => r.rowModels.includes(m))) : [];
+  const rowKeyed = renders.length
+    ? renders[0].rowModels.filter((m) => renders.every((r) => r.rowModels.includes(m)))
+    : [];
   return { deps: merge(...renders.map((r) => r.reads)).deps, rowKeyed };
 }
 
 /** Does the template hold a `{% cache %}` or `{% tagged_cache %}` fragment? */
 export function holdsFragment(t: TemplateFacts): boolean {
-  const any = (nodes: TemplateNode[]): boolean => nodes.some((n) => n.t === 'cache' || isTaggedFragment(t, n) || ('body' in n && any(n.body)));
+  const any = (nodes: TemplateNode[]): boolean =>
+    nodes.some((n) => n.t === 'cache' || isTaggedFragment(t, n) || ('body' in n && any(n.body)));
   return any(t.nodes);
 }
 
@@ -296,14 +424,31 @@ function isTaggedFragment(t: TemplateFacts, n: TemplateNode): n is Extract<Templ
 }
 
 /** `{% tagged_cache timeout "name" [vary ...] depends_on="..." %}` of the djcache runtime. */
-function taggedFragmentEntry(models: ModelRegistry, path: string, n: Extract<TemplateNode, { t: 'tag' }>, reads: FragmentReads): Entry {
+function taggedFragmentEntry(
+  models: ModelRegistry,
+  path: string,
+  n: Extract<TemplateNode, { t: 'tag' }>,
+  reads: FragmentReads,
+): Entry {
   const [timeoutArg, nameArg, ...rest] = n.args;
-  const dependsOn = rest.find((a) => a.startsWith('depends_on='))?.slice('depends_on='.length).replace(QUOTED, '$2');
+  const dependsOn = rest
+    .find((a) => a.startsWith('depends_on='))
+    ?.slice('depends_on='.length)
+    .replace(QUOTED, '$2');
   const loc: Loc = [n.line, n.col, n.line, n.col];
   const timeout = /^\d+$/.test(timeoutArg) ? Number(timeoutArg) : 'unknown';
   return {
-    id: entryId(path, n.line, n.col), kind: 'fragment', key: { parts: [], fragment: nameArg.replace(QUOTED, '$2') }, alias: 'default',
-    timeout, version: null, path, loc, fnId: null, deps: fragmentRenders(reads, path, n.line).deps, immutable: false,
+    id: entryId(path, n.line, n.col),
+    kind: 'fragment',
+    key: { parts: [], fragment: nameArg.replace(QUOTED, '$2') },
+    alias: 'default',
+    timeout,
+    version: null,
+    path,
+    loc,
+    fnId: null,
+    deps: fragmentRenders(reads, path, n.line).deps,
+    immutable: false,
     tags: dependsOn === undefined ? undefined : templateDeclaration(models, dependsOn, path, loc),
   };
 }
@@ -317,10 +462,16 @@ export function scanCalls(body: Stmt[], f: (call: Extract<Expr, { t: 'call' }>) 
       e.args.forEach((a) => visitExpr(a, depth + 1));
       e.kw.forEach((k) => visitExpr(k.value, depth + 1));
     } else if (e.t === 'seq') e.items.forEach((x) => visitExpr(x, depth + 1));
-    else if (e.t === 'bin') { visitExpr(e.l, depth + 1); visitExpr(e.r, depth + 1); }
+    else if (e.t === 'bin') {
+      visitExpr(e.l, depth + 1);
+      visitExpr(e.r, depth + 1);
+    }
   };
   for (const s of body) {
     if (s.t === 'assign' || s.t === 'expr') visitExpr(s.value, 0);
-    else if (s.t === 'if') { scanCalls(s.body, f); scanCalls(s.orelse, f); }
+    else if (s.t === 'if') {
+      scanCalls(s.body, f);
+      scanCalls(s.orelse, f);
+    }
   }
 }

@@ -6,7 +6,10 @@ import { errorText } from '../facts/extract';
 import type { FileFacts } from '../facts/types';
 
 class FileAnalysisError extends Error {
-  constructor(readonly path: string, readonly cause: unknown) {
+  constructor(
+    readonly path: string,
+    readonly cause: unknown,
+  ) {
     super(`${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'FileAnalysisError';
   }
@@ -22,14 +25,21 @@ export function inFile<T>(path: string, work: () => T): T {
 }
 
 /** A file the run could not use because of an internal error (ours), and what it was. */
-export interface FailedFile { path: string; error: string }
+export interface FailedFile {
+  path: string;
+  error: string;
+}
 
 /**
  * `analyse(files, dropped)`, again without a file each time the analysis fails on one: one file's facts
  * that the analysis cannot handle cost that file only. `failed` comes first (files whose facts
  * could not be built); a throw that names no file still ends the run.
  */
-export function withoutFailingFiles<F extends { path: string }, R>(files: readonly F[], failed: FailedFile[], analyse: (files: readonly F[], dropped: readonly string[]) => R): { result: R; failed: FailedFile[] } {
+export function withoutFailingFiles<F extends { path: string }, R>(
+  files: readonly F[],
+  failed: FailedFile[],
+  analyse: (files: readonly F[], dropped: readonly string[]) => R,
+): { result: R; failed: FailedFile[] } {
   let kept = files;
   const dropped: string[] = [];
   for (;;) {

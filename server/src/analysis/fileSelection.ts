@@ -23,7 +23,11 @@ function isDeferredFile(path: string, module: string | undefined): boolean {
  * Splits `items` into those an analysis counts from the start and the deferred ones by module
  * name (the first of a module wins), which count once counted code imports them.
  */
-export function splitDeferred<T>(items: Iterable<T>, pathOf: (item: T) => string, moduleOf: (item: T) => string | undefined): { counted: T[]; deferred: Map<string, T> } {
+export function splitDeferred<T>(
+  items: Iterable<T>,
+  pathOf: (item: T) => string,
+  moduleOf: (item: T) => string | undefined,
+): { counted: T[]; deferred: Map<string, T> } {
   const counted: T[] = [];
   const deferred = new Map<string, T>();
   for (const item of items) {
@@ -58,7 +62,11 @@ export function takeImported<T>(facts: Iterable<FileFacts>, pending: Map<string,
 
 /** The facts of `all` that an analysis counts, in their order (see the top of this file). */
 export function analysedFacts<F extends FileFacts>(all: readonly F[]): F[] {
-  const { counted, deferred: pending } = splitDeferred(all, (f) => f.path, (f) => (f.kind === 'python' ? f.module : undefined));
+  const { counted, deferred: pending } = splitDeferred(
+    all,
+    (f) => f.path,
+    (f) => (f.kind === 'python' ? f.module : undefined),
+  );
   const chosen = new Set(counted);
   if (chosen.size === all.length) return [...all];
   for (let frontier: F[] = [...chosen]; frontier.length;) {

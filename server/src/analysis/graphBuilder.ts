@@ -7,24 +7,54 @@ import type { Graph, GraphSiteCache } from '../../../shared/graph';
 export function buildGraph(a: Analysis): Graph {
   const coverageByEntry = new Map<string, Analysis['coverage']>();
   for (const c of a.coverage) coverageByEntry.set(c.entry.id, [...(coverageByEntry.get(c.entry.id) ?? []), c]);
-  const entries = a.entries.filter((e) => !e.immutable).map((e) => ({
-    id: e.id, kind: e.kind, key: graphKey(e), alias: e.alias, timeout: e.timeout, path: e.path, loc: e.loc, function: e.fnId,
-    dependencies: (coverageByEntry.get(e.id) ?? []).map((c) => ({ model: c.model, via: c.dep.via, path: c.dep.path, loc: c.dep.loc, coverage: c.byKind })),
-  }));
-  const modelIds = new Set([...entries.flatMap((e) => e.dependencies.map((d) => d.model)), ...a.writes.map((w) => w.model)]);
+  const entries = a.entries
+    .filter((e) => !e.immutable)
+    .map((e) => ({
+      id: e.id,
+      kind: e.kind,
+      key: graphKey(e),
+      alias: e.alias,
+      timeout: e.timeout,
+      path: e.path,
+      loc: e.loc,
+      function: e.fnId,
+      dependencies: (coverageByEntry.get(e.id) ?? []).map((c) => ({
+        model: c.model,
+        via: c.dep.via,
+        path: c.dep.path,
+        loc: c.dep.loc,
+        coverage: c.byKind,
+      })),
+    }));
+  const modelIds = new Set([
+    ...entries.flatMap((e) => e.dependencies.map((d) => d.model)),
+    ...a.writes.map((w) => w.model),
+  ]);
   const models = [...modelIds].sort().map((id) => {
     const m = a.models.byId.get(id);
     return {
-      id, path: m?.file?.path ?? '', loc: m?.loc ?? [0, 0, 0, 0] as [number, number, number, number], table: m?.table ?? '',
+      id,
+      path: m?.file?.path ?? '',
+      loc: m?.loc ?? ([0, 0, 0, 0] as [number, number, number, number]),
+      table: m?.table ?? '',
       adminRegistered: a.adminRegistered.has(id),
-      writes: a.writes.filter((w) => w.model === id).map((w) => ({ path: w.file.path, loc: w.loc, kind: w.kind, how: w.how, signals: w.signals })),
+      writes: a.writes
+        .filter((w) => w.model === id)
+        .map((w) => ({ path: w.file.path, loc: w.loc, kind: w.kind, how: w.how, signals: w.signals })),
       entries: entries.filter((e) => e.dependencies.some((d) => d.model === id)).map((e) => e.id),
     };
   });
   const invalidations = a.invalidations.map((inv) => ({
-    path: inv.file.path, loc: inv.loc, key: display(inv.key), alias: inv.alias, method: inv.method,
+    path: inv.file.path,
+    loc: inv.loc,
+    key: display(inv.key),
+    alias: inv.alias,
+    method: inv.method,
     triggers: inv.triggers.map(triggerText),
-    entries: a.coverage.filter((c) => c.coveredBy.some((x) => x.inv === inv)).map((c) => c.entry.id).filter((id, i, all) => all.indexOf(id) === i),
+    entries: a.coverage
+      .filter((c) => c.coveredBy.some((x) => x.inv === inv))
+      .map((c) => c.entry.id)
+      .filter((id, i, all) => all.indexOf(id) === i),
   }));
   return { version: 1, entries, models, invalidations, siteCache: siteCache(a) };
 }
@@ -36,12 +66,18 @@ const SITE_CACHE_MIDDLEWARE = [
 
 function siteCache(a: Analysis): GraphSiteCache | null {
   const s = a.ws.settings;
-  if (!s.middlewareSite || !SITE_CACHE_MIDDLEWARE.some((names) => names.every((n) => s.middleware.includes(n)))) return null;
+  if (!s.middlewareSite || !SITE_CACHE_MIDDLEWARE.some((names) => names.every((n) => s.middleware.includes(n))))
+    return null;
   const alias = s.cacheMiddlewareAlias;
   const line = s.middlewareSite.line;
   return {
-    alias, timeout: s.cacheMiddlewareSeconds ?? 600, path: s.middlewareSite.path, loc: [line, 0, line, 0],
-    clearedBy: a.invalidations.filter((inv) => inv.method === 'clear' && (inv.alias === alias || inv.alias === '?')).map((inv) => ({ path: inv.file.path, loc: inv.loc })),
+    alias,
+    timeout: s.cacheMiddlewareSeconds ?? 600,
+    path: s.middlewareSite.path,
+    loc: [line, 0, line, 0],
+    clearedBy: a.invalidations
+      .filter((inv) => inv.method === 'clear' && (inv.alias === alias || inv.alias === '?'))
+      .map((inv) => ({ path: inv.file.path, loc: inv.loc })),
   };
 }
 

@@ -8,14 +8,39 @@ import type { ModelRegistry } from './models';
 import { scanCalls } from './entries';
 import { exprText } from './domain/values';
 
-export function implicitWrites(interp: Interpreter, models: ModelRegistry, file: PythonFacts, adminRegistered: Set<string>): WriteSite[] {
+export function implicitWrites(
+  interp: Interpreter,
+  models: ModelRegistry,
+  file: PythonFacts,
+  adminRegistered: Set<string>,
+): WriteSite[] {
   const out: WriteSite[] = [];
   // A form's m2m fields are saved right after its row (save_m2m), so they go with that save.
-  const addModelWrites = (model: string, loc: Loc, how: string, owner?: { file: PythonFacts; idx: number }, kinds: ('save' | 'delete')[] = ['save', 'delete'], savedWith?: string) => {
-    for (const kind of kinds) out.push({ file, loc, model, kind, signals: true, how, fnId: null, pos: null, owner, savedWith });
+  const addModelWrites = (
+    model: string,
+    loc: Loc,
+    how: string,
+    owner?: { file: PythonFacts; idx: number },
+    kinds: ('save' | 'delete')[] = ['save', 'delete'],
+    savedWith?: string,
+  ) => {
+    for (const kind of kinds)
+      out.push({ file, loc, model, kind, signals: true, how, fnId: null, pos: null, owner, savedWith });
     const info = models.byId.get(model);
     for (const f of info?.fields.values() ?? []) {
-      if (f.kind === 'm2m' && f.through && kinds.includes('save')) out.push({ file, loc, model: f.through, kind: 'm2m', signals: true, how: `${how} (${info!.name}.${f.name})`, fnId: null, pos: null, owner, savedWith: model });
+      if (f.kind === 'm2m' && f.through && kinds.includes('save'))
+        out.push({
+          file,
+          loc,
+          model: f.through,
+          kind: 'm2m',
+          signals: true,
+          how: `${how} (${info!.name}.${f.name})`,
+          fnId: null,
+          pos: null,
+          owner,
+          savedWith: model,
+        });
     }
   };
   // Inlines of a registered admin save and delete their own model after the admin saved `parent`.
@@ -24,7 +49,8 @@ export function implicitWrites(interp: Interpreter, models: ModelRegistry, file:
     for (const s of inlines ? interp.element(inlines).shapes : []) {
       if (s.k !== 'class') continue;
       for (const m of interp.classAttr(s.cls, 'model', null)?.shapes ?? []) {
-        if (m.k === 'model') addModelWrites(m.model, loc, `admin inline ${s.cls.file.classes[s.cls.idx].name}`, admin, undefined, parent);
+        if (m.k === 'model')
+          addModelWrites(m.model, loc, `admin inline ${s.cls.file.classes[s.cls.idx].name}`, admin, undefined, parent);
       }
     }
   };
@@ -70,18 +96,23 @@ export function implicitWrites(interp: Interpreter, models: ModelRegistry, file:
 function adminWriteKinds(interp: Interpreter, admin: { file: PythonFacts; idx: number }): ('save' | 'delete')[] {
   const permission = interp.classAttr(admin, 'has_delete_permission', null)?.shapes.find((s) => s.k === 'fn');
   if (permission?.k !== 'fn') return ['save', 'delete'];
-  const body = permission.fn.file.functions[permission.fn.idx].body.filter((st) => !(st.t === 'expr' && st.value.t === 'str'));
-  const deniesAll = body.length === 1 && body[0].t === 'return' && body[0].value?.t === 'const' && body[0].value.v === 'False';
+  const body = permission.fn.file.functions[permission.fn.idx].body.filter(
+    (st) => !(st.t === 'expr' && st.value.t === 'str'),
+  );
+  const deniesAll =
+    body.length === 1 && body[0].t === 'return' && body[0].value?.t === 'const' && body[0].value.v === 'False';
   return deniesAll ? ['save'] : ['save', 'delete'];
 }
 
 function viewModel(interp: Interpreter, file: PythonFacts, idx: number): string | undefined {
   const cls = { file, idx };
   for (const attr of ['model', 'queryset']) {
-    for (const s of interp.classAttr(cls, attr, null)?.shapes ?? []) if (s.k === 'model' || s.k === 'qs') return s.model;
+    for (const s of interp.classAttr(cls, attr, null)?.shapes ?? [])
+      if (s.k === 'model' || s.k === 'qs') return s.model;
   }
   for (const attr of ['serializer_class', 'form_class']) {
-    for (const s of interp.classAttr(cls, attr, null)?.shapes ?? []) if (s.k === 'class') return interp.metaModel(s.cls)?.id;
+    for (const s of interp.classAttr(cls, attr, null)?.shapes ?? [])
+      if (s.k === 'class') return interp.metaModel(s.cls)?.id;
   }
   return undefined;
 }

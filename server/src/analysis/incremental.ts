@@ -29,7 +29,18 @@
  */
 import type { Config } from '../config/config';
 import type { FileFacts, PythonFacts, TemplateFacts } from '../facts/types';
-import type { ClassFact, Expr, FunctionFact, ImportFact, Kwarg, Loc, Param, Stmt, Suppression, TemplateNode } from '../syntax/ir';
+import type {
+  ClassFact,
+  Expr,
+  FunctionFact,
+  ImportFact,
+  Kwarg,
+  Loc,
+  Param,
+  Stmt,
+  Suppression,
+  TemplateNode,
+} from '../syntax/ir';
 import { analysedFacts } from './fileSelection';
 import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from './fileError';
 import { ModelRegistry } from './models';
@@ -49,7 +60,11 @@ let lookingUp = 0;
  * which it read, other than through a lookup, what a lookup can read (namesInput). `content`:
  * files of which it read anything else.
  */
-export interface UnitReads { lookups: Map<string, Set<string>>; names: string[]; content: string[] }
+export interface UnitReads {
+  lookups: Map<string, Set<string>>;
+  names: string[];
+  content: string[];
+}
 
 /** Notes the names each unit looks up, in place of the reads of the modules' facts they make. */
 const nameLookups: NameLookups = {
@@ -114,14 +129,38 @@ class TrackedPythonFacts extends ReadNoting implements PythonFacts {
     this.#classes = raw.classes.map((c) => new TrackedClassFact(c, this));
   }
 
-  get imports(): ImportFact[] { this.noteNames(); return this.raw.imports; }
-  get body(): Stmt[] { this.noteNames(); return this.raw.body; }
-  get functions(): FunctionFact[] { this.noteNames(); return this.#functions; }
-  get classes(): ClassFact[] { this.noteNames(); return this.#classes; }
-  get hash(): string { this.noteContent(); return this.raw.hash; }
-  get lines(): number { this.noteContent(); return this.raw.lines; }
-  get suppressions(): Suppression[] { this.noteContent(); return this.raw.suppressions; }
-  get hasErrors(): boolean { this.noteContent(); return this.raw.hasErrors; }
+  get imports(): ImportFact[] {
+    this.noteNames();
+    return this.raw.imports;
+  }
+  get body(): Stmt[] {
+    this.noteNames();
+    return this.raw.body;
+  }
+  get functions(): FunctionFact[] {
+    this.noteNames();
+    return this.#functions;
+  }
+  get classes(): ClassFact[] {
+    this.noteNames();
+    return this.#classes;
+  }
+  get hash(): string {
+    this.noteContent();
+    return this.raw.hash;
+  }
+  get lines(): number {
+    this.noteContent();
+    return this.raw.lines;
+  }
+  get suppressions(): Suppression[] {
+    this.noteContent();
+    return this.raw.suppressions;
+  }
+  get hasErrors(): boolean {
+    this.noteContent();
+    return this.raw.hasErrors;
+  }
 }
 
 /** A function or class of a tracked file: its name is a name the module binds, the rest is content. */
@@ -144,28 +183,66 @@ abstract class TrackedMember<T extends { name: string }> {
 }
 
 class TrackedFunctionFact extends TrackedMember<FunctionFact> implements FunctionFact {
-  get qual(): string { return this.content().qual; }
-  get cls(): number | null { return this.content().cls; }
-  get parent(): number | null { return this.content().parent; }
-  get params(): Param[] { return this.content().params; }
-  get decorators(): Expr[] { return this.content().decorators; }
-  get async(): boolean { return this.content().async; }
-  get body(): Stmt[] { return this.content().body; }
-  get loc(): Loc { return this.content().loc; }
-  get nameLoc(): Loc { return this.content().nameLoc; }
+  get qual(): string {
+    return this.content().qual;
+  }
+  get cls(): number | null {
+    return this.content().cls;
+  }
+  get parent(): number | null {
+    return this.content().parent;
+  }
+  get params(): Param[] {
+    return this.content().params;
+  }
+  get decorators(): Expr[] {
+    return this.content().decorators;
+  }
+  get async(): boolean {
+    return this.content().async;
+  }
+  get body(): Stmt[] {
+    return this.content().body;
+  }
+  get loc(): Loc {
+    return this.content().loc;
+  }
+  get nameLoc(): Loc {
+    return this.content().nameLoc;
+  }
 }
 
 class TrackedClassFact extends TrackedMember<ClassFact> implements ClassFact {
-  get qual(): string { return this.content().qual; }
-  get parent(): number | null { return this.content().parent; }
-  get bases(): Expr[] { return this.content().bases; }
-  get keywords(): Kwarg[] { return this.content().keywords; }
-  get decorators(): Expr[] { return this.content().decorators; }
-  get body(): Stmt[] { return this.content().body; }
-  get nested(): Record<string, number> { return this.content().nested; }
-  get methods(): Record<string, number> { return this.content().methods; }
-  get loc(): Loc { return this.content().loc; }
-  get nameLoc(): Loc { return this.content().nameLoc; }
+  get qual(): string {
+    return this.content().qual;
+  }
+  get parent(): number | null {
+    return this.content().parent;
+  }
+  get bases(): Expr[] {
+    return this.content().bases;
+  }
+  get keywords(): Kwarg[] {
+    return this.content().keywords;
+  }
+  get decorators(): Expr[] {
+    return this.content().decorators;
+  }
+  get body(): Stmt[] {
+    return this.content().body;
+  }
+  get nested(): Record<string, number> {
+    return this.content().nested;
+  }
+  get methods(): Record<string, number> {
+    return this.content().methods;
+  }
+  get loc(): Loc {
+    return this.content().loc;
+  }
+  get nameLoc(): Loc {
+    return this.content().nameLoc;
+  }
 }
 
 class TrackedTemplateFacts extends ReadNoting implements TemplateFacts {
@@ -177,12 +254,30 @@ class TrackedTemplateFacts extends ReadNoting implements TemplateFacts {
     this.path = raw.path;
   }
 
-  get hash(): string { this.noteContent(); return this.raw.hash; }
-  get lines(): number { this.noteContent(); return this.raw.lines; }
-  get extends(): string | null { this.noteContent(); return this.raw.extends; }
-  get loads(): string[] { this.noteContent(); return this.raw.loads; }
-  get nodes(): TemplateNode[] { this.noteContent(); return this.raw.nodes; }
-  get suppressions(): Suppression[] { this.noteContent(); return this.raw.suppressions; }
+  get hash(): string {
+    this.noteContent();
+    return this.raw.hash;
+  }
+  get lines(): number {
+    this.noteContent();
+    return this.raw.lines;
+  }
+  get extends(): string | null {
+    this.noteContent();
+    return this.raw.extends;
+  }
+  get loads(): string[] {
+    this.noteContent();
+    return this.raw.loads;
+  }
+  get nodes(): TemplateNode[] {
+    this.noteContent();
+    return this.raw.nodes;
+  }
+  get suppressions(): Suppression[] {
+    this.noteContent();
+    return this.raw.suppressions;
+  }
 }
 
 export type TrackedFacts = TrackedPythonFacts | TrackedTemplateFacts;
@@ -242,7 +337,11 @@ const namesInput = perVersion((f: PythonFacts) => {
  * removed ones included), and whether its star imports did (which matters to names it does not
  * bind). Undefined when that cannot be told: every lookup in it counts as changed.
  */
-interface BindingChanges { names: Set<string>; starImports: boolean; bound: (name: string) => boolean }
+interface BindingChanges {
+  names: Set<string>;
+  starImports: boolean;
+  bound: (name: string) => boolean;
+}
 
 function changedBindings(before: FileFacts | undefined, now: FileFacts | undefined): BindingChanges | undefined {
   if (before?.kind !== 'python' || now?.kind !== 'python') return undefined;
@@ -308,30 +407,55 @@ export class IncrementalAnalysis {
    * Analyses `facts` (every file of the workspace, in path order), reusing the analysis of each
    * file that `changed` — the paths set or deleted since the previous call — cannot affect.
    */
-  analyze(facts: TrackedFacts[], changed: ReadonlySet<string>, config: Config): { analysis: Analysis; stats: IncrementalStats } {
-    const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts.map((f) => f.raw)), (kept, dropped) => this.analyzeOnce(kept, dropped.length ? new Set([...changed, ...dropped]) : changed, config));
-    return { analysis: result.analysis, stats: { ...result.stats, failed: byPath([...failed, ...result.analysis.failedWalks]) } };
+  analyze(
+    facts: TrackedFacts[],
+    changed: ReadonlySet<string>,
+    config: Config,
+  ): { analysis: Analysis; stats: IncrementalStats } {
+    const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts.map((f) => f.raw)), (kept, dropped) =>
+      this.analyzeOnce(kept, dropped.length ? new Set([...changed, ...dropped]) : changed, config),
+    );
+    return {
+      analysis: result.analysis,
+      stats: { ...result.stats, failed: byPath([...failed, ...result.analysis.failedWalks]) },
+    };
   }
 
-  private analyzeOnce(facts: readonly TrackedFacts[], changed: ReadonlySet<string>, config: Config): { analysis: Analysis; stats: Omit<IncrementalStats, 'failed'> } {
+  private analyzeOnce(
+    facts: readonly TrackedFacts[],
+    changed: ReadonlySet<string>,
+    config: Config,
+  ): { analysis: Analysis; stats: Omit<IncrementalStats, 'failed'> } {
     // Every file's facts are kept, so an edit that starts importing a test module brings it in.
     const ws = new Workspace(analysedFacts(facts));
     ws.lookups = nameLookups;
     const context = contextFingerprint(ws, config);
     const last = this.last?.context === context ? this.last : undefined;
     const namesChanged = new Set([...changed].filter((p) => !last || namesDiffer(last.facts.get(p), ws.byPath.get(p))));
-    const bindingChanges = new Map([...namesChanged].map((p) => [p, last && changedBindings(last.facts.get(p), ws.byPath.get(p))]));
+    const bindingChanges = new Map(
+      [...namesChanged].map((p) => [p, last && changedBindings(last.facts.get(p), ws.byPath.get(p))]),
+    );
     const editedModels = last && editedModelFiles(last, ws, changed, bindingChanges);
     const { models, registry, registryFiles, registryLookups } = editedModels
       ? { ...last, models: last.models.forWorkspace(ws, editedModels) }
       : freshRegistry(ws);
-    const full = !this.last ? 'first analysis' : !last ? 'modules, paths, settings or configuration changed' : last.registry !== registry ? 'models changed' : undefined;
+    const full = !this.last
+      ? 'first analysis'
+      : !last
+        ? 'modules, paths, settings or configuration changed'
+        : last.registry !== registry
+          ? 'models changed'
+          : undefined;
     const files = new Map<string, { analysis: FileAnalysis; reads: UnitReads }>();
     const analysed: string[] = [];
     for (const file of ws.python) {
       const before = full ? undefined : last?.files.get(file.path);
-      const unaffected = before && !changed.has(file.path) && !before.reads.content.some((p) => changed.has(p))
-        && !before.reads.names.some((p) => namesChanged.has(p)) && !lookedUpChanged(before.reads.lookups, bindingChanges);
+      const unaffected =
+        before &&
+        !changed.has(file.path) &&
+        !before.reads.content.some((p) => changed.has(p)) &&
+        !before.reads.names.some((p) => namesChanged.has(p)) &&
+        !lookedUpChanged(before.reads.lookups, bindingChanges);
       if (unaffected) files.set(file.path, before);
       else {
         const { value, reads } = readsDuring(() => analyzeUnit(ws, models, [file], config)[0]);
@@ -348,7 +472,12 @@ export class IncrementalAnalysis {
 /** A registry built from `ws`, with what the incremental analysis keeps of it. */
 function freshRegistry(ws: Workspace): Pick<Reusable, 'models' | 'registry' | 'registryFiles' | 'registryLookups'> {
   const { value: models, reads } = readsDuring(() => new ModelRegistry(ws));
-  return { models, registry: registryFingerprint(models), registryFiles: filesDefiningModels(models), registryLookups: reads.lookups };
+  return {
+    models,
+    registry: registryFingerprint(models),
+    registryFiles: filesDefiningModels(models),
+    registryLookups: reads.lookups,
+  };
 }
 
 /**
@@ -361,14 +490,20 @@ function freshRegistry(ws: Workspace): Pick<Reusable, 'models' | 'registry' | 'r
  * was. Returns the changed files that define models or managers (their models take the new
  * facts), or undefined when the registry must be rebuilt.
  */
-function editedModelFiles(last: Reusable, ws: Workspace, changed: ReadonlySet<string>, bindingChanges: Map<string, BindingChanges | undefined>): Set<string> | undefined {
+function editedModelFiles(
+  last: Reusable,
+  ws: Workspace,
+  changed: ReadonlySet<string>,
+  bindingChanges: Map<string, BindingChanges | undefined>,
+): Set<string> | undefined {
   if (lookedUpChanged(last.registryLookups, bindingChanges)) return undefined;
   const edited = new Set<string>();
   for (const path of changed) {
     const before = last.facts.get(path);
     const now = ws.byPath.get(path);
     if (before?.kind === 'template' && now?.kind === 'template') continue;
-    if (before?.kind !== 'python' || now?.kind !== 'python' || registryInput(before) !== registryInput(now)) return undefined;
+    if (before?.kind !== 'python' || now?.kind !== 'python' || registryInput(before) !== registryInput(now))
+      return undefined;
     if (last.registryFiles.has(path)) edited.add(path);
   }
   return edited;
@@ -378,7 +513,9 @@ const registryInput = perVersion((f: PythonFacts) => {
   const raw = untracked(f);
   // A module-level def only binds its name, which the registry's lookups account for.
   const statements = raw.body.filter((s) => s.t !== 'def');
-  return JSON.stringify([raw.imports, statements, raw.classes], (key, value) => (key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value));
+  return JSON.stringify([raw.imports, statements, raw.classes], (key, value) =>
+    key === 'loc' || key === 'nameLoc' || key === 'line' ? undefined : value,
+  );
 });
 
 function filesDefiningModels(models: ModelRegistry): Set<string> {
@@ -392,7 +529,12 @@ function filesDefiningModels(models: ModelRegistry): Set<string> {
 
 /** Everything about the workspace as a whole that a unit's analysis may depend on. */
 function contextFingerprint(ws: Workspace, config: Config): string {
-  return JSON.stringify([[...ws.byModule].map(([module, f]) => `${module}=${f.path}`), [...ws.byPath.keys()], ws.settings, config]);
+  return JSON.stringify([
+    [...ws.byModule].map(([module, f]) => `${module}=${f.path}`),
+    [...ws.byPath.keys()],
+    ws.settings,
+    config,
+  ]);
 }
 
 /**
@@ -401,9 +543,24 @@ function contextFingerprint(ws: Workspace, config: Config): string {
  * content is read through tracked facts.
  */
 function registryFingerprint(models: ModelRegistry): string {
-  return JSON.stringify([...models.byId.values()].map((m) => [
-    m.id, m.name, m.app, m.appDir, m.table, m.file?.path, m.cls, m.abstract, m.proxy, m.parents, m.synthetic,
-    [...m.fields], [...m.reverse], [...m.reverseQuery], [...m.managers].map(([name, c]) => [name, c && `${c.file.path}#${c.idx}`]),
-    models.lineage(m.id).map((x) => x.id),
-  ]));
+  return JSON.stringify(
+    [...models.byId.values()].map((m) => [
+      m.id,
+      m.name,
+      m.app,
+      m.appDir,
+      m.table,
+      m.file?.path,
+      m.cls,
+      m.abstract,
+      m.proxy,
+      m.parents,
+      m.synthetic,
+      [...m.fields],
+      [...m.reverse],
+      [...m.reverseQuery],
+      [...m.managers].map(([name, c]) => [name, c && `${c.file.path}#${c.idx}`]),
+      models.lineage(m.id).map((x) => x.id),
+    ]),
+  );
 }

@@ -20,7 +20,12 @@ export type HoleRebuild =
  * A hole of an m2m_changed receiver's key: the primary key of the relation's owner side (the model
  * declaring the field) or target side; `accessor` leads from an instance of the other side to these rows.
  */
-export interface M2mHole { hole: string; side: 'owner' | 'target'; accessor: string; at: Location }
+export interface M2mHole {
+  hole: string;
+  side: 'owner' | 'target';
+  accessor: string;
+  at: Location;
+}
 
 /** How a fix rebuilds an entry's key when a model changes, or why it cannot; `H` is how a hole is computed. */
 export type KeyRebuild<H = HoleRebuild> =
@@ -30,7 +35,14 @@ export type KeyRebuild<H = HoleRebuild> =
   /** An f-string of the key's literal text and rebuilt holes. */
   | { kind: 'holes'; parts: ({ lit: string } | H)[] }
   /** A call of the module-level function that built the key, with rebuilt arguments: `product_cache_key(instance.pk)`. */
-  | { kind: 'call'; module: string; path: string; name: string; args: ({ lit: string } | H)[]; kwargs: [string, { lit: string } | H][] }
+  | {
+      kind: 'call';
+      module: string;
+      path: string;
+      name: string;
+      args: ({ lit: string } | H)[];
+      kwargs: [string, { lit: string } | H][];
+    }
   | { kind: 'none'; reason: string };
 
 /** One entry's key as fixes need it. */
@@ -66,7 +78,9 @@ function keyRebuild(a: Analysis, entry: Entry, model: string): KeyRebuild {
     return h;
   });
   // One comprehension walks one set of related values: holes from two of them cannot be paired.
-  return rowSets.size > 1 ? { kind: 'none', reason: `the key's holes come from ${[...rowSets].join(' and ')}, which one key cannot pair` } : r;
+  return rowSets.size > 1
+    ? { kind: 'none', reason: `the key's holes come from ${[...rowSets].join(' and ')}, which one key cannot pair` }
+    : r;
 }
 
 type Hole = Extract<KeyPart, { hole: string }>;
@@ -87,7 +101,9 @@ function rebuildWith<H>(entry: Entry, rebuildHole: (hole: string, source: HoleSo
   if (entry.alias === '?') return none("the entry's cache alias is not a constant");
   if (entry.version === '?') return none("the entry's version= is not a constant");
   const holes = key.parts.filter((p): p is Hole => 'hole' in p);
-  for (const h of holes) if (h.source.kind === 'version' && h.source.key !== null && h.source.alias !== '?') return { kind: 'version', versionKey: h.source.key, alias: h.source.alias };
+  for (const h of holes)
+    if (h.source.kind === 'version' && h.source.key !== null && h.source.alias !== '?')
+      return { kind: 'version', versionKey: h.source.key, alias: h.source.alias };
   if (!holes.length) return { kind: 'constant', key: display(key) };
   let reason = '';
   const rebuilt = (p: KeyPart): { lit: string } | H | undefined => {
@@ -103,7 +119,14 @@ function rebuildWith<H>(entry: Entry, rebuildHole: (hole: string, source: HoleSo
     const kwargs = key.call.kwargs.map(([k, p]) => [k, rebuilt(p)] as const);
     if (args.every((a) => a) && kwargs.every(([, a]) => a)) {
       const { module, path, name } = key.call;
-      return { kind: 'call', module, path, name, args: args as ({ lit: string } | H)[], kwargs: kwargs as [string, { lit: string } | H][] };
+      return {
+        kind: 'call',
+        module,
+        path,
+        name,
+        args: args as ({ lit: string } | H)[],
+        kwargs: kwargs as [string, { lit: string } | H][],
+      };
     }
   }
   const parts = key.parts.map(rebuilt);
@@ -113,15 +136,21 @@ function rebuildWith<H>(entry: Entry, rebuildHole: (hole: string, source: HoleSo
 /** One hole from a changed `model` instance: its own field, a foreign key's column, or the rows of a reverse/m2m manager. */
 function holeRebuild(a: Analysis, hole: string, source: HoleSource, model: string): HoleRebuild | string {
   const name = modelName(model);
-  if (source.kind !== 'field') return `the key's hole {${hole}} does not come from ${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} field`;
+  if (source.kind !== 'field')
+    return `the key's hole {${hole}} does not come from ${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} field`;
   if (source.model === model) return { hole, attr: source.field, at: source.at };
   const other = modelName(source.model);
   const what = `the key's hole {${hole}} is ${other}.${source.field}`;
   const steps = relationSteps(a, model, source.model);
-  if (steps.length !== 1) return steps.length ? `${what}, and ${name} reaches ${other} through more than one relation` : `${what}, and ${name} has no relation to ${other} that a receiver can follow`;
+  if (steps.length !== 1)
+    return steps.length
+      ? `${what}, and ${name} reaches ${other} through more than one relation`
+      : `${what}, and ${name} has no relation to ${other} that a receiver can follow`;
   const step = steps[0];
   if ('field' in step) {
-    return source.field === 'pk' || source.field === 'id' ? { hole, attr: `${step.field}_id`, at: source.at } : `${what}, which a ${name} receiver reads only by loading the related ${other}`;
+    return source.field === 'pk' || source.field === 'id'
+      ? { hole, attr: `${step.field}_id`, at: source.at }
+      : `${what}, which a ${name} receiver reads only by loading the related ${other}`;
   }
   // values_list() of a relation gives its key, not the text the key was built with.
   if (a.models.relation(source.model, source.field)) return `${what}, a relation whose text values_list() cannot give`;
@@ -132,7 +161,8 @@ function holeRebuild(a: Analysis, hole: string, source: HoleSource, model: strin
 function relationSteps(a: Analysis, from: string, to: string): ({ field: string } | { accessor: string })[] {
   const out: ({ field: string } | { accessor: string })[] = [];
   for (const m of a.models.lineage(from)) {
-    for (const f of m.fields.values()) if (f.target === to) out.push(f.kind === 'm2m' ? { accessor: f.name } : { field: f.name });
+    for (const f of m.fields.values())
+      if (f.target === to) out.push(f.kind === 'm2m' ? { accessor: f.name } : { field: f.name });
     for (const [accessor, r] of m.reverse) if (r.model === to && r.kind !== 'o2o') out.push({ accessor });
   }
   return out;
@@ -141,13 +171,20 @@ function relationSteps(a: Analysis, from: string, to: string): ({ field: string 
 /** The key as m2m_changed of `owner.field` rebuilds it: holes must be the primary key of one side. */
 export function m2mRebuild(a: Analysis, entry: Entry, owner: ModelInfo, field: Relation): KeyRebuild<M2mHole> {
   const relation = `${owner.name}.${field.name}`;
-  if (owner.id === field.target) return { kind: 'none', reason: `${relation} relates ${owner.name} to itself, so m2m_changed does not say which side a key's hole is` };
-  const ownerAccessor = [...(a.models.byId.get(field.target)?.reverse ?? [])].find(([, r]) => r.model === owner.id && r.field === field.name)?.[0];
+  if (owner.id === field.target)
+    return {
+      kind: 'none',
+      reason: `${relation} relates ${owner.name} to itself, so m2m_changed does not say which side a key's hole is`,
+    };
+  const ownerAccessor = [...(a.models.byId.get(field.target)?.reverse ?? [])].find(
+    ([, r]) => r.model === owner.id && r.field === field.name,
+  )?.[0];
   const sides = new Set<string>();
   const r = rebuildWith<M2mHole>(entry, (hole, source) => {
     const pk = source.kind === 'field' && (source.field === 'pk' || source.field === 'id');
     const side = pk && source.model === owner.id ? 'owner' : pk && source.model === field.target ? 'target' : undefined;
-    if (!side || source.kind !== 'field') return `the key's hole {${hole}} is not the primary key of either side of ${relation}`;
+    if (!side || source.kind !== 'field')
+      return `the key's hole {${hole}} is not the primary key of either side of ${relation}`;
     const accessor = side === 'owner' ? ownerAccessor : field.name;
     if (!accessor) return `${modelName(field.target)} has no accessor for ${relation} (related_name="+")`;
     sides.add(side);

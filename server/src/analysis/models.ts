@@ -64,14 +64,27 @@ export class ModelRegistry {
     for (const b of BUILTIN_MODELS) {
       const [app, name] = b.id.split('.');
       this.add({
-        id: b.id, name, app, appDir: '', table: b.table, loc: [0, 0, 0, 0], abstract: false, proxy: false, parents: [],
+        id: b.id,
+        name,
+        app,
+        appDir: '',
+        table: b.table,
+        loc: [0, 0, 0, 0],
+        abstract: false,
+        proxy: false,
+        parents: [],
         fields: new Map(b.relations.map((r) => [r.name, { ...r, relatedQueryName: null, onDelete: 'CASCADE' }])),
-        reverse: new Map(), reverseQuery: new Map(), managers: new Map(), synthetic: true,
+        reverse: new Map(),
+        reverseQuery: new Map(),
+        managers: new Map(),
+        synthetic: true,
       });
     }
     const pending: [PythonFacts, number][] = [];
     for (const file of ws.python) {
-      file.classes.forEach((_, i) => { if (this.isModelClass(file, i)) pending.push([file, i]); });
+      file.classes.forEach((_, i) => {
+        if (this.isModelClass(file, i)) pending.push([file, i]);
+      });
     }
     for (const [file, i] of pending) this.register(file, i);
     for (const [file, i] of pending) this.readFields(file, i);
@@ -108,7 +121,8 @@ export class ModelRegistry {
       if (direct) return direct;
       const [app, name] = [label.slice(0, label.lastIndexOf('.')), label.slice(label.lastIndexOf('.') + 1)];
       const last = app.split('.').pop();
-      for (const m of this.byId.values()) if (m.name === name && (m.app === last || m.app.toLowerCase() === app.toLowerCase())) return m;
+      for (const m of this.byId.values())
+        if (m.name === name && (m.app === last || m.app.toLowerCase() === app.toLowerCase())) return m;
       return undefined;
     }
     if (from) {
@@ -120,7 +134,10 @@ export class ModelRegistry {
   }
 
   /** The relation `name` on model `id`, forward or reverse (accessor names). */
-  relation(id: string, name: string): { target: string; kind: 'fk' | 'o2o' | 'm2m'; many: boolean; through?: string } | undefined {
+  relation(
+    id: string,
+    name: string,
+  ): { target: string; kind: 'fk' | 'o2o' | 'm2m'; many: boolean; through?: string } | undefined {
     for (const m of this.lineage(id)) {
       const f = m.fields.get(name);
       if (f) return { target: f.target, kind: f.kind, many: f.kind === 'm2m', through: f.through };
@@ -131,7 +148,10 @@ export class ModelRegistry {
   }
 
   /** The relation named in a lookup path segment (`category__name`, `reviews__rating`). */
-  lookupRelation(id: string, name: string): { target: string; kind: 'fk' | 'o2o' | 'm2m'; through?: string } | undefined {
+  lookupRelation(
+    id: string,
+    name: string,
+  ): { target: string; kind: 'fk' | 'o2o' | 'm2m'; through?: string } | undefined {
     for (const m of this.lineage(id)) {
       const f = m.fields.get(name);
       if (f) return f;
@@ -148,7 +168,9 @@ export class ModelRegistry {
     if (!this.managerOwners) {
       this.managerOwners = new Map();
       for (const m of this.byId.values()) {
-        for (const mgr of m.managers.values()) if (mgr && !this.managerOwners.has(this.classKey(mgr.file, mgr.idx))) this.managerOwners.set(this.classKey(mgr.file, mgr.idx), m);
+        for (const mgr of m.managers.values())
+          if (mgr && !this.managerOwners.has(this.classKey(mgr.file, mgr.idx)))
+            this.managerOwners.set(this.classKey(mgr.file, mgr.idx), m);
       }
     }
     return this.managerOwners.get(this.classKey(file, idx));
@@ -157,7 +179,8 @@ export class ModelRegistry {
   /** The ManyToManyField whose through table this model is, with the model that declares it. */
   m2mOf(through: string): { owner: ModelInfo; field: Relation } | undefined {
     for (const owner of this.byId.values()) {
-      for (const field of owner.fields.values()) if (field.kind === 'm2m' && field.through === through) return { owner, field };
+      for (const field of owner.fields.values())
+        if (field.kind === 'm2m' && field.through === through) return { owner, field };
     }
     return undefined;
   }
@@ -166,7 +189,9 @@ export class ModelRegistry {
   isExplicitThrough(id: string): boolean {
     if (!this.explicitThroughs) {
       this.explicitThroughs = new Set();
-      for (const m of this.byId.values()) for (const f of m.fields.values()) if (f.through && !this.byId.get(f.through)?.synthetic) this.explicitThroughs.add(f.through);
+      for (const m of this.byId.values())
+        for (const f of m.fields.values())
+          if (f.through && !this.byId.get(f.through)?.synthetic) this.explicitThroughs.add(f.through);
     }
     return this.explicitThroughs.has(id);
   }
@@ -203,8 +228,15 @@ export class ModelRegistry {
     const key = `${id}.${name}`;
     const known = this.columns?.get(key);
     if (known !== undefined) return known;
-    const has = this.lineage(id).some((m) => !m.fields.has(name) && !!m.file && m.cls !== undefined
-      && m.file.classes[m.cls].body.some((s) => s.t === 'assign' && s.value.t === 'call' && s.targets.some((t) => t.t === 'name' && t.id === name)));
+    const has = this.lineage(id).some(
+      (m) =>
+        !m.fields.has(name) &&
+        !!m.file &&
+        m.cls !== undefined &&
+        m.file.classes[m.cls].body.some(
+          (s) => s.t === 'assign' && s.value.t === 'call' && s.targets.some((t) => t.t === 'name' && t.id === name),
+        ),
+    );
     this.columns?.set(key, has);
     return has;
   }
@@ -214,7 +246,9 @@ export class ModelRegistry {
 
   /** The concrete models that inherit an abstract one (a project's `Category(AbstractCategory)`). */
   concreteOf(id: string): ModelInfo[] {
-    return [...this.byId.values()].filter((m) => !m.abstract && m.id !== id && this.lineage(m.id).some((p) => p.id === id));
+    return [...this.byId.values()].filter(
+      (m) => !m.abstract && m.id !== id && this.lineage(m.id).some((p) => p.id === id),
+    );
   }
 
   private add(m: ModelInfo): void {
@@ -232,7 +266,15 @@ export class ModelRegistry {
     let result = false;
     for (const b of cls.bases) {
       const sym = staticSym(this.ws, file, b);
-      if (sym?.k === 'ext' && (sym.q === MODEL_BASE || BUILTIN_MODEL_NAMES[sym.q] || /^(django\.contrib\.auth\.models\.(AbstractUser|AbstractBaseUser|PermissionsMixin)|mptt\.models\.MPTTModel|treebeard\.(mp_tree\.MP_Node|ns_tree\.NS_Node|al_tree\.AL_Node)|polymorphic\.models\.PolymorphicModel|django_extensions\.db\.models\.\w+Model|model_utils\.models\.\w+Model)$/.test(sym.q))) result = true;
+      if (
+        sym?.k === 'ext' &&
+        (sym.q === MODEL_BASE ||
+          BUILTIN_MODEL_NAMES[sym.q] ||
+          /^(django\.contrib\.auth\.models\.(AbstractUser|AbstractBaseUser|PermissionsMixin)|mptt\.models\.MPTTModel|treebeard\.(mp_tree\.MP_Node|ns_tree\.NS_Node|al_tree\.AL_Node)|polymorphic\.models\.PolymorphicModel|django_extensions\.db\.models\.\w+Model|model_utils\.models\.\w+Model)$/.test(
+            sym.q,
+          ))
+      )
+        result = true;
       else if (sym?.k === 'class' && this.isModelClass(sym.file, sym.idx, depth + 1)) result = true;
       if (result) break;
     }
@@ -261,7 +303,8 @@ export class ModelRegistry {
       const dir = parts.slice(0, i).join('/');
       const label = this.appLabels.get(dir);
       if (label) return { label, dir };
-      if (this.ws.byPath.has(`${dir}/models.py`) || this.ws.byPath.has(`${dir}/models/__init__.py`)) return { label: parts[i - 1], dir };
+      if (this.ws.byPath.has(`${dir}/models.py`) || this.ws.byPath.has(`${dir}/models/__init__.py`))
+        return { label: parts[i - 1], dir };
     }
     return { label: parts[parts.length - 1] ?? 'app', dir: parts.join('/') };
   }
@@ -277,8 +320,22 @@ export class ModelRegistry {
     const table = (meta && classLiteral(meta, 'db_table')) ?? `${label}_${cls.name.toLowerCase()}`;
     this.byClass.set(this.classKey(file, idx), id);
     this.add({
-      id, name: cls.name, app: label, appDir: app.dir, table, file, cls: idx, loc: cls.nameLoc, abstract, proxy,
-      parents: [], fields: new Map(), reverse: new Map(), reverseQuery: new Map(), managers: new Map(), synthetic: false,
+      id,
+      name: cls.name,
+      app: label,
+      appDir: app.dir,
+      table,
+      file,
+      cls: idx,
+      loc: cls.nameLoc,
+      abstract,
+      proxy,
+      parents: [],
+      fields: new Map(),
+      reverse: new Map(),
+      reverseQuery: new Map(),
+      managers: new Map(),
+      synthetic: false,
     });
   }
 
@@ -312,15 +369,31 @@ export class ModelRegistry {
     }
   }
 
-  private readRelation(file: PythonFacts, model: ModelInfo, name: string, kind: 'fk' | 'o2o' | 'm2m', call: Extract<Expr, { t: 'call' }>): Relation | undefined {
+  private readRelation(
+    file: PythonFacts,
+    model: ModelInfo,
+    name: string,
+    kind: 'fk' | 'o2o' | 'm2m',
+    call: Extract<Expr, { t: 'call' }>,
+  ): Relation | undefined {
     const kw = (k: string) => call.kw.find((x) => x.name === k)?.value;
-    const toExpr = kind === 'm2m' && call.fn.t === 'attr' && call.fn.name === 'TaggableManager' ? undefined : call.args[0] ?? kw('to');
+    const toExpr =
+      kind === 'm2m' && call.fn.t === 'attr' && call.fn.name === 'TaggableManager'
+        ? undefined
+        : (call.args[0] ?? kw('to'));
     const target = toExpr ? this.modelFromExpr(file, toExpr, model) : this.byLabel('taggit.Tag', model);
     if (!target) return undefined;
     const str = (e: Expr | undefined) => (e?.t === 'str' ? e.v : null);
     const rel: Relation = {
-      name, kind, target: target.id, relatedName: str(kw('related_name')), relatedQueryName: str(kw('related_query_name')),
-      onDelete: (() => { const d = kw('on_delete') ?? call.args[1]; return d?.t === 'attr' ? d.name : d?.t === 'name' ? d.id : null; })(),
+      name,
+      kind,
+      target: target.id,
+      relatedName: str(kw('related_name')),
+      relatedQueryName: str(kw('related_query_name')),
+      onDelete: (() => {
+        const d = kw('on_delete') ?? call.args[1];
+        return d?.t === 'attr' ? d.name : d?.t === 'name' ? d.id : null;
+      })(),
     };
     if (kind === 'm2m') {
       const through = kw('through');
@@ -329,9 +402,22 @@ export class ModelRegistry {
       else {
         const id = `${model.app}.${model.name}_${name}`;
         this.add({
-          id, name: `${model.name}_${name}`, app: model.app, appDir: model.appDir, table: `${model.table}_${name}`,
-          file: model.file, cls: model.cls, loc: model.loc, abstract: false, proxy: false, parents: [], fields: new Map(),
-          reverse: new Map(), reverseQuery: new Map(), managers: new Map(), synthetic: true,
+          id,
+          name: `${model.name}_${name}`,
+          app: model.app,
+          appDir: model.appDir,
+          table: `${model.table}_${name}`,
+          file: model.file,
+          cls: model.cls,
+          loc: model.loc,
+          abstract: false,
+          proxy: false,
+          parents: [],
+          fields: new Map(),
+          reverse: new Map(),
+          reverseQuery: new Map(),
+          managers: new Map(),
+          synthetic: true,
         });
         rel.through = id;
       }
@@ -344,12 +430,16 @@ export class ModelRegistry {
     if (e.t === 'str') return this.byLabel(e.v, from);
     if (e.t === 'attr' && e.name === 'AUTH_USER_MODEL') return this.byLabel(this.ws.settings.authUserModel, from);
     const sym = staticSym(this.ws, file, e);
-    if (sym?.k === 'ext' && sym.q === 'django.contrib.auth.get_user_model') return this.byLabel(this.ws.settings.authUserModel, from);
+    if (sym?.k === 'ext' && sym.q === 'django.contrib.auth.get_user_model')
+      return this.byLabel(this.ws.settings.authUserModel, from);
     return this.modelOfSym(sym);
   }
 
   /** `X.as_manager()`, `Manager.from_queryset(QS)()`, `CustomManager()`; undefined when not a manager. */
-  private readManager(file: PythonFacts, call: Extract<Expr, { t: 'call' }>): { file: PythonFacts; idx: number } | null | undefined {
+  private readManager(
+    file: PythonFacts,
+    call: Extract<Expr, { t: 'call' }>,
+  ): { file: PythonFacts; idx: number } | null | undefined {
     const fn = call.fn;
     if (fn.t === 'attr' && fn.name === 'as_manager') {
       const s = staticSym(this.ws, file, fn.obj);
@@ -361,7 +451,8 @@ export class ModelRegistry {
     }
     const s = staticSym(this.ws, file, fn);
     if (s?.k === 'ext' && /\.(Manager|BaseManager)$/.test(s.q)) return null;
-    if (s?.k === 'class' && this.inherits(s.file, s.idx, /\.(Manager|BaseManager|QuerySet)$/)) return { file: s.file, idx: s.idx };
+    if (s?.k === 'class' && this.inherits(s.file, s.idx, /\.(Manager|BaseManager|QuerySet)$/))
+      return { file: s.file, idx: s.idx };
     return undefined;
   }
 
@@ -385,10 +476,11 @@ export class ModelRegistry {
    * their classes' new locations.
    */
   forWorkspace(ws: Workspace, edited: ReadonlySet<string> = new Set()): ModelRegistry {
-    const now = (f: PythonFacts) => (edited.has(f.path) ? ws.byPath.get(f.path) as PythonFacts : f);
+    const now = (f: PythonFacts) => (edited.has(f.path) ? (ws.byPath.get(f.path) as PythonFacts) : f);
     const byId = new Map<string, ModelInfo>();
     for (const [id, m] of this.byId) {
-      const moved = (m.file && edited.has(m.file.path)) || [...m.managers.values()].some((c) => c && edited.has(c.file.path));
+      const moved =
+        (m.file && edited.has(m.file.path)) || [...m.managers.values()].some((c) => c && edited.has(c.file.path));
       if (!moved) byId.set(id, m);
       else {
         const file = m.file && now(m.file);
@@ -397,7 +489,12 @@ export class ModelRegistry {
       }
     }
     return Object.assign(Object.create(ModelRegistry.prototype) as ModelRegistry, this, {
-      ws, byId, basesMemo: new Map<string, Set<string>>(), managerOwners: undefined, lineages: new Map(), columns: new Map(),
+      ws,
+      byId,
+      basesMemo: new Map<string, Set<string>>(),
+      managerOwners: undefined,
+      lineages: new Map(),
+      columns: new Map(),
     });
   }
 
@@ -425,7 +522,10 @@ export class ModelRegistry {
       const rel: ReverseRelation = { model: m.id, field: f.name, kind: f.kind, through: f.through };
       const accessor = f.relatedName ?? (f.kind === 'o2o' ? lower : `${lower}_set`);
       target.reverse.set(accessor.replace('%(class)s', lower).replace('%(app_label)s', m.app), rel);
-      target.reverseQuery.set((f.relatedQueryName ?? f.relatedName ?? lower).replace('%(class)s', lower).replace('%(app_label)s', m.app), rel);
+      target.reverseQuery.set(
+        (f.relatedQueryName ?? f.relatedName ?? lower).replace('%(class)s', lower).replace('%(app_label)s', m.app),
+        rel,
+      );
     }
   }
 }

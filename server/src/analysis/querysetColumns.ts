@@ -14,8 +14,25 @@ type Call = Extract<Expr, { t: 'call' }>;
 
 /** Chain methods that keep the rows' columns as they are. */
 const SAME_COLUMNS = new Set([
-  'all', 'select_related', 'prefetch_related', 'using', 'none', 'iterator', 'select_for_update', 'get_queryset', 'reverse',
-  'first', 'last', 'afirst', 'alast', 'count', 'acount', 'exists', 'aexists', 'values', 'values_list',
+  'all',
+  'select_related',
+  'prefetch_related',
+  'using',
+  'none',
+  'iterator',
+  'select_for_update',
+  'get_queryset',
+  'reverse',
+  'first',
+  'last',
+  'afirst',
+  'alast',
+  'count',
+  'acount',
+  'exists',
+  'aexists',
+  'values',
+  'values_list',
 ]);
 /** Methods whose keyword arguments are lookups. */
 const LOOKUPS = new Set(['filter', 'exclude', 'get', 'aget']);
@@ -44,11 +61,20 @@ function chainLookups(lookups: string[] | undefined, name: string, e: Call): str
   if (SAME_COLUMNS.has(name)) return lookups;
   if (LOOKUPS.has(name)) {
     if (e.args.length || e.kw.some((k) => k.name === null)) return undefined;
-    return union(lookups, e.kw.map((k) => firstField(k.name!)));
+    return union(
+      lookups,
+      e.kw.map((k) => firstField(k.name!)),
+    );
   }
   if (ORDERING.has(name)) {
     const fields = e.kw.length ? undefined : literals(e.args);
-    return fields && union(lookups, fields.map((f) => firstField(f.replace(/^[-?]/, ''))).filter((f) => f !== ''));
+    return (
+      fields &&
+      union(
+        lookups,
+        fields.map((f) => firstField(f.replace(/^[-?]/, ''))).filter((f) => f !== ''),
+      )
+    );
   }
   return undefined;
 }
@@ -60,7 +86,8 @@ function chainLookups(lookups: string[] | undefined, name: string, e: Call): str
  */
 function pickedAfter(picked: string[] | undefined, name: string, e: Call): string[] | undefined {
   if (name !== 'values' && name !== 'values_list') return picked;
-  if (!e.args.length || e.kw.some((k) => name === 'values' || (k.name !== 'flat' && k.name !== 'named'))) return undefined;
+  if (!e.args.length || e.kw.some((k) => name === 'values' || (k.name !== 'flat' && k.name !== 'named')))
+    return undefined;
   return literals(e.args)?.map(firstField);
 }
 
@@ -68,7 +95,14 @@ function pickedAfter(picked: string[] | undefined, name: string, e: Call): strin
 export function chained(q: Queryset, name: string, e: Call): Queryset {
   const lookups = chainLookups(q.lookups, name, e);
   const picked = pickedAfter(q.picked, name, e);
-  return { k: 'qs', model: q.model, via: q.via, through: q.through, ...(lookups && { lookups }), ...(lookups && picked && { picked }) };
+  return {
+    k: 'qs',
+    model: q.model,
+    via: q.via,
+    through: q.through,
+    ...(lookups && { lookups }),
+    ...(lookups && picked && { picked }),
+  };
 }
 
 /**
@@ -82,10 +116,11 @@ export function heldColumns(fn: V, e: Call): { model: string; columns: string[] 
   let model: string | undefined;
   let columns: string[] = [];
   for (const s of fn.shapes) {
-    if (s.k !== 'bound' || s.recv.k !== 'qs' || s.recv.through || (model !== undefined && s.recv.model !== model)) return undefined;
+    if (s.k !== 'bound' || s.recv.k !== 'qs' || s.recv.through || (model !== undefined && s.recv.model !== model))
+      return undefined;
     model = s.recv.model;
     const lookups = chainLookups(s.recv.lookups, name, e);
-    const picked = COUNTING.has(name) ? s.recv.picked ?? [] : pickedAfter(s.recv.picked, name, e);
+    const picked = COUNTING.has(name) ? (s.recv.picked ?? []) : pickedAfter(s.recv.picked, name, e);
     if (!lookups || !picked) return undefined;
     columns = union(columns, union(lookups, picked));
   }
@@ -94,5 +129,10 @@ export function heldColumns(fn: V, e: Call): { model: string; columns: string[] 
 
 /** `x` with its deps on `model` narrowed to `columns` (deps that name columns already keep theirs too). */
 export function withColumns(x: V, model: string, columns: string[]): V {
-  return { shapes: x.shapes, deps: x.deps.map((d): Dep => (d.model === model ? { ...d, columns: d.columns ? union(d.columns, columns) : columns } : d)) };
+  return {
+    shapes: x.shapes,
+    deps: x.deps.map((d): Dep =>
+      d.model === model ? { ...d, columns: d.columns ? union(d.columns, columns) : columns } : d,
+    ),
+  };
 }

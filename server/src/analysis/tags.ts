@@ -28,7 +28,8 @@ export function pythonDeclaration(interp: InterpreterApi, items: Expr[], scope: 
     }
     const { shapes } = interp.eval(item, scope);
     if (shapes.some((s) => s.k === 'ext' && s.q === AUTO_CONSTANT)) decl.auto = true;
-    else if (shapes.length === 1 && shapes[0].k === 'model') decl.items.push({ model: shapes[0].model, text: exprText(item), loc: item.loc });
+    else if (shapes.length === 1 && shapes[0].k === 'model')
+      decl.items.push({ model: shapes[0].model, text: exprText(item), loc: item.loc });
     else decl.opaque = true;
   }
   if (decl.items.length && items.every((i) => i.t === 'str')) decl.style = 'label';
@@ -70,9 +71,8 @@ export function declares(decl: TagDeclaration, model: string, models: ModelRegis
 /** Is `declared` a model whose tag `read`'s writes bump (or the other way round)? */
 export function sameRows(declared: string, read: string, models: ModelRegistry): boolean {
   if (declared === read) return true;
-  if (models.lineage(declared).some((m) => m.id === read) || models.lineage(read).some((m) => m.id === declared)) return true;
+  if (models.lineage(declared).some((m) => m.id === read) || models.lineage(read).some((m) => m.id === declared))
+    return true;
   const m2m = models.m2mOf(read);
   return !!m2m && (m2m.owner.id === declared || m2m.field.target === declared);
 }
-
-

@@ -2,7 +2,12 @@
 import type { TemplateFacts } from '../facts/types';
 import type { Loc, TemplateNode } from '../syntax/ir';
 import type { InterpreterApi } from './interp/api';
-import { DJANGO_JINJA_BACKEND, DJANGO_JINJA_DEFAULT_EXTENSION, TEMPLATE_APP_DIRNAME, TEMPLATE_BACKEND_ENGINES } from './django';
+import {
+  DJANGO_JINJA_BACKEND,
+  DJANGO_JINJA_DEFAULT_EXTENSION,
+  TEMPLATE_APP_DIRNAME,
+  TEMPLATE_BACKEND_ENGINES,
+} from './django';
 import type { Settings, TemplateBackend } from './workspace';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
 import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './domain/values';
@@ -10,7 +15,10 @@ import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } fr
 const MAX_INCLUDE_DEPTH = 8;
 
 /** What one render of a `{% cache %}` fragment reads, and the models one row of which its key names (`row.pk` in its vary-on). */
-export interface FragmentRender { reads: V; rowModels: string[] }
+export interface FragmentRender {
+  reads: V;
+  rowModels: string[];
+}
 /** Renders of each `{% cache %}` fragment, keyed by `path:line`, filled while walking. */
 export type FragmentReads = Map<string, FragmentRender[]>;
 
@@ -22,11 +30,17 @@ export function contextItems(context: V): Map<string, V> {
 }
 
 /** Generic views that name their rows in the context (MultipleObjectMixin) or their object (SingleObjectMixin). */
-const LIST_VIEW = /^django\.views\.generic\.(\w+\.)?(\w*ListView|\w*ArchiveView|ArchiveIndexView|MultipleObject\w*Mixin)$/;
-const OBJECT_VIEW = /^django\.views\.generic\.(\w+\.)?(\w*DetailView|UpdateView|DeleteView|BaseUpdateView|BaseDeleteView|SingleObject\w*Mixin)$/;
+const LIST_VIEW =
+  /^django\.views\.generic\.(\w+\.)?(\w*ListView|\w*ArchiveView|ArchiveIndexView|MultipleObject\w*Mixin)$/;
+const OBJECT_VIEW =
+  /^django\.views\.generic\.(\w+\.)?(\w*DetailView|UpdateView|DeleteView|BaseUpdateView|BaseDeleteView|SingleObject\w*Mixin)$/;
 /** Views that render `template_name` (TemplateResponseMixin); ListView and DetailView also default to `<app>/<model>_list|_detail.html`. */
-const TEMPLATE_VIEW = /^django\.views\.generic\.(\w+\.)?(\w*TemplateResponseMixin|TemplateView|ListView|DetailView|CreateView|UpdateView|DeleteView|FormView|\w*ArchiveView|ArchiveIndexView)$/;
-const DEFAULT_SUFFIX: [RegExp, string][] = [[/^django\.views\.generic\.(list\.)?ListView$/, '_list'], [/^django\.views\.generic\.(detail\.)?DetailView$/, '_detail']];
+const TEMPLATE_VIEW =
+  /^django\.views\.generic\.(\w+\.)?(\w*TemplateResponseMixin|TemplateView|ListView|DetailView|CreateView|UpdateView|DeleteView|FormView|\w*ArchiveView|ArchiveIndexView)$/;
+const DEFAULT_SUFFIX: [RegExp, string][] = [
+  [/^django\.views\.generic\.(list\.)?ListView$/, '_list'],
+  [/^django\.views\.generic\.(detail\.)?DetailView$/, '_detail'],
+];
 
 /**
  * The template a class-based view renders and its context: `get_context_data` (with `super()`'s
@@ -38,19 +52,33 @@ export function viewRender(interp: InterpreterApi, cls: ClsRef): { template: Tem
   if (!is(TEMPLATE_VIEW)) return undefined;
   const fact = cls.file.classes[cls.idx];
   const self: Shape = { k: 'obj', cls };
-  const method = (name: string) => merge(...(interp.classAttr(cls, name, self)?.shapes ?? []).map((s) => (s.k === 'fn' ? interp.returns(s.fn, s.closure ?? null, s.self) : EMPTY)));
+  const method = (name: string) =>
+    merge(
+      ...(interp.classAttr(cls, name, self)?.shapes ?? []).map((s) =>
+        s.k === 'fn' ? interp.returns(s.fn, s.closure ?? null, s.self) : EMPTY,
+      ),
+    );
   const attr = (name: string) => interp.classAttr(cls, name, null) ?? EMPTY;
   const items = new Map<string, V>();
   let model: string | undefined;
   if (is(LIST_VIEW) || is(OBJECT_VIEW)) {
     const declared = attr('model').shapes.find((s) => s.k === 'model');
-    const byModel = declared?.k === 'model' ? v([{ k: 'qs', model: declared.model, via: [`${fact.name}.model`] }], [{ model: declared.model, via: [`${fact.name}.model`], path: cls.file.path, loc: fact.nameLoc }]) : EMPTY;
+    const byModel =
+      declared?.k === 'model'
+        ? v(
+            [{ k: 'qs', model: declared.model, via: [`${fact.name}.model`] }],
+            [{ model: declared.model, via: [`${fact.name}.model`], path: cls.file.path, loc: fact.nameLoc }],
+          )
+        : EMPTY;
     const overridden = method('get_queryset');
     const rows = overridden.shapes.length ? overridden : attr('queryset').shapes.length ? attr('queryset') : byModel;
     const models = new Set(rows.shapes.flatMap((s) => (s.k === 'qs' ? [s.model] : [])));
     model = models.size === 1 ? [...models][0] : undefined;
     const name = attr('context_object_name').shapes.find((s) => s.k === 'str');
-    const custom = name?.k === 'str' && name.key.parts.length === 1 && 'lit' in name.key.parts[0] ? name.key.parts[0].lit : undefined;
+    const custom =
+      name?.k === 'str' && name.key.parts.length === 1 && 'lit' in name.key.parts[0]
+        ? name.key.parts[0].lit
+        : undefined;
     const lower = model && interp.models.byId.get(model)?.name.toLowerCase();
     if (is(LIST_VIEW)) {
       for (const n of ['object_list', 'page_obj', custom ?? (lower && `${lower}_list`)]) if (n) items.set(n, rows);
@@ -62,7 +90,8 @@ export function viewRender(interp: InterpreterApi, cls: ClsRef): { template: Tem
   }
   const context = merge(v([{ k: 'dict', items }]), attr('extra_context'), method('get_context_data'));
   const named = attr('template_name').shapes.find((s) => s.k === 'str');
-  const names = named?.k === 'str' && named.key.parts.length === 1 && 'lit' in named.key.parts[0] ? [named.key.parts[0].lit] : [];
+  const names =
+    named?.k === 'str' && named.key.parts.length === 1 && 'lit' in named.key.parts[0] ? [named.key.parts[0].lit] : [];
   const info = model ? interp.models.byId.get(model) : undefined;
   const suffix = DEFAULT_SUFFIX.find(([re]) => is(re))?.[1];
   if (info && suffix) names.push(`${info.app}/${info.name.toLowerCase()}${suffix}.html`);
@@ -102,7 +131,10 @@ function firstHolder(backends: TemplateBackend[], path: string): TemplateEngine 
 }
 
 function backendHolds(b: TemplateBackend, path: string): 'yes' | 'no' | 'maybe' {
-  const appDirname = b.backend === DJANGO_JINJA_BACKEND && typeof b.options?.app_dirname === 'string' ? b.options.app_dirname : b.backend && TEMPLATE_APP_DIRNAME[b.backend];
+  const appDirname =
+    b.backend === DJANGO_JINJA_BACKEND && typeof b.options?.app_dirname === 'string'
+      ? b.options.app_dirname
+      : b.backend && TEMPLATE_APP_DIRNAME[b.backend];
   const names: string[] = [];
   let unsure = b.dirs === undefined || b.appDirs === undefined || (b.appDirs && !appDirname);
   for (const dir of b.dirs ?? []) {
@@ -113,14 +145,19 @@ function backendHolds(b: TemplateBackend, path: string): 'yes' | 'no' | 'maybe' 
   if (!names.length) return unsure ? 'maybe' : 'no';
   if (b.backend !== DJANGO_JINJA_BACKEND) return 'yes';
   const accepted = names.map((name) => djangoJinjaMatches(b.options, name));
-  return accepted.every((a) => a === 'yes') && !unsure ? 'yes' : accepted.every((a) => a === 'no') && !unsure ? 'no' : 'maybe';
+  return accepted.every((a) => a === 'yes') && !unsure
+    ? 'yes'
+    : accepted.every((a) => a === 'no') && !unsure
+      ? 'no'
+      : 'maybe';
 }
 
 /** The template names `path` has under a folder ending in `dir` (app folders sit below a package, never at the root). */
 function nameUnder(path: string, dir: string, atRoot: boolean): string[] {
   const names: string[] = [];
   if (atRoot && path.startsWith(`${dir}/`)) names.push(path.slice(dir.length + 1));
-  for (let at = path.indexOf(`/${dir}/`); at !== -1; at = path.indexOf(`/${dir}/`, at + 1)) names.push(path.slice(at + dir.length + 2));
+  for (let at = path.indexOf(`/${dir}/`); at !== -1; at = path.indexOf(`/${dir}/`, at + 1))
+    names.push(path.slice(at + dir.length + 2));
   return names;
 }
 
@@ -128,7 +165,14 @@ function nameUnder(path: string, dir: string, atRoot: boolean): string[] {
 function djangoJinjaMatches(options: TemplateBackend['options'], name: string): 'yes' | 'no' | 'maybe' {
   if (!options) return 'maybe';
   const ext = 'match_extension' in options ? options.match_extension : DJANGO_JINJA_DEFAULT_EXTENSION;
-  const exts = ext === null ? null : typeof ext === 'string' ? [ext] : Array.isArray(ext) && ext.every((x) => typeof x === 'string') ? (ext as string[]) : undefined;
+  const exts =
+    ext === null
+      ? null
+      : typeof ext === 'string'
+        ? [ext]
+        : Array.isArray(ext) && ext.every((x) => typeof x === 'string')
+          ? (ext as string[])
+          : undefined;
   if (exts === undefined) return 'maybe';
   if (exts && !exts.some((x) => name.endsWith(x))) return 'no';
   if (!('match_regex' in options) || options.match_regex === null) return 'yes';
@@ -145,7 +189,13 @@ export function fragmentKey(path: string, line: number): string {
   return `${path}:${line}`;
 }
 
-export function templateReads(interp: InterpreterApi, t: TemplateFacts, context: Map<string, V>, fragments?: FragmentReads, depth = 0): V {
+export function templateReads(
+  interp: InterpreterApi,
+  t: TemplateFacts,
+  context: Map<string, V>,
+  fragments?: FragmentReads,
+  depth = 0,
+): V {
   if (depth > MAX_INCLUDE_DEPTH) return EMPTY;
   const out: V[] = [];
   /** In a fragment keyed by rows (`row.pk`): the row names with their models, and the models it reads some other way too. */
@@ -166,7 +216,8 @@ export function templateReads(interp: InterpreterApi, t: TemplateFacts, context:
       switch (n.t) {
         case 'var':
           // The key holds str() of each vary-on value: rendering that text again reads nothing the key does not (a filter may).
-          if (n.filtered || !keyed?.has(n.path)) out.push(dataOf(read(n.path, scope, keyed, [n.line, n.col, n.line, n.col + n.path.length])));
+          if (n.filtered || !keyed?.has(n.path))
+            out.push(dataOf(read(n.path, scope, keyed, [n.line, n.col, n.line, n.col + n.path.length])));
           break;
         case 'for': {
           const iter = read(n.iter, scope, keyed, [n.line, n.col, n.line, n.col]);
@@ -180,7 +231,14 @@ export function templateReads(interp: InterpreterApi, t: TemplateFacts, context:
         case 'with': {
           const inner = new Map(scope);
           for (const [name, path] of n.bindings) inner.set(name, read(path, scope, keyed, [n.line, 0, n.line, 0]));
-          walk(n.body, inner, unbound(keyed, n.bindings.map(([name]) => name)));
+          walk(
+            n.body,
+            inner,
+            unbound(
+              keyed,
+              n.bindings.map(([name]) => name),
+            ),
+          );
           break;
         }
         case 'cache':
@@ -201,7 +259,13 @@ export function templateReads(interp: InterpreterApi, t: TemplateFacts, context:
     }
   };
   /** A `{% cache %}` or `{% tagged_cache %}` body: its reads are also the fragment's. */
-  const cachedFragment = (line: number, body: TemplateNode[], scope: Map<string, V>, vary: string[], outer: ReadonlySet<string> | null) => {
+  const cachedFragment = (
+    line: number,
+    body: TemplateNode[],
+    scope: Map<string, V>,
+    vary: string[],
+    outer: ReadonlySet<string> | null,
+  ) => {
     const before = out.length;
     // A fragment inside another: its reads are the outer one's too, so only what both keys hold is left out.
     const rows = outer ? { scope, rows: new Map<string, string>() } : rowKeyed(scope, vary);
@@ -245,14 +309,27 @@ function rowKeyed(scope: Map<string, V>, vary: string[]): { scope: Map<string, V
     const row = scope.get(name);
     if (!row?.shapes.length || !row.shapes.every((s) => s.k === 'inst')) continue;
     const models = new Set(row.shapes.map((s) => (s.k === 'inst' ? s.model : '')));
-    inner.set(name, v(row.shapes, row.deps.filter((d) => models.has(d.model))));
+    inner.set(
+      name,
+      v(
+        row.shapes,
+        row.deps.filter((d) => models.has(d.model)),
+      ),
+    );
     if (models.size === 1) rows.set(name, [...models][0]);
   }
   return { scope: inner, rows };
 }
 
 /** `product.category.name`, `category.products.all`: each relation hop reads its target model. */
-function resolvePath(interp: InterpreterApi, path: string, scope: Map<string, V>, file: string, loc: Loc, reached?: Set<string>): V {
+function resolvePath(
+  interp: InterpreterApi,
+  path: string,
+  scope: Map<string, V>,
+  file: string,
+  loc: Loc,
+  reached?: Set<string>,
+): V {
   const [head, ...rest] = path.split('.');
   let cur = scope.get(head) ?? EMPTY;
   for (const seg of rest) {
@@ -266,7 +343,16 @@ function resolvePath(interp: InterpreterApi, path: string, scope: Map<string, V>
         reached?.add(rel.target);
         if (rel.through) reached?.add(rel.through);
         if (rel.through) deps.push({ model: rel.through, via, path: file, loc });
-        next.push(v([rel.many ? { k: 'qs', model: rel.target, via, through: rel.through } : { k: 'inst', model: rel.target, via }], deps));
+        next.push(
+          v(
+            [
+              rel.many
+                ? { k: 'qs', model: rel.target, via, through: rel.through }
+                : { k: 'inst', model: rel.target, via },
+            ],
+            deps,
+          ),
+        );
       } else if (s.k === 'qs') {
         if (seg === 'first' || seg === 'last') next.push(v([{ k: 'inst', model: s.model, via: s.via }]));
         else next.push(v([s]));

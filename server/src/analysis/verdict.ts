@@ -59,13 +59,19 @@ function judge(a: Analysis): EntryVerdict[] {
 function undeclaredVerdict(a: Analysis, entry: Entry, covs: EntryCoverage[]): EntryVerdict {
   if (foldedIntoTimeoutOnly(a, entry)) {
     const written = a.coverage.filter((c) => c.entry.id === entry.id && c.writes.length > 0);
-    return { entry, models: covs.map((cov) => (cov.writes.length ? { kind: 'timeoutOnly', cov } : { kind: 'quiet', cov })), timeoutOnly: written, unreadTags: [] };
+    return {
+      entry,
+      models: covs.map((cov) => (cov.writes.length ? { kind: 'timeoutOnly', cov } : { kind: 'quiet', cov })),
+      timeoutOnly: written,
+      unreadTags: [],
+    };
   }
   return { entry, models: covs.map((cov) => modelVerdict(a, cov)), unreadTags: [] };
 }
 
 function modelVerdict(a: Analysis, cov: EntryCoverage): ModelVerdict {
-  if (cov.writes.length === 0) return cov.coveredBy.length === 0 && !cov.declaredBy ? { kind: 'unwritten', cov } : { kind: 'quiet', cov };
+  if (cov.writes.length === 0)
+    return cov.coveredBy.length === 0 && !cov.declaredBy ? { kind: 'unwritten', cov } : { kind: 'quiet', cov };
   const stale = cov.coveredBy.length ? cov.uncovered : [...cov.uncovered, ...cov.bypassing];
   if (!stale.length) return { kind: 'quiet', cov };
   // An entry invalidated for some changes of the model says which ones it misses (DJC101),
@@ -78,9 +84,17 @@ function modelVerdict(a: Analysis, cov: EntryCoverage): ModelVerdict {
 /** An entry with tag declarations: DJC108 alone answers for it. "auto" and unresolved items may declare anything. */
 function declaredVerdict(a: Analysis, entry: Entry, tags: TagDeclaration, covs: EntryCoverage[]): EntryVerdict {
   if (tags.auto || tags.opaque) return { entry, models: covs.map((cov) => ({ kind: 'quiet', cov })), unreadTags: [] };
-  const models: ModelVerdict[] = covs.map((cov) => (declares(tags, cov.model, a.models) ? { kind: 'quiet', cov } : { kind: 'undeclared', cov, tags, written: a.writes.some((w) => w.model === cov.model) }));
+  const models: ModelVerdict[] = covs.map((cov) =>
+    declares(tags, cov.model, a.models)
+      ? { kind: 'quiet', cov }
+      : { kind: 'undeclared', cov, tags, written: a.writes.some((w) => w.model === cov.model) },
+  );
   // Without any read the engine saw, it cannot tell a needed tag from an unused one.
-  const unreadTags = entry.deps.length ? tags.items.filter((item) => !entry.deps.some((d) => sameRows(item.model, d.model, a.models))).map((item) => ({ tags, item })) : [];
+  const unreadTags = entry.deps.length
+    ? tags.items
+        .filter((item) => !entry.deps.some((d) => sameRows(item.model, d.model, a.models)))
+        .map((item) => ({ tags, item }))
+    : [];
   return { entry, models, unreadTags };
 }
 

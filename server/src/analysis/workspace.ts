@@ -4,7 +4,6 @@ import type { Expr, ImportFact, Stmt } from '../syntax/ir';
 import { nestedBlocks } from '../facts/walk';
 import { canonical } from './django';
 
-
 /** Modules one name's resolution may pass through (re-exports, star imports). */
 const MAX_RESOLVE_STEPS = 500;
 export type Sym =
@@ -111,7 +110,9 @@ export class Workspace {
     if (seen.has(key) || seen.size >= MAX_RESOLVE_STEPS) return undefined;
     seen.add(key);
     this.lookups?.lookedUp(file, name);
-    const sym = this.lookups ? this.lookups.during(() => this.resolveUncached(file, name, seen)) : this.resolveUncached(file, name, seen);
+    const sym = this.lookups
+      ? this.lookups.during(() => this.resolveUncached(file, name, seen))
+      : this.resolveUncached(file, name, seen);
     // Only a resolution that finished outside any cycle is final.
     if (seen.size === 1 || sym) memo.set(name, sym);
     return sym;
@@ -190,8 +191,14 @@ export class Workspace {
 
   private readSettings(): Settings {
     const s: Settings = {
-      caches: {}, middleware: [], installedApps: [], authUserModel: 'auth.User', atomicRequests: false,
-      cacheMiddlewareSeconds: undefined, cacheMiddlewareAlias: 'default', middlewareSite: undefined,
+      caches: {},
+      middleware: [],
+      installedApps: [],
+      authUserModel: 'auth.User',
+      atomicRequests: false,
+      cacheMiddlewareSeconds: undefined,
+      cacheMiddlewareAlias: 'default',
+      middlewareSite: undefined,
       templateConfigs: [],
     };
     for (const file of this.settingsFiles()) {
@@ -206,7 +213,14 @@ export class Workspace {
         for (const [alias, conf] of Object.entries(caches)) {
           const c = (conf && typeof conf === 'object' && !Array.isArray(conf) ? conf : {}) as Record<string, Literal>;
           s.caches[alias] = {
-            timeout: 'TIMEOUT' in c ? (typeof c.TIMEOUT === 'number' ? c.TIMEOUT : c.TIMEOUT === null ? null : undefined) : 300,
+            timeout:
+              'TIMEOUT' in c
+                ? typeof c.TIMEOUT === 'number'
+                  ? c.TIMEOUT
+                  : c.TIMEOUT === null
+                    ? null
+                    : undefined
+                : 300,
             keyPrefix: typeof c.KEY_PREFIX === 'string' ? c.KEY_PREFIX : '',
             backend: typeof c.BACKEND === 'string' ? c.BACKEND : '',
           };
@@ -225,7 +239,13 @@ export class Workspace {
       if (typeof user === 'string') s.authUserModel = user;
       const dbs = value('DATABASES');
       if (dbs && typeof dbs === 'object' && !Array.isArray(dbs)) {
-        s.atomicRequests ||= Object.values(dbs).some((d) => !!d && typeof d === 'object' && !Array.isArray(d) && (d as Record<string, Literal>).ATOMIC_REQUESTS === true);
+        s.atomicRequests ||= Object.values(dbs).some(
+          (d) =>
+            !!d &&
+            typeof d === 'object' &&
+            !Array.isArray(d) &&
+            (d as Record<string, Literal>).ATOMIC_REQUESTS === true,
+        );
       }
       const seconds = value('CACHE_MIDDLEWARE_SECONDS');
       if (typeof seconds === 'number') s.cacheMiddlewareSeconds = seconds;
@@ -262,7 +282,9 @@ function collectBindings(body: Stmt[], into: Map<string, Binding[]>, file: Pytho
         for (const t of s.targets) {
           if (t.t === 'name') push(into, t.id, { k: 'assign', value: s.value, index: null });
           else if (t.t === 'tuple') {
-            t.items.forEach((item, i) => { if (item.t === 'name') push(into, item.id, { k: 'assign', value: s.value, index: i }); });
+            t.items.forEach((item, i) => {
+              if (item.t === 'name') push(into, item.id, { k: 'assign', value: s.value, index: i });
+            });
           }
         }
         break;
@@ -283,7 +305,8 @@ function collectBindings(body: Stmt[], into: Map<string, Binding[]>, file: Pytho
 function templateBackends(e: Expr): TemplateBackend[] {
   if (e.t !== 'seq') return [{ backend: undefined, dirs: undefined, appDirs: undefined, options: undefined }];
   return e.items.map((item) => {
-    const field = (name: string) => (item.t === 'dict' ? item.items.find((i) => i.key?.t === 'str' && i.key.v === name)?.value : undefined);
+    const field = (name: string) =>
+      item.t === 'dict' ? item.items.find((i) => i.key?.t === 'str' && i.key.v === name)?.value : undefined;
     const backend = field('BACKEND');
     const dirs = field('DIRS');
     const appDirs = field('APP_DIRS');
@@ -292,7 +315,12 @@ function templateBackends(e: Expr): TemplateBackend[] {
       backend: backend?.t === 'str' ? backend.v : undefined,
       dirs: dirs === undefined ? [] : dirs.t === 'seq' ? dirs.items.map(pathTail) : undefined,
       appDirs: appDirs === undefined ? false : appDirs.t === 'const' ? appDirs.v === 'True' : undefined,
-      options: field('OPTIONS') === undefined ? {} : options && typeof options === 'object' && !Array.isArray(options) ? options : undefined,
+      options:
+        field('OPTIONS') === undefined
+          ? {}
+          : options && typeof options === 'object' && !Array.isArray(options)
+            ? options
+            : undefined,
     };
   });
 }

@@ -21,7 +21,11 @@ import type { Workspace } from './workspace';
  * workspace order, when the caller has them (the language server reuses them between edits);
  * otherwise every file is analysed now by one interpreter.
  */
-export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: ModelRegistry; files: FileAnalysis[] }): Analysis {
+export function analyzeFacts(
+  ws: Workspace,
+  config: Config,
+  parts?: { models: ModelRegistry; files: FileAnalysis[] },
+): Analysis {
   const models = parts?.models ?? new ModelRegistry(ws);
   const files = parts?.files ?? analyzeWorkspaceUnit(ws, models, config);
   const events = new Map<string, FnEvents>();
@@ -39,7 +43,20 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
 
   const reach = reachableOps(events, edges);
   const { coverage, invalidatedAtAll } = coverEntries(entries, invalidations, writes, models, reach);
-  return { ws, models, config, entries, invalidations, writes, adminRegistered, coverage, events, invalidatedAtAll, ops, failedWalks: files.flatMap((f) => f.failedWalks) };
+  return {
+    ws,
+    models,
+    config,
+    entries,
+    invalidations,
+    writes,
+    adminRegistered,
+    coverage,
+    events,
+    invalidatedAtAll,
+    ops,
+    failedWalks: files.flatMap((f) => f.failedWalks),
+  };
 }
 
 /**
@@ -48,12 +65,25 @@ export function analyzeFacts(ws: Workspace, config: Config, parts?: { models: Mo
  * order); nothing is shared with other units, so a unit's analyses are a function of the facts
  * it reads. The workspace and registry memos are cleared for the same reason.
  */
-export function analyzeUnit(ws: Workspace, models: ModelRegistry, files: PythonFacts[], config: Config): FileAnalysis[] {
+export function analyzeUnit(
+  ws: Workspace,
+  models: ModelRegistry,
+  files: PythonFacts[],
+  config: Config,
+): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
-  for (const file of files) inFile(file.path, () => {
-    for (let idx = -1; idx < file.functions.length; idx++) interp.collect(file, idx);
-  });
-  return fileAnalyses(interp, models, files, files.map((file) => inFile(file.path, () => methodTriggers(models, file))), config, true);
+  for (const file of files)
+    inFile(file.path, () => {
+      for (let idx = -1; idx < file.functions.length; idx++) interp.collect(file, idx);
+    });
+  return fileAnalyses(
+    interp,
+    models,
+    files,
+    files.map((file) => inFile(file.path, () => methodTriggers(models, file))),
+    config,
+    true,
+  );
 }
 
 /**
@@ -64,7 +94,14 @@ function analyzeWorkspaceUnit(ws: Workspace, models: ModelRegistry, config: Conf
   const interp = freshInterpreter(ws, models);
   const hooks = ws.python.map((file) => inFile(file.path, () => methodTriggers(models, file)));
   collectWhatMatters(interp, ws.python, new Set(hooks.flat().map((m) => m.fnId)));
-  return fileAnalyses(interp, models, ws.python, hooks, config, ws.templates.some((t) => inFile(t.path, () => holdsFragment(t))));
+  return fileAnalyses(
+    interp,
+    models,
+    ws.python,
+    hooks,
+    config,
+    ws.templates.some((t) => inFile(t.path, () => holdsFragment(t))),
+  );
 }
 
 function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
@@ -77,18 +114,32 @@ function freshInterpreter(ws: Workspace, models: ModelRegistry): Interpreter {
  * Each file's analysis once its functions are walked; `hooks` are methodTriggers of each file.
  * Fragment reads are worked out only when `fragments` (some template may hold a fragment entry).
  */
-function fileAnalyses(interp: Interpreter, models: ModelRegistry, files: PythonFacts[], hooks: FileAnalysis['methodTriggers'][], config: Config, fragments: boolean): FileAnalysis[] {
+function fileAnalyses(
+  interp: Interpreter,
+  models: ModelRegistry,
+  files: PythonFacts[],
+  hooks: FileAnalysis['methodTriggers'][],
+  config: Config,
+  fragments: boolean,
+): FileAnalysis[] {
   const admin = files.map(() => new Set<string>());
   const implicit = files.map((file, i) => inFile(file.path, () => implicitWrites(interp, models, file, admin[i])));
   const entries = files.map((file) => inFile(file.path, () => fileEntries(interp, file, config)));
-  return files.map((file, i) => inFile(file.path, () => {
-    const events = interp.walkedEvents(file);
-    return {
-      events, ...opsAndWrites(events), entries: entries[i], implicitWrites: implicit[i], adminRegistered: [...admin[i]], fragmentReads: fragments ? renderedFragmentReads(interp, file, events) : new Map(),
-      methodTriggers: hooks[i],
-      failedWalks: interp.failedWalks.filter((f) => f.path === file.path),
-    };
-  }));
+  return files.map((file, i) =>
+    inFile(file.path, () => {
+      const events = interp.walkedEvents(file);
+      return {
+        events,
+        ...opsAndWrites(events),
+        entries: entries[i],
+        implicitWrites: implicit[i],
+        adminRegistered: [...admin[i]],
+        fragmentReads: fragments ? renderedFragmentReads(interp, file, events) : new Map(),
+        methodTriggers: hooks[i],
+        failedWalks: interp.failedWalks.filter((f) => f.path === file.path),
+      };
+    }),
+  );
 }
 
 function opsAndWrites(events: Map<string, FnEvents>): { ops: CacheOp[]; writes: WriteSite[] } {

@@ -55,9 +55,11 @@ const LIST_KEYS: Record<string, ListKey> = {
  * replacing them, since nobody wants those read.
  */
 export function loadConfig(rootFiles: { pyproject?: string }, cli: Partial<Config>, options: LoadOptions = {}): Config {
-  const problem = options.onRuleProblem ?? ((message: string) => {
-    throw new ConfigError(message);
-  });
+  const problem =
+    options.onRuleProblem ??
+    ((message: string) => {
+      throw new ConfigError(message);
+    });
   const file = rootFiles.pyproject === undefined ? {} : readPyproject(rootFiles.pyproject, problem);
   const overrides = definedOnly(cli);
   const names = OVERRIDE_NAMES[options.source ?? 'cli'];
@@ -68,7 +70,9 @@ export function loadConfig(rootFiles: { pyproject?: string }, cli: Partial<Confi
   const merged: Config = { ...defaultConfig, ...file, ...overrides };
   merged.exclude = [...defaultConfig.exclude, ...(cli.exclude ?? file.exclude ?? [])];
   if (!RULE_CODES.some((code) => ruleEnabled(merged, code))) {
-    problem(`no rule is enabled: select [${merged.select.join(', ')}] with ignore [${merged.ignore.join(', ')}] turns every rule off`);
+    problem(
+      `no rule is enabled: select [${merged.select.join(', ')}] with ignore [${merged.ignore.join(', ')}] turns every rule off`,
+    );
   }
   return merged;
 }
@@ -83,8 +87,10 @@ function knownSelectors(selectors: string[], where: string, problem: (message: s
 }
 
 function selectorProblem(selector: string, where: string): string | undefined {
-  if (!SELECTOR_RE.test(selector)) return `unknown rule selector '${selector}' in ${where} (expected a code like DJC101, a prefix like DJC1, or ALL)`;
-  if (selector !== 'ALL' && !RULE_CODES.some((code) => code.startsWith(selector))) return `'${selector}' in ${where} matches no rule (${RULES_NAMED})`;
+  if (!SELECTOR_RE.test(selector))
+    return `unknown rule selector '${selector}' in ${where} (expected a code like DJC101, a prefix like DJC1, or ALL)`;
+  if (selector !== 'ALL' && !RULE_CODES.some((code) => code.startsWith(selector)))
+    return `'${selector}' in ${where} matches no rule (${RULES_NAMED})`;
   return undefined;
 }
 
@@ -105,7 +111,9 @@ function readPyproject(text: string, problem: (message: string) => void): Partia
     document = parse(text);
   } catch (error) {
     if (error instanceof TomlError) {
-      throw new ConfigError(`pyproject.toml:${error.line}:${error.column}: invalid TOML: ${error.message.split('\n')[0]}`);
+      throw new ConfigError(
+        `pyproject.toml:${error.line}:${error.column}: invalid TOML: ${error.message.split('\n')[0]}`,
+      );
     }
     throw error;
   }
@@ -122,23 +130,31 @@ function readPyproject(text: string, problem: (message: string) => void): Partia
       continue;
     }
     if (key === 'short-timeout') {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ConfigError(`${where} must be a whole number of seconds (0 or more)`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+        throw new ConfigError(`${where} must be a whole number of seconds (0 or more)`);
       config.shortTimeout = value;
       continue;
     }
     const field = LIST_KEYS[key];
-    if (!field) throw new ConfigError(`unknown key '${rawKey}' in [tool.djcache] (known: ${[...Object.keys(LIST_KEYS), 'severity', 'short-timeout'].join(', ')})`);
+    if (!field)
+      throw new ConfigError(
+        `unknown key '${rawKey}' in [tool.djcache] (known: ${[...Object.keys(LIST_KEYS), 'severity', 'short-timeout'].join(', ')})`,
+      );
     if (config[field]) throw new ConfigError(`${where} is given twice (kebab-case and snake_case)`);
     if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
       throw new ConfigError(`${where} must be an array of strings`);
     }
-    config[field] = field === 'select' || field === 'ignore' ? knownSelectors(value as string[], where, problem) : value as string[];
+    config[field] =
+      field === 'select' || field === 'ignore'
+        ? knownSelectors(value as string[], where, problem)
+        : (value as string[]);
   }
   return config;
 }
 
 function readSeverity(value: unknown, where: string, problem: (message: string) => void): Record<string, Severity> {
-  if (!isTable(value)) throw new ConfigError(`${where} must be a table of rule code = "error" | "warning" | "info" | "hint"`);
+  if (!isTable(value))
+    throw new ConfigError(`${where} must be a table of rule code = "error" | "warning" | "info" | "hint"`);
   const severity: Record<string, Severity> = {};
   for (const [code, level] of Object.entries(value)) {
     if (typeof level !== 'string' || !SEVERITIES.includes(level as Severity)) {

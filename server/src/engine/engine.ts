@@ -8,10 +8,25 @@ import { Workspace } from '../analysis/workspace';
 import { byPath, type FailedFile, failedExtractions, withoutFailingFiles } from '../analysis/fileError';
 import type { Config } from '../config/config';
 import { isExcluded, ruleEnabled } from '../config/configLoader';
-import { contentHash, decodeSource, extractFacts, isTemplatePath, moduleNameFor, parsedIR, pythonFacts } from '../facts/extract';
+import {
+  contentHash,
+  decodeSource,
+  extractFacts,
+  isTemplatePath,
+  moduleNameFor,
+  parsedIR,
+  pythonFacts,
+} from '../facts/extract';
 import { shareParsing, startParseWorker, worthAWorker } from '../facts/parallel';
 import { readAhead } from './readAhead';
-import { type FactCache, MAX_FILE_BYTES, type SkippedPath, type SkipReason, type StoredResult, type WorkspaceFs } from './types';
+import {
+  type FactCache,
+  MAX_FILE_BYTES,
+  type SkippedPath,
+  type SkipReason,
+  type StoredResult,
+  type WorkspaceFs,
+} from './types';
 import { analysedFacts, splitDeferred, takeImported } from '../analysis/fileSelection';
 import { buildGraph } from '../analysis/graphBuilder';
 import { allRules } from '../rules';
@@ -28,14 +43,23 @@ export interface EngineOptions {
   parseWorker?: boolean;
 }
 
-export interface Progress { (done: number, total: number, phase: 'facts' | 'analysis'): void }
+export interface Progress {
+  (done: number, total: number, phase: 'facts' | 'analysis'): void;
+}
 
 export interface AnalysisResult {
   findings: Finding[];
   graph: Graph;
   /** `unimportedTests`: test files no counted code imports, so never read. */
   /** `failed`: files left out, whole or in part, because of an internal error (ours). */
-  stats: { files: number; lines: number; unimportedTests: number; failed: FailedFile[]; factMs: number; analysisMs: number };
+  stats: {
+    files: number;
+    lines: number;
+    unimportedTests: number;
+    failed: FailedFile[];
+    factMs: number;
+    analysisMs: number;
+  };
   /** Paths that could not be listed or read, sorted by path. */
   skipped: SkippedPath[];
 }
@@ -60,13 +84,22 @@ function factKey(path: string, module: string | undefined, hash: string): string
 }
 
 /** Facts of one file, parsed on this thread; undefined for a file too big to read. */
-export function factsForFile(parser: Parser, path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>): FileFacts | undefined {
+export function factsForFile(
+  parser: Parser,
+  path: string,
+  bytes: Uint8Array,
+  packageDirs: ReadonlySet<string>,
+): FileFacts | undefined {
   const keyed = factKeyOf(path, bytes, packageDirs);
   return keyed && extractFacts(parser, path, bytes, keyed.module, keyed.hash);
 }
 
 /** A file's fact key with the module and hash it is made of; undefined for a file too big to read. */
-function factKeyOf(path: string, bytes: Uint8Array, packageDirs: ReadonlySet<string>): { key: string; module: { module: string; isPackage: boolean } | undefined; hash: string } | undefined {
+function factKeyOf(
+  path: string,
+  bytes: Uint8Array,
+  packageDirs: ReadonlySet<string>,
+): { key: string; module: { module: string; isPackage: boolean } | undefined; hash: string } | undefined {
   if (bytes.length > MAX_FILE_BYTES) return undefined;
   const module = moduleOf(path, packageDirs);
   const hash = contentHash(bytes);
@@ -117,12 +150,17 @@ export async function extractAll(
     const cached = keyed && cache?.get(keyed.key);
     if (!keyed) got(path, undefined, bytes ? 'too-big' : 'unreadable');
     else if (cached) got(path, { key: keyed.key, facts: cached });
-    else if (keyed.module) toParse.push({ path, text: decodeSource(bytes), module: keyed.module, hash: keyed.hash, key: keyed.key });
+    else if (keyed.module)
+      toParse.push({ path, text: decodeSource(bytes), module: keyed.module, hash: keyed.hash, key: keyed.key });
     else templates.push(() => extracted(path, keyed.key, extractFacts(parser, path, bytes, undefined, keyed.hash)));
   }
   const parsed = (i: number, ir: (text: string, module: string, isPackage: boolean) => PythonIR | undefined) => {
     const { path, text, module, hash, key } = toParse[i];
-    extracted(path, key, pythonFacts(path, text, module.module, module.isPackage, hash, () => ir(text, module.module, module.isPackage)));
+    extracted(
+      path,
+      key,
+      pythonFacts(path, text, module.module, module.isPackage, hash, () => ir(text, module.module, module.isPackage)),
+    );
   };
   const language = parser.language!;
   shareParsing(
@@ -141,17 +179,32 @@ export async function extractAll(
  * `analysedFacts` would choose from every file's. With a cache, the last run's result is returned
  * as it is when none of its inputs changed.
  */
-export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress?: Progress, cache?: FactCache, options: EngineOptions = {}): Promise<AnalysisResult> {
+export async function analyzeWorkspace(
+  fs: WorkspaceFs,
+  config: Config,
+  progress?: Progress,
+  cache?: FactCache,
+  options: EngineOptions = {},
+): Promise<AnalysisResult> {
   const parser = await loadPythonParser();
   const t0 = Date.now();
   const listingSkipped: SkippedPath[] = [];
   const paths = (await fs.list((s) => listingSkipped.push(s))).filter((p) => isAnalysedPath(config, p)).sort();
   const packageDirs = packageDirsOf(paths);
-  const { counted, deferred } = splitDeferred(paths, (p) => p, (p) => moduleOf(p, packageDirs)?.module);
+  const { counted, deferred } = splitDeferred(
+    paths,
+    (p) => p,
+    (p) => moduleOf(p, packageDirs)?.module,
+  );
   const configText = JSON.stringify(config);
   const last = cache?.lastResult();
-  if (last && last.config === configText && await unchanged(fs, last, counted, packageDirs)) {
-    return { findings: last.findings, graph: last.graph, stats: { ...last.stats, factMs: Date.now() - t0, analysisMs: 0 }, skipped: allSkipped(config, listingSkipped, last.inputs) };
+  if (last && last.config === configText && (await unchanged(fs, last, counted, packageDirs))) {
+    return {
+      findings: last.findings,
+      graph: last.graph,
+      stats: { ...last.stats, factMs: Date.now() - t0, analysisMs: 0 },
+      skipped: allSkipped(config, listingSkipped, last.inputs),
+    };
   }
 
   // Without a stored result to check, a big workspace is parsed on two threads: the worker loads meanwhile.
@@ -163,11 +216,19 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   let total = counted.length;
   const extract = async (batch: string[]): Promise<FileFacts[]> => {
     const out: FileFacts[] = [];
-    await extractAll(parser, batch, readAhead(fs, batch), packageDirs, cache, (files) => (workerPays(files) ? (worker ??= startParseWorker()) : undefined), (path, keyed, skipped) => {
-      progress?.(done++, total, 'facts');
-      inputs.push([path, keyed ? keyed.key : skipped ? skipKey(skipped) : NO_FACTS]);
-      if (keyed) out.push(keyed.facts);
-    });
+    await extractAll(
+      parser,
+      batch,
+      readAhead(fs, batch),
+      packageDirs,
+      cache,
+      (files) => (workerPays(files) ? (worker ??= startParseWorker()) : undefined),
+      (path, keyed, skipped) => {
+        progress?.(done++, total, 'facts');
+        inputs.push([path, keyed ? keyed.key : skipped ? skipKey(skipped) : NO_FACTS]);
+        if (keyed) out.push(keyed.facts);
+      },
+    );
     facts.push(...out);
     return out;
   };
@@ -184,7 +245,12 @@ export async function analyzeWorkspace(fs: WorkspaceFs, config: Config, progress
   const lines = facts.reduce((n, f) => n + f.lines, 0);
   const stats = { files: facts.length, lines, unimportedTests: paths.length - inputs.length, failed };
   cache?.storeResult({ config: configText, inputs, findings, graph, stats });
-  return { findings, graph, stats: { ...stats, factMs: t1 - t0, analysisMs: Date.now() - t1 }, skipped: allSkipped(config, listingSkipped, inputs) };
+  return {
+    findings,
+    graph,
+    stats: { ...stats, factMs: t1 - t0, analysisMs: Date.now() - t1 },
+    skipped: allSkipped(config, listingSkipped, inputs),
+  };
 }
 
 /** A Python file to parse, with its fact key. */
@@ -207,7 +273,9 @@ function skipKey(reason: SkipReason): string {
 
 /** The skipped paths of a run, from what the listing skipped and the keys of the files it read. */
 function allSkipped(config: Config, listed: SkippedPath[], inputs: [path: string, key: string][]): SkippedPath[] {
-  const read = inputs.filter(([, key]) => key.startsWith(SKIPPED_KEY)).map(([path, key]) => ({ path, reason: key.slice(SKIPPED_KEY.length) as SkipReason }));
+  const read = inputs
+    .filter(([, key]) => key.startsWith(SKIPPED_KEY))
+    .map(([path, key]) => ({ path, reason: key.slice(SKIPPED_KEY.length) as SkipReason }));
   return reportedSkips(config, listed, read);
 }
 
@@ -225,7 +293,12 @@ export function reportedSkips(config: Config, listed: SkippedPath[], read: Skipp
  * read, with the same keys; the test files it brought in must be unchanged too (while no counted
  * file changes, the same ones are brought in).
  */
-async function unchanged(fs: WorkspaceFs, last: StoredResult, counted: string[], packageDirs: ReadonlySet<string>): Promise<boolean> {
+async function unchanged(
+  fs: WorkspaceFs,
+  last: StoredResult,
+  counted: string[],
+  packageDirs: ReadonlySet<string>,
+): Promise<boolean> {
   const lastKeys = new Map(last.inputs);
   const countedSet = new Set(counted);
   const toCheck = [...counted, ...last.inputs.map(([p]) => p).filter((p) => !countedSet.has(p))];
@@ -245,15 +318,24 @@ async function unchanged(fs: WorkspaceFs, last: StoredResult, counted: string[],
  * here. A file whose facts could not be built, or that the analysis fails on, is left out and
  * listed in `failed`; the others are analysed as they would be without it.
  */
-export function analyzeFactsToFindings(facts: FileFacts[], config: Config): { findings: Finding[]; graph: Graph; analysis: Analysis; failed: FailedFile[] } {
-  const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts), (kept) => findingsOf(analyzeFacts(new Workspace(analysedFacts([...kept])), config), config));
+export function analyzeFactsToFindings(
+  facts: FileFacts[],
+  config: Config,
+): { findings: Finding[]; graph: Graph; analysis: Analysis; failed: FailedFile[] } {
+  const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts), (kept) =>
+    findingsOf(analyzeFacts(new Workspace(analysedFacts([...kept])), config), config),
+  );
   return { ...result, failed: byPath([...failed, ...result.analysis.failedWalks]) };
 }
 
 /** The rules over an analysis, with suppressions and severities applied, and its graph. */
-export function findingsOf(analysis: Analysis, config: Config): { findings: Finding[]; graph: Graph; analysis: Analysis } {
+export function findingsOf(
+  analysis: Analysis,
+  config: Config,
+): { findings: Finding[]; graph: Graph; analysis: Analysis } {
   const suppressed = new Map<string, Map<number, string[]>>();
-  for (const f of analysis.ws.byPath.values()) suppressed.set(f.path, new Map(f.suppressions.map((s) => [s.line, s.codes])));
+  for (const f of analysis.ws.byPath.values())
+    suppressed.set(f.path, new Map(f.suppressions.map((s) => [s.line, s.codes])));
   const findings: Finding[] = [];
   for (const rule of allRules) {
     if (!ruleEnabled(config, rule.meta.code)) continue;
@@ -270,6 +352,9 @@ export function findingsOf(analysis: Analysis, config: Config): { findings: Find
       findings.push({ ...f, severity: config.severity[f.code] ?? f.severity });
     }
   }
-  findings.sort((a, b) => a.path.localeCompare(b.path) || a.loc[0] - b.loc[0] || a.loc[1] - b.loc[1] || a.code.localeCompare(b.code));
+  findings.sort(
+    (a, b) =>
+      a.path.localeCompare(b.path) || a.loc[0] - b.loc[0] || a.loc[1] - b.loc[1] || a.code.localeCompare(b.code),
+  );
   return { findings, graph: buildGraph(analysis), analysis };
 }

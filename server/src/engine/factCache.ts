@@ -13,17 +13,35 @@
  * over them.
  */
 import { createHash, randomBytes } from 'crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { FactCache, StoredResult } from './types';
 import type { FileFacts } from '../facts/types';
 
-interface Stored<T> { code: string; data: T }
+interface Stored<T> {
+  code: string;
+  data: T;
+}
 
 /** Written when djcache creates a cache folder; a folder without it is someone else's. The Cache Directory Tagging format, so backup tools skip it too. */
 const MARKER = 'CACHEDIR.TAG';
-const MARKER_TEXT = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by djcache.\n';
+const MARKER_TEXT =
+  'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by djcache.\n';
 /** Not every platform has O_NOFOLLOW (Windows); there the other checks still hold. */
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
@@ -31,7 +49,11 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
  * The folder that holds the user's caches: $XDG_CACHE_HOME or ~/.cache on Linux and other
  * Unixes, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows.
  */
-export function osCacheHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+export function osCacheHome(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home = os.homedir(),
+): string {
   if (platform === 'win32') return env.LOCALAPPDATA || path.join(home, 'AppData', 'Local');
   if (platform === 'darwin') return path.join(home, 'Library', 'Caches');
   // The XDG spec says a relative value is invalid and must be ignored.
@@ -118,7 +140,8 @@ export class DiskFactCache implements FactCache {
         if (link) this.refusal = `${path.join(this.dir, link.name)} is a symbolic link`;
       }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.refusal = `${this.dir} cannot be read (${errorCode(error)})`;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.refusal = `${this.dir} cannot be read (${errorCode(error)})`;
     }
     return this.refusal === undefined;
   }
@@ -154,7 +177,8 @@ export class DiskFactCache implements FactCache {
       return stored.code === engineCode() ? stored.data : undefined;
     } catch (error) {
       // A link put there after the check: stop using the cache. Missing or unreadable: start empty.
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP') this.refusal = `${path.join(this.dir, name)} is a symbolic link`;
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+        this.refusal = `${path.join(this.dir, name)} is a symbolic link`;
       return undefined;
     }
   }
@@ -172,7 +196,11 @@ export class DiskFactCache implements FactCache {
 
   /** Creates a new file: fails if anything (a file, a link) already has the name. */
   private createInside(name: string, text: string): void {
-    const fd = openSync(path.join(this.dir, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
+    const fd = openSync(
+      path.join(this.dir, name),
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW,
+      0o600,
+    );
     try {
       writeFileSync(fd, text);
     } finally {

@@ -24,7 +24,11 @@ export function createNodeFs(root: string, config: Config): WorkspaceFs {
 }
 
 /** A folder to list: its path, its path from the root ('' for the root), and its real path with its ancestors'. */
-interface Folder { full: string; rel: string; realChain: string[] }
+interface Folder {
+  full: string;
+  rel: string;
+  realChain: string[];
+}
 
 /**
  * Every wanted file below root. Folders that cannot be read, symlinks that lead round in a loop
@@ -75,11 +79,13 @@ function listWorkspace(root: string, config: Config, skip: (skipped: SkippedPath
         target = entry.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : entry;
       } catch (error) {
         // A link that leads nowhere (a loop of links, a folder it may not enter); one to nothing at all is left out quietly.
-        if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath)) skip({ path: relPath, reason: errorReason(error) });
+        if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath))
+          skip({ path: relPath, reason: errorReason(error) });
         continue;
       }
       if (target?.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath)) subdirs.push({ full, rel: relPath, realChain });
+        if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath))
+          subdirs.push({ full, rel: relPath, realChain });
       } else if (target?.isFile() && wanted(entry.name) && !isExcluded(config, relPath)) {
         let size: number | undefined;
         try {

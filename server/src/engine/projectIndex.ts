@@ -3,11 +3,26 @@
  * Pure like the engine: the caller reads files and hands their bytes in.
  */
 import type { Parser } from 'web-tree-sitter';
-import { IncrementalAnalysis, type IncrementalStats, sameAnalysisInput, trackFacts, type TrackedFacts } from '../analysis/incremental';
+import {
+  IncrementalAnalysis,
+  type IncrementalStats,
+  sameAnalysisInput,
+  trackFacts,
+  type TrackedFacts,
+} from '../analysis/incremental';
 import type { Analysis } from '../analysis/analysis';
 import type { Config } from '../config/config';
 import type { Worker } from 'worker_threads';
-import { extractAll, factsForFile, findingsOf, isAnalysedPath, packageDirOf, packageDirsOf, type Progress, reportedSkips } from './engine';
+import {
+  extractAll,
+  factsForFile,
+  findingsOf,
+  isAnalysedPath,
+  packageDirOf,
+  packageDirsOf,
+  type Progress,
+  reportedSkips,
+} from './engine';
 import { type FactCache, MAX_FILE_BYTES, type SkippedPath, type SkipReason, type WorkspaceFs } from './types';
 import { startParseWorker, worthAWorker } from '../facts/parallel';
 import { readAhead } from './readAhead';
@@ -39,7 +54,10 @@ export class ProjectIndex {
   /** Paths the last load could not list or read, and files that could not be read since. */
   private skippedPaths: SkippedPath[] = [];
 
-  constructor(private readonly parser: Parser, private readonly config: Config) {}
+  constructor(
+    private readonly parser: Parser,
+    private readonly config: Config,
+  ) {}
 
   /** Is the file one the engine reads under this configuration? */
   wants(path: string): boolean {
@@ -50,7 +68,12 @@ export class ProjectIndex {
    * Replaces every file's facts by reading the whole folder, reusing cached facts of unchanged
    * files; stops early when cancelled.
    */
-  async loadAll(fs: WorkspaceFs, cache?: FactCache, progress?: Progress, cancelled: () => boolean = () => false): Promise<void> {
+  async loadAll(
+    fs: WorkspaceFs,
+    cache?: FactCache,
+    progress?: Progress,
+    cancelled: () => boolean = () => false,
+  ): Promise<void> {
     const listed: SkippedPath[] = [];
     const unread: SkippedPath[] = [];
     const paths = (await fs.list((s) => listed.push(s))).filter((p) => this.wants(p)).sort();
@@ -61,15 +84,24 @@ export class ProjectIndex {
     // Parsed on a worker thread as well once enough files missed the cache to pay for one.
     let worker: Worker | undefined;
     let toParse = 0;
-    const workerFor = (files: number) => (worthAWorker((toParse += files)) ? (worker ??= startParseWorker()) : undefined);
+    const workerFor = (files: number) =>
+      worthAWorker((toParse += files)) ? (worker ??= startParseWorker()) : undefined;
     try {
       for (let from = 0; from < paths.length && !cancelled(); from += LOAD_CHUNK) {
         progress?.(from, paths.length, 'facts');
         const chunk = paths.slice(from, from + LOAD_CHUNK);
-        await extractAll(this.parser, chunk, (i) => read(from + i), this.packageDirs, cache, workerFor, (path, keyed, skipped) => {
-          this.put(path, keyed?.facts);
-          if (skipped) unread.push({ path, reason: skipped });
-        });
+        await extractAll(
+          this.parser,
+          chunk,
+          (i) => read(from + i),
+          this.packageDirs,
+          cache,
+          workerFor,
+          (path, keyed, skipped) => {
+            this.put(path, keyed?.facts);
+            if (skipped) unread.push({ path, reason: skipped });
+          },
+        );
         // Yield between chunks so requests and edits are served during a long index.
         await new Promise((resolve) => setImmediate(resolve));
       }

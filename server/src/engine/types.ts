@@ -17,7 +17,10 @@ export interface WorkspaceFs {
 export type SkipReason = 'loop' | 'unreadable' | 'too-big';
 
 /** A path the analysis could not read: relative to the root, '/'-separated, '.' for the root itself. */
-export interface SkippedPath { path: string; reason: SkipReason }
+export interface SkippedPath {
+  path: string;
+  reason: SkipReason;
+}
 
 /**
  * What the CLI and the server keep across runs: facts by a key of path, module and content hash,

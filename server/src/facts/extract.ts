@@ -22,7 +22,10 @@ export function decodeSource(bytes: Uint8Array): string {
  * The dotted module of a Python file: its path from the highest folder of an unbroken chain of
  * packages (folders with __init__.py). A file outside any package is a top-level module.
  */
-export function moduleNameFor(relPath: string, isPackageDir: (dir: string) => boolean): { module: string; isPackage: boolean } {
+export function moduleNameFor(
+  relPath: string,
+  isPackageDir: (dir: string) => boolean,
+): { module: string; isPackage: boolean } {
   const parts = relPath.replace(/\.py$/, '').split('/');
   const isPackage = parts[parts.length - 1] === '__init__';
   if (isPackage) parts.pop();
@@ -52,7 +55,14 @@ function pythonSuppressions(text: string): Suppression[] {
   return out;
 }
 
-function extractPythonFacts(parser: Parser, path: string, bytes: Uint8Array, module: string, isPackage: boolean, hash: string): PythonFacts {
+function extractPythonFacts(
+  parser: Parser,
+  path: string,
+  bytes: Uint8Array,
+  module: string,
+  isPackage: boolean,
+  hash: string,
+): PythonFacts {
   const text = decodeSource(bytes);
   return pythonFacts(path, text, module, isPackage, hash, () => parsedIR(parser, text, module, isPackage));
 }
@@ -69,10 +79,27 @@ export function parsedIR(parser: Parser, text: string, module: string, isPackage
 }
 
 /** A Python file's facts from its decoded text; `ir` gives its syntax, undefined when it has none. */
-export function pythonFacts(path: string, text: string, module: string, isPackage: boolean, hash: string, ir: () => PythonIR | undefined): PythonFacts {
+export function pythonFacts(
+  path: string,
+  text: string,
+  module: string,
+  isPackage: boolean,
+  hash: string,
+  ir: () => PythonIR | undefined,
+): PythonFacts {
   const base: PythonFacts = {
-    kind: 'python', path, module, isPackage, hash, lines: lineCount(text), imports: [], body: [], functions: [], classes: [],
-    suppressions: pythonSuppressions(text), hasErrors: false,
+    kind: 'python',
+    path,
+    module,
+    isPackage,
+    hash,
+    lines: lineCount(text),
+    imports: [],
+    body: [],
+    functions: [],
+    classes: [],
+    suppressions: pythonSuppressions(text),
+    hasErrors: false,
   };
   try {
     const built = ir();
@@ -97,7 +124,13 @@ export function isTemplatePath(path: string): boolean {
 }
 
 /** `hash` is the content hash when the caller has it already. */
-export function extractFacts(parser: Parser, path: string, bytes: Uint8Array, module?: { module: string; isPackage: boolean }, hash = contentHash(bytes)): FileFacts | undefined {
+export function extractFacts(
+  parser: Parser,
+  path: string,
+  bytes: Uint8Array,
+  module?: { module: string; isPackage: boolean },
+  hash = contentHash(bytes),
+): FileFacts | undefined {
   if (path.endsWith('.py')) {
     const m = module ?? { module: path.replace(/\.py$/, '').replace(/\//g, '.'), isPackage: false };
     return extractPythonFacts(parser, path, bytes, m.module, m.isPackage, hash);
@@ -108,7 +141,15 @@ export function extractFacts(parser: Parser, path: string, bytes: Uint8Array, mo
       return extractTemplateFacts(path, text, hash);
     } catch (error) {
       return {
-        kind: 'template', path, hash, lines: lineCount(text), extends: null, loads: [], nodes: [], suppressions: [], internalError: errorText(error),
+        kind: 'template',
+        path,
+        hash,
+        lines: lineCount(text),
+        extends: null,
+        loads: [],
+        nodes: [],
+        suppressions: [],
+        internalError: errorText(error),
       };
     }
   }

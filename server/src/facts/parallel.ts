@@ -98,7 +98,11 @@ export function shareParsing(
       takeReplies();
     }
     while (received < texts.length - own) {
-      if (Atomics.wait(counters, SENT, received, WORKER_SILENCE_MS) === 'timed-out' && Atomics.load(counters, SENT) === received) break;
+      if (
+        Atomics.wait(counters, SENT, received, WORKER_SILENCE_MS) === 'timed-out' &&
+        Atomics.load(counters, SENT) === received
+      )
+        break;
       takeReplies();
     }
     for (let i = 0; i < texts.length; i++) if (!answered[i]) here(i);

@@ -20,7 +20,13 @@ export type CodeActionPlan =
   | { kind: 'ruleDoc'; finding: Finding };
 
 /** `only`: the action kinds the editor asked for, or undefined for all. */
-export function codeActions(findings: Finding[], path: string, range: Loc, only: string[] | undefined, files: SourceFiles): CodeActionPlan[] {
+export function codeActions(
+  findings: Finding[],
+  path: string,
+  range: Loc,
+  only: string[] | undefined,
+  files: SourceFiles,
+): CodeActionPlan[] {
   const actions: CodeActionPlan[] = [];
   const inFile = findings.filter((f) => f.path === path);
   if (!only || only.some((k) => FIX_ALL_KIND.startsWith(k))) {
@@ -31,7 +37,8 @@ export function codeActions(findings: Finding[], path: string, range: Loc, only:
   const docs = new Set<string>();
   for (const f of inFile.filter((x) => overlaps(x.loc, range))) {
     for (const fix of fixesFor(f, files)) {
-      if (!fix.changes.length && fix.explanation) actions.push({ kind: 'disabled', finding: f, fix, reason: fix.explanation });
+      if (!fix.changes.length && fix.explanation)
+        actions.push({ kind: 'disabled', finding: f, fix, reason: fix.explanation });
       else actions.push({ kind: 'quickfix', finding: f, fix });
     }
     if (!docs.has(f.code)) {

@@ -6,7 +6,11 @@ import type { Location } from '../../../shared/loc';
 import { modelName } from '../wording';
 import { CHANGE_KINDS, coverageOf, isUncovered, modelsIn, unique } from './locate';
 
-export interface Lens { range: Loc; title: string; targets: Location[] }
+export interface Lens {
+  range: Loc;
+  title: string;
+  targets: Location[];
+}
 
 export function codeLenses(a: Analysis, path: string): Lens[] {
   const lenses: Lens[] = [];
@@ -34,7 +38,12 @@ export function codeLenses(a: Analysis, path: string): Lens[] {
   return lenses;
 }
 
-const KIND_TEXT: Record<ChangeKind, string> = { save: 'saves', delete: 'deletes', m2m: 'm2m changes', bulk: 'signal-less writes' };
+const KIND_TEXT: Record<ChangeKind, string> = {
+  save: 'saves',
+  delete: 'deletes',
+  m2m: 'm2m changes',
+  bulk: 'signal-less writes',
+};
 
 /** "invalidated on Category only", "invalidated on Product (not on signal-less writes)", "not invalidated". */
 function coverageSummary(byModel: EntryCoverage[][]): string {
@@ -58,7 +67,8 @@ function coverageSummary(byModel: EntryCoverage[][]): string {
 /** Where the invalidations covering these dependencies are, each place once. */
 function invalidationSites(covs: EntryCoverage[]): Location[] {
   const sites = new Map<string, Location>();
-  for (const { inv } of covs.flatMap((c) => c.coveredBy)) sites.set(`${inv.file.path}:${inv.loc.join(':')}`, { path: inv.file.path, loc: inv.loc });
+  for (const { inv } of covs.flatMap((c) => c.coveredBy))
+    sites.set(`${inv.file.path}:${inv.loc.join(':')}`, { path: inv.file.path, loc: inv.loc });
   return [...sites.values()];
 }
 

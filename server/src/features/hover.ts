@@ -10,28 +10,85 @@ import type { Loc } from '../syntax/ir';
 import type { ChangeKind } from '../../../shared/graph';
 import { timeoutText, writeVerb } from '../wording';
 import {
-  CHANGE_KINDS, coverageOf, entriesReachedBy, entryAt, invalidationAt, isUncovered, type KeySite, keySiteAt, modelAt, type Position, receiverAt, sameKeySites, unique, writeAt,
+  CHANGE_KINDS,
+  coverageOf,
+  entriesReachedBy,
+  entryAt,
+  invalidationAt,
+  isUncovered,
+  type KeySite,
+  keySiteAt,
+  modelAt,
+  type Position,
+  receiverAt,
+  sameKeySites,
+  unique,
+  writeAt,
 } from './locate';
 
 export type Linker = (path: string, loc: Loc) => string;
 
-export interface HoverText { markdown: string; range: Loc }
+export interface HoverText {
+  markdown: string;
+  range: Loc;
+}
 
-const KIND_TEXT: Record<ChangeKind, string> = { save: 'save', delete: 'delete', m2m: 'm2m change', bulk: 'signal-less write' };
+const KIND_TEXT: Record<ChangeKind, string> = {
+  save: 'save',
+  delete: 'delete',
+  m2m: 'm2m change',
+  bulk: 'signal-less write',
+};
 
 /**
  * The hover at a position, first match wins: an entry, an invalidation, a get of a cached key,
  * a write, a model class, a receiver. `fixUnavailable` says why no invalidation fix is offered.
  */
-export function hoverAt(a: Analysis, path: string, p: Position, link: Linker, fixUnavailable?: (entry: Entry, model: string) => string | undefined): HoverText | undefined {
+export function hoverAt(
+  a: Analysis,
+  path: string,
+  p: Position,
+  link: Linker,
+  fixUnavailable?: (entry: Entry, model: string) => string | undefined,
+): HoverText | undefined {
   const md = new Markdown(link);
   const probes: (() => Loc | undefined)[] = [
-    () => found(entryAt(a, path, p), (entry) => describeEntry(md, a, entry, fixUnavailable), (entry) => entry.loc),
-    () => found(invalidationAt(a, path, p), (inv) => describeInvalidation(md, a, inv), (inv) => inv.loc),
-    () => found(keySiteAt(a, path, p), (site) => describeKeySite(md, a, site), (site) => site.loc),
-    () => found(writeAt(a, path, p), (w) => describeWrite(md, a, w), (w) => w.loc),
-    () => found(modelAt(a, path, p), (m) => describeModel(md, a, m), (m) => m.file!.classes[m.cls!].nameLoc),
-    () => found(receiverAt(a, path, p), (r) => describeReceiver(md, a, r.id, r.name), (r) => r.loc),
+    () =>
+      found(
+        entryAt(a, path, p),
+        (entry) => describeEntry(md, a, entry, fixUnavailable),
+        (entry) => entry.loc,
+      ),
+    () =>
+      found(
+        invalidationAt(a, path, p),
+        (inv) => describeInvalidation(md, a, inv),
+        (inv) => inv.loc,
+      ),
+    () =>
+      found(
+        keySiteAt(a, path, p),
+        (site) => describeKeySite(md, a, site),
+        (site) => site.loc,
+      ),
+    () =>
+      found(
+        writeAt(a, path, p),
+        (w) => describeWrite(md, a, w),
+        (w) => w.loc,
+      ),
+    () =>
+      found(
+        modelAt(a, path, p),
+        (m) => describeModel(md, a, m),
+        (m) => m.file!.classes[m.cls!].nameLoc,
+      ),
+    () =>
+      found(
+        receiverAt(a, path, p),
+        (r) => describeReceiver(md, a, r.id, r.name),
+        (r) => r.loc,
+      ),
   ];
   for (const probe of probes) {
     const range = probe();
@@ -47,9 +104,16 @@ function found<T>(thing: T | undefined, describe: (t: T) => void, rangeOf: (t: T
   return rangeOf(thing);
 }
 
-function describeEntry(md: Markdown, a: Analysis, entry: Entry, fixUnavailable?: (entry: Entry, model: string) => string | undefined): void {
+function describeEntry(
+  md: Markdown,
+  a: Analysis,
+  entry: Entry,
+  fixUnavailable?: (entry: Entry, model: string) => string | undefined,
+): void {
   md.line(`**djcache** · ${kindText(entry)} ${code(entryKeyText(entry))}`);
-  md.line(`alias ${code(entry.alias)} · timeout ${entry.timeout === 'unknown' ? 'set at run time' : timeoutText(a, entry)}`);
+  md.line(
+    `alias ${code(entry.alias)} · timeout ${entry.timeout === 'unknown' ? 'set at run time' : timeoutText(a, entry)}`,
+  );
   const covs = coverageOf(a, entry);
   if (!covs.length) {
     md.line('Its value reads no model the engine can see.');
@@ -70,7 +134,11 @@ function describeEntry(md: Markdown, a: Analysis, entry: Entry, fixUnavailable?:
   if (sharing.length) {
     md.line('Shares these tables with:');
     for (const other of sharing.slice(0, 8)) {
-      const shared = unique(coverageOf(a, other).map((c) => c.model).filter((m) => models.has(m)));
+      const shared = unique(
+        coverageOf(a, other)
+          .map((c) => c.model)
+          .filter((m) => models.has(m)),
+      );
       md.item(`${code(entryKeyText(other))} (${md.at(other.path, other.loc)}) reads ${shared.join(', ')}`);
     }
     if (sharing.length > 8) md.item(`and ${sharing.length - 8} more`);
@@ -86,15 +154,29 @@ function coverLine(md: Markdown, c: EntryCoverage, kind: ChangeKind): string | u
   }
   if (cover.state === 'unknown') return `? ${KIND_TEXT[kind]}: not proven either way`;
   const written = [...c.uncovered, ...c.bypassing].filter((w) => w.kind === kind);
-  const where = written.slice(0, 3).map((w) => `${w.how} ${writeVerb(w)} it (${md.at(w.file.path, w.loc)})`).join('; ');
+  const where = written
+    .slice(0, 3)
+    .map((w) => `${w.how} ${writeVerb(w)} it (${md.at(w.file.path, w.loc)})`)
+    .join('; ');
   return `✗ ${KIND_TEXT[kind]}: not invalidated; ${where || 'the code writes it'}${written.length > 3 ? `; and ${written.length - 3} more` : ''}`;
 }
 
 function describeInvalidation(md: Markdown, a: Analysis, inv: Invalidation): void {
-  const target = inv.method === 'clear' ? `clears the whole ${code(inv.alias)} cache` : `${inv.method} ${code(display(inv.key))} on ${code(inv.alias)}`;
+  const target =
+    inv.method === 'clear'
+      ? `clears the whole ${code(inv.alias)} cache`
+      : `${inv.method} ${code(display(inv.key))} on ${code(inv.alias)}`;
   md.line(`**djcache** · invalidation: ${target}`);
-  const triggers = unique(inv.triggers.map((t) => (t.t === 'signal' ? `${signalName(t.kind)}(${t.senders?.join(', ') ?? 'any model'})` : t.name)));
-  md.line(triggers.length ? `Runs on: ${triggers.map(code).join(', ')}` : 'Runs only where it is called; no model change is known to trigger it.');
+  const triggers = unique(
+    inv.triggers.map((t) =>
+      t.t === 'signal' ? `${signalName(t.kind)}(${t.senders?.join(', ') ?? 'any model'})` : t.name,
+    ),
+  );
+  md.line(
+    triggers.length
+      ? `Runs on: ${triggers.map(code).join(', ')}`
+      : 'Runs only where it is called; no model change is known to trigger it.',
+  );
   entryList(md, a, entriesReachedBy(a, inv), 'Invalidates:', 'It reaches no cache entry the engine can see.');
 }
 
@@ -106,7 +188,9 @@ function describeKeySite(md: Markdown, a: Analysis, site: KeySite): void {
 }
 
 function describeWrite(md: Markdown, a: Analysis, w: WriteSite): void {
-  md.line(`**djcache** · ${code(w.how)} writes **${w.model}** · ${w.signals ? 'sends signals' : '**sends no signals**'}`);
+  md.line(
+    `**djcache** · ${code(w.how)} writes **${w.model}** · ${w.signals ? 'sends signals' : '**sends no signals**'}`,
+  );
   const covs = a.coverage.filter((c) => c.model === w.model);
   const stale = unique(covs.filter((c) => c.uncovered.includes(w) || c.bypassing.includes(w)).map((c) => c.entry));
   const fresh = unique(covs.map((c) => c.entry)).filter((e) => !stale.includes(e));
@@ -123,7 +207,9 @@ function describeModel(md: Markdown, a: Analysis, m: ModelInfo): void {
   const entries = unique(covs.map((c) => c.entry));
   const writes = a.writes.filter((w) => w.model === m.id);
   md.line(`**djcache** · model **${m.id}** · table ${code(m.table)}`);
-  md.line(`${writes.length} write site${writes.length === 1 ? '' : 's'}${a.adminRegistered.has(m.id) ? ', admin-registered' : ''}`);
+  md.line(
+    `${writes.length} write site${writes.length === 1 ? '' : 's'}${a.adminRegistered.has(m.id) ? ', admin-registered' : ''}`,
+  );
   if (!entries.length) {
     md.line('No cache entry reads it.');
     return;
@@ -136,11 +222,27 @@ function describeModel(md: Markdown, a: Analysis, m: ModelInfo): void {
 }
 
 function describeReceiver(md: Markdown, a: Analysis, receiver: string, name: string): void {
-  const reached = a.invalidations.filter((inv) => inv.triggers.some((t) => t.t === 'signal' && t.hookup.receiver === receiver));
-  const hookups = unique([...a.events.values()].flatMap((e) => e.hookups).filter((h) => h.receiver === receiver)
-    .map((h) => ('model' in h.signal ? `${signalName(h.signal.model as ChangeKind)}(${h.senders?.join(', ') ?? 'any model'})` : h.signal.custom)));
+  const reached = a.invalidations.filter((inv) =>
+    inv.triggers.some((t) => t.t === 'signal' && t.hookup.receiver === receiver),
+  );
+  const hookups = unique(
+    [...a.events.values()]
+      .flatMap((e) => e.hookups)
+      .filter((h) => h.receiver === receiver)
+      .map((h) =>
+        'model' in h.signal
+          ? `${signalName(h.signal.model as ChangeKind)}(${h.senders?.join(', ') ?? 'any model'})`
+          : h.signal.custom,
+      ),
+  );
   md.line(`**djcache** · receiver ${code(name)} for ${hookups.map(code).join(', ')}`);
-  entryList(md, a, unique(reached.flatMap((inv) => entriesReachedBy(a, inv))), 'Invalidates:', 'It reaches no cache entry the engine can see.');
+  entryList(
+    md,
+    a,
+    unique(reached.flatMap((inv) => entriesReachedBy(a, inv))),
+    'Invalidates:',
+    'It reaches no cache entry the engine can see.',
+  );
 }
 
 function entryList(md: Markdown, a: Analysis, entries: Entry[], title: string, none: string): void {
@@ -157,13 +259,21 @@ function entryList(md: Markdown, a: Analysis, entries: Entry[], title: string, n
 }
 
 function kindSummary(c: EntryCoverage): string {
-  return CHANGE_KINDS.filter((k) => c.byKind[k].state !== 'none')
-    .map((k) => `${c.byKind[k].state === 'yes' ? '✓' : c.byKind[k].state === 'no' ? '✗' : '?'} ${KIND_TEXT[k]}`)
-    .join(', ') || 'never written';
+  return (
+    CHANGE_KINDS.filter((k) => c.byKind[k].state !== 'none')
+      .map((k) => `${c.byKind[k].state === 'yes' ? '✓' : c.byKind[k].state === 'no' ? '✗' : '?'} ${KIND_TEXT[k]}`)
+      .join(', ') || 'never written'
+  );
 }
 
 function kindText(e: Entry): string {
-  return { cache: 'cache entry', page: 'cached view', fragment: 'template fragment', memoize: 'memoized function', tagged: 'tagged entry' }[e.kind];
+  return {
+    cache: 'cache entry',
+    page: 'cached view',
+    fragment: 'template fragment',
+    memoize: 'memoized function',
+    tagged: 'tagged entry',
+  }[e.kind];
 }
 
 function signalName(kind: ChangeKind): string {

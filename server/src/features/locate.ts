@@ -7,7 +7,10 @@ import type { Analysis, Entry, EntryCoverage, Invalidation } from '../analysis/a
 import type { Loc } from '../syntax/ir';
 import type { ChangeKind } from '../../../shared/graph';
 
-export interface Position { line: number; col: number }
+export interface Position {
+  line: number;
+  col: number;
+}
 
 /** The kinds of change coverage is judged per, in the order readers see them. */
 export const CHANGE_KINDS: readonly ChangeKind[] = ['save', 'delete', 'm2m', 'bulk'];
@@ -26,15 +29,24 @@ function innermost<T>(items: T[], locOf: (t: T) => Loc): T | undefined {
 }
 
 export function entryAt(a: Analysis, path: string, p: Position): Entry | undefined {
-  return innermost(a.entries.filter((e) => !e.immutable && e.path === path && contains(e.loc, p)), (e) => e.loc);
+  return innermost(
+    a.entries.filter((e) => !e.immutable && e.path === path && contains(e.loc, p)),
+    (e) => e.loc,
+  );
 }
 
 export function invalidationAt(a: Analysis, path: string, p: Position): Invalidation | undefined {
-  return innermost(a.invalidations.filter((i) => i.file.path === path && contains(i.loc, p)), (i) => i.loc);
+  return innermost(
+    a.invalidations.filter((i) => i.file.path === path && contains(i.loc, p)),
+    (i) => i.loc,
+  );
 }
 
 export function writeAt(a: Analysis, path: string, p: Position): WriteSite | undefined {
-  return innermost(a.writes.filter((w) => w.file.path === path && contains(w.loc, p)), (w) => w.loc);
+  return innermost(
+    a.writes.filter((w) => w.file.path === path && contains(w.loc, p)),
+    (w) => w.loc,
+  );
 }
 
 /** A model whose class statement is at the position (its name, or anywhere on its first line). */
@@ -56,7 +68,8 @@ export function receiverAt(a: Analysis, path: string, p: Position): { id: string
   const receivers = new Set([...a.events.values()].flatMap((e) => e.hookups.map((h) => h.receiver)));
   for (const [i, fn] of file.functions.entries()) {
     const id = fnId(file, i);
-    if (receivers.has(id) && (contains(fn.nameLoc, p) || p.line === fn.nameLoc[0])) return { id, name: fn.qual, loc: fn.nameLoc };
+    if (receivers.has(id) && (contains(fn.nameLoc, p) || p.line === fn.nameLoc[0]))
+      return { id, name: fn.qual, loc: fn.nameLoc };
   }
   return undefined;
 }
@@ -75,17 +88,32 @@ export function entriesReachedBy(a: Analysis, inv: Invalidation): Entry[] {
   return unique(a.coverage.filter((c) => c.coveredBy.some((x) => x.inv === inv)).map((c) => c.entry));
 }
 
-export interface KeySite { path: string; loc: Loc; method: string; alias: string; key: CacheOp['key'] }
+export interface KeySite {
+  path: string;
+  loc: Loc;
+  method: string;
+  alias: string;
+  key: CacheOp['key'];
+}
 
 /** Every cache call of the workspace that names a key: writes, deletes and reads. */
 function keySites(a: Analysis): KeySite[] {
   const reads = [...a.events.values()].flatMap((e) => e.keyReads);
-  return [...a.ops, ...reads].map((o) => ({ path: o.file.path, loc: o.loc, method: o.method, alias: o.alias, key: o.key }));
+  return [...a.ops, ...reads].map((o) => ({
+    path: o.file.path,
+    loc: o.loc,
+    method: o.method,
+    alias: o.alias,
+    key: o.key,
+  }));
 }
 
 /** The cache call at a position: the innermost one. */
 export function keySiteAt(a: Analysis, path: string, p: Position): KeySite | undefined {
-  return innermost(keySites(a).filter((s) => s.path === path && contains(s.loc, p)), (s) => s.loc);
+  return innermost(
+    keySites(a).filter((s) => s.path === path && contains(s.loc, p)),
+    (s) => s.loc,
+  );
 }
 
 /** Cache calls whose key can name the same cache item: the set, get and delete sites of one key. */

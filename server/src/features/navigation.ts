@@ -9,7 +9,9 @@ const STORES = new Set(['set', 'add', 'get_or_set', 'set_many', 'aset', 'aadd', 
 export function definitionsAt(a: Analysis, path: string, p: Position): Location[] {
   const sites = keySites(a, path, p);
   const stores = sites.filter((s) => s.store);
-  return (stores.length ? stores : sites).filter((s) => !(s.path === path && s.loc[0] === p.line)).map(({ path, loc }) => ({ path, loc }));
+  return (stores.length ? stores : sites)
+    .filter((s) => !(s.path === path && s.loc[0] === p.line))
+    .map(({ path, loc }) => ({ path, loc }));
 }
 
 /** Every set, get and delete site of the key at the position, itself included. */

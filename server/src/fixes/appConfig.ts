@@ -21,24 +21,43 @@ export function wireSignals(text: string): { edits: TextEdit[] } | undefined {
     const style = pythonStyle(root, text);
     const lines = text.split('\n');
     const body = config.childForFieldName('body')!;
-    const ready = kids(body).find((n) => n.type === 'function_definition' && n.childForFieldName('name')?.text === 'ready');
+    const ready = kids(body).find(
+      (n) => n.type === 'function_definition' && n.childForFieldName('name')?.text === 'ready',
+    );
     if (ready) {
       const readyBody = ready.childForFieldName('body')!;
       const indent = indentOf(lines[readyBody.startPosition.row]);
-      return { edits: [insertAt(text, lineEndOffset(text, readyBody.endPosition.row), `${style.eol}${indent}${SIGNALS_IMPORT}`)] };
+      return {
+        edits: [
+          insertAt(text, lineEndOffset(text, readyBody.endPosition.row), `${style.eol}${indent}${SIGNALS_IMPORT}`),
+        ],
+      };
     }
     const indent = indentOf(lines[body.startPosition.row]);
-    return { edits: [insertAt(text, lineEndOffset(text, body.endPosition.row), `${style.eol}${style.eol}${indent}def ready(self):${style.eol}${indent}${style.indent}${SIGNALS_IMPORT}`)] };
+    return {
+      edits: [
+        insertAt(
+          text,
+          lineEndOffset(text, body.endPosition.row),
+          `${style.eol}${style.eol}${indent}def ready(self):${style.eol}${indent}${style.indent}${SIGNALS_IMPORT}`,
+        ),
+      ],
+    };
   });
 }
 
 function superclassText(cls: Node): string {
   const args = cls.childForFieldName('superclasses');
-  return args ? kids(args).map((a) => a.text).find((t) => /AppConfig$/.test(t)) ?? '' : '';
+  return args
+    ? (kids(args)
+        .map((a) => a.text)
+        .find((t) => /AppConfig$/.test(t)) ?? '')
+    : '';
 }
 
 /** An import of the app's own signals module anywhere in the file (Django's own signals module does not count). */
 function importsSignals(root: Node): boolean {
-  return root.descendantsOfType(['import_from_statement', 'import_statement'])
+  return root
+    .descendantsOfType(['import_from_statement', 'import_statement'])
     .some((n) => !!n && /\bsignals\b/.test(n.text) && !/^\s*(from|import)\s+django\b/.test(n.text));
 }

@@ -28,8 +28,20 @@ export function bulkWriteFix(finding: Finding, files: SourceFiles): Fix | undefi
     if (!call || !statement || statement.type === 'return_statement') return undefined;
     const fn = call.childForFieldName('function');
     const first = call.childForFieldName('arguments')?.firstNamedChild;
-    const objects = fn?.type === 'attribute' && OBJECT_WRITES.test(fn.childForFieldName('attribute')?.text ?? '') && first?.type === 'identifier' ? first.text : undefined;
-    return { start: statement.startIndex, end: statement.endIndex, endRow: statement.endPosition.row, objects, names: moduleNames(root, text), style: pythonStyle(root, text) };
+    const objects =
+      fn?.type === 'attribute' &&
+      OBJECT_WRITES.test(fn.childForFieldName('attribute')?.text ?? '') &&
+      first?.type === 'identifier'
+        ? first.text
+        : undefined;
+    return {
+      start: statement.startIndex,
+      end: statement.endIndex,
+      endRow: statement.endPosition.row,
+      objects,
+      names: moduleNames(root, text),
+      style: pythonStyle(root, text),
+    };
   });
   if (!site) return undefined;
   const { names, style, objects } = site;
@@ -59,11 +71,14 @@ export function bulkWriteFix(finding: Finding, files: SourceFiles): Fix | undefi
       // Each written object gives its own key, as a receiver would have from its instance.
       const key = keyExpression(r, (h) => `${loopVar}.${(h as Extract<HoleRebuild, { attr: string }>).attr}`, style);
       if (r.kind === 'call') needs.push(...importFrom(finding.path, r.module, r.path, r.name));
-      statements.push(`transaction.on_commit(lambda: ${cache.expr}.delete_many([${key} for ${loopVar} in ${objects}]${versionArg(k.version)}))`);
+      statements.push(
+        `transaction.on_commit(lambda: ${cache.expr}.delete_many([${key} for ${loopVar} in ${objects}]${versionArg(k.version)}))`,
+      );
     } else return undefined;
   }
   for (const c of constants.values()) {
-    const call = c.keys.length === 1 ? `delete(${c.keys[0]}${c.version})` : `delete_many([${c.keys.join(', ')}]${c.version})`;
+    const call =
+      c.keys.length === 1 ? `delete(${c.keys[0]}${c.version})` : `delete_many([${c.keys.join(', ')}]${c.version})`;
     statements.unshift(`transaction.on_commit(lambda: ${c.cache}.${call})`);
   }
   const imports = planImports(text, names, needs, style);

@@ -24,20 +24,31 @@ type Rewrite = TextEdit[] | { unavailable: string } | undefined;
 const TITLE = 'Declare cache tags';
 const DJANGO_CACHE_PAGE = 'django.views.decorators.cache:cache_page';
 /** Why a cache alias cannot be carried over: the runtime's `using=` is a database alias. */
-const ENTRIES_CACHE = 'djcache keeps its entries in the DJCACHE["CACHE"] cache and its using= names a database, so the alias has no equivalent';
+const ENTRIES_CACHE =
+  'djcache keeps its entries in the DJCACHE["CACHE"] cache and its using= names a database, so the alias has no equivalent';
 
 export function declareTagsFix(finding: Finding, files: SourceFiles): Fix | undefined {
   if (finding.code !== 'DJC101' && finding.code !== 'DJC102') return undefined;
   const d = finding.data.declareTags;
   if (!d || !d.models.length) return undefined;
-  const fix = (title: string, changes: Fix['changes'], explanation?: string): Fix =>
-    ({ title, code: finding.code, preferred: false, safe: false, changes, ...(explanation ? { explanation } : {}) });
+  const fix = (title: string, changes: Fix['changes'], explanation?: string): Fix => ({
+    title,
+    code: finding.code,
+    preferred: false,
+    safe: false,
+    changes,
+    ...(explanation ? { explanation } : {}),
+  });
   const text = files.read(finding.path);
   const rewrite = text === undefined ? undefined : rewriteOf(finding, d, text, files);
   // Installing djcache would not help an entry the runtime cannot take as it is.
   if (rewrite && 'unavailable' in rewrite) return fix(`${TITLE} (unavailable here)`, [], rewrite.unavailable);
   if (!d.installed) {
-    return fix(`${TITLE} (install djcache first)`, [], `djcache is not installed in this project. After \`pip install djcache\` and adding "djcache" to INSTALLED_APPS, this action rewrites the entry to ${target(d)}, which the runtime invalidates on every write to those tables.`);
+    return fix(
+      `${TITLE} (install djcache first)`,
+      [],
+      `djcache is not installed in this project. After \`pip install djcache\` and adding "djcache" to INSTALLED_APPS, this action rewrites the entry to ${target(d)}, which the runtime invalidates on every write to those tables.`,
+    );
   }
   if (!rewrite) return undefined;
   // A rewrite to another caching API is a choice, not something fix-all should make.
@@ -48,10 +59,14 @@ export function declareTagsFix(finding: Finding, files: SourceFiles): Fix | unde
 function target(d: DeclareTagsData): string {
   const labels = d.models.map((m) => JSON.stringify(m)).join(', ');
   switch (d.shape) {
-    case 'cache': return `tagged(${labels})`;
-    case 'page': return `djcache.cache_page(timeout, depends_on=[${labels}])`;
-    case 'memoize': return `djcache.memoize(timeout, depends_on=[${labels}])`;
-    case 'fragment': return `{% tagged_cache timeout name depends_on="${d.models.join(' ')}" %}`;
+    case 'cache':
+      return `tagged(${labels})`;
+    case 'page':
+      return `djcache.cache_page(timeout, depends_on=[${labels}])`;
+    case 'memoize':
+      return `djcache.memoize(timeout, depends_on=[${labels}])`;
+    case 'fragment':
+      return `{% tagged_cache timeout name depends_on="${d.models.join(' ')}" %}`;
   }
 }
 
@@ -87,8 +102,13 @@ function valueCacheEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: 
     if (untaken) return untaken;
     if (method.name === 'get_or_set') return checked([...imports, ...retagged([method.object])]);
     const key = method.key?.text;
-    const gets = enclosing(call).descendantsOfType('call').filter((c): c is Node => !!c)
-      .filter((c) => { const m = cacheMethod(c); return m?.name === 'get' && m.key?.text === key; });
+    const gets = enclosing(call)
+      .descendantsOfType('call')
+      .filter((c): c is Node => !!c)
+      .filter((c) => {
+        const m = cacheMethod(c);
+        return m?.name === 'get' && m.key?.text === key;
+      });
     // A set without its get would cache through tags while reading around them.
     if (!key || !gets.length) return undefined;
     for (const get of gets) {
@@ -118,11 +138,16 @@ const CACHE_PARAMETERS: Record<string, { django: string[]; tagged: string[] }> =
 function argumentsTaggedLacks(call: Node, name: string): { unavailable: string } | undefined {
   const params = CACHE_PARAMETERS[name];
   const args = argsOf(call);
-  if (!args) return { unavailable: `cache.${name}(...) passes arguments through * or **, which tagged(...).${name} may not take.` };
+  if (!args)
+    return {
+      unavailable: `cache.${name}(...) passes arguments through * or **, which tagged(...).${name} may not take.`,
+    };
   const passed = [...args.positional.map((_, i) => params.django[i] ?? `argument ${i + 1}`), ...args.kw.keys()];
   const lacking = passed.filter((p) => !params.tagged.includes(p));
   return lacking.length
-    ? { unavailable: `tagged(...).${name} takes no ${lacking.join(' or ')}: its entries live under keys of their own, and writes to the tables they read invalidate them.` }
+    ? {
+        unavailable: `tagged(...).${name} takes no ${lacking.join(' or ')}: its entries live under keys of their own, and writes to the tables they read invalidate them.`,
+      }
     : undefined;
 }
 
@@ -144,28 +169,54 @@ function dependsOn(d: DeclareTagsData, style: PythonStyle): string {
  * decorator, inside `method_decorator(...)` or applied in urls.py. A `cache=` alias other than the default has no equivalent.
  */
 function pageEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: string): Rewrite {
-  const plan = withSyntax(text, (root): { span: [number, number]; text: string; name: string } | { unavailable: string } | undefined => {
-    const names = moduleNames(root, text);
-    const outer = nodeAt(root, 'call', finding.loc);
-    const isCachePage = (c: Node) => {
-      const fn = c.childForFieldName('function');
-      return fn?.type === 'identifier' && names.bound.get(fn.text) === DJANGO_CACHE_PAGE;
-    };
-    // descendantsOfType starts with the node itself.
-    const call = outer?.descendantsOfType('call').filter((c): c is Node => !!c).find(isCachePage);
-    const args = call && argsOf(call);
-    if (!call || !args || args.positional.length > 1 || [...args.kw.keys()].some((k) => !['timeout', 'cache', 'key_prefix'].includes(k))) return undefined;
-    const timeout = args.positional[0] ?? args.kw.get('timeout');
-    if (!timeout) return undefined;
-    if (timeout.type === 'none') {
-      return { unavailable: "cache_page(None) takes each page's timeout from its Cache-Control max-age or CACHE_MIDDLEWARE_SECONDS, while djcache.cache_page(None) never expires." };
-    }
-    const alias = args.kw.get('cache');
-    if (alias && !/^(["'])default\1$/.test(alias.text)) return { unavailable: `cache_page(..., cache=${alias.text}) caches the view outside the default cache; ${ENTRIES_CACHE}.` };
-    const prefix = args.kw.get('key_prefix');
-    const parts = [timeout.text, dependsOn(d, pythonStyle(root, text)), ...(prefix ? [`key_prefix=${prefix.text}`] : [])];
-    return { span: [call.startIndex, call.endIndex], text: `djcache.cache_page(${parts.join(', ')})`, name: call.childForFieldName('function')!.text };
-  });
+  const plan = withSyntax(
+    text,
+    (root): { span: [number, number]; text: string; name: string } | { unavailable: string } | undefined => {
+      const names = moduleNames(root, text);
+      const outer = nodeAt(root, 'call', finding.loc);
+      const isCachePage = (c: Node) => {
+        const fn = c.childForFieldName('function');
+        return fn?.type === 'identifier' && names.bound.get(fn.text) === DJANGO_CACHE_PAGE;
+      };
+      // descendantsOfType starts with the node itself.
+      const call = outer
+        ?.descendantsOfType('call')
+        .filter((c): c is Node => !!c)
+        .find(isCachePage);
+      const args = call && argsOf(call);
+      if (
+        !call ||
+        !args ||
+        args.positional.length > 1 ||
+        [...args.kw.keys()].some((k) => !['timeout', 'cache', 'key_prefix'].includes(k))
+      )
+        return undefined;
+      const timeout = args.positional[0] ?? args.kw.get('timeout');
+      if (!timeout) return undefined;
+      if (timeout.type === 'none') {
+        return {
+          unavailable:
+            "cache_page(None) takes each page's timeout from its Cache-Control max-age or CACHE_MIDDLEWARE_SECONDS, while djcache.cache_page(None) never expires.",
+        };
+      }
+      const alias = args.kw.get('cache');
+      if (alias && !/^(["'])default\1$/.test(alias.text))
+        return {
+          unavailable: `cache_page(..., cache=${alias.text}) caches the view outside the default cache; ${ENTRIES_CACHE}.`,
+        };
+      const prefix = args.kw.get('key_prefix');
+      const parts = [
+        timeout.text,
+        dependsOn(d, pythonStyle(root, text)),
+        ...(prefix ? [`key_prefix=${prefix.text}`] : []),
+      ];
+      return {
+        span: [call.startIndex, call.endIndex],
+        text: `djcache.cache_page(${parts.join(', ')})`,
+        name: call.childForFieldName('function')!.text,
+      };
+    },
+  );
   if (!plan || 'unavailable' in plan) return plan;
   return swapped(text, plan.span, plan.text, plan.name);
 }
@@ -180,29 +231,44 @@ function memoizeEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: str
   const dec = d.decorator;
   const source = dec && files.read(dec.path);
   if (!dec || source === undefined) return undefined;
-  if (finding.data.alias !== 'default') return { unavailable: `${dec.qual} caches in the "${finding.data.alias}" cache; ${ENTRIES_CACHE}.` };
+  if (finding.data.alias !== 'default')
+    return { unavailable: `${dec.qual} caches in the "${finding.data.alias}" cache; ${ENTRIES_CACHE}.` };
   const def = withSyntax(source, (root) => decoratorDefinition(root, dec));
   if (!def || 'unavailable' in def) return def;
-  const plan = withSyntax(text, (root): { span: [number, number]; text: string; name: string | undefined } | { unavailable: string } | undefined => {
-    const site = nodeAt(root, 'call', finding.loc) ?? nodeAt(root, 'identifier', finding.loc) ?? nodeAt(root, 'attribute', finding.loc);
-    if (!site) return undefined;
-    const fn = site.type === 'call' ? site.childForFieldName('function')! : site;
-    const args = site.type === 'call' ? argsOf(site) : { positional: [], kw: new Map<string, Node>() };
-    if (!args || args.positional.length > def.params.length) return undefined;
-    const bound = new Map<string, string>([
-      ...args.positional.map((a, i): [string, string] => [def.params[i].name, a.text]),
-      ...[...args.kw].map(([k, v]): [string, string] => [k, v.text]),
-    ]);
-    const other = [...bound.keys()].find((p) => p !== def.timeoutParam);
-    if (other) return { unavailable: `${dec.qual}(${other}=...) has no djcache.memoize equivalent.` };
-    const param = def.params.find((p) => p.name === def.timeoutParam);
-    const timeout = def.timeout ?? bound.get(def.timeoutParam!) ?? param?.default;
-    if (timeout === undefined) return undefined;
-    if (!LITERAL.test(timeout) && !bound.has(def.timeoutParam!)) {
-      return { unavailable: `${dec.qual}'s default timeout (${timeout}) is written in terms of its own module, which the decorated function's module may not see.` };
-    }
-    return { span: [site.startIndex, site.endIndex], text: `djcache.memoize(${timeout}, ${dependsOn(d, pythonStyle(root, text))})`, name: fn.type === 'identifier' ? fn.text : undefined };
-  });
+  const plan = withSyntax(
+    text,
+    (
+      root,
+    ): { span: [number, number]; text: string; name: string | undefined } | { unavailable: string } | undefined => {
+      const site =
+        nodeAt(root, 'call', finding.loc) ??
+        nodeAt(root, 'identifier', finding.loc) ??
+        nodeAt(root, 'attribute', finding.loc);
+      if (!site) return undefined;
+      const fn = site.type === 'call' ? site.childForFieldName('function')! : site;
+      const args = site.type === 'call' ? argsOf(site) : { positional: [], kw: new Map<string, Node>() };
+      if (!args || args.positional.length > def.params.length) return undefined;
+      const bound = new Map<string, string>([
+        ...args.positional.map((a, i): [string, string] => [def.params[i].name, a.text]),
+        ...[...args.kw].map(([k, v]): [string, string] => [k, v.text]),
+      ]);
+      const other = [...bound.keys()].find((p) => p !== def.timeoutParam);
+      if (other) return { unavailable: `${dec.qual}(${other}=...) has no djcache.memoize equivalent.` };
+      const param = def.params.find((p) => p.name === def.timeoutParam);
+      const timeout = def.timeout ?? bound.get(def.timeoutParam!) ?? param?.default;
+      if (timeout === undefined) return undefined;
+      if (!LITERAL.test(timeout) && !bound.has(def.timeoutParam!)) {
+        return {
+          unavailable: `${dec.qual}'s default timeout (${timeout}) is written in terms of its own module, which the decorated function's module may not see.`,
+        };
+      }
+      return {
+        span: [site.startIndex, site.endIndex],
+        text: `djcache.memoize(${timeout}, ${dependsOn(d, pythonStyle(root, text))})`,
+        name: fn.type === 'identifier' ? fn.text : undefined,
+      };
+    },
+  );
   if (!plan || 'unavailable' in plan) return plan;
   return swapped(text, plan.span, plan.text, plan.name);
 }
@@ -218,40 +284,65 @@ interface DecoratorDefinition {
 }
 
 /** What the project decorator's definition says, or why djcache.memoize cannot stand in for it. */
-function decoratorDefinition(root: Node, dec: NonNullable<DeclareTagsData['decorator']>): DecoratorDefinition | { unavailable: string } | undefined {
+function decoratorDefinition(
+  root: Node,
+  dec: NonNullable<DeclareTagsData['decorator']>,
+): DecoratorDefinition | { unavailable: string } | undefined {
   const name = nodeAt(root, 'identifier', dec.nameLoc);
   const factory = name?.parent?.type === 'function_definition' ? name.parent : undefined;
   const params = factory && paramsOf(factory);
   if (!factory || !params) return undefined;
-  const write = factory.descendantsOfType('call').filter((c): c is Node => !!c).find((c) => {
-    const fn = c.childForFieldName('function');
-    return fn?.type === 'attribute' && ['set', 'add', 'get_or_set'].includes(fn.childForFieldName('attribute')!.text);
-  });
+  const write = factory
+    .descendantsOfType('call')
+    .filter((c): c is Node => !!c)
+    .find((c) => {
+      const fn = c.childForFieldName('function');
+      return fn?.type === 'attribute' && ['set', 'add', 'get_or_set'].includes(fn.childForFieldName('attribute')!.text);
+    });
   const writeArgs = write && argsOf(write);
   const wrapper = write && enclosing(write);
   if (!write || !writeArgs || !wrapper || wrapper.id === factory.id || !writeArgs.positional[0]) return undefined;
   const timeout = writeArgs.positional[2] ?? writeArgs.kw.get('timeout');
-  if (!timeout) return { unavailable: `${dec.qual} stores without a timeout, so the cache's TIMEOUT applies; djcache.memoize would apply DJCACHE["DEFAULT_TIMEOUT"].` };
-  const timeoutParam = timeout.type === 'identifier' && params.some((p) => p.name === timeout.text) ? timeout.text : undefined;
-  if (!timeoutParam && !LITERAL.test(timeout.text)) return { unavailable: `${dec.qual} computes its timeout (${timeout.text}), which djcache.memoize cannot repeat.` };
+  if (!timeout)
+    return {
+      unavailable: `${dec.qual} stores without a timeout, so the cache's TIMEOUT applies; djcache.memoize would apply DJCACHE["DEFAULT_TIMEOUT"].`,
+    };
+  const timeoutParam =
+    timeout.type === 'identifier' && params.some((p) => p.name === timeout.text) ? timeout.text : undefined;
+  if (!timeoutParam && !LITERAL.test(timeout.text))
+    return { unavailable: `${dec.qual} computes its timeout (${timeout.text}), which djcache.memoize cannot repeat.` };
   const key = keyText(wrapper, writeArgs.positional[0]);
   const wrapperName = wrapper.childForFieldName('name')!.text;
   for (const a of factory.descendantsOfType('assignment').filter((x): x is Node => !!x)) {
     const left = a.childForFieldName('left');
     if (left?.type !== 'attribute' || left.childForFieldName('object')?.text !== wrapperName) continue;
     const attr = left.childForFieldName('attribute')!.text;
-    if (attr !== 'invalidate') return { unavailable: `${dec.qual} gives the function a .${attr} attribute, which djcache.memoize does not.` };
+    if (attr !== 'invalidate')
+      return { unavailable: `${dec.qual} gives the function a .${attr} attribute, which djcache.memoize does not.` };
     const value = a.childForFieldName('right');
-    const inv = value?.type === 'identifier'
-      ? factory.descendantsOfType('function_definition').find((f) => f?.childForFieldName('name')?.text === value.text)
-      : undefined;
-    const same = inv && inv.childForFieldName('parameters')?.text === wrapper.childForFieldName('parameters')?.text &&
+    const inv =
+      value?.type === 'identifier'
+        ? factory
+            .descendantsOfType('function_definition')
+            .find((f) => f?.childForFieldName('name')?.text === value.text)
+        : undefined;
+    const same =
+      inv &&
+      inv.childForFieldName('parameters')?.text === wrapper.childForFieldName('parameters')?.text &&
       inv.descendantsOfType('call').some((c) => {
         const fn = c?.childForFieldName('function');
         const arg = c && argsOf(c)?.positional[0];
-        return fn?.type === 'attribute' && fn.childForFieldName('attribute')!.text === 'delete' && arg && keyText(inv, arg) === key;
+        return (
+          fn?.type === 'attribute' &&
+          fn.childForFieldName('attribute')!.text === 'delete' &&
+          arg &&
+          keyText(inv, arg) === key
+        );
       });
-    if (!same) return { unavailable: `${dec.qual}'s .invalidate(...) does not drop exactly the entry the same arguments cache, as djcache.memoize's .invalidate(...) does, so its callers would change behaviour.` };
+    if (!same)
+      return {
+        unavailable: `${dec.qual}'s .invalidate(...) does not drop exactly the entry the same arguments cache, as djcache.memoize's .invalidate(...) does, so its callers would change behaviour.`,
+      };
   }
   return { params, ...(timeoutParam ? { timeoutParam } : { timeout: timeout.text }) };
 }
@@ -261,8 +352,10 @@ function paramsOf(fn: Node): DecoratorDefinition['params'] | undefined {
   const out: DecoratorDefinition['params'] = [];
   for (const p of namedKids(fn.childForFieldName('parameters')!)) {
     if (p.type === 'identifier') out.push({ name: p.text, default: undefined });
-    else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') out.push({ name: p.childForFieldName('name')!.text, default: p.childForFieldName('value')!.text });
-    else if (p.type === 'typed_parameter' && p.firstNamedChild?.type === 'identifier') out.push({ name: p.firstNamedChild.text, default: undefined });
+    else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter')
+      out.push({ name: p.childForFieldName('name')!.text, default: p.childForFieldName('value')!.text });
+    else if (p.type === 'typed_parameter' && p.firstNamedChild?.type === 'identifier')
+      out.push({ name: p.firstNamedChild.text, default: undefined });
     else if (p.type !== 'keyword_separator' && p.type !== 'positional_separator') return undefined;
   }
   return out;
@@ -280,16 +373,32 @@ function keyText(fn: Node, key: Node): string {
  * import of `oldName` dropped when nothing else uses it. The imports are planned on the text with
  * the call replaced, so that a dropped line and an added one do not meet as overlapping edits.
  */
-function swapped(text: string, span: [number, number], replacement: string, oldName: string | undefined): TextEdit[] | undefined {
+function swapped(
+  text: string,
+  span: [number, number],
+  replacement: string,
+  oldName: string | undefined,
+): TextEdit[] | undefined {
   const step1 = text.slice(0, span[0]) + replacement + text.slice(span[1]);
   const step2 = withSyntax(step1, (root) => {
-    const drop = oldName && !usesName(root, oldName) ? dropImport(step1, moduleNames(root, step1), oldName, pythonStyle(root, step1)) : undefined;
+    const drop =
+      oldName && !usesName(root, oldName)
+        ? dropImport(step1, moduleNames(root, step1), oldName, pythonStyle(root, step1))
+        : undefined;
     return drop ? applyEdits(step1, [drop]) : step1;
   });
-  const step3 = step2 === undefined ? undefined : withSyntax(step2, (root) => {
-    const imports = planImports(step2, moduleNames(root, step2), [{ module: 'djcache' }], pythonStyle(root, step2));
-    return 'conflict' in imports ? undefined : applyEdits(step2, imports);
-  });
+  const step3 =
+    step2 === undefined
+      ? undefined
+      : withSyntax(step2, (root) => {
+          const imports = planImports(
+            step2,
+            moduleNames(root, step2),
+            [{ module: 'djcache' }],
+            pythonStyle(root, step2),
+          );
+          return 'conflict' in imports ? undefined : applyEdits(step2, imports);
+        });
   if (step3 === undefined || !parsesCleanly(step3)) return undefined;
   const call = replaceSpan(text, span[0], span[1], replacement);
   if (step3 === step1) return [call];
@@ -304,7 +413,10 @@ function usesName(root: Node, name: string): boolean {
     const p = n?.parent;
     if (!n || n.text !== name || !p) return false;
     if (p.type === 'dotted_name' || p.type === 'aliased_import') return false;
-    return !((p.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) || (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id));
+    return !(
+      (p.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) ||
+      (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id)
+    );
   });
 }
 
@@ -313,18 +425,30 @@ function usesName(root: Node, name: string): boolean {
  * and `djcache` loaded beside `cache` (in its place when no other `{% cache %}` is left).
  */
 function fragmentEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: string): Rewrite {
-  if (finding.data.alias !== 'default') return { unavailable: `{% cache %} stores this fragment in the "${finding.data.alias}" cache; ${ENTRIES_CACHE}.` };
-  const tags = [...text.matchAll(TOKEN_RE)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, bits: bitsOf(m[0]) })).filter((t) => t.bits.length);
-  const open = tags.findIndex((t) => t.start === offsetAt(text, finding.loc[0], finding.loc[1]) && t.bits[0] === 'cache');
+  if (finding.data.alias !== 'default')
+    return { unavailable: `{% cache %} stores this fragment in the "${finding.data.alias}" cache; ${ENTRIES_CACHE}.` };
+  const tags = [...text.matchAll(TOKEN_RE)]
+    .map((m) => ({ start: m.index!, end: m.index! + m[0].length, bits: bitsOf(m[0]) }))
+    .filter((t) => t.bits.length);
+  const open = tags.findIndex(
+    (t) => t.start === offsetAt(text, finding.loc[0], finding.loc[1]) && t.bits[0] === 'cache',
+  );
   if (open < 0) return undefined;
   let depth = 0;
-  const close = tags.findIndex((t, i) => i > open && (depth += t.bits[0] === 'cache' ? 1 : t.bits[0] === 'endcache' ? -1 : 0) < 0);
+  const close = tags.findIndex(
+    (t, i) => i > open && (depth += t.bits[0] === 'cache' ? 1 : t.bits[0] === 'endcache' ? -1 : 0) < 0,
+  );
   let args = tags[open].bits.slice(1);
   if (args[args.length - 1]?.startsWith('using=')) args = args.slice(0, -1);
   // tagged_cache reads every `x=y` after the name as an option.
   if (close < 0 || args.length < 2 || args.slice(2).some((a) => a.includes('='))) return undefined;
   const edits = [
-    replaceSpan(text, tags[open].start, tags[open].end, `{% tagged_cache ${args.join(' ')} depends_on="${d.models.join(' ')}" %}`),
+    replaceSpan(
+      text,
+      tags[open].start,
+      tags[open].end,
+      `{% tagged_cache ${args.join(' ')} depends_on="${d.models.join(' ')}" %}`,
+    ),
     replaceSpan(text, tags[close].start, tags[close].end, '{% endtagged_cache %}'),
   ];
   const loads = tags.filter((t) => t.bits[0] === 'load' && !t.bits.includes('from'));
@@ -338,7 +462,15 @@ function fragmentEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: st
     return [...edits, replaceSpan(text, at, at, `${ext && at === text.length ? '\n' : ''}{% load djcache %}\n`)];
   }
   const libraries = load.bits.slice(1).map((b) => (b === 'cache' && !othersLeft ? 'djcache' : b));
-  return [...edits, replaceSpan(text, load.start, load.end, `{% load ${[...libraries, ...(othersLeft ? ['djcache'] : [])].join(' ')} %}`)];
+  return [
+    ...edits,
+    replaceSpan(
+      text,
+      load.start,
+      load.end,
+      `{% load ${[...libraries, ...(othersLeft ? ['djcache'] : [])].join(' ')} %}`,
+    ),
+  ];
 }
 
 /** The words of a `{% ... %}` tag, quotes kept together as Django's split_contents does; none for other tokens. */

@@ -10,7 +10,12 @@ import type { Fix, SourceFiles } from './types';
 /** Lines longer than this are split, one key per line. */
 const MAX_LINE = 88;
 
-interface DeleteCall { receiver: string; key: string; version: string | null; statement: { start: number; end: number } }
+interface DeleteCall {
+  receiver: string;
+  key: string;
+  version: string | null;
+  statement: { start: number; end: number };
+}
 
 export function deleteManyFix(finding: Finding, files: SourceFiles): Fix | undefined {
   if (finding.code !== 'DJC107') return undefined;
@@ -33,16 +38,17 @@ export function deleteManyFix(finding: Finding, files: SourceFiles): Fix | undef
   if (indent.trim()) return undefined;
   const version = first.version === null ? '' : `, version=${first.version}`;
   const oneLine = `${first.receiver}.delete_many([${calls.map((c) => c.key).join(', ')}]${version})`;
-  const call = indent.length + oneLine.length <= MAX_LINE
-    ? oneLine
-    : [
-      `${first.receiver}.delete_many(`,
-      `${indent}${style.indent}[`,
-      ...calls.map((c) => `${indent}${style.indent.repeat(2)}${c.key},`),
-      `${indent}${style.indent}],`,
-      ...(first.version === null ? [] : [`${indent}${style.indent}version=${first.version},`]),
-      `${indent})`,
-    ].join(style.eol);
+  const call =
+    indent.length + oneLine.length <= MAX_LINE
+      ? oneLine
+      : [
+          `${first.receiver}.delete_many(`,
+          `${indent}${style.indent}[`,
+          ...calls.map((c) => `${indent}${style.indent.repeat(2)}${c.key},`),
+          `${indent}${style.indent}],`,
+          ...(first.version === null ? [] : [`${indent}${style.indent}version=${first.version},`]),
+          `${indent})`,
+        ].join(style.eol);
   // Comments between the deletes would be lost with their lines: they move above the new call.
   const moved = comments.map((c) => `${c}${style.eol}${indent}`).join('');
   return {
@@ -50,7 +56,13 @@ export function deleteManyFix(finding: Finding, files: SourceFiles): Fix | undef
     code: finding.code,
     preferred: true,
     safe: true,
-    changes: [{ kind: 'edit', path: finding.path, edits: [replaceSpan(text, start, calls[calls.length - 1].statement.end, moved + call)] }],
+    changes: [
+      {
+        kind: 'edit',
+        path: finding.path,
+        edits: [replaceSpan(text, start, calls[calls.length - 1].statement.end, moved + call)],
+      },
+    ],
   };
 }
 

@@ -32,7 +32,14 @@ export function cacheMethod(call: Node): { object: Node; name: string; key: Node
 
 /** Statements the nested function could not hold with the same meaning. */
 const SCOPE_BREAKERS = new Set([
-  'return_statement', 'yield', 'await', 'break_statement', 'continue_statement', 'global_statement', 'nonlocal_statement', 'delete_statement',
+  'return_statement',
+  'yield',
+  'await',
+  'break_statement',
+  'continue_statement',
+  'global_statement',
+  'nonlocal_statement',
+  'delete_statement',
 ]);
 
 /** A one-line computation becomes a lambda while the line stays this short; a nested def otherwise. */
@@ -56,7 +63,10 @@ interface Shape {
  * replaces and the get call it consumed; undefined when the code's shape does not allow it.
  */
 export function getOrSetRewrite(
-  text: string, setCall: Node, tagged: string, style: PythonStyle,
+  text: string,
+  setCall: Node,
+  tagged: string,
+  style: PythonStyle,
 ): { edit: TextEdit; span: [start: number, end: number]; getCall: Node } | undefined {
   const shape = shapeOf(setCall);
   if (!shape || !computesLikeAFunction(shape)) return undefined;
@@ -66,7 +76,8 @@ export function getOrSetRewrite(
   const indent = lineTextBefore(text, shape.get.startIndex);
   const trailing = shape.trailing ? `  ${shape.trailing.text}` : '';
   const statements = shape.body.filter((n) => n.type !== 'comment');
-  const only = statements.length === 1 && shape.body.length === 1 ? assignedValue(statements[0], shape.value) : undefined;
+  const only =
+    statements.length === 1 && shape.body.length === 1 ? assignedValue(statements[0], shape.value) : undefined;
   const lambda = only && `${shape.value} = ${tagged}.get_or_set(${key}, lambda: ${only.text}${timeout})`;
   let replacement: string;
   if (lambda && !lambda.includes('\n') && indent.length + lambda.length <= LAMBDA_LINE_LIMIT) {
@@ -83,11 +94,13 @@ export function getOrSetRewrite(
 
 function shapeOf(setCall: Node): Shape | undefined {
   const set = setCall.parent;
-  if (set?.type !== 'expression_statement' || namedKids(set).length !== 1 || set.parent?.type !== 'block') return undefined;
+  if (set?.type !== 'expression_statement' || namedKids(set).length !== 1 || set.parent?.type !== 'block')
+    return undefined;
   const method = cacheMethod(setCall)!;
   const args = argsOf(setCall);
   if (!method.key || !args || args.positional.length < 2 || args.positional.length > 3) return undefined;
-  if ([...args.kw.keys()].some((k) => k !== 'timeout') || (args.positional.length === 3 && args.kw.size)) return undefined;
+  if ([...args.kw.keys()].some((k) => k !== 'timeout') || (args.positional.length === 3 && args.kw.size))
+    return undefined;
   const valueNode = args.positional[1];
   if (valueNode.type !== 'identifier') return undefined;
   const value = valueNode.text;
@@ -96,16 +109,29 @@ function shapeOf(setCall: Node): Shape | undefined {
   const siblings = namedKids(block);
   const at = siblings.findIndex((n) => n.id === set.id);
   const after = siblings.slice(at + 1);
-  const trailing = after[0]?.type === 'comment' && after[0].startPosition.row === set.endPosition.row ? after[0] : undefined;
+  const trailing =
+    after[0]?.type === 'comment' && after[0].startPosition.row === set.endPosition.row ? after[0] : undefined;
   const common = { set, value, timeout, ...(trailing ? { trailing } : {}) };
 
   // The set ends an `if v is None:` right after the get.
   const ifStatement = block.parent;
-  if (ifStatement?.type === 'if_statement' && ifStatement.childForFieldName('consequence')?.id === block.id && after.length === (trailing ? 1 : 0)) {
+  if (
+    ifStatement?.type === 'if_statement' &&
+    ifStatement.childForFieldName('consequence')?.id === block.id &&
+    after.length === (trailing ? 1 : 0)
+  ) {
     const get = previousStatement(ifStatement);
     const read = get && getOf(get, method.key.text, value);
-    if (!read || ifStatement.childForFieldName('alternative') || namedKids(ifStatement).some((n) => n.type === 'else_clause' || n.type === 'elif_clause')) return undefined;
-    if (!conditionIs(ifStatement, [`${value} is ${read.missing}`, ...(read.missing === 'None' ? [`not ${value}`] : [])])) return undefined;
+    if (
+      !read ||
+      ifStatement.childForFieldName('alternative') ||
+      namedKids(ifStatement).some((n) => n.type === 'else_clause' || n.type === 'elif_clause')
+    )
+      return undefined;
+    if (
+      !conditionIs(ifStatement, [`${value} is ${read.missing}`, ...(read.missing === 'None' ? [`not ${value}`] : [])])
+    )
+      return undefined;
     return { get, getCall: read.call, body: siblings.slice(0, at), ...common };
   }
 
@@ -114,9 +140,20 @@ function shapeOf(setCall: Node): Shape | undefined {
     const earlyIf = siblings[i];
     const read = earlyIf.type === 'if_statement' ? getOf(siblings[i - 1], method.key.text, value) : undefined;
     const returns = read && namedKids(earlyIf.childForFieldName('consequence')!);
-    if (!read || returns?.length !== 1 || returns[0].type !== 'return_statement' || namedKids(returns[0])[0]?.text !== value) continue;
-    if (earlyIf.childForFieldName('alternative') || namedKids(earlyIf).some((n) => n.type === 'else_clause' || n.type === 'elif_clause')) return undefined;
-    if (!conditionIs(earlyIf, [`${value} is not ${read.missing}`, ...(read.missing === 'None' ? [value] : [])])) return undefined;
+    if (
+      !read ||
+      returns?.length !== 1 ||
+      returns[0].type !== 'return_statement' ||
+      namedKids(returns[0])[0]?.text !== value
+    )
+      continue;
+    if (
+      earlyIf.childForFieldName('alternative') ||
+      namedKids(earlyIf).some((n) => n.type === 'else_clause' || n.type === 'elif_clause')
+    )
+      return undefined;
+    if (!conditionIs(earlyIf, [`${value} is not ${read.missing}`, ...(read.missing === 'None' ? [value] : [])]))
+      return undefined;
     return { get: siblings[i - 1], getCall: read.call, body: siblings.slice(i + 1, at), ...common };
   }
   return undefined;
@@ -124,13 +161,22 @@ function shapeOf(setCall: Node): Shape | undefined {
 
 /** `v = cache.get(k)` or `v = cache.get(k, MISSING)`: the call and what a miss returns. */
 function getOf(statement: Node, key: string, value: string): { call: Node; missing: string } | undefined {
-  const assignment = statement.type === 'expression_statement' && namedKids(statement).length === 1 ? namedKids(statement)[0] : undefined;
-  const call = assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === value && !assignment.childForFieldName('type')
-    ? assignment.childForFieldName('right') : undefined;
+  const assignment =
+    statement.type === 'expression_statement' && namedKids(statement).length === 1
+      ? namedKids(statement)[0]
+      : undefined;
+  const call =
+    assignment?.type === 'assignment' &&
+    assignment.childForFieldName('left')?.text === value &&
+    !assignment.childForFieldName('type')
+      ? assignment.childForFieldName('right')
+      : undefined;
   const method = call?.type === 'call' ? cacheMethod(call) : undefined;
   const args = call && argsOf(call);
-  if (!call || method?.name !== 'get' || method.key?.text !== key || !args || args.positional.length > 2) return undefined;
-  if ([...args.kw.keys()].some((k) => k !== 'default') || (args.positional.length === 2 && args.kw.size)) return undefined;
+  if (!call || method?.name !== 'get' || method.key?.text !== key || !args || args.positional.length > 2)
+    return undefined;
+  if ([...args.kw.keys()].some((k) => k !== 'default') || (args.positional.length === 2 && args.kw.size))
+    return undefined;
   const missing = args.positional[1] ?? args.kw.get('default');
   if (missing && missing.type !== 'none' && missing.type !== 'identifier') return undefined;
   return { call, missing: missing?.text ?? 'None' };
@@ -168,22 +214,41 @@ function names(n: Node): Node[] {
   return descendants(n, ['identifier']).filter((id) => {
     const p = id.parent;
     if (!p) return true;
-    return !((p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) || (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === id.id));
+    return !(
+      (p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) ||
+      (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === id.id)
+    );
   });
 }
 
 /** `v = expr` (one target, no annotation): expr. */
 function assignedValue(statement: Node, value: string): Node | undefined {
-  const assignment = statement.type === 'expression_statement' && namedKids(statement).length === 1 ? namedKids(statement)[0] : undefined;
-  if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.text !== value || assignment.childForFieldName('type')) return undefined;
+  const assignment =
+    statement.type === 'expression_statement' && namedKids(statement).length === 1
+      ? namedKids(statement)[0]
+      : undefined;
+  if (
+    assignment?.type !== 'assignment' ||
+    assignment.childForFieldName('left')?.text !== value ||
+    assignment.childForFieldName('type')
+  )
+    return undefined;
   const right = assignment.childForFieldName('right');
   return right && right.type !== 'assignment' ? right : undefined;
 }
 
 /** Nodes that bind names. */
 const BINDERS = [
-  'assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'named_expression', 'as_pattern',
-  'function_definition', 'class_definition', 'dotted_name', 'aliased_import',
+  'assignment',
+  'augmented_assignment',
+  'for_statement',
+  'for_in_clause',
+  'named_expression',
+  'as_pattern',
+  'function_definition',
+  'class_definition',
+  'dotted_name',
+  'aliased_import',
 ];
 
 /** Names a statement binds: assignment and loop targets, `as` names, walrus names, imports, defs and classes. */
@@ -192,14 +257,35 @@ function boundNames(statement: Node): string[] {
   const targets = (n: Node | null) => {
     if (!n) return;
     if (n.type === 'identifier') names.push(n.text);
-    else if (['pattern_list', 'tuple_pattern', 'list_pattern', 'list_splat_pattern', 'parenthesized_expression', 'tuple', 'list'].includes(n.type)) namedKids(n).forEach(targets);
+    else if (
+      [
+        'pattern_list',
+        'tuple_pattern',
+        'list_pattern',
+        'list_splat_pattern',
+        'parenthesized_expression',
+        'tuple',
+        'list',
+      ].includes(n.type)
+    )
+      namedKids(n).forEach(targets);
   };
   for (const n of descendants(statement, BINDERS)) {
-    if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement' || n.type === 'for_in_clause') targets(n.childForFieldName('left'));
+    if (
+      n.type === 'assignment' ||
+      n.type === 'augmented_assignment' ||
+      n.type === 'for_statement' ||
+      n.type === 'for_in_clause'
+    )
+      targets(n.childForFieldName('left'));
     else if (n.type === 'named_expression') targets(n.childForFieldName('name'));
     else if (n.type === 'as_pattern') targets(n.childForFieldName('alias')?.firstNamedChild ?? null);
     else if (n.type === 'function_definition' || n.type === 'class_definition') targets(n.childForFieldName('name'));
-    else if (n.type === 'dotted_name' && (n.parent?.type === 'import_statement' || n.parent?.type === 'import_from_statement')) names.push(n.firstNamedChild!.text);
+    else if (
+      n.type === 'dotted_name' &&
+      (n.parent?.type === 'import_statement' || n.parent?.type === 'import_from_statement')
+    )
+      names.push(n.firstNamedChild!.text);
     else if (n.type === 'aliased_import') targets(n.childForFieldName('alias'));
   }
   return names;
@@ -212,13 +298,17 @@ function bodyText(text: string, shape: Shape, indent: string, style: PythonStyle
   const start = first.startIndex - lineTextBefore(text, first.startIndex).length;
   const lastValue = last.type === 'comment' ? undefined : assignedValue(last, shape.value);
   const head = text.slice(start, last.startIndex);
-  const tail = lastValue ? `return ${text.slice(lastValue.startIndex, last.endIndex)}` : `${text.slice(last.startIndex, last.endIndex)}${style.eol}${lineTextBefore(text, last.startIndex)}return ${shape.value}`;
+  const tail = lastValue
+    ? `return ${text.slice(lastValue.startIndex, last.endIndex)}`
+    : `${text.slice(last.startIndex, last.endIndex)}${style.eol}${lineTextBefore(text, last.startIndex)}return ${shape.value}`;
   const lines = (head + tail).split(/\r?\n/);
   const current = lineTextBefore(text, first.startIndex);
   if (current === indent) return lines.join(style.eol);
   // The early-return shape's body moves one level in: only where no string spans lines.
   if (shape.body.some((s) => descendants(s, ['string']).some((n) => n.text.includes('\n')))) return undefined;
-  const moved = lines.map((l) => (!l.trim() ? '' : l.startsWith(current) ? indent + l.slice(current.length) : undefined));
+  const moved = lines.map((l) =>
+    !l.trim() ? '' : l.startsWith(current) ? indent + l.slice(current.length) : undefined,
+  );
   return moved.includes(undefined) ? undefined : moved.join(style.eol);
 }
 

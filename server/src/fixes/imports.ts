@@ -8,7 +8,11 @@ import { insertAt, lineEndOffset, lineTextBefore, offsetAt, positionAt, replaceS
  * A name to import; `module` is written as given, `sameAs` lists other spellings of it (`catalog.models` for `.models`).
  * Without `name`, the module itself: `import module`.
  */
-export interface ImportNeed { module: string; name?: string; sameAs?: string[] }
+export interface ImportNeed {
+  module: string;
+  name?: string;
+  sameAs?: string[];
+}
 
 /**
  * How the file at `target` imports `name` from `module` (the file at `path`): nothing from itself,
@@ -28,7 +32,9 @@ export function importFrom(target: string, module: string, path: string | undefi
   let common = 0;
   while (common < here.length && common < parts.length && here[common] === parts[common]) common++;
   if (common <= root) return absolute;
-  return [{ module: `${'.'.repeat(here.length - common + 1)}${parts.slice(common).join('.')}`, name, sameAs: [module] }];
+  return [
+    { module: `${'.'.repeat(here.length - common + 1)}${parts.slice(common).join('.')}`, name, sameAs: [module] },
+  ];
 }
 
 interface FromImport {
@@ -44,7 +50,13 @@ interface FromImport {
   itemIndent: string;
 }
 
-interface TopImport { module: string; relative: boolean; isFrom: boolean; line: number; endLine: number }
+interface TopImport {
+  module: string;
+  relative: boolean;
+  isFrom: boolean;
+  line: number;
+  endLine: number;
+}
 
 /** What a file binds at module level, and its imports. */
 export interface ModuleNames {
@@ -62,7 +74,12 @@ export function moduleNames(root: Node, text: string): ModuleNames {
   const out: ModuleNames = { froms: [], imports: [], bound: new Map(), headerEnd: 0, separateFromHeader: false };
   let header = true;
   for (const n of kids(root)) {
-    if (header && (n.type === 'comment' || n.type === 'future_import_statement' || (n.type === 'expression_statement' && n.firstNamedChild?.type === 'string'))) {
+    if (
+      header &&
+      (n.type === 'comment' ||
+        n.type === 'future_import_statement' ||
+        (n.type === 'expression_statement' && n.firstNamedChild?.type === 'string'))
+    ) {
       out.headerEnd = n.endPosition.row + 1;
       out.separateFromHeader = n.type !== 'comment';
       continue;
@@ -74,11 +91,20 @@ export function moduleNames(root: Node, text: string): ModuleNames {
         const dotted = item.type === 'aliased_import' ? item.childForFieldName('name')!.text : item.text;
         const alias = item.type === 'aliased_import' ? item.childForFieldName('alias')!.text : dotted.split('.')[0];
         out.bound.set(alias, `import:${dotted}`);
-        out.imports.push({ module: dotted, relative: false, isFrom: false, line: n.startPosition.row, endLine: n.endPosition.row });
+        out.imports.push({
+          module: dotted,
+          relative: false,
+          isFrom: false,
+          line: n.startPosition.row,
+          endLine: n.endPosition.row,
+        });
       }
     } else {
       const def = n.type === 'decorated_definition' ? n.childForFieldName('definition') : n;
-      const name = def && (def.type === 'function_definition' || def.type === 'class_definition') ? def.childForFieldName('name')?.text : undefined;
+      const name =
+        def && (def.type === 'function_definition' || def.type === 'class_definition')
+          ? def.childForFieldName('name')?.text
+          : undefined;
       if (name) out.bound.set(name, '');
       const assign = n.type === 'expression_statement' ? n.firstNamedChild : null;
       const left = assign?.type === 'assignment' ? assign.childForFieldName('left') : null;
@@ -90,11 +116,14 @@ export function moduleNames(root: Node, text: string): ModuleNames {
 
 function readFrom(n: Node, text: string, out: ModuleNames): void {
   const module = n.childForFieldName('module_name')?.text ?? '';
-  const names = n.childrenForFieldName('name').filter((c): c is Node => !!c).map((c) => ({
-    text: c.text,
-    binds: c.type === 'aliased_import' ? c.childForFieldName('alias')!.text : c.text,
-    source: c.type === 'aliased_import' ? c.childForFieldName('name')!.text : c.text,
-  }));
+  const names = n
+    .childrenForFieldName('name')
+    .filter((c): c is Node => !!c)
+    .map((c) => ({
+      text: c.text,
+      binds: c.type === 'aliased_import' ? c.childForFieldName('alias')!.text : c.text,
+      source: c.type === 'aliased_import' ? c.childForFieldName('name')!.text : c.text,
+    }));
   const first = n.childrenForFieldName('name')[0];
   out.froms.push({
     node: { start: n.startIndex, end: n.endIndex },
@@ -103,10 +132,17 @@ function readFrom(n: Node, text: string, out: ModuleNames): void {
     wildcard: kids(n).some((c) => c.type === 'wildcard_import'),
     multiline: n.startPosition.row !== n.endPosition.row,
     hasComment: kids(n).some((c) => c.type === 'comment'),
-    itemIndent: first && first.startPosition.row !== n.startPosition.row ? lineTextBefore(text, first.startIndex) : '    ',
+    itemIndent:
+      first && first.startPosition.row !== n.startPosition.row ? lineTextBefore(text, first.startIndex) : '    ',
   });
   for (const nm of names) out.bound.set(nm.binds, `${module}:${nm.source}`);
-  out.imports.push({ module, relative: module.startsWith('.'), isFrom: true, line: n.startPosition.row, endLine: n.endPosition.row });
+  out.imports.push({
+    module,
+    relative: module.startsWith('.'),
+    isFrom: true,
+    line: n.startPosition.row,
+    endLine: n.endPosition.row,
+  });
 }
 
 /**
@@ -114,7 +150,12 @@ function readFrom(n: Node, text: string, out: ModuleNames): void {
  * `from module import ...` when there is one, else onto new lines placed among the file's imports
  * in sorted order. A name already bound to something else is a conflict, reported by name.
  */
-export function planImports(text: string, names: ModuleNames, needs: ImportNeed[], style: PythonStyle): TextEdit[] | { conflict: string } {
+export function planImports(
+  text: string,
+  names: ModuleNames,
+  needs: ImportNeed[],
+  style: PythonStyle,
+): TextEdit[] | { conflict: string } {
   const spellings = (n: ImportNeed) => [n.module, ...(n.sameAs ?? [])];
   const merged = new Map<FromImport, string[]>();
   const fresh = new Map<string, string[]>();
@@ -139,25 +180,40 @@ export function planImports(text: string, names: ModuleNames, needs: ImportNeed[
     else fresh.set(need.module, [...new Set([...(fresh.get(need.module) ?? []), need.name])]);
   }
   const edits: TextEdit[] = [];
-  for (const [f, added] of merged) edits.push(replaceSpan(text, f.node.start, f.node.end, fromImportText(f, withAdded(f, added), style)));
+  for (const [f, added] of merged)
+    edits.push(replaceSpan(text, f.node.start, f.node.end, fromImportText(f, withAdded(f, added), style)));
   const byOffset = new Map<number, { lines: string[]; blankBefore: boolean; blankAfter: boolean }>();
-  const relativeLast = (a: string, b: string) => Number(a.startsWith('.')) - Number(b.startsWith('.')) || a.localeCompare(b);
+  const relativeLast = (a: string, b: string) =>
+    Number(a.startsWith('.')) - Number(b.startsWith('.')) || a.localeCompare(b);
   // `import m` goes before `from m import ...`.
-  const lines = [...[...freshModules].map((module) => ({ module, plain: true })), ...[...fresh.keys()].map((module) => ({ module, plain: false }))]
-    .sort((a, b) => relativeLast(a.module, b.module) || Number(b.plain) - Number(a.plain));
+  const lines = [
+    ...[...freshModules].map((module) => ({ module, plain: true })),
+    ...[...fresh.keys()].map((module) => ({ module, plain: false })),
+  ].sort((a, b) => relativeLast(a.module, b.module) || Number(b.plain) - Number(a.plain));
   for (const { module, plain } of lines) {
     const place = newImportPlace(text, names, module);
     const at = byOffset.get(place.offset) ?? { lines: [], blankBefore: false, blankAfter: false };
     // Into a file without imports both kinds go to one place: a blank line keeps them apart.
-    if (module.startsWith('.') && at.lines.length && !at.lines[at.lines.length - 1].startsWith('from .')) at.lines.push(style.eol);
-    at.lines.push(plain ? `import ${module}${style.eol}` : `from ${module} import ${[...fresh.get(module)!].sort().join(', ')}${style.eol}`);
+    if (module.startsWith('.') && at.lines.length && !at.lines[at.lines.length - 1].startsWith('from .'))
+      at.lines.push(style.eol);
+    at.lines.push(
+      plain
+        ? `import ${module}${style.eol}`
+        : `from ${module} import ${[...fresh.get(module)!].sort().join(', ')}${style.eol}`,
+    );
     at.blankBefore ||= place.blankBefore;
     at.blankAfter ||= place.blankAfter;
     byOffset.set(place.offset, at);
   }
   for (const [offset, at] of byOffset) {
     const unterminated = offset === text.length && text.length > 0 && !text.endsWith('\n');
-    edits.push(insertAt(text, offset, `${unterminated ? style.eol : ''}${at.blankBefore ? style.eol : ''}${at.lines.join('')}${at.blankAfter ? style.eol : ''}`));
+    edits.push(
+      insertAt(
+        text,
+        offset,
+        `${unterminated ? style.eol : ''}${at.blankBefore ? style.eol : ''}${at.lines.join('')}${at.blankAfter ? style.eol : ''}`,
+      ),
+    );
   }
   return edits;
 }
@@ -178,7 +234,11 @@ function fromImportText(f: FromImport, all: string[], style: PythonStyle): strin
  * Where a new `from module import` line goes: sorted among from-imports of the same top package,
  * else after the imports of its kind (absolute or relative), which are kept apart by a blank line.
  */
-function newImportPlace(text: string, names: ModuleNames, module: string): { offset: number; blankBefore: boolean; blankAfter: boolean } {
+function newImportPlace(
+  text: string,
+  names: ModuleNames,
+  module: string,
+): { offset: number; blankBefore: boolean; blankAfter: boolean } {
   const lineStart = (line: number) => offsetAt(text, line, 0);
   const at = (offset: number, blankBefore = false, blankAfter = false) => ({ offset, blankBefore, blankAfter });
   const relative = module.startsWith('.');
@@ -211,7 +271,8 @@ export function dropImport(text: string, names: ModuleNames, name: string, style
   const endLine = positionAt(text, f.node.end)[0];
   const lines = text.split('\n');
   // A statement sharing its line (`from a import b; x = 1`) is left alone.
-  if (lineTextBefore(text, f.node.start).trim() || text.slice(f.node.end, lineEndOffset(text, endLine)).trim()) return undefined;
+  if (lineTextBefore(text, f.node.start).trim() || text.slice(f.node.end, lineEndOffset(text, endLine)).trim())
+    return undefined;
   const blank = (l: number) => l < 0 || l >= lines.length || lines[l].trim() === '';
   // A statement alone between blank lines takes one of them along, so no double gap is left.
   const upTo = blank(line - 1) && blank(endLine + 1) && endLine + 1 < lines.length ? endLine + 2 : endLine + 1;

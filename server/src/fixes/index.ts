@@ -68,7 +68,8 @@ export function fixAll(findings: Finding[], files: SourceFiles): Change[] {
   for (const [path, text] of current) {
     const original = files.read(path);
     if (original === undefined) out.push({ kind: 'create', path, text });
-    else if (original !== text) out.push({ kind: 'edit', path, edits: [{ range: wholeRange(original), newText: text }] });
+    else if (original !== text)
+      out.push({ kind: 'edit', path, edits: [{ range: wholeRange(original), newText: text }] });
   }
   return out;
 }
@@ -77,7 +78,10 @@ export function fixAll(findings: Finding[], files: SourceFiles): Change[] {
 function relocated(f: Finding, applied: Map<string, TextEdit[][]>): Finding | undefined {
   let lost = false;
   const move = (path: string, loc: Loc): Loc => {
-    let [start, end]: [[number, number] | undefined, [number, number] | undefined] = [[loc[0], loc[1]], [loc[2], loc[3]]];
+    let [start, end]: [[number, number] | undefined, [number, number] | undefined] = [
+      [loc[0], loc[1]],
+      [loc[2], loc[3]],
+    ];
     for (const edits of applied.get(path) ?? []) {
       // Edits of one change are against the same text: later ones first leave earlier positions alone.
       for (const e of [...edits].sort((a, b) => b.range[0] - a.range[0] || b.range[1] - a.range[1])) {
@@ -100,19 +104,33 @@ type Move = (path: string, loc: Loc) => Loc;
 /** The finding with the positions its data holds moved: the keys' hole expressions, DJC107's deletes. */
 function withMovedData(f: Finding, move: Move): Finding {
   switch (f.code) {
-    case 'DJC101': return { ...f, data: movedEntryData(f.data, move) };
-    case 'DJC102': return { ...f, data: movedEntryData(f.data, move) };
-    case 'DJC106': return { ...f, data: movedEntryData(f.data, move) };
-    case 'DJC108': return { ...f, data: movedEntryData(f.data, move) };
-    case 'DJC103': return { ...f, data: { ...f.data, keys: f.data.keys.map((k) => ({ ...k, rebuild: movedRebuild(k.rebuild, move) })) } };
-    case 'DJC107': return { ...f, data: { ...f.data, locs: f.data.locs.map((l) => move(f.path, l)) } };
+    case 'DJC101':
+      return { ...f, data: movedEntryData(f.data, move) };
+    case 'DJC102':
+      return { ...f, data: movedEntryData(f.data, move) };
+    case 'DJC106':
+      return { ...f, data: movedEntryData(f.data, move) };
+    case 'DJC108':
+      return { ...f, data: movedEntryData(f.data, move) };
+    case 'DJC103':
+      return {
+        ...f,
+        data: { ...f.data, keys: f.data.keys.map((k) => ({ ...k, rebuild: movedRebuild(k.rebuild, move) })) },
+      };
+    case 'DJC107':
+      return { ...f, data: { ...f.data, locs: f.data.locs.map((l) => move(f.path, l)) } };
     case 'DJC104':
-    case 'DJC105': return f;
+    case 'DJC105':
+      return f;
   }
 }
 
 function movedEntryData<D extends EntryData>(d: D, move: Move): D {
-  return { ...d, rebuild: movedRebuild(d.rebuild, move), ...(d.m2m ? { m2m: { ...d.m2m, rebuild: movedRebuild(d.m2m.rebuild, move) } } : {}) };
+  return {
+    ...d,
+    rebuild: movedRebuild(d.rebuild, move),
+    ...(d.m2m ? { m2m: { ...d.m2m, rebuild: movedRebuild(d.m2m.rebuild, move) } } : {}),
+  };
 }
 
 function movedRebuild<H extends { at: Location }>(r: KeyRebuild<H>, move: Move): KeyRebuild<H> {

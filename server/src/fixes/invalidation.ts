@@ -7,19 +7,26 @@ import { offsetAt } from './text';
 import type { SourceFiles } from './types';
 
 /** A cache object of an alias, and what it needs imported; undefined when the file binds the names to something else. */
-export function cacheRef(alias: string, names: ModuleNames, style: PythonStyle): { expr: string; need: ImportNeed } | undefined {
+export function cacheRef(
+  alias: string,
+  names: ModuleNames,
+  style: PythonStyle,
+): { expr: string; need: ImportNeed } | undefined {
   const free = (name: string) => {
     const bound = names.bound.get(name);
     return bound === undefined || bound === `django.core.cache:${name}`;
   };
-  if (alias === 'default' && free('cache')) return { expr: 'cache', need: { module: 'django.core.cache', name: 'cache' } };
+  if (alias === 'default' && free('cache'))
+    return { expr: 'cache', need: { module: 'django.core.cache', name: 'cache' } };
   if (!free('caches')) return undefined;
   return { expr: `caches[${pyString(alias, style)}]`, need: { module: 'django.core.cache', name: 'caches' } };
 }
 
 /** `, version=2` for an entry set with a version. */
 export function versionArg(version: string | null | undefined): string {
-  return version === null || version === undefined ? '' : `, version=${/^-?\d+$/.test(version) ? version : JSON.stringify(version)}`;
+  return version === null || version === undefined
+    ? ''
+    : `, version=${/^-?\d+$/.test(version) ? version : JSON.stringify(version)}`;
 }
 
 /** Statements that bump a version key after commit: add() creates it when missing, since incr() raises on a missing key. */
@@ -53,8 +60,16 @@ export function mapHoles<H extends object, J>(r: KeyRebuild<H>, f: (h: H) => J):
 }
 
 /** The key as Python: an f-string of its parts, or a call of its builder; each hole is the expression `holeExpr` gives. */
-export function keyExpression<H extends object>(r: Rebuilt<H>, holeExpr: (hole: H) => string, style: PythonStyle): string {
-  if (r.kind === 'holes') return pyFString(r.parts.map((p) => (isLit(p) ? p.lit : { expr: holeExpr(p) })), style);
+export function keyExpression<H extends object>(
+  r: Rebuilt<H>,
+  holeExpr: (hole: H) => string,
+  style: PythonStyle,
+): string {
+  if (r.kind === 'holes')
+    return pyFString(
+      r.parts.map((p) => (isLit(p) ? p.lit : { expr: holeExpr(p) })),
+      style,
+    );
   const arg = (p: { lit: string } | H) => (isLit(p) ? pyString(p.lit, style) : holeExpr(p));
   return `${r.name}(${[...r.args.map(arg), ...r.kwargs.map(([k, p]) => `${k}=${arg(p)}`)].join(', ')})`;
 }

@@ -16,7 +16,13 @@ export function noqaFix(finding: Finding, files: SourceFiles): Fix | undefined {
   const lineStart = offsetAt(text, line, 0);
   const python = finding.path.endsWith('.py');
   // A comment at the end of a line that continues a string would become part of the string.
-  if (python && withSyntax(text, (root) => root.descendantsOfType('string').some((s) => s && s.startPosition.row <= line && s.endPosition.row > line)) !== false) return undefined;
+  if (
+    python &&
+    withSyntax(text, (root) =>
+      root.descendantsOfType('string').some((s) => s && s.startPosition.row <= line && s.endPosition.row > line),
+    ) !== false
+  )
+    return undefined;
   const list = (python ? PY_NOQA_LIST : TEMPLATE_NOQA_LIST).exec(lineText);
   const edit = list
     ? insertAt(text, lineStart + list.index + list[0].length, `, ${finding.code}`)

@@ -37,7 +37,12 @@ export function pythonStyle(root: Node, text: string): PythonStyle {
 }
 
 function escapeText(s: string, quote: string): string {
-  return s.replace(/\\/g, '\\\\').replace(new RegExp(quote, 'g'), `\\${quote}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(new RegExp(quote, 'g'), `\\${quote}`)
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t');
 }
 
 /** A Python string literal for `s`. */
@@ -48,17 +53,26 @@ export function pyString(s: string, style: PythonStyle): string {
 /** An f-string of literal text and expressions; a plain literal when there are no expressions. */
 export function pyFString(parts: (string | { expr: string })[], style: PythonStyle): string {
   if (parts.every((p) => typeof p === 'string')) return pyString(parts.join(''), style);
-  const body = parts.map((p) => (typeof p === 'string' ? escapeText(p, style.quote).replace(/\{/g, '{{').replace(/\}/g, '}}') : `{${p.expr}}`)).join('');
+  const body = parts
+    .map((p) =>
+      typeof p === 'string' ? escapeText(p, style.quote).replace(/\{/g, '{{').replace(/\}/g, '}}') : `{${p.expr}}`,
+    )
+    .join('');
   return `f${style.quote}${body}${style.quote}`;
 }
 
 /** A Python identifier made from free text: `categories:all` → `categories_all`. */
 export function identifierOf(text: string): string {
-  const id = text.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const id = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return /^[0-9]/.test(id) ? `_${id}` : id || 'key';
 }
 
 /** Lines joined with the file's line ending, each prefixed with `prefix` (blank lines stay empty). */
 export function indentLines(lines: string[], prefix: string, style: PythonStyle): string {
-  return lines.map((l) => (l ? prefix + l.replace(/^( {4})+/, (m) => style.indent.repeat(m.length / 4)) : '')).join(style.eol);
+  return lines
+    .map((l) => (l ? prefix + l.replace(/^( {4})+/, (m) => style.indent.repeat(m.length / 4)) : ''))
+    .join(style.eol);
 }

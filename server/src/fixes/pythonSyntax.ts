@@ -5,7 +5,12 @@ import { loadPythonParser, parsePython } from '../syntax/parser';
 let parser: Parser | undefined;
 // Findings exist only once the engine has loaded this same parser, so by the time a fix is asked
 // for, it is ready; fixes then read Python synchronously. Until then no fix is offered.
-loadPythonParser().then((p) => { parser = p; }, () => undefined);
+loadPythonParser().then(
+  (p) => {
+    parser = p;
+  },
+  () => undefined,
+);
 
 /** Runs `read` on the syntax tree of `text`; undefined when no tree can be had. Nodes must not escape `read`. */
 export function withSyntax<T>(text: string, read: (root: Node) => T): T | undefined {
@@ -36,9 +41,11 @@ export function namedKids(n: Node): Node[] {
 export function argsOf(call: Node): { positional: Node[]; kw: Map<string, Node> } | undefined {
   const args = call.childForFieldName('arguments');
   const all = args ? namedKids(args) : [];
-  if (all.some((a) => a.type === 'comment' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return undefined;
+  if (all.some((a) => a.type === 'comment' || a.type === 'list_splat' || a.type === 'dictionary_splat'))
+    return undefined;
   const kw = new Map<string, Node>();
-  for (const a of all) if (a.type === 'keyword_argument') kw.set(a.childForFieldName('name')!.text, a.childForFieldName('value')!);
+  for (const a of all)
+    if (a.type === 'keyword_argument') kw.set(a.childForFieldName('name')!.text, a.childForFieldName('value')!);
   return { positional: all.filter((a) => a.type !== 'keyword_argument'), kw };
 }
 

@@ -49,11 +49,13 @@ function dataReason(finding: Finding, files?: SourceFiles): string | undefined {
   if (finding.code !== 'DJC101' && finding.code !== 'DJC102') return undefined;
   const d = finding.data;
   const name = modelName(d.model ?? '');
-  if (!d.model || !d.app) return `${d.model ?? 'the model'} is not defined in this project, so there is no app to add a receiver to`;
+  if (!d.model || !d.app)
+    return `${d.model ?? 'the model'} is not defined in this project, so there is no app to add a receiver to`;
   // The info finding for models no code writes names them all but carries the first: a receiver for it alone would not settle it.
   if (!d.uncovered) return `nothing in this code writes ${name}, so there is no change for a receiver to follow`;
   const { onSave, onM2m } = needed(d);
-  if (!onSave && !onM2m) return `only signal-less writes change ${name}, and no receiver sees them (invalidate at the write, DJC103)`;
+  if (!onSave && !onM2m)
+    return `only signal-less writes change ${name}, and no receiver sees them (invalidate at the write, DJC103)`;
   const rebuilds: KeyRebuild<{ hole: string; at: Location }>[] = [];
   if (onSave) {
     if (!d.sender) return `${name} has no model class to connect post_save to`;
@@ -79,19 +81,27 @@ function buildReceiver(finding: ReceiverFinding, files: SourceFiles): Fix | { re
   const wiring = appsText === undefined ? undefined : wireSignals(appsText);
   // Without an AppConfig to import signals.py from, the receiver goes beside the model.
   const signalsPackage = `${app.dir ? `${app.dir}/` : ''}signals/__init__.py`;
-  const signals = files.read(app.signals) === undefined && files.read(signalsPackage) !== undefined ? signalsPackage : app.signals;
+  const signals =
+    files.read(app.signals) === undefined && files.read(signalsPackage) !== undefined ? signalsPackage : app.signals;
   const path = wiring ? signals : app.models;
   const text = files.read(path);
   if (!wiring && text === undefined) return { reason: `${path} is not in the workspace` };
-  const file = withSyntax(text ?? '', (root) => ({ names: moduleNames(root, text ?? ''), style: pythonStyle(root, text ?? '') }));
+  const file = withSyntax(text ?? '', (root) => ({
+    names: moduleNames(root, text ?? ''),
+    style: pythonStyle(root, text ?? ''),
+  }));
   if (!file) return { reason: 'the Python parser is not loaded yet' };
   const { names } = file;
   // A file still to be created is written in the style of the model's file.
   const modelsText = text === undefined ? files.read(app.models) : undefined;
-  const style = modelsText === undefined ? file.style : withSyntax(modelsText, (root) => pythonStyle(root, modelsText)) ?? DEFAULT_STYLE;
+  const style =
+    modelsText === undefined
+      ? file.style
+      : (withSyntax(modelsText, (root) => pythonStyle(root, modelsText)) ?? DEFAULT_STYLE);
   const modelModule = d.sender?.module ?? d.m2m!.owner.module;
   const context: Context = {
-    d, style,
+    d,
+    style,
     cacheOf: (alias) => cacheRef(alias, names, style),
     imports: (module, file, name) => importFrom(path, module, module === modelModule ? app.models : file, name),
   };
@@ -102,23 +112,39 @@ function buildReceiver(finding: ReceiverFinding, files: SourceFiles): Fix | { re
 
   const changes: Change[] = [];
   if (fresh.length) {
-    const needs = [{ module: 'django.db', name: 'transaction' }, { module: 'django.dispatch', name: 'receiver' }, ...fresh.flatMap((r) => r.needs)];
+    const needs = [
+      { module: 'django.db', name: 'transaction' },
+      { module: 'django.dispatch', name: 'receiver' },
+      ...fresh.flatMap((r) => r.needs),
+    ];
     const importEdits = planImports(text ?? '', names, needs, style);
-    if ('conflict' in importEdits) return { reason: `${path} uses the name ${importEdits.conflict} for something else` };
+    if ('conflict' in importEdits)
+      return { reason: `${path} uses the name ${importEdits.conflict} for something else` };
     const code = fresh.map((r) => indentLines(r.lines, '', style)).join(style.eol.repeat(3));
     const before = text ?? '';
-    const edits: TextEdit[] = [...importEdits, insertAt(before, before.length, `${separator(applyEdits(before, importEdits), style)}${code}${style.eol}`)];
+    const edits: TextEdit[] = [
+      ...importEdits,
+      insertAt(before, before.length, `${separator(applyEdits(before, importEdits), style)}${code}${style.eol}`),
+    ];
     const after = applyEdits(before, edits);
-    if (!parsesCleanly(after) && (text === undefined || parsesCleanly(text))) return { reason: `the receiver would not parse in ${path}` };
+    if (!parsesCleanly(after) && (text === undefined || parsesCleanly(text)))
+      return { reason: `the receiver would not parse in ${path}` };
     changes.push(text === undefined ? { kind: 'create', path, text: after } : { kind: 'edit', path, edits });
   }
   if (wiring?.edits.length) {
-    if (!parsesCleanly(applyEdits(appsText!, wiring.edits)) && parsesCleanly(appsText!)) return { reason: `ready() in ${app.apps} cannot take the signals import` };
+    if (!parsesCleanly(applyEdits(appsText!, wiring.edits)) && parsesCleanly(appsText!))
+      return { reason: `ready() in ${app.apps} cannot take the signals import` };
     changes.push({ kind: 'edit', path: app.apps, edits: wiring.edits });
   }
   if (!changes.length) return undefined;
   const what = onSave ? modelName(d.model!) : `${d.m2m!.owner.name}.${d.m2m!.field}`;
-  return { title: `Invalidate '${d.key}' when ${what} changes`, code: finding.code, preferred: true, safe: true, changes };
+  return {
+    title: `Invalidate '${d.key}' when ${what} changes`,
+    code: finding.code,
+    preferred: true,
+    safe: true,
+    changes,
+  };
 }
 
 /** What the receiver builders share: the finding's data, the file's style, its cache objects and imports. */
@@ -138,21 +164,35 @@ function separator(text: string, style: PythonStyle): string {
   return style.eol.repeat(Math.max(0, 3 - trailing));
 }
 
-interface Receiver { name: string; lines: string[]; needs: ImportNeed[] }
+interface Receiver {
+  name: string;
+  lines: string[];
+  needs: ImportNeed[];
+}
 
 /** Body lines that delete (or version-bump) the key once the transaction commits, and the imports they need. */
 function invalidation<H extends object>(
-  r: Exclude<KeyRebuild<H>, { kind: 'none' }>, { d, style, cacheOf, imports }: Context,
-  holeExpr: (h: H) => string, keysLine?: (key: string) => string,
+  r: Exclude<KeyRebuild<H>, { kind: 'none' }>,
+  { d, style, cacheOf, imports }: Context,
+  holeExpr: (h: H) => string,
+  keysLine?: (key: string) => string,
 ): { lines: string[]; needs: ImportNeed[] } | undefined {
   const cache = cacheOf(r.kind === 'version' ? r.alias : d.alias!);
   if (!cache) return undefined;
   const version = versionArg(d.version);
   if (r.kind === 'version') return { lines: bumpVersion(cache.expr, r.versionKey, style), needs: [cache.need] };
-  if (r.kind === 'constant') return { lines: [`transaction.on_commit(lambda: ${cache.expr}.delete(${pyString(r.key, style)}${version}))`], needs: [cache.need] };
+  if (r.kind === 'constant')
+    return {
+      lines: [`transaction.on_commit(lambda: ${cache.expr}.delete(${pyString(r.key, style)}${version}))`],
+      needs: [cache.need],
+    };
   const key = keyExpression(r, holeExpr, style);
   const needs = [cache.need, ...(r.kind === 'call' ? imports(r.module, r.path, r.name) : [])];
-  if (keysLine) return { lines: [keysLine(key), `transaction.on_commit(lambda: ${cache.expr}.delete_many(keys${version}))`], needs };
+  if (keysLine)
+    return {
+      lines: [keysLine(key), `transaction.on_commit(lambda: ${cache.expr}.delete_many(keys${version}))`],
+      needs,
+    };
   return { lines: [`transaction.on_commit(lambda: ${cache.expr}.delete(${key}${version}))`], needs };
 }
 
@@ -167,15 +207,32 @@ function saveReceiver(context: Context): Receiver | undefined {
   const model = d.sender!.name;
   const name = receiverName(d, model);
   const many = rebuiltHoles(r).find((p): p is Extract<HoleRebuild, { accessor: string }> => 'accessor' in p);
-  const loopVar = many && /^[a-z_]\w*$/.test(many.field) && !['instance', 'sender', 'kwargs', 'keys'].includes(many.field) ? many.field : 'value';
-  const body = invalidation(r, context, (h) => ('accessor' in h ? loopVar : `instance.${h.attr}`),
-    many && ((key) => `keys = [${key} for ${loopVar} in instance.${many.accessor}.values_list(${pyString(many.field, style)}, flat=True)]`));
+  const loopVar =
+    many && /^[a-z_]\w*$/.test(many.field) && !['instance', 'sender', 'kwargs', 'keys'].includes(many.field)
+      ? many.field
+      : 'value';
+  const body = invalidation(
+    r,
+    context,
+    (h) => ('accessor' in h ? loopVar : `instance.${h.attr}`),
+    many &&
+      ((key) =>
+        `keys = [${key} for ${loopVar} in instance.${many.accessor}.values_list(${pyString(many.field, style)}, flat=True)]`),
+  );
   if (!body) return undefined;
   const signals = ['post_save', many ? 'pre_delete' : 'post_delete'];
   return {
     name,
-    lines: [`@receiver([${signals.join(', ')}], sender=${model})`, `def ${name}(sender, instance, **kwargs):`, ...body.lines.map((l) => `    ${l}`)],
-    needs: [...signals.map((s) => ({ module: 'django.db.models.signals', name: s })), ...imports(d.sender!.module, undefined, model), ...body.needs],
+    lines: [
+      `@receiver([${signals.join(', ')}], sender=${model})`,
+      `def ${name}(sender, instance, **kwargs):`,
+      ...body.lines.map((l) => `    ${l}`),
+    ],
+    needs: [
+      ...signals.map((s) => ({ module: 'django.db.models.signals', name: s })),
+      ...imports(d.sender!.module, undefined, model),
+      ...body.needs,
+    ],
   };
 }
 
@@ -191,13 +248,16 @@ function m2mReceiver(context: Context): Receiver | undefined {
   const hole = rebuiltHoles(r)[0];
   const body = invalidation(r, context, () => 'pk', hole && ((key) => `keys = [${key} for pk in pks]`));
   if (!body) return undefined;
-  const related = hole && `instance.${hole.accessor}.values_list(${pyString('pk', style)}, flat=True) if pk_set is None else pk_set`;
-  const pks = hole ? [
-    'if reverse:',
-    `    pks = ${hole.side === 'owner' ? related : '[instance.pk]'}`,
-    'else:',
-    `    pks = ${hole.side === 'owner' ? '[instance.pk]' : related}`,
-  ] : [];
+  const related =
+    hole && `instance.${hole.accessor}.values_list(${pyString('pk', style)}, flat=True) if pk_set is None else pk_set`;
+  const pks = hole
+    ? [
+        'if reverse:',
+        `    pks = ${hole.side === 'owner' ? related : '[instance.pk]'}`,
+        'else:',
+        `    pks = ${hole.side === 'owner' ? '[instance.pk]' : related}`,
+      ]
+    : [];
   const actions = ['post_add', 'post_remove', 'pre_clear'].map((a) => pyString(a, style)).join(', ');
   return {
     name,
@@ -208,6 +268,10 @@ function m2mReceiver(context: Context): Receiver | undefined {
       '        return',
       ...[...pks, ...body.lines].map((l) => `    ${l}`),
     ],
-    needs: [{ module: 'django.db.models.signals', name: 'm2m_changed' }, ...imports(owner.module, undefined, owner.name), ...body.needs],
+    needs: [
+      { module: 'django.db.models.signals', name: 'm2m_changed' },
+      ...imports(owner.module, undefined, owner.name),
+      ...body.needs,
+    ],
   };
 }

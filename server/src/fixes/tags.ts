@@ -17,7 +17,9 @@ export function tagDeclarationFix(finding: Finding, files: SourceFiles): Fix | u
   if (!edits) return undefined;
   return {
     title: `${t.add ? 'Add' : 'Remove'} tag ${modelName(model)}`,
-    code: finding.code, preferred: true, safe: true,
+    code: finding.code,
+    preferred: true,
+    safe: true,
     changes: [{ kind: 'edit', path: t.path, edits }],
   };
 }
@@ -41,7 +43,12 @@ function pythonEdits(finding: FindingOf<'DJC108'>, t: TagFixData, model: string,
     // A class needs its import; the finding's data says where the model class lives.
     const sender = finding.data.sender;
     if (!sender || !file) return undefined;
-    const imports = planImports(text, file.names, importFrom(t.path, sender.module, finding.data.app?.models, sender.name), style);
+    const imports = planImports(
+      text,
+      file.names,
+      importFrom(t.path, sender.module, finding.data.app?.models, sender.name),
+      style,
+    );
     if ('conflict' in imports) return undefined;
     edits.push(...imports);
     added = sender.name;
@@ -50,7 +57,14 @@ function pythonEdits(finding: FindingOf<'DJC108'>, t: TagFixData, model: string,
   if (!items.length) return undefined;
   const first = locs[0]!;
   const last = locs[locs.length - 1]!;
-  edits.push(replaceSpan(text, offsetAt(text, first[0], first[1]), offsetAt(text, last[2], last[3]), items.map((i) => i.text).join(', ')));
+  edits.push(
+    replaceSpan(
+      text,
+      offsetAt(text, first[0], first[1]),
+      offsetAt(text, last[2], last[3]),
+      items.map((i) => i.text).join(', '),
+    ),
+  );
   return parsesCleanly(applyEdits(text, edits)) ? edits : undefined;
 }
 

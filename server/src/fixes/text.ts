@@ -3,7 +3,10 @@ import type { Loc } from '../syntax/ir';
 import { lineStartsOf } from '../text/lines';
 import type { Change, SourceFiles } from './types';
 
-export interface TextEdit { range: Loc; newText: string }
+export interface TextEdit {
+  range: Loc;
+  newText: string;
+}
 
 export type Position = [line: number, col: number];
 
@@ -50,7 +53,12 @@ export function replaceSpan(text: string, start: number, end: number, newText: s
 /** Applies edits made against the same text; they must not overlap. Insertions at one offset keep their order. */
 export function applyEdits(text: string, edits: TextEdit[]): string {
   const spans = edits
-    .map((e, i) => ({ start: offsetAt(text, e.range[0], e.range[1]), end: offsetAt(text, e.range[2], e.range[3]), newText: e.newText, i }))
+    .map((e, i) => ({
+      start: offsetAt(text, e.range[0], e.range[1]),
+      end: offsetAt(text, e.range[2], e.range[3]),
+      newText: e.newText,
+      i,
+    }))
     .sort((a, b) => b.start - a.start || b.end - a.end || b.i - a.i);
   let out = text;
   let limit = Infinity;
@@ -89,7 +97,12 @@ export function changedLines(before: string, after: string): TextEdit {
   let start = 0;
   while (start < before.length && start < after.length && before[start] === after[start]) start++;
   let tail = 0;
-  while (tail < before.length - start && tail < after.length - start && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+  while (
+    tail < before.length - start &&
+    tail < after.length - start &&
+    before[before.length - 1 - tail] === after[after.length - 1 - tail]
+  )
+    tail++;
   start = start && before.lastIndexOf('\n', start - 1) + 1;
   let end = before.length - tail;
   if (end > start && before[end - 1] !== '\n') {

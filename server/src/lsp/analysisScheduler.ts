@@ -40,7 +40,11 @@ export class AnalysisScheduler {
   private disposed = false;
 
   /** `analyse` reads the folder's current files, so a run started after a change sees it; it must not throw. */
-  constructor(private readonly analyse: () => Promise<void>, private readonly burstMs: number, private readonly clock: Clock = systemClock) {}
+  constructor(
+    private readonly analyse: () => Promise<void>,
+    private readonly burstMs: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** A file changed (an edit, a save, a file event). */
   edited(): void {

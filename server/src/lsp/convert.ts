@@ -2,8 +2,14 @@
 import * as path from 'path';
 import { existsSync } from 'fs';
 import {
-  type CodeAction, type CreateFile, type Diagnostic, DiagnosticSeverity, type Location as LspLocation, type Range,
-  type TextDocumentEdit, type WorkspaceEdit,
+  type CodeAction,
+  type CreateFile,
+  type Diagnostic,
+  DiagnosticSeverity,
+  type Location as LspLocation,
+  type Range,
+  type TextDocumentEdit,
+  type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { URI, Utils } from 'vscode-uri';
 import type { Loc } from '../syntax/ir';
@@ -13,7 +19,9 @@ import type { Severity } from '../config/config';
 import type { Change } from '../fixes/types';
 
 /** A workspace folder: the root every engine path is relative to. */
-export interface FolderRef { uri: URI }
+export interface FolderRef {
+  uri: URI;
+}
 
 export function toRange(loc: Loc): Range {
   return { start: { line: loc[0], character: loc[1] }, end: { line: loc[2], character: loc[3] } };
@@ -61,8 +69,10 @@ let docsDir: string | null | undefined;
 
 /** The rule's doc: copied beside the bundle in the extension, in docs/rules/ when run from the repository's out/. */
 export function ruleDocUri(code: string): string | undefined {
-  docsDir ??= [path.join(__dirname, 'rules'), path.join(__dirname, '..', '..', '..', '..', 'docs', 'rules')]
-    .find((d) => existsSync(path.join(d, 'DJC101.md'))) ?? null;
+  docsDir ??=
+    [path.join(__dirname, 'rules'), path.join(__dirname, '..', '..', '..', '..', 'docs', 'rules')].find((d) =>
+      existsSync(path.join(d, 'DJC101.md')),
+    ) ?? null;
   return docsDir ? URI.file(path.join(docsDir, `${code}.md`)).toString() : undefined;
 }
 
@@ -70,20 +80,35 @@ export function ruleDocUri(code: string): string | undefined {
  * Fix changes as a WorkspaceEdit pinned to the documents' current versions (null for closed
  * files), creating missing files first.
  */
-export function toWorkspaceEdit(folder: FolderRef, changes: Change[], versionOf: (uri: string) => number | null): WorkspaceEdit {
+export function toWorkspaceEdit(
+  folder: FolderRef,
+  changes: Change[],
+  versionOf: (uri: string) => number | null,
+): WorkspaceEdit {
   const documentChanges: (TextDocumentEdit | CreateFile)[] = [];
   for (const c of changes) {
     const uri = fileUri(folder, c.path);
     if (c.kind === 'create') {
       documentChanges.push({ kind: 'create', uri, options: { ignoreIfExists: true } });
-      documentChanges.push({ textDocument: { uri, version: null }, edits: [{ range: toRange([0, 0, 0, 0]), newText: c.text }] });
+      documentChanges.push({
+        textDocument: { uri, version: null },
+        edits: [{ range: toRange([0, 0, 0, 0]), newText: c.text }],
+      });
     } else {
-      documentChanges.push({ textDocument: { uri, version: versionOf(uri) }, edits: c.edits.map((e) => ({ range: toRange(e.range), newText: e.newText })) });
+      documentChanges.push({
+        textDocument: { uri, version: versionOf(uri) },
+        edits: c.edits.map((e) => ({ range: toRange(e.range), newText: e.newText })),
+      });
     }
   }
   return { documentChanges };
 }
 
-export function quickFix(title: string, diagnostics: Diagnostic[], edit: WorkspaceEdit, preferred: boolean): CodeAction {
+export function quickFix(
+  title: string,
+  diagnostics: Diagnostic[],
+  edit: WorkspaceEdit,
+  preferred: boolean,
+): CodeAction {
   return { title, kind: 'quickfix', diagnostics, edit, isPreferred: preferred };
 }

@@ -24,7 +24,12 @@ export interface EditorSettings {
   exclude: string[];
 }
 
-export const defaultSettings: EditorSettings = { enable: true, rules: { select: [], ignore: [] }, severity: {}, exclude: [] };
+export const defaultSettings: EditorSettings = {
+  enable: true,
+  rules: { select: [], ignore: [] },
+  severity: {},
+  exclude: [],
+};
 
 export interface FolderHost {
   /** The open editor buffer of a file, if it is open. */
@@ -46,7 +51,12 @@ export class Folder {
   private loading: Promise<void> | undefined;
   private loadGeneration = 0;
 
-  constructor(readonly uri: URI, readonly name: string, private readonly parser: Parser, private readonly host: FolderHost) {
+  constructor(
+    readonly uri: URI,
+    readonly name: string,
+    private readonly parser: Parser,
+    private readonly host: FolderHost,
+  ) {
     this.root = uri.fsPath;
     this.index = new ProjectIndex(parser, loadConfig({}, {}));
   }
@@ -69,7 +79,12 @@ export class Folder {
     const index = this.index;
     const run = async () => {
       const cache = new DiskFactCache(defaultCacheDir(this.root, this.host.cacheHome));
-      await index.loadAll(createNodeFs(this.root, config), cache, (done, total) => progress?.(done, total), () => generation !== this.loadGeneration);
+      await index.loadAll(
+        createNodeFs(this.root, config),
+        cache,
+        (done, total) => progress?.(done, total),
+        () => generation !== this.loadGeneration,
+      );
       if (generation !== this.loadGeneration) return;
       cache.save();
       if (cache.notUsed) this.host.log(`${this.name}: the cache was not used: ${cache.notUsed}`);
@@ -92,7 +107,12 @@ export class Folder {
       this.pending.clear();
       for (const rel of batch) {
         const bytes = await this.read(rel);
-        const moved = bytes === 'gone' ? this.index.deleteFile(rel) : bytes === 'unreadable' ? this.index.skipFile(rel, 'unreadable') : this.index.setFile(rel, bytes);
+        const moved =
+          bytes === 'gone'
+            ? this.index.deleteFile(rel)
+            : bytes === 'unreadable'
+              ? this.index.skipFile(rel, 'unreadable')
+              : this.index.setFile(rel, bytes);
         for (const m of moved) this.pending.add(m);
       }
     }
@@ -123,8 +143,11 @@ export class Folder {
   private async read(rel: string): Promise<Uint8Array | 'gone' | 'unreadable'> {
     const open = this.host.openText(fileUri(this, rel));
     if (open !== undefined) return Buffer.from(open, 'utf8');
-    return fsp.readFile(path.join(this.root, rel)).catch((error: NodeJS.ErrnoException) =>
-      (error.code === 'ENOENT' || error.code === 'EISDIR' || error.code === 'ENOTDIR' ? 'gone' : 'unreadable'));
+    return fsp
+      .readFile(path.join(this.root, rel))
+      .catch((error: NodeJS.ErrnoException) =>
+        error.code === 'ENOENT' || error.code === 'EISDIR' || error.code === 'ENOTDIR' ? 'gone' : 'unreadable',
+      );
   }
 
   /** pyproject.toml's [tool.djcache] under the editor settings; the editor wins where both say something. */
@@ -143,14 +166,19 @@ export class Folder {
     };
     const warnings: string[] = [];
     this.configWarnings = warnings;
-    const severity = Object.fromEntries(Object.entries(s.severity).filter(([code]) => {
-      const problem = severityCodeProblem(code, 'djcache.severity');
-      if (problem) warnings.push(problem);
-      return !problem;
-    }));
+    const severity = Object.fromEntries(
+      Object.entries(s.severity).filter(([code]) => {
+        const problem = severityCodeProblem(code, 'djcache.severity');
+        if (problem) warnings.push(problem);
+        return !problem;
+      }),
+    );
     try {
       this.configError = undefined;
-      const config = loadConfig({ pyproject }, editor, { source: 'editor', onRuleProblem: (message) => warnings.push(message) });
+      const config = loadConfig({ pyproject }, editor, {
+        source: 'editor',
+        onRuleProblem: (message) => warnings.push(message),
+      });
       return { ...config, severity: { ...config.severity, ...severity } };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

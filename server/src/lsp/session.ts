@@ -4,8 +4,17 @@
  * answered with an empty result, and the server lives on.
  */
 import {
-  type CancellationToken, type CodeAction, type CodeLens, type Connection, DidChangeConfigurationNotification,
-  DidChangeWatchedFilesNotification, type Hover, LSPErrorCodes, ResponseError, TextDocumentSyncKind, TextDocuments,
+  type CancellationToken,
+  type CodeAction,
+  type CodeLens,
+  type Connection,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  type Hover,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -19,12 +28,29 @@ import { type Finding, findingEntryId, findingModel } from '../findings';
 import { fixAll, receiverUnavailable } from '../fixes';
 import { codeActions, FIX_ALL_KIND } from '../features/codeActions';
 import type { SourceFiles } from '../fixes/types';
-import { CLIENT_COMMANDS, COMMANDS, GRAPH_REQUEST, type GraphResult, STATUS_NOTIFICATION, type StatusParams } from '../../../shared/protocol';
+import {
+  CLIENT_COMMANDS,
+  COMMANDS,
+  GRAPH_REQUEST,
+  type GraphResult,
+  STATUS_NOTIFICATION,
+  type StatusParams,
+} from '../../../shared/protocol';
 import type { Snapshot } from '../engine/projectIndex';
 import { osCacheHome } from '../engine/factCache';
 import { loadPythonParser } from '../syntax/parser';
 import { AnalysisScheduler, type Clock } from './analysisScheduler';
-import { fileUri, fromRange, locationLink, quickFix, ruleDocUri, toDiagnostic, toLocation, toRange, toWorkspaceEdit } from './convert';
+import {
+  fileUri,
+  fromRange,
+  locationLink,
+  quickFix,
+  ruleDocUri,
+  toDiagnostic,
+  toLocation,
+  toRange,
+  toWorkspaceEdit,
+} from './convert';
 import { defaultSettings, type EditorSettings, Folder } from './folder';
 
 export interface ServerOptions {
@@ -60,11 +86,22 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
   const schedulers = new Map<Folder, AnalysisScheduler>();
   let parser: Parser;
   let debounceMs = DEFAULT_DEBOUNCE_MS;
-  let caps = { progress: false, watchers: false, configuration: false, configurationRegistration: false, folderEvents: false };
+  let caps = {
+    progress: false,
+    watchers: false,
+    configuration: false,
+    configurationRegistration: false,
+    folderEvents: false,
+  };
 
   const log = (message: string) => connection.console.log(message);
-  const logFailure = (what: string, error: unknown) => log(`${what} failed: ${error instanceof Error ? error.stack : String(error)}`);
-  const host = { openText: (uri: string) => documents.get(uri)?.getText(), log, cacheHome: setup.cacheHome ?? osCacheHome() };
+  const logFailure = (what: string, error: unknown) =>
+    log(`${what} failed: ${error instanceof Error ? error.stack : String(error)}`);
+  const host = {
+    openText: (uri: string) => documents.get(uri)?.getText(),
+    log,
+    cacheHome: setup.cacheHome ?? osCacheHome(),
+  };
   /** Configuration warnings already shown: each is shown once, not on every reload. */
   const warned = new Set<string>();
 
@@ -79,7 +116,11 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
       configurationRegistration: !!c.workspace?.didChangeConfiguration?.dynamicRegistration,
       folderEvents: !!c.workspace?.workspaceFolders,
     };
-    const initial: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: URI.parse(params.rootUri).path.split('/').pop() ?? 'root' }] : []);
+    const initial: WorkspaceFolder[] =
+      params.workspaceFolders ??
+      (params.rootUri
+        ? [{ uri: params.rootUri, name: URI.parse(params.rootUri).path.split('/').pop() ?? 'root' }]
+        : []);
     for (const f of initial) addFolder(f);
     return {
       capabilities: {
@@ -98,11 +139,21 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
 
   connection.onInitialized(async () => {
     if (caps.watchers) {
-      await connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/*.{html,txt,xml}' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/' }],
-      }).catch((e) => log(`file watchers not registered: ${e}`));
+      await connection.client
+        .register(DidChangeWatchedFilesNotification.type, {
+          watchers: [
+            { globPattern: '**/*.py' },
+            { globPattern: '**/*.{html,txt,xml}' },
+            { globPattern: '**/pyproject.toml' },
+            { globPattern: '**/' },
+          ],
+        })
+        .catch((e) => log(`file watchers not registered: ${e}`));
     }
-    if (caps.configurationRegistration) await connection.client.register(DidChangeConfigurationNotification.type, { section: 'djcache' }).catch(() => undefined);
+    if (caps.configurationRegistration)
+      await connection.client
+        .register(DidChangeConfigurationNotification.type, { section: 'djcache' })
+        .catch(() => undefined);
     if (caps.folderEvents) {
       connection.workspace.onDidChangeWorkspaceFolders((e) => {
         for (const f of e.removed) removeFolder(f.uri);
@@ -142,7 +193,9 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
 
   async function readSettings(folder: Folder): Promise<EditorSettings> {
     if (!caps.configuration) return defaultSettings;
-    const raw = await connection.workspace.getConfiguration({ scopeUri: folder.uri.toString(), section: 'djcache' }).catch(() => null);
+    const raw = await connection.workspace
+      .getConfiguration({ scopeUri: folder.uri.toString(), section: 'djcache' })
+      .catch(() => null);
     const s = (raw ?? {}) as Partial<EditorSettings>;
     return {
       enable: s.enable ?? true,
@@ -154,7 +207,9 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
 
   /** Re-reads settings and every file of the given folders, with progress, then publishes. */
   async function reload(targets: Folder[]): Promise<void> {
-    const progress = caps.progress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+    const progress = caps.progress
+      ? await connection.window.createWorkDoneProgress().catch(() => undefined)
+      : undefined;
     progress?.begin('djcache', 0, 'Indexing Django project', false);
     let lastReport = 0;
     try {
@@ -168,7 +223,8 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
           progress?.report(total ? Math.round((100 * done) / total) : 100, message);
           status({ state: 'indexing', done, total, message });
         });
-        if (folder.configError) void connection.window.showWarningMessage(`djcache: pyproject.toml: ${folder.configError}`);
+        if (folder.configError)
+          void connection.window.showWarningMessage(`djcache: pyproject.toml: ${folder.configError}`);
         for (const warning of folder.configWarnings) {
           log(`${folder.name}: ${warning}; left out`);
           if (!warned.has(warning)) void connection.window.showWarningMessage(`djcache: ${warning}; left out`);
@@ -259,14 +315,17 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
 
   /** Runs a request against the current analysis of the document's folder, isolated and cancellable. */
   function request<P extends { textDocument: { uri: string } }, R>(
-    name: string, empty: R, handler: (params: P, at: { folder: Folder; path: string }, snap: Snapshot, token: CancellationToken) => R,
+    name: string,
+    empty: R,
+    handler: (params: P, at: { folder: Folder; path: string }, snap: Snapshot, token: CancellationToken) => R,
   ) {
     return async (params: P, token: CancellationToken): Promise<R | ResponseError<void>> => {
       try {
         const at = folderOf(params.textDocument.uri);
         if (!at || !at.folder.settings.enable) return empty;
         const snap = await at.folder.snapshot();
-        if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
+        if (token.isCancellationRequested)
+          return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
         return handler(params, at, snap, token);
       } catch (error) {
         logFailure(name, error);
@@ -275,50 +334,113 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
     };
   }
 
-  connection.onHover(request('hover', null as Hover | null, (params, { folder, path }, snap) => {
-    const unavailable = (entryId: string, model: string) => {
-      const f = snap.findings.find((x) => findingEntryId(x) === entryId && findingModel(x) === model && (x.code === 'DJC101' || x.code === 'DJC102'));
-      return f ? receiverUnavailable(f, sourceFiles(folder)) : undefined;
-    };
-    const h = hoverAt(snap.analysis, path, { line: params.position.line, col: params.position.character },
-      (p, loc) => locationLink(folder, p, loc), (entry, model) => unavailable(entry.id, model));
-    return h ? { contents: { kind: 'markdown' as const, value: h.markdown }, range: toRange(h.range) } : null;
-  }));
+  connection.onHover(
+    request('hover', null as Hover | null, (params, { folder, path }, snap) => {
+      const unavailable = (entryId: string, model: string) => {
+        const f = snap.findings.find(
+          (x) =>
+            findingEntryId(x) === entryId && findingModel(x) === model && (x.code === 'DJC101' || x.code === 'DJC102'),
+        );
+        return f ? receiverUnavailable(f, sourceFiles(folder)) : undefined;
+      };
+      const h = hoverAt(
+        snap.analysis,
+        path,
+        { line: params.position.line, col: params.position.character },
+        (p, loc) => locationLink(folder, p, loc),
+        (entry, model) => unavailable(entry.id, model),
+      );
+      return h ? { contents: { kind: 'markdown' as const, value: h.markdown }, range: toRange(h.range) } : null;
+    }),
+  );
 
-  connection.onCodeAction(request('codeAction', [] as CodeAction[], (params, { folder, path }, snap) => {
-    const actions: CodeAction[] = [];
-    for (const plan of codeActions(snap.findings, path, fromRange(params.range), params.context.only, sourceFiles(folder))) {
-      if (plan.kind === 'fixAll') {
-        actions.push({ title: 'djcache: fix all', kind: FIX_ALL_KIND, edit: toWorkspaceEdit(folder, plan.changes, versionOf) });
-        continue;
+  connection.onCodeAction(
+    request('codeAction', [] as CodeAction[], (params, { folder, path }, snap) => {
+      const actions: CodeAction[] = [];
+      for (const plan of codeActions(
+        snap.findings,
+        path,
+        fromRange(params.range),
+        params.context.only,
+        sourceFiles(folder),
+      )) {
+        if (plan.kind === 'fixAll') {
+          actions.push({
+            title: 'djcache: fix all',
+            kind: FIX_ALL_KIND,
+            edit: toWorkspaceEdit(folder, plan.changes, versionOf),
+          });
+          continue;
+        }
+        const diagnostic = toDiagnostic(folder, plan.finding);
+        if (plan.kind === 'disabled')
+          actions.push({
+            title: plan.fix.title,
+            kind: 'quickfix',
+            diagnostics: [diagnostic],
+            disabled: { reason: plan.reason },
+          });
+        else if (plan.kind === 'quickfix')
+          actions.push(
+            quickFix(
+              plan.fix.title,
+              [diagnostic],
+              toWorkspaceEdit(folder, plan.fix.changes, versionOf),
+              plan.fix.preferred,
+            ),
+          );
+        else {
+          const code = plan.finding.code;
+          const href = ruleDocUri(code);
+          if (href)
+            actions.push({
+              title: `Show documentation for ${code}`,
+              kind: 'quickfix',
+              diagnostics: [diagnostic],
+              command: {
+                title: `Show documentation for ${code}`,
+                command: CLIENT_COMMANDS.openRuleDoc,
+                arguments: [href],
+              },
+            });
+        }
       }
-      const diagnostic = toDiagnostic(folder, plan.finding);
-      if (plan.kind === 'disabled') actions.push({ title: plan.fix.title, kind: 'quickfix', diagnostics: [diagnostic], disabled: { reason: plan.reason } });
-      else if (plan.kind === 'quickfix') actions.push(quickFix(plan.fix.title, [diagnostic], toWorkspaceEdit(folder, plan.fix.changes, versionOf), plan.fix.preferred));
-      else {
-        const code = plan.finding.code;
-        const href = ruleDocUri(code);
-        if (href) actions.push({ title: `Show documentation for ${code}`, kind: 'quickfix', diagnostics: [diagnostic], command: { title: `Show documentation for ${code}`, command: CLIENT_COMMANDS.openRuleDoc, arguments: [href] } });
-      }
-    }
-    return actions;
-  }));
+      return actions;
+    }),
+  );
 
-  connection.onCodeLens(request('codeLens', [] as CodeLens[], (params, { folder, path }, snap) =>
-    codeLenses(snap.analysis, path).map((lens) => ({
-      range: toRange(lens.range),
-      command: {
-        title: lens.title,
-        command: CLIENT_COMMANDS.showLocations,
-        arguments: [params.textDocument.uri, toRange(lens.range).start, lens.targets.map((t) => toLocation(folder, t))],
-      },
-    }))));
+  connection.onCodeLens(
+    request('codeLens', [] as CodeLens[], (params, { folder, path }, snap) =>
+      codeLenses(snap.analysis, path).map((lens) => ({
+        range: toRange(lens.range),
+        command: {
+          title: lens.title,
+          command: CLIENT_COMMANDS.showLocations,
+          arguments: [
+            params.textDocument.uri,
+            toRange(lens.range).start,
+            lens.targets.map((t) => toLocation(folder, t)),
+          ],
+        },
+      })),
+    ),
+  );
 
-  connection.onDefinition(request('definition', [] as ReturnType<typeof toLocation>[], (params, { folder, path }, snap) =>
-    definitionsAt(snap.analysis, path, { line: params.position.line, col: params.position.character }).map((l) => toLocation(folder, l))));
+  connection.onDefinition(
+    request('definition', [] as ReturnType<typeof toLocation>[], (params, { folder, path }, snap) =>
+      definitionsAt(snap.analysis, path, { line: params.position.line, col: params.position.character }).map((l) =>
+        toLocation(folder, l),
+      ),
+    ),
+  );
 
-  connection.onReferences(request('references', [] as ReturnType<typeof toLocation>[], (params, { folder, path }, snap) =>
-    referencesAt(snap.analysis, path, { line: params.position.line, col: params.position.character }).map((l) => toLocation(folder, l))));
+  connection.onReferences(
+    request('references', [] as ReturnType<typeof toLocation>[], (params, { folder, path }, snap) =>
+      referencesAt(snap.analysis, path, { line: params.position.line, col: params.position.character }).map((l) =>
+        toLocation(folder, l),
+      ),
+    ),
+  );
 
   connection.onExecuteCommand(async (params) => {
     try {
@@ -328,8 +450,15 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
         const at = folderOf(uri);
         if (!at) return;
         const snap = await at.folder.snapshot();
-        const changes = fixAll(snap.findings.filter((f) => f.path === at.path), sourceFiles(at.folder));
-        if (changes.length) await connection.workspace.applyEdit({ label: 'djcache: fix all', edit: toWorkspaceEdit(at.folder, changes, versionOf) });
+        const changes = fixAll(
+          snap.findings.filter((f) => f.path === at.path),
+          sourceFiles(at.folder),
+        );
+        if (changes.length)
+          await connection.workspace.applyEdit({
+            label: 'djcache: fix all',
+            edit: toWorkspaceEdit(at.folder, changes, versionOf),
+          });
       }
     } catch (error) {
       logFailure(`command ${params.command}`, error);
@@ -342,8 +471,17 @@ export function startServer(connection: Connection, setup: ServerSetup = {}): vo
       try {
         const snap = await folder.snapshot();
         result.folders.push({
-          uri: folder.uri.toString(), name: folder.name, graph: snap.graph,
-          findings: snap.findings.map((f) => ({ code: f.code, path: f.path, line: f.loc[0] + 1, message: f.message, entryId: findingEntryId(f), model: findingModel(f) })),
+          uri: folder.uri.toString(),
+          name: folder.name,
+          graph: snap.graph,
+          findings: snap.findings.map((f) => ({
+            code: f.code,
+            path: f.path,
+            line: f.loc[0] + 1,
+            message: f.message,
+            entryId: findingEntryId(f),
+            model: findingModel(f),
+          })),
         });
       } catch (error) {
         logFailure(`graph of ${folder.name}`, error);

@@ -9,8 +9,16 @@ import type { ReportedFinding } from '../findings';
 /** The text of a 0-based line of a workspace file, if known. */
 export type LineText = (path: string, line: number) => string | undefined;
 
-export interface BaselineEntry { fingerprint: string; code: string; path: string; message: string }
-export interface Baseline { version: 1; findings: BaselineEntry[] }
+export interface BaselineEntry {
+  fingerprint: string;
+  code: string;
+  path: string;
+  message: string;
+}
+export interface Baseline {
+  version: 1;
+  findings: BaselineEntry[];
+}
 
 /** A baseline file that cannot be used; the CLI reports its message and exits with 2. */
 export class BaselineError extends Error {
@@ -27,7 +35,12 @@ export function fingerprint(finding: ReportedFinding, lineText: LineText): strin
 export function createBaseline(findings: ReportedFinding[], lineText: LineText): Baseline {
   return {
     version: 1,
-    findings: findings.map((f) => ({ fingerprint: fingerprint(f, lineText), code: f.code, path: f.path, message: f.message })),
+    findings: findings.map((f) => ({
+      fingerprint: fingerprint(f, lineText),
+      code: f.code,
+      path: f.path,
+      message: f.message,
+    })),
   };
 }
 
@@ -39,9 +52,16 @@ export function parseBaseline(text: string): Baseline {
     throw new BaselineError(`baseline is not valid JSON: ${(error as Error).message}`);
   }
   const baseline = data as Baseline;
-  const valid = typeof data === 'object' && data !== null && baseline.version === 1 && Array.isArray(baseline.findings) &&
+  const valid =
+    typeof data === 'object' &&
+    data !== null &&
+    baseline.version === 1 &&
+    Array.isArray(baseline.findings) &&
     baseline.findings.every((entry) => typeof entry?.fingerprint === 'string');
-  if (!valid) throw new BaselineError('baseline must be { "version": 1, "findings": [{ "fingerprint": ... }] } as written by --write-baseline');
+  if (!valid)
+    throw new BaselineError(
+      'baseline must be { "version": 1, "findings": [{ "fingerprint": ... }] } as written by --write-baseline',
+    );
   return baseline;
 }
 

@@ -7,8 +7,15 @@ import { fingerprint, type LineText } from './baseline';
 import { countByCode, sortFindings } from './text';
 
 /** 1-based line and column; columns count UTF-16 code units; `end` is exclusive. */
-export interface JsonPosition { line: number; column: number }
-export interface JsonLocation { path: string; start: JsonPosition; end: JsonPosition }
+export interface JsonPosition {
+  line: number;
+  column: number;
+}
+export interface JsonLocation {
+  path: string;
+  start: JsonPosition;
+  end: JsonPosition;
+}
 
 export interface JsonFinding extends JsonLocation {
   code: string;
@@ -21,7 +28,10 @@ export interface JsonFinding extends JsonLocation {
 }
 
 /** What the run read: files analysed, and every path it could not read with the reason. */
-export interface JsonStats { files: number; skipped: SkippedPath[] }
+export interface JsonStats {
+  files: number;
+  skipped: SkippedPath[];
+}
 
 export interface JsonReport {
   version: 1;
@@ -30,7 +40,12 @@ export interface JsonReport {
   stats?: JsonStats;
 }
 
-export function buildJsonReport(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, stats?: JsonStats): JsonReport {
+export function buildJsonReport(
+  findings: ReportedFinding[],
+  rules: RuleMeta[],
+  lineText: LineText,
+  stats?: JsonStats,
+): JsonReport {
   const names = new Map(rules.map((r) => [r.code, r.name]));
   const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
   for (const f of findings) bySeverity[f.severity]++;
@@ -51,7 +66,12 @@ export function buildJsonReport(findings: ReportedFinding[], rules: RuleMeta[], 
   };
 }
 
-export function formatJson(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, stats?: JsonStats): string {
+export function formatJson(
+  findings: ReportedFinding[],
+  rules: RuleMeta[],
+  lineText: LineText,
+  stats?: JsonStats,
+): string {
   return JSON.stringify(buildJsonReport(findings, rules, lineText, stats), null, 2) + '\n';
 }
 

@@ -20,37 +20,64 @@ export interface SarifOptions {
   skipped?: SkippedPath[];
 }
 
-export function buildSarif(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): Log {
+export function buildSarif(
+  findings: ReportedFinding[],
+  rules: RuleMeta[],
+  lineText: LineText,
+  options: SarifOptions,
+): Log {
   const known = new Set(rules.map((r) => r.code));
   const descriptors: ReportingDescriptor[] = [
     ...rules.map((rule) => ruleDescriptor(rule, options.helpBaseUri)),
-    ...[...new Set(findings.map((f) => f.code))].filter((code) => !known.has(code)).sort().map((id) => ({ id })),
+    ...[...new Set(findings.map((f) => f.code))]
+      .filter((code) => !known.has(code))
+      .sort()
+      .map((id) => ({ id })),
   ];
   const ruleIndex = new Map(descriptors.map((d, i) => [d.id, i]));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'djcache', version: options.toolVersion, rules: descriptors } },
-      columnKind: 'utf16CodeUnits',
-      ...(options.srcRootUri ? { originalUriBaseIds: { [SRCROOT]: { uri: options.srcRootUri } } } : {}),
-      ...(options.skipped?.length ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: options.skipped.map(skipNotification) }] } : {}),
-      results: sortFindings(findings).map((f): Result => ({
-        ruleId: f.code,
-        ruleIndex: ruleIndex.get(f.code),
-        level: LEVELS[f.severity],
-        message: { text: f.message },
-        locations: [physical(f.path, f.loc)],
-        ...(f.related.length ? {
-          relatedLocations: f.related.map((r, id) => ({ ...physical(r.path, r.loc), id, message: { text: r.message } })),
-        } : {}),
-        partialFingerprints: { 'djcache/v1': fingerprint(f, lineText) },
-      })),
-    }],
+    runs: [
+      {
+        tool: { driver: { name: 'djcache', version: options.toolVersion, rules: descriptors } },
+        columnKind: 'utf16CodeUnits',
+        ...(options.srcRootUri ? { originalUriBaseIds: { [SRCROOT]: { uri: options.srcRootUri } } } : {}),
+        ...(options.skipped?.length
+          ? {
+              invocations: [
+                { executionSuccessful: true, toolExecutionNotifications: options.skipped.map(skipNotification) },
+              ],
+            }
+          : {}),
+        results: sortFindings(findings).map((f): Result => ({
+          ruleId: f.code,
+          ruleIndex: ruleIndex.get(f.code),
+          level: LEVELS[f.severity],
+          message: { text: f.message },
+          locations: [physical(f.path, f.loc)],
+          ...(f.related.length
+            ? {
+                relatedLocations: f.related.map((r, id) => ({
+                  ...physical(r.path, r.loc),
+                  id,
+                  message: { text: r.message },
+                })),
+              }
+            : {}),
+          partialFingerprints: { 'djcache/v1': fingerprint(f, lineText) },
+        })),
+      },
+    ],
   };
 }
 
-export function formatSarif(findings: ReportedFinding[], rules: RuleMeta[], lineText: LineText, options: SarifOptions): string {
+export function formatSarif(
+  findings: ReportedFinding[],
+  rules: RuleMeta[],
+  lineText: LineText,
+  options: SarifOptions,
+): string {
   return JSON.stringify(buildSarif(findings, rules, lineText, options), null, 2) + '\n';
 }
 
@@ -70,7 +97,9 @@ function skipNotification(skipped: SkippedPath): Notification {
   return {
     level: 'warning',
     message: { text: `${skipped.path} was skipped: ${describeSkip(skipped)}` },
-    ...(skipped.path === '.' ? {} : { locations: [{ physicalLocation: { artifactLocation: artifact(skipped.path) } }] }),
+    ...(skipped.path === '.'
+      ? {}
+      : { locations: [{ physicalLocation: { artifactLocation: artifact(skipped.path) } }] }),
     properties: { reason: skipped.reason },
   };
 }

@@ -4,11 +4,14 @@ import type { ReportedFinding, RuleMeta } from '../findings';
 
 /** Stable report order: path, position, code, message. */
 export function sortFindings<F extends ReportedFinding>(findings: F[]): F[] {
-  return [...findings].sort((a, b) =>
-    (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
-    a.loc[0] - b.loc[0] || a.loc[1] - b.loc[1] ||
-    (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
-    (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  return [...findings].sort(
+    (a, b) =>
+      (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
+      a.loc[0] - b.loc[0] ||
+      a.loc[1] - b.loc[1] ||
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
 }
 
 /** Findings per code, most frequent first, ties by code. */
@@ -21,9 +24,12 @@ export function countByCode(findings: ReportedFinding[]): [string, number][] {
 /** Why a path was skipped, in a few words. */
 export function describeSkip(skipped: SkippedPath): string {
   switch (skipped.reason) {
-    case 'loop': return 'symlink loop';
-    case 'unreadable': return 'unreadable';
-    case 'too-big': return `over the ${MAX_FILE_BYTES / (1024 * 1024)} MiB size cap`;
+    case 'loop':
+      return 'symlink loop';
+    case 'unreadable':
+      return 'unreadable';
+    case 'too-big':
+      return `over the ${MAX_FILE_BYTES / (1024 * 1024)} MiB size cap`;
   }
 }
 
@@ -34,12 +40,15 @@ export function formatText(findings: ReportedFinding[], rules: RuleMeta[], skipp
   if (findings.length === 0) {
     lines.push(skipped.length ? `No findings in the files read, but ${paths}:` : 'All checks passed!');
   } else {
-    lines.push(...sortFindings(findings).map((f) => `${f.path}:${f.loc[0] + 1}:${f.loc[1] + 1}: ${f.code} ${f.message}`));
+    lines.push(
+      ...sortFindings(findings).map((f) => `${f.path}:${f.loc[0] + 1}:${f.loc[1] + 1}: ${f.code} ${f.message}`),
+    );
     const counts = countByCode(findings);
     const width = String(counts[0][1]).length;
     const names = new Map(rules.map((r) => [r.code, r.name]));
     lines.push('');
-    for (const [code, count] of counts) lines.push(`${String(count).padStart(width)}  ${code}  ${names.get(code) ?? ''}`.trimEnd());
+    for (const [code, count] of counts)
+      lines.push(`${String(count).padStart(width)}  ${code}  ${names.get(code) ?? ''}`.trimEnd());
     lines.push(`Found ${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}.`);
     if (skipped.length) lines.push(`${paths[0].toUpperCase()}${paths.slice(1)}:`);
   }

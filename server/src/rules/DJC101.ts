@@ -9,10 +9,16 @@ import { declareTagsData, entryData } from './fixData';
 
 export const DJC101: Rule<'DJC101'> = {
   meta: {
-    code: 'DJC101', name: 'stale-cache-entry', defaultSeverity: 'warning',
+    code: 'DJC101',
+    name: 'stale-cache-entry',
+    defaultSeverity: 'warning',
     summary: 'A cache entry reads a model that can change, and no invalidation reaches the entry.',
   },
-  doc: { severityNote: 'error if it never expires, info if nothing writes the model', reportedAt: 'entry', finds: 'an entry that reads a model that can change, with no invalidation for some kind of change' },
+  doc: {
+    severityNote: 'error if it never expires, info if nothing writes the model',
+    reportedAt: 'entry',
+    finds: 'an entry that reads a model that can change, with no invalidation for some kind of change',
+  },
   fixes: ['receiver', 'declareTags'],
   check(a: Analysis): FindingOf<'DJC101'>[] {
     const out: FindingOf<'DJC101'>[] = [];
@@ -24,9 +30,17 @@ export const DJC101: Rule<'DJC101'> = {
     for (const covs of unwritten.values()) {
       const first = covs[0];
       const names = covs.map((c) => c.model).join(', ');
-      out.push(finding('DJC101', 'info', first.entry.path, first.entry.loc,
-        `${entryKeyText(first.entry)} reads ${names} (${viaText(first)}) and nothing invalidates it; safe unless ${covs.length > 1 ? 'they change' : `${modelName(first.model)} changes`} outside this code (no write site and no admin registration found).`,
-        [related(first.dep.path, first.dep.loc, `reads ${first.model}`)], entryData(a, first.entry, first.model)));
+      out.push(
+        finding(
+          'DJC101',
+          'info',
+          first.entry.path,
+          first.entry.loc,
+          `${entryKeyText(first.entry)} reads ${names} (${viaText(first)}) and nothing invalidates it; safe unless ${covs.length > 1 ? 'they change' : `${modelName(first.model)} changes`} outside this code (no write site and no admin registration found).`,
+          [related(first.dep.path, first.dep.loc, `reads ${first.model}`)],
+          entryData(a, first.entry, first.model),
+        ),
+      );
     }
     return out;
   },
@@ -52,9 +66,22 @@ function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { k
     ? `${kinds.map((k) => CHANGE_TEXT[k]).join(' or ')} (it is invalidated on ${coveredKinds.join(' and ')})`
     : 'changes';
   const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}, but nothing invalidates ${key} when ${modelName(cov.model)} ${when}.`;
-  return finding('DJC101', severity, entry.path, entry.loc, message, [
-    related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
-    related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
-    ...cov.coveredBy.slice(0, 2).map((c) => related(c.inv.file.path, c.inv.loc, `covers other changes: ${c.how}`)),
-  ], { ...entryData(a, entry, cov.model), uncovered: kinds, writeSite: at(w.file.path, w.loc), ...declareTagsData(a, entry) });
+  return finding(
+    'DJC101',
+    severity,
+    entry.path,
+    entry.loc,
+    message,
+    [
+      related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
+      related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
+      ...cov.coveredBy.slice(0, 2).map((c) => related(c.inv.file.path, c.inv.loc, `covers other changes: ${c.how}`)),
+    ],
+    {
+      ...entryData(a, entry, cov.model),
+      uncovered: kinds,
+      writeSite: at(w.file.path, w.loc),
+      ...declareTagsData(a, entry),
+    },
+  );
 }

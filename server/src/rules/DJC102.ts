@@ -8,10 +8,15 @@ import { declareTagsData, entryData } from './fixData';
 
 export const DJC102: Rule<'DJC102'> = {
   meta: {
-    code: 'DJC102', name: 'shared-table-partly-invalidated', defaultSeverity: 'warning',
+    code: 'DJC102',
+    name: 'shared-table-partly-invalidated',
+    defaultSeverity: 'warning',
     summary: 'Several entries read a model; its changes invalidate some of them but not this one.',
   },
-  doc: { reportedAt: 'entry', finds: 'a model read by several entries, where changes invalidate some of them but not this one' },
+  doc: {
+    reportedAt: 'entry',
+    finds: 'a model read by several entries, where changes invalidate some of them but not this one',
+  },
   fixes: ['receiver', 'declareTags'],
   check(a: Analysis): FindingOf<'DJC102'>[] {
     const out: FindingOf<'DJC102'>[] = [];
@@ -19,16 +24,38 @@ export const DJC102: Rule<'DJC102'> = {
       if (v.kind !== 'sharedPartly') continue;
       const { cov, stale, siblings } = v;
       const w = stale[0];
-      const names = siblings.slice(0, 3).map((s) => entryKeyText(s.entry)).join(', ');
+      const names = siblings
+        .slice(0, 3)
+        .map((s) => entryKeyText(s.entry))
+        .join(', ');
       const by = siblings[0].coveredBy[0];
       const key = entryKeyText(cov.entry);
       const message = `${key} reads ${readText(cov)} through ${viaText(cov)}, and ${writeText(w)}; ${names} ${siblings.length > 1 ? 'are' : 'is'} invalidated when ${modelName(cov.model)} changes (${by.how}), but ${key} is not.`;
-      out.push(finding('DJC102', v.severity, cov.entry.path, cov.entry.loc, message, [
-        related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
-        related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
-        related(by.inv.file.path, by.inv.loc, `invalidates ${entryKeyText(siblings[0].entry)} only`),
-        ...siblings.slice(0, 3).map((s) => related(s.entry.path, s.entry.loc, `${entryKeyText(s.entry)} also reads ${modelName(cov.model)}`)),
-      ], { ...entryData(a, cov.entry, cov.model), uncovered: [...new Set(stale.map((s) => s.kind))], coveredEntries: siblings.map((s) => s.entry.id), ...declareTagsData(a, cov.entry) }));
+      out.push(
+        finding(
+          'DJC102',
+          v.severity,
+          cov.entry.path,
+          cov.entry.loc,
+          message,
+          [
+            related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
+            related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
+            related(by.inv.file.path, by.inv.loc, `invalidates ${entryKeyText(siblings[0].entry)} only`),
+            ...siblings
+              .slice(0, 3)
+              .map((s) =>
+                related(s.entry.path, s.entry.loc, `${entryKeyText(s.entry)} also reads ${modelName(cov.model)}`),
+              ),
+          ],
+          {
+            ...entryData(a, cov.entry, cov.model),
+            uncovered: [...new Set(stale.map((s) => s.kind))],
+            coveredEntries: siblings.map((s) => s.entry.id),
+            ...declareTagsData(a, cov.entry),
+          },
+        ),
+      );
     }
     return out;
   },

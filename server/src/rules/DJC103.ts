@@ -7,10 +7,16 @@ import { finding, type Rule } from './common';
 
 export const DJC103: Rule<'DJC103'> = {
   meta: {
-    code: 'DJC103', name: 'signal-bypassing-write', defaultSeverity: 'warning',
-    summary: 'A write that sends no signals changes a model whose entries are invalidated only through signals or save().',
+    code: 'DJC103',
+    name: 'signal-bypassing-write',
+    defaultSeverity: 'warning',
+    summary:
+      'A write that sends no signals changes a model whose entries are invalidated only through signals or save().',
   },
-  doc: { reportedAt: 'write', finds: '`update()`, bulk writes, raw SQL or a through-model write that skips the signals the entries rely on' },
+  doc: {
+    reportedAt: 'write',
+    finds: '`update()`, bulk writes, raw SQL or a through-model write that skips the signals the entries rely on',
+  },
   fixes: ['bulkWrite'],
   check(a: Analysis): FindingOf<'DJC103'>[] {
     const out: FindingOf<'DJC103'>[] = [];
@@ -22,17 +28,40 @@ export const DJC103: Rule<'DJC103'> = {
       const stale = a.coverage.filter((c) => c.model === w.model && c.coveredBy.length > 0 && c.bypassing.includes(w));
       if (!stale.length) continue;
       seen.add(site);
-      const names = stale.slice(0, 3).map((s) => entryKeyText(s.entry)).join(', ');
+      const names = stale
+        .slice(0, 3)
+        .map((s) => entryKeyText(s.entry))
+        .join(', ');
       const how = stale[0].coveredBy[0].how;
-      const what = w.throughWrite ? `${w.how} writes the through model ${w.model} directly, which sends no m2m_changed` : `${w.how} changes ${w.model} without sending signals`;
+      const what = w.throughWrite
+        ? `${w.how} writes the through model ${w.model} directly, which sends no m2m_changed`
+        : `${w.how} changes ${w.model} without sending signals`;
       const message = `${what}; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write.`;
-      out.push(finding('DJC103', 'warning', w.file.path, w.loc, message, [
-        ...stale.slice(0, 3).map((s) => related(s.entry.path, s.entry.loc, `${entryKeyText(s.entry)} reads ${modelName(w.model)}`)),
-        related(stale[0].coveredBy[0].inv.file.path, stale[0].coveredBy[0].inv.loc, 'invalidates only on signal-sending writes'),
-      ], {
-        model: w.model, writeKind: w.how, entries: stale.map((s) => s.entry.id),
-        keys: stale.map((s) => keyData(a, s.entry, w.model)),
-      }));
+      out.push(
+        finding(
+          'DJC103',
+          'warning',
+          w.file.path,
+          w.loc,
+          message,
+          [
+            ...stale
+              .slice(0, 3)
+              .map((s) => related(s.entry.path, s.entry.loc, `${entryKeyText(s.entry)} reads ${modelName(w.model)}`)),
+            related(
+              stale[0].coveredBy[0].inv.file.path,
+              stale[0].coveredBy[0].inv.loc,
+              'invalidates only on signal-sending writes',
+            ),
+          ],
+          {
+            model: w.model,
+            writeKind: w.how,
+            entries: stale.map((s) => s.entry.id),
+            keys: stale.map((s) => keyData(a, s.entry, w.model)),
+          },
+        ),
+      );
     }
     return out;
   },

@@ -7,10 +7,15 @@ import { finding, type Rule } from './common';
 
 export const DJC104: Rule<'DJC104'> = {
   meta: {
-    code: 'DJC104', name: 'key-mismatch', defaultSeverity: 'warning',
+    code: 'DJC104',
+    name: 'key-mismatch',
+    defaultSeverity: 'warning',
     summary: 'A delete key matches no key the code sets, so the invalidation never removes anything.',
   },
-  doc: { reportedAt: 'delete / entry', finds: 'a delete that matches no cache write (a typo, or a different alias, version or prefix)' },
+  doc: {
+    reportedAt: 'delete / entry',
+    finds: 'a delete that matches no cache write (a typo, or a different alias, version or prefix)',
+  },
   fixes: [],
   check(a: Analysis): FindingOf<'DJC104'>[] {
     const out: FindingOf<'DJC104'>[] = [];
@@ -18,15 +23,36 @@ export const DJC104: Rule<'DJC104'> = {
     // Reads count as evidence that somebody (a library, another service) sets the key.
     const readKeys = [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => r.key);
     for (const inv of a.invalidations) {
-      if (inv.method !== 'delete' || !inv.key || isOpaque(inv.key) || inv.key.builder || inv.key.fragment !== undefined && a.entries.some((e) => e.kind === 'fragment' && !!e.key && sameFragment(e.key, inv.key!))) continue;
+      if (
+        inv.method !== 'delete' ||
+        !inv.key ||
+        isOpaque(inv.key) ||
+        inv.key.builder ||
+        (inv.key.fragment !== undefined &&
+          a.entries.some((e) => e.kind === 'fragment' && !!e.key && sameFragment(e.key, inv.key!)))
+      )
+        continue;
       const sameAlias = setKeys.filter((e) => e.alias === inv.alias || e.alias === '?' || inv.alias === '?');
       if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && sameVersion(e.version, inv.version))) continue;
-      if (readKeys.some((r) => r.alias === inv.alias && sameVersion(r.version, inv.version) && matchKeys(r.key, inv.key) !== 'none')) continue;
+      if (
+        readKeys.some(
+          (r) => r.alias === inv.alias && sameVersion(r.version, inv.version) && matchKeys(r.key, inv.key) !== 'none',
+        )
+      )
+        continue;
       const message = explain(inv, setKeys);
       if (!message) continue;
-      out.push(finding('DJC104', 'warning', inv.file.path, inv.loc, message.text,
-        message.near ? [related(message.near.path, message.near.loc, `set as '${display(message.near.key)}'`)] : [],
-        { key: display(inv.key), alias: inv.alias, suggestion: message.near ? display(message.near.key) : undefined }));
+      out.push(
+        finding(
+          'DJC104',
+          'warning',
+          inv.file.path,
+          inv.loc,
+          message.text,
+          message.near ? [related(message.near.path, message.near.loc, `set as '${display(message.near.key)}'`)] : [],
+          { key: display(inv.key), alias: inv.alias, suggestion: message.near ? display(message.near.key) : undefined },
+        ),
+      );
     }
     return out;
   },
@@ -42,11 +68,17 @@ function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { te
   const key = display(inv.key);
   const otherAlias = setKeys.find((e) => e.alias !== inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherAlias) {
-    return { text: `cache.delete('${key}') runs on the '${inv.alias}' cache, but '${display(otherAlias.key)}' is set on the '${otherAlias.alias}' cache (${at(otherAlias.path, otherAlias.loc)}); the delete never reaches it.`, near: otherAlias };
+    return {
+      text: `cache.delete('${key}') runs on the '${inv.alias}' cache, but '${display(otherAlias.key)}' is set on the '${otherAlias.alias}' cache (${at(otherAlias.path, otherAlias.loc)}); the delete never reaches it.`,
+      near: otherAlias,
+    };
   }
   const otherVersion = setKeys.find((e) => e.alias === inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherVersion) {
-    return { text: `cache.delete('${key}', version=${inv.version ?? 'default'}) never matches '${display(otherVersion.key)}', which is set with version=${otherVersion.version ?? 'default'} (${at(otherVersion.path, otherVersion.loc)}).`, near: otherVersion };
+    return {
+      text: `cache.delete('${key}', version=${inv.version ?? 'default'}) never matches '${display(otherVersion.key)}', which is set with version=${otherVersion.version ?? 'default'} (${at(otherVersion.path, otherVersion.loc)}).`,
+      near: otherVersion,
+    };
   }
   const lit = display(inv.key);
   let best: Entry | undefined;
@@ -61,5 +93,8 @@ function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { te
   }
   const limit = Math.max(2, Math.floor(lit.length / 4));
   if (!best || bestDistance > limit) return undefined;
-  return { text: `cache.delete('${key}') matches no key this code sets; did you mean '${display(best.key)}' (set at ${at(best.path, best.loc)})?`, near: best };
+  return {
+    text: `cache.delete('${key}') matches no key this code sets; did you mean '${display(best.key)}' (set at ${at(best.path, best.loc)})?`,
+    near: best,
+  };
 }

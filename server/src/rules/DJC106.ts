@@ -8,10 +8,16 @@ import { entryData } from './fixData';
 
 export const DJC106: Rule<'DJC106'> = {
   meta: {
-    code: 'DJC106', name: 'timeout-only', defaultSeverity: 'warning',
+    code: 'DJC106',
+    name: 'timeout-only',
+    defaultSeverity: 'warning',
     summary: 'An entry of data that changes has a fixed timeout and no invalidation at all.',
   },
-  doc: { severityNote: 'info if its explicit timeout is at most `short-timeout` seconds (default 300)', reportedAt: 'entry', finds: 'mutable data with a fixed timeout and no invalidation at all' },
+  doc: {
+    severityNote: 'info if its explicit timeout is at most `short-timeout` seconds (default 300)',
+    reportedAt: 'entry',
+    finds: 'mutable data with a fixed timeout and no invalidation at all',
+  },
   fixes: [],
   check(a: Analysis): FindingOf<'DJC106'>[] {
     const out: FindingOf<'DJC106'>[] = [];
@@ -25,10 +31,20 @@ export const DJC106: Rule<'DJC106'> = {
       const message = `${entryKeyText(entry)} reads ${readText(cov)} through ${viaText(cov)}${others.length ? ` (and ${others.join(', ')})` : ''} and relies on its ${t} timeout alone: ${writeText(w)}, and nothing invalidates the entry, so it serves stale data until it expires.`;
       // A short timeout written at the entry is a deliberate bound on staleness: worth knowing, not a warning.
       const severity = typeof entry.timeout === 'number' && entry.timeout <= a.config.shortTimeout ? 'info' : 'warning';
-      out.push(finding('DJC106', severity, entry.path, entry.loc, message, [
-        related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
-        related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
-      ], { ...entryData(a, entry, cov.model), uncovered: ['save', 'delete'], models: covs.map((c) => c.model) }));
+      out.push(
+        finding(
+          'DJC106',
+          severity,
+          entry.path,
+          entry.loc,
+          message,
+          [
+            related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
+            related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
+          ],
+          { ...entryData(a, entry, cov.model), uncovered: ['save', 'delete'], models: covs.map((c) => c.model) },
+        ),
+      );
     }
     return out;
   },

@@ -8,7 +8,9 @@ import { finding, type Rule } from './common';
 
 export const DJC107: Rule<'DJC107'> = {
   meta: {
-    code: 'DJC107', name: 'sequential-deletes', defaultSeverity: 'hint',
+    code: 'DJC107',
+    name: 'sequential-deletes',
+    defaultSeverity: 'hint',
     summary: 'Two or more cache.delete() calls in a row on the same cache; use one delete_many().',
   },
   doc: { reportedAt: 'first delete', finds: 'several `delete()` calls in a row that should be one `delete_many()`' },
@@ -29,17 +31,24 @@ export const DJC107: Rule<'DJC107'> = {
         if (run.length >= 2) {
           const first = run[0];
           const last = run[run.length - 1];
-          out.push(finding('DJC107', 'hint', first.file.path, [first.loc[0], first.loc[1], last.loc[2], last.loc[3]],
-            `${run.length} cache.delete() calls in a row on the '${first.alias}' cache; one cache.delete_many([...]) does the same in one round trip.`,
-            run.slice(1).map((r) => related(r.file.path, r.loc, `also deletes '${display(r.key)}'`)),
-            { alias: first.alias, keys: run.map((r) => display(r.key)), locs: run.map((r) => r.loc) }));
+          out.push(
+            finding(
+              'DJC107',
+              'hint',
+              first.file.path,
+              [first.loc[0], first.loc[1], last.loc[2], last.loc[3]],
+              `${run.length} cache.delete() calls in a row on the '${first.alias}' cache; one cache.delete_many([...]) does the same in one round trip.`,
+              run.slice(1).map((r) => related(r.file.path, r.loc, `also deletes '${display(r.key)}'`)),
+              { alias: first.alias, keys: run.map((r) => display(r.key)), locs: run.map((r) => r.loc) },
+            ),
+          );
         }
         run = [];
       };
       for (const op of ops) {
         const prev = run[run.length - 1];
         // One statement each, adjacent: a loop body or a line with two calls is not a run.
-        if (prev && (op.pos.index !== prev.pos.index + 1)) flush();
+        if (prev && op.pos.index !== prev.pos.index + 1) flush();
         if (prev && op.pos.index === prev.pos.index) continue;
         run.push(op);
       }

@@ -10,10 +10,16 @@ import { entryData } from './fixData';
 
 export const DJC108: Rule<'DJC108'> = {
   meta: {
-    code: 'DJC108', name: 'declaration-drift', defaultSeverity: 'warning',
+    code: 'DJC108',
+    name: 'declaration-drift',
+    defaultSeverity: 'warning',
     summary: "A tagged entry's declared tags lack a model its value reads, or list one it does not read.",
   },
-  doc: { severityNote: 'info for an unused tag, or a model nothing writes', reportedAt: 'entry', finds: 'djcache tags that lack a model the value reads, or list one it does not read' },
+  doc: {
+    severityNote: 'info for an unused tag, or a model nothing writes',
+    reportedAt: 'entry',
+    finds: 'djcache tags that lack a model the value reads, or list one it does not read',
+  },
   fixes: ['tagDeclaration'],
   check(a: Analysis): FindingOf<'DJC108'>[] {
     const out: FindingOf<'DJC108'>[] = [];
@@ -26,17 +32,31 @@ export const DJC108: Rule<'DJC108'> = {
         const declared = tags.items.map((i) => i.model).join(', ');
         const model = modelName(cov.model);
         const message = `${name} reads ${cov.model} (${viaText(cov)}), but its tags declare only ${declared}: ${written ? `a ${model} change leaves it stale` : `nothing in the code writes ${model}, but a change made elsewhere would leave it stale`}.`;
-        out.push(finding('DJC108', written ? 'warning' : 'info', entry.path, entry.loc, message, [
-          related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
-          related(tags.path, tags.loc, 'the tag declaration'),
-        ], { ...entryData(a, entry, cov.model), tags: tagData(tags, { add: cov.model }) }));
+        out.push(
+          finding(
+            'DJC108',
+            written ? 'warning' : 'info',
+            entry.path,
+            entry.loc,
+            message,
+            [
+              related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
+              related(tags.path, tags.loc, 'the tag declaration'),
+            ],
+            { ...entryData(a, entry, cov.model), tags: tagData(tags, { add: cov.model }) },
+          ),
+        );
       }
       for (const { tags, item } of unreadTags) {
         const loc: Loc = item.loc ?? entry.loc;
         const path = item.loc ? tags.path : entry.path;
         const message = `${name} declares ${item.model}, but nothing its value reads is ${modelName(item.model)}: every ${modelName(item.model)} write invalidates it for nothing.`;
-        out.push(finding('DJC108', 'info', path, loc, message, [related(entry.path, entry.loc, 'the tagged entry')],
-          { ...entryData(a, entry, item.model), tags: tagData(tags, { remove: item.model }) }));
+        out.push(
+          finding('DJC108', 'info', path, loc, message, [related(entry.path, entry.loc, 'the tagged entry')], {
+            ...entryData(a, entry, item.model),
+            tags: tagData(tags, { remove: item.model }),
+          }),
+        );
       }
     }
     return out;

@@ -25,6 +25,14 @@ export interface Rule<C extends RuleCode = RuleCode> {
   fixes: readonly FixName[];
 }
 
-export function finding<C extends RuleCode>(code: C, severity: Severity, path: string, loc: Loc, message: string, rel: RelatedLocation[], data: DataByCode[C]): FindingOf<C> {
+export function finding<C extends RuleCode>(
+  code: C,
+  severity: Severity,
+  path: string,
+  loc: Loc,
+  message: string,
+  rel: RelatedLocation[],
+  data: DataByCode[C],
+): FindingOf<C> {
   return { code, severity, path, loc, message, related: rel, data };
 }

@@ -14,9 +14,17 @@ export function entryData(a: Analysis, entry: Entry, model: string): EntryData {
     ...keyData(a, entry, model),
     model,
     // An auto-created through table belongs to the app (and file) of the model declaring the field.
-    app: info?.file ? { label: info.app, dir, signals: `${prefix}signals.py`, apps: `${prefix}apps.py`, models: info.file.path } : undefined,
+    app: info?.file
+      ? { label: info.app, dir, signals: `${prefix}signals.py`, apps: `${prefix}apps.py`, models: info.file.path }
+      : undefined,
     sender: info?.file && !info.synthetic ? { module: info.file.module, name: info.name } : undefined,
-    m2m: m2m?.owner.file ? { owner: { module: m2m.owner.file.module, name: m2m.owner.name }, field: m2m.field.name, rebuild: m2mRebuild(a, entry, m2m.owner, m2m.field) } : undefined,
+    m2m: m2m?.owner.file
+      ? {
+          owner: { module: m2m.owner.file.module, name: m2m.owner.name },
+          field: m2m.field.name,
+          rebuild: m2mRebuild(a, entry, m2m.owner, m2m.field),
+        }
+      : undefined,
   };
 }
 
@@ -29,8 +37,17 @@ export function declareTagsData(a: Analysis, entry: Entry): { declareTags?: Decl
   if (entry.kind === 'tagged') return {};
   const decorator = entry.kind === 'memoize' ? projectDecorator(a, entry) : undefined;
   if (entry.kind === 'memoize' && !decorator) return {};
-  const installed = a.ws.settings.installedApps.includes('djcache') || a.ws.python.some((f) => f.imports.some((i) => i.module === 'djcache' || i.module.startsWith('djcache.')));
-  return { declareTags: { installed, shape: entry.kind, models: [...new Set(entry.deps.map((d) => d.model))].sort(), ...(decorator ? { decorator } : {}) } };
+  const installed =
+    a.ws.settings.installedApps.includes('djcache') ||
+    a.ws.python.some((f) => f.imports.some((i) => i.module === 'djcache' || i.module.startsWith('djcache.')));
+  return {
+    declareTags: {
+      installed,
+      shape: entry.kind,
+      models: [...new Set(entry.deps.map((d) => d.model))].sort(),
+      ...(decorator ? { decorator } : {}),
+    },
+  };
 }
 
 /** The project function a memoize entry's decorator calls (`memoize` of `@memoize(60)`). */

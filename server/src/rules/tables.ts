@@ -4,7 +4,8 @@
  */
 import { allRules } from '.';
 
-const TABLE_START = '<!-- rules table: written by `npm run docs:rules` from server/src/rules; edit the rules, not this table -->';
+const TABLE_START =
+  '<!-- rules table: written by `npm run docs:rules` from server/src/rules; edit the rules, not this table -->';
 const TABLE_END = '<!-- end of rules table -->';
 
 /** The table of README.md (links into docs/rules/) or of docs/rules/README.md, with what each rule finds. */
@@ -13,9 +14,13 @@ function rulesTable(file: 'README.md' | 'docs/rules/README.md'): string {
   const rows = allRules.map(({ meta, doc }) => {
     const severity = `${meta.defaultSeverity}${doc.severityNote ? ` (${doc.severityNote})` : ''}`;
     const link = `[${meta.code}](${full ? '' : 'docs/rules/'}${meta.code}.md)`;
-    return full ? `| ${link} | ${meta.name} | ${severity} | ${doc.reportedAt} | ${doc.finds} |` : `| ${link} | ${meta.name} | ${severity} |`;
+    return full
+      ? `| ${link} | ${meta.name} | ${severity} | ${doc.reportedAt} | ${doc.finds} |`
+      : `| ${link} | ${meta.name} | ${severity} |`;
   });
-  const head = full ? ['| code | name | default severity | reported at | finds |', '| --- | --- | --- | --- | --- |'] : ['| code | name | default |', '| --- | --- | --- |'];
+  const head = full
+    ? ['| code | name | default severity | reported at | finds |', '| --- | --- | --- | --- | --- |']
+    : ['| code | name | default |', '| --- | --- | --- |'];
   return [...head, ...rows].join('\n');
 }
 

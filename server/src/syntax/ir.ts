@@ -28,9 +28,15 @@ export type Expr =
   | { t: 'unknown'; loc: Loc };
 
 /** A keyword argument; `name` is null for `**kwargs`. */
-export interface Kwarg { name: string | null; value: Expr }
+export interface Kwarg {
+  name: string | null;
+  value: Expr;
+}
 /** A dict entry; `key` is null for `**other`. */
-export interface DictItem { key: Expr | null; value: Expr }
+export interface DictItem {
+  key: Expr | null;
+  value: Expr;
+}
 
 export type Target =
   | { t: 'name'; id: string }
@@ -61,7 +67,11 @@ export interface ImportFact {
   line: number;
 }
 
-export interface Param { name: string; default: Expr | null; kind: 'plain' | 'args' | 'kwargs' }
+export interface Param {
+  name: string;
+  default: Expr | null;
+  kind: 'plain' | 'args' | 'kwargs';
+}
 
 export interface FunctionFact {
   name: string;
@@ -97,14 +107,26 @@ export interface ClassFact {
 }
 
 /** A `# noqa: DJC101` or `# djcache: ignore[DJC101]` comment; codes empty means all. */
-export interface Suppression { line: number; codes: string[] }
-
+export interface Suppression {
+  line: number;
+  codes: string[];
+}
 
 export type TemplateNode =
   /** `filtered`: the value goes through filters (`{{ a.b|f }}`), which may read more of it than its text. */
   | { t: 'var'; path: string; line: number; col: number; filtered?: true }
   | { t: 'for'; target: string[]; iter: string; line: number; col: number; body: TemplateNode[] }
   | { t: 'with'; bindings: [string, string][]; line: number; body: TemplateNode[] }
-  | { t: 'cache'; timeout: string; name: string; vary: string[]; using: string | null; line: number; col: number; endLine: number; body: TemplateNode[] }
+  | {
+      t: 'cache';
+      timeout: string;
+      name: string;
+      vary: string[];
+      using: string | null;
+      line: number;
+      col: number;
+      endLine: number;
+      body: TemplateNode[];
+    }
   | { t: 'include'; template: string | null; line: number }
   | { t: 'tag'; name: string; args: string[]; line: number; col: number; endLine: number | null; body: TemplateNode[] };

@@ -13,7 +13,17 @@ function grammarPath(): string {
 }
 
 /** The TreeCursor members the IR builder walks with. */
-export type Cursor = Pick<TreeCursor, 'gotoFirstChild' | 'gotoNextSibling' | 'gotoParent' | 'nodeTypeId' | 'currentFieldId' | 'startIndex' | 'endIndex' | 'delete'>;
+export type Cursor = Pick<
+  TreeCursor,
+  | 'gotoFirstChild'
+  | 'gotoNextSibling'
+  | 'gotoParent'
+  | 'nodeTypeId'
+  | 'currentFieldId'
+  | 'startIndex'
+  | 'endIndex'
+  | 'delete'
+>;
 
 /** web-tree-sitter's own WASM exports behind TreeCursor (lib/tree-sitter.c), each taking the tree's address. */
 interface CursorExports {
@@ -39,15 +49,34 @@ let fastCursorAgrees = false;
  * stay there: only for a synchronous walk that makes no other web-tree-sitter call until delete().
  */
 class FastCursor implements Cursor {
-  constructor(private readonly x: CursorExports, private readonly tree: number) {}
-  gotoFirstChild(): boolean { return this.x._ts_tree_cursor_goto_first_child_wasm(this.tree) === 1; }
-  gotoNextSibling(): boolean { return this.x._ts_tree_cursor_goto_next_sibling_wasm(this.tree) === 1; }
-  gotoParent(): boolean { return this.x._ts_tree_cursor_goto_parent_wasm(this.tree) === 1; }
-  get nodeTypeId(): number { return this.x._ts_tree_cursor_current_node_type_id_wasm(this.tree); }
-  get currentFieldId(): number { return this.x._ts_tree_cursor_current_field_id_wasm(this.tree); }
-  get startIndex(): number { return this.x._ts_tree_cursor_start_index_wasm(this.tree); }
-  get endIndex(): number { return this.x._ts_tree_cursor_end_index_wasm(this.tree); }
-  delete(): void { this.x._ts_tree_cursor_delete_wasm(this.tree); }
+  constructor(
+    private readonly x: CursorExports,
+    private readonly tree: number,
+  ) {}
+  gotoFirstChild(): boolean {
+    return this.x._ts_tree_cursor_goto_first_child_wasm(this.tree) === 1;
+  }
+  gotoNextSibling(): boolean {
+    return this.x._ts_tree_cursor_goto_next_sibling_wasm(this.tree) === 1;
+  }
+  gotoParent(): boolean {
+    return this.x._ts_tree_cursor_goto_parent_wasm(this.tree) === 1;
+  }
+  get nodeTypeId(): number {
+    return this.x._ts_tree_cursor_current_node_type_id_wasm(this.tree);
+  }
+  get currentFieldId(): number {
+    return this.x._ts_tree_cursor_current_field_id_wasm(this.tree);
+  }
+  get startIndex(): number {
+    return this.x._ts_tree_cursor_start_index_wasm(this.tree);
+  }
+  get endIndex(): number {
+    return this.x._ts_tree_cursor_end_index_wasm(this.tree);
+  }
+  delete(): void {
+    this.x._ts_tree_cursor_delete_wasm(this.tree);
+  }
 }
 
 function fastCursor(tree: Tree): FastCursor {
@@ -147,10 +176,18 @@ export class FlatCursor implements Cursor {
     return true;
   }
 
-  get nodeTypeId(): number { return this.nodes[this.at] & 0xffff; }
-  get currentFieldId(): number { return this.nodes[this.at] >>> 16; }
-  get startIndex(): number { return this.nodes[this.at + 1]; }
-  get endIndex(): number { return this.nodes[this.at + 2]; }
+  get nodeTypeId(): number {
+    return this.nodes[this.at] & 0xffff;
+  }
+  get currentFieldId(): number {
+    return this.nodes[this.at] >>> 16;
+  }
+  get startIndex(): number {
+    return this.nodes[this.at + 1];
+  }
+  get endIndex(): number {
+    return this.nodes[this.at + 2];
+  }
   delete(): void {}
 }
 
@@ -178,7 +215,8 @@ export function loadPythonParser(): Promise<Parser> {
 
 /** Fails loudly at start if web-tree-sitter and the grammar disagree (ABI or node names). */
 function selfTest(parser: Parser): void {
-  if (!parsesKnownSample(parser)) throw new Error(`tree-sitter self-test failed: ${parser.parse(KNOWN_SAMPLE)?.rootNode.toString()}`);
+  if (!parsesKnownSample(parser))
+    throw new Error(`tree-sitter self-test failed: ${parser.parse(KNOWN_SAMPLE)?.rootNode.toString()}`);
   fastCursorAgrees = fastCursorSelfTest(parser);
   flatTreesAgree = flatTreeSelfTest(parser);
 }
@@ -200,14 +238,20 @@ function parsesKnownSample(parser: Parser): boolean {
 }
 
 /** Sample with fields, an f-string, non-ASCII text, a comment and a syntax error. */
-const CURSOR_SAMPLE = 'from .a import (b as c, d)\nx: "é" = cache.set(f"k:{x!r}", *a, k=1)  # 😀\nclass C(B, m=M):\n  def f(s, *a, **k) -> int:\n    return [y for y in a if (y)]\nif x: (\n';
+const CURSOR_SAMPLE =
+  'from .a import (b as c, d)\nx: "é" = cache.set(f"k:{x!r}", *a, k=1)  # 😀\nclass C(B, m=M):\n  def f(s, *a, **k) -> int:\n    return [y for y in a if (y)]\nif x: (\n';
 
 /** Whether web-tree-sitter has the exports FastCursor calls, and it walks the sample as TreeCursor does. */
 function fastCursorSelfTest(parser: Parser): boolean {
   const names = Object.keys({
-    _ts_tree_cursor_goto_first_child_wasm: 0, _ts_tree_cursor_goto_next_sibling_wasm: 0, _ts_tree_cursor_goto_parent_wasm: 0,
-    _ts_tree_cursor_current_node_type_id_wasm: 0, _ts_tree_cursor_current_field_id_wasm: 0, _ts_tree_cursor_start_index_wasm: 0,
-    _ts_tree_cursor_end_index_wasm: 0, _ts_tree_cursor_delete_wasm: 0,
+    _ts_tree_cursor_goto_first_child_wasm: 0,
+    _ts_tree_cursor_goto_next_sibling_wasm: 0,
+    _ts_tree_cursor_goto_parent_wasm: 0,
+    _ts_tree_cursor_current_node_type_id_wasm: 0,
+    _ts_tree_cursor_current_field_id_wasm: 0,
+    _ts_tree_cursor_start_index_wasm: 0,
+    _ts_tree_cursor_end_index_wasm: 0,
+    _ts_tree_cursor_delete_wasm: 0,
   } satisfies Record<keyof CursorExports, 0>);
   if (!names.every((n) => typeof (wasm as Record<string, unknown>)[n] === 'function')) return false;
   return readsAsTreeCursor(parser, fastCursor);
@@ -282,12 +326,13 @@ export function tooDeeplyIndented(source: string): boolean {
 
 function forEachIndentWidth(source: string, each: (width: number) => void): void {
   const anyBreak = /[\n\r\f]/g;
-  const nextBreak = source.includes('\r') || source.includes('\f')
-    ? (from: number) => {
-      anyBreak.lastIndex = from;
-      return anyBreak.exec(source)?.index ?? -1;
-    }
-    : (from: number) => source.indexOf('\n', from);
+  const nextBreak =
+    source.includes('\r') || source.includes('\f')
+      ? (from: number) => {
+          anyBreak.lastIndex = from;
+          return anyBreak.exec(source)?.index ?? -1;
+        }
+      : (from: number) => source.indexOf('\n', from);
   for (let at = nextBreak(0); at !== -1; at = nextBreak(at + 1)) {
     let width = 0;
     for (let j = at + 1; j < source.length; j++) {

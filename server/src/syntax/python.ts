@@ -31,8 +31,20 @@ const DATA_TABLE_SIZE = 32 * 1024;
 
 /** What literal data is made of besides strings: constants and collections of them. */
 const DATA_TYPES = new Set([
-  'concatenated_string', 'integer', 'float', 'true', 'false', 'none', 'comment', 'unary_operator', 'parenthesized_expression',
-  'list', 'tuple', 'set', 'dictionary', 'pair',
+  'concatenated_string',
+  'integer',
+  'float',
+  'true',
+  'false',
+  'none',
+  'comment',
+  'unary_operator',
+  'parenthesized_expression',
+  'list',
+  'tuple',
+  'set',
+  'dictionary',
+  'pair',
 ]);
 
 export interface PythonIR {
@@ -53,9 +65,28 @@ function resolveRelative(module: string, isPackage: boolean, dots: number, rest:
 }
 
 const FIELD_NAMES = [
-  'alias', 'alternative', 'argument', 'arguments', 'attribute', 'body', 'condition', 'consequence',
-  'definition', 'expression', 'function', 'key', 'left', 'module_name', 'name', 'object', 'operator',
-  'parameters', 'right', 'subscript', 'superclasses', 'value',
+  'alias',
+  'alternative',
+  'argument',
+  'arguments',
+  'attribute',
+  'body',
+  'condition',
+  'consequence',
+  'definition',
+  'expression',
+  'function',
+  'key',
+  'left',
+  'module_name',
+  'name',
+  'object',
+  'operator',
+  'parameters',
+  'right',
+  'subscript',
+  'superclasses',
+  'value',
 ] as const;
 
 /** What the walk needs from the grammar, looked up once per language. */
@@ -332,7 +363,13 @@ class Builder {
             if (this.type() === 'elif_clause') {
               this.blockDepth = tailDepth;
               const elifLine = this.line();
-              const nested = { t: 'if' as const, test: this.fieldExpr(F.condition), body: this.fieldBlock(F.consequence), orelse: [] as Stmt[], line: elifLine };
+              const nested = {
+                t: 'if' as const,
+                test: this.fieldExpr(F.condition),
+                body: this.fieldBlock(F.consequence),
+                orelse: [] as Stmt[],
+                line: elifLine,
+              };
               tail.push(nested);
               if (tailDepth < MAX_BLOCK_NESTING - 1) {
                 tail = nested.orelse;
@@ -464,7 +501,12 @@ class Builder {
       const l = this.expr();
       const target = this.target();
       c.gotoParent();
-      out.push({ t: 'assign', targets: [target], value: { t: 'bin', op, l, r: this.fieldExpr(F.right), loc: this.loc() }, line });
+      out.push({
+        t: 'assign',
+        targets: [target],
+        value: { t: 'bin', op, l, r: this.fieldExpr(F.right), loc: this.loc() },
+        line,
+      });
       return;
     }
     // Chained `a = b = value` nests assignments on the right: the cursor walks down them and back.
@@ -570,8 +612,16 @@ class Builder {
     const prefix = cls !== null ? this.classes[cls].qual : parentFn !== null ? this.functions[parentFn].qual : '';
     const idx = this.functions.length;
     const fact: FunctionFact = {
-      name, qual: prefix ? `${prefix}.${name}` : name, cls, parent: parentFn,
-      params: params ?? [], decorators, async: isAsync, body: [], loc, nameLoc: nameLoc ?? loc,
+      name,
+      qual: prefix ? `${prefix}.${name}` : name,
+      cls,
+      parent: parentFn,
+      params: params ?? [],
+      decorators,
+      async: isAsync,
+      body: [],
+      loc,
+      nameLoc: nameLoc ?? loc,
     };
     this.functions.push(fact);
     if (cls !== null) this.classes[cls].methods[name] = idx;
@@ -610,8 +660,17 @@ class Builder {
       this.c.gotoParent();
     }
     const fact: ClassFact = {
-      name, qual: prefix ? `${prefix}.${name}` : name, parent, bases, keywords, decorators, body: [],
-      nested: {}, methods: {}, loc, nameLoc: nameLoc ?? loc,
+      name,
+      qual: prefix ? `${prefix}.${name}` : name,
+      parent,
+      bases,
+      keywords,
+      decorators,
+      body: [],
+      nested: {},
+      methods: {},
+      loc,
+      nameLoc: nameLoc ?? loc,
     };
     this.classes.push(fact);
     if (parent !== null) this.classes[parent].nested[name] = idx;
@@ -745,7 +804,9 @@ class Builder {
           if (e.t === 'str') parts.push(e.v);
           else if (e.t === 'fstr') parts.push(...e.parts);
         });
-        return parts.every((p) => typeof p === 'string') ? { t: 'str', v: parts.join(''), loc } : { t: 'fstr', parts, loc };
+        return parts.every((p) => typeof p === 'string')
+          ? { t: 'str', v: parts.join(''), loc }
+          : { t: 'fstr', parts, loc };
       }
       case 'integer':
       case 'float': {
@@ -843,13 +904,15 @@ class Builder {
         const gens: { target: Target; iter: Expr }[] = [];
         this.nested++;
         this.eachNamedChild((t) => {
-          if (t === 'for_in_clause') gens.push({ target: this.fieldTarget(F.left, d), iter: this.fieldExpr(F.right, d) });
+          if (t === 'for_in_clause')
+            gens.push({ target: this.fieldTarget(F.left, d), iter: this.fieldExpr(F.right, d) });
         });
         let elt: Expr = missing();
         if (this.toField(F.body)) {
-          elt = this.type() === 'pair'
-            ? { t: 'seq', items: this.fieldExprPair(F.key, F.value, d), loc: this.loc() }
-            : this.expr(d);
+          elt =
+            this.type() === 'pair'
+              ? { t: 'seq', items: this.fieldExprPair(F.key, F.value, d), loc: this.loc() }
+              : this.expr(d);
           this.c.gotoParent();
         }
         this.nested--;
@@ -862,7 +925,11 @@ class Builder {
         const negative = this.c.endIndex > this.c.startIndex && this.source.startsWith('-', this.c.startIndex);
         const arg = this.fieldExpr(F.argument, d);
         // `0 - v`, not `-v`: facts cross threads as JSON, which would turn -0 into 0.
-        return arg.t === 'num' && negative ? { t: 'num', v: 0 - arg.v, loc } : arg.t === 'num' ? arg : { t: 'unknown', loc };
+        return arg.t === 'num' && negative
+          ? { t: 'num', v: 0 - arg.v, loc }
+          : arg.t === 'num'
+            ? arg
+            : { t: 'unknown', loc };
       }
       default:
         return { t: 'unknown', loc };
@@ -879,7 +946,10 @@ class Builder {
       const type = this.namedType();
       if (type === undefined) continue;
       // A string is data unless it may interpolate, which only an f prefix allows: no need to descend.
-      const item = type === 'string' ? !/^[a-zA-Z]*[fF]/.test(this.source.slice(c.startIndex, c.startIndex + 3)) : DATA_TYPES.has(type) && this.isData(depth + 1);
+      const item =
+        type === 'string'
+          ? !/^[a-zA-Z]*[fF]/.test(this.source.slice(c.startIndex, c.startIndex + 3))
+          : DATA_TYPES.has(type) && this.isData(depth + 1);
       if (!item) {
         data = false;
         break;
@@ -902,12 +972,13 @@ class Builder {
         argsSeen = true;
         const type = this.type();
         if (type === 'generator_expression') args.push(this.expr(d, type));
-        else this.eachNamedChild((t) => {
-          if (t === 'comment') return;
-          if (t === 'keyword_argument') kw.push(this.keyword(d));
-          else if (t === 'dictionary_splat') kw.push({ name: null, value: this.namedChildExpr(0, d) });
-          else args.push(this.expr(d, t));
-        });
+        else
+          this.eachNamedChild((t) => {
+            if (t === 'comment') return;
+            if (t === 'keyword_argument') kw.push(this.keyword(d));
+            else if (t === 'dictionary_splat') kw.push({ name: null, value: this.namedChildExpr(0, d) });
+            else args.push(this.expr(d, t));
+          });
       }
     });
     return { t: 'call', fn: fn ?? missing(), args, kw, loc };
@@ -936,7 +1007,8 @@ class Builder {
     this.eachNamedChild((t) => {
       if (t === 'string_start') start ??= this.text();
       else if (t === 'string_content' || t === 'escape_sequence') pieces.push(this.text());
-      else if (t === 'interpolation' && (start === undefined || isF())) pieces.push(this.fieldExpr(this.field.expression, d));
+      else if (t === 'interpolation' && (start === undefined || isF()))
+        pieces.push(this.fieldExpr(this.field.expression, d));
     });
     const prefix = (start ?? '"').replace(/["']/g, '');
     const f = /f/i.test(prefix);
@@ -979,11 +1051,24 @@ export function buildPythonIR(tree: Tree, source: string, module: string, isPack
 }
 
 /** The IR of a tree parsed elsewhere (a worker thread) with the grammar of `language`. */
-export function buildPythonIRFromFlat(flat: FlatTree, language: Language, source: string, module: string, isPackage: boolean): PythonIR {
+export function buildPythonIRFromFlat(
+  flat: FlatTree,
+  language: Language,
+  source: string,
+  module: string,
+  isPackage: boolean,
+): PythonIR {
   return build(new FlatCursor(flat.nodes), flat.hasErrors, language, source, module, isPackage);
 }
 
-function build(cursor: Cursor, hasErrors: boolean, language: Language, source: string, module: string, isPackage: boolean): PythonIR {
+function build(
+  cursor: Cursor,
+  hasErrors: boolean,
+  language: Language,
+  source: string,
+  module: string,
+  isPackage: boolean,
+): PythonIR {
   try {
     const b = new Builder(cursor, source, lineStartsOf(source), grammarOf(language), module, isPackage);
     const body = b.block();

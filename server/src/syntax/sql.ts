@@ -17,14 +17,60 @@ export interface SqlClass {
 const UNKNOWN_TABLE = '?';
 
 type TokKind = 'word' | 'quoted' | 'unknown' | 'string' | 'number' | 'punct';
-interface Tok { kind: TokKind; text: string; upper: string }
+interface Tok {
+  kind: TokKind;
+  text: string;
+  upper: string;
+}
 
 /** Words that end a table reference instead of being its alias. */
 const CLAUSE_WORDS = new Set([
-  'SELECT', 'FROM', 'WHERE', 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'OFFSET', 'FETCH', 'UNION', 'INTERSECT',
-  'EXCEPT', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'NATURAL', 'STRAIGHT_JOIN', 'ON',
-  'USING', 'SET', 'VALUES', 'RETURNING', 'WINDOW', 'FOR', 'INTO', 'AS', 'WITH', 'DEFAULT', 'AND', 'OR',
-  'NOT', 'IN', 'IS', 'NULL', 'LATERAL', 'ONLY', 'PARTITION', 'WHEN', 'THEN', 'ELSE', 'END', 'OVERRIDING',
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'ORDER',
+  'HAVING',
+  'LIMIT',
+  'OFFSET',
+  'FETCH',
+  'UNION',
+  'INTERSECT',
+  'EXCEPT',
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'OUTER',
+  'CROSS',
+  'NATURAL',
+  'STRAIGHT_JOIN',
+  'ON',
+  'USING',
+  'SET',
+  'VALUES',
+  'RETURNING',
+  'WINDOW',
+  'FOR',
+  'INTO',
+  'AS',
+  'WITH',
+  'DEFAULT',
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'IS',
+  'NULL',
+  'LATERAL',
+  'ONLY',
+  'PARTITION',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'END',
+  'OVERRIDING',
 ]);
 /** Functions whose argument syntax contains FROM without naming a table. */
 const FROM_FUNCTIONS = new Set(['EXTRACT', 'SUBSTRING', 'SUBSTR', 'TRIM', 'OVERLAY']);
@@ -105,12 +151,22 @@ class Scan {
         return 'select';
       case 'INSERT':
       case 'REPLACE':
-        while (i < end && ['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'OR', 'ROLLBACK', 'ABORT', 'FAIL', 'REPLACE'].includes(this.toks[i].upper)) i++;
+        while (
+          i < end &&
+          ['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'OR', 'ROLLBACK', 'ABORT', 'FAIL', 'REPLACE'].includes(
+            this.toks[i].upper,
+          )
+        )
+          i++;
         if (this.is(i, 'INTO')) i++;
         this.scanReads(this.tableRef(i, end, this.writes, false), end);
         return 'insert';
       case 'UPDATE':
-        while (i < end && ['ONLY', 'LOW_PRIORITY', 'IGNORE', 'OR', 'ROLLBACK', 'ABORT', 'FAIL', 'REPLACE'].includes(this.toks[i].upper)) i++;
+        while (
+          i < end &&
+          ['ONLY', 'LOW_PRIORITY', 'IGNORE', 'OR', 'ROLLBACK', 'ABORT', 'FAIL', 'REPLACE'].includes(this.toks[i].upper)
+        )
+          i++;
         this.scanReads(this.tableList(i, end, this.writes, false), end);
         return 'update';
       case 'DELETE':
@@ -278,7 +334,13 @@ function tokenize(sql: string): Tok[] {
     } else if (c === '"' || c === '`' || c === '[') {
       const closer = c === '[' ? ']' : c;
       const endAt = skipDelimited(sql, i, closer, false);
-      push('quoted', sql.slice(i + 1, endAt - 1).split(closer + closer).join(closer));
+      push(
+        'quoted',
+        sql
+          .slice(i + 1, endAt - 1)
+          .split(closer + closer)
+          .join(closer),
+      );
       i = endAt;
     } else if (c === '$' && /^\$(\w*)\$/.test(sql.slice(i, i + 64)) && !/^\$\d+\$/.test(sql.slice(i, i + 64))) {
       const tag = /^\$(\w*)\$/.exec(sql.slice(i, i + 64))![0];

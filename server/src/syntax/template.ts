@@ -16,8 +16,17 @@ const LITERAL_NAMES = new Set(['True', 'False', 'None']);
 const IF_OPERATORS = new Set(['and', 'or', 'not', 'in', 'is', '==', '!=', '<', '>', '<=', '>=']);
 /** Block tags whose body reads in the enclosing scope; they add no node of their own. */
 const TRANSPARENT_BLOCKS = new Set([
-  'if', 'ifchanged', 'spaceless', 'autoescape', 'filter', 'localize', 'localtime', 'timezone', 'language',
-  'blocktrans', 'blocktranslate',
+  'if',
+  'ifchanged',
+  'spaceless',
+  'autoescape',
+  'filter',
+  'localize',
+  'localtime',
+  'timezone',
+  'language',
+  'blocktrans',
+  'blocktranslate',
 ]);
 /** Tags whose body is raw text. */
 const RAW_BLOCKS = new Set(['comment', 'verbatim']);
@@ -41,7 +50,10 @@ interface Frame {
   depth: number;
 }
 
-interface Arg { text: string; offset: number }
+interface Arg {
+  text: string;
+  offset: number;
+}
 
 /** What a template holds; facts/extract.ts puts it in the file's envelope. */
 export interface TemplateIR {
@@ -208,7 +220,13 @@ function depthOf(stack: Frame[]): number {
  * Adds `node` to `out` and opens its block; past MAX_TEMPLATE_NESTING the block's body is `out`
  * itself. `ends` is the node whose endLine the end tag sets.
  */
-function openBlock(stack: Frame[], tag: string, out: Out, node: Extract<TemplateNode, { body: unknown }>, ends: Frame['node']): void {
+function openBlock(
+  stack: Frame[],
+  tag: string,
+  out: Out,
+  node: Extract<TemplateNode, { body: unknown }>,
+  ends: Frame['node'],
+): void {
   out.push(node);
   const depth = depthOf(stack);
   if (depth < MAX_TEMPLATE_NESTING) stack.push({ tag, out: node.body, parentOut: out, node: ends, depth: depth + 1 });
@@ -226,8 +244,14 @@ function closeBlock(stack: Frame[], tag: string, line: number): void {
 }
 
 function pushGenericTag(
-  stack: Frame[], out: Out, name: string, rest: Arg[], line: number, col: number,
-  argCol: (arg: Arg) => number, isBlock: boolean,
+  stack: Frame[],
+  out: Out,
+  name: string,
+  rest: Arg[],
+  line: number,
+  col: number,
+  argCol: (arg: Arg) => number,
+  isBlock: boolean,
 ): void {
   // A block's argument is its name, and `as x` binds a name: neither reads a variable.
   const asAt = rest.findIndex((a) => a.text === 'as');
@@ -253,7 +277,11 @@ function parseFor(rest: Arg[], line: number, col: number): Extract<TemplateNode,
   const reversed = words[words.length - 1] === 'reversed';
   const inAt = words.length - (reversed ? 3 : 2);
   if (inAt < 1 || words[inAt] !== 'in') return null;
-  const target = words.slice(0, inAt).join(' ').split(/\s*,\s*/).filter(Boolean);
+  const target = words
+    .slice(0, inAt)
+    .join(' ')
+    .split(/\s*,\s*/)
+    .filter(Boolean);
   const iter = expressionPath(words[inAt + 1]) ?? words[inAt + 1];
   return { t: 'for', target, iter, line, col, body: [] };
 }
@@ -268,7 +296,17 @@ function parseCache(rest: Arg[], line: number, col: number): Extract<TemplateNod
     words = words.slice(0, -1);
   }
   if (words.length < 2) return null;
-  return { t: 'cache', timeout: words[0], name: words[1], vary: words.slice(2), using, line, col, endLine: line, body: [] };
+  return {
+    t: 'cache',
+    timeout: words[0],
+    name: words[1],
+    vary: words.slice(2),
+    using,
+    line,
+    col,
+    endLine: line,
+    body: [],
+  };
 }
 
 /** `a=b.c d=e` or the legacy `b.c as a`; values are paths without filters when they are paths. */
@@ -299,7 +337,14 @@ function pushExpressionVars(out: Out, expression: string, line: number, col: num
     }
     const lead = text.length - text.trimStart().length;
     const path = expressionPath(text.trim());
-    if (path) out.push({ t: 'var', path, line, col: col + offset + lead, ...(i === 0 && parts.length > 1 && { filtered: true as const }) });
+    if (path)
+      out.push({
+        t: 'var',
+        path,
+        line,
+        col: col + offset + lead,
+        ...(i === 0 && parts.length > 1 && { filtered: true as const }),
+      });
   });
 }
 

@@ -28,11 +28,18 @@ function skip(why) {
 function downloadedBuild() {
   const cache = path.join(ROOT, '.vscode-test');
   if (!fs.existsSync(cache)) return undefined;
-  for (const dir of fs.readdirSync(cache).filter((d) => d.startsWith('vscode-')).sort().reverse()) {
+  for (const dir of fs
+    .readdirSync(cache)
+    .filter((d) => d.startsWith('vscode-'))
+    .sort()
+    .reverse()) {
     const full = path.join(cache, dir);
     if (!fs.existsSync(path.join(full, 'is-complete'))) continue;
-    const exe = [path.join(full, 'code'), path.join(full, 'Code.exe'),
-      path.join(full, 'Visual Studio Code.app', 'Contents', 'MacOS', 'Electron')].find((p) => fs.existsSync(p));
+    const exe = [
+      path.join(full, 'code'),
+      path.join(full, 'Code.exe'),
+      path.join(full, 'Visual Studio Code.app', 'Contents', 'MacOS', 'Electron'),
+    ].find((p) => fs.existsSync(p));
     if (exe) return exe;
   }
   return undefined;
@@ -47,7 +54,8 @@ async function main() {
   }
   const exe = process.env.VSCODE_EXECUTABLE || downloadedBuild();
   const download = process.env.DJCACHE_E2E_DOWNLOAD === '1';
-  if (!exe && !download) skip('no VS Code build here (set VSCODE_EXECUTABLE, or DJCACHE_E2E_DOWNLOAD=1 where one can be downloaded)');
+  if (!exe && !download)
+    skip('no VS Code build here (set VSCODE_EXECUTABLE, or DJCACHE_E2E_DOWNLOAD=1 where one can be downloaded)');
   if (exe && !fs.existsSync(exe)) skip(`VSCODE_EXECUTABLE=${exe} does not exist`);
 
   // The extension under development is the repository itself; its bundle must exist.
@@ -62,10 +70,17 @@ async function main() {
   copyShop(workspace);
   const resultsFile = path.join(dir, 'electron-results.json');
   fs.mkdirSync(path.join(dir, 'ud', 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'ud', 'User', 'settings.json'), JSON.stringify({
-    'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off',
-    'extensions.ignoreRecommendations': true, 'update.mode': 'none', 'git.enabled': false,
-  }));
+  fs.writeFileSync(
+    path.join(dir, 'ud', 'User', 'settings.json'),
+    JSON.stringify({
+      'security.workspace.trust.enabled': false,
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'extensions.ignoreRecommendations': true,
+      'update.mode': 'none',
+      'git.enabled': false,
+    }),
+  );
   let code;
   try {
     code = await testElectron.runTests({
@@ -73,11 +88,18 @@ async function main() {
       extensionDevelopmentPath: ROOT,
       extensionTestsPath: SUITE,
       extensionTestsEnv: { DJCACHE_E2E_RESULTS: resultsFile },
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
-        `--user-data-dir=${path.join(dir, 'ud')}`, `--extensions-dir=${path.join(dir, 'ext')}`],
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--skip-welcome',
+        '--skip-release-notes',
+        `--user-data-dir=${path.join(dir, 'ud')}`,
+        `--extensions-dir=${path.join(dir, 'ext')}`,
+      ],
     });
   } catch (e) {
-    process.stdout.write(`  VS Code run failed: ${e && e.message || e}\n`);
+    process.stdout.write(`  VS Code run failed: ${(e && e.message) || e}\n`);
     code = 1;
   }
   const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : [];
@@ -93,6 +115,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stdout.write(`✖ electron: ${e && e.stack || e}\ne2e: 0 passed, ${API_SCENARIOS} failed\n`);
+  process.stdout.write(`✖ electron: ${(e && e.stack) || e}\ne2e: 0 passed, ${API_SCENARIOS} failed\n`);
   process.exit(1);
 });

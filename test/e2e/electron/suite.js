@@ -38,7 +38,10 @@ function finding(uri) {
 }
 
 function hoverText(hovers) {
-  return (hovers || []).flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+  return (hovers || [])
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
 }
 
 exports.run = async function run() {
@@ -58,7 +61,7 @@ exports.run = async function run() {
       const detail = await fn();
       results.push({ name, ok: true, ms: Date.now() - t0, detail });
     } catch (e) {
-      results.push({ name, ok: false, ms: Date.now() - t0, error: String(e && e.stack || e) });
+      results.push({ name, ok: false, ms: Date.now() - t0, error: String((e && e.stack) || e) });
     }
     fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2));
   }
@@ -69,8 +72,11 @@ exports.run = async function run() {
     const d = await until(`DJC102 at ${FILE}:${LINE}`, () => finding(uri));
     if (d.severity !== vscode.DiagnosticSeverity.Warning) throw new Error(`DJC102 at line ${LINE} is not a warning`);
     let last;
-    await until(`counts ${JSON.stringify(EXPECTED_COUNTS)}`, () => same(last = counts(), EXPECTED_COUNTS))
-      .catch((e) => { throw new Error(`${e.message}; last seen ${JSON.stringify(last)}`); });
+    await until(`counts ${JSON.stringify(EXPECTED_COUNTS)}`, () => same((last = counts()), EXPECTED_COUNTS)).catch(
+      (e) => {
+        throw new Error(`${e.message}; last seen ${JSON.stringify(last)}`);
+      },
+    );
     baseline = last;
     return last;
   });
@@ -80,41 +86,71 @@ exports.run = async function run() {
     const col = doc.lineAt(LINE - 1).text.indexOf(`"${KEY}"`) + 2;
     if (col < 2) throw new Error(`"${KEY}" is not on line ${LINE}`);
     let text = '';
-    await until('a hover with the dependency list', async () => {
-      text = hoverText(await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(LINE - 1, col)));
-      return ['Depends on', 'catalog.Product', 'catalog.Category'].every((w) => text.includes(w));
-    }, 60_000).catch((e) => { throw new Error(`${e.message}; hover: ${JSON.stringify(text.slice(0, 800))}`); });
-    return text.split('\n').filter((l) => l.includes('catalog.')).slice(0, 3).join(' | ');
+    await until(
+      'a hover with the dependency list',
+      async () => {
+        text = hoverText(
+          await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(LINE - 1, col)),
+        );
+        return ['Depends on', 'catalog.Product', 'catalog.Category'].every((w) => text.includes(w));
+      },
+      60_000,
+    ).catch((e) => {
+      throw new Error(`${e.message}; hover: ${JSON.stringify(text.slice(0, 800))}`);
+    });
+    return text
+      .split('\n')
+      .filter((l) => l.includes('catalog.'))
+      .slice(0, 3)
+      .join(' | ');
   });
 
   await scenario(`quick fix "Invalidate '${KEY}' when Product changes" removes the finding`, async () => {
     const d = finding(uri);
     if (!d) throw new Error('no finding to fix');
-    const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, d.range,
-      vscode.CodeActionKind.QuickFix.value, 20);
+    const actions = await vscode.commands.executeCommand(
+      'vscode.executeCodeActionProvider',
+      uri,
+      d.range,
+      vscode.CodeActionKind.QuickFix.value,
+      20,
+    );
     const action = (actions || []).find((a) => FIX_TITLE.test(a.title));
     if (!action) throw new Error(`not offered; offered: ${JSON.stringify((actions || []).map((a) => a.title))}`);
     if (action.edit && !(await vscode.workspace.applyEdit(action.edit))) throw new Error('applyEdit refused the edit');
-    if (action.command) await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments || []));
+    if (action.command)
+      await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments || []));
     await vscode.workspace.saveAll(false);
-    await until('the receiver in catalog/signals.py on disk', () => {
-      const now = fs.readFileSync(signalsPath, 'utf8');
-      return now !== signalsBefore && now.includes(KEY);
-    }, 30_000);
+    await until(
+      'the receiver in catalog/signals.py on disk',
+      () => {
+        const now = fs.readFileSync(signalsPath, 'utf8');
+        return now !== signalsBefore && now.includes(KEY);
+      },
+      30_000,
+    );
     await until(`DJC102 at line ${LINE} to go`, () => !finding(uri));
     const want = { ...baseline, warnings: baseline.warnings - 1 };
     let last;
-    await until(`counts ${JSON.stringify(want)}`, () => same(last = counts(), want))
-      .catch((e) => { throw new Error(`${e.message}; last seen ${JSON.stringify(last)}`); });
+    await until(`counts ${JSON.stringify(want)}`, () => same((last = counts()), want)).catch((e) => {
+      throw new Error(`${e.message}; last seen ${JSON.stringify(last)}`);
+    });
     return last;
   });
 
   await scenario('"djcache: Show Cache Map" opens the map', async () => {
     await vscode.commands.executeCommand('djcache.showCacheMap');
-    await until(`a "${CACHE_MAP_TITLE}" webview tab`, () => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
-      .some((t) => t.label === CACHE_MAP_TITLE && t.input instanceof vscode.TabInputWebview), 60_000);
+    await until(
+      `a "${CACHE_MAP_TITLE}" webview tab`,
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .some((t) => t.label === CACHE_MAP_TITLE && t.input instanceof vscode.TabInputWebview),
+      60_000,
+    );
   });
 
   const failed = results.filter((r) => !r.ok);
-  if (failed.length) throw new Error(`${failed.length} of ${results.length} scenarios failed: ${failed.map((r) => r.name).join('; ')}`);
+  if (failed.length)
+    throw new Error(`${failed.length} of ${results.length} scenarios failed: ${failed.map((r) => r.name).join('; ')}`);
 };

@@ -8,10 +8,17 @@ import type { Dep, Scope, V } from './values';
 /** How a write changes a model's rows, as far as its cache entries care. */
 export type WriteKind = 'save' | 'delete' | 'm2m' | 'bulk';
 
-export interface Site { file: PythonFacts; loc: Loc }
+export interface Site {
+  file: PythonFacts;
+  loc: Loc;
+}
 
 /** Statement position, so rules can see "right after" and "in a row". */
-export interface Pos { block: number; index: number; line: number }
+export interface Pos {
+  block: number;
+  index: number;
+  line: number;
+}
 
 export interface CacheOp extends Site {
   method: string;
@@ -28,7 +35,13 @@ export interface CacheOp extends Site {
   /** The op goes through `tagged(...)`: its entry carries these tags. */
   tags?: TagDeclaration;
   /** Set when the key or value comes from the enclosing function's parameters: the op is a wrapper's. */
-  template?: { keyExpr: Expr | null; keyParam: string | null; valueParam: string | null; valueCallsParam: string | null; scope: Scope };
+  template?: {
+    keyExpr: Expr | null;
+    keyParam: string | null;
+    valueParam: string | null;
+    valueCallsParam: string | null;
+    scope: Scope;
+  };
 }
 
 /** A cache.get (or has_key/ttl) of a key, for navigation between a key's sites. */
@@ -69,9 +82,18 @@ export interface SignalHookup extends Site {
   senders: string[] | null;
 }
 
-export interface CallEdge { to: string; pos: Pos; deferred: boolean }
+export interface CallEdge {
+  to: string;
+  pos: Pos;
+  deferred: boolean;
+}
 
-export interface Render { template: string; context: V; fnId: string; site: Site }
+export interface Render {
+  template: string;
+  context: V;
+  fnId: string;
+  site: Site;
+}
 
 export interface FnEvents {
   ops: CacheOp[];
@@ -93,7 +115,8 @@ export function emptyEvents(): FnEvents {
 export function projectSignalReceivers(events: Iterable<FnEvents>): Map<string, string[]> {
   const receivers = new Map<string, string[]>();
   for (const ev of events) {
-    for (const h of ev.hookups) if ('custom' in h.signal) receivers.set(h.signal.custom, [...(receivers.get(h.signal.custom) ?? []), h.receiver]);
+    for (const h of ev.hookups)
+      if ('custom' in h.signal) receivers.set(h.signal.custom, [...(receivers.get(h.signal.custom) ?? []), h.receiver]);
   }
   return receivers;
 }

@@ -21,7 +21,8 @@ export type HoleSource =
  * A hole is `immutable` when it is a content hash or a random id: the entry under the key cannot
  * change for what `covers` lists, the data that went into the hash (absent: anything, a random id).
  */
-export type KeyPart = { lit: string } | { hole: string; source: HoleSource; versionOf?: KeyPattern; immutable?: boolean; covers?: Dep[] };
+export type KeyPart =
+  { lit: string } | { hole: string; source: HoleSource; versionOf?: KeyPattern; immutable?: boolean; covers?: Dep[] };
 
 /** A call of a module-level workspace function that built a key: enough to call it again elsewhere. */
 export interface KeyCall {
@@ -195,5 +196,9 @@ export function immutableKey(p: KeyPattern | null, deps: Dep[]): boolean {
   if (!holes.length) return false;
   if (holes.some((h) => !h.covers)) return true;
   const hashed = holes.flatMap((h) => h.covers!);
-  return deps.every((d) => hashed.some((c) => c.model === d.model && (!c.columns || (!!d.columns && d.columns.every((col) => c.columns!.includes(col))))));
+  return deps.every((d) =>
+    hashed.some(
+      (c) => c.model === d.model && (!c.columns || (!!d.columns && d.columns.every((col) => c.columns!.includes(col)))),
+    ),
+  );
 }

@@ -7,8 +7,14 @@ import type { TagDeclaration } from './tags';
 
 export type { Dep } from './deps';
 
-export interface FnRef { file: PythonFacts; idx: number }
-export interface ClsRef { file: PythonFacts; idx: number }
+export interface FnRef {
+  file: PythonFacts;
+  idx: number;
+}
+export interface ClsRef {
+  file: PythonFacts;
+  idx: number;
+}
 
 export type Shape =
   | { k: 'ext'; q: string }
@@ -22,7 +28,15 @@ export type Shape =
    * manager spells them out; `picked`: the columns its rows keep after `values()`/`values_list()`
    * (querysetColumns.ts).
    */
-  | { k: 'qs'; model: string; via: string[]; through?: string; related?: boolean; lookups?: string[]; picked?: string[] }
+  | {
+      k: 'qs';
+      model: string;
+      via: string[];
+      through?: string;
+      related?: boolean;
+      lookups?: string[];
+      picked?: string[];
+    }
   | { k: 'inst'; model: string; via: string[] }
   | { k: 'obj'; cls: ClsRef }
   | { k: 'cache'; alias: string }
@@ -44,11 +58,22 @@ export type Shape =
   | { k: 'dict'; items: Map<string, V> }
   | { k: 'lambda'; expr: Extract<Expr, { t: 'lambda' }>; scope: Scope }
   | { k: 'bound'; recv: Shape; name: string }
-  | { k: 'cachepage'; timeout: number | null | 'default' | 'unknown'; alias: string; keyPrefix: string; loc: Loc; path: string; tags?: TagDeclaration }
+  | {
+      k: 'cachepage';
+      timeout: number | null | 'default' | 'unknown';
+      alias: string;
+      keyPrefix: string;
+      loc: Loc;
+      path: string;
+      tags?: TagDeclaration;
+    }
   | { k: 'cursor' }
   | { k: 'const' };
 
-export interface V { shapes: Shape[]; deps: Dep[] }
+export interface V {
+  shapes: Shape[];
+  deps: Dep[];
+}
 
 export type Queryset = Extract<Shape, { k: 'qs' }>;
 
@@ -110,7 +135,10 @@ export function dataOf(x: V): V {
 
 /** A value without its model rows: what `obj.field = row` adds to `obj` (the row's data, not its identity). */
 export function notARow(x: V): V {
-  return v(x.shapes.filter((s) => s.k !== 'inst'), x.deps);
+  return v(
+    x.shapes.filter((s) => s.k !== 'inst'),
+    x.deps,
+  );
 }
 
 /** One queryset standing for two of the same model: it depends on the columns either does. */
@@ -118,7 +146,15 @@ function joinQuerysets(a: Queryset, b: Queryset): Queryset {
   const lookups = a.lookups && b.lookups && union(a.lookups, b.lookups);
   const picked = lookups && a.picked && b.picked && union(a.picked, b.picked);
   if (lookups === a.lookups && picked === a.picked) return a;
-  return { k: 'qs', model: a.model, via: a.via, through: a.through, related: a.related, ...(lookups && { lookups }), ...(picked && { picked }) };
+  return {
+    k: 'qs',
+    model: a.model,
+    via: a.via,
+    through: a.through,
+    related: a.related,
+    ...(lookups && { lookups }),
+    ...(picked && { picked }),
+  };
 }
 
 /** `a` with the items of `b` it lacks; `a` itself when it has them all. */
@@ -130,21 +166,31 @@ export function union(a: string[], b: string[]): string[] {
 function sameShape(a: Shape, b: Shape): boolean {
   if (a.k !== b.k) return false;
   switch (a.k) {
-    case 'model': return a.model === (b as typeof a).model;
-    case 'qs': return a.model === (b as typeof a).model && a.through === (b as typeof a).through;
-    case 'inst': return a.model === (b as typeof a).model;
-    case 'cache': return a.alias === (b as typeof a).alias;
-    case 'ext': return a.q === (b as typeof a).q;
-    case 'fn': return a.fn.file === (b as typeof a).fn.file && a.fn.idx === (b as typeof a).fn.idx;
+    case 'model':
+      return a.model === (b as typeof a).model;
+    case 'qs':
+      return a.model === (b as typeof a).model && a.through === (b as typeof a).through;
+    case 'inst':
+      return a.model === (b as typeof a).model;
+    case 'cache':
+      return a.alias === (b as typeof a).alias;
+    case 'ext':
+      return a.q === (b as typeof a).q;
+    case 'fn':
+      return a.fn.file === (b as typeof a).fn.file && a.fn.idx === (b as typeof a).fn.idx;
     case 'class':
-    case 'obj': return a.cls.file === (b as typeof a).cls.file && a.cls.idx === (b as typeof a).cls.idx;
+    case 'obj':
+      return a.cls.file === (b as typeof a).cls.file && a.cls.idx === (b as typeof a).cls.idx;
     case 'param':
-    case 'paramcall': return a.name === (b as typeof a).name;
+    case 'paramcall':
+      return a.name === (b as typeof a).name;
     case 'const':
     case 'hash':
     case 'caches':
-    case 'cursor': return true;
-    default: return a === b;
+    case 'cursor':
+      return true;
+    default:
+      return a === b;
   }
 }
 
@@ -180,24 +226,39 @@ export function fnId(file: PythonFacts, idx: number): string {
 export function exprText(e: Expr, depth = 0): string {
   if (depth > 6) return '…';
   switch (e.t) {
-    case 'name': return e.id;
-    case 'attr': return `${exprText(e.obj, depth + 1)}.${e.name}`;
+    case 'name':
+      return e.id;
+    case 'attr':
+      return `${exprText(e.obj, depth + 1)}.${e.name}`;
     case 'call': {
-      const args = [...e.args.map((a) => argText(a, depth)), ...e.kw.map((k) => (k.name ? `${k.name}=${argText(k.value, depth)}` : '**…'))];
+      const args = [
+        ...e.args.map((a) => argText(a, depth)),
+        ...e.kw.map((k) => (k.name ? `${k.name}=${argText(k.value, depth)}` : '**…')),
+      ];
       const inner = args.join(', ');
       return `${exprText(e.fn, depth + 1)}(${inner.length > 40 ? '…' : inner})`;
     }
-    case 'str': return JSON.stringify(e.v.length > 40 ? `${e.v.slice(0, 37)}...` : e.v);
-    case 'fstr': return `f"${e.parts.map((p) => (typeof p === 'string' ? p : `{${exprText(p, depth + 1)}}`)).join('')}"`;
-    case 'num': return String(e.v);
-    case 'const': return e.v;
-    case 'sub': return `${exprText(e.obj, depth + 1)}[${exprText(e.idx, depth + 1)}]`;
-    case 'bin': return `${exprText(e.l, depth + 1)} ${e.op} ${exprText(e.r, depth + 1)}`;
-    case 'lambda': return 'lambda';
-    default: return '…';
+    case 'str':
+      return JSON.stringify(e.v.length > 40 ? `${e.v.slice(0, 37)}...` : e.v);
+    case 'fstr':
+      return `f"${e.parts.map((p) => (typeof p === 'string' ? p : `{${exprText(p, depth + 1)}}`)).join('')}"`;
+    case 'num':
+      return String(e.v);
+    case 'const':
+      return e.v;
+    case 'sub':
+      return `${exprText(e.obj, depth + 1)}[${exprText(e.idx, depth + 1)}]`;
+    case 'bin':
+      return `${exprText(e.l, depth + 1)} ${e.op} ${exprText(e.r, depth + 1)}`;
+    case 'lambda':
+      return 'lambda';
+    default:
+      return '…';
   }
 }
 
 function argText(e: Expr, depth: number): string {
-  return e.t === 'str' || e.t === 'num' || e.t === 'name' || e.t === 'const' || e.t === 'attr' ? exprText(e, depth + 1) : '…';
+  return e.t === 'str' || e.t === 'num' || e.t === 'name' || e.t === 'const' || e.t === 'attr'
+    ? exprText(e, depth + 1)
+    : '…';
 }

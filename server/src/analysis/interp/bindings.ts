@@ -69,15 +69,29 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
               const list = items.get(t.obj.id) ?? [];
               list.push({ key: t.idx, value: s.value });
               items.set(t.obj.id, list);
-            } else if (t.t === 'sub' && t.obj.t === 'name') mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
+            } else if (t.t === 'sub' && t.obj.t === 'name')
+              mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
             else if (t.t === 'attr' && t.obj.t === 'name') mutate(t.obj.id, { k: 'attr', value: s.value });
           }
           break;
         case 'expr': {
           // `items.append(x)` / `data.update(...)` add data to the container variable.
           const e = s.value;
-          if (e.t === 'call' && e.fn.t === 'attr' && e.fn.obj.t === 'name' && /^(append|extend|update|add|insert|setdefault)$/.test(e.fn.name)) {
-            for (const a of e.args) mutate(e.fn.obj.id, { k: 'assign', value: e.fn.name === 'append' || e.fn.name === 'add' || e.fn.name === 'insert' ? { t: 'seq', items: [a], loc: a.loc } : a, index: null });
+          if (
+            e.t === 'call' &&
+            e.fn.t === 'attr' &&
+            e.fn.obj.t === 'name' &&
+            /^(append|extend|update|add|insert|setdefault)$/.test(e.fn.name)
+          ) {
+            for (const a of e.args)
+              mutate(e.fn.obj.id, {
+                k: 'assign',
+                value:
+                  e.fn.name === 'append' || e.fn.name === 'add' || e.fn.name === 'insert'
+                    ? { t: 'seq', items: [a], loc: a.loc }
+                    : a,
+                index: null,
+              });
           }
           break;
         }
@@ -102,7 +116,8 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
     }
   };
   visit(body);
-  for (const [name, list] of items) mutate(name, { k: 'assign', value: { t: 'dict', items: list, loc: list[0].value.loc }, index: null });
+  for (const [name, list] of items)
+    mutate(name, { k: 'assign', value: { t: 'dict', items: list, loc: list[0].value.loc }, index: null });
   for (const [name, b] of mutations) into.get(name)?.push(b);
 }
 

@@ -21,12 +21,22 @@ export function cacheHandle(q: string): V | undefined {
 /** `caches["alias"]`: the cache of a literal alias, or of an unknown one ('?'). */
 export function cacheOfAlias(idx: V): V {
   const alias = idx.shapes.find((x) => x.k === 'str');
-  const name = alias && alias.k === 'str' && alias.key.parts.length === 1 && 'lit' in alias.key.parts[0] ? alias.key.parts[0].lit : undefined;
+  const name =
+    alias && alias.k === 'str' && alias.key.parts.length === 1 && 'lit' in alias.key.parts[0]
+      ? alias.key.parts[0].lit
+      : undefined;
   return v([{ k: 'cache', alias: name ?? '?' }]);
 }
 
 /** An op through `tagged(...)`: the default cache's op, whose entry carries the declared tags. */
-export function taggedCacheCall(interp: InterpreterApi, tags: TagDeclaration, name: string, e: Call, scope: Scope, walk: Walk | undefined): V {
+export function taggedCacheCall(
+  interp: InterpreterApi,
+  tags: TagDeclaration,
+  name: string,
+  e: Call,
+  scope: Scope,
+  walk: Walk | undefined,
+): V {
   const before = walk?.events.ops.length ?? 0;
   const out = cacheCall(interp, 'default', name, e, scope, walk);
   for (const op of walk?.events.ops.slice(before) ?? []) op.tags = tags;
@@ -34,13 +44,37 @@ export function taggedCacheCall(interp: InterpreterApi, tags: TagDeclaration, na
 }
 
 /** `fn.invalidate(...)` of a memoized function deletes its entries. */
-export function memoizedFunctionCall(interp: InterpreterApi, fn: FnRef, name: string, e: Call, scope: Scope, walk: Walk | undefined): V {
-  if (name === 'invalidate' && walk) recordOp(interp, walk, scope, e, 'delete', 'default', { parts: [], builder: `memoize:${fnId(fn.file, fn.idx)}`, memoized: fnId(fn.file, fn.idx) }, null);
+export function memoizedFunctionCall(
+  interp: InterpreterApi,
+  fn: FnRef,
+  name: string,
+  e: Call,
+  scope: Scope,
+  walk: Walk | undefined,
+): V {
+  if (name === 'invalidate' && walk)
+    recordOp(
+      interp,
+      walk,
+      scope,
+      e,
+      'delete',
+      'default',
+      { parts: [], builder: `memoize:${fnId(fn.file, fn.idx)}`, memoized: fnId(fn.file, fn.idx) },
+      null,
+    );
   return EMPTY;
 }
 
 /** The cache op for a method on a Django cache object; records it when walking. */
-export function cacheCall(interp: InterpreterApi, alias: string, method: string, e: Call, scope: Scope, walk: Walk | undefined): V {
+export function cacheCall(
+  interp: InterpreterApi,
+  alias: string,
+  method: string,
+  e: Call,
+  scope: Scope,
+  walk: Walk | undefined,
+): V {
   const m = syncCacheMethod(method);
   if (!m) return EMPTY;
   const keyExpr = e.args[0] ?? e.kw.find((k) => k.name === 'key' || k.name === 'keys' || k.name === 'pattern')?.value;
@@ -48,7 +82,15 @@ export function cacheCall(interp: InterpreterApi, alias: string, method: string,
   const key = keyExpr ? keyOf(interp, keyV, keyExpr, scope) : null;
   if (m === 'get' || m === 'has_key' || m === 'ttl') {
     // A wrapper's get of its key parameter names no key of its own.
-    if (walk && !paramName(keyV)) walk.events.keyReads.push({ file: scope.file, loc: e.loc, method: m, alias, key, version: versionArg(interp, e, scope) });
+    if (walk && !paramName(keyV))
+      walk.events.keyReads.push({
+        file: scope.file,
+        loc: e.loc,
+        method: m,
+        alias,
+        key,
+        version: versionArg(interp, e, scope),
+      });
     return v([{ k: 'cached', key, alias }]);
   }
   if (m === 'get_many' || m === 'keys' || m === 'iter_keys') return EMPTY;
@@ -58,7 +100,18 @@ export function cacheCall(interp: InterpreterApi, alias: string, method: string,
       for (const item of dictExpr.items) {
         if (!item.key) continue;
         const k = keyOf(interp, interp.eval(item.key, scope), item.key, scope);
-        recordOp(interp, walk, scope, e, 'set', alias, k, interp.eval(item.value, scope), item.key, e.args[1] ?? kwOf(e.kw, 'timeout'));
+        recordOp(
+          interp,
+          walk,
+          scope,
+          e,
+          'set',
+          alias,
+          k,
+          interp.eval(item.value, scope),
+          item.key,
+          e.args[1] ?? kwOf(e.kw, 'timeout'),
+        );
       }
     }
     return EMPTY;
@@ -67,13 +120,38 @@ export function cacheCall(interp: InterpreterApi, alias: string, method: string,
     const arg = e.args[0];
     if (walk) {
       if (arg?.t === 'seq') {
-        for (const item of arg.items) recordOp(interp, walk, scope, e, 'delete', alias, keyOf(interp, interp.eval(item, scope), item, scope), null, item, undefined, item.loc);
+        for (const item of arg.items)
+          recordOp(
+            interp,
+            walk,
+            scope,
+            e,
+            'delete',
+            alias,
+            keyOf(interp, interp.eval(item, scope), item, scope),
+            null,
+            item,
+            undefined,
+            item.loc,
+          );
       } else if (arg?.t === 'comp') {
-        recordOp(interp, walk, scope, e, 'delete', alias, keyOf(interp, interp.eval(arg.elt, compScope(interp, arg, scope)), arg.elt), null, arg.elt);
+        recordOp(
+          interp,
+          walk,
+          scope,
+          e,
+          'delete',
+          alias,
+          keyOf(interp, interp.eval(arg.elt, compScope(interp, arg, scope)), arg.elt),
+          null,
+          arg.elt,
+        );
       } else if (arg) {
         const elems = interp.element(keyV);
         const strs = elems.shapes.filter((s) => s.k === 'str');
-        if (strs.length) for (const s of strs) recordOp(interp, walk, scope, e, 'delete', alias, (s as { key: KeyPattern }).key, null, arg);
+        if (strs.length)
+          for (const s of strs)
+            recordOp(interp, walk, scope, e, 'delete', alias, (s as { key: KeyPattern }).key, null, arg);
         else recordOp(interp, walk, scope, e, 'delete', alias, null, null, arg);
       }
     }
@@ -119,18 +197,46 @@ function callableValue(interp: InterpreterApi, val: V): V {
   return merge(...out);
 }
 
-function recordOp(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call, method: string, alias: string, key: KeyPattern | null, value: V | null, keyExpr?: Expr, timeoutExpr?: Expr, loc: Loc = e.loc): void {
+function recordOp(
+  interp: InterpreterApi,
+  walk: Walk,
+  scope: Scope,
+  e: Call,
+  method: string,
+  alias: string,
+  key: KeyPattern | null,
+  value: V | null,
+  keyExpr?: Expr,
+  timeoutExpr?: Expr,
+  loc: Loc = e.loc,
+): void {
   const timeout = timeoutExpr === undefined ? 'default' : timeoutOf(interp, timeoutExpr, scope);
   const keyParam = keyExpr ? paramName(interp.eval(keyExpr, scope)) : null;
   const valueParam = value ? paramName(value) : null;
   const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
-  const template = keyParam || valueParam || valueCallsParam
-    ? { keyExpr: keyExpr ?? null, keyParam, valueParam, valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null, scope }
-    : undefined;
+  const template =
+    keyParam || valueParam || valueCallsParam
+      ? {
+          keyExpr: keyExpr ?? null,
+          keyParam,
+          valueParam,
+          valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null,
+          scope,
+        }
+      : undefined;
   walk.events.ops.push({
-    file: scope.file, loc, method, alias, key, value, timeout,
+    file: scope.file,
+    loc,
+    method,
+    alias,
+    key,
+    value,
+    timeout,
     version: versionArg(interp, e, scope),
-    fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template,
+    fnId: walk.id,
+    pos: walk.pos,
+    inAtomic: walk.atomic && !walk.deferred,
+    template,
   });
 }
 
@@ -166,7 +272,17 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
     const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
     if (valueArg) value = callableValue(interp, interp.eval(valueArg, scope));
     if (op.template.keyParam && !keyArg) continue;
-    walk.events.ops.push({ ...op, file: scope.file, loc: e.loc, key, value, fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred, template: undefined });
+    walk.events.ops.push({
+      ...op,
+      file: scope.file,
+      loc: e.loc,
+      key,
+      value,
+      fnId: walk.id,
+      pos: walk.pos,
+      inAtomic: walk.atomic && !walk.deferred,
+      template: undefined,
+    });
   }
 }
 

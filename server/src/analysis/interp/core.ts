@@ -10,7 +10,21 @@ import type { Expr, FunctionFact, Stmt } from '../../syntax/ir';
 import { emptyEvents, type FnEvents } from '../domain/events';
 import { concat, type KeyPattern, lit } from '../domain/keys';
 import {
-  type ClsRef, dataOf, type Dep, EMPTY, exprText, fnId, type FnRef, type LocalBinding, merge, notARow, type Scope, type Shape, v, type V, withDeps,
+  type ClsRef,
+  dataOf,
+  type Dep,
+  EMPTY,
+  exprText,
+  fnId,
+  type FnRef,
+  type LocalBinding,
+  merge,
+  notARow,
+  type Scope,
+  type Shape,
+  v,
+  type V,
+  withDeps,
 } from '../domain/values';
 import { MODEL_SIGNALS } from '../django';
 import type { ModelInfo, ModelRegistry } from '../models';
@@ -19,12 +33,27 @@ import { heldColumns, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
 import { bindTarget, collectLocals, pick, visitAssigns, visitReturns } from './bindings';
-import { cacheCall, cacheHandle, cacheOfAlias, instantiateWrapperOps, memoizedFunctionCall, taggedCacheCall, timeoutOf } from './cacheApi';
+import {
+  cacheCall,
+  cacheHandle,
+  cacheOfAlias,
+  instantiateWrapperOps,
+  memoizedFunctionCall,
+  taggedCacheCall,
+  timeoutOf,
+} from './cacheApi';
 import { externalCall } from './djangoCalls';
 import { formSave, isSerializer, metaModel, serializerValue } from './forms';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
-import { modelSignalConnect, projectSignal, projectSignalCall, receivedModels, receiverDecorator, SIGNAL_CLASS_RE } from './signals';
+import {
+  modelSignalConnect,
+  projectSignal,
+  projectSignalCall,
+  receivedModels,
+  receiverDecorator,
+  SIGNAL_CLASS_RE,
+} from './signals';
 
 const MAX_CALL_DEPTH = 40;
 /**
@@ -57,7 +86,10 @@ export class Interpreter implements InterpreterApi {
    */
   mayWrap: (fn: FnRef) => boolean = () => true;
 
-  constructor(readonly ws: Workspace, readonly models: ModelRegistry) {}
+  constructor(
+    readonly ws: Workspace,
+    readonly models: ModelRegistry,
+  ) {}
 
   // ---------------------------------------------------------------- scopes
 
@@ -79,7 +111,8 @@ export class Interpreter implements InterpreterApi {
     // A row of `model` that the function's own body reads (`self.slug`, `instance.data`).
     // `self` is the row a model's method has at hand (`oneRow`); a receiver's instance is a row
     // that other code may look up again by its id.
-    const row = (model: string, via: string[], oneRow?: true) => v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc, oneRow }]);
+    const row = (model: string, via: string[], oneRow?: true) =>
+      v([{ k: 'inst', model, via }], [{ model, via, path: file.path, loc: fn.nameLoc, oneRow }]);
     // Scopes are built per call: read the decorators only when there is an `instance` to type.
     const received = fn.params.some((p) => p.name === 'instance') ? receivedModels(this, fn, scope) : undefined;
     fn.params.forEach((p, i) => {
@@ -97,9 +130,11 @@ export class Interpreter implements InterpreterApi {
           // An abstract model's row is its one concrete subclass's; with several, which one is unknown.
           const concrete = model.abstract ? this.models.concreteOf(model.id) : [model];
           const via = [`self in ${model.name}.${fn.name}()`];
-          scope.fixed.set(p.name, concrete.length === 1 ? row(concrete[0].id, via, true) : v([{ k: 'inst', model: model.id, via }]));
-        }
-        else scope.fixed.set(p.name, v([this.selfShape(cls)]));
+          scope.fixed.set(
+            p.name,
+            concrete.length === 1 ? row(concrete[0].id, via, true) : v([{ k: 'inst', model: model.id, via }]),
+          );
+        } else scope.fixed.set(p.name, v([this.selfShape(cls)]));
         return;
       }
       scope.fixed.set(p.name, v([{ k: 'param', name: p.name }]));
@@ -114,7 +149,8 @@ export class Interpreter implements InterpreterApi {
 
   functionScope(file: PythonFacts, idx: number): Scope {
     const fn = file.functions[idx];
-    const parentScope = fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
+    const parentScope =
+      fn.parent !== null ? this.scopeFor(file, fn.parent, this.moduleScope(file)) : this.moduleScope(file);
     return this.scopeFor(file, idx, parentScope);
   }
 
@@ -171,9 +207,12 @@ export class Interpreter implements InterpreterApi {
 
   symValue(sym: Sym): V {
     switch (sym.k) {
-      case 'fn': return v([{ k: 'fn', fn: { file: sym.file, idx: sym.idx } }]);
-      case 'class': return this.classShapeValue({ file: sym.file, idx: sym.idx });
-      case 'mod': return v([{ k: 'mod', module: sym.module, file: sym.file }]);
+      case 'fn':
+        return v([{ k: 'fn', fn: { file: sym.file, idx: sym.idx } }]);
+      case 'class':
+        return this.classShapeValue({ file: sym.file, idx: sym.idx });
+      case 'mod':
+        return v([{ k: 'mod', module: sym.module, file: sym.file }]);
       case 'ext': {
         const builtin = this.models.modelOfSym(sym);
         if (builtin) return v([{ k: 'model', model: builtin.id }]);
@@ -181,7 +220,9 @@ export class Interpreter implements InterpreterApi {
       }
       case 'value': {
         const scope = this.moduleScope(sym.file);
-        return this.once(scope.memo, scope.busy, `global:${sym.name}`, () => merge(...sym.exprs.map((e) => projectSignal(this.eval(e, scope), scope, sym.name))));
+        return this.once(scope.memo, scope.busy, `global:${sym.name}`, () =>
+          merge(...sym.exprs.map((e) => projectSignal(this.eval(e, scope), scope, sym.name))),
+        );
       }
     }
   }
@@ -191,7 +232,17 @@ export class Interpreter implements InterpreterApi {
   moduleScope(file: PythonFacts): Scope {
     let s = this.moduleScopes.get(file);
     if (!s) {
-      s = { file, fn: null, fnIdx: -1, parent: null, fixed: new Map(), locals: new Map(), memo: new Map(), busy: new Set(), cls: null };
+      s = {
+        file,
+        fn: null,
+        fnIdx: -1,
+        parent: null,
+        fixed: new Map(),
+        locals: new Map(),
+        memo: new Map(),
+        busy: new Set(),
+        cls: null,
+      };
       this.moduleScopes.set(file, s);
     }
     return s;
@@ -208,10 +259,14 @@ export class Interpreter implements InterpreterApi {
     // Hostile or enormous code gets partial results in bounded time instead of a hang.
     if (--this.budget < 0) return EMPTY;
     switch (e.t) {
-      case 'name': return this.lookup(scope, e.id);
-      case 'attr': return this.attr(this.eval(e.obj, scope, walk), e.name, e, scope);
-      case 'call': return this.call(e, scope, walk);
-      case 'str': return v([{ k: 'str', key: lit(e.v) }]);
+      case 'name':
+        return this.lookup(scope, e.id);
+      case 'attr':
+        return this.attr(this.eval(e.obj, scope, walk), e.name, e, scope);
+      case 'call':
+        return this.call(e, scope, walk);
+      case 'str':
+        return v([{ k: 'str', key: lit(e.v) }]);
       case 'fstr': {
         const parts: KeyPattern[] = [];
         const deps: V[] = [];
@@ -225,9 +280,12 @@ export class Interpreter implements InterpreterApi {
         }
         return withDeps(v([{ k: 'str', key: concat(...parts) }]), merge(...deps).deps);
       }
-      case 'num': return v([{ k: 'const' }]);
-      case 'const': return v([{ k: 'const' }]);
-      case 'bin': return this.binary(e, scope, walk);
+      case 'num':
+        return v([{ k: 'const' }]);
+      case 'const':
+        return v([{ k: 'const' }]);
+      case 'bin':
+        return this.binary(e, scope, walk);
       case 'seq': {
         const items = e.items.map((x) => this.eval(x, scope, walk));
         return v([{ k: 'list', elem: merge(...items) }], merge(...items).deps);
@@ -245,7 +303,8 @@ export class Interpreter implements InterpreterApi {
         }
         return v([{ k: 'dict', items }], merge(...all).deps);
       }
-      case 'sub': return this.subscript(e, scope, walk);
+      case 'sub':
+        return this.subscript(e, scope, walk);
       case 'lambda': {
         if (walk) {
           // The body runs later (often via on_commit); evaluate it now so its events are recorded.
@@ -266,9 +325,12 @@ export class Interpreter implements InterpreterApi {
         const elt = this.eval(e.elt, inner, walk);
         return v([{ k: 'list', elem: elt }], merge(elt, ...iters).deps);
       }
-      case 'cond': return merge(this.eval(e.a, scope, walk), this.eval(e.b, scope, walk));
-      case 'star': return this.eval(e.e, scope, walk);
-      default: return EMPTY;
+      case 'cond':
+        return merge(this.eval(e.a, scope, walk), this.eval(e.b, scope, walk));
+      case 'star':
+        return this.eval(e.e, scope, walk);
+      default:
+        return EMPTY;
     }
   }
 
@@ -289,14 +351,18 @@ export class Interpreter implements InterpreterApi {
     }
     if (e.op === '%' && lStr && lStr.k === 'str') {
       const values = e.r.t === 'seq' ? e.r.items : [e.r];
-      return withDeps(v([{ k: 'str', key: substitute(this, lStr.key, /%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifx]/g, values, scope) }]), deps);
+      return withDeps(
+        v([
+          { k: 'str', key: substitute(this, lStr.key, /%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifx]/g, values, scope) },
+        ]),
+        deps,
+      );
     }
     if (e.op === '+' && (l.shapes.some((s) => s.k === 'list') || r.shapes.some((s) => s.k === 'list'))) {
       return v([{ k: 'list', elem: merge(this.element(l), this.element(r)) }], deps);
     }
     return v([], deps);
   }
-
 
   private subscript(e: Extract<Expr, { t: 'sub' }>, scope: Scope, walk?: Walk): V {
     const obj = this.eval(e.obj, scope, walk);
@@ -329,13 +395,24 @@ export class Interpreter implements InterpreterApi {
 
   attr(obj: V, name: string, e: Expr, scope: Scope): V {
     // The primary key of a row never changes when the row is saved: caching it is not caching the row.
-    if ((name === 'pk' || name === 'id') && obj.shapes.some((sh) => sh.k === 'inst') && obj.shapes.every((sh) => sh.k === 'inst' || sh.k === 'const')) return v([{ k: 'const' }]);
+    if (
+      (name === 'pk' || name === 'id') &&
+      obj.shapes.some((sh) => sh.k === 'inst') &&
+      obj.shapes.every((sh) => sh.k === 'inst' || sh.k === 'const')
+    )
+      return v([{ k: 'const' }]);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
     // A plain field of a row holds that column alone: writes of other columns leave it as it was.
     const inst = obj.shapes[0]?.k === 'inst' ? obj.shapes[0].model : undefined;
     if (inst && obj.shapes.every((sh) => sh.k === 'inst' && sh.model === inst) && this.models.hasColumn(inst, name)) {
-      return merge(...out, v([], obj.deps.map((d) => (d.model === inst ? { ...d, columns: [name] } : d))));
+      return merge(
+        ...out,
+        v(
+          [],
+          obj.deps.map((d) => (d.model === inst ? { ...d, columns: [name] } : d)),
+        ),
+      );
     }
     // The data of an attribute is derived from its object's data.
     return merge(...out, dataOf(obj));
@@ -356,7 +433,10 @@ export class Interpreter implements InterpreterApi {
         const m = this.models.byId.get(s.model);
         if (!m) return EMPTY;
         if (name === 'objects' || name === '_default_manager' || name === '_base_manager' || m.managers.has(name)) {
-          return v([{ k: 'qs', model: m.id, via: [`${m.name}.${name}`], lookups: [] }], [this.dep(m.id, [`${m.name}.${name}`], scope, e)]);
+          return v(
+            [{ k: 'qs', model: m.id, via: [`${m.name}.${name}`], lookups: [] }],
+            [this.dep(m.id, [`${m.name}.${name}`], scope, e)],
+          );
         }
         const rel = this.models.relation(m.id, name);
         if (rel) return v([{ k: 'field', model: m.id, name }]);
@@ -398,7 +478,8 @@ export class Interpreter implements InterpreterApi {
         return v([{ k: 'bound', recv: s, name }]);
       }
       case 'fn':
-        if (name === '__name__' || name === '__qualname__') return v([{ k: 'str', key: lit(s.fn.file.functions[s.fn.idx].name) }]);
+        if (name === '__name__' || name === '__qualname__')
+          return v([{ k: 'str', key: lit(s.fn.file.functions[s.fn.idx].name) }]);
         if (name === '__module__') return v([{ k: 'str', key: lit(s.fn.file.module) }]);
         return v([{ k: 'bound', recv: s, name }]);
       case 'param':
@@ -445,12 +526,24 @@ export class Interpreter implements InterpreterApi {
 
   /** Class bodies see module globals; class-level names are read through classAttr instead. */
   private classScope(cls: ClsRef): Scope {
-    return { file: cls.file, fn: null, fnIdx: -1, parent: this.moduleScope(cls.file), fixed: new Map(), locals: new Map(), memo: new Map(), busy: new Set(), cls };
+    return {
+      file: cls.file,
+      fn: null,
+      fnIdx: -1,
+      parent: this.moduleScope(cls.file),
+      fixed: new Map(),
+      locals: new Map(),
+      memo: new Map(),
+      busy: new Set(),
+      cls,
+    };
   }
 
   /** `self.x = caches["x"]` in any method makes `self.x` that value. */
   private selfAttribute(cls: ClsRef, name: string): V | undefined {
-    const found = this.memoised(`${fnId(cls.file, cls.idx)}.self.${name}`, () => merge(...this.selfAssignments(cls, name)));
+    const found = this.memoised(`${fnId(cls.file, cls.idx)}.self.${name}`, () =>
+      merge(...this.selfAssignments(cls, name)),
+    );
     return found.shapes.length || found.deps.length ? found : undefined;
   }
 
@@ -521,18 +614,26 @@ export class Interpreter implements InterpreterApi {
 
   private callShape(s: Shape, e: Call, scope: Scope, walk: Walk | undefined, args: Args): V | undefined {
     switch (s.k) {
-      case 'bound': return this.methodCall(s.recv, s.name, e, scope, walk, args);
-      case 'fn': return this.callFunction(s, e, scope, walk, args);
-      case 'model': return v([{ k: 'inst', model: s.model, via: [`${s.model} instance`] }]);
-      case 'class': return this.instantiate(s.cls, e, scope, walk, args);
-      case 'ext': return externalCall(this, { q: s.q, e, scope, walk, args });
+      case 'bound':
+        return this.methodCall(s.recv, s.name, e, scope, walk, args);
+      case 'fn':
+        return this.callFunction(s, e, scope, walk, args);
+      case 'model':
+        return v([{ k: 'inst', model: s.model, via: [`${s.model} instance`] }]);
+      case 'class':
+        return this.instantiate(s.cls, e, scope, walk, args);
+      case 'ext':
+        return externalCall(this, { q: s.q, e, scope, walk, args });
       case 'lambda': {
         const inner = this.lambdaScope(s.expr, s.scope, args());
         return this.eval(s.expr.body, inner);
       }
-      case 'cachepage': return undefined;
-      case 'param': return v([{ k: 'paramcall', name: s.name }]);
-      default: return undefined;
+      case 'cachepage':
+        return undefined;
+      case 'param':
+        return v([{ k: 'paramcall', name: s.name }]);
+      default:
+        return undefined;
     }
   }
 
@@ -544,7 +645,10 @@ export class Interpreter implements InterpreterApi {
   private instantiate(cls: ClsRef, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
     const argDeps = this.argumentData(e, scope, walk, args);
     if (this.models.inherits(cls.file, cls.idx, SIGNAL_CLASS_RE)) return EMPTY;
-    return v([{ k: 'obj', cls }], isSerializer(this, cls) ? merge(argDeps, serializerValue(this, cls)).deps : argDeps.deps);
+    return v(
+      [{ k: 'obj', cls }],
+      isSerializer(this, cls) ? merge(argDeps, serializerValue(this, cls)).deps : argDeps.deps,
+    );
   }
 
   callFunction(s: FnShape, e: Call | null, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
@@ -552,16 +656,24 @@ export class Interpreter implements InterpreterApi {
     if (walk) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
     if (walk && e) instantiateWrapperOps(this, s, e, scope, walk);
     const fact = s.fn.file.functions[s.fn.idx];
-    const ret = withBuilder(this.returns(s.fn, s.closure ?? null, s.self), id, () => (e ? keyCall(this, s.fn, e, scope) : undefined));
+    const ret = withBuilder(this.returns(s.fn, s.closure ?? null, s.self), id, () =>
+      e ? keyCall(this, s.fn, e, scope) : undefined,
+    );
     // A factory whose return is the parameter data (`def get(key): return cache.get(key)`) stays unknown.
-    if (fact.params.length && ret.shapes.some((x) => x.k === 'param' || x.k === 'paramcall')) return merge(ret, ...args().map(dataOf));
+    if (fact.params.length && ret.shapes.some((x) => x.k === 'param' || x.k === 'paramcall'))
+      return merge(ret, ...args().map(dataOf));
     return ret;
   }
 
   /** The summary of what a function returns, solved once; a call cycle sees the empty value. */
   returns(fn: FnRef, closure: Scope | null, self?: Shape): V {
     // A queryset's columns are part of it: a method's rows depend on those of its receiver.
-    const selfKey = self?.k === 'inst' ? `:inst:${self.model}` : self?.k === 'qs' ? `:qs:${self.model}:${self.lookups ?? '?'}:${self.picked ?? '?'}` : '';
+    const selfKey =
+      self?.k === 'inst'
+        ? `:inst:${self.model}`
+        : self?.k === 'qs'
+          ? `:qs:${self.model}:${self.lookups ?? '?'}:${self.picked ?? '?'}`
+          : '';
     const id = `${fnId(fn.file, fn.idx)}${selfKey}`;
     return this.once(this.summaries, this.summaryBusy, id, () => {
       const fact = fn.file.functions[fn.idx];
@@ -571,28 +683,58 @@ export class Interpreter implements InterpreterApi {
     });
   }
 
-  private methodCall(recv: Shape, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: Args): V | undefined {
+  private methodCall(
+    recv: Shape,
+    name: string,
+    e: Call,
+    scope: Scope,
+    walk: Walk | undefined,
+    args: Args,
+  ): V | undefined {
     switch (recv.k) {
-      case 'qs': return querysetCall(this, recv, name, e, scope, walk, args);
-      case 'inst': return instanceCall(this, recv, name, e, scope, walk);
-      case 'cache': return cacheCall(this, recv.alias, name, e, scope, walk);
-      case 'tagged': return taggedCacheCall(this, recv.tags, name, e, scope, walk);
+      case 'qs':
+        return querysetCall(this, recv, name, e, scope, walk, args);
+      case 'inst':
+        return instanceCall(this, recv, name, e, scope, walk);
+      case 'cache':
+        return cacheCall(this, recv.alias, name, e, scope, walk);
+      case 'tagged':
+        return taggedCacheCall(this, recv.tags, name, e, scope, walk);
       case 'obj': {
         const member = this.classAttr(recv.cls, name, recv);
-        if (member) return merge(...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)));
+        if (member)
+          return merge(
+            ...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)),
+          );
         if (name === 'save' && walk) formSave(this, recv.cls, e, scope, walk);
         return undefined;
       }
-      case 'signal': return projectSignalCall(this, recv.id, name, e, scope, walk);
-      case 'ext': return modelSignalConnect(this, recv.q, name, e, scope, walk) ?? externalCall(this, { q: `${recv.q}.${name}`, e, scope, walk, args });
-      case 'str': return withDeps(stringMethod(this, recv.key, name, e, scope), merge(...args().map(dataOf)).deps);
-      case 'hash': return v([{ k: 'hash' }]);
+      case 'signal':
+        return projectSignalCall(this, recv.id, name, e, scope, walk);
+      case 'ext':
+        return (
+          modelSignalConnect(this, recv.q, name, e, scope, walk) ??
+          externalCall(this, { q: `${recv.q}.${name}`, e, scope, walk, args })
+        );
+      case 'str':
+        return withDeps(stringMethod(this, recv.key, name, e, scope), merge(...args().map(dataOf)).deps);
+      case 'hash':
+        return v([{ k: 'hash' }]);
       case 'cursor':
         if (name === 'execute' || name === 'executemany') return rawSql(this, e.args[0], scope, walk, e);
         return undefined;
-      case 'fn': return memoizedFunctionCall(this, recv.fn, name, e, scope, walk);
+      case 'fn':
+        return memoizedFunctionCall(this, recv.fn, name, e, scope, walk);
       case 'list':
-        if (name === 'copy' || name === 'values' || name === 'items' || name === 'keys' || name === 'get' || name === 'pop') return v([{ k: 'list', elem: recv.elem }], recv.elem.deps);
+        if (
+          name === 'copy' ||
+          name === 'values' ||
+          name === 'items' ||
+          name === 'keys' ||
+          name === 'get' ||
+          name === 'pop'
+        )
+          return v([{ k: 'list', elem: recv.elem }], recv.elem.deps);
         return undefined;
       case 'dict':
         if (name === 'get' || name === 'pop' || name === 'setdefault') {
@@ -600,8 +742,12 @@ export class Interpreter implements InterpreterApi {
           const item = k?.t === 'str' ? recv.items.get(k.v) : undefined;
           return item ?? merge(...recv.items.values());
         }
-        if (name === 'items') return v([{ k: 'list', elem: v([{ k: 'tuple', items: [v([{ k: 'const' }]), merge(...recv.items.values())] }]) }]);
-        if (name === 'values') return v([{ k: 'list', elem: merge(...recv.items.values()) }], merge(...recv.items.values()).deps);
+        if (name === 'items')
+          return v([
+            { k: 'list', elem: v([{ k: 'tuple', items: [v([{ k: 'const' }]), merge(...recv.items.values())] }]) },
+          ]);
+        if (name === 'values')
+          return v([{ k: 'list', elem: merge(...recv.items.values()) }], merge(...recv.items.values()).deps);
         return undefined;
       case 'param':
         return v([{ k: 'paramcall', name: recv.name }]);
@@ -662,7 +808,10 @@ export class Interpreter implements InterpreterApi {
     const events = emptyEvents();
     const fn = idx >= 0 ? file.functions[idx] : null;
     const scope = idx >= 0 ? this.functionScope(file, idx) : this.moduleScope(file);
-    const atomic = !!fn && (fn.decorators.some((d) => /(^|\.)atomic(\(|$)/.test(exprText(d))) || (this.ws.settings.atomicRequests && isView(this, file, fn)));
+    const atomic =
+      !!fn &&
+      (fn.decorators.some((d) => /(^|\.)atomic(\(|$)/.test(exprText(d))) ||
+        (this.ws.settings.atomicRequests && isView(this, file, fn)));
     const walk: Walk = { events, id, pos: { block: 0, index: 0, line: 0 }, atomic, deferred: false };
     try {
       this.walkBlock(fn ? fn.body : file.body, scope, walk);
@@ -757,5 +906,4 @@ export class Interpreter implements InterpreterApi {
         return;
     }
   }
-
 }

@@ -7,8 +7,20 @@ import type { Expr } from '../../syntax/ir';
 import { UNKNOWN_HOLE } from '../domain/keys';
 import { dataOf, EMPTY, exprText, merge, type Scope, v, type V } from '../domain/values';
 import {
-  CACHE_PAGE, DB_CURSOR, DB_CURSORS, DB_MODULE, FRAGMENT_KEY, GET_LIST_OR_404, GET_MODEL, GET_OBJECT_OR_404, GET_USER_MODEL,
-  ON_COMMIT, PAGE_KEY_FUNCTIONS, RECEIVER_DECORATOR, RENDER_FUNCTIONS, SIGNAL_CLASS,
+  CACHE_PAGE,
+  DB_CURSOR,
+  DB_CURSORS,
+  DB_MODULE,
+  FRAGMENT_KEY,
+  GET_LIST_OR_404,
+  GET_MODEL,
+  GET_OBJECT_OR_404,
+  GET_USER_MODEL,
+  ON_COMMIT,
+  PAGE_KEY_FUNCTIONS,
+  RECEIVER_DECORATOR,
+  RENDER_FUNCTIONS,
+  SIGNAL_CLASS,
 } from '../django';
 import { dependsOnItems, pythonDeclaration, TAGGED, TAGGED_CACHE_PAGE } from '../tags';
 import { contextItems, templateReads } from '../templates';
@@ -26,21 +38,31 @@ function getOr404(many: boolean): CallHandler {
       const model = s.k === 'model' ? s.model : s.k === 'qs' ? s.model : undefined;
       if (!model) continue;
       const via = s.k === 'qs' ? s.via : [`${exprText(e.fn)}(${interp.models.byId.get(model)?.name ?? model})`];
-      const deps = [interp.dep(model, via, scope, e), ...lookupDeps(interp, model, 'get', e, scope, [...via, 'get(…)'])];
+      const deps = [
+        interp.dep(model, via, scope, e),
+        ...lookupDeps(interp, model, 'get', e, scope, [...via, 'get(…)']),
+      ];
       out.push(v([many ? { k: 'qs', model, via } : { k: 'inst', model, via }], deps));
     }
     return merge(...out);
   };
 }
 
-function renderCall(interp: InterpreterApi, e: Call, render: { template: number; context: number }, scope: Scope, walk: Walk | undefined): V {
+function renderCall(
+  interp: InterpreterApi,
+  e: Call,
+  render: { template: number; context: number },
+  scope: Scope,
+  walk: Walk | undefined,
+): V {
   const tArg = e.args[render.template] ?? e.kw.find((k) => k.name === 'template_name')?.value;
   const cArg = e.args[render.context] ?? e.kw.find((k) => k.name === 'context')?.value;
   const context = cArg ? interp.eval(cArg, scope) : EMPTY;
   const names = tArg ? templateNames(tArg) : [];
   const out: V[] = [dataOf(context)];
   for (const name of names) {
-    if (walk) walk.events.renders.push({ template: name, context, fnId: walk.id, site: { file: scope.file, loc: e.loc } });
+    if (walk)
+      walk.events.renders.push({ template: name, context, fnId: walk.id, site: { file: scope.file, loc: e.loc } });
     out.push(templateValue(interp, name, context));
   }
   return merge(...out);
@@ -67,17 +89,24 @@ const cachePage: CallHandler = (interp, { q, e, scope }) => {
   const timeout = t ? timeoutOf(interp, t, scope) : 'unknown';
   const aliasKw = e.kw.find((k) => k.name === 'cache')?.value;
   const prefix = e.kw.find((k) => k.name === 'key_prefix')?.value;
-  return v([{
-    k: 'cachepage', timeout, alias: aliasKw?.t === 'str' ? aliasKw.v : 'default',
-    keyPrefix: prefix?.t === 'str' ? prefix.v : '', loc: e.loc, path: scope.file.path,
-    tags: dependsOn && pythonDeclaration(interp, dependsOn.items, scope, dependsOn.loc),
-  }]);
+  return v([
+    {
+      k: 'cachepage',
+      timeout,
+      alias: aliasKw?.t === 'str' ? aliasKw.v : 'default',
+      keyPrefix: prefix?.t === 'str' ? prefix.v : '',
+      loc: e.loc,
+      path: scope.file.path,
+      tags: dependsOn && pythonDeclaration(interp, dependsOn.items, scope, dependsOn.loc),
+    },
+  ]);
 };
 
 /** A cursor of a Django connection; a library's `.cursor()` is not understood. */
 const cursor: CallHandler = (_, { q }) => (q.startsWith(DB_MODULE) ? v([{ k: 'cursor' }]) : undefined);
 
-const pageKey: CallHandler = () => v([{ k: 'str', key: { parts: [{ lit: 'views.decorators.cache.cache_page.' }, UNKNOWN_HOLE], page: true } }]);
+const pageKey: CallHandler = () =>
+  v([{ k: 'str', key: { parts: [{ lit: 'views.decorators.cache.cache_page.' }, UNKNOWN_HOLE], page: true } }]);
 
 const DJANGO_CALLS: Record<string, CallHandler> = {
   [GET_OBJECT_OR_404]: getOr404(false),
@@ -91,7 +120,12 @@ const DJANGO_CALLS: Record<string, CallHandler> = {
     const m = interp.models.byLabel(label.replace(/\.\./, '.'));
     return m ? v([{ k: 'model', model: m.id }]) : EMPTY;
   },
-  ...Object.fromEntries(Object.entries(RENDER_FUNCTIONS).map(([q, render]): [string, CallHandler] => [q, (interp, { e, scope, walk }) => renderCall(interp, e, render, scope, walk)])),
+  ...Object.fromEntries(
+    Object.entries(RENDER_FUNCTIONS).map(([q, render]): [string, CallHandler] => [
+      q,
+      (interp, { e, scope, walk }) => renderCall(interp, e, render, scope, walk),
+    ]),
+  ),
   [FRAGMENT_KEY]: (_, { e }) => {
     const name = e.args[0]?.t === 'str' ? e.args[0].v : undefined;
     return v([{ k: 'str', key: name !== undefined ? { parts: [], fragment: name } : { parts: [UNKNOWN_HOLE] } }]);
@@ -130,6 +164,8 @@ const PATTERN_CALLS: [(q: string) => boolean, CallHandler][] = [
 
 /** What a call of a library function or class evaluates to; undefined when it is not understood. */
 export function externalCall(interp: InterpreterApi, call: ExternalCall): V | undefined {
-  const handler = Object.hasOwn(EXTERNAL_CALLS, call.q) ? EXTERNAL_CALLS[call.q] : PATTERN_CALLS.find(([matches]) => matches(call.q))?.[1];
+  const handler = Object.hasOwn(EXTERNAL_CALLS, call.q)
+    ? EXTERNAL_CALLS[call.q]
+    : PATTERN_CALLS.find(([matches]) => matches(call.q))?.[1];
   return handler?.(interp, call);
 }

@@ -35,10 +35,11 @@ export function metaModel(interp: InterpreterApi, cls: ClsRef, depth = 0): Model
   }
   for (const b of fact.bases) {
     const base = interp.eval(b, interp.moduleScope(cls.file));
-    for (const sh of base.shapes) if (sh.k === 'class') {
-      const r = metaModel(interp, sh.cls, depth + 1);
-      if (r) return r;
-    }
+    for (const sh of base.shapes)
+      if (sh.k === 'class') {
+        const r = metaModel(interp, sh.cls, depth + 1);
+        if (r) return r;
+      }
   }
   return undefined;
 }
@@ -56,7 +57,8 @@ export function serializerValue(interp: InterpreterApi, cls: ClsRef, depth = 0):
   const model = metaModel(interp, cls);
   const parts: V[] = [];
   const scope = interp.moduleScope(cls.file);
-  if (model) parts.push(v([], [{ model: model.id, via: [`${name}.Meta.model`], path: cls.file.path, loc: fact.nameLoc }]));
+  if (model)
+    parts.push(v([], [{ model: model.id, via: [`${name}.Meta.model`], path: cls.file.path, loc: fact.nameLoc }]));
   for (const s of fact.body) {
     if (s.t !== 'assign' || s.value.t !== 'call') continue;
     const fieldName = s.targets[0]?.t === 'name' ? s.targets[0].id : '';
@@ -73,7 +75,19 @@ export function serializerValue(interp: InterpreterApi, cls: ClsRef, depth = 0):
       for (const seg of path.split('.')) {
         const rel = interp.models.relation(cur, seg);
         if (!rel) break;
-        parts.push(v([], [{ model: rel.target, via: [`${name}.${fieldName}`, `source=${JSON.stringify(path)}`], path: cls.file.path, loc: s.value.loc }]));
+        parts.push(
+          v(
+            [],
+            [
+              {
+                model: rel.target,
+                via: [`${name}.${fieldName}`, `source=${JSON.stringify(path)}`],
+                path: cls.file.path,
+                loc: s.value.loc,
+              },
+            ],
+          ),
+        );
         cur = rel.target;
       }
     }

@@ -4,7 +4,16 @@
  */
 import type { Expr, Stmt } from '../../syntax/ir';
 import { nestedBlocks } from '../../facts/walk';
-import { concat, display, type HoleSource, type KeyCall, type KeyPart, type KeyPattern, lit, UNKNOWN_HOLE } from '../domain/keys';
+import {
+  concat,
+  display,
+  type HoleSource,
+  type KeyCall,
+  type KeyPart,
+  type KeyPattern,
+  lit,
+  UNKNOWN_HOLE,
+} from '../domain/keys';
 import { exprText, fnId, type FnRef, type Scope, type Shape, v, type V } from '../domain/values';
 import { GET_LIST_OR_404, GET_OBJECT_OR_404 } from '../django';
 import type { Call, InterpreterApi } from './api';
@@ -15,7 +24,14 @@ import { functionScope } from './bindings';
  * `{0}` by position, `{slug}` by keyword (`named`, for `str.format`). A placeholder with no value
  * is a hole named after it (`{slug}`), so the key keeps reading as written.
  */
-export function substitute(interp: InterpreterApi, p: KeyPattern, placeholder: RegExp, values: Expr[], scope: Scope, named?: ReadonlyMap<string, Expr>): KeyPattern {
+export function substitute(
+  interp: InterpreterApi,
+  p: KeyPattern,
+  placeholder: RegExp,
+  values: Expr[],
+  scope: Scope,
+  named?: ReadonlyMap<string, Expr>,
+): KeyPattern {
   const out: KeyPattern[] = [];
   let i = 0;
   for (const part of p.parts) {
@@ -27,11 +43,17 @@ export function substitute(interp: InterpreterApi, p: KeyPattern, placeholder: R
     for (const m of part.lit.matchAll(placeholder)) {
       out.push(lit(part.lit.slice(last, m.index)));
       const field = /^\{(\w+)/.exec(m[0])?.[1];
-      const valueExpr = field === undefined ? values[i++] : /^\d+$/.test(field) ? values[Number(field)] : named?.get(field);
+      const valueExpr =
+        field === undefined ? values[i++] : /^\d+$/.test(field) ? values[Number(field)] : named?.get(field);
       // `%s`, `%d`, `{}` print the value as str() does; `%05d` or `{:x}` do not, so the source is lost.
       const plain = /^(%[sdi]|\{\w*\})$/.test(m[0]);
-      const missing: KeyPart = field === undefined || /^\d+$/.test(field) ? UNKNOWN_HOLE : { hole: field, source: { kind: 'unknown' } };
-      out.push(valueExpr ? keyOf(interp, interp.eval(valueExpr, scope), valueExpr, plain ? scope : undefined) : { parts: [missing] });
+      const missing: KeyPart =
+        field === undefined || /^\d+$/.test(field) ? UNKNOWN_HOLE : { hole: field, source: { kind: 'unknown' } };
+      out.push(
+        valueExpr
+          ? keyOf(interp, interp.eval(valueExpr, scope), valueExpr, plain ? scope : undefined)
+          : { parts: [missing] },
+      );
       last = (m.index ?? 0) + m[0].length;
     }
     out.push(lit(part.lit.slice(last)));
@@ -46,16 +68,30 @@ export function substitute(interp: InterpreterApi, p: KeyPattern, placeholder: R
 export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): KeyPattern {
   // A helper that returns None for bad input (`if not items: return None`) still builds its key.
   const strs = val.shapes.filter((s) => s.k === 'str');
-  if (strs.length === 1 && strs[0].k === 'str' && val.shapes.every((s) => s.k === 'str' || s.k === 'const')) return strs[0].key;
+  if (strs.length === 1 && strs[0].k === 'str' && val.shapes.every((s) => s.k === 'str' || s.k === 'const'))
+    return strs[0].key;
   const cached = val.shapes.find((s) => s.k === 'cached');
   const name = exprText(e);
   if (cached && cached.k === 'cached') {
-    const constant = cached.key && !cached.key.fragment && !cached.key.page && cached.key.parts.every((p) => 'lit' in p) ? display(cached.key) : null;
-    return { parts: [{ hole: name, source: { kind: 'version', key: constant, alias: cached.alias }, versionOf: cached.key ?? undefined }] };
+    const constant =
+      cached.key && !cached.key.fragment && !cached.key.page && cached.key.parts.every((p) => 'lit' in p)
+        ? display(cached.key)
+        : null;
+    return {
+      parts: [
+        {
+          hole: name,
+          source: { kind: 'version', key: constant, alias: cached.alias },
+          versionOf: cached.key ?? undefined,
+        },
+      ],
+    };
   }
   if (val.shapes.some((s) => s.k === 'hash')) {
     const random = val.shapes.some((s) => s.k === 'hash' && s.random);
-    return { parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true, covers: random ? undefined : val.deps }] };
+    return {
+      parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true, covers: random ? undefined : val.deps }],
+    };
   }
   return { parts: [{ hole: name, source: scope ? holeSource(interp, e, scope, 0) : { kind: 'unknown' } }] };
 }
@@ -71,7 +107,8 @@ function holeSource(interp: InterpreterApi, e: Expr, scope: Scope, depth: number
     const models = new Set(obj.shapes.map((s) => (s.k === 'inst' ? s.model : '')));
     if (models.size === 1 && !models.has('')) return { kind: 'field', model: [...models][0], field: e.name, at };
     // `category.pk` where the function filters on `category=category`: the row's foreign key column.
-    const lookup = e.obj.t === 'name' && (e.name === 'pk' || e.name === 'id') ? lookupValue(interp, e.obj.id, scope) : undefined;
+    const lookup =
+      e.obj.t === 'name' && (e.name === 'pk' || e.name === 'id') ? lookupValue(interp, e.obj.id, scope) : undefined;
     if (lookup?.relation) return { kind: 'field', model: lookup.model, field: `${lookup.field}_id`, at };
     return { kind: 'unknown' };
   }
@@ -114,7 +151,15 @@ function collectLookupValues(interp: InterpreterApi, body: Stmt[], scope: Scope,
         const model = lookupModel(interp, e, scope);
         if (model) {
           for (const k of e.kw) {
-            if (!k.name || k.value.t !== 'name' || into.has(k.value.id) || shadowed.includes(k.value.id) || k.name === 'defaults' || k.name === 'create_defaults') continue;
+            if (
+              !k.name ||
+              k.value.t !== 'name' ||
+              into.has(k.value.id) ||
+              shadowed.includes(k.value.id) ||
+              k.name === 'defaults' ||
+              k.name === 'create_defaults'
+            )
+              continue;
             const field = exactLookupField(interp, model, k.name);
             if (field) into.set(k.value.id, { model, ...field });
           }
@@ -124,14 +169,25 @@ function collectLookupValues(interp: InterpreterApi, body: Stmt[], scope: Scope,
         e.kw.forEach((k) => visit(k.value, depth + 1, shadowed));
         return;
       }
-      case 'attr': return visit(e.obj, depth + 1, shadowed);
-      case 'bin': visit(e.l, depth + 1, shadowed); return visit(e.r, depth + 1, shadowed);
-      case 'seq': return e.items.forEach((x) => visit(x, depth + 1, shadowed));
-      case 'dict': return e.items.forEach((x) => visit(x.value, depth + 1, shadowed));
-      case 'cond': visit(e.a, depth + 1, shadowed); return visit(e.b, depth + 1, shadowed);
-      case 'sub': visit(e.obj, depth + 1, shadowed); return visit(e.idx, depth + 1, shadowed);
-      case 'lambda': return visit(e.body, depth + 1, [...shadowed, ...e.params]);
-      default: return;
+      case 'attr':
+        return visit(e.obj, depth + 1, shadowed);
+      case 'bin':
+        visit(e.l, depth + 1, shadowed);
+        return visit(e.r, depth + 1, shadowed);
+      case 'seq':
+        return e.items.forEach((x) => visit(x, depth + 1, shadowed));
+      case 'dict':
+        return e.items.forEach((x) => visit(x.value, depth + 1, shadowed));
+      case 'cond':
+        visit(e.a, depth + 1, shadowed);
+        return visit(e.b, depth + 1, shadowed);
+      case 'sub':
+        visit(e.obj, depth + 1, shadowed);
+        return visit(e.idx, depth + 1, shadowed);
+      case 'lambda':
+        return visit(e.body, depth + 1, [...shadowed, ...e.params]);
+      default:
+        return;
     }
   };
   for (const s of body) {
@@ -162,10 +218,19 @@ function lookupModel(interp: InterpreterApi, e: Call, scope: Scope): string | un
 }
 
 /** `pk`, `slug`, `slug__exact`, `category_id`, `category__pk` (→ category_id); `category` is a relation whose value may be an instance or a key. */
-function exactLookupField(interp: InterpreterApi, model: string, lookup: string): { field: string; relation: boolean } | undefined {
+function exactLookupField(
+  interp: InterpreterApi,
+  model: string,
+  lookup: string,
+): { field: string; relation: boolean } | undefined {
   const segs = lookup.replace(/__exact$/, '').split('__');
-  const forward = (name: string) => interp.models.lineage(model).map((m) => m.fields.get(name)).find((f) => f && f.kind !== 'm2m');
-  if (segs.length === 2 && (segs[1] === 'pk' || segs[1] === 'id') && forward(segs[0])) return { field: `${segs[0]}_id`, relation: false };
+  const forward = (name: string) =>
+    interp.models
+      .lineage(model)
+      .map((m) => m.fields.get(name))
+      .find((f) => f && f.kind !== 'm2m');
+  if (segs.length === 2 && (segs[1] === 'pk' || segs[1] === 'id') && forward(segs[0]))
+    return { field: `${segs[0]}_id`, relation: false };
   if (segs.length !== 1) return undefined;
   if (segs[0] === 'pk' || segs[0] === 'id') return { field: segs[0], relation: false };
   if (forward(segs[0])) return { field: segs[0], relation: true };
@@ -175,19 +240,40 @@ function exactLookupField(interp: InterpreterApi, model: string, lookup: string)
 /** A call of a module-level function with literal or traceable arguments, so a fix can make it again. */
 export function keyCall(interp: InterpreterApi, fn: FnRef, e: Call, scope: Scope): KeyCall | undefined {
   const fact = fn.file.functions[fn.idx];
-  if (fact.parent !== null || fact.cls !== null || e.args.some((a) => a.t === 'star') || e.kw.some((k) => !k.name)) return undefined;
+  if (fact.parent !== null || fact.cls !== null || e.args.some((a) => a.t === 'star') || e.kw.some((k) => !k.name))
+    return undefined;
   const arg = (a: Expr): KeyPart => {
     const key = keyOf(interp, interp.eval(a, scope), a, scope);
-    return key.parts.length === 1 && !key.fragment && !key.page ? key.parts[0] : { hole: exprText(a), source: { kind: 'unknown' } };
+    return key.parts.length === 1 && !key.fragment && !key.page
+      ? key.parts[0]
+      : { hole: exprText(a), source: { kind: 'unknown' } };
   };
-  return { module: fn.file.module, path: fn.file.path, name: fact.name, args: e.args.map(arg), kwargs: e.kw.map((k) => [k.name!, arg(k.value)]) };
+  return {
+    module: fn.file.module,
+    path: fn.file.path,
+    name: fact.name,
+    args: e.args.map(arg),
+    kwargs: e.kw.map((k) => [k.name!, arg(k.value)]),
+  };
 }
 
 /** Queryset methods whose keyword arguments pick rows by exact value. */
-const EXACT_LOOKUP_METHODS = new Set(['get', 'aget', 'filter', 'get_or_create', 'aget_or_create', 'update_or_create', 'aupdate_or_create']);
+const EXACT_LOOKUP_METHODS = new Set([
+  'get',
+  'aget',
+  'filter',
+  'get_or_create',
+  'aget_or_create',
+  'update_or_create',
+  'aupdate_or_create',
+]);
 
 /** A name passed as an exact lookup value: the field of `model` it equals; `relation` when the field is a foreign key compared by instance or key. */
-interface LookupValue { model: string; field: string; relation: boolean }
+interface LookupValue {
+  model: string;
+  field: string;
+  relation: boolean;
+}
 
 /** `str` methods on a key pattern: `format`, `join`, case and encoding. */
 export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: string, e: Call, scope: Scope): V {
@@ -199,29 +285,56 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
     const sep = key.parts.length === 1 && 'lit' in key.parts[0] ? key.parts[0].lit : '';
     const arg = e.args[0];
     // `[a, b] + items`: the listed items keep their text; an unknown list is one hole.
-    const listed = (x: Expr): (Expr | { rest: Expr })[] => (x.t === 'seq' ? x.items : x.t === 'bin' && x.op === '+' ? [...listed(x.l), ...listed(x.r)] : [{ rest: x }]);
+    const listed = (x: Expr): (Expr | { rest: Expr })[] =>
+      x.t === 'seq' ? x.items : x.t === 'bin' && x.op === '+' ? [...listed(x.l), ...listed(x.r)] : [{ rest: x }];
     const items = listed(arg);
     if (items.some((item) => !('rest' in item))) {
       const pieces: KeyPattern[] = [];
       items.forEach((item, i) => {
         if (i) pieces.push(lit(sep));
-        pieces.push('rest' in item ? { parts: [{ hole: exprText(item.rest), source: { kind: 'unknown' } }] } : keyOf(interp, interp.eval(item, scope), item, scope));
+        pieces.push(
+          'rest' in item
+            ? { parts: [{ hole: exprText(item.rest), source: { kind: 'unknown' } }] }
+            : keyOf(interp, interp.eval(item, scope), item, scope),
+        );
       });
       return v([{ k: 'str', key: concat(...pieces) }]);
     }
     return v([{ k: 'str', key: { parts: [{ hole: exprText(arg), source: { kind: 'unknown' } }] } }]);
   }
   if (name === 'encode' || name === 'lower' || name === 'upper' || name === 'strip' || name === 'replace') {
-    return v([{ k: 'str', key: name === 'encode' || name === 'strip' ? key : { parts: key.parts.map((p) => ('lit' in p ? { lit: name === 'lower' ? p.lit.toLowerCase() : name === 'upper' ? p.lit.toUpperCase() : p.lit } : p)) } }]);
+    return v([
+      {
+        k: 'str',
+        key:
+          name === 'encode' || name === 'strip'
+            ? key
+            : {
+                parts: key.parts.map((p) =>
+                  'lit' in p
+                    ? { lit: name === 'lower' ? p.lit.toLowerCase() : name === 'upper' ? p.lit.toUpperCase() : p.lit }
+                    : p,
+                ),
+              },
+      },
+    ]);
   }
   return v([{ k: 'const' }]);
 }
 
 /** Keys a workspace function returns remember it (and how it was called), so the same builder on both sides is a strong match. */
 export function withBuilder(val: V, builder: string, call: () => KeyCall | undefined): V {
-  if (!val.shapes.some((s) => s.k === 'str' && !s.key.builder && s.key.fragment === undefined && !s.key.page)) return val;
+  if (!val.shapes.some((s) => s.k === 'str' && !s.key.builder && s.key.fragment === undefined && !s.key.page))
+    return val;
   const made = call();
-  return { ...val, shapes: val.shapes.map((s) => (s.k === 'str' && !s.key.builder && s.key.fragment === undefined && !s.key.page ? { k: 'str', key: { ...s.key, builder, call: made } } : s)) };
+  return {
+    ...val,
+    shapes: val.shapes.map((s) =>
+      s.k === 'str' && !s.key.builder && s.key.fragment === undefined && !s.key.page
+        ? { k: 'str', key: { ...s.key, builder, call: made } }
+        : s,
+    ),
+  };
 }
 
 /** `delete_pattern("product:*")` and `keys("product:*")`: glob stars become holes. */

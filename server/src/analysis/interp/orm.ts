@@ -15,7 +15,15 @@ export function rowOf(q: Queryset): Shape {
   return q.picked ? { k: 'const' } : { k: 'inst', model: q.model, via: q.via };
 }
 
-export function querysetCall(interp: InterpreterApi, q: Queryset, name: string, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
+export function querysetCall(
+  interp: InterpreterApi,
+  q: Queryset,
+  name: string,
+  e: Call,
+  scope: Scope,
+  walk: Walk | undefined,
+  args: () => V[],
+): V {
   const m = interp.models.byId.get(q.model);
   const base = interp.dep(q.model, q.via, scope, e);
   const text = `${q.via[q.via.length - 1]}.${name}(…)`;
@@ -31,7 +39,17 @@ export function querysetCall(interp: InterpreterApi, q: Queryset, name: string, 
   const write = QS_WRITES[name];
   if (write) {
     if (walk) {
-      recordWrite(interp, walk, scope, e, q.model, write.kind, write.signals, `${exprText(e.fn)}()`, writtenColumns(name, e));
+      recordWrite(
+        interp,
+        walk,
+        scope,
+        e,
+        q.model,
+        write.kind,
+        write.signals,
+        `${exprText(e.fn)}()`,
+        writtenColumns(name, e),
+      );
       // A delete cascades: models holding a CASCADE foreign key to this one are deleted too.
       if (write.kind === 'delete') recordCascade(interp, walk, scope, e, q.model);
     }
@@ -49,7 +67,8 @@ export function querysetCall(interp: InterpreterApi, q: Queryset, name: string, 
     return val.shapes.length && val.shapes.every((sh) => sh.k === 'inst') ? [] : val.deps;
   });
   const deps = [base, ...lookupDeps(interp, q.model, name, e, scope, [...q.via, `${name}(…)`]), ...argData];
-  if (name === 'raw') return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), rawSql(interp, e.args[0], scope, walk, e));
+  if (name === 'raw')
+    return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), rawSql(interp, e.args[0], scope, walk, e));
   // Rows after values()/values_list() are dicts, tuples or values, not instances.
   if (QS_INSTANCE.has(name)) return v([rowOf(q)], deps);
   if (QS_DATA.has(name)) return v([{ k: 'const' }], deps);
@@ -68,7 +87,9 @@ function customQuerysetMethod(interp: InterpreterApi, m: ModelInfo | undefined, 
     if (fnShape && fnShape.k === 'fn') {
       return (e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]) => {
         const r = interp.callFunction(fnShape, e, scope, walk, args);
-        return r.shapes.length || r.deps.length ? r : v([{ k: 'qs', model: m.id, via: q.via } as Shape], [interp.dep(m.id, q.via, scope, e)]);
+        return r.shapes.length || r.deps.length
+          ? r
+          : v([{ k: 'qs', model: m.id, via: q.via } as Shape], [interp.dep(m.id, q.via, scope, e)]);
       };
     }
   }
@@ -76,7 +97,14 @@ function customQuerysetMethod(interp: InterpreterApi, m: ModelInfo | undefined, 
 }
 
 /** Models reached through lookups, select_related/prefetch_related paths, F/Q/Count arguments. */
-export function lookupDeps(interp: InterpreterApi, model: string, method: string, e: Call, scope: Scope, via: string[]): Dep[] {
+export function lookupDeps(
+  interp: InterpreterApi,
+  model: string,
+  method: string,
+  e: Call,
+  scope: Scope,
+  via: string[],
+): Dep[] {
   const paths: string[] = [];
   const scanExpr = (x: Expr, depth: number) => {
     if (depth > 8) return;
@@ -95,7 +123,8 @@ export function lookupDeps(interp: InterpreterApi, model: string, method: string
     }
   };
   for (const a of e.args) {
-    if (a.t === 'str' && (LOOKUP_ARG_METHODS.has(method) || method === 'annotate' || method === 'aggregate')) paths.push(a.v.replace(/^-/, ''));
+    if (a.t === 'str' && (LOOKUP_ARG_METHODS.has(method) || method === 'annotate' || method === 'aggregate'))
+      paths.push(a.v.replace(/^-/, ''));
     else scanExpr(a, 0);
   }
   for (const k of e.kw) {
@@ -116,7 +145,8 @@ export function lookupDeps(interp: InterpreterApi, model: string, method: string
       const hop = `${method}(${JSON.stringify(p)})`;
       // `filter(site=obj)` compares the key column; only a further field (`site__name`) joins the table.
       const next = segs[i + 1];
-      if (loadsRelated || (next !== undefined && !KEY_LOOKUPS.has(next))) deps.push(interp.dep(rel.target, [...via.slice(0, -1), hop], scope, e));
+      if (loadsRelated || (next !== undefined && !KEY_LOOKUPS.has(next)))
+        deps.push(interp.dep(rel.target, [...via.slice(0, -1), hop], scope, e));
       if (rel.through) deps.push(interp.dep(rel.through, [...via.slice(0, -1), hop], scope, e));
       cur = rel.target;
     }
@@ -124,11 +154,28 @@ export function lookupDeps(interp: InterpreterApi, model: string, method: string
   return deps;
 }
 
-export function instanceCall(interp: InterpreterApi, inst: Extract<Shape, { k: 'inst' }>, name: string, e: Call, scope: Scope, walk: Walk | undefined): V | undefined {
+export function instanceCall(
+  interp: InterpreterApi,
+  inst: Extract<Shape, { k: 'inst' }>,
+  name: string,
+  e: Call,
+  scope: Scope,
+  walk: Walk | undefined,
+): V | undefined {
   const write = INSTANCE_WRITES[name];
   if (write) {
     if (walk && !isSuperCall(e)) {
-      recordWrite(interp, walk, scope, e, inst.model, write.kind, write.signals, `${exprText(e.fn)}()`, writtenColumns(name, e));
+      recordWrite(
+        interp,
+        walk,
+        scope,
+        e,
+        inst.model,
+        write.kind,
+        write.signals,
+        `${exprText(e.fn)}()`,
+        writtenColumns(name, e),
+      );
       if (write.kind === 'delete') recordCascade(interp, walk, scope, e, inst.model);
     }
     return v([{ k: 'const' }]);
@@ -140,25 +187,76 @@ export function instanceCall(interp: InterpreterApi, inst: Extract<Shape, { k: '
 function recordCascade(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call, model: string): void {
   for (const m of interp.models.byId.values()) {
     for (const f of m.fields.values()) {
-      if (f.target === model && f.kind !== 'm2m' && (f.onDelete === 'CASCADE' || f.onDelete === null) && m.id !== model) {
-        recordWrite(interp, walk, scope, e, m.id, 'delete', true, `cascade of ${exprText(e.fn)}() through ${m.name}.${f.name}`);
+      if (
+        f.target === model &&
+        f.kind !== 'm2m' &&
+        (f.onDelete === 'CASCADE' || f.onDelete === null) &&
+        m.id !== model
+      ) {
+        recordWrite(
+          interp,
+          walk,
+          scope,
+          e,
+          m.id,
+          'delete',
+          true,
+          `cascade of ${exprText(e.fn)}() through ${m.name}.${f.name}`,
+        );
       }
     }
   }
 }
 
-export function recordWrite(interp: InterpreterApi, walk: Walk, scope: Scope, e: Expr, model: string, kind: WriteKind, signals: boolean, how: string, columns?: string[]): void {
+export function recordWrite(
+  interp: InterpreterApi,
+  walk: Walk,
+  scope: Scope,
+  e: Expr,
+  model: string,
+  kind: WriteKind,
+  signals: boolean,
+  how: string,
+  columns?: string[],
+): void {
   // Writing an explicit through model directly sends its own post_save, never m2m_changed.
   const throughWrite = kind !== 'm2m' && interp.models.isExplicitThrough(model);
-  walk.events.writes.push({ file: scope.file, loc: e.loc, model, kind, signals, how, fnId: walk.id, pos: walk.pos, throughWrite, columns });
+  walk.events.writes.push({
+    file: scope.file,
+    loc: e.loc,
+    model,
+    kind,
+    signals,
+    how,
+    fnId: walk.id,
+    pos: walk.pos,
+    throughWrite,
+    columns,
+  });
   const info = interp.models.byId.get(model);
   // Multi-table inheritance writes every parent table too.
   for (const parent of info?.parents ?? []) {
-    walk.events.writes.push({ file: scope.file, loc: e.loc, model: parent, kind, signals, how: `${how} (parent table of ${info!.name})`, fnId: walk.id, pos: walk.pos, columns });
+    walk.events.writes.push({
+      file: scope.file,
+      loc: e.loc,
+      model: parent,
+      kind,
+      signals,
+      how: `${how} (parent table of ${info!.name})`,
+      fnId: walk.id,
+      pos: walk.pos,
+      columns,
+    });
   }
 }
 
-export function rawSql(interp: InterpreterApi, sqlExpr: Expr | undefined, scope: Scope, walk: Walk | undefined, e: Call): V {
+export function rawSql(
+  interp: InterpreterApi,
+  sqlExpr: Expr | undefined,
+  scope: Scope,
+  walk: Walk | undefined,
+  e: Call,
+): V {
   if (!sqlExpr) return EMPTY;
   const text = sqlText(sqlExpr);
   if (text === undefined) return EMPTY;
@@ -186,7 +284,8 @@ function isSuperCall(e: Call): boolean {
 
 /** The columns a write names: `update(a=…)`, `save(update_fields=["a"])`; undefined when it may write any. */
 function writtenColumns(method: string, e: Call): string[] | undefined {
-  if (method === 'update') return !e.args.length && e.kw.length && e.kw.every((k) => k.name) ? e.kw.map((k) => k.name!) : undefined;
+  if (method === 'update')
+    return !e.args.length && e.kw.length && e.kw.every((k) => k.name) ? e.kw.map((k) => k.name!) : undefined;
   const fields = method === 'save' || method === 'asave' ? kwOf(e.kw, 'update_fields') : undefined;
   if (fields?.t !== 'seq' || !fields.items.length || !fields.items.every((x) => x.t === 'str')) return undefined;
   return fields.items.map((x) => (x as Extract<Expr, { t: 'str' }>).v);
@@ -204,8 +303,11 @@ function sqlText(e: Expr): string | undefined {
 export function isView(interp: InterpreterApi, file: PythonFacts, fn: FunctionFact): boolean {
   if (fn.decorators.some((d) => /non_atomic_requests/.test(exprText(d)))) return false;
   if (fn.cls !== null) {
-    return /^(get|post|put|patch|delete|dispatch|form_valid|perform_(create|update|destroy)|create|update|destroy|list|retrieve)$/.test(fn.name)
-      && interp.models.inherits(file, fn.cls, /^(django\.views\.|rest_framework\.(views|generics|viewsets|mixins)\.)/);
+    return (
+      /^(get|post|put|patch|delete|dispatch|form_valid|perform_(create|update|destroy)|create|update|destroy|list|retrieve)$/.test(
+        fn.name,
+      ) && interp.models.inherits(file, fn.cls, /^(django\.views\.|rest_framework\.(views|generics|viewsets|mixins)\.)/)
+    );
   }
   return fn.parent === null && fn.params[0]?.name === 'request' && /(^|\.)(views|api)(\.|$)/.test(file.module);
 }

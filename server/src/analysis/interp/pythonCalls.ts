@@ -4,7 +4,8 @@ import { HASH_FUNCTIONS, PASS_THROUGH } from '../django';
 import type { CallHandler, InterpreterApi } from './api';
 
 /** A digest keeps the data of what it hashes: the key then covers that data, and no other. */
-export const hashCall: CallHandler = (interp, { e, scope, walk, args }) => v([{ k: 'hash' }], interp.argumentData(e, scope, walk, args).deps);
+export const hashCall: CallHandler = (interp, { e, scope, walk, args }) =>
+  v([{ k: 'hash' }], interp.argumentData(e, scope, walk, args).deps);
 
 /** Hash functions of whole modules (`hashlib.*`, `xxhash.*`, ...), matched by prefix. */
 export function isHashFunction(q: string): boolean {
@@ -19,12 +20,22 @@ function passThroughBuiltin(name: string): CallHandler {
   return (interp, { e, scope, walk, args }) => {
     const vals = args();
     const all = merge(...vals, ...e.kw.map((k) => interp.eval(k.value, scope, walk)));
-    if (name === 'list' || name === 'sorted' || name === 'tuple' || name === 'set' || name === 'reversed' || name === 'frozenset') {
+    if (
+      name === 'list' ||
+      name === 'sorted' ||
+      name === 'tuple' ||
+      name === 'set' ||
+      name === 'reversed' ||
+      name === 'frozenset'
+    ) {
       return v([{ k: 'list', elem: interp.element(merge(...vals)) }], all.deps);
     }
     if (name === 'dict') return all;
     if (name === 'next') return interp.element(merge(...vals));
-    if (name === 'enumerate') return v([{ k: 'list', elem: v([{ k: 'tuple', items: [v([{ k: 'const' }]), interp.element(vals[0] ?? EMPTY)] }]) }]);
+    if (name === 'enumerate')
+      return v([
+        { k: 'list', elem: v([{ k: 'tuple', items: [v([{ k: 'const' }]), interp.element(vals[0] ?? EMPTY)] }]) },
+      ]);
     if (name === 'zip') return v([{ k: 'list', elem: v([{ k: 'tuple', items: vals.map((x) => interp.element(x)) }]) }]);
     return dataOf(all);
   };
@@ -61,5 +72,7 @@ export const PYTHON_CALLS: Record<string, CallHandler> = {
   'builtins.super': (interp, { scope }) => superValue(interp, scope),
   ...Object.fromEntries([...PASS_THROUGH].map((name) => [`builtins.${name}`, passThroughBuiltin(name)])),
   // Helpers named without `builtins.` (`json.dumps`) pass on their positional arguments' data.
-  ...Object.fromEntries([...PASS_THROUGH].map((q): [string, CallHandler] => [q, (_, { args }) => dataOf(merge(...args()))])),
+  ...Object.fromEntries(
+    [...PASS_THROUGH].map((q): [string, CallHandler] => [q, (_, { args }) => dataOf(merge(...args()))]),
+  ),
 };

@@ -12,19 +12,34 @@ export const SIGNAL_CLASS_RE = /^django\.dispatch\.(dispatcher\.)?Signal$/;
 
 /** A module-level `x = Signal()` is a project signal named by where it lives. */
 export function projectSignal(val: V, scope: Scope, name: string): V {
-  if (val.shapes.some((s) => s.k === 'ext' && SIGNAL_CLASS.has(s.q))) return v([{ k: 'signal', id: `${scope.file.module}.${name}` }]);
+  if (val.shapes.some((s) => s.k === 'ext' && SIGNAL_CLASS.has(s.q)))
+    return v([{ k: 'signal', id: `${scope.file.module}.${name}` }]);
   return val;
 }
 
 /** `signal.send(...)` and `signal.connect(receiver)` on a project signal. */
-export function projectSignalCall(interp: InterpreterApi, signal: string, name: string, e: Call, scope: Scope, walk: Walk | undefined): V {
+export function projectSignalCall(
+  interp: InterpreterApi,
+  signal: string,
+  name: string,
+  e: Call,
+  scope: Scope,
+  walk: Walk | undefined,
+): V {
   if (walk && SIGNAL_SEND_METHODS.has(name)) walk.events.sends.push({ signal, pos: walk.pos });
   if (walk && name === 'connect') recordConnect(interp, walk, scope, e, { custom: signal });
   return EMPTY;
 }
 
 /** `post_save.connect(receiver, sender=M)` and the like; undefined for other calls on `q`. */
-export function modelSignalConnect(interp: InterpreterApi, q: string, name: string, e: Call, scope: Scope, walk: Walk | undefined): V | undefined {
+export function modelSignalConnect(
+  interp: InterpreterApi,
+  q: string,
+  name: string,
+  e: Call,
+  scope: Scope,
+  walk: Walk | undefined,
+): V | undefined {
   const sig = MODEL_SIGNALS[q];
   if (!sig || name !== 'connect') return undefined;
   if (walk) recordConnect(interp, walk, scope, e, { model: sig.kind });
@@ -58,10 +73,18 @@ export function receivedModels(interp: InterpreterApi, fn: FunctionFact, scope: 
 
 /** Save and delete signals only: their `instance` is a row of the sender. */
 function rowSignals(signals: Shape[]): boolean {
-  return signals.length > 0 && signals.every((s) => s.k === 'ext' && (MODEL_SIGNALS[s.q]?.kind === 'save' || MODEL_SIGNALS[s.q]?.kind === 'delete'));
+  return (
+    signals.length > 0 &&
+    signals.every(
+      (s) => s.k === 'ext' && (MODEL_SIGNALS[s.q]?.kind === 'save' || MODEL_SIGNALS[s.q]?.kind === 'delete'),
+    )
+  );
 }
 
-interface Connection { signals: Shape[]; senders: string[] | null }
+interface Connection {
+  signals: Shape[];
+  senders: string[] | null;
+}
 
 /**
  * The model-signal `.connect()` statements of the workspace by receiver id, found once per
@@ -76,7 +99,9 @@ function connectsOf(interp: InterpreterApi, receiver: string): Connection[] {
     memo.set('workspace', found);
     for (const file of interp.ws.python) {
       connectStatements(file.body, (call) => addConnection(interp, found, call, interp.moduleScope(file)));
-      file.functions.forEach((f, idx) => connectStatements(f.body, (call) => addConnection(interp, found, call, interp.functionScope(file, idx))));
+      file.functions.forEach((f, idx) =>
+        connectStatements(f.body, (call) => addConnection(interp, found, call, interp.functionScope(file, idx))),
+      );
     }
     byReceiver = found;
   }
@@ -91,7 +116,8 @@ function connectStatements(body: Stmt[], found: (call: Call) => void): void {
   };
   pushReversed(body);
   for (let s = stack.pop(); s; s = stack.pop()) {
-    if (s.t === 'expr' && s.value.t === 'call' && s.value.fn.t === 'attr' && s.value.fn.name === 'connect') found(s.value);
+    if (s.t === 'expr' && s.value.t === 'call' && s.value.fn.t === 'attr' && s.value.fn.name === 'connect')
+      found(s.value);
     nestedBlocks(s).reverse().forEach(pushReversed);
   }
 }
@@ -111,16 +137,30 @@ function addConnection(interp: InterpreterApi, table: Map<string, Connection[]>,
 }
 
 /** For `@receiver(signal | [signals], sender=...)`: the signals' shapes and the senders (null: any). */
-function receiverDecoration(interp: InterpreterApi, d: Expr, scope: Scope): { signals: Shape[]; senders: string[] | null } | undefined {
-  if (d.t !== 'call' || !interp.eval(d.fn, scope).shapes.some((s) => s.k === 'ext' && s.q === RECEIVER_DECORATOR)) return undefined;
+function receiverDecoration(
+  interp: InterpreterApi,
+  d: Expr,
+  scope: Scope,
+): { signals: Shape[]; senders: string[] | null } | undefined {
+  if (d.t !== 'call' || !interp.eval(d.fn, scope).shapes.some((s) => s.k === 'ext' && s.q === RECEIVER_DECORATOR))
+    return undefined;
   const sigExpr = d.args[0] ?? kwOf(d.kw, 'signal');
   if (!sigExpr) return undefined;
   const senderExpr = kwOf(d.kw, 'sender');
   const senders = senderExpr ? sendersOf(interp, senderExpr, scope) : null;
-  return { signals: (sigExpr.t === 'seq' ? sigExpr.items : [sigExpr]).flatMap((sig) => interp.eval(sig, scope).shapes), senders };
+  return {
+    signals: (sigExpr.t === 'seq' ? sigExpr.items : [sigExpr]).flatMap((sig) => interp.eval(sig, scope).shapes),
+    senders,
+  };
 }
 
-function recordConnect(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call, signal: { model: WriteKind } | { custom: string }): void {
+function recordConnect(
+  interp: InterpreterApi,
+  walk: Walk,
+  scope: Scope,
+  e: Call,
+  signal: { model: WriteKind } | { custom: string },
+): void {
   const recv = e.args[0] ?? kwOf(e.kw, 'receiver');
   const senderExpr = kwOf(e.kw, 'sender') ?? e.args[1];
   if (!recv) return;
@@ -150,8 +190,19 @@ export function receiverDecorator(interp: InterpreterApi, d: Expr, fn: FnRef, sc
   const r = receiverDecoration(interp, d, scope);
   if (!r) return;
   for (const s of r.signals) {
-    const signal = s.k === 'ext' && MODEL_SIGNALS[s.q] ? { model: MODEL_SIGNALS[s.q].kind } : s.k === 'signal' ? { custom: s.id } : undefined;
-    if (signal) walk.events.hookups.push({ file: scope.file, loc: d.loc, signal, receiver: fnId(fn.file, fn.idx), senders: r.senders });
+    const signal =
+      s.k === 'ext' && MODEL_SIGNALS[s.q]
+        ? { model: MODEL_SIGNALS[s.q].kind }
+        : s.k === 'signal'
+          ? { custom: s.id }
+          : undefined;
+    if (signal)
+      walk.events.hookups.push({
+        file: scope.file,
+        loc: d.loc,
+        signal,
+        receiver: fnId(fn.file, fn.idx),
+        senders: r.senders,
+      });
   }
 }
-
