@@ -5,24 +5,8 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const globals = require('globals');
 const layers = require('./scripts/lint/layers');
-
-/**
- * The layers, lowest first: a module imports only from its own row or the rows before it (lower
- * layers). Paths are repo-relative folders, or single files while a few modules still sit at the
- * top of server/src. Files in no row (tests, bench, scripts) are not checked. test/layers.test.ts
- * checks the import graph for cycles, which this rule does not see inside one row.
- */
-const LAYERS = [
-  ['shared', 'server/src/text', 'server/src/config/config.ts'],
-  ['server/src/syntax'],
-  ['server/src/facts'],
-  ['server/src/analysis'],
-  ['server/src/rules', 'server/src/findings.ts', 'server/src/wording.ts'],
-  ['server/src/fixes', 'server/src/config'],
-  ['server/src/features', 'server/src/engine'],
-  ['server/src/report'],
-  ['server/src/lsp', 'server/src/server.ts', 'server/src/cli.ts', 'client/src'],
-];
+// Files in no layer (tests, bench, scripts) are not checked; test/layers.test.ts also checks for cycles.
+const { LAYERS } = require('./scripts/lint/layerTable');
 
 /** Imports that break the layers and are allowed by name until they move: none now. */
 const PENDING_MOVES = [];

@@ -13,68 +13,11 @@ import * as ts from 'typescript';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/**
- * The layers, lowest first: where each lives (a folder, or a file; the longest match wins) and
- * which other layers it may import. Nothing imports a layer above it.
- */
-const LAYERS: { layer: string; paths: string[]; mayImport: string[] }[] = [
-  { layer: 'shared', paths: ['shared/'], mayImport: [] },
-  { layer: 'text', paths: ['server/src/text/'], mayImport: [] },
-  { layer: 'syntax', paths: ['server/src/syntax/'], mayImport: ['shared', 'text'] },
-  { layer: 'facts', paths: ['server/src/facts/'], mayImport: ['shared', 'text', 'syntax'] },
-  { layer: 'settings', paths: ['server/src/config/config.ts'], mayImport: [] },
-  { layer: 'analysis', paths: ['server/src/analysis/'], mayImport: ['shared', 'text', 'syntax', 'facts', 'settings'] },
-  {
-    layer: 'rules',
-    paths: ['server/src/rules/', 'server/src/findings.ts', 'server/src/wording.ts'],
-    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis'],
-  },
-  {
-    layer: 'fixes',
-    paths: ['server/src/fixes/'],
-    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules'],
-  },
-  {
-    layer: 'features',
-    paths: ['server/src/features/'],
-    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'fixes'],
-  },
-  { layer: 'config', paths: ['server/src/config/'], mayImport: ['shared', 'settings', 'rules'] },
-  {
-    layer: 'engine',
-    paths: ['server/src/engine/'],
-    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config'],
-  },
-  {
-    layer: 'report',
-    paths: ['server/src/report/'],
-    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config', 'engine'],
-  },
-  {
-    layer: 'lsp',
-    paths: ['server/src/lsp/', 'server/src/server.ts'],
-    mayImport: [
-      'shared',
-      'text',
-      'syntax',
-      'facts',
-      'settings',
-      'analysis',
-      'rules',
-      'fixes',
-      'features',
-      'config',
-      'engine',
-      'report',
-    ],
-  },
-  {
-    layer: 'cli',
-    paths: ['server/src/cli.ts'],
-    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config', 'engine', 'report'],
-  },
-  { layer: 'client', paths: ['client/src/'], mayImport: ['shared'] },
-];
+/** The layer table, shared with the eslint rule (scripts/lint/layerTable.js). */
+// A CommonJS module outside the TypeScript project.
+const { LAYERS } = require(path.join(ROOT, 'scripts', 'lint', 'layerTable.js')) as {
+  LAYERS: { layer: string; paths: string[]; mayImport: string[] }[];
+};
 
 /** The only modules that may touch the disk: the file-system interface's Node implementation, the fact cache, the grammar loader, and the hosts. */
 const FILE_SYSTEM_USERS = [

@@ -17,10 +17,10 @@ RuleTester.it = test;
 RuleTester.itOnly = test.only;
 
 const LAYERS = [
-  ['server/src/syntax'],
-  ['server/src/facts'],
-  ['server/src/rules', 'server/src/config.ts'],
-  ['server/src/lsp', 'server/src/cli.ts'],
+  { layer: 'syntax', paths: ['server/src/syntax/'], mayImport: [] },
+  { layer: 'facts', paths: ['server/src/facts/'], mayImport: ['syntax'] },
+  { layer: 'rules', paths: ['server/src/rules/', 'server/src/config.ts'], mayImport: ['syntax', 'facts'] },
+  { layer: 'top', paths: ['server/src/lsp/', 'server/src/cli.ts'], mayImport: ['syntax', 'facts', 'rules'] },
 ];
 const options = [{ root: ROOT, layers: LAYERS, allow: [['server/src/facts/parallel.ts', 'server/src/config.ts']] }];
 const at = (file: string) => path.join(ROOT, file);

@@ -4,9 +4,16 @@
 // all count, as in test/layers.test.ts.
 const path = require('path');
 
-/** The layer of a repo-relative file: the first `layers` entry one of whose paths holds it, or -1. */
+/** The layer of a repo-relative file: the entry whose path holds it, the longest match winning (as in test/layers.test.ts). */
 function layerOf(layers, file) {
-  return layers.findIndex((paths) => paths.some((p) => file === p || file.startsWith(p.endsWith('.ts') ? p : `${p}/`)));
+  let best;
+  for (const entry of layers) {
+    for (const p of entry.paths) {
+      if ((file === p || (p.endsWith('/') && file.startsWith(p))) && (!best || p.length > best.path.length))
+        best = { entry, path: p };
+    }
+  }
+  return best?.entry;
 }
 
 function resolve(fromFile, spec) {
@@ -26,7 +33,18 @@ module.exports = {
         type: 'object',
         properties: {
           root: { type: 'string' },
-          layers: { type: 'array', items: { type: 'array', items: { type: 'string' } } },
+          layers: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                layer: { type: 'string' },
+                paths: { type: 'array', items: { type: 'string' } },
+                mayImport: { type: 'array', items: { type: 'string' } },
+              },
+              required: ['layer', 'paths', 'mayImport'],
+            },
+          },
           // [from, to] pairs of repo-relative files exempted by name.
           allow: { type: 'array', items: { type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2 } },
         },
@@ -34,7 +52,8 @@ module.exports = {
       },
     ],
     messages: {
-      upward: '{{from}} (layer {{fromLayer}}) may not import {{to}} (layer {{toLayer}}): nothing below imports above.',
+      upward:
+        '{{from}} (layer {{fromLayer}}) may not import {{to}} (layer {{toLayer}}): see scripts/lint/layerTable.js.',
       staleExemption: '{{from}} no longer imports {{to}} upward: delete its exemption from eslint.config.js.',
     },
   },
@@ -42,22 +61,22 @@ module.exports = {
     const { root, layers, allow = [] } = context.options[0];
     const file = path.relative(root, context.filename).split(path.sep).join('/');
     const fromLayer = layerOf(layers, file);
-    if (fromLayer < 0) return {};
+    if (!fromLayer) return {};
     const exemptions = allow.filter(([a]) => a === file).map(([, b]) => b);
     const usedExemptions = new Set();
     const check = (node, spec) => {
       if (typeof spec !== 'string' || !spec.startsWith('.')) return;
       let target = path.relative(root, resolve(context.filename, spec)).split(path.sep).join('/');
       // `./rules` is rules/index.ts when no rules.ts exists.
-      if (layerOf(layers, target) < 0) target = target.replace(/\.ts$/, '/index.ts');
+      if (!layerOf(layers, target)) target = target.replace(/\.ts$/, '/index.ts');
       const toLayer = layerOf(layers, target);
-      if (toLayer <= fromLayer) return;
+      if (!toLayer || toLayer === fromLayer || fromLayer.mayImport.includes(toLayer.layer)) return;
       if (exemptions.includes(target)) usedExemptions.add(target);
       else
         context.report({
           node,
           messageId: 'upward',
-          data: { from: file, fromLayer: layers[fromLayer].join('|'), to: target, toLayer: layers[toLayer].join('|') },
+          data: { from: file, fromLayer: fromLayer.layer, to: target, toLayer: toLayer.layer },
         });
     };
     return {
