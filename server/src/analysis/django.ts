@@ -1,5 +1,6 @@
 /** Hand-written Django knowledge: qualified names, ORM method classes, built-in models. */
 import type { WriteKind } from './domain/events';
+import { nameTable } from '../text/nameTable';
 
 /** Folds Django's internal module paths onto the public ones, so both spellings resolve alike. */
 export function canonical(q: string): string {
@@ -51,7 +52,7 @@ export const SIGNAL_SEND_METHODS: ReadonlySet<string> = new Set(['send', 'send_r
 
 export const MODEL_BASE = 'django.db.models.Model';
 
-export const RELATION_FIELDS: Record<string, 'fk' | 'o2o' | 'm2m'> = {
+export const RELATION_FIELDS = nameTable<'fk' | 'o2o' | 'm2m'>({
   'django.db.models.ForeignKey': 'fk',
   'django.db.models.OneToOneField': 'o2o',
   'django.db.models.ManyToManyField': 'm2m',
@@ -60,7 +61,7 @@ export const RELATION_FIELDS: Record<string, 'fk' | 'o2o' | 'm2m'> = {
   'modelcluster.fields.ParentalManyToManyField': 'm2m',
   'mptt.fields.TreeForeignKey': 'fk',
   'taggit.managers.TaggableManager': 'm2m',
-};
+});
 
 export const GENERIC_FK = new Set(['django.contrib.contenttypes.fields.GenericForeignKey']);
 
@@ -140,7 +141,7 @@ export const LOOKUP_ARG_METHODS = new Set([
 ]);
 
 /** ORM writes: method → (kind, does it send model signals). */
-export const QS_WRITES: Record<string, { kind: WriteKind; signals: boolean }> = {
+export const QS_WRITES = nameTable<{ kind: WriteKind; signals: boolean }>({
   create: { kind: 'save', signals: true },
   get_or_create: { kind: 'save', signals: true },
   update_or_create: { kind: 'save', signals: true },
@@ -155,22 +156,22 @@ export const QS_WRITES: Record<string, { kind: WriteKind; signals: boolean }> = 
   adelete: { kind: 'delete', signals: true },
   abulk_create: { kind: 'bulk', signals: false },
   abulk_update: { kind: 'bulk', signals: false },
-};
+});
 export const M2M_WRITES = new Set(['add', 'remove', 'set', 'clear', 'aadd', 'aremove', 'aset', 'aclear']);
-export const INSTANCE_WRITES: Record<string, { kind: WriteKind; signals: boolean }> = {
+export const INSTANCE_WRITES = nameTable<{ kind: WriteKind; signals: boolean }>({
   save: { kind: 'save', signals: true },
   asave: { kind: 'save', signals: true },
   delete: { kind: 'delete', signals: true },
   adelete: { kind: 'delete', signals: true },
-};
+});
 
-export const MODEL_SIGNALS: Record<string, { kind: WriteKind; when: 'pre' | 'post' }> = {
+export const MODEL_SIGNALS = nameTable<{ kind: WriteKind; when: 'pre' | 'post' }>({
   'django.db.models.signals.post_save': { kind: 'save', when: 'post' },
   'django.db.models.signals.pre_save': { kind: 'save', when: 'pre' },
   'django.db.models.signals.post_delete': { kind: 'delete', when: 'post' },
   'django.db.models.signals.pre_delete': { kind: 'delete', when: 'pre' },
   'django.db.models.signals.m2m_changed': { kind: 'm2m', when: 'post' },
-};
+});
 /** Shortcuts that look rows of their first argument up by the keyword arguments: one row, or a list. */
 export const GET_OBJECT_OR_404 = 'django.shortcuts.get_object_or_404';
 export const GET_LIST_OR_404 = 'django.shortcuts.get_list_or_404';
@@ -178,17 +179,17 @@ export const GET_USER_MODEL = 'django.contrib.auth.get_user_model';
 /** `apps.get_model("app", "Model")` or `apps.get_model("app.Model")`. */
 export const GET_MODEL = 'django.apps.apps.get_model';
 /** TEMPLATES backends by the language they render: Django's (a `{% cache %}` name is taken as written) or Jinja2 (the name is an expression). */
-export const TEMPLATE_BACKEND_ENGINES: Record<string, 'django' | 'jinja2'> = {
+export const TEMPLATE_BACKEND_ENGINES = nameTable<'django' | 'jinja2'>({
   'django.template.backends.django.DjangoTemplates': 'django',
   'django.template.backends.jinja2.Jinja2': 'jinja2',
   'django_jinja.backend.Jinja2': 'jinja2',
-};
+});
 /** Folder of each app a backend reads with APP_DIRS (django_jinja's `app_dirname` option overrides its default). */
-export const TEMPLATE_APP_DIRNAME: Record<string, string> = {
+export const TEMPLATE_APP_DIRNAME = nameTable<string>({
   'django.template.backends.django.DjangoTemplates': 'templates',
   'django.template.backends.jinja2.Jinja2': 'jinja2',
   'django_jinja.backend.Jinja2': 'templates',
-};
+});
 /** django_jinja renders only names ending in `match_extension`, '.jinja' unless set. */
 export const DJANGO_JINJA_BACKEND = 'django_jinja.backend.Jinja2';
 export const DJANGO_JINJA_DEFAULT_EXTENSION = '.jinja';
@@ -249,7 +250,7 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
   },
 ];
 
-export const BUILTIN_MODEL_NAMES: Record<string, string> = {
+export const BUILTIN_MODEL_NAMES = nameTable<string>({
   'django.contrib.auth.models.User': 'auth.User',
   'django.contrib.auth.models.Group': 'auth.Group',
   'django.contrib.auth.models.Permission': 'auth.Permission',
@@ -257,7 +258,7 @@ export const BUILTIN_MODEL_NAMES: Record<string, string> = {
   'django.contrib.sites.models.Site': 'sites.Site',
   'django.contrib.flatpages.models.FlatPage': 'flatpages.FlatPage',
   'django.contrib.redirects.models.Redirect': 'redirects.Redirect',
-};
+});
 
 /** Bases that make a class a model-aware form or serializer whose `.save()` writes Meta.model. */
 export const MODEL_FORM_BASES = new Set([
@@ -268,7 +269,7 @@ export const MODEL_FORM_BASES = new Set([
 ]);
 
 /** Generic views that write their model: (kinds written). */
-export const WRITING_VIEWS: Record<string, ('save' | 'delete')[]> = {
+export const WRITING_VIEWS = nameTable<('save' | 'delete')[]>({
   'django.views.generic.CreateView': ['save'],
   'django.views.generic.UpdateView': ['save'],
   'django.views.generic.DeleteView': ['delete'],
@@ -286,15 +287,15 @@ export const WRITING_VIEWS: Record<string, ('save' | 'delete')[]> = {
   'rest_framework.mixins.CreateModelMixin': ['save'],
   'rest_framework.mixins.UpdateModelMixin': ['save'],
   'rest_framework.mixins.DestroyModelMixin': ['delete'],
-};
+});
 
 /** Functions that render a template with a context: (template arg index, context arg index). */
-export const RENDER_FUNCTIONS: Record<string, { template: number; context: number }> = {
+export const RENDER_FUNCTIONS = nameTable<{ template: number; context: number }>({
   'django.shortcuts.render': { template: 1, context: 2 },
   'django.template.loader.render_to_string': { template: 0, context: 1 },
   'django.template.response.TemplateResponse': { template: 1, context: 2 },
   'django.shortcuts.render_to_response': { template: 0, context: 1 },
-};
+});
 
 /** Builtins and helpers that pass their arguments' data through. */
 export const PASS_THROUGH = new Set([

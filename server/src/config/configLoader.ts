@@ -7,6 +7,7 @@ import { parse, TomlError } from 'smol-toml';
 import { defaultConfig, type Config } from './config';
 import type { Severity } from './config';
 import { ruleMetas } from '../rules';
+import { nameTable } from '../text/nameTable';
 
 /** A configuration the user must fix; the CLI reports its message and exits with 2. */
 export class ConfigError extends Error {
@@ -40,14 +41,14 @@ export interface LoadOptions {
 type ListKey = 'select' | 'ignore' | 'exclude' | 'cacheAliases' | 'memoizeDecorators' | 'invalidationHelpers';
 
 /** Accepted spellings in pyproject.toml: kebab-case as documented, snake_case as ruff also allows. */
-const LIST_KEYS: Record<string, ListKey> = {
+const LIST_KEYS = nameTable<ListKey>({
   select: 'select',
   ignore: 'ignore',
   exclude: 'exclude',
   'cache-aliases': 'cacheAliases',
   'memoize-decorators': 'memoizeDecorators',
   'invalidation-helpers': 'invalidationHelpers',
-};
+});
 
 /**
  * Merges defaults, `[tool.djcache]` and CLI values; a CLI value replaces the file's value.

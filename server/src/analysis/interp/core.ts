@@ -503,14 +503,14 @@ export class Interpreter implements InterpreterApi {
   classAttr(cls: ClsRef, name: string, self: Shape | null, depth = 0): V | undefined {
     if (depth > 15) return undefined;
     const fact = cls.file.classes[cls.idx];
-    const m = fact.methods[name];
+    const m = Object.hasOwn(fact.methods, name) ? fact.methods[name] : undefined;
     if (m !== undefined) return v([{ k: 'fn', fn: { file: cls.file, idx: m }, self: self ?? undefined }]);
     for (const s of fact.body) {
       if (s.t === 'assign' && s.targets.some((t) => t.t === 'name' && t.id === name)) {
         return this.memoised(`${fnId(cls.file, cls.idx)}.${name}`, () => this.eval(s.value, this.classScope(cls)));
       }
     }
-    const nested = fact.nested[name];
+    const nested = Object.hasOwn(fact.nested, name) ? fact.nested[name] : undefined;
     if (nested !== undefined) return this.classShapeValue({ file: cls.file, idx: nested });
     for (const b of fact.bases) {
       const base = this.eval(b, this.moduleScope(cls.file));

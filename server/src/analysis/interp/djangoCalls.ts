@@ -28,6 +28,7 @@ import type { Call, CallHandler, ExternalCall, InterpreterApi, Walk } from './ap
 import { timeoutOf } from './cacheApi';
 import { lookupDeps } from './orm';
 import { hashCall, isHashFunction, PYTHON_CALLS } from './pythonCalls';
+import { nameTable } from '../../text/nameTable';
 
 /** `get_object_or_404(M or qs, **lookups)`: a row (or with `many`, rows) of the model, read by the lookups. */
 function getOr404(many: boolean): CallHandler {
@@ -108,7 +109,7 @@ const cursor: CallHandler = (_, { q }) => (q.startsWith(DB_MODULE) ? v([{ k: 'cu
 const pageKey: CallHandler = () =>
   v([{ k: 'str', key: { parts: [{ lit: 'views.decorators.cache.cache_page.' }, UNKNOWN_HOLE], page: true } }]);
 
-const DJANGO_CALLS: Record<string, CallHandler> = {
+const DJANGO_CALLS = nameTable<CallHandler>({
   [GET_OBJECT_OR_404]: getOr404(false),
   [GET_LIST_OR_404]: getOr404(true),
   [GET_USER_MODEL]: (interp) => {
@@ -123,7 +124,7 @@ const DJANGO_CALLS: Record<string, CallHandler> = {
   ...Object.fromEntries(
     Object.entries(RENDER_FUNCTIONS).map(([q, render]): [string, CallHandler] => [
       q,
-      (interp, { e, scope, walk }) => renderCall(interp, e, render, scope, walk),
+      (interp, { e, scope, walk }) => renderCall(interp, e, render!, scope, walk),
     ]),
   ),
   [FRAGMENT_KEY]: (_, { e }) => {
@@ -146,15 +147,15 @@ const DJANGO_CALLS: Record<string, CallHandler> = {
   [CACHE_PAGE]: cachePage,
   ...Object.fromEntries([...SIGNAL_CLASS].map((q) => [q, (): V => v([{ k: 'ext', q }])])),
   [RECEIVER_DECORATOR]: () => EMPTY,
-};
+});
 
 /** The djcache runtime's `tagged(...)` and `cache_page(..., depends_on=...)`. */
-const RUNTIME_CALLS: Record<string, CallHandler> = {
+const RUNTIME_CALLS = nameTable<CallHandler>({
   [TAGGED]: (interp, { e, scope }) => v([{ k: 'tagged', tags: pythonDeclaration(interp, e.args, scope, e.loc) }]),
   [TAGGED_CACHE_PAGE]: cachePage,
-};
+});
 
-const EXTERNAL_CALLS: Record<string, CallHandler> = { ...PYTHON_CALLS, ...DJANGO_CALLS, ...RUNTIME_CALLS };
+const EXTERNAL_CALLS = nameTable({ ...PYTHON_CALLS, ...DJANGO_CALLS, ...RUNTIME_CALLS } as Record<string, CallHandler>);
 
 /** Names matched by pattern rather than exactly, tried in order after the table. */
 const PATTERN_CALLS: [(q: string) => boolean, CallHandler][] = [

@@ -2,6 +2,7 @@
 import { dataOf, EMPTY, merge, type Scope, v, type V } from '../domain/values';
 import { HASH_FUNCTIONS, PASS_THROUGH } from '../django';
 import type { CallHandler, InterpreterApi } from './api';
+import { nameTable } from '../../text/nameTable';
 
 /** A digest keeps the data of what it hashes: the key then covers that data, and no other. */
 export const hashCall: CallHandler = (interp, { e, scope, walk, args }) =>
@@ -59,7 +60,7 @@ function superValue(interp: InterpreterApi, scope: Scope): V {
   return EMPTY;
 }
 
-export const PYTHON_CALLS: Record<string, CallHandler> = {
+export const PYTHON_CALLS = nameTable<CallHandler>({
   'uuid.uuid4': randomId,
   'uuid.uuid1': randomId,
   'uuid.uuid5': hashCall,
@@ -75,4 +76,4 @@ export const PYTHON_CALLS: Record<string, CallHandler> = {
   ...Object.fromEntries(
     [...PASS_THROUGH].map((q): [string, CallHandler] => [q, (_, { args }) => dataOf(merge(...args()))]),
   ),
-};
+});

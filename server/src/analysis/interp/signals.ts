@@ -192,7 +192,7 @@ export function receiverDecorator(interp: InterpreterApi, d: Expr, fn: FnRef, sc
   for (const s of r.signals) {
     const signal =
       s.k === 'ext' && MODEL_SIGNALS[s.q]
-        ? { model: MODEL_SIGNALS[s.q].kind }
+        ? { model: MODEL_SIGNALS[s.q]!.kind }
         : s.k === 'signal'
           ? { custom: s.id }
           : undefined;
