@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundles the extension for the .vsix: dist/client.js (the VS Code side), dist/server.js (the
 // language server) and dist/parseWorker.js (its parsing thread) with the tree-sitter wasm files
-// beside them, and the rule docs as dist/rules/*.md so that the links the server sends resolve
-// inside the installed extension.
+// beside them, the rule docs as dist/rules/*.md so that the links the server sends resolve
+// inside the installed extension, and the library stubs as dist/stubs.
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
@@ -43,6 +43,11 @@ async function main() {
   for (const wasm of ['web-tree-sitter/tree-sitter.wasm', 'tree-sitter-python/tree-sitter-python.wasm']) {
     fs.copyFileSync(path.join(root, 'node_modules', wasm), path.join(dist, path.basename(wasm)));
   }
+  // The library stubs the engine reads as Python (engine/nodeFs.ts finds them in dist/stubs).
+  fs.cpSync(path.join(root, 'server', 'stubs'), path.join(dist, 'stubs'), {
+    recursive: true,
+    filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.py'),
+  });
   const rulesDir = path.join(root, 'docs', 'rules');
   fs.mkdirSync(path.join(dist, 'rules'));
   for (const doc of fs.readdirSync(rulesDir).filter((name) => /^DJC\d+\.md$/.test(name))) {

@@ -20,6 +20,7 @@ exclude = ["legacy", "shop/generated/*.py"]
 cache-aliases = ["shop.cache.redis_cache"]
 memoize_decorators = ["shop.utils.memoize"]
 invalidation-helpers = ["shop.utils.bust"]
+stub-paths = ["typings"]
 short_timeout = 60
 
 [tool.djcache.severity]
@@ -36,6 +37,7 @@ test('reads [tool.djcache] in kebab-case and snake_case', () => {
     cacheAliases: ['shop.cache.redis_cache'],
     memoizeDecorators: ['shop.utils.memoize'],
     invalidationHelpers: ['shop.utils.bust'],
+    stubPaths: ['typings'],
     shortTimeout: 60,
   });
 });
@@ -74,7 +76,7 @@ test('bad configuration throws ConfigError with a clear message', () => {
     ],
     [
       '[tool.djcache]\nselct = ["DJC1"]\n',
-      "unknown key 'selct' in [tool.djcache] (known: select, ignore, exclude, cache-aliases, memoize-decorators, invalidation-helpers, severity, short-timeout)",
+      "unknown key 'selct' in [tool.djcache] (known: select, ignore, exclude, cache-aliases, memoize-decorators, invalidation-helpers, stub-paths, severity, short-timeout)",
     ],
     [
       '[tool.djcache]\nshort-timeout = "5m"\n',

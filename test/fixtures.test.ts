@@ -17,6 +17,7 @@ import * as path from 'path';
 import { analyzeWorkspace } from '../server/src/engine/engine';
 import { memoryFs, readTree } from './tree';
 import { defaultConfig } from '../server/src/config/config';
+import { loadConfig } from '../server/src/config/configLoader';
 import type { Finding } from '../server/src/findings';
 
 /** DJCACHE_FIXTURES=<dir> runs fixtures from another folder instead (a path from the repository root). */
@@ -117,7 +118,9 @@ export function compare(expected: Expectation[], findings: Finding[]): string {
 export async function checkFixture(dir: string): Promise<string> {
   const files = readTree(dir);
   const expected = expectationsOf(files);
-  const { findings } = await analyzeWorkspace(memoryFs(files), defaultConfig);
+  const pyproject = files.get('pyproject.toml');
+  const config = pyproject ? loadConfig({ pyproject: new TextDecoder().decode(pyproject) }, {}) : defaultConfig;
+  const { findings } = await analyzeWorkspace(memoryFs(files), config);
   return compare(expected, findings);
 }
 

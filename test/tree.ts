@@ -1,6 +1,7 @@
 /** Reading fixture trees into memory, shared by the fixture and robustness tests. */
 import { readdirSync, readFileSync, statSync } from 'fs';
 import * as path from 'path';
+import { readBundledStubs } from '../server/src/engine/nodeFs';
 import type { WorkspaceFs } from '../server/src/engine/types';
 
 /** Every file below root, as relative paths with '/' separators, with its bytes. */
@@ -18,8 +19,10 @@ export function readTree(root: string): Map<string, Uint8Array> {
   return files;
 }
 
+/** A workspace held in memory, with the bundled library stubs as the installed product has them. */
 export function memoryFs(files: Map<string, Uint8Array>): WorkspaceFs {
   return {
+    stubs: async () => readBundledStubs(),
     list: async () => [...files.keys()],
     read: async (p) => {
       const b = files.get(p);

@@ -24,7 +24,7 @@ const LAYERS = [
     paths: ['server/src/features/'],
     mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'fixes'],
   },
-  { layer: 'config', paths: ['server/src/config/'], mayImport: ['shared', 'settings', 'rules'] },
+  { layer: 'config', paths: ['server/src/config/'], mayImport: ['shared', 'text', 'settings', 'rules'] },
   {
     layer: 'engine',
     paths: ['server/src/engine/'],

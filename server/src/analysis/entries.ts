@@ -16,7 +16,7 @@ import {
   templateDeclaration,
 } from './tags';
 import { contextItems, type FragmentReads, fragmentKey, templateEngine, templateReads, viewRender } from './templates';
-import { type Dep, exprText, fnId, merge, type Shape, type V } from './domain/values';
+import { type Dep, exprText, type FnRef, fnId, merge, type Scope, type Shape, type V } from './domain/values';
 import { type Settings, staticSym, type Workspace } from './workspace';
 
 /** An entry's id: where it starts (0-based line and column), 1-based as an editor shows it (`catalog/services.py:18:9`). */
@@ -114,12 +114,7 @@ function decoratorEntry(
   const text = exprText(d.t === 'call' ? d.fn : d);
   const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
   const q = sym?.k === 'ext' ? sym.q : '';
-  if (
-    q === 'cache_memoize.cache_memoize' ||
-    q === TAGGED_MEMOIZE ||
-    config.memoizeDecorators.includes(q) ||
-    config.memoizeDecorators.includes(text)
-  ) {
+  if (q === TAGGED_MEMOIZE || config.memoizeDecorators.includes(q) || config.memoizeDecorators.includes(text)) {
     const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
     const dependsOn = q === TAGGED_MEMOIZE && d.t === 'call' ? dependsOnItems(d.kw) : undefined;
     return {
@@ -139,20 +134,30 @@ function decoratorEntry(
   }
   if (q === 'cacheops.cached_as' || q === 'cacheops.cached_view_as')
     return cacheopsEntry(interp, file, idx, d, q === 'cacheops.cached_as' ? 'cached_as' : 'cached_view_as');
-  // A project decorator whose wrapper stores the decorated function's result in the cache.
+  // A decorator (a project's, or a library's stub) whose wrapper stores the decorated function's result in the cache.
   for (const s of val.shapes) {
     if (s.k !== 'fn') continue;
     const op = memoizerOp(interp, s.fn.file, s.fn.idx);
-    if (!op) continue;
-    const built = memoKey(interp, op, s.fn.file, s.fn.idx, file, idx);
-    const key = built ? { ...built, memoized: fnId(file, idx) } : functionResultKey(file, idx, 'memoize');
+    if (!op?.template) continue;
+    const factory = factoryCall(interp, d, scope, s.fn);
+    const wrapperScope = memoWrapperScope(interp, op.template.scope, s.fn, factory?.scope, file, idx);
+    const built = op.template.keyExpr
+      ? interp.keyOf(interp.eval(op.template.keyExpr, wrapperScope), op.template.keyExpr)
+      : op.key;
+    // A key with no literal part is the library's own hash of the call: shown and matched as the function's.
+    const key =
+      built && built.parts.some((p) => 'lit' in p)
+        ? { ...built, memoized: fnId(file, idx) }
+        : functionResultKey(file, idx, 'memoize');
     const deps = functionDeps(interp, file, idx);
+    const timeoutArg =
+      op.template.timeoutExpr?.t === 'name' ? factory?.args.get(op.template.timeoutExpr.id) : undefined;
     return {
       id: entryId(file.path, d.loc[0], d.loc[1]),
       kind: 'memoize',
       key,
-      alias: op.alias,
-      timeout: op.timeout,
+      alias: aliasOf(interp, op.template.call, wrapperScope) ?? op.alias,
+      timeout: timeoutArg ? interp.timeoutOf(timeoutArg.expr, timeoutArg.scope) : op.timeout,
       version: op.version,
       path: file.path,
       loc: d.loc,
@@ -233,25 +238,65 @@ function isNestedIn(file: PythonFacts, idx: number, ancestor: number): boolean {
   return false;
 }
 
-/** The wrapper's key with the decorated function substituted: `memo:top_products:{args}`. */
-function memoKey(
+/**
+ * The scope of the wrapper that stores `fn`'s result: inside the decorator, whose first parameter
+ * is the decorated function, inside the factory's call when the decorator came from one.
+ */
+function memoWrapperScope(
   interp: Interpreter,
-  op: CacheOp,
-  decoFile: PythonFacts,
-  decoIdx: number,
+  wrapper: Scope,
+  decorator: FnRef,
+  factoryScope: Scope | undefined,
   file: PythonFacts,
   idx: number,
-): KeyPattern | null {
-  if (!op.template?.keyExpr) return op.key;
-  const param = decoFile.functions[decoIdx].params[0].name;
+): Scope {
+  const param = decorator.file.functions[decorator.idx].params[0].name;
   const decoScope = interp.scopeFor(
-    decoFile,
-    decoIdx,
-    interp.moduleScope(decoFile),
+    decorator.file,
+    decorator.idx,
+    factoryScope ?? interp.moduleScope(decorator.file),
     new Map([[param, { shapes: [{ k: 'fn', fn: { file, idx } } as Shape], deps: [] }]]),
   );
-  const wrapperScope = interp.scopeFor(op.template.scope.file, op.template.scope.fnIdx, decoScope);
-  return interp.keyOf(interp.eval(op.template.keyExpr, wrapperScope), op.template.keyExpr);
+  return interp.scopeFor(wrapper.file, wrapper.fnIdx, decoScope);
+}
+
+/**
+ * `@factory(60, alias="pages")` where `decorator` is defined inside `factory`: the factory's
+ * scope with its parameters bound to the call's arguments (defaults where none is passed), and
+ * each parameter's argument expression with the scope to read it in.
+ */
+function factoryCall(
+  interp: Interpreter,
+  d: Expr,
+  scope: Scope,
+  decorator: FnRef,
+): { scope: Scope; args: Map<string, { expr: Expr; scope: Scope }> } | undefined {
+  if (d.t !== 'call') return undefined;
+  const parent = decorator.file.functions[decorator.idx].parent;
+  const factory = interp
+    .eval(d.fn, scope)
+    .shapes.find((s) => s.k === 'fn' && s.fn.file === decorator.file && s.fn.idx === parent);
+  if (!factory || factory.k !== 'fn') return undefined;
+  const fact = factory.fn.file.functions[factory.fn.idx];
+  const defaults = interp.moduleScope(factory.fn.file);
+  const args = new Map<string, { expr: Expr; scope: Scope }>();
+  const positional = d.args.findIndex((a) => a.t === 'star');
+  fact.params.forEach((p, i) => {
+    if (p.kind !== 'plain') return;
+    const passed =
+      d.kw.find((k) => k.name === p.name)?.value ?? (positional === -1 || i < positional ? d.args[i] : undefined);
+    if (passed) args.set(p.name, { expr: passed, scope });
+    else if (p.default) args.set(p.name, { expr: p.default, scope: defaults });
+  });
+  const fixed = new Map([...args].map(([name, a]) => [name, interp.eval(a.expr, a.scope)]));
+  return { scope: interp.scopeFor(factory.fn.file, factory.fn.idx, defaults, fixed), args };
+}
+
+/** The alias of the cache a recorded call was made on, read again in another scope. */
+function aliasOf(interp: Interpreter, call: Extract<Expr, { t: 'call' }>, scope: Scope): string | undefined {
+  if (call.fn.t !== 'attr') return undefined;
+  const cache = interp.eval(call.fn.obj, scope).shapes.find((s) => s.k === 'cache');
+  return cache?.k === 'cache' && cache.alias !== '?' ? cache.alias : undefined;
 }
 
 /** For view caches and memoize entries the whole function is the value. */

@@ -411,9 +411,10 @@ export class IncrementalAnalysis {
     facts: TrackedFacts[],
     changed: ReadonlySet<string>,
     config: Config,
+    libraries: readonly PythonFacts[] = [],
   ): { analysis: Analysis; stats: IncrementalStats } {
     const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts.map((f) => f.raw)), (kept, dropped) =>
-      this.analyzeOnce(kept, dropped.length ? new Set([...changed, ...dropped]) : changed, config),
+      this.analyzeOnce(kept, dropped.length ? new Set([...changed, ...dropped]) : changed, config, libraries),
     );
     return {
       analysis: result.analysis,
@@ -425,9 +426,10 @@ export class IncrementalAnalysis {
     facts: readonly TrackedFacts[],
     changed: ReadonlySet<string>,
     config: Config,
+    libraries: readonly PythonFacts[],
   ): { analysis: Analysis; stats: Omit<IncrementalStats, 'failed'> } {
     // Every file's facts are kept, so an edit that starts importing a test module brings it in.
-    const ws = new Workspace(analysedFacts(facts));
+    const ws = new Workspace(analysedFacts(facts), libraries, config.stubPaths);
     ws.lookups = nameLookups;
     const context = contextFingerprint(ws, config);
     const last = this.last?.context === context ? this.last : undefined;

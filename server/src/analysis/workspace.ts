@@ -53,6 +53,10 @@ export interface NameLookups {
   during<T>(lookup: () => T): T;
 }
 
+function isUnder(path: string, folders: readonly string[]): boolean {
+  return folders.some((d) => path.startsWith(`${d.replace(/\/+$/, '')}/`));
+}
+
 /** A settings module: `settings`, `settings_*`-style dotted names or anything in a settings/ package. */
 export function isSettingsModule(module: string, path: string): boolean {
   return /(^|\.)settings(\.[a-z_0-9]+)?$/.test(module) || /(^|\/)settings\//.test(path);
@@ -63,18 +67,36 @@ export class Workspace {
   readonly templates: TemplateFacts[] = [];
   readonly byModule = new Map<string, PythonFacts>();
   readonly byPath = new Map<string, FileFacts>();
+  /** Library stubs in use: bundled ones and the team's. */
+  readonly stubs = new Set<PythonFacts>();
   private readonly globalsMemo = new Map<PythonFacts, Map<string, Binding[]>>();
   settings: Settings;
   lookups: NameLookups | undefined;
 
-  constructor(facts: FileFacts[]) {
+  /**
+   * `libraries`: the bundled library stubs. Files under `stubPaths` are the team's own stubs. A
+   * stub module is used where no project file defines that module; it is analysed where project
+   * code calls into it, and never walked or reported on by itself.
+   */
+  constructor(facts: FileFacts[], libraries: readonly PythonFacts[] = [], stubPaths: readonly string[] = []) {
+    const teamStubs: PythonFacts[] = [];
     for (const f of facts) {
+      if (f.kind === 'python' && isUnder(f.path, stubPaths)) {
+        teamStubs.push(f);
+        continue;
+      }
       this.byPath.set(f.path, f);
       if (f.kind === 'python') {
         this.python.push(f);
         // First one wins, so a module shadowed by a same-named copy (vendored trees) stays stable.
         if (!this.byModule.has(f.module)) this.byModule.set(f.module, f);
       } else this.templates.push(f);
+    }
+    for (const stub of [...teamStubs, ...libraries]) {
+      if (this.byModule.has(stub.module)) continue;
+      this.byModule.set(stub.module, stub);
+      this.byPath.set(stub.path, stub);
+      this.stubs.add(stub);
     }
     this.settings = this.readSettings();
   }

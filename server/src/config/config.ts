@@ -15,6 +15,11 @@ export interface Config {
   memoizeDecorators: string[];
   /** Extra invalidation helpers, dotted paths: "myproject.utils.bust_cache". */
   invalidationHelpers: string[];
+  /**
+   * Folders (relative to the workspace root) of the team's own library stubs: Python packages
+   * that say what a library outside the workspace does with the cache (docs/stubs.md).
+   */
+  stubPaths: string[];
   /** DJC106 reports an entry whose explicit timeout is at most this many seconds as information, not a warning. */
   shortTimeout: number;
 }
@@ -27,5 +32,6 @@ export const defaultConfig: Config = {
   cacheAliases: [],
   memoizeDecorators: [],
   invalidationHelpers: [],
+  stubPaths: [],
   shortTimeout: 300,
 };

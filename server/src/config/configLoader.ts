@@ -38,7 +38,8 @@ export interface LoadOptions {
   onRuleProblem?: (message: string) => void;
 }
 
-type ListKey = 'select' | 'ignore' | 'exclude' | 'cacheAliases' | 'memoizeDecorators' | 'invalidationHelpers';
+type ListKey =
+  'select' | 'ignore' | 'exclude' | 'cacheAliases' | 'memoizeDecorators' | 'invalidationHelpers' | 'stubPaths';
 
 /** Accepted spellings in pyproject.toml: kebab-case as documented, snake_case as ruff also allows. */
 const LIST_KEYS = nameTable<ListKey>({
@@ -48,6 +49,7 @@ const LIST_KEYS = nameTable<ListKey>({
   'cache-aliases': 'cacheAliases',
   'memoize-decorators': 'memoizeDecorators',
   'invalidation-helpers': 'invalidationHelpers',
+  'stub-paths': 'stubPaths',
 });
 
 /**

@@ -25,6 +25,7 @@ import {
   type SkippedPath,
   type SkipReason,
   type StoredResult,
+  type StubFile,
   type WorkspaceFs,
 } from './types';
 import { analysedFacts, splitDeferred, takeImported } from '../analysis/fileSelection';
@@ -35,7 +36,7 @@ import { buildPythonIRFromFlat, type PythonIR } from '../syntax/python';
 import type { Parser } from 'web-tree-sitter';
 import type { Worker } from 'worker_threads';
 import type { Finding } from '../findings';
-import type { FileFacts } from '../facts/types';
+import type { FileFacts, PythonFacts } from '../facts/types';
 import type { Graph } from '../../../shared/graph';
 
 export interface EngineOptions {
@@ -62,6 +63,28 @@ export interface AnalysisResult {
   };
   /** Paths that could not be listed or read, sorted by path. */
   skipped: SkippedPath[];
+}
+
+/** Where bundled stubs seem to live in findings and the graph: no workspace path starts so. */
+const STUB_ROOT = '<djcache stubs>';
+
+const stubFactsMemo = new WeakMap<readonly StubFile[], PythonFacts[]>();
+
+/** The facts of the bundled library stubs, built once per list. */
+export function stubFacts(parser: Parser, stubs: readonly StubFile[]): PythonFacts[] {
+  let facts = stubFactsMemo.get(stubs);
+  if (facts) return facts;
+  const packageDirs = packageDirsOf(stubs.map((s) => s.path));
+  facts = stubs.map((stub) => {
+    const { module, isPackage } = moduleNameFor(stub.path, (d) => packageDirs.has(d));
+    const path = `${STUB_ROOT}/${stub.path}`;
+    const bytes = new TextEncoder().encode(stub.text);
+    return pythonFacts(path, stub.text, module, isPackage, contentHash(bytes), () =>
+      parsedIR(parser, stub.text, module, isPackage),
+    );
+  });
+  stubFactsMemo.set(stubs, facts);
+  return facts;
 }
 
 /** Which files are read at all: Python sources and Django templates. */
@@ -196,7 +219,9 @@ export async function analyzeWorkspace(
     (p) => p,
     (p) => moduleOf(p, packageDirs)?.module,
   );
-  const configText = JSON.stringify(config);
+  const libraries = stubFacts(parser, (await fs.stubs?.()) ?? []);
+  // A stub that changes (an upgrade of djcache) changes the result as a setting would.
+  const configText = JSON.stringify([config, libraries.map((f) => f.hash)]);
   const last = cache?.lastResult();
   if (last && last.config === configText && (await unchanged(fs, last, counted, packageDirs))) {
     return {
@@ -240,7 +265,7 @@ export async function analyzeWorkspace(
   facts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const t1 = Date.now();
   progress?.(0, 1, 'analysis');
-  const { findings, graph, failed } = analyzeFactsToFindings(facts, config);
+  const { findings, graph, failed } = analyzeFactsToFindings(facts, config, libraries);
   progress?.(1, 1, 'analysis');
   const lines = facts.reduce((n, f) => n + f.lines, 0);
   const stats = { files: facts.length, lines, unimportedTests: paths.length - inputs.length, failed };
@@ -321,9 +346,10 @@ async function unchanged(
 export function analyzeFactsToFindings(
   facts: FileFacts[],
   config: Config,
+  libraries: readonly PythonFacts[] = [],
 ): { findings: Finding[]; graph: Graph; analysis: Analysis; failed: FailedFile[] } {
   const { result, failed } = withoutFailingFiles(facts, failedExtractions(facts), (kept) =>
-    findingsOf(analyzeFacts(new Workspace(analysedFacts([...kept])), config), config),
+    findingsOf(analyzeFacts(new Workspace(analysedFacts([...kept]), libraries, config.stubPaths), config), config),
   );
   return { ...result, failed: byPath([...failed, ...result.analysis.failedWalks]) };
 }

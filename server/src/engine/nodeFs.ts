@@ -1,9 +1,9 @@
 /** The real file system below a workspace root, for the CLI and the language server. */
-import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'fs';
+import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'fs';
 import * as path from 'path';
 import type { Config } from '../config/config';
 import { isExcluded } from '../config/configLoader';
-import { MAX_FILE_BYTES, type SkippedPath, type WorkspaceFs } from './types';
+import { MAX_FILE_BYTES, type SkippedPath, type StubFile, type WorkspaceFs } from './types';
 
 /** Only these files mean anything to the engine. */
 const WANTED_EXTENSIONS = ['.py', '.html', '.txt'];
@@ -20,7 +20,30 @@ export function createNodeFs(root: string, config: Config): WorkspaceFs {
   return {
     list: async (skip) => listWorkspace(root, config, skip),
     read: async (relPath) => readFileSync(path.join(root, relPath)),
+    stubs: async () => readBundledStubs(),
   };
+}
+
+/** The stubs folder: dist/stubs beside the bundle, server/stubs when run from out/. */
+const STUB_DIRS = [path.join(__dirname, 'stubs'), path.join(__dirname, '..', '..', '..', '..', 'server', 'stubs')];
+
+let bundledStubs: StubFile[] | undefined;
+
+/** Every .py file of the bundled stubs, read once per process. */
+export function readBundledStubs(): readonly StubFile[] {
+  if (bundledStubs) return bundledStubs;
+  const dir = STUB_DIRS.find((d) => existsSync(d));
+  const files: StubFile[] = [];
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(path.join(dir!, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.name.endsWith('.py'))
+        files.push({ path: child, text: readFileSync(path.join(dir!, child), 'utf8') });
+    }
+  };
+  if (dir) walk('');
+  return (bundledStubs = files.sort((a, b) => (a.path < b.path ? -1 : 1)));
 }
 
 /** A folder to list: its path, its path from the root ('' for the root), and its real path with its ancestors'. */

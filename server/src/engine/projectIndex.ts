@@ -22,11 +22,12 @@ import {
   packageDirsOf,
   type Progress,
   reportedSkips,
+  stubFacts,
 } from './engine';
 import { type FactCache, MAX_FILE_BYTES, type SkippedPath, type SkipReason, type WorkspaceFs } from './types';
 import { startParseWorker, worthAWorker } from '../facts/parallel';
 import { readAhead } from './readAhead';
-import type { FileFacts } from '../facts/types';
+import type { FileFacts, PythonFacts } from '../facts/types';
 import type { Finding } from '../findings';
 import type { Graph } from '../../../shared/graph';
 
@@ -53,6 +54,8 @@ export class ProjectIndex {
   private readonly changedPaths = new Set<string>();
   /** Paths the last load could not list or read, and files that could not be read since. */
   private skippedPaths: SkippedPath[] = [];
+  /** The bundled library stubs' facts, read with the folder. */
+  private libraries: PythonFacts[] = [];
 
   constructor(
     private readonly parser: Parser,
@@ -77,6 +80,7 @@ export class ProjectIndex {
     const listed: SkippedPath[] = [];
     const unread: SkippedPath[] = [];
     const paths = (await fs.list((s) => listed.push(s))).filter((p) => this.wants(p)).sort();
+    this.libraries = stubFacts(this.parser, (await fs.stubs?.()) ?? []);
     this.facts.clear();
     this.incremental.reset();
     this.packageDirs = packageDirsOf(paths);
@@ -158,7 +162,7 @@ export class ProjectIndex {
   analyze(): Snapshot {
     if (!this.snapshot) {
       const facts = [...this.facts.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
-      const { analysis, stats } = this.incremental.analyze(facts, this.changedPaths, this.config);
+      const { analysis, stats } = this.incremental.analyze(facts, this.changedPaths, this.config, this.libraries);
       this.changedPaths.clear();
       const { findings, graph } = findingsOf(analysis, this.config);
       this.snapshot = { findings, graph, analysis, generation: this.generation, stats };

@@ -11,6 +11,14 @@ export interface WorkspaceFs {
    */
   list(skip?: (skipped: SkippedPath) => void): Promise<string[]>;
   read(relPath: string): Promise<Uint8Array>;
+  /** The library stubs that ship with djcache (server/stubs), read from where it is installed. */
+  stubs?(): Promise<readonly StubFile[]>;
+}
+
+/** A library stub: its path below the stubs folder ('cache_memoize/__init__.py') and its text. */
+export interface StubFile {
+  path: string;
+  text: string;
 }
 
 /** Why a path was left out: every such path is reported, never dropped without a word. */

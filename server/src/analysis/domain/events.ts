@@ -41,6 +41,9 @@ export interface CacheOp extends Site {
     valueParam: string | null;
     valueCallsParam: string | null;
     scope: Scope;
+    /** The cache method call itself, and its timeout argument: a decorator factory's arguments may fill them in. */
+    call: Extract<Expr, { t: 'call' }>;
+    timeoutExpr: Expr | null;
   };
 }
 

@@ -222,6 +222,8 @@ function recordOp(
           valueParam,
           valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null,
           scope,
+          call: e,
+          timeoutExpr: timeoutExpr ?? null,
         }
       : undefined;
   walk.events.ops.push({

@@ -1,0 +1,73 @@
+/** Library stubs (server/stubs, and a team's under `stub-paths`): library knowledge is Python the engine reads, not engine code. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'path';
+import { defaultConfig } from '../server/src/config/config';
+import { analyzeWorkspace, factsForFile, packageDirsOf } from '../server/src/engine/engine';
+import { Workspace } from '../server/src/analysis/workspace';
+import { loadPythonParser } from '../server/src/syntax/parser';
+import type { WorkspaceFs } from '../server/src/engine/types';
+import type { FileFacts } from '../server/src/facts/types';
+import { memoryFs, readTree } from './tree';
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+const MODELS = `from django.db import models
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=100)
+`;
+
+const SERVICES = `from cache_memoize import cache_memoize
+
+from .models import Product
+
+
+@cache_memoize(60 * 5, cache_alias="pages")
+def product_names():
+    return list(Product.objects.values_list("name", flat=True))
+`;
+
+function shop(extra: [string, string][] = []): Map<string, Uint8Array> {
+  return new Map(
+    [['shop/__init__.py', ''], ['shop/models.py', MODELS], ['shop/services.py', SERVICES], ...extra].map(
+      ([p, text]) => [p, encode(text)],
+    ),
+  );
+}
+
+const memoizeEntries = async (fs: WorkspaceFs) =>
+  (await analyzeWorkspace(fs, defaultConfig)).graph.entries
+    .filter((e) => e.kind === 'memoize')
+    .map((e) => ({ key: e.key, alias: e.alias, timeout: e.timeout }));
+
+test('@cache_memoize is known only through its bundled stub, which gives the key, alias and timeout', async () => {
+  assert.deepEqual(await memoizeEntries(memoryFs(shop())), [
+    { key: '{shop.services.product_names(…)}', alias: 'pages', timeout: 300 },
+  ]);
+  const { stubs: _, ...withoutStubs } = memoryFs(shop());
+  assert.deepEqual(await memoizeEntries(withoutStubs), []);
+});
+
+test('a project module wins over the stub of the same name', async () => {
+  // A vendored cache_memoize whose decorator caches nothing.
+  const vendored = 'def cache_memoize(timeout, **options):\n    return lambda func: func\n';
+  assert.deepEqual(await memoizeEntries(memoryFs(shop([['cache_memoize/__init__.py', vendored]]))), []);
+});
+
+test('files under stub-paths are stubs: they resolve imports but are not project code', async () => {
+  const files = readTree(path.join(__dirname, '..', '..', 'test', 'fixtures', 'stub_paths_team_stub'));
+  const parser = await loadPythonParser();
+  const packageDirs = packageDirsOf(files.keys());
+  const facts = [...files]
+    .filter(([p]) => p.endsWith('.py'))
+    .map(([p, bytes]) => factsForFile(parser, p, bytes, packageDirs))
+    .filter((f): f is FileFacts => f !== undefined);
+  const ws = new Workspace(facts, [], ['typings']);
+  assert.equal(ws.byModule.get('fastcache')?.path, 'typings/fastcache/__init__.py');
+  assert.ok(ws.stubs.has(ws.byModule.get('fastcache')!));
+  assert.ok(!ws.python.some((f) => f.path.startsWith('typings/')));
+  const asProjectCode = new Workspace(facts);
+  assert.ok(asProjectCode.python.some((f) => f.path.startsWith('typings/')));
+});
