@@ -113,7 +113,8 @@ function decoratorEntry(
     return pageEntry(page, file, d.loc, functionDeps(interp, file, idx), fnId(file, idx));
   const text = exprText(d.t === 'call' ? d.fn : d);
   const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
-  const q = sym?.k === 'ext' ? sym.q : '';
+  // A dotted name for `memoize-decorators`: the import's, or the workspace function's own.
+  const q = sym?.k === 'ext' ? sym.q : sym?.k === 'fn' ? `${sym.file.module}.${sym.file.functions[sym.idx].qual}` : '';
   if (q === TAGGED_MEMOIZE || config.memoizeDecorators.includes(q) || config.memoizeDecorators.includes(text)) {
     const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
     const dependsOn = q === TAGGED_MEMOIZE && d.t === 'call' ? dependsOnItems(d.kw) : undefined;
