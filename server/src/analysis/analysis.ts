@@ -74,6 +74,8 @@ export interface EntryCoverage {
   bypassing: WriteSite[];
   /** The entry's tag declaration covers the model: every write to its table invalidates the entry. */
   declaredBy?: TagDeclaration;
+  /** Inserts of the model whose row count the key embeds: each makes a new key, so they stale nothing (not in `writes`). */
+  newKeyOnInsert?: WriteSite[];
 }
 
 export interface Analysis {

@@ -4,7 +4,7 @@ import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger }
 import { triggerText } from './analysis';
 import type { Reach } from './callGraph';
 import type { CacheOp, WriteSite } from './domain/events';
-import { matchKeys, shownToMatch, versionKeys } from './domain/keys';
+import { countedModels, matchKeys, shownToMatch, versionKeys } from './domain/keys';
 import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { type Dep, fnId } from './domain/values';
@@ -29,17 +29,23 @@ export function coverEntries(
     if (entry.immutable) continue;
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
+    // A new row among those the key counts makes a new key: the old entry is never read again.
+    const counted = countedModels(entry.key);
     const covs = entry.deps.map((dep) => {
-      const changing = anyColumnFirst.filter(
+      const relevant = anyColumnFirst.filter(
         (w) =>
           w.model === dep.model &&
           changesColumns(w, dep) &&
           !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) &&
           !orphansOnly(w, entry, dep),
       );
-      return entry.tags && declares(entry.tags, dep.model, models)
-        ? declaredCoverage(entry, dep, entry.tags, changing)
-        : coverEntry(entry, dep, matching, changing, reach);
+      const newKey = relevant.filter((w) => w.insertsOnly && counted.includes(w.model));
+      const changing = newKey.length ? relevant.filter((w) => !newKey.includes(w)) : relevant;
+      const cov =
+        entry.tags && declares(entry.tags, dep.model, models)
+          ? declaredCoverage(entry, dep, entry.tags, changing)
+          : coverEntry(entry, dep, matching, changing, reach);
+      return newKey.length ? { ...cov, newKeyOnInsert: newKey } : cov;
     });
     // A delete or refresh of the key in another function is deliberate invalidation, even when
     // the engine cannot tell which write it follows: the entry does not rely on its timeout alone.

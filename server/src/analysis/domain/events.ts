@@ -64,6 +64,8 @@ export interface WriteSite extends Site {
   throughWrite?: boolean;
   /** The only columns written (`update(active=False)`, `save(update_fields=[...])`); absent: any. */
   columns?: string[];
+  /** The write only inserts new rows (`create()`, `bulk_create()`): rows already there stay as they were. */
+  insertsOnly?: boolean;
   /** Implicit writes (admin, generic views, forms) belong to a class whose hooks may invalidate. */
   owner?: { file: PythonFacts; idx: number };
   /**
