@@ -22,6 +22,8 @@ export interface Entry {
   alias: string;
   timeout: number | null | 'default' | 'unknown';
   version: string | null;
+  /** The cache key its dynamic `version=` is read from (a counter or generation): bumping it drops the entry. */
+  versionCounter?: KeyPattern;
   path: string;
   loc: Loc;
   fnId: string | null;

@@ -8,6 +8,7 @@ import { countedModels, matchKeys, shownToMatch, versionKeys } from './domain/ke
 import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { type Dep, fnId } from './domain/values';
+import { sameVersion } from './domain/versions';
 
 /**
  * Each entry's coverage per model it reads, and whether any invalidation reaches the entry at all.
@@ -68,11 +69,11 @@ export function coverEntries(
 function invalidates(inv: CacheOp, entry: Entry): boolean {
   if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
   if (inv.method === 'clear') return true;
-  if (inv.key && versionKeys(entry.key).some((vk) => shownToMatch(matchKeys(vk, inv.key)))) return true;
+  const counters = entry.versionCounter ? [...versionKeys(entry.key), entry.versionCounter] : versionKeys(entry.key);
+  // add() never replaces a counter that is there: it starts one, it does not bump it.
+  if (inv.key && inv.method !== 'add' && counters.some((vk) => shownToMatch(matchKeys(vk, inv.key)))) return true;
   if (inv.method === 'incr' || inv.method === 'decr') return false;
-  const ev = entry.version ?? '1';
-  const iv = inv.version ?? '1';
-  if (ev !== iv && ev !== '?' && iv !== '?') return false;
+  if (!sameVersion(entry, inv)) return false;
   return shownToMatch(matchKeys(entry.key, inv.key));
 }
 

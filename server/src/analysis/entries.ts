@@ -37,6 +37,7 @@ export function opEntries(ops: CacheOp[]): Entry[] {
       alias: op.alias,
       timeout: op.timeout,
       version: op.version,
+      ...(op.versionCounter ? { versionCounter: op.versionCounter } : {}),
       path: op.file.path,
       loc: op.loc,
       fnId: op.fnId,

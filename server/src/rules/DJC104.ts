@@ -2,6 +2,7 @@
 import type { FindingOf } from '../findings';
 import { display, isOpaque, keyDistance, matchKeys, sameFragment } from '../analysis/domain/keys';
 import type { Analysis, Entry } from '../analysis/analysis';
+import { sameVersion, versionText } from '../analysis/domain/versions';
 import { at, related } from '../wording';
 import { finding, type Rule } from './common';
 
@@ -33,12 +34,8 @@ export const DJC104: Rule<'DJC104'> = {
       )
         continue;
       const sameAlias = setKeys.filter((e) => e.alias === inv.alias || e.alias === '?' || inv.alias === '?');
-      if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && sameVersion(e.version, inv.version))) continue;
-      if (
-        readKeys.some(
-          (r) => r.alias === inv.alias && sameVersion(r.version, inv.version) && matchKeys(r.key, inv.key) !== 'none',
-        )
-      )
+      if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && sameVersion(e, inv))) continue;
+      if (readKeys.some((r) => r.alias === inv.alias && sameVersion(r, inv) && matchKeys(r.key, inv.key) !== 'none'))
         continue;
       const message = explain(inv, setKeys);
       if (!message) continue;
@@ -58,11 +55,6 @@ export const DJC104: Rule<'DJC104'> = {
   },
 };
 
-/** Whether two `version=` values may name the same version (none given is version 1). */
-function sameVersion(a: string | null, b: string | null): boolean {
-  return a === b || a === '?' || b === '?' || (a === null && b === '1') || (b === null && a === '1');
-}
-
 /** Says why the key cannot match, or nothing when there is no evidence it was meant to match something. */
 function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { text: string; near?: Entry } | undefined {
   const key = display(inv.key);
@@ -76,7 +68,7 @@ function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { te
   const otherVersion = setKeys.find((e) => e.alias === inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherVersion) {
     return {
-      text: `cache.delete('${key}', version=${inv.version ?? 'default'}) never matches '${display(otherVersion.key)}', which is set with version=${otherVersion.version ?? 'default'} (${at(otherVersion.path, otherVersion.loc)}).`,
+      text: `cache.delete('${key}') uses ${versionText(inv)}, but '${display(otherVersion.key)}' is set with ${versionText(otherVersion)} (${at(otherVersion.path, otherVersion.loc)}); the delete never matches it.`,
       near: otherVersion,
     };
   }

@@ -28,6 +28,8 @@ export interface CacheOp extends Site {
   value: V | null;
   timeout: number | null | 'default' | 'unknown';
   version: string | null;
+  /** The cache key that a dynamic `version=` is read from: bumping or deleting that key drops the entry. */
+  versionCounter?: KeyPattern;
   fnId: string;
   pos: Pos;
   /** Inside transaction.atomic() or an atomic view, and not deferred with on_commit. */
@@ -51,6 +53,7 @@ export interface KeyRead extends Site {
   key: KeyPattern | null;
   /** `version=` as recordOp reads it: a literal, '?' when unknown, null when not given. */
   version: string | null;
+  versionCounter?: KeyPattern;
 }
 
 export interface WriteSite extends Site {

@@ -90,6 +90,7 @@ export function cacheCall(
         alias,
         key,
         version: versionArg(interp, e, scope),
+        ...versionCounterArg(interp, e, scope),
       });
     return v([{ k: 'cached', key, alias }]);
   }
@@ -233,6 +234,7 @@ function recordOp(
     value,
     timeout,
     version: versionArg(interp, e, scope),
+    ...versionCounterArg(interp, e, scope),
     fnId: walk.id,
     pos: walk.pos,
     inAtomic: walk.atomic && !walk.deferred,
@@ -244,6 +246,17 @@ function recordOp(
 function versionArg(interp: InterpreterApi, e: Call, scope: Scope): string | null {
   const versionExpr = kwOf(e.kw, 'version');
   return versionExpr ? versionOf(interp, versionExpr, scope) : null;
+}
+
+/**
+ * The cache key a `version=` value is read back from (`version=cache.get("ns:version")`, or a helper
+ * that returns it): a counter or generation that code bumps or deletes to drop every entry stored under it.
+ */
+function versionCounterArg(interp: InterpreterApi, e: Call, scope: Scope): { versionCounter?: KeyPattern } {
+  const versionExpr = kwOf(e.kw, 'version');
+  if (!versionExpr) return {};
+  const counter = interp.eval(versionExpr, scope).shapes.find((s) => s.k === 'cached');
+  return counter && counter.k === 'cached' && counter.key ? { versionCounter: counter.key } : {};
 }
 
 /** A literal version (numbers and module constants resolve); anything else is unknown ('?'). */
