@@ -7,7 +7,7 @@ import type { PythonFacts } from '../facts/types';
 import type { Loc } from '../syntax/ir';
 import type { ChangeKind, Cover } from '../../../shared/graph';
 import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './domain/events';
-import { display, type KeyPattern } from './domain/keys';
+import { display, type KeyPattern, type RowField } from './domain/keys';
 import type { ModelRegistry } from './models';
 import type { FailedFile } from './fileError';
 import type { FragmentReads } from './templates';
@@ -24,6 +24,8 @@ export interface Entry {
   version: string | null;
   /** The cache key its dynamic `version=` is read from (a counter or generation): bumping it drops the entry. */
   versionCounter?: KeyPattern;
+  /** The row column its dynamic `version=` is read from: a write of that column drops the entry. */
+  versionRow?: RowField;
   path: string;
   loc: Loc;
   fnId: string | null;

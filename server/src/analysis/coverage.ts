@@ -9,6 +9,7 @@ import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { type Dep, fnId } from './domain/values';
 import { sameVersion } from './domain/versions';
+import { bumpsEntry } from './versionRows';
 
 /**
  * Each entry's coverage per model it reads, and whether any invalidation reaches the entry at all.
@@ -51,7 +52,7 @@ export function coverEntries(
     // A delete or refresh of the key in another function is deliberate invalidation, even when
     // the engine cannot tell which write it follows: the entry does not rely on its timeout alone.
     const elsewhere = matching.some(
-      (inv) => inv.fnId !== entry.fnId && matchKeys(entry.key, inv.key) !== 'conservative',
+      (inv) => inv.fnId !== entry.fnId && (!!inv.bumpsRow || matchKeys(entry.key, inv.key) !== 'conservative'),
     );
     invalidatedAtAll.set(
       entry.id,
@@ -66,7 +67,8 @@ export function coverEntries(
  * Whether the op of `inv` is shown to drop or refresh what `entry` holds (alias, key and version
  * agree). A key the engine cannot resolve, on either side, shows nothing: it is no coverage.
  */
-function invalidates(inv: CacheOp, entry: Entry): boolean {
+function invalidates(inv: Invalidation, entry: Entry): boolean {
+  if (inv.bumpsRow) return bumpsEntry(inv, entry);
   if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
   if (inv.method === 'clear') return true;
   const counters = entry.versionCounter ? [...versionKeys(entry.key), entry.versionCounter] : versionKeys(entry.key);
@@ -89,6 +91,9 @@ function inSameRequest(
 ): { op: CacheOp; after: boolean } | undefined {
   if (!w.fnId || !w.pos) return undefined;
   const ops = reach(w.fnId).filter((r) => matching.some((m) => m.file === r.op.file && m.loc === r.op.loc));
+  // A version row's bump is a write, not a cache op: reach does not list it, its own function does.
+  for (const m of matching) if (m.bumpsRow && m.fnId === w.fnId) ops.push({ op: m, line: m.pos.line });
+  ops.sort((x, y) => x.line - y.line);
   const after = ops.find((r) => r.line >= w.pos!.line);
   if (after) return { op: after.op, after: true };
   return ops.length ? { op: ops[ops.length - 1].op, after: false } : undefined;

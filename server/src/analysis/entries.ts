@@ -38,6 +38,7 @@ export function opEntries(ops: CacheOp[]): Entry[] {
       timeout: op.timeout,
       version: op.version,
       ...(op.versionCounter ? { versionCounter: op.versionCounter } : {}),
+      ...(op.versionRow ? { versionRow: op.versionRow } : {}),
       path: op.file.path,
       loc: op.loc,
       fnId: op.fnId,

@@ -1,7 +1,7 @@
 /** What one function does, as the interpreter found it: the raw material of coverage and rules. */
 import type { PythonFacts } from '../../facts/types';
 import type { Expr, Loc } from '../../syntax/ir';
-import type { KeyPattern } from './keys';
+import type { KeyPattern, RowField } from './keys';
 import type { TagDeclaration } from './tags';
 import type { Dep, Scope, V } from './values';
 
@@ -30,6 +30,10 @@ export interface CacheOp extends Site {
   version: string | null;
   /** The cache key that a dynamic `version=` is read from: bumping or deleting that key drops the entry. */
   versionCounter?: KeyPattern;
+  /** The row column that a dynamic `version=` is read from: a write of that column drops the entry. */
+  versionRow?: RowField;
+  /** Set on a write of a row column that keys or versions read (a version row's bump): it drops their entries. */
+  bumpsRow?: RowField;
   fnId: string;
   pos: Pos;
   /** Inside transaction.atomic() or an atomic view, and not deferred with on_commit. */
@@ -54,6 +58,7 @@ export interface KeyRead extends Site {
   /** `version=` as recordOp reads it: a literal, '?' when unknown, null when not given. */
   version: string | null;
   versionCounter?: KeyPattern;
+  versionRow?: RowField;
 }
 
 export interface WriteSite extends Site {

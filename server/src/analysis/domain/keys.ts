@@ -188,6 +188,27 @@ export function versionKeys(p: KeyPattern | null): KeyPattern[] {
   return p.parts.flatMap((x) => ('hole' in x && x.versionOf ? [x.versionOf] : []));
 }
 
+/** A column of a row that names a version of what is cached: any field but the primary key, which never changes. */
+export interface RowField {
+  model: string;
+  field: string;
+}
+
+export function rowField(source: HoleSource): RowField | undefined {
+  return source.kind === 'field' && source.field !== 'pk' && source.field !== 'id'
+    ? { model: source.model, field: source.field }
+    : undefined;
+}
+
+/** The row columns the key is built from (`f"nav:{site.nav_version}"`): a write of one of them makes a new key. */
+export function keyRowFields(p: KeyPattern | null): RowField[] {
+  if (!p) return [];
+  return p.parts.flatMap((x) => {
+    const row = 'hole' in x ? rowField(x.source) : undefined;
+    return row ? [row] : [];
+  });
+}
+
 /** Models whose row count the key embeds (`f"list:{qs.count()}"`): inserting one of their rows changes the key. */
 export function countedModels(p: KeyPattern | null): string[] {
   if (!p) return [];

@@ -3,7 +3,8 @@
  * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
  */
 import type { Expr, Loc } from '../../syntax/ir';
-import type { KeyPattern } from '../domain/keys';
+import { type KeyPattern, rowField } from '../domain/keys';
+import type { CacheOp } from '../domain/events';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
@@ -90,7 +91,7 @@ export function cacheCall(
         alias,
         key,
         version: versionArg(interp, e, scope),
-        ...versionCounterArg(interp, e, scope),
+        ...dynamicVersionArg(interp, e, scope),
       });
     return v([{ k: 'cached', key, alias }]);
   }
@@ -234,7 +235,7 @@ function recordOp(
     value,
     timeout,
     version: versionArg(interp, e, scope),
-    ...versionCounterArg(interp, e, scope),
+    ...dynamicVersionArg(interp, e, scope),
     fnId: walk.id,
     pos: walk.pos,
     inAtomic: walk.atomic && !walk.deferred,
@@ -249,14 +250,18 @@ function versionArg(interp: InterpreterApi, e: Call, scope: Scope): string | nul
 }
 
 /**
- * The cache key a `version=` value is read back from (`version=cache.get("ns:version")`, or a helper
- * that returns it): a counter or generation that code bumps or deletes to drop every entry stored under it.
+ * Where a dynamic `version=` comes from: a value read back from the cache (`cache.get("ns:version")`,
+ * or a helper that returns it), or a column of a row (`site.cache_version`). Code bumps either to
+ * drop every entry stored under the old version.
  */
-function versionCounterArg(interp: InterpreterApi, e: Call, scope: Scope): { versionCounter?: KeyPattern } {
+function dynamicVersionArg(interp: InterpreterApi, e: Call, scope: Scope): Pick<CacheOp, 'versionCounter' | 'versionRow'> {
   const versionExpr = kwOf(e.kw, 'version');
   if (!versionExpr) return {};
-  const counter = interp.eval(versionExpr, scope).shapes.find((s) => s.k === 'cached');
-  return counter && counter.k === 'cached' && counter.key ? { versionCounter: counter.key } : {};
+  const [part] = keyOf(interp, interp.eval(versionExpr, scope), versionExpr, scope).parts;
+  if (!part || !('hole' in part)) return {};
+  if (part.versionOf) return { versionCounter: part.versionOf };
+  const row = rowField(part.source);
+  return row ? { versionRow: row } : {};
 }
 
 /** A literal version (numbers and module constants resolve); anything else is unknown ('?'). */
