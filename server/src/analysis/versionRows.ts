@@ -46,6 +46,7 @@ export function bumpsEntry(inv: Invalidation, entry: Entry): boolean {
   const row = inv.bumpsRow;
   if (!row) return false;
   return (
-    keyRowFields(entry.key).some((r) => sameRowField(r, row)) || (!!entry.versionRow && sameRowField(entry.versionRow, row))
+    keyRowFields(entry.key).some((r) => sameRowField(r, row)) ||
+    (!!entry.versionRow && sameRowField(entry.versionRow, row))
   );
 }

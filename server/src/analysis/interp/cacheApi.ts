@@ -254,7 +254,11 @@ function versionArg(interp: InterpreterApi, e: Call, scope: Scope): string | nul
  * or a helper that returns it), or a column of a row (`site.cache_version`). Code bumps either to
  * drop every entry stored under the old version.
  */
-function dynamicVersionArg(interp: InterpreterApi, e: Call, scope: Scope): Pick<CacheOp, 'versionCounter' | 'versionRow'> {
+function dynamicVersionArg(
+  interp: InterpreterApi,
+  e: Call,
+  scope: Scope,
+): Pick<CacheOp, 'versionCounter' | 'versionRow'> {
   const versionExpr = kwOf(e.kw, 'version');
   if (!versionExpr) return {};
   const [part] = keyOf(interp, interp.eval(versionExpr, scope), versionExpr, scope).parts;
