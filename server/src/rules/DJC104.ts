@@ -6,6 +6,9 @@ import { sameVersion, versionText } from '../analysis/domain/versions';
 import { at, related } from '../wording';
 import { finding, type Rule } from './common';
 
+/** Ops that do nothing at all when no entry has their key and version: a delete, or a move to another version. */
+const DEAD_WHEN_UNMATCHED = new Set(['delete', 'incr_version', 'decr_version']);
+
 export const DJC104: Rule<'DJC104'> = {
   meta: {
     code: 'DJC104',
@@ -25,7 +28,7 @@ export const DJC104: Rule<'DJC104'> = {
     const readKeys = [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => r.key);
     for (const inv of a.invalidations) {
       if (
-        inv.method !== 'delete' ||
+        !DEAD_WHEN_UNMATCHED.has(inv.method) ||
         !inv.key ||
         isOpaque(inv.key) ||
         inv.key.builder ||
@@ -61,14 +64,14 @@ function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { te
   const otherAlias = setKeys.find((e) => e.alias !== inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherAlias) {
     return {
-      text: `cache.delete('${key}') runs on the '${inv.alias}' cache, but '${display(otherAlias.key)}' is set on the '${otherAlias.alias}' cache (${at(otherAlias.path, otherAlias.loc)}); the delete never reaches it.`,
+      text: `cache.${inv.method}('${key}') runs on the '${inv.alias}' cache, but '${display(otherAlias.key)}' is set on the '${otherAlias.alias}' cache (${at(otherAlias.path, otherAlias.loc)}); the call never reaches it.`,
       near: otherAlias,
     };
   }
   const otherVersion = setKeys.find((e) => e.alias === inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherVersion) {
     return {
-      text: `cache.delete('${key}') uses ${versionText(inv)}, but '${display(otherVersion.key)}' is set with ${versionText(otherVersion)} (${at(otherVersion.path, otherVersion.loc)}); the delete never matches it.`,
+      text: `cache.${inv.method}('${key}') uses ${versionText(inv)}, but '${display(otherVersion.key)}' is set with ${versionText(otherVersion)} (${at(otherVersion.path, otherVersion.loc)}); the call never reaches it.`,
       near: otherVersion,
     };
   }
@@ -86,7 +89,7 @@ function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { te
   const limit = Math.max(2, Math.floor(lit.length / 4));
   if (!best || bestDistance > limit) return undefined;
   return {
-    text: `cache.delete('${key}') matches no key this code sets; did you mean '${display(best.key)}' (set at ${at(best.path, best.loc)})?`,
+    text: `cache.${inv.method}('${key}') matches no key this code sets; did you mean '${display(best.key)}' (set at ${at(best.path, best.loc)})?`,
     near: best,
   };
 }
