@@ -3,7 +3,7 @@
  * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
  */
 import type { Expr, Loc } from '../../syntax/ir';
-import { type KeyPattern, rowField } from '../domain/keys';
+import { display, type KeyPattern, rowField } from '../domain/keys';
 import type { CacheOp } from '../domain/events';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
@@ -95,7 +95,8 @@ export function cacheCall(
       });
     return v([{ k: 'cached', key, alias }]);
   }
-  if (m === 'get_many' || m === 'keys' || m === 'iter_keys') return EMPTY;
+  if (m === 'get_many') return cachedByKey(interp, keyV, alias);
+  if (m === 'keys' || m === 'iter_keys') return EMPTY;
   if (m === 'set_many') {
     const dictExpr = e.args[0];
     if (walk && dictExpr?.t === 'dict') {
@@ -178,6 +179,19 @@ export function cacheCall(
   }
   if (walk) recordOp(interp, walk, scope, e, m, alias, key, null, keyExpr, e.args[1] ?? kwOf(e.kw, 'timeout'));
   return m === 'incr' || m === 'decr' ? v([{ k: 'const' }]) : EMPTY;
+}
+
+/**
+ * `cache.get_many(["v:nav", "v:footer"])`: a dict from each constant key to the value read back
+ * under it, so `versions["v:nav"]` versions the keys built from it as `cache.get("v:nav")` does.
+ */
+function cachedByKey(interp: InterpreterApi, keys: V, alias: string): V {
+  const items = new Map<string, V>();
+  for (const s of interp.element(keys).shapes) {
+    if (s.k === 'str' && s.key.parts.every((p) => 'lit' in p))
+      items.set(display(s.key), v([{ k: 'cached', key: s.key, alias }]));
+  }
+  return items.size ? v([{ k: 'dict', items }]) : EMPTY;
 }
 
 function compScope(interp: InterpreterApi, c: Extract<Expr, { t: 'comp' }>, scope: Scope): Scope {
