@@ -1,6 +1,7 @@
 /** How findings, hovers and lenses say things, so that every message explains itself the same way. */
 import type { Analysis, Entry, EntryCoverage } from './analysis/analysis';
 import type { WriteSite } from './analysis/domain/events';
+import { countedModels } from './analysis/domain/keys';
 import { modelName } from './analysis/models';
 import { entryNeverExpires } from './analysis/verdict';
 import type { Loc } from './syntax/ir';
@@ -47,6 +48,13 @@ function columnsOf(columns: string[] | undefined, what: string): string {
   if (!columns) return what;
   if (!columns.length) return `which rows of ${what} exist`;
   return `the ${[...columns].sort().join(', ')} column${columns.length > 1 ? 's' : ''} of ${what}`;
+}
+
+/** For a model whose row count the entry's key embeds: which of its writes that settles, and which it leaves. */
+export function countedKeyText(cov: EntryCoverage): string {
+  if (!countedModels(cov.entry.key).includes(cov.model)) return '';
+  const name = modelName(cov.model);
+  return ` Inserting ${name} rows changes the row count in the key, so new rows are seen; updating or deleting existing ${name} rows does not.`;
 }
 
 /** How long the entry lives, as a reader says it: "1800 s", "default 300 s", "never expires". */

@@ -7,7 +7,7 @@ import type { PythonFacts } from '../facts/types';
 import type { Loc } from '../syntax/ir';
 import type { ChangeKind, Cover } from '../../../shared/graph';
 import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './domain/events';
-import { display, type KeyPattern } from './domain/keys';
+import { display, type KeyPattern, type RowField } from './domain/keys';
 import type { ModelRegistry } from './models';
 import type { FailedFile } from './fileError';
 import type { FragmentReads } from './templates';
@@ -22,6 +22,10 @@ export interface Entry {
   alias: string;
   timeout: number | null | 'default' | 'unknown';
   version: string | null;
+  /** The cache key its dynamic `version=` is read from (a counter or generation): bumping it drops the entry. */
+  versionCounter?: KeyPattern;
+  /** The row column its dynamic `version=` is read from: a write of that column drops the entry. */
+  versionRow?: RowField;
   path: string;
   loc: Loc;
   fnId: string | null;
@@ -74,6 +78,8 @@ export interface EntryCoverage {
   bypassing: WriteSite[];
   /** The entry's tag declaration covers the model: every write to its table invalidates the entry. */
   declaredBy?: TagDeclaration;
+  /** Inserts of the model whose row count the key embeds: each makes a new key, so they stale nothing (not in `writes`). */
+  newKeyOnInsert?: WriteSite[];
 }
 
 export interface Analysis {

@@ -4,10 +4,12 @@ import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger }
 import { triggerText } from './analysis';
 import type { Reach } from './callGraph';
 import type { CacheOp, WriteSite } from './domain/events';
-import { matchKeys, shownToMatch, versionKeys } from './domain/keys';
+import { countedModels, matchKeys, shownToMatch, versionKeys } from './domain/keys';
 import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { type Dep, fnId } from './domain/values';
+import { sameVersion } from './domain/versions';
+import { bumpsEntry } from './versionRows';
 
 /**
  * Each entry's coverage per model it reads, and whether any invalidation reaches the entry at all.
@@ -29,22 +31,28 @@ export function coverEntries(
     if (entry.immutable) continue;
     const matching = invalidations.filter((inv) => invalidates(inv, entry));
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
+    // A new row among those the key counts makes a new key: the old entry is never read again.
+    const counted = countedModels(entry.key);
     const covs = entry.deps.map((dep) => {
-      const changing = anyColumnFirst.filter(
+      const relevant = anyColumnFirst.filter(
         (w) =>
           w.model === dep.model &&
           changesColumns(w, dep) &&
           !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) &&
           !orphansOnly(w, entry, dep),
       );
-      return entry.tags && declares(entry.tags, dep.model, models)
-        ? declaredCoverage(entry, dep, entry.tags, changing)
-        : coverEntry(entry, dep, matching, changing, reach);
+      const newKey = relevant.filter((w) => w.insertsOnly && counted.includes(w.model));
+      const changing = newKey.length ? relevant.filter((w) => !newKey.includes(w)) : relevant;
+      const cov =
+        entry.tags && declares(entry.tags, dep.model, models)
+          ? declaredCoverage(entry, dep, entry.tags, changing)
+          : coverEntry(entry, dep, matching, changing, reach);
+      return newKey.length ? { ...cov, newKeyOnInsert: newKey } : cov;
     });
     // A delete or refresh of the key in another function is deliberate invalidation, even when
     // the engine cannot tell which write it follows: the entry does not rely on its timeout alone.
     const elsewhere = matching.some(
-      (inv) => inv.fnId !== entry.fnId && matchKeys(entry.key, inv.key) !== 'conservative',
+      (inv) => inv.fnId !== entry.fnId && (!!inv.bumpsRow || matchKeys(entry.key, inv.key) !== 'conservative'),
     );
     invalidatedAtAll.set(
       entry.id,
@@ -59,14 +67,15 @@ export function coverEntries(
  * Whether the op of `inv` is shown to drop or refresh what `entry` holds (alias, key and version
  * agree). A key the engine cannot resolve, on either side, shows nothing: it is no coverage.
  */
-function invalidates(inv: CacheOp, entry: Entry): boolean {
+function invalidates(inv: Invalidation, entry: Entry): boolean {
+  if (inv.bumpsRow) return bumpsEntry(inv, entry);
   if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
   if (inv.method === 'clear') return true;
-  if (inv.key && versionKeys(entry.key).some((vk) => shownToMatch(matchKeys(vk, inv.key)))) return true;
+  const counters = entry.versionCounter ? [...versionKeys(entry.key), entry.versionCounter] : versionKeys(entry.key);
+  // add() never replaces a counter that is there: it starts one, it does not bump it.
+  if (inv.key && inv.method !== 'add' && counters.some((vk) => shownToMatch(matchKeys(vk, inv.key)))) return true;
   if (inv.method === 'incr' || inv.method === 'decr') return false;
-  const ev = entry.version ?? '1';
-  const iv = inv.version ?? '1';
-  if (ev !== iv && ev !== '?' && iv !== '?') return false;
+  if (!sameVersion(entry, inv)) return false;
   return shownToMatch(matchKeys(entry.key, inv.key));
 }
 
@@ -82,6 +91,9 @@ function inSameRequest(
 ): { op: CacheOp; after: boolean } | undefined {
   if (!w.fnId || !w.pos) return undefined;
   const ops = reach(w.fnId).filter((r) => matching.some((m) => m.file === r.op.file && m.loc === r.op.loc));
+  // A version row's bump is a write, not a cache op: reach does not list it, its own function does.
+  for (const m of matching) if (m.bumpsRow && m.fnId === w.fnId) ops.push({ op: m, line: m.pos.line });
+  ops.sort((x, y) => x.line - y.line);
   const after = ops.find((r) => r.line >= w.pos!.line);
   if (after) return { op: after.op, after: true };
   return ops.length ? { op: ops[ops.length - 1].op, after: false } : undefined;

@@ -157,6 +157,15 @@ export const QS_WRITES = nameTable<{ kind: WriteKind; signals: boolean }>({
   abulk_create: { kind: 'bulk', signals: false },
   abulk_update: { kind: 'bulk', signals: false },
 });
+/** ORM writes that only insert rows: they never change or remove a row that is already there. */
+export const QS_INSERTS = new Set([
+  'create',
+  'acreate',
+  'get_or_create',
+  'aget_or_create',
+  'bulk_create',
+  'abulk_create',
+]);
 export const M2M_WRITES = new Set(['add', 'remove', 'set', 'clear', 'aadd', 'aremove', 'aset', 'aclear']);
 export const INSTANCE_WRITES = nameTable<{ kind: WriteKind; signals: boolean }>({
   save: { kind: 'save', signals: true },

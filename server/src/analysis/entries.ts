@@ -37,6 +37,8 @@ export function opEntries(ops: CacheOp[]): Entry[] {
       alias: op.alias,
       timeout: op.timeout,
       version: op.version,
+      ...(op.versionCounter ? { versionCounter: op.versionCounter } : {}),
+      ...(op.versionRow ? { versionRow: op.versionRow } : {}),
       path: op.file.path,
       loc: op.loc,
       fnId: op.fnId,

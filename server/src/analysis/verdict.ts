@@ -71,7 +71,9 @@ function undeclaredVerdict(a: Analysis, entry: Entry, covs: EntryCoverage[]): En
 
 function modelVerdict(a: Analysis, cov: EntryCoverage): ModelVerdict {
   if (cov.writes.length === 0)
-    return cov.coveredBy.length === 0 && !cov.declaredBy ? { kind: 'unwritten', cov } : { kind: 'quiet', cov };
+    return cov.coveredBy.length === 0 && !cov.declaredBy && !cov.newKeyOnInsert
+      ? { kind: 'unwritten', cov }
+      : { kind: 'quiet', cov };
   const stale = cov.coveredBy.length ? cov.uncovered : [...cov.uncovered, ...cov.bypassing];
   if (!stale.length) return { kind: 'quiet', cov };
   // An entry invalidated for some changes of the model says which ones it misses (DJC101),

@@ -14,6 +14,7 @@ import type { CacheOp, FnEvents, WriteSite } from './domain/events';
 import { implicitWrites } from './implicitWrites';
 import { Interpreter } from './interp';
 import { ModelRegistry } from './models';
+import { rowBumps } from './versionRows';
 import type { Workspace } from './workspace';
 
 /**
@@ -42,7 +43,8 @@ export function analyzeFacts(
     .map((o) => ({ ...o, triggers: triggers.get(o.fnId) ?? [] }));
 
   const reach = reachableOps(events, edges);
-  const { coverage, invalidatedAtAll } = coverEntries(entries, invalidations, writes, models, reach);
+  const bumps = rowBumps(entries, writes, triggers);
+  const { coverage, invalidatedAtAll } = coverEntries(entries, [...invalidations, ...bumps], writes, models, reach);
   return {
     ws,
     models,

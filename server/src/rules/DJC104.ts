@@ -2,8 +2,12 @@
 import type { FindingOf } from '../findings';
 import { display, isOpaque, keyDistance, matchKeys, sameFragment } from '../analysis/domain/keys';
 import type { Analysis, Entry } from '../analysis/analysis';
+import { sameVersion, versionText } from '../analysis/domain/versions';
 import { at, related } from '../wording';
 import { finding, type Rule } from './common';
+
+/** Ops that do nothing at all when no entry has their key and version: a delete, or a move to another version. */
+const DEAD_WHEN_UNMATCHED = new Set(['delete', 'incr_version', 'decr_version']);
 
 export const DJC104: Rule<'DJC104'> = {
   meta: {
@@ -24,7 +28,7 @@ export const DJC104: Rule<'DJC104'> = {
     const readKeys = [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => r.key);
     for (const inv of a.invalidations) {
       if (
-        inv.method !== 'delete' ||
+        !DEAD_WHEN_UNMATCHED.has(inv.method) ||
         !inv.key ||
         isOpaque(inv.key) ||
         inv.key.builder ||
@@ -33,12 +37,8 @@ export const DJC104: Rule<'DJC104'> = {
       )
         continue;
       const sameAlias = setKeys.filter((e) => e.alias === inv.alias || e.alias === '?' || inv.alias === '?');
-      if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && sameVersion(e.version, inv.version))) continue;
-      if (
-        readKeys.some(
-          (r) => r.alias === inv.alias && sameVersion(r.version, inv.version) && matchKeys(r.key, inv.key) !== 'none',
-        )
-      )
+      if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && sameVersion(e, inv))) continue;
+      if (readKeys.some((r) => r.alias === inv.alias && sameVersion(r, inv) && matchKeys(r.key, inv.key) !== 'none'))
         continue;
       const message = explain(inv, setKeys);
       if (!message) continue;
@@ -58,25 +58,20 @@ export const DJC104: Rule<'DJC104'> = {
   },
 };
 
-/** Whether two `version=` values may name the same version (none given is version 1). */
-function sameVersion(a: string | null, b: string | null): boolean {
-  return a === b || a === '?' || b === '?' || (a === null && b === '1') || (b === null && a === '1');
-}
-
 /** Says why the key cannot match, or nothing when there is no evidence it was meant to match something. */
 function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { text: string; near?: Entry } | undefined {
   const key = display(inv.key);
   const otherAlias = setKeys.find((e) => e.alias !== inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherAlias) {
     return {
-      text: `cache.delete('${key}') runs on the '${inv.alias}' cache, but '${display(otherAlias.key)}' is set on the '${otherAlias.alias}' cache (${at(otherAlias.path, otherAlias.loc)}); the delete never reaches it.`,
+      text: `cache.${inv.method}('${key}') runs on the '${inv.alias}' cache, but '${display(otherAlias.key)}' is set on the '${otherAlias.alias}' cache (${at(otherAlias.path, otherAlias.loc)}); the call never reaches it.`,
       near: otherAlias,
     };
   }
   const otherVersion = setKeys.find((e) => e.alias === inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherVersion) {
     return {
-      text: `cache.delete('${key}', version=${inv.version ?? 'default'}) never matches '${display(otherVersion.key)}', which is set with version=${otherVersion.version ?? 'default'} (${at(otherVersion.path, otherVersion.loc)}).`,
+      text: `cache.${inv.method}('${key}') uses ${versionText(inv)}, but '${display(otherVersion.key)}' is set with ${versionText(otherVersion)} (${at(otherVersion.path, otherVersion.loc)}); the call never reaches it.`,
       near: otherVersion,
     };
   }
@@ -94,7 +89,7 @@ function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { te
   const limit = Math.max(2, Math.floor(lit.length / 4));
   if (!best || bestDistance > limit) return undefined;
   return {
-    text: `cache.delete('${key}') matches no key this code sets; did you mean '${display(best.key)}' (set at ${at(best.path, best.loc)})?`,
+    text: `cache.${inv.method}('${key}') matches no key this code sets; did you mean '${display(best.key)}' (set at ${at(best.path, best.loc)})?`,
     near: best,
   };
 }

@@ -2,7 +2,7 @@
 import type { FindingOf } from '../findings';
 import { type Analysis, entryKeyText } from '../analysis/analysis';
 import { verdictsOf } from '../analysis/verdict';
-import { modelName, readText, related, timeoutText, viaText, writeText } from '../wording';
+import { countedKeyText, modelName, readText, related, timeoutText, viaText, writeText } from '../wording';
 import { finding, type Rule } from './common';
 import { entryData } from './fixData';
 
@@ -28,7 +28,7 @@ export const DJC106: Rule<'DJC106'> = {
       const w = cov.writes[0];
       const others = covs.slice(1).map((c) => modelName(c.model));
       const t = timeoutText(a, entry);
-      const message = `${entryKeyText(entry)} reads ${readText(cov)} through ${viaText(cov)}${others.length ? ` (and ${others.join(', ')})` : ''} and relies on its ${t} timeout alone: ${writeText(w)}, and nothing invalidates the entry, so it serves stale data until it expires.`;
+      const message = `${entryKeyText(entry)} reads ${readText(cov)} through ${viaText(cov)}${others.length ? ` (and ${others.join(', ')})` : ''} and relies on its ${t} timeout alone: ${writeText(w)}, and nothing invalidates the entry, so it serves stale data until it expires.${countedKeyText(cov)}`;
       // A short timeout written at the entry is a deliberate bound on staleness: worth knowing, not a warning.
       const severity = typeof entry.timeout === 'number' && entry.timeout <= a.config.shortTimeout ? 'info' : 'warning';
       out.push(

@@ -1,7 +1,7 @@
 /** What one function does, as the interpreter found it: the raw material of coverage and rules. */
 import type { PythonFacts } from '../../facts/types';
 import type { Expr, Loc } from '../../syntax/ir';
-import type { KeyPattern } from './keys';
+import type { KeyPattern, RowField } from './keys';
 import type { TagDeclaration } from './tags';
 import type { Dep, Scope, V } from './values';
 
@@ -28,6 +28,12 @@ export interface CacheOp extends Site {
   value: V | null;
   timeout: number | null | 'default' | 'unknown';
   version: string | null;
+  /** The cache key that a dynamic `version=` is read from: bumping or deleting that key drops the entry. */
+  versionCounter?: KeyPattern;
+  /** The row column that a dynamic `version=` is read from: a write of that column drops the entry. */
+  versionRow?: RowField;
+  /** Set on a write of a row column that keys or versions read (a version row's bump): it drops their entries. */
+  bumpsRow?: RowField;
   fnId: string;
   pos: Pos;
   /** Inside transaction.atomic() or an atomic view, and not deferred with on_commit. */
@@ -54,6 +60,8 @@ export interface KeyRead extends Site {
   key: KeyPattern | null;
   /** `version=` as recordOp reads it: a literal, '?' when unknown, null when not given. */
   version: string | null;
+  versionCounter?: KeyPattern;
+  versionRow?: RowField;
 }
 
 export interface WriteSite extends Site {
@@ -67,6 +75,8 @@ export interface WriteSite extends Site {
   throughWrite?: boolean;
   /** The only columns written (`update(active=False)`, `save(update_fields=[...])`); absent: any. */
   columns?: string[];
+  /** The write only inserts new rows (`create()`, `bulk_create()`): rows already there stay as they were. */
+  insertsOnly?: boolean;
   /** Implicit writes (admin, generic views, forms) belong to a class whose hooks may invalidate. */
   owner?: { file: PythonFacts; idx: number };
   /**

@@ -15,6 +15,8 @@ export type HoleSource =
   | { kind: 'field'; model: string; field: string; at: { path: string; loc: Loc } }
   /** A version read back from the cache of `alias`; `key` is the version's own key when it is a constant. */
   | { kind: 'version'; key: string | null; alias: string }
+  /** The number of rows of `model` that a query counts (`qs.count()`): a new row among them makes a new key. */
+  | { kind: 'rowCount'; model: string }
   | { kind: 'unknown' };
 
 /**
@@ -184,6 +186,33 @@ export function keyDistance(a: KeyPattern, b: KeyPattern): number {
 export function versionKeys(p: KeyPattern | null): KeyPattern[] {
   if (!p) return [];
   return p.parts.flatMap((x) => ('hole' in x && x.versionOf ? [x.versionOf] : []));
+}
+
+/** A column of a row that names a version of what is cached: any field but the primary key, which never changes. */
+export interface RowField {
+  model: string;
+  field: string;
+}
+
+export function rowField(source: HoleSource): RowField | undefined {
+  return source.kind === 'field' && source.field !== 'pk' && source.field !== 'id'
+    ? { model: source.model, field: source.field }
+    : undefined;
+}
+
+/** The row columns the key is built from (`f"nav:{site.nav_version}"`): a write of one of them makes a new key. */
+export function keyRowFields(p: KeyPattern | null): RowField[] {
+  if (!p) return [];
+  return p.parts.flatMap((x) => {
+    const row = 'hole' in x ? rowField(x.source) : undefined;
+    return row ? [row] : [];
+  });
+}
+
+/** Models whose row count the key embeds (`f"list:{qs.count()}"`): inserting one of their rows changes the key. */
+export function countedModels(p: KeyPattern | null): string[] {
+  if (!p) return [];
+  return p.parts.flatMap((x) => ('hole' in x && x.source.kind === 'rowCount' ? [x.source.model] : []));
 }
 
 /**

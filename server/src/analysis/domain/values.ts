@@ -68,6 +68,8 @@ export type Shape =
       tags?: TagDeclaration;
     }
   | { k: 'cursor' }
+  /** `qs.count()`: a number that every new row of `model` in the counted rows changes. */
+  | { k: 'rowcount'; model: string }
   | { k: 'const' };
 
 export interface V {
@@ -171,6 +173,7 @@ function sameShape(a: Shape, b: Shape): boolean {
     case 'qs':
       return a.model === (b as typeof a).model && a.through === (b as typeof a).through;
     case 'inst':
+    case 'rowcount':
       return a.model === (b as typeof a).model;
     case 'cache':
       return a.alias === (b as typeof a).alias;

@@ -3,7 +3,8 @@
  * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
  */
 import type { Expr, Loc } from '../../syntax/ir';
-import type { KeyPattern } from '../domain/keys';
+import { display, type KeyPattern, rowField } from '../domain/keys';
+import type { CacheOp } from '../domain/events';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
@@ -90,10 +91,12 @@ export function cacheCall(
         alias,
         key,
         version: versionArg(interp, e, scope),
+        ...dynamicVersionArg(interp, e, scope),
       });
     return v([{ k: 'cached', key, alias }]);
   }
-  if (m === 'get_many' || m === 'keys' || m === 'iter_keys') return EMPTY;
+  if (m === 'get_many') return cachedByKey(interp, keyV, alias);
+  if (m === 'keys' || m === 'iter_keys') return EMPTY;
   if (m === 'set_many') {
     const dictExpr = e.args[0];
     if (walk && dictExpr?.t === 'dict') {
@@ -178,6 +181,19 @@ export function cacheCall(
   return m === 'incr' || m === 'decr' ? v([{ k: 'const' }]) : EMPTY;
 }
 
+/**
+ * `cache.get_many(["v:nav", "v:footer"])`: a dict from each constant key to the value read back
+ * under it, so `versions["v:nav"]` versions the keys built from it as `cache.get("v:nav")` does.
+ */
+function cachedByKey(interp: InterpreterApi, keys: V, alias: string): V {
+  const items = new Map<string, V>();
+  for (const s of interp.element(keys).shapes) {
+    if (s.k === 'str' && s.key.parts.every((p) => 'lit' in p))
+      items.set(display(s.key), v([{ k: 'cached', key: s.key, alias }]));
+  }
+  return items.size ? v([{ k: 'dict', items }]) : EMPTY;
+}
+
 function compScope(interp: InterpreterApi, c: Extract<Expr, { t: 'comp' }>, scope: Scope): Scope {
   const fixed = new Map<string, V>();
   const inner: Scope = { ...scope, parent: scope, fixed, locals: new Map(), memo: new Map(), busy: new Set() };
@@ -235,6 +251,7 @@ function recordOp(
     value,
     timeout,
     version: versionArg(interp, e, scope),
+    ...dynamicVersionArg(interp, e, scope),
     fnId: walk.id,
     pos: walk.pos,
     inAtomic: walk.atomic && !walk.deferred,
@@ -246,6 +263,25 @@ function recordOp(
 function versionArg(interp: InterpreterApi, e: Call, scope: Scope): string | null {
   const versionExpr = kwOf(e.kw, 'version');
   return versionExpr ? versionOf(interp, versionExpr, scope) : null;
+}
+
+/**
+ * Where a dynamic `version=` comes from: a value read back from the cache (`cache.get("ns:version")`,
+ * or a helper that returns it), or a column of a row (`site.cache_version`). Code bumps either to
+ * drop every entry stored under the old version.
+ */
+function dynamicVersionArg(
+  interp: InterpreterApi,
+  e: Call,
+  scope: Scope,
+): Pick<CacheOp, 'versionCounter' | 'versionRow'> {
+  const versionExpr = kwOf(e.kw, 'version');
+  if (!versionExpr) return {};
+  const [part] = keyOf(interp, interp.eval(versionExpr, scope), versionExpr, scope).parts;
+  if (!part || !('hole' in part)) return {};
+  if (part.versionOf) return { versionCounter: part.versionOf };
+  const row = rowField(part.source);
+  return row ? { versionRow: row } : {};
 }
 
 /** A literal version (numbers and module constants resolve); anything else is unknown ('?'). */

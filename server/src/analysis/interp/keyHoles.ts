@@ -87,6 +87,9 @@ export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): K
       ],
     };
   }
+  const counted = val.shapes.find((s) => s.k === 'rowcount');
+  if (counted && counted.k === 'rowcount' && val.shapes.every((s) => s.k === 'rowcount' && s.model === counted.model))
+    return { parts: [{ hole: name, source: { kind: 'rowCount', model: counted.model } }] };
   if (val.shapes.some((s) => s.k === 'hash')) {
     const random = val.shapes.some((s) => s.k === 'hash' && s.random);
     return {

@@ -4,7 +4,16 @@ import type { Expr, FunctionFact } from '../../syntax/ir';
 import { classifySql } from '../../syntax/sql';
 import type { WriteKind } from '../domain/events';
 import { type Dep, EMPTY, exprText, merge, type Queryset, type Scope, type Shape, v, type V } from '../domain/values';
-import { INSTANCE_WRITES, LOOKUP_ARG_METHODS, M2M_WRITES, QS_CHAIN, QS_DATA, QS_INSTANCE, QS_WRITES } from '../django';
+import {
+  INSTANCE_WRITES,
+  LOOKUP_ARG_METHODS,
+  M2M_WRITES,
+  QS_CHAIN,
+  QS_DATA,
+  QS_INSERTS,
+  QS_INSTANCE,
+  QS_WRITES,
+} from '../django';
 import type { ModelInfo } from '../models';
 import { chained } from '../querysetColumns';
 import type { Call, InterpreterApi, Walk } from './api';
@@ -49,6 +58,7 @@ export function querysetCall(
         write.signals,
         `${exprText(e.fn)}()`,
         writtenColumns(name, e),
+        QS_INSERTS.has(name),
       );
       // A delete cascades: models holding a CASCADE foreign key to this one are deleted too.
       if (write.kind === 'delete') recordCascade(interp, walk, scope, e, q.model);
@@ -71,6 +81,7 @@ export function querysetCall(
     return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), rawSql(interp, e.args[0], scope, walk, e));
   // Rows after values()/values_list() are dicts, tuples or values, not instances.
   if (QS_INSTANCE.has(name)) return v([rowOf(q)], deps);
+  if (name === 'count' || name === 'acount') return v([{ k: 'rowcount', model: q.model }], deps);
   if (QS_DATA.has(name)) return v([{ k: 'const' }], deps);
   if (QS_CHAIN.has(name)) return v([chained(q, name, e)], deps);
   if (!m) return v([{ k: 'qs', model: q.model, via: q.via, through: q.through }], deps);
@@ -175,6 +186,7 @@ export function instanceCall(
         write.signals,
         `${exprText(e.fn)}()`,
         writtenColumns(name, e),
+        QS_INSERTS.has(name),
       );
       if (write.kind === 'delete') recordCascade(interp, walk, scope, e, inst.model);
     }
@@ -218,6 +230,7 @@ export function recordWrite(
   signals: boolean,
   how: string,
   columns?: string[],
+  insertsOnly?: boolean,
 ): void {
   // Writing an explicit through model directly sends its own post_save, never m2m_changed.
   const throughWrite = kind !== 'm2m' && interp.models.isExplicitThrough(model);
@@ -232,6 +245,7 @@ export function recordWrite(
     pos: walk.pos,
     throughWrite,
     columns,
+    ...(insertsOnly ? { insertsOnly } : {}),
   });
   const info = interp.models.byId.get(model);
   // Multi-table inheritance writes every parent table too.
@@ -246,6 +260,7 @@ export function recordWrite(
       fnId: walk.id,
       pos: walk.pos,
       columns,
+      ...(insertsOnly ? { insertsOnly } : {}),
     });
   }
 }
