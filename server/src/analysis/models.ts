@@ -514,6 +514,29 @@ export class ModelRegistry {
     return out;
   }
 
+  /**
+   * The method `name` a workspace class inherits from its workspace bases (mixins, abstract
+   * models), depth first and left to right as Python's MRO mostly finds it; undefined when the
+   * class defines it itself or no workspace base does.
+   */
+  inheritedMethod(
+    file: PythonFacts,
+    idx: number,
+    name: string,
+    depth = 0,
+  ): { file: PythonFacts; fn: number; owner: string } | undefined {
+    if (depth > 20) return undefined;
+    for (const b of file.classes[idx].bases) {
+      const s = staticSym(this.ws, file, b);
+      if (s?.k !== 'class') continue;
+      const own = s.file.classes[s.idx].methods[name];
+      if (own !== undefined) return { file: s.file, fn: own, owner: s.file.classes[s.idx].name };
+      const further = this.inheritedMethod(s.file, s.idx, name, depth + 1);
+      if (further) return further;
+    }
+    return undefined;
+  }
+
   private linkReverse(m: ModelInfo): void {
     const lower = m.name.toLowerCase();
     for (const f of m.fields.values()) {

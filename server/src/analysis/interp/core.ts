@@ -26,7 +26,7 @@ import {
   type V,
   withDeps,
 } from '../domain/values';
-import { MODEL_SIGNALS } from '../django';
+import { INSTANCE_WRITES, MODEL_SIGNALS } from '../django';
 import type { ModelInfo, ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
 import { heldColumns, withColumns } from '../querysetColumns';
@@ -462,6 +462,9 @@ export class Interpreter implements InterpreterApi {
         }
         const m = this.models.byId.get(s.model);
         const member = m ? this.classMember(m, name, s) : undefined;
+        // An overridden save()/delete() is the write itself (its `super()` call is not recorded
+        // again) plus whatever the override does.
+        if (member && INSTANCE_WRITES[name]) return merge(member, v([{ k: 'bound', recv: s, name }]));
         if (member) return member;
         return v([{ k: 'bound', recv: s, name }]);
       }
