@@ -1,7 +1,17 @@
 /** Models of the workspace and of django.contrib: apps, tables, relations both ways, managers. */
 import type { PythonFacts } from '../facts/types';
 import type { ClassFact, Expr, Loc } from '../syntax/ir';
-import { BUILTIN_MODEL_NAMES, BUILTIN_MODELS, GENERIC_FK, MODEL_BASE, RELATION_FIELDS } from './django';
+import {
+  BUILTIN_MODEL_NAMES,
+  BUILTIN_MODELS,
+  GENERIC_FK,
+  LIBRARY_MODEL_BASES,
+  MODEL_BASE,
+  MODEL_META_OPTIONS,
+  PACKAGE_MODEL_NAME,
+  RELATION_FIELDS,
+  WITH_METACLASS,
+} from './django';
 import { staticSym, type Sym, type Workspace } from './workspace';
 
 export interface Relation {
@@ -264,22 +274,42 @@ export class ModelRegistry {
     this.memo.set(key, false);
     const cls = file.classes[idx];
     let result = false;
-    for (const b of cls.bases) {
+    let unresolvedBase = false;
+    for (const b of classBases(cls)) {
       const sym = staticSym(this.ws, file, b);
       if (
         sym?.k === 'ext' &&
         (sym.q === MODEL_BASE ||
           BUILTIN_MODEL_NAMES[sym.q] ||
-          /^(django\.contrib\.auth\.models\.(AbstractUser|AbstractBaseUser|PermissionsMixin)|mptt\.models\.MPTTModel|treebeard\.(mp_tree\.MP_Node|ns_tree\.NS_Node|al_tree\.AL_Node)|polymorphic\.models\.PolymorphicModel|django_extensions\.db\.models\.\w+Model|model_utils\.models\.\w+Model)$/.test(
-            sym.q,
-          ))
+          LIBRARY_MODEL_BASES.test(sym.q) ||
+          PACKAGE_MODEL_NAME.test(sym.q))
       )
         result = true;
       else if (sym?.k === 'class' && this.isModelClass(sym.file, sym.idx, depth + 1)) result = true;
+      else if (sym?.k === 'ext' && !sym.q.startsWith('django.') && !sym.q.startsWith('builtins.'))
+        unresolvedBase = true;
       if (result) break;
     }
+    // A class over an installed package's base that declares model fields or a model's Meta is a model.
+    if (!result && unresolvedBase) result = this.declaresModelParts(file, cls);
     this.memo.set(key, result);
     return result;
+  }
+
+  /** Django model fields (`models.CharField(...)`, relations) or a Meta with model options in the class body. */
+  private declaresModelParts(file: PythonFacts, cls: ClassFact): boolean {
+    const meta = cls.nested.Meta !== undefined ? file.classes[cls.nested.Meta] : undefined;
+    if (
+      meta &&
+      !classAssign(meta, 'model') &&
+      meta.body.some((s) => s.t === 'assign' && s.targets.some((t) => t.t === 'name' && MODEL_META_OPTIONS.has(t.id)))
+    )
+      return true;
+    return cls.body.some((s) => {
+      if (s.t !== 'assign' || s.value.t !== 'call') return false;
+      const sym = staticSym(this.ws, file, s.value.fn);
+      return sym?.k === 'ext' && (!!RELATION_FIELDS[sym.q] || /^django\.db\.models\.\w+Field$/.test(sym.q));
+    });
   }
 
   private readAppConfigs(): void {
@@ -342,7 +372,7 @@ export class ModelRegistry {
   private readFields(file: PythonFacts, idx: number): void {
     const cls = file.classes[idx];
     const model = this.modelOfClass(file, idx)!;
-    for (const b of cls.bases) {
+    for (const b of classBases(cls)) {
       const parent = this.modelOfSym(staticSym(this.ws, file, b));
       if (!parent) continue;
       if (parent.abstract) {
@@ -506,7 +536,7 @@ export class ModelRegistry {
     const out = new Set<string>();
     this.basesMemo.set(key, out);
     if (depth > 20) return out;
-    for (const b of file.classes[idx].bases) {
+    for (const b of classBases(file.classes[idx])) {
       const s = staticSym(this.ws, file, b);
       if (s?.k === 'ext') out.add(s.q);
       else if (s?.k === 'class') for (const q of this.externalBases(s.file, s.idx, depth + 1)) out.add(q);
@@ -526,7 +556,7 @@ export class ModelRegistry {
     depth = 0,
   ): { file: PythonFacts; fn: number; owner: string } | undefined {
     if (depth > 20) return undefined;
-    for (const b of file.classes[idx].bases) {
+    for (const b of classBases(file.classes[idx])) {
       const s = staticSym(this.ws, file, b);
       if (s?.k !== 'class') continue;
       const own = s.file.classes[s.idx].methods[name];
@@ -551,6 +581,15 @@ export class ModelRegistry {
       );
     }
   }
+}
+
+/** A class statement's bases, with those given through `six.with_metaclass(Meta, *bases)` spelled out. */
+export function classBases(cls: ClassFact): Expr[] {
+  return cls.bases.flatMap((b) =>
+    b.t === 'call' && (b.fn.t === 'name' ? b.fn.id : b.fn.t === 'attr' ? b.fn.name : '') === WITH_METACLASS
+      ? b.args.slice(1)
+      : [b],
+  );
 }
 
 function classAssign(cls: ClassFact, name: string): Expr | undefined {

@@ -27,7 +27,7 @@ import {
   withDeps,
 } from '../domain/values';
 import { INSTANCE_WRITES, MODEL_SIGNALS } from '../django';
-import type { ModelInfo, ModelRegistry } from '../models';
+import { classBases, type ModelInfo, type ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
 import { heldColumns, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
@@ -515,7 +515,7 @@ export class Interpreter implements InterpreterApi {
     }
     const nested = fact.nested[name];
     if (nested !== undefined) return this.classShapeValue({ file: cls.file, idx: nested });
-    for (const b of fact.bases) {
+    for (const b of classBases(fact)) {
       const base = this.eval(b, this.moduleScope(cls.file));
       for (const sh of base.shapes) {
         if (sh.k === 'class') {
