@@ -212,6 +212,8 @@ export const MODEL_SIGNALS: Record<string, { kind: WriteKind; when: 'pre' | 'pos
 export const GET_OBJECT_OR_404 = 'django.shortcuts.get_object_or_404';
 export const GET_LIST_OR_404 = 'django.shortcuts.get_list_or_404';
 export const GET_USER_MODEL = 'django.contrib.auth.get_user_model';
+/** Project settings as code reads them. */
+export const SETTINGS = 'django.conf.settings';
 /** `apps.get_model("app", "Model")` or `apps.get_model("app.Model")`. */
 export const GET_MODEL = 'django.apps.apps.get_model';
 /** TEMPLATES backends by the language they render: Django's (a `{% cache %}` name is taken as written) or Jinja2 (the name is an expression). */

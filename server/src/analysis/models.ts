@@ -12,6 +12,7 @@ import {
   RELATION_FIELDS,
   WITH_METACLASS,
 } from './django';
+import { modelLabelOf } from './modelLabels';
 import { staticSym, type Sym, type Workspace } from './workspace';
 
 export interface Relation {
@@ -131,8 +132,13 @@ export class ModelRegistry {
       if (direct) return direct;
       const [app, name] = [label.slice(0, label.lastIndexOf('.')), label.slice(label.lastIndexOf('.') + 1)];
       const last = app.split('.').pop();
+      // Django matches a label's model name case-insensitively (`apps.get_model("shop", "product")`).
       for (const m of this.byId.values())
-        if (m.name === name && (m.app === last || m.app.toLowerCase() === app.toLowerCase())) return m;
+        if (
+          m.name.toLowerCase() === name.toLowerCase() &&
+          (m.app === last || m.app.toLowerCase() === app.toLowerCase())
+        )
+          return m;
       return undefined;
     }
     if (from) {
@@ -455,14 +461,12 @@ export class ModelRegistry {
     return rel;
   }
 
-  /** The model an expression names: a class, 'app.Model', 'self' or settings.AUTH_USER_MODEL. */
+  /** The model an expression names: a class, 'app.Model', 'self', a setting or a call returning a model (modelLabels.ts). */
   modelFromExpr(file: PythonFacts, e: Expr, from?: ModelInfo): ModelInfo | undefined {
-    if (e.t === 'str') return this.byLabel(e.v, from);
+    // settings.AUTH_USER_MODEL however settings was imported.
     if (e.t === 'attr' && e.name === 'AUTH_USER_MODEL') return this.byLabel(this.ws.settings.authUserModel, from);
-    const sym = staticSym(this.ws, file, e);
-    if (sym?.k === 'ext' && sym.q === 'django.contrib.auth.get_user_model')
-      return this.byLabel(this.ws.settings.authUserModel, from);
-    return this.modelOfSym(sym);
+    const label = modelLabelOf(this.ws, file, e);
+    return label !== undefined ? this.byLabel(label, from) : this.modelOfSym(staticSym(this.ws, file, e));
   }
 
   /** `X.as_manager()`, `Manager.from_queryset(QS)()`, `CustomManager()`; undefined when not a manager. */
