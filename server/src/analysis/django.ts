@@ -96,7 +96,18 @@ export const RELATION_FIELDS: Record<string, 'fk' | 'o2o' | 'm2m'> = {
   'modelcluster.fields.ParentalKey': 'fk',
   'modelcluster.fields.ParentalManyToManyField': 'm2m',
   'mptt.fields.TreeForeignKey': 'fk',
-  'taggit.managers.TaggableManager': 'm2m',
+};
+
+/** `Manager.from_queryset(QS)`: a manager class with the queryset's methods. */
+export const FROM_QUERYSET = 'from_queryset';
+
+/** A custom user model that inherits one of these bases has `groups` and `user_permissions`, through auto-created tables. */
+export const PERMISSIONS_RELATIONS = {
+  bases: new Set(['django.contrib.auth.models.PermissionsMixin', 'django.contrib.auth.models.AbstractUser']),
+  relations: [
+    { name: 'groups', kind: 'm2m' as const, target: 'auth.Group', relatedName: 'user_set' },
+    { name: 'user_permissions', kind: 'm2m' as const, target: 'auth.Permission', relatedName: 'user_set' },
+  ],
 };
 
 export const GENERIC_FK = new Set(['django.contrib.contenttypes.fields.GenericForeignKey']);

@@ -11,7 +11,10 @@ import {
   PACKAGE_MODEL_NAME,
   RELATION_FIELDS,
   WITH_METACLASS,
+  FROM_QUERYSET,
+  PERMISSIONS_RELATIONS,
 } from './django';
+import { TAGGIT } from './libraries';
 import { modelLabelOf } from './modelLabels';
 import { staticSym, type Sym, type Workspace } from './workspace';
 
@@ -84,12 +87,22 @@ export class ModelRegistry {
         abstract: false,
         proxy: false,
         parents: [],
-        fields: new Map(b.relations.map((r) => [r.name, { ...r, relatedQueryName: null, onDelete: 'CASCADE' }])),
+        fields: new Map(),
         reverse: new Map(),
         reverseQuery: new Map(),
         managers: new Map(),
         synthetic: true,
       });
+    }
+    for (const b of BUILTIN_MODELS) {
+      const m = this.byId.get(b.id)!;
+      for (const r of b.relations)
+        m.fields.set(r.name, {
+          ...r,
+          relatedQueryName: null,
+          onDelete: 'CASCADE',
+          through: r.kind === 'm2m' ? this.autoThrough(m, r.name) : undefined,
+        });
     }
     const pending: [PythonFacts, number][] = [];
     for (const file of ws.python) {
@@ -99,6 +112,7 @@ export class ModelRegistry {
     }
     for (const [file, i] of pending) this.register(file, i);
     for (const [file, i] of pending) this.readFields(file, i);
+    for (const [file, i] of pending) this.readPermissionRelations(file, i, this.modelOfClass(file, i)!);
     for (const m of [...this.byId.values()]) this.linkReverse(m);
     this.lineages = new Map();
     this.columns = new Map();
@@ -393,6 +407,10 @@ export class ModelRegistry {
       const call = s.value;
       const sym = staticSym(this.ws, file, call.fn);
       const q = sym?.k === 'ext' ? sym.q : '';
+      if (q === TAGGIT.manager || (sym?.k === 'class' && this.inherits(sym.file, sym.idx, TAGGABLE_MANAGER))) {
+        model.fields.set(name, this.readTagRelation(file, model, name, call));
+        continue;
+      }
       const kind = RELATION_FIELDS[q];
       if (kind) {
         const rel = this.readRelation(file, model, name, kind, call);
@@ -405,6 +423,72 @@ export class ModelRegistry {
     }
   }
 
+  /** django-taggit's manager: tags through TaggedItem, or through the model `through=` names. */
+  private readTagRelation(
+    file: PythonFacts,
+    model: ModelInfo,
+    name: string,
+    call: Extract<Expr, { t: 'call' }>,
+  ): Relation {
+    const throughExpr = call.kw.find((x) => x.name === 'through')?.value;
+    const through = (throughExpr && this.modelFromExpr(file, throughExpr, model)) ?? this.libraryModel(TAGGIT.through);
+    return {
+      name,
+      kind: 'm2m',
+      target: this.libraryModel(TAGGIT.tag).id,
+      through: through.id,
+      relatedName: null,
+      relatedQueryName: null,
+      onDelete: null,
+    };
+  }
+
+  /** A library's model by label: the workspace's copy when it has one, else a synthetic one. */
+  private libraryModel(m: { id: string; table: string }): ModelInfo {
+    const known = this.byId.get(m.id);
+    if (known) return known;
+    const [app, name] = m.id.split('.');
+    const info = syntheticModel(m.id, name, app, m.table);
+    this.add(info);
+    return info;
+  }
+
+  /**
+   * `groups` and `user_permissions` of a custom user model that inherits PermissionsMixin (or
+   * AbstractUser), each through its auto-created table.
+   */
+  private readPermissionRelations(file: PythonFacts, idx: number, model: ModelInfo): void {
+    const bases = this.externalBases(file, idx);
+    if (![...bases].some((q) => PERMISSIONS_RELATIONS.bases.has(q))) return;
+    for (const r of PERMISSIONS_RELATIONS.relations) {
+      if (model.fields.has(r.name)) continue;
+      model.fields.set(r.name, {
+        ...r,
+        relatedQueryName: null,
+        onDelete: 'CASCADE',
+        through: this.autoThrough(model, r.name),
+      });
+    }
+  }
+
+  /** The table Django creates for a ManyToManyField without `through=`. */
+  private autoThrough(model: ModelInfo, field: string): string {
+    const info: ModelInfo = {
+      ...syntheticModel(
+        `${model.app}.${model.name}_${field}`,
+        `${model.name}_${field}`,
+        model.app,
+        `${model.table}_${field}`,
+      ),
+      appDir: model.appDir,
+      file: model.file,
+      cls: model.cls,
+      loc: model.loc,
+    };
+    this.add(info);
+    return info.id;
+  }
+
   private readRelation(
     file: PythonFacts,
     model: ModelInfo,
@@ -413,11 +497,8 @@ export class ModelRegistry {
     call: Extract<Expr, { t: 'call' }>,
   ): Relation | undefined {
     const kw = (k: string) => call.kw.find((x) => x.name === k)?.value;
-    const toExpr =
-      kind === 'm2m' && call.fn.t === 'attr' && call.fn.name === 'TaggableManager'
-        ? undefined
-        : (call.args[0] ?? kw('to'));
-    const target = toExpr ? this.modelFromExpr(file, toExpr, model) : this.byLabel('taggit.Tag', model);
+    const toExpr = call.args[0] ?? kw('to');
+    const target = toExpr && this.modelFromExpr(file, toExpr, model);
     if (!target) return undefined;
     const str = (e: Expr | undefined) => (e?.t === 'str' ? e.v : null);
     const rel: Relation = {
@@ -434,29 +515,7 @@ export class ModelRegistry {
     if (kind === 'm2m') {
       const through = kw('through');
       const t = through ? this.modelFromExpr(file, through, model) : undefined;
-      if (t) rel.through = t.id;
-      else {
-        const id = `${model.app}.${model.name}_${name}`;
-        this.add({
-          id,
-          name: `${model.name}_${name}`,
-          app: model.app,
-          appDir: model.appDir,
-          table: `${model.table}_${name}`,
-          file: model.file,
-          cls: model.cls,
-          loc: model.loc,
-          abstract: false,
-          proxy: false,
-          parents: [],
-          fields: new Map(),
-          reverse: new Map(),
-          reverseQuery: new Map(),
-          managers: new Map(),
-          synthetic: true,
-        });
-        rel.through = id;
-      }
+      rel.through = t ? t.id : this.autoThrough(model, name);
     }
     return rel;
   }
@@ -479,15 +538,25 @@ export class ModelRegistry {
       const s = staticSym(this.ws, file, fn.obj);
       return s?.k === 'class' ? { file: s.file, idx: s.idx } : null;
     }
-    if (fn.t === 'call' && fn.fn.t === 'attr' && fn.fn.name === 'from_queryset') {
-      const s = fn.args[0] ? staticSym(this.ws, file, fn.args[0]) : undefined;
-      return s?.k === 'class' ? { file: s.file, idx: s.idx } : null;
-    }
+    if (fn.t === 'call' && isFromQueryset(fn)) return this.querysetClass(file, fn);
     const s = staticSym(this.ws, file, fn);
-    if (s?.k === 'ext' && /\.(Manager|BaseManager)$/.test(s.q)) return null;
+    // `PostManager = Manager.from_queryset(PostQuerySet)` at module level, called in the class body.
+    const made = s?.k === 'value' ? s.exprs[s.exprs.length - 1] : undefined;
+    if (s?.k === 'value' && made?.t === 'call' && isFromQueryset(made)) return this.querysetClass(s.file, made);
+    // A package's manager (`InheritanceManager()`): a manager of the model, its own methods unknown.
+    if (s?.k === 'ext' && /Manager$/.test(s.q)) return null;
     if (s?.k === 'class' && this.inherits(s.file, s.idx, /\.(Manager|BaseManager|QuerySet)$/))
       return { file: s.file, idx: s.idx };
     return undefined;
+  }
+
+  /** The queryset class `Manager.from_queryset(QS)` takes its methods from, when it is a workspace class. */
+  private querysetClass(
+    file: PythonFacts,
+    call: Extract<Expr, { t: 'call' }>,
+  ): { file: PythonFacts; idx: number } | null {
+    const s = call.args[0] ? staticSym(this.ws, file, call.args[0]) : undefined;
+    return s?.k === 'class' ? { file: s.file, idx: s.idx } : null;
   }
 
   /** Does a workspace class inherit (transitively) from an external class matching `re`? */
@@ -589,11 +658,40 @@ export class ModelRegistry {
 
 /** A class statement's bases, with those given through `six.with_metaclass(Meta, *bases)` spelled out. */
 export function classBases(cls: ClassFact): Expr[] {
-  return cls.bases.flatMap((b) =>
-    b.t === 'call' && (b.fn.t === 'name' ? b.fn.id : b.fn.t === 'attr' ? b.fn.name : '') === WITH_METACLASS
-      ? b.args.slice(1)
-      : [b],
-  );
+  return cls.bases.flatMap((b) => {
+    if (b.t !== 'call') return [b];
+    if ((b.fn.t === 'name' ? b.fn.id : b.fn.t === 'attr' ? b.fn.name : '') === WITH_METACLASS) return b.args.slice(1);
+    // `Manager.from_queryset(QS)` makes a manager class with the queryset's methods.
+    if (isFromQueryset(b) && b.fn.t === 'attr') return [b.fn.obj, ...b.args.slice(0, 1)];
+    return [b];
+  });
+}
+
+function isFromQueryset(call: Extract<Expr, { t: 'call' }>): boolean {
+  return call.fn.t === 'attr' && call.fn.name === FROM_QUERYSET;
+}
+
+/** django-taggit's manager as an external base: project subclasses of it are tag relations too. */
+const TAGGABLE_MANAGER = new RegExp(`^${TAGGIT.manager.replace(/\./g, '\\.')}$`);
+
+/** A model without a class of its own: a library's, or an auto-created m2m table. */
+function syntheticModel(id: string, name: string, app: string, table: string): ModelInfo {
+  return {
+    id,
+    name,
+    app,
+    appDir: '',
+    table,
+    loc: [0, 0, 0, 0],
+    abstract: false,
+    proxy: false,
+    parents: [],
+    fields: new Map(),
+    reverse: new Map(),
+    reverseQuery: new Map(),
+    managers: new Map(),
+    synthetic: true,
+  };
 }
 
 function classAssign(cls: ClassFact, name: string): Expr | undefined {
