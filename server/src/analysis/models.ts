@@ -15,6 +15,7 @@ import {
   PERMISSIONS_RELATIONS,
 } from './django';
 import { TAGGIT } from './libraries';
+import { isTestPath } from './fileSelection';
 import { modelLabelOf } from './modelLabels';
 import { staticSym, type Sym, type Workspace } from './workspace';
 
@@ -274,10 +275,14 @@ export class ModelRegistry {
   /** hasColumn's answers once the registry is built: instance attributes ask it on every read. */
   private columns: Map<string, boolean> | undefined;
 
-  /** The concrete models that inherit an abstract one (a project's `Category(AbstractCategory)`). */
+  /** The concrete models that inherit an abstract one (a project's `Category(AbstractCategory)`), test models left out. */
   concreteOf(id: string): ModelInfo[] {
     return [...this.byId.values()].filter(
-      (m) => !m.abstract && m.id !== id && this.lineage(m.id).some((p) => p.id === id),
+      (m) =>
+        !m.abstract &&
+        m.id !== id &&
+        !(m.file && isTestPath(m.file.path)) &&
+        this.lineage(m.id).some((p) => p.id === id),
     );
   }
 

@@ -127,12 +127,14 @@ export class Interpreter implements InterpreterApi {
         if (isClassMethod) scope.fixed.set(p.name, v([model ? { k: 'model', model: model.id } : { k: 'class', cls }]));
         else if (model) {
           // A model's own method reads its row through `self` (`self.slug`); `self.pk` stays data-free (see attr).
-          // An abstract model's row is its one concrete subclass's; with several, which one is unknown.
+          // An abstract model's row is a row of any of its concrete subclasses.
           const concrete = model.abstract ? this.models.concreteOf(model.id) : [model];
           const via = [`self in ${model.name}.${fn.name}()`];
           scope.fixed.set(
             p.name,
-            concrete.length === 1 ? row(concrete[0].id, via, true) : v([{ k: 'inst', model: model.id, via }]),
+            concrete.length
+              ? merge(...concrete.map((c) => row(c.id, via, true)))
+              : v([{ k: 'inst', model: model.id, via }]),
           );
         } else scope.fixed.set(p.name, v([this.selfShape(cls)]));
         return;
