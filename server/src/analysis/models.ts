@@ -77,26 +77,7 @@ export class ModelRegistry {
   constructor(private readonly ws: Workspace) {
     this.readAppConfigs();
     for (const b of BUILTIN_MODELS) {
-      const [app, name] = b.id.split('.');
-      this.add({
-        id: b.id,
-        name,
-        app,
-        appDir: '',
-        table: b.table,
-        loc: [0, 0, 0, 0],
-        abstract: false,
-        proxy: false,
-        parents: [],
-        fields: new Map(),
-        reverse: new Map(),
-        reverseQuery: new Map(),
-        managers: new Map(),
-        synthetic: true,
-      });
-    }
-    for (const b of BUILTIN_MODELS) {
-      const m = this.byId.get(b.id)!;
+      const m = this.libraryModel(b);
       for (const r of b.relations)
         m.fields.set(r.name, {
           ...r,
@@ -448,7 +429,7 @@ export class ModelRegistry {
     };
   }
 
-  /** A library's model by label: the workspace's copy when it has one, else a synthetic one. */
+  /** A django.contrib or library model by label: the workspace's copy when it has one, else a synthetic one. */
   private libraryModel(m: { id: string; table: string }): ModelInfo {
     const known = this.byId.get(m.id);
     if (known) return known;
