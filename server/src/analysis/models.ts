@@ -256,6 +256,16 @@ export class ModelRegistry {
   /** hasColumn's answers once the registry is built: instance attributes ask it on every read. */
   private columns: Map<string, boolean> | undefined;
 
+  /** Whether `model` is `id` or inherits it (an abstract parent's fields and methods are the model's own). */
+  isOrInherits(model: string, id: string): boolean {
+    return model === id || this.lineage(model).some((m) => m.id === id);
+  }
+
+  /** The abstract model every one of `ids` inherits (their methods' `self`), when there is one. */
+  sharedAbstractParent(ids: string[]): string | undefined {
+    return this.lineage(ids[0]).find((p) => p.abstract && ids.every((id) => this.isOrInherits(id, p.id)))?.id;
+  }
+
   /** The concrete models that inherit an abstract one (a project's `Category(AbstractCategory)`), test models left out. */
   concreteOf(id: string): ModelInfo[] {
     return [...this.byId.values()].filter(
