@@ -170,3 +170,14 @@ test('the per-site cache is in the graph with its alias, timeout and the clear()
   );
   assert.equal(without.siteCache, null);
 });
+
+test('tag and group relations are changed through their through tables, not as foreign keys of the tag or group', async () => {
+  const { findings } = await analyzeWorkspace(
+    memoryFs(readTree(path.join(FIXTURES, 'djc101_tags_groups_managers'))),
+    defaultConfig,
+  );
+  const messages = findings.map((f) => f.message);
+  assert.ok(messages.some((m) => /\(article\.tags\.add\(\)\) changes the relation TaggedItem/.test(m)));
+  assert.ok(messages.some((m) => /\(user\.groups\.add\(\)\) changes the relation User_groups/.test(m)));
+  assert.ok(!messages.some((m) => /writes Group/.test(m)));
+});

@@ -51,6 +51,27 @@ export function methodTriggers(models: ModelRegistry, file: PythonFacts): { fnId
   const out: { fnId: string; trigger: Trigger }[] = [];
   file.classes.forEach((cls, idx) => {
     const model = models.modelOfClass(file, idx);
+    // A concrete model whose save()/delete() comes from a mixin or an abstract parent runs that
+    // method on each of its writes: the inherited override is this model's override too.
+    if (model && !model.abstract) {
+      for (const name of ['save', 'delete'] as const) {
+        if (cls.methods[name] !== undefined) continue;
+        const inherited = models.inheritedMethod(file, idx, name);
+        if (!inherited) continue;
+        const fn = inherited.file.functions[inherited.fn];
+        out.push({
+          fnId: fnId(inherited.file, inherited.fn),
+          trigger: {
+            t: 'override',
+            kind: name,
+            model: model.id,
+            path: inherited.file.path,
+            loc: fn.nameLoc,
+            name: `${inherited.owner}.${name}() of ${cls.name}`,
+          },
+        });
+      }
+    }
     for (const [name, m] of Object.entries(cls.methods)) {
       const fn = file.functions[m];
       if (model && (name === 'save' || name === 'delete')) {

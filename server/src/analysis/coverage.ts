@@ -39,7 +39,7 @@ export function coverEntries(
           w.model === dep.model &&
           changesColumns(w, dep) &&
           !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) &&
-          !orphansOnly(w, entry, dep),
+          !orphansOnly(w, entry, dep, models),
       );
       const newKey = relevant.filter((w) => w.insertsOnly && counted.includes(w.model));
       const changing = newKey.length ? relevant.filter((w) => !newKey.includes(w)) : relevant;
@@ -111,13 +111,13 @@ function changesColumns(w: WriteSite, dep: Dep): boolean {
  * leaves an entry nobody asks for again (the method needs the row to build the key): orphaned,
  * not stale.
  */
-function orphansOnly(w: WriteSite, entry: Entry, dep: Dep): boolean {
+function orphansOnly(w: WriteSite, entry: Entry, dep: Dep, models: ModelRegistry): boolean {
   if (w.kind !== 'delete' || !dep.oneRow) return false;
   return !!entry.key?.parts.some(
     (p) =>
       'hole' in p &&
       p.source.kind === 'field' &&
-      p.source.model === dep.model &&
+      models.isOrInherits(dep.model, p.source.model) &&
       (p.source.field === 'id' || p.source.field === 'pk'),
   );
 }

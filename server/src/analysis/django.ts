@@ -52,6 +52,43 @@ export const SIGNAL_SEND_METHODS: ReadonlySet<string> = new Set(['send', 'send_r
 
 export const MODEL_BASE = 'django.db.models.Model';
 
+/** Library classes known to be models, whose subclasses are models. */
+export const LIBRARY_MODEL_BASES =
+  /^(django\.contrib\.auth\.models\.(AbstractUser|AbstractBaseUser|PermissionsMixin)|django\.contrib\.auth\.base_user\.AbstractBaseUser|mptt\.models\.MPTTModel|treebeard\.(mp_tree\.MP_Node|ns_tree\.NS_Node|al_tree\.AL_Node)|polymorphic\.models\.PolymorphicModel|django_extensions\.db\.models\.\w+Model|model_utils\.models\.\w+Model)$/;
+
+/**
+ * An installed package's class named like a model: a capitalised class of a `models` or
+ * `abstract_models` module (`oscar.apps.catalogue.abstract_models.AbstractProduct`,
+ * `taggit.models.TagBase`), not one of the helpers such modules also hold.
+ */
+export const PACKAGE_MODEL_NAME =
+  /^(?!django\.)[\w.]*\b(models|abstract_models)\.(?![A-Z]\w*(Mixin|Manager|QuerySet|Choices|Field|Descriptor|Enum|Error|Exception)$)[A-Z]\w*$/;
+
+/** Options only a model's Meta has (a form's, serializer's or factory's Meta names a `model` instead). */
+export const MODEL_META_OPTIONS = new Set([
+  'abstract',
+  'app_label',
+  'db_table',
+  'unique_together',
+  'index_together',
+  'indexes',
+  'constraints',
+  'get_latest_by',
+  'order_with_respect_to',
+  'permissions',
+  'default_permissions',
+  'proxy',
+  'swappable',
+  'managed',
+  'verbose_name_plural',
+  'base_manager_name',
+  'default_manager_name',
+  'default_related_name',
+]);
+
+/** `six.with_metaclass(Meta, *bases)` and its copies: a class statement's bases given through a call. */
+export const WITH_METACLASS = 'with_metaclass';
+
 export const RELATION_FIELDS = nameTable<'fk' | 'o2o' | 'm2m'>({
   'django.db.models.ForeignKey': 'fk',
   'django.db.models.OneToOneField': 'o2o',
@@ -60,8 +97,19 @@ export const RELATION_FIELDS = nameTable<'fk' | 'o2o' | 'm2m'>({
   'modelcluster.fields.ParentalKey': 'fk',
   'modelcluster.fields.ParentalManyToManyField': 'm2m',
   'mptt.fields.TreeForeignKey': 'fk',
-  'taggit.managers.TaggableManager': 'm2m',
 });
+
+/** `Manager.from_queryset(QS)`: a manager class with the queryset's methods. */
+export const FROM_QUERYSET = 'from_queryset';
+
+/** A custom user model that inherits one of these bases has `groups` and `user_permissions`, through auto-created tables. */
+export const PERMISSIONS_RELATIONS = {
+  bases: new Set(['django.contrib.auth.models.PermissionsMixin', 'django.contrib.auth.models.AbstractUser']),
+  relations: [
+    { name: 'groups', kind: 'm2m' as const, target: 'auth.Group', relatedName: 'user_set' },
+    { name: 'user_permissions', kind: 'm2m' as const, target: 'auth.Permission', relatedName: 'user_set' },
+  ],
+};
 
 export const GENERIC_FK = new Set(['django.contrib.contenttypes.fields.GenericForeignKey']);
 
@@ -185,6 +233,8 @@ export const MODEL_SIGNALS = nameTable<{ kind: WriteKind; when: 'pre' | 'post' }
 export const GET_OBJECT_OR_404 = 'django.shortcuts.get_object_or_404';
 export const GET_LIST_OR_404 = 'django.shortcuts.get_list_or_404';
 export const GET_USER_MODEL = 'django.contrib.auth.get_user_model';
+/** Project settings as code reads them. */
+export const SETTINGS = 'django.conf.settings';
 /** `apps.get_model("app", "Model")` or `apps.get_model("app.Model")`. */
 export const GET_MODEL = 'django.apps.apps.get_model';
 /** TEMPLATES backends by the language they render: Django's (a `{% cache %}` name is taken as written) or Jinja2 (the name is an expression). */

@@ -138,7 +138,7 @@ function holeRebuild(a: Analysis, hole: string, source: HoleSource, model: strin
   const name = modelName(model);
   if (source.kind !== 'field')
     return `the key's hole {${hole}} does not come from ${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} field`;
-  if (source.model === model) return { hole, attr: source.field, at: source.at };
+  if (a.models.isOrInherits(model, source.model)) return { hole, attr: source.field, at: source.at };
   const other = modelName(source.model);
   const what = `the key's hole {${hole}} is ${other}.${source.field}`;
   const steps = relationSteps(a, model, source.model);

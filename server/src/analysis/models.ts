@@ -1,7 +1,22 @@
 /** Models of the workspace and of django.contrib: apps, tables, relations both ways, managers. */
 import type { PythonFacts } from '../facts/types';
 import type { ClassFact, Expr, Loc } from '../syntax/ir';
-import { BUILTIN_MODEL_NAMES, BUILTIN_MODELS, GENERIC_FK, MODEL_BASE, RELATION_FIELDS } from './django';
+import {
+  BUILTIN_MODEL_NAMES,
+  BUILTIN_MODELS,
+  GENERIC_FK,
+  LIBRARY_MODEL_BASES,
+  MODEL_BASE,
+  MODEL_META_OPTIONS,
+  PACKAGE_MODEL_NAME,
+  RELATION_FIELDS,
+  WITH_METACLASS,
+  FROM_QUERYSET,
+  PERMISSIONS_RELATIONS,
+} from './django';
+import { TAGGIT } from './libraries';
+import { isTestPath } from './fileSelection';
+import { modelLabelOf } from './modelLabels';
 import { staticSym, type Sym, type Workspace } from './workspace';
 
 export interface Relation {
@@ -62,23 +77,14 @@ export class ModelRegistry {
   constructor(private readonly ws: Workspace) {
     this.readAppConfigs();
     for (const b of BUILTIN_MODELS) {
-      const [app, name] = b.id.split('.');
-      this.add({
-        id: b.id,
-        name,
-        app,
-        appDir: '',
-        table: b.table,
-        loc: [0, 0, 0, 0],
-        abstract: false,
-        proxy: false,
-        parents: [],
-        fields: new Map(b.relations.map((r) => [r.name, { ...r, relatedQueryName: null, onDelete: 'CASCADE' }])),
-        reverse: new Map(),
-        reverseQuery: new Map(),
-        managers: new Map(),
-        synthetic: true,
-      });
+      const m = this.libraryModel(b);
+      for (const r of b.relations)
+        m.fields.set(r.name, {
+          ...r,
+          relatedQueryName: null,
+          onDelete: 'CASCADE',
+          through: r.kind === 'm2m' ? this.autoThrough(m, r.name) : undefined,
+        });
     }
     const pending: [PythonFacts, number][] = [];
     for (const file of ws.python) {
@@ -88,6 +94,7 @@ export class ModelRegistry {
     }
     for (const [file, i] of pending) this.register(file, i);
     for (const [file, i] of pending) this.readFields(file, i);
+    for (const [file, i] of pending) this.readPermissionRelations(file, i, this.modelOfClass(file, i)!);
     for (const m of [...this.byId.values()]) this.linkReverse(m);
     this.lineages = new Map();
     this.columns = new Map();
@@ -121,8 +128,13 @@ export class ModelRegistry {
       if (direct) return direct;
       const [app, name] = [label.slice(0, label.lastIndexOf('.')), label.slice(label.lastIndexOf('.') + 1)];
       const last = app.split('.').pop();
+      // Django matches a label's model name case-insensitively (`apps.get_model("shop", "product")`).
       for (const m of this.byId.values())
-        if (m.name === name && (m.app === last || m.app.toLowerCase() === app.toLowerCase())) return m;
+        if (
+          m.name.toLowerCase() === name.toLowerCase() &&
+          (m.app === last || m.app.toLowerCase() === app.toLowerCase())
+        )
+          return m;
       return undefined;
     }
     if (from) {
@@ -244,10 +256,24 @@ export class ModelRegistry {
   /** hasColumn's answers once the registry is built: instance attributes ask it on every read. */
   private columns: Map<string, boolean> | undefined;
 
-  /** The concrete models that inherit an abstract one (a project's `Category(AbstractCategory)`). */
+  /** Whether `model` is `id` or inherits it (an abstract parent's fields and methods are the model's own). */
+  isOrInherits(model: string, id: string): boolean {
+    return model === id || this.lineage(model).some((m) => m.id === id);
+  }
+
+  /** The abstract model every one of `ids` inherits (their methods' `self`), when there is one. */
+  sharedAbstractParent(ids: string[]): string | undefined {
+    return this.lineage(ids[0]).find((p) => p.abstract && ids.every((id) => this.isOrInherits(id, p.id)))?.id;
+  }
+
+  /** The concrete models that inherit an abstract one (a project's `Category(AbstractCategory)`), test models left out. */
   concreteOf(id: string): ModelInfo[] {
     return [...this.byId.values()].filter(
-      (m) => !m.abstract && m.id !== id && this.lineage(m.id).some((p) => p.id === id),
+      (m) =>
+        !m.abstract &&
+        m.id !== id &&
+        !(m.file && isTestPath(m.file.path)) &&
+        this.lineage(m.id).some((p) => p.id === id),
     );
   }
 
@@ -264,22 +290,42 @@ export class ModelRegistry {
     this.memo.set(key, false);
     const cls = file.classes[idx];
     let result = false;
-    for (const b of cls.bases) {
+    let unresolvedBase = false;
+    for (const b of classBases(cls)) {
       const sym = staticSym(this.ws, file, b);
       if (
         sym?.k === 'ext' &&
         (sym.q === MODEL_BASE ||
           BUILTIN_MODEL_NAMES[sym.q] ||
-          /^(django\.contrib\.auth\.models\.(AbstractUser|AbstractBaseUser|PermissionsMixin)|mptt\.models\.MPTTModel|treebeard\.(mp_tree\.MP_Node|ns_tree\.NS_Node|al_tree\.AL_Node)|polymorphic\.models\.PolymorphicModel|django_extensions\.db\.models\.\w+Model|model_utils\.models\.\w+Model)$/.test(
-            sym.q,
-          ))
+          LIBRARY_MODEL_BASES.test(sym.q) ||
+          PACKAGE_MODEL_NAME.test(sym.q))
       )
         result = true;
       else if (sym?.k === 'class' && this.isModelClass(sym.file, sym.idx, depth + 1)) result = true;
+      else if (sym?.k === 'ext' && !sym.q.startsWith('django.') && !sym.q.startsWith('builtins.'))
+        unresolvedBase = true;
       if (result) break;
     }
+    // A class over an installed package's base that declares model fields or a model's Meta is a model.
+    if (!result && unresolvedBase) result = this.declaresModelParts(file, cls);
     this.memo.set(key, result);
     return result;
+  }
+
+  /** Django model fields (`models.CharField(...)`, relations) or a Meta with model options in the class body. */
+  private declaresModelParts(file: PythonFacts, cls: ClassFact): boolean {
+    const meta = cls.nested.Meta !== undefined ? file.classes[cls.nested.Meta] : undefined;
+    if (
+      meta &&
+      !classAssign(meta, 'model') &&
+      meta.body.some((s) => s.t === 'assign' && s.targets.some((t) => t.t === 'name' && MODEL_META_OPTIONS.has(t.id)))
+    )
+      return true;
+    return cls.body.some((s) => {
+      if (s.t !== 'assign' || s.value.t !== 'call') return false;
+      const sym = staticSym(this.ws, file, s.value.fn);
+      return sym?.k === 'ext' && (!!RELATION_FIELDS[sym.q] || /^django\.db\.models\.\w+Field$/.test(sym.q));
+    });
   }
 
   private readAppConfigs(): void {
@@ -342,7 +388,7 @@ export class ModelRegistry {
   private readFields(file: PythonFacts, idx: number): void {
     const cls = file.classes[idx];
     const model = this.modelOfClass(file, idx)!;
-    for (const b of cls.bases) {
+    for (const b of classBases(cls)) {
       const parent = this.modelOfSym(staticSym(this.ws, file, b));
       if (!parent) continue;
       if (parent.abstract) {
@@ -357,6 +403,10 @@ export class ModelRegistry {
       const call = s.value;
       const sym = staticSym(this.ws, file, call.fn);
       const q = sym?.k === 'ext' ? sym.q : '';
+      if (q === TAGGIT.manager || (sym?.k === 'class' && this.inherits(sym.file, sym.idx, TAGGABLE_MANAGER))) {
+        model.fields.set(name, this.readTagRelation(file, model, name, call));
+        continue;
+      }
       const kind = RELATION_FIELDS[q];
       if (kind) {
         const rel = this.readRelation(file, model, name, kind, call);
@@ -369,6 +419,72 @@ export class ModelRegistry {
     }
   }
 
+  /** django-taggit's manager: tags through TaggedItem, or through the model `through=` names. */
+  private readTagRelation(
+    file: PythonFacts,
+    model: ModelInfo,
+    name: string,
+    call: Extract<Expr, { t: 'call' }>,
+  ): Relation {
+    const throughExpr = call.kw.find((x) => x.name === 'through')?.value;
+    const through = (throughExpr && this.modelFromExpr(file, throughExpr, model)) ?? this.libraryModel(TAGGIT.through);
+    return {
+      name,
+      kind: 'm2m',
+      target: this.libraryModel(TAGGIT.tag).id,
+      through: through.id,
+      relatedName: null,
+      relatedQueryName: null,
+      onDelete: null,
+    };
+  }
+
+  /** A django.contrib or library model by label: the workspace's copy when it has one, else a synthetic one. */
+  private libraryModel(m: { id: string; table: string }): ModelInfo {
+    const known = this.byId.get(m.id);
+    if (known) return known;
+    const [app, name] = m.id.split('.');
+    const info = syntheticModel(m.id, name, app, m.table);
+    this.add(info);
+    return info;
+  }
+
+  /**
+   * `groups` and `user_permissions` of a custom user model that inherits PermissionsMixin (or
+   * AbstractUser), each through its auto-created table.
+   */
+  private readPermissionRelations(file: PythonFacts, idx: number, model: ModelInfo): void {
+    const bases = this.externalBases(file, idx);
+    if (![...bases].some((q) => PERMISSIONS_RELATIONS.bases.has(q))) return;
+    for (const r of PERMISSIONS_RELATIONS.relations) {
+      if (model.fields.has(r.name)) continue;
+      model.fields.set(r.name, {
+        ...r,
+        relatedQueryName: null,
+        onDelete: 'CASCADE',
+        through: this.autoThrough(model, r.name),
+      });
+    }
+  }
+
+  /** The table Django creates for a ManyToManyField without `through=`. */
+  private autoThrough(model: ModelInfo, field: string): string {
+    const info: ModelInfo = {
+      ...syntheticModel(
+        `${model.app}.${model.name}_${field}`,
+        `${model.name}_${field}`,
+        model.app,
+        `${model.table}_${field}`,
+      ),
+      appDir: model.appDir,
+      file: model.file,
+      cls: model.cls,
+      loc: model.loc,
+    };
+    this.add(info);
+    return info.id;
+  }
+
   private readRelation(
     file: PythonFacts,
     model: ModelInfo,
@@ -377,11 +493,8 @@ export class ModelRegistry {
     call: Extract<Expr, { t: 'call' }>,
   ): Relation | undefined {
     const kw = (k: string) => call.kw.find((x) => x.name === k)?.value;
-    const toExpr =
-      kind === 'm2m' && call.fn.t === 'attr' && call.fn.name === 'TaggableManager'
-        ? undefined
-        : (call.args[0] ?? kw('to'));
-    const target = toExpr ? this.modelFromExpr(file, toExpr, model) : this.byLabel('taggit.Tag', model);
+    const toExpr = call.args[0] ?? kw('to');
+    const target = toExpr && this.modelFromExpr(file, toExpr, model);
     if (!target) return undefined;
     const str = (e: Expr | undefined) => (e?.t === 'str' ? e.v : null);
     const rel: Relation = {
@@ -398,41 +511,17 @@ export class ModelRegistry {
     if (kind === 'm2m') {
       const through = kw('through');
       const t = through ? this.modelFromExpr(file, through, model) : undefined;
-      if (t) rel.through = t.id;
-      else {
-        const id = `${model.app}.${model.name}_${name}`;
-        this.add({
-          id,
-          name: `${model.name}_${name}`,
-          app: model.app,
-          appDir: model.appDir,
-          table: `${model.table}_${name}`,
-          file: model.file,
-          cls: model.cls,
-          loc: model.loc,
-          abstract: false,
-          proxy: false,
-          parents: [],
-          fields: new Map(),
-          reverse: new Map(),
-          reverseQuery: new Map(),
-          managers: new Map(),
-          synthetic: true,
-        });
-        rel.through = id;
-      }
+      rel.through = t ? t.id : this.autoThrough(model, name);
     }
     return rel;
   }
 
-  /** The model an expression names: a class, 'app.Model', 'self' or settings.AUTH_USER_MODEL. */
+  /** The model an expression names: a class, 'app.Model', 'self', a setting or a call returning a model (modelLabels.ts). */
   modelFromExpr(file: PythonFacts, e: Expr, from?: ModelInfo): ModelInfo | undefined {
-    if (e.t === 'str') return this.byLabel(e.v, from);
+    // settings.AUTH_USER_MODEL however settings was imported.
     if (e.t === 'attr' && e.name === 'AUTH_USER_MODEL') return this.byLabel(this.ws.settings.authUserModel, from);
-    const sym = staticSym(this.ws, file, e);
-    if (sym?.k === 'ext' && sym.q === 'django.contrib.auth.get_user_model')
-      return this.byLabel(this.ws.settings.authUserModel, from);
-    return this.modelOfSym(sym);
+    const label = modelLabelOf(this.ws, file, e);
+    return label !== undefined ? this.byLabel(label, from) : this.modelOfSym(staticSym(this.ws, file, e));
   }
 
   /** `X.as_manager()`, `Manager.from_queryset(QS)()`, `CustomManager()`; undefined when not a manager. */
@@ -445,15 +534,25 @@ export class ModelRegistry {
       const s = staticSym(this.ws, file, fn.obj);
       return s?.k === 'class' ? { file: s.file, idx: s.idx } : null;
     }
-    if (fn.t === 'call' && fn.fn.t === 'attr' && fn.fn.name === 'from_queryset') {
-      const s = fn.args[0] ? staticSym(this.ws, file, fn.args[0]) : undefined;
-      return s?.k === 'class' ? { file: s.file, idx: s.idx } : null;
-    }
+    if (fn.t === 'call' && isFromQueryset(fn)) return this.querysetClass(file, fn);
     const s = staticSym(this.ws, file, fn);
-    if (s?.k === 'ext' && /\.(Manager|BaseManager)$/.test(s.q)) return null;
+    // `PostManager = Manager.from_queryset(PostQuerySet)` at module level, called in the class body.
+    const made = s?.k === 'value' ? s.exprs[s.exprs.length - 1] : undefined;
+    if (s?.k === 'value' && made?.t === 'call' && isFromQueryset(made)) return this.querysetClass(s.file, made);
+    // A package's manager (`InheritanceManager()`): a manager of the model, its own methods unknown.
+    if (s?.k === 'ext' && /Manager$/.test(s.q)) return null;
     if (s?.k === 'class' && this.inherits(s.file, s.idx, /\.(Manager|BaseManager|QuerySet)$/))
       return { file: s.file, idx: s.idx };
     return undefined;
+  }
+
+  /** The queryset class `Manager.from_queryset(QS)` takes its methods from, when it is a workspace class. */
+  private querysetClass(
+    file: PythonFacts,
+    call: Extract<Expr, { t: 'call' }>,
+  ): { file: PythonFacts; idx: number } | null {
+    const s = call.args[0] ? staticSym(this.ws, file, call.args[0]) : undefined;
+    return s?.k === 'class' ? { file: s.file, idx: s.idx } : null;
   }
 
   /** Does a workspace class inherit (transitively) from an external class matching `re`? */
@@ -506,12 +605,35 @@ export class ModelRegistry {
     const out = new Set<string>();
     this.basesMemo.set(key, out);
     if (depth > 20) return out;
-    for (const b of file.classes[idx].bases) {
+    for (const b of classBases(file.classes[idx])) {
       const s = staticSym(this.ws, file, b);
       if (s?.k === 'ext') out.add(s.q);
       else if (s?.k === 'class') for (const q of this.externalBases(s.file, s.idx, depth + 1)) out.add(q);
     }
     return out;
+  }
+
+  /**
+   * The method `name` a workspace class inherits from its workspace bases (mixins, abstract
+   * models), depth first and left to right as Python's MRO mostly finds it; undefined when the
+   * class defines it itself or no workspace base does.
+   */
+  inheritedMethod(
+    file: PythonFacts,
+    idx: number,
+    name: string,
+    depth = 0,
+  ): { file: PythonFacts; fn: number; owner: string } | undefined {
+    if (depth > 20) return undefined;
+    for (const b of classBases(file.classes[idx])) {
+      const s = staticSym(this.ws, file, b);
+      if (s?.k !== 'class') continue;
+      const own = s.file.classes[s.idx].methods[name];
+      if (own !== undefined) return { file: s.file, fn: own, owner: s.file.classes[s.idx].name };
+      const further = this.inheritedMethod(s.file, s.idx, name, depth + 1);
+      if (further) return further;
+    }
+    return undefined;
   }
 
   private linkReverse(m: ModelInfo): void {
@@ -528,6 +650,44 @@ export class ModelRegistry {
       );
     }
   }
+}
+
+/** A class statement's bases, with those given through `six.with_metaclass(Meta, *bases)` spelled out. */
+export function classBases(cls: ClassFact): Expr[] {
+  return cls.bases.flatMap((b) => {
+    if (b.t !== 'call') return [b];
+    if ((b.fn.t === 'name' ? b.fn.id : b.fn.t === 'attr' ? b.fn.name : '') === WITH_METACLASS) return b.args.slice(1);
+    // `Manager.from_queryset(QS)` makes a manager class with the queryset's methods.
+    if (isFromQueryset(b) && b.fn.t === 'attr') return [b.fn.obj, ...b.args.slice(0, 1)];
+    return [b];
+  });
+}
+
+function isFromQueryset(call: Extract<Expr, { t: 'call' }>): boolean {
+  return call.fn.t === 'attr' && call.fn.name === FROM_QUERYSET;
+}
+
+/** django-taggit's manager as an external base: project subclasses of it are tag relations too. */
+const TAGGABLE_MANAGER = new RegExp(`^${TAGGIT.manager.replace(/\./g, '\\.')}$`);
+
+/** A model without a class of its own: a library's, or an auto-created m2m table. */
+function syntheticModel(id: string, name: string, app: string, table: string): ModelInfo {
+  return {
+    id,
+    name,
+    app,
+    appDir: '',
+    table,
+    loc: [0, 0, 0, 0],
+    abstract: false,
+    proxy: false,
+    parents: [],
+    fields: new Map(),
+    reverse: new Map(),
+    reverseQuery: new Map(),
+    managers: new Map(),
+    synthetic: true,
+  };
 }
 
 function classAssign(cls: ClassFact, name: string): Expr | undefined {

@@ -34,6 +34,8 @@ export interface Settings {
   middlewareSite: { path: string; line: number } | undefined;
   /** TEMPLATES of each settings file that assigns it, in the order Django tries the backends. */
   templateConfigs: TemplateBackend[][];
+  /** Upper-case settings by name: the string literal assigned (`BLOG_POST_MODEL = "blog.Post"`), null when not a literal. */
+  strings: Record<string, string | null>;
 }
 
 /** One TEMPLATES backend, as far as settings say without running them. */
@@ -222,6 +224,7 @@ export class Workspace {
       cacheMiddlewareAlias: 'default',
       middlewareSite: undefined,
       templateConfigs: [],
+      strings: {},
     };
     for (const file of this.settingsFiles()) {
       const g = this.globals(file);
@@ -257,6 +260,11 @@ export class Workspace {
       }
       const apps = value('INSTALLED_APPS');
       if (Array.isArray(apps)) s.installedApps.push(...apps.filter((x): x is string => typeof x === 'string'));
+      for (const name of g.keys()) {
+        if (!/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
+        const text = value(name);
+        s.strings[name] = typeof text === 'string' ? text : null;
+      }
       const user = value('AUTH_USER_MODEL');
       if (typeof user === 'string') s.authUserModel = user;
       const dbs = value('DATABASES');

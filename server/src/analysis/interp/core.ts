@@ -26,8 +26,8 @@ import {
   type V,
   withDeps,
 } from '../domain/values';
-import { MODEL_SIGNALS } from '../django';
-import type { ModelInfo, ModelRegistry } from '../models';
+import { INSTANCE_WRITES, MODEL_SIGNALS } from '../django';
+import { classBases, type ModelInfo, type ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
 import { heldColumns, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
@@ -127,12 +127,14 @@ export class Interpreter implements InterpreterApi {
         if (isClassMethod) scope.fixed.set(p.name, v([model ? { k: 'model', model: model.id } : { k: 'class', cls }]));
         else if (model) {
           // A model's own method reads its row through `self` (`self.slug`); `self.pk` stays data-free (see attr).
-          // An abstract model's row is its one concrete subclass's; with several, which one is unknown.
+          // An abstract model's row is a row of any of its concrete subclasses.
           const concrete = model.abstract ? this.models.concreteOf(model.id) : [model];
           const via = [`self in ${model.name}.${fn.name}()`];
           scope.fixed.set(
             p.name,
-            concrete.length === 1 ? row(concrete[0].id, via, true) : v([{ k: 'inst', model: model.id, via }]),
+            concrete.length
+              ? merge(...concrete.map((c) => row(c.id, via, true)))
+              : v([{ k: 'inst', model: model.id, via }]),
           );
         } else scope.fixed.set(p.name, v([this.selfShape(cls)]));
         return;
@@ -462,6 +464,9 @@ export class Interpreter implements InterpreterApi {
         }
         const m = this.models.byId.get(s.model);
         const member = m ? this.classMember(m, name, s) : undefined;
+        // An overridden save()/delete() is the write itself (its `super()` call is not recorded
+        // again) plus whatever the override does.
+        if (member && INSTANCE_WRITES[name]) return merge(member, v([{ k: 'bound', recv: s, name }]));
         if (member) return member;
         return v([{ k: 'bound', recv: s, name }]);
       }
@@ -512,7 +517,7 @@ export class Interpreter implements InterpreterApi {
     }
     const nested = Object.hasOwn(fact.nested, name) ? fact.nested[name] : undefined;
     if (nested !== undefined) return this.classShapeValue({ file: cls.file, idx: nested });
-    for (const b of fact.bases) {
+    for (const b of classBases(fact)) {
       const base = this.eval(b, this.moduleScope(cls.file));
       for (const sh of base.shapes) {
         if (sh.k === 'class') {

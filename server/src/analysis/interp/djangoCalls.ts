@@ -4,7 +4,7 @@
  * Python's (pythonCalls.ts). A new library is a module of rows spread into EXTERNAL_CALLS.
  */
 import type { Expr } from '../../syntax/ir';
-import { UNKNOWN_HOLE } from '../domain/keys';
+import { lit, UNKNOWN_HOLE } from '../domain/keys';
 import { dataOf, EMPTY, exprText, merge, type Scope, v, type V } from '../domain/values';
 import {
   CACHE_PAGE,
@@ -22,6 +22,8 @@ import {
   RENDER_FUNCTIONS,
   SIGNAL_CLASS,
 } from '../django';
+import { SWAPPER_LOAD_MODEL } from '../libraries';
+import { calledModelLabel, staticModelLabel } from '../modelLabels';
 import { dependsOnItems, pythonDeclaration, TAGGED, TAGGED_CACHE_PAGE } from '../tags';
 import { contextItems, templateReads } from '../templates';
 import type { Call, CallHandler, ExternalCall, InterpreterApi, Walk } from './api';
@@ -47,6 +49,29 @@ function getOr404(many: boolean): CallHandler {
     }
     return merge(...out);
   };
+}
+
+/**
+ * A call that returns a model named by a label (`get_user_model()`, `apps.get_model(...)`,
+ * `swapper.load_model(...)`); an argument is a label as written, as a setting, or as a local
+ * name holding literal text.
+ */
+const modelByLabel: CallHandler = (interp, { q, e, scope }) => {
+  const label = calledModelLabel(
+    interp.ws,
+    q,
+    e.args,
+    (a) => staticModelLabel(interp.ws, scope.file, a) ?? literalText(interp.eval(a, scope)),
+  );
+  const m = label !== undefined ? interp.models.byLabel(label) : undefined;
+  return m ? v([{ k: 'model', model: m.id }]) : EMPTY;
+};
+
+/** The text of a value that is one literal string. */
+function literalText(val: V): string | undefined {
+  const [only] = val.shapes;
+  if (val.shapes.length !== 1 || only.k !== 'str' || !only.key.parts.every((p) => 'lit' in p)) return undefined;
+  return only.key.parts.map((p) => ('lit' in p ? p.lit : '')).join('');
 }
 
 function renderCall(
@@ -112,15 +137,13 @@ const pageKey: CallHandler = () =>
 const DJANGO_CALLS = nameTable<CallHandler>({
   [GET_OBJECT_OR_404]: getOr404(false),
   [GET_LIST_OR_404]: getOr404(true),
-  [GET_USER_MODEL]: (interp) => {
-    const m = interp.models.byLabel(interp.ws.settings.authUserModel);
-    return m ? v([{ k: 'model', model: m.id }]) : EMPTY;
+  // `getattr(settings, "X", default)`: the setting's literal text when the code is a model label's.
+  'builtins.getattr': (interp, { e, scope }) => {
+    const text = staticModelLabel(interp.ws, scope.file, e);
+    return text !== undefined ? v([{ k: 'str', key: lit(text) }]) : undefined;
   },
-  [GET_MODEL]: (interp, { e }) => {
-    const label = e.args.map((a) => (a.t === 'str' ? a.v : '')).join('.');
-    const m = interp.models.byLabel(label.replace(/\.\./, '.'));
-    return m ? v([{ k: 'model', model: m.id }]) : EMPTY;
-  },
+  [GET_USER_MODEL]: modelByLabel,
+  [GET_MODEL]: modelByLabel,
   ...Object.fromEntries(
     Object.entries(RENDER_FUNCTIONS).map(([q, render]): [string, CallHandler] => [
       q,
@@ -149,13 +172,21 @@ const DJANGO_CALLS = nameTable<CallHandler>({
   [RECEIVER_DECORATOR]: () => EMPTY,
 });
 
+/** swapper's `load_model(app, model)` (libraries.ts). */
+const LIBRARY_CALLS: Record<string, CallHandler> = { [SWAPPER_LOAD_MODEL]: modelByLabel };
+
 /** The djcache runtime's `tagged(...)` and `cache_page(..., depends_on=...)`. */
 const RUNTIME_CALLS = nameTable<CallHandler>({
   [TAGGED]: (interp, { e, scope }) => v([{ k: 'tagged', tags: pythonDeclaration(interp, e.args, scope, e.loc) }]),
   [TAGGED_CACHE_PAGE]: cachePage,
 });
 
-const EXTERNAL_CALLS = nameTable({ ...PYTHON_CALLS, ...DJANGO_CALLS, ...RUNTIME_CALLS } as Record<string, CallHandler>);
+const EXTERNAL_CALLS = nameTable({
+  ...PYTHON_CALLS,
+  ...DJANGO_CALLS,
+  ...LIBRARY_CALLS,
+  ...RUNTIME_CALLS,
+} as Record<string, CallHandler>);
 
 /** Names matched by pattern rather than exactly, tried in order after the table. */
 const PATTERN_CALLS: [(q: string) => boolean, CallHandler][] = [

@@ -109,6 +109,9 @@ function holeSource(interp: InterpreterApi, e: Expr, scope: Scope, depth: number
     const obj = interp.eval(e.obj, scope);
     const models = new Set(obj.shapes.map((s) => (s.k === 'inst' ? s.model : '')));
     if (models.size === 1 && !models.has('')) return { kind: 'field', model: [...models][0], field: e.name, at };
+    // `self.pk` in an abstract model's method: the field of whichever concrete row, named by the abstract model.
+    const abstract = !models.has('') && models.size > 1 ? interp.models.sharedAbstractParent([...models]) : undefined;
+    if (abstract) return { kind: 'field', model: abstract, field: e.name, at };
     // `category.pk` where the function filters on `category=category`: the row's foreign key column.
     const lookup =
       e.obj.t === 'name' && (e.name === 'pk' || e.name === 'id') ? lookupValue(interp, e.obj.id, scope) : undefined;

@@ -1,6 +1,7 @@
 /** Calls of Python's standard library and builtins: what they pass on of their arguments' data. */
 import { dataOf, EMPTY, merge, type Scope, v, type V } from '../domain/values';
 import { HASH_FUNCTIONS, PASS_THROUGH } from '../django';
+import { classBases } from '../models';
 import type { CallHandler, InterpreterApi } from './api';
 import { nameTable } from '../../text/nameTable';
 
@@ -48,7 +49,7 @@ function superValue(interp: InterpreterApi, scope: Scope): V {
     if (!s.cls || !s.fn) continue;
     const fact = s.cls.file.classes[s.cls.idx];
     const out: V[] = [];
-    for (const b of fact.bases) {
+    for (const b of classBases(fact)) {
       const base = interp.eval(b, interp.moduleScope(s.cls.file));
       for (const sh of base.shapes) {
         if (sh.k === 'class') out.push(v([{ k: 'obj', cls: sh.cls }]));
