@@ -51,6 +51,11 @@ export interface KeyPattern {
   page?: boolean;
   /** The function (fnId) whose memoized result the key holds: its `invalidate()` deletes it. */
   memoized?: string;
+  /**
+   * A key read back from the list stored under `group` (a key group): which keys it may be is
+   * known only from the lists the workspace stores there (keyGroups.ts); alone it is unresolved.
+   */
+  memberOf?: { group: KeyPattern; alias: string };
 }
 
 export const UNKNOWN_HOLE: KeyPart = { hole: '?', source: { kind: 'unknown' } };

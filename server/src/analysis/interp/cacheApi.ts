@@ -3,13 +3,15 @@
  * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
  */
 import type { Expr, Loc } from '../../syntax/ir';
-import type { KeyPattern } from '../domain/keys';
+import { isOpaque, type KeyPattern, UNKNOWN_HOLE } from '../domain/keys';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
 import type { Call, FnShape, InterpreterApi, Walk } from './api';
 import { bindTarget, kwOf } from './bindings';
 import { globToPattern, keyOf } from './keyHoles';
+
+const UNKNOWN_KEY: KeyPattern = { parts: [UNKNOWN_HOLE] };
 
 /** The cache objects Django names: `django.core.cache.cache` and the `caches` handler. */
 export function cacheHandle(q: string): V | undefined {
@@ -121,38 +123,16 @@ export function cacheCall(
     if (walk) {
       if (arg?.t === 'seq') {
         for (const item of arg.items)
-          recordOp(
-            interp,
-            walk,
-            scope,
-            e,
-            'delete',
-            alias,
-            keyOf(interp, interp.eval(item, scope), item, scope),
-            null,
-            item,
-            undefined,
-            item.loc,
-          );
+          for (const k of deletedKeys(interp, interp.eval(item, scope), item, scope))
+            recordOp(interp, walk, scope, e, 'delete', alias, k, null, item, undefined, item.loc);
       } else if (arg?.t === 'comp') {
-        recordOp(
-          interp,
-          walk,
-          scope,
-          e,
-          'delete',
-          alias,
-          keyOf(interp, interp.eval(arg.elt, compScope(interp, arg, scope)), arg.elt),
-          null,
-          arg.elt,
-        );
+        const inner = compScope(interp, arg, scope);
+        for (const k of deletedKeys(interp, interp.eval(arg.elt, inner), arg.elt, inner))
+          recordOp(interp, walk, scope, e, 'delete', alias, k, null, arg.elt);
       } else if (arg) {
         const elems = interp.element(keyV);
-        const strs = elems.shapes.filter((s) => s.k === 'str');
-        if (strs.length)
-          for (const s of strs)
-            recordOp(interp, walk, scope, e, 'delete', alias, (s as { key: KeyPattern }).key, null, arg);
-        else recordOp(interp, walk, scope, e, 'delete', alias, null, null, arg);
+        const keys = elems.shapes.some((s) => s.k === 'str' || s.k === 'member') ? listedKeys(elems) : [null];
+        for (const k of keys) recordOp(interp, walk, scope, e, 'delete', alias, k, null, arg);
       }
     }
     return EMPTY;
@@ -174,8 +154,46 @@ export function cacheCall(
     // get_or_set also reads the key back, so a key built from it is versioned by it.
     return m === 'get_or_set' ? merge(value, v([{ k: 'cached', key, alias }])) : EMPTY;
   }
-  if (walk) recordOp(interp, walk, scope, e, m, alias, key, null, keyExpr, e.args[1] ?? kwOf(e.kw, 'timeout'));
+  if (walk && m === 'delete' && keyExpr)
+    for (const k of deletedKeys(interp, keyV, keyExpr, scope)) recordOp(interp, walk, scope, e, m, alias, k, null, keyExpr);
+  else if (walk) recordOp(interp, walk, scope, e, m, alias, key, null, keyExpr, e.args[1] ?? kwOf(e.kw, 'timeout'));
   return m === 'incr' || m === 'decr' ? v([{ k: 'const' }]) : EMPTY;
+}
+
+/**
+ * The keys a delete of `val` removes: each literal key it may be (an item of a registry of keys:
+ * a dict or list of key templates iterated), each key group it is an item of, or its one key.
+ */
+function deletedKeys(interp: InterpreterApi, val: V, e: Expr, scope: Scope): KeyPattern[] {
+  const several = val.shapes.filter((s) => s.k === 'str').length > 1;
+  if ((several && val.shapes.every((s) => s.k === 'str' || s.k === 'const')) || val.shapes.some((s) => s.k === 'member'))
+    return listedKeys(val, keyOf(interp, val, e, scope));
+  return [keyOf(interp, val, e, scope)];
+}
+
+/**
+ * The keys of a list's items: each literal key, and for an item read back from a key group, a key
+ * that stands for the group's members (`name` is how it reads). Other items name nothing.
+ */
+function listedKeys(items: V, name: KeyPattern = UNKNOWN_KEY): KeyPattern[] {
+  return items.shapes.flatMap((s) =>
+    s.k === 'str' ? [s.key] : s.k === 'member' ? [{ ...name, memberOf: { group: s.group, alias: s.alias } }] : [],
+  );
+}
+
+/** The parameters whose values a stored list holds: a helper that adds the caller's key to a group. */
+function listedParams(value: V | null): string[] {
+  return (value?.shapes ?? []).flatMap((s) =>
+    s.k === 'list' ? s.elem.shapes.flatMap((x) => (x.k === 'param' ? [x.name] : [])) : [],
+  );
+}
+
+/** The keys a stored list holds, when the value is a list of resolved keys (a key group). */
+function groupMembers(value: V | null): KeyPattern[] | undefined {
+  const members = (value?.shapes ?? []).flatMap((s) =>
+    s.k === 'list' ? s.elem.shapes.flatMap((x) => (x.k === 'str' && !isOpaque(x.key) ? [x.key] : [])) : [],
+  );
+  return members.length ? members : undefined;
 }
 
 function compScope(interp: InterpreterApi, c: Extract<Expr, { t: 'comp' }>, scope: Scope): Scope {
@@ -214,13 +232,15 @@ function recordOp(
   const keyParam = keyExpr ? paramName(interp.eval(keyExpr, scope)) : null;
   const valueParam = value ? paramName(value) : null;
   const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
+  const memberParams = method === 'delete' ? [] : listedParams(value);
   const template =
-    keyParam || valueParam || valueCallsParam
+    keyParam || valueParam || valueCallsParam || memberParams.length
       ? {
           keyExpr: keyExpr ?? null,
           keyParam,
           valueParam,
           valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null,
+          memberParams,
           scope,
         }
       : undefined;
@@ -231,6 +251,7 @@ function recordOp(
     alias,
     key,
     value,
+    members: method === 'delete' ? undefined : groupMembers(value),
     timeout,
     version: versionArg(interp, e, scope),
     fnId: walk.id,
@@ -272,12 +293,18 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
     const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
     if (valueArg) value = callableValue(interp, interp.eval(valueArg, scope));
     if (op.template.keyParam && !keyArg) continue;
+    const listed = op.template.memberParams.flatMap((p) => {
+      const arg = argFor(p);
+      return arg ? [keyOf(interp, interp.eval(arg, scope), arg, scope)] : [];
+    });
+    const members = [...(op.members ?? []), ...listed.filter((k) => !isOpaque(k))];
     walk.events.ops.push({
       ...op,
       file: scope.file,
       loc: e.loc,
       key,
       value,
+      members: members.length ? members : undefined,
       fnId: walk.id,
       pos: walk.pos,
       inAtomic: walk.atomic && !walk.deferred,

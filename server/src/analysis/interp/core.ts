@@ -387,6 +387,8 @@ export class Interpreter implements InterpreterApi {
       if (s.k === 'qs') out.push(v([rowOf(s)]));
       else if (s.k === 'list') out.push(s.elem);
       else if (s.k === 'dict') out.push(...s.items.values());
+      // A list read back from the cache holds the keys stored in that group.
+      else if (s.k === 'cached' && s.key) out.push(v([{ k: 'member', group: s.key, alias: s.alias }]));
     }
     return merge(...out);
   }
