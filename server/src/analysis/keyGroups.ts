@@ -5,7 +5,7 @@
  * stores in a list under a matching group key; with no such list it stays unresolved.
  */
 import type { CacheOp } from './domain/events';
-import { type KeyPattern, matchKeys, shownToMatch } from './domain/keys';
+import { isOpaque, type KeyPattern } from './domain/keys';
 
 /** `invalidations` with each delete of a key group's items replaced by deletes of the keys stored in the group. */
 export function expandKeyGroups<T extends CacheOp>(invalidations: T[], ops: CacheOp[]): T[] {
@@ -19,7 +19,16 @@ export function expandKeyGroups<T extends CacheOp>(invalidations: T[], ops: Cach
   });
 }
 
+/**
+ * The stored list's key is the deleted group's template: the same literal text with holes in the
+ * same places (`files:{file.pk}` and `files:{self.pk}`). Holes alone matching is not enough: a
+ * hole can stand for any text, so `{prefix}.theme_list` would pass for `files:{pk}`.
+ */
 function sameGroup(stored: CacheOp, group: { group: KeyPattern; alias: string }): boolean {
   const aliasAgrees = stored.alias === group.alias || stored.alias === '?' || group.alias === '?';
-  return aliasAgrees && shownToMatch(matchKeys(stored.key, group.group));
+  return aliasAgrees && !!stored.key && !isOpaque(group.group) && template(stored.key) === template(group.group);
+}
+
+function template(p: KeyPattern): string {
+  return p.parts.map((x) => ('lit' in x ? x.lit : '\0')).join('');
 }

@@ -56,6 +56,11 @@ export interface KeyPattern {
    * known only from the lists the workspace stores there (keyGroups.ts); alone it is unresolved.
    */
   memberOf?: { group: KeyPattern; alias: string };
+  /**
+   * A key the engine knows only by the local name that holds it, in this function (fnId): it is
+   * the same key wherever that function names it the same way.
+   */
+  local?: string;
 }
 
 export const UNKNOWN_HOLE: KeyPart = { hole: '?', source: { kind: 'unknown' } };
@@ -154,6 +159,7 @@ export function matchKeys(entry: KeyPattern | null, del: KeyPattern | null): Mat
   if (!entry || !del) return 'conservative';
   if (entry.builder && entry.builder === del.builder) return 'strong';
   if (entry.memoized && entry.memoized === del.memoized) return 'strong';
+  if (entry.local && entry.local === del.local && display(entry) === display(del)) return 'strong';
   if (entry.fragment !== undefined || del.fragment !== undefined) {
     return sameFragment(entry, del) ? 'strong' : 'none';
   }

@@ -7,8 +7,9 @@ import { isOpaque, type KeyPattern, UNKNOWN_HOLE } from '../domain/keys';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
+import type { CacheOp } from '../domain/events';
 import type { Call, FnShape, InterpreterApi, Walk } from './api';
-import { bindTarget, kwOf } from './bindings';
+import { bindTarget, functionScope, kwOf } from './bindings';
 import { globToPattern, keyOf } from './keyHoles';
 
 const UNKNOWN_KEY: KeyPattern = { parts: [UNKNOWN_HOLE] };
@@ -150,7 +151,10 @@ export function cacheCall(
     const valueExpr = e.args[1] ?? kwOf(e.kw, m === 'get_or_set' ? 'default' : 'value');
     let value = valueExpr ? interp.eval(valueExpr, scope, walk) : EMPTY;
     if (m === 'get_or_set') value = callableValue(interp, value);
-    if (walk) recordOp(interp, walk, scope, e, m, alias, key, value, keyExpr, e.args[2] ?? kwOf(e.kw, 'timeout'));
+    if (walk) {
+      const op = recordOp(interp, walk, scope, e, m, alias, key, value, keyExpr, e.args[2] ?? kwOf(e.kw, 'timeout'));
+      if (valueExpr && m !== 'get_or_set') op.members = groupMembers(interp, valueExpr, scope);
+    }
     // get_or_set also reads the key back, so a key built from it is versioned by it.
     return m === 'get_or_set' ? merge(value, v([{ k: 'cached', key, alias }])) : EMPTY;
   }
@@ -188,11 +192,28 @@ function listedParams(value: V | null): string[] {
   );
 }
 
-/** The keys a stored list holds, when the value is a list of resolved keys (a key group). */
-function groupMembers(value: V | null): KeyPattern[] | undefined {
-  const members = (value?.shapes ?? []).flatMap((s) =>
-    s.k === 'list' ? s.elem.shapes.flatMap((x) => (x.k === 'str' && !isOpaque(x.key) ? [x.key] : [])) : [],
-  );
+/**
+ * The keys a stored list holds (a key group): the items of the list literals that build it, as
+ * written (`[key]`, `keys + [key]`, `keys.append(key)` of a local list), each resolved as a key is.
+ * Items that name no key the engine can match are left out.
+ */
+function groupMembers(interp: InterpreterApi, valueExpr: Expr, scope: Scope): KeyPattern[] | undefined {
+  const fnScope = functionScope(scope);
+  const seen = new Set<string>();
+  const items = (x: Expr, depth: number): Expr[] => {
+    if (depth > 6) return [];
+    if (x.t === 'seq') return x.items;
+    if (x.t === 'bin' && (x.op === '+' || x.op === 'or')) return [...items(x.l, depth + 1), ...items(x.r, depth + 1)];
+    if (x.t === 'cond') return [...items(x.a, depth + 1), ...items(x.b, depth + 1)];
+    if (x.t !== 'name' || seen.has(x.id)) return [];
+    seen.add(x.id);
+    return (fnScope?.locals.get(x.id) ?? []).flatMap((b) =>
+      b.k === 'assign' && b.index === null ? items(b.value, depth + 1) : [],
+    );
+  };
+  const members = items(valueExpr, 0)
+    .map((item) => keyOf(interp, interp.eval(item, scope), item, scope))
+    .filter((k) => !isOpaque(k) || k.local);
   return members.length ? members : undefined;
 }
 
@@ -227,14 +248,15 @@ function recordOp(
   keyExpr?: Expr,
   timeoutExpr?: Expr,
   loc: Loc = e.loc,
-): void {
+): CacheOp {
   const timeout = timeoutExpr === undefined ? 'default' : timeoutOf(interp, timeoutExpr, scope);
   const keyParam = keyExpr ? paramName(interp.eval(keyExpr, scope)) : null;
   const valueParam = value ? paramName(value) : null;
   const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
-  const memberParams = method === 'delete' ? [] : listedParams(value);
+  // A helper that adds its key argument to the group its caller names (`remember(group, key)`).
+  const memberParams = keyParam && method !== 'delete' ? listedParams(value) : [];
   const template =
-    keyParam || valueParam || valueCallsParam || memberParams.length
+    keyParam || valueParam || valueCallsParam
       ? {
           keyExpr: keyExpr ?? null,
           keyParam,
@@ -244,21 +266,22 @@ function recordOp(
           scope,
         }
       : undefined;
-  walk.events.ops.push({
+  const op: CacheOp = {
     file: scope.file,
     loc,
     method,
     alias,
     key,
     value,
-    members: method === 'delete' ? undefined : groupMembers(value),
     timeout,
     version: versionArg(interp, e, scope),
     fnId: walk.id,
     pos: walk.pos,
     inAtomic: walk.atomic && !walk.deferred,
     template,
-  });
+  };
+  walk.events.ops.push(op);
+  return op;
 }
 
 /** The call's `version=`: null when not given. */
