@@ -68,7 +68,7 @@ export function substitute(
 export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): KeyPattern {
   // A helper that returns None for bad input (`if not items: return None`) still builds its key.
   // After `key = [a, b]; key = '.'.join(key)` the name used as a key is the joined text.
-  if (e.t === 'name' && scope && listBinding(e.id, scope)) val = { ...val, shapes: val.shapes.filter((s) => s.k !== 'list') };
+  if (e.t === 'name' && scope && listBinding(e.id, scope)?.rejoined) val = { ...val, shapes: val.shapes.filter((s) => s.k !== 'list') };
   // Two bindings of one name to the same template (`key = "a.%s" % x` in each branch) are one key.
   const strs = val.shapes.filter((s) => s.k === 'str');
   const oneKey = strs.every((s) => s.k === 'str' && strs[0].k === 'str' && sameText(s.key, strs[0].key));
@@ -107,19 +107,19 @@ function sameText(a: KeyPattern, b: KeyPattern): boolean {
 }
 
 /**
- * The list literal a local name holds where `join` reads it: its one list binding, when every
- * other binding is a join of the name stored back in it (`key = [a, b]; key = '.'.join(key)`).
- * A name that is also appended to or bound elsewhere is not one known list.
+ * The list literal a local name holds where `join` reads it: its one binding, or its one list
+ * binding when every other is a join of the name stored back in it (`rejoined`:
+ * `key = [a, b]; key = '.'.join(key)`). A name also appended to or bound elsewhere is no known list.
  */
-function listBinding(name: string, scope: Scope): Expr | undefined {
+function listBinding(name: string, scope: Scope): { list: Expr; rejoined: boolean } | undefined {
   const bindings = functionScope(scope)?.locals.get(name);
   if (!bindings) return undefined;
   const lists = bindings.filter((b) => b.k === 'assign' && b.index === null && b.value.t === 'seq');
   const joinsItself = (x: Expr) =>
     x.t === 'call' && x.fn.t === 'attr' && x.fn.name === 'join' && x.args[0]?.t === 'name' && x.args[0].id === name;
   const rest = bindings.filter((b) => !lists.includes(b));
-  if (lists.length !== 1 || !rest.length || !rest.every((b) => b.k === 'assign' && joinsItself(b.value))) return undefined;
-  return (lists[0] as { value: Expr }).value;
+  if (lists.length !== 1 || !rest.every((b) => b.k === 'assign' && joinsItself(b.value))) return undefined;
+  return { list: (lists[0] as { value: Expr }).value, rejoined: rest.length > 0 };
 }
 
 /** The function (fnId) whose local variable `name` is, unless a comprehension or lambda variable shadows it. */
@@ -323,7 +323,7 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
       if (x.t === 'seq') return x.items;
       if (x.t === 'bin' && x.op === '+') return [...listed(x.l), ...listed(x.r)];
       const built = x.t === 'name' ? listBinding(x.id, scope) : undefined;
-      return built ? listed(built) : [{ rest: x }];
+      return built ? listed(built.list) : [{ rest: x }];
     };
     const items = listed(arg);
     if (items.some((item) => !('rest' in item))) {
