@@ -159,7 +159,8 @@ export function cacheCall(
     return m === 'get_or_set' ? merge(value, v([{ k: 'cached', key, alias }])) : EMPTY;
   }
   if (walk && m === 'delete' && keyExpr)
-    for (const k of deletedKeys(interp, keyV, keyExpr, scope)) recordOp(interp, walk, scope, e, m, alias, k, null, keyExpr);
+    for (const k of deletedKeys(interp, keyV, keyExpr, scope))
+      recordOp(interp, walk, scope, e, m, alias, k, null, keyExpr);
   else if (walk) recordOp(interp, walk, scope, e, m, alias, key, null, keyExpr, e.args[1] ?? kwOf(e.kw, 'timeout'));
   return m === 'incr' || m === 'decr' ? v([{ k: 'const' }]) : EMPTY;
 }
@@ -170,7 +171,10 @@ export function cacheCall(
  */
 function deletedKeys(interp: InterpreterApi, val: V, e: Expr, scope: Scope): KeyPattern[] {
   const several = val.shapes.filter((s) => s.k === 'str').length > 1;
-  if ((several && val.shapes.every((s) => s.k === 'str' || s.k === 'const')) || val.shapes.some((s) => s.k === 'member'))
+  if (
+    (several && val.shapes.every((s) => s.k === 'str' || s.k === 'const')) ||
+    val.shapes.some((s) => s.k === 'member')
+  )
     return listedKeys(val, keyOf(interp, val, e, scope));
   return [keyOf(interp, val, e, scope)];
 }

@@ -68,7 +68,8 @@ export function substitute(
 export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): KeyPattern {
   // A helper that returns None for bad input (`if not items: return None`) still builds its key.
   // After `key = [a, b]; key = '.'.join(key)` the name used as a key is the joined text.
-  if (e.t === 'name' && scope && listBinding(e.id, scope)?.rejoined) val = { ...val, shapes: val.shapes.filter((s) => s.k !== 'list') };
+  if (e.t === 'name' && scope && listBinding(e.id, scope)?.rejoined)
+    val = { ...val, shapes: val.shapes.filter((s) => s.k !== 'list') };
   // Two bindings of one name to the same template (`key = "a.%s" % x` in each branch) are one key.
   const strs = val.shapes.filter((s) => s.k === 'str');
   const oneKey = strs.every((s) => s.k === 'str' && strs[0].k === 'str' && sameText(s.key, strs[0].key));
@@ -103,7 +104,10 @@ export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): K
 }
 
 function sameText(a: KeyPattern, b: KeyPattern): boolean {
-  return a === b || (display(a) === display(b) && a.fragment === b.fragment && !a.page && !b.page && !a.builder && !b.builder);
+  return (
+    a === b ||
+    (display(a) === display(b) && a.fragment === b.fragment && !a.page && !b.page && !a.builder && !b.builder)
+  );
 }
 
 /**
