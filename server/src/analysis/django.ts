@@ -254,6 +254,7 @@ export const DJANGO_JINJA_BACKEND = 'django_jinja.backend.Jinja2';
 export const DJANGO_JINJA_DEFAULT_EXTENSION = '.jinja';
 /** The key of a `{% cache %}` fragment, by the fragment's name. */
 export const FRAGMENT_KEY = 'django.core.cache.utils.make_template_fragment_key';
+export const SLUGIFY = 'django.utils.text.slugify';
 /** Functions that make the key of a cached page. */
 export const PAGE_KEY_FUNCTIONS = ['django.utils.cache.get_cache_key', 'django.utils.cache.learn_cache_key'];
 export const CACHE_PAGE = 'django.views.decorators.cache.cache_page';

@@ -12,6 +12,7 @@ import { fileEntries, fragmentEntries, holdsFragment, opEntries, renderedFragmen
 import { inFile } from './fileError';
 import type { CacheOp, FnEvents, WriteSite } from './domain/events';
 import { implicitWrites } from './implicitWrites';
+import { expandKeyGroups } from './keyGroups';
 import { Interpreter } from './interp';
 import { ModelRegistry } from './models';
 import { rowBumps } from './versionRows';
@@ -38,9 +39,12 @@ export function analyzeFacts(
   const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, models, files)];
   const edges = callEdges(events);
   const triggers = computeTriggers(events, files, edges);
-  const invalidations: Invalidation[] = ops
-    .filter((o) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern')
-    .map((o) => ({ ...o, triggers: triggers.get(o.fnId) ?? [] }));
+  const invalidations: Invalidation[] = expandKeyGroups(
+    ops
+      .filter((o) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern')
+      .map((o) => ({ ...o, triggers: triggers.get(o.fnId) ?? [] })),
+    ops,
+  );
 
   const reach = reachableOps(events, edges);
   const bumps = rowBumps(entries, writes, triggers);

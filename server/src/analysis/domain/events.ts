@@ -26,6 +26,8 @@ export interface CacheOp extends Site {
   key: KeyPattern | null;
   /** Deps of the stored value, for set/add/get_or_set/set_many. */
   value: V | null;
+  /** The keys a stored list holds: the op keeps a key group, its key naming the group. */
+  members?: KeyPattern[];
   timeout: number | null | 'default' | 'unknown';
   version: string | null;
   /** The cache key that a dynamic `version=` is read from: bumping or deleting that key drops the entry. */
@@ -46,6 +48,8 @@ export interface CacheOp extends Site {
     keyParam: string | null;
     valueParam: string | null;
     valueCallsParam: string | null;
+    /** Parameters whose values go into a stored list of keys (a helper that adds a key to a group). */
+    memberParams: string[];
     scope: Scope;
     /** The cache method call itself, and its timeout argument: a decorator factory's arguments may fill them in. */
     call: Extract<Expr, { t: 'call' }>;

@@ -53,6 +53,16 @@ export interface KeyPattern {
   page?: boolean;
   /** The function (fnId) whose memoized result the key holds: its `invalidate()` deletes it. */
   memoized?: string;
+  /**
+   * A key read back from the list stored under `group` (a key group): which keys it may be is
+   * known only from the lists the workspace stores there (keyGroups.ts); alone it is unresolved.
+   */
+  memberOf?: { group: KeyPattern; alias: string };
+  /**
+   * A key the engine knows only by the local name that holds it, in this function (fnId): it is
+   * the same key wherever that function names it the same way.
+   */
+  local?: string;
 }
 
 export const UNKNOWN_HOLE: KeyPart = { hole: '?', source: { kind: 'unknown' } };
@@ -151,6 +161,7 @@ export function matchKeys(entry: KeyPattern | null, del: KeyPattern | null): Mat
   if (!entry || !del) return 'conservative';
   if (entry.builder && entry.builder === del.builder) return 'strong';
   if (entry.memoized && entry.memoized === del.memoized) return 'strong';
+  if (entry.local && entry.local === del.local && display(entry) === display(del)) return 'strong';
   if (entry.fragment !== undefined || del.fragment !== undefined) {
     return sameFragment(entry, del) ? 'strong' : 'none';
   }

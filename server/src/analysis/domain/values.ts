@@ -2,7 +2,7 @@
 import type { PythonFacts } from '../../facts/types';
 import type { Expr, FunctionFact, Loc } from '../../syntax/ir';
 import type { Dep } from './deps';
-import type { KeyPattern } from './keys';
+import { display, type KeyPattern } from './keys';
 import type { TagDeclaration } from './tags';
 
 export type { Dep } from './deps';
@@ -48,6 +48,8 @@ export type Shape =
   | { k: 'str'; key: KeyPattern }
   /** A value read back from the cache: keys built from it are versioned by `key`. */
   | { k: 'cached'; key: KeyPattern | null; alias: string }
+  /** An item of a list read back from the cache under `group`: one of the keys stored in that key group. */
+  | { k: 'member'; group: KeyPattern; alias: string }
   /** A digest of its data (the value's deps are what went in), or a random id (`uuid4()`) that no other value shares. */
   | { k: 'hash'; random?: boolean }
   | { k: 'param'; name: string }
@@ -177,6 +179,8 @@ function sameShape(a: Shape, b: Shape): boolean {
       return a.model === (b as typeof a).model;
     case 'cache':
       return a.alias === (b as typeof a).alias;
+    case 'member':
+      return a.alias === (b as typeof a).alias && display(a.group) === display((b as typeof a).group);
     case 'ext':
       return a.q === (b as typeof a).q;
     case 'fn':

@@ -3,14 +3,16 @@
  * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
  */
 import type { Expr, Loc } from '../../syntax/ir';
-import { display, type KeyPattern, rowField } from '../domain/keys';
+import { display, isOpaque, type KeyPattern, rowField, UNKNOWN_HOLE } from '../domain/keys';
 import type { CacheOp } from '../domain/events';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
 import type { Call, FnShape, InterpreterApi, Walk } from './api';
-import { bindTarget, kwOf } from './bindings';
+import { bindTarget, functionScope, kwOf } from './bindings';
 import { globToPattern, keyOf } from './keyHoles';
+
+const UNKNOWN_KEY: KeyPattern = { parts: [UNKNOWN_HOLE] };
 
 /** The cache objects Django names: `django.core.cache.cache` and the `caches` handler. */
 export function cacheHandle(q: string): V | undefined {
@@ -124,38 +126,16 @@ export function cacheCall(
     if (walk) {
       if (arg?.t === 'seq') {
         for (const item of arg.items)
-          recordOp(
-            interp,
-            walk,
-            scope,
-            e,
-            'delete',
-            alias,
-            keyOf(interp, interp.eval(item, scope), item, scope),
-            null,
-            item,
-            undefined,
-            item.loc,
-          );
+          for (const k of deletedKeys(interp, interp.eval(item, scope), item, scope))
+            recordOp(interp, walk, scope, e, 'delete', alias, k, null, item, undefined, item.loc);
       } else if (arg?.t === 'comp') {
-        recordOp(
-          interp,
-          walk,
-          scope,
-          e,
-          'delete',
-          alias,
-          keyOf(interp, interp.eval(arg.elt, compScope(interp, arg, scope)), arg.elt),
-          null,
-          arg.elt,
-        );
+        const inner = compScope(interp, arg, scope);
+        for (const k of deletedKeys(interp, interp.eval(arg.elt, inner), arg.elt, inner))
+          recordOp(interp, walk, scope, e, 'delete', alias, k, null, arg.elt);
       } else if (arg) {
         const elems = interp.element(keyV);
-        const strs = elems.shapes.filter((s) => s.k === 'str');
-        if (strs.length)
-          for (const s of strs)
-            recordOp(interp, walk, scope, e, 'delete', alias, (s as { key: KeyPattern }).key, null, arg);
-        else recordOp(interp, walk, scope, e, 'delete', alias, null, null, arg);
+        const keys = elems.shapes.some((s) => s.k === 'str' || s.k === 'member') ? listedKeys(elems) : [null];
+        for (const k of keys) recordOp(interp, walk, scope, e, 'delete', alias, k, null, arg);
       }
     }
     return EMPTY;
@@ -173,11 +153,17 @@ export function cacheCall(
     const valueExpr = e.args[1] ?? kwOf(e.kw, m === 'get_or_set' ? 'default' : 'value');
     let value = valueExpr ? interp.eval(valueExpr, scope, walk) : EMPTY;
     if (m === 'get_or_set') value = callableValue(interp, value);
-    if (walk) recordOp(interp, walk, scope, e, m, alias, key, value, keyExpr, e.args[2] ?? kwOf(e.kw, 'timeout'));
+    if (walk) {
+      const op = recordOp(interp, walk, scope, e, m, alias, key, value, keyExpr, e.args[2] ?? kwOf(e.kw, 'timeout'));
+      if (valueExpr && m !== 'get_or_set') op.members = groupMembers(interp, valueExpr, scope);
+    }
     // get_or_set also reads the key back, so a key built from it is versioned by it.
     return m === 'get_or_set' ? merge(value, v([{ k: 'cached', key, alias }])) : EMPTY;
   }
-  if (walk) recordOp(interp, walk, scope, e, m, alias, key, null, keyExpr, e.args[1] ?? kwOf(e.kw, 'timeout'));
+  if (walk && m === 'delete' && keyExpr)
+    for (const k of deletedKeys(interp, keyV, keyExpr, scope))
+      recordOp(interp, walk, scope, e, m, alias, k, null, keyExpr);
+  else if (walk) recordOp(interp, walk, scope, e, m, alias, key, null, keyExpr, e.args[1] ?? kwOf(e.kw, 'timeout'));
   return m === 'incr' || m === 'decr' ? v([{ k: 'const' }]) : EMPTY;
 }
 
@@ -192,6 +178,62 @@ function cachedByKey(interp: InterpreterApi, keys: V, alias: string): V {
       items.set(display(s.key), v([{ k: 'cached', key: s.key, alias }]));
   }
   return items.size ? v([{ k: 'dict', items }]) : EMPTY;
+}
+
+/**
+ * The keys a delete of `val` removes: each literal key it may be (an item of a registry of keys:
+ * a dict or list of key templates iterated), each key group it is an item of, or its one key.
+ */
+function deletedKeys(interp: InterpreterApi, val: V, e: Expr, scope: Scope): KeyPattern[] {
+  const several = val.shapes.filter((s) => s.k === 'str').length > 1;
+  if (
+    (several && val.shapes.every((s) => s.k === 'str' || s.k === 'const')) ||
+    val.shapes.some((s) => s.k === 'member')
+  )
+    return listedKeys(val, keyOf(interp, val, e, scope));
+  return [keyOf(interp, val, e, scope)];
+}
+
+/**
+ * The keys of a list's items: each literal key, and for an item read back from a key group, a key
+ * that stands for the group's members (`name` is how it reads). Other items name nothing.
+ */
+function listedKeys(items: V, name: KeyPattern = UNKNOWN_KEY): KeyPattern[] {
+  return items.shapes.flatMap((s) =>
+    s.k === 'str' ? [s.key] : s.k === 'member' ? [{ ...name, memberOf: { group: s.group, alias: s.alias } }] : [],
+  );
+}
+
+/** The parameters whose values a stored list holds: a helper that adds the caller's key to a group. */
+function listedParams(value: V | null): string[] {
+  return (value?.shapes ?? []).flatMap((s) =>
+    s.k === 'list' ? s.elem.shapes.flatMap((x) => (x.k === 'param' ? [x.name] : [])) : [],
+  );
+}
+
+/**
+ * The keys a stored list holds (a key group): the items of the list literals that build it, as
+ * written (`[key]`, `keys + [key]`, `keys.append(key)` of a local list), each resolved as a key is.
+ * Items that name no key the engine can match are left out.
+ */
+function groupMembers(interp: InterpreterApi, valueExpr: Expr, scope: Scope): KeyPattern[] | undefined {
+  const fnScope = functionScope(scope);
+  const seen = new Set<string>();
+  const items = (x: Expr, depth: number): Expr[] => {
+    if (depth > 6) return [];
+    if (x.t === 'seq') return x.items;
+    if (x.t === 'bin' && (x.op === '+' || x.op === 'or')) return [...items(x.l, depth + 1), ...items(x.r, depth + 1)];
+    if (x.t === 'cond') return [...items(x.a, depth + 1), ...items(x.b, depth + 1)];
+    if (x.t !== 'name' || seen.has(x.id)) return [];
+    seen.add(x.id);
+    return (fnScope?.locals.get(x.id) ?? []).flatMap((b) =>
+      b.k === 'assign' && b.index === null ? items(b.value, depth + 1) : [],
+    );
+  };
+  const members = items(valueExpr, 0)
+    .map((item) => keyOf(interp, interp.eval(item, scope), item, scope))
+    .filter((k) => !isOpaque(k) || k.local);
+  return members.length ? members : undefined;
 }
 
 function compScope(interp: InterpreterApi, c: Extract<Expr, { t: 'comp' }>, scope: Scope): Scope {
@@ -225,11 +267,13 @@ function recordOp(
   keyExpr?: Expr,
   timeoutExpr?: Expr,
   loc: Loc = e.loc,
-): void {
+): CacheOp {
   const timeout = timeoutExpr === undefined ? 'default' : timeoutOf(interp, timeoutExpr, scope);
   const keyParam = keyExpr ? paramName(interp.eval(keyExpr, scope)) : null;
   const valueParam = value ? paramName(value) : null;
   const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
+  // A helper that adds its key argument to the group its caller names (`remember(group, key)`).
+  const memberParams = keyParam && method !== 'delete' ? listedParams(value) : [];
   const template =
     keyParam || valueParam || valueCallsParam
       ? {
@@ -237,12 +281,13 @@ function recordOp(
           keyParam,
           valueParam,
           valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null,
+          memberParams,
           scope,
           call: e,
           timeoutExpr: timeoutExpr ?? null,
         }
       : undefined;
-  walk.events.ops.push({
+  const op: CacheOp = {
     file: scope.file,
     loc,
     method,
@@ -256,7 +301,9 @@ function recordOp(
     pos: walk.pos,
     inAtomic: walk.atomic && !walk.deferred,
     template,
-  });
+  };
+  walk.events.ops.push(op);
+  return op;
 }
 
 /** The call's `version=`: null when not given. */
@@ -310,12 +357,18 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
     const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
     if (valueArg) value = callableValue(interp, interp.eval(valueArg, scope));
     if (op.template.keyParam && !keyArg) continue;
+    const listed = op.template.memberParams.flatMap((p) => {
+      const arg = argFor(p);
+      return arg ? [keyOf(interp, interp.eval(arg, scope), arg, scope)] : [];
+    });
+    const members = [...(op.members ?? []), ...listed.filter((k) => !isOpaque(k))];
     walk.events.ops.push({
       ...op,
       file: scope.file,
       loc: e.loc,
       key,
       value,
+      members: members.length ? members : undefined,
       fnId: walk.id,
       pos: walk.pos,
       inAtomic: walk.atomic && !walk.deferred,

@@ -223,7 +223,7 @@ export class Interpreter implements InterpreterApi {
       case 'value': {
         const scope = this.moduleScope(sym.file);
         return this.once(scope.memo, scope.busy, `global:${sym.name}`, () =>
-          merge(...sym.exprs.map((e) => projectSignal(this.eval(e, scope), scope, sym.name))),
+          importSnapshot(merge(...sym.exprs.map((e) => projectSignal(this.eval(e, scope), scope, sym.name)))),
         );
       }
     }
@@ -389,6 +389,8 @@ export class Interpreter implements InterpreterApi {
       if (s.k === 'qs') out.push(v([rowOf(s)]));
       else if (s.k === 'list') out.push(s.elem);
       else if (s.k === 'dict') out.push(...s.items.values());
+      // A list read back from the cache holds the keys stored in that group.
+      else if (s.k === 'cached' && s.key) out.push(v([{ k: 'member', group: s.key, alias: s.alias }]));
     }
     return merge(...out);
   }
@@ -911,4 +913,14 @@ export class Interpreter implements InterpreterApi {
         return;
     }
   }
+}
+
+/**
+ * A module-level text worked out when the module is imported (`BASE_URL = static(...)`) keeps what
+ * the tables held then: later writes do not change it, so its reads are not the reads of values
+ * built from it. Querysets, rows and other lazy values keep their data: they are read when used.
+ */
+function importSnapshot(val: V): V {
+  const text = val.shapes.every((s) => s.k === 'str' || s.k === 'const' || s.k === 'hash');
+  return text && val.deps.length ? v(val.shapes) : val;
 }

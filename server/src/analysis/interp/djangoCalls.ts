@@ -4,8 +4,8 @@
  * Python's (pythonCalls.ts). A new library is a module of rows spread into EXTERNAL_CALLS.
  */
 import type { Expr } from '../../syntax/ir';
-import { lit, UNKNOWN_HOLE } from '../domain/keys';
-import { dataOf, EMPTY, exprText, merge, type Scope, v, type V } from '../domain/values';
+import { type KeyPattern, lit, UNKNOWN_HOLE } from '../domain/keys';
+import { dataOf, EMPTY, exprText, merge, type Scope, v, type V, withDeps } from '../domain/values';
 import {
   CACHE_PAGE,
   DB_CURSOR,
@@ -21,6 +21,7 @@ import {
   RECEIVER_DECORATOR,
   RENDER_FUNCTIONS,
   SIGNAL_CLASS,
+  SLUGIFY,
 } from '../django';
 import { SWAPPER_LOAD_MODEL } from '../libraries';
 import { calledModelLabel, staticModelLabel } from '../modelLabels';
@@ -28,6 +29,7 @@ import { dependsOnItems, pythonDeclaration, TAGGED, TAGGED_CACHE_PAGE } from '..
 import { contextItems, templateReads } from '../templates';
 import type { Call, CallHandler, ExternalCall, InterpreterApi, Walk } from './api';
 import { timeoutOf } from './cacheApi';
+import { keyOf } from './keyHoles';
 import { lookupDeps } from './orm';
 import { hashCall, isHashFunction, PYTHON_CALLS } from './pythonCalls';
 import { nameTable } from '../../text/nameTable';
@@ -134,6 +136,29 @@ const cursor: CallHandler = (_, { q }) => (q.startsWith(DB_MODULE) ? v([{ k: 'cu
 const pageKey: CallHandler = () =>
   v([{ k: 'str', key: { parts: [{ lit: 'views.decorators.cache.cache_page.' }, UNKNOWN_HOLE], page: true } }]);
 
+/** `slugify(text)` of a known key: the same key, spelled as a slug (a hole stays a hole). */
+const slug: CallHandler = (interp, { e, scope, args }) => {
+  const text = args()[0] ?? EMPTY;
+  if (!e.args[0] || !text.shapes.some((s) => s.k === 'str')) return dataOf(text);
+  return withDeps(v([{ k: 'str', key: slugPattern(keyOf(interp, text, e.args[0], scope)) }]), text.deps);
+};
+
+/** Django's slugify on each literal part: lower case, no punctuation, runs of spaces and dashes one dash. */
+function slugPattern(key: KeyPattern): KeyPattern {
+  return {
+    parts: key.parts.map((p) =>
+      'lit' in p
+        ? {
+            lit: p.lit
+              .toLowerCase()
+              .replace(/[^\p{L}\p{N}_\s-]/gu, '')
+              .replace(/[-\s]+/g, '-'),
+          }
+        : p,
+    ),
+  };
+}
+
 const DJANGO_CALLS = nameTable<CallHandler>({
   [GET_OBJECT_OR_404]: getOr404(false),
   [GET_LIST_OR_404]: getOr404(true),
@@ -166,6 +191,7 @@ const DJANGO_CALLS = nameTable<CallHandler>({
     }
     return EMPTY;
   },
+  [SLUGIFY]: slug,
   [DB_CURSOR]: cursor,
   [CACHE_PAGE]: cachePage,
   ...Object.fromEntries([...SIGNAL_CLASS].map((q) => [q, (): V => v([{ k: 'ext', q }])])),

@@ -67,8 +67,13 @@ export function substitute(
  */
 export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): KeyPattern {
   // A helper that returns None for bad input (`if not items: return None`) still builds its key.
+  // After `key = [a, b]; key = '.'.join(key)` the name used as a key is the joined text.
+  if (e.t === 'name' && scope && listBinding(e.id, scope)?.rejoined)
+    val = { ...val, shapes: val.shapes.filter((s) => s.k !== 'list') };
+  // Two bindings of one name to the same template (`key = "a.%s" % x` in each branch) are one key.
   const strs = val.shapes.filter((s) => s.k === 'str');
-  if (strs.length === 1 && strs[0].k === 'str' && val.shapes.every((s) => s.k === 'str' || s.k === 'const'))
+  const oneKey = strs.every((s) => s.k === 'str' && strs[0].k === 'str' && sameText(s.key, strs[0].key));
+  if (strs.length && oneKey && strs[0].k === 'str' && val.shapes.every((s) => s.k === 'str' || s.k === 'const'))
     return strs[0].key;
   const cached = val.shapes.find((s) => s.k === 'cached');
   const name = exprText(e);
@@ -96,7 +101,40 @@ export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): K
       parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true, covers: random ? undefined : val.deps }],
     };
   }
-  return { parts: [{ hole: name, source: scope ? holeSource(interp, e, scope, 0) : { kind: 'unknown' } }] };
+  const hole: KeyPart = { hole: name, source: scope ? holeSource(interp, e, scope, 0) : { kind: 'unknown' } };
+  const local = scope && e.t === 'name' ? localName(e.id, scope) : undefined;
+  return local ? { parts: [hole], local } : { parts: [hole] };
+}
+
+function sameText(a: KeyPattern, b: KeyPattern): boolean {
+  return (
+    a === b ||
+    (display(a) === display(b) && a.fragment === b.fragment && !a.page && !b.page && !a.builder && !b.builder)
+  );
+}
+
+/**
+ * The list literal a local name holds where `join` reads it: its one binding, or its one list
+ * binding when every other is a join of the name stored back in it (`rejoined`:
+ * `key = [a, b]; key = '.'.join(key)`). A name also appended to or bound elsewhere is no known list.
+ */
+function listBinding(name: string, scope: Scope): { list: Expr; rejoined: boolean } | undefined {
+  const bindings = functionScope(scope)?.locals.get(name);
+  if (!bindings) return undefined;
+  const lists = bindings.filter((b) => b.k === 'assign' && b.index === null && b.value.t === 'seq');
+  const joinsItself = (x: Expr) =>
+    x.t === 'call' && x.fn.t === 'attr' && x.fn.name === 'join' && x.args[0]?.t === 'name' && x.args[0].id === name;
+  const rest = bindings.filter((b) => !lists.includes(b));
+  if (lists.length !== 1 || !rest.every((b) => b.k === 'assign' && joinsItself(b.value))) return undefined;
+  return { list: (lists[0] as { value: Expr }).value, rejoined: rest.length > 0 };
+}
+
+/** The function (fnId) whose local variable `name` is, unless a comprehension or lambda variable shadows it. */
+function localName(name: string, scope: Scope): string | undefined {
+  const fnScope = functionScope(scope);
+  if (!fnScope?.fn || !fnScope.locals.has(name)) return undefined;
+  for (let s: Scope | null = scope; s && s !== fnScope; s = s.parent) if (s.fixed.has(name)) return undefined;
+  return fnId(fnScope.file, fnScope.fnIdx);
 }
 
 /**
@@ -291,8 +329,12 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
     const sep = key.parts.length === 1 && 'lit' in key.parts[0] ? key.parts[0].lit : '';
     const arg = e.args[0];
     // `[a, b] + items`: the listed items keep their text; an unknown list is one hole.
-    const listed = (x: Expr): (Expr | { rest: Expr })[] =>
-      x.t === 'seq' ? x.items : x.t === 'bin' && x.op === '+' ? [...listed(x.l), ...listed(x.r)] : [{ rest: x }];
+    const listed = (x: Expr): (Expr | { rest: Expr })[] => {
+      if (x.t === 'seq') return x.items;
+      if (x.t === 'bin' && x.op === '+') return [...listed(x.l), ...listed(x.r)];
+      const built = x.t === 'name' ? listBinding(x.id, scope) : undefined;
+      return built ? listed(built.list) : [{ rest: x }];
+    };
     const items = listed(arg);
     if (items.some((item) => !('rest' in item))) {
       const pieces: KeyPattern[] = [];
