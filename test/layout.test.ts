@@ -1,7 +1,7 @@
 /**
  * Findings do not depend on which folder the analysis is given: a project whose apps live in a
- * subfolder reads the same from the repository root as from that folder (docs/configuration.md,
- * "Source roots").
+ * subfolder reads the same from the repository root as from that folder (README, "Project
+ * layout").
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
