@@ -470,6 +470,24 @@ test('the file system lists only wanted files, skipping junk, venvs, loops, big 
   ]);
 });
 
+test('a symlinked package folder inside the root is listed once, under its real path, even when the link sorts first', async () => {
+  const root = workspace({ 'src/wiki/__init__.py': '', 'src/wiki/models.py': '', 'outside/lib/util.py': '' });
+  mkdirSync(path.join(root, 'demo'));
+  symlinkSync(path.join('..', 'src', 'wiki'), path.join(root, 'demo', 'wiki'));
+  // A link out of the root is the only way in to its files: they are listed under the link.
+  const external = workspace({ 'lib/util.py': '' });
+  symlinkSync(path.join(external, 'lib'), path.join(root, 'demo', 'lib'));
+  assert.deepEqual(await createNodeFs(root, defaultConfig).list(), [
+    'demo/lib/util.py',
+    'outside/lib/util.py',
+    'shop/models.py',
+    'shop/views.py',
+    'src/wiki/__init__.py',
+    'src/wiki/models.py',
+    'templates/a.html',
+  ]);
+});
+
 /** A copy of a fixture project with one DJC101 finding, in a fresh temp folder. */
 function fixtureProject(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'djcache-cli-project-'));

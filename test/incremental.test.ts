@@ -377,6 +377,10 @@ def promos():
   t.check('__init__.py created: helpers/text.py becomes helpers.text');
   t.remove('orders/__init__.py');
   t.check('__init__.py deleted: orders/ is no longer a package');
+  t.write('helpers/manage.py', 'import sys\n');
+  t.check('manage.py created: the helpers package is a source root, helpers/text.py becomes text');
+  t.remove('helpers/manage.py');
+  t.check('manage.py deleted: helpers/text.py is helpers.text again');
 
   t.replace('shop/settings.py', 'CACHES', 'ATOMIC_REQUESTS = True\nCACHES');
   t.check('a settings edit');

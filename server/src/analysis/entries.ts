@@ -123,7 +123,7 @@ function decoratorEntry(
     return {
       id: entryId(file.path, d.loc[0], d.loc[1]),
       kind: 'memoize',
-      key: functionResultKey(file, idx, 'memoize'),
+      key: functionResultKey(interp.ws, file, idx, 'memoize'),
       alias: 'default',
       timeout,
       version: null,
@@ -151,7 +151,7 @@ function decoratorEntry(
     const key =
       built && built.parts.some((p) => 'lit' in p)
         ? { ...built, memoized: fnId(file, idx) }
-        : functionResultKey(file, idx, 'memoize');
+        : functionResultKey(interp.ws, file, idx, 'memoize');
     const deps = functionDeps(interp, file, idx);
     const timeoutArg =
       op.template.timeoutExpr?.t === 'name' ? factory?.args.get(op.template.timeoutExpr.id) : undefined;
@@ -176,9 +176,9 @@ function decoratorEntry(
  * The key a memoizing library derives from the decorated function and its arguments (a hash the
  * engine cannot spell): shown as `{module.Class.method(…)}`, matched only by the same builder.
  */
-function functionResultKey(file: PythonFacts, idx: number, library: 'memoize' | 'cacheops'): KeyPattern {
+function functionResultKey(ws: Workspace, file: PythonFacts, idx: number, library: 'memoize' | 'cacheops'): KeyPattern {
   return {
-    parts: [{ hole: `${file.module}.${file.functions[idx].qual}(…)`, source: { kind: 'unknown' } }],
+    parts: [{ hole: `${ws.moduleName(file)}.${file.functions[idx].qual}(…)`, source: { kind: 'unknown' } }],
     builder: `${library}:${fnId(file, idx)}`,
     memoized: fnId(file, idx),
   };
@@ -205,7 +205,7 @@ function cacheopsEntry(
   return {
     id: entryId(file.path, d.loc[0], d.loc[1]),
     kind: 'memoize',
-    key: functionResultKey(file, idx, 'cacheops'),
+    key: functionResultKey(interp.ws, file, idx, 'cacheops'),
     // cacheops keeps its entries in its own Redis, out of reach of Django's cache deletes.
     alias: 'cacheops',
     timeout: timeoutArg ? interp.timeoutOf(timeoutArg, scope) : 'unknown',

@@ -1,22 +1,16 @@
 /**
  * Which files an analysis reads. Test code is not the product: its cache entries and writes are
  * not the app's, and its receivers, admin registrations and signal hookups run only under the test
- * runner, so counting them would hide real findings. A file under a test path still counts when
- * it is a settings module, or when code that counts imports it (an app named `testing`, a helper
- * product code uses), and then it is product code like any other. The CLI never parses the rest
- * (docs/performance.md).
+ * runner, so counting them would hide real findings (its settings too: a tests/settings.py
+ * describes the test run, not the product). A file under a test path still counts when code that
+ * counts imports it (an app named `testing`, a helper product code uses), and then it is product
+ * code like any other. The CLI never parses the rest (docs/performance.md).
  */
-import { isSettingsModule } from './workspace';
 import type { FileFacts } from '../facts/types';
 
 /** Test code by the usual layouts: tests/ and testing/ folders, test_*.py, *_tests.py, tests.py, conftest.py. */
 export function isTestPath(path: string): boolean {
   return /(^|\/)(tests?|testing)(\/|$)|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|tests?)\.py$/.test(path);
-}
-
-/** Read only when counted code imports it: test code that is not settings. */
-function isDeferredFile(path: string, module: string | undefined): boolean {
-  return isTestPath(path) && !(module !== undefined && isSettingsModule(module, path));
 }
 
 /**
@@ -32,7 +26,7 @@ export function splitDeferred<T>(
   const deferred = new Map<string, T>();
   for (const item of items) {
     const module = moduleOf(item);
-    if (!isDeferredFile(pathOf(item), module)) counted.push(item);
+    if (!isTestPath(pathOf(item))) counted.push(item);
     else if (module !== undefined && !deferred.has(module)) deferred.set(module, item);
   }
   return { counted, deferred };

@@ -335,7 +335,11 @@ export class ModelRegistry {
       for (const cls of file.classes) {
         const label = classLiteral(cls, 'label');
         const name = classLiteral(cls, 'name');
-        if (label || name) this.appLabels.set(dir, label ?? name!.split('.').pop()!);
+        if (!label && !name) continue;
+        // The app is the package `name` names: one apps.py may configure several (django-wiki's plugins).
+        const app = name === undefined ? undefined : this.ws.byModule.get(name);
+        const appDir = app?.isPackage ? app.path.slice(0, app.path.lastIndexOf('/') + 1).replace(/\/$/, '') : dir;
+        this.appLabels.set(appDir, label ?? name!.split('.').pop()!);
       }
     }
   }

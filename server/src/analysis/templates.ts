@@ -10,6 +10,7 @@ import {
 } from './django';
 import type { Settings, TemplateBackend } from './workspace';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
+import { keyedRowMember } from './keyedRowMembers';
 import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './domain/values';
 
 const MAX_INCLUDE_DEPTH = 8;
@@ -202,7 +203,7 @@ export function templateReads(
   let rowWatch: { rows: Map<string, string>; otherwise: Set<string> } | null = null;
   const read = (path: string, scope: Map<string, V>, keyed: ReadonlySet<string> | null, loc: Loc): V => {
     const reached = new Set<string>();
-    const value = resolvePath(interp, path, scope, t.path, loc, reached);
+    const value = resolvePath(interp, path, scope, t.path, loc, reached, !!keyed?.has(path.split('.')[0]));
     if (rowWatch) {
       const head = path.split('.')[0];
       const isRow = rowWatch.rows.has(head) && (keyed?.has(`${head}.pk`) || keyed?.has(`${head}.id`));
@@ -329,10 +330,17 @@ function resolvePath(
   file: string,
   loc: Loc,
   reached?: Set<string>,
+  headKeyed = false,
 ): V {
   const [head, ...rest] = path.split('.');
   let cur = scope.get(head) ?? EMPTY;
-  for (const seg of rest) {
+  for (const [i, seg] of rest.entries()) {
+    // A method of the row a fragment varies on reads what the method does, not the row (keyedRowMembers.ts).
+    const members = i === 0 && headKeyed ? cur.shapes.map((s) => s.k === 'inst' && keyedRowMember(interp, s, seg)) : [];
+    if (members.length && members.every((m) => m)) {
+      cur = merge(...(members as V[]));
+      continue;
+    }
     const next: V[] = [dataOf(cur)];
     for (const s of cur.shapes) {
       if (s.k === 'inst') {

@@ -3,6 +3,8 @@ import type { FileFacts, PythonFacts, TemplateFacts } from '../facts/types';
 import type { Expr, ImportFact, Stmt } from '../syntax/ir';
 import { nestedBlocks } from '../facts/walk';
 import { canonical } from './django';
+import { moduleAliases } from './sourceRoots';
+import { settingsFiles } from './settingsModules';
 
 /** Modules one name's resolution may pass through (re-exports, star imports). */
 const MAX_RESOLVE_STEPS = 500;
@@ -59,11 +61,6 @@ function isUnder(path: string, folders: readonly string[]): boolean {
   return folders.some((d) => path.startsWith(`${d.replace(/\/+$/, '')}/`));
 }
 
-/** A settings module: `settings`, `settings_*`-style dotted names or anything in a settings/ package. */
-export function isSettingsModule(module: string, path: string): boolean {
-  return /(^|\.)settings(\.[a-z_0-9]+)?$/.test(module) || /(^|\/)settings\//.test(path);
-}
-
 export class Workspace {
   readonly python: PythonFacts[] = [];
   readonly templates: TemplateFacts[] = [];
@@ -74,6 +71,7 @@ export class Workspace {
   private readonly globalsMemo = new Map<PythonFacts, Map<string, Binding[]>>();
   settings: Settings;
   lookups: NameLookups | undefined;
+  private readonly importedAs: ReadonlyMap<PythonFacts, string>;
 
   /**
    * `libraries`: the bundled library stubs. Files under `stubPaths` are the team's own stubs. A
@@ -94,6 +92,9 @@ export class Workspace {
         if (!this.byModule.has(f.module)) this.byModule.set(f.module, f);
       } else this.templates.push(f);
     }
+    const { aliases, importedAs } = moduleAliases(this.python, this.byPath);
+    for (const [name, file] of aliases) this.byModule.set(name, file);
+    this.importedAs = importedAs;
     for (const stub of [...teamStubs, ...libraries]) {
       if (this.byModule.has(stub.module)) continue;
       this.byModule.set(stub.module, stub);
@@ -101,6 +102,15 @@ export class Workspace {
       this.stubs.add(stub);
     }
     this.settings = this.readSettings();
+  }
+
+  /**
+   * The module name of a file as findings and fixes write it: the name the project's imports use
+   * when a root they show names it otherwise (analysis/sourceRoots.ts), so that it is the same
+   * whichever folder the analysis starts from.
+   */
+  moduleName(file: PythonFacts): string {
+    return this.importedAs.get(file) ?? file.module;
   }
 
   globals(file: PythonFacts): Map<string, Binding[]> {
@@ -210,7 +220,7 @@ export class Workspace {
   }
 
   private settingsFiles(): PythonFacts[] {
-    return this.python.filter((f) => isSettingsModule(f.module, f.path));
+    return settingsFiles(this.python, this.byModule, this.byPath);
   }
 
   private readSettings(): Settings {

@@ -130,18 +130,39 @@ function factKeyOf(
 }
 
 /** The folder an __init__.py makes a package, or undefined for any other file. */
-export function packageDirOf(path: string): string | undefined {
-  return path === '__init__.py' || path.endsWith('/__init__.py') ? path.slice(0, -'/__init__.py'.length) : undefined;
+function packageDirOf(path: string): string | undefined {
+  return fileDirOf(path, '__init__.py');
 }
 
-/** Folders holding an __init__.py: they decide every file's module name. */
+/** The folder of a file named `name`, '' at the root; undefined for a file of another name. */
+function fileDirOf(path: string, name: string): string | undefined {
+  if (path === name) return '';
+  return path.endsWith(`/${name}`) ? path.slice(0, -name.length - 1) : undefined;
+}
+
+/** The folder whose part in module names a file decides: a package's __init__.py, a source root's manage.py. */
+export function layoutDirOf(path: string): string | undefined {
+  return packageDirOf(path) ?? fileDirOf(path, 'manage.py');
+}
+
+/**
+ * Folders that name the modules below them: packages (an __init__.py) that are not source roots.
+ * A folder holding manage.py is a source root: Django runs with it on sys.path, so the packages
+ * in it are top-level even when it is a package itself (tabbycat/tabbycat/manage.py makes
+ * `tournaments.models` of tabbycat/tournaments/models.py, as a run from that folder would).
+ * Any other folder that is not a package is a source root already (src/, project/).
+ */
 export function packageDirsOf(paths: Iterable<string>): Set<string> {
-  const dirs = new Set<string>();
+  const packages = new Set<string>();
+  const roots = new Set<string>();
   for (const p of paths) {
     const dir = packageDirOf(p);
-    if (dir !== undefined) dirs.add(dir);
+    if (dir !== undefined) packages.add(dir);
+    const root = fileDirOf(p, 'manage.py');
+    if (root !== undefined) roots.add(root);
   }
-  return dirs;
+  for (const root of roots) packages.delete(root);
+  return packages;
 }
 
 /**

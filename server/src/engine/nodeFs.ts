@@ -46,17 +46,22 @@ export function readBundledStubs(): readonly StubFile[] {
   return (bundledStubs = files.sort((a, b) => (a.path < b.path ? -1 : 1)));
 }
 
-/** A folder to list: its path, its path from the root ('' for the root), and its real path with its ancestors'. */
+/**
+ * A folder to list: its path, its path from the root ('' for the root), its real path with its
+ * ancestors', and whether it is itself a symlink.
+ */
 interface Folder {
   full: string;
   rel: string;
   realChain: string[];
+  isLink: boolean;
 }
 
 /**
  * Every wanted file below root. Folders that cannot be read, symlinks that lead round in a loop
- * and files over MAX_FILE_BYTES are left out and told to `skip`; a symlink to a folder listed
- * elsewhere is left out quietly, since its files are listed under their own path.
+ * and files over MAX_FILE_BYTES are left out and told to `skip`; a symlink to a folder inside the
+ * root is left out quietly, its files being listed under their real path (django-wiki's
+ * `testproject/wiki` → `../src/wiki`); of two links to one folder outside it, the first in name order is listed.
  */
 function listWorkspace(root: string, config: Config, skip: (skipped: SkippedPath) => void = () => undefined): string[] {
   const files: string[] = [];
@@ -70,9 +75,9 @@ function listWorkspace(root: string, config: Config, skip: (skipped: SkippedPath
   }
   const isWithin = (real: string, chain: string[]) => chain.some((r) => r === real || r.startsWith(real + path.sep));
   // Iterative, depth first in name order: a deep tree must not exhaust the stack.
-  const stack: Folder[] = [{ full: root, rel: '', realChain: [rootReal] }];
+  const stack: Folder[] = [{ full: root, rel: '', realChain: [rootReal], isLink: false }];
   while (stack.length) {
-    const { full: dir, rel, realChain: above } = stack.pop()!;
+    const { full: dir, rel, realChain: above, isLink } = stack.pop()!;
     const shown = rel || '.';
     let entries: Dirent[];
     let realChain: string[];
@@ -83,7 +88,7 @@ function listWorkspace(root: string, config: Config, skip: (skipped: SkippedPath
         skip({ path: shown, reason: 'loop' });
         continue;
       }
-      if (visited.has(real)) continue;
+      if (visited.has(real) || (isLink && real.startsWith(rootReal + path.sep))) continue;
       visited.add(real);
       realChain = rel === '' ? above : [...above, real];
       entries = readdirSync(dir, { withFileTypes: true });
@@ -108,7 +113,7 @@ function listWorkspace(root: string, config: Config, skip: (skipped: SkippedPath
       }
       if (target?.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name) && !isExcluded(config, relPath))
-          subdirs.push({ full, rel: relPath, realChain });
+          subdirs.push({ full, rel: relPath, realChain, isLink: entry.isSymbolicLink() });
       } else if (target?.isFile() && wanted(entry.name) && !isExcluded(config, relPath)) {
         let size: number | undefined;
         try {

@@ -18,7 +18,7 @@ import {
   factsForFile,
   findingsOf,
   isAnalysedPath,
-  packageDirOf,
+  layoutDirOf,
   packageDirsOf,
   type Progress,
   reportedSkips,
@@ -189,12 +189,21 @@ export class ProjectIndex {
     return true;
   }
 
+  /** Updates the folders that name modules (engine `packageDirsOf`) for a file that appeared or went away. */
   private restructure(path: string, exists: boolean): string[] {
-    const dir = packageDirOf(path);
-    if (dir === undefined || this.packageDirs.has(dir) === exists) return [];
-    if (exists) this.packageDirs.add(dir);
+    const dir = layoutDirOf(path);
+    if (dir === undefined) return [];
+    const present = (name: string) => {
+      const p = dir ? `${dir}/${name}` : name;
+      return p === path ? exists : this.facts.has(p);
+    };
+    const namesModules = present('__init__.py') && !present('manage.py');
+    if (this.packageDirs.has(dir) === namesModules) return [];
+    if (namesModules) this.packageDirs.add(dir);
     else this.packageDirs.delete(dir);
-    return [...this.facts.keys()].filter((p) => p !== path && p.endsWith('.py') && p.startsWith(dir + '/'));
+    return [...this.facts.keys()].filter(
+      (p) => p !== path && p.endsWith('.py') && (dir === '' || p.startsWith(dir + '/')),
+    );
   }
 
   private changed(): void {

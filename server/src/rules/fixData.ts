@@ -17,10 +17,10 @@ export function entryData(a: Analysis, entry: Entry, model: string): EntryData {
     app: info?.file
       ? { label: info.app, dir, signals: `${prefix}signals.py`, apps: `${prefix}apps.py`, models: info.file.path }
       : undefined,
-    sender: info?.file && !info.synthetic ? { module: info.file.module, name: info.name } : undefined,
+    sender: info?.file && !info.synthetic ? { module: a.ws.moduleName(info.file), name: info.name } : undefined,
     m2m: m2m?.owner.file
       ? {
-          owner: { module: m2m.owner.file.module, name: m2m.owner.name },
+          owner: { module: a.ws.moduleName(m2m.owner.file), name: m2m.owner.name },
           field: m2m.field.name,
           rebuild: m2mRebuild(a, entry, m2m.owner, m2m.field),
         }
@@ -58,5 +58,5 @@ function projectDecorator(a: Analysis, entry: Entry): DeclareTagsData['decorator
   const sym = file && d && staticSym(a.ws, file, d.t === 'call' ? d.fn : d);
   if (sym?.k !== 'fn') return undefined;
   const fn = sym.file.functions[sym.idx];
-  return { path: sym.file.path, qual: `${sym.file.module}.${fn.qual}`, nameLoc: fn.nameLoc };
+  return { path: sym.file.path, qual: `${a.ws.moduleName(sym.file)}.${fn.qual}`, nameLoc: fn.nameLoc };
 }

@@ -487,7 +487,7 @@ export class Interpreter implements InterpreterApi {
       case 'fn':
         if (name === '__name__' || name === '__qualname__')
           return v([{ k: 'str', key: lit(s.fn.file.functions[s.fn.idx].name) }]);
-        if (name === '__module__') return v([{ k: 'str', key: lit(s.fn.file.module) }]);
+        if (name === '__module__') return v([{ k: 'str', key: lit(this.ws.moduleName(s.fn.file)) }]);
         return v([{ k: 'bound', recv: s, name }]);
       case 'param':
         return v([{ k: 'bound', recv: s, name }]);

@@ -293,7 +293,7 @@ export function keyCall(interp: InterpreterApi, fn: FnRef, e: Call, scope: Scope
       : { hole: exprText(a), source: { kind: 'unknown' } };
   };
   return {
-    module: fn.file.module,
+    module: interp.ws.moduleName(fn.file),
     path: fn.file.path,
     name: fact.name,
     args: e.args.map(arg),
