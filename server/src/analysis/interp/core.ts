@@ -46,6 +46,7 @@ import { externalCall } from './djangoCalls';
 import { formSave, isSerializer, metaModel, serializerValue } from './forms';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
+import { isRequest, REQUEST, requestAttribute } from './request';
 import {
   modelSignalConnect,
   projectSignal,
@@ -56,6 +57,13 @@ import {
 } from './signals';
 
 const MAX_CALL_DEPTH = 40;
+/** Class-based views and DRF views and serializers: `self.request` is the request they serve. */
+const VIEW_BASES = /^(django\.views\.|rest_framework\.)/;
+
+/** A template context or a serializer's `self.context`: `context["request"]` is the request. */
+function isContext(s: Shape): boolean {
+  return (s.k === 'param' && s.name === 'context') || (s.k === 'bound' && s.name === 'context');
+}
 /**
  * Values worked out inside one another (a name's binding, a global, a function's returns): past
  * this many, a chain as long as the source makes it (`a2 = a1`, `a1 = a0`, ...) is cut off
@@ -376,6 +384,7 @@ export class Interpreter implements InterpreterApi {
       } else if (s.k === 'list') out.push(s.elem);
       else if (s.k === 'qs') out.push(v([e.idx.t === 'unknown' || e.idx.t === 'num' ? rowOf(s) : s]));
       else if (s.k === 'ext' && s.q === 'os.environ') out.push(EMPTY);
+      else if (e.idx.t === 'str' && e.idx.v === 'request' && isContext(s)) out.push(v([REQUEST]));
     }
     return merge(...out);
   }
@@ -475,6 +484,7 @@ export class Interpreter implements InterpreterApi {
         const selfAttr = this.selfAttribute(s.cls, name);
         if (selfAttr) return selfAttr;
         if (name === 'data' && isSerializer(this, s.cls)) return serializerValue(this, s.cls);
+        if (name === 'request' && this.models.inherits(s.cls.file, s.cls.idx, VIEW_BASES)) return v([REQUEST]);
         return v([{ k: 'bound', recv: s, name }]);
       }
       case 'fn':
@@ -483,7 +493,7 @@ export class Interpreter implements InterpreterApi {
         if (name === '__module__') return v([{ k: 'str', key: lit(s.fn.file.module) }]);
         return v([{ k: 'bound', recv: s, name }]);
       case 'param':
-        return v([{ k: 'bound', recv: s, name }]);
+        return (isRequest(s) && requestAttribute(this, name, e, scope)) || v([{ k: 'bound', recv: s, name }]);
       default:
         return v([{ k: 'bound', recv: s, name }]);
     }
