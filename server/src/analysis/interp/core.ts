@@ -47,6 +47,7 @@ import { formSave, isSerializer, metaModel, serializerValue } from './forms';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
+import { genericViewCall } from './views';
 import {
   modelSignalConnect,
   projectSignal,
@@ -717,7 +718,7 @@ export class Interpreter implements InterpreterApi {
             ...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)),
           );
         if (name === 'save' && walk) formSave(this, recv.cls, e, scope, walk);
-        return undefined;
+        return genericViewCall(this, recv, name, e, scope, walk);
       }
       case 'signal':
         return projectSignalCall(this, recv.id, name, e, scope, walk);
