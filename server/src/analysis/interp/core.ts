@@ -26,7 +26,7 @@ import {
   type V,
   withDeps,
 } from '../domain/values';
-import { MODEL_SIGNALS } from '../django';
+import { MODEL_SIGNALS, USER_CONSTANT_ATTRIBUTES } from '../django';
 import type { ModelInfo, ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
 import { heldColumns, withColumns } from '../querysetColumns';
@@ -182,12 +182,16 @@ export class Interpreter implements InterpreterApi {
     return this.once(s.memo, s.busy, name, () => {
       const parts: V[] = [];
       for (const b of s.locals.get(name) ?? []) {
-        if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
-        else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, s)));
-        else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
-        else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
+        // A closure's mutation is evaluated in the closure, which sees this scope's names.
+        const at = b.inFn === undefined ? s : this.scopeFor(s.file, b.inFn, s);
+        if (b.k === 'assign') parts.push(pick(this.eval(b.value, at), b.index));
+        else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, at)));
+        else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, at)), b.index));
+        else if (b.k === 'with') parts.push(this.eval(b.ctx, at));
         else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
         else parts.push(this.classShapeValue({ file: s.file, idx: b.idx }));
+        // `if qs.exists(): flag = True`: which value the name holds depends on the test's data.
+        for (const g of b.guards ?? []) parts.push(dataOf(this.eval(g, at)));
       }
       return parts.length ? merge(...parts) : EMPTY;
     });
@@ -411,6 +415,7 @@ export class Interpreter implements InterpreterApi {
       obj.shapes.every((sh) => sh.k === 'inst' || sh.k === 'const')
     )
       return v([{ k: 'const' }]);
+    if (USER_CONSTANT_ATTRIBUTES.has(name) && obj.shapes.some((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
     // A plain field of a row holds that column alone: writes of other columns leave it as it was.
