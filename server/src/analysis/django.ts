@@ -331,3 +331,6 @@ export const HASH_FUNCTIONS =
 
 /** Properties of every Django user class that are the same for any row: reading them reads no data. */
 export const USER_CONSTANT_ATTRIBUTES = new Set(['is_authenticated', 'is_anonymous']);
+
+/** Django's `Q` lookup object, by the names it is imported under. */
+export const Q_OBJECT = /^django\.db\.models\.(query_utils\.)?Q$/;

@@ -61,6 +61,15 @@ const MAX_CALL_DEPTH = 40;
 /** Class-based views and DRF views and serializers: `self.request` is the request they serve. */
 const VIEW_BASES = /^(django\.views\.|rest_framework\.)/;
 
+/** A method bound to an instance and decorated as a property: reading it runs the getter. */
+function isGetter(s: Shape): boolean {
+  return (
+    s.k === 'fn' &&
+    s.self !== undefined &&
+    s.fn.file.functions[s.fn.idx].decorators.some((d) => /(^|\.)(cached_)?property$/.test(exprText(d)))
+  );
+}
+
 /** A template context or a serializer's `self.context`: `context["request"]` is the request. */
 function isContext(s: Shape): boolean {
   return (s.k === 'param' && s.name === 'context') || (s.k === 'bound' && s.name === 'context');
@@ -477,7 +486,7 @@ export class Interpreter implements InterpreterApi {
         }
         const m = this.models.byId.get(s.model);
         const member = m ? this.classMember(m, name, s) : undefined;
-        if (member) return member;
+        if (member) return this.getterValue(member, scope);
         return v([{ k: 'bound', recv: s, name }]);
       }
       case 'class': {
@@ -486,7 +495,7 @@ export class Interpreter implements InterpreterApi {
       }
       case 'obj': {
         const member = this.classAttr(s.cls, name, s);
-        if (member) return member;
+        if (member) return this.getterValue(member, scope);
         const selfAttr = this.selfAttribute(s.cls, name);
         if (selfAttr) return selfAttr;
         if (name === 'data' && isSerializer(this, s.cls)) return serializerValue(this, s.cls);
@@ -503,6 +512,17 @@ export class Interpreter implements InterpreterApi {
       default:
         return v([{ k: 'bound', recv: s, name }]);
     }
+  }
+
+  /** An instance's `@property` or `cached_property` member is what its getter returns; other members stay as they are. */
+  private getterValue(member: V, scope: Scope): V {
+    if (!member.shapes.some(isGetter)) return member;
+    return merge(
+      dataOf(member),
+      ...member.shapes.map((m) =>
+        m.k === 'fn' && isGetter(m) ? this.callFunction(m, null, scope, undefined, () => []) : v([m]),
+      ),
+    );
   }
 
   /** A method or class attribute of a model class (through its lineage), bound to `self` when given. */

@@ -4,7 +4,16 @@ import type { Expr, FunctionFact } from '../../syntax/ir';
 import { classifySql } from '../../syntax/sql';
 import type { WriteKind } from '../domain/events';
 import { type Dep, EMPTY, exprText, merge, type Queryset, type Scope, type Shape, v, type V } from '../domain/values';
-import { INSTANCE_WRITES, LOOKUP_ARG_METHODS, M2M_WRITES, QS_CHAIN, QS_DATA, QS_INSTANCE, QS_WRITES } from '../django';
+import {
+  INSTANCE_WRITES,
+  LOOKUP_ARG_METHODS,
+  M2M_WRITES,
+  Q_OBJECT,
+  QS_CHAIN,
+  QS_DATA,
+  QS_INSTANCE,
+  QS_WRITES,
+} from '../django';
 import type { ModelInfo } from '../models';
 import { chained } from '../querysetColumns';
 import type { Call, InterpreterApi, Walk } from './api';
@@ -60,12 +69,7 @@ export function querysetCall(
   }
   const custom = customQuerysetMethod(interp, m, name, q);
   if (custom) return custom(e, scope, walk, args);
-  // Subquery/Exists/querysets as arguments are reads; an instance as a lookup value is only its key.
-  const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) => {
-    if (a.t === 'str' || a.t === 'num') return [];
-    const val = interp.eval(a, scope);
-    return val.shapes.length && val.shapes.every((sh) => sh.k === 'inst') ? [] : val.deps;
-  });
+  const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) => lookupValueData(interp, a, scope));
   const deps = [base, ...lookupDeps(interp, q.model, name, e, scope, [...q.via, `${name}(…)`]), ...argData];
   if (name === 'raw')
     return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), rawSql(interp, e.args[0], scope, walk, e));
@@ -76,6 +80,19 @@ export function querysetCall(
   if (!m) return v([{ k: 'qs', model: q.model, via: q.via, through: q.through }], deps);
   // An unknown method on a manager (a library's or a dynamic one) most likely returns rows of it.
   return v([{ k: 'qs', model: q.model, via: q.via }], deps);
+}
+
+/**
+ * The data a lookup argument reads. Subquery/Exists/querysets as arguments are reads; an instance
+ * as a lookup value is only its key, in `Q(user=row)` and `Q(...) | Q(...)` too.
+ */
+function lookupValueData(interp: InterpreterApi, a: Expr, scope: Scope, depth = 0): Dep[] {
+  if (a.t === 'str' || a.t === 'num' || depth > 8) return [];
+  if (a.t === 'bin') return [a.l, a.r].flatMap((x) => lookupValueData(interp, x, scope, depth + 1));
+  if (a.t === 'call' && interp.eval(a.fn, scope).shapes.some((s) => s.k === 'ext' && Q_OBJECT.test(s.q)))
+    return [...a.args, ...a.kw.map((k) => k.value)].flatMap((x) => lookupValueData(interp, x, scope, depth + 1));
+  const val = interp.eval(a, scope);
+  return val.shapes.length && val.shapes.every((sh) => sh.k === 'inst') ? [] : val.deps;
 }
 
 function customQuerysetMethod(interp: InterpreterApi, m: ModelInfo | undefined, name: string, q: Queryset) {
