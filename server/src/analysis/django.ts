@@ -333,4 +333,4 @@ export const HASH_FUNCTIONS =
 export const USER_CONSTANT_ATTRIBUTES = new Set(['is_authenticated', 'is_anonymous']);
 
 /** Django's `Q` lookup object, by the names it is imported under. */
-export const Q_OBJECT = /^django\.db\.models\.(query_utils\.)?Q$/;
+export const Q_OBJECTS = ['django.db.models.Q', 'django.db.models.query_utils.Q'];

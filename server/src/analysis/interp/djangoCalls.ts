@@ -17,6 +17,7 @@ import {
   GET_OBJECT_OR_404,
   GET_USER_MODEL,
   ON_COMMIT,
+  Q_OBJECTS,
   PAGE_KEY_FUNCTIONS,
   RECEIVER_DECORATOR,
   RENDER_FUNCTIONS,
@@ -26,7 +27,7 @@ import { dependsOnItems, pythonDeclaration, TAGGED, TAGGED_CACHE_PAGE } from '..
 import { contextItems, templateReads } from '../templates';
 import type { Call, CallHandler, ExternalCall, InterpreterApi, Walk } from './api';
 import { timeoutOf } from './cacheApi';
-import { lookupDeps } from './orm';
+import { lookupDeps, lookupValueData } from './orm';
 import { hashCall, isHashFunction, PYTHON_CALLS } from './pythonCalls';
 
 /** `get_object_or_404(M or qs, **lookups)`: a row (or with `many`, rows) of the model, read by the lookups. */
@@ -142,6 +143,14 @@ const DJANGO_CALLS: Record<string, CallHandler> = {
     }
     return EMPTY;
   },
+  // `Q(user=row)`: the lookups' data, a row as a value being only its key.
+  ...Object.fromEntries(
+    Q_OBJECTS.map((q): [string, CallHandler] => [
+      q,
+      (interp, { e, scope, walk, args }) =>
+        v([], [...args(), ...e.kw.map((k) => interp.eval(k.value, scope, walk))].flatMap(lookupValueData)),
+    ]),
+  ),
   [DB_CURSOR]: cursor,
   [CACHE_PAGE]: cachePage,
   ...Object.fromEntries([...SIGNAL_CLASS].map((q) => [q, (): V => v([{ k: 'ext', q }])])),

@@ -4,16 +4,7 @@ import type { Expr, FunctionFact } from '../../syntax/ir';
 import { classifySql } from '../../syntax/sql';
 import type { WriteKind } from '../domain/events';
 import { type Dep, EMPTY, exprText, merge, type Queryset, type Scope, type Shape, v, type V } from '../domain/values';
-import {
-  INSTANCE_WRITES,
-  LOOKUP_ARG_METHODS,
-  M2M_WRITES,
-  Q_OBJECT,
-  QS_CHAIN,
-  QS_DATA,
-  QS_INSTANCE,
-  QS_WRITES,
-} from '../django';
+import { INSTANCE_WRITES, LOOKUP_ARG_METHODS, M2M_WRITES, QS_CHAIN, QS_DATA, QS_INSTANCE, QS_WRITES } from '../django';
 import type { ModelInfo } from '../models';
 import { chained } from '../querysetColumns';
 import type { Call, InterpreterApi, Walk } from './api';
@@ -69,7 +60,10 @@ export function querysetCall(
   }
   const custom = customQuerysetMethod(interp, m, name, q);
   if (custom) return custom(e, scope, walk, args);
-  const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) => lookupValueData(interp, a, scope));
+  // Subquery/Exists/querysets as arguments are reads; an instance as a lookup value is only its key.
+  const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) =>
+    a.t === 'str' || a.t === 'num' ? [] : lookupValueData(interp.eval(a, scope)),
+  );
   const deps = [base, ...lookupDeps(interp, q.model, name, e, scope, [...q.via, `${name}(…)`]), ...argData];
   if (name === 'raw')
     return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), rawSql(interp, e.args[0], scope, walk, e));
@@ -82,16 +76,8 @@ export function querysetCall(
   return v([{ k: 'qs', model: q.model, via: q.via }], deps);
 }
 
-/**
- * The data a lookup argument reads. Subquery/Exists/querysets as arguments are reads; an instance
- * as a lookup value is only its key, in `Q(user=row)` and `Q(...) | Q(...)` too.
- */
-function lookupValueData(interp: InterpreterApi, a: Expr, scope: Scope, depth = 0): Dep[] {
-  if (a.t === 'str' || a.t === 'num' || depth > 8) return [];
-  if (a.t === 'bin') return [a.l, a.r].flatMap((x) => lookupValueData(interp, x, scope, depth + 1));
-  if (a.t === 'call' && interp.eval(a.fn, scope).shapes.some((s) => s.k === 'ext' && Q_OBJECT.test(s.q)))
-    return [...a.args, ...a.kw.map((k) => k.value)].flatMap((x) => lookupValueData(interp, x, scope, depth + 1));
-  const val = interp.eval(a, scope);
+/** The data a lookup value reads: a row as a lookup value is only its key, which never changes. */
+export function lookupValueData(val: V): Dep[] {
   return val.shapes.length && val.shapes.every((sh) => sh.k === 'inst') ? [] : val.deps;
 }
 
