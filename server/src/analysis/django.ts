@@ -389,3 +389,9 @@ export const PASS_THROUGH = new Set([
 
 export const HASH_FUNCTIONS =
   /^(hashlib\.|_?hashlib\.|django\.utils\.crypto\.|zlib\.crc32|binascii\.crc32|xxhash\.|mmh3\.)/;
+
+/** Properties of every Django user class that are the same for any row: reading them reads no data. */
+export const USER_CONSTANT_ATTRIBUTES = new Set(['is_authenticated', 'is_anonymous']);
+
+/** Django's `Q` lookup object, by the names it is imported under. */
+export const Q_OBJECTS = ['django.db.models.Q', 'django.db.models.query_utils.Q'];

@@ -830,6 +830,11 @@ class Builder {
         });
         return { t: 'bin', op: op ?? '?', l: l ?? missing(), r: r ?? missing(), loc };
       }
+      // A comparison or a negation is a bool whose data is its operands' (`x in rows`, `not qs`).
+      case 'comparison_operator':
+        return { t: 'bin', op: 'compare', l: this.namedChildExpr(0, d), r: this.namedChildExpr(1, d), loc };
+      case 'not_operator':
+        return { t: 'bin', op: 'not', l: this.fieldExpr(F.argument, d), r: { t: 'const', v: 'None', loc }, loc };
       case 'boolean_operator': {
         // `a or b` may evaluate to either side; data flow keeps both.
         const [a, b] = this.fieldExprPair(F.left, F.right, d);

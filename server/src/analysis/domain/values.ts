@@ -216,14 +216,20 @@ export interface Scope {
   cls: ClsRef | null;
 }
 
-export type LocalBinding =
+export type LocalBinding = (
   | { k: 'assign'; value: Expr; index: number | null }
   /** `obj.attr = value`: the value's data goes into `obj`, but a row assigned to a field does not make `obj` that row. */
   | { k: 'attr'; value: Expr }
   | { k: 'iter'; iter: Expr; index: number | null }
   | { k: 'with'; ctx: Expr }
   | { k: 'def'; idx: number }
-  | { k: 'class'; idx: number };
+  | { k: 'class'; idx: number }
+) & {
+  /** Tests of the `if`/`while` and iterables of the `for` around the binding: whether it happens depends on their data. */
+  guards?: Expr[];
+  /** The nested function whose body mutates this name (`rows.append(x)` in a closure): its values are evaluated there. */
+  inFn?: number;
+};
 
 export function fnId(file: PythonFacts, idx: number): string {
   return `${file.path}#${idx}`;

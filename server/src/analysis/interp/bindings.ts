@@ -43,10 +43,68 @@ export function bindTarget(t: Target, val: V, into: Map<string, V>): void {
   else if (t.t === 'tuple') bindTuple(t, val, into);
 }
 
+/**
+ * The name whose container a mutation fills: `rows` in `rows.append(x)`, `d[k].append(x)`,
+ * `d.setdefault(k, []).append(x)` and `d[k][j] = x`.
+ */
+function containerName(e: Expr): string | undefined {
+  if (e.t === 'name') return e.id;
+  if (e.t === 'sub') return containerName(e.obj);
+  if (e.t === 'call' && e.fn.t === 'attr' && (e.fn.name === 'setdefault' || e.fn.name === 'get'))
+    return containerName(e.fn.obj);
+  return undefined;
+}
+
+/** Names a statement list assigns, nested blocks included. */
+function assignedNames(blocks: Stmt[][]): Set<string> {
+  const out = new Set<string>();
+  const addTarget = (t: Target) => {
+    if (t.t === 'name') out.add(t.id);
+    else if (t.t === 'tuple') t.items.forEach(addTarget);
+  };
+  for (const b of blocks) visitAssigns(b, addTarget);
+  return out;
+}
+
+/** Whether an expression reads one of `names`. */
+function mentionsAny(e: Expr, names: Set<string>): boolean {
+  if (!names.size) return false;
+  switch (e.t) {
+    case 'name':
+      return names.has(e.id);
+    case 'attr':
+      return mentionsAny(e.obj, names);
+    case 'call':
+      return [e.fn, ...e.args, ...e.kw.map((k) => k.value)].some((x) => mentionsAny(x, names));
+    case 'bin':
+      return mentionsAny(e.l, names) || mentionsAny(e.r, names);
+    case 'cond':
+      return mentionsAny(e.a, names) || mentionsAny(e.b, names);
+    case 'sub':
+      return mentionsAny(e.obj, names) || mentionsAny(e.idx, names);
+    case 'seq':
+      return e.items.some((x) => mentionsAny(x, names));
+    case 'star':
+      return mentionsAny(e.e, names);
+    case 'fstr':
+      return e.parts.some((x) => typeof x !== 'string' && mentionsAny(x, names));
+    case 'dict':
+      return e.items.some((x) => mentionsAny(x.value, names) || (x.key ? mentionsAny(x.key, names) : false));
+    case 'comp':
+      return mentionsAny(e.elt, names) || e.gens.some((g) => mentionsAny(g.iter, names));
+    case 'lambda':
+      return mentionsAny(e.body, names);
+    default:
+      return false;
+  }
+}
+
+const MUTATORS = /^(append|extend|update|add|insert|setdefault|appendleft)$/;
+const ONE_ITEM_MUTATORS = new Set(['append', 'add', 'insert', 'appendleft']);
+
 export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: PythonFacts): void {
   // Mutations (`x.append(v)`, `x["k"] = v`) add data only to names the function binds itself.
   const mutations: [string, LocalBinding][] = [];
-  const mutate = (name: string, b: LocalBinding) => mutations.push([name, b]);
   // `d["k"] = v` items of one name make one dict, so each item stays readable by its key (a render context).
   const items = new Map<string, DictItem[]>();
   const add = (name: string, b: LocalBinding) => {
@@ -54,60 +112,78 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
     if (list) list.push(b);
     else into.set(name, [b]);
   };
+  /** Tests and iterables around the statement being visited, and the nested function it is in. */
+  let guards: Expr[] = [];
+  let inFn: number | undefined;
+  const placed = (b: LocalBinding): LocalBinding => ({
+    ...b,
+    ...(guards.length ? { guards } : {}),
+    ...(inFn !== undefined ? { inFn } : {}),
+  });
+  const mutate = (name: string, b: LocalBinding) => mutations.push([name, placed(b)]);
   const bindT = (t: Target, make: (index: number | null) => LocalBinding, index: number | null = null) => {
-    if (t.t === 'name') add(t.id, make(index));
+    if (inFn !== undefined) return; // a nested function's own names are its locals, not ours
+    if (t.t === 'name') add(t.id, placed(make(index)));
     else if (t.t === 'tuple') t.items.forEach((item, i) => bindT(item, make, i));
   };
-  const visit = (stmts: Stmt[]) => {
+  const guarded = (test: Expr, blocks: Stmt[][]) => {
+    const saved = guards;
+    // `if rows is None: rows = ...` tests what it assigns: the value does not depend on itself.
+    if (!mentionsAny(test, assignedNames(blocks))) guards = [...guards, test];
+    blocks.forEach(visit);
+    guards = saved;
+  };
+  const visit = (stmts: Stmt[]): void => {
     for (const s of stmts) {
       switch (s.t) {
         case 'assign':
           for (const t of s.targets) {
             bindT(t, (index) => ({ k: 'assign', value: s.value, index }));
             // `d["k"] = v` and `obj.attr = v` add data to the container variable.
-            if (t.t === 'sub' && t.obj.t === 'name' && t.idx.t === 'str') {
+            if (t.t === 'sub' && t.obj.t === 'name' && t.idx.t === 'str' && inFn === undefined) {
               const list = items.get(t.obj.id) ?? [];
               list.push({ key: t.idx, value: s.value });
               items.set(t.obj.id, list);
-            } else if (t.t === 'sub' && t.obj.t === 'name')
-              mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
-            else if (t.t === 'attr' && t.obj.t === 'name') mutate(t.obj.id, { k: 'attr', value: s.value });
+            } else if (t.t === 'sub') {
+              const name = containerName(t.obj);
+              if (name) mutate(name, { k: 'assign', value: s.value, index: null });
+            } else if (t.t === 'attr' && t.obj.t === 'name') mutate(t.obj.id, { k: 'attr', value: s.value });
           }
           break;
         case 'expr': {
-          // `items.append(x)` / `data.update(...)` add data to the container variable.
+          // `items.append(x)` / `data.update(...)` / `d[k].append(x)` add data to the container variable.
           const e = s.value;
-          if (
-            e.t === 'call' &&
-            e.fn.t === 'attr' &&
-            e.fn.obj.t === 'name' &&
-            /^(append|extend|update|add|insert|setdefault)$/.test(e.fn.name)
-          ) {
+          const name = e.t === 'call' && e.fn.t === 'attr' && MUTATORS.test(e.fn.name) && containerName(e.fn.obj);
+          if (e.t === 'call' && e.fn.t === 'attr' && name) {
+            const one = ONE_ITEM_MUTATORS.has(e.fn.name);
             for (const a of e.args)
-              mutate(e.fn.obj.id, {
-                k: 'assign',
-                value:
-                  e.fn.name === 'append' || e.fn.name === 'add' || e.fn.name === 'insert'
-                    ? { t: 'seq', items: [a], loc: a.loc }
-                    : a,
-                index: null,
-              });
+              mutate(name, { k: 'assign', value: one ? { t: 'seq', items: [a], loc: a.loc } : a, index: null });
           }
           break;
         }
+        case 'if':
+        case 'while':
+          guarded(s.test, nestedBlocks(s));
+          break;
         case 'for':
           bindT(s.target, (index) => ({ k: 'iter', iter: s.iter, index }));
-          nestedBlocks(s).forEach(visit);
+          guarded(s.iter, nestedBlocks(s));
           break;
         case 'with':
           for (const item of s.items) if (item.as) bindT(item.as, () => ({ k: 'with', ctx: item.ctx }));
           visit(s.body);
           break;
-        case 'def':
-          add(file.functions[s.fn].name, { k: 'def', idx: s.fn });
+        case 'def': {
+          if (inFn === undefined) add(file.functions[s.fn].name, { k: 'def', idx: s.fn });
+          // A nested function (a closure) may fill this function's containers.
+          const saved = [guards, inFn] as const;
+          [guards, inFn] = [[], s.fn];
+          visit(file.functions[s.fn].body);
+          [guards, inFn] = saved;
           break;
+        }
         case 'class':
-          add(file.classes[s.cls].name, { k: 'class', idx: s.cls });
+          if (inFn === undefined) add(file.classes[s.cls].name, { k: 'class', idx: s.cls });
           break;
         default:
           nestedBlocks(s).forEach(visit);
@@ -117,7 +193,7 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
   };
   visit(body);
   for (const [name, list] of items)
-    mutate(name, { k: 'assign', value: { t: 'dict', items: list, loc: list[0].value.loc }, index: null });
+    mutations.push([name, { k: 'assign', value: { t: 'dict', items: list, loc: list[0].value.loc }, index: null }]);
   for (const [name, b] of mutations) into.get(name)?.push(b);
 }
 

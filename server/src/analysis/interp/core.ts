@@ -26,7 +26,7 @@ import {
   type V,
   withDeps,
 } from '../domain/values';
-import { INSTANCE_WRITES, MODEL_SIGNALS } from '../django';
+import { INSTANCE_WRITES, MODEL_SIGNALS, USER_CONSTANT_ATTRIBUTES } from '../django';
 import { classBases, type ModelInfo, type ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
 import { heldColumns, withColumns } from '../querysetColumns';
@@ -46,6 +46,8 @@ import { externalCall } from './djangoCalls';
 import { formSave, isSerializer, metaModel, serializerValue } from './forms';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
+import { isRequest, REQUEST, requestAttribute } from './request';
+import { genericViewCall } from './views';
 import {
   modelSignalConnect,
   projectSignal,
@@ -56,6 +58,22 @@ import {
 } from './signals';
 
 const MAX_CALL_DEPTH = 40;
+/** Class-based views and DRF views and serializers: `self.request` is the request they serve. */
+const VIEW_BASES = /^(django\.views\.|rest_framework\.)/;
+
+/** A method bound to an instance and decorated as a property: reading it runs the getter. */
+function isGetter(s: Shape): boolean {
+  return (
+    s.k === 'fn' &&
+    s.self !== undefined &&
+    s.fn.file.functions[s.fn.idx].decorators.some((d) => /(^|\.)(cached_)?property$/.test(exprText(d)))
+  );
+}
+
+/** A template context or a serializer's `self.context`: `context["request"]` is the request. */
+function isContext(s: Shape): boolean {
+  return (s.k === 'param' && s.name === 'context') || (s.k === 'bound' && s.name === 'context');
+}
 /**
  * Values worked out inside one another (a name's binding, a global, a function's returns): past
  * this many, a chain as long as the source makes it (`a2 = a1`, `a1 = a0`, ...) is cut off
@@ -175,12 +193,16 @@ export class Interpreter implements InterpreterApi {
     return this.once(s.memo, s.busy, name, () => {
       const parts: V[] = [];
       for (const b of s.locals.get(name) ?? []) {
-        if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
-        else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, s)));
-        else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
-        else if (b.k === 'with') parts.push(this.eval(b.ctx, s));
+        // A closure's mutation is evaluated in the closure, which sees this scope's names.
+        const at = b.inFn === undefined ? s : this.scopeFor(s.file, b.inFn, s);
+        if (b.k === 'assign') parts.push(pick(this.eval(b.value, at), b.index));
+        else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, at)));
+        else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, at)), b.index));
+        else if (b.k === 'with') parts.push(this.eval(b.ctx, at));
         else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
         else parts.push(this.classShapeValue({ file: s.file, idx: b.idx }));
+        // `if qs.exists(): flag = True`: which value the name holds depends on the test's data.
+        for (const g of b.guards ?? []) parts.push(dataOf(this.eval(g, at)));
       }
       return parts.length ? merge(...parts) : EMPTY;
     });
@@ -378,6 +400,7 @@ export class Interpreter implements InterpreterApi {
       } else if (s.k === 'list') out.push(s.elem);
       else if (s.k === 'qs') out.push(v([e.idx.t === 'unknown' || e.idx.t === 'num' ? rowOf(s) : s]));
       else if (s.k === 'ext' && s.q === 'os.environ') out.push(EMPTY);
+      else if (e.idx.t === 'str' && e.idx.v === 'request' && isContext(s)) out.push(v([REQUEST]));
     }
     return merge(...out);
   }
@@ -405,6 +428,7 @@ export class Interpreter implements InterpreterApi {
       obj.shapes.every((sh) => sh.k === 'inst' || sh.k === 'const')
     )
       return v([{ k: 'const' }]);
+    if (USER_CONSTANT_ATTRIBUTES.has(name) && obj.shapes.some((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
     // A plain field of a row holds that column alone: writes of other columns leave it as it was.
@@ -469,7 +493,7 @@ export class Interpreter implements InterpreterApi {
         // An overridden save()/delete() is the write itself (its `super()` call is not recorded
         // again) plus whatever the override does.
         if (member && INSTANCE_WRITES[name]) return merge(member, v([{ k: 'bound', recv: s, name }]));
-        if (member) return member;
+        if (member) return this.getterValue(member, scope);
         return v([{ k: 'bound', recv: s, name }]);
       }
       case 'class': {
@@ -478,10 +502,11 @@ export class Interpreter implements InterpreterApi {
       }
       case 'obj': {
         const member = this.classAttr(s.cls, name, s);
-        if (member) return member;
+        if (member) return this.getterValue(member, scope);
         const selfAttr = this.selfAttribute(s.cls, name);
         if (selfAttr) return selfAttr;
         if (name === 'data' && isSerializer(this, s.cls)) return serializerValue(this, s.cls);
+        if (name === 'request' && this.models.inherits(s.cls.file, s.cls.idx, VIEW_BASES)) return v([REQUEST]);
         return v([{ k: 'bound', recv: s, name }]);
       }
       case 'fn':
@@ -490,10 +515,21 @@ export class Interpreter implements InterpreterApi {
         if (name === '__module__') return v([{ k: 'str', key: lit(this.ws.moduleName(s.fn.file)) }]);
         return v([{ k: 'bound', recv: s, name }]);
       case 'param':
-        return v([{ k: 'bound', recv: s, name }]);
+        return (isRequest(s) && requestAttribute(this, name, e, scope)) || v([{ k: 'bound', recv: s, name }]);
       default:
         return v([{ k: 'bound', recv: s, name }]);
     }
+  }
+
+  /** An instance's `@property` or `cached_property` member is what its getter returns; other members stay as they are. */
+  private getterValue(member: V, scope: Scope): V {
+    if (!member.shapes.some(isGetter)) return member;
+    return merge(
+      dataOf(member),
+      ...member.shapes.map((m) =>
+        m.k === 'fn' && isGetter(m) ? this.callFunction(m, null, scope, undefined, () => []) : v([m]),
+      ),
+    );
   }
 
   /** A method or class attribute of a model class (through its lineage), bound to `self` when given. */
@@ -714,7 +750,7 @@ export class Interpreter implements InterpreterApi {
             ...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)),
           );
         if (name === 'save' && walk) formSave(this, recv.cls, e, scope, walk);
-        return undefined;
+        return genericViewCall(this, recv, name, e, scope, walk);
       }
       case 'signal':
         return projectSignalCall(this, recv.id, name, e, scope, walk);

@@ -17,6 +17,7 @@ import {
   GET_OBJECT_OR_404,
   GET_USER_MODEL,
   ON_COMMIT,
+  Q_OBJECTS,
   PAGE_KEY_FUNCTIONS,
   RECEIVER_DECORATOR,
   RENDER_FUNCTIONS,
@@ -30,7 +31,7 @@ import { contextItems, templateReads } from '../templates';
 import type { Call, CallHandler, ExternalCall, InterpreterApi, Walk } from './api';
 import { timeoutOf } from './cacheApi';
 import { keyOf } from './keyHoles';
-import { lookupDeps } from './orm';
+import { lookupDeps, lookupValueData } from './orm';
 import { hashCall, isHashFunction, PYTHON_CALLS } from './pythonCalls';
 import { nameTable } from '../../text/nameTable';
 
@@ -192,6 +193,14 @@ const DJANGO_CALLS = nameTable<CallHandler>({
     return EMPTY;
   },
   [SLUGIFY]: slug,
+  // `Q(user=row)`: the lookups' data, a row as a value being only its key.
+  ...Object.fromEntries(
+    Q_OBJECTS.map((q): [string, CallHandler] => [
+      q,
+      (interp, { e, scope, walk, args }) =>
+        v([], [...args(), ...e.kw.map((k) => interp.eval(k.value, scope, walk))].flatMap(lookupValueData)),
+    ]),
+  ),
   [DB_CURSOR]: cursor,
   [CACHE_PAGE]: cachePage,
   ...Object.fromEntries([...SIGNAL_CLASS].map((q) => [q, (): V => v([{ k: 'ext', q }])])),

@@ -71,11 +71,9 @@ export function querysetCall(
   const custom = customQuerysetMethod(interp, m, name, q);
   if (custom) return custom(e, scope, walk, args);
   // Subquery/Exists/querysets as arguments are reads; an instance as a lookup value is only its key.
-  const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) => {
-    if (a.t === 'str' || a.t === 'num') return [];
-    const val = interp.eval(a, scope);
-    return val.shapes.length && val.shapes.every((sh) => sh.k === 'inst') ? [] : val.deps;
-  });
+  const argData = [...e.args, ...e.kw.map((k) => k.value)].flatMap((a) =>
+    a.t === 'str' || a.t === 'num' ? [] : lookupValueData(interp.eval(a, scope)),
+  );
   const deps = [base, ...lookupDeps(interp, q.model, name, e, scope, [...q.via, `${name}(…)`]), ...argData];
   if (name === 'raw')
     return merge(v([{ k: 'qs', model: q.model, via: q.via }], deps), rawSql(interp, e.args[0], scope, walk, e));
@@ -87,6 +85,11 @@ export function querysetCall(
   if (!m) return v([{ k: 'qs', model: q.model, via: q.via, through: q.through }], deps);
   // An unknown method on a manager (a library's or a dynamic one) most likely returns rows of it.
   return v([{ k: 'qs', model: q.model, via: q.via }], deps);
+}
+
+/** The data a lookup value reads: a row as a lookup value is only its key, which never changes. */
+export function lookupValueData(val: V): Dep[] {
+  return val.shapes.length && val.shapes.every((sh) => sh.k === 'inst') ? [] : val.deps;
 }
 
 function customQuerysetMethod(interp: InterpreterApi, m: ModelInfo | undefined, name: string, q: Queryset) {

@@ -1,9 +1,10 @@
 /** Calls of Python's standard library and builtins: what they pass on of their arguments' data. */
-import { dataOf, EMPTY, merge, type Scope, v, type V } from '../domain/values';
+import { dataOf, EMPTY, merge, type Scope, v, type V, withDeps } from '../domain/values';
 import { HASH_FUNCTIONS, PASS_THROUGH } from '../django';
 import { classBases } from '../models';
 import type { CallHandler, InterpreterApi } from './api';
 import { nameTable } from '../../text/nameTable';
+import { isSerializer, serializerValue } from './forms';
 
 /** A digest keeps the data of what it hashes: the key then covers that data, and no other. */
 export const hashCall: CallHandler = (interp, { e, scope, walk, args }) =>
@@ -43,7 +44,11 @@ function passThroughBuiltin(name: string): CallHandler {
   };
 }
 
-/** `super()` in a method: an object of each workspace base, or a row of a model base. */
+/**
+ * `super()` in a method: an object of each workspace base, or a row of a model base. In a DRF
+ * serializer it also carries what the serializer's output reads: DRF's `to_representation`
+ * renders this class's fields, so `super().to_representation(instance)` is that output.
+ */
 function superValue(interp: InterpreterApi, scope: Scope): V {
   for (let s: Scope | null = scope; s; s = s.parent) {
     if (!s.cls || !s.fn) continue;
@@ -56,7 +61,8 @@ function superValue(interp: InterpreterApi, scope: Scope): V {
         if (sh.k === 'model') out.push(v([{ k: 'inst', model: sh.model, via: [`super()`] }]));
       }
     }
-    return merge(...out);
+    const base = merge(...out);
+    return isSerializer(interp, s.cls) ? withDeps(base, serializerValue(interp, s.cls).deps) : base;
   }
   return EMPTY;
 }
