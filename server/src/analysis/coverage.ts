@@ -4,7 +4,8 @@ import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger }
 import { triggerText } from './analysis';
 import type { Reach } from './callGraph';
 import type { CacheOp, WriteSite } from './domain/events';
-import { matchKeys, shownToMatch, versionKeys } from './domain/keys';
+import { type KeyPattern, matchKeys, shownToMatch, versionKeys } from './domain/keys';
+import { KeyIndex } from './domain/keyIndex';
 import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { type Dep, fnId } from './domain/values';
@@ -25,14 +26,27 @@ export function coverEntries(
   // Writes that may change any column come first: findings quote the first, and a reviewer
   // agrees with those at once (a `save(update_fields=[...])` of another column may not matter).
   const anyColumnFirst = [...writes].sort((x, y) => Number(!!x.columns) - Number(!!y.columns));
+  const writesOf = new Map<string, WriteSite[]>();
+  for (const w of anyColumnFirst) {
+    const list = writesOf.get(w.model);
+    if (list) list.push(w);
+    else writesOf.set(w.model, [w]);
+  }
+  const byKey = new KeyIndex(
+    invalidations,
+    (inv) => inv.key,
+    (inv) => inv.method === 'clear',
+  );
   for (const entry of entries) {
     if (entry.immutable) continue;
-    const matching = invalidations.filter((inv) => invalidates(inv, entry));
+    const ownVersionKeys = versionKeys(entry.key);
+    const matching = byKey
+      .candidates([entry.key, ...ownVersionKeys], true)
+      .filter((inv) => invalidates(inv, entry, ownVersionKeys));
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     const covs = entry.deps.map((dep) => {
-      const changing = anyColumnFirst.filter(
+      const changing = (writesOf.get(dep.model) ?? []).filter(
         (w) =>
-          w.model === dep.model &&
           changesColumns(w, dep) &&
           !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) &&
           !orphansOnly(w, entry, dep),
@@ -57,12 +71,12 @@ export function coverEntries(
 
 /**
  * Whether the op of `inv` is shown to drop or refresh what `entry` holds (alias, key and version
- * agree). A key the engine cannot resolve, on either side, shows nothing: it is no coverage.
+ * agree; `entryVersionKeys` are the version keys the entry's key reads). A key the engine cannot resolve, on either side, shows nothing: it is no coverage.
  */
-function invalidates(inv: CacheOp, entry: Entry): boolean {
+function invalidates(inv: CacheOp, entry: Entry, entryVersionKeys: KeyPattern[]): boolean {
   if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
   if (inv.method === 'clear') return true;
-  if (inv.key && versionKeys(entry.key).some((vk) => shownToMatch(matchKeys(vk, inv.key)))) return true;
+  if (inv.key && entryVersionKeys.some((vk) => shownToMatch(matchKeys(vk, inv.key)))) return true;
   if (inv.method === 'incr' || inv.method === 'decr') return false;
   const ev = entry.version ?? '1';
   const iv = inv.version ?? '1';

@@ -21,11 +21,18 @@ export const DJC103: Rule<'DJC103'> = {
   check(a: Analysis): FindingOf<'DJC103'>[] {
     const out: FindingOf<'DJC103'>[] = [];
     const seen = new Set<string>();
+    // Per model, the records an invalidation reaches: scanning all coverage per write was quadratic.
+    const coveredOf = new Map<string, typeof a.coverage>();
+    for (const c of a.coverage) {
+      if (!c.coveredBy.length) continue;
+      if (!coveredOf.has(c.model)) coveredOf.set(c.model, []);
+      coveredOf.get(c.model)!.push(c);
+    }
     for (const w of a.writes) {
       if (w.kind !== 'bulk' && !w.throughWrite) continue;
       const site = `${w.file.path}:${w.loc.join(':')}:${w.model}`;
       if (seen.has(site)) continue;
-      const stale = a.coverage.filter((c) => c.model === w.model && c.coveredBy.length > 0 && c.bypassing.includes(w));
+      const stale = (coveredOf.get(w.model) ?? []).filter((c) => c.bypassing.includes(w));
       if (!stale.length) continue;
       seen.add(site);
       const names = stale
