@@ -8,6 +8,7 @@ import { type KeyPattern, matchKeys, shownToMatch, versionKeys } from './domain/
 import { KeyIndex } from './domain/keyIndex';
 import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
+import { productionFirst } from './writeOrigin';
 import { type Dep, fnId } from './domain/values';
 
 /**
@@ -23,11 +24,12 @@ export function coverEntries(
 ): { coverage: EntryCoverage[]; invalidatedAtAll: Map<string, boolean> } {
   const coverage: EntryCoverage[] = [];
   const invalidatedAtAll = new Map<string, boolean>();
-  // Writes that may change any column come first: findings quote the first, and a reviewer
-  // agrees with those at once (a `save(update_fields=[...])` of another column may not matter).
-  const anyColumnFirst = [...writes].sort((x, y) => Number(!!x.columns) - Number(!!y.columns));
+  // Findings quote the first write: production code before commands, sample data and tests (what
+  // the team acts on), then writes that may change any column (a reviewer agrees with those at
+  // once; a `save(update_fields=[...])` of another column may not matter).
+  const ranked = productionFirst([...writes].sort((x, y) => Number(!!x.columns) - Number(!!y.columns)));
   const writesOf = new Map<string, WriteSite[]>();
-  for (const w of anyColumnFirst) {
+  for (const w of ranked) {
     const list = writesOf.get(w.model);
     if (list) list.push(w);
     else writesOf.set(w.model, [w]);

@@ -8,6 +8,7 @@ import type { Analysis, Entry, EntryCoverage } from './analysis';
 import type { WriteSite } from './domain/events';
 import type { TagDeclaration, TagItem } from './domain/tags';
 import { declares, sameRows } from './tags';
+import { onlyOffProduction } from './writeOrigin';
 
 /** What is said about one model an entry reads. */
 export type ModelVerdict =
@@ -126,9 +127,12 @@ function declaredVerdict(
   return { entry, models, unreadTags };
 }
 
-/** Entries that never expire are errors; models nobody writes in code are information. */
+/**
+ * Entries that never expire are errors; models nobody writes in code, or only commands, sample
+ * data and tests write, are information.
+ */
 function staleSeverity(a: Analysis, entry: Entry, writes: WriteSite[]): Severity {
-  if (writes.length === 0) return 'info';
+  if (writes.length === 0 || onlyOffProduction(writes)) return 'info';
   return entryNeverExpires(a, entry) ? 'error' : 'warning';
 }
 

@@ -2,6 +2,7 @@
 import type { FindingOf } from '../findings';
 import { type Analysis, entryKeyText } from '../analysis/analysis';
 import { keyData } from '../analysis/keyRebuild';
+import { offProductionWriters } from '../analysis/writeOrigin';
 import { modelName, related } from '../wording';
 import { finding, type Rule } from './common';
 
@@ -14,6 +15,7 @@ export const DJC103: Rule<'DJC103'> = {
       'A write that sends no signals changes a model whose entries are invalidated only through signals or save().',
   },
   doc: {
+    severityNote: 'info for a write in a management command, sample data or tests',
     reportedAt: 'write',
     finds: '`update()`, bulk writes, raw SQL or a through-model write that skips the signals the entries rely on',
   },
@@ -43,11 +45,13 @@ export const DJC103: Rule<'DJC103'> = {
       const what = w.throughWrite
         ? `${w.how} writes the through model ${w.model} directly, which sends no m2m_changed`
         : `${w.how} changes ${w.model} without sending signals`;
-      const message = `${what}; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write.`;
+      // A write in a command, sample data or tests is not what the team acts on: information.
+      const offProduction = offProductionWriters([w]);
+      const message = `${what}; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write${offProduction ? ` (in ${offProduction})` : ''}.`;
       out.push(
         finding(
           'DJC103',
-          'warning',
+          offProduction ? 'info' : 'warning',
           w.file.path,
           w.loc,
           message,
