@@ -6,6 +6,7 @@ import type { Reach } from './callGraph';
 import type { CacheOp, WriteSite } from './domain/events';
 import { type KeyPattern, matchKeys, shownToMatch, versionKeys } from './domain/keys';
 import { KeyIndex } from './domain/keyIndex';
+import { groupBy } from './domain/groups';
 import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { productionFirst } from './writeOrigin';
@@ -28,12 +29,7 @@ export function coverEntries(
   // the team acts on), then writes that may change any column (a reviewer agrees with those at
   // once; a `save(update_fields=[...])` of another column may not matter).
   const ranked = productionFirst([...writes].sort((x, y) => Number(!!x.columns) - Number(!!y.columns)));
-  const writesOf = new Map<string, WriteSite[]>();
-  for (const w of ranked) {
-    const list = writesOf.get(w.model);
-    if (list) list.push(w);
-    else writesOf.set(w.model, [w]);
-  }
+  const writesOf = groupBy(ranked, (w) => w.model);
   const byKey = new KeyIndex(
     invalidations,
     (inv) => inv.key,

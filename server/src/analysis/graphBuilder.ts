@@ -1,5 +1,6 @@
 /** The dependency map as plain JSON, for `djcache graph`, hover and the Cache Map. */
 import { display } from './domain/keys';
+import { groupBy } from './domain/groups';
 import type { Analysis } from './analysis';
 import { type Entry, entryKeyText, triggerText } from './analysis';
 import type { Graph, GraphSiteCache } from '../../../shared/graph';
@@ -30,18 +31,11 @@ export function buildGraph(a: Analysis): Graph {
     ...entries.flatMap((e) => e.dependencies.map((d) => d.model)),
     ...a.writes.map((w) => w.model),
   ]);
-  const writesOf = new Map<string, Analysis['writes']>();
-  for (const w of a.writes) {
-    if (!writesOf.has(w.model)) writesOf.set(w.model, []);
-    writesOf.get(w.model)!.push(w);
-  }
-  const entriesOf = new Map<string, string[]>();
-  for (const e of entries) {
-    for (const model of new Set(e.dependencies.map((d) => d.model))) {
-      if (!entriesOf.has(model)) entriesOf.set(model, []);
-      entriesOf.get(model)!.push(e.id);
-    }
-  }
+  const writesOf = groupBy(a.writes, (w) => w.model);
+  const entriesOf = groupBy(
+    entries.flatMap((e) => [...new Set(e.dependencies.map((d) => d.model))].map((model) => ({ model, id: e.id }))),
+    (read) => read.model,
+  );
   const models = [...modelIds].sort().map((id) => {
     const m = a.models.byId.get(id);
     return {
@@ -57,7 +51,7 @@ export function buildGraph(a: Analysis): Graph {
         how: w.how,
         signals: w.signals,
       })),
-      entries: entriesOf.get(id) ?? [],
+      entries: (entriesOf.get(id) ?? []).map((read) => read.id),
     };
   });
   const entriesCoveredBy = new Map<Analysis['invalidations'][number], Set<string>>();

@@ -7,6 +7,7 @@ import type { Severity } from '../config/config';
 import type { Analysis, Entry, EntryCoverage } from './analysis';
 import type { WriteSite } from './domain/events';
 import type { TagDeclaration, TagItem } from './domain/tags';
+import { groupBy } from './domain/groups';
 import { declares, sameRows } from './tags';
 import { onlyOffProduction } from './writeOrigin';
 
@@ -57,18 +58,15 @@ interface ByModel {
 }
 
 function judge(a: Analysis): EntryVerdict[] {
-  const by: ByModel = { coverageOf: new Map(), coveredOf: new Map(), written: new Set(a.writes.map((w) => w.model)) };
-  const push = (map: Map<string, EntryCoverage[]>, id: string, cov: EntryCoverage) => {
-    if (!map.has(id)) map.set(id, []);
-    map.get(id)!.push(cov);
+  const by: ByModel = {
+    coverageOf: groupBy(a.coverage, (cov) => cov.entry.id),
+    coveredOf: groupBy(
+      a.coverage.filter((cov) => cov.coveredBy.length > 0),
+      (cov) => cov.model,
+    ),
+    written: new Set(a.writes.map((w) => w.model)),
   };
-  const byEntry = new Map<Entry, EntryCoverage[]>();
-  for (const cov of a.coverage) {
-    if (!byEntry.has(cov.entry)) byEntry.set(cov.entry, []);
-    byEntry.get(cov.entry)!.push(cov);
-    push(by.coverageOf, cov.entry.id, cov);
-    if (cov.coveredBy.length > 0) push(by.coveredOf, cov.model, cov);
-  }
+  const byEntry = groupBy(a.coverage, (cov) => cov.entry);
   const out: EntryVerdict[] = [];
   for (const entry of a.entries) {
     if (entry.immutable) continue;

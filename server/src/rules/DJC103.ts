@@ -1,6 +1,7 @@
 /** DJC103 signal-bypassing-write: update()/bulk writes/raw SQL skip the signals that invalidate entries. */
 import type { FindingOf } from '../findings';
 import { type Analysis, entryKeyText } from '../analysis/analysis';
+import { groupBy } from '../analysis/domain/groups';
 import { keyData } from '../analysis/keyRebuild';
 import { offProductionWriters } from '../analysis/writeOrigin';
 import { modelName, related } from '../wording';
@@ -24,12 +25,10 @@ export const DJC103: Rule<'DJC103'> = {
     const out: FindingOf<'DJC103'>[] = [];
     const seen = new Set<string>();
     // Per model, the records an invalidation reaches: scanning all coverage per write was quadratic.
-    const coveredOf = new Map<string, typeof a.coverage>();
-    for (const c of a.coverage) {
-      if (!c.coveredBy.length) continue;
-      if (!coveredOf.has(c.model)) coveredOf.set(c.model, []);
-      coveredOf.get(c.model)!.push(c);
-    }
+    const coveredOf = groupBy(
+      a.coverage.filter((c) => c.coveredBy.length > 0),
+      (c) => c.model,
+    );
     for (const w of a.writes) {
       if (w.kind !== 'bulk' && !w.throughWrite) continue;
       const site = `${w.file.path}:${w.loc.join(':')}:${w.model}`;
