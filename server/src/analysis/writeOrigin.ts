@@ -7,7 +7,7 @@
 import type { WriteSite } from './domain/events';
 import { isTestPath } from './fileSelection';
 
-export type WriteOrigin =
+type WriteOrigin =
   | { kind: 'production' }
   /** `<app>/management/commands/<name>.py`: run by hand or by a scheduler, `manage.py <name>`. */
   | { kind: 'command'; name: string }
@@ -23,7 +23,7 @@ const MANAGEMENT_PACKAGE = /(?:^|\/)management\//;
 const SAMPLE_DATA =
   /(?:^|\/)(?:(?:sample|dummy|fake|random|demo)_?data|populate_?(?:db|data)|load_?fixtures|fixtures_?loader)(?:\/|\.py$)/;
 
-export function writeOrigin(w: WriteSite): WriteOrigin {
+function writeOrigin(w: WriteSite): WriteOrigin {
   const path = w.file.path;
   const command = COMMAND.exec(path);
   if (command) return { kind: 'command', name: command[1] };
