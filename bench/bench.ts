@@ -10,6 +10,9 @@
  *   facts for the others, a full analysis.
  * The machine is shared and noisy, so ratios are taken within a round; the summary gives every
  * round's ratios and their median.
+ *
+ * `npm run bench -- [--runs N] --entries 1000,3000,10000`: instead, a generated project per count
+ * of cache entries (bench/manyEntries.ts), cold runs only: how the analysis grows with the entries.
  */
 import { execFileSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
@@ -24,6 +27,7 @@ import { decodeSource } from '../server/src/facts/extract';
 import { readAhead } from '../server/src/engine/readAhead';
 import { DiskFactCache } from '../server/src/engine/factCache';
 import { loadPythonParser, parsePython } from '../server/src/syntax/parser';
+import { writeManyEntriesProject } from './manyEntries';
 
 interface PhaseResult {
   ms: number;
@@ -34,6 +38,8 @@ interface PhaseResult {
   findings?: number;
   factMs?: number;
   analysisMs?: number;
+  /** CPU time of the process (both threads) over the phase: steadier than wall time on a shared machine. */
+  cpuMs?: number;
 }
 
 async function phase(name: string, dir: string, cacheDir: string): Promise<PhaseResult> {
@@ -61,9 +67,11 @@ async function phase(name: string, dir: string, cacheDir: string): Promise<Phase
   // The edited file is chosen before the clock starts: finding it reads the whole tree once more.
   const input = name === 'edited' ? await withOneEdit(fs) : fs;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const cache = name === 'cold' ? undefined : new DiskFactCache(cacheDir);
   const result = await analyzeWorkspace(input, defaultConfig, undefined, cache);
   const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
   cache?.save();
   const { stats } = result;
   return {
@@ -75,6 +83,7 @@ async function phase(name: string, dir: string, cacheDir: string): Promise<Phase
     findings: result.findings.length,
     factMs: stats.factMs,
     analysisMs: stats.analysisMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
 
@@ -124,6 +133,11 @@ async function main(): Promise<void> {
     args.splice(runsAt, 2);
     if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive whole number');
   }
+  const entriesAt = args.indexOf('--entries');
+  if (entriesAt !== -1) {
+    benchEntryCounts(args[entriesAt + 1].split(',').map(Number), runs);
+    return;
+  }
   const dirs = args.length ? args : [path.join(__dirname, '..', '..', 'examples', 'shop')];
   for (const dir of dirs) {
     const cacheDir = mkdtempSync(path.join(tmpdir(), 'djcache-bench-'));
@@ -163,6 +177,26 @@ async function main(): Promise<void> {
         );
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function benchEntryCounts(counts: number[], runs: number): void {
+  for (const entries of counts) {
+    if (!Number.isInteger(entries) || entries < 1) throw new Error('--entries takes whole numbers, comma-separated');
+    const dir = mkdtempSync(path.join(tmpdir(), 'djcache-bench-entries-'));
+    try {
+      writeManyEntriesProject(dir, entries);
+      for (let round = 1; round <= runs; round++) {
+        const cold = runPhase('cold', dir, dir);
+        console.log(
+          `${entries} entries, round ${round}: ${cold.files} files, ${cold.lines} lines, findings ${cold.findings}` +
+            ` | cold ${seconds(cold.ms)} (facts ${seconds(cold.factMs!)}, analysis ${seconds(cold.analysisMs!)};` +
+            ` CPU ${seconds(cold.cpuMs!)}; ${cold.maxRssMb.toFixed(0)} MB)`,
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 }

@@ -143,12 +143,37 @@ test('a finding quotes a write that may change any column before one of other co
   assert.equal(findings.length, 1);
   assert.match(
     findings[0].message,
-    /site\/sample_data\.py:5 \(SiteSettings\.objects\.update_or_create\(\)\) saves SiteSettings/,
+    /site\/defaults\.py:5 \(SiteSettings\.objects\.update_or_create\(\)\) saves SiteSettings/,
   );
   assert.deepEqual(
     findings[0].related.map((r) => r.path),
-    ['site/traffic.py', 'site/sample_data.py'],
+    ['site/traffic.py', 'site/defaults.py'],
   );
+});
+
+test('a finding quotes a production write before a management command, and says when only commands write', async () => {
+  const quoted = async (fixture: string) => {
+    const { findings } = await analyzeWorkspace(memoryFs(readTree(path.join(FIXTURES, fixture))), defaultConfig);
+    assert.equal(findings.length, 1);
+    return findings[0].message;
+  };
+  const production = await quoted('djc101_production_write_quoted_first');
+  assert.match(production, /catalog\/views\.py:9 \(brand\.save\(\)\) saves Brand \(and 1 more write site\), but/);
+  assert.doesNotMatch(production, /written only by/);
+  assert.match(
+    await quoted('djc101_only_command_writes'),
+    /catalog\/management\/commands\/import_brands\.py:12 \(Brand\.objects\.create\(\)\) saves Brand, written only by management command `import_brands`, but nothing invalidates/,
+  );
+});
+
+test('DJC106 quotes the production write of one model before a command write of another', async () => {
+  const { findings } = await analyzeWorkspace(
+    memoryFs(readTree(path.join(FIXTURES, 'djc106_production_write_quoted_across_models'))),
+    defaultConfig,
+  );
+  assert.equal(findings.length, 1);
+  assert.match(findings[0].message, /Album.*\(and Photo\).*media\/views\.py:7 \(album\.save\(\)\) saves Album, and/);
+  assert.equal(findings[0].severity, 'warning');
 });
 
 test('the per-site cache is in the graph with its alias, timeout and the clear() calls that empty it, and gives no finding', async () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { type KeyPart, type KeyPattern, matchKeys } from '../server/src/analysis/domain/keys';
+import { type KeyPart, type KeyPattern, matchKeys, shownToMatch } from '../server/src/analysis/domain/keys';
+import { KeyIndex } from '../server/src/analysis/domain/keyIndex';
 import { defaultConfig } from '../server/src/config/config';
 import { analyzeWorkspace } from '../server/src/engine/engine';
 import { memoryFs } from './tree';
@@ -30,6 +31,55 @@ test('key matching agrees with the definition on every small pair of globs', () 
       assert.equal(matchKeys(key(a), key(b)) === 'pattern', shareAString(a, b), `${a} ~ ${b}`);
     }
   }
+});
+
+test('the key index offers every item a scan with matchKeys would find, in item order', () => {
+  const globs = ['', '*', '*:*', 'a', 'ab', 'ab*', 'a*b', '*b', 'b*', 'ab*c', 'abc', 'a:*', 'a:b*'];
+  const startsElsewhere = key('ba*');
+  const keys: (KeyPattern | null)[] = [
+    null,
+    ...globs.map(key),
+    startsElsewhere,
+    { ...key('a*'), builder: 'm.f' },
+    { ...key('zz*'), builder: 'm.f' },
+    { ...key('*'), builder: 'm.g' },
+    { ...key('q*'), memoized: 'm.h' },
+    { ...key('*'), memoized: 'm.h' },
+    { ...key('sidebar'), fragment: "'sidebar'", jinjaFragment: 'sidebar' },
+    { ...key('sidebar'), fragment: 'sidebar' },
+    { ...key('nav'), fragment: 'nav' },
+    { ...key('views.decorators.cache.cache_page.*'), page: true },
+    { ...key('other.*'), page: true },
+  ];
+  // Each key twice, once as a clear (which `always` keeps for every query).
+  const items = keys.flatMap((k, i) => [
+    { k, clear: false, i },
+    { k, clear: true, i },
+  ]);
+  const index = new KeyIndex(
+    items,
+    (item) => item.k,
+    (item) => item.clear,
+  );
+  for (const q of keys) {
+    for (const [shown, matters] of [
+      [false, (m: string) => m !== 'none'],
+      [true, (m: string) => shownToMatch(m as ReturnType<typeof matchKeys>)],
+    ] as const) {
+      const offered = index.candidates([q], shown);
+      assert.deepEqual(
+        offered,
+        [...offered].sort((x, y) => items.indexOf(x) - items.indexOf(y)),
+        'item order',
+      );
+      for (const item of items) {
+        if (item.clear || matters(matchKeys(q, item.k)))
+          assert.ok(offered.includes(item), `${q && JSON.stringify(q)} ~ ${JSON.stringify(item)} (shown: ${shown})`);
+      }
+    }
+  }
+  // Narrowing is the point: a literal prefix rules out keys that start differently.
+  assert.ok(!index.candidates([key('ab*')], true).some((item) => item.k === startsElsewhere && !item.clear));
 });
 
 test('keys of 200,000 literal characters match without recursion', () => {

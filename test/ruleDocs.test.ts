@@ -21,3 +21,10 @@ test("every rule's doc page exists and is titled with its code and name", () => 
     assert.equal(readFileSync(page, 'utf8').split('\n')[0], `# ${meta.code}: ${meta.name}`);
   }
 });
+
+test("every rule's doc page says what the rule proves", () => {
+  for (const { meta } of allRules) {
+    const text = readFileSync(path.join(root, 'docs', 'rules', `${meta.code}.md`), 'utf8');
+    assert.match(text, /\n## What this rule proves\n\n\S/, `docs/rules/${meta.code}.md`);
+  }
+});

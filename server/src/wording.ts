@@ -4,6 +4,7 @@ import type { WriteSite } from './analysis/domain/events';
 import { countedModels } from './analysis/domain/keys';
 import { modelName } from './analysis/models';
 import { entryNeverExpires } from './analysis/verdict';
+import { offProductionWriters } from './analysis/writeOrigin';
 import type { Loc } from './syntax/ir';
 import type { RelatedLocation } from './findings';
 
@@ -33,6 +34,15 @@ export function writeVerb(w: WriteSite): string {
 /** "catalog/admin.py:12 (the admin) saves Category", "… (p.save(update_fields=…)) saves the stock column of Product" */
 export function writeText(w: WriteSite): string {
   return `${at(w.file.path, w.loc)} (${w.how}) ${writeVerb(w)} ${columnsOf(w.columns, modelName(w.model))}`;
+}
+
+/**
+ * Said after a quoted write when no production code makes any of `writes`: "written only by
+ * management command `populatedb`"; else nothing.
+ */
+export function writtenOnlyBy(writes: readonly WriteSite[]): string | undefined {
+  const by = offProductionWriters(writes);
+  return by && `written only by ${by}`;
 }
 
 export function viaText(cov: EntryCoverage): string {

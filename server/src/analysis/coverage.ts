@@ -4,9 +4,12 @@ import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger }
 import { triggerText } from './analysis';
 import type { Reach } from './callGraph';
 import type { CacheOp, WriteSite } from './domain/events';
-import { countedModels, matchKeys, shownToMatch, versionKeys } from './domain/keys';
+import { countedModels, type KeyPattern, matchKeys, shownToMatch, versionKeys } from './domain/keys';
+import { KeyIndex } from './domain/keyIndex';
+import { groupBy } from './domain/groups';
 import { modelName, type ModelRegistry } from './models';
 import { declares, sameRows, type TagDeclaration } from './tags';
+import { productionFirst } from './writeOrigin';
 import { type Dep, fnId } from './domain/values';
 import { sameVersion } from './domain/versions';
 import { bumpsEntry } from './versionRows';
@@ -24,19 +27,32 @@ export function coverEntries(
 ): { coverage: EntryCoverage[]; invalidatedAtAll: Map<string, boolean> } {
   const coverage: EntryCoverage[] = [];
   const invalidatedAtAll = new Map<string, boolean>();
-  // Writes that may change any column come first: findings quote the first, and a reviewer
-  // agrees with those at once (a `save(update_fields=[...])` of another column may not matter).
-  const anyColumnFirst = [...writes].sort((x, y) => Number(!!x.columns) - Number(!!y.columns));
+  // Findings quote the first write: production code before commands, sample data and tests (what
+  // the team acts on), then writes that may change any column (a reviewer agrees with those at
+  // once; a `save(update_fields=[...])` of another column may not matter).
+  const ranked = productionFirst([...writes].sort((x, y) => Number(!!x.columns) - Number(!!y.columns)));
+  const writesOf = groupBy(ranked, (w) => w.model);
+  const byKey = new KeyIndex(
+    invalidations,
+    (inv) => inv.key,
+    (inv) => inv.method === 'clear',
+  );
+  // Version rows' bumps are writes, not keyed deletes: every entry looks at them.
+  const rowBumps = invalidations.filter((inv) => inv.bumpsRow);
   for (const entry of entries) {
     if (entry.immutable) continue;
-    const matching = invalidations.filter((inv) => invalidates(inv, entry));
+    const ownVersionKeys = entry.versionCounter
+      ? [...versionKeys(entry.key), entry.versionCounter]
+      : versionKeys(entry.key);
+    const matching = [...new Set([...byKey.candidates([entry.key, ...ownVersionKeys], true), ...rowBumps])].filter(
+      (inv) => invalidates(inv, entry, ownVersionKeys),
+    );
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     // A new row among those the key counts makes a new key: the old entry is never read again.
     const counted = countedModels(entry.key);
     const covs = entry.deps.map((dep) => {
-      const relevant = anyColumnFirst.filter(
+      const relevant = (writesOf.get(dep.model) ?? []).filter(
         (w) =>
-          w.model === dep.model &&
           changesColumns(w, dep) &&
           !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) &&
           !orphansOnly(w, entry, dep, models),
@@ -65,15 +81,15 @@ export function coverEntries(
 
 /**
  * Whether the op of `inv` is shown to drop or refresh what `entry` holds (alias, key and version
- * agree). A key the engine cannot resolve, on either side, shows nothing: it is no coverage.
+ * agree; `entryVersionKeys` are the version keys the entry's key and `version=` read). A key the engine cannot resolve, on either side, shows nothing: it is no coverage.
  */
-function invalidates(inv: Invalidation, entry: Entry): boolean {
+function invalidates(inv: Invalidation, entry: Entry, entryVersionKeys: KeyPattern[]): boolean {
   if (inv.bumpsRow) return bumpsEntry(inv, entry);
   if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
   if (inv.method === 'clear') return true;
-  const counters = entry.versionCounter ? [...versionKeys(entry.key), entry.versionCounter] : versionKeys(entry.key);
   // add() never replaces a counter that is there: it starts one, it does not bump it.
-  if (inv.key && inv.method !== 'add' && counters.some((vk) => shownToMatch(matchKeys(vk, inv.key)))) return true;
+  if (inv.key && inv.method !== 'add' && entryVersionKeys.some((vk) => shownToMatch(matchKeys(vk, inv.key))))
+    return true;
   if (inv.method === 'incr' || inv.method === 'decr') return false;
   if (!sameVersion(entry, inv)) return false;
   return shownToMatch(matchKeys(entry.key, inv.key));

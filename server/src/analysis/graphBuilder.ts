@@ -1,5 +1,6 @@
 /** The dependency map as plain JSON, for `djcache graph`, hover and the Cache Map. */
 import { display } from './domain/keys';
+import { groupBy } from './domain/groups';
 import type { Analysis } from './analysis';
 import { type Entry, entryKeyText, triggerText } from './analysis';
 import type { Graph, GraphSiteCache } from '../../../shared/graph';
@@ -30,6 +31,11 @@ export function buildGraph(a: Analysis): Graph {
     ...entries.flatMap((e) => e.dependencies.map((d) => d.model)),
     ...a.writes.map((w) => w.model),
   ]);
+  const writesOf = groupBy(a.writes, (w) => w.model);
+  const entriesOf = groupBy(
+    entries.flatMap((e) => [...new Set(e.dependencies.map((d) => d.model))].map((model) => ({ model, id: e.id }))),
+    (read) => read.model,
+  );
   const models = [...modelIds].sort().map((id) => {
     const m = a.models.byId.get(id);
     return {
@@ -38,12 +44,23 @@ export function buildGraph(a: Analysis): Graph {
       loc: m?.loc ?? ([0, 0, 0, 0] as [number, number, number, number]),
       table: m?.table ?? '',
       adminRegistered: a.adminRegistered.has(id),
-      writes: a.writes
-        .filter((w) => w.model === id)
-        .map((w) => ({ path: w.file.path, loc: w.loc, kind: w.kind, how: w.how, signals: w.signals })),
-      entries: entries.filter((e) => e.dependencies.some((d) => d.model === id)).map((e) => e.id),
+      writes: (writesOf.get(id) ?? []).map((w) => ({
+        path: w.file.path,
+        loc: w.loc,
+        kind: w.kind,
+        how: w.how,
+        signals: w.signals,
+      })),
+      entries: (entriesOf.get(id) ?? []).map((read) => read.id),
     };
   });
+  const entriesCoveredBy = new Map<Analysis['invalidations'][number], Set<string>>();
+  for (const c of a.coverage) {
+    for (const { inv } of c.coveredBy) {
+      const ids = entriesCoveredBy.get(inv) ?? new Set<string>();
+      entriesCoveredBy.set(inv, ids.add(c.entry.id));
+    }
+  }
   const invalidations = a.invalidations.map((inv) => ({
     path: inv.file.path,
     loc: inv.loc,
@@ -51,10 +68,7 @@ export function buildGraph(a: Analysis): Graph {
     alias: inv.alias,
     method: inv.method,
     triggers: inv.triggers.map(triggerText),
-    entries: a.coverage
-      .filter((c) => c.coveredBy.some((x) => x.inv === inv))
-      .map((c) => c.entry.id)
-      .filter((id, i, all) => all.indexOf(id) === i),
+    entries: [...(entriesCoveredBy.get(inv) ?? [])],
   }));
   return { version: 1, entries, models, invalidations, siteCache: siteCache(a) };
 }

@@ -7,7 +7,9 @@ import type { Severity } from '../config/config';
 import type { Analysis, Entry, EntryCoverage } from './analysis';
 import type { WriteSite } from './domain/events';
 import type { TagDeclaration, TagItem } from './domain/tags';
+import { groupBy } from './domain/groups';
 import { declares, sameRows } from './tags';
+import { onlyOffProduction } from './writeOrigin';
 
 /** What is said about one model an entry reads. */
 export type ModelVerdict =
@@ -43,22 +45,41 @@ export function verdictsOf(a: Analysis): EntryVerdict[] {
   return out;
 }
 
+/**
+ * What the verdicts look up per model, gathered once: asking the whole coverage and every write
+ * for each entry made judging quadratic in the number of entries.
+ */
+interface ByModel {
+  /** Each entry's coverage records, in coverage order (by id: an entry's records share it). */
+  coverageOf: Map<string, EntryCoverage[]>;
+  /** Per model, the coverage records some invalidation reaches, in coverage order. */
+  coveredOf: Map<string, EntryCoverage[]>;
+  written: Set<string>;
+}
+
 function judge(a: Analysis): EntryVerdict[] {
-  const byEntry = new Map<Entry, EntryCoverage[]>();
-  for (const cov of a.coverage) byEntry.set(cov.entry, [...(byEntry.get(cov.entry) ?? []), cov]);
+  const by: ByModel = {
+    coverageOf: groupBy(a.coverage, (cov) => cov.entry.id),
+    coveredOf: groupBy(
+      a.coverage.filter((cov) => cov.coveredBy.length > 0),
+      (cov) => cov.model,
+    ),
+    written: new Set(a.writes.map((w) => w.model)),
+  };
+  const byEntry = groupBy(a.coverage, (cov) => cov.entry);
   const out: EntryVerdict[] = [];
   for (const entry of a.entries) {
     if (entry.immutable) continue;
     const covs = byEntry.get(entry) ?? [];
-    out.push(entry.tags ? declaredVerdict(a, entry, entry.tags, covs) : undeclaredVerdict(a, entry, covs));
+    out.push(entry.tags ? declaredVerdict(a, by, entry, entry.tags, covs) : undeclaredVerdict(a, by, entry, covs));
   }
   return out;
 }
 
 /** An entry without tag declarations: DJC101, DJC102 or DJC106. */
-function undeclaredVerdict(a: Analysis, entry: Entry, covs: EntryCoverage[]): EntryVerdict {
-  if (foldedIntoTimeoutOnly(a, entry)) {
-    const written = a.coverage.filter((c) => c.entry.id === entry.id && c.writes.length > 0);
+function undeclaredVerdict(a: Analysis, by: ByModel, entry: Entry, covs: EntryCoverage[]): EntryVerdict {
+  if (foldedIntoTimeoutOnly(a, by, entry)) {
+    const written = (by.coverageOf.get(entry.id) ?? []).filter((c) => c.writes.length > 0);
     return {
       entry,
       models: covs.map((cov) => (cov.writes.length ? { kind: 'timeoutOnly', cov } : { kind: 'quiet', cov })),
@@ -66,10 +87,10 @@ function undeclaredVerdict(a: Analysis, entry: Entry, covs: EntryCoverage[]): En
       unreadTags: [],
     };
   }
-  return { entry, models: covs.map((cov) => modelVerdict(a, cov)), unreadTags: [] };
+  return { entry, models: covs.map((cov) => modelVerdict(a, by, cov)), unreadTags: [] };
 }
 
-function modelVerdict(a: Analysis, cov: EntryCoverage): ModelVerdict {
+function modelVerdict(a: Analysis, by: ByModel, cov: EntryCoverage): ModelVerdict {
   if (cov.writes.length === 0)
     return cov.coveredBy.length === 0 && !cov.declaredBy && !cov.newKeyOnInsert
       ? { kind: 'unwritten', cov }
@@ -78,18 +99,24 @@ function modelVerdict(a: Analysis, cov: EntryCoverage): ModelVerdict {
   if (!stale.length) return { kind: 'quiet', cov };
   // An entry invalidated for some changes of the model says which ones it misses (DJC101),
   // whatever its siblings do: two entries both cleared on save only are each stale on delete.
-  const siblings = cov.coveredBy.length ? [] : coveredSiblings(a, cov);
+  const siblings = cov.coveredBy.length ? [] : coveredSiblings(by, cov);
   if (!siblings.length) return { kind: 'stale', cov, stale, severity: staleSeverity(a, cov.entry, stale) };
   return { kind: 'sharedPartly', cov, stale, siblings, severity: staleSeverity(a, cov.entry, stale) };
 }
 
 /** An entry with tag declarations: DJC108 alone answers for it. "auto" and unresolved items may declare anything. */
-function declaredVerdict(a: Analysis, entry: Entry, tags: TagDeclaration, covs: EntryCoverage[]): EntryVerdict {
+function declaredVerdict(
+  a: Analysis,
+  by: ByModel,
+  entry: Entry,
+  tags: TagDeclaration,
+  covs: EntryCoverage[],
+): EntryVerdict {
   if (tags.auto || tags.opaque) return { entry, models: covs.map((cov) => ({ kind: 'quiet', cov })), unreadTags: [] };
   const models: ModelVerdict[] = covs.map((cov) =>
     declares(tags, cov.model, a.models)
       ? { kind: 'quiet', cov }
-      : { kind: 'undeclared', cov, tags, written: a.writes.some((w) => w.model === cov.model) },
+      : { kind: 'undeclared', cov, tags, written: by.written.has(cov.model) },
   );
   // Without any read the engine saw, it cannot tell a needed tag from an unused one.
   const unreadTags = entry.deps.length
@@ -100,9 +127,12 @@ function declaredVerdict(a: Analysis, entry: Entry, tags: TagDeclaration, covs: 
   return { entry, models, unreadTags };
 }
 
-/** Entries that never expire are errors; models nobody writes in code are information. */
+/**
+ * Entries that never expire are errors; models nobody writes in code, or only commands, sample
+ * data and tests write, are information.
+ */
 function staleSeverity(a: Analysis, entry: Entry, writes: WriteSite[]): Severity {
-  if (writes.length === 0) return 'info';
+  if (writes.length === 0 || onlyOffProduction(writes)) return 'info';
   return entryNeverExpires(a, entry) ? 'error' : 'warning';
 }
 
@@ -112,17 +142,17 @@ export function entryNeverExpires(a: Analysis, entry: Entry): boolean {
 }
 
 /** Other entries reading the same model that some invalidation reaches when it changes. */
-function coveredSiblings(a: Analysis, cov: EntryCoverage): EntryCoverage[] {
-  return a.coverage.filter((o) => o.model === cov.model && o.entry.id !== cov.entry.id && o.coveredBy.length > 0);
+function coveredSiblings(by: ByModel, cov: EntryCoverage): EntryCoverage[] {
+  return (by.coveredOf.get(cov.model) ?? []).filter((o) => o.entry.id !== cov.entry.id);
 }
 
 /**
  * Entries with a finite timeout, writable dependencies and no invalidation at all report as
  * DJC106, not DJC101; when a sibling on the same table is invalidated, DJC102 says more and wins.
  */
-function foldedIntoTimeoutOnly(a: Analysis, entry: Entry): boolean {
+function foldedIntoTimeoutOnly(a: Analysis, by: ByModel, entry: Entry): boolean {
   if (entryNeverExpires(a, entry) || a.invalidatedAtAll.get(entry.id)) return false;
-  const covs = a.coverage.filter((c) => c.entry.id === entry.id);
-  if (covs.some((c) => c.coveredBy.length > 0 || coveredSiblings(a, c).length > 0)) return false;
-  return covs.some((c) => a.writes.some((w) => w.model === c.model));
+  const covs = by.coverageOf.get(entry.id) ?? [];
+  if (covs.some((c) => c.coveredBy.length > 0 || coveredSiblings(by, c).length > 0)) return false;
+  return covs.some((c) => by.written.has(c.model));
 }

@@ -3,7 +3,7 @@ import type { FindingOf } from '../findings';
 import { type Analysis, type EntryCoverage, entryKeyText } from '../analysis/analysis';
 import type { WriteSite } from '../analysis/domain/events';
 import { type ModelVerdict, verdictsOf } from '../analysis/verdict';
-import { at, countedKeyText, modelName, readText, related, viaText, writeText } from '../wording';
+import { at, countedKeyText, modelName, readText, related, viaText, writeText, writtenOnlyBy } from '../wording';
 import { finding, type Rule } from './common';
 import { declareTagsData, entryData } from './fixData';
 
@@ -15,7 +15,8 @@ export const DJC101: Rule<'DJC101'> = {
     summary: 'A cache entry reads a model that can change, and no invalidation reaches the entry.',
   },
   doc: {
-    severityNote: 'error if it never expires, info if nothing writes the model',
+    severityNote:
+      'error if it never expires; info if nothing writes the model, or only commands, sample data or tests do',
     reportedAt: 'entry',
     finds: 'an entry that reads a model that can change, with no invalidation for some kind of change',
   },
@@ -65,7 +66,8 @@ function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { k
   const when = coveredKinds.length
     ? `${kinds.map((k) => CHANGE_TEXT[k]).join(' or ')} (it is invalidated on ${coveredKinds.join(' and ')})`
     : 'changes';
-  const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}, but nothing invalidates ${key} when ${modelName(cov.model)} ${when}.${countedKeyText(cov)}`;
+  const only = writtenOnlyBy(stale);
+  const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}${only ? `, ${only},` : ','} but nothing invalidates ${key} when ${modelName(cov.model)} ${when}.${countedKeyText(cov)}`;
   return finding(
     'DJC101',
     severity,

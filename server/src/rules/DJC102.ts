@@ -2,7 +2,7 @@
 import type { FindingOf } from '../findings';
 import { type Analysis, entryKeyText } from '../analysis/analysis';
 import { verdictsOf } from '../analysis/verdict';
-import { modelName, readText, related, viaText, writeText } from '../wording';
+import { modelName, readText, related, viaText, writeText, writtenOnlyBy } from '../wording';
 import { finding, type Rule } from './common';
 import { declareTagsData, entryData } from './fixData';
 
@@ -14,6 +14,7 @@ export const DJC102: Rule<'DJC102'> = {
     summary: 'Several entries read a model; its changes invalidate some of them but not this one.',
   },
   doc: {
+    severityNote: 'error if it never expires; info if only commands, sample data or tests make the writes it misses',
     reportedAt: 'entry',
     finds: 'a model read by several entries, where changes invalidate some of them but not this one',
   },
@@ -30,7 +31,8 @@ export const DJC102: Rule<'DJC102'> = {
         .join(', ');
       const by = siblings[0].coveredBy[0];
       const key = entryKeyText(cov.entry);
-      const message = `${key} reads ${readText(cov)} through ${viaText(cov)}, and ${writeText(w)}; ${names} ${siblings.length > 1 ? 'are' : 'is'} invalidated when ${modelName(cov.model)} changes (${by.how}), but ${key} is not.`;
+      const only = writtenOnlyBy(stale);
+      const message = `${key} reads ${readText(cov)} through ${viaText(cov)}, and ${writeText(w)}${only ? `, ${only}` : ''}; ${names} ${siblings.length > 1 ? 'are' : 'is'} invalidated when ${modelName(cov.model)} changes (${by.how}), but ${key} is not.`;
       out.push(
         finding(
           'DJC102',

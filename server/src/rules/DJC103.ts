@@ -1,7 +1,9 @@
 /** DJC103 signal-bypassing-write: update()/bulk writes/raw SQL skip the signals that invalidate entries. */
 import type { FindingOf } from '../findings';
 import { type Analysis, entryKeyText } from '../analysis/analysis';
+import { groupBy } from '../analysis/domain/groups';
 import { keyData } from '../analysis/keyRebuild';
+import { offProductionWriters } from '../analysis/writeOrigin';
 import { modelName, related } from '../wording';
 import { finding, type Rule } from './common';
 
@@ -14,6 +16,7 @@ export const DJC103: Rule<'DJC103'> = {
       'A write that sends no signals changes a model whose entries are invalidated only through signals or save().',
   },
   doc: {
+    severityNote: 'info for a write in a management command, sample data or tests',
     reportedAt: 'write',
     finds: '`update()`, bulk writes, raw SQL or a through-model write that skips the signals the entries rely on',
   },
@@ -21,11 +24,16 @@ export const DJC103: Rule<'DJC103'> = {
   check(a: Analysis): FindingOf<'DJC103'>[] {
     const out: FindingOf<'DJC103'>[] = [];
     const seen = new Set<string>();
+    // Per model, the records an invalidation reaches: scanning all coverage per write was quadratic.
+    const coveredOf = groupBy(
+      a.coverage.filter((c) => c.coveredBy.length > 0),
+      (c) => c.model,
+    );
     for (const w of a.writes) {
       if (w.kind !== 'bulk' && !w.throughWrite) continue;
       const site = `${w.file.path}:${w.loc.join(':')}:${w.model}`;
       if (seen.has(site)) continue;
-      const stale = a.coverage.filter((c) => c.model === w.model && c.coveredBy.length > 0 && c.bypassing.includes(w));
+      const stale = (coveredOf.get(w.model) ?? []).filter((c) => c.bypassing.includes(w));
       if (!stale.length) continue;
       seen.add(site);
       const names = stale
@@ -36,11 +44,13 @@ export const DJC103: Rule<'DJC103'> = {
       const what = w.throughWrite
         ? `${w.how} writes the through model ${w.model} directly, which sends no m2m_changed`
         : `${w.how} changes ${w.model} without sending signals`;
-      const message = `${what}; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write.`;
+      // A write in a command, sample data or tests is not what the team acts on: information.
+      const offProduction = offProductionWriters([w]);
+      const message = `${what}; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write${offProduction ? ` (in ${offProduction})` : ''}.`;
       out.push(
         finding(
           'DJC103',
-          'warning',
+          offProduction ? 'info' : 'warning',
           w.file.path,
           w.loc,
           message,

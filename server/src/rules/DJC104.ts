@@ -3,6 +3,7 @@ import type { FindingOf } from '../findings';
 import { display, isOpaque, keyDistance, matchKeys, sameFragment } from '../analysis/domain/keys';
 import type { Analysis, Entry } from '../analysis/analysis';
 import { sameVersion, versionText } from '../analysis/domain/versions';
+import { KeyIndex } from '../analysis/domain/keyIndex';
 import { at, related } from '../wording';
 import { finding, type Rule } from './common';
 
@@ -23,9 +24,15 @@ export const DJC104: Rule<'DJC104'> = {
   fixes: [],
   check(a: Analysis): FindingOf<'DJC104'>[] {
     const out: FindingOf<'DJC104'>[] = [];
-    const setKeys = a.entries.filter((e) => e.key);
+    const setKeys = new KeyIndex(
+      a.entries.filter((e) => e.key),
+      (e) => e.key,
+    );
     // Reads count as evidence that somebody (a library, another service) sets the key.
-    const readKeys = [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => r.key);
+    const readKeys = new KeyIndex(
+      [...a.events.values()].flatMap((e) => e.keyReads).filter((r) => r.key),
+      (r) => r.key,
+    );
     for (const inv of a.invalidations) {
       if (
         !DEAD_WHEN_UNMATCHED.has(inv.method) ||
@@ -36,11 +43,16 @@ export const DJC104: Rule<'DJC104'> = {
           a.entries.some((e) => e.kind === 'fragment' && !!e.key && sameFragment(e.key, inv.key!)))
       )
         continue;
-      const sameAlias = setKeys.filter((e) => e.alias === inv.alias || e.alias === '?' || inv.alias === '?');
+      const near = setKeys.candidates([inv.key]);
+      const sameAlias = near.filter((e) => e.alias === inv.alias || e.alias === '?' || inv.alias === '?');
       if (sameAlias.some((e) => matchKeys(e.key, inv.key) !== 'none' && sameVersion(e, inv))) continue;
-      if (readKeys.some((r) => r.alias === inv.alias && sameVersion(r, inv) && matchKeys(r.key, inv.key) !== 'none'))
+      if (
+        readKeys
+          .candidates([inv.key])
+          .some((r) => r.alias === inv.alias && sameVersion(r, inv) && matchKeys(r.key, inv.key) !== 'none')
+      )
         continue;
-      const message = explain(inv, setKeys);
+      const message = explain(inv, near, setKeys.all());
       if (!message) continue;
       out.push(
         finding(
@@ -59,16 +71,20 @@ export const DJC104: Rule<'DJC104'> = {
 };
 
 /** Says why the key cannot match, or nothing when there is no evidence it was meant to match something. */
-function explain(inv: Analysis['invalidations'][number], setKeys: Entry[]): { text: string; near?: Entry } | undefined {
+function explain(
+  inv: Analysis['invalidations'][number],
+  near: Entry[],
+  setKeys: readonly Entry[],
+): { text: string; near?: Entry } | undefined {
   const key = display(inv.key);
-  const otherAlias = setKeys.find((e) => e.alias !== inv.alias && matchKeys(e.key, inv.key) !== 'none');
+  const otherAlias = near.find((e) => e.alias !== inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherAlias) {
     return {
       text: `cache.${inv.method}('${key}') runs on the '${inv.alias}' cache, but '${display(otherAlias.key)}' is set on the '${otherAlias.alias}' cache (${at(otherAlias.path, otherAlias.loc)}); the call never reaches it.`,
       near: otherAlias,
     };
   }
-  const otherVersion = setKeys.find((e) => e.alias === inv.alias && matchKeys(e.key, inv.key) !== 'none');
+  const otherVersion = near.find((e) => e.alias === inv.alias && matchKeys(e.key, inv.key) !== 'none');
   if (otherVersion) {
     return {
       text: `cache.${inv.method}('${key}') uses ${versionText(inv)}, but '${display(otherVersion.key)}' is set with ${versionText(otherVersion)} (${at(otherVersion.path, otherVersion.loc)}); the call never reaches it.`,

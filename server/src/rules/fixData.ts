@@ -37,17 +37,28 @@ export function declareTagsData(a: Analysis, entry: Entry): { declareTags?: Decl
   if (entry.kind === 'tagged') return {};
   const decorator = entry.kind === 'memoize' ? projectDecorator(a, entry) : undefined;
   if (entry.kind === 'memoize' && !decorator) return {};
-  const installed =
-    a.ws.settings.installedApps.includes('djcache') ||
-    a.ws.python.some((f) => f.imports.some((i) => i.module === 'djcache' || i.module.startsWith('djcache.')));
   return {
     declareTags: {
-      installed,
+      installed: djcacheInstalled(a),
       shape: entry.kind,
       models: [...new Set(entry.deps.map((d) => d.model))].sort(),
       ...(decorator ? { decorator } : {}),
     },
   };
+}
+
+const installedMemo = new WeakMap<Analysis, boolean>();
+
+/** Whether the project uses djcache: asked once per analysis, not once per finding. */
+function djcacheInstalled(a: Analysis): boolean {
+  let installed = installedMemo.get(a);
+  if (installed === undefined) {
+    installed =
+      a.ws.settings.installedApps.includes('djcache') ||
+      a.ws.python.some((f) => f.imports.some((i) => i.module === 'djcache' || i.module.startsWith('djcache.')));
+    installedMemo.set(a, installed);
+  }
+  return installed;
 }
 
 /** The project function a memoize entry's decorator calls (`memoize` of `@memoize(60)`). */

@@ -103,6 +103,16 @@ function tokens(p: KeyPattern): string {
 }
 
 /**
+ * The literal text before the key's first hole (all of it when it has none). `globsIntersect`
+ * compares these first: two keys share a string only when one's leading text starts the other's.
+ */
+export function leadingText(p: KeyPattern): string {
+  const t = tokens(p);
+  const hole = t.indexOf('\0');
+  return hole === -1 ? t : t.slice(0, hole);
+}
+
+/**
  * Past this many cells of the table below, two keys are taken to share a string: only keys of
  * thousands of literal characters get there, and a conservative answer beats a long stall.
  */
@@ -172,8 +182,12 @@ export function matchKeys(entry: KeyPattern | null, del: KeyPattern | null): Mat
 
 /** Whether two fragment keys may carry the same name (see `jinjaFragment`). */
 export function sameFragment(a: KeyPattern, b: KeyPattern): boolean {
-  const names = (p: KeyPattern) => [p.fragment, p.jinjaFragment].filter((n) => n !== undefined);
-  return names(a).some((n) => names(b).includes(n));
+  return fragmentNames(a).some((n) => fragmentNames(b).includes(n));
+}
+
+/** The names a fragment key may carry (see `jinjaFragment`); none for other keys. */
+export function fragmentNames(p: KeyPattern): string[] {
+  return [p.fragment, p.jinjaFragment].filter((n) => n !== undefined);
 }
 
 /** Edit distance between the literal skeletons, for "did you mean". */
