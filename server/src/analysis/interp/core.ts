@@ -24,12 +24,13 @@ import {
   type Shape,
   v,
   type V,
+  union,
   withDeps,
 } from '../domain/values';
 import { MODEL_SIGNALS } from '../django';
 import type { ModelInfo, ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
-import { heldColumns, withColumns } from '../querysetColumns';
+import { heldColumns, isReceiverMark, receiverMark, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
 import { bindTarget, collectLocals, pick, visitAssigns, visitReturns } from './bindings';
@@ -587,8 +588,10 @@ export class Interpreter implements InterpreterApi {
       let argVals: V[] | undefined;
       // Arguments are evaluated once; on_commit evaluates its callable under a deferred walk.
       const getArgs = (w: Walk | undefined = walk) => (argVals ??= e.args.map((a) => this.eval(a, scope, w)));
-      // A method's result is derived from its receiver's data (queryset chains keep their reads).
-      const out: V[] = [dataOf(fnV)];
+      // A method's result is derived from its receiver's data (queryset chains keep their reads);
+      // a model method's, from the columns of its row it reads (`self.name`).
+      const receiver = this.receiverColumns(fnV);
+      const out: V[] = [receiver ? withColumns(dataOf(fnV), receiver.model, receiver.columns) : dataOf(fnV)];
       let handled = false;
       for (const s of fnV.shapes) {
         const r = this.callShape(s, e, scope, walk, getArgs);
@@ -667,6 +670,34 @@ export class Interpreter implements InterpreterApi {
 
   /** The summary of what a function returns, solved once; a call cycle sees the empty value. */
   returns(fn: FnRef, closure: Scope | null, self?: Shape): V {
+    const ret = this.summary(fn, closure, self);
+    return ret.deps.some(isReceiverMark)
+      ? v(
+          ret.shapes,
+          ret.deps.filter((d) => !isReceiverMark(d)),
+        )
+      : ret;
+  }
+
+  /**
+   * The columns of their row that the model methods `fnV` calls return (`return self.name`), when
+   * every one is a method of one model's instances and each is known to read its row by columns.
+   */
+  private receiverColumns(fnV: V): { model: string; columns: string[] } | undefined {
+    let model: string | undefined;
+    let columns: string[] = [];
+    for (const s of fnV.shapes) {
+      if (s.k !== 'fn' || s.self?.k !== 'inst' || (model !== undefined && s.self.model !== model)) return undefined;
+      model = s.self.model;
+      const read = this.summary(s.fn, s.closure ?? null, s.self).deps.find(isReceiverMark);
+      if (!read?.columns) return undefined;
+      columns = union(columns, read.columns);
+    }
+    return model === undefined ? undefined : { model, columns };
+  }
+
+  /** `returns` with what the function reads of its receiver row, as a dep marked by receiverMark. */
+  private summary(fn: FnRef, closure: Scope | null, self?: Shape): V {
     // A queryset's columns are part of it: a method's rows depend on those of its receiver.
     const selfKey =
       self?.k === 'inst'
@@ -678,7 +709,8 @@ export class Interpreter implements InterpreterApi {
     return this.once(this.summaries, this.summaryBusy, id, () => {
       const fact = fn.file.functions[fn.idx];
       const fixed = new Map<string, V>();
-      if (self && fact.params[0]) fixed.set(fact.params[0].name, v([self]));
+      if (self && fact.params[0])
+        fixed.set(fact.params[0].name, self.k === 'inst' ? v([self], [receiverMark(self.model)]) : v([self]));
       return this.evalReturns(this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed));
     });
   }
