@@ -2,7 +2,17 @@
 import type { PythonFacts } from '../../facts/types';
 import type { DictItem, Expr, Kwarg, Stmt, Target } from '../../syntax/ir';
 import { nestedBlocks } from '../../facts/walk';
-import { dataOf, EMPTY, type LocalBinding, merge, type Scope, type Shape, v, type V } from '../domain/values';
+import {
+  type BindingPlace,
+  dataOf,
+  EMPTY,
+  type LocalBinding,
+  merge,
+  type Scope,
+  type Shape,
+  v,
+  type V,
+} from '../domain/values';
 
 /** The scope of the function a (comprehension or lambda) scope belongs to. */
 export function functionScope(scope: Scope): Scope | undefined {
@@ -43,23 +53,46 @@ export function bindTarget(t: Target, val: V, into: Map<string, V>): void {
   else if (t.t === 'tuple') bindTuple(t, val, into);
 }
 
+type Binding = DistributiveOmit<LocalBinding, keyof BindingPlace>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The last line a statement spans, its nested blocks included. */
+function lastLine(s: Stmt): number {
+  const own =
+    s.t === 'assign' || s.t === 'expr' ? s.value.loc[2] : s.t === 'return' ? (s.value?.loc[2] ?? s.line) : s.line;
+  return Math.max(own, ...nestedBlocks(s).flatMap((b) => b.map(lastLine)));
+}
+
+/** The line a statement's bindings take effect after: a loop's or a `with`'s header, another statement's end. */
+function bindingEnd(s: Stmt): number {
+  if (s.t === 'for') return s.iter.loc[2];
+  if (s.t === 'with') return Math.max(s.line, ...s.items.map((item) => item.ctx.loc[2]));
+  if (s.t === 'assign' || s.t === 'expr' || s.t === 'return') return lastLine(s);
+  return s.line;
+}
+
 export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: PythonFacts): void {
+  let place: BindingPlace = { end: 0 };
   // Mutations (`x.append(v)`, `x["k"] = v`) add data only to names the function binds itself.
   const mutations: [string, LocalBinding][] = [];
-  const mutate = (name: string, b: LocalBinding) => mutations.push([name, b]);
+  const mutate = (name: string, b: Binding) => mutations.push([name, { ...b, ...place } as LocalBinding]);
   // `d["k"] = v` items of one name make one dict, so each item stays readable by its key (a render context).
-  const items = new Map<string, DictItem[]>();
-  const add = (name: string, b: LocalBinding) => {
+  const items = new Map<string, { item: DictItem; place: BindingPlace }[]>();
+  const add = (name: string, b: Binding) => {
+    const bound = { ...b, ...place } as LocalBinding;
     const list = into.get(name);
-    if (list) list.push(b);
-    else into.set(name, [b]);
+    if (list) list.push(bound);
+    else into.set(name, [bound]);
   };
-  const bindT = (t: Target, make: (index: number | null) => LocalBinding, index: number | null = null) => {
+  const bindT = (t: Target, make: (index: number | null) => Binding, index: number | null = null) => {
     if (t.t === 'name') add(t.id, make(index));
     else if (t.t === 'tuple') t.items.forEach((item, i) => bindT(item, make, i));
   };
-  const visit = (stmts: Stmt[]) => {
+  const visit = (stmts: Stmt[], loop?: [number, number]) => {
     for (const s of stmts) {
+      const inner: [number, number] | undefined =
+        loop ?? (s.t === 'for' || s.t === 'while' ? [s.line, lastLine(s)] : undefined);
+      place = { end: bindingEnd(s), ...(loop && { loop }) };
       switch (s.t) {
         case 'assign':
           for (const t of s.targets) {
@@ -67,7 +100,7 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
             // `d["k"] = v` and `obj.attr = v` add data to the container variable.
             if (t.t === 'sub' && t.obj.t === 'name' && t.idx.t === 'str') {
               const list = items.get(t.obj.id) ?? [];
-              list.push({ key: t.idx, value: s.value });
+              list.push({ item: { key: t.idx, value: s.value }, place });
               items.set(t.obj.id, list);
             } else if (t.t === 'sub' && t.obj.t === 'name')
               mutate(t.obj.id, { k: 'assign', value: s.value, index: null });
@@ -96,12 +129,13 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
           break;
         }
         case 'for':
+          place = { end: bindingEnd(s), loop: inner };
           bindT(s.target, (index) => ({ k: 'iter', iter: s.iter, index }));
-          nestedBlocks(s).forEach(visit);
+          nestedBlocks(s).forEach((b) => visit(b, inner));
           break;
         case 'with':
           for (const item of s.items) if (item.as) bindT(item.as, () => ({ k: 'with', ctx: item.ctx }));
-          visit(s.body);
+          visit(s.body, loop);
           break;
         case 'def':
           add(file.functions[s.fn].name, { k: 'def', idx: s.fn });
@@ -110,14 +144,18 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
           add(file.classes[s.cls].name, { k: 'class', idx: s.cls });
           break;
         default:
-          nestedBlocks(s).forEach(visit);
+          nestedBlocks(s).forEach((b) => visit(b, inner));
           break;
       }
     }
   };
   visit(body);
-  for (const [name, list] of items)
-    mutate(name, { k: 'assign', value: { t: 'dict', items: list, loc: list[0].value.loc }, index: null });
+  for (const [name, list] of items) {
+    // One dict for all the items: it binds where the first does (later items may count too early, never too late).
+    place = list[0].place;
+    const dictItems = list.map((x) => x.item);
+    mutate(name, { k: 'assign', value: { t: 'dict', items: dictItems, loc: dictItems[0].value.loc }, index: null });
+  }
   for (const [name, b] of mutations) into.get(name)?.push(b);
 }
 

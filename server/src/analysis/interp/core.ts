@@ -20,6 +20,7 @@ import {
   type LocalBinding,
   merge,
   notARow,
+  reaches,
   type Scope,
   type Shape,
   v,
@@ -157,12 +158,15 @@ export class Interpreter implements InterpreterApi {
 
   // ---------------------------------------------------------------- names
 
-  lookup(scope: Scope, name: string): V {
+  /** The value of `name` in `scope`; at `line` of its own function, only what the bindings that can run before it give. */
+  lookup(scope: Scope, name: string, line?: number): V {
     for (let s: Scope | null = scope; s; s = s.parent) {
       const fixed = s.fixed.get(name);
+      // A closure may run after any later binding of its function's names: it sees them all.
+      const at = line !== undefined && s.fn === scope.fn && s.fnIdx === scope.fnIdx ? line : undefined;
       // A parameter the body reassigns (`if qs is None: qs = M.objects.all()`) is either value.
-      if (fixed) return s.locals.has(name) ? merge(fixed, this.localValue(s, name)) : fixed;
-      if (s.locals.has(name)) return this.localValue(s, name);
+      if (fixed) return s.locals.has(name) ? merge(fixed, this.localValue(s, name, at, true)) : fixed;
+      if (s.locals.has(name)) return this.localValue(s, name, at, false);
     }
     const sym = this.ws.resolveGlobal(scope.file, name);
     if (sym) return this.symValue(sym);
@@ -170,10 +174,20 @@ export class Interpreter implements InterpreterApi {
     return builtin ? this.symValue(builtin) : EMPTY;
   }
 
-  private localValue(s: Scope, name: string): V {
-    return this.once(s.memo, s.busy, name, () => {
+  /**
+   * What the bindings of `name` in `s` give it: those that can run before line `at` when given
+   * (`qs = qs.filter(...)` reads the `qs` bound above; a queryset bound after `cache.set()` is not
+   * in the stored value). A name no binding reaches (used before any, as code the IR does not order
+   * may) has every binding's value, unless it is a parameter, which then has its own.
+   */
+  private localValue(s: Scope, name: string, at: number | undefined, isParam: boolean): V {
+    const all = s.locals.get(name) ?? [];
+    let bindings = at === undefined ? all : all.filter((b) => reaches(b, at));
+    if (!bindings.length && !isParam) bindings = all;
+    const key = bindings.length === all.length ? name : `${name}@${bindings.map((b) => all.indexOf(b)).join(',')}`;
+    return this.once(s.memo, s.busy, key, () => {
       const parts: V[] = [];
-      for (const b of s.locals.get(name) ?? []) {
+      for (const b of bindings) {
         if (b.k === 'assign') parts.push(pick(this.eval(b.value, s), b.index));
         else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, s)));
         else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, s)), b.index));
@@ -261,7 +275,7 @@ export class Interpreter implements InterpreterApi {
     if (--this.budget < 0) return EMPTY;
     switch (e.t) {
       case 'name':
-        return this.lookup(scope, e.id);
+        return this.lookup(scope, e.id, e.loc[0]);
       case 'attr':
         return this.attr(this.eval(e.obj, scope, walk), e.name, e, scope);
       case 'call':
