@@ -163,12 +163,22 @@ export class ModelRegistry {
   lookupRelation(
     id: string,
     name: string,
-  ): { target: string; kind: 'fk' | 'o2o' | 'm2m'; through?: string } | undefined {
+  ):
+    | {
+        target: string;
+        kind: 'fk' | 'o2o' | 'm2m';
+        through?: string;
+        /** Declared on `id` (a foreign key column there), or on the target (`field` points back). */
+        forward: boolean;
+        onDelete?: string | null;
+        field?: string;
+      }
+    | undefined {
     for (const m of this.lineage(id)) {
       const f = m.fields.get(name);
-      if (f) return f;
+      if (f) return { target: f.target, kind: f.kind, through: f.through, forward: true, onDelete: f.onDelete };
       const r = m.reverseQuery.get(name);
-      if (r) return { target: r.model, kind: r.kind, through: r.through };
+      if (r) return { target: r.model, kind: r.kind, through: r.through, forward: false, field: r.field };
     }
     return undefined;
   }

@@ -136,3 +136,15 @@ export function withColumns(x: V, model: string, columns: string[]): V {
     ),
   };
 }
+
+/** Where a model method's summary records what it reads of its receiver row: never a real file. */
+const RECEIVER_PATH = '<receiver row>';
+
+/** The dep a model method's summary gives its `self`: what the summary holds of it is what the method reads of its row. */
+export function receiverMark(model: string): Dep {
+  return { model, via: ['self'], path: RECEIVER_PATH, loc: [0, 0, 0, 0] };
+}
+
+export function isReceiverMark(d: Dep): boolean {
+  return d.path === RECEIVER_PATH;
+}

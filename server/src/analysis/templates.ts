@@ -204,12 +204,27 @@ export function templateReads(
   const read = (path: string, scope: Map<string, V>, keyed: ReadonlySet<string> | null, loc: Loc): V => {
     const reached = new Set<string>();
     const value = resolvePath(interp, path, scope, t.path, loc, reached, !!keyed?.has(path.split('.')[0]));
-    if (rowWatch) {
-      const head = path.split('.')[0];
-      const isRow = rowWatch.rows.has(head) && (keyed?.has(`${head}.pk`) || keyed?.has(`${head}.id`));
-      for (const model of isRow ? reached : value.deps.map((d) => d.model)) rowWatch.otherwise.add(model);
-    }
+    if (rowWatch)
+      for (const model of throughRow(path, keyed) ? reached : value.deps.map((d) => d.model))
+        rowWatch.otherwise.add(model);
     return value;
+  };
+  /** Whether `path` starts at the fragment's keyed row, or at a name bound inside it from that row. */
+  const throughRow = (path: string, keyed: ReadonlySet<string> | null): boolean => {
+    const head = path.split('.')[0];
+    if (!rowWatch || !keyed) return false;
+    return (
+      (rowWatch.rows.has(head) && (keyed.has(`${head}.pk`) || keyed.has(`${head}.id`))) ||
+      keyed.has(`${head}${FROM_ROW}`)
+    );
+  };
+  /**
+   * The keyed paths inside a `for` or `with` binding `names`: a name bound from the keyed row
+   * (`{% with authors=problem.authors.all %}`) reads through that row, as the row's own paths do.
+   */
+  const boundInside = (keyed: ReadonlySet<string> | null, names: string[], fromRow: boolean) => {
+    const inner = unbound(keyed, names);
+    return fromRow && inner ? new Set([...inner, ...names.map((name) => `${name}${FROM_ROW}`)]) : inner;
   };
   /** `keyed`: vary-on paths of the fragment being walked, still naming what they named in its key; null outside fragments. */
   const walk = (nodes: TemplateNode[], scope: Map<string, V>, keyed: ReadonlySet<string> | null) => {
@@ -226,20 +241,15 @@ export function templateReads(
           const inner = new Map(scope);
           const elem = interp.element(iter);
           for (const name of n.target) inner.set(name, elem);
-          walk(n.body, inner, unbound(keyed, n.target));
+          walk(n.body, inner, boundInside(keyed, n.target, throughRow(n.iter, keyed)));
           break;
         }
         case 'with': {
           const inner = new Map(scope);
           for (const [name, path] of n.bindings) inner.set(name, read(path, scope, keyed, [n.line, 0, n.line, 0]));
-          walk(
-            n.body,
-            inner,
-            unbound(
-              keyed,
-              n.bindings.map(([name]) => name),
-            ),
-          );
+          const fromRow = n.bindings.filter(([, path]) => throughRow(path, keyed)).map(([name]) => name);
+          const others = n.bindings.map(([name]) => name).filter((name) => !fromRow.includes(name));
+          walk(n.body, inner, boundInside(unbound(keyed, others), fromRow, true));
           break;
         }
         case 'cache':
@@ -289,6 +299,9 @@ export function templateReads(
   }
   return merge(...out);
 }
+
+/** Marks, in a fragment's keyed paths, a name bound inside it from its keyed row (never a template path: `#` is not a name). */
+const FROM_ROW = '#row';
 
 /** The keyed paths a `for` or `with` leaves meaning what they meant: none that starts with a name it binds. */
 function unbound(keyed: ReadonlySet<string> | null, names: string[]): ReadonlySet<string> | null {

@@ -216,20 +216,35 @@ export interface Scope {
   cls: ClsRef | null;
 }
 
-export type LocalBinding = (
-  | { k: 'assign'; value: Expr; index: number | null }
-  /** `obj.attr = value`: the value's data goes into `obj`, but a row assigned to a field does not make `obj` that row. */
-  | { k: 'attr'; value: Expr }
-  | { k: 'iter'; iter: Expr; index: number | null }
-  | { k: 'with'; ctx: Expr }
-  | { k: 'def'; idx: number }
-  | { k: 'class'; idx: number }
-) & {
-  /** Tests of the `if`/`while` and iterables of the `for` around the binding: whether it happens depends on their data. */
-  guards?: Expr[];
-  /** The nested function whose body mutates this name (`rows.append(x)` in a closure): its values are evaluated there. */
-  inFn?: number;
-};
+/**
+ * Where a binding takes effect: the last line of the statement that binds, and the outermost loop
+ * around it (its first and last lines), in which the binding also reaches lines above it.
+ */
+export interface BindingPlace {
+  end: number;
+  loop?: [number, number];
+}
+
+export type LocalBinding = BindingPlace &
+  (
+    | { k: 'assign'; value: Expr; index: number | null }
+    /** `obj.attr = value`: the value's data goes into `obj`, but a row assigned to a field does not make `obj` that row. */
+    | { k: 'attr'; value: Expr }
+    | { k: 'iter'; iter: Expr; index: number | null }
+    | { k: 'with'; ctx: Expr }
+    | { k: 'def'; idx: number }
+    | { k: 'class'; idx: number }
+  ) & {
+    /** Tests of the `if`/`while` and iterables of the `for` around the binding: whether it happens depends on their data. */
+    guards?: Expr[];
+    /** The nested function whose body mutates this name (`rows.append(x)` in a closure): its values are evaluated there. */
+    inFn?: number;
+  };
+
+/** Whether a binding can have run before line `line` of its function: above it, or in a loop around both. */
+export function reaches(b: BindingPlace, line: number): boolean {
+  return b.end < line || (!!b.loop && b.loop[0] <= line && line <= b.loop[1]);
+}
 
 export function fnId(file: PythonFacts, idx: number): string {
   return `${file.path}#${idx}`;

@@ -2,7 +2,17 @@
 import type { PythonFacts } from '../../facts/types';
 import type { DictItem, Expr, Kwarg, Stmt, Target } from '../../syntax/ir';
 import { nestedBlocks } from '../../facts/walk';
-import { dataOf, EMPTY, type LocalBinding, merge, type Scope, type Shape, v, type V } from '../domain/values';
+import {
+  type BindingPlace,
+  dataOf,
+  EMPTY,
+  type LocalBinding,
+  merge,
+  type Scope,
+  type Shape,
+  v,
+  type V,
+} from '../domain/values';
 
 /** The scope of the function a (comprehension or lambda) scope belongs to. */
 export function functionScope(scope: Scope): Scope | undefined {
@@ -102,39 +112,64 @@ function mentionsAny(e: Expr, names: Set<string>): boolean {
 const MUTATORS = /^(append|extend|update|add|insert|setdefault|appendleft)$/;
 const ONE_ITEM_MUTATORS = new Set(['append', 'add', 'insert', 'appendleft']);
 
+type Binding = DistributiveOmit<LocalBinding, keyof BindingPlace>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The last line a statement spans, its nested blocks included. */
+function lastLine(s: Stmt): number {
+  const own =
+    s.t === 'assign' || s.t === 'expr' ? s.value.loc[2] : s.t === 'return' ? (s.value?.loc[2] ?? s.line) : s.line;
+  return Math.max(own, ...nestedBlocks(s).flatMap((b) => b.map(lastLine)));
+}
+
+/** The line a statement's bindings take effect after: a loop's or a `with`'s header, another statement's end. */
+function bindingEnd(s: Stmt): number {
+  if (s.t === 'for') return s.iter.loc[2];
+  if (s.t === 'with') return Math.max(s.line, ...s.items.map((item) => item.ctx.loc[2]));
+  if (s.t === 'assign' || s.t === 'expr' || s.t === 'return') return lastLine(s);
+  return s.line;
+}
+
 export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: PythonFacts): void {
+  let place: BindingPlace = { end: 0 };
+  /** Tests and iterables around the statement being visited, and the nested function it is in. */
+  let guards: Expr[] = [];
+  let inFn: number | undefined;
+  // A closure may run after any statement of this function: what it binds reaches every line.
+  const placed = (b: Binding): LocalBinding =>
+    ({
+      ...b,
+      ...(inFn === undefined ? place : { end: -1 }),
+      ...(guards.length ? { guards } : {}),
+      ...(inFn !== undefined ? { inFn } : {}),
+    }) as LocalBinding;
   // Mutations (`x.append(v)`, `x["k"] = v`) add data only to names the function binds itself.
   const mutations: [string, LocalBinding][] = [];
+  const mutate = (name: string, b: Binding) => mutations.push([name, placed(b)]);
   // `d["k"] = v` items of one name make one dict, so each item stays readable by its key (a render context).
-  const items = new Map<string, DictItem[]>();
+  const items = new Map<string, { item: DictItem; place: BindingPlace }[]>();
   const add = (name: string, b: LocalBinding) => {
     const list = into.get(name);
     if (list) list.push(b);
     else into.set(name, [b]);
   };
-  /** Tests and iterables around the statement being visited, and the nested function it is in. */
-  let guards: Expr[] = [];
-  let inFn: number | undefined;
-  const placed = (b: LocalBinding): LocalBinding => ({
-    ...b,
-    ...(guards.length ? { guards } : {}),
-    ...(inFn !== undefined ? { inFn } : {}),
-  });
-  const mutate = (name: string, b: LocalBinding) => mutations.push([name, placed(b)]);
-  const bindT = (t: Target, make: (index: number | null) => LocalBinding, index: number | null = null) => {
+  const bindT = (t: Target, make: (index: number | null) => Binding, index: number | null = null) => {
     if (inFn !== undefined) return; // a nested function's own names are its locals, not ours
     if (t.t === 'name') add(t.id, placed(make(index)));
     else if (t.t === 'tuple') t.items.forEach((item, i) => bindT(item, make, i));
   };
-  const guarded = (test: Expr, blocks: Stmt[][]) => {
+  const guarded = (test: Expr, blocks: Stmt[][], loop: [number, number] | undefined) => {
     const saved = guards;
     // `if rows is None: rows = ...` tests what it assigns: the value does not depend on itself.
     if (!mentionsAny(test, assignedNames(blocks))) guards = [...guards, test];
-    blocks.forEach(visit);
+    blocks.forEach((b) => visit(b, loop));
     guards = saved;
   };
-  const visit = (stmts: Stmt[]): void => {
+  const visit = (stmts: Stmt[], loop?: [number, number]): void => {
     for (const s of stmts) {
+      const inner: [number, number] | undefined =
+        loop ?? (s.t === 'for' || s.t === 'while' ? [s.line, lastLine(s)] : undefined);
+      place = { end: bindingEnd(s), ...(loop && { loop }) };
       switch (s.t) {
         case 'assign':
           for (const t of s.targets) {
@@ -142,7 +177,7 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
             // `d["k"] = v` and `obj.attr = v` add data to the container variable.
             if (t.t === 'sub' && t.obj.t === 'name' && t.idx.t === 'str' && inFn === undefined) {
               const list = items.get(t.obj.id) ?? [];
-              list.push({ key: t.idx, value: s.value });
+              list.push({ item: { key: t.idx, value: s.value }, place });
               items.set(t.obj.id, list);
             } else if (t.t === 'sub') {
               const name = containerName(t.obj);
@@ -163,18 +198,19 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
         }
         case 'if':
         case 'while':
-          guarded(s.test, nestedBlocks(s));
+          guarded(s.test, nestedBlocks(s), inner);
           break;
         case 'for':
+          place = { end: bindingEnd(s), loop: inner };
           bindT(s.target, (index) => ({ k: 'iter', iter: s.iter, index }));
-          guarded(s.iter, nestedBlocks(s));
+          guarded(s.iter, nestedBlocks(s), inner);
           break;
         case 'with':
           for (const item of s.items) if (item.as) bindT(item.as, () => ({ k: 'with', ctx: item.ctx }));
-          visit(s.body);
+          visit(s.body, loop);
           break;
         case 'def': {
-          if (inFn === undefined) add(file.functions[s.fn].name, { k: 'def', idx: s.fn });
+          if (inFn === undefined) add(file.functions[s.fn].name, placed({ k: 'def', idx: s.fn }));
           // A nested function (a closure) may fill this function's containers.
           const saved = [guards, inFn] as const;
           [guards, inFn] = [[], s.fn];
@@ -183,17 +219,21 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
           break;
         }
         case 'class':
-          if (inFn === undefined) add(file.classes[s.cls].name, { k: 'class', idx: s.cls });
+          if (inFn === undefined) add(file.classes[s.cls].name, placed({ k: 'class', idx: s.cls }));
           break;
         default:
-          nestedBlocks(s).forEach(visit);
+          nestedBlocks(s).forEach((b) => visit(b, inner));
           break;
       }
     }
   };
   visit(body);
-  for (const [name, list] of items)
-    mutations.push([name, { k: 'assign', value: { t: 'dict', items: list, loc: list[0].value.loc }, index: null }]);
+  for (const [name, list] of items) {
+    // One dict for all the items: it binds where the first does (later items may count too early, never too late).
+    place = list[0].place;
+    const dictItems = list.map((x) => x.item);
+    mutate(name, { k: 'assign', value: { t: 'dict', items: dictItems, loc: dictItems[0].value.loc }, index: null });
+  }
   for (const [name, b] of mutations) into.get(name)?.push(b);
 }
 

@@ -6,7 +6,7 @@ import type { Expr, Loc } from '../../syntax/ir';
 import { display, isOpaque, type KeyPattern, rowField, UNKNOWN_HOLE } from '../domain/keys';
 import type { CacheOp } from '../domain/events';
 import type { TagDeclaration } from '../domain/tags';
-import { dataOf, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
+import { dataOf, type Dep, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
 import type { Call, FnShape, InterpreterApi, Walk } from './api';
 import { bindTarget, functionScope, kwOf } from './bindings';
@@ -154,7 +154,18 @@ export function cacheCall(
     let value = valueExpr ? interp.eval(valueExpr, scope, walk) : EMPTY;
     if (m === 'get_or_set') value = callableValue(interp, value);
     if (walk) {
-      const op = recordOp(interp, walk, scope, e, m, alias, key, value, keyExpr, e.args[2] ?? kwOf(e.kw, 'timeout'));
+      const op = recordOp(
+        interp,
+        walk,
+        scope,
+        e,
+        m,
+        alias,
+        key,
+        beyondKey(value, keyV),
+        keyExpr,
+        e.args[2] ?? kwOf(e.kw, 'timeout'),
+      );
       if (valueExpr && m !== 'get_or_set') op.members = groupMembers(interp, valueExpr, scope);
     }
     // get_or_set also reads the key back, so a key built from it is versioned by it.
@@ -253,6 +264,30 @@ function callableValue(interp: InterpreterApi, val: V): V {
     else out.push(v([s]));
   }
   return merge(...out);
+}
+
+/**
+ * The stored value without the data its key holds: columns of the row a model's method runs on
+ * (`self`) that the key embeds pick the entry, so a change of them stores under another key and
+ * leaves this one right (`f"blog_slug:{self.page}"` caching the slug of the post `self.page`
+ * names). Only the same row's columns, and only all of them: a value reading other columns, or the
+ * column of another row, still reads it. The key may embed a function of the column
+ * (`self.page[2:]`); a value using a part of the column the key drops is not told apart.
+ */
+function beyondKey(value: V, key: V): V {
+  const held = key.deps.filter((k) => k.oneRow && k.columns);
+  if (!held.length) return value;
+  const inKey = (d: Dep) =>
+    d.oneRow &&
+    !!d.columns &&
+    held.some(
+      (k) =>
+        k.model === d.model &&
+        k.path === d.path &&
+        k.loc.join() === d.loc.join() &&
+        d.columns!.every((c) => k.columns!.includes(c)),
+    );
+  return value.deps.some(inKey) ? { shapes: value.shapes, deps: value.deps.filter((d) => !inKey(d)) } : value;
 }
 
 function recordOp(

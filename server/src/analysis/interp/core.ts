@@ -20,16 +20,18 @@ import {
   type LocalBinding,
   merge,
   notARow,
+  reaches,
   type Scope,
   type Shape,
   v,
   type V,
+  union,
   withDeps,
 } from '../domain/values';
 import { INSTANCE_WRITES, MODEL_SIGNALS, USER_CONSTANT_ATTRIBUTES } from '../django';
 import { classBases, type ModelInfo, type ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
-import { heldColumns, withColumns } from '../querysetColumns';
+import { heldColumns, isReceiverMark, receiverMark, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
 import { bindTarget, collectLocals, pick, visitAssigns, visitReturns } from './bindings';
@@ -176,12 +178,15 @@ export class Interpreter implements InterpreterApi {
 
   // ---------------------------------------------------------------- names
 
-  lookup(scope: Scope, name: string): V {
+  /** The value of `name` in `scope`; at `line` of its own function, only what the bindings that can run before it give. */
+  lookup(scope: Scope, name: string, line?: number): V {
     for (let s: Scope | null = scope; s; s = s.parent) {
       const fixed = s.fixed.get(name);
+      // A closure may run after any later binding of its function's names: it sees them all.
+      const at = line !== undefined && s.fn === scope.fn && s.fnIdx === scope.fnIdx ? line : undefined;
       // A parameter the body reassigns (`if qs is None: qs = M.objects.all()`) is either value.
-      if (fixed) return s.locals.has(name) ? merge(fixed, this.localValue(s, name)) : fixed;
-      if (s.locals.has(name)) return this.localValue(s, name);
+      if (fixed) return s.locals.has(name) ? merge(fixed, this.localValue(s, name, at, true)) : fixed;
+      if (s.locals.has(name)) return this.localValue(s, name, at, false);
     }
     const sym = this.ws.resolveGlobal(scope.file, name);
     if (sym) return this.symValue(sym);
@@ -189,20 +194,30 @@ export class Interpreter implements InterpreterApi {
     return builtin ? this.symValue(builtin) : EMPTY;
   }
 
-  private localValue(s: Scope, name: string): V {
-    return this.once(s.memo, s.busy, name, () => {
+  /**
+   * What the bindings of `name` in `s` give it: those that can run before line `at` when given
+   * (`qs = qs.filter(...)` reads the `qs` bound above; a queryset bound after `cache.set()` is not
+   * in the stored value). A name no binding reaches (used before any, as code the IR does not order
+   * may) has every binding's value, unless it is a parameter, which then has its own.
+   */
+  private localValue(s: Scope, name: string, at: number | undefined, isParam: boolean): V {
+    const all = s.locals.get(name) ?? [];
+    let bindings = at === undefined ? all : all.filter((b) => reaches(b, at));
+    if (!bindings.length && !isParam) bindings = all;
+    const key = bindings.length === all.length ? name : `${name}@${bindings.map((b) => all.indexOf(b)).join(',')}`;
+    return this.once(s.memo, s.busy, key, () => {
       const parts: V[] = [];
-      for (const b of s.locals.get(name) ?? []) {
+      for (const b of bindings) {
         // A closure's mutation is evaluated in the closure, which sees this scope's names.
-        const at = b.inFn === undefined ? s : this.scopeFor(s.file, b.inFn, s);
-        if (b.k === 'assign') parts.push(pick(this.eval(b.value, at), b.index));
-        else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, at)));
-        else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, at)), b.index));
-        else if (b.k === 'with') parts.push(this.eval(b.ctx, at));
+        const where = b.inFn === undefined ? s : this.scopeFor(s.file, b.inFn, s);
+        if (b.k === 'assign') parts.push(pick(this.eval(b.value, where), b.index));
+        else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, where)));
+        else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, where)), b.index));
+        else if (b.k === 'with') parts.push(this.eval(b.ctx, where));
         else if (b.k === 'def') parts.push(v([{ k: 'fn', fn: { file: s.file, idx: b.idx }, closure: s }]));
         else parts.push(this.classShapeValue({ file: s.file, idx: b.idx }));
         // `if qs.exists(): flag = True`: which value the name holds depends on the test's data.
-        for (const g of b.guards ?? []) parts.push(dataOf(this.eval(g, at)));
+        for (const g of b.guards ?? []) parts.push(dataOf(this.eval(g, where)));
       }
       return parts.length ? merge(...parts) : EMPTY;
     });
@@ -284,7 +299,7 @@ export class Interpreter implements InterpreterApi {
     if (--this.budget < 0) return EMPTY;
     switch (e.t) {
       case 'name':
-        return this.lookup(scope, e.id);
+        return this.lookup(scope, e.id, e.loc[0]);
       case 'attr':
         return this.attr(this.eval(e.obj, scope, walk), e.name, e, scope);
       case 'call':
@@ -630,8 +645,10 @@ export class Interpreter implements InterpreterApi {
       let argVals: V[] | undefined;
       // Arguments are evaluated once; on_commit evaluates its callable under a deferred walk.
       const getArgs = (w: Walk | undefined = walk) => (argVals ??= e.args.map((a) => this.eval(a, scope, w)));
-      // A method's result is derived from its receiver's data (queryset chains keep their reads).
-      const out: V[] = [dataOf(fnV)];
+      // A method's result is derived from its receiver's data (queryset chains keep their reads);
+      // a model method's, from the columns of its row it reads (`self.name`).
+      const receiver = this.receiverColumns(fnV);
+      const out: V[] = [receiver ? withColumns(dataOf(fnV), receiver.model, receiver.columns) : dataOf(fnV)];
       let handled = false;
       for (const s of fnV.shapes) {
         const r = this.callShape(s, e, scope, walk, getArgs);
@@ -710,6 +727,34 @@ export class Interpreter implements InterpreterApi {
 
   /** The summary of what a function returns, solved once; a call cycle sees the empty value. */
   returns(fn: FnRef, closure: Scope | null, self?: Shape): V {
+    const ret = this.summary(fn, closure, self);
+    return ret.deps.some(isReceiverMark)
+      ? v(
+          ret.shapes,
+          ret.deps.filter((d) => !isReceiverMark(d)),
+        )
+      : ret;
+  }
+
+  /**
+   * The columns of their row that the model methods `fnV` calls return (`return self.name`), when
+   * every one is a method of one model's instances and each is known to read its row by columns.
+   */
+  private receiverColumns(fnV: V): { model: string; columns: string[] } | undefined {
+    let model: string | undefined;
+    let columns: string[] = [];
+    for (const s of fnV.shapes) {
+      if (s.k !== 'fn' || s.self?.k !== 'inst' || (model !== undefined && s.self.model !== model)) return undefined;
+      model = s.self.model;
+      const read = this.summary(s.fn, s.closure ?? null, s.self).deps.find(isReceiverMark);
+      if (!read?.columns) return undefined;
+      columns = union(columns, read.columns);
+    }
+    return model === undefined ? undefined : { model, columns };
+  }
+
+  /** `returns` with what the function reads of its receiver row, as a dep marked by receiverMark. */
+  private summary(fn: FnRef, closure: Scope | null, self?: Shape): V {
     // A queryset's columns are part of it: a method's rows depend on those of its receiver.
     const selfKey =
       self?.k === 'inst'
@@ -721,7 +766,8 @@ export class Interpreter implements InterpreterApi {
     return this.once(this.summaries, this.summaryBusy, id, () => {
       const fact = fn.file.functions[fn.idx];
       const fixed = new Map<string, V>();
-      if (self && fact.params[0]) fixed.set(fact.params[0].name, v([self]));
+      if (self && fact.params[0])
+        fixed.set(fact.params[0].name, self.k === 'inst' ? v([self], [receiverMark(self.model)]) : v([self]));
       return this.evalReturns(this.scopeFor(fn.file, fn.idx, closure ?? this.moduleScope(fn.file), fixed));
     });
   }

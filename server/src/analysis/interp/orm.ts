@@ -148,8 +148,9 @@ export function lookupDeps(
     }
   }
   const deps: Dep[] = [];
-  // Loading and aggregating over a relation (Count("reviews")) reads its table even at the end of a path.
-  const loadsRelated = /^(select_related|prefetch_related|annotate|aggregate|alias)$/.test(method);
+  // select_related/prefetch_related load the related rows whole.
+  const loadsRows = method === 'select_related' || method === 'prefetch_related';
+  const aggregates = method === 'annotate' || method === 'aggregate' || method === 'alias';
   for (const p of paths) {
     let cur = model;
     const segs = p.split('__');
@@ -157,15 +158,50 @@ export function lookupDeps(
       const rel = interp.models.lookupRelation(cur, segs[i]);
       if (!rel) break;
       const hop = `${method}(${JSON.stringify(p)})`;
+      const read = (target: string, columns?: string[]) => {
+        const d = interp.dep(target, [...via.slice(0, -1), hop], scope, e);
+        deps.push(columns ? { ...d, columns } : d);
+      };
       // `filter(site=obj)` compares the key column; only a further field (`site__name`) joins the table.
       const next = segs[i + 1];
-      if (loadsRelated || (next !== undefined && !KEY_LOOKUPS.has(next)))
-        deps.push(interp.dep(rel.target, [...via.slice(0, -1), hop], scope, e));
-      if (rel.through) deps.push(interp.dep(rel.through, [...via.slice(0, -1), hop], scope, e));
+      if (loadsRows) read(rel.target);
+      else if (next !== undefined && !KEY_LOOKUPS.has(next)) read(rel.target, joinedColumns(interp, rel, next));
+      // Aggregating over a relation (`Count("reviews")`) reads its rows, unless it is this table's own key column.
+      else if (next === undefined && aggregates && !keyColumnOnly(rel)) read(rel.target);
+      if (rel.through) read(rel.through);
       cur = rel.target;
     }
   }
   return deps;
+}
+
+/**
+ * The columns of a table a lookup path joins through (`hop` leads into it) that the path uses: the
+ * one it goes on to (`folder__owner`: the folder's `owner`), or only the key when it goes on
+ * through a relation the other table holds (`team__members`); and, joined from the other side
+ * (`reviews__rating`), the foreign key pointing back. Undefined when the next step is not known.
+ */
+function joinedColumns(
+  interp: InterpreterApi,
+  hop: { target: string; forward: boolean; kind: string; field?: string },
+  next: string,
+): string[] | undefined {
+  const back = !hop.forward && hop.kind !== 'm2m' ? (hop.field ? [hop.field] : undefined) : [];
+  if (!back) return undefined;
+  if (interp.models.hasColumn(hop.target, next)) return [next, ...back];
+  const rel = interp.models.lookupRelation(hop.target, next);
+  if (!rel) return undefined;
+  return rel.forward && rel.kind !== 'm2m' ? [next, ...back] : ['id', ...back];
+}
+
+/**
+ * Whether a path ending on this relation reads only the key column of the table it starts from
+ * (`Count("project_locale__locale")` counts locale ids): a foreign key declared there. Deleting a
+ * target row then deletes or blocks the pointing rows (written as a cascade), unless the key is set
+ * to null or a default, which the engine does not record as a write: those still read the target.
+ */
+function keyColumnOnly(rel: { forward: boolean; kind: string; onDelete?: string | null }): boolean {
+  return rel.forward && rel.kind !== 'm2m' && !/^SET/.test(rel.onDelete ?? '');
 }
 
 export function instanceCall(
