@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connections, transaction
@@ -232,8 +233,41 @@ class Recorder:
 
 def note_tags(pairs):
     """Tell every active recorder about (db_alias, tag) dependencies (nested entries)."""
-    for rec in _recorders.get():
+    for rec in active_recorders():
         rec.tags.update(pairs)
+
+
+# Recorders opened and closed out of order (zero-code mode: a miss opens one, the set of that
+# key closes it), kept per thread beside the nested ones above.
+_open = threading.local()
+
+
+def _open_list() -> list:
+    opened = getattr(_open, "recorders", None)
+    if opened is None:
+        opened = _open.recorders = []
+    return opened
+
+
+def open_recorder(rec):
+    _open_list().append(rec)
+
+
+def close_recorder(rec):
+    opened = _open_list()
+    if rec in opened:
+        opened.remove(rec)
+
+
+# set by djcache.autotag in zero-code mode: called before each statement is looked at
+before_statement: Callable[[], None] | None = None
+
+
+def active_recorders():
+    if before_statement is not None:
+        before_statement()
+    opened = getattr(_open, "recorders", None)
+    return _recorders.get() + tuple(opened) if opened else _recorders.get()
 
 
 # --- the execute wrapper ------------------------------------------------------------------
@@ -268,7 +302,7 @@ def execute_wrapper(execute, sql_text, params, many, context):
     text = statement_text(sql_text, connection)
     if text is None:
         return execute(sql_text, params, many, context)
-    recs = _recorders.get()
+    recs = active_recorders()
     # executemany runs the statement once per parameter set: its pins name no single row
     values = None if many else params
     if sql.looks_like_plain_select(text):
@@ -519,7 +553,8 @@ def on_m2m_changed(sender, instance=None, action=None, model=None, pk_set=None, 
         return
     _end(key)
     # the through table's own rows are not named; its sides' rows are, below
-    tag_set = {t for tag in tags.read_tags_for_model(sender) for t in tags.row_write_tags(tag, None)}
+    tag_set = {t for tag in tags.read_tags_for_model(sender)
+               for t in tags.row_write_tags(tag, None)}
     instance_model = type(instance)
     instance_row = tags.pk_text(instance_model._meta.pk, instance.pk)
     for tag in tags.read_tags_for_model(instance_model):

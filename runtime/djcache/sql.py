@@ -530,7 +530,8 @@ def pins(toks: list[Tok]) -> tuple[dict, bool]:
     if not names:
         return {}, False
     where = _top_level_index(p, "WHERE")
-    if where is None or any(_top_level_index(p, w) is not None for w in ("UNION", "EXCEPT", "INTERSECT")):
+    if where is None or any(_top_level_index(p, w) is not None
+                            for w in ("UNION", "EXCEPT", "INTERSECT")):
         return {}, False
     end = next((k for k in range(where + 1, p.n) if _depth_at(p, where, k) == 0
                 and p.up(k) in _END_OF_WHERE), p.n)
@@ -581,7 +582,7 @@ def _dotted(p, i):
 
 def _table_names(p, head):
     """Qualifier (table name or alias) -> table, for the top-level FROM/JOIN/UPDATE targets."""
-    names = {}
+    names: dict[str, str] = {}
     depth = 0
     for j in range(p.n):
         if p.is_p(j, "("):
@@ -604,7 +605,8 @@ def _table_names(p, head):
         names[table] = table
         if p.up(k) == "AS":
             k += 1
-        if k < p.n and (p.t[k].kind == QID or (p.t[k].kind == KW and p.t[k].up not in _CLAUSE_WORDS)):
+        if k < p.n and (p.t[k].kind == QID or
+                        (p.t[k].kind == KW and p.t[k].up not in _CLAUSE_WORDS)):
             names[p.t[k].value.lower()] = table
     return names
 
@@ -713,7 +715,7 @@ def _insert_pins(p):
         cells = _split_cells(p, j + 1, close)
         if len(cells) != len(columns):
             return {}
-        for column, (a, b) in zip(columns, cells):
+        for column, (a, b) in zip(columns, cells, strict=True):
             got = per_column[column]
             if got is not None:
                 per_column[column] = got + [refs[a]] if b == a + 1 and a in refs else None

@@ -143,7 +143,7 @@ def write_tags_for_model(model, instance=None):
     if instance is not None:
         pk = pk_text(model._meta.pk, instance.pk)
         rows = None if pk is None else {pk}
-    out = set()
+    out: set[str] = set()
     for tag in read_tags_for_model(model):
         out |= row_write_tags(tag, rows)
     for side, _, field in _through_sides().get(model_tag(model), ()):
@@ -158,7 +158,7 @@ NO_PK = object()
 def resolve_deps(deps, using=None, pk=NO_PK):
     """``deps`` (model classes, "app.Model" labels, model instances) -> sorted list of
     (db_alias, tag). An instance, or a model with ``pk``, is a dependency on one row."""
-    out = set()
+    out: set[tuple[str, str]] = set()
     for dep in deps:
         if isinstance(dep, Model):
             model, row = type(dep), dep.pk

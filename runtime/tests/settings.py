@@ -47,6 +47,10 @@ CACHES = {
     "file": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
              "LOCATION": os.path.join(_tmp, "filecache")},
 }
+# zero-code mode (tests/test_autotag.py turns AUTO_TAG on for these)
+CACHES["zero"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "z"}
+CACHES["template_fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                "LOCATION": "f"}
 CACHES["flaky"] = {"BACKEND": "tests.flaky_cache.FlakyCache", "LOCATION": "flaky"}
 REDIS = os.environ.get("DJCACHE_TEST_REDIS")
 if REDIS:

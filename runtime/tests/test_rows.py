@@ -59,7 +59,9 @@ class Rows:
             return sorted(qs.values_list("name", "price"))
         pk = self.pks.get(name) or int(name[2:])
         row = qs.filter(pk=pk).first()
-        return None if row is None else (row.name, row.price, sorted(t.name for t in row.tags.all()))
+        if row is None:
+            return None
+        return row.name, row.price, sorted(t.name for t in row.tags.all())
 
     def read(self, name):
         def compute():
