@@ -14,14 +14,18 @@ API (``cache.get_or_set``, ``cache_page`` and the cache middleware, ``{% cache %
 A value whose computation read nothing is stored as it is. A value is stored only if none of
 the tags it would carry was bumped after its computation began (the versions are read after
 the computation unless the key's family predicted them), so a write racing the computation
-leaves the key empty rather than stale. Reads return the value only while its tags are
-unchanged (one extra ``get_many`` of tag versions per hit, none when the family's tags are
-predicted and the tags live in the same cache).
+leaves the key empty rather than stale. On an event loop's thread (async views, the ``a*``
+methods) what computed a value is not known, so nothing is stored there. Reads return the
+value only while its tags are unchanged (one extra ``get_many`` of tag versions per hit, none
+when the family's tags are predicted and the tags live in the same cache).
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+
+from asgiref.sync import sync_to_async
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from . import backend, conf, core, invalidation, stats, tags
@@ -80,6 +84,14 @@ def reset_thread_reads(**kwargs):
     for miss in _open_misses().values():
         miss.close()
     _open_misses().clear()
+
+
+def _on_event_loop():
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _memory(family):
@@ -180,10 +192,14 @@ class AutoTagCache:
     # -- writing -------------------------------------------------------------------------
     def _computation_of(self, key, version, value):
         """What computed the value being stored: the miss of this key, else (the value is not
-        a number, which may be a counter about to be incremented) the thread's reads."""
+        a number, which may be a counter about to be incremented) the thread's reads.
+        _MISSING when it cannot be known: on an event loop's thread the reads ran on others."""
         miss = _open_misses().pop((key, version), None)
         if miss is not None:
             miss.close()
+        if _on_event_loop():
+            return _MISSING
+        if miss is not None:
             return miss
         if isinstance(value, (int, float)):
             return None
@@ -192,6 +208,8 @@ class AutoTagCache:
     def _envelope(self, key, value, computation):
         """The value to store for ``key``: itself when its computation read nothing, a tagged
         envelope, or _MISSING when a write may have raced the computation."""
+        if computation is _MISSING:
+            return _MISSING
         pairs = computation.recorder.tags if computation is not None else set()
         if not pairs:
             return value
@@ -253,6 +271,43 @@ class AutoTagCache:
         stats.compute(stats.family_of(key), time.perf_counter() - t0)
         # set, not add: an entry whose tags changed is still there and must be replaced
         self._store("set", key, value, timeout, version)
+        return value
+
+    # Django's async methods call the sync ones in a worker thread, whose reads are not the
+    # caller's: reads see through tags, stores only drop the key (nothing is cached).
+    async def aget(self, key, default=None, version=None):
+        return await sync_to_async(self.get)(key, default, version)
+
+    async def aget_many(self, keys, version=None):
+        return await sync_to_async(self.get_many)(keys, version)
+
+    async def ahas_key(self, key, version=None):
+        return await sync_to_async(self.has_key)(key, version)
+
+    async def aset(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if not self._on():
+            return await self._cache.aset(key, value, timeout, version=version)
+        await self._cache.adelete(key, version=version)
+        return None
+
+    async def aadd(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if not self._on():
+            return await self._cache.aadd(key, value, timeout, version=version)
+        await self._cache.adelete(key, version=version)
+        return False
+
+    async def aset_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        if not self._on():
+            return await self._cache.aset_many(data, timeout, version=version)
+        await self._cache.adelete_many(list(data), version=version)
+        return list(data)
+
+    async def aget_or_set(self, key, default, timeout=DEFAULT_TIMEOUT, version=None):
+        if not self._on():
+            return await self._cache.aget_or_set(key, default, timeout, version=version)
+        value = await self.aget(key, _MISSING, version=version)
+        if value is _MISSING:
+            value = default() if callable(default) else default
         return value
 
     def __repr__(self):

@@ -253,3 +253,19 @@ def test_zero_code_on_real_backends(alias, env, settings, monkeypatch):
     assert cache.get_or_set("names", category_names, 300) == ["a"]
     Category.objects.create(name="b")
     assert cache.get_or_set("names", category_names, 300) == ["a", "b"]
+
+
+def test_async_code_reads_through_tags_but_stores_nothing(zero):
+    import asyncio
+    Category.objects.create(name="a")
+    zero.get_or_set("names", category_names, 300)
+
+    async def in_async_code():
+        cached = await zero.aget("names")
+        await zero.aset("other", ["x"], 300)
+        zero.set("sync-in-loop", ["y"], 300)   # a sync call from async code: reads unknown
+        return cached, await zero.aget_or_set("computed", lambda: "v")
+
+    assert asyncio.run(in_async_code()) == (["a"], "v")
+    assert zero.get("other") is None and zero.get("sync-in-loop") is None
+    assert zero.get("computed") is None
