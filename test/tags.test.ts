@@ -286,6 +286,45 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
     );
   });
 
+  test("a model method's entry on its own row, keyed by its pk, is tagged with that row", async () => {
+    const tree = load(DIR);
+    const MODELS = 'catalog/models.py';
+    tree.set(
+      MODELS,
+      [
+        'from django.core.cache import cache',
+        tree.get(MODELS)!,
+        '',
+        '    def label(self):',
+        '        return cache.get_or_set(f"product:{self.pk}:label", lambda: self.name.title(), 300)',
+        '',
+        '    def label_by_name(self):',
+        '        return cache.get_or_set(f"product:{self.name}:label", lambda: self.name.title(), 300)',
+        '',
+      ].join('\n'),
+    );
+    const findings = await analyze(tree);
+    const rewritten = async (method: string) => {
+      const lines = tree.get(MODELS)!.split('\n');
+      const line = lines.findIndex((l) => l.trim().startsWith(`def ${method}(`)) + 2;
+      const f = findings.find((x) => x.path === MODELS && x.loc[0] + 1 === line);
+      assert.ok(f, `no finding at ${MODELS}:${line}: ${findings.map((x) => `${x.path}:${x.loc[0] + 1}`).join(', ')}`);
+      const fix = declareFix(f, tree);
+      assert.ok(fix?.changes.length, `no Declare cache tags edit for ${method}`);
+      const after = (await applyAndCheck(tree, findings, f, fix)).get(MODELS)!.split('\n');
+      return after[after.findIndex((l) => l.trim().startsWith(`def ${method}(`)) + 1];
+    };
+    assert.equal(
+      await rewritten('label'),
+      '        return tagged("catalog.Product", pk=self.pk).get_or_set(f"product:{self.pk}:label", lambda: self.name.title(), 300)',
+    );
+    // the key names the row by another column: the whole table
+    assert.equal(
+      await rewritten('label_by_name'),
+      '        return tagged("catalog.Product").get_or_set(f"product:{self.name}:label", lambda: self.name.title(), 300)',
+    );
+  });
+
   test('a one-line computation that fits becomes a lambda', async () => {
     const tree = load(DIR);
     tree.set(
