@@ -82,13 +82,16 @@ def _check_auto_tag(aliases):
     out: list[CheckMessage] = []
     for alias in aliases:
         if alias not in caches:
-            close = difflib.get_close_matches(str(alias), caches, n=1, cutoff=0.6)
-            out.append(Error(
-                f"DJCACHE['AUTO_TAG'] names {alias!r}, which is not a cache in CACHES.",
-                hint=f"Did you mean {close[0]!r}?" if close else
-                f"CACHES has: {', '.join(sorted(caches)) or 'nothing'}.",
-                id="djcache.E006"))
+            out.append(_not_a_cache(f"DJCACHE['AUTO_TAG'] names {alias!r}", alias, caches, "E006"))
     return out
+
+
+def _not_a_cache(what, alias, caches, code):
+    close = difflib.get_close_matches(str(alias), caches, n=1, cutoff=0.6)
+    return Error(f"{what}, which is not a cache in CACHES.",
+                 hint=f"Did you mean {close[0]!r}?" if close else
+                 f"CACHES has: {', '.join(sorted(caches)) or 'nothing'}.",
+                 id=f"djcache.{code}")
 
 
 def _check_caches(user):
@@ -99,12 +102,7 @@ def _check_caches(user):
         if not isinstance(alias, str):
             continue
         if alias not in caches:
-            close = difflib.get_close_matches(alias, caches, n=1, cutoff=0.6)
-            out.append(Error(
-                f"DJCACHE[{key!r}] is {alias!r}, which is not a cache in CACHES.",
-                hint=f"Did you mean {close[0]!r}?" if close else
-                f"CACHES has: {', '.join(sorted(caches)) or 'nothing'}.",
-                id="djcache.E004"))
+            out.append(_not_a_cache(f"DJCACHE[{key!r}] is {alias!r}", alias, caches, "E004"))
         elif caches[alias].get("BACKEND", "").endswith(".DummyCache"):
             out.append(Warning(
                 f"DJCACHE[{key!r}] is {alias!r}, a DummyCache: it keeps no tag versions or "

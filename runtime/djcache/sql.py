@@ -533,8 +533,7 @@ def pins(toks: list[Tok]) -> tuple[dict, bool]:
     if where is None or any(_top_level_index(p, w) is not None
                             for w in ("UNION", "EXCEPT", "INTERSECT")):
         return {}, False
-    end = next((k for k in range(where + 1, p.n) if _depth_at(p, where, k) == 0
-                and p.up(k) in _END_OF_WHERE), p.n)
+    end = next((k for k in _top_level(p, where + 1) if p.up(k) in _END_OF_WHERE), p.n)
     refs = _value_refs(toks)
     out: dict = {}
     for qualifier, column, values in _conjunct_pins(p, where + 1, end, refs):
@@ -546,26 +545,20 @@ def pins(toks: list[Tok]) -> tuple[dict, bool]:
     return out, False
 
 
-def _depth_at(p, start, k):
+def _top_level(p, start=0, end=None):
+    """Indices in [start, end) outside any parentheses opened there (the parentheses too)."""
     depth = 0
-    for j in range(start, k):
+    for j in range(start, p.n if end is None else end):
         if p.is_p(j, "("):
             depth += 1
         elif p.is_p(j, ")"):
             depth -= 1
-    return depth
+        elif depth == 0:
+            yield j
 
 
 def _top_level_index(p, word):
-    depth = 0
-    for j in range(p.n):
-        if p.is_p(j, "("):
-            depth += 1
-        elif p.is_p(j, ")"):
-            depth -= 1
-        elif depth == 0 and p.up(j) == word:
-            return j
-    return None
+    return next((j for j in _top_level(p) if p.up(j) == word), None)
 
 
 def _dotted(p, i):
@@ -583,14 +576,9 @@ def _dotted(p, i):
 def _table_names(p, head):
     """Qualifier (table name or alias) -> table, for the top-level FROM/JOIN/UPDATE targets."""
     names: dict[str, str] = {}
-    depth = 0
-    for j in range(p.n):
-        if p.is_p(j, "("):
-            depth += 1
-        elif p.is_p(j, ")"):
-            depth -= 1
-        if depth or not (p.up(j) in ("FROM", "JOIN", "UPDATE", "USING") or
-                         (p.is_p(j, ",") and names and _in_from_list(p, j))):
+    for j in _top_level(p):
+        if not (p.up(j) in ("FROM", "JOIN", "UPDATE", "USING") or
+                (p.is_p(j, ",") and names and _in_from_list(p, j))):
             continue
         k = j + 1
         while p.up(k) in ("ONLY", "LOW_PRIORITY", "IGNORE"):
@@ -635,15 +623,11 @@ def _conjunct_pins(p, start, end, refs):
     the AND-only condition in tokens [start, end); nothing when the condition has a top-level OR."""
     while p.is_p(start, "(") and p.match_paren(start) == end - 1:
         start, end = start + 1, end - 1
-    terms, depth, term_start = [], 0, start
-    for j in range(start, end):
-        if p.is_p(j, "("):
-            depth += 1
-        elif p.is_p(j, ")"):
-            depth -= 1
-        elif depth == 0 and p.up(j) == "OR":
+    terms, term_start = [], start
+    for j in _top_level(p, start, end):
+        if p.up(j) == "OR":
             return []
-        elif depth == 0 and p.up(j) == "AND":
+        if p.up(j) == "AND":
             terms.append((term_start, j))
             term_start = j + 1
     terms.append((term_start, end))
@@ -727,13 +711,9 @@ def _insert_pins(p):
 
 
 def _split_cells(p, start, end):
-    cells, depth, cell_start = [], 0, start
-    for j in range(start, end):
-        if p.is_p(j, "("):
-            depth += 1
-        elif p.is_p(j, ")"):
-            depth -= 1
-        elif depth == 0 and p.is_p(j, ","):
+    cells, cell_start = [], start
+    for j in _top_level(p, start, end):
+        if p.is_p(j, ","):
             cells.append((cell_start, j))
             cell_start = j + 1
     cells.append((cell_start, end))

@@ -11,25 +11,11 @@ from django.db import connections, models, transaction
 
 import djcache
 from djcache import tagged, tags
-from tests import settings as test_settings
-from tests.conftest import need
 from tests.test_backends import backend_alias  # noqa: F401 - a fixture
+from tests.test_peer_scenarios import DATABASES, db, objects  # noqa: F401 - db is a fixture
 from tests.testapp.models import Category, Place, Product, Restaurant, Review, Tag, Unrelated
 
-DATABASES = ["default", "other"] + (["pg"] if test_settings.PG else [])
 pytestmark = pytest.mark.django_db(transaction=True, databases=DATABASES)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request):
-    if request.param == "postgresql":
-        need("DJCACHE_TEST_PG")
-        return "pg"
-    return "default"
-
-
-def objects(model, db):
-    return model.objects.db_manager(db)
 
 
 class Rows:
@@ -264,7 +250,7 @@ def test_pk_text_reads_every_spelling_of_a_key():
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "other"])
-def test_row_tags_on_every_backend(backend_alias):  # noqa: F811 - the fixture
+def test_row_tags_on_every_backend(backend_alias):
     c = Category.objects.create(name="c")
     p1 = Product.objects.create(name="p1", category=c)
     p2 = Product.objects.create(name="p2", category=c)
