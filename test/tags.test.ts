@@ -13,6 +13,12 @@ import { RACY_PAIR } from '../server/src/fixes/declareTags';
 import { parsesCleanly } from '../server/src/fixes/pythonSyntax';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import { memoryFs, readTree } from './tree';
+import { analyzeFacts } from '../server/src/analysis/workspaceAnalysis';
+import { Workspace } from '../server/src/analysis/workspace';
+import { analysedFacts } from '../server/src/analysis/fileSelection';
+import type { FactCache } from '../server/src/engine/types';
+import type { FileFacts } from '../server/src/facts/types';
+import { hoverAt } from '../server/src/features/hover';
 
 type Tree = Map<string, string>;
 
@@ -277,6 +283,45 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
         '    names = tagged("catalog.Category", "catalog.Product").get_or_set(key, compute_names, 600)',
         '    return names',
       ].join('\n'),
+    );
+  });
+
+  test("a model method's entry on its own row, keyed by its pk, is tagged with that row", async () => {
+    const tree = load(DIR);
+    const MODELS = 'catalog/models.py';
+    tree.set(
+      MODELS,
+      [
+        'from django.core.cache import cache',
+        tree.get(MODELS)!,
+        '',
+        '    def label(self):',
+        '        return cache.get_or_set(f"product:{self.pk}:label", lambda: self.name.title(), 300)',
+        '',
+        '    def label_by_name(self):',
+        '        return cache.get_or_set(f"product:{self.name}:label", lambda: self.name.title(), 300)',
+        '',
+      ].join('\n'),
+    );
+    const findings = await analyze(tree);
+    const rewritten = async (method: string) => {
+      const lines = tree.get(MODELS)!.split('\n');
+      const line = lines.findIndex((l) => l.trim().startsWith(`def ${method}(`)) + 2;
+      const f = findings.find((x) => x.path === MODELS && x.loc[0] + 1 === line);
+      assert.ok(f, `no finding at ${MODELS}:${line}: ${findings.map((x) => `${x.path}:${x.loc[0] + 1}`).join(', ')}`);
+      const fix = declareFix(f, tree);
+      assert.ok(fix?.changes.length, `no Declare cache tags edit for ${method}`);
+      const after = (await applyAndCheck(tree, findings, f, fix)).get(MODELS)!.split('\n');
+      return after[after.findIndex((l) => l.trim().startsWith(`def ${method}(`)) + 1];
+    };
+    assert.equal(
+      await rewritten('label'),
+      '        return tagged("catalog.Product", pk=self.pk).get_or_set(f"product:{self.pk}:label", lambda: self.name.title(), 300)',
+    );
+    // the key names the row by another column: the whole table
+    assert.equal(
+      await rewritten('label_by_name'),
+      '        return tagged("catalog.Product").get_or_set(f"product:{self.name}:label", lambda: self.name.title(), 300)',
     );
   });
 
@@ -577,5 +622,33 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
       );
     }
     assert.equal((await declared('catalog/views.py', 21, tree)).fix?.title, 'Declare cache tags (unavailable here)');
+  });
+});
+
+describe('zero-code mode (DJCACHE["AUTO_TAG"])', () => {
+  async function hoverText(dir: string, file: string, line: number, col: number): Promise<string> {
+    const facts: FileFacts[] = [];
+    const collecting: FactCache = {
+      get: () => undefined,
+      set: (_, f) => facts.push(f),
+      lastResult: () => undefined,
+      storeResult: () => undefined,
+    };
+    await analyzeWorkspace(memoryFs(readTree(path.join(ROOT, dir))), defaultConfig, undefined, collecting);
+    const a = analyzeFacts(new Workspace(analysedFacts(facts)), defaultConfig);
+    const h = hoverAt(a, file, { line: line - 1, col }, (p, loc) => `${p}:${loc[0] + 1}`);
+    assert.ok(h, `no hover at ${file}:${line}`);
+    return h.markdown;
+  }
+
+  test('an entry on an AUTO_TAG alias is covered, and the hover says why', async () => {
+    const text = await hoverText('test/fixtures/autotag_covered', 'catalog/services.py', 9, 20);
+    assert.match(text, /Zero-code mode: `DJCACHE\["AUTO_TAG"\]` names alias `default` \(\[config\/settings\.py:12\]/);
+    assert.match(text, /✓ save: zero-code mode \(DJCACHE\["AUTO_TAG"\] names 'default'\) deletes it/);
+  });
+
+  test('an entry on another alias is not, and its hover says nothing of zero-code mode', async () => {
+    const text = await hoverText('test/fixtures/autotag_uncovered', 'catalog/services.py', 9, 20);
+    assert.doesNotMatch(text, /[Zz]ero-code/);
   });
 });

@@ -7,6 +7,7 @@ class DjcacheConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
-        from . import checks, invalidation, tags  # noqa: F401 - checks registers on import
+        from . import autotag, checks, invalidation, tags  # noqa: F401 - checks registers on import
         tags.reset_maps()
         invalidation.connect()
+        autotag.install()

@@ -5,6 +5,7 @@ djcache.E002  an unknown key (a close match is suggested)
 djcache.E003  a value of the wrong type
 djcache.E004  CACHE or TAGS_CACHE names no cache in CACHES (a close match is suggested)
 djcache.E005  DATABASE_ALIASES names a database that is not in DATABASES
+djcache.E006  AUTO_TAG names a cache that is not in CACHES (a close match is suggested)
 djcache.W001  CACHE or TAGS_CACHE is a DummyCache: it holds no tags, so nothing is ever served
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ _ALLOWED = {
     "STATS_TOKEN": (str, type(None)),
     "DEFAULT_TIMEOUT": (numbers.Real, type(None)),
     "LOST_BUMPS_MARKER_DIR": (str, type(None), bool),
+    "AUTO_TAG": (list, tuple),
 }
 _CACHE_KEYS = ("CACHE", "TAGS_CACHE")
 
@@ -40,7 +42,7 @@ def _allowed(key):
 
 def _type_names(types):
     names = {bool: "True/False", type(None): "None", numbers.Real: "a number", str: "a string",
-             dict: "a dict"}
+             dict: "a dict", list: "a list", tuple: "a tuple of cache aliases"}
     return " or ".join(names.get(t, t.__name__) for t in types)
 
 
@@ -69,7 +71,27 @@ def check_settings(app_configs=None, **kwargs):
                                 id="djcache.E003"))
     errors += _check_caches(user)
     errors += _check_database_aliases(user.get("DATABASE_ALIASES"))
+    errors += _check_auto_tag(user.get("AUTO_TAG"))
     return errors
+
+
+def _check_auto_tag(aliases):
+    if not isinstance(aliases, (list, tuple)):
+        return []
+    caches = getattr(settings, "CACHES", {})
+    out: list[CheckMessage] = []
+    for alias in aliases:
+        if alias not in caches:
+            out.append(_not_a_cache(f"DJCACHE['AUTO_TAG'] names {alias!r}", alias, caches, "E006"))
+    return out
+
+
+def _not_a_cache(what, alias, caches, code):
+    close = difflib.get_close_matches(str(alias), caches, n=1, cutoff=0.6)
+    return Error(f"{what}, which is not a cache in CACHES.",
+                 hint=f"Did you mean {close[0]!r}?" if close else
+                 f"CACHES has: {', '.join(sorted(caches)) or 'nothing'}.",
+                 id=f"djcache.{code}")
 
 
 def _check_caches(user):
@@ -80,12 +102,7 @@ def _check_caches(user):
         if not isinstance(alias, str):
             continue
         if alias not in caches:
-            close = difflib.get_close_matches(alias, caches, n=1, cutoff=0.6)
-            out.append(Error(
-                f"DJCACHE[{key!r}] is {alias!r}, which is not a cache in CACHES.",
-                hint=f"Did you mean {close[0]!r}?" if close else
-                f"CACHES has: {', '.join(sorted(caches)) or 'nothing'}.",
-                id="djcache.E004"))
+            out.append(_not_a_cache(f"DJCACHE[{key!r}] is {alias!r}", alias, caches, "E004"))
         elif caches[alias].get("BACKEND", "").endswith(".DummyCache"):
             out.append(Warning(
                 f"DJCACHE[{key!r}] is {alias!r}, a DummyCache: it keeps no tag versions or "

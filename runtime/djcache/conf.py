@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     # Folder of the marker telling a restarted process that bumps were lost (None: a private
     # folder in the system temp dir; False: no marker).
     "LOST_BUMPS_MARKER_DIR": None,
+    # Zero-code mode: cache aliases whose plain Django API (get_or_set, get then set,
+    # cache_page, {% cache %}) stores values tagged with what their computation read.
+    "AUTO_TAG": [],
     # Warnings about a failing cache are logged at most once per this many seconds per alias.
     "WARNING_INTERVAL": 60.0,
 }

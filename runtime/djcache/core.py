@@ -11,8 +11,8 @@ from . import backend, conf, invalidation, stats, tags, ttl
 from .ttl import _DEFAULT, Timeout
 
 T = TypeVar("T")
-# a model class, an "app.Model" label, or "auto"
-Dependency = type[Model] | str
+# a model class, an "app.Model" label, a model instance (one row), or "auto"
+Dependency = type[Model] | Model | str
 
 _MAGIC = "djc1"
 AUTO = "auto"
@@ -34,26 +34,38 @@ MISS = _Miss()
 class Tagged:
     """A set of dependencies; entries stored through it are invalidated by writes to them.
 
-    ``deps`` are model classes, ``"app.Model"`` labels, or ``"auto"`` (record the tables the
-    computation SELECTs from).
+    ``deps`` are model classes, ``"app.Model"`` labels, model instances (that one row), or
+    ``"auto"`` (record the tables and rows the computation SELECTs from). ``pk`` makes the one
+    model given a dependency on that row only: ``tagged(Product, pk=42)``.
     """
 
-    def __init__(self, *deps: Dependency | Sequence[Dependency], using: str | None = None):
+    def __init__(self, *deps: Dependency | Sequence[Dependency], using: str | None = None,
+                 pk: Any = tags.NO_PK):
         if len(deps) == 1 and isinstance(deps[0], (list, tuple)):
             deps = tuple(deps[0])
-        self.auto = AUTO in deps
-        self.deps = tuple(d for d in deps if d != AUTO)
+        self.auto = any(isinstance(d, str) and d == AUTO for d in deps)
+        self.deps = tuple(d for d in deps if not (isinstance(d, str) and d == AUTO))
+        if pk is not tags.NO_PK and (len(self.deps) != 1 or isinstance(self.deps[0], Model)):
+            raise TypeError("tagged(Model, pk=...) takes exactly one model class or label; "
+                            "for rows of several models pass their instances")
+        unsaved = [d for d in self.deps if isinstance(d, Model) and d.pk is None]
+        if unsaved:
+            raise TypeError(f"tagged({unsaved[0]!r}): an unsaved instance has no row to depend on")
         self.using = using
+        self.pk = pk
         self._pairs = None
 
     def __repr__(self):
-        return f"tagged({', '.join(map(repr, self.deps + ((AUTO,) if self.auto else ())))})"
+        shown = [repr(d) for d in self.deps] + ([repr(AUTO)] if self.auto else [])
+        if self.pk is not tags.NO_PK:
+            shown.append(f"pk={self.pk!r}")
+        return f"tagged({', '.join(shown)})"
 
     # -- helpers ---------------------------------------------------------------------------
     @property
     def pairs(self):
         if self._pairs is None:
-            self._pairs = tags.resolve_deps(self.deps, using=self.using)
+            self._pairs = tags.resolve_deps(self.deps, using=self.using, pk=self.pk)
         return self._pairs
 
     def _declared_keys(self):
@@ -317,6 +329,8 @@ def lock_acquire(ekey):
         return None
 
 
-def tagged(*deps: Dependency | Sequence[Dependency], using: str | None = None) -> Tagged:
-    """``tagged(Product, "shop.Category")`` -> a :class:`Tagged` handle."""
-    return Tagged(*deps, using=using)
+def tagged(*deps: Dependency | Sequence[Dependency], using: str | None = None,
+           pk: Any = tags.NO_PK) -> Tagged:
+    """``tagged(Product, "shop.Category")``, ``tagged(product)`` (one row) or
+    ``tagged(Product, pk=42)`` -> a :class:`Tagged` handle."""
+    return Tagged(*deps, using=using, pk=pk)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connections, transaction
@@ -169,7 +170,8 @@ def invalidate(*targets: type[Model] | str, using: str | None = None) -> None:
         elif isinstance(target, str) and target.startswith("table:"):
             pairs.add((conf.db_alias(using or "default"), target.lower()))
         else:
-            pairs.update(tags.resolve_deps(_models_of(target), using=using))
+            pairs.update((a, w) for a, t in tags.resolve_deps(_models_of(target), using=using)
+                         for w in tags.row_write_tags(t, None))
     if everything:
         tags.bump_epoch()
     by_alias: dict[str, set[str]] = {}
@@ -231,8 +233,41 @@ class Recorder:
 
 def note_tags(pairs):
     """Tell every active recorder about (db_alias, tag) dependencies (nested entries)."""
-    for rec in _recorders.get():
+    for rec in active_recorders():
         rec.tags.update(pairs)
+
+
+# Recorders opened and closed out of order (zero-code mode: a miss opens one, the set of that
+# key closes it), kept per thread beside the nested ones above.
+_open = threading.local()
+
+
+def _open_list() -> list:
+    opened = getattr(_open, "recorders", None)
+    if opened is None:
+        opened = _open.recorders = []
+    return opened
+
+
+def open_recorder(rec):
+    _open_list().append(rec)
+
+
+def close_recorder(rec):
+    opened = _open_list()
+    if rec in opened:
+        opened.remove(rec)
+
+
+# set by djcache.autotag in zero-code mode: called before each statement is looked at
+before_statement: Callable[[], None] | None = None
+
+
+def active_recorders():
+    if before_statement is not None:
+        before_statement()
+    opened = getattr(_open, "recorders", None)
+    return _recorders.get() + tuple(opened) if opened else _recorders.get()
 
 
 # --- the execute wrapper ------------------------------------------------------------------
@@ -267,27 +302,54 @@ def execute_wrapper(execute, sql_text, params, many, context):
     text = statement_text(sql_text, connection)
     if text is None:
         return execute(sql_text, params, many, context)
-    recs = _recorders.get()
+    recs = active_recorders()
+    # executemany runs the statement once per parameter set: its pins name no single row
+    values = None if many else params
     if sql.looks_like_plain_select(text):
         if recs:
-            _record(analyse_statement(text, connection), context, recs)
+            _record(analyse_statement(text, connection), values, context, recs)
         return execute(sql_text, params, many, context)
     analysis = analyse_statement(text, connection)
     if recs and analysis.reads:
-        _record(analysis, context, recs)
+        _record(analysis, values, context, recs)
     result = execute(sql_text, params, many, context)
     if analysis.writes and analysis.rowcount_ok and _rowcount(context) == 0:
         return result  # nothing changed
-    note_written(connection, analysis)
+    note_written(connection, analysis, values)
     return result
 
 
-def note_written(connection, analysis):
+def pinned_values(analysis, table, params):
+    """Column -> the values ``analysis`` pins it to in ``table``, with ``params`` filled in."""
+    out = {}
+    for column, refs in analysis.pins.get(table, {}).items():
+        values = [_param(ref, params) for ref in refs]
+        if not any(v is _NO_VALUE for v in values):
+            out[column] = values
+    return out
+
+
+_NO_VALUE = object()
+
+
+def _param(ref, params):
+    kind, key = ref
+    if kind == "v":
+        return key
+    try:
+        return params[key] if params is not None else _NO_VALUE
+    except (LookupError, TypeError):
+        return _NO_VALUE
+
+
+def note_written(connection, analysis, params=None):
     """Bump what ``analysis`` says the statement wrote on ``connection``."""
     if analysis.writes:
         written = set()
         for table in analysis.writes:
-            written |= tags.write_tags_for_table(table)
+            pinned = pinned_values(analysis, table, params)
+            named_later = rows_named_by_signal(connection.alias, table, analysis)
+            written |= tags.write_tags_for_table(table, pinned, named_later)
         for table in analysis.truncated_cascade:
             written |= tags.cascade_tags_for_table(table)
         if written:
@@ -308,11 +370,11 @@ def _rowcount(context):
         return -1
 
 
-def _record(analysis, context, recs):
+def _record(analysis, params, context, recs):
     alias = conf.db_alias(context["connection"].alias)
     pairs = set()
     for table in analysis.reads:
-        for t in tags.read_tags_for_table(table):
+        for t in tags.read_tags_for_table(table, pinned_values(analysis, table, params)):
             pairs.add((alias, t))
     for rec in recs:
         rec.tags |= pairs
@@ -367,6 +429,12 @@ def _sql_bumped():
     return s
 
 
+def _forget_sql_bumps():
+    """A write operation starts: the statements noted so far belong to earlier writes, and a
+    signal consuming their notes would skip bumps its own write needs."""
+    _sql_bumped().clear()
+
+
 def _signal_bump(using, tag_set):
     seen = _sql_bumped()
     todo = set()
@@ -379,30 +447,147 @@ def _signal_bump(using, tag_set):
 
 
 
+# Writes whose rows a signal names after the statement. A save that INSERTs learns the new
+# row's primary key only after the statement (an AutoField); an m2m add/remove/clear deletes
+# through rows by their own pk, not by the sides'. pre_save / m2m_changed("pre_*") mark the
+# operation as in progress on this thread; while it is, the wrapper bumps only the model tags
+# of the rows the signal will name, and post_save / m2m_changed("post_*") bumps those rows.
+# An operation that never reaches its post signal (a receiver raised) is completed as "every
+# row" at the next start of the same operation on the thread or at the end of the request.
+
+
+class _Operation:
+    def __init__(self, using, key, names_rows_of, inserts_only):
+        self.using = using
+        self.key = key                          # (what, id(instance)) to pair pre with post
+        self.names_rows_of = names_rows_of      # model tags whose rows the post signal names
+        self.inserts_only = inserts_only        # a save: only its INSERTs are deferred
+        self.deferred: set[str] = set()
+
+
+def _operations():
+    stack = getattr(_thread, "operations", None)
+    if stack is None:
+        stack = _thread.operations = []
+    return stack
+
+
+def rows_named_by_signal(using, table, analysis):
+    """Model tags of ``table`` (and its m2m sides) whose rows the operation in progress on this
+    thread names when it ends; recorded on it in case it never does."""
+    stack = _operations()
+    if not stack or stack[-1].using != using:
+        return set()
+    op = stack[-1]
+    if op.inserts_only and not analysis.plain_insert:
+        return set()
+    owned = tags.model_tags_of_table(table)
+    if op.inserts_only and not owned <= op.names_rows_of:
+        return set()
+    named = op.names_rows_of & (owned | tags.side_tags(owned))
+    op.deferred |= named
+    return named
+
+
+def _depth_of(stack, key):
+    return next((d for d in range(len(stack) - 1, -1, -1) if stack[d].key == key), None)
+
+
+def _abandon(stack, keep=0):
+    """Operations that will not reach their post signal: their rows are not known."""
+    while len(stack) > keep:
+        op = stack.pop()
+        if op.deferred:
+            bump(op.using, {t for tag in op.deferred for t in tags.row_write_tags(tag, None)})
+
+
+def _begin(using, key, names_rows_of, inserts_only):
+    _forget_sql_bumps()
+    stack = _operations()
+    retried = _depth_of(stack, key)   # an earlier run of this operation that failed
+    if retried is not None:
+        _abandon(stack, keep=retried)
+    stack.append(_Operation(using or "default", key, names_rows_of, inserts_only))
+
+
+def _end(key):
+    stack = _operations()
+    depth = _depth_of(stack, key)
+    if depth is not None:
+        _abandon(stack, keep=depth + 1)   # operations nested in this one that failed
+        stack.pop()
+
+
+def end_of_request(**kwargs):
+    _abandon(_operations())
+    _forget_sql_bumps()
+
+
+def on_pre_delete(sender, **kwargs):
+    _forget_sql_bumps()
+
+
+def on_pre_save(sender, instance=None, using=None, **kwargs):
+    if kwargs.get("raw") or not conf.get("SIGNALS"):
+        return
+    _begin(using, ("save", id(instance)), set(tags.read_tags_for_model(sender)), inserts_only=True)
+
+
 def on_save_or_delete(sender, instance=None, using=None, **kwargs):
     if kwargs.get("raw") or not conf.get("SIGNALS"):
         return
-    _signal_bump(using or "default", tags.write_tags_for_model(sender))
+    _end(("save", id(instance)))
+    _signal_bump(using or "default", tags.write_tags_for_model(sender, instance))
 
 
-def on_m2m_changed(sender, instance=None, action=None, model=None, using=None, **kwargs):
-    if not action or not action.startswith("post_") or not conf.get("SIGNALS"):
+def on_m2m_changed(sender, instance=None, action=None, model=None, pk_set=None, using=None,
+                   **kwargs):
+    if not action or not conf.get("SIGNALS"):
         return
-    tag_set = set(tags.write_tags_for_model(sender))
-    tag_set |= set(tags.read_tags_for_model(type(instance)))
+    key = ("m2m", id(sender), id(instance))
+    if action.startswith("pre_"):
+        sides = set(tags.read_tags_for_model(type(instance)))
+        if model is not None:
+            sides |= set(tags.read_tags_for_model(model))
+        _begin(using, key, sides, inserts_only=False)
+        return
+    _end(key)
+    # the through table's own rows are not named; its sides' rows are, below
+    tag_set = {t for tag in tags.read_tags_for_model(sender)
+               for t in tags.row_write_tags(tag, None)}
+    instance_model = type(instance)
+    instance_row = tags.pk_text(instance_model._meta.pk, instance.pk)
+    for tag in tags.read_tags_for_model(instance_model):
+        tag_set |= tags.row_write_tags(tag, None if instance_row is None else {instance_row})
     if model is not None:
-        tag_set |= set(tags.read_tags_for_model(model))
+        related = None if pk_set is None else {tags.pk_text(model._meta.pk, pk) for pk in pk_set}
+        for tag in tags.read_tags_for_model(model):
+            tag_set |= tags.row_write_tags(tag, None if related is None or None in related
+                                           else related)
     _signal_bump(using or "default", tag_set)
+
+
+def _run_first(signal):
+    """Move the receiver connected last to the front of ``signal``'s list."""
+    with signal.lock:
+        signal.receivers.insert(0, signal.receivers.pop())
+        signal.sender_receivers_cache.clear()
 
 
 def connect():
     from django.db.backends.signals import connection_created
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.core.signals import request_finished
+    from django.db.models.signals import (m2m_changed, post_delete, post_save, pre_delete,
+                                          pre_save)
 
+    pre_save.connect(on_pre_save, dispatch_uid="djcache.pre_save")
     post_save.connect(on_save_or_delete, dispatch_uid="djcache.post_save")
+    _run_first(post_save)   # a receiver of the application that raises cannot skip it
+    pre_delete.connect(on_pre_delete, dispatch_uid="djcache.pre_delete")
     post_delete.connect(on_save_or_delete, dispatch_uid="djcache.post_delete")
     m2m_changed.connect(on_m2m_changed, dispatch_uid="djcache.m2m_changed")
     connection_created.connect(install_wrapper, dispatch_uid="djcache.connection_created")
+    request_finished.connect(end_of_request, dispatch_uid="djcache.request_finished")
     # connections opened before the app was ready
     for conn in connections.all():
         if getattr(conn, "connection", None) is not None:

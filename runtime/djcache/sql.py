@@ -169,6 +169,11 @@ class Analysis:
     reads: set = field(default_factory=set)
     # tables emptied by TRUNCATE ... CASCADE: every table referencing them is emptied too
     truncated_cascade: set = field(default_factory=set)
+    # columns whose values the statement pins, so the rows it touches can be named:
+    # table -> column -> value references (see ``pins``); empty when they cannot be known
+    pins: dict = field(default_factory=dict)
+    # one plain INSERT (no upsert) whose new rows are named only by the pins above
+    plain_insert: bool = False
 
 
 _NAME_KINDS = (KW, QID)
@@ -250,6 +255,8 @@ def analyse(sql: str, backslash_escapes: bool = False) -> Analysis:
     if len(stmts) == 1 and stmts[0] and stmts[0][0].up in ("UPDATE", "DELETE") and \
             not any(t.up == "RETURNING" for t in stmts[0]):
         result.rowcount_ok = True
+    if len(stmts) == 1:
+        result.pins, result.plain_insert = pins(stmts[0])
     return result
 
 
@@ -476,6 +483,241 @@ _CLAUSE_WORDS = {
     "STRAIGHT_JOIN", "TABLESAMPLE", "LATERAL", "AND", "OR", "NOT", "IS", "WHEN", "THEN",
     "ELSE", "END", "DO", "CONFLICT", "FROM",
 }
+
+
+# --- pinned rows -------------------------------------------------------------------------
+# A value reference is ("p", i) for the i-th positional parameter (%s, ?, $n), ("k", name) for
+# %(name)s, or ("v", text) for a literal written in the statement.
+
+_END_OF_WHERE = {"GROUP", "ORDER", "LIMIT", "HAVING", "WINDOW", "OFFSET", "FETCH", "FOR",
+                 "RETURNING", "UNION", "EXCEPT", "INTERSECT"}
+
+
+def _value_refs(toks):
+    """Token index -> value reference, for parameters and literals."""
+    refs = {}
+    position = 0
+    for i, t in enumerate(toks):
+        if t.kind == PARAM:
+            if t.value.startswith("$"):
+                refs[i] = ("p", int(t.value[1:]) - 1)
+            elif t.value.startswith("%("):
+                refs[i] = ("k", t.value[2:-2])
+            else:
+                refs[i] = ("p", position)
+                position += 1
+        elif t.kind in (NUM, STR):
+            refs[i] = ("v", t.value)
+    return refs
+
+
+def pins(toks: list[Tok]) -> tuple[dict, bool]:
+    """Which rows one statement touches, as far as its text says: ``(pins, plain_insert)``.
+
+    ``pins`` maps a table to the columns pinned to values: ``UPDATE``/``DELETE``/``SELECT``
+    whose top-level WHERE is a conjunction with ``col = value`` or ``col IN (values...)``
+    terms, and the columns of ``INSERT ... VALUES`` (not an upsert, which may change rows
+    the values do not name). A table read more than once (a self-join, a subquery on it) is
+    never pinned: some of its reads are not limited to those rows.
+    """
+    p = _Parser(toks)
+    head = p.up(0)
+    if head == "INSERT":
+        return _insert_pins(p), _is_plain_insert(p)
+    if head not in ("UPDATE", "DELETE", "SELECT"):
+        return {}, False
+    names = _table_names(p, head)
+    if not names:
+        return {}, False
+    where = _top_level_index(p, "WHERE")
+    if where is None or any(_top_level_index(p, w) is not None
+                            for w in ("UNION", "EXCEPT", "INTERSECT")):
+        return {}, False
+    end = next((k for k in _top_level(p, where + 1) if p.up(k) in _END_OF_WHERE), p.n)
+    refs = _value_refs(toks)
+    out: dict = {}
+    for qualifier, column, values in _conjunct_pins(p, where + 1, end, refs):
+        table = names.get(qualifier) if qualifier else (
+            next(iter(set(names.values()))) if len(set(names.values())) == 1 else None)
+        if table is None or _references(p, table) != 1:
+            continue
+        out.setdefault(table, {}).setdefault(column, values)
+    return out, False
+
+
+def _top_level(p, start=0, end=None):
+    """Indices in [start, end) outside any parentheses opened there (the parentheses too)."""
+    depth = 0
+    for j in range(start, p.n if end is None else end):
+        if p.is_p(j, "("):
+            depth += 1
+        elif p.is_p(j, ")"):
+            depth -= 1
+        elif depth == 0:
+            yield j
+
+
+def _top_level_index(p, word):
+    return next((j for j in _top_level(p) if p.up(j) == word), None)
+
+
+def _dotted(p, i):
+    """``a.b.c`` at i -> (lower-cased parts, next index)."""
+    parts = []
+    while i < p.n and p.t[i].kind in _NAME_KINDS:
+        parts.append(p.t[i].value.lower())
+        if p.is_p(i + 1, ".") and i + 2 < p.n and p.t[i + 2].kind in _NAME_KINDS:
+            i += 2
+            continue
+        return parts, i + 1
+    return parts, i
+
+
+def _table_names(p, head):
+    """Qualifier (table name or alias) -> table, for the top-level FROM/JOIN/UPDATE targets."""
+    names: dict[str, str] = {}
+    for j in _top_level(p):
+        if not (p.up(j) in ("FROM", "JOIN", "UPDATE", "USING") or
+                (p.is_p(j, ",") and names and _in_from_list(p, j))):
+            continue
+        k = j + 1
+        while p.up(k) in ("ONLY", "LOW_PRIORITY", "IGNORE"):
+            k += 1
+        if k < p.n and p.t[k].kind == KW and (p.t[k].up in _NOT_TABLE_WORDS or
+                                              p.t[k].up in _CLAUSE_WORDS):
+            continue
+        parts, k = _dotted(p, k)
+        if not parts or p.is_p(k, "("):
+            continue
+        table = parts[-1]
+        names[table] = table
+        if p.up(k) == "AS":
+            k += 1
+        if k < p.n and (p.t[k].kind == QID or
+                        (p.t[k].kind == KW and p.t[k].up not in _CLAUSE_WORDS)):
+            names[p.t[k].value.lower()] = table
+    return names
+
+
+def _in_from_list(p, comma):
+    """Is this top-level comma between FROM and WHERE (``FROM a, b``)?"""
+    depth = 0
+    for j in range(comma - 1, -1, -1):
+        if p.is_p(j, ")"):
+            depth += 1
+        elif p.is_p(j, "("):
+            depth -= 1
+        elif depth == 0 and p.up(j) in ("FROM", "WHERE", "SELECT", "SET", "ON"):
+            return p.up(j) == "FROM"
+    return False
+
+
+def _references(p, table):
+    """How many times ``table`` is named as a table (a name not followed by a dot)."""
+    return sum(1 for j, t in enumerate(p.t) if t.kind in _NAME_KINDS and t.value.lower() == table
+               and not p.is_p(j + 1, "."))
+
+
+def _conjunct_pins(p, start, end, refs):
+    """(qualifier or None, column, value refs) for each ``col = v`` / ``col IN (v, ...)`` term of
+    the AND-only condition in tokens [start, end); nothing when the condition has a top-level OR."""
+    while p.is_p(start, "(") and p.match_paren(start) == end - 1:
+        start, end = start + 1, end - 1
+    terms, term_start = [], start
+    for j in _top_level(p, start, end):
+        if p.up(j) == "OR":
+            return []
+        if p.up(j) == "AND":
+            terms.append((term_start, j))
+            term_start = j + 1
+    terms.append((term_start, end))
+    out = []
+    for a, b in terms:
+        if p.is_p(a, "(") and p.match_paren(a) == b - 1:
+            out += _conjunct_pins(p, a, b, refs)
+            continue
+        parts, k = _dotted(p, a)
+        if not parts or len(parts) > 3 or p.t[a].kind == KW and p.t[a].up in _CLAUSE_WORDS:
+            continue
+        qualifier = parts[-2] if len(parts) > 1 else None
+        if k + 2 == b and p.t[k].kind == OP and p.t[k].value == "=" and k + 1 in refs:
+            out.append((qualifier, parts[-1], (refs[k + 1],)))
+        elif p.up(k) == "IN" and p.is_p(k + 1, "(") and p.match_paren(k + 1) == b - 1:
+            values = _value_list(p, k + 2, b - 1, refs)
+            if values:
+                out.append((qualifier, parts[-1], values))
+    return out
+
+
+def _value_list(p, start, end, refs):
+    """``v, v, ...`` in tokens [start, end) -> value refs, or None if anything else is there."""
+    values = []
+    for j in range(start, end):
+        if (j - start) % 2 == 0:
+            if j not in refs:
+                return None
+            values.append(refs[j])
+        elif not p.is_p(j, ","):
+            return None
+    return tuple(values) if values and (end - start) % 2 == 1 else None
+
+
+def _is_plain_insert(p):
+    """An INSERT that changes no row but the new ones: not ``OR REPLACE``, ``ON DUPLICATE KEY
+    UPDATE`` or ``ON CONFLICT ... DO UPDATE`` (``OR IGNORE``/``DO NOTHING`` only skip rows)."""
+    words = {t.up for t in p.t if t.kind == KW}
+    if p.up(1) == "OR" and p.up(2) == "REPLACE":
+        return False
+    return "DUPLICATE" not in words and not ("CONFLICT" in words and "UPDATE" in words)
+
+
+def _insert_pins(p):
+    """``INSERT INTO t (a, b) VALUES (v, v), (v, v)`` -> {t: {a: refs, b: refs}}; columns with
+    a value that is not a parameter or literal in some row are left out."""
+    if not _is_plain_insert(p):
+        return {}
+    j = 1
+    while p.up(j) in ("OR", "IGNORE", "INTO"):
+        j += 1
+    parts, j = _dotted(p, j)
+    if not parts or not p.is_p(j, "("):
+        return {}
+    close = p.match_paren(j)
+    columns = []
+    for k in range(j + 1, close, 2):
+        if p.t[k].kind not in _NAME_KINDS or not (p.is_p(k + 1, ",") or k + 1 == close):
+            return {}
+        columns.append(p.t[k].value.lower())
+    j = close + 1
+    if p.up(j) != "VALUES":
+        return {}
+    refs = _value_refs(p.t)
+    per_column: dict[str, list | None] = {c: [] for c in columns}
+    j += 1
+    while p.is_p(j, "("):
+        close = p.match_paren(j)
+        cells = _split_cells(p, j + 1, close)
+        if len(cells) != len(columns):
+            return {}
+        for column, (a, b) in zip(columns, cells, strict=True):
+            got = per_column[column]
+            if got is not None:
+                per_column[column] = got + [refs[a]] if b == a + 1 and a in refs else None
+        j = close + 1
+        if not p.is_p(j, ","):
+            break
+        j += 1
+    return {parts[-1]: {c: tuple(v) for c, v in per_column.items() if v}}
+
+
+def _split_cells(p, start, end):
+    cells, cell_start = [], start
+    for j in _top_level(p, start, end):
+        if p.is_p(j, ","):
+            cells.append((cell_start, j))
+            cell_start = j + 1
+    cells.append((cell_start, end))
+    return cells
 
 
 @functools.lru_cache(maxsize=4096)

@@ -72,7 +72,7 @@ def stale(family):
 
 
 def invalidated(family, tag_list):
-    for t in tag_list:
+    for t in {tags.stats_name(t) for t in tag_list}:
         _add(family, "inv:" + t)
 
 
@@ -87,8 +87,9 @@ def compute(family, seconds):
 def record_bump(db_alias, tag):
     if not conf.get("STATS"):
         return
+    key = (db_alias, tags.stats_name(tag))
     with _lock:
-        _bumps[(db_alias, tag)] = _bumps.get((db_alias, tag), 0) + 1
+        _bumps[key] = _bumps.get(key, 0) + 1
 
 
 def maybe_flush():

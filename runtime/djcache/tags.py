@@ -1,4 +1,11 @@
-"""Tags: one per model (its lower-case label), per database alias, holding a version."""
+"""Tags: one per model (its lower-case label), per database alias, holding a version.
+
+Row tags: an entry that depends on one row of a model carries two tags instead of the
+model's: ``<label>#*`` (bumped by every write to the model whose rows are not known) and
+``<label>#<pk>`` (bumped by writes that name that row). A write naming its rows bumps the
+model tag (entries on the whole table) and those rows' tags; a write whose rows are not
+known bumps the model tag and ``<label>#*``. Each write is still one ``set_many``.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -9,10 +16,15 @@ from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.db import router
+from django.db.models import Model
 
 from . import backend, conf
 
 _SAFE_KEY = re.compile(r"^[\x21-\x7e]{1,180}$")
+_SAFE_PK = re.compile(r"^[\x21-\x7e]{1,64}$")
+ANY_ROW = "*"
+# a write naming more rows than this bumps ``<label>#*`` instead of each row
+ROWS_MAX = 500
 
 
 def prefix():
@@ -75,28 +87,90 @@ def model_tag(model):
     return model._meta.concrete_model._meta.label_lower
 
 
+def row_tag(tag, pk_text):
+    """The tag of one row of the model tagged ``tag`` (``pk_text``: see :func:`pk_text`)."""
+    return f"{tag}#{pk_text}"
+
+
+def any_row_tag(tag):
+    return f"{tag}#{ANY_ROW}"
+
+
+def stats_name(tag):
+    """The name stats count a tag under: one per model for all its rows (``shop.product#row``),
+    so the number of names stays bounded."""
+    model, sep, row = tag.partition("#")
+    return tag if not sep or row == ANY_ROW else f"{model}#row"
+
+
+def pk_text(field, value):
+    """A primary key (or a foreign key to one) as row tags spell it: the field's Python value
+    as text, so ``42``, ``"42"`` and a UUID as hex or with dashes name the same row. None when
+    the value is not one (NULL, or nothing the field accepts)."""
+    try:
+        value = field.to_python(value)
+    except Exception:  # noqa: BLE001 - a value we cannot read names no row we know
+        return None
+    if value is None:
+        return None
+    text = str(value)
+    return text if _SAFE_PK.match(text) else "h" + hashlib.md5(text.encode()).hexdigest()
+
+
+def row_write_tags(tag, rows):
+    """Tags a write to ``rows`` (pk texts; None: not known) of the model tagged ``tag`` bumps."""
+    if rows is None or len(rows) > ROWS_MAX:
+        return {tag, any_row_tag(tag)}
+    return {tag} | {row_tag(tag, r) for r in rows}
+
+
+def row_read_tags(tag, pk):
+    """Tags an entry depending on row ``pk`` of the model tagged ``tag`` carries."""
+    return {any_row_tag(tag), row_tag(tag, pk)}
+
+
 def read_tags_for_model(model):
     """Tags an entry depending on ``model`` carries: the model and its MTI parents."""
     model = model._meta.concrete_model
     return [model_tag(model)] + [model_tag(p) for p in model._meta.get_parent_list()]
 
 
-def write_tags_for_model(model):
-    """Tags a write to ``model`` (one object) bumps: the model, its MTI parents, and for a
-    many-to-many through model, both sides of the relation."""
-    out = set(read_tags_for_model(model))
-    out |= _through_sides().get(model_tag(model), set())
+def write_tags_for_model(model, instance=None):
+    """Tags a write to ``model`` bumps: the model and its MTI parents (the row of ``instance``
+    when given, every row otherwise), and for a many-to-many through model, both sides of the
+    relation (the rows its foreign keys name, when ``instance`` is given)."""
+    rows = None
+    if instance is not None:
+        pk = pk_text(model._meta.pk, instance.pk)
+        rows = None if pk is None else {pk}
+    out: set[str] = set()
+    for tag in read_tags_for_model(model):
+        out |= row_write_tags(tag, rows)
+    for side, _, field in _through_sides().get(model_tag(model), ()):
+        side_row = None if instance is None else pk_text(field, getattr(instance, field.attname))
+        out |= row_write_tags(side, None if side_row is None else {side_row})
     return out
 
 
-def resolve_deps(deps, using=None):
-    """``deps`` (model classes or "app.Model" labels) -> sorted list of (db_alias, tag)."""
-    out = set()
+NO_PK = object()
+
+
+def resolve_deps(deps, using=None, pk=NO_PK):
+    """``deps`` (model classes, "app.Model" labels, model instances) -> sorted list of
+    (db_alias, tag). An instance, or a model with ``pk``, is a dependency on one row."""
+    out: set[tuple[str, str]] = set()
     for dep in deps:
-        model = _model(dep)
+        if isinstance(dep, Model):
+            model, row = type(dep), dep.pk
+        else:
+            model, row = _model(dep), pk
         alias = conf.db_alias(using or router.db_for_write(model) or "default")
+        pk_str = None if row is NO_PK else pk_text(model._meta.pk, row)
+        if row is not NO_PK and pk_str is None:
+            raise TypeError(f"tagged(): {row!r} is not a primary key of {model._meta.label}")
         for tag in read_tags_for_model(model):
-            out.add((alias, tag))
+            tags_of_dep = {tag} if pk_str is None else row_read_tags(tag, pk_str)
+            out.update((alias, t) for t in tags_of_dep)
     return sorted(out)
 
 
@@ -110,7 +184,9 @@ def table_key(db_table):
 
 class _Maps(NamedTuple):
     owners: dict[str, set[str]]      # table -> tags of the concrete models owning it
-    sides: dict[str, set[str]]       # through tag -> {side tags}
+    pks: dict[str, Any]              # model tag -> its primary key field
+    # through tag -> (side tag, column of the through table pointing at it, that field)
+    sides: dict[str, list[tuple[str, str, Any]]]
     referrers: dict[str, set[str]]   # tag -> tags of the models with a foreign key to it
     ignored: set[str]                # tables of database caches
 
@@ -120,12 +196,14 @@ _maps: _Maps | None = None
 
 def _build_maps():
     owners: dict[str, set[str]] = {}
-    sides: dict[str, set[str]] = {}
+    pks: dict[str, Any] = {}
+    sides: dict[str, list[tuple[str, str, Any]]] = {}
     referrers: dict[str, set[str]] = {}
     for model in apps.get_models(include_auto_created=True):
         if model._meta.proxy:
             continue
         owners.setdefault(table_key(model._meta.db_table), set()).add(model_tag(model))
+        pks[model_tag(model)] = model._meta.pk
         for fk in model._meta.local_fields:
             target: Any = fk.remote_field.model if fk.remote_field else None
             if target is not None and not isinstance(target, str):
@@ -137,10 +215,12 @@ def _build_maps():
             related: Any = field.remote_field.model
             if isinstance(through, str) or isinstance(related, str):
                 continue
-            sides.setdefault(model_tag(through), set()).update(
-                {model_tag(model), model_tag(related)})
+            source_fk = through._meta.get_field(field.m2m_field_name())
+            target_fk = through._meta.get_field(field.m2m_reverse_field_name())
+            sides[model_tag(through)] = [(model_tag(model), source_fk.column.lower(), source_fk),
+                                         (model_tag(related), target_fk.column.lower(), target_fk)]
     ignored = {table_key(t) for t in _db_cache_tables()}
-    return _Maps(owners, sides, referrers, ignored)
+    return _Maps(owners, pks, sides, referrers, ignored)
 
 
 def _db_cache_tables():
@@ -166,20 +246,19 @@ def _through_sides():
     return _get_maps().sides
 
 
+def model_tags_of_table(table):
+    """Tags of the concrete models whose db_table is ``table`` (as ``djcache.sql`` names it)."""
+    return set(_get_maps().owners.get(table.lower(), ()))
+
+
 def models_of_table(table):
     """The concrete models whose db_table is ``table`` (schema-qualified or not)."""
     return [apps.get_model(tag) for tag in sorted(_get_maps().owners.get(table_key(table), ()))]
 
 
-def read_tags_for_table(table):
-    maps = _get_maps()
-    table = table.lower()
-    if table in maps.ignored:
-        return set()
-    return maps.owners.get(table) or {f"table:{table}"}
-
-
-def write_tags_for_table(table):
+def read_tags_for_table(table, pinned=None):
+    """Tags an entry reading ``table`` records; ``pinned`` as in :func:`write_tags_for_table`
+    (a read limited to named rows depends on those rows only)."""
     maps = _get_maps()
     table = table.lower()
     if table in maps.ignored:
@@ -187,13 +266,78 @@ def write_tags_for_table(table):
     owned = maps.owners.get(table)
     if not owned:
         return {f"table:{table}"}
-    return _with_sides(owned, maps)
+    pinned = pinned or {}
+    out = set()
+    for tag in owned:
+        # rows of a through table read by one side's key: every write to the through table
+        # bumps the rows of that side it names (or all of them), so those rows stand for it
+        by_side = [(side, rows) for side, column, field in maps.sides.get(tag, ())
+                   if (rows := pinned_rows(field, pinned.get(column))) is not None]
+        field = maps.pks[tag]
+        by_side.append((tag, pinned_rows(field, pinned.get(field.column.lower()))))
+        model, rows = next(((m, r) for m, r in by_side if r is not None and len(r) <= ROWS_MAX),
+                           (tag, None))
+        if rows is None:
+            out.add(tag)
+        else:
+            for row in rows:
+                out |= row_read_tags(model, row)
+    return out
+
+
+def pk_column(tag):
+    """The primary key column (lower-case) of the model tagged ``tag``, or None."""
+    field = _get_maps().pks.get(tag)
+    return field.column.lower() if field is not None else None
+
+
+def pinned_rows(field, values):
+    """Values a statement pins a column to -> pk texts, or None if one is not a key."""
+    if values is None:
+        return None
+    rows = {pk_text(field, v) for v in values}
+    return None if None in rows else rows
+
+
+def write_tags_for_table(table, pinned=None, rows_named_later=frozenset()):
+    """Tags a write to ``table`` bumps. ``pinned``: column -> the values the statement pins it
+    to (see ``djcache.sql.pins``), so the rows written can be named. ``rows_named_later``: model
+    tags whose rows a signal names after the statement (a save, an m2m change in progress);
+    for those the statement bumps the model tag only, unless it names the rows itself."""
+    maps = _get_maps()
+    table = table.lower()
+    pinned = pinned or {}
+    if table in maps.ignored:
+        return set()
+    owned = maps.owners.get(table)
+    if not owned:
+        return {f"table:{table}"}
+
+    def rows_write(tag, field, column):
+        rows = pinned_rows(field, pinned.get(column))
+        return {tag} if rows is None and tag in rows_named_later else row_write_tags(tag, rows)
+
+    out = set()
+    for tag in owned:
+        field = maps.pks[tag]
+        out |= rows_write(tag, field, field.column.lower())
+        for side, column, side_field in maps.sides.get(tag, ()):
+            out |= rows_write(side, side_field, column)
+    return out
+
+
+def side_tags(model_tags):
+    """The m2m sides of the through models among ``model_tags``."""
+    maps = _get_maps()
+    return {side for t in model_tags for side, _, _ in maps.sides.get(t, ())}
 
 
 def _with_sides(model_tags, maps):
-    out = set(model_tags)
+    out = set()
     for t in model_tags:
-        out |= maps.sides.get(t, set())
+        out |= row_write_tags(t, None)
+        for side, _, _ in maps.sides.get(t, ()):
+            out |= row_write_tags(side, None)
     return out
 
 

@@ -12,6 +12,8 @@ DEBUG = False
 USE_TZ = True
 ROOT_URLCONF = "tests.urls"
 INSTALLED_APPS = [
+    "django.contrib.admin",       # the dashboard's row on the admin index
+    "django.contrib.messages",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -21,9 +23,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
 ]
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True,
-              "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}]
+              "OPTIONS": {"context_processors": [
+                  "django.template.context_processors.request",
+                  "django.contrib.auth.context_processors.auth",
+                  "django.contrib.messages.context_processors.messages"]}}]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 DATABASES = {
@@ -47,6 +53,10 @@ CACHES = {
     "file": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
              "LOCATION": os.path.join(_tmp, "filecache")},
 }
+# zero-code mode (tests/test_autotag.py turns AUTO_TAG on for these)
+CACHES["zero"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "z"}
+CACHES["template_fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                "LOCATION": "f"}
 CACHES["flaky"] = {"BACKEND": "tests.flaky_cache.FlakyCache", "LOCATION": "flaky"}
 REDIS = os.environ.get("DJCACHE_TEST_REDIS")
 if REDIS:

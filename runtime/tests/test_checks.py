@@ -71,3 +71,14 @@ def test_database_alias_that_does_not_exist(settings):
     [msg] = _djcache_messages(settings, {"DATABASE_ALIASES": {"replica": "default"}})
     assert msg.id == "djcache.E005" and "'replica'" in msg.msg
     assert _djcache_messages(settings, {"DATABASE_ALIASES": {"other": "default"}}) == []
+
+
+def test_auto_tag_names_an_unknown_cache(settings):
+    [msg] = _djcache_messages(settings, {"AUTO_TAG": ["zeroo"]})
+    assert msg.id == "djcache.E006" and msg.hint == "Did you mean 'zero'?"
+
+
+def test_auto_tag_is_a_list(settings):
+    [msg] = _djcache_messages(settings, {"AUTO_TAG": "zero"})
+    assert msg.id == "djcache.E003"
+    assert _djcache_messages(settings, {"AUTO_TAG": ["zero", "default"]}) == []

@@ -118,3 +118,45 @@ def test_shared_corpus(case):
     assert a.kind in RUNTIME_KINDS[case["kind"]]
     assert a.writes == set(case["writes"])
     assert a.reads == set(case.get("reads_runtime", case["reads"]))
+
+
+PIN_CASES = [
+    # (sql, pins, plain_insert)
+    ('UPDATE "shop_product" SET "name" = %s WHERE "shop_product"."id" = %s',
+     {"shop_product": {"id": (("p", 1),)}}, False),
+    ('DELETE FROM "shop_product" WHERE "shop_product"."id" IN (%s, %s)',
+     {"shop_product": {"id": (("p", 0), ("p", 1))}}, False),
+    ('SELECT "p"."id" FROM "shop_product" "p" WHERE ("p"."price" > %s AND "p"."id" = %s) LIMIT 21',
+     {"shop_product": {"id": (("p", 1),)}}, False),
+    ('SELECT * FROM a INNER JOIN b ON (a.b_id = b.id) WHERE a.id = %(pk)s',
+     {"a": {"id": (("k", "pk"),)}}, False),
+    ('SELECT * FROM "sales"."order" WHERE "sales"."order"."id" = 5', {"order": {"id": (("v", "5"),)}}, False),
+    ("DELETE FROM t WHERE id BETWEEN %s AND %s AND t.id = %s", {"t": {"id": (("p", 2),)}}, False),
+    ("UPDATE p SET v = CASE WHEN (p.id = %s) THEN %s END WHERE p.id IN (%s, %s)",
+     {"p": {"id": (("p", 2), ("p", 3))}}, False),
+    ("SELECT * FROM t WHERE t.id = $2", {"t": {"id": (("p", 1),)}}, False),
+    # an OR, a UNION, a second read of the table, a subquery, a join's other table: not pinned
+    ("SELECT * FROM p WHERE p.id = 1 OR p.id = 2", {}, False),
+    ("SELECT * FROM p WHERE id = $1 UNION SELECT * FROM p", {}, False),
+    ("SELECT * FROM p WHERE id = %s AND price > (SELECT avg(price) FROM p)", {}, False),
+    ("DELETE FROM p WHERE id IN (SELECT id FROM q)", {}, False),
+    ("SELECT * FROM a JOIN b ON a.x = b.x WHERE a.id = 1", {"a": {"id": (("v", "1"),)}}, False),
+    ("UPDATE a SET x = 1 WHERE id = 1; UPDATE a SET x = 2", {}, False),
+    ("WITH c AS (SELECT 1) UPDATE a SET x = 1 WHERE id = 1", {}, False),
+    # inserts: the values of each column; an upsert names no rows
+    ('INSERT OR IGNORE INTO "shop_product_tags" ("product_id", "tag_id") VALUES (%s, %s), (%s, %s)',
+     {"shop_product_tags": {"product_id": (("p", 0), ("p", 2)), "tag_id": (("p", 1), ("p", 3))}}, True),
+    ('INSERT INTO "p" ("name", "id") VALUES (%s, DEFAULT) RETURNING "p"."id"', {"p": {"name": (("p", 0),)}}, True),
+    ("INSERT INTO p (id, name) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET id = EXCLUDED.id", {}, False),
+    ("INSERT INTO p (id) VALUES (%s) ON CONFLICT DO NOTHING", {"p": {"id": (("p", 0),)}}, True),
+    ("INSERT OR REPLACE INTO p (id) VALUES (1)", {}, False),
+    ("INSERT INTO p (id) VALUES (1) ON DUPLICATE KEY UPDATE id = 2", {}, False),
+    ("INSERT INTO p (a) SELECT a FROM q", {}, True),
+]
+
+
+@pytest.mark.parametrize("sql,pins,plain_insert", PIN_CASES, ids=[c[0][:40] for c in PIN_CASES])
+def test_pins(sql, pins, plain_insert):
+    result = analyse(sql)
+    assert result.pins == pins
+    assert result.plain_insert == plain_insert

@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
@@ -21,6 +22,7 @@ def category_names(request):
 
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("products/", product_list),
     path("categories/", category_names),
     path("djcache/", include("djcache.urls")),

@@ -3,6 +3,7 @@
 #   test/e2e/codeServer.e2e.js  the packaged extension in code-server, driven through Chromium
 #   test/e2e/neovim.e2e.sh      headless Neovim as a second LSP client of djcache-lsp
 #   test/e2e/liveStats.e2e.js   examples/shop under runserver with the runtime, its stats in the Cache Map
+#   test/e2e/dashboard.e2e.js   the runtime's dashboard in Chromium, reached from the admin index
 #   test/e2e/electron/run.js    the same scenarios in desktop VS Code (@vscode/test-electron); it
 #                               skips, and says so, where no VS Code build is available (CI here)
 # Each prints its own `e2e: N passed, N failed` line; the exit status is non-zero if either fails.
@@ -25,5 +26,6 @@ fi
 timed "code-server suite" node test/e2e/codeServer.e2e.js
 timed "neovim suite" bash test/e2e/neovim.e2e.sh
 timed "live stats suite" node test/e2e/liveStats.e2e.js
+timed "runtime dashboard suite" node test/e2e/dashboard.e2e.js
 timed "desktop VS Code suite" node test/e2e/electron/run.js
 exit $status

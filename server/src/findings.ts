@@ -29,6 +29,8 @@ export interface DeclareTagsData {
   models: string[];
   /** The project decorator of a memoized function: its file, dotted name and name's position. */
   decorator?: { path: string; qual: string; nameLoc: Loc };
+  /** The entry reads one row of its one model and its key holds that row's primary key (the expression at `pk`): the tags can name that row. */
+  row?: { pk: { path: string; loc: Loc } };
 }
 
 /** A tag declaration as the DJC108 fixes edit it: how its items are spelled, where it is, and the model to add or remove. */

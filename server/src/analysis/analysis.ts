@@ -134,6 +134,7 @@ export function triggerText(t: Trigger): string {
 export function entryKeyText(e: Entry): string {
   if (e.cacheops) return `@${e.cacheops.decorator} ${e.cacheops.name}()`;
   if (e.kind === 'page') return `cache_page view at ${e.path}:${e.loc[0] + 1}`;
-  if (e.kind === 'fragment') return `{% ${e.tags ? 'tagged_cache' : 'cache'} %} fragment '${e.key?.fragment}'`;
+  if (e.kind === 'fragment')
+    return `{% ${e.tags && !e.tags.zeroCode ? 'tagged_cache' : 'cache'} %} fragment '${e.key?.fragment}'`;
   return `'${display(e.key)}'`;
 }

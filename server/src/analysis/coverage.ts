@@ -248,7 +248,8 @@ function cacheopsInvalidation(entry: Entry, decl: CacheopsDeclaration, models: M
 
 /** A model the entry's tags declare: the runtime invalidates the entry on every kind of write to it. */
 function declaredCoverage(entry: Entry, dep: Dep, tags: TagDeclaration, writes: WriteSite[]): EntryCoverage {
-  const by = [{ path: tags.path, loc: tags.loc, how: 'tag declaration' }];
+  const how = tags.zeroCode ? `zero-code mode (DJCACHE["AUTO_TAG"] names '${tags.zeroCode.alias}')` : 'tag declaration';
+  const by = [{ path: tags.path, loc: tags.loc, how }];
   const yes = (): Cover => ({ state: 'yes', by });
   return {
     entry,

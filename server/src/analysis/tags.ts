@@ -36,6 +36,29 @@ export function pythonDeclaration(interp: InterpreterApi, items: Expr[], scope: 
   return decl;
 }
 
+/**
+ * Zero-code mode: on a cache alias that `DJCACHE["AUTO_TAG"]` names, the runtime tags what Django's
+ * own API stores (`get_or_set`, a `get` miss then `set`, `cache_page`, `{% cache %}`) with the
+ * tables its computation read, as `"auto"` does; a `set` with no miss before it gets everything
+ * the request read. So such an entry is declared `"auto"` by the setting.
+ */
+export function zeroCodeDeclaration(
+  entry: { kind: string; alias: string; tags?: TagDeclaration },
+  autoTag: { aliases: string[]; path: string; loc: Loc } | undefined,
+): TagDeclaration | undefined {
+  if (entry.tags || !autoTag?.aliases.includes(entry.alias)) return undefined;
+  if (entry.kind !== 'cache' && entry.kind !== 'page' && entry.kind !== 'fragment') return undefined;
+  return {
+    auto: true,
+    items: [],
+    opaque: false,
+    style: 'label',
+    path: autoTag.path,
+    loc: autoTag.loc,
+    zeroCode: { alias: entry.alias },
+  };
+}
+
 /** `depends_on="shop.Product shop.Category"` or `depends_on="auto"` of a template tag. */
 export function templateDeclaration(models: ModelRegistry, value: string, path: string, loc: Loc): TagDeclaration {
   const decl: TagDeclaration = { auto: false, items: [], opaque: false, style: 'label', path, loc };

@@ -1,6 +1,6 @@
 /** The workspace index: files by module, module-level bindings, import resolution, settings. */
 import type { FileFacts, PythonFacts, TemplateFacts } from '../facts/types';
-import type { Expr, ImportFact, Stmt } from '../syntax/ir';
+import type { Expr, ImportFact, Loc, Stmt } from '../syntax/ir';
 import { nestedBlocks } from '../facts/walk';
 import { canonical } from './django';
 import { moduleAliases } from './sourceRoots';
@@ -38,6 +38,8 @@ export interface Settings {
   templateConfigs: TemplateBackend[][];
   /** Upper-case settings by name: the string literal assigned (`BLOG_POST_MODEL = "blog.Post"`), null when not a literal. */
   strings: Record<string, string | null>;
+  /** `DJCACHE["AUTO_TAG"]`: cache aliases the djcache runtime tags in zero-code mode, and where DJCACHE is assigned. */
+  autoTag: { aliases: string[]; path: string; loc: Loc } | undefined;
 }
 
 /** One TEMPLATES backend, as far as settings say without running them. */
@@ -235,6 +237,7 @@ export class Workspace {
       middlewareSite: undefined,
       templateConfigs: [],
       strings: {},
+      autoTag: undefined,
     };
     for (const file of this.settingsFiles()) {
       const g = this.globals(file);
@@ -291,6 +294,15 @@ export class Workspace {
       if (typeof seconds === 'number') s.cacheMiddlewareSeconds = seconds;
       const alias = value('CACHE_MIDDLEWARE_ALIAS');
       if (typeof alias === 'string') s.cacheMiddlewareAlias = alias;
+      const djcache = value('DJCACHE');
+      const autoTag = djcache && typeof djcache === 'object' && !Array.isArray(djcache) ? djcache.AUTO_TAG : undefined;
+      const djcacheSite = g.get('DJCACHE')?.find((x) => x.k === 'assign');
+      if (Array.isArray(autoTag) && djcacheSite?.k === 'assign')
+        s.autoTag = {
+          aliases: autoTag.filter((x): x is string => typeof x === 'string'),
+          path: file.path,
+          loc: djcacheSite.value.loc,
+        };
       const templates = g.get('TEMPLATES')?.filter((x) => x.k === 'assign');
       const lastTemplates = templates?.[templates.length - 1];
       if (lastTemplates?.k === 'assign') s.templateConfigs.push(templateBackends(lastTemplates.value));

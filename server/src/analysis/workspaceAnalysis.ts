@@ -16,6 +16,7 @@ import { expandKeyGroups } from './keyGroups';
 import { Interpreter } from './interp';
 import { ModelRegistry } from './models';
 import { rowBumps } from './versionRows';
+import { zeroCodeDeclaration } from './tags';
 import type { Workspace } from './workspace';
 
 /**
@@ -36,7 +37,12 @@ export function analyzeFacts(
   const writes = [...files.flatMap((f) => f.writes), ...files.flatMap((f) => f.implicitWrites)];
   const adminRegistered = new Set(files.flatMap((f) => f.adminRegistered));
 
-  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, models, files)];
+  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, models, files)].map(
+    (e) => {
+      const tags = e.cacheops ? undefined : zeroCodeDeclaration(e, ws.settings.autoTag);
+      return tags ? { ...e, tags } : e;
+    },
+  );
   const edges = callEdges(events);
   const triggers = computeTriggers(events, files, edges);
   const invalidations: Invalidation[] = expandKeyGroups(

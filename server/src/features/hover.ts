@@ -114,6 +114,11 @@ function describeEntry(
   md.line(
     `alias ${code(entry.alias)} · timeout ${entry.timeout === 'unknown' ? 'set at run time' : timeoutText(a, entry)}`,
   );
+  const zeroCode = entry.tags?.zeroCode;
+  if (zeroCode)
+    md.line(
+      `Zero-code mode: ${code('DJCACHE["AUTO_TAG"]')} names alias ${code(zeroCode.alias)} (${md.at(entry.tags!.path, entry.tags!.loc)}), so the djcache runtime tags this value with the tables and rows its computation reads and every write to them invalidates it.`,
+    );
   const covs = coverageOf(a, entry);
   if (!covs.length) {
     md.line('Its value reads no model the engine can see.');

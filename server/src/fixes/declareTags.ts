@@ -95,7 +95,7 @@ function valueCacheEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: 
     const style = pythonStyle(root, text);
     const imports = planImports(text, names, [{ module: 'djcache', name: 'tagged' }], style);
     if ('conflict' in imports) return undefined;
-    const tagged = `tagged(${d.models.map((m) => pyString(m, style)).join(', ')})`;
+    const tagged = `tagged(${d.models.map((m) => pyString(m, style)).join(', ')}${rowArgument(d, finding, call, text)})`;
     const retagged = (nodes: Node[]) => nodes.map((o) => replaceSpan(text, o.startIndex, o.endIndex, tagged));
     const checked = (edits: TextEdit[]) => (parsesCleanly(applyEdits(text, edits)) ? edits : undefined);
     const untaken = argumentsTaggedLacks(call, method.name);
@@ -125,6 +125,19 @@ function valueCacheEdits(finding: DeclareTagsFinding, d: DeclareTagsData, text: 
     const racy = insertAt(text, lineStart, `${indentOf(text.slice(lineStart))}${RACY_PAIR}${style.eol}`);
     return checked([...imports, racy, ...retagged([method.object, ...gets.map((g) => cacheMethod(g)!.object)])]);
   });
+}
+
+/**
+ * `, pk=<expr>` when the entry reads one row whose primary key its key is built from, written
+ * inside this call (so the expression means the same there): the runtime then invalidates the
+ * entry on writes to that row only.
+ */
+function rowArgument(d: DeclareTagsData, finding: DeclareTagsFinding, call: Node, text: string): string {
+  const at = d.row?.pk;
+  if (!at || at.path !== finding.path) return '';
+  const start = offsetAt(text, at.loc[0], at.loc[1]);
+  const end = offsetAt(text, at.loc[2], at.loc[3]);
+  return start >= call.startIndex && end <= call.endIndex && end > start ? `, pk=${text.slice(start, end)}` : '';
 }
 
 /** Django's parameters of the cache methods the fix moves, and those tagged(...)'s methods take too (runtime/djcache/core.py). */

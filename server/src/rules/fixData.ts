@@ -43,6 +43,7 @@ export function declareTagsData(a: Analysis, entry: Entry): { declareTags?: Decl
       shape: entry.kind,
       models: [...new Set(entry.deps.map((d) => d.model))].sort(),
       ...(decorator ? { decorator } : {}),
+      ...rowOf(entry),
     },
   };
 }
@@ -59,6 +60,16 @@ function djcacheInstalled(a: Analysis): boolean {
     installedMemo.set(a, installed);
   }
   return installed;
+}
+
+/** The row an entry provably reads: every read is one row of one model, and a key hole is that row's pk. */
+function rowOf(entry: Entry): Pick<DeclareTagsData, 'row'> {
+  const model = entry.deps[0]?.model;
+  if (!model || !entry.deps.every((d) => d.model === model && d.oneRow)) return {};
+  for (const part of entry.key?.parts ?? [])
+    if ('hole' in part && part.source.kind === 'field' && part.source.model === model)
+      if (part.source.field === 'id' || part.source.field === 'pk') return { row: { pk: part.source.at } };
+  return {};
 }
 
 /** The project function a memoize entry's decorator calls (`memoize` of `@memoize(60)`). */

@@ -20,4 +20,6 @@ export interface TagDeclaration {
   path: string;
   /** The declaration: `tagged(...)` or `depends_on=...` in Python, the `{% tagged_cache %}` tag in a template. */
   loc: Loc;
+  /** Not written at the entry: `DJCACHE["AUTO_TAG"]` names its cache alias (zero-code mode); path and loc are the setting's. */
+  zeroCode?: { alias: string };
 }
