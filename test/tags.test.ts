@@ -299,7 +299,7 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
         '        return cache.get_or_set(f"product:{self.pk}:label", lambda: self.name.title(), 300)',
         '',
         '    def label_by_name(self):',
-        '        return cache.get_or_set(f"product:{self.name}:label", lambda: self.name.title(), 300)',
+        '        return cache.get_or_set(f"product:{self.name}:label", lambda: f"{self.name} ({self.is_active})", 300)',
         '',
       ].join('\n'),
     );
@@ -318,10 +318,10 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
       await rewritten('label'),
       '        return tagged("catalog.Product", pk=self.pk).get_or_set(f"product:{self.pk}:label", lambda: self.name.title(), 300)',
     );
-    // the key names the row by another column: the whole table
+    // the key names the row by another column (the value also reads is_active, which is not in the key): the whole table
     assert.equal(
       await rewritten('label_by_name'),
-      '        return tagged("catalog.Product").get_or_set(f"product:{self.name}:label", lambda: self.name.title(), 300)',
+      '        return tagged("catalog.Product").get_or_set(f"product:{self.name}:label", lambda: f"{self.name} ({self.is_active})", 300)',
     );
   });
 
