@@ -3,7 +3,7 @@ import type { FindingOf } from '../findings';
 import { type Analysis, type EntryCoverage, entryKeyText } from '../analysis/analysis';
 import type { WriteSite } from '../analysis/domain/events';
 import { type ModelVerdict, verdictsOf } from '../analysis/verdict';
-import { at, countedKeyText, modelName, readText, related, viaText, writeText } from '../wording';
+import { at, countedKeyText, guardedText, modelName, readText, related, viaText, writeText } from '../wording';
 import { finding, type Rule } from './common';
 import { declareTagsData, entryData } from './fixData';
 
@@ -65,7 +65,9 @@ function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { k
   const when = coveredKinds.length
     ? `${kinds.map((k) => CHANGE_TEXT[k]).join(' or ')} (it is invalidated on ${coveredKinds.join(' and ')})`
     : 'changes';
-  const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}, but nothing invalidates ${key} when ${modelName(cov.model)} ${when}.${countedKeyText(cov)}`;
+  const guarded = guardedText(cov);
+  const but = guarded && kinds.every((k) => k === 'save') ? guarded : `nothing invalidates ${key} when ${modelName(cov.model)} ${when}`;
+  const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}, but ${but}.${countedKeyText(cov)}`;
   return finding(
     'DJC101',
     severity,

@@ -23,7 +23,8 @@ export type Expr =
   | { t: 'sub'; obj: Expr; idx: Expr; loc: Loc }
   | { t: 'lambda'; params: string[]; body: Expr; loc: Loc }
   | { t: 'comp'; elt: Expr; gens: { target: Target; iter: Expr }[]; loc: Loc }
-  | { t: 'cond'; a: Expr; b: Expr; loc: Loc }
+  /** `a if c else b`, or `a and b` / `a or b` (`bool`). */
+  | { t: 'cond'; a: Expr; b: Expr; bool?: 'and' | 'or'; loc: Loc }
   | { t: 'star'; e: Expr; loc: Loc }
   | { t: 'unknown'; loc: Loc };
 

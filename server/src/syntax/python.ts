@@ -82,6 +82,7 @@ const FIELD_NAMES = [
   'name',
   'object',
   'operator',
+  'operators',
   'parameters',
   'right',
   'subscript',
@@ -830,15 +831,19 @@ class Builder {
         });
         return { t: 'bin', op: op ?? '?', l: l ?? missing(), r: r ?? missing(), loc };
       }
-      // A comparison or a negation is a bool whose data is its operands' (`x in rows`, `not qs`).
-      case 'comparison_operator':
-        return { t: 'bin', op: 'compare', l: this.namedChildExpr(0, d), r: this.namedChildExpr(1, d), loc };
+      // A comparison or a negation is a bool whose data is its operands' (`x in rows`, `not qs`);
+      // its operator (`!=`, `not in`) is kept for guards that test a field change.
+      case 'comparison_operator': {
+        const op = this.fieldText(F.operators)?.replace(/\s+/g, ' ') ?? 'compare';
+        return { t: 'bin', op, l: this.namedChildExpr(0, d), r: this.namedChildExpr(1, d), loc };
+      }
       case 'not_operator':
         return { t: 'bin', op: 'not', l: this.fieldExpr(F.argument, d), r: { t: 'const', v: 'None', loc }, loc };
       case 'boolean_operator': {
         // `a or b` may evaluate to either side; data flow keeps both.
+        const bool = this.fieldText(F.operator) === 'and' ? 'and' : 'or';
         const [a, b] = this.fieldExprPair(F.left, F.right, d);
-        return { t: 'cond', a, b, loc };
+        return { t: 'cond', a, b, bool, loc };
       }
       case 'conditional_expression':
         return { t: 'cond', a: this.namedChildExpr(0, d), b: this.namedChildExpr(2, d), loc };
