@@ -38,7 +38,9 @@ function guardIn(body: Stmt[], line: number): (Tested & { loc: Loc }) | undefine
   if (i < 0) return undefined;
   // `if <unchanged>: return` before the op: the rest of the block runs only on a change.
   for (const s of body.slice(0, i)) {
-    if (s.t !== 'if' || s.orelse.length || s.body[s.body.length - 1]?.t !== 'return') continue;
+    if (s.t !== 'if' || s.orelse.length) continue;
+    const last = s.body[s.body.length - 1];
+    if (last?.t !== 'return' || last.yields) continue;
     const tested = changedColumns(s.test, false);
     if (tested) return { ...tested, loc: s.test.loc };
   }

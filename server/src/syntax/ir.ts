@@ -49,7 +49,8 @@ export type Target =
 export type Stmt =
   | { t: 'assign'; targets: Target[]; value: Expr; line: number }
   | { t: 'expr'; value: Expr; line: number }
-  | { t: 'return'; value: Expr | null; line: number }
+  /** `yields`: a generator's `yield x` / `yield from xs`, which hands out a value without returning. */
+  | { t: 'return'; value: Expr | null; line: number; yields?: true }
   | { t: 'for'; target: Target; iter: Expr; body: Stmt[]; orelse: Stmt[]; line: number }
   | { t: 'with'; items: { ctx: Expr; as: Target | null }[]; body: Stmt[]; line: number }
   | { t: 'if'; test: Expr; body: Stmt[]; orelse: Stmt[]; line: number }

@@ -261,6 +261,17 @@ class Builder {
     return [x ?? missing(), y ?? missing()];
   }
 
+  /**
+   * `yield x` or `yield from xs`: what a generator hands out, recorded as a return that `yields`
+   * (the function's value is what it yields; the statement ends nothing).
+   */
+  private yieldStmt(out: Stmt[], line: number): void {
+    if (!this.toNamedChild(0)) return;
+    const value = this.expr();
+    this.c.gotoParent();
+    out.push({ t: 'return', value, line, yields: true });
+  }
+
   private fieldText(field: number): string | undefined {
     if (!this.toField(field)) return undefined;
     const t = this.text();
@@ -329,6 +340,7 @@ class Builder {
         const line = this.line();
         this.eachNamedChild((t) => {
           if (t === 'assignment' || t === 'augmented_assignment') this.assignment(out, line);
+          else if (t === 'yield') this.yieldStmt(out, line);
           else out.push({ t: 'expr', value: this.expr(), line });
         });
         return;
