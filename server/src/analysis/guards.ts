@@ -75,8 +75,9 @@ function changedColumns(test: Expr, holds: boolean): Tested | undefined {
     return holds ? { columns: [test.args[0].v], named: false } : undefined;
   if (test.t !== 'bin') return undefined;
   const changedOp = holds ? '!=' : '==';
-  if (test.op === changedOp && test.l.t === 'attr' && test.r.t === 'attr' && test.l.name === test.r.name)
-    return { columns: [test.l.name], named: false };
+  // A saved row keeps its primary key: `a.pk != b.pk` compares two rows, not a change.
+  const field = test.l.t === 'attr' && test.r.t === 'attr' && test.l.name === test.r.name ? test.l.name : undefined;
+  if (test.op === changedOp && field && field !== 'pk' && field !== 'id') return { columns: [field], named: false };
   const inOp = holds ? 'in' : 'not in';
   if (test.op === inOp && test.l.t === 'str') {
     const named = namesChangedFields(test.r);
@@ -119,7 +120,6 @@ function namesChangedFields(e: Expr): boolean | undefined {
  */
 export function guardRunsOn(guard: FieldGuard, w: WriteSite, dep: Dep): boolean {
   if (w.kind !== 'save') return true;
-  const column = (c: string) => c.replace(/_id$/, '');
   const guarded = new Set(guard.columns.map(column));
   if (w.columns) return w.columns.some((c) => guarded.has(column(c)));
   return !guard.named && !!dep.columns && dep.columns.every((c) => guarded.has(column(c)));
@@ -128,6 +128,11 @@ export function guardRunsOn(guard: FieldGuard, w: WriteSite, dep: Dep): boolean 
 /** The columns the entry reads that the guard does not test: null when it reads the whole row. */
 export function unguardedColumns(guard: FieldGuard, dep: Dep): string[] | null {
   if (!dep.columns) return null;
-  const guarded = new Set(guard.columns.map((c) => c.replace(/_id$/, '')));
-  return dep.columns.filter((c) => !guarded.has(c.replace(/_id$/, '')));
+  const guarded = new Set(guard.columns.map(column));
+  return dep.columns.filter((c) => !guarded.has(column(c)));
+}
+
+/** A foreign key `x` is column `x_id`. */
+function column(name: string): string {
+  return name.replace(/_id$/, '');
 }
