@@ -66,7 +66,10 @@ function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { k
     ? `${kinds.map((k) => CHANGE_TEXT[k]).join(' or ')} (it is invalidated on ${coveredKinds.join(' and ')})`
     : 'changes';
   const guarded = guardedText(cov);
-  const but = guarded && kinds.every((k) => k === 'save') ? guarded : `nothing invalidates ${key} when ${modelName(cov.model)} ${when}`;
+  const but =
+    guarded && kinds.every((k) => k === 'save')
+      ? guarded
+      : `nothing invalidates ${key} when ${modelName(cov.model)} ${when}`;
   const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}, but ${but}.${countedKeyText(cov)}`;
   return finding(
     'DJC101',
