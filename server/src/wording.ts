@@ -2,6 +2,7 @@
 import type { Analysis, Entry, EntryCoverage } from './analysis/analysis';
 import type { WriteSite } from './analysis/domain/events';
 import { countedModels } from './analysis/domain/keys';
+import { unguardedColumns } from './analysis/guards';
 import { modelName } from './analysis/models';
 import { entryNeverExpires } from './analysis/verdict';
 import { offProductionWriters } from './analysis/writeOrigin';
@@ -58,6 +59,28 @@ function columnsOf(columns: string[] | undefined, what: string): string {
   if (!columns) return what;
   if (!columns.length) return `which rows of ${what} exist`;
   return `the ${[...columns].sort().join(', ')} column${columns.length > 1 ? 's' : ''} of ${what}`;
+}
+
+/**
+ * For an entry whose invalidation runs only on a change of some columns: "it is invalidated only
+ * when status changes (shop/models.py:40); a save of other columns it reads — name — is not".
+ */
+export function guardedText(cov: EntryCoverage): string {
+  const guards = cov.guardedBy ?? [];
+  if (!guards.length) return '';
+  const when = guards
+    .map((g) => {
+      const columns = [...new Set(g.columns)].join(' or ');
+      return `${g.named ? `a save lists ${columns} in update_fields` : `${columns} changes`} (${at(g.path, g.loc)})`;
+    })
+    .join(', or when ');
+  const others = [...new Set(guards.flatMap((g) => unguardedColumns(g, cov.dep) ?? []))];
+  const rest = others.length
+    ? `a save of other columns it reads — ${others.sort().join(', ')} — is not`
+    : guards.every((g) => g.named)
+      ? 'a save that does not list them (a plain save()) is not'
+      : 'a save of its other columns is not';
+  return `it is invalidated only when ${when}; ${rest}`;
 }
 
 /** For a model whose row count the entry's key embeds: which of its writes that settles, and which it leaves. */

@@ -10,6 +10,7 @@ import type { CacheOp, FnEvents, SignalHookup, WriteSite } from './domain/events
 import { display, type KeyPattern, type RowField } from './domain/keys';
 import type { ModelRegistry } from './models';
 import type { FailedFile } from './fileError';
+import type { FieldGuard } from './guards';
 import type { FragmentReads } from './templates';
 import type { TagDeclaration } from './tags';
 import type { Dep } from './domain/values';
@@ -62,6 +63,8 @@ export type Trigger =
 
 export interface Invalidation extends CacheOp {
   triggers: Trigger[];
+  /** It runs only when these columns of the saved row change: it covers those saves, not every save. */
+  guard?: FieldGuard;
 }
 
 export interface EntryCoverage {
@@ -78,6 +81,8 @@ export interface EntryCoverage {
   bypassing: WriteSite[];
   /** The entry's tag declaration covers the model: every write to its table invalidates the entry. */
   declaredBy?: TagDeclaration;
+  /** Guarded invalidations that reach the model but skip some of `uncovered` (saves of other columns). */
+  guardedBy?: FieldGuard[];
   /** Inserts of the model whose row count the key embeds: each makes a new key, so they stale nothing (not in `writes`). */
   newKeyOnInsert?: WriteSite[];
 }

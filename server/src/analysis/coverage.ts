@@ -8,6 +8,7 @@ import { countedModels, type KeyPattern, matchKeys, shownToMatch, versionKeys } 
 import { KeyIndex } from './domain/keyIndex';
 import { groupBy } from './domain/groups';
 import { modelName, type ModelRegistry } from './models';
+import { guardRunsOn } from './guards';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { productionFirst } from './writeOrigin';
 import { type Dep, fnId } from './domain/values';
@@ -179,7 +180,9 @@ function coverEntry(
   // The save of the row a form writes first (an admin inline's parent) runs in the same request.
   const parentSave = (w: WriteSite): WriteSite | undefined =>
     w.savedWith ? { ...w, model: w.savedWith, kind: 'save', signals: true } : undefined;
+  // A guarded invalidation covers only the saves that change the columns its test checks.
   const coveringTrigger = (inv: Invalidation, w: WriteSite): { t: Trigger; withParent: boolean } | undefined => {
+    if (inv.guard && !guardRunsOn(inv.guard, w, dep)) return undefined;
     const own = inv.triggers.find((t) => triggerCovers(t, w));
     if (own) return { t: own, withParent: false };
     const parent = parentSave(w);
@@ -209,7 +212,11 @@ function coverEntry(
     if (w.kind === 'bulk' || (w.throughWrite && m2mReceiver)) bypassing.push(w);
     else uncovered.push(w);
   }
-  return { entry, model: dep.model, dep, byKind, writes, uncovered, coveredBy, bypassing };
+  const cov: EntryCoverage = { entry, model: dep.model, dep, byKind, writes, uncovered, coveredBy, bypassing };
+  const guardedBy = matching.flatMap((inv) =>
+    inv.guard && uncovered.some((w) => inv.triggers.some((t) => triggerCovers(t, w))) ? [inv.guard] : [],
+  );
+  return guardedBy.length ? { ...cov, guardedBy } : cov;
 }
 
 /**

@@ -10,6 +10,7 @@ import { coverEntries } from './coverage';
 import { collectWhatMatters } from './demand';
 import { fileEntries, fragmentEntries, holdsFragment, opEntries, renderedFragmentReads } from './entries';
 import { inFile } from './fileError';
+import { fieldGuardOf } from './guards';
 import type { CacheOp, FnEvents, WriteSite } from './domain/events';
 import { implicitWrites } from './implicitWrites';
 import { expandKeyGroups } from './keyGroups';
@@ -48,7 +49,10 @@ export function analyzeFacts(
   const invalidations: Invalidation[] = expandKeyGroups(
     ops
       .filter((o) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern')
-      .map((o) => ({ ...o, triggers: triggers.get(o.fnId) ?? [] })),
+      .map((o) => {
+        const guard = fieldGuardOf(o.file, o.fnId, o.loc[0]);
+        return { ...o, triggers: triggers.get(o.fnId) ?? [], ...(guard && { guard }) };
+      }),
     ops,
   );
 

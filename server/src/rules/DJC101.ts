@@ -3,7 +3,17 @@ import type { FindingOf } from '../findings';
 import { type Analysis, type EntryCoverage, entryKeyText } from '../analysis/analysis';
 import type { WriteSite } from '../analysis/domain/events';
 import { type ModelVerdict, verdictsOf } from '../analysis/verdict';
-import { at, countedKeyText, modelName, readText, related, viaText, writeText, writtenOnlyBy } from '../wording';
+import {
+  at,
+  countedKeyText,
+  guardedText,
+  modelName,
+  readText,
+  related,
+  viaText,
+  writeText,
+  writtenOnlyBy,
+} from '../wording';
 import { finding, type Rule } from './common';
 import { declareTagsData, entryData } from './fixData';
 
@@ -67,7 +77,12 @@ function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { k
     ? `${kinds.map((k) => CHANGE_TEXT[k]).join(' or ')} (it is invalidated on ${coveredKinds.join(' and ')})`
     : 'changes';
   const only = writtenOnlyBy(stale);
-  const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}${only ? `, ${only},` : ','} but nothing invalidates ${key} when ${modelName(cov.model)} ${when}.${countedKeyText(cov)}`;
+  const guarded = guardedText(cov);
+  const but =
+    guarded && kinds.every((k) => k === 'save')
+      ? guarded
+      : `nothing invalidates ${key} when ${modelName(cov.model)} ${when}`;
+  const message = `${key} reads ${readText(cov)} through ${viaText(cov)}; ${writeText(w)}${more}${only ? `, ${only},` : ','} but ${but}.${countedKeyText(cov)}`;
   return finding(
     'DJC101',
     severity,

@@ -23,7 +23,8 @@ export type Expr =
   | { t: 'sub'; obj: Expr; idx: Expr; loc: Loc }
   | { t: 'lambda'; params: string[]; body: Expr; loc: Loc }
   | { t: 'comp'; elt: Expr; gens: { target: Target; iter: Expr }[]; loc: Loc }
-  | { t: 'cond'; a: Expr; b: Expr; loc: Loc }
+  /** `a if c else b`, or `a and b` / `a or b` (`bool`). */
+  | { t: 'cond'; a: Expr; b: Expr; bool?: 'and' | 'or'; loc: Loc }
   | { t: 'star'; e: Expr; loc: Loc }
   | { t: 'unknown'; loc: Loc };
 
@@ -48,7 +49,8 @@ export type Target =
 export type Stmt =
   | { t: 'assign'; targets: Target[]; value: Expr; line: number }
   | { t: 'expr'; value: Expr; line: number }
-  | { t: 'return'; value: Expr | null; line: number }
+  /** `yields`: a generator's `yield x` / `yield from xs`, which hands out a value without returning. */
+  | { t: 'return'; value: Expr | null; line: number; yields?: true }
   | { t: 'for'; target: Target; iter: Expr; body: Stmt[]; orelse: Stmt[]; line: number }
   | { t: 'with'; items: { ctx: Expr; as: Target | null }[]; body: Stmt[]; line: number }
   | { t: 'if'; test: Expr; body: Stmt[]; orelse: Stmt[]; line: number }

@@ -82,6 +82,7 @@ const FIELD_NAMES = [
   'name',
   'object',
   'operator',
+  'operators',
   'parameters',
   'right',
   'subscript',
@@ -260,6 +261,17 @@ class Builder {
     return [x ?? missing(), y ?? missing()];
   }
 
+  /**
+   * `yield x` or `yield from xs`: what a generator hands out, recorded as a return that `yields`
+   * (the function's value is what it yields; the statement ends nothing).
+   */
+  private yieldStmt(out: Stmt[], line: number): void {
+    if (!this.toNamedChild(0)) return;
+    const value = this.expr();
+    this.c.gotoParent();
+    out.push({ t: 'return', value, line, yields: true });
+  }
+
   private fieldText(field: number): string | undefined {
     if (!this.toField(field)) return undefined;
     const t = this.text();
@@ -328,6 +340,7 @@ class Builder {
         const line = this.line();
         this.eachNamedChild((t) => {
           if (t === 'assignment' || t === 'augmented_assignment') this.assignment(out, line);
+          else if (t === 'yield') this.yieldStmt(out, line);
           else out.push({ t: 'expr', value: this.expr(), line });
         });
         return;
@@ -830,15 +843,19 @@ class Builder {
         });
         return { t: 'bin', op: op ?? '?', l: l ?? missing(), r: r ?? missing(), loc };
       }
-      // A comparison or a negation is a bool whose data is its operands' (`x in rows`, `not qs`).
-      case 'comparison_operator':
-        return { t: 'bin', op: 'compare', l: this.namedChildExpr(0, d), r: this.namedChildExpr(1, d), loc };
+      // A comparison or a negation is a bool whose data is its operands' (`x in rows`, `not qs`);
+      // its operator (`!=`, `not in`) is kept for guards that test a field change.
+      case 'comparison_operator': {
+        const op = this.fieldText(F.operators)?.replace(/\s+/g, ' ') ?? 'compare';
+        return { t: 'bin', op, l: this.namedChildExpr(0, d), r: this.namedChildExpr(1, d), loc };
+      }
       case 'not_operator':
         return { t: 'bin', op: 'not', l: this.fieldExpr(F.argument, d), r: { t: 'const', v: 'None', loc }, loc };
       case 'boolean_operator': {
         // `a or b` may evaluate to either side; data flow keeps both.
+        const bool = this.fieldText(F.operator) === 'and' ? 'and' : 'or';
         const [a, b] = this.fieldExprPair(F.left, F.right, d);
-        return { t: 'cond', a, b, loc };
+        return { t: 'cond', a, b, bool, loc };
       }
       case 'conditional_expression':
         return { t: 'cond', a: this.namedChildExpr(0, d), b: this.namedChildExpr(2, d), loc };
