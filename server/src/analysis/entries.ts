@@ -7,7 +7,7 @@ import type { CacheOp, FnEvents } from './domain/events';
 import type { Interpreter } from './interp';
 import { immutableKey, type KeyPattern } from './domain/keys';
 import { inFile } from './fileError';
-import type { ModelRegistry } from './models';
+import { classBases, type ModelRegistry } from './models';
 import {
   dependsOnItems,
   pythonDeclaration,
@@ -59,6 +59,7 @@ export function fileEntries(interp: Interpreter, file: PythonFacts, config: Conf
     }
   });
   file.classes.forEach((cls, idx) => {
+    entries.push(...inheritedEntries(interp, file, idx, config));
     for (const d of cls.decorators) {
       const page = methodDecoratedPage(interp, file, d);
       if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx), null));
@@ -80,6 +81,53 @@ export function fileEntries(interp: Interpreter, file: PythonFacts, config: Conf
     entries.push(pageEntry(page, file, call.loc, viewDeps(interp, view), null));
   });
   return entries;
+}
+
+/**
+ * drf-extensions' `ListCacheResponseMixin` and the like: a method a library stub's class caches
+ * (a memoizing decorator on it) caches that method of each project class inheriting it unchanged.
+ * The entry is the project class's, located at its name, with what the class reads.
+ */
+function inheritedEntries(interp: Interpreter, file: PythonFacts, idx: number, config: Config): Entry[] {
+  const entries: Entry[] = [];
+  const cls = file.classes[idx];
+  for (const name of stubCachedMethods(interp, { file, idx })) {
+    const method = interp.classAttr({ file, idx }, name, null)?.shapes.find((s) => s.k === 'fn');
+    if (method?.k !== 'fn' || !interp.ws.stubs.has(method.fn.file)) continue;
+    for (const d of method.fn.file.functions[method.fn.idx].decorators) {
+      const stubEntry = decoratorEntry(interp, method.fn.file, method.fn.idx, d, config);
+      if (!stubEntry) continue;
+      const id = `${file.path}#${cls.qual}.${name}`;
+      entries.push({
+        ...stubEntry,
+        id: entryId(file.path, cls.nameLoc[0], cls.nameLoc[1]),
+        key: {
+          parts: [{ hole: `${interp.ws.moduleName(file)}.${cls.qual}.${name}(…)`, source: { kind: 'unknown' } }],
+          builder: `memoize:${id}`,
+          memoized: id,
+        },
+        path: file.path,
+        loc: cls.nameLoc,
+        fnId: null,
+        deps: viewClassDeps(interp, file, idx),
+        immutable: false,
+      });
+    }
+  }
+  return entries;
+}
+
+/** Names of the decorated methods of the library stub classes among a class's bases. */
+function stubCachedMethods(interp: Interpreter, cls: { file: PythonFacts; idx: number }, depth = 0): Set<string> {
+  const names = new Set<string>();
+  if (depth > 15) return names;
+  const fact = cls.file.classes[cls.idx];
+  if (interp.ws.stubs.has(cls.file))
+    for (const [name, m] of Object.entries(fact.methods)) if (cls.file.functions[m].decorators.length) names.add(name);
+  for (const b of classBases(fact))
+    for (const s of interp.eval(b, interp.moduleScope(cls.file)).shapes)
+      if (s.k === 'class') for (const name of stubCachedMethods(interp, s.cls, depth + 1)) names.add(name);
+  return names;
 }
 
 type PageShape = Extract<Shape, { k: 'cachepage' }>;
