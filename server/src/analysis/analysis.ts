@@ -133,7 +133,7 @@ export function triggerText(t: Trigger): string {
 }
 
 /** How a cacheops entry is written: `@cached_as article_titles()`, `Article.objects.filter(…).cache()`. */
-export function cacheopsText(decl: CacheopsDeclaration): string {
+function cacheopsText(decl: CacheopsDeclaration): string {
   return decl.decorator === 'cache' ? decl.name : `@${decl.decorator} ${decl.name}()`;
 }
 
