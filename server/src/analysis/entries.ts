@@ -331,7 +331,7 @@ function cachedQuerysetEntry(
     path: file.path,
     loc: call.loc,
     fnId: null,
-    deps: interp.element(rows).deps.length ? merge(rows, interp.element(rows)).deps : rows.deps,
+    deps: merge(rows, interp.element(rows)).deps,
     immutable: false,
     cacheops: { decorator: 'cache', name, models: [model], opaque: false, file },
   };
