@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { defaultConfig } from '../server/src/config/config';
-import { analyzeWorkspace, factsForFile, packageDirsOf } from '../server/src/engine/engine';
+import { analyzeFactsToFindings, analyzeWorkspace, factsForFile, packageDirsOf } from '../server/src/engine/engine';
+import { hoverAt } from '../server/src/features/hover';
 import { Workspace } from '../server/src/analysis/workspace';
 import { loadPythonParser } from '../server/src/syntax/parser';
 import type { WorkspaceFs } from '../server/src/engine/types';
@@ -70,4 +71,41 @@ test('files under stub-paths are stubs: they resolve imports but are not project
   assert.ok(!ws.python.some((f) => f.path.startsWith('typings/')));
   const asProjectCode = new Workspace(facts);
   assert.ok(asProjectCode.python.some((f) => f.path.startsWith('typings/')));
+});
+
+test('with django-cachalot installed, an entry still needs its own invalidation, and its hover says why', async () => {
+  const cached = `from django.core.cache import cache
+
+from .models import Product
+
+
+def product_names():
+    names = list(Product.objects.values_list("name", flat=True))
+    cache.set("product-names", names, None)
+    return names
+`;
+  const parser = await loadPythonParser();
+  const analyse = (apps: string) => {
+    const files = shop([
+      ['shop/cached.py', cached],
+      ['site_settings/__init__.py', ''],
+      ['site_settings/settings.py', `INSTALLED_APPS = [${apps}"shop"]\n`],
+    ]);
+    const packageDirs = packageDirsOf(files.keys());
+    const facts = [...files]
+      .map(([p, bytes]) => factsForFile(parser, p, bytes, packageDirs))
+      .filter((f): f is FileFacts => f !== undefined);
+    const { analysis, findings } = analyzeFactsToFindings(facts, defaultConfig);
+    const hover = hoverAt(analysis, 'shop/cached.py', { line: 7, col: 4 }, (p) => p);
+    return {
+      codes: findings.filter((f) => f.path === 'shop/cached.py').map((f) => f.code),
+      hover: hover?.markdown ?? '',
+    };
+  };
+  const withCachalot = analyse('"cachalot", ');
+  const without = analyse('');
+  assert.deepEqual(withCachalot.codes, without.codes);
+  assert.ok(withCachalot.codes.length > 0);
+  assert.match(withCachalot.hover, /django-cachalot serves these queries/);
+  assert.doesNotMatch(without.hover, /cachalot/);
 });

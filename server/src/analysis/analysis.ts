@@ -45,7 +45,8 @@ export interface Entry {
 }
 
 export interface CacheopsDeclaration {
-  decorator: 'cached_as' | 'cached_view_as';
+  /** `cache`: a queryset's `.cache()`, whose `name` is the call's text. */
+  decorator: 'cached_as' | 'cached_view_as' | 'cache';
   /** The function the decorator caches. */
   name: string;
   /** Models of the samples (`Article`, `Article.objects.filter(...)`). */
@@ -136,8 +137,13 @@ export function triggerText(t: Trigger): string {
   return `${t.name} at ${t.path}:${t.loc[0] + 1}`;
 }
 
+/** How a cacheops entry is written: `@cached_as article_titles()`, `Article.objects.filter(…).cache()`. */
+function cacheopsText(decl: CacheopsDeclaration): string {
+  return decl.decorator === 'cache' ? decl.name : `@${decl.decorator} ${decl.name}()`;
+}
+
 export function entryKeyText(e: Entry): string {
-  if (e.cacheops) return `@${e.cacheops.decorator} ${e.cacheops.name}()`;
+  if (e.cacheops) return cacheopsText(e.cacheops);
   if (e.kind === 'page') return `cache_page view at ${e.path}:${e.loc[0] + 1}`;
   if (e.kind === 'fragment')
     return `{% ${e.tags && !e.tags.zeroCode ? 'tagged_cache' : 'cache'} %} fragment '${e.key?.fragment}'`;

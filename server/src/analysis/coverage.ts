@@ -148,7 +148,10 @@ function coverEntry(
 ): EntryCoverage {
   const coveredBy: { inv: Invalidation; how: string }[] = [];
   const triggerCovers = (t: Trigger, w: WriteSite): boolean => {
-    if (t.t === 'signal') return w.signals && t.kind === w.kind && (t.senders === null || t.senders.includes(w.model));
+    const sender = t.t === 'signal' && (t.senders === null || t.senders.includes(w.model));
+    // cacheops' own invalidation (`by`) also runs on its invalidated_update(), which sends no signal.
+    if (t.t === 'signal' && t.by && w.cacheopsInvalidated) return sender;
+    if (t.t === 'signal') return w.signals && t.kind === w.kind && sender;
     if (t.t === 'override') return t.model === w.model && t.kind === w.kind && w.kind !== 'bulk' && w.kind !== 'm2m';
     return !!w.owner && t.owner === fnId(w.owner.file, w.owner.idx);
   };
@@ -229,7 +232,8 @@ function cacheopsInvalidation(entry: Entry, decl: CacheopsDeclaration, models: M
     ? null
     : [...models.byId.keys()].filter((id) => decl.models.some((m) => sameRows(m, id, models)));
   const { file } = decl;
-  const by = `cacheops @${decl.decorator}(${decl.opaque ? '…' : decl.models.join(', ')})`;
+  const samples = decl.opaque ? '…' : decl.models.join(', ');
+  const by = decl.decorator === 'cache' ? `cacheops .cache() of ${samples}` : `cacheops @${decl.decorator}(${samples})`;
   const triggers: Trigger[] = (['save', 'delete', 'm2m'] as const).map((kind) => ({
     t: 'signal',
     kind,

@@ -204,7 +204,11 @@ export const QS_WRITES = nameTable<{ kind: WriteKind; signals: boolean }>({
   adelete: { kind: 'delete', signals: true },
   abulk_create: { kind: 'bulk', signals: false },
   abulk_update: { kind: 'bulk', signals: false },
+  // django-cacheops: an UPDATE that drops cacheops' own entries for the model, still with no signal.
+  invalidated_update: { kind: 'bulk', signals: false },
 });
+/** Writes that django-cacheops invalidates its entries for though they send no signal. */
+export const CACHEOPS_INVALIDATED_WRITES = new Set(['invalidated_update']);
 /** ORM writes that only insert rows: they never change or remove a row that is already there. */
 export const QS_INSERTS = new Set([
   'create',

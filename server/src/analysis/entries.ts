@@ -7,7 +7,7 @@ import type { CacheOp, FnEvents } from './domain/events';
 import type { Interpreter } from './interp';
 import { immutableKey, type KeyPattern } from './domain/keys';
 import { inFile } from './fileError';
-import type { ModelRegistry } from './models';
+import { classBases, type ModelRegistry } from './models';
 import {
   dependsOnItems,
   pythonDeclaration,
@@ -59,6 +59,7 @@ export function fileEntries(interp: Interpreter, file: PythonFacts, config: Conf
     }
   });
   file.classes.forEach((cls, idx) => {
+    entries.push(...inheritedEntries(interp, file, idx, config));
     for (const d of cls.decorators) {
       const page = methodDecoratedPage(interp, file, d);
       if (page) entries.push(pageEntry(page, file, d.loc, viewClassDeps(interp, file, idx), null));
@@ -71,6 +72,7 @@ export function fileEntries(interp: Interpreter, file: PythonFacts, config: Conf
       }
     }
   });
+  entries.push(...cacheopsCallEntries(interp, file));
   scanCalls(file.body, (call) => {
     // cache_page(60)(view) in urls.py.
     if (call.fn.t !== 'call' || !call.args[0]) return;
@@ -80,6 +82,53 @@ export function fileEntries(interp: Interpreter, file: PythonFacts, config: Conf
     entries.push(pageEntry(page, file, call.loc, viewDeps(interp, view), null));
   });
   return entries;
+}
+
+/**
+ * drf-extensions' `ListCacheResponseMixin` and the like: a method a library stub's class caches
+ * (a memoizing decorator on it) caches that method of each project class inheriting it unchanged.
+ * The entry is the project class's, located at its name, with what the class reads.
+ */
+function inheritedEntries(interp: Interpreter, file: PythonFacts, idx: number, config: Config): Entry[] {
+  const entries: Entry[] = [];
+  const cls = file.classes[idx];
+  for (const name of stubCachedMethods(interp, { file, idx })) {
+    const method = interp.classAttr({ file, idx }, name, null)?.shapes.find((s) => s.k === 'fn');
+    if (method?.k !== 'fn' || !interp.ws.stubs.has(method.fn.file)) continue;
+    for (const d of method.fn.file.functions[method.fn.idx].decorators) {
+      const stubEntry = decoratorEntry(interp, method.fn.file, method.fn.idx, d, config);
+      if (!stubEntry) continue;
+      const id = `${file.path}#${cls.qual}.${name}`;
+      entries.push({
+        ...stubEntry,
+        id: entryId(file.path, cls.nameLoc[0], cls.nameLoc[1]),
+        key: {
+          parts: [{ hole: `${interp.ws.moduleName(file)}.${cls.qual}.${name}(…)`, source: { kind: 'unknown' } }],
+          builder: `memoize:${id}`,
+          memoized: id,
+        },
+        path: file.path,
+        loc: cls.nameLoc,
+        fnId: null,
+        deps: viewClassDeps(interp, file, idx),
+        immutable: false,
+      });
+    }
+  }
+  return entries;
+}
+
+/** Names of the decorated methods of the library stub classes among a class's bases. */
+function stubCachedMethods(interp: Interpreter, cls: { file: PythonFacts; idx: number }, depth = 0): Set<string> {
+  const names = new Set<string>();
+  if (depth > 15) return names;
+  const fact = cls.file.classes[cls.idx];
+  if (interp.ws.stubs.has(cls.file))
+    for (const [name, m] of Object.entries(fact.methods)) if (cls.file.functions[m].decorators.length) names.add(name);
+  for (const b of classBases(fact))
+    for (const s of interp.eval(b, interp.moduleScope(cls.file)).shapes)
+      if (s.k === 'class') for (const name of stubCachedMethods(interp, s.cls, depth + 1)) names.add(name);
+  return names;
 }
 
 type PageShape = Extract<Shape, { k: 'cachepage' }>;
@@ -136,7 +185,14 @@ function decoratorEntry(
     };
   }
   if (q === 'cacheops.cached_as' || q === 'cacheops.cached_view_as')
-    return cacheopsEntry(interp, file, idx, d, q === 'cacheops.cached_as' ? 'cached_as' : 'cached_view_as');
+    return cacheopsEntry(
+      interp,
+      d,
+      scope,
+      { file, idx },
+      d.loc,
+      q === 'cacheops.cached_as' ? 'cached_as' : 'cached_view_as',
+    );
   // A decorator (a project's, or a library's stub) whose wrapper stores the decorated function's result in the cache.
   for (const s of val.shapes) {
     if (s.k !== 'fn') continue;
@@ -184,15 +240,20 @@ function functionResultKey(ws: Workspace, file: PythonFacts, idx: number, librar
   };
 }
 
-/** `@cached_as(Article, Tag.objects.filter(...), timeout=60)`: the function's result, dropped by cacheops when a sample changes. */
+/**
+ * `@cached_as(Article, Tag.objects.filter(...), timeout=60)` on `target`, or `cached_as(...)(target)`
+ * called at `loc`: the function's result, dropped by cacheops when a sample changes. `d` is the
+ * `cached_as(...)` call, its samples read in `scope`.
+ */
 function cacheopsEntry(
   interp: Interpreter,
-  file: PythonFacts,
-  idx: number,
   d: Expr,
-  decorator: CacheopsDeclaration['decorator'],
+  scope: Scope,
+  target: FnRef,
+  loc: Loc,
+  decorator: 'cached_as' | 'cached_view_as',
 ): Entry {
-  const scope = interp.moduleScope(file);
+  const { file, idx } = target;
   const decl: CacheopsDeclaration = { decorator, name: file.functions[idx].name, models: [], opaque: false, file };
   for (const arg of d.t === 'call' ? d.args : []) {
     const shapes = interp.eval(arg, scope).shapes;
@@ -203,20 +264,89 @@ function cacheopsEntry(
   }
   const timeoutArg = d.t === 'call' ? d.kw.find((k) => k.name === 'timeout')?.value : undefined;
   return {
-    id: entryId(file.path, d.loc[0], d.loc[1]),
+    id: entryId(scope.file.path, loc[0], loc[1]),
     kind: 'memoize',
     key: functionResultKey(interp.ws, file, idx, 'cacheops'),
     // cacheops keeps its entries in its own Redis, out of reach of Django's cache deletes.
     alias: 'cacheops',
     timeout: timeoutArg ? interp.timeoutOf(timeoutArg, scope) : 'unknown',
     version: null,
-    path: file.path,
-    loc: d.loc,
+    path: scope.file.path,
+    loc,
     fnId: fnId(file, idx),
     deps: functionDeps(interp, file, idx),
     immutable: false,
     cacheops: decl,
   };
+}
+
+const CACHEOPS_DECORATORS: Record<string, 'cached_as' | 'cached_view_as'> = {
+  'cacheops.cached_as': 'cached_as',
+  'cacheops.cached_view_as': 'cached_view_as',
+};
+
+/**
+ * django-cacheops entries written as calls: `cached_as(samples)(fn)` wrapping a function, and,
+ * with cacheops installed, `qs.cache()`: the queryset's rows, dropped by cacheops when a row of
+ * its model is saved or deleted (not when a `select_related` row changes: cacheops says so).
+ */
+function cacheopsCallEntries(interp: Interpreter, file: PythonFacts): Entry[] {
+  const entries: Entry[] = [];
+  const installed = interp.ws.settings.installedApps.includes('cacheops');
+  const scan = (body: Stmt[], scope: () => Scope) =>
+    eachCall(body, (call) => {
+      if (call.fn.t === 'call' && call.args[0]) {
+        const sym = staticSym(interp.ws, file, call.fn.fn);
+        const decorator = sym?.k === 'ext' ? CACHEOPS_DECORATORS[sym.q] : undefined;
+        if (!decorator) return;
+        const target = interp.eval(call.args[0], scope()).shapes.find((s) => s.k === 'fn');
+        if (target?.k === 'fn') entries.push(cacheopsEntry(interp, call.fn, scope(), target.fn, call.loc, decorator));
+      } else if (installed && call.fn.t === 'attr' && call.fn.name === 'cache' && !call.args.length) {
+        const rows = interp.eval(call.fn.obj, scope());
+        const qs = rows.shapes.find((s) => s.k === 'qs');
+        if (qs?.k === 'qs') entries.push(cachedQuerysetEntry(interp, file, call, rows, qs.model));
+      }
+    });
+  scan(file.body, () => interp.moduleScope(file));
+  file.functions.forEach((_, idx) => scan(file.functions[idx].body, () => interp.functionScope(file, idx)));
+  return entries;
+}
+
+function cachedQuerysetEntry(
+  interp: Interpreter,
+  file: PythonFacts,
+  call: Extract<Expr, { t: 'call' }>,
+  rows: V,
+  model: string,
+): Entry {
+  const name = `${exprText(call.fn)}()`;
+  const id = entryId(file.path, call.loc[0], call.loc[1]);
+  return {
+    id,
+    kind: 'memoize',
+    key: { parts: [{ hole: name, source: { kind: 'unknown' } }], builder: `cacheops:${id}`, memoized: id },
+    alias: 'cacheops',
+    timeout: 'unknown',
+    version: null,
+    path: file.path,
+    loc: call.loc,
+    fnId: null,
+    deps: merge(rows, interp.element(rows)).deps,
+    immutable: false,
+    cacheops: { decorator: 'cache', name, models: [model], opaque: false, file },
+  };
+}
+
+/** Every call in a function's statements (nested functions are scanned as their own). */
+function eachCall(node: unknown, f: (call: Extract<Expr, { t: 'call' }>) => void, depth = 0): void {
+  if (depth > 60 || !node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const x of node) eachCall(x, f, depth + 1);
+    return;
+  }
+  const o = node as { t?: unknown };
+  if (o.t === 'call') f(o as Extract<Expr, { t: 'call' }>);
+  for (const [k, val] of Object.entries(o)) if (k !== 'loc' && typeof val === 'object') eachCall(val, f, depth + 1);
 }
 
 /** The set op inside a decorator's wrapper whose value is the result of calling the decorated function. */

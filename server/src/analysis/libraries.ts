@@ -23,3 +23,13 @@ export const TAGGIT = {
   tag: { id: 'taggit.Tag', table: 'taggit_tag' },
   through: { id: 'taggit.TaggedItem', table: 'taggit_taggeditem' },
 };
+
+/**
+ * django-cachalot caches every ORM query and drops it on any write to the tables it read (updates,
+ * bulk writes and raw SQL through Django's connection included), so its own cache needs no
+ * finding. An entry of the project's own still stores its copy of the value: cachalot never
+ * deletes that, so coverage is unchanged and only the hover says where the reads come from.
+ */
+export function usesCachalot(installedApps: readonly string[]): boolean {
+  return installedApps.includes('cachalot');
+}

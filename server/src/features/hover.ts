@@ -4,6 +4,7 @@
  */
 import { display } from '../analysis/domain/keys';
 import type { ModelInfo } from '../analysis/models';
+import { usesCachalot } from '../analysis/libraries';
 import { type Analysis, type Entry, type EntryCoverage, entryKeyText, type Invalidation } from '../analysis/analysis';
 import type { WriteSite } from '../analysis/domain/events';
 import type { Loc } from '../syntax/ir';
@@ -134,6 +135,10 @@ function describeEntry(
     const why = isUncovered(c) ? fixUnavailable?.(entry, c.model) : undefined;
     if (why) md.subItem(`no quick-fix: ${why}`);
   }
+  if (usesCachalot(a.ws.settings.installedApps))
+    md.line(
+      'django-cachalot serves these queries from its cache and drops them on every write to their tables; the value stored here is a copy cachalot never deletes, so it needs its own invalidation.',
+    );
   const models = new Set(covs.map((c) => c.model));
   const sharing = unique(a.coverage.filter((c) => c.entry !== entry && models.has(c.model)).map((c) => c.entry));
   if (sharing.length) {

@@ -168,10 +168,14 @@ export function buildTemplateIR(text: string): TemplateIR {
         openBlock(stack, 'with', out(), { t: 'with', bindings: parseBindings(rest), line, body: [] }, null);
         continue;
       }
-      case 'cache': {
+      case 'cache':
+      case 'wagtailcache':
+      case 'wagtailpagecache': {
         const node = parseCache(rest, line, col);
         if (node) {
-          openBlock(stack, 'cache', out(), node, node);
+          // wagtail's fragment tags take {% cache %}'s arguments; the page one also varies on the page and site.
+          if (name === 'wagtailpagecache') node.vary.push(...WAGTAIL_PAGE_VARY_ON);
+          openBlock(stack, name, out(), node, node);
           continue;
         }
         break; // malformed: kept as a generic tag so its end tag still pairs up
@@ -285,6 +289,12 @@ function parseFor(rest: Arg[], line: number, col: number): Extract<TemplateNode,
   const iter = expressionPath(words[inAt + 1]) ?? words[inAt + 1];
   return { t: 'for', target, iter, line, col, body: [] };
 }
+
+/**
+ * What `{% wagtailpagecache %}` adds to the vary-on, as wagtail's documentation describes it: the
+ * current page's cache key (it changes when the page does) and the current site.
+ */
+const WAGTAIL_PAGE_VARY_ON = ['page.cache_key', 'site'];
 
 /** Django's `cache timeout name [vary ...] [using="alias"]`. */
 function parseCache(rest: Arg[], line: number, col: number): Extract<TemplateNode, { t: 'cache' }> | null {

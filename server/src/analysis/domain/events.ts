@@ -79,6 +79,8 @@ export interface WriteSite extends Site {
   throughWrite?: boolean;
   /** The only columns written (`update(active=False)`, `save(update_fields=[...])`); absent: any. */
   columns?: string[];
+  /** cacheops drops its entries for the model on this write though it sends no signal (`invalidated_update()`). */
+  cacheopsInvalidated?: boolean;
   /** The write only inserts new rows (`create()`, `bulk_create()`): rows already there stay as they were. */
   insertsOnly?: boolean;
   /** Implicit writes (admin, generic views, forms) belong to a class whose hooks may invalidate. */

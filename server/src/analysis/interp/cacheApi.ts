@@ -98,7 +98,9 @@ export function cacheCall(
     return v([{ k: 'cached', key, alias }]);
   }
   if (m === 'get_many') return cachedByKey(interp, keyV, alias);
-  if (m === 'keys' || m === 'iter_keys') return EMPTY;
+  // django-redis: the keys matching a glob, deleted one by one or with delete_many, delete what the glob matches.
+  if (m === 'keys' || m === 'iter_keys')
+    return key ? v([{ k: 'list', elem: v([{ k: 'str', key: globToPattern(key) }]) }]) : EMPTY;
   if (m === 'set_many') {
     const dictExpr = e.args[0];
     if (walk && dictExpr?.t === 'dict') {

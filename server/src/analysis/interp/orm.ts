@@ -13,6 +13,7 @@ import {
   QS_INSERTS,
   QS_INSTANCE,
   QS_WRITES,
+  CACHEOPS_INVALIDATED_WRITES,
 } from '../django';
 import type { ModelInfo } from '../models';
 import { chained } from '../querysetColumns';
@@ -59,6 +60,7 @@ export function querysetCall(
         `${exprText(e.fn)}()`,
         writtenColumns(name, e),
         QS_INSERTS.has(name),
+        CACHEOPS_INVALIDATED_WRITES.has(name),
       );
       // A delete cascades: models holding a CASCADE foreign key to this one are deleted too.
       if (write.kind === 'delete') recordCascade(interp, walk, scope, e, q.model);
@@ -270,6 +272,7 @@ export function recordWrite(
   how: string,
   columns?: string[],
   insertsOnly?: boolean,
+  cacheopsInvalidated?: boolean,
 ): void {
   // Writing an explicit through model directly sends its own post_save, never m2m_changed.
   const throughWrite = kind !== 'm2m' && interp.models.isExplicitThrough(model);
@@ -285,6 +288,7 @@ export function recordWrite(
     throughWrite,
     columns,
     ...(insertsOnly ? { insertsOnly } : {}),
+    ...(cacheopsInvalidated ? { cacheopsInvalidated } : {}),
   });
   const info = interp.models.byId.get(model);
   // Multi-table inheritance writes every parent table too.
