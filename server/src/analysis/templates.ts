@@ -249,7 +249,12 @@ export function templateReads(
           const inc = n.template ? interp.ws.findTemplate(n.template) : undefined;
           // What an included template reads is not told apart by row.
           if (inc && rowWatch) for (const model of rowWatch.rows.values()) rowWatch.otherwise.add(model);
-          if (inc) out.push(templateReads(interp, inc, scope, fragments, depth + 1));
+          if (inc) {
+            // `with a=b` passes values (read here, where they are named); `only` passes nothing else.
+            const passed = new Map(n.only ? [] : scope);
+            for (const [name, path] of n.bindings ?? []) passed.set(name, read(path, scope, keyed, [n.line, 0, n.line, 0]));
+            out.push(templateReads(interp, inc, passed, fragments, depth + 1));
+          }
           break;
         }
         case 'tag':

@@ -120,7 +120,7 @@ export function extractTemplateFacts(path: string, text: string, hash: string): 
 }
 
 export function isTemplatePath(path: string): boolean {
-  return /(^|\/)(templates|jinja2)\/.*\.(html|txt|xml)$/.test(path);
+  return /(^|\/)(templates|jinja2)\/.*\.(html|txt|xml|jinja2?|j2)$/.test(path);
 }
 
 /** `hash` is the content hash when the caller has it already. */

@@ -128,5 +128,6 @@ export type TemplateNode =
       endLine: number;
       body: TemplateNode[];
     }
-  | { t: 'include'; template: string | null; line: number }
+  /** `bindings`: `with a=b` values passed to the included template; `only`: it sees nothing else. */
+  | { t: 'include'; template: string | null; line: number; bindings?: [string, string][]; only?: true }
   | { t: 'tag'; name: string; args: string[]; line: number; col: number; endLine: number | null; body: TemplateNode[] };

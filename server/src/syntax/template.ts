@@ -10,7 +10,8 @@ type Out = TemplateNode[];
 
 /** `{% x %}`, `{{ x }}` and `{# x #}`; like Django's tag_re, `.` stops at line ends. */
 export const TOKEN_RE = /\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}/g;
-const VAR_PATH_RE = /^[A-Za-z]\w*(?:\.\w+)*$/;
+/** `a.b.c`, and Jinja2's argument-less calls `a.items.all()`, read like Django's `a.items.all`. */
+const VAR_PATH_RE = /^[A-Za-z]\w*(?:\.\w+(?:\(\))?)*$/;
 const LITERAL_NAMES = new Set(['True', 'False', 'None']);
 /** Operators of `{% if %}`; everything else in its arguments is an expression. */
 const IF_OPERATORS = new Set(['and', 'or', 'not', 'in', 'is', '==', '!=', '<', '>', '<=', '>=']);
@@ -28,6 +29,8 @@ const TRANSPARENT_BLOCKS = new Set([
   'blocktrans',
   'blocktranslate',
 ]);
+/** The frame of a Jinja2 `{% set %}` without a body: no end tag names it, the enclosing block's end closes it. */
+const INLINE_SET = '=set';
 /** Tags whose body is raw text. */
 const RAW_BLOCKS = new Set(['comment', 'verbatim']);
 /**
@@ -127,16 +130,36 @@ export function buildTemplateIR(text: string): TemplateIR {
         continue;
       }
       case 'include': {
-        out().push({ t: 'include', template: rest.length ? unquote(rest[0].text) : null, line });
         const withAt = rest.findIndex((a) => a.text === 'with');
-        if (withAt !== -1) {
-          for (const arg of rest.slice(withAt + 1)) {
-            const eq = arg.text.indexOf('=');
-            if (eq > 0) pushExpressionVars(out(), arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
-          }
+        const passed = withAt === -1 ? [] : rest.slice(withAt + 1).filter((a) => a.text !== 'only');
+        for (const arg of passed) {
+          const eq = arg.text.indexOf('=');
+          if (eq > 0) pushExpressionVars(out(), arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
         }
+        const words = rest.map((a) => a.text);
+        // Django's `only` and Jinja2's `without context` render the included template with nothing else.
+        const only = words.includes('only') || words.join(' ').includes('without context');
+        const bindings = parseBindings(passed);
+        out().push({
+          t: 'include',
+          template: rest.length ? unquote(rest[0].text) : null,
+          line,
+          ...(bindings.length && { bindings }),
+          ...(only && { only: true as const }),
+        });
         continue;
       }
+      case 'set': {
+        // Jinja2's `{% set x = value %}` binds x for the rest of the enclosing block; its block form
+        // `{% set x %}…{% endset %}` captures text and reads in the enclosing scope.
+        const bindings = parseBindings(rest);
+        if (bindings.length) openBlock(stack, INLINE_SET, out(), { t: 'with', bindings, line, body: [] }, null);
+        else if (blockTags.has(name)) openTransparent(stack, name, out());
+        continue;
+      }
+      case 'from':
+        // Jinja2's `{% from "macros.html" import a, b %}` reads nothing.
+        continue;
       case 'if':
       case 'elif':
         for (const arg of rest) {
@@ -271,9 +294,11 @@ function kwargSplit(arg: string): number {
   return m ? m[0].length - 1 : -1;
 }
 
-/** Django's `for x, y in seq [reversed]`. */
+/** Django's `for x, y in seq [reversed]`, and Jinja2's `for x in seq [if cond] [recursive]`. */
 function parseFor(rest: Arg[], line: number, col: number): Extract<TemplateNode, { t: 'for' }> | null {
-  const words = rest.map((a) => a.text);
+  const all = rest.map((a) => a.text);
+  const filterAt = all.findIndex((word, i) => i > 2 && (word === 'if' || word === 'recursive'));
+  const words = filterAt === -1 ? all : all.slice(0, filterAt);
   const reversed = words[words.length - 1] === 'reversed';
   const inAt = words.length - (reversed ? 3 : 2);
   if (inAt < 1 || words[inAt] !== 'in') return null;
@@ -309,12 +334,17 @@ function parseCache(rest: Arg[], line: number, col: number): Extract<TemplateNod
   };
 }
 
-/** `a=b.c d=e` or the legacy `b.c as a`; values are paths without filters when they are paths. */
+/**
+ * `a=b.c d=e`, the legacy `b.c as a`, and Jinja2's `a = b.c, d = e`; values are paths without
+ * filters when they are paths.
+ */
 function parseBindings(rest: Arg[]): [string, string][] {
   const words = rest.map((a) => a.text);
   if (words.length === 3 && words[1] === 'as') return [[words[2], expressionPath(words[0]) ?? words[0]]];
   const bindings: [string, string][] = [];
-  for (const word of words) {
+  const joined = words.join(' ').replace(/\s*=\s*/g, '=');
+  for (const arg of splitArgs(joined)) {
+    const word = arg.text.replace(/,$/, '');
     const eq = kwargSplit(word);
     if (eq === -1) continue;
     const value = word.slice(eq + 1);
@@ -351,7 +381,7 @@ function pushExpressionVars(out: Out, expression: string, line: number, col: num
 /** The variable path of a filter expression (`a.b|upper` → `a.b`), or null for literals. */
 function expressionPath(expression: string): string | null {
   const base = splitOutsideQuotes(expression, '|')[0].text.trim();
-  return VAR_PATH_RE.test(base) && !LITERAL_NAMES.has(base) ? base : null;
+  return VAR_PATH_RE.test(base) && !LITERAL_NAMES.has(base) ? base.replace(/\(\)/g, '') : null;
 }
 
 function unquote(text: string): string | null {
