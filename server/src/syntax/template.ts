@@ -4,7 +4,7 @@
  * unclosed constructs degrade into fewer facts, not errors.
  */
 import { lineCount } from '../text/lines';
-import type { Suppression, TemplateNode } from './ir';
+import type { Suppression, TemplateNode, VarNode } from './ir';
 
 type Out = TemplateNode[];
 
@@ -279,11 +279,21 @@ function pushGenericTag(
   // A block's argument is its name, and `as x` binds a name: neither reads a variable.
   const asAt = rest.findIndex((a) => a.text === 'as');
   const reads = name === 'block' ? [] : asAt === -1 ? rest : rest.slice(0, asAt);
+  const argVars: Out = [];
   for (const arg of reads) {
     const eq = kwargSplit(arg.text);
-    pushExpressionVars(out, arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
+    pushExpressionVars(argVars, arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
   }
-  const node: TemplateNode = { t: 'tag', name, args: rest.map((a) => a.text), line, col, endLine: null, body: [] };
+  const node: TemplateNode = {
+    t: 'tag',
+    name,
+    args: rest.map((a) => a.text),
+    ...(argVars.length && { argVars: argVars as VarNode[] }),
+    line,
+    col,
+    endLine: null,
+    body: [],
+  };
   if (isBlock) openBlock(stack, name, out, node, node);
   else out.push(node);
 }
