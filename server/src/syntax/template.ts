@@ -87,7 +87,8 @@ export function buildTemplateIR(text: string): TemplateIR {
     scanned = index;
     const col = index - lineStart;
     const raw = match[0];
-    const inner = raw.slice(2, -2);
+    // Jinja2's whitespace control: `{%- if x -%}`, `{{- x -}}`, `{%+ x %}`.
+    const inner = raw.startsWith('{#') ? raw.slice(2, -2) : raw.slice(2, -2).replace(/^[-+]/, ' ').replace(/-$/, ' ');
     const innerCol = col + 2 + (inner.length - inner.trimStart().length);
     const content = inner.trim();
 
@@ -224,7 +225,7 @@ export function buildTemplateIR(text: string): TemplateIR {
 function blockTagNames(tokens: RegExpMatchArray[]): Set<string> {
   const names = new Set<string>();
   for (const match of tokens) {
-    const m = /^\{%\s*end(\w+)/.exec(match[0]);
+    const m = /^\{%[-+]?\s*end(\w+)/.exec(match[0]);
     if (m) names.add(m[1]);
   }
   return names;
@@ -363,29 +364,38 @@ function parseBindings(rest: Arg[]): [string, string][] {
   return bindings;
 }
 
-/** Records a var node for the expression's base path and for each variable filter argument. */
+/**
+ * Records a var node for the expression's base path and for each variable filter argument
+ * (Django's `f:arg`, Jinja2's `f(arg, k=arg)`). A Jinja2 call `f(a, b.c)` or `row.method(a)` reads
+ * its callee and its arguments: what the callee does with them is unknown, as with a filter.
+ */
 function pushExpressionVars(out: Out, expression: string, line: number, col: number): void {
   const parts = splitOutsideQuotes(expression, '|');
-  parts.forEach((part, i) => {
-    let text = part.text;
-    let offset = part.offset;
-    if (i > 0) {
-      const colon = splitOutsideQuotes(text, ':');
-      if (colon.length < 2) return;
-      text = text.slice(colon[1].offset);
-      offset += colon[1].offset;
-    }
+  const push = (text: string, at: number, filtered: boolean) => {
     const lead = text.length - text.trimStart().length;
     const path = expressionPath(text.trim());
-    if (path)
-      out.push({
-        t: 'var',
-        path,
-        line,
-        col: col + offset + lead,
-        ...(i === 0 && parts.length > 1 && { filtered: true as const }),
-      });
+    if (path) out.push({ t: 'var', path, line, col: at + lead, ...(filtered && { filtered: true as const }) });
+    else for (const arg of callArguments(text)) push(arg.text, at + arg.offset, true);
+  };
+  parts.forEach((part, i) => {
+    if (i === 0) return push(part.text, col + part.offset, parts.length > 1);
+    const colon = splitOutsideQuotes(part.text, ':');
+    if (colon.length >= 2) push(part.text.slice(colon[1].offset), col + part.offset + colon[1].offset, false);
+    else for (const arg of callArguments(part.text).slice(1)) push(arg.text, col + part.offset + arg.offset, false);
   });
+}
+
+/** The callee and the argument values of a call `f(a, k=b)` (offsets into `text`); none for anything else. */
+function callArguments(text: string): Arg[] {
+  const m = /^(\s*)([A-Za-z_][\w.]*)\((.*)\)\s*$/s.exec(text);
+  if (!m) return [];
+  const open = m[1].length + m[2].length + 1;
+  const args = splitOutsideQuotes(m[3], ',').map((a) => {
+    const kw = /^\s*\w+\s*=(?!=)/.exec(a.text);
+    const skip = kw ? kw[0].length : 0;
+    return { text: a.text.slice(skip), offset: open + a.offset + skip };
+  });
+  return [{ text: m[2], offset: m[1].length }, ...args];
 }
 
 /** The variable path of a filter expression (`a.b|upper` → `a.b`), or null for literals. */
@@ -415,14 +425,22 @@ export function splitArgs(content: string): Arg[] {
   return args;
 }
 
+/** Splits at `separator` outside quotes and outside Jinja2's brackets (`f(a|b, c)` is one part). */
 function splitOutsideQuotes(text: string, separator: string): Arg[] {
   const parts: Arg[] = [];
   let start = 0;
   let i = 0;
+  let depth = 0;
   while (i < text.length) {
     if (text[i] === '"' || text[i] === "'") {
       i = skipQuoted(text, i);
-    } else if (text[i] === separator) {
+    } else if ('([{'.includes(text[i])) {
+      depth++;
+      i++;
+    } else if (')]}'.includes(text[i])) {
+      depth = Math.max(0, depth - 1);
+      i++;
+    } else if (text[i] === separator && depth === 0) {
       parts.push({ text: text.slice(start, i), offset: start });
       start = ++i;
     } else {
