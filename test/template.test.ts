@@ -193,7 +193,9 @@ test('Jinja2: whitespace control, argument-less calls, call and filter arguments
 });
 
 test('Jinja2: set binds until the enclosing block ends; with takes spaced and comma-separated bindings', () => {
-  const f = facts('{% if x %}{% set a = b.c %}{{ a }}{% endif %}{{ a }}{% with d = e, f = g.h() %}{{ d }}{% endwith %}');
+  const f = facts(
+    '{% if x %}{% set a = b.c %}{{ a }}{% endif %}{{ a }}{% with d = e, f = g.h() %}{{ d }}{% endwith %}',
+  );
   assert.deepEqual(f.nodes, [
     { t: 'var', path: 'x', line: 0, col: 6 },
     { t: 'with', bindings: [['a', 'b.c']], line: 0, body: [{ t: 'var', path: 'a', line: 0, col: 30 }] },

@@ -45,10 +45,7 @@ export function loadedTags(interp: InterpreterApi, loads: string[]): Map<string,
 }
 
 /** `@register.simple_tag`, `@register.simple_tag(name=…, takes_context=…)`, `@register.inclusion_tag("x.html", …)`. */
-function registration(
-  d: Expr,
-  fnName: string,
-): { name: string; template?: string; takesContext: boolean } | undefined {
+function registration(d: Expr, fnName: string): { name: string; template?: string; takesContext: boolean } | undefined {
   const callee = d.t === 'call' ? d.fn : d;
   if (callee.t !== 'attr' || (callee.name !== 'simple_tag' && callee.name !== 'inclusion_tag')) return undefined;
   const call = d.t === 'call' ? d : undefined;

@@ -253,7 +253,8 @@ export function templateReads(
           if (inc) {
             // `with a=b` passes values (read here, where they are named); `only` passes nothing else.
             const passed = new Map(n.only ? [] : scope);
-            for (const [name, path] of n.bindings ?? []) passed.set(name, read(path, scope, keyed, [n.line, 0, n.line, 0]));
+            for (const [name, path] of n.bindings ?? [])
+              passed.set(name, read(path, scope, keyed, [n.line, 0, n.line, 0]));
             out.push(templateReads(interp, inc, passed, fragments, depth + 1));
           }
           break;
