@@ -383,3 +383,37 @@ test('a cache fragment past MAX_TEMPLATE_NESTING is still a fragment with its en
     endLine: MAX_TEMPLATE_NESTING + 1,
   });
 });
+
+test('pyjade: code lines become tags closed where their body ends, interpolations become variables, lines and columns kept', () => {
+  const f = extractTemplateFacts(
+    'shop/templates/x.jade',
+    [
+      '- load cache',
+      'main',
+      '  - cache 60 card p.pk',
+      '    h1= p.title',
+      '    | #{p.body}',
+      '  //- - cache 1 gone',
+      'p #{x}',
+    ].join('\n'),
+    'h1',
+  );
+  assert.deepEqual(f.loads, ['cache']);
+  assert.deepEqual(f.nodes, [
+    {
+      t: 'cache',
+      timeout: '60',
+      name: 'card',
+      vary: ['p.pk'],
+      using: null,
+      line: 2,
+      col: 2,
+      endLine: 4,
+      body: [
+        { t: 'var', path: 'p.title', line: 3, col: 7 },
+        { t: 'var', path: 'p.body', line: 4, col: 9 },
+      ],
+    },
+    { t: 'var', path: 'x', line: 6, col: 5 },
+  ]);
+});
