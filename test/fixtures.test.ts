@@ -52,7 +52,7 @@ export function expectationsOf(files: Map<string, Uint8Array>): Expectation[] {
   const out: Expectation[] = [];
   for (const [file, bytes] of files) {
     const isPy = file.endsWith('.py');
-    const isTemplate = /\.(html|txt|xml)$/.test(file);
+    const isTemplate = /\.(html|txt|xml|jinja2?|j2|jade)$/.test(file);
     if (!isPy && !isTemplate) continue;
     const lines = Buffer.from(bytes).toString('latin1').split('\n');
     lines.forEach((text, i) => {

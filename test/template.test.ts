@@ -113,8 +113,8 @@ test('if arguments become vars, and if bodies stay in the enclosing list', () =>
 test('include with a literal, a variable and with-arguments', () => {
   const f = facts('{% include "parts/card.html" with item=product.main only %}\n{% include tpl %}');
   assert.deepEqual(f.nodes, [
-    { t: 'include', template: 'parts/card.html', line: 0 },
     { t: 'var', path: 'product.main', line: 0, col: 39 },
+    { t: 'include', template: 'parts/card.html', line: 0, bindings: [['item', 'product.main']], only: true },
     { t: 'include', template: null, line: 1 },
   ]);
 });
@@ -151,11 +151,11 @@ test('block is a tag node whose name is not a variable; simple tags record their
       col: 0,
       endLine: 0,
       body: [
-        { t: 'var', path: 'p.slug', line: 0, col: 40 },
         {
           t: 'tag',
           name: 'url',
           args: ['"shop:detail"', 'p.slug', 'as', 'link'],
+          argVars: [{ t: 'var', path: 'p.slug', line: 0, col: 40 }],
           line: 0,
           col: 19,
           endLine: null,
@@ -163,6 +163,51 @@ test('block is a tag node whose name is not a variable; simple tags record their
         },
         { t: 'tag', name: 'csrf_token', args: [], line: 0, col: 57, endLine: null, body: [] },
       ],
+    },
+  ]);
+});
+
+test('Jinja2: whitespace control, argument-less calls, call and filter arguments', () => {
+  const f = facts(
+    [
+      '{%- for p in shop.products.all() if p.visible -%}',
+      '{{- link(p.owner, title=p.name)|markdown(p.style) -}}',
+      '{%- endfor %}{{ _("x") }}',
+    ].join('\n'),
+  );
+  assert.deepEqual(f.nodes, [
+    {
+      t: 'for',
+      target: ['p'],
+      iter: 'shop.products.all',
+      line: 0,
+      col: 0,
+      body: [
+        { t: 'var', path: 'link', line: 1, col: 4, filtered: true },
+        { t: 'var', path: 'p.owner', line: 1, col: 9, filtered: true },
+        { t: 'var', path: 'p.name', line: 1, col: 24, filtered: true },
+        { t: 'var', path: 'p.style', line: 1, col: 41 },
+      ],
+    },
+  ]);
+});
+
+test('Jinja2: set binds until the enclosing block ends; with takes spaced and comma-separated bindings', () => {
+  const f = facts(
+    '{% if x %}{% set a = b.c %}{{ a }}{% endif %}{{ a }}{% with d = e, f = g.h() %}{{ d }}{% endwith %}',
+  );
+  assert.deepEqual(f.nodes, [
+    { t: 'var', path: 'x', line: 0, col: 6 },
+    { t: 'with', bindings: [['a', 'b.c']], line: 0, body: [{ t: 'var', path: 'a', line: 0, col: 30 }] },
+    { t: 'var', path: 'a', line: 0, col: 48 },
+    {
+      t: 'with',
+      bindings: [
+        ['d', 'e'],
+        ['f', 'g.h'],
+      ],
+      line: 0,
+      body: [{ t: 'var', path: 'd', line: 0, col: 82 }],
     },
   ]);
 });
@@ -337,4 +382,38 @@ test('a cache fragment past MAX_TEMPLATE_NESTING is still a fragment with its en
     line: MAX_TEMPLATE_NESTING,
     endLine: MAX_TEMPLATE_NESTING + 1,
   });
+});
+
+test('pyjade: code lines become tags closed where their body ends, interpolations become variables, lines and columns kept', () => {
+  const f = extractTemplateFacts(
+    'shop/templates/x.jade',
+    [
+      '- load cache',
+      'main',
+      '  - cache 60 card p.pk',
+      '    h1= p.title',
+      '    | #{p.body}',
+      '  //- - cache 1 gone',
+      'p #{x}',
+    ].join('\n'),
+    'h1',
+  );
+  assert.deepEqual(f.loads, ['cache']);
+  assert.deepEqual(f.nodes, [
+    {
+      t: 'cache',
+      timeout: '60',
+      name: 'card',
+      vary: ['p.pk'],
+      using: null,
+      line: 2,
+      col: 2,
+      endLine: 4,
+      body: [
+        { t: 'var', path: 'p.title', line: 3, col: 7 },
+        { t: 'var', path: 'p.body', line: 4, col: 9 },
+      ],
+    },
+    { t: 'var', path: 'x', line: 6, col: 5 },
+  ]);
 });

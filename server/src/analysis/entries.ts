@@ -536,7 +536,7 @@ export function fragmentEntries(ws: Workspace, models: ModelRegistry, files: Fil
             out.push({
               id: entryId(t.path, n.line, n.col),
               kind: 'fragment',
-              key: fragmentPattern(ws.settings, t.path, n.name),
+              key: { ...fragmentPattern(ws.settings, t.path, n.name), varyCount: n.vary.length },
               alias: n.using ?? 'template_fragments',
               timeout,
               version: null,

@@ -11,6 +11,7 @@ import {
 import type { Settings, TemplateBackend } from './workspace';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
 import { keyedRowMember } from './keyedRowMembers';
+import { loadedTags, type TemplateTag } from './templateTags';
 import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './domain/values';
 
 const MAX_INCLUDE_DEPTH = 8;
@@ -259,13 +260,27 @@ export function templateReads(
           const inc = n.template ? interp.ws.findTemplate(n.template) : undefined;
           // What an included template reads is not told apart by row.
           if (inc && rowWatch) for (const model of rowWatch.rows.values()) rowWatch.otherwise.add(model);
-          if (inc) out.push(templateReads(interp, inc, scope, fragments, depth + 1));
+          if (inc) {
+            // `with a=b` passes values (read here, where they are named); `only` passes nothing else.
+            const passed = new Map(n.only ? [] : scope);
+            for (const [name, path] of n.bindings ?? [])
+              passed.set(name, read(path, scope, keyed, [n.line, 0, n.line, 0]));
+            out.push(templateReads(interp, inc, passed, fragments, depth + 1));
+          }
           break;
         }
-        case 'tag':
-          if (n.name === TAGGED_CACHE_TEMPLATE_TAG) cachedFragment(n.line, n.body, scope, [], keyed);
-          else walk(n.body, scope, keyed);
+        case 'tag': {
+          if (n.name === TAGGED_CACHE_TEMPLATE_TAG) {
+            cachedFragment(n.line, n.body, scope, [], keyed);
+            break;
+          }
+          // A custom tag is given its arguments: what it renders of them is in what it returns.
+          const custom = t.loads.length ? loadedTags(interp, t.loads).get(n.name) : undefined;
+          if (custom) out.push(customTagReads(custom, n, scope, keyed));
+          else walk(n.argVars ?? [], scope, keyed);
+          walk(n.body, scope, keyed);
           break;
+        }
       }
     }
   };
@@ -291,6 +306,29 @@ export function templateReads(
     const list = fragments.get(key) ?? [];
     list.push({ reads, rowModels });
     fragments.set(key, list);
+  };
+  /** What a custom tag renders: a simple tag its return value, an inclusion tag its template with the returned context. */
+  const customTagReads = (
+    tag: TemplateTag,
+    n: Extract<TemplateNode, { t: 'tag' }>,
+    scope: Map<string, V>,
+    keyed: ReadonlySet<string> | null,
+  ): V => {
+    const asAt = n.args.indexOf('as');
+    const args = asAt === -1 ? n.args : n.args.slice(0, asAt);
+    const params = tag.file.functions[tag.idx].params.filter((p) => p.kind === 'plain').slice(tag.takesContext ? 1 : 0);
+    const fixed = new Map<string, V>();
+    const loc: Loc = [n.line, n.col, n.line, n.col];
+    args.forEach((arg, i) => {
+      const eq = /^(\w+)=(.*)$/.exec(arg);
+      const [name, value] = eq ? [eq[1], eq[2]] : [params[i]?.name, arg];
+      const path = /^[A-Za-z]\w*(?:\.\w+)*$/.test(value) ? value : undefined;
+      if (name && path) fixed.set(name, read(path, scope, keyed, loc));
+    });
+    const returned = interp.returnsWith(tag.file, tag.idx, fixed);
+    if (tag.template === undefined) return dataOf(returned);
+    const included = interp.ws.findTemplate(tag.template);
+    return included ? templateReads(interp, included, contextItems(returned), fragments, depth + 1) : dataOf(returned);
   };
   walk(t.nodes, context, null);
   if (t.extends) {

@@ -6,7 +6,7 @@ import { isExcluded } from '../config/configLoader';
 import { MAX_FILE_BYTES, type SkippedPath, type StubFile, type WorkspaceFs } from './types';
 
 /** Only these files mean anything to the engine. */
-const WANTED_EXTENSIONS = ['.py', '.html', '.txt'];
+const WANTED_EXTENSIONS = ['.py', '.html', '.txt', '.xml', '.jinja', '.jinja2', '.j2', '.jade'];
 const WANTED_NAMES = new Set(['pyproject.toml', 'setup.cfg']);
 /** Skipped whatever the excludes say: they can be huge and never hold project code (.djcache_cache: the cache of djcache 0.1). */
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.djcache_cache']);

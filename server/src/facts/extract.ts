@@ -3,6 +3,7 @@ import type { Parser } from 'web-tree-sitter';
 import { parsePython } from '../syntax/parser';
 import { buildPythonIR, type PythonIR } from '../syntax/python';
 import { buildTemplateIR } from '../syntax/template';
+import { pyjadeToTemplate } from '../syntax/pyjade';
 import type { Suppression } from '../syntax/ir';
 import { lineCount } from '../text/lines';
 import type { FileFacts, PythonFacts, TemplateFacts } from './types';
@@ -116,11 +117,12 @@ export function errorText(error: unknown): string {
 
 /** A template's facts: its IR in the file's envelope. */
 export function extractTemplateFacts(path: string, text: string, hash: string): TemplateFacts {
-  return { kind: 'template', path, hash, lines: lineCount(text), ...buildTemplateIR(text) };
+  const source = path.endsWith('.jade') ? pyjadeToTemplate(text) : text;
+  return { kind: 'template', path, hash, lines: lineCount(text), ...buildTemplateIR(source) };
 }
 
 export function isTemplatePath(path: string): boolean {
-  return /(^|\/)(templates|jinja2)\/.*\.(html|txt|xml)$/.test(path);
+  return /(^|\/)(templates|jinja2)\/.*\.(html|txt|xml|jinja2?|j2|jade)$/.test(path);
 }
 
 /** `hash` is the content hash when the caller has it already. */

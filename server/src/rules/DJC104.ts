@@ -1,6 +1,6 @@
 /** DJC104 key-mismatch: a delete whose key no cache write uses — usually a typo or a drifted format. */
 import type { FindingOf } from '../findings';
-import { display, isOpaque, keyDistance, matchKeys, sameFragment } from '../analysis/domain/keys';
+import { display, isOpaque, keyDistance, matchKeys, sameFragment, sameFragmentName } from '../analysis/domain/keys';
 import type { Analysis, Entry } from '../analysis/analysis';
 import { sameVersion, versionText } from '../analysis/domain/versions';
 import { KeyIndex } from '../analysis/domain/keyIndex';
@@ -70,6 +70,10 @@ export const DJC104: Rule<'DJC104'> = {
   },
 };
 
+function varyText(count: number | undefined): string {
+  return count === 1 ? '1 vary-on value' : `${count} vary-on values`;
+}
+
 /** Says why the key cannot match, or nothing when there is no evidence it was meant to match something. */
 function explain(
   inv: Analysis['invalidations'][number],
@@ -89,6 +93,15 @@ function explain(
     return {
       text: `cache.${inv.method}('${key}') uses ${versionText(inv)}, but '${display(otherVersion.key)}' is set with ${versionText(otherVersion)} (${at(otherVersion.path, otherVersion.loc)}); the call never reaches it.`,
       near: otherVersion,
+    };
+  }
+  const otherVary = setKeys.find(
+    (e) => e.alias === inv.alias && e.key?.fragment !== undefined && sameFragmentName(e.key, inv.key!),
+  );
+  if (otherVary) {
+    return {
+      text: `cache.${inv.method}('${key}') hashes ${varyText(inv.key!.varyCount)}, but the fragment at ${at(otherVary.path, otherVary.loc)} hashes ${otherVary.key!.varyCount}; the call never reaches it.`,
+      near: otherVary,
     };
   }
   const lit = display(inv.key);

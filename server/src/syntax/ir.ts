@@ -114,9 +114,11 @@ export interface Suppression {
   codes: string[];
 }
 
+/** `filtered`: the value goes through filters (`{{ a.b|f }}`), which may read more of it than its text. */
+export type VarNode = { t: 'var'; path: string; line: number; col: number; filtered?: true };
+
 export type TemplateNode =
-  /** `filtered`: the value goes through filters (`{{ a.b|f }}`), which may read more of it than its text. */
-  | { t: 'var'; path: string; line: number; col: number; filtered?: true }
+  | VarNode
   | { t: 'for'; target: string[]; iter: string; line: number; col: number; body: TemplateNode[] }
   | { t: 'with'; bindings: [string, string][]; line: number; body: TemplateNode[] }
   | {
@@ -130,5 +132,16 @@ export type TemplateNode =
       endLine: number;
       body: TemplateNode[];
     }
-  | { t: 'include'; template: string | null; line: number }
-  | { t: 'tag'; name: string; args: string[]; line: number; col: number; endLine: number | null; body: TemplateNode[] };
+  /** `bindings`: `with a=b` values passed to the included template; `only`: it sees nothing else. */
+  | { t: 'include'; template: string | null; line: number; bindings?: [string, string][]; only?: true }
+  /** `argVars`: the variables its arguments read (up to `as`), read where the tag is. */
+  | {
+      t: 'tag';
+      name: string;
+      args: string[];
+      argVars?: VarNode[];
+      line: number;
+      col: number;
+      endLine: number | null;
+      body: TemplateNode[];
+    };

@@ -4,13 +4,14 @@
  * unclosed constructs degrade into fewer facts, not errors.
  */
 import { lineCount } from '../text/lines';
-import type { Suppression, TemplateNode } from './ir';
+import type { Suppression, TemplateNode, VarNode } from './ir';
 
 type Out = TemplateNode[];
 
 /** `{% x %}`, `{{ x }}` and `{# x #}`; like Django's tag_re, `.` stops at line ends. */
 export const TOKEN_RE = /\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}/g;
-const VAR_PATH_RE = /^[A-Za-z]\w*(?:\.\w+)*$/;
+/** `a.b.c`, and Jinja2's argument-less calls `a.items.all()`, read like Django's `a.items.all`. */
+const VAR_PATH_RE = /^[A-Za-z]\w*(?:\.\w+(?:\(\))?)*$/;
 const LITERAL_NAMES = new Set(['True', 'False', 'None']);
 /** Operators of `{% if %}`; everything else in its arguments is an expression. */
 const IF_OPERATORS = new Set(['and', 'or', 'not', 'in', 'is', '==', '!=', '<', '>', '<=', '>=']);
@@ -28,6 +29,8 @@ const TRANSPARENT_BLOCKS = new Set([
   'blocktrans',
   'blocktranslate',
 ]);
+/** The frame of a Jinja2 `{% set %}` without a body: no end tag names it, the enclosing block's end closes it. */
+const INLINE_SET = '=set';
 /** Tags whose body is raw text. */
 const RAW_BLOCKS = new Set(['comment', 'verbatim']);
 /**
@@ -84,7 +87,8 @@ export function buildTemplateIR(text: string): TemplateIR {
     scanned = index;
     const col = index - lineStart;
     const raw = match[0];
-    const inner = raw.slice(2, -2);
+    // Jinja2's whitespace control: `{%- if x -%}`, `{{- x -}}`, `{%+ x %}`.
+    const inner = raw.startsWith('{#') ? raw.slice(2, -2) : raw.slice(2, -2).replace(/^[-+]/, ' ').replace(/-$/, ' ');
     const innerCol = col + 2 + (inner.length - inner.trimStart().length);
     const content = inner.trim();
 
@@ -127,16 +131,36 @@ export function buildTemplateIR(text: string): TemplateIR {
         continue;
       }
       case 'include': {
-        out().push({ t: 'include', template: rest.length ? unquote(rest[0].text) : null, line });
         const withAt = rest.findIndex((a) => a.text === 'with');
-        if (withAt !== -1) {
-          for (const arg of rest.slice(withAt + 1)) {
-            const eq = arg.text.indexOf('=');
-            if (eq > 0) pushExpressionVars(out(), arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
-          }
+        const passed = withAt === -1 ? [] : rest.slice(withAt + 1).filter((a) => a.text !== 'only');
+        for (const arg of passed) {
+          const eq = arg.text.indexOf('=');
+          if (eq > 0) pushExpressionVars(out(), arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
         }
+        const words = rest.map((a) => a.text);
+        // Django's `only` and Jinja2's `without context` render the included template with nothing else.
+        const only = words.includes('only') || words.join(' ').includes('without context');
+        const bindings = parseBindings(passed);
+        out().push({
+          t: 'include',
+          template: rest.length ? unquote(rest[0].text) : null,
+          line,
+          ...(bindings.length && { bindings }),
+          ...(only && { only: true as const }),
+        });
         continue;
       }
+      case 'set': {
+        // Jinja2's `{% set x = value %}` binds x for the rest of the enclosing block; its block form
+        // `{% set x %}…{% endset %}` captures text and reads in the enclosing scope.
+        const bindings = parseBindings(rest);
+        if (bindings.length) openBlock(stack, INLINE_SET, out(), { t: 'with', bindings, line, body: [] }, null);
+        else if (blockTags.has(name)) openTransparent(stack, name, out());
+        continue;
+      }
+      case 'from':
+        // Jinja2's `{% from "macros.html" import a, b %}` reads nothing.
+        continue;
       case 'if':
       case 'elif':
         for (const arg of rest) {
@@ -205,7 +229,7 @@ export function buildTemplateIR(text: string): TemplateIR {
 function blockTagNames(tokens: RegExpMatchArray[]): Set<string> {
   const names = new Set<string>();
   for (const match of tokens) {
-    const m = /^\{%\s*end(\w+)/.exec(match[0]);
+    const m = /^\{%[-+]?\s*end(\w+)/.exec(match[0]);
     if (m) names.add(m[1]);
   }
   return names;
@@ -260,11 +284,21 @@ function pushGenericTag(
   // A block's argument is its name, and `as x` binds a name: neither reads a variable.
   const asAt = rest.findIndex((a) => a.text === 'as');
   const reads = name === 'block' ? [] : asAt === -1 ? rest : rest.slice(0, asAt);
+  const argVars: Out = [];
   for (const arg of reads) {
     const eq = kwargSplit(arg.text);
-    pushExpressionVars(out, arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
+    pushExpressionVars(argVars, arg.text.slice(eq + 1), line, argCol(arg) + eq + 1);
   }
-  const node: TemplateNode = { t: 'tag', name, args: rest.map((a) => a.text), line, col, endLine: null, body: [] };
+  const node: TemplateNode = {
+    t: 'tag',
+    name,
+    args: rest.map((a) => a.text),
+    ...(argVars.length && { argVars: argVars as VarNode[] }),
+    line,
+    col,
+    endLine: null,
+    body: [],
+  };
   if (isBlock) openBlock(stack, name, out, node, node);
   else out.push(node);
 }
@@ -275,9 +309,11 @@ function kwargSplit(arg: string): number {
   return m ? m[0].length - 1 : -1;
 }
 
-/** Django's `for x, y in seq [reversed]`. */
+/** Django's `for x, y in seq [reversed]`, and Jinja2's `for x in seq [if cond] [recursive]`. */
 function parseFor(rest: Arg[], line: number, col: number): Extract<TemplateNode, { t: 'for' }> | null {
-  const words = rest.map((a) => a.text);
+  const all = rest.map((a) => a.text);
+  const filterAt = all.findIndex((word, i) => i > 2 && (word === 'if' || word === 'recursive'));
+  const words = filterAt === -1 ? all : all.slice(0, filterAt);
   const reversed = words[words.length - 1] === 'reversed';
   const inAt = words.length - (reversed ? 3 : 2);
   if (inAt < 1 || words[inAt] !== 'in') return null;
@@ -319,12 +355,17 @@ function parseCache(rest: Arg[], line: number, col: number): Extract<TemplateNod
   };
 }
 
-/** `a=b.c d=e` or the legacy `b.c as a`; values are paths without filters when they are paths. */
+/**
+ * `a=b.c d=e`, the legacy `b.c as a`, and Jinja2's `a = b.c, d = e`; values are paths without
+ * filters when they are paths.
+ */
 function parseBindings(rest: Arg[]): [string, string][] {
   const words = rest.map((a) => a.text);
   if (words.length === 3 && words[1] === 'as') return [[words[2], expressionPath(words[0]) ?? words[0]]];
   const bindings: [string, string][] = [];
-  for (const word of words) {
+  const joined = words.join(' ').replace(/\s*=\s*/g, '=');
+  for (const arg of splitArgs(joined)) {
+    const word = arg.text.replace(/,$/, '');
     const eq = kwargSplit(word);
     if (eq === -1) continue;
     const value = word.slice(eq + 1);
@@ -333,35 +374,44 @@ function parseBindings(rest: Arg[]): [string, string][] {
   return bindings;
 }
 
-/** Records a var node for the expression's base path and for each variable filter argument. */
+/**
+ * Records a var node for the expression's base path and for each variable filter argument
+ * (Django's `f:arg`, Jinja2's `f(arg, k=arg)`). A Jinja2 call `f(a, b.c)` or `row.method(a)` reads
+ * its callee and its arguments: what the callee does with them is unknown, as with a filter.
+ */
 function pushExpressionVars(out: Out, expression: string, line: number, col: number): void {
   const parts = splitOutsideQuotes(expression, '|');
-  parts.forEach((part, i) => {
-    let text = part.text;
-    let offset = part.offset;
-    if (i > 0) {
-      const colon = splitOutsideQuotes(text, ':');
-      if (colon.length < 2) return;
-      text = text.slice(colon[1].offset);
-      offset += colon[1].offset;
-    }
+  const push = (text: string, at: number, filtered: boolean) => {
     const lead = text.length - text.trimStart().length;
     const path = expressionPath(text.trim());
-    if (path)
-      out.push({
-        t: 'var',
-        path,
-        line,
-        col: col + offset + lead,
-        ...(i === 0 && parts.length > 1 && { filtered: true as const }),
-      });
+    if (path) out.push({ t: 'var', path, line, col: at + lead, ...(filtered && { filtered: true as const }) });
+    else for (const arg of callArguments(text)) push(arg.text, at + arg.offset, true);
+  };
+  parts.forEach((part, i) => {
+    if (i === 0) return push(part.text, col + part.offset, parts.length > 1);
+    const colon = splitOutsideQuotes(part.text, ':');
+    if (colon.length >= 2) push(part.text.slice(colon[1].offset), col + part.offset + colon[1].offset, false);
+    else for (const arg of callArguments(part.text).slice(1)) push(arg.text, col + part.offset + arg.offset, false);
   });
+}
+
+/** The callee and the argument values of a call `f(a, k=b)` (offsets into `text`); none for anything else. */
+function callArguments(text: string): Arg[] {
+  const m = /^(\s*)([A-Za-z_][\w.]*)\((.*)\)\s*$/s.exec(text);
+  if (!m) return [];
+  const open = m[1].length + m[2].length + 1;
+  const args = splitOutsideQuotes(m[3], ',').map((a) => {
+    const kw = /^\s*\w+\s*=(?!=)/.exec(a.text);
+    const skip = kw ? kw[0].length : 0;
+    return { text: a.text.slice(skip), offset: open + a.offset + skip };
+  });
+  return [{ text: m[2], offset: m[1].length }, ...args];
 }
 
 /** The variable path of a filter expression (`a.b|upper` → `a.b`), or null for literals. */
 function expressionPath(expression: string): string | null {
   const base = splitOutsideQuotes(expression, '|')[0].text.trim();
-  return VAR_PATH_RE.test(base) && !LITERAL_NAMES.has(base) ? base : null;
+  return VAR_PATH_RE.test(base) && !LITERAL_NAMES.has(base) ? base.replace(/\(\)/g, '') : null;
 }
 
 function unquote(text: string): string | null {
@@ -385,14 +435,22 @@ export function splitArgs(content: string): Arg[] {
   return args;
 }
 
+/** Splits at `separator` outside quotes and outside Jinja2's brackets (`f(a|b, c)` is one part). */
 function splitOutsideQuotes(text: string, separator: string): Arg[] {
   const parts: Arg[] = [];
   let start = 0;
   let i = 0;
+  let depth = 0;
   while (i < text.length) {
     if (text[i] === '"' || text[i] === "'") {
       i = skipQuoted(text, i);
-    } else if (text[i] === separator) {
+    } else if ('([{'.includes(text[i])) {
+      depth++;
+      i++;
+    } else if (')]}'.includes(text[i])) {
+      depth = Math.max(0, depth - 1);
+      i++;
+    } else if (text[i] === separator && depth === 0) {
       parts.push({ text: text.slice(start, i), offset: start });
       start = ++i;
     } else {

@@ -44,6 +44,8 @@ export interface KeyPattern {
   call?: KeyCall;
   /** Set for keys made by make_template_fragment_key(name). */
   fragment?: string;
+  /** How many vary-on values a fragment key hashes, when known: `{% cache 60 name a b %}` hashes two. */
+  varyCount?: number;
   /**
    * A quoted `{% cache %}` name in a template whose engine is unknown: the name Jinja2 gives it
    * (quotes gone), while `fragment` keeps Django's (as written). Either may be the real key.
@@ -180,8 +182,14 @@ export function matchKeys(entry: KeyPattern | null, del: KeyPattern | null): Mat
   return globsIntersect(tokens(entry), tokens(del)) ? 'pattern' : 'none';
 }
 
-/** Whether two fragment keys may carry the same name (see `jinjaFragment`). */
+/** Whether two fragment keys may be the same: the same name (see `jinjaFragment`), and as many vary-on values when both are known. */
 export function sameFragment(a: KeyPattern, b: KeyPattern): boolean {
+  const counts = a.varyCount === undefined || b.varyCount === undefined || a.varyCount === b.varyCount;
+  return counts && sameFragmentName(a, b);
+}
+
+/** Whether two fragment keys may carry the same name (see `jinjaFragment`), whatever they vary on. */
+export function sameFragmentName(a: KeyPattern, b: KeyPattern): boolean {
   return fragmentNames(a).some((n) => fragmentNames(b).includes(n));
 }
 

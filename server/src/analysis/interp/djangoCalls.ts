@@ -178,7 +178,15 @@ const DJANGO_CALLS = nameTable<CallHandler>({
   ),
   [FRAGMENT_KEY]: (_, { e }) => {
     const name = e.args[0]?.t === 'str' ? e.args[0].v : undefined;
-    return v([{ k: 'str', key: name !== undefined ? { parts: [], fragment: name } : { parts: [UNKNOWN_HOLE] } }]);
+    if (name === undefined) return v([{ k: 'str', key: { parts: [UNKNOWN_HOLE] } }]);
+    // The key hashes each vary-on value: a literal tuple or list (no `*rest`) says how many.
+    const vary = e.args[1] ?? e.kw.find((k) => k.name === 'vary_on')?.value;
+    const varyCount = !vary
+      ? 0
+      : vary.t === 'seq' && vary.items.every((x) => x.t !== 'star')
+        ? vary.items.length
+        : undefined;
+    return v([{ k: 'str', key: { parts: [], fragment: name, ...(varyCount !== undefined && { varyCount }) } }]);
   },
   ...Object.fromEntries(PAGE_KEY_FUNCTIONS.map((q) => [q, pageKey])),
   [ON_COMMIT]: (interp, { e, scope, walk, args }) => {
