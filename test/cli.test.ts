@@ -240,18 +240,101 @@ test('check prints text findings and exits 1, or 0 with --exit-zero', async () =
   assert.equal(
     run.out,
     [
-      'shop/models.py:1:1: DJC103 bulk write',
-      "shop/views.py:4:5: DJC101 'products:all' is never invalidated.",
+      'shop/models.py:1:1: error DJC103 bulk write',
+      "shop/views.py:4:5: warning DJC101 'products:all' is never invalidated.",
       '',
       '1  DJC101  stale-cache-entry',
       '1  DJC103',
       'Found 2 findings.',
+      'Analysed 3 files (0 lines).',
       '',
     ].join('\n'),
   );
   assert.equal(run.err, '');
   assert.deepEqual(run.listed, ['shop/models.py', 'shop/views.py', 'templates/a.html']);
   assert.equal((await cli(['check', '--exit-zero'], root)).code, 0);
+});
+
+test('--fail-on decides which severities make the exit code 1; --exit-zero still wins', async () => {
+  const root = workspace();
+  const only = (severity: Finding['severity']) => ({ findings: [{ ...findings[0], severity }] });
+  const exit = async (severity: Finding['severity'], ...argv: string[]) =>
+    (await cli(['check', ...argv], root, {}, only(severity))).code;
+  assert.deepEqual(
+    [await exit('warning'), await exit('info'), await exit('hint'), await exit('error')],
+    [1, 0, 0, 1],
+    'default: warning',
+  );
+  assert.deepEqual([await exit('warning', '--fail-on', 'error'), await exit('error', '--fail-on', 'error')], [0, 1]);
+  assert.deepEqual([await exit('info', '--fail-on', 'info'), await exit('hint', '--fail-on', 'info')], [1, 1]);
+  assert.equal(await exit('error', '--fail-on', 'error', '--exit-zero'), 0);
+  const bad = await cli(['check', '--fail-on', 'hint'], root);
+  assert.deepEqual(
+    [bad.code, bad.err],
+    [2, "djcache: error: --fail-on must be one of error, warning, info, not 'hint'\n"],
+  );
+});
+
+test('--statistics prints only the counts and --quiet only the findings', async () => {
+  const root = workspace();
+  const stats = await cli(['check', '--statistics'], root);
+  assert.equal(stats.out, '1  DJC101  stale-cache-entry\n1  DJC103\nFound 2 findings.\nAnalysed 3 files (0 lines).\n');
+  const quiet = await cli(['check', '--quiet'], root);
+  assert.deepEqual(
+    [quiet.code, quiet.out],
+    [
+      1,
+      "shop/models.py:1:1: error DJC103 bulk write\nshop/views.py:4:5: warning DJC101 'products:all' is never invalidated.\n",
+    ],
+  );
+  assert.equal((await cli(['check', '--quiet'], root, {}, { findings: [] })).out, '');
+});
+
+/** A copy of examples/shop in a temporary folder, removed when the test ends. */
+function shopCopy(t: { after(fn: () => void): void }): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'djcache-cli-shop-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  cpSync(path.join(__dirname, '..', '..', 'examples', 'shop'), root, { recursive: true });
+  return root;
+}
+
+test('--diff shows the safe fixes without writing; --fix writes them, says what it changed, and reports what is left', async (t) => {
+  const root = shopCopy(t);
+  const real = { analyze: analyzeWorkspace };
+  const before = await cli(['check', '--format', 'json', '--no-cache'], root, real);
+  const untouched = snapshot(root);
+
+  const diff = await cli(['check', '--diff', '--no-cache'], root, real);
+  assert.equal(diff.code, 1);
+  assert.deepEqual(snapshot(root), untouched, '--diff writes nothing');
+  const diffed = [...diff.out.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(diffed, [
+    'catalog/management/commands/flush_storefront.py',
+    'catalog/pricing.py',
+    'catalog/signals.py',
+  ]);
+  assert.match(
+    diff.out,
+    /^\+ {8}cache\.delete_many\(\["categories:nav", make_template_fragment_key\("sidebar"\)\]\)$/m,
+  );
+  assert.doesNotMatch(diff.out, /noqa/, 'suppressions are not safe fixes');
+  assert.equal(diff.err, 'djcache: 3 files would be changed\n');
+
+  const fixed = await cli(['check', '--fix', '--no-cache'], root, real);
+  assert.equal(fixed.err, diffed.map((p) => `djcache: fixed ${p}\n`).join(''));
+  const written = snapshot(root);
+  assert.deepEqual(
+    Object.keys(written)
+      .filter((file) => written[file] !== untouched[file])
+      .sort(),
+    diffed,
+  );
+  const left =
+    (JSON.parse(before.out).summary.total as number) - Number(/Found (\d+) findings?/.exec(fixed.out)?.[1] ?? 0);
+  assert.ok(left > 0, `the fixes leave fewer findings: ${fixed.out}`);
+
+  const again = await cli(['check', '--diff', '--no-cache'], root, real);
+  assert.deepEqual([again.code, again.out], [0, ''], 'nothing left to fix');
 });
 
 test('a file path makes its folder the root and limits findings to it', async () => {
@@ -276,7 +359,7 @@ test('a file path makes its folder the root and limits findings to it', async ()
     {},
     { findings: inShop.filter((f) => f.path === 'views.py') },
   );
-  assert.deepEqual([otherFile.code, otherFile.out], [0, 'All checks passed!\n']);
+  assert.deepEqual([otherFile.code, otherFile.out], [0, 'All checks passed!\nAnalysed 2 files (0 lines).\n']);
 });
 
 test('--select and --ignore filter by rule, comma-separated or repeated', async () => {
@@ -302,7 +385,7 @@ test('write-baseline then baseline hides the recorded findings', async () => {
     ],
   );
   const checked = await cli(['check', '--baseline', 'baseline.json'], root);
-  assert.deepEqual([checked.code, checked.out], [0, 'All checks passed!\n']);
+  assert.deepEqual([checked.code, checked.out], [0, 'All checks passed!\nAnalysed 3 files (0 lines).\n']);
 
   writeFileSync(path.join(root, 'broken.json'), '[]');
   const broken = await cli(['check', '--baseline', 'broken.json'], root);
@@ -516,7 +599,7 @@ async function checkProject(root: string, ...argv: string[]): Promise<Run & { ho
   return { ...(await cli(['check', ...argv], root, { analyze: analyzeWorkspace, cacheHome: home })), home };
 }
 
-const FINDING = /^catalog\/services\.py:10:\d+: DJC101 /;
+const FINDING = /^catalog\/services\.py:10:\d+: warning DJC101 /;
 
 test('checking a repository writes nothing inside it: the cache is under the user cache folder, keyed by the root', async () => {
   const root = fixtureProject();
@@ -617,6 +700,7 @@ test('a symlink loop, a cycle of links and a file over the size cap are listed a
       '  selfloop: symlink loop',
       '  shop/big.py: over the 2 MiB size cap',
       '  shop/loop: symlink loop',
+      'Analysed 3 files (7 lines); skipped 3 paths (symlink loop, over the 2 MiB size cap).',
       '',
     ].join('\n'),
   );
@@ -669,11 +753,12 @@ test('a file that cannot be read is listed as skipped, beside the findings of th
   assert.equal(run.code, 1);
   const lines = run.out.split('\n');
   // Without signals.py its post_save receiver is unknown, so the entry is taken to rely on its timeout.
-  assert.match(lines[0], /^catalog\/services\.py:10:\d+: DJC106 /);
-  assert.deepEqual(lines.slice(-4), [
+  assert.match(lines[0], /^catalog\/services\.py:10:\d+: warning DJC106 /);
+  assert.deepEqual(lines.slice(-5), [
     'Found 1 finding.',
     '1 path was skipped:',
     '  catalog/signals.py: unreadable',
+    'Analysed 4 files (51 lines); skipped 1 path (unreadable).',
     '',
   ]);
 });
@@ -717,7 +802,10 @@ test('an unreadable root is an error unless another path asked about can be read
   );
   assert.deepEqual(
     [one.code, one.out],
-    [0, 'No findings in the files read, but 1 path was skipped:\n  views.py: unreadable\n'],
+    [
+      0,
+      'No findings in the files read, but 1 path was skipped:\n  views.py: unreadable\nAnalysed 2 files (0 lines); skipped 1 path (unreadable).\n',
+    ],
   );
 });
 

@@ -6,7 +6,7 @@ import { promises as fsp, readFileSync } from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { parseArgs } from 'util';
-import type { Config } from './config/config';
+import type { Config, Severity } from './config/config';
 import { ConfigError, loadConfig, ruleEnabled } from './config/configLoader';
 import { describeFailed } from './analysis/fileError';
 import { type AnalysisResult, analyzeWorkspace, type Progress } from './engine/engine';
@@ -15,6 +15,8 @@ import { defaultCacheDir, DiskFactCache, osCacheHome } from './engine/factCache'
 import { createNodeFs } from './engine/nodeFs';
 import type { Finding, RuleMeta } from './findings';
 import { renderDot } from './report/dot';
+import { unifiedDiff } from './report/diff';
+import { type FixedFile, fixedFiles, type SourceFiles } from './fixes';
 import { BaselineError, createBaseline, filterBaseline, parseBaseline, type LineText } from './report/baseline';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
@@ -55,13 +57,21 @@ check options:
   --ignore CODES             skip these rule codes or prefixes
   --baseline FILE            hide findings recorded in FILE
   --write-baseline FILE      record the current findings in FILE and exit 0
+  --fail-on error|warning|info
+                             the lowest severity that makes the exit code 1 (default: warning)
   --exit-zero                exit 0 even when there are findings
+  --statistics               text: the count of findings per rule, not each finding
+  --quiet                    text: the findings only, nothing else
+  --fix                      apply the safe quick-fixes the editor offers (not noqa comments),
+                             write the files, say what changed, and report what is left
+  --diff                     print the safe fixes as a unified diff without writing them;
+                             exit 1 when there is something to fix
   --cache-dir DIR            keep the fact cache in DIR (default: a folder under the user's
                              cache folder, e.g. ~/.cache/djcache/, keyed by the root's path)
   --no-cache                 parse every file again and keep no cache
   --config FILE              pyproject.toml to read [tool.djcache] from (default: <root>/pyproject.toml)
 
-Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
+Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or configuration error.
 `;
 
 export async function main(argv: string[], overrides: Partial<CliEnv> = {}): Promise<number> {
@@ -139,6 +149,11 @@ async function check(args: string[], env: CliEnv): Promise<number> {
       baseline: { type: 'string' },
       'write-baseline': { type: 'string' },
       'exit-zero': { type: 'boolean', default: false },
+      'fail-on': { type: 'string', default: 'warning' },
+      statistics: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      fix: { type: 'boolean', default: false },
+      diff: { type: 'boolean', default: false },
       config: { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
@@ -150,6 +165,8 @@ async function check(args: string[], env: CliEnv): Promise<number> {
     return 0;
   }
   const format = oneOf(values.format, ['text', 'json', 'sarif'] as const, '--format');
+  const failOn = oneOf(values['fail-on'], ['error', 'warning', 'info'] as const, '--fail-on');
+  if (values.fix && values.diff) throw new UsageError('--fix and --diff cannot be used together');
   const workspace = await openWorkspace(
     positionals,
     values.config,
@@ -159,13 +176,25 @@ async function check(args: string[], env: CliEnv): Promise<number> {
     },
     env,
   );
-  const result = await analyze(env, workspace, values);
-  let findings = result.findings.filter((f) => workspace.contains(f.path) && ruleEnabled(workspace.config, f.code));
+  let result = await analyze(env, workspace, values);
+  if (values.diff || values.fix) {
+    const fixed = await fixUntilSettled(env, workspace, result, values);
+    if (values.diff) {
+      for (const change of fixed.changes) env.out(unifiedDiff(change.path, change.before, change.after));
+      const n = fixed.changes.length;
+      env.err(`djcache: ${n} ${n === 1 ? 'file' : 'files'} would be changed\n`);
+      return n > 0 ? 1 : 0;
+    }
+    for (const change of fixed.changes) {
+      await fsp.mkdir(path.dirname(path.join(workspace.root, change.path)), { recursive: true });
+      await fsp.writeFile(path.join(workspace.root, change.path), change.after);
+      env.err(`djcache: ${change.before === undefined ? 'created' : 'fixed'} ${change.path}\n`);
+    }
+    result = fixed.result;
+  }
+  const findings = await reported(result, workspace, workspace.fs, values.baseline, env);
   const lineText = await loadLineText(workspace.fs, findings);
 
-  if (values.baseline !== undefined) {
-    findings = filterBaseline(findings, parseBaseline(await readUserFile(env, values.baseline, 'baseline')), lineText);
-  }
   if (values['write-baseline'] !== undefined) {
     const target = path.resolve(env.cwd, values['write-baseline']);
     await fsp.writeFile(target, JSON.stringify(createBaseline(findings, lineText), null, 2) + '\n');
@@ -177,7 +206,13 @@ async function check(args: string[], env: CliEnv): Promise<number> {
 
   switch (format) {
     case 'text':
-      env.out(formatText(findings, env.rules, result.skipped));
+      env.out(
+        formatText(findings, env.rules, {
+          statistics: values.statistics,
+          quiet: values.quiet,
+          summary: { ...result.stats, skipped: result.skipped },
+        }),
+      );
       break;
     case 'json':
       env.out(formatJson(findings, env.rules, lineText, { files: result.stats.files, skipped: result.skipped }));
@@ -195,7 +230,80 @@ async function check(args: string[], env: CliEnv): Promise<number> {
   // The text report lists them; machine output holds them where a person reading a CI log will not look.
   if (format !== 'text' && result.skipped.length)
     warnSkipped(env, result.skipped, format === 'json' ? 'stats.skipped' : 'invocations[0].toolExecutionNotifications');
-  return findings.length > 0 && !values['exit-zero'] ? 1 : 0;
+  const failing = findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
+  return failing && !values['exit-zero'] ? 1 : 0;
+}
+
+/** How serious a severity is, for --fail-on: a hint counts as info. */
+const SEVERITY_RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0, hint: 0 };
+
+/** The findings the user asked about: in the paths given, of enabled rules, and not in the baseline. */
+async function reported(
+  result: AnalysisResult,
+  workspace: Workspace,
+  fs: WorkspaceFs,
+  baselineFile: string | undefined,
+  env: CliEnv,
+): Promise<Finding[]> {
+  const findings = result.findings.filter((f) => workspace.contains(f.path) && ruleEnabled(workspace.config, f.code));
+  if (baselineFile === undefined) return findings;
+  const baseline = parseBaseline(await readUserFile(env, baselineFile, 'baseline'));
+  return filterBaseline(findings, baseline, await loadLineText(fs, findings));
+}
+
+/** Fixes can bring new findings to light (a receiver's write of another model): ruff's bound on rounds. */
+const MAX_FIX_ROUNDS = 10;
+
+/**
+ * The safe fixes, applied in memory round after round, each analysing the texts the previous one
+ * left, until a round changes nothing. Returns each changed file and the analysis of the result.
+ */
+async function fixUntilSettled(
+  env: CliEnv,
+  workspace: Workspace,
+  result: AnalysisResult,
+  options: { baseline?: string; 'cache-dir'?: string; 'no-cache': boolean },
+): Promise<{ changes: FixedFile[]; result: AnalysisResult }> {
+  const disk = diskFiles(workspace.root);
+  const texts = new Map<string, string>();
+  const files: SourceFiles = { read: (p) => (texts.has(p) ? texts.get(p) : disk.read(p)) };
+  const fs = overlayFs(workspace.fs, texts);
+  for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
+    const changes = fixedFiles(await reported(result, workspace, fs, options.baseline, env), files);
+    if (!changes.length) break;
+    for (const change of changes) texts.set(change.path, change.after);
+    result = await analyze(env, workspace, options, fs);
+  }
+  const changes = [...texts]
+    .map(([p, after]) => ({ path: p, before: disk.read(p), after }))
+    .filter((change) => change.before !== change.after)
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { changes, result };
+}
+
+/** The workspace's files with some texts replaced or added in memory. */
+function overlayFs(base: WorkspaceFs, texts: Map<string, string>): WorkspaceFs {
+  return {
+    ...base,
+    list: async (skip) => [...new Set([...(await base.list(skip)), ...texts.keys()])].sort(),
+    read: async (relPath) => {
+      const text = texts.get(relPath);
+      return text !== undefined ? new TextEncoder().encode(text) : base.read(relPath);
+    },
+  };
+}
+
+/** The files on disk, as the fixes read them; undefined for a file that does not exist or cannot be read. */
+function diskFiles(root: string): SourceFiles {
+  return {
+    read: (relPath) => {
+      try {
+        return readFileSync(path.join(root, relPath), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 async function graph(args: string[], env: CliEnv): Promise<number> {
@@ -230,6 +338,7 @@ async function analyze(
   env: CliEnv,
   workspace: Workspace,
   options: { 'cache-dir'?: string; 'no-cache': boolean },
+  fs: WorkspaceFs = workspace.fs,
 ): Promise<AnalysisResult> {
   if (options['cache-dir'] !== undefined && options['no-cache'])
     throw new UsageError('--cache-dir and --no-cache cannot be used together');
@@ -238,7 +347,7 @@ async function analyze(
       ? path.resolve(env.cwd, options['cache-dir'])
       : defaultCacheDir(workspace.root, env.cacheHome);
   const cache = options['no-cache'] ? undefined : new DiskFactCache(dir);
-  const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env), cache);
+  const result = await env.analyze(fs, workspace.config, progressReporter(env), cache);
   cache?.save();
   if (cache?.notUsed) env.err(`djcache: note: the cache was not used: ${cache.notUsed}\n`);
   const { failed } = result.stats;
