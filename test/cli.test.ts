@@ -398,13 +398,19 @@ test('write-baseline then baseline hides the recorded findings', async () => {
   );
 });
 
-test('sarif output names the workspace root for %SRCROOT%', async () => {
+test('sarif output names the workspace root for %SRCROOT% and links each rule to its docs', async () => {
   const root = workspace();
   const run = await cli(['check', '--format', 'sarif'], root);
   const log = JSON.parse(run.out);
   assert.equal(run.code, 1);
   assert.equal(log.version, '2.1.0');
   assert.equal(log.runs[0].originalUriBaseIds['%SRCROOT%'].uri, `file://${root}/`);
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  assert.equal(
+    log.runs[0].tool.driver.rules[0].helpUri,
+    `https://github.com/djcache/djcache/blob/v${pkg.version}/docs/rules/DJC101.md`,
+    "the docs of the version that ran, in the package's repository",
+  );
   assert.deepEqual(
     log.runs[0].results.map((r: { ruleId: string }) => r.ruleId),
     ['DJC103', 'DJC101'],

@@ -12,7 +12,7 @@ import {
   type LineText,
 } from '../server/src/report/baseline';
 import { buildJsonReport } from '../server/src/report/json';
-import { buildSarif } from '../server/src/report/sarif';
+import { buildSarif, entryFingerprint, FINGERPRINT } from '../server/src/report/sarif';
 import { formatText } from '../server/src/report/text';
 import { unifiedDiff } from '../server/src/report/diff';
 
@@ -207,8 +207,8 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
       shortDescription: { text: rules[0].summary },
       helpUri: 'https://example.org/djcache/docs/rules/DJC101.md',
       help: {
-        text: `${rules[0].summary} See docs/rules/DJC101.md.`,
-        markdown: `${rules[0].summary} See [DJC101](docs/rules/DJC101.md).`,
+        text: `${rules[0].summary} See https://example.org/djcache/docs/rules/DJC101.md.`,
+        markdown: `${rules[0].summary} See [DJC101](https://example.org/djcache/docs/rules/DJC101.md).`,
       },
       defaultConfiguration: { level: 'warning' },
     },
@@ -218,8 +218,8 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
       shortDescription: { text: rules[1].summary },
       helpUri: 'https://example.org/djcache/docs/rules/DJC103.md',
       help: {
-        text: `${rules[1].summary} See docs/rules/DJC103.md.`,
-        markdown: `${rules[1].summary} See [DJC103](docs/rules/DJC103.md).`,
+        text: `${rules[1].summary} See https://example.org/djcache/docs/rules/DJC103.md.`,
+        markdown: `${rules[1].summary} See [DJC103](https://example.org/djcache/docs/rules/DJC103.md).`,
       },
       defaultConfiguration: { level: 'error' },
     },
@@ -239,7 +239,7 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
           },
         },
       ],
-      partialFingerprints: { 'djcache/v1': fingerprint(unknownRule, lineText) },
+      partialFingerprints: { [FINGERPRINT]: entryFingerprint(unknownRule, lineText) },
     },
     {
       ruleId: 'DJC103',
@@ -254,7 +254,7 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
           },
         },
       ],
-      partialFingerprints: { 'djcache/v1': fingerprint(bulk, lineText) },
+      partialFingerprints: { [FINGERPRINT]: entryFingerprint(bulk, lineText) },
     },
     {
       ruleId: 'DJC101',
@@ -279,7 +279,7 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
           },
         },
       ],
-      partialFingerprints: { 'djcache/v1': fingerprint(stale, lineText) },
+      partialFingerprints: { [FINGERPRINT]: entryFingerprint(stale, lineText) },
     },
   ]);
 });
@@ -308,6 +308,28 @@ test('fingerprints survive line shifts and message line numbers, not a changed l
   const edited: LineText = () => '    cache.set("products:v2", rows)';
   assert.notEqual(fingerprint(stale, edited), before);
   assert.notEqual(fingerprint({ ...stale, code: 'DJC102' }, lineText), before);
+});
+
+test('sarif fingerprints survive line moves and message changes, not a changed entry, key or model', () => {
+  const entry = { ...stale, data: { key: 'products:all', model: 'shop.Category' } };
+  const before = entryFingerprint(entry, lineText);
+  assert.match(before, /^[0-9a-f]{32}$/);
+  const moved: LineText = (path, line) =>
+    path === 'shop/views.py' && line === 30 ? '        cache.set("products:all",   rows)' : undefined;
+  const elsewhere = {
+    ...entry,
+    loc: [30, 8, 30, 39] as Finding['loc'],
+    message: 'a new write site in shop/other.py:7 changes the message',
+  };
+  assert.equal(entryFingerprint(elsewhere, moved), before, 'moved, re-indented, and a new message');
+  const edited: LineText = () => '    cache.set("products:v2", rows)';
+  assert.notEqual(entryFingerprint(entry, edited), before);
+  assert.notEqual(entryFingerprint({ ...entry, data: { ...entry.data, key: 'products:v2' } }, lineText), before);
+  assert.notEqual(entryFingerprint({ ...entry, data: { ...entry.data, model: 'shop.Product' } }, lineText), before);
+  assert.notEqual(
+    entryFingerprint({ ...entry, path: 'shop/other.py' }, (_p, l) => lineText('shop/views.py', l)),
+    before,
+  );
 });
 
 test('baseline hides recorded findings, one per entry', () => {

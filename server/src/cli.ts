@@ -130,12 +130,24 @@ async function run(argv: string[], env: CliEnv): Promise<number> {
   }
 }
 
-function packageVersion(): string {
+interface PackageJson {
+  version: string;
+  repository: { url: string };
+}
+
+function packageJson(): PackageJson {
   // Compiled to out/server/src/cli.js; package.json is at the repository root.
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as PackageJson;
+}
+
+function packageVersion(): string {
+  return packageJson().version;
+}
+
+/** Where this version's rule docs are on the web: the repository at the release's tag. */
+function docsBaseUri(pkg: PackageJson = packageJson()): string {
+  const repository = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+  return `${repository}/blob/v${pkg.version}/`;
 }
 
 async function check(args: string[], env: CliEnv): Promise<number> {
@@ -221,6 +233,7 @@ async function check(args: string[], env: CliEnv): Promise<number> {
       env.out(
         formatSarif(findings, env.rules, lineText, {
           toolVersion: packageVersion(),
+          helpBaseUri: docsBaseUri(),
           srcRootUri: pathToFileURL(workspace.root).href.replace(/\/?$/, '/'),
           skipped: result.skipped,
         }),

@@ -78,7 +78,7 @@ export function formatText(findings: ReportedFinding[], rules: RuleMeta[], optio
 }
 
 /** "Analysed 12 files (840 lines); skipped 1 path (unreadable), 2 test files nothing imports." */
-export function summaryLine(summary: RunSummary): string {
+function summaryLine(summary: RunSummary): string {
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   const left: string[] = [];
   if (summary.skipped.length) {
