@@ -22,7 +22,7 @@ import { defaultConfig } from '../server/src/config/config';
 import { loadConfig } from '../server/src/config/configLoader';
 import { type AnalysisResult, analyzeWorkspace } from '../server/src/engine/engine';
 import type { SkippedPath, WorkspaceFs } from '../server/src/engine/types';
-import type { Finding, RuleMeta } from '../server/src/findings';
+import type { Finding, FindingOf, RuleMeta } from '../server/src/findings';
 import type { Graph } from '../shared/graph';
 
 /** chmod cannot make a file unreadable to root, and CI runs as root. */
@@ -360,6 +360,52 @@ test('a file path makes its folder the root and limits findings to it', async ()
     { findings: inShop.filter((f) => f.path === 'views.py') },
   );
   assert.deepEqual([otherFile.code, otherFile.out], [0, 'All checks passed!\nAnalysed 2 files (0 lines).\n']);
+});
+
+test('given changed files from several folders (pre-commit), the whole project is analysed and findings concerning them reported', async () => {
+  const root = workspace({ 'manage.py': '', 'orders/models.py': 'class Order(models.Model):\n    pass\n' });
+  const at = (file: string, line: number): Pick<Finding, 'path' | 'loc'> => ({ path: file, loc: [line, 0, line, 1] });
+  const inViews = { ...findings[0] };
+  const writeInOrders: Finding = {
+    ...findings[1],
+    ...at('shop/models.py', 0),
+    related: [{ ...at('orders/models.py', 1), message: 'Order written here' }],
+  };
+  const stale = findings[0] as FindingOf<'DJC101'>;
+  const entryInTemplate: Finding = {
+    ...stale,
+    ...at('shop/models.py', 1),
+    data: { ...stale.data, entryId: 'templates/a.html:1:1' },
+  };
+  const unrelated: Finding = { ...findings[1], ...at('shop/models.py', 1) };
+  const result = { findings: [inViews, writeInOrders, entryInTemplate, unrelated] };
+  const lines = (run: Run) => run.out.split('\n').filter((l) => /^\S+:\d+:\d+: /.test(l));
+
+  const changed = await cli(['check', 'shop/views.py', 'orders/models.py', 'templates/a.html'], root, {}, result);
+  assert.equal(changed.code, 1, changed.err);
+  assert.deepEqual(changed.listed, [
+    'manage.py',
+    'orders/models.py',
+    'shop/models.py',
+    'shop/views.py',
+    'templates/a.html',
+  ]);
+  assert.deepEqual(lines(changed), [
+    'shop/models.py:1:1: error DJC103 bulk write',
+    "shop/models.py:2:1: warning DJC101 'products:all' is never invalidated.",
+    "shop/views.py:4:5: warning DJC101 'products:all' is never invalidated.",
+  ]);
+
+  // From a subfolder, with paths relative to it: the root is still the folder holding manage.py.
+  const fromShop = await cli(['check', 'views.py', '../orders/models.py'], path.join(root, 'shop'), {}, result);
+  assert.deepEqual(fromShop.listed, changed.listed);
+  assert.deepEqual(lines(fromShop), [
+    'shop/models.py:1:1: error DJC103 bulk write',
+    "shop/views.py:4:5: warning DJC101 'products:all' is never invalidated.",
+  ]);
+
+  const untouched = await cli(['check', 'orders/models.py', 'manage.py'], root, {}, { findings: [inViews, unrelated] });
+  assert.deepEqual([untouched.code, lines(untouched)], [0, []], 'no finding concerns these files');
 });
 
 test('--select and --ignore filter by rule, comma-separated or repeated', async () => {

@@ -13,7 +13,7 @@ import { type AnalysisResult, analyzeWorkspace, type Progress } from './engine/e
 import type { SkippedPath, WorkspaceFs } from './engine/types';
 import { defaultCacheDir, DiskFactCache, osCacheHome } from './engine/factCache';
 import { createNodeFs } from './engine/nodeFs';
-import type { Finding, RuleMeta } from './findings';
+import { type Finding, findingEntryId, type RuleMeta } from './findings';
 import { renderDot } from './report/dot';
 import { unifiedDiff } from './report/diff';
 import { type FixedFile, fixedFiles, type SourceFiles } from './fixes';
@@ -48,8 +48,10 @@ Usage:
   djcache graph [paths...] [--format json|dot] [--config FILE]
   djcache --version | --help
 
-The workspace root is the first path (a file's folder if it is a file); with other paths or a
-file, findings are limited to them. Paths default to ".".
+The workspace root is the first path if it is a folder. Given files (as pre-commit passes
+them), it is the nearest folder above them holding manage.py, pyproject.toml or .git, or else
+their common folder; the whole project is analysed. With paths below the root, findings are
+limited to those in them or whose entry or a write they name is in them. Paths default to ".".
 
 check options:
   --format text|json|sarif   output format (default: text)
@@ -258,7 +260,7 @@ async function reported(
   baselineFile: string | undefined,
   env: CliEnv,
 ): Promise<Finding[]> {
-  const findings = result.findings.filter((f) => workspace.contains(f.path) && ruleEnabled(workspace.config, f.code));
+  const findings = result.findings.filter((f) => workspace.concerns(f) && ruleEnabled(workspace.config, f.code));
   if (baselineFile === undefined) return findings;
   const baseline = parseBaseline(await readUserFile(env, baselineFile, 'baseline'));
   return filterBaseline(findings, baseline, await loadLineText(fs, findings));
@@ -412,8 +414,8 @@ export interface Workspace {
   targets: string[];
   config: Config;
   fs: WorkspaceFs;
-  /** Whether a root-relative path is one the user asked about. */
-  contains(relPath: string): boolean;
+  /** Whether a finding is in a path the user asked about, or its entry or a write it names is. */
+  concerns(finding: Finding): boolean;
 }
 
 /** Resolves the root and targets from the paths, loads the configuration, and opens the file system. */
@@ -428,7 +430,9 @@ export async function openWorkspace(
   stats.forEach((stat, i) => {
     if (!stat) throw new UsageError(`no such file or directory: ${paths[i]}`);
   });
-  const root = stats[0]!.isDirectory() ? absolute[0] : path.dirname(absolute[0]);
+  const root = stats[0]!.isDirectory()
+    ? absolute[0]
+    : await projectRoot(commonFolder(absolute.map((p, i) => (stats[i]!.isDirectory() ? p : path.dirname(p)))));
   const targets = absolute.map((p, i) => {
     const rel = path.relative(root, p);
     if (rel.startsWith('..') || path.isAbsolute(rel)) {
@@ -454,8 +458,44 @@ export async function openWorkspace(
     targets,
     config,
     fs: createNodeFs(root, config),
-    contains: (rel) => everything || targets.some((t) => rel === t || rel.startsWith(t + '/')),
+    concerns: (finding) => {
+      const contains = (rel: string) => everything || targets.some((t) => rel === t || rel.startsWith(t + '/'));
+      const entryPath = findingEntryId(finding)?.replace(/:\d+:\d+$/, '');
+      return (
+        contains(finding.path) ||
+        (entryPath !== undefined && contains(entryPath)) ||
+        finding.related.some((r) => contains(r.path))
+      );
+    },
   };
+}
+
+/** What marks a Django project's root, as tools run on changed files (pre-commit) find it. */
+const PROJECT_MARKERS = ['manage.py', 'pyproject.toml', '.git'];
+
+/** The nearest folder at or above `start` holding a project marker; `start` itself when none does. */
+async function projectRoot(start: string): Promise<string> {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const found = await Promise.all(
+      PROJECT_MARKERS.map((m) =>
+        fsp.stat(path.join(dir, m)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (found.some(Boolean)) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+}
+
+/** The deepest folder holding all these folders. */
+function commonFolder(folders: string[]): string {
+  return folders.reduce((common, folder) => {
+    while (folder !== common && !folder.startsWith(common.endsWith(path.sep) ? common : common + path.sep))
+      common = path.dirname(common);
+    return common;
+  });
 }
 
 async function readUserFile(env: CliEnv, file: string, what: string): Promise<string> {
