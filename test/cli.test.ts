@@ -31,9 +31,13 @@ const ROOT_READS_EVERYTHING =
 
 const emptyGraph: Graph = { version: 1, entries: [], models: [], invalidations: [], siteCache: null };
 
+/** Every temporary folder of these tests is made inside this one, removed when the run ends. */
+const scratch = mkdtempSync(path.join(tmpdir(), 'djcache-cli-test-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
 /** A temporary workspace: shop/views.py, shop/models.py, templates/a.html. */
 function workspace(extra: Record<string, string> = {}): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'djcache-cli-'));
+  const root = mkdtempSync(path.join(scratch, 'cli-'));
   const files: Record<string, string> = {
     'shop/views.py': 'from django.core.cache import cache\n\ndef products():\n    cache.set("products:all", rows)\n',
     'shop/models.py': 'class Product(models.Model):\n    pass\n',
@@ -86,8 +90,7 @@ interface Run {
 }
 
 /** The cache folder of these tests' runs, in place of the user's. */
-const cacheHome = mkdtempSync(path.join(tmpdir(), 'djcache-cli-cache-'));
-process.on('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
+const cacheHome = mkdtempSync(path.join(scratch, 'cli-cache-'));
 
 async function cli(
   argv: string[],
@@ -290,16 +293,15 @@ test('--statistics prints only the counts and --quiet only the findings', async 
   assert.equal((await cli(['check', '--quiet'], root, {}, { findings: [] })).out, '');
 });
 
-/** A copy of examples/shop in a temporary folder, removed when the test ends. */
-function shopCopy(t: { after(fn: () => void): void }): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'djcache-cli-shop-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
+/** A copy of examples/shop in a temporary folder. */
+function shopCopy(): string {
+  const root = mkdtempSync(path.join(scratch, 'cli-shop-'));
   cpSync(path.join(__dirname, '..', '..', 'examples', 'shop'), root, { recursive: true });
   return root;
 }
 
-test('--diff shows the safe fixes without writing; --fix writes them, says what it changed, and reports what is left', async (t) => {
-  const root = shopCopy(t);
+test('--diff shows the safe fixes without writing; --fix writes them, says what it changed, and reports what is left', async () => {
+  const root = shopCopy();
   const real = { analyze: analyzeWorkspace };
   const before = await cli(['check', '--format', 'json', '--no-cache'], root, real);
   const untouched = snapshot(root);
@@ -625,7 +627,7 @@ test('a symlinked package folder inside the root is listed once, under its real 
 
 /** A copy of a fixture project with one DJC101 finding, in a fresh temp folder. */
 function fixtureProject(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'djcache-cli-project-'));
+  const root = mkdtempSync(path.join(scratch, 'cli-project-'));
   cpSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'djc101_delete_uncovered'), root, { recursive: true });
   return root;
 }
@@ -674,7 +676,7 @@ test('checking a repository writes nothing inside it: the cache is under the use
 });
 
 test('a cache folder, .gitignore or facts file committed as a symlink, or a folder djcache did not make, is never written through', async () => {
-  const victims = mkdtempSync(path.join(tmpdir(), 'djcache-victim-'));
+  const victims = mkdtempSync(path.join(scratch, 'victim-'));
   writeFileSync(path.join(victims, 'file'), 'precious\n');
   mkdirSync(path.join(victims, 'folder'));
   const untouched = () => assert.deepEqual(snapshot(victims), { file: 'precious\n', folder: '<dir>' });
@@ -720,7 +722,7 @@ test('a cache folder, .gitignore or facts file committed as a symlink, or a fold
   untouched();
 
   // A cache djcache made, whose facts.json is then replaced by a link.
-  const own = path.join(mkdtempSync(path.join(tmpdir(), 'djcache-own-')), 'cache');
+  const own = path.join(mkdtempSync(path.join(scratch, 'own-')), 'cache');
   assert.equal((await checkProject(project, '--cache-dir', own)).err, '');
   rmSync(path.join(own, 'facts.json'));
   symlinkSync(path.join(victims, 'file'), path.join(own, 'facts.json'));

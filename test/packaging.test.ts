@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'fs';
 import * as path from 'path';
+import { parse as parseToml } from 'smol-toml';
 import { parse } from 'yaml';
 
 const repo = path.join(__dirname, '..', '..');
@@ -87,4 +88,35 @@ test('the npm package ships the built CLI, the language server, the stubs and th
   ]);
   assert.equal(pkg.bin.djcache, 'bin/djcache.js');
   assert.equal(pkg.scripts.prepack, 'npm run build');
+});
+
+test("the PyPI package's classifiers name the Django versions the runtime's CI tests, and its version is the npm package's", () => {
+  const pyproject = parseToml(read('runtime/pyproject.toml')) as {
+    project: { version: string; classifiers: string[]; urls: Record<string, string> };
+  };
+  const tested = /DJANGO_VERSIONS=\(\$\{DJCACHE_CI_DJANGO:-([\d. ]+)\}\)/
+    .exec(read('runtime/scripts/ci.sh'))![1]
+    .split(' ');
+  const classified = pyproject.project.classifiers.flatMap((c) => /^Framework :: Django :: (.+)$/.exec(c)?.[1] ?? []);
+  assert.deepEqual(classified, tested);
+  assert.equal(pyproject.project.version, pkg.version, 'one version number for all three packages');
+  assert.match(
+    read('runtime/djcache/__init__.py'),
+    new RegExp(`^__version__ = "${pkg.version.replace(/\./g, '\\.')}"$`, 'm'),
+  );
+  assert.equal(pyproject.project.urls.Homepage, pkg.homepage.replace(/#readme$/, ''));
+});
+
+test('the package stage of scripts/test.sh packs, installs and runs each package outside the checkout', () => {
+  assert.match(read('scripts/test.sh'), /^stage package bash scripts\/package-check\.sh$/m);
+  const check = read('scripts/package-check.sh');
+  for (const step of [
+    'npm pack',
+    'npx --yes --package "$tgz" djcache check',
+    'python" -m build',
+    'twine" check --strict',
+    'npm run --silent package',
+    'pre-commit" try-repo',
+  ])
+    assert.ok(check.includes(step), step);
 });
