@@ -24,8 +24,8 @@ for (const file of process.argv.slice(2)) {
       else failed += n;
     }
   }
-  // The plain closing lines of the editor end-to-end suites and of the lint stage.
-  for (const m of text.matchAll(/^(?:e2e|lint): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)) {
+  // The plain closing lines of the editor end-to-end suites, the lint stage and the package stage.
+  for (const m of text.matchAll(/^(?:e2e|lint|package): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)) {
     passed += Number(m[1]);
     failed += Number(m[2]);
     skipped += Number(m[3] || 0);

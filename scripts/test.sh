@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine, then runs it in named stages
-# (lint, unit, runtime, e2e), says which stages failed, and prints one combined closing line.
+# (lint, unit, package, runtime, e2e), says which stages failed, and prints one combined closing line.
 # DJCACHE_STAGES="lint unit" runs only the stages named.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
 status=0
 failed_stages=()
-STAGES=" ${DJCACHE_STAGES:-lint unit runtime e2e} "
+STAGES=" ${DJCACHE_STAGES:-lint unit package runtime e2e} "
 
 npm ci --no-audit --no-fund || exit 1
 
@@ -40,6 +40,8 @@ e2e() {
 
 stage lint lint
 stage unit npm run test:unit
+# The npm, PyPI and VSIX packages and the pre-commit hook, used from outside the checkout.
+stage package bash scripts/package-check.sh
 [ -x runtime/scripts/ci.sh ] && stage runtime runtime/scripts/ci.sh
 stage e2e e2e
 

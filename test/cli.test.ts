@@ -22,7 +22,7 @@ import { defaultConfig } from '../server/src/config/config';
 import { loadConfig } from '../server/src/config/configLoader';
 import { type AnalysisResult, analyzeWorkspace } from '../server/src/engine/engine';
 import type { SkippedPath, WorkspaceFs } from '../server/src/engine/types';
-import type { Finding, RuleMeta } from '../server/src/findings';
+import type { Finding, FindingOf, RuleMeta } from '../server/src/findings';
 import type { Graph } from '../shared/graph';
 
 /** chmod cannot make a file unreadable to root, and CI runs as root. */
@@ -31,9 +31,13 @@ const ROOT_READS_EVERYTHING =
 
 const emptyGraph: Graph = { version: 1, entries: [], models: [], invalidations: [], siteCache: null };
 
+/** Every temporary folder of these tests is made inside this one, removed when the run ends. */
+const scratch = mkdtempSync(path.join(tmpdir(), 'djcache-cli-test-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
 /** A temporary workspace: shop/views.py, shop/models.py, templates/a.html. */
 function workspace(extra: Record<string, string> = {}): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'djcache-cli-'));
+  const root = mkdtempSync(path.join(scratch, 'cli-'));
   const files: Record<string, string> = {
     'shop/views.py': 'from django.core.cache import cache\n\ndef products():\n    cache.set("products:all", rows)\n',
     'shop/models.py': 'class Product(models.Model):\n    pass\n',
@@ -86,8 +90,7 @@ interface Run {
 }
 
 /** The cache folder of these tests' runs, in place of the user's. */
-const cacheHome = mkdtempSync(path.join(tmpdir(), 'djcache-cli-cache-'));
-process.on('exit', () => rmSync(cacheHome, { recursive: true, force: true }));
+const cacheHome = mkdtempSync(path.join(scratch, 'cli-cache-'));
 
 async function cli(
   argv: string[],
@@ -240,18 +243,100 @@ test('check prints text findings and exits 1, or 0 with --exit-zero', async () =
   assert.equal(
     run.out,
     [
-      'shop/models.py:1:1: DJC103 bulk write',
-      "shop/views.py:4:5: DJC101 'products:all' is never invalidated.",
+      'shop/models.py:1:1: error DJC103 bulk write',
+      "shop/views.py:4:5: warning DJC101 'products:all' is never invalidated.",
       '',
       '1  DJC101  stale-cache-entry',
       '1  DJC103',
       'Found 2 findings.',
+      'Analysed 3 files (0 lines).',
       '',
     ].join('\n'),
   );
   assert.equal(run.err, '');
   assert.deepEqual(run.listed, ['shop/models.py', 'shop/views.py', 'templates/a.html']);
   assert.equal((await cli(['check', '--exit-zero'], root)).code, 0);
+});
+
+test('--fail-on decides which severities make the exit code 1; --exit-zero still wins', async () => {
+  const root = workspace();
+  const only = (severity: Finding['severity']) => ({ findings: [{ ...findings[0], severity }] });
+  const exit = async (severity: Finding['severity'], ...argv: string[]) =>
+    (await cli(['check', ...argv], root, {}, only(severity))).code;
+  assert.deepEqual(
+    [await exit('warning'), await exit('info'), await exit('hint'), await exit('error')],
+    [1, 0, 0, 1],
+    'default: warning',
+  );
+  assert.deepEqual([await exit('warning', '--fail-on', 'error'), await exit('error', '--fail-on', 'error')], [0, 1]);
+  assert.deepEqual([await exit('info', '--fail-on', 'info'), await exit('hint', '--fail-on', 'info')], [1, 1]);
+  assert.equal(await exit('error', '--fail-on', 'error', '--exit-zero'), 0);
+  const bad = await cli(['check', '--fail-on', 'hint'], root);
+  assert.deepEqual(
+    [bad.code, bad.err],
+    [2, "djcache: error: --fail-on must be one of error, warning, info, not 'hint'\n"],
+  );
+});
+
+test('--statistics prints only the counts and --quiet only the findings', async () => {
+  const root = workspace();
+  const stats = await cli(['check', '--statistics'], root);
+  assert.equal(stats.out, '1  DJC101  stale-cache-entry\n1  DJC103\nFound 2 findings.\nAnalysed 3 files (0 lines).\n');
+  const quiet = await cli(['check', '--quiet'], root);
+  assert.deepEqual(
+    [quiet.code, quiet.out],
+    [
+      1,
+      "shop/models.py:1:1: error DJC103 bulk write\nshop/views.py:4:5: warning DJC101 'products:all' is never invalidated.\n",
+    ],
+  );
+  assert.equal((await cli(['check', '--quiet'], root, {}, { findings: [] })).out, '');
+});
+
+/** A copy of examples/shop in a temporary folder. */
+function shopCopy(): string {
+  const root = mkdtempSync(path.join(scratch, 'cli-shop-'));
+  cpSync(path.join(__dirname, '..', '..', 'examples', 'shop'), root, { recursive: true });
+  return root;
+}
+
+test('--diff shows the safe fixes without writing; --fix writes them, says what it changed, and reports what is left', async () => {
+  const root = shopCopy();
+  const real = { analyze: analyzeWorkspace };
+  const before = await cli(['check', '--format', 'json', '--no-cache'], root, real);
+  const untouched = snapshot(root);
+
+  const diff = await cli(['check', '--diff', '--no-cache'], root, real);
+  assert.equal(diff.code, 1);
+  assert.deepEqual(snapshot(root), untouched, '--diff writes nothing');
+  const diffed = [...diff.out.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(diffed, [
+    'catalog/management/commands/flush_storefront.py',
+    'catalog/pricing.py',
+    'catalog/signals.py',
+  ]);
+  assert.match(
+    diff.out,
+    /^\+ {8}cache\.delete_many\(\["categories:nav", make_template_fragment_key\("sidebar"\)\]\)$/m,
+  );
+  assert.doesNotMatch(diff.out, /noqa/, 'suppressions are not safe fixes');
+  assert.equal(diff.err, 'djcache: 3 files would be changed\n');
+
+  const fixed = await cli(['check', '--fix', '--no-cache'], root, real);
+  assert.equal(fixed.err, diffed.map((p) => `djcache: fixed ${p}\n`).join(''));
+  const written = snapshot(root);
+  assert.deepEqual(
+    Object.keys(written)
+      .filter((file) => written[file] !== untouched[file])
+      .sort(),
+    diffed,
+  );
+  const left =
+    (JSON.parse(before.out).summary.total as number) - Number(/Found (\d+) findings?/.exec(fixed.out)?.[1] ?? 0);
+  assert.ok(left > 0, `the fixes leave fewer findings: ${fixed.out}`);
+
+  const again = await cli(['check', '--diff', '--no-cache'], root, real);
+  assert.deepEqual([again.code, again.out], [0, ''], 'nothing left to fix');
 });
 
 test('a file path makes its folder the root and limits findings to it', async () => {
@@ -276,7 +361,53 @@ test('a file path makes its folder the root and limits findings to it', async ()
     {},
     { findings: inShop.filter((f) => f.path === 'views.py') },
   );
-  assert.deepEqual([otherFile.code, otherFile.out], [0, 'All checks passed!\n']);
+  assert.deepEqual([otherFile.code, otherFile.out], [0, 'All checks passed!\nAnalysed 2 files (0 lines).\n']);
+});
+
+test('given changed files from several folders (pre-commit), the whole project is analysed and findings concerning them reported', async () => {
+  const root = workspace({ 'manage.py': '', 'orders/models.py': 'class Order(models.Model):\n    pass\n' });
+  const at = (file: string, line: number): Pick<Finding, 'path' | 'loc'> => ({ path: file, loc: [line, 0, line, 1] });
+  const inViews = { ...findings[0] };
+  const writeInOrders: Finding = {
+    ...findings[1],
+    ...at('shop/models.py', 0),
+    related: [{ ...at('orders/models.py', 1), message: 'Order written here' }],
+  };
+  const stale = findings[0] as FindingOf<'DJC101'>;
+  const entryInTemplate: Finding = {
+    ...stale,
+    ...at('shop/models.py', 1),
+    data: { ...stale.data, entryId: 'templates/a.html:1:1' },
+  };
+  const unrelated: Finding = { ...findings[1], ...at('shop/models.py', 1) };
+  const result = { findings: [inViews, writeInOrders, entryInTemplate, unrelated] };
+  const lines = (run: Run) => run.out.split('\n').filter((l) => /^\S+:\d+:\d+: /.test(l));
+
+  const changed = await cli(['check', 'shop/views.py', 'orders/models.py', 'templates/a.html'], root, {}, result);
+  assert.equal(changed.code, 1, changed.err);
+  assert.deepEqual(changed.listed, [
+    'manage.py',
+    'orders/models.py',
+    'shop/models.py',
+    'shop/views.py',
+    'templates/a.html',
+  ]);
+  assert.deepEqual(lines(changed), [
+    'shop/models.py:1:1: error DJC103 bulk write',
+    "shop/models.py:2:1: warning DJC101 'products:all' is never invalidated.",
+    "shop/views.py:4:5: warning DJC101 'products:all' is never invalidated.",
+  ]);
+
+  // From a subfolder, with paths relative to it: the root is still the folder holding manage.py.
+  const fromShop = await cli(['check', 'views.py', '../orders/models.py'], path.join(root, 'shop'), {}, result);
+  assert.deepEqual(fromShop.listed, changed.listed);
+  assert.deepEqual(lines(fromShop), [
+    'shop/models.py:1:1: error DJC103 bulk write',
+    "shop/views.py:4:5: warning DJC101 'products:all' is never invalidated.",
+  ]);
+
+  const untouched = await cli(['check', 'orders/models.py', 'manage.py'], root, {}, { findings: [inViews, unrelated] });
+  assert.deepEqual([untouched.code, lines(untouched)], [0, []], 'no finding concerns these files');
 });
 
 test('--select and --ignore filter by rule, comma-separated or repeated', async () => {
@@ -302,7 +433,7 @@ test('write-baseline then baseline hides the recorded findings', async () => {
     ],
   );
   const checked = await cli(['check', '--baseline', 'baseline.json'], root);
-  assert.deepEqual([checked.code, checked.out], [0, 'All checks passed!\n']);
+  assert.deepEqual([checked.code, checked.out], [0, 'All checks passed!\nAnalysed 3 files (0 lines).\n']);
 
   writeFileSync(path.join(root, 'broken.json'), '[]');
   const broken = await cli(['check', '--baseline', 'broken.json'], root);
@@ -315,13 +446,19 @@ test('write-baseline then baseline hides the recorded findings', async () => {
   );
 });
 
-test('sarif output names the workspace root for %SRCROOT%', async () => {
+test('sarif output names the workspace root for %SRCROOT% and links each rule to its docs', async () => {
   const root = workspace();
   const run = await cli(['check', '--format', 'sarif'], root);
   const log = JSON.parse(run.out);
   assert.equal(run.code, 1);
   assert.equal(log.version, '2.1.0');
   assert.equal(log.runs[0].originalUriBaseIds['%SRCROOT%'].uri, `file://${root}/`);
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  assert.equal(
+    log.runs[0].tool.driver.rules[0].helpUri,
+    `https://github.com/djcache/djcache/blob/v${pkg.version}/docs/rules/DJC101.md`,
+    "the docs of the version that ran, in the package's repository",
+  );
   assert.deepEqual(
     log.runs[0].results.map((r: { ruleId: string }) => r.ruleId),
     ['DJC103', 'DJC101'],
@@ -490,7 +627,7 @@ test('a symlinked package folder inside the root is listed once, under its real 
 
 /** A copy of a fixture project with one DJC101 finding, in a fresh temp folder. */
 function fixtureProject(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'djcache-cli-project-'));
+  const root = mkdtempSync(path.join(scratch, 'cli-project-'));
   cpSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'djc101_delete_uncovered'), root, { recursive: true });
   return root;
 }
@@ -516,7 +653,7 @@ async function checkProject(root: string, ...argv: string[]): Promise<Run & { ho
   return { ...(await cli(['check', ...argv], root, { analyze: analyzeWorkspace, cacheHome: home })), home };
 }
 
-const FINDING = /^catalog\/services\.py:10:\d+: DJC101 /;
+const FINDING = /^catalog\/services\.py:10:\d+: warning DJC101 /;
 
 test('checking a repository writes nothing inside it: the cache is under the user cache folder, keyed by the root', async () => {
   const root = fixtureProject();
@@ -539,7 +676,7 @@ test('checking a repository writes nothing inside it: the cache is under the use
 });
 
 test('a cache folder, .gitignore or facts file committed as a symlink, or a folder djcache did not make, is never written through', async () => {
-  const victims = mkdtempSync(path.join(tmpdir(), 'djcache-victim-'));
+  const victims = mkdtempSync(path.join(scratch, 'victim-'));
   writeFileSync(path.join(victims, 'file'), 'precious\n');
   mkdirSync(path.join(victims, 'folder'));
   const untouched = () => assert.deepEqual(snapshot(victims), { file: 'precious\n', folder: '<dir>' });
@@ -585,7 +722,7 @@ test('a cache folder, .gitignore or facts file committed as a symlink, or a fold
   untouched();
 
   // A cache djcache made, whose facts.json is then replaced by a link.
-  const own = path.join(mkdtempSync(path.join(tmpdir(), 'djcache-own-')), 'cache');
+  const own = path.join(mkdtempSync(path.join(scratch, 'own-')), 'cache');
   assert.equal((await checkProject(project, '--cache-dir', own)).err, '');
   rmSync(path.join(own, 'facts.json'));
   symlinkSync(path.join(victims, 'file'), path.join(own, 'facts.json'));
@@ -617,6 +754,7 @@ test('a symlink loop, a cycle of links and a file over the size cap are listed a
       '  selfloop: symlink loop',
       '  shop/big.py: over the 2 MiB size cap',
       '  shop/loop: symlink loop',
+      'Analysed 3 files (7 lines); skipped 3 paths (symlink loop, over the 2 MiB size cap).',
       '',
     ].join('\n'),
   );
@@ -669,11 +807,12 @@ test('a file that cannot be read is listed as skipped, beside the findings of th
   assert.equal(run.code, 1);
   const lines = run.out.split('\n');
   // Without signals.py its post_save receiver is unknown, so the entry is taken to rely on its timeout.
-  assert.match(lines[0], /^catalog\/services\.py:10:\d+: DJC106 /);
-  assert.deepEqual(lines.slice(-4), [
+  assert.match(lines[0], /^catalog\/services\.py:10:\d+: warning DJC106 /);
+  assert.deepEqual(lines.slice(-5), [
     'Found 1 finding.',
     '1 path was skipped:',
     '  catalog/signals.py: unreadable',
+    'Analysed 4 files (51 lines); skipped 1 path (unreadable).',
     '',
   ]);
 });
@@ -717,7 +856,10 @@ test('an unreadable root is an error unless another path asked about can be read
   );
   assert.deepEqual(
     [one.code, one.out],
-    [0, 'No findings in the files read, but 1 path was skipped:\n  views.py: unreadable\n'],
+    [
+      0,
+      'No findings in the files read, but 1 path was skipped:\n  views.py: unreadable\nAnalysed 2 files (0 lines); skipped 1 path (unreadable).\n',
+    ],
   );
 });
 

@@ -131,7 +131,7 @@ test('example: djcache check exits 1 and prints one line per finding', async () 
   });
   rmSync(cacheHome, { recursive: true, force: true });
   assert.equal(code, 1);
-  const lines = out.split('\n').filter((l) => /^[a-z].*:\d+:\d+: DJC\d{3} /.test(l));
+  const lines = out.split('\n').filter((l) => /^[a-z].*:\d+:\d+: (error|warning|info|hint) DJC\d{3} /.test(l));
   assert.equal(lines.length, expectedFindings().length);
   assert.ok(out.includes('Found 7 findings.'));
 });

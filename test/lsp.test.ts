@@ -588,6 +588,7 @@ describe('language server: a hostile or broken workspace', () => {
     } finally {
       client.dispose();
       rmSync(source, { recursive: true, force: true });
+      rmSync(path.dirname(victim), { recursive: true, force: true });
     }
   });
 

@@ -12,8 +12,9 @@ import {
   type LineText,
 } from '../server/src/report/baseline';
 import { buildJsonReport } from '../server/src/report/json';
-import { buildSarif } from '../server/src/report/sarif';
+import { buildSarif, entryFingerprint, FINGERPRINT } from '../server/src/report/sarif';
 import { formatText } from '../server/src/report/text';
+import { unifiedDiff } from '../server/src/report/diff';
 
 const rules: RuleMeta[] = [
   {
@@ -71,9 +72,9 @@ test('text: ruff-style lines, 1-based positions, per-rule counts', () => {
   assert.equal(
     formatText([stale, bulk, second], rules),
     [
-      'shop/admin views.py:3:1: DJC103 Product.objects.update() sends no signals.',
-      "shop/views.py:3:1: DJC101 'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
-      "shop/views.py:14:5: DJC101 'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
+      'shop/admin views.py:3:1: error DJC103 Product.objects.update() sends no signals.',
+      "shop/views.py:3:1: warning DJC101 'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
+      "shop/views.py:14:5: warning DJC101 'products:all' (shop/views.py:14) reads shop.Category, but nothing deletes it when Category changes.",
       '',
       '2  DJC101  stale-cache-entry',
       '1  DJC103  signal-less-write',
@@ -81,8 +82,66 @@ test('text: ruff-style lines, 1-based positions, per-rule counts', () => {
       '',
     ].join('\n'),
   );
-  assert.equal(formatText([unknownRule], rules), 'a.py:1:1: DJC999 x\n\n1  DJC999\nFound 1 finding.\n');
+  assert.equal(formatText([unknownRule], rules), 'a.py:1:1: hint DJC999 x\n\n1  DJC999\nFound 1 finding.\n');
   assert.equal(formatText([], rules), 'All checks passed!\n');
+});
+
+test('text: --statistics keeps the counts, --quiet keeps the findings, the summary names what was read and skipped', () => {
+  const summary = {
+    files: 12,
+    lines: 840,
+    unimportedTests: 2,
+    skipped: [{ path: 'big.py', reason: 'too-big' as const }],
+  };
+  assert.equal(
+    formatText([stale, bulk], rules, { statistics: true, summary }),
+    [
+      '1  DJC101  stale-cache-entry',
+      '1  DJC103  signal-less-write',
+      'Found 2 findings.',
+      '1 path was skipped:',
+      '  big.py: over the 2 MiB size cap',
+      'Analysed 12 files (840 lines); skipped 1 path (over the 2 MiB size cap), 2 test files nothing imports.',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(
+    formatText([bulk], rules, { quiet: true, summary }),
+    'shop/admin views.py:3:1: error DJC103 Product.objects.update() sends no signals.\n',
+  );
+  assert.equal(formatText([], rules, { quiet: true, summary }), '');
+  assert.equal(
+    formatText([], rules, { summary: { files: 1, lines: 1, unimportedTests: 0, skipped: [] } }),
+    'All checks passed!\nAnalysed 1 file (1 line).\n',
+  );
+});
+
+test('diff: unified hunks with 3 lines of context; a created file is diffed against /dev/null', () => {
+  const before = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+  const after = before.replace('line 2\n', 'line 2\nimport x\n').replace('line 11\n', '');
+  assert.equal(
+    unifiedDiff('a.py', before, after),
+    [
+      '--- a/a.py',
+      '+++ b/a.py',
+      '@@ -1,5 +1,6 @@',
+      ' line 1',
+      ' line 2',
+      '+import x',
+      ' line 3',
+      ' line 4',
+      ' line 5',
+      '@@ -8,5 +9,4 @@',
+      ' line 8',
+      ' line 9',
+      ' line 10',
+      '-line 11',
+      ' line 12',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(unifiedDiff('new.py', undefined, 'a\n'), '--- /dev/null\n+++ b/new.py\n@@ -0,0 +1,1 @@\n+a\n');
+  assert.equal(unifiedDiff('same.py', 'a\n', 'a\n'), '');
 });
 
 test('json: versioned shape with 1-based locations and a summary', () => {
@@ -148,8 +207,8 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
       shortDescription: { text: rules[0].summary },
       helpUri: 'https://example.org/djcache/docs/rules/DJC101.md',
       help: {
-        text: `${rules[0].summary} See docs/rules/DJC101.md.`,
-        markdown: `${rules[0].summary} See [DJC101](docs/rules/DJC101.md).`,
+        text: `${rules[0].summary} See https://example.org/djcache/docs/rules/DJC101.md.`,
+        markdown: `${rules[0].summary} See [DJC101](https://example.org/djcache/docs/rules/DJC101.md).`,
       },
       defaultConfiguration: { level: 'warning' },
     },
@@ -159,8 +218,8 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
       shortDescription: { text: rules[1].summary },
       helpUri: 'https://example.org/djcache/docs/rules/DJC103.md',
       help: {
-        text: `${rules[1].summary} See docs/rules/DJC103.md.`,
-        markdown: `${rules[1].summary} See [DJC103](docs/rules/DJC103.md).`,
+        text: `${rules[1].summary} See https://example.org/djcache/docs/rules/DJC103.md.`,
+        markdown: `${rules[1].summary} See [DJC103](https://example.org/djcache/docs/rules/DJC103.md).`,
       },
       defaultConfiguration: { level: 'error' },
     },
@@ -180,7 +239,7 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
           },
         },
       ],
-      partialFingerprints: { 'djcache/v1': fingerprint(unknownRule, lineText) },
+      partialFingerprints: { [FINGERPRINT]: entryFingerprint(unknownRule, lineText) },
     },
     {
       ruleId: 'DJC103',
@@ -195,7 +254,7 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
           },
         },
       ],
-      partialFingerprints: { 'djcache/v1': fingerprint(bulk, lineText) },
+      partialFingerprints: { [FINGERPRINT]: entryFingerprint(bulk, lineText) },
     },
     {
       ruleId: 'DJC101',
@@ -220,7 +279,7 @@ test('sarif: validates against the SARIF 2.1.0 schema and maps fields', () => {
           },
         },
       ],
-      partialFingerprints: { 'djcache/v1': fingerprint(stale, lineText) },
+      partialFingerprints: { [FINGERPRINT]: entryFingerprint(stale, lineText) },
     },
   ]);
 });
@@ -249,6 +308,28 @@ test('fingerprints survive line shifts and message line numbers, not a changed l
   const edited: LineText = () => '    cache.set("products:v2", rows)';
   assert.notEqual(fingerprint(stale, edited), before);
   assert.notEqual(fingerprint({ ...stale, code: 'DJC102' }, lineText), before);
+});
+
+test('sarif fingerprints survive line moves and message changes, not a changed entry, key or model', () => {
+  const entry = { ...stale, data: { key: 'products:all', model: 'shop.Category' } };
+  const before = entryFingerprint(entry, lineText);
+  assert.match(before, /^[0-9a-f]{32}$/);
+  const moved: LineText = (path, line) =>
+    path === 'shop/views.py' && line === 30 ? '        cache.set("products:all",   rows)' : undefined;
+  const elsewhere = {
+    ...entry,
+    loc: [30, 8, 30, 39] as Finding['loc'],
+    message: 'a new write site in shop/other.py:7 changes the message',
+  };
+  assert.equal(entryFingerprint(elsewhere, moved), before, 'moved, re-indented, and a new message');
+  const edited: LineText = () => '    cache.set("products:v2", rows)';
+  assert.notEqual(entryFingerprint(entry, edited), before);
+  assert.notEqual(entryFingerprint({ ...entry, data: { ...entry.data, key: 'products:v2' } }, lineText), before);
+  assert.notEqual(entryFingerprint({ ...entry, data: { ...entry.data, model: 'shop.Product' } }, lineText), before);
+  assert.notEqual(
+    entryFingerprint({ ...entry, path: 'shop/other.py' }, (_p, l) => lineText('shop/views.py', l)),
+    before,
+  );
 });
 
 test('baseline hides recorded findings, one per entry', () => {

@@ -7,10 +7,35 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 RUNTIME=$(pwd)
 PY=${PYTHON:-python3}
-REDIS_PORT=${DJCACHE_CI_REDIS_PORT:-16390}
-MEMCACHED_PORT=${DJCACHE_CI_MEMCACHED_PORT:-11235}
-CLUSTER_PORTS=(17201 17202 17203)   # cluster bus ports are these + 10000
-PG_PORT=${DJCACHE_CI_PG_PORT:-54329}
+# Free ports picked now, so two runs on one machine do not collide; each can be pinned by its
+# variable. A cluster node's bus port is its port + 10000, so both must be free.
+free_ports() { # count, bus offset (0: none)
+  "$PY" - "$@" <<'PY'
+import socket, sys
+count, offset = int(sys.argv[1]), int(sys.argv[2])
+held, ports = [], []
+while len(ports) < count:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    held.append(s)
+    if offset:
+        if port + offset > 65535:
+            continue
+        bus = socket.socket()
+        try:
+            bus.bind(("127.0.0.1", port + offset))
+        except OSError:
+            continue
+        held.append(bus)
+    ports.append(port)
+print(" ".join(map(str, ports)))
+PY
+}
+REDIS_PORT=${DJCACHE_CI_REDIS_PORT:-$(free_ports 1 0)}
+MEMCACHED_PORT=${DJCACHE_CI_MEMCACHED_PORT:-$(free_ports 1 0)}
+read -r -a CLUSTER_PORTS <<< "${DJCACHE_CI_CLUSTER_PORTS:-$(free_ports 3 10000)}"
+PG_PORT=${DJCACHE_CI_PG_PORT:-$(free_ports 1 0)}
 DJANGO_VERSIONS=(${DJCACHE_CI_DJANGO:-4.2 5.2})
 # mypy reads the optional imports' own types too (redis-py and the debug toolbar ship py.typed)
 LINT_PACKAGES=("Django~=5.2.0" "ruff==0.17.6" "mypy==2.4.1" "django-stubs==6.1.2"

@@ -56,7 +56,19 @@ const LAYERS = [
   {
     layer: 'cli',
     paths: ['server/src/cli.ts'],
-    mayImport: ['shared', 'text', 'syntax', 'facts', 'settings', 'analysis', 'rules', 'config', 'engine', 'report'],
+    mayImport: [
+      'shared',
+      'text',
+      'syntax',
+      'facts',
+      'settings',
+      'analysis',
+      'rules',
+      'fixes',
+      'config',
+      'engine',
+      'report',
+    ],
   },
   { layer: 'client', paths: ['client/src/'], mayImport: ['shared'] },
 ];

@@ -6,15 +6,17 @@ import { promises as fsp, readFileSync } from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { parseArgs } from 'util';
-import type { Config } from './config/config';
+import type { Config, Severity } from './config/config';
 import { ConfigError, loadConfig, ruleEnabled } from './config/configLoader';
 import { describeFailed } from './analysis/fileError';
 import { type AnalysisResult, analyzeWorkspace, type Progress } from './engine/engine';
 import type { SkippedPath, WorkspaceFs } from './engine/types';
 import { defaultCacheDir, DiskFactCache, osCacheHome } from './engine/factCache';
 import { createNodeFs } from './engine/nodeFs';
-import type { Finding, RuleMeta } from './findings';
+import { type Finding, findingEntryId, type RuleMeta } from './findings';
 import { renderDot } from './report/dot';
+import { unifiedDiff } from './report/diff';
+import { type FixedFile, fixedFiles, type SourceFiles } from './fixes';
 import { BaselineError, createBaseline, filterBaseline, parseBaseline, type LineText } from './report/baseline';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
@@ -46,8 +48,10 @@ Usage:
   djcache graph [paths...] [--format json|dot] [--config FILE]
   djcache --version | --help
 
-The workspace root is the first path (a file's folder if it is a file); with other paths or a
-file, findings are limited to them. Paths default to ".".
+The workspace root is the first path if it is a folder. Given files (as pre-commit passes
+them), it is the nearest folder above them holding manage.py, pyproject.toml or .git, or else
+their common folder; the whole project is analysed. With paths below the root, findings are
+limited to those in them or whose entry or a write they name is in them. Paths default to ".".
 
 check options:
   --format text|json|sarif   output format (default: text)
@@ -55,13 +59,21 @@ check options:
   --ignore CODES             skip these rule codes or prefixes
   --baseline FILE            hide findings recorded in FILE
   --write-baseline FILE      record the current findings in FILE and exit 0
+  --fail-on error|warning|info
+                             the lowest severity that makes the exit code 1 (default: warning)
   --exit-zero                exit 0 even when there are findings
+  --statistics               text: the count of findings per rule, not each finding
+  --quiet                    text: the findings only, nothing else
+  --fix                      apply the safe quick-fixes the editor offers (not noqa comments),
+                             write the files, say what changed, and report what is left
+  --diff                     print the safe fixes as a unified diff without writing them;
+                             exit 1 when there is something to fix
   --cache-dir DIR            keep the fact cache in DIR (default: a folder under the user's
                              cache folder, e.g. ~/.cache/djcache/, keyed by the root's path)
   --no-cache                 parse every file again and keep no cache
   --config FILE              pyproject.toml to read [tool.djcache] from (default: <root>/pyproject.toml)
 
-Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
+Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or configuration error.
 `;
 
 export async function main(argv: string[], overrides: Partial<CliEnv> = {}): Promise<number> {
@@ -120,12 +132,24 @@ async function run(argv: string[], env: CliEnv): Promise<number> {
   }
 }
 
-function packageVersion(): string {
+interface PackageJson {
+  version: string;
+  repository: { url: string };
+}
+
+function packageJson(): PackageJson {
   // Compiled to out/server/src/cli.js; package.json is at the repository root.
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as PackageJson;
+}
+
+function packageVersion(): string {
+  return packageJson().version;
+}
+
+/** Where this version's rule docs are on the web: the repository at the release's tag. */
+function docsBaseUri(pkg: PackageJson = packageJson()): string {
+  const repository = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+  return `${repository}/blob/v${pkg.version}/`;
 }
 
 async function check(args: string[], env: CliEnv): Promise<number> {
@@ -139,6 +163,11 @@ async function check(args: string[], env: CliEnv): Promise<number> {
       baseline: { type: 'string' },
       'write-baseline': { type: 'string' },
       'exit-zero': { type: 'boolean', default: false },
+      'fail-on': { type: 'string', default: 'warning' },
+      statistics: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      fix: { type: 'boolean', default: false },
+      diff: { type: 'boolean', default: false },
       config: { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
@@ -150,6 +179,8 @@ async function check(args: string[], env: CliEnv): Promise<number> {
     return 0;
   }
   const format = oneOf(values.format, ['text', 'json', 'sarif'] as const, '--format');
+  const failOn = oneOf(values['fail-on'], ['error', 'warning', 'info'] as const, '--fail-on');
+  if (values.fix && values.diff) throw new UsageError('--fix and --diff cannot be used together');
   const workspace = await openWorkspace(
     positionals,
     values.config,
@@ -159,13 +190,25 @@ async function check(args: string[], env: CliEnv): Promise<number> {
     },
     env,
   );
-  const result = await analyze(env, workspace, values);
-  let findings = result.findings.filter((f) => workspace.contains(f.path) && ruleEnabled(workspace.config, f.code));
+  let result = await analyze(env, workspace, values);
+  if (values.diff || values.fix) {
+    const fixed = await fixUntilSettled(env, workspace, result, values);
+    if (values.diff) {
+      for (const change of fixed.changes) env.out(unifiedDiff(change.path, change.before, change.after));
+      const n = fixed.changes.length;
+      env.err(`djcache: ${n} ${n === 1 ? 'file' : 'files'} would be changed\n`);
+      return n > 0 ? 1 : 0;
+    }
+    for (const change of fixed.changes) {
+      await fsp.mkdir(path.dirname(path.join(workspace.root, change.path)), { recursive: true });
+      await fsp.writeFile(path.join(workspace.root, change.path), change.after);
+      env.err(`djcache: ${change.before === undefined ? 'created' : 'fixed'} ${change.path}\n`);
+    }
+    result = fixed.result;
+  }
+  const findings = await reported(result, workspace, workspace.fs, values.baseline, env);
   const lineText = await loadLineText(workspace.fs, findings);
 
-  if (values.baseline !== undefined) {
-    findings = filterBaseline(findings, parseBaseline(await readUserFile(env, values.baseline, 'baseline')), lineText);
-  }
   if (values['write-baseline'] !== undefined) {
     const target = path.resolve(env.cwd, values['write-baseline']);
     await fsp.writeFile(target, JSON.stringify(createBaseline(findings, lineText), null, 2) + '\n');
@@ -177,7 +220,13 @@ async function check(args: string[], env: CliEnv): Promise<number> {
 
   switch (format) {
     case 'text':
-      env.out(formatText(findings, env.rules, result.skipped));
+      env.out(
+        formatText(findings, env.rules, {
+          statistics: values.statistics,
+          quiet: values.quiet,
+          summary: { ...result.stats, skipped: result.skipped },
+        }),
+      );
       break;
     case 'json':
       env.out(formatJson(findings, env.rules, lineText, { files: result.stats.files, skipped: result.skipped }));
@@ -186,6 +235,7 @@ async function check(args: string[], env: CliEnv): Promise<number> {
       env.out(
         formatSarif(findings, env.rules, lineText, {
           toolVersion: packageVersion(),
+          helpBaseUri: docsBaseUri(),
           srcRootUri: pathToFileURL(workspace.root).href.replace(/\/?$/, '/'),
           skipped: result.skipped,
         }),
@@ -195,7 +245,80 @@ async function check(args: string[], env: CliEnv): Promise<number> {
   // The text report lists them; machine output holds them where a person reading a CI log will not look.
   if (format !== 'text' && result.skipped.length)
     warnSkipped(env, result.skipped, format === 'json' ? 'stats.skipped' : 'invocations[0].toolExecutionNotifications');
-  return findings.length > 0 && !values['exit-zero'] ? 1 : 0;
+  const failing = findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
+  return failing && !values['exit-zero'] ? 1 : 0;
+}
+
+/** How serious a severity is, for --fail-on: a hint counts as info. */
+const SEVERITY_RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0, hint: 0 };
+
+/** The findings the user asked about: in the paths given, of enabled rules, and not in the baseline. */
+async function reported(
+  result: AnalysisResult,
+  workspace: Workspace,
+  fs: WorkspaceFs,
+  baselineFile: string | undefined,
+  env: CliEnv,
+): Promise<Finding[]> {
+  const findings = result.findings.filter((f) => workspace.concerns(f) && ruleEnabled(workspace.config, f.code));
+  if (baselineFile === undefined) return findings;
+  const baseline = parseBaseline(await readUserFile(env, baselineFile, 'baseline'));
+  return filterBaseline(findings, baseline, await loadLineText(fs, findings));
+}
+
+/** Fixes can bring new findings to light (a receiver's write of another model): ruff's bound on rounds. */
+const MAX_FIX_ROUNDS = 10;
+
+/**
+ * The safe fixes, applied in memory round after round, each analysing the texts the previous one
+ * left, until a round changes nothing. Returns each changed file and the analysis of the result.
+ */
+async function fixUntilSettled(
+  env: CliEnv,
+  workspace: Workspace,
+  result: AnalysisResult,
+  options: { baseline?: string; 'cache-dir'?: string; 'no-cache': boolean },
+): Promise<{ changes: FixedFile[]; result: AnalysisResult }> {
+  const disk = diskFiles(workspace.root);
+  const texts = new Map<string, string>();
+  const files: SourceFiles = { read: (p) => (texts.has(p) ? texts.get(p) : disk.read(p)) };
+  const fs = overlayFs(workspace.fs, texts);
+  for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
+    const changes = fixedFiles(await reported(result, workspace, fs, options.baseline, env), files);
+    if (!changes.length) break;
+    for (const change of changes) texts.set(change.path, change.after);
+    result = await analyze(env, workspace, options, fs);
+  }
+  const changes = [...texts]
+    .map(([p, after]) => ({ path: p, before: disk.read(p), after }))
+    .filter((change) => change.before !== change.after)
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { changes, result };
+}
+
+/** The workspace's files with some texts replaced or added in memory. */
+function overlayFs(base: WorkspaceFs, texts: Map<string, string>): WorkspaceFs {
+  return {
+    ...base,
+    list: async (skip) => [...new Set([...(await base.list(skip)), ...texts.keys()])].sort(),
+    read: async (relPath) => {
+      const text = texts.get(relPath);
+      return text !== undefined ? new TextEncoder().encode(text) : base.read(relPath);
+    },
+  };
+}
+
+/** The files on disk, as the fixes read them; undefined for a file that does not exist or cannot be read. */
+function diskFiles(root: string): SourceFiles {
+  return {
+    read: (relPath) => {
+      try {
+        return readFileSync(path.join(root, relPath), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 async function graph(args: string[], env: CliEnv): Promise<number> {
@@ -230,6 +353,7 @@ async function analyze(
   env: CliEnv,
   workspace: Workspace,
   options: { 'cache-dir'?: string; 'no-cache': boolean },
+  fs: WorkspaceFs = workspace.fs,
 ): Promise<AnalysisResult> {
   if (options['cache-dir'] !== undefined && options['no-cache'])
     throw new UsageError('--cache-dir and --no-cache cannot be used together');
@@ -238,7 +362,7 @@ async function analyze(
       ? path.resolve(env.cwd, options['cache-dir'])
       : defaultCacheDir(workspace.root, env.cacheHome);
   const cache = options['no-cache'] ? undefined : new DiskFactCache(dir);
-  const result = await env.analyze(workspace.fs, workspace.config, progressReporter(env), cache);
+  const result = await env.analyze(fs, workspace.config, progressReporter(env), cache);
   cache?.save();
   if (cache?.notUsed) env.err(`djcache: note: the cache was not used: ${cache.notUsed}\n`);
   const { failed } = result.stats;
@@ -290,8 +414,8 @@ export interface Workspace {
   targets: string[];
   config: Config;
   fs: WorkspaceFs;
-  /** Whether a root-relative path is one the user asked about. */
-  contains(relPath: string): boolean;
+  /** Whether a finding is in a path the user asked about, or its entry or a write it names is. */
+  concerns(finding: Finding): boolean;
 }
 
 /** Resolves the root and targets from the paths, loads the configuration, and opens the file system. */
@@ -306,7 +430,9 @@ export async function openWorkspace(
   stats.forEach((stat, i) => {
     if (!stat) throw new UsageError(`no such file or directory: ${paths[i]}`);
   });
-  const root = stats[0]!.isDirectory() ? absolute[0] : path.dirname(absolute[0]);
+  const root = stats[0]!.isDirectory()
+    ? absolute[0]
+    : await projectRoot(commonFolder(absolute.map((p, i) => (stats[i]!.isDirectory() ? p : path.dirname(p)))));
   const targets = absolute.map((p, i) => {
     const rel = path.relative(root, p);
     if (rel.startsWith('..') || path.isAbsolute(rel)) {
@@ -332,8 +458,44 @@ export async function openWorkspace(
     targets,
     config,
     fs: createNodeFs(root, config),
-    contains: (rel) => everything || targets.some((t) => rel === t || rel.startsWith(t + '/')),
+    concerns: (finding) => {
+      const contains = (rel: string) => everything || targets.some((t) => rel === t || rel.startsWith(t + '/'));
+      const entryPath = findingEntryId(finding)?.replace(/:\d+:\d+$/, '');
+      return (
+        contains(finding.path) ||
+        (entryPath !== undefined && contains(entryPath)) ||
+        finding.related.some((r) => contains(r.path))
+      );
+    },
   };
+}
+
+/** What marks a Django project's root, as tools run on changed files (pre-commit) find it. */
+const PROJECT_MARKERS = ['manage.py', 'pyproject.toml', '.git'];
+
+/** The nearest folder at or above `start` holding a project marker; `start` itself when none does. */
+async function projectRoot(start: string): Promise<string> {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const found = await Promise.all(
+      PROJECT_MARKERS.map((m) =>
+        fsp.stat(path.join(dir, m)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (found.some(Boolean)) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+}
+
+/** The deepest folder holding all these folders. */
+function commonFolder(folders: string[]): string {
+  return folders.reduce((common, folder) => {
+    while (folder !== common && !folder.startsWith(common.endsWith(path.sep) ? common : common + path.sep))
+      common = path.dirname(common);
+    return common;
+  });
 }
 
 async function readUserFile(env: CliEnv, file: string, what: string): Promise<string> {

@@ -53,6 +53,22 @@ export function fixesFor(finding: Finding, files: SourceFiles): Fix[] {
  * touched file against the original texts: a creation, or a whole-file replacement.
  */
 export function fixAll(findings: Finding[], files: SourceFiles): Change[] {
+  return fixedFiles(findings, files).map(({ path, before, after }) =>
+    before === undefined
+      ? { kind: 'create', path, text: after }
+      : { kind: 'edit', path, edits: [{ range: wholeRange(before), newText: after }] },
+  );
+}
+
+/** A file the safe fixes change: its text before (undefined when they create it) and after. */
+export interface FixedFile {
+  path: string;
+  before: string | undefined;
+  after: string;
+}
+
+/** What fixAll does, as each touched file's text before and after. */
+export function fixedFiles(findings: Finding[], files: SourceFiles): FixedFile[] {
   const current = new Map<string, string>();
   const applied = new Map<string, TextEdit[][]>();
   const overlay: SourceFiles = { read: (p) => (current.has(p) ? current.get(p) : files.read(p)) };
@@ -64,14 +80,9 @@ export function fixAll(findings: Finding[], files: SourceFiles): Change[] {
     for (const [path, text] of applyChanges(overlay, fix.changes)) current.set(path, text);
     for (const c of fix.changes) if (c.kind === 'edit') applied.set(c.path, [...(applied.get(c.path) ?? []), c.edits]);
   }
-  const out: Change[] = [];
-  for (const [path, text] of current) {
-    const original = files.read(path);
-    if (original === undefined) out.push({ kind: 'create', path, text });
-    else if (original !== text)
-      out.push({ kind: 'edit', path, edits: [{ range: wholeRange(original), newText: text }] });
-  }
-  return out;
+  return [...current]
+    .map(([path, after]) => ({ path, before: files.read(path), after }))
+    .filter((f) => f.before !== f.after);
 }
 
 /** A finding with its positions (its range, and those its data holds) moved through earlier edits; undefined when an edit replaced one. */

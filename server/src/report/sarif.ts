@@ -4,11 +4,14 @@ import type { SkippedPath } from '../engine/types';
 import type { Loc } from '../syntax/ir';
 import { ruleDocPath, type ReportedFinding, type RuleMeta } from '../findings';
 import type { Severity } from '../config/config';
-import { fingerprint, type LineText } from './baseline';
+import { createHash } from 'crypto';
+import type { LineText } from './baseline';
 import { describeSkip, sortFindings } from './text';
 
 const LEVELS: Record<Severity, Result.level> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
 const SRCROOT = '%SRCROOT%';
+/** The partialFingerprints key; a new version if what the hash reads ever changes. */
+export const FINGERPRINT = 'djcacheEntry/v1';
 
 export interface SarifOptions {
   toolVersion: string;
@@ -65,7 +68,7 @@ export function buildSarif(
                 })),
               }
             : {}),
-          partialFingerprints: { 'djcache/v1': fingerprint(f, lineText) },
+          partialFingerprints: { [FINGERPRINT]: entryFingerprint(f, lineText) },
         })),
       },
     ],
@@ -81,14 +84,34 @@ export function formatSarif(
   return JSON.stringify(buildSarif(findings, rules, lineText, options), null, 2) + '\n';
 }
 
+/**
+ * What keeps an alert the same alert while code moves around it: the rule, the entry's key and
+ * model, the file, and the text the finding spans (whitespace folded), never its line or its
+ * message (which names other files' lines and every write site).
+ */
+export function entryFingerprint(finding: ReportedFinding, lineText: LineText): string {
+  const data = finding.data as { key?: unknown; model?: unknown };
+  const spanned: string[] = [];
+  for (let line = finding.loc[0]; line <= finding.loc[2]; line++) {
+    const text = lineText(finding.path, line);
+    if (text === undefined) continue;
+    const end = line === finding.loc[2] ? finding.loc[3] : text.length;
+    spanned.push(text.slice(line === finding.loc[0] ? finding.loc[1] : 0, end));
+  }
+  const parts = [finding.code, String(data.key ?? ''), String(data.model ?? ''), finding.path];
+  parts.push(spanned.join('\n').replace(/\s+/g, ' ').trim());
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
+}
+
 function ruleDescriptor(rule: RuleMeta, helpBaseUri: string | undefined): ReportingDescriptor {
   const doc = ruleDocPath(rule.code);
+  const link = helpBaseUri ? new URL(doc, helpBaseUri).href : doc;
   return {
     id: rule.code,
     name: rule.name,
     shortDescription: { text: rule.summary },
-    ...(helpBaseUri ? { helpUri: new URL(doc, helpBaseUri).href } : {}),
-    help: { text: `${rule.summary} See ${doc}.`, markdown: `${rule.summary} See [${rule.code}](${doc}).` },
+    ...(helpBaseUri ? { helpUri: link } : {}),
+    help: { text: `${rule.summary} See ${link}.`, markdown: `${rule.summary} See [${rule.code}](${link}).` },
     defaultConfiguration: { level: LEVELS[rule.defaultSeverity] },
   };
 }

@@ -33,25 +33,60 @@ export function describeSkip(skipped: SkippedPath): string {
   }
 }
 
-/** Findings and their counts; then every skipped path, so that no finding can hide behind one unsaid. */
-export function formatText(findings: ReportedFinding[], rules: RuleMeta[], skipped: SkippedPath[] = []): string {
+/** What the run read and left out, for the summary line. */
+export interface RunSummary {
+  files: number;
+  lines: number;
+  /** Test files no counted code imports, so never read. */
+  unimportedTests: number;
+  skipped: SkippedPath[];
+}
+
+export interface TextOptions {
+  /** Only the per-rule counts, not each finding (`--statistics`). */
+  statistics?: boolean;
+  /** Only the findings: no counts, no summary, nothing when clean (`--quiet`). */
+  quiet?: boolean;
+  /** The summary line, last; without it, the skipped paths are still listed. */
+  summary?: RunSummary;
+}
+
+/** Findings with their severity and their counts; then every skipped path, so that no finding can hide behind one unsaid. */
+export function formatText(findings: ReportedFinding[], rules: RuleMeta[], options: TextOptions = {}): string {
+  const skipped = options.summary?.skipped ?? [];
+  const findingLines = sortFindings(findings).map(
+    (f) => `${f.path}:${f.loc[0] + 1}:${f.loc[1] + 1}: ${f.severity} ${f.code} ${f.message}`,
+  );
+  if (options.quiet) return findingLines.map((l) => l + '\n').join('');
   const lines: string[] = [];
   const paths = `${skipped.length} ${skipped.length === 1 ? 'path was' : 'paths were'} skipped`;
   if (findings.length === 0) {
     lines.push(skipped.length ? `No findings in the files read, but ${paths}:` : 'All checks passed!');
   } else {
-    lines.push(
-      ...sortFindings(findings).map((f) => `${f.path}:${f.loc[0] + 1}:${f.loc[1] + 1}: ${f.code} ${f.message}`),
-    );
+    if (!options.statistics) lines.push(...findingLines, '');
     const counts = countByCode(findings);
     const width = String(counts[0][1]).length;
     const names = new Map(rules.map((r) => [r.code, r.name]));
-    lines.push('');
     for (const [code, count] of counts)
       lines.push(`${String(count).padStart(width)}  ${code}  ${names.get(code) ?? ''}`.trimEnd());
     lines.push(`Found ${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}.`);
     if (skipped.length) lines.push(`${paths[0].toUpperCase()}${paths.slice(1)}:`);
   }
   for (const s of skipped) lines.push(`  ${s.path}: ${describeSkip(s)}`);
+  if (options.summary) lines.push(summaryLine(options.summary));
   return lines.join('\n') + '\n';
+}
+
+/** "Analysed 12 files (840 lines); skipped 1 path (unreadable), 2 test files nothing imports." */
+function summaryLine(summary: RunSummary): string {
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const left: string[] = [];
+  if (summary.skipped.length) {
+    const reasons = [...new Set(summary.skipped.map(describeSkip))].join(', ');
+    left.push(`${plural(summary.skipped.length, 'path', 'paths')} (${reasons})`);
+  }
+  if (summary.unimportedTests)
+    left.push(`${plural(summary.unimportedTests, 'test file', 'test files')} nothing imports`);
+  const read = `Analysed ${plural(summary.files, 'file', 'files')} (${plural(summary.lines, 'line', 'lines')})`;
+  return `${read}${left.length ? `; skipped ${left.join(', ')}` : ''}.`;
 }
