@@ -116,7 +116,6 @@ test('the package stage of scripts/test.sh packs, installs and runs each package
     'python" -m build',
     'twine" check --strict',
     'npm run --silent package',
-    'pre-commit" try-repo',
   ])
     assert.ok(check.includes(step), step);
 });
