@@ -50,6 +50,9 @@ test('the key index offers every item a scan with matchKeys would find, in item 
     { ...key('nav'), fragment: 'nav' },
     { ...key('views.decorators.cache.cache_page.*'), page: true },
     { ...key('other.*'), page: true },
+    // Keys known only by a local name (all holes, so opaque): the same name in the same function matches.
+    { ...key('*'), local: 'views.py#1' },
+    { ...key('*'), local: 'views.py#2' },
   ];
   // Each key twice, once as a clear (which `always` keeps for every query).
   const items = keys.flatMap((k, i) => [

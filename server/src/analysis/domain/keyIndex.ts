@@ -14,6 +14,8 @@ export class KeyIndex<T> {
   private readonly byBuilder = new Map<string, number[]>();
   private readonly byMemoized = new Map<string, number[]>();
   private readonly byFragment = new Map<string, number[]>();
+  /** Keys known only by the local name holding them, by their function: the same name there matches (keys.ts). */
+  private readonly byLocal = new Map<string, number[]>();
   private readonly pages: number[] = [];
   private readonly opaque: number[] = [];
   /** The other keys by their leading text, and those texts sorted (for the keys they start). */
@@ -42,6 +44,7 @@ export class KeyIndex<T> {
       }
       if (key.builder) add(this.byBuilder, key.builder, i);
       if (key.memoized) add(this.byMemoized, key.memoized, i);
+      if (key.local) add(this.byLocal, key.local, i);
       if (key.fragment !== undefined) {
         for (const name of fragmentNames(key)) add(this.byFragment, name, i);
       } else if (key.page) this.pages.push(i);
@@ -71,6 +74,7 @@ export class KeyIndex<T> {
       }
       if (key.builder) pick(this.byBuilder.get(key.builder));
       if (key.memoized) pick(this.byMemoized.get(key.memoized));
+      if (key.local) pick(this.byLocal.get(key.local));
       if (key.fragment !== undefined) {
         for (const name of fragmentNames(key)) pick(this.byFragment.get(name));
         continue;
