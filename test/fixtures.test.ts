@@ -206,3 +206,11 @@ test('tag and group relations are changed through their through tables, not as f
   assert.ok(messages.some((m) => /\(user\.groups\.add\(\)\) changes the relation User_groups/.test(m)));
   assert.ok(!messages.some((m) => /writes Group/.test(m)));
 });
+
+test('a timedelta keyword named like an Object.prototype member gives an unknown timeout, not NaN seconds', async () => {
+  const { graph } = await analyzeWorkspace(
+    memoryFs(readTree(path.join(FIXTURES, 'guard_python_names_like_js'))),
+    defaultConfig,
+  );
+  assert.equal(graph.entries.find((e) => e.key === 'garage:count')?.timeout, 'unknown');
+});

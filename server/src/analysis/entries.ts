@@ -18,6 +18,7 @@ import {
 import { contextItems, type FragmentReads, fragmentKey, templateEngine, templateReads, viewRender } from './templates';
 import { type Dep, exprText, type FnRef, fnId, merge, type Scope, type Shape, type V } from './domain/values';
 import { type Settings, staticSym, type Workspace } from './workspace';
+import { nameTable } from '../text/nameTable';
 
 /** An entry's id: where it starts (0-based line and column), 1-based as an editor shows it (`catalog/services.py:18:9`). */
 function entryId(path: string, line: number, col: number): string {
@@ -165,7 +166,12 @@ function decoratorEntry(
   const text = exprText(d.t === 'call' ? d.fn : d);
   const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
   // A dotted name for `memoize-decorators`: the import's, or the workspace function's own.
-  const q = sym?.k === 'ext' ? sym.q : sym?.k === 'fn' ? `${sym.file.module}.${sym.file.functions[sym.idx].qual}` : '';
+  const q =
+    sym?.k === 'ext'
+      ? sym.q
+      : sym?.k === 'fn'
+        ? `${interp.ws.moduleName(sym.file)}.${sym.file.functions[sym.idx].qual}`
+        : '';
   if (q === TAGGED_MEMOIZE || config.memoizeDecorators.includes(q) || config.memoizeDecorators.includes(text)) {
     const timeout = d.t === 'call' && d.args[0] ? interp.timeoutOf(d.args[0], scope) : 'unknown';
     const dependsOn = q === TAGGED_MEMOIZE && d.t === 'call' ? dependsOnItems(d.kw) : undefined;
@@ -280,10 +286,10 @@ function cacheopsEntry(
   };
 }
 
-const CACHEOPS_DECORATORS: Record<string, 'cached_as' | 'cached_view_as'> = {
+const CACHEOPS_DECORATORS = nameTable<'cached_as' | 'cached_view_as'>({
   'cacheops.cached_as': 'cached_as',
   'cacheops.cached_view_as': 'cached_view_as',
-};
+});
 
 /**
  * django-cacheops entries written as calls: `cached_as(samples)(fn)` wrapping a function, and,

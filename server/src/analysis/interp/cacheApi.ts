@@ -3,6 +3,7 @@
  * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
  */
 import type { Expr, Loc } from '../../syntax/ir';
+import { nameTable } from '../../text/nameTable';
 import { display, isOpaque, type KeyPattern, rowField, UNKNOWN_HOLE } from '../domain/keys';
 import type { CacheOp } from '../domain/events';
 import type { TagDeclaration } from '../domain/tags';
@@ -414,6 +415,9 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
   }
 }
 
+/** Seconds in each keyword unit of `timedelta(...)`. */
+const TIMEDELTA_SECONDS = nameTable({ seconds: 1, minutes: 60, hours: 3600, days: 86400, weeks: 604800 });
+
 export function timeoutOf(interp: InterpreterApi, e: Expr, scope: Scope): number | null | 'default' | 'unknown' {
   const lit = numberValue(e, (name) => {
     const sym = interp.ws.resolveGlobal(scope.file, name);
@@ -446,12 +450,12 @@ function numberValue(e: Expr, resolve: (name: string) => Expr | undefined, depth
     if (e.op === '//' || e.op === '/') return r ? l / r : undefined;
   }
   if (e.t === 'call' && e.fn.t === 'name' && e.fn.id === 'timedelta') {
-    const units: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400, weeks: 604800 };
     let total = 0;
     for (const k of e.kw) {
       const n = k.name ? numberValue(k.value, resolve, depth + 1) : undefined;
-      if (typeof n !== 'number' || !k.name || !(k.name in units)) return undefined;
-      total += n * units[k.name];
+      const unit = k.name ? TIMEDELTA_SECONDS[k.name] : undefined;
+      if (typeof n !== 'number' || unit === undefined) return undefined;
+      total += n * unit;
     }
     return total;
   }
