@@ -32,7 +32,9 @@ npm_package() {
 pypi_package() {
   local venv="$work/py-build"
   "$PY" -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check build twine || return 1
-  "$venv/bin/python" -m build --outdir "$work/dist" runtime >/dev/null || return 1
+  "$venv/bin/python" -m build --outdir "$work/dist" runtime > "$work/build.txt" 2>&1 || { cat "$work/build.txt"; return 1; }
+  # setuptools' deprecation warnings about the metadata become errors in later releases.
+  if grep -q 'WARNING\|Warning' "$work/build.txt"; then grep -A8 'WARNING\|Warning' "$work/build.txt"; return 1; fi
   ls "$work"/dist/djcache-*.tar.gz "$work"/dist/djcache-*-py3-none-any.whl >/dev/null || return 1
   "$venv/bin/twine" check --strict "$work"/dist/* || return 1
   local user="$work/py-user"
