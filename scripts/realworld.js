@@ -194,7 +194,7 @@ function analyse(mirrors, project, commit, withStats) {
     }));
     const result = { findings, leftOut: unexpected };
     if (withStats) {
-      result.entries = runCli(['graph', root, '--format', 'json']).entries.length;
+      result.entries = runCli(['graph', root, '--format', 'json', '--no-cache']).entries.length;
       Object.assign(result, countSource(root));
     }
     return result;

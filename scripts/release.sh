@@ -21,8 +21,12 @@ sed -i -E "s/^## $version \(not yet released\)/## $version ($(date -u +%Y-%m-%d)
 rm -rf release && mkdir release
 npm pack --pack-destination release
 npm run package && mv "djcache-$version.vsix" release/
-python3 -m build --outdir release runtime
-python3 -m twine check --strict release/*.tar.gz release/*.whl
+# build and twine from PyPI in a venv of their own: the machine's Python need not have them.
+tools=$(mktemp -d)
+trap 'rm -rf "$tools"' EXIT
+python3 -m venv "$tools" && "$tools/bin/pip" install -q --disable-pip-version-check build twine
+"$tools/bin/python" -m build --outdir release runtime
+"$tools/bin/twine" check --strict release/*.tar.gz release/*.whl
 
 git add package.json package-lock.json runtime/pyproject.toml runtime/djcache/__init__.py README.md CHANGELOG.md
 git commit -m "Release $version"

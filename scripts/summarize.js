@@ -1,6 +1,6 @@
 // Adds up the closing lines of node's test runner, pytest, the editor suites (`e2e: N passed,
-// N failed`, scripts/e2e/run.sh) and the lint stage (`lint: …`, scripts/test.sh) into one
-// "N passed, N failed" line.
+// N failed`, scripts/e2e/run.sh) and the lint, package and leak checks of scripts/test.sh
+// (`lint: …`, `package: …`, `leaks: …`) into one "N passed, N failed" line.
 const fs = require('fs');
 let passed = 0,
   failed = 0,
@@ -24,8 +24,9 @@ for (const file of process.argv.slice(2)) {
       else failed += n;
     }
   }
-  // The plain closing lines of the editor end-to-end suites, the lint stage and the package stage.
-  for (const m of text.matchAll(/^(?:e2e|lint|package): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)) {
+  // The plain closing lines of the editor end-to-end suites, the lint stage, the package stage and
+  // the unit stage's leak check.
+  for (const m of text.matchAll(/^(?:e2e|lint|package|leaks): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)) {
     passed += Number(m[1]);
     failed += Number(m[2]);
     skipped += Number(m[3] || 0);

@@ -28,6 +28,24 @@ lint() {
   if npm run lint; then echo "lint: 1 passed, 0 failed"; else echo "lint: 0 passed, 1 failed"; return 1; fi
 }
 
+# The unit suite with a temp folder and a user cache folder of its own: whatever it leaves in either
+# (a temp folder not removed, a fact cache kept for a temp project) is a leak and fails the stage.
+unit() {
+  local own status leaked
+  own=$(mktemp -d /tmp/djcache-unit.XXXXXX)
+  mkdir "$own/tmp" "$own/cache"
+  TMPDIR="$own/tmp" XDG_CACHE_HOME="$own/cache" npm run test:unit
+  status=$?
+  leaked=$(cd "$own" && find tmp cache -mindepth 1 -maxdepth 2)
+  rm -rf "$own"
+  if [ -n "$leaked" ]; then
+    printf 'the unit suite left behind (TMPDIR tmp, XDG_CACHE_HOME cache):\n%s\nleaks: 0 passed, 1 failed\n' "$leaked"
+    return 1
+  fi
+  echo "leaks: 1 passed, 0 failed"
+  return $status
+}
+
 # Editor end-to-end suites: code-server + Chromium, and headless Neovim (scripts/e2e/).
 e2e() {
   if bash scripts/e2e/setup.sh; then
@@ -39,7 +57,7 @@ e2e() {
 }
 
 stage lint lint
-stage unit npm run test:unit
+stage unit unit
 # The npm, PyPI and VSIX packages and the pre-commit hook, used from outside the checkout.
 stage package bash scripts/package-check.sh
 [ -x runtime/scripts/ci.sh ] && stage runtime runtime/scripts/ci.sh

@@ -88,6 +88,8 @@ test('the npm package ships the built CLI, the language server, the stubs and th
   ]);
   assert.equal(pkg.bin.djcache, 'bin/djcache.js');
   assert.equal(pkg.scripts.prepack, 'npm run build');
+  // pre-commit installs the hook from a git clone, which has no out/: prepare builds it there.
+  assert.equal(pkg.scripts.prepare, 'node scripts/prepare.js');
 });
 
 test("the PyPI package's classifiers name the Django versions the runtime's CI tests, and its version is the npm package's", () => {
@@ -116,6 +118,7 @@ test('the package stage of scripts/test.sh packs, installs and runs each package
     'python" -m build',
     'twine" check --strict',
     'npm run --silent package',
+    'pre-commit try-repo $REPO djcache --files',
   ])
     assert.ok(check.includes(step), step);
 });

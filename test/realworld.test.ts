@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 
@@ -88,8 +88,14 @@ function shop(model = 'Product'): Shop {
   return { mirrors, data, parent, fix, root };
 }
 
+/** The user's cache folder of the yardstick's runs: one inside the shop's temp folder. */
+const cacheHome = (s: Shop) => path.join(s.root, 'cache-home');
+
 function yardstick(s: Shop, ...extra: string[]) {
-  return spawnSync(process.execPath, [SCRIPT, s.mirrors, '--data', s.data, ...extra], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [SCRIPT, s.mirrors, '--data', s.data, ...extra], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CACHE_HOME: cacheHome(s) },
+  });
 }
 
 const HEADER = 'project\tfix_commit\tparent_commit\tmust_name\tfile\tsummary\n';
@@ -129,6 +135,8 @@ test('realworld: a labelled finding counts by its verdict and a mined bug counts
     const json = JSON.parse(yardstick(s, '--json').stdout);
     assert.equal(json.summary.bugsFound, 1);
     assert.equal(json.projects[0].bugs[0].remainingOnFix, 0);
+    // Each analysed commit is a temp folder: a fact cache kept for it would never be used again.
+    assert.ok(!existsSync(path.join(cacheHome(s), 'djcache')), 'the yardstick left fact caches in the cache folder');
   } finally {
     rmSync(s.root, { recursive: true, force: true });
   }

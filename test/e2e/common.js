@@ -1,9 +1,9 @@
 /*
  * What the editor suites share: the expectations of examples/shop/EXPECTED.md that
  * codeServer.e2e.js and electron/suite.js both check, the copy of the example they run on,
- * bounded polling, a free loopback port, stopping a process we started, and the example run
- * for real under `manage.py runserver` with the djcache runtime (codeServer.e2e.js and
- * liveStats.e2e.js).
+ * bounded polling, a free loopback port, stopping a process we started, named checks with the
+ * closing `e2e:` line, and the example run for real under `manage.py runserver` with the djcache
+ * runtime (codeServer.e2e.js, liveStats.e2e.js and dashboard.e2e.js).
  */
 'use strict';
 const { execFileSync, spawn } = require('child_process');
@@ -25,12 +25,32 @@ const CACHE_MAP_TITLE = 'djcache: Cache Map';
 /** The scenarios electron/suite.js runs, for its runners to count. */
 const API_SCENARIOS = 4;
 
-/** A copy of examples/shop at `dest` (the suites change files), without its analysis cache. */
+/** A copy of examples/shop at `dest` (the suites change files), without its analysis cache, bytecode or database. */
 function copyShop(dest) {
   fs.cpSync(path.join(ROOT, 'examples/shop'), dest, {
     recursive: true,
-    filter: (src) => !src.includes(`${path.sep}.djcache_cache`),
+    filter: (src) => !/(__pycache__|\.djcache_cache|db\.sqlite3)/.test(src),
   });
+}
+
+/**
+ * Named checks, each printed as `ok` or `FAIL`; `close()` prints the suite's closing
+ * `e2e: N passed, N failed` line and returns the exit status.
+ */
+function checkList() {
+  let passed = 0;
+  let failed = 0;
+  return {
+    check(name, ok, detail = '') {
+      if (ok) passed++;
+      else failed++;
+      console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}${ok || !detail ? '' : `: ${detail}`}`);
+    },
+    close() {
+      console.log(`e2e: ${passed} passed, ${failed} failed`);
+      return failed ? 1 : 0;
+    },
+  };
 }
 
 /** Polls `probe` (async, truthy = done) until it holds or `ms` pass; the poll interval is not a wait on the result. */
@@ -115,6 +135,30 @@ function fetchStats(url, token) {
 }
 
 /**
+ * A copy of the example in `work`/shop whose default cache is a file cache in `work`/cache: the
+ * runserver process and a `manage.py shell` that writes a Product then share tag versions and
+ * stats, as workers sharing Redis would. The copy's settings module `settingsModule` is the
+ * example's settings with that cache and `extraSettings` (lines); the example's own settings stay
+ * on local memory. Returns the copy's folder.
+ */
+function fileCacheShop(work, settingsModule, extraSettings = []) {
+  const project = path.join(work, 'shop');
+  copyShop(project);
+  fs.writeFileSync(
+    path.join(project, `${settingsModule}.py`),
+    [
+      'from shop.settings import *  # noqa: F401,F403',
+      'from shop.settings import CACHES',
+      '',
+      `CACHES["default"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": ${JSON.stringify(path.join(work, 'cache'))}}`,
+      ...extraSettings,
+      '',
+    ].join('\n'),
+  );
+  return project;
+}
+
+/**
  * Migrates and seeds the example copy in `project` (its database in `dataDir`), then runs it
  * under `manage.py runserver` on a free loopback port, detached (stop it with stopProcess), and
  * waits for its stats view to answer `token`. `reload`: runserver's autoreloader picks up edits.
@@ -194,6 +238,8 @@ module.exports = {
   CACHE_MAP_TITLE,
   API_SCENARIOS,
   copyShop,
+  checkList,
+  fileCacheShop,
   until,
   freePort,
   stopProcess,

@@ -11,38 +11,11 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
-const { ROOT: root, startShop, stopProcess, getPages, productPages } = require('./common');
+const { ROOT: root, checkList, fileCacheShop, startShop, stopProcess, getPages, productPages } = require('./common');
 
 const results = path.join(root, 'test-results', 'dashboard');
 const TOKEN = 'dashboard-e2e';
-
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) passed++;
-  else failed++;
-  console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}${ok || !detail ? '' : `: ${detail}`}`);
-}
-
-function prepareProject(work) {
-  const project = path.join(work, 'shop');
-  fs.cpSync(path.join(root, 'examples/shop'), project, {
-    recursive: true,
-    filter: (source) => !/(__pycache__|\.djcache_cache|db\.sqlite3)/.test(source),
-  });
-  fs.writeFileSync(
-    path.join(project, 'dashboard_settings.py'),
-    [
-      'from shop.settings import *  # noqa: F401,F403',
-      'from shop.settings import CACHES',
-      '',
-      `CACHES["default"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": ${JSON.stringify(path.join(work, 'cache'))}}`,
-      'DJCACHE = {**globals().get("DJCACHE", {}), "STATS_FLUSH_INTERVAL": 0}',
-      '',
-    ].join('\n'),
-  );
-  return project;
-}
+const { check, close } = checkList();
 
 async function main() {
   fs.mkdirSync(results, { recursive: true });
@@ -51,7 +24,9 @@ async function main() {
   let browser;
   try {
     shop = await startShop({
-      project: prepareProject(work),
+      project: fileCacheShop(work, 'dashboard_settings', [
+        'DJCACHE = {**globals().get("DJCACHE", {}), "STATS_FLUSH_INTERVAL": 0}',
+      ]),
       dataDir: work,
       token: TOKEN,
       logFile: path.join(results, 'runserver.log'),
@@ -117,15 +92,13 @@ async function main() {
     if (process.env.DJCACHE_SCREENSHOTS === '1')
       fs.copyFileSync(shot, path.join(root, 'docs', 'images', 'runtime-dashboard.png'));
   } catch (error) {
-    failed++;
-    console.log(`  FAIL ${error.stack || error}`);
+    check('the dashboard run', false, error.stack || String(error));
   } finally {
     if (browser) await browser.close();
     if (shop) await stopProcess(shop.server, 'runserver');
     fs.rmSync(work, { recursive: true, force: true });
   }
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
-  process.exitCode = failed ? 1 : 0;
+  process.exitCode = close();
 }
 
 main();

@@ -9,43 +9,21 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { ROOT: root, startShop, stopProcess, fetchStats, getPages, productPages } = require('./common');
+const {
+  ROOT: root,
+  checkList,
+  fileCacheShop,
+  startShop,
+  stopProcess,
+  fetchStats,
+  getPages,
+  productPages,
+} = require('./common');
 
 const results = path.join(root, 'test-results', 'live-stats');
 const TOKEN = 'live-stats-e2e';
 const ROUNDS = 3;
-
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) passed++;
-  else failed++;
-  console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}${ok || !detail ? '' : `: ${detail}`}`);
-}
-
-/**
- * A copy of the example whose default cache is a file cache: the runserver process and the
- * `manage.py shell` that writes a Product then share tag versions and stats, as workers sharing
- * Redis would. The example's own settings stay on local memory.
- */
-function prepareProject(work) {
-  const project = path.join(work, 'shop');
-  fs.cpSync(path.join(root, 'examples/shop'), project, {
-    recursive: true,
-    filter: (source) => !/(__pycache__|\.djcache_cache|db\.sqlite3)/.test(source),
-  });
-  fs.writeFileSync(
-    path.join(project, 'live_stats_settings.py'),
-    [
-      'from shop.settings import *  # noqa: F401,F403',
-      'from shop.settings import CACHES',
-      '',
-      `CACHES["default"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": ${JSON.stringify(path.join(work, 'cache'))}}`,
-      '',
-    ].join('\n'),
-  );
-  return project;
-}
+const { check, close } = checkList();
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -77,7 +55,7 @@ async function main() {
   let shop;
   try {
     shop = await startShop({
-      project: prepareProject(work),
+      project: fileCacheShop(work, 'live_stats_settings'),
       dataDir: work,
       token: TOKEN,
       logFile: path.join(results, 'runserver.log'),
@@ -159,8 +137,7 @@ async function main() {
     if (shop) await stopProcess(shop.server, 'runserver');
     fs.rmSync(work, { recursive: true, force: true });
   }
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  process.exit(close());
 }
 
 main();

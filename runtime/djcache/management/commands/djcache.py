@@ -21,6 +21,7 @@ class Command(BaseCommand):
             if not opts["models"]:
                 raise CommandError("give at least one app.Model label, app label, table name, "
                                    "table:<name>, or * for everything")
+            check_targets(opts["models"], opts["database"])
             try:
                 invalidate(*opts["models"], using=opts["database"])
             except UnknownTarget as exc:
@@ -35,6 +36,16 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data, indent=2, sort_keys=True))
             return
         self.stdout.write(render_table(data))
+
+
+def check_targets(targets, database):
+    """What `invalidate` would take without a word but cannot mean, as a one-line CommandError."""
+    from django.conf import settings
+    if database is not None and database not in settings.DATABASES:
+        raise CommandError(f"--database {database!r} is not in settings.DATABASES "
+                           f"({', '.join(sorted(settings.DATABASES))})")
+    if "table:" in targets:
+        raise CommandError("table: needs a table name, e.g. table:legacy_prices")
 
 
 def render_table(data):
