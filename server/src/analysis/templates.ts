@@ -11,6 +11,7 @@ import {
 import type { Settings, TemplateBackend } from './workspace';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
 import { keyedRowMember } from './keyedRowMembers';
+import { rowColumn } from './querysetColumns';
 import { loadedTags, type TemplateTag } from './templateTags';
 import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './domain/values';
 
@@ -390,6 +391,12 @@ function resolvePath(
     const members = i === 0 && headKeyed ? cur.shapes.map((s) => s.k === 'inst' && keyedRowMember(interp, s, seg)) : [];
     if (members.length && members.every((m) => m)) {
       cur = merge(...(members as V[]));
+      continue;
+    }
+    // A plain field renders that column of the row, as in Python code: writes of other columns leave it as it was.
+    const column = rowColumn(interp.models, cur, seg);
+    if (column) {
+      cur = column;
       continue;
     }
     const next: V[] = [dataOf(cur)];

@@ -10,6 +10,7 @@ import {
   merge,
   type Scope,
   type Shape,
+  union,
   v,
   type V,
 } from '../domain/values';
@@ -235,6 +236,53 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
     mutate(name, { k: 'assign', value: { t: 'dict', items: dictItems, loc: dictItems[0].value.loc }, index: null });
   }
   for (const [name, b] of mutations) into.get(name)?.push(b);
+}
+
+/**
+ * The keys a local dict spreads (`update(**changes)`) when the function only ever fills it with
+ * literal keys: `changes = {"a": …}`, `changes["b"] = …`, `changes.update({"c": …})`. Undefined for
+ * a parameter, a computed key, or a name bound any other way.
+ */
+export function literalDictKeys(name: string, scope: Scope): string[] | undefined {
+  const fnScope = functionScope(scope);
+  const bindings = fnScope?.locals.get(name);
+  if (!fnScope?.fn || !bindings || fnScope.fn.params.some((p) => p.name === name)) return undefined;
+  if (fillsUnseen(fnScope.fn.body, name)) return undefined;
+  let keys: string[] = [];
+  for (const b of bindings) {
+    if (b.k !== 'assign' || b.index !== null || b.value.t !== 'dict') return undefined;
+    for (const item of b.value.items) {
+      if (item.key?.t !== 'str') return undefined;
+      keys = union(keys, [item.key.v]);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Whether the body adds keys to dict `name` that collectLocals does not bind as dict items: a
+ * computed key (`d[k] = value` is recorded as a binding of `value`), or keywords (`d.update(c=1)`).
+ */
+function fillsUnseen(body: Stmt[], name: string): boolean {
+  return body.some((s) => {
+    if (
+      s.t === 'assign' &&
+      s.targets.some(
+        (t) => t.t === 'sub' && containerName(t.obj) === name && !(t.obj.t === 'name' && t.idx.t === 'str'),
+      )
+    )
+      return true;
+    const e = s.t === 'expr' ? s.value : undefined;
+    if (
+      e?.t === 'call' &&
+      e.kw.length &&
+      e.fn.t === 'attr' &&
+      MUTATORS.test(e.fn.name) &&
+      containerName(e.fn.obj) === name
+    )
+      return true;
+    return nestedBlocks(s).some((b) => fillsUnseen(b, name));
+  });
 }
 
 export function visitReturns(body: Stmt[], f: (e: Expr) => void): void {
