@@ -1,6 +1,6 @@
 /** What a template reads from its context: variables walk relations, for-loops bind rows. */
 import type { TemplateFacts } from '../facts/types';
-import type { Expr, Loc, TemplateNode } from '../syntax/ir';
+import type { Loc, TemplateNode } from '../syntax/ir';
 import type { InterpreterApi } from './interp/api';
 import {
   DJANGO_JINJA_BACKEND,
@@ -13,6 +13,7 @@ import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
 import { keyedRowMember } from './keyedRowMembers';
 import { rowColumn } from './querysetColumns';
 import { visitReturns } from './interp/bindings';
+import { isSuperCall } from './interp/orm';
 import { loadedTags, type TemplateTag } from './templateTags';
 import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './domain/values';
 
@@ -115,17 +116,12 @@ export function viewRender(interp: InterpreterApi, cls: ClsRef): { template: Tem
 
 /** Whether the class's method `name` returns `super().name(...)` (or `super(Cls, self).name(...)`). */
 function returnsSuper(interp: InterpreterApi, cls: ClsRef, name: string): boolean {
-  const isSuperCall = (e: Expr) =>
-    e.t === 'call' &&
-    e.fn.t === 'attr' &&
-    e.fn.name === name &&
-    e.fn.obj.t === 'call' &&
-    e.fn.obj.fn.t === 'name' &&
-    e.fn.obj.fn.id === 'super';
   return (interp.classAttr(cls, name, { k: 'obj', cls })?.shapes ?? []).some((s) => {
     if (s.k !== 'fn') return false;
     let found = false;
-    visitReturns(s.fn.file.functions[s.fn.idx].body, (e) => (found ||= isSuperCall(e)));
+    visitReturns(s.fn.file.functions[s.fn.idx].body, (e) => {
+      found ||= e.t === 'call' && isSuperCall(e) && e.fn.t === 'attr' && e.fn.name === name;
+    });
     return found;
   });
 }

@@ -347,7 +347,8 @@ export function rawSql(
 /** Lookups on a relation that read only its key column, never the related table. */
 const KEY_LOOKUPS = new Set(['pk', 'id', 'in', 'exact', 'isnull']);
 
-function isSuperCall(e: Call): boolean {
+/** `super().method(...)` or `super(Cls, self).method(...)`. */
+export function isSuperCall(e: Call): boolean {
   return e.fn.t === 'attr' && e.fn.obj.t === 'call' && e.fn.obj.fn.t === 'name' && e.fn.obj.fn.id === 'super';
 }
 
