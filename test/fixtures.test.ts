@@ -214,3 +214,12 @@ test('a timedelta keyword named like an Object.prototype member gives an unknown
   );
   assert.equal(graph.entries.find((e) => e.key === 'garage:count')?.timeout, 'unknown');
 });
+
+test("a fragment reads the page view's object through the view's rows, also when get_object() may return super()'s or a middleware row", async () => {
+  const { findings } = await analyzeWorkspace(
+    memoryFs(readTree(path.join(FIXTURES, 'djc101_fragment_keyed_page_object'))),
+    defaultConfig,
+  );
+  const fragment = findings.find((f) => f.code === 'DJC101');
+  assert.match(fragment?.message ?? '', /fragment 'member_card' reads club\.Member through MemberPage\.model;/);
+});

@@ -8,7 +8,8 @@
  * name) makes it read whole rows, as before.
  */
 import type { Expr } from '../syntax/ir';
-import { type Dep, MAX_SHAPES, type Queryset, union, type V } from './domain/values';
+import { type Dep, MAX_SHAPES, type Queryset, union, v, type V } from './domain/values';
+import type { ModelRegistry } from './models';
 
 type Call = Extract<Expr, { t: 'call' }>;
 
@@ -125,6 +126,20 @@ export function heldColumns(fn: V, e: Call): { model: string; columns: string[] 
     columns = union(columns, union(lookups, picked));
   }
   return model === undefined ? undefined : { model, columns };
+}
+
+/**
+ * `row.name` when `name` is a plain field of the one model `row` is a row of (or None, which holds
+ * no column): that column alone, so writes of other columns leave it as it was. Undefined otherwise.
+ */
+export function rowColumn(models: ModelRegistry, row: V, name: string): V | undefined {
+  const model = row.shapes.find((s) => s.k === 'inst')?.model;
+  if (!model || !row.shapes.every((s) => (s.k === 'inst' && s.model === model) || s.k === 'const')) return undefined;
+  if (!models.hasColumn(model, name)) return undefined;
+  return v(
+    [],
+    row.deps.map((d) => (d.model === model ? { ...d, columns: [name] } : d)),
+  );
 }
 
 /** `x` with its deps on `model` narrowed to `columns` (deps that name columns already keep theirs too). */

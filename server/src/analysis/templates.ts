@@ -11,6 +11,9 @@ import {
 import type { Settings, TemplateBackend } from './workspace';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
 import { keyedRowMember } from './keyedRowMembers';
+import { rowColumn } from './querysetColumns';
+import { visitReturns } from './interp/bindings';
+import { isSuperCall } from './interp/orm';
 import { loadedTags, type TemplateTag } from './templateTags';
 import { type ClsRef, type Dep, EMPTY, merge, type Shape, v, type V, dataOf } from './domain/values';
 
@@ -85,8 +88,14 @@ export function viewRender(interp: InterpreterApi, cls: ClsRef): { template: Tem
     if (is(LIST_VIEW)) {
       for (const n of ['object_list', 'page_obj', custom ?? (lower && `${lower}_list`)]) if (n) items.set(n, rows);
     } else {
+      // SingleObjectMixin.get_object() returns a row of the view's rows, also to an override returning super()'s.
       const getObject = method('get_object');
-      const object = getObject.shapes.length ? getObject : interp.element(rows);
+      const declaredRow = interp.element(rows);
+      const object = !getObject.shapes.length
+        ? declaredRow
+        : returnsSuper(interp, cls, 'get_object')
+          ? merge(declaredRow, getObject)
+          : getObject;
       for (const n of ['object', custom ?? lower]) if (n) items.set(n, object);
     }
   }
@@ -103,6 +112,18 @@ export function viewRender(interp: InterpreterApi, cls: ClsRef): { template: Tem
     if (template) return { template, context };
   }
   return undefined;
+}
+
+/** Whether the class's method `name` returns `super().name(...)` (or `super(Cls, self).name(...)`). */
+function returnsSuper(interp: InterpreterApi, cls: ClsRef, name: string): boolean {
+  return (interp.classAttr(cls, name, { k: 'obj', cls })?.shapes ?? []).some((s) => {
+    if (s.k !== 'fn') return false;
+    let found = false;
+    visitReturns(s.fn.file.functions[s.fn.idx].body, (e) => {
+      found ||= e.t === 'call' && isSuperCall(e) && e.fn.t === 'attr' && e.fn.name === name;
+    });
+    return found;
+  });
 }
 
 /** The template language a file is written in; 'unknown' when settings cannot tell. */
@@ -359,8 +380,10 @@ function rowKeyed(scope: Map<string, V>, vary: string[]): { scope: Map<string, V
   const inner = new Map(scope);
   for (const name of names) {
     const row = scope.get(name);
-    if (!row?.shapes.length || !row.shapes.every((s) => s.k === 'inst')) continue;
-    const models = new Set(row.shapes.map((s) => (s.k === 'inst' ? s.model : '')));
+    // None (an anonymous visitor's missing row) renders no row data: the fragment still reads only rows of the key.
+    if (!row?.shapes.some((s) => s.k === 'inst') || !row.shapes.every((s) => s.k === 'inst' || s.k === 'const'))
+      continue;
+    const models = new Set(row.shapes.flatMap((s) => (s.k === 'inst' ? [s.model] : [])));
     inner.set(
       name,
       v(
@@ -385,6 +408,8 @@ function resolvePath(
 ): V {
   const [head, ...rest] = path.split('.');
   let cur = scope.get(head) ?? EMPTY;
+  /** Models of the rows a relation hop led from: their deps are merged with the current row's when it is of one. */
+  const hoppedFrom = new Set<string>();
   for (const [i, seg] of rest.entries()) {
     // A method of the row a fragment varies on reads what the method does, not the row (keyedRowMembers.ts).
     const members = i === 0 && headKeyed ? cur.shapes.map((s) => s.k === 'inst' && keyedRowMember(interp, s, seg)) : [];
@@ -392,11 +417,21 @@ function resolvePath(
       cur = merge(...(members as V[]));
       continue;
     }
+    // A plain field renders that column of the row, as in Python code: writes of other columns leave
+    // it as it was. Not after a hop from a row of the same model (`member.sponsor.motto` also reads `sponsor`).
+    const column = cur.shapes.some((s) => s.k === 'inst' && hoppedFrom.has(s.model))
+      ? undefined
+      : rowColumn(interp.models, cur, seg);
+    if (column) {
+      cur = column;
+      continue;
+    }
     const next: V[] = [dataOf(cur)];
     for (const s of cur.shapes) {
       if (s.k === 'inst') {
         const rel = interp.models.relation(s.model, seg);
         if (!rel) continue;
+        hoppedFrom.add(s.model);
         const via = [...s.via, `.${seg} in ${file.split('/').pop()}`];
         const deps: Dep[] = [{ model: rel.target, via, path: file, loc }];
         reached?.add(rel.target);

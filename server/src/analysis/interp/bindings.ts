@@ -10,6 +10,7 @@ import {
   merge,
   type Scope,
   type Shape,
+  union,
   v,
   type V,
 } from '../domain/values';
@@ -79,33 +80,36 @@ function assignedNames(blocks: Stmt[][]): Set<string> {
 /** Whether an expression reads one of `names`. */
 function mentionsAny(e: Expr, names: Set<string>): boolean {
   if (!names.size) return false;
+  return e.t === 'name' ? names.has(e.id) : subExpressions(e).some((x) => mentionsAny(x, names));
+}
+
+/** The expressions an expression is made of (a comprehension's iterables, not its targets). */
+function subExpressions(e: Expr): Expr[] {
   switch (e.t) {
-    case 'name':
-      return names.has(e.id);
     case 'attr':
-      return mentionsAny(e.obj, names);
+      return [e.obj];
     case 'call':
-      return [e.fn, ...e.args, ...e.kw.map((k) => k.value)].some((x) => mentionsAny(x, names));
+      return [e.fn, ...e.args, ...e.kw.map((k) => k.value)];
     case 'bin':
-      return mentionsAny(e.l, names) || mentionsAny(e.r, names);
+      return [e.l, e.r];
     case 'cond':
-      return mentionsAny(e.a, names) || mentionsAny(e.b, names);
+      return [e.a, e.b];
     case 'sub':
-      return mentionsAny(e.obj, names) || mentionsAny(e.idx, names);
+      return [e.obj, e.idx];
     case 'seq':
-      return e.items.some((x) => mentionsAny(x, names));
+      return e.items;
     case 'star':
-      return mentionsAny(e.e, names);
+      return [e.e];
     case 'fstr':
-      return e.parts.some((x) => typeof x !== 'string' && mentionsAny(x, names));
+      return e.parts.filter((x): x is Expr => typeof x !== 'string');
     case 'dict':
-      return e.items.some((x) => mentionsAny(x.value, names) || (x.key ? mentionsAny(x.key, names) : false));
+      return e.items.flatMap((x) => (x.key ? [x.value, x.key] : [x.value]));
     case 'comp':
-      return mentionsAny(e.elt, names) || e.gens.some((g) => mentionsAny(g.iter, names));
+      return [e.elt, ...e.gens.map((g) => g.iter)];
     case 'lambda':
-      return mentionsAny(e.body, names);
+      return [e.body];
     default:
-      return false;
+      return [];
   }
 }
 
@@ -235,6 +239,91 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
     mutate(name, { k: 'assign', value: { t: 'dict', items: dictItems, loc: dictItems[0].value.loc }, index: null });
   }
   for (const [name, b] of mutations) into.get(name)?.push(b);
+}
+
+/**
+ * The keys a local dict spreads (`update(**changes)`) when the function only ever fills it with
+ * literal keys: `changes = {"a": …}`, `changes["b"] = …`, `changes.update({"c": …})`. Undefined for
+ * a parameter, a computed key, or a name bound any other way.
+ */
+export function literalDictKeys(name: string, scope: Scope): string[] | undefined {
+  const fnScope = functionScope(scope);
+  const bindings = fnScope?.locals.get(name);
+  if (!fnScope?.fn || !bindings || fnScope.fn.params.some((p) => p.name === name)) return undefined;
+  if (fillsUnseen(fnScope.fn.body, name)) return undefined;
+  let keys: string[] = [];
+  for (const b of bindings) {
+    if (b.k !== 'assign' || b.index !== null || b.value.t !== 'dict') return undefined;
+    for (const item of b.value.items) {
+      if (item.key?.t !== 'str') return undefined;
+      keys = union(keys, [item.key.v]);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Whether the body adds keys to dict `name` that collectLocals does not bind as dict items: a
+ * computed key (`d[k] = value` is recorded as a binding of `value`), keywords (`d.update(c=1)`),
+ * or a use that hands the dict itself on (`fill(d)`, `other = d`), which may add any.
+ */
+function fillsUnseen(body: Stmt[], name: string): boolean {
+  return body.some((s) => {
+    if (ownExpressions(s).some((e) => escapes(e, name))) return true;
+    if (
+      s.t === 'assign' &&
+      s.targets.some(
+        (t) => t.t === 'sub' && containerName(t.obj) === name && !(t.obj.t === 'name' && t.idx.t === 'str'),
+      )
+    )
+      return true;
+    const e = s.t === 'expr' ? s.value : undefined;
+    if (
+      e?.t === 'call' &&
+      e.kw.length &&
+      e.fn.t === 'attr' &&
+      MUTATORS.test(e.fn.name) &&
+      containerName(e.fn.obj) === name
+    )
+      return true;
+    return nestedBlocks(s).some((b) => fillsUnseen(b, name));
+  });
+}
+
+/** The expressions a statement evaluates itself, not those of its nested blocks. */
+function ownExpressions(s: Stmt): Expr[] {
+  switch (s.t) {
+    case 'assign':
+    case 'expr':
+      return [s.value];
+    case 'return':
+      return s.value ? [s.value] : [];
+    case 'if':
+    case 'while':
+      return [s.test];
+    case 'for':
+      return [s.iter];
+    case 'with':
+      return s.items.map((item) => item.ctx);
+    default:
+      return [];
+  }
+}
+
+/**
+ * Whether `e` uses dict `name` other than through its methods, its items or `**name`: an alias
+ * (`other = d`) or an argument (`fill(d)`) may gain keys where the function does not show them.
+ */
+function escapes(e: Expr, name: string): boolean {
+  const isName = (x: Expr) => x.t === 'name' && x.id === name;
+  if (isName(e)) return true;
+  if (e.t === 'attr' && isName(e.obj)) return false;
+  if (e.t === 'sub' && isName(e.obj)) return escapes(e.idx, name);
+  const parts =
+    e.t === 'call'
+      ? [e.fn, ...e.args, ...e.kw.filter((k) => k.name || !isName(k.value)).map((k) => k.value)]
+      : subExpressions(e);
+  return parts.some((x) => escapes(x, name));
 }
 
 export function visitReturns(body: Stmt[], f: (e: Expr) => void): void {

@@ -31,7 +31,7 @@ import {
 import { INSTANCE_WRITES, MODEL_SIGNALS, USER_CONSTANT_ATTRIBUTES } from '../django';
 import { classBases, type ModelInfo, type ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
-import { heldColumns, isReceiverMark, receiverMark, withColumns } from '../querysetColumns';
+import { heldColumns, isReceiverMark, receiverMark, rowColumn, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
 import { bindTarget, collectLocals, pick, visitAssigns, visitReturns } from './bindings';
@@ -446,17 +446,8 @@ export class Interpreter implements InterpreterApi {
     if (USER_CONSTANT_ATTRIBUTES.has(name) && obj.shapes.some((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
-    // A plain field of a row holds that column alone: writes of other columns leave it as it was.
-    const inst = obj.shapes[0]?.k === 'inst' ? obj.shapes[0].model : undefined;
-    if (inst && obj.shapes.every((sh) => sh.k === 'inst' && sh.model === inst) && this.models.hasColumn(inst, name)) {
-      return merge(
-        ...out,
-        v(
-          [],
-          obj.deps.map((d) => (d.model === inst ? { ...d, columns: [name] } : d)),
-        ),
-      );
-    }
+    const column = rowColumn(this.models, obj, name);
+    if (column) return merge(...out, column);
     // The data of an attribute is derived from its object's data.
     return merge(...out, dataOf(obj));
   }

@@ -3,7 +3,18 @@ import type { PythonFacts } from '../../facts/types';
 import type { Expr, FunctionFact } from '../../syntax/ir';
 import { classifySql } from '../../syntax/sql';
 import type { WriteKind } from '../domain/events';
-import { type Dep, EMPTY, exprText, merge, type Queryset, type Scope, type Shape, v, type V } from '../domain/values';
+import {
+  type Dep,
+  EMPTY,
+  exprText,
+  merge,
+  type Queryset,
+  type Scope,
+  type Shape,
+  union,
+  v,
+  type V,
+} from '../domain/values';
 import {
   INSTANCE_WRITES,
   LOOKUP_ARG_METHODS,
@@ -18,7 +29,7 @@ import {
 import type { ModelInfo } from '../models';
 import { chained } from '../querysetColumns';
 import type { Call, InterpreterApi, Walk } from './api';
-import { kwOf } from './bindings';
+import { kwOf, literalDictKeys } from './bindings';
 
 /** One row of a queryset: an instance, or plain data after values()/values_list(). */
 export function rowOf(q: Queryset): Shape {
@@ -58,7 +69,7 @@ export function querysetCall(
         write.kind,
         write.signals,
         `${exprText(e.fn)}()`,
-        writtenColumns(name, e),
+        writtenColumns(name, e, scope),
         QS_INSERTS.has(name),
         CACHEOPS_INVALIDATED_WRITES.has(name),
       );
@@ -226,7 +237,7 @@ export function instanceCall(
         write.kind,
         write.signals,
         `${exprText(e.fn)}()`,
-        writtenColumns(name, e),
+        writtenColumns(name, e, scope),
         QS_INSERTS.has(name),
       );
       if (write.kind === 'delete') recordCascade(interp, walk, scope, e, inst.model);
@@ -336,14 +347,26 @@ export function rawSql(
 /** Lookups on a relation that read only its key column, never the related table. */
 const KEY_LOOKUPS = new Set(['pk', 'id', 'in', 'exact', 'isnull']);
 
-function isSuperCall(e: Call): boolean {
+/** `super().method(...)` or `super(Cls, self).method(...)`. */
+export function isSuperCall(e: Call): boolean {
   return e.fn.t === 'attr' && e.fn.obj.t === 'call' && e.fn.obj.fn.t === 'name' && e.fn.obj.fn.id === 'super';
 }
 
-/** The columns a write names: `update(a=…)`, `save(update_fields=["a"])`; undefined when it may write any. */
-function writtenColumns(method: string, e: Call): string[] | undefined {
-  if (method === 'update')
-    return !e.args.length && e.kw.length && e.kw.every((k) => k.name) ? e.kw.map((k) => k.name!) : undefined;
+/**
+ * The columns a write names: `update(a=…)`, `update(**changes)` of a dict with literal keys,
+ * `save(update_fields=["a"])`; undefined when it may write any.
+ */
+function writtenColumns(method: string, e: Call, scope: Scope): string[] | undefined {
+  if (method === 'update') {
+    if (e.args.length || !e.kw.length) return undefined;
+    let columns: string[] = [];
+    for (const k of e.kw) {
+      const named = k.name ? [k.name] : k.value.t === 'name' ? literalDictKeys(k.value.id, scope) : undefined;
+      if (!named) return undefined;
+      columns = union(columns, named);
+    }
+    return columns;
+  }
   const fields = method === 'save' || method === 'asave' ? kwOf(e.kw, 'update_fields') : undefined;
   if (fields?.t !== 'seq' || !fields.items.length || !fields.items.every((x) => x.t === 'str')) return undefined;
   return fields.items.map((x) => (x as Extract<Expr, { t: 'str' }>).v);
