@@ -19,7 +19,8 @@ interface PathReads {
  * Walks `path` from `model`. Each step uses one column of the row it starts from: a foreign key
  * (`exercise`), a plain field (`uuid`), or, across a reverse or many-to-many relation, only the
  * row's key. A row reached through forward foreign keys alone is one that existing rows point to:
- * `pointedTo`, so inserting rows of its model cannot change it. A path that ends on a relation,
+ * `pointedTo`, so inserting rows of its model cannot change it (unless a key has no database
+ * constraint: `db_constraint=False` lets it name a row inserted later). A path that ends on a relation,
  * or goes on through an attribute the engine does not know, reads the last row whole.
  */
 export function sourcePathReads(
@@ -33,7 +34,8 @@ export function sourcePathReads(
   let pointed = true;
   for (const seg of path.split('.')) {
     const rel = interp.models.relation(cur, seg);
-    const forward = !!rel && !rel.many && interp.models.lookupRelation(cur, seg)?.forward === true;
+    const key = rel && !rel.many ? interp.models.lookupRelation(cur, seg) : undefined;
+    const forward = key?.forward === true;
     const used = rel
       ? forward
         ? [seg]
@@ -45,7 +47,8 @@ export function sourcePathReads(
     if (!last) reads.own = used;
     else if (used) last.columns = used;
     if (!rel) break;
-    pointed &&= forward;
+    // A key without a database constraint may name a row inserted later.
+    pointed &&= forward && !key.unconstrained;
     reads.deps.push({
       model: rel.target,
       via: at.via,
