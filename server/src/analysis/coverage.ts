@@ -55,6 +55,7 @@ export function coverEntries(
       const relevant = (writesOf.get(dep.model) ?? []).filter(
         (w) =>
           changesColumns(w, dep) &&
+          !(w.insertsOnly && dep.pointedTo) &&
           !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) &&
           !orphansOnly(w, entry, dep, models),
       );

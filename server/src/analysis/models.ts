@@ -28,6 +28,8 @@ export interface Relation {
   relatedName: string | null;
   relatedQueryName: string | null;
   onDelete: string | null;
+  /** `db_constraint=False` (or not a literal True): the key may point at a row that does not exist yet. */
+  unconstrained?: boolean;
 }
 
 export interface ReverseRelation {
@@ -171,12 +173,21 @@ export class ModelRegistry {
         /** Declared on `id` (a foreign key column there), or on the target (`field` points back). */
         forward: boolean;
         onDelete?: string | null;
+        unconstrained?: boolean;
         field?: string;
       }
     | undefined {
     for (const m of this.lineage(id)) {
       const f = m.fields.get(name);
-      if (f) return { target: f.target, kind: f.kind, through: f.through, forward: true, onDelete: f.onDelete };
+      if (f)
+        return {
+          target: f.target,
+          kind: f.kind,
+          through: f.through,
+          forward: true,
+          onDelete: f.onDelete,
+          unconstrained: f.unconstrained,
+        };
       const r = m.reverseQuery.get(name);
       if (r) return { target: r.model, kind: r.kind, through: r.through, forward: false, field: r.field };
     }
@@ -522,6 +533,8 @@ export class ModelRegistry {
         return d?.t === 'attr' ? d.name : d?.t === 'name' ? d.id : null;
       })(),
     };
+    const constraint = kw('db_constraint');
+    if (constraint && !(constraint.t === 'const' && constraint.v === 'True')) rel.unconstrained = true;
     if (kind === 'm2m') {
       const through = kw('through');
       const t = through ? this.modelFromExpr(file, through, model) : undefined;

@@ -91,8 +91,9 @@ function undeclaredVerdict(a: Analysis, by: ByModel, entry: Entry, covs: EntryCo
 }
 
 function modelVerdict(a: Analysis, by: ByModel, cov: EntryCoverage): ModelVerdict {
+  // Writes that change only other columns, or insert rows the entry cannot hold, leave it quiet.
   if (cov.writes.length === 0)
-    return cov.coveredBy.length === 0 && !cov.declaredBy && !cov.newKeyOnInsert
+    return cov.coveredBy.length === 0 && !cov.declaredBy && !cov.newKeyOnInsert && !by.written.has(cov.model)
       ? { kind: 'unwritten', cov }
       : { kind: 'quiet', cov };
   const stale = cov.coveredBy.length ? cov.uncovered : [...cov.uncovered, ...cov.bypassing];

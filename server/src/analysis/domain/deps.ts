@@ -11,4 +11,9 @@ export interface Dep {
   columns?: string[];
   /** The value reads one row, the one a model's own method runs on (`self`): its reader has that row at hand. */
   oneRow?: boolean;
+  /**
+   * The value reads only rows that rows it reads point to through foreign keys (a serializer's
+   * `source="exercise.uuid"`): those rows exist already, so inserting rows of the model cannot change it.
+   */
+  pointedTo?: boolean;
 }

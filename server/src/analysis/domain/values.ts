@@ -114,11 +114,13 @@ function mergeAll(vs: V[]): V {
     }
     for (const d of x.deps) {
       const i = at.get(d.model);
-      // One dep per model; its columns are the union, or the whole row once any read is.
+      // One dep per model; its columns are the union, or the whole row once any read is; its rows
+      // are only pointed-to ones while every read says so.
       if (i !== undefined) {
         const cols = deps[i].columns;
         const joined = cols && d.columns && union(cols, d.columns);
         if (cols && joined !== cols) deps[i] = { ...deps[i], columns: joined };
+        if (deps[i].pointedTo && !d.pointedTo) deps[i] = { ...deps[i], pointedTo: undefined };
         continue;
       }
       if (deps.length >= MAX_DEPS) continue;

@@ -45,7 +45,7 @@ import {
   timeoutOf,
 } from './cacheApi';
 import { externalCall } from './djangoCalls';
-import { formSave, isSerializer, metaModel, serializerValue } from './forms';
+import { formSave, isSerializer, metaModel, serializedData, serializerValue } from './forms';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
@@ -694,12 +694,11 @@ export class Interpreter implements InterpreterApi {
   }
 
   private instantiate(cls: ClsRef, e: Call, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
-    const argDeps = this.argumentData(e, scope, walk, args);
+    const data = isSerializer(this, cls)
+      ? serializedData(this, cls, e, scope, walk, args)
+      : this.argumentData(e, scope, walk, args);
     if (this.models.inherits(cls.file, cls.idx, SIGNAL_CLASS_RE)) return EMPTY;
-    return v(
-      [{ k: 'obj', cls }],
-      isSerializer(this, cls) ? merge(argDeps, serializerValue(this, cls)).deps : argDeps.deps,
-    );
+    return v([{ k: 'obj', cls }], data.deps);
   }
 
   callFunction(s: FnShape, e: Call | null, scope: Scope, walk: Walk | undefined, args: () => V[]): V {

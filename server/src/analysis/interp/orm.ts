@@ -70,7 +70,7 @@ export function querysetCall(
         write.signals,
         `${exprText(e.fn)}()`,
         writtenColumns(name, e, scope),
-        QS_INSERTS.has(name),
+        QS_INSERTS.has(name) && !upserts(e),
         CACHEOPS_INVALIDATED_WRITES.has(name),
       );
       // A delete cascades: models holding a CASCADE foreign key to this one are deleted too.
@@ -350,6 +350,12 @@ const KEY_LOOKUPS = new Set(['pk', 'id', 'in', 'exact', 'isnull']);
 /** `super().method(...)` or `super(Cls, self).method(...)`. */
 export function isSuperCall(e: Call): boolean {
   return e.fn.t === 'attr' && e.fn.obj.t === 'call' && e.fn.obj.fn.t === 'name' && e.fn.obj.fn.id === 'super';
+}
+
+/** `bulk_create(..., update_conflicts=True)` updates the rows already there that conflict. */
+function upserts(e: Call): boolean {
+  const flag = kwOf(e.kw, 'update_conflicts');
+  return !!flag && !(flag.t === 'const' && flag.v !== 'True');
 }
 
 /**
