@@ -480,9 +480,13 @@ class Builder {
         this.eachNamedChild((t) => this.stmt(t, out));
         this.blockDepth--;
         return;
-      case 'case_clause':
-        out.push(...this.fieldBlock(F.consequence));
+      case 'case_clause': {
+        // A case runs only when its pattern matches: a branch, as an `if` whose test is unknown.
+        const line = this.line();
+        const loc = this.loc();
+        out.push({ t: 'if', test: { t: 'unknown', loc }, body: this.fieldBlock(F.consequence), orelse: [], line });
         return;
+      }
       case 'raise_statement':
       case 'assert_statement': {
         const line = this.line();
