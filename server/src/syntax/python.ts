@@ -17,8 +17,8 @@ const MAX_DEPTH = 120;
 
 /**
  * Statement lists nested deeper than this are left empty, and elif branches past it follow the
- * one before instead of nesting in it (the same to the flow-insensitive analysis), so no walk
- * over statements goes deeper. Python itself allows 100 levels of indentation.
+ * one before instead of nesting in it (each still has its own block, all the analysis asks), so
+ * no walk over statements goes deeper. Python itself allows 100 levels of indentation.
  */
 const MAX_BLOCK_NESTING = 256;
 

@@ -201,7 +201,7 @@ function sameShape(a: Shape, b: Shape): boolean {
   }
 }
 
-/** A function's evaluation scope. Locals are flow-insensitive: every binding of a name counts. */
+/** A function's evaluation scope. A local name's value is what its bindings that reach the use give (see reachingBindings). */
 export interface Scope {
   file: PythonFacts;
   fn: FunctionFact | null;
