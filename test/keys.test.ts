@@ -7,9 +7,7 @@ import { Workspace } from '../server/src/analysis/workspace';
 import { analyzeFacts } from '../server/src/analysis/workspaceAnalysis';
 import { defaultConfig } from '../server/src/config/config';
 import { analyzeWorkspace } from '../server/src/engine/engine';
-import type { FactCache } from '../server/src/engine/types';
-import type { FileFacts } from '../server/src/facts/types';
-import { memoryFs } from './tree';
+import { factsOf, memoryFs } from './tree';
 
 const HOLE: KeyPart = { hole: 'x', source: { kind: 'unknown' } };
 /** A key from text where '*' is a hole. */
@@ -189,13 +187,6 @@ def bound_once(pk):
 `;
 
 test('a key known only by a local name is one key where the same bindings reach it, not across a rebinding', async () => {
-  const facts: FileFacts[] = [];
-  const collecting: FactCache = {
-    get: () => undefined,
-    set: (_, f) => facts.push(f),
-    lastResult: () => undefined,
-    storeResult: () => undefined,
-  };
   const files = new Map(
     [
       ['rooms/__init__.py', ''],
@@ -203,8 +194,7 @@ test('a key known only by a local name is one key where the same bindings reach 
       ['rooms/views.py', REBOUND_VIEWS],
     ].map(([p, text]) => [p, new TextEncoder().encode(text)]),
   );
-  await analyzeWorkspace(memoryFs(files), defaultConfig, undefined, collecting);
-  const a = analyzeFacts(new Workspace(analysedFacts(facts)), defaultConfig);
+  const a = analyzeFacts(new Workspace(analysedFacts(await factsOf(files))), defaultConfig);
   // 1-based source lines of the sets and deletes above.
   const at = <T extends { loc: readonly number[] }>(items: T[], line: number) => {
     const found = items.find((x) => x.loc[0] + 1 === line);
