@@ -8,15 +8,13 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readdirSync } from 'fs';
 import * as path from 'path';
-import { analyzeWorkspace, findingsOf } from '../server/src/engine/engine';
-import type { FactCache } from '../server/src/engine/types';
+import { findingsOf } from '../server/src/engine/engine';
 import { analyzeFacts, analyzeUnit } from '../server/src/analysis/workspaceAnalysis';
 import { ModelRegistry } from '../server/src/analysis/models';
 import { Workspace } from '../server/src/analysis/workspace';
 import { analysedFacts } from '../server/src/analysis/fileSelection';
 import { defaultConfig } from '../server/src/config/config';
-import type { FileFacts } from '../server/src/facts/types';
-import { memoryFs, readTree } from './tree';
+import { factsOf, readTree } from './tree';
 
 const ROOT = path.join(__dirname, '..', '..');
 const trees = [
@@ -26,22 +24,10 @@ const trees = [
   path.join(ROOT, 'examples', 'shop'),
 ];
 
-async function factsOf(root: string): Promise<FileFacts[]> {
-  const facts: FileFacts[] = [];
-  const collecting: FactCache = {
-    get: () => undefined,
-    set: (_, f) => facts.push(f),
-    lastResult: () => undefined,
-    storeResult: () => undefined,
-  };
-  await analyzeWorkspace(memoryFs(readTree(root)), defaultConfig, undefined, collecting);
-  return facts.sort((a, b) => (a.path < b.path ? -1 : 1));
-}
-
 test('walking only what can matter gives the findings and graph of walking every function', async () => {
   let entries = 0;
   for (const root of trees) {
-    const facts = await factsOf(root);
+    const facts = await factsOf(readTree(root));
     const demand = findingsOf(analyzeFacts(new Workspace(analysedFacts(facts)), defaultConfig), defaultConfig);
     const ws = new Workspace(analysedFacts(facts));
     const models = new ModelRegistry(ws);

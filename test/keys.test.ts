@@ -2,9 +2,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { type KeyPart, type KeyPattern, matchKeys, shownToMatch } from '../server/src/analysis/domain/keys';
 import { KeyIndex } from '../server/src/analysis/domain/keyIndex';
+import { analysedFacts } from '../server/src/analysis/fileSelection';
+import { Workspace } from '../server/src/analysis/workspace';
+import { analyzeFacts } from '../server/src/analysis/workspaceAnalysis';
 import { defaultConfig } from '../server/src/config/config';
 import { analyzeWorkspace } from '../server/src/engine/engine';
-import { memoryFs } from './tree';
+import { factsOf, memoryFs } from './tree';
 
 const HOLE: KeyPart = { hole: 'x', source: { kind: 'unknown' } };
 /** A key from text where '*' is a hole. */
@@ -154,4 +157,50 @@ test('keys read as written: class-attribute templates filled by keyword and posi
     '{shops.views.shop_count(…)}',
     '{slug}_shop',
   ]);
+});
+
+const REBOUND_MODELS = `from django.db import models
+
+
+class Room(models.Model):
+    label = models.CharField(max_length=100)
+`;
+
+const REBOUND_VIEWS = `from django.core.cache import cache
+
+from roomkeys import badge_key, card_key
+
+from .models import Room
+
+
+def rebound(pk):
+    key = card_key(pk)
+    cache.set(key, Room.objects.get(pk=pk).label, None)
+    key = badge_key(pk)
+    cache.delete(key)
+
+
+def bound_once(pk):
+    key = card_key(pk)
+    cache.set(key, Room.objects.get(pk=pk).label, None)
+    cache.delete(key)
+`;
+
+test('a key known only by a local name is one key where the same bindings reach it, not across a rebinding', async () => {
+  const files = new Map(
+    [
+      ['rooms/__init__.py', ''],
+      ['rooms/models.py', REBOUND_MODELS],
+      ['rooms/views.py', REBOUND_VIEWS],
+    ].map(([p, text]) => [p, new TextEncoder().encode(text)]),
+  );
+  const a = analyzeFacts(new Workspace(analysedFacts(await factsOf(files))), defaultConfig);
+  // 1-based source lines of the sets and deletes above.
+  const at = <T extends { loc: readonly number[] }>(items: T[], line: number) => {
+    const found = items.find((x) => x.loc[0] + 1 === line);
+    assert.ok(found, `nothing at line ${line}`);
+    return found;
+  };
+  assert.equal(matchKeys(at(a.entries, 10).key, at(a.invalidations, 12).key), 'conservative');
+  assert.equal(matchKeys(at(a.entries, 17).key, at(a.invalidations, 18).key), 'strong');
 });

@@ -12,12 +12,10 @@ import { applyChanges, type Fix, fixesFor, type SourceFiles } from '../server/sr
 import { RACY_PAIR } from '../server/src/fixes/declareTags';
 import { parsesCleanly } from '../server/src/fixes/pythonSyntax';
 import { loadPythonParser } from '../server/src/syntax/parser';
-import { memoryFs, readTree } from './tree';
+import { factsOf, memoryFs, readTree } from './tree';
 import { analyzeFacts } from '../server/src/analysis/workspaceAnalysis';
 import { Workspace } from '../server/src/analysis/workspace';
 import { analysedFacts } from '../server/src/analysis/fileSelection';
-import type { FactCache } from '../server/src/engine/types';
-import type { FileFacts } from '../server/src/facts/types';
 import { hoverAt } from '../server/src/features/hover';
 
 type Tree = Map<string, string>;
@@ -627,14 +625,7 @@ describe('Declare cache tags on cached views, template fragments and memoized fu
 
 describe('zero-code mode (DJCACHE["AUTO_TAG"])', () => {
   async function hoverText(dir: string, file: string, line: number, col: number): Promise<string> {
-    const facts: FileFacts[] = [];
-    const collecting: FactCache = {
-      get: () => undefined,
-      set: (_, f) => facts.push(f),
-      lastResult: () => undefined,
-      storeResult: () => undefined,
-    };
-    await analyzeWorkspace(memoryFs(readTree(path.join(ROOT, dir))), defaultConfig, undefined, collecting);
+    const facts = await factsOf(readTree(path.join(ROOT, dir)));
     const a = analyzeFacts(new Workspace(analysedFacts(facts)), defaultConfig);
     const h = hoverAt(a, file, { line: line - 1, col }, (p, loc) => `${p}:${loc[0] + 1}`);
     assert.ok(h, `no hover at ${file}:${line}`);

@@ -1,8 +1,11 @@
 /** Reading fixture trees into memory, shared by the fixture and robustness tests. */
 import { readdirSync, readFileSync, statSync } from 'fs';
 import * as path from 'path';
+import { defaultConfig } from '../server/src/config/config';
+import { analyzeWorkspace } from '../server/src/engine/engine';
 import { readBundledStubs } from '../server/src/engine/nodeFs';
-import type { WorkspaceFs } from '../server/src/engine/types';
+import type { FactCache, WorkspaceFs } from '../server/src/engine/types';
+import type { FileFacts } from '../server/src/facts/types';
 
 /** Every file below root, as relative paths with '/' separators, with its bytes. */
 export function readTree(root: string): Map<string, Uint8Array> {
@@ -30,4 +33,17 @@ export function memoryFs(files: Map<string, Uint8Array>): WorkspaceFs {
       return b;
     },
   };
+}
+
+/** The facts a run extracts from a workspace in memory, sorted by path: what the analysis layer is given. */
+export async function factsOf(files: Map<string, Uint8Array>): Promise<FileFacts[]> {
+  const facts: FileFacts[] = [];
+  const collecting: FactCache = {
+    get: () => undefined,
+    set: (_, f) => facts.push(f),
+    lastResult: () => undefined,
+    storeResult: () => undefined,
+  };
+  await analyzeWorkspace(memoryFs(files), defaultConfig, undefined, collecting);
+  return facts.sort((a, b) => (a.path < b.path ? -1 : 1));
 }

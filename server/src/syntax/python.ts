@@ -17,8 +17,8 @@ const MAX_DEPTH = 120;
 
 /**
  * Statement lists nested deeper than this are left empty, and elif branches past it follow the
- * one before instead of nesting in it (the same to the flow-insensitive analysis), so no walk
- * over statements goes deeper. Python itself allows 100 levels of indentation.
+ * one before instead of nesting in it (each still has its own block, all the analysis asks), so
+ * no walk over statements goes deeper. Python itself allows 100 levels of indentation.
  */
 const MAX_BLOCK_NESTING = 256;
 
@@ -480,9 +480,13 @@ class Builder {
         this.eachNamedChild((t) => this.stmt(t, out));
         this.blockDepth--;
         return;
-      case 'case_clause':
-        out.push(...this.fieldBlock(F.consequence));
+      case 'case_clause': {
+        // A case runs only when its pattern matches: a branch, as an `if` whose test is unknown.
+        const line = this.line();
+        const loc = this.loc();
+        out.push({ t: 'if', test: { t: 'unknown', loc }, body: this.fieldBlock(F.consequence), orelse: [], line });
         return;
+      }
       case 'raise_statement':
       case 'assert_statement': {
         const line = this.line();

@@ -203,7 +203,7 @@ function sameShape(a: Shape, b: Shape): boolean {
   }
 }
 
-/** A function's evaluation scope. Locals are flow-insensitive: every binding of a name counts. */
+/** A function's evaluation scope. A local name's value is what its bindings that reach the use give (see reachingBindings). */
 export interface Scope {
   file: PythonFacts;
   fn: FunctionFact | null;
@@ -225,6 +225,12 @@ export interface Scope {
 export interface BindingPlace {
   end: number;
   loop?: [number, number];
+  /**
+   * For a binding that always runs when its block does (an assignment, a `with ... as`, a `def`;
+   * not a loop target or a walrus in a test): its first line and the last line of its block. A use
+   * after the binding and inside that span sees it replace every binding that ends above it.
+   */
+  replaces?: [number, number];
 }
 
 export type LocalBinding = BindingPlace &
@@ -241,11 +247,27 @@ export type LocalBinding = BindingPlace &
     guards?: Expr[];
     /** The nested function whose body mutates this name (`rows.append(x)` in a closure): its values are evaluated there. */
     inFn?: number;
+    /** A mutation (`rows.append(x)`, `d["k"] = v`): it adds to the value the name holds, so no rebinding replaces it. */
+    adds?: true;
   };
 
 /** Whether a binding can have run before line `line` of its function: above it, or in a loop around both. */
-export function reaches(b: BindingPlace, line: number): boolean {
+function reaches(b: BindingPlace, line: number): boolean {
   return b.end < line || (!!b.loop && b.loop[0] <= line && line <= b.loop[1]);
+}
+
+/**
+ * The bindings of a name whose value it can hold at `line`: those that reach it, less those that
+ * every path from them to the line rebinds first (`key = "a"` then `key = "b"` in the same or an
+ * enclosing block above the use). A binding made in a branch or a loop body the use is outside of
+ * replaces nothing there, so branches stay alternatives.
+ */
+export function reachingBindings(all: LocalBinding[], line: number): LocalBinding[] {
+  const reaching = all.filter((b) => reaches(b, line));
+  const spans = reaching.flatMap((r) => (r.replaces && r.end < line && line <= r.replaces[1] ? [r.replaces] : []));
+  if (!spans.length) return reaching;
+  const replaced = (b: LocalBinding) => !b.adds && b.inFn === undefined && spans.some(([first]) => b.end < first);
+  return reaching.filter((b) => !replaced(b));
 }
 
 export function fnId(file: PythonFacts, idx: number): string {

@@ -134,8 +134,20 @@ function bindingEnd(s: Stmt): number {
   return s.line;
 }
 
+/**
+ * Whether a statement binds its names whenever its block runs. A walrus (`if (x := f()) and ...`)
+ * becomes an assignment just before the statement holding it, which starts on its line or above:
+ * it may not run, so it surely binds nothing; nor does a loop target (see collectLocals).
+ */
+function surelyBinds(s: Stmt, next: Stmt | undefined): boolean {
+  if (s.t === 'assign') return !next || next.line > lastLine(s);
+  return s.t === 'with' || s.t === 'def' || s.t === 'class';
+}
+
 export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: PythonFacts): void {
   let place: BindingPlace = { end: 0 };
+  /** Where the statement being visited surely rebinds the names it binds (see BindingPlace.replaces). */
+  let replaces: [number, number] | undefined;
   /** Tests and iterables around the statement being visited, and the nested function it is in. */
   let guards: Expr[] = [];
   let inFn: number | undefined;
@@ -149,7 +161,7 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
     }) as LocalBinding;
   // Mutations (`x.append(v)`, `x["k"] = v`) add data only to names the function binds itself.
   const mutations: [string, LocalBinding][] = [];
-  const mutate = (name: string, b: Binding) => mutations.push([name, placed(b)]);
+  const mutate = (name: string, b: Binding) => mutations.push([name, { ...placed(b), adds: true }]);
   // `d["k"] = v` items of one name make one dict, so each item stays readable by its key (a render context).
   const items = new Map<string, { item: DictItem; place: BindingPlace }[]>();
   const add = (name: string, b: LocalBinding) => {
@@ -159,7 +171,7 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
   };
   const bindT = (t: Target, make: (index: number | null) => Binding, index: number | null = null) => {
     if (inFn !== undefined) return; // a nested function's own names are its locals, not ours
-    if (t.t === 'name') add(t.id, placed(make(index)));
+    if (t.t === 'name') add(t.id, { ...placed(make(index)), ...(replaces && { replaces }) });
     else if (t.t === 'tuple') t.items.forEach((item, i) => bindT(item, make, i));
   };
   const guarded = (test: Expr, blocks: Stmt[][], loop: [number, number] | undefined) => {
@@ -170,10 +182,12 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
     guards = saved;
   };
   const visit = (stmts: Stmt[], loop?: [number, number]): void => {
-    for (const s of stmts) {
+    const blockEnd = stmts.length ? lastLine(stmts[stmts.length - 1]) : 0;
+    stmts.forEach((s, i) => {
       const inner: [number, number] | undefined =
         loop ?? (s.t === 'for' || s.t === 'while' ? [s.line, lastLine(s)] : undefined);
       place = { end: bindingEnd(s), ...(loop && { loop }) };
+      replaces = surelyBinds(s, stmts[i + 1]) ? [s.line, blockEnd] : undefined;
       switch (s.t) {
         case 'assign':
           for (const t of s.targets) {
@@ -206,6 +220,7 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
           break;
         case 'for':
           place = { end: bindingEnd(s), loop: inner };
+          replaces = undefined;
           bindT(s.target, (index) => ({ k: 'iter', iter: s.iter, index }));
           guarded(s.iter, nestedBlocks(s), inner);
           break;
@@ -214,7 +229,8 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
           visit(s.body, loop);
           break;
         case 'def': {
-          if (inFn === undefined) add(file.functions[s.fn].name, placed({ k: 'def', idx: s.fn }));
+          if (inFn === undefined)
+            add(file.functions[s.fn].name, { ...placed({ k: 'def', idx: s.fn }), ...(replaces && { replaces }) });
           // A nested function (a closure) may fill this function's containers.
           const saved = [guards, inFn] as const;
           [guards, inFn] = [[], s.fn];
@@ -223,13 +239,14 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
           break;
         }
         case 'class':
-          if (inFn === undefined) add(file.classes[s.cls].name, placed({ k: 'class', idx: s.cls }));
+          if (inFn === undefined)
+            add(file.classes[s.cls].name, { ...placed({ k: 'class', idx: s.cls }), ...(replaces && { replaces }) });
           break;
         default:
           nestedBlocks(s).forEach((b) => visit(b, inner));
           break;
       }
-    }
+    });
   };
   visit(body);
   for (const [name, list] of items) {

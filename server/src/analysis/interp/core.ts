@@ -20,7 +20,7 @@ import {
   type LocalBinding,
   merge,
   notARow,
-  reaches,
+  reachingBindings,
   type Scope,
   type Shape,
   v,
@@ -196,13 +196,14 @@ export class Interpreter implements InterpreterApi {
 
   /**
    * What the bindings of `name` in `s` give it: those that can run before line `at` when given
-   * (`qs = qs.filter(...)` reads the `qs` bound above; a queryset bound after `cache.set()` is not
-   * in the stored value). A name no binding reaches (used before any, as code the IR does not order
+   * and are not surely rebound on the way (`qs = qs.filter(...)` reads the `qs` bound above; a
+   * queryset bound after `cache.set()` is not in the stored value; after `key = "a"` and then
+   * `key = "b"`, `key` is "b"). A name no binding reaches (used before any, as code the IR does not order
    * may) has every binding's value, unless it is a parameter, which then has its own.
    */
   private localValue(s: Scope, name: string, at: number | undefined, isParam: boolean): V {
     const all = s.locals.get(name) ?? [];
-    let bindings = at === undefined ? all : all.filter((b) => reaches(b, at));
+    let bindings = at === undefined ? all : reachingBindings(all, at);
     if (!bindings.length && !isParam) bindings = all;
     const key = bindings.length === all.length ? name : `${name}@${bindings.map((b) => all.indexOf(b)).join(',')}`;
     return this.once(s.memo, s.busy, key, () => {

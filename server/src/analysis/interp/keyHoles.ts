@@ -14,7 +14,7 @@ import {
   lit,
   UNKNOWN_HOLE,
 } from '../domain/keys';
-import { exprText, fnId, type FnRef, type Scope, type Shape, v, type V } from '../domain/values';
+import { exprText, fnId, type FnRef, reachingBindings, type Scope, type Shape, v, type V } from '../domain/values';
 import { GET_LIST_OR_404, GET_OBJECT_OR_404 } from '../django';
 import type { Call, InterpreterApi } from './api';
 import { functionScope } from './bindings';
@@ -102,7 +102,7 @@ export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): K
     };
   }
   const hole: KeyPart = { hole: name, source: scope ? holeSource(interp, e, scope, 0) : { kind: 'unknown' } };
-  const local = scope && e.t === 'name' ? localName(e.id, scope) : undefined;
+  const local = scope && e.t === 'name' ? localName(e.id, e.loc[0], scope) : undefined;
   return local ? { parts: [hole], local } : { parts: [hole] };
 }
 
@@ -129,12 +129,19 @@ function listBinding(name: string, scope: Scope): { list: Expr; rejoined: boolea
   return { list: (lists[0] as { value: Expr }).value, rejoined: rest.length > 0 };
 }
 
-/** The function (fnId) whose local variable `name` is, unless a comprehension or lambda variable shadows it. */
-function localName(name: string, scope: Scope): string | undefined {
+/**
+ * The function (fnId) whose local variable `name` is, unless a comprehension or lambda variable
+ * shadows it; for a name bound more than once, with the bindings that reach `line`, so a name
+ * rebound between two uses does not name one key at both.
+ */
+function localName(name: string, line: number, scope: Scope): string | undefined {
   const fnScope = functionScope(scope);
-  if (!fnScope?.fn || !fnScope.locals.has(name)) return undefined;
+  const bindings = fnScope?.fn ? fnScope.locals.get(name) : undefined;
+  if (!bindings) return undefined;
   for (let s: Scope | null = scope; s && s !== fnScope; s = s.parent) if (s.fixed.has(name)) return undefined;
-  return fnId(fnScope.file, fnScope.fnIdx);
+  const id = fnId(fnScope!.file, fnScope!.fnIdx);
+  if (bindings.length === 1) return id;
+  return `${id}@${reachingBindings(bindings, line).map((b) => bindings.indexOf(b))}`;
 }
 
 /**
@@ -159,9 +166,10 @@ function holeSource(interp: InterpreterApi, e: Expr, scope: Scope, depth: number
   if (e.t !== 'name') return { kind: 'unknown' };
   const lookup = lookupValue(interp, e.id, scope);
   if (lookup && !lookup.relation) return { kind: 'field', model: lookup.model, field: lookup.field, at };
-  // `pk = product.pk` then `f"p:{pk}"`: the name has the source of its only assignment.
+  // `pk = product.pk` then `f"p:{pk}"`: the name has the source of the one assignment that reaches it.
   const fnScope = functionScope(scope);
-  const bindings = fnScope?.locals.get(e.id);
+  const all = fnScope?.locals.get(e.id);
+  const bindings = all && reachingBindings(all, e.loc[0]);
   if (depth < 4 && bindings?.length === 1 && bindings[0].k === 'assign' && bindings[0].index === null) {
     const inner = holeSource(interp, bindings[0].value, fnScope!, depth + 1);
     return inner.kind === 'field' ? { ...inner, at } : inner;
