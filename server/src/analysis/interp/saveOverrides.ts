@@ -1,0 +1,63 @@
+/**
+ * A helper that saves or deletes a row it is given (`def save_as_editor(request, obj): ...;
+ * obj.save()`) runs the save() or delete() override of the model whose row its caller passes:
+ * the call is a call of that override, as `row.save()` in the caller itself is (the method is
+ * resolved on the row). What the override invalidates then runs in the caller's request at the
+ * call, and the override runs on whatever triggers the caller. One helper deep: a helper handing
+ * the row on to another helper is not followed.
+ */
+import type { OverriddenWrite, WriteKind } from '../domain/events';
+import { fnId, type Scope, type V } from '../domain/values';
+import type { Call, FnShape, InterpreterApi, Walk } from './api';
+import { argumentFor } from './bindings';
+
+export function isOverridden(kind: WriteKind): kind is OverriddenWrite {
+  return kind === 'save' || kind === 'delete';
+}
+
+/** The function a save() or delete() of `model`'s rows runs: its own override, or one it inherits from a workspace base. */
+function overrideOf(interp: InterpreterApi, model: string, kind: OverriddenWrite): string | undefined {
+  const info = interp.models.byId.get(model);
+  if (!info?.file || info.cls === undefined) return undefined;
+  const own = info.file.classes[info.cls].methods[kind];
+  if (own !== undefined) return fnId(info.file, own);
+  const inherited = interp.models.inheritedMethod(info.file, info.cls, kind);
+  return inherited && fnId(inherited.file, inherited.fn);
+}
+
+/** A save() or delete() of a row of `model`, at the walk's statement, calls the model's override. */
+function callOverride(interp: InterpreterApi, walk: Walk, model: string, kind: OverriddenWrite): void {
+  const id = overrideOf(interp, model, kind);
+  if (id) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
+}
+
+/** `param.save()` in a helper: whatever row its callers pass there is saved. */
+export function recordParamWrite(walk: Walk, param: string, kind: OverriddenWrite): void {
+  if (!walk.events.paramWrites.some((w) => w.param === param && w.kind === kind))
+    walk.events.paramWrites.push({ param, kind });
+}
+
+/** A call of a helper that saves or deletes a parameter runs the override of each model whose row the call passes for it. */
+export function callOverridesOfArguments(
+  interp: InterpreterApi,
+  s: FnShape,
+  e: Call,
+  scope: Scope,
+  walk: Walk,
+  args: () => V[],
+): void {
+  const fact = s.fn.file.functions[s.fn.idx];
+  const overridden = (model: string) => !!overrideOf(interp, model, 'save') || !!overrideOf(interp, model, 'delete');
+  // The helper is walked only when the call passes a row whose model overrides a write.
+  const passed = fact.params.flatMap((p) => {
+    const arg = argumentFor(fact, e, p.name);
+    if (!arg) return [];
+    const position = e.args.indexOf(arg);
+    const val = position >= 0 ? args()[position] : interp.eval(arg, scope);
+    const models = val.shapes.flatMap((x) => (x.k === 'inst' && overridden(x.model) ? [x.model] : []));
+    return models.length ? [{ param: p.name, models }] : [];
+  });
+  if (!passed.length) return;
+  for (const w of interp.collect(s.fn.file, s.fn.idx).paramWrites)
+    for (const model of passed.find((p) => p.param === w.param)?.models ?? []) callOverride(interp, walk, model, w.kind);
+}
