@@ -100,8 +100,10 @@ function invalidates(inv: Invalidation, entry: Entry, entryVersionKeys: KeyPatte
  * An invalidation of `matching` that runs in the same request as write `w`: in its function or a
  * callee (a save() or delete() override included), preferably after the write; one before it
  * counts too when it runs on every path to the write (only a concurrent reader between the two
- * sees old rows, the race DJC105 describes for transactions). A delete in a branch the write may
- * be reached without is no coverage.
+ * sees old rows, the race DJC105 describes for transactions). A delete, or a call reaching one, in
+ * a branch the write may be reached without is no coverage. Inside a called function, a delete's
+ * own conditions count as they do in receivers and overrides (`if not self.is_public():` is that
+ * function's decision of when its entries go stale).
  */
 function inSameRequest(
   w: WriteSite,
