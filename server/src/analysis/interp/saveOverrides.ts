@@ -59,5 +59,6 @@ export function callOverridesOfArguments(
   });
   if (!passed.length) return;
   for (const w of interp.collect(s.fn.file, s.fn.idx).paramWrites)
-    for (const model of passed.find((p) => p.param === w.param)?.models ?? []) callOverride(interp, walk, model, w.kind);
+    for (const model of passed.find((p) => p.param === w.param)?.models ?? [])
+      callOverride(interp, walk, model, w.kind);
 }
