@@ -15,14 +15,27 @@ export function isOverridden(kind: WriteKind): kind is OverriddenWrite {
   return kind === 'save' || kind === 'delete';
 }
 
+/**
+ * Per interpreter (one analysis unit, so that what a unit reads stays its own): each model's
+ * override of each write, looked up once: calls passing rows are many, bases are few.
+ */
+const overrides = new WeakMap<InterpreterApi, Map<string, string | undefined>>();
+
 /** The function a save() or delete() of `model`'s rows runs: its own override, or one it inherits from a workspace base. */
 function overrideOf(interp: InterpreterApi, model: string, kind: OverriddenWrite): string | undefined {
+  let known = overrides.get(interp);
+  if (!known) overrides.set(interp, (known = new Map()));
+  const key = `${model} ${kind}`;
+  if (known.has(key)) return known.get(key);
   const info = interp.models.byId.get(model);
-  if (!info?.file || info.cls === undefined) return undefined;
-  const own = info.file.classes[info.cls].methods[kind];
-  if (own !== undefined) return fnId(info.file, own);
-  const inherited = interp.models.inheritedMethod(info.file, info.cls, kind);
-  return inherited && fnId(inherited.file, inherited.fn);
+  let id: string | undefined;
+  if (info?.file && info.cls !== undefined) {
+    const own = info.file.classes[info.cls].methods[kind];
+    const inherited = own === undefined ? interp.models.inheritedMethod(info.file, info.cls, kind) : undefined;
+    id = own !== undefined ? fnId(info.file, own) : inherited && fnId(inherited.file, inherited.fn);
+  }
+  known.set(key, id);
+  return id;
 }
 
 /** A save() or delete() of a row of `model`, at the walk's statement, calls the model's override. */
