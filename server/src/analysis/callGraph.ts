@@ -1,6 +1,6 @@
 /** The call graph between functions, which changes run each function (triggers), and the invalidations each function reaches. */
 import type { PythonFacts } from '../facts/types';
-import type { CacheOp, FnEvents } from './domain/events';
+import type { CacheOp, FnEvents, Pos } from './domain/events';
 import { projectSignalReceivers } from './domain/events';
 import type { FileAnalysis, Trigger } from './analysis';
 import type { ModelRegistry } from './models';
@@ -27,7 +27,7 @@ const VIEW_HOOKS =
 type Edges = Map<string, Edge[]>;
 interface Edge {
   to: string;
-  line: number;
+  pos: Pos;
 }
 
 /** The edges of a function's own calls, kept while its events are: the language server reuses both. */
@@ -38,9 +38,9 @@ export function callEdges(events: Map<string, FnEvents>): Edges {
   const edges: Edges = new Map();
   for (const [id, ev] of events) {
     let own = ownCallEdges.get(ev);
-    if (!own) ownCallEdges.set(ev, (own = ev.calls.map((c) => ({ to: c.to, line: c.pos.line }))));
+    if (!own) ownCallEdges.set(ev, (own = ev.calls.map((c) => ({ to: c.to, pos: c.pos }))));
     const signalled = ev.sends.length
-      ? ev.sends.flatMap((send) => (receivers.get(send.signal) ?? []).map((r) => ({ to: r, line: send.pos.line })))
+      ? ev.sends.flatMap((send) => (receivers.get(send.signal) ?? []).map((r) => ({ to: r, pos: send.pos })))
       : [];
     edges.set(id, signalled.length ? [...own, ...signalled] : own);
   }
@@ -140,8 +140,12 @@ export function computeTriggers(
   return result;
 }
 
-/** Per function: the invalidating ops it runs itself or through callees, with the line of the first step. */
-export type Reach = (fnId: string) => { op: CacheOp; line: number }[];
+/** Per function: the invalidating ops it runs itself or through callees, with the position of the first step in it. */
+export type Reach = (fnId: string) => ReachedOp[];
+export interface ReachedOp {
+  op: CacheOp;
+  pos: Pos;
+}
 
 /**
  * One function in the walk over the call graph. The walk fixes which callees count (a callee
@@ -151,7 +155,7 @@ export type Reach = (fnId: string) => { op: CacheOp; line: number }[];
 interface ReachNode {
   id: string;
   callees: (ReachNode | undefined)[];
-  ops?: { op: CacheOp; line: number }[];
+  ops?: ReachedOp[];
 }
 
 export function reachableOps(events: Map<string, FnEvents>, edges: Edges): Reach {
@@ -168,15 +172,15 @@ export function reachableOps(events: Map<string, FnEvents>, edges: Edges): Reach
     return node;
   };
   for (const id of events.keys()) visit(id);
-  const opsOf = (node: ReachNode): { op: CacheOp; line: number }[] => {
+  const opsOf = (node: ReachNode): ReachedOp[] => {
     if (!node.ops) {
-      const out: { op: CacheOp; line: number }[] = [];
+      const out: ReachedOp[] = [];
       for (const op of events.get(node.id)?.ops ?? [])
         if (!op.template && (DELETE_LIKE.has(op.method) || op.method === 'delete_pattern'))
-          out.push({ op, line: op.pos.line });
+          out.push({ op, pos: op.pos });
       (edges.get(node.id) ?? []).forEach((c, i) => {
         const callee = node.callees[i];
-        if (callee) for (const r of opsOf(callee)) out.push({ op: r.op, line: c.line });
+        if (callee) for (const r of opsOf(callee)) out.push({ op: r.op, pos: c.pos });
       });
       node.ops = out;
     }

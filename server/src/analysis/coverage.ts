@@ -3,7 +3,7 @@ import type { ChangeKind, Cover } from '../../../shared/graph';
 import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger } from './analysis';
 import { triggerText } from './analysis';
 import type { Reach } from './callGraph';
-import type { CacheOp, WriteSite } from './domain/events';
+import { type CacheOp, runsBefore, type WriteSite } from './domain/events';
 import { countedModels, type KeyPattern, matchKeys, shownToMatch, versionKeys } from './domain/keys';
 import { KeyIndex } from './domain/keyIndex';
 import { groupBy } from './domain/groups';
@@ -99,8 +99,12 @@ function invalidates(inv: Invalidation, entry: Entry, entryVersionKeys: KeyPatte
 
 /**
  * An invalidation of `matching` that runs in the same request as write `w`: in its function or a
- * callee, preferably after the write; one just before it counts too (only a concurrent reader
- * between the two sees old rows, the race DJC105 describes for transactions).
+ * callee (a save() or delete() override included), preferably after the write; one before it
+ * counts too when it runs on every path to the write (only a concurrent reader between the two
+ * sees old rows, the race DJC105 describes for transactions). A delete, or a call reaching one, in
+ * a branch the write may be reached without is no coverage. Inside a called function, a delete's
+ * own conditions count as they do in receivers and overrides (`if not self.is_public():` is that
+ * function's decision of when its entries go stale).
  */
 function inSameRequest(
   w: WriteSite,
@@ -110,11 +114,12 @@ function inSameRequest(
   if (!w.fnId || !w.pos) return undefined;
   const ops = reach(w.fnId).filter((r) => matching.some((m) => m.file === r.op.file && m.loc === r.op.loc));
   // A version row's bump is a write, not a cache op: reach does not list it, its own function does.
-  for (const m of matching) if (m.bumpsRow && m.fnId === w.fnId) ops.push({ op: m, line: m.pos.line });
-  ops.sort((x, y) => x.line - y.line);
-  const after = ops.find((r) => r.line >= w.pos!.line);
+  for (const m of matching) if (m.bumpsRow && m.fnId === w.fnId) ops.push({ op: m, pos: m.pos });
+  ops.sort((x, y) => x.pos.line - y.pos.line);
+  const after = ops.find((r) => r.pos.line >= w.pos!.line);
   if (after) return { op: after.op, after: true };
-  return ops.length ? { op: ops[ops.length - 1].op, after: false } : undefined;
+  const before = ops.filter((r) => runsBefore(r.pos, w.pos!));
+  return before.length ? { op: before[before.length - 1].op, after: false } : undefined;
 }
 
 /** Whether a write can change what a dep reads: unless both name their columns and share none (a foreign key `x` is column `x_id`). */

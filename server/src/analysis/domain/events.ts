@@ -18,6 +18,20 @@ export interface Pos {
   block: number;
   index: number;
   line: number;
+  /** The compound statement whose block holds this one (absent at the top of a function's body). */
+  outer?: Pos;
+}
+
+/**
+ * Whether the statement at `a` runs before the one at `w` on every path of their function that
+ * reaches `w`: it sits earlier in `w`'s block or in a block around it, or in the header of a
+ * compound statement around `w` (an `if` test, a `for` iterable). A statement in a branch, a loop
+ * body or a `try` that `w` is not inside may not run.
+ */
+export function runsBefore(a: Pos, w: Pos): boolean {
+  for (let at: Pos | undefined = w; at; at = at.outer)
+    if (at.block === a.block) return a.index < at.index || (a.index === at.index && at !== w);
+  return false;
 }
 
 export interface CacheOp extends Site {
@@ -124,10 +138,25 @@ export interface FnEvents {
   renders: Render[];
   /** Every model the function body reads, for view caches and memoize entries (the whole function is the value). */
   reads: Dep[];
+  /** save()/delete() calls on a parameter: a caller that passes a model's row runs that model's override. */
+  paramWrites: { param: string; kind: OverriddenWrite }[];
 }
 
+/** The writes a model can override with a method of the same name. */
+export type OverriddenWrite = 'save' | 'delete';
+
 export function emptyEvents(): FnEvents {
-  return { ops: [], keyReads: [], writes: [], calls: [], hookups: [], sends: [], renders: [], reads: [] };
+  return {
+    ops: [],
+    keyReads: [],
+    writes: [],
+    calls: [],
+    hookups: [],
+    sends: [],
+    renders: [],
+    reads: [],
+    paramWrites: [],
+  };
 }
 
 /** The receivers of each project signal, from the hookups in `events`: sending one calls them. */

@@ -1,11 +1,12 @@
 /** Names a function body binds, read from the IR without evaluating: locals, tuple targets, returns, assignments. */
 import type { PythonFacts } from '../../facts/types';
-import type { DictItem, Expr, Kwarg, Stmt, Target } from '../../syntax/ir';
+import type { DictItem, Expr, FunctionFact, Kwarg, Stmt, Target } from '../../syntax/ir';
 import { nestedBlocks } from '../../facts/walk';
 import {
   type BindingPlace,
   dataOf,
   EMPTY,
+  exprText,
   type LocalBinding,
   merge,
   type Scope,
@@ -24,6 +25,13 @@ export function functionScope(scope: Scope): Scope | undefined {
 
 export function kwOf(kw: Kwarg[], name: string): Expr | undefined {
   return kw.find((k) => k.name === name)?.value;
+}
+
+/** The argument a call passes for parameter `param` of `fact`: by keyword, or by position after a method's receiver. */
+export function argumentFor(fact: FunctionFact, call: { args: Expr[]; kw: Kwarg[] }, param: string): Expr | undefined {
+  const i = fact.params.findIndex((p) => p.name === param);
+  const offset = fact.cls !== null && !fact.decorators.some((d) => exprText(d) === 'staticmethod') ? 1 : 0;
+  return kwOf(call.kw, param) ?? (i >= 0 ? call.args[i - offset] : undefined);
 }
 
 export function pick(val: V, index: number | null): V {

@@ -7,10 +7,10 @@ import { nameTable } from '../../text/nameTable';
 import { display, isOpaque, type KeyPattern, rowField, UNKNOWN_HOLE } from '../domain/keys';
 import type { CacheOp } from '../domain/events';
 import type { TagDeclaration } from '../domain/tags';
-import { dataOf, type Dep, EMPTY, exprText, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
+import { dataOf, type Dep, EMPTY, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
 import type { Call, FnShape, InterpreterApi, Walk } from './api';
-import { bindTarget, functionScope, kwOf } from './bindings';
+import { argumentFor, bindTarget, functionScope, kwOf } from './bindings';
 import { globToPattern, keyOf } from './keyHoles';
 
 const UNKNOWN_KEY: KeyPattern = { parts: [UNKNOWN_HOLE] };
@@ -381,12 +381,7 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
   if (!interp.mayWrap(s.fn)) return;
   const events = interp.collect(s.fn.file, s.fn.idx);
   const fact = s.fn.file.functions[s.fn.idx];
-  const argFor = (param: string | null): Expr | undefined => {
-    if (!param) return undefined;
-    const i = fact.params.findIndex((p) => p.name === param);
-    const offset = fact.cls !== null && !fact.decorators.some((d) => exprText(d) === 'staticmethod') ? 1 : 0;
-    return kwOf(e.kw, param) ?? (i >= 0 ? e.args[i - offset] : undefined);
-  };
+  const argFor = (param: string | null): Expr | undefined => (param ? argumentFor(fact, e, param) : undefined);
   for (const op of events.ops) {
     if (!op.template) continue;
     const keyArg = argFor(op.template.keyParam);

@@ -50,6 +50,7 @@ import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHole
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
 import { genericViewCall } from './views';
+import { callOverridesOfArguments, isOverridden, recordParamWrite } from './saveOverrides';
 import {
   modelSignalConnect,
   projectSignal,
@@ -705,7 +706,10 @@ export class Interpreter implements InterpreterApi {
   callFunction(s: FnShape, e: Call | null, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
     const id = fnId(s.fn.file, s.fn.idx);
     if (walk) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
-    if (walk && e) instantiateWrapperOps(this, s, e, scope, walk);
+    if (walk && e) {
+      instantiateWrapperOps(this, s, e, scope, walk);
+      callOverridesOfArguments(this, s, e, scope, walk, args);
+    }
     const fact = s.fn.file.functions[s.fn.idx];
     const ret = withBuilder(this.returns(s.fn, s.closure ?? null, s.self), id, () =>
       e ? keyCall(this, s.fn, e, scope) : undefined,
@@ -829,8 +833,11 @@ export class Interpreter implements InterpreterApi {
         if (name === 'values')
           return v([{ k: 'list', elem: merge(...recv.items.values()) }], merge(...recv.items.values()).deps);
         return undefined;
-      case 'param':
+      case 'param': {
+        const write = INSTANCE_WRITES[name];
+        if (walk && write && isOverridden(write.kind)) recordParamWrite(walk, recv.name, write.kind);
         return v([{ k: 'paramcall', name: recv.name }]);
+      }
       default:
         return undefined;
     }
@@ -922,10 +929,14 @@ export class Interpreter implements InterpreterApi {
 
   private walkBlock(body: Stmt[], scope: Scope, walk: Walk): void {
     const block = ++this.blockCounter;
+    // The statement holding this block (block 0 is the start of a walk: a function's own body).
+    const holder = walk.pos;
+    const outer = holder.block ? holder : undefined;
     body.forEach((s, index) => {
-      walk.pos = { block, index, line: s.line };
+      walk.pos = outer ? { block, index, line: s.line, outer } : { block, index, line: s.line };
       this.walkStmt(s, scope, walk);
     });
+    walk.pos = holder;
   }
 
   private evalStmt(e: Expr, scope: Scope, walk: Walk): V {

@@ -1,0 +1,77 @@
+/**
+ * A helper that saves or deletes a row it is given (`def save_as_editor(request, obj): ...;
+ * obj.save()`) runs the save() or delete() override of the model whose row its caller passes:
+ * the call is a call of that override, as `row.save()` in the caller itself is (the method is
+ * resolved on the row). What the override invalidates then runs in the caller's request at the
+ * call, and the override runs on whatever triggers the caller. One helper deep: a helper handing
+ * the row on to another helper is not followed.
+ */
+import type { OverriddenWrite, WriteKind } from '../domain/events';
+import { fnId, type Scope, type V } from '../domain/values';
+import type { Call, FnShape, InterpreterApi, Walk } from './api';
+import { argumentFor } from './bindings';
+
+export function isOverridden(kind: WriteKind): kind is OverriddenWrite {
+  return kind === 'save' || kind === 'delete';
+}
+
+/**
+ * Per interpreter (one analysis unit, so that what a unit reads stays its own): each model's
+ * override of each write, looked up once: calls passing rows are many, bases are few.
+ */
+const overrides = new WeakMap<InterpreterApi, Map<string, string | undefined>>();
+
+/** The function a save() or delete() of `model`'s rows runs: its own override, or one it inherits from a workspace base. */
+function overrideOf(interp: InterpreterApi, model: string, kind: OverriddenWrite): string | undefined {
+  let known = overrides.get(interp);
+  if (!known) overrides.set(interp, (known = new Map()));
+  const key = `${model} ${kind}`;
+  if (known.has(key)) return known.get(key);
+  const info = interp.models.byId.get(model);
+  let id: string | undefined;
+  if (info?.file && info.cls !== undefined) {
+    const own = info.file.classes[info.cls].methods[kind];
+    const inherited = own === undefined ? interp.models.inheritedMethod(info.file, info.cls, kind) : undefined;
+    id = own !== undefined ? fnId(info.file, own) : inherited && fnId(inherited.file, inherited.fn);
+  }
+  known.set(key, id);
+  return id;
+}
+
+/** A save() or delete() of a row of `model`, at the walk's statement, calls the model's override. */
+function callOverride(interp: InterpreterApi, walk: Walk, model: string, kind: OverriddenWrite): void {
+  const id = overrideOf(interp, model, kind);
+  if (id) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
+}
+
+/** `param.save()` in a helper: whatever row its callers pass there is saved. */
+export function recordParamWrite(walk: Walk, param: string, kind: OverriddenWrite): void {
+  if (!walk.events.paramWrites.some((w) => w.param === param && w.kind === kind))
+    walk.events.paramWrites.push({ param, kind });
+}
+
+/** A call of a helper that saves or deletes a parameter runs the override of each model whose row the call passes for it. */
+export function callOverridesOfArguments(
+  interp: InterpreterApi,
+  s: FnShape,
+  e: Call,
+  scope: Scope,
+  walk: Walk,
+  args: () => V[],
+): void {
+  const fact = s.fn.file.functions[s.fn.idx];
+  const overridden = (model: string) => !!overrideOf(interp, model, 'save') || !!overrideOf(interp, model, 'delete');
+  // The helper is walked only when the call passes a row whose model overrides a write.
+  const passed = fact.params.flatMap((p) => {
+    const arg = argumentFor(fact, e, p.name);
+    if (!arg) return [];
+    const position = e.args.indexOf(arg);
+    const val = position >= 0 ? args()[position] : interp.eval(arg, scope);
+    const models = val.shapes.flatMap((x) => (x.k === 'inst' && overridden(x.model) ? [x.model] : []));
+    return models.length ? [{ param: p.name, models }] : [];
+  });
+  if (!passed.length) return;
+  for (const w of interp.collect(s.fn.file, s.fn.idx).paramWrites)
+    for (const model of passed.find((p) => p.param === w.param)?.models ?? [])
+      callOverride(interp, walk, model, w.kind);
+}
