@@ -19,6 +19,7 @@ import { contextItems, type FragmentReads, fragmentKey, templateEngine, template
 import { type Dep, exprText, type FnRef, fnId, merge, type Scope, type Shape, type V } from './domain/values';
 import { type Settings, staticSym, type Workspace } from './workspace';
 import { nameTable } from '../text/nameTable';
+import { eachCall } from '../facts/walk';
 
 /** An entry's id: where it starts (0-based line and column), 1-based as an editor shows it (`catalog/services.py:18:9`). */
 function entryId(path: string, line: number, col: number): string {
@@ -345,18 +346,6 @@ function cachedQuerysetEntry(
     immutable: false,
     cacheops: { decorator: 'cache', name, models: [model], opaque: false, file },
   };
-}
-
-/** Every call in a function's statements (nested functions are scanned as their own). */
-function eachCall(node: unknown, f: (call: Extract<Expr, { t: 'call' }>) => void, depth = 0): void {
-  if (depth > 60 || !node || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const x of node) eachCall(x, f, depth + 1);
-    return;
-  }
-  const o = node as { t?: unknown };
-  if (o.t === 'call') f(o as Extract<Expr, { t: 'call' }>);
-  for (const [k, val] of Object.entries(o)) if (k !== 'loc' && typeof val === 'object') eachCall(val, f, depth + 1);
 }
 
 /** The set op inside a decorator's wrapper whose value is the result of calling the decorated function. */
