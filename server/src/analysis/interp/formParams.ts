@@ -9,9 +9,8 @@
  */
 import type { PythonFacts } from '../../facts/types';
 import { eachCall } from '../../facts/walk';
-import type { Expr } from '../../syntax/ir';
 import { type ClsRef, fnId, merge, v, type V } from '../domain/values';
-import type { InterpreterApi } from './api';
+import type { Call, InterpreterApi } from './api';
 import { visitAssigns } from './bindings';
 
 const FORM_BASE = /^django\.forms\./;
@@ -28,57 +27,65 @@ export function formConstructorParams(interp: InterpreterApi, cls: ClsRef, initI
   if (!params.some((p) => p.kind === 'plain') || !interp.models.inherits(cls.file, cls.idx, FORM_BASE))
     return new Map();
   const found = new Map<string, V[]>();
+  // A caller's own parameter says nothing here (and a `request` of the caller's is no request of the form's).
   const pass = (name: string, val: V) => {
-    if (!val.shapes.length || !params.some((p) => p.kind === 'plain' && p.name === name)) return;
-    found.set(name, [...(found.get(name) ?? []), v(val.shapes)]);
+    const shapes = val.shapes.filter((s) => s.k !== 'param' && s.k !== 'paramcall');
+    if (!shapes.length || !params.some((p) => p.kind === 'plain' && p.name === name)) return;
+    found.set(name, [...(found.get(name) ?? []), v(shapes)]);
   };
-  for (const file of interp.ws.python) {
-    file.functions.forEach((fn, idx) => {
-      if (fn.name === 'get_form_kwargs' && fn.cls !== null && buildsForm(interp, { file, idx: fn.cls }, cls)) {
-        const scope = interp.functionScope(file, idx);
-        visitAssigns(fn.body, (target, value) => {
-          if (target.t === 'sub' && target.idx.t === 'str') pass(target.idx.v, interp.eval(value, scope));
-        });
-      }
-      eachCall(fn.body, (call) => {
-        if (!constructs(interp, file, call.fn, cls)) return;
-        const scope = interp.functionScope(file, idx);
-        const star = call.args.findIndex((a) => a.t === 'star');
-        call.args.forEach((arg, i) => {
-          const p = params[i];
-          if (p?.kind === 'plain' && (star === -1 || i < star)) pass(p.name, interp.eval(arg, scope));
-        });
-        for (const k of call.kw) if (k.name) pass(k.name, interp.eval(k.value, scope));
-      });
+  const sites = constructionSites(interp);
+  for (const { file, idx } of sites.formKwargs) {
+    const fn = file.functions[idx];
+    if (fn.cls === null || !buildsForm(interp, { file, idx: fn.cls }, cls)) continue;
+    const scope = interp.functionScope(file, idx);
+    visitAssigns(fn.body, (target, value) => {
+      if (target.t === 'sub' && target.idx.t === 'str') pass(target.idx.v, interp.eval(value, scope));
     });
+  }
+  for (const { file, idx, call } of sites.calls) {
+    const built = interp.eval(call.fn, interp.moduleScope(file)).shapes;
+    if (!built.some((s) => s.k === 'class' && isOrInherits(interp, s.cls, cls))) continue;
+    const scope = interp.functionScope(file, idx);
+    const star = call.args.findIndex((a) => a.t === 'star');
+    call.args.forEach((arg, i) => {
+      const p = params[i];
+      if (p?.kind === 'plain' && (star === -1 || i < star)) pass(p.name, interp.eval(arg, scope));
+    });
+    for (const k of call.kw) if (k.name) pass(k.name, interp.eval(k.value, scope));
   }
   const out = new Map([...found].map(([name, vals]) => [name, merge(...vals)]));
   memo.set(id, out);
   return out;
 }
 
-/** Whether `callee`, named in `file`, is the form class `cls` or a subclass of it (resolved without evaluating). */
-function constructs(interp: InterpreterApi, file: PythonFacts, callee: Expr, cls: ClsRef): boolean {
-  if (callee.t !== 'name' && callee.t !== 'attr') return false;
-  // Cheap test first: only a name some workspace form class has can build one.
-  if (!formClassNames(interp).has(callee.t === 'name' ? callee.id : callee.name)) return false;
-  return interp
-    .eval(callee, interp.moduleScope(file))
-    .shapes.some((s) => s.k === 'class' && isOrInherits(interp, s.cls, cls));
+interface ConstructionSites {
+  /** Calls whose callee is named like a workspace form class, in the function `idx` of `file`. */
+  calls: { file: PythonFacts; idx: number; call: Call }[];
+  /** Methods named `get_form_kwargs`. */
+  formKwargs: { file: PythonFacts; idx: number }[];
 }
 
-function formClassNames(interp: InterpreterApi): Set<string> {
-  const memo = interp.memoTable<Set<string>>('formClassNames');
-  let names = memo.get('');
-  if (!names) {
-    names = new Set();
-    for (const file of interp.ws.python)
-      file.classes.forEach((c, idx) => {
-        if (interp.models.inherits(file, idx, FORM_BASE)) names!.add(c.name);
+/** Where the workspace may build forms, found once by name (nothing evaluated). */
+function constructionSites(interp: InterpreterApi): ConstructionSites {
+  const memo = interp.memoTable<ConstructionSites>('formConstructionSites');
+  const known = memo.get('');
+  if (known) return known;
+  const names = new Set<string>();
+  for (const file of interp.ws.python)
+    file.classes.forEach((c, idx) => {
+      if (interp.models.inherits(file, idx, FORM_BASE)) names.add(c.name);
+    });
+  const sites: ConstructionSites = { calls: [], formKwargs: [] };
+  for (const file of interp.ws.python)
+    file.functions.forEach((fn, idx) => {
+      if (fn.name === 'get_form_kwargs' && fn.cls !== null) sites.formKwargs.push({ file, idx });
+      eachCall(fn.body, (call) => {
+        const callee = call.fn.t === 'name' ? call.fn.id : call.fn.t === 'attr' ? call.fn.name : undefined;
+        if (callee !== undefined && names.has(callee)) sites.calls.push({ file, idx, call });
       });
-    memo.set('', names);
-  }
-  return names;
+    });
+  memo.set('', sites);
+  return sites;
 }
 
 /** A view whose `form_class`, or whatever its `get_form_class()` returns, is `form` or a subclass of it. */
