@@ -10,18 +10,20 @@ import * as path from 'path';
 
 const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'realworld.js');
 
-const SERVICES = `from django.core.cache import cache
-
-from .models import Product
-
-
-def active_products():
+const ACTIVE_PRODUCTS = `def active_products():
     products = cache.get("products:active")
     if products is None:
         products = list(Product.objects.filter(is_active=True))
         cache.set("products:active", products, None)
     return products
+`;
 
+const SERVICES = `from django.core.cache import cache
+
+from .models import Product
+
+
+${ACTIVE_PRODUCTS}
 
 def rename_product(product_id, name):
     product = Product.objects.get(pk=product_id)
@@ -208,13 +210,7 @@ from django.dispatch import receiver
 from .models import Product
 
 
-def active_products():
-    products = cache.get("products:active")
-    if products is None:
-        products = list(Product.objects.filter(is_active=True))
-        cache.set("products:active", products, None)
-    return products
-
+${ACTIVE_PRODUCTS}
 
 @receiver([post_save, post_delete], sender=Product)
 def forget_active_products(sender, **kwargs):
