@@ -190,6 +190,7 @@ function analyse(mirrors, project, commit, withStats) {
       key: f.data && typeof f.data.key === 'string' ? f.data.key : '',
       model: f.data && typeof f.data.model === 'string' ? f.data.model : '',
       models: f.data && Array.isArray(f.data.models) ? f.data.models : [],
+      entryPaths: entryPaths(f.data, prefix),
       message: f.message,
     }));
     const result = { findings, leftOut: unexpected };
@@ -203,15 +204,30 @@ function analyse(mirrors, project, commit, withStats) {
   }
 }
 
+/**
+ * The files of the cache entries a finding is about: its own entry (`entryId`), or the entries a
+ * write leaves stale (DJC103 `entries`, reported at the write). Entry ids are `path:line:column`.
+ */
+function entryPaths(data, prefix) {
+  if (!data) return [];
+  const ids = [
+    ...(typeof data.entryId === 'string' ? [data.entryId] : []),
+    ...(Array.isArray(data.entries) ? data.entries : []),
+  ];
+  return [...new Set(ids.filter((id) => typeof id === 'string').map((id) => prefix + id.replace(/:\d+:\d+$/, '')))];
+}
+
 /** `app.Model`: a model label, which names that model only (`safe_apps.Tag` is not `safe_apps.Tag_safe_apps`). */
 const MODEL_LABEL = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Z][A-Za-z0-9_]*$/;
 
 /**
- * Does a finding name the bug, in its file if given? A model label must be the finding's model (or
- * one of its models) exactly; other text may appear anywhere in its key, models or message.
+ * Does a finding name the bug, in its file if given (where the finding is, or where an entry it is
+ * about is: a DJC103 is reported at the write that leaves the bug's entry stale)? A model label
+ * must be the finding's model (or one of its models) exactly; other text may appear anywhere in its
+ * key, models or message.
  */
 function namesBug(finding, bug) {
-  if (bug.file && finding.path !== bug.file) return false;
+  if (bug.file && finding.path !== bug.file && !finding.entryPaths.includes(bug.file)) return false;
   const needle = bug.must_name;
   if (MODEL_LABEL.test(needle)) {
     return finding.model === needle || finding.models.includes(needle);

@@ -4,24 +4,26 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 
 const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'realworld.js');
+
+const ACTIVE_PRODUCTS = `def active_products():
+    products = cache.get("products:active")
+    if products is None:
+        products = list(Product.objects.filter(is_active=True))
+        cache.set("products:active", products, None)
+    return products
+`;
 
 const SERVICES = `from django.core.cache import cache
 
 from .models import Product
 
 
-def active_products():
-    products = cache.get("products:active")
-    if products is None:
-        products = list(Product.objects.filter(is_active=True))
-        cache.set("products:active", products, None)
-    return products
-
+${ACTIVE_PRODUCTS}
 
 def rename_product(product_id, name):
     product = Product.objects.get(pk=product_id)
@@ -50,6 +52,15 @@ interface Shop {
  * `model` renames the cached model.
  */
 function shop(model = 'Product'): Shop {
+  const services = SERVICES.replaceAll('Product', model);
+  return mirror(
+    { 'catalog/models.py': MODELS.replaceAll('Product', model), 'catalog/services.py': services },
+    { 'catalog/services.py': services + '    cache.delete("products:active")\n' },
+  );
+}
+
+/** A bare mirror acme+shop/repo whose parent commit holds `parentFiles` (and catalog/__init__.py) and whose fix rewrites `fixFiles`. */
+function mirror(parentFiles: Record<string, string>, fixFiles: Record<string, string>): Shop {
   const root = mkdtempSync(path.join(tmpdir(), 'djcache-realworld-'));
   const mirrors = path.join(root, 'mirrors');
   const gitDir = path.join(mirrors, 'acme+shop', 'repo');
@@ -72,12 +83,11 @@ function shop(model = 'Product'): Shop {
       .trim();
   execFileSync('git', ['init', '-q', '--bare', gitDir]);
   writeFileSync(path.join(work, 'catalog', '__init__.py'), '');
-  writeFileSync(path.join(work, 'catalog', 'models.py'), MODELS.replaceAll('Product', model));
-  writeFileSync(path.join(work, 'catalog', 'services.py'), SERVICES.replaceAll('Product', model));
+  for (const [file, text] of Object.entries(parentFiles)) writeFileSync(path.join(work, file), text);
   git('add', '-A');
   git('commit', '-q', '-m', 'cache the active products');
   const parent = git('rev-parse', 'HEAD');
-  appendFileSync(path.join(work, 'catalog', 'services.py'), '    cache.delete("products:active")\n');
+  for (const [file, text] of Object.entries(fixFiles)) writeFileSync(path.join(work, file), text);
   git('add', '-A');
   git('commit', '-q', '-m', 'forget the active products on rename');
   const fix = git('rev-parse', 'HEAD');
@@ -195,6 +205,52 @@ test('realworld: a mined bug named by a model label needs that model exactly; ke
     assert.match(lastLine()!, /· bugs found 1\/1$/);
     bugs('products:');
     assert.match(lastLine()!, /· bugs found 1\/1$/);
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});
+
+test('realworld: a mined bug named in the file of its entry is found by a DJC103 at a write in another file', () => {
+  const receiver = `from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import Product
+
+
+${ACTIVE_PRODUCTS}
+
+@receiver([post_save, post_delete], sender=Product)
+def forget_active_products(sender, **kwargs):
+    cache.delete("products:active")
+`;
+  const bulk = `from django.core.cache import cache
+
+from .models import Product
+
+
+def hide_all():
+    Product.objects.update(is_active=False)
+`;
+  const s = mirror(
+    { 'catalog/models.py': MODELS, 'catalog/services.py': receiver, 'catalog/bulk.py': bulk },
+    { 'catalog/bulk.py': bulk + '    cache.delete("products:active")\n' },
+  );
+  try {
+    writeFileSync(path.join(s.data, 'labels.json'), '[]');
+    const bugs = (file: string) =>
+      writeFileSync(
+        path.join(s.data, 'bugs.tsv'),
+        `${HEADER}shop\t${s.fix}\t${s.parent}\tcatalog.Product\t${file}\tupdate() bypasses the receiver\n`,
+      );
+    const run = () => yardstick(s);
+    bugs('catalog/services.py');
+    const found = run();
+    assert.equal(found.status, 0, found.stderr);
+    assert.match(found.stdout, /NEW catalog\/bulk\.py:7 DJC103/);
+    assert.match(found.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 1\/1$/);
+    bugs('catalog/views.py');
+    assert.match(run().stdout.trimEnd().split('\n').at(-1)!, /· bugs found 0\/1$/);
   } finally {
     rmSync(s.root, { recursive: true, force: true });
   }

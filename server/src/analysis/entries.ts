@@ -19,6 +19,7 @@ import { contextItems, type FragmentReads, fragmentKey, templateEngine, template
 import { type Dep, exprText, type FnRef, fnId, merge, type Scope, type Shape, type V } from './domain/values';
 import { type Settings, staticSym, type Workspace } from './workspace';
 import { nameTable } from '../text/nameTable';
+import { eachCall } from '../facts/walk';
 
 /** An entry's id: where it starts (0-based line and column), 1-based as an editor shows it (`catalog/services.py:18:9`). */
 function entryId(path: string, line: number, col: number): string {
@@ -203,8 +204,12 @@ function decoratorEntry(
   for (const s of val.shapes) {
     if (s.k !== 'fn') continue;
     const op = memoizerOp(interp, s.fn.file, s.fn.idx);
-    if (!op?.template) continue;
     const factory = factoryCall(interp, d, scope, s.fn);
+    if (!op?.template) {
+      const wrapped = wrapperPage(interp, s.fn, factory, file, idx);
+      if (wrapped) return pageEntry(wrapped, file, d.loc, functionDeps(interp, file, idx), fnId(file, idx));
+      continue;
+    }
     const wrapperScope = memoWrapperScope(interp, op.template.scope, s.fn, factory?.scope, file, idx);
     const built = op.template.keyExpr
       ? interp.keyOf(interp.eval(op.template.keyExpr, wrapperScope), op.template.keyExpr)
@@ -343,18 +348,6 @@ function cachedQuerysetEntry(
   };
 }
 
-/** Every call in a function's statements (nested functions are scanned as their own). */
-function eachCall(node: unknown, f: (call: Extract<Expr, { t: 'call' }>) => void, depth = 0): void {
-  if (depth > 60 || !node || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const x of node) eachCall(x, f, depth + 1);
-    return;
-  }
-  const o = node as { t?: unknown };
-  if (o.t === 'call') f(o as Extract<Expr, { t: 'call' }>);
-  for (const [k, val] of Object.entries(o)) if (k !== 'loc' && typeof val === 'object') eachCall(val, f, depth + 1);
-}
-
 /** The set op inside a decorator's wrapper whose value is the result of calling the decorated function. */
 function memoizerOp(interp: Interpreter, file: PythonFacts, decoIdx: number): CacheOp | undefined {
   const param = file.functions[decoIdx].params[0]?.name;
@@ -375,6 +368,57 @@ function memoizerOp(interp: Interpreter, file: PythonFacts, decoIdx: number): Ca
 function isNestedIn(file: PythonFacts, idx: number, ancestor: number): boolean {
   for (let p = file.functions[idx].parent; p !== null; p = file.functions[p].parent) if (p === ancestor) return true;
   return false;
+}
+
+/**
+ * A decorator whose wrapper caches the decorated view itself, `cache_page(...)(func)(request)`
+ * (a `conditional_cache_page`): that page, its timeout read from the factory's call when the
+ * wrapper passes a factory parameter on. Only a `cache_page` applied to the decorated function counts.
+ */
+function wrapperPage(
+  interp: Interpreter,
+  decorator: FnRef,
+  factory: ReturnType<typeof factoryCall>,
+  file: PythonFacts,
+  idx: number,
+): PageShape | undefined {
+  const decoFile = decorator.file;
+  if (!decoFile.functions[decorator.idx].params[0]) return undefined;
+  for (let i = 0; i < decoFile.functions.length; i++) {
+    if (!isNestedIn(decoFile, i, decorator.idx)) continue;
+    const wrapperScope = memoWrapperScope(
+      interp,
+      interp.functionScope(decoFile, i),
+      decorator,
+      factory?.scope,
+      file,
+      idx,
+    );
+    let page: PageShape | undefined;
+    eachCall(decoFile.functions[i].body, (call) => {
+      if (page || call.fn.t !== 'call' || call.args.length !== 1) return;
+      const applied = interp.eval(call.args[0], wrapperScope).shapes;
+      if (!applied.some((a) => a.k === 'fn' && a.fn.file === file && a.fn.idx === idx)) return;
+      const found = interp.eval(call.fn, wrapperScope).shapes.find((p) => p.k === 'cachepage');
+      if (found?.k !== 'cachepage') return;
+      const passed = (e: Expr | undefined) => (e?.t === 'name' ? factory?.args.get(e.id) : undefined);
+      const timeout = passed(call.fn.args[0] ?? call.fn.kw.find((k) => k.name === 'timeout')?.value);
+      const alias = passed(call.fn.kw.find((k) => k.name === 'cache')?.value);
+      page = {
+        ...found,
+        ...(timeout ? { timeout: interp.timeoutOf(timeout.expr, timeout.scope) } : {}),
+        ...(alias ? { alias: passedAlias(alias.expr) } : {}),
+      };
+    });
+    if (page) return page;
+  }
+  return undefined;
+}
+
+/** The cache alias a factory's argument names: `None` is the default cache; anything but a string is unknown. */
+function passedAlias(e: Expr): string {
+  if (e.t === 'str') return e.v;
+  return e.t === 'const' && e.v === 'None' ? 'default' : '?';
 }
 
 /**

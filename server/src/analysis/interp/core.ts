@@ -46,6 +46,7 @@ import {
 } from './cacheApi';
 import { externalCall } from './djangoCalls';
 import { formSave, isSerializer, metaModel, serializedData, serializerValue } from './forms';
+import { formConstructorParams } from './formParams';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
@@ -607,7 +608,9 @@ export class Interpreter implements InterpreterApi {
       if (!selfName) continue;
       visitAssigns(fn.body, (target, value) => {
         if (target.t === 'attr' && target.name === name && target.obj.t === 'name' && target.obj.id === selfName) {
-          found.push(this.eval(value, this.scopeFor(cls.file, idx)));
+          // A form's constructor parameters hold what the code that builds the form passes.
+          const passed = fn.name === '__init__' ? new Map(formConstructorParams(this, cls, idx)) : undefined;
+          found.push(this.eval(value, this.scopeFor(cls.file, idx, null, passed)));
         }
       });
     }

@@ -113,7 +113,7 @@ function templateNames(e: Expr): string[] {
 
 /** `cache_page(timeout, cache=..., key_prefix=...)` and the runtime's version with `depends_on=`. */
 const cachePage: CallHandler = (interp, { q, e, scope }) => {
-  const t = e.args[0];
+  const t = e.args[0] ?? e.kw.find((k) => k.name === 'timeout')?.value;
   const dependsOn = q === TAGGED_CACHE_PAGE ? dependsOnItems(e.kw) : undefined;
   const timeout = t ? timeoutOf(interp, t, scope) : 'unknown';
   const aliasKw = e.kw.find((k) => k.name === 'cache')?.value;

@@ -1,0 +1,108 @@
+/**
+ * What a form's constructor parameters hold (`def __init__(self, tournament, *args, **kwargs)`),
+ * read from the code that builds the form: direct calls `SetRoundForm(self.tournament, data=...)`,
+ * and a FormView's `get_form_kwargs()` adding `kwargs["tournament"] = self.tournament` for the
+ * view's `form_class` (or a class its `get_form_class()` returns). `self.tournament = tournament`
+ * in `__init__` is then a row of Tournament, and `self.tournament.round_set.update(...)` in the
+ * form's `save()` a write of Round. Only the shapes are kept (rows, querysets), not what computing
+ * them read. A parameter that no construction passes stays unknown.
+ */
+import type { PythonFacts } from '../../facts/types';
+import { eachCall } from '../../facts/walk';
+import { type ClsRef, fnId, merge, v, type V } from '../domain/values';
+import type { Call, InterpreterApi } from './api';
+import { visitAssigns } from './bindings';
+
+const FORM_BASE = /^django\.forms\./;
+
+/** The values of the parameters of a form's `__init__` (the function `initIdx` of `cls`), by name. */
+export function formConstructorParams(interp: InterpreterApi, cls: ClsRef, initIdx: number): Map<string, V> {
+  const memo = interp.memoTable<Map<string, V>>('formConstructorParams');
+  const id = fnId(cls.file, initIdx);
+  const known = memo.get(id);
+  if (known) return known;
+  // A construction that needs this form's own parameters (a cycle) sees none.
+  memo.set(id, new Map());
+  const params = cls.file.functions[initIdx].params.slice(1);
+  if (!params.some((p) => p.kind === 'plain') || !interp.models.inherits(cls.file, cls.idx, FORM_BASE))
+    return new Map();
+  const found = new Map<string, V[]>();
+  // A caller's own parameter says nothing here (and a `request` of the caller's is no request of the form's).
+  const pass = (name: string, val: V) => {
+    const shapes = val.shapes.filter((s) => s.k !== 'param' && s.k !== 'paramcall');
+    if (!shapes.length || !params.some((p) => p.kind === 'plain' && p.name === name)) return;
+    found.set(name, [...(found.get(name) ?? []), v(shapes)]);
+  };
+  const sites = constructionSites(interp);
+  for (const { file, idx } of sites.formKwargs) {
+    const fn = file.functions[idx];
+    if (fn.cls === null || !buildsForm(interp, { file, idx: fn.cls }, cls)) continue;
+    const scope = interp.functionScope(file, idx);
+    visitAssigns(fn.body, (target, value) => {
+      if (target.t === 'sub' && target.idx.t === 'str') pass(target.idx.v, interp.eval(value, scope));
+    });
+  }
+  for (const { file, idx, call } of sites.calls) {
+    const built = interp.eval(call.fn, interp.moduleScope(file)).shapes;
+    if (!built.some((s) => s.k === 'class' && isOrInherits(interp, s.cls, cls))) continue;
+    const scope = interp.functionScope(file, idx);
+    const star = call.args.findIndex((a) => a.t === 'star');
+    call.args.forEach((arg, i) => {
+      const p = params[i];
+      if (p?.kind === 'plain' && (star === -1 || i < star)) pass(p.name, interp.eval(arg, scope));
+    });
+    for (const k of call.kw) if (k.name) pass(k.name, interp.eval(k.value, scope));
+  }
+  const out = new Map([...found].map(([name, vals]) => [name, merge(...vals)]));
+  memo.set(id, out);
+  return out;
+}
+
+interface ConstructionSites {
+  /** Calls whose callee is named like a workspace form class, in the function `idx` of `file`. */
+  calls: { file: PythonFacts; idx: number; call: Call }[];
+  /** Methods named `get_form_kwargs`. */
+  formKwargs: { file: PythonFacts; idx: number }[];
+}
+
+/** Where the workspace may build forms, found once by name (nothing evaluated). */
+function constructionSites(interp: InterpreterApi): ConstructionSites {
+  const memo = interp.memoTable<ConstructionSites>('formConstructionSites');
+  const known = memo.get('');
+  if (known) return known;
+  const names = new Set<string>();
+  for (const file of interp.ws.python)
+    file.classes.forEach((c, idx) => {
+      if (interp.models.inherits(file, idx, FORM_BASE)) names.add(c.name);
+    });
+  const sites: ConstructionSites = { calls: [], formKwargs: [] };
+  for (const file of interp.ws.python)
+    file.functions.forEach((fn, idx) => {
+      if (fn.name === 'get_form_kwargs' && fn.cls !== null) sites.formKwargs.push({ file, idx });
+      eachCall(fn.body, (call) => {
+        const callee = call.fn.t === 'name' ? call.fn.id : call.fn.t === 'attr' ? call.fn.name : undefined;
+        if (callee !== undefined && names.has(callee)) sites.calls.push({ file, idx, call });
+      });
+    });
+  memo.set('', sites);
+  return sites;
+}
+
+/** A view whose `form_class`, or whatever its `get_form_class()` returns, is `form` or a subclass of it. */
+function buildsForm(interp: InterpreterApi, view: ClsRef, form: ClsRef): boolean {
+  const self = { k: 'obj', cls: view } as const;
+  const classes = [...(interp.classAttr(view, 'form_class', self)?.shapes ?? [])];
+  for (const s of interp.classAttr(view, 'get_form_class', self)?.shapes ?? [])
+    if (s.k === 'fn') classes.push(...interp.returns(s.fn, null, self).shapes);
+  return classes.some((s) => s.k === 'class' && isOrInherits(interp, s.cls, form));
+}
+
+function isOrInherits(interp: InterpreterApi, sub: ClsRef, base: ClsRef, depth = 0): boolean {
+  if (sub.file === base.file && sub.idx === base.idx) return true;
+  if (depth > 10) return false;
+  return sub.file.classes[sub.idx].bases.some((b) =>
+    interp
+      .eval(b, interp.moduleScope(sub.file))
+      .shapes.some((s) => s.k === 'class' && isOrInherits(interp, s.cls, base, depth + 1)),
+  );
+}
