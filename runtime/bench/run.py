@@ -24,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -427,6 +428,8 @@ def main():
     workloads = os.environ.get("BENCH_WORKLOADS", ",".join(WORKLOADS)).split(",")
     configs = os.environ.get("BENCH_CONFIGS", ",".join(CONFIGS)).split(",")
     repeats = int(os.environ.get("BENCH_REPEATS", "3"))
+    # a kill (SIGTERM) still stops the servers below and removes their folders
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     port = free_port()
     redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
