@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 CONFIGS = ["nocache", "ttl", "djcache-tags", "djcache-rows", "djcache-zerocode", "cachalot",
@@ -107,16 +108,20 @@ class Phases:
     """Time spent per request in the database, in Redis (any client: Django's, cacheops'),
     in the garbage collector and in djcache's stats flush; and the CPU time the worker's
     thread used (wall time beyond it and beyond the waits on servers: the process was not
-    running)."""
+    running). Only the request's own thread is timed: djcache's stats flusher thread runs
+    beside it."""
 
     def __init__(self):
         self.now = {}
+        self.thread = threading.get_ident()
 
     def reset(self):
         self.now = {"db": 0.0, "redis": 0.0, "gc": 0.0, "flush": 0.0, "db_n": 0, "redis_n": 0}
 
     def timed(self, name, fn):
         def wrapper(*args, **kwargs):
+            if threading.get_ident() != self.thread:
+                return fn(*args, **kwargs)
             t0 = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
@@ -140,6 +145,8 @@ class Phases:
         gc_started = []
 
         def on_gc(phase, info):
+            if threading.get_ident() != self.thread:
+                return
             if phase == "start":
                 gc_started.append(time.perf_counter())
             elif gc_started and self.now:
