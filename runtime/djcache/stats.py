@@ -51,6 +51,11 @@ def family_of(key):
     return fam[:200]
 
 
+def holes_of(key):
+    """``product:42:v7`` -> ``["42"]``: what :func:`family_of` replaced, in order."""
+    return _HOLE.findall(str(key))
+
+
 listeners: list = []   # callables(family, name, n): the debug toolbar panel listens here
 
 

@@ -74,3 +74,41 @@ def test_stats_are_flushed_off_the_request_thread(settings):
     (row,) = [r for r in stats.collect(flush_first=False)["families"]
               if r["family"] == "menu:{}"]
     assert (row["misses"], row["sets"]) == (1, 1)
+
+
+def category_name(pk):
+    return Category.objects.get(pk=pk).name
+
+
+def test_auto_entry_predicts_the_row_its_key_names(calls):
+    one, two = Category.objects.create(name="one"), Category.objects.create(name="two")
+    h = tagged("auto")
+    h.get_or_set(f"category:{one.pk}", lambda: category_name(one.pk), 300)
+    h.get_or_set(f"category:{two.pk}", lambda: category_name(two.pk), 300)
+    calls.clear()
+    assert h.get_or_set(f"category:{two.pk}", lambda: "recomputed", 300) == "two"
+    # the family remembered "the row named by the key's number": its versions came with the
+    # entry, no second read for the row's tags
+    assert calls == ["get_many"]
+
+
+def test_zero_code_entry_predicts_the_row_its_key_names(calls, settings, monkeypatch):
+    from tests.test_autotag import _zero_on
+    cache = _zero_on(settings, monkeypatch, "default")
+    one, two = Category.objects.create(name="one"), Category.objects.create(name="two")
+    cache.get_or_set(f"category:{one.pk}", lambda: category_name(one.pk), 300)
+    cache.get_or_set(f"category:{two.pk}", lambda: category_name(two.pk), 300)
+    calls.clear()
+    assert cache.get_or_set(f"category:{two.pk}", lambda: "recomputed", 300) == "two"
+    assert calls == []   # the entry and its tag versions came in the one get_many of the cache
+
+
+def test_a_wrong_prediction_still_sees_the_write(calls):
+    one, two = Category.objects.create(name="one"), Category.objects.create(name="two")
+    h = tagged("auto")
+    h.get_or_set(f"category:{one.pk}", lambda: category_name(one.pk), 300)
+    # the key names row two, the computation reads row one: the prediction is wrong
+    h.get_or_set(f"category:{two.pk}", lambda: category_name(one.pk), 300)
+    one.name = "uno"
+    one.save()
+    assert h.get_or_set(f"category:{two.pk}", lambda: category_name(one.pk), 300) == "uno"
