@@ -512,6 +512,16 @@ def report(results):
                 spread([r["read"]["p99"] for r in rs], 2),
                 spread([r["write"]["p50"] for r in rs], 2),
                 spread([r["write"]["p99"] for r in rs], 2)]) + " |")
+        lines += ["", "mean per request (median over repeats): calls to the database and to Redis,"
+                  " and CPU ms of the worker's thread (what load on the machine does not change):",
+                  "", "| setup | reads: db calls | redis calls | cpu ms | writes: db calls | "
+                  "redis calls | cpu ms |", "|---|" + "---:|" * 6]
+        for config in CONFIGS:
+            rs = [r for r in mine if r["config"] == config]
+            if rs:
+                lines.append("| " + " | ".join([LABELS[config]] + [
+                    f"{statistics.median(r[op]['all'][k] for r in rs):.2f}"
+                    for op in ("read", "write") for k in ("db_n", "redis_n", "cpu")]) + " |")
         lines += ["", "slowest 1 % of requests, mean ms per phase (median over repeats):", "",
                   "| setup | reads: total | db | redis | gc | stats flush | other | cpu | "
                   "writes: total | db | redis | gc | stats flush | other | cpu |",
