@@ -309,7 +309,10 @@ def latency(samples):
         return None
     ms = sorted(s[2] for s in samples)
     p99 = percentile(ms, 0.99)
+    cpu = sorted(s[3]["cpu"] for s in samples)
     return {"n": len(ms), "p50": round(percentile(ms, 0.50), 3), "p99": round(p99, 3),
+            # the worker's own CPU time: what the setup costs, whatever the machine's load
+            "cpu_p50": round(percentile(cpu, 0.50), 3), "cpu_p99": round(percentile(cpu, 0.99), 3),
             "all": split_of(samples), "slowest_1pct": split_of([s for s in samples
                                                                  if s[2] >= p99])}
 
@@ -512,6 +515,16 @@ def report(results):
                 spread([r["read"]["p99"] for r in rs], 2),
                 spread([r["write"]["p50"] for r in rs], 2),
                 spread([r["write"]["p99"] for r in rs], 2)]) + " |")
+        if all("cpu_p99" in r["read"] for r in mine):
+            lines += ["", "CPU time of the worker's thread per request, ms (median over repeats):",
+                      "", "| setup | read cpu p50 | read cpu p99 | write cpu p50 | write cpu p99 |",
+                      "|---|---:|---:|---:|---:|"]
+            for config in CONFIGS:
+                rs = [r for r in mine if r["config"] == config]
+                if rs:
+                    lines.append("| " + " | ".join([LABELS[config]] + [
+                        spread([r[op][k] for r in rs], 2)
+                        for op in ("read", "write") for k in ("cpu_p50", "cpu_p99")]) + " |")
         lines += ["", "mean per request (median over repeats): calls to the database and to Redis,"
                   " and CPU ms of the worker's thread (what load on the machine does not change):",
                   "", "| setup | reads: db calls | redis calls | cpu ms | writes: db calls | "
