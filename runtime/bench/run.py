@@ -500,50 +500,41 @@ def report(results):
         mine = [r for r in results if r.get("workload") == name and "error" not in r]
         if not mine:
             continue
-        lines += ["", f"### {name}", "",
-                  "| setup | DB queries / 1,000 req | stale / 1,000 req | read p50 ms | "
-                  "read p99 ms | write p50 ms | write p99 ms |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
-        for config in CONFIGS:
-            rs = [r for r in mine if r["config"] == config]
-            if not rs:
-                continue
-            lines.append("| " + " | ".join([
-                LABELS[config], spread([r["queries_per_1000"] for r in rs]),
-                spread([r["stale_per_1000"] for r in rs]),
-                spread([r["read"]["p50"] for r in rs], 2),
-                spread([r["read"]["p99"] for r in rs], 2),
-                spread([r["write"]["p50"] for r in rs], 2),
-                spread([r["write"]["p99"] for r in rs], 2)]) + " |")
-        if all("cpu_p99" in r["read"] for r in mine):
-            lines += ["", "CPU time of the worker's thread per request, ms (median over repeats):",
-                      "", "| setup | read cpu p50 | read cpu p99 | write cpu p50 | write cpu p99 |",
-                      "|---|---:|---:|---:|---:|"]
+
+        def table(intro, header, cells_of, mine=mine):
+            """A markdown table: one row per setup that ran, ``cells_of(its results)``."""
+            out = ["", intro, "", "| setup | " + " | ".join(header) + " |",
+                   "|---|" + "---:|" * len(header)]
             for config in CONFIGS:
                 rs = [r for r in mine if r["config"] == config]
                 if rs:
-                    lines.append("| " + " | ".join([LABELS[config]] + [
-                        spread([r[op][k] for r in rs], 2)
-                        for op in ("read", "write") for k in ("cpu_p50", "cpu_p99")]) + " |")
-        lines += ["", "mean per request (median over repeats): calls to the database and to Redis,"
-                  " and CPU ms of the worker's thread (what load on the machine does not change):",
-                  "", "| setup | reads: db calls | redis calls | cpu ms | writes: db calls | "
-                  "redis calls | cpu ms |", "|---|" + "---:|" * 6]
-        for config in CONFIGS:
-            rs = [r for r in mine if r["config"] == config]
-            if rs:
-                lines.append("| " + " | ".join([LABELS[config]] + [
-                    f"{statistics.median(r[op]['all'][k] for r in rs):.2f}"
-                    for op in ("read", "write") for k in ("db_n", "redis_n", "cpu")]) + " |")
-        lines += ["", "slowest 1 % of requests, mean ms per phase (median over repeats):", "",
-                  "| setup | reads: total | db | redis | gc | stats flush | other | cpu | "
-                  "writes: total | db | redis | gc | stats flush | other | cpu |",
-                  "|---|" + "---:|" * 14]
-        for config in CONFIGS:
-            rs = [r for r in mine if r["config"] == config]
-            if not rs:
-                continue
-            cells = [LABELS[config]]
+                    out.append("| " + " | ".join([LABELS[config]] + cells_of(rs)) + " |")
+            return out
+
+        lines += ["", f"### {name}"]
+        lines += table("median (range) over the repeats:",
+                       ["DB queries / 1,000 req", "stale / 1,000 req", "read p50 ms",
+                        "read p99 ms", "write p50 ms", "write p99 ms"],
+                       lambda rs: [spread([r["queries_per_1000"] for r in rs]),
+                                   spread([r["stale_per_1000"] for r in rs])] +
+                       [spread([r[op][k] for r in rs], 2)
+                        for op in ("read", "write") for k in ("p50", "p99")])
+        if all("cpu_p99" in r["read"] for r in mine):
+            lines += table("CPU time of the worker's thread per request, ms (median over repeats):",
+                           ["read cpu p50", "read cpu p99", "write cpu p50", "write cpu p99"],
+                           lambda rs: [spread([r[op][k] for r in rs], 2) for op in ("read", "write")
+                                       for k in ("cpu_p50", "cpu_p99")])
+        lines += table("mean per request (median over repeats): calls to the database and to "
+                       "Redis, and CPU ms of the worker's thread (what load on the machine does "
+                       "not change):",
+                       ["reads: db calls", "redis calls", "cpu ms", "writes: db calls",
+                        "redis calls", "cpu ms"],
+                       lambda rs: [f"{statistics.median(r[op]['all'][k] for r in rs):.2f}"
+                                   for op in ("read", "write")
+                                   for k in ("db_n", "redis_n", "cpu")])
+
+        def slowest(rs):
+            cells = []
             for op in ("read", "write"):
                 splits = [r[op]["slowest_1pct"] for r in rs]
                 total = [s["db"] + s["redis"] + s["gc"] + s["flush"] + s["other"]
@@ -551,20 +542,18 @@ def report(results):
                 cells.append(f"{statistics.median(total):.2f}")
                 cells += [f"{statistics.median(s[k] for s in splits):.2f}"
                           for k in ("db", "redis", "gc", "flush", "other", "cpu")]
-            lines.append("| " + " | ".join(cells) + " |")
+            return cells
+        phases = ["db", "redis", "gc", "stats flush", "other", "cpu"]
+        lines += table("slowest 1 % of requests, mean ms per phase (median over repeats):",
+                       ["reads: total"] + phases + ["writes: total"] + phases, slowest)
         if name == "spike":
-            lines += ["", "| setup | DB queries/s before | during the spike | after | "
-                      "spike read p99 ms | max lag behind schedule ms |",
-                      "|---|---:|---:|---:|---:|---:|"]
-            for config in CONFIGS:
-                rs = [r for r in mine if r["config"] == config]
-                if not rs:
-                    continue
-                lines.append("| " + " | ".join([
-                    LABELS[config]] + [spread([r["db_queries_per_s"].get(p) for r in rs])
-                                       for p in ("before", "spike", "after")] + [
-                    spread([r["spike_read"]["p99"] for r in rs], 2),
-                    spread([r["lag_max_ms"] for r in rs])]) + " |")
+            lines += table("DB load and lag of the spike (median (range) over the repeats):",
+                           ["DB queries/s before", "during the spike", "after",
+                            "spike read p99 ms", "max lag behind schedule ms"],
+                           lambda rs: [spread([r["db_queries_per_s"].get(p) for r in rs])
+                                       for p in ("before", "spike", "after")] +
+                           [spread([r["spike_read"]["p99"] for r in rs], 2),
+                            spread([r["lag_max_ms"] for r in rs])])
         loads = [r[k] for r in mine for k in ("load_before", "load_after") if r.get(k)]
         if loads:
             lines += ["", f"1-minute load average during these runs: {min(loads):.1f}–"
