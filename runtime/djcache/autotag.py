@@ -94,8 +94,10 @@ def _on_event_loop():
     return True
 
 
-def _memory(family):
-    return core._auto_memory.get(family, set())
+def _predicted(key):
+    """Tag keys the entry of ``key`` is expected to carry: its family's, and the epoch every
+    entry carries."""
+    return core.predict_tags(stats.family_of(key), key) | {tags.epoch_key()}
 
 
 class AutoTagCache:
@@ -117,7 +119,7 @@ class AutoTagCache:
     # -- reading -------------------------------------------------------------------------
     def _fetch(self, keys, version):
         """keys -> {key: raw value} plus the current versions of the families' predicted tags."""
-        predicted = sorted({k for key in keys for k in _memory(stats.family_of(key))})
+        predicted = sorted({k for key in keys for k in _predicted(key)})
         same = tags.tags_cache() == self._alias and version is None
         with backend.guard():
             got = self._cache.get_many(list(keys) + (predicted if same else []), version=version)
@@ -187,7 +189,7 @@ class AutoTagCache:
         while len(misses) >= OPEN_MISSES_MAX:
             misses.pop(next(iter(misses))).close()
         misses[(key, version)] = _Computation(
-            family, {k: versions[k] for k in _memory(family) if k in versions})
+            family, {k: versions[k] for k in _predicted(key) if k in versions})
 
     # -- writing -------------------------------------------------------------------------
     def _computation_of(self, key, version, value):
@@ -231,7 +233,7 @@ class AutoTagCache:
                 return _MISSING
             versions[k] = v
         family = stats.family_of(key)
-        core._auto_memory[family] = {k for k in keys if k != tags.epoch_key()}
+        core.remember_tags(family, key, [k for k in keys if k != tags.epoch_key()])
         stats.set_(family)
         return (core._MAGIC, versions, None, value)
 

@@ -79,8 +79,9 @@ def call_unguarded(alias, op, *args, **kwargs):
         raise Failed(str(exc)) from exc
 
 
-def incr(alias, key, delta):
-    """Atomic increment that creates the key when missing (add then incr on a race)."""
+def incr(alias, key, delta, timeout=None):
+    """Atomic increment that creates the key when missing (add then incr on a race), to live
+    ``timeout`` seconds (None: forever) from its creation."""
     _require_ready(alias, "incr")
     try:
         with guard():
@@ -90,6 +91,6 @@ def incr(alias, key, delta):
     except Exception as exc:  # noqa: BLE001
         warn(alias, "incr", exc)
         raise Failed(str(exc)) from exc
-    if call(alias, "add", key, delta, None):
+    if call(alias, "add", key, delta, timeout):
         return delta
     return call(alias, "incr", key, delta)

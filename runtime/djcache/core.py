@@ -21,7 +21,31 @@ AUTO = "auto"
 CLOCK_SKEW = 1.0
 LOCK_POLL = 0.02
 
-_auto_memory: dict = {}   # family -> set of tag keys an auto entry used last time
+# family -> the tag keys an auto entry of it used last time; a row tag whose pk was a hole of
+# that entry's key (``product:42`` -> ``shop.product#42``) is kept as (text before the pk, the
+# hole's index), so the next key of the family predicts its own row
+_auto_memory: dict = {}
+
+
+def remember_tags(family, key, tag_keys):
+    holes = stats.holes_of(key)
+    remembered = set()
+    for k in tag_keys:
+        head, sep, row = k.rpartition("#")
+        remembered.add((head + sep, holes.index(row)) if sep and row in holes else k)
+    _auto_memory[family] = remembered
+
+
+def predict_tags(family, key):
+    """The tag keys an auto entry of ``family`` stored under ``key`` is expected to carry."""
+    holes = stats.holes_of(key)
+    out = set()
+    for k in _auto_memory.get(family, ()):
+        if isinstance(k, str):
+            out.add(k)
+        elif k[1] < len(holes):
+            out.add(k[0] + holes[k[1]])
+    return out
 
 
 class _Miss:
@@ -87,10 +111,11 @@ class Tagged:
         return self.auto and entry is not None and _valid_envelope(entry) and \
             self._bypass(_pairs_of(entry))
 
-    def _read(self, ekey, family):
+    def _read(self, key, family):
         """Return (entry or None, current versions, expected tag keys). Raises Failed."""
+        ekey = tags.entry_key(key)
         declared = self._declared_keys()
-        predicted = _auto_memory.get(family, set()) if self.auto else set()
+        predicted = predict_tags(family, key) if self.auto else set()
         tkeys = sorted(set(declared) | predicted)
         same = tags.tags_cache() == tags.entries_cache()
         if same:
@@ -118,7 +143,7 @@ class Tagged:
         if self._bypass(self.pairs):
             return default
         try:
-            entry, current, expected = self._read(tags.entry_key(key), family)
+            entry, current, expected = self._read(key, family)
         except backend.Failed:
             stats.miss(family)
             return default
@@ -170,7 +195,7 @@ class Tagged:
             return _call(default)
         ekey = tags.entry_key(key)
         try:
-            entry, current, expected = self._read(ekey, family)
+            entry, current, expected = self._read(key, family)
         except backend.Failed:
             stats.miss(family)
             return _call(default)
@@ -192,13 +217,13 @@ class Tagged:
         if lock and not have_lock:
             acquired = lock_acquire(ekey)
             if acquired is False:
-                value = self._wait(ekey, family)
+                value = self._wait(key, family)
                 if value is not MISS:
                     return value
                 acquired = lock_acquire(ekey)
             have_lock = bool(acquired)
         try:
-            return self._compute_and_store(ekey, family, default, timeout, stale, current)
+            return self._compute_and_store(key, family, default, timeout, stale, current)
         finally:
             if have_lock:
                 try:
@@ -206,12 +231,13 @@ class Tagged:
                 except backend.Failed:
                     pass
 
-    def _wait(self, ekey, family):
+    def _wait(self, key, family):
+        ekey = tags.entry_key(key)
         deadline = time.monotonic() + conf.get("LOCK_TIMEOUT")
         while time.monotonic() < deadline:
             time.sleep(LOCK_POLL)
             try:
-                entry, current, expected = self._read(ekey, family)
+                entry, current, expected = self._read(key, family)
                 state, _ = _check(entry, current, expected)
                 if state == "hit":
                     stats.hit(family)
@@ -223,9 +249,10 @@ class Tagged:
                 return MISS
         return MISS
 
-    def _compute_and_store(self, ekey, family, default, timeout, stale, current):
+    def _compute_and_store(self, key, family, default, timeout, stale, current):
+        ekey = tags.entry_key(key)
         declared = self._declared_keys()
-        predicted = sorted(_auto_memory.get(family, set())) if self.auto else []
+        predicted = sorted(predict_tags(family, key)) if self.auto else []
         try:
             snapshot = tags.ensure_versions(sorted(set(declared) | set(predicted)), current)
         except backend.Failed:
@@ -247,7 +274,7 @@ class Tagged:
             return value
         versions = {k: snapshot.get(k) for k in declared}
         if self.auto:
-            _auto_memory[family] = set(recorded)
+            remember_tags(family, key, recorded)
             unknown = [k for k in recorded if k not in snapshot]
             try:
                 later = tags.ensure_versions(unknown, tags.get_versions(unknown)) if unknown else {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import re
 import threading
 import time
@@ -18,12 +19,25 @@ BUCKETS = 20
 BOUNDS_MS = [0.1 * (2 ** k) for k in range(BUCKETS - 1)] + [float("inf")]
 FIXED = ("hits", "misses", "sets", "stale", "compute_n", "compute_us")
 MAX_FAMILIES = 1000
+# time series: per family, hits, misses and invalidations per SERIES_STEP seconds (the step of
+# the flush that pushed them), kept for SERIES_STEPS steps
+SERIES_STEP = 60
+SERIES_STEPS = 60
+SERIES_NAMES = ("hits", "misses", "inv")
+# hottest rows: per flush, each model's most bumped rows of that period are pushed (at most
+# HOT_ROWS_PER_FLUSH); at most HOT_ROWS_MAX row names are kept across processes
+HOT_ROWS_PER_FLUSH = 10
+HOT_ROWS_MAX = 500
+HOT_ROWS_TRACKED = 10000      # rows counted in-process between two flushes
 
 _lock = threading.Lock()
+_flushing = threading.Lock()   # one flush at a time: the flusher thread's or an explicit one
 _counts: dict = {}            # (family, name) -> int
 _bumps: dict = {}             # (db_alias, tag) -> int
+_row_bumps: dict = {}         # (db_alias, model tag) -> {pk text: int}
 _registered_f: set = set()
 _registered_t: set = set()
+_registered_r: set = set()
 _last_flush = time.monotonic()
 _families_seen: set = set()
 
@@ -35,6 +49,11 @@ def family_of(key):
     """``product:42`` -> ``product:{}``; digits, uuids and long hex are holes."""
     fam = _HOLE.sub("{}", str(key))
     return fam[:200]
+
+
+def holes_of(key):
+    """``product:42:v7`` -> ``["42"]``: what :func:`family_of` replaced, in order."""
+    return _HOLE.findall(str(key))
 
 
 listeners: list = []   # callables(family, name, n): the debug toolbar panel listens here
@@ -88,13 +107,65 @@ def record_bump(db_alias, tag):
     if not conf.get("STATS"):
         return
     key = (db_alias, tags.stats_name(tag))
+    model, _, row = tag.partition("#")
     with _lock:
         _bumps[key] = _bumps.get(key, 0) + 1
+        if row and row != tags.ANY_ROW:
+            rows = _row_bumps.setdefault((db_alias, model), {})
+            if row in rows or sum(map(len, _row_bumps.values())) < HOT_ROWS_TRACKED:
+                rows[row] = rows.get(row, 0) + 1
+
+
+def clock():
+    """Wall time of the time series (tests replace it)."""
+    return time.time()
+
+
+def _step(at):
+    return int(at // SERIES_STEP)
 
 
 def maybe_flush():
     if time.monotonic() - _last_flush >= conf.get("STATS_FLUSH_INTERVAL"):
-        flush()
+        _flusher().wake()
+
+
+class _Flusher:
+    """One daemon thread per process that flushes when woken, so no request pays for a
+    flush: it is one ``incr`` round trip per counter (tens of them), which put the flushing
+    request among the slowest 1 % (docs/performance-runtime.md)."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.due = threading.Event()
+        threading.Thread(target=self.run, name="djcache-stats-flush", daemon=True).start()
+
+    def wake(self):
+        self.due.set()
+
+    def run(self):
+        while True:
+            self.due.wait()
+            self.due.clear()
+            flush()
+            refresh_shared_rates()
+
+
+_flusher_lock = threading.Lock()
+_flusher_of_process: _Flusher | None = None
+
+
+def _flusher() -> _Flusher:
+    """The flusher of this process (a forked child starts its own: threads do not survive a
+    fork)."""
+    global _flusher_of_process
+    current = _flusher_of_process
+    if current is not None and current.pid == os.getpid():
+        return current
+    with _flusher_lock:
+        if _flusher_of_process is None or _flusher_of_process.pid != os.getpid():
+            _flusher_of_process = _Flusher()
+        return _flusher_of_process
 
 
 def _h(s):
@@ -105,39 +176,110 @@ def _key(*parts):
     return ":".join((tags.prefix(), "s") + parts)
 
 
-def _register(kind, name, seen):
+def _register(kind, name, seen, limit=None):
+    """Make ``name`` enumerable; False if ``limit`` names of ``kind`` are registered already."""
     if name in seen:
-        return
+        return True
     alias = tags.tags_cache()
     if backend.call(alias, "add", _key(kind + "id", _h(name)), 1, None):
         slot = backend.incr(alias, _key(kind + "count"), 1)
+        if limit is not None and slot > limit:
+            return False
         backend.call(alias, "set", _key(kind, str(slot)), name, None)
     seen.add(name)
+    return True
 
 
 def flush():
-    """Push this process's counters to the cache; returns True on success."""
-    global _last_flush, _counts, _bumps
+    """Push this process's counters to the cache; returns True on success. Waits for a flush
+    in progress on another thread, so what it returns covers every count made before."""
+    with _flushing:
+        return _flush()
+
+
+def _flush():
+    global _last_flush, _counts, _bumps, _row_bumps
     with _lock:
-        counts, bumps = _counts, _bumps
-        _counts, _bumps = {}, {}
+        counts, bumps, row_bumps = _counts, _bumps, _row_bumps
+        _counts, _bumps, _row_bumps = {}, {}, {}
         _last_flush = time.monotonic()
     if not counts and not bumps:
         return True
     alias = tags.tags_cache()
+    step = _step(clock())
+    series: dict = {}
     try:
         for (family, name), n in counts.items():
             _register("f", family, _registered_f)
             if name.startswith("inv:"):
                 _register("t", name[4:], _registered_t)
             backend.incr(alias, _key("c", _h(family), name), n)
+            point = "inv" if name.startswith("inv:") else name
+            if point in SERIES_NAMES:
+                series[(family, point)] = series.get((family, point), 0) + n
+        for (family, point), n in series.items():
+            backend.incr(alias, _series_key(family, step, point), n,
+                         timeout=SERIES_STEP * (SERIES_STEPS + 1))
         for (db_alias, tag), n in bumps.items():
             label = f"{db_alias}:{tag}"
             _register("b", label, _registered_t)
             backend.incr(alias, _key("b", _h(label)), n)
+        for (db_alias, model), rows in row_bumps.items():
+            hottest = sorted(rows.items(), key=lambda r: -r[1])[:HOT_ROWS_PER_FLUSH]
+            for row, n in hottest:
+                label = f"{db_alias}:{model}#{row}"
+                if _register("r", label, _registered_r, limit=HOT_ROWS_MAX):
+                    backend.incr(alias, _key("r", _h(label)), n)
     except backend.Failed:
         return False
     return True
+
+
+def _series_key(family, step, point):
+    return _key("ts", _h(family), str(step), point)
+
+
+def series(families, steps=SERIES_STEPS):
+    """Per family, its time series over the last ``steps`` steps (the current one last):
+    ``{"start": wall time of the first step, "step": seconds, "hits": [...], "misses": [...],
+    "inv": [...]}``."""
+    alias = tags.tags_cache()
+    last = _step(clock())
+    span = range(last - steps + 1, last + 1)
+    keys = {(f, s, p): _series_key(f, s, p) for f in families for s in span
+            for p in SERIES_NAMES}
+    got = _get_many(alias, list(keys.values())) if keys else {}
+    return {f: {"start": span[0] * SERIES_STEP, "step": SERIES_STEP,
+                **{p: [int(got.get(keys[(f, s, p)]) or 0) for s in span]
+                   for p in SERIES_NAMES}}
+            for f in families}
+
+
+def shared_rates(families):
+    """Per family, (reads/s, invalidations/s) of every process over the last one to two
+    steps: the previous step and the part of the current one gone by."""
+    now = clock()
+    elapsed = SERIES_STEP + now - _step(now) * SERIES_STEP
+    out = {}
+    for family, points in series(families, steps=2).items():
+        reads = sum(points["hits"]) + sum(points["misses"])
+        out[family] = (reads / elapsed, sum(points["inv"]) / elapsed)
+    return out
+
+
+def refresh_shared_rates():
+    """Give the traffic-aware TTL the rates of every process for the families that use it
+    here (run by the flusher thread after each flush)."""
+    from . import ttl
+    families = ttl.policy.auto_families()[:200]
+    if not families:
+        return
+    try:
+        rates = shared_rates(families)
+    except backend.Failed:
+        return
+    for family, (reads, invalidations) in rates.items():
+        ttl.policy.set_shared(family, reads, invalidations)
 
 
 atexit.register(lambda: flush() if conf_ready() else None)
@@ -208,7 +350,21 @@ def collect(flush_first=True):
         "generated_at": time.time(),
         "families": rows,
         "tag_bumps": {b: int(bgot.get(k) or 0) for b, k in bkeys.items()},
+        "hot_rows": _hot_rows(alias),
     }
+
+
+def _hot_rows(alias, per_table=5):
+    """``{"<db alias>:<model>": [[pk, bumps], ...]}``, most bumped first."""
+    labels = sorted(set(_names("r")))
+    got = _get_many(alias, [_key("r", _h(label)) for label in labels]) if labels else {}
+    by_model: dict = {}
+    for label in labels:
+        model, _, row = label.rpartition("#")
+        n = int(got.get(_key("r", _h(label))) or 0)
+        if n:
+            by_model.setdefault(model, []).append([row, n])
+    return {m: sorted(rows, key=lambda r: -r[1])[:per_table] for m, rows in by_model.items()}
 
 
 def _p95(hist):
@@ -227,9 +383,10 @@ def _p95(hist):
 
 def reset_local():
     """Forget unflushed counters and registrations (tests)."""
-    global _counts, _bumps
+    global _counts, _bumps, _row_bumps
     with _lock:
-        _counts, _bumps = {}, {}
+        _counts, _bumps, _row_bumps = {}, {}, {}
         _registered_f.clear()
         _registered_t.clear()
+        _registered_r.clear()
         _families_seen.clear()

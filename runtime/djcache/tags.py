@@ -370,9 +370,15 @@ def ensure_versions(keys, current):
     if not missing:
         return current
     current = dict(current)
+    lost = []   # keys another process initialised (or bumped) first: read what it wrote
     for k in missing:
-        backend.call(tags_cache(), "add", k, initial_version(), None)
-    current.update(get_versions(missing))
+        version = initial_version()
+        if backend.call(tags_cache(), "add", k, version, None):
+            current[k] = version
+        else:
+            lost.append(k)
+    if lost:
+        current.update(get_versions(lost))
     return current
 
 

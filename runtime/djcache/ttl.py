@@ -9,6 +9,9 @@ For each entry family we keep two exponentially decayed event rates (time consta
 
 Hot and rarely invalidated -> h ~ 1, s ~ 1 -> ~MAX.  Frequently invalidated -> s ~ 0 -> ~MIN
 (invalidation keeps it fresh anyway, and memory is saved).  Cold -> h ~ 0 -> ~MIN.
+Each rate is the larger of this process's and that of every process (the stats every process
+flushed in the last one to two minutes, read by the stats flusher thread), so a family read
+by many processes, each seeing a little of its traffic, is known to be hot.
 Every TTL then gets +/-JITTER (default 10 %) so keys set together do not expire together.
 """
 from __future__ import annotations
@@ -19,6 +22,10 @@ import threading
 import time
 
 from . import conf
+
+
+# shared rates older than this (seconds) are not used: the flusher stopped refreshing them
+SHARED_MAX_AGE = 180.0
 
 
 class DecayedRate:
@@ -59,6 +66,7 @@ class AutoTTL:
         self._reads: dict[str, DecayedRate] = {}
         self._invals: dict[str, DecayedRate] = {}
         self._last: dict[str, float] = {}
+        self._shared: dict[str, tuple[float, float, float]] = {}   # family -> (r, i, at)
         self._lock = threading.Lock()
 
     def _tau(self):
@@ -80,12 +88,27 @@ class AutoTTL:
         with self._lock:
             self._rate(self._invals, family).add(self.clock(), n)
 
+    def set_shared(self, family, read_rate, inval_rate):
+        """Rates of every process for ``family`` (events per second), as of now."""
+        with self._lock:
+            if family not in self._shared and len(self._shared) >= self.max_families:
+                self._shared.clear()
+            self._shared[family] = (read_rate, inval_rate, self.clock())
+
+    def auto_families(self):
+        """Families this process computed an auto TTL for, in the order first seen."""
+        return list(self._last)
+
     def rates(self, family):
         now = self.clock()
         with self._lock:
             r = self._reads.get(family)
             i = self._invals.get(family)
-            return (r.rate(now) if r else 0.0, i.rate(now) if i else 0.0)
+            local = (r.rate(now) if r else 0.0, i.rate(now) if i else 0.0)
+            shared = self._shared.get(family)
+        if shared is None or now - shared[2] > SHARED_MAX_AGE:
+            return local
+        return (max(local[0], shared[0]), max(local[1], shared[1]))
 
     def ttl(self, family, min_ttl=None, max_ttl=None):
         """The un-jittered TTL for ``family`` right now."""

@@ -65,8 +65,10 @@ async function main() {
     await page.screenshot({ path: path.join(results, 'admin-index.png') });
     await Promise.all([page.waitForURL(`${base}/admin/djcache/dashboard/`), row.click()]);
 
-    const charts = await page.locator('svg.djc-chart').count();
-    check('the dashboard draws six plots', charts === 6, String(charts));
+    const charts = await page.locator('svg.djc-chart:not(.djc-series)').count();
+    check('the dashboard draws seven bar plots', charts === 7, String(charts));
+    const series = await page.locator('svg.djc-series').count();
+    check('the dashboard plots the busiest families over time', series >= 1, String(series));
     const stats = await (
       await page.request.get(`${base}/djcache/stats.json`, { headers: { Authorization: `Bearer ${TOKEN}` } })
     ).json();
