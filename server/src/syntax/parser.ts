@@ -386,18 +386,25 @@ function resetsToWorking(parser: Parser): boolean {
   return parsesKnownSample(parser);
 }
 
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /**
- * Parses with a time budget; returns undefined instead of throwing, and for a file too deeply
+ * Parses with a CPU-time budget; returns undefined instead of throwing, and for a file too deeply
  * indented to parse safely. `parser` is the one loadPythonParser gave; the caller must delete the tree.
  */
 export function parsePython(parser: Parser, source: string, budgetMs = 5000): Tree | undefined {
   if (tooDeeplyIndented(source)) return undefined;
   const working = workingParser(parser);
   if (!working) return undefined;
-  const deadline = Date.now() + budgetMs;
+  // CPU time, not wall time: on a loaded machine a large file's parse waits for the CPU, and
+  // the budget is there to stop pathological parses, not slow machines.
+  const deadline = cpuMs() + budgetMs;
   let tree: Tree | undefined;
   try {
-    const progressCallback = (() => Date.now() > deadline) as unknown as () => void; // returning true cancels
+    const progressCallback = (() => cpuMs() > deadline) as unknown as () => void; // returning true cancels
     tree = working.parse(source, null, { progressCallback }) ?? undefined;
   } catch {
     tree = undefined;
