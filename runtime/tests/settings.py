@@ -4,7 +4,9 @@ DJCACHE_TEST_REDIS=127.0.0.1:6390  DJCACHE_TEST_MEMCACHED=127.0.0.1:11235
 DJCACHE_TEST_CLUSTER=127.0.0.1:7101  DJCACHE_TEST_PG=127.0.0.1:54329
 DJCACHE_REQUIRE_SERVERS=1 turns a missing server into a failure instead of a skip.
 """
+import atexit
 import os
+import shutil
 import tempfile
 
 SECRET_KEY = "test"
@@ -42,7 +44,11 @@ if PG:
     DATABASES["pg"] = {"ENGINE": "django.db.backends.postgresql", "HOST": host, "PORT": port,
                        "NAME": "djcache", "USER": "postgres", "PASSWORD": ""}
 
-_tmp = os.environ.get("DJCACHE_TEST_TMP") or tempfile.mkdtemp(prefix="djcache-test-")
+_tmp = os.environ.get("DJCACHE_TEST_TMP")
+if not _tmp:
+    # A folder of this process's own (ci.sh passes one in and removes it): gone when it exits.
+    _tmp = tempfile.mkdtemp(prefix="djcache-test-")
+    atexit.register(shutil.rmtree, _tmp, ignore_errors=True)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "a",
                 "OPTIONS": {"MAX_ENTRIES": 100000}},
