@@ -211,7 +211,7 @@ def _unknown_message(target):
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return (f"djcache.invalidate({target!r}): no model label, app label or table has this name."
             f"{hint} It takes a model class, an 'app.Model' label, an app label, a table name,"
-            f" 'table:<name>' for a table no model owns, or djcache.EVERYTHING.")
+            f" 'table:<name>' for a table no model owns, or djcache.EVERYTHING ('*', every entry).")
 
 
 # --- recording reads for depends_on="auto" ------------------------------------------------
