@@ -45,7 +45,7 @@ import {
   timeoutOf,
 } from './cacheApi';
 import { externalCall } from './djangoCalls';
-import { formSave, isSerializer, metaModel, serializedData, serializerValue } from './forms';
+import { formSave, formSavedRow, isSerializer, metaModel, serializedData, serializerValue } from './forms';
 import { formConstructorParams } from './formParams';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
@@ -161,8 +161,18 @@ export class Interpreter implements InterpreterApi {
         } else scope.fixed.set(p.name, v([this.selfShape(cls)]));
         return;
       }
-      scope.fixed.set(p.name, v([{ k: 'param', name: p.name }]));
+      scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope)));
     });
+  }
+
+  /**
+   * A class given as a parameter's default (`form_class=PhotoForm`) is what a caller that passes
+   * nothing (a URL route) runs with; other defaults stay out, so that keys keep their holes.
+   */
+  private classDefault(value: Expr | null, scope: Scope): V {
+    if (!value || (value.t !== 'name' && value.t !== 'attr')) return EMPTY;
+    const shapes = this.eval(value, this.moduleScope(scope.file)).shapes.filter((sh) => sh.k === 'class');
+    return shapes.length ? v(shapes) : EMPTY;
   }
 
   /** `self` in a manager or queryset class is a queryset of its model; elsewhere an object of the class. */
@@ -793,7 +803,11 @@ export class Interpreter implements InterpreterApi {
           return merge(
             ...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)),
           );
-        if (name === 'save' && walk) formSave(this, recv.cls, e, scope, walk);
+        if (name === 'save') {
+          if (walk) formSave(this, recv.cls, e, scope, walk);
+          const saved = formSavedRow(this, recv.cls);
+          if (saved) return saved;
+        }
         return genericViewCall(this, recv, name, e, scope, walk);
       }
       case 'signal':

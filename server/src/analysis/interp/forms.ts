@@ -30,6 +30,12 @@ export function formSave(interp: InterpreterApi, cls: ClsRef, e: Call, scope: Sc
   if (model) recordWrite(interp, walk, scope, e, model, 'save', true, `${cls.file.classes[cls.idx].name}.save()`);
 }
 
+/** What a model form's or model serializer's `.save()` returns: a row of its model (the one it was given, or a new one). */
+export function formSavedRow(interp: InterpreterApi, cls: ClsRef): V | undefined {
+  const model = formModel(interp, cls);
+  return model ? v([{ k: 'inst', model, via: [`${cls.file.classes[cls.idx].name}.save()`] }]) : undefined;
+}
+
 /** The model a model form's or model serializer's `.save()` writes. */
 function formModel(interp: InterpreterApi, cls: ClsRef): string | undefined {
   if (!interp.models.inherits(cls.file, cls.idx, MODEL_FORM_RE)) return undefined;
