@@ -5,38 +5,41 @@
 // needs and a package.json without "files".
 //
 // The README is the extension's details page in VS Code. vsce would rewrite its relative links and
-// images to the repository's URL on GitHub, which is not published, so they would all break: the
-// links stay relative (--no-rewrite-relative-links) and the files they point to ship in the .vsix,
-// where the details page resolves them against the installed extension's folder.
+// images (and the CHANGELOG's, its Changelog tab) to the repository's URL on GitHub, which is not
+// published, so they would all break. Nor can they stay relative: VS Code shows the page in a
+// webview with no access to the extension's folder (a shipped file is never loaded) and opens only
+// http(s) links from it. So the packaged copies carry their pictures inline as data: URIs, and a
+// relative link becomes its plain text; --no-rewrite-relative-links keeps vsce from pointing
+// anything that is left at the unpublished repository.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
+const IMAGE_TYPES = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif' };
 
-/** The files README.md's relative links and images point to (anchors dropped), each once. */
-function readmeTargets() {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const targets = new Set();
-  for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
-    if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue;
-    targets.add(target.replace(/#.*$/, ''));
-  }
-  return [...targets];
+const isRelative = (target) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && !target.startsWith('#');
+
+/** A markdown file as the details page can show it: relative images inlined, relative links unlinked. */
+function forDetailsPage(file) {
+  const markdown = fs.readFileSync(path.join(root, file), 'utf8');
+  return markdown.replace(/(!?)\[([^\]]*)\]\(([^)\s]+)\)/g, (whole, bang, text, target) => {
+    if (!isRelative(target)) return whole;
+    if (!bang) return text;
+    const type = IMAGE_TYPES[path.extname(target).toLowerCase()];
+    if (!type) throw new Error(`${file} shows ${target}, which the details page cannot inline`);
+    const data = fs.readFileSync(path.join(root, target)).toString('base64');
+    return `![${text}](data:${type};base64,${data})`;
+  });
 }
 
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'djcache-vsix-'));
 try {
-  for (const entry of ['dist', 'media', 'syntaxes', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore'])
+  for (const entry of ['dist', 'media', 'syntaxes', 'LICENSE', '.vscodeignore'])
     fs.cpSync(path.join(root, entry), path.join(stage, entry), { recursive: true });
-  for (const target of readmeTargets()) {
-    const source = path.join(root, target);
-    if (!fs.existsSync(source)) throw new Error(`README.md links to ${target}, which does not exist`);
-    fs.mkdirSync(path.dirname(path.join(stage, target)), { recursive: true });
-    fs.copyFileSync(source, path.join(stage, target));
-  }
+  for (const file of ['README.md', 'CHANGELOG.md']) fs.writeFileSync(path.join(stage, file), forDetailsPage(file));
   delete manifest.files;
   delete manifest.scripts;
   fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
