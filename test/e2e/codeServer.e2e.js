@@ -784,8 +784,8 @@ async function main() {
     ]
       .map((m) => m[1])
       .filter((src) => !/^[a-z][a-z0-9+.-]*:/i.test(src));
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+Shift+X');
+    // A click, not Ctrl+Shift+X: the Cache Map's webview may hold the keyboard focus.
+    await page.locator('.activitybar .action-item a[aria-label^="Extensions"]').first().click();
     try {
       const row = page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'djcache' }).first();
       await row.waitFor({ timeout: 60_000 });
@@ -818,7 +818,7 @@ async function main() {
       await shot('details-page');
     } finally {
       await runCommand('View: Close All Editors');
-      await page.keyboard.press('Control+Shift+E');
+      await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
     }
   });
 
