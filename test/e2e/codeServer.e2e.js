@@ -776,6 +776,52 @@ async function main() {
     fs.copyFileSync(file, path.join(RESULTS, 'best-cache-map.png'));
   });
 
+  // The details page (README.md in a webview with no access to the extension's folder) shows the
+  // README's pictures, inlined by scripts/vsix.js, and no relative link: nothing there could open it.
+  await step("the extension's details page shows the README's pictures and no dead relative link", async () => {
+    const readmeImages = [
+      ...fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g),
+    ]
+      .map((m) => m[1])
+      .filter((src) => !/^[a-z][a-z0-9+.-]*:/i.test(src));
+    // A click, not Ctrl+Shift+X: the Cache Map's webview may hold the keyboard focus.
+    await page.locator('.activitybar .action-item a[aria-label^="Extensions"]').first().click();
+    try {
+      const row = page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'djcache' }).first();
+      await row.waitFor({ timeout: 60_000 });
+      await row.click();
+      const details = await until(
+        `the details page with ${readmeImages.length} pictures loaded`,
+        async () => {
+          for (const frame of page.frames()) {
+            const seen = await frame
+              .evaluate(() => {
+                if (!document.querySelector('h1')) return null;
+                const images = [...document.images];
+                return {
+                  loaded: images.filter((i) => i.complete && i.naturalWidth > 0).map((i) => i.naturalWidth),
+                  links: [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')),
+                };
+              })
+              .catch(() => null);
+            if (seen && seen.loaded.length >= readmeImages.length) return seen;
+          }
+          return null;
+        },
+        120_000,
+      );
+      log(
+        `details page: ${details.loaded.length} pictures loaded (widths ${details.loaded.join(', ')}), links: ${details.links.join(' ')}`,
+      );
+      const relative = details.links.filter((href) => !/^([a-z][a-z0-9+.-]*:|#)/i.test(href));
+      if (relative.length) throw new Error(`relative links the details page cannot open: ${relative.join(', ')}`);
+      await shot('details-page');
+    } finally {
+      await runCommand('View: Close All Editors');
+      await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
+    }
+  });
+
   // The desktop VS Code suite (electron/suite.js, VS Code API only) in code-server's extension host,
   // so that it is exercised here too: the installed extension as the development extension,
   // suite.js as --extensionTestsPath, on a fresh copy of the example.
