@@ -640,6 +640,20 @@ export class ModelRegistry {
     return out;
   }
 
+  /** Whether workspace class `sub` is `base` or inherits from it through workspace bases. */
+  isOrSubclassOf(
+    sub: { file: PythonFacts; idx: number },
+    base: { file: PythonFacts; idx: number },
+    depth = 0,
+  ): boolean {
+    if (sub.file === base.file && sub.idx === base.idx) return true;
+    if (depth > 20) return false;
+    return classBases(sub.file.classes[sub.idx]).some((b) => {
+      const s = staticSym(this.ws, sub.file, b);
+      return s?.k === 'class' && this.isOrSubclassOf(s, base, depth + 1);
+    });
+  }
+
   /**
    * The method `name` a workspace class inherits from its workspace bases (mixins, abstract
    * models), depth first and left to right as Python's MRO mostly finds it; undefined when the

@@ -45,7 +45,7 @@ import {
   timeoutOf,
 } from './cacheApi';
 import { externalCall } from './djangoCalls';
-import { formSave, formSavedRow, isSerializer, metaModel, serializedData, serializerValue } from './forms';
+import { formSave, isSerializer, metaModel, serializedData, serializerValue } from './forms';
 import { formConstructorParams } from './formParams';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
@@ -803,11 +803,8 @@ export class Interpreter implements InterpreterApi {
           return merge(
             ...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)),
           );
-        if (name === 'save') {
-          if (walk) formSave(this, recv.cls, e, scope, walk);
-          const saved = formSavedRow(this, recv.cls);
-          if (saved) return saved;
-        }
+        const saved = name === 'save' ? formSave(this, recv.cls, e, scope, walk) : undefined;
+        if (saved) return saved;
         return genericViewCall(this, recv, name, e, scope, walk);
       }
       case 'signal':

@@ -44,7 +44,7 @@ export function formConstructorParams(interp: InterpreterApi, cls: ClsRef, initI
   }
   for (const { file, idx, call } of sites.calls) {
     const built = interp.eval(call.fn, interp.moduleScope(file)).shapes;
-    if (!built.some((s) => s.k === 'class' && isOrInherits(interp, s.cls, cls))) continue;
+    if (!built.some((s) => s.k === 'class' && interp.models.isOrSubclassOf(s.cls, cls))) continue;
     const scope = interp.functionScope(file, idx);
     const star = call.args.findIndex((a) => a.t === 'star');
     call.args.forEach((arg, i) => {
@@ -94,15 +94,5 @@ function buildsForm(interp: InterpreterApi, view: ClsRef, form: ClsRef): boolean
   const classes = [...(interp.classAttr(view, 'form_class', self)?.shapes ?? [])];
   for (const s of interp.classAttr(view, 'get_form_class', self)?.shapes ?? [])
     if (s.k === 'fn') classes.push(...interp.returns(s.fn, null, self).shapes);
-  return classes.some((s) => s.k === 'class' && isOrInherits(interp, s.cls, form));
-}
-
-function isOrInherits(interp: InterpreterApi, sub: ClsRef, base: ClsRef, depth = 0): boolean {
-  if (sub.file === base.file && sub.idx === base.idx) return true;
-  if (depth > 10) return false;
-  return sub.file.classes[sub.idx].bases.some((b) =>
-    interp
-      .eval(b, interp.moduleScope(sub.file))
-      .shapes.some((s) => s.k === 'class' && isOrInherits(interp, s.cls, base, depth + 1)),
-  );
+  return classes.some((s) => s.k === 'class' && interp.models.isOrSubclassOf(s.cls, form));
 }

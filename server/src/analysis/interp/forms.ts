@@ -24,16 +24,22 @@ export function isSerializer(interp: InterpreterApi, cls: ClsRef): boolean {
   return interp.models.inherits(cls.file, cls.idx, /^rest_framework\.serializers\./);
 }
 
-/** `form.save()` of a model form or model serializer writes its Meta.model. */
-export function formSave(interp: InterpreterApi, cls: ClsRef, e: Call, scope: Scope, walk: Walk): void {
+/**
+ * A model form's or model serializer's `.save()`: a write of its model, recorded when walking, and
+ * what it returns, a row of that model (the one it was given, or a new one).
+ */
+export function formSave(
+  interp: InterpreterApi,
+  cls: ClsRef,
+  e: Call,
+  scope: Scope,
+  walk: Walk | undefined,
+): V | undefined {
   const model = formModel(interp, cls);
-  if (model) recordWrite(interp, walk, scope, e, model, 'save', true, `${cls.file.classes[cls.idx].name}.save()`);
-}
-
-/** What a model form's or model serializer's `.save()` returns: a row of its model (the one it was given, or a new one). */
-export function formSavedRow(interp: InterpreterApi, cls: ClsRef): V | undefined {
-  const model = formModel(interp, cls);
-  return model ? v([{ k: 'inst', model, via: [`${cls.file.classes[cls.idx].name}.save()`] }]) : undefined;
+  if (!model) return undefined;
+  const via = `${cls.file.classes[cls.idx].name}.save()`;
+  if (walk) recordWrite(interp, walk, scope, e, model, 'save', true, via);
+  return v([{ k: 'inst', model, via: [via] }]);
 }
 
 /** The model a model form's or model serializer's `.save()` writes. */

@@ -16,15 +16,11 @@ export function isOverridden(kind: WriteKind): kind is OverriddenWrite {
 }
 
 /**
- * Per interpreter (one analysis unit, so that what a unit reads stays its own): each model's
- * override of each write, looked up once: calls passing rows are many, bases are few.
+ * The function a save() or delete() of `model`'s rows runs: its own override, or one it inherits
+ * from a workspace base. Looked up once per interpreter: calls passing rows are many, bases are few.
  */
-const overrides = new WeakMap<InterpreterApi, Map<string, string | undefined>>();
-
-/** The function a save() or delete() of `model`'s rows runs: its own override, or one it inherits from a workspace base. */
 function overrideOf(interp: InterpreterApi, model: string, kind: OverriddenWrite): string | undefined {
-  let known = overrides.get(interp);
-  if (!known) overrides.set(interp, (known = new Map()));
+  const known = interp.memoTable<string | undefined>('saveOverrides');
   const key = `${model} ${kind}`;
   if (known.has(key)) return known.get(key);
   const info = interp.models.byId.get(model);
