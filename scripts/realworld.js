@@ -219,13 +219,13 @@ function entryPaths(data, prefix) {
 }
 
 /**
- * The writes a finding says leave its entries stale, without line numbers (which move between a
- * bug's parent and fix): `path (how)`. A DJC103 is itself reported at its write.
+ * The writes a finding says leave its entries stale, by file and function rather than line (lines
+ * move between a bug's parent and fix): `path:function (how)`. A DJC103 is itself reported at its write.
  */
 function staleWrites(f, prefix) {
   if (f.code === 'DJC103') return [`${prefix}${f.path} (${f.data.writeKind})`];
   const writes = f.data && Array.isArray(f.data.writes) ? f.data.writes : [];
-  return writes.map((w) => `${prefix}${w.at.replace(/:\d+$/, '')} (${w.how})`);
+  return writes.map((w) => `${prefix}${w.at.replace(/:\d+$/, '')}${w.fn ? `:${w.fn}` : ''} (${w.how})`);
 }
 
 /**

@@ -302,7 +302,7 @@ def remove_product(product_id):
     assert.match(found.stdout, /found: the fix resolves 1 of the parent's claims, 1 finding\(s\) left on the fix/);
     assert.match(
       found.stdout,
-      /resolved: catalog\.Product in catalog\/services\.py, written at catalog\/services\.py \(.*save\(\)\)/,
+      /resolved: catalog\.Product in catalog\/services\.py, written at catalog\/services\.py:rename_product \(.*save\(\)\)/,
     );
     assert.match(found.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 1\/1 \(0 with nothing left on the fix\)$/);
 

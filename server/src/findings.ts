@@ -43,9 +43,10 @@ export interface TagFixData {
   remove?: string;
 }
 
-/** A write that leaves an entry stale: where (`path:line`) and how (`Submission.save()`). */
+/** A write that leaves an entry stale: where (`path:line`, in function `fn` when inside one) and how (`Submission.save()`). */
 export interface StaleWrite {
   at: string;
+  fn?: string;
   how: string;
 }
 

@@ -34,7 +34,8 @@ export function entryData(a: Analysis, entry: Entry, model: string): EntryData {
 export function staleWrites(stale: readonly WriteSite[]): StaleWrite[] {
   const seen = new Map<string, StaleWrite>();
   for (const w of stale) {
-    const write = { at: at(w.file.path, w.loc), how: w.how };
+    const fn = w.fnId === null ? undefined : w.file.functions[Number(w.fnId.split('#')[1])]?.qual;
+    const write = { at: at(w.file.path, w.loc), ...(fn ? { fn } : {}), how: w.how };
     seen.set(`${write.at} ${write.how}`, write);
   }
   return [...seen.values()];
