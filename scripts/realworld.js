@@ -223,22 +223,35 @@ function entryPaths(data, prefix) {
  * move between a bug's parent and fix): `path:function (how)`. A DJC103 is itself reported at its write.
  */
 function staleWrites(f, prefix) {
-  if (f.code === 'DJC103') return [`${prefix}${f.path} (${f.data.writeKind})`];
+  if (f.code === 'DJC103') return [{ model: f.data.model, at: `${prefix}${f.path} (${f.data.writeKind})` }];
   const writes = f.data && Array.isArray(f.data.writes) ? f.data.writes : [];
-  return writes.map((w) => `${prefix}${w.at.replace(/:\d+$/, '')}${w.fn ? `:${w.fn}` : ''} (${w.how})`);
+  return writes.map((w) => ({
+    model: w.model,
+    at: `${prefix}${w.at.replace(/:\d+$/, '')}${w.fn ? `:${w.fn}` : ''} (${w.how})`,
+  }));
 }
 
 /**
- * What a finding claims, one line per stale write: which models, in which entries' files, are left
+ * What a finding claims, one line per stale write: which model, in which entries' files, is left
  * stale by which write. A finding without writes (a key mismatch, a delete that matches nothing)
  * claims itself. Rule codes are left out on purpose: the same stale write reported by another rule
  * on the fix is the same claim.
  */
-function claims(finding) {
-  const models = (finding.models.length ? finding.models : [finding.model]).filter(Boolean).sort().join(', ');
+function claims(finding, model) {
   const where = finding.entryPaths.length ? finding.entryPaths.join(', ') : finding.path;
-  if (!finding.writes.length) return [`${finding.code} ${JSON.stringify(finding.key)} ${models} at ${finding.path}`];
-  return finding.writes.map((w) => `${models} in ${where}, written at ${w}`);
+  if (!finding.writes.length) {
+    const models = (finding.models.length ? finding.models : [finding.model]).filter(Boolean).sort().join(', ');
+    return [`${finding.code} ${JSON.stringify(finding.key)} ${models} at ${finding.path}`];
+  }
+  return finding.writes
+    .filter((w) => !model || w.model === model)
+    .map((w) => `${w.model} in ${where}, written at ${w.at}`);
+}
+
+/** The parent's claims about the bug: those of the findings naming it, only of its model when it names one. */
+function bugClaims(findings, bug) {
+  const model = MODEL_LABEL.test(bug.must_name) ? bug.must_name : undefined;
+  return [...new Set(findings.flatMap((f) => claims(f, model)))];
 }
 
 /** `app.Model`: a model label, which names that model only (`safe_apps.Tag` is not `safe_apps.Tag_safe_apps`). */
@@ -325,13 +338,15 @@ function main() {
       const outcome = { ...bug, found: false };
       try {
         const flagged = analysed(project, bug.parent_commit).findings.filter((f) => namesBug(f, bug));
-        const remaining = flagged.length
-          ? analysed(project, bug.fix_commit).findings.filter((f) => namesBug(f, bug))
-          : [];
+        const onFix = flagged.length ? analysed(project, bug.fix_commit).findings : [];
+        const remaining = onFix.filter((f) => namesBug(f, bug));
         // Found: the fix resolves something the parent's findings said about the bug, whatever else
         // stays true on the fix (other writes of the same model are often still uncovered there).
-        const kept = new Set(remaining.flatMap(claims));
-        outcome.resolved = [...new Set(flagged.flatMap(claims))].filter((c) => !kept.has(c)).sort();
+        // A claim any finding still makes on the fix is kept, whatever that finding names.
+        const kept = new Set(onFix.flatMap((f) => claims(f)));
+        outcome.resolved = bugClaims(flagged, bug)
+          .filter((c) => !kept.has(c))
+          .sort();
         outcome.found = outcome.resolved.length > 0;
         outcome.foundStrictly = flagged.length > 0 && remaining.length === 0;
         outcome.flaggedOnParent = flagged.length;

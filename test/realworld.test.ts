@@ -316,3 +316,60 @@ def remove_product(product_id):
     rmSync(nothingCovered.root, { recursive: true, force: true });
   }
 });
+
+test("realworld: a bug named by a model label is found only by claims about that model's writes", () => {
+  const models = `${MODELS}
+
+class Category(models.Model):
+    name = models.CharField(max_length=200)
+`;
+  const services = `from django.core.cache import cache
+
+from .models import Category, Product
+
+
+def catalog_page():
+    page = cache.get("catalog:page")
+    if page is None:
+        page = [list(Product.objects.all()), list(Category.objects.all())]
+        cache.set("catalog:page", page, None)
+    return page
+
+
+def rename_product(product_id, name):
+    product = Product.objects.get(pk=product_id)
+    product.name = name
+    product.save()
+
+
+def rename_category(category_id, name):
+    category = Category.objects.get(pk=category_id)
+    category.name = name
+    category.save()
+`;
+  const s = mirror(
+    { 'catalog/models.py': models, 'catalog/services.py': services },
+    {
+      'catalog/services.py': services.replace(
+        '    product.save()\n',
+        '    product.save()\n    cache.delete("catalog:page")\n',
+      ),
+    },
+  );
+  try {
+    writeFileSync(path.join(s.data, 'labels.json'), '[]');
+    const lastLine = (model: string) => {
+      writeFileSync(
+        path.join(s.data, 'bugs.tsv'),
+        `${HEADER}shop\t${s.fix}\t${s.parent}\t${model}\tcatalog/services.py\tno delete on rename\n`,
+      );
+      const run = yardstick(s);
+      assert.equal(run.status, 0, run.stderr);
+      return run.stdout.trimEnd().split('\n').at(-1);
+    };
+    assert.match(lastLine('catalog.Product')!, /· bugs found 1\/1 /);
+    assert.match(lastLine('catalog.Category')!, /· bugs found 0\/1 /);
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});

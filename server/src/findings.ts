@@ -43,8 +43,9 @@ export interface TagFixData {
   remove?: string;
 }
 
-/** A write that leaves an entry stale: where (`path:line`, in function `fn` when inside one) and how (`Submission.save()`). */
+/** A write that leaves an entry stale: which model, where (`path:line`, in function `fn` when inside one) and how (`submission.save()`). */
 export interface StaleWrite {
+  model: string;
   at: string;
   fn?: string;
   how: string;

@@ -35,8 +35,8 @@ export function staleWrites(stale: readonly WriteSite[]): StaleWrite[] {
   const seen = new Map<string, StaleWrite>();
   for (const w of stale) {
     const fn = w.fnId === null ? undefined : w.file.functions[Number(w.fnId.split('#')[1])]?.qual;
-    const write = { at: at(w.file.path, w.loc), ...(fn ? { fn } : {}), how: w.how };
-    seen.set(`${write.at} ${write.how}`, write);
+    const write = { model: w.model, at: at(w.file.path, w.loc), ...(fn ? { fn } : {}), how: w.how };
+    seen.set(`${write.model} ${write.at} ${write.how}`, write);
   }
   return [...seen.values()];
 }
