@@ -191,6 +191,7 @@ function analyse(mirrors, project, commit, withStats) {
       model: f.data && typeof f.data.model === 'string' ? f.data.model : '',
       models: f.data && Array.isArray(f.data.models) ? f.data.models : [],
       entryPaths: entryPaths(f.data, prefix),
+      writes: staleWrites(f, prefix),
       message: f.message,
     }));
     const result = { findings, leftOut: unexpected };
@@ -215,6 +216,42 @@ function entryPaths(data, prefix) {
     ...(Array.isArray(data.entries) ? data.entries : []),
   ];
   return [...new Set(ids.filter((id) => typeof id === 'string').map((id) => prefix + id.replace(/:\d+:\d+$/, '')))];
+}
+
+/**
+ * The writes a finding says leave its entries stale, by file and function rather than line (lines
+ * move between a bug's parent and fix): `path:function (how)`. A DJC103 is itself reported at its write.
+ */
+function staleWrites(f, prefix) {
+  if (f.code === 'DJC103') return [{ model: f.data.model, at: `${prefix}${f.path} (${f.data.writeKind})` }];
+  const writes = f.data && Array.isArray(f.data.writes) ? f.data.writes : [];
+  return writes.map((w) => ({
+    model: w.model,
+    at: `${prefix}${w.at.replace(/:\d+$/, '')}${w.fn ? `:${w.fn}` : ''} (${w.how})`,
+  }));
+}
+
+/**
+ * What a finding claims, one line per stale write: which model, in which entries' files, is left
+ * stale by which write. A finding without writes (a key mismatch, a delete that matches nothing)
+ * claims itself. Rule codes are left out on purpose: the same stale write reported by another rule
+ * on the fix is the same claim.
+ */
+function claims(finding, model) {
+  const where = finding.entryPaths.length ? finding.entryPaths.join(', ') : finding.path;
+  if (!finding.writes.length) {
+    const models = (finding.models.length ? finding.models : [finding.model]).filter(Boolean).sort().join(', ');
+    return [`${finding.code} ${JSON.stringify(finding.key)} ${models} at ${finding.path}`];
+  }
+  return finding.writes
+    .filter((w) => !model || w.model === model)
+    .map((w) => `${w.model} in ${where}, written at ${w.at}`);
+}
+
+/** The parent's claims about the bug: those of the findings naming it, only of its model when it names one. */
+function bugClaims(findings, bug) {
+  const model = MODEL_LABEL.test(bug.must_name) ? bug.must_name : undefined;
+  return [...new Set(findings.flatMap((f) => claims(f, model)))];
 }
 
 /** `app.Model`: a model label, which names that model only (`safe_apps.Tag` is not `safe_apps.Tag_safe_apps`). */
@@ -301,10 +338,17 @@ function main() {
       const outcome = { ...bug, found: false };
       try {
         const flagged = analysed(project, bug.parent_commit).findings.filter((f) => namesBug(f, bug));
-        const remaining = flagged.length
-          ? analysed(project, bug.fix_commit).findings.filter((f) => namesBug(f, bug))
-          : [];
-        outcome.found = flagged.length > 0 && remaining.length === 0;
+        const onFix = flagged.length ? analysed(project, bug.fix_commit).findings : [];
+        const remaining = onFix.filter((f) => namesBug(f, bug));
+        // Found: the fix resolves something the parent's findings said about the bug, whatever else
+        // stays true on the fix (other writes of the same model are often still uncovered there).
+        // A claim any finding still makes on the fix is kept, whatever that finding names.
+        const kept = new Set(onFix.flatMap((f) => claims(f)));
+        outcome.resolved = bugClaims(flagged, bug)
+          .filter((c) => !kept.has(c))
+          .sort();
+        outcome.found = outcome.resolved.length > 0;
+        outcome.foundStrictly = flagged.length > 0 && remaining.length === 0;
         outcome.flaggedOnParent = flagged.length;
         outcome.remainingOnFix = remaining.length;
       } catch (error) {
@@ -325,6 +369,7 @@ function main() {
   const fp = total('FP');
   const bugRows = results.flatMap((r) => r.bugs);
   const found = bugRows.filter((b) => b.found).length;
+  const foundStrictly = bugRows.filter((b) => b.foundStrictly).length;
   const precision = tp + fp === 0 ? 0 : (100 * tp) / (tp + fp); // no judged finding proves nothing
   const summary = {
     findings: results.reduce((sum, r) => sum + r.findings.length, 0),
@@ -334,9 +379,10 @@ function main() {
     unjudged: results.reduce((sum, r) => sum + r.unjudged.length, 0),
     precision,
     bugsFound: found,
+    bugsFoundStrictly: foundStrictly,
     bugs: bugRows.length,
   };
-  const last = `precision ${precision.toFixed(1)}% (${tp}/${tp + fp}) · bugs found ${found}/${bugRows.length}`;
+  const last = `precision ${precision.toFixed(1)}% (${tp}/${tp + fp}) · bugs found ${found}/${bugRows.length} (${foundStrictly} with nothing left on the fix)`;
 
   if (options.json) {
     process.stdout.write(JSON.stringify({ projects: results, summary, errors, line: last }, null, 2) + '\n');
@@ -360,11 +406,12 @@ function main() {
           const state = b.error
             ? `ERROR ${b.error}`
             : b.found
-              ? 'found'
+              ? `found: the fix resolves ${b.resolved.length} of the parent's claims, ${b.remainingOnFix} finding(s) left on the fix`
               : b.flaggedOnParent
-                ? `still flagged on the fix (${b.remainingOnFix})`
+                ? `still flagged on the fix (${b.remainingOnFix}), every claim kept`
                 : 'missed';
           console.log(`    ${b.fix_commit.slice(0, 10)} ${JSON.stringify(b.must_name)}: ${state}`);
+          for (const claim of b.found ? b.resolved : []) console.log(`        resolved: ${claim}`);
         }
       }
     }

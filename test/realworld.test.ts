@@ -136,7 +136,7 @@ test('realworld: a labelled finding counts by its verdict and a mined bug counts
     const run = yardstick(s);
     assert.equal(run.status, 0, run.stderr);
     const lines = run.stdout.trimEnd().split('\n');
-    assert.equal(lines.at(-1), 'precision 100.0% (1/1) · bugs found 1/1');
+    assert.equal(lines.at(-1), 'precision 100.0% (1/1) · bugs found 1/1 (1 with nothing left on the fix)');
     assert.ok(
       lines.some((l) => l.includes('findings 1: TP 1, FP 0, debatable 0, unjudged 0')),
       run.stdout,
@@ -144,6 +144,7 @@ test('realworld: a labelled finding counts by its verdict and a mined bug counts
 
     const json = JSON.parse(yardstick(s, '--json').stdout);
     assert.equal(json.summary.bugsFound, 1);
+    assert.equal(json.summary.bugsFoundStrictly, 1);
     assert.equal(json.projects[0].bugs[0].remainingOnFix, 0);
     // Each analysed commit is a temp folder: a fact cache kept for it would never be used again.
     assert.ok(!existsSync(path.join(cacheHome(s), 'djcache')), 'the yardstick left fact caches in the cache folder');
@@ -163,7 +164,10 @@ test('realworld: an unlabelled finding is listed for judging, and a bug named in
     const run = yardstick(s);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /NEW catalog\/services\.py:10 DJC101 key="products:active" model=catalog\.Product/);
-    assert.equal(run.stdout.trimEnd().split('\n').at(-1), 'precision 0.0% (0/0) · bugs found 0/1');
+    assert.equal(
+      run.stdout.trimEnd().split('\n').at(-1),
+      'precision 0.0% (0/0) · bugs found 0/1 (0 with nothing left on the fix)',
+    );
   } finally {
     rmSync(s.root, { recursive: true, force: true });
   }
@@ -175,7 +179,7 @@ test('realworld: a header-only bugs.tsv gives bugs found 0/0; a commit missing f
     writeFileSync(path.join(s.data, 'bugs.tsv'), HEADER);
     const run = yardstick(s);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 0\/0$/);
+    assert.match(run.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 0\/0 \(0 with nothing left on the fix\)$/);
 
     writeFileSync(
       path.join(s.data, 'projects.json'),
@@ -200,11 +204,11 @@ test('realworld: a mined bug named by a model label needs that model exactly; ke
       );
     const lastLine = () => yardstick(s).stdout.trimEnd().split('\n').at(-1);
     bugs('catalog.Product');
-    assert.match(lastLine()!, /· bugs found 0\/1$/);
+    assert.match(lastLine()!, /· bugs found 0\/1 \(0 with nothing left on the fix\)$/);
     bugs('catalog.ProductTag');
-    assert.match(lastLine()!, /· bugs found 1\/1$/);
+    assert.match(lastLine()!, /· bugs found 1\/1 \(1 with nothing left on the fix\)$/);
     bugs('products:');
-    assert.match(lastLine()!, /· bugs found 1\/1$/);
+    assert.match(lastLine()!, /· bugs found 1\/1 \(1 with nothing left on the fix\)$/);
   } finally {
     rmSync(s.root, { recursive: true, force: true });
   }
@@ -248,9 +252,123 @@ def hide_all():
     const found = run();
     assert.equal(found.status, 0, found.stderr);
     assert.match(found.stdout, /NEW catalog\/bulk\.py:7 DJC103/);
-    assert.match(found.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 1\/1$/);
+    assert.match(found.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 1\/1 \(1 with nothing left on the fix\)$/);
     bugs('catalog/views.py');
-    assert.match(run().stdout.trimEnd().split('\n').at(-1)!, /· bugs found 0\/1$/);
+    assert.match(run().stdout.trimEnd().split('\n').at(-1)!, /· bugs found 0\/1 \(0 with nothing left on the fix\)$/);
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});
+
+test('realworld: a fix that covers one of two writes finds the bug; a fix that covers neither does not', () => {
+  const services = `from django.core.cache import cache
+
+from .models import Product
+
+
+${ACTIVE_PRODUCTS}
+
+def rename_product(product_id, name):
+    product = Product.objects.get(pk=product_id)
+    product.name = name
+    product.save()
+
+
+def remove_product(product_id):
+    Product.objects.get(pk=product_id).delete()
+`;
+  const bugs = (s: Shop) =>
+    writeFileSync(
+      path.join(s.data, 'bugs.tsv'),
+      `${HEADER}shop\t${s.fix}\t${s.parent}\tcatalog.Product\tcatalog/services.py\tno delete on rename\n`,
+    );
+  const renameCovered = mirror(
+    { 'catalog/models.py': MODELS, 'catalog/services.py': services },
+    {
+      'catalog/services.py': services.replace(
+        '    product.save()\n',
+        '    product.save()\n    cache.delete("products:active")\n',
+      ),
+    },
+  );
+  const nothingCovered = mirror(
+    { 'catalog/models.py': MODELS, 'catalog/services.py': services },
+    { 'catalog/services.py': services + '\n# TODO: forget the active products\n' },
+  );
+  try {
+    bugs(renameCovered);
+    const found = yardstick(renameCovered);
+    assert.equal(found.status, 0, found.stderr);
+    assert.match(found.stdout, /found: the fix resolves 1 of the parent's claims, 1 finding\(s\) left on the fix/);
+    assert.match(
+      found.stdout,
+      /resolved: catalog\.Product in catalog\/services\.py, written at catalog\/services\.py:rename_product \(.*save\(\)\)/,
+    );
+    assert.match(found.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 1\/1 \(0 with nothing left on the fix\)$/);
+
+    bugs(nothingCovered);
+    const missed = yardstick(nothingCovered);
+    assert.equal(missed.status, 0, missed.stderr);
+    assert.match(missed.stdout, /still flagged on the fix \(1\), every claim kept/);
+    assert.match(missed.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 0\/1 \(0 with nothing left on the fix\)$/);
+  } finally {
+    rmSync(renameCovered.root, { recursive: true, force: true });
+    rmSync(nothingCovered.root, { recursive: true, force: true });
+  }
+});
+
+test("realworld: a bug named by a model label is found only by claims about that model's writes", () => {
+  const models = `${MODELS}
+
+class Category(models.Model):
+    name = models.CharField(max_length=200)
+`;
+  const services = `from django.core.cache import cache
+
+from .models import Category, Product
+
+
+def catalog_page():
+    page = cache.get("catalog:page")
+    if page is None:
+        page = [list(Product.objects.all()), list(Category.objects.all())]
+        cache.set("catalog:page", page, None)
+    return page
+
+
+def rename_product(product_id, name):
+    product = Product.objects.get(pk=product_id)
+    product.name = name
+    product.save()
+
+
+def rename_category(category_id, name):
+    category = Category.objects.get(pk=category_id)
+    category.name = name
+    category.save()
+`;
+  const s = mirror(
+    { 'catalog/models.py': models, 'catalog/services.py': services },
+    {
+      'catalog/services.py': services.replace(
+        '    product.save()\n',
+        '    product.save()\n    cache.delete("catalog:page")\n',
+      ),
+    },
+  );
+  try {
+    writeFileSync(path.join(s.data, 'labels.json'), '[]');
+    const lastLine = (model: string) => {
+      writeFileSync(
+        path.join(s.data, 'bugs.tsv'),
+        `${HEADER}shop\t${s.fix}\t${s.parent}\t${model}\tcatalog/services.py\tno delete on rename\n`,
+      );
+      const run = yardstick(s);
+      assert.equal(run.status, 0, run.stderr);
+      return run.stdout.trimEnd().split('\n').at(-1);
+    };
+    assert.match(lastLine('catalog.Product')!, /· bugs found 1\/1 /);
+    assert.match(lastLine('catalog.Category')!, /· bugs found 0\/1 /);
   } finally {
     rmSync(s.root, { recursive: true, force: true });
   }

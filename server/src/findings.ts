@@ -43,16 +43,29 @@ export interface TagFixData {
   remove?: string;
 }
 
+/** A write that leaves an entry stale: which model, where (`path:line`, in function `fn` when inside one) and how (`submission.save()`). */
+export interface StaleWrite {
+  model: string;
+  at: string;
+  fn?: string;
+  how: string;
+}
+
 /** Each rule's finding data: plain data, which quick-fixes read back. */
 export interface DataByCode {
-  /** `uncovered` (the change kinds no invalidation follows) and `writeSite` are absent when nothing in the code writes the models. */
-  DJC101: EntryData & { uncovered?: ChangeKind[]; writeSite?: string; declareTags?: DeclareTagsData };
-  DJC102: EntryData & { uncovered: ChangeKind[]; coveredEntries: string[]; declareTags?: DeclareTagsData };
+  /** `uncovered` (the change kinds no invalidation follows) and `writes` are absent when nothing in the code writes the models. */
+  DJC101: EntryData & { uncovered?: ChangeKind[]; writes?: StaleWrite[]; declareTags?: DeclareTagsData };
+  DJC102: EntryData & {
+    uncovered: ChangeKind[];
+    writes: StaleWrite[];
+    coveredEntries: string[];
+    declareTags?: DeclareTagsData;
+  };
   /** `keys`: each stale entry's key, rebuilt from an instance of `model`. */
   DJC103: { model: string; writeKind: string; entries: string[]; keys: KeyData[] };
   DJC104: { key: string; alias: string; suggestion: string | undefined };
   DJC105: { key: string | undefined; alias: string };
-  DJC106: EntryData & { uncovered: ChangeKind[]; models: string[] };
+  DJC106: EntryData & { uncovered: ChangeKind[]; writes: StaleWrite[]; models: string[] };
   /** `locs`: the deletes of the run, in order. */
   DJC107: { alias: string; keys: string[]; locs: Loc[] };
   DJC108: EntryData & { tags: TagFixData };

@@ -26,6 +26,11 @@ function entryId(path: string, line: number, col: number): string {
   return `${path}:${line + 1}:${col + 1}`;
 }
 
+/** Django stores nothing under a timeout of 0 or less: the value expires at once, and cache_page skips the response. */
+export function isStored(entry: Entry): boolean {
+  return typeof entry.timeout !== 'number' || entry.timeout > 0;
+}
+
 export function opEntries(ops: CacheOp[]): Entry[] {
   const entries: Entry[] = [];
   for (const op of ops) {

@@ -8,7 +8,7 @@ import type { Analysis, FileAnalysis, Invalidation } from './analysis';
 import { callEdges, computeTriggers, DELETE_LIKE, methodTriggers, reachableOps } from './callGraph';
 import { coverEntries } from './coverage';
 import { collectWhatMatters } from './demand';
-import { fileEntries, fragmentEntries, holdsFragment, opEntries, renderedFragmentReads } from './entries';
+import { fileEntries, fragmentEntries, holdsFragment, isStored, opEntries, renderedFragmentReads } from './entries';
 import { inFile } from './fileError';
 import { fieldGuardOf } from './guards';
 import type { CacheOp, FnEvents, WriteSite } from './domain/events';
@@ -38,12 +38,12 @@ export function analyzeFacts(
   const writes = [...files.flatMap((f) => f.writes), ...files.flatMap((f) => f.implicitWrites)];
   const adminRegistered = new Set(files.flatMap((f) => f.adminRegistered));
 
-  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, models, files)].map(
-    (e) => {
+  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, models, files)]
+    .filter(isStored)
+    .map((e) => {
       const tags = e.cacheops ? undefined : zeroCodeDeclaration(e, ws.settings.autoTag);
       return tags ? { ...e, tags } : e;
-    },
-  );
+    });
   const edges = callEdges(events);
   const triggers = computeTriggers(events, files, edges);
   const invalidations: Invalidation[] = expandKeyGroups(

@@ -4,7 +4,6 @@ import { type Analysis, type EntryCoverage, entryKeyText } from '../analysis/ana
 import type { WriteSite } from '../analysis/domain/events';
 import { type ModelVerdict, verdictsOf } from '../analysis/verdict';
 import {
-  at,
   countedKeyText,
   guardedText,
   modelName,
@@ -15,7 +14,7 @@ import {
   writtenOnlyBy,
 } from '../wording';
 import { finding, type Rule } from './common';
-import { declareTagsData, entryData } from './fixData';
+import { declareTagsData, entryData, staleWrites } from './fixData';
 
 export const DJC101: Rule<'DJC101'> = {
   meta: {
@@ -97,7 +96,7 @@ function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { k
     {
       ...entryData(a, entry, cov.model),
       uncovered: kinds,
-      writeSite: at(w.file.path, w.loc),
+      writes: staleWrites(stale),
       ...declareTagsData(a, entry),
     },
   );

@@ -14,7 +14,7 @@ import {
   writtenOnlyBy,
 } from '../wording';
 import { finding, type Rule } from './common';
-import { entryData } from './fixData';
+import { entryData, staleWrites } from './fixData';
 
 export const DJC106: Rule<'DJC106'> = {
   meta: {
@@ -57,7 +57,12 @@ export const DJC106: Rule<'DJC106'> = {
             related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
             related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
           ],
-          { ...entryData(a, entry, cov.model), uncovered: ['save', 'delete'], models: covs.map((c) => c.model) },
+          {
+            ...entryData(a, entry, cov.model),
+            uncovered: ['save', 'delete'],
+            writes: staleWrites(covs.flatMap((c) => c.writes)),
+            models: covs.map((c) => c.model),
+          },
         ),
       );
     }

@@ -1,8 +1,10 @@
 /** The data DJC101, DJC102, DJC106 and DJC108 findings carry for their quick-fixes. */
 import type { Analysis, Entry } from '../analysis/analysis';
+import type { WriteSite } from '../analysis/domain/events';
 import { keyData, m2mRebuild } from '../analysis/keyRebuild';
 import { staticSym } from '../analysis/workspace';
-import type { DeclareTagsData, EntryData } from '../findings';
+import type { DeclareTagsData, EntryData, StaleWrite } from '../findings';
+import { at } from '../wording';
 
 /** The entry's key and how to rebuild it from a changed `model`, and where the model's app and class are. */
 export function entryData(a: Analysis, entry: Entry, model: string): EntryData {
@@ -26,6 +28,17 @@ export function entryData(a: Analysis, entry: Entry, model: string): EntryData {
         }
       : undefined,
   };
+}
+
+/** Every write that leaves the entry stale, once each, in the order the verdict gives them. */
+export function staleWrites(stale: readonly WriteSite[]): StaleWrite[] {
+  const seen = new Map<string, StaleWrite>();
+  for (const w of stale) {
+    const fn = w.fnId === null ? undefined : w.file.functions[Number(w.fnId.split('#')[1])]?.qual;
+    const write = { model: w.model, at: at(w.file.path, w.loc), ...(fn ? { fn } : {}), how: w.how };
+    seen.set(`${write.model} ${write.at} ${write.how}`, write);
+  }
+  return [...seen.values()];
 }
 
 /**
