@@ -152,7 +152,8 @@ export function triggerText(t: Trigger): string {
 
 /** How a cacheops entry is written: `@cached_as article_titles()`, `Article.objects.filter(…).cache()`. */
 function cacheopsText(decl: CacheopsDeclaration): string {
-  if (decl.decorator === 'auto') return `cacheops' cache of ${decl.models.join(', ')} queries (CACHEOPS['${decl.name}'])`;
+  if (decl.decorator === 'auto')
+    return `cacheops' cache of ${decl.models.join(', ')} queries (CACHEOPS['${decl.name}'])`;
   return decl.decorator === 'cache' ? decl.name : `@${decl.decorator} ${decl.name}()`;
 }
 

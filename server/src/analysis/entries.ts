@@ -378,7 +378,8 @@ export function cacheopsReads(interp: Interpreter, file: PythonFacts): CacheopsR
 }
 
 function uncachedChain(e: Expr): boolean {
-  for (let at = e; at.t === 'call' && at.fn.t === 'attr'; at = at.fn.obj) if (CACHEOPS_UNCACHED.has(at.fn.name)) return true;
+  for (let at = e; at.t === 'call' && at.fn.t === 'attr'; at = at.fn.obj)
+    if (CACHEOPS_UNCACHED.has(at.fn.name)) return true;
   return false;
 }
 
@@ -405,7 +406,11 @@ export function cacheopsAutoEntries(ws: Workspace, models: ModelRegistry, files:
       entries.push({
         id,
         kind: 'memoize',
-        key: { parts: [{ hole: `${model} queries`, source: { kind: 'unknown' } }], builder: `cacheops:${id}`, memoized: id },
+        key: {
+          parts: [{ hole: `${model} queries`, source: { kind: 'unknown' } }],
+          builder: `cacheops:${id}`,
+          memoized: id,
+        },
         alias: 'cacheops',
         timeout: profile.timeout ?? 'unknown',
         version: null,

@@ -51,12 +51,10 @@ export function analyzeFacts(
     ...files.flatMap((f) => f.entries),
     ...fragmentEntries(ws, models, files),
     ...cacheopsAutoEntries(ws, models, files),
-  ].map(
-    (e) => {
-      const tags = e.cacheops ? undefined : zeroCodeDeclaration(e, ws.settings.autoTag);
-      return tags ? { ...e, tags } : e;
-    },
-  );
+  ].map((e) => {
+    const tags = e.cacheops ? undefined : zeroCodeDeclaration(e, ws.settings.autoTag);
+    return tags ? { ...e, tags } : e;
+  });
   const edges = callEdges(events);
   const triggers = computeTriggers(events, files, edges);
   const invalidations: Invalidation[] = expandKeyGroups(
