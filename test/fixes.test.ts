@@ -410,6 +410,30 @@ def invalidate_catalog_v_v_products_page_on_product_change(sender, instance, **k
   });
 });
 
+describe("cacheops' invalidated_update() (DJC103)", () => {
+  test("an update() that leaves only cacheops' entries stale goes through invalidated_update()", async () => {
+    const tree = load('test/fixtures/cacheops_auto');
+    const findings = await analyze(tree);
+    const f = findingAt(findings, 'DJC103', 'inventory/services.py', 6);
+    const fix = mainFix(f, tree);
+    assert.equal(fix.title, "Use cacheops' invalidated_update()");
+    assertHas(
+      textOf(tree, fix.changes, 'inventory/services.py'),
+      '    Item.objects.filter(warehouse_id=warehouse_id).invalidated_update(archived=True)  # expect: DJC103\n',
+    );
+    await assertFixes(tree, fix.changes, [f]);
+  });
+
+  test('not offered for bulk_update(), which has no invalidated form', async () => {
+    const tree = load('test/fixtures/cacheops_auto');
+    const f = findingAt(await analyze(tree), 'DJC103', 'inventory/services.py', 22);
+    assert.deepEqual(
+      fixesFor(f, filesOf(tree)).map((x) => x.title),
+      ['Suppress DJC103 on this line'],
+    );
+  });
+});
+
 describe('after-write invalidation (DJC103)', () => {
   test('inserted after bulk_update at its indentation: constant keys deleted, keys rebuilt from the written objects', async () => {
     const tree = load('test/fixtures-fixes/bulk_write');

@@ -62,7 +62,8 @@ export interface DataByCode {
     declareTags?: DeclareTagsData;
   };
   /** `keys`: each stale entry's key, rebuilt from an instance of `model`. */
-  DJC103: { model: string; writeKind: string; entries: string[]; keys: KeyData[] };
+  /** `invalidatedUpdate`: an `update()` whose stale entries are all cacheops', which its `invalidated_update()` drops. */
+  DJC103: { model: string; writeKind: string; entries: string[]; keys: KeyData[]; invalidatedUpdate?: true };
   DJC104: { key: string; alias: string; suggestion: string | undefined };
   DJC105: { key: string | undefined; alias: string };
   DJC106: EntryData & { uncovered: ChangeKind[]; writes: StaleWrite[]; models: string[] };

@@ -15,6 +15,7 @@ import type { FragmentReads } from './templates';
 import type { TagDeclaration } from './tags';
 import type { Dep } from './domain/values';
 import type { Workspace } from './workspace';
+import type { CacheopsOp } from './libraries';
 
 export interface Entry {
   id: string;
@@ -45,8 +46,11 @@ export interface Entry {
 }
 
 export interface CacheopsDeclaration {
-  /** `cache`: a queryset's `.cache()`, whose `name` is the call's text. */
-  decorator: 'cached_as' | 'cached_view_as' | 'cache';
+  /**
+   * `cache`: a queryset's `.cache()`, whose `name` is the call's text; `auto`: the model's reads,
+   * which the `CACHEOPS` setting has cacheops cache by itself, `name` being its key (`dcim.*`).
+   */
+  decorator: 'cached_as' | 'cached_view_as' | 'cache' | 'auto';
   /** The function the decorator caches. */
   name: string;
   /** Models of the samples (`Article`, `Article.objects.filter(...)`). */
@@ -126,6 +130,15 @@ export interface FileAnalysis {
   methodTriggers: { fnId: string; trigger: Trigger }[];
   /** Walks of the file's functions that threw: the file is analysed in part. */
   failedWalks: FailedFile[];
+  /** Reads of models the `CACHEOPS` setting configures, the first of each kind per model. */
+  cacheopsReads: CacheopsRead[];
+}
+
+/** A read cacheops may cache by itself: `op` says which of a profile's ops caches it. */
+export interface CacheopsRead {
+  model: string;
+  op: CacheopsOp;
+  dep: Dep;
 }
 
 export function triggerText(t: Trigger): string {
@@ -139,6 +152,8 @@ export function triggerText(t: Trigger): string {
 
 /** How a cacheops entry is written: `@cached_as article_titles()`, `Article.objects.filter(…).cache()`. */
 function cacheopsText(decl: CacheopsDeclaration): string {
+  if (decl.decorator === 'auto')
+    return `cacheops' cache of ${decl.models.join(', ')} queries (CACHEOPS['${decl.name}'])`;
   return decl.decorator === 'cache' ? decl.name : `@${decl.decorator} ${decl.name}()`;
 }
 

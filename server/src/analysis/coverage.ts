@@ -229,9 +229,10 @@ function coverEntry(
 }
 
 /**
- * cacheops invalidates a `cached_as` entry from its own post_save, post_delete and m2m_changed
- * receivers for the samples' models (and their m2m through tables); QuerySet.update(),
- * bulk_create/bulk_update and raw SQL send no signal and leave it stale, as for any receiver.
+ * cacheops invalidates its entries (`cached_as`, `.cache()`, the queries `CACHEOPS` caches) from
+ * its own post_save, post_delete and m2m_changed receivers for the samples' models (and their m2m
+ * through tables), and on its bulk_create() and invalidated_update(); QuerySet.update(),
+ * bulk_update() and raw SQL send no signal and leave them stale, as for any receiver.
  */
 function cacheopsInvalidation(entry: Entry, decl: CacheopsDeclaration, models: ModelRegistry): Invalidation {
   const senders = decl.opaque
@@ -239,7 +240,12 @@ function cacheopsInvalidation(entry: Entry, decl: CacheopsDeclaration, models: M
     : [...models.byId.keys()].filter((id) => decl.models.some((m) => sameRows(m, id, models)));
   const { file } = decl;
   const samples = decl.opaque ? '…' : decl.models.join(', ');
-  const by = decl.decorator === 'cache' ? `cacheops .cache() of ${samples}` : `cacheops @${decl.decorator}(${samples})`;
+  const by =
+    decl.decorator === 'auto'
+      ? "cacheops' own receivers"
+      : decl.decorator === 'cache'
+        ? `cacheops .cache() of ${samples}`
+        : `cacheops @${decl.decorator}(${samples})`;
   const triggers: Trigger[] = (['save', 'delete', 'm2m'] as const).map((kind) => ({
     t: 'signal',
     kind,

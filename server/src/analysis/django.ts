@@ -207,8 +207,11 @@ export const QS_WRITES = nameTable<{ kind: WriteKind; signals: boolean }>({
   // django-cacheops: an UPDATE that drops cacheops' own entries for the model, still with no signal.
   invalidated_update: { kind: 'bulk', signals: false },
 });
-/** Writes that django-cacheops invalidates its entries for though they send no signal. */
-export const CACHEOPS_INVALIDATED_WRITES = new Set(['invalidated_update']);
+/**
+ * Writes that django-cacheops invalidates its entries for though they send no signal: its own
+ * `invalidated_update()`, and `bulk_create()`, which it patches to invalidate each created row.
+ */
+export const CACHEOPS_INVALIDATED_WRITES = new Set(['invalidated_update', 'bulk_create', 'abulk_create']);
 /** ORM writes that only insert rows: they never change or remove a row that is already there. */
 export const QS_INSERTS = new Set([
   'create',

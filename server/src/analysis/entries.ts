@@ -2,12 +2,14 @@
 import type { Config } from '../config/config';
 import type { PythonFacts, TemplateFacts } from '../facts/types';
 import type { Expr, Loc, Stmt, TemplateNode } from '../syntax/ir';
-import type { CacheopsDeclaration, Entry, FileAnalysis } from './analysis';
+import type { CacheopsDeclaration, CacheopsRead, Entry, FileAnalysis } from './analysis';
 import type { CacheOp, FnEvents } from './domain/events';
 import type { Interpreter } from './interp';
 import { immutableKey, type KeyPattern } from './domain/keys';
 import { inFile } from './fileError';
-import { classBases, type ModelRegistry } from './models';
+import { classBases, modelName, type ModelRegistry } from './models';
+import { CACHEOPS_READS, CACHEOPS_UNCACHED, cacheopsCaches, cacheopsProfileOf } from './libraries';
+import { groupBy } from './domain/groups';
 import {
   dependsOnItems,
   pythonDeclaration,
@@ -351,6 +353,83 @@ function cachedQuerysetEntry(
     immutable: false,
     cacheops: { decorator: 'cache', name, models: [model], opaque: false, file },
   };
+}
+
+/**
+ * Reads of models cacheops may cache by itself under the `CACHEOPS` setting: per model and kind
+ * of read (`get()`, a fetched chain, `count()`...), the first call of the file on a queryset or
+ * manager of the model. A chain that a further call extends is that call's read, and `nocache()`
+ * or `select_for_update()` in the chain turns cacheops off for it.
+ */
+export function cacheopsReads(interp: Interpreter, file: PythonFacts): CacheopsRead[] {
+  if (!interp.ws.settings.cacheops.some((profiles) => profiles.some((p) => p.ops?.length))) return [];
+  const out: CacheopsRead[] = [];
+  const scan = (body: Stmt[], scope: () => Scope) => {
+    const calls: Extract<Expr, { t: 'call' }>[] = [];
+    eachCall(body, (call) => calls.push(call));
+    const extended = new Set(calls.flatMap((c) => (c.fn.t === 'attr' && c.fn.obj.t === 'call' ? [c.fn.obj] : [])));
+    for (const call of calls) {
+      const op = call.fn.t === 'attr' ? CACHEOPS_READS[call.fn.name] : undefined;
+      if (!op || call.fn.t !== 'attr' || (op === 'fetch' && extended.has(call)) || uncachedChain(call.fn.obj)) continue;
+      const qs = interp.eval(call.fn.obj, scope()).shapes.find((sh) => sh.k === 'qs');
+      if (qs?.k !== 'qs' || out.some((r) => r.model === qs.model && r.op === op)) continue;
+      const dep: Dep = { model: qs.model, via: [`${exprText(call.fn)}()`], path: file.path, loc: call.loc };
+      out.push({ model: qs.model, op, dep });
+    }
+  };
+  scan(file.body, () => interp.moduleScope(file));
+  file.functions.forEach((fn, idx) => scan(fn.body, () => interp.functionScope(file, idx)));
+  return out;
+}
+
+function uncachedChain(e: Expr): boolean {
+  for (let at = e; at.t === 'call' && at.fn.t === 'attr'; at = at.fn.obj)
+    if (CACHEOPS_UNCACHED.has(at.fn.name)) return true;
+  return false;
+}
+
+/**
+ * The queries of each model cacheops caches by itself: one entry per model a read of which a
+ * `CACHEOPS` profile caches, at that profile's key in settings. cacheops' own receivers drop it
+ * (see coverage.ts), so only writes that send no signal leave it stale.
+ */
+export function cacheopsAutoEntries(ws: Workspace, models: ModelRegistry, files: FileAnalysis[]): Entry[] {
+  const entries: Entry[] = [];
+  for (const [model, reads] of groupBy(
+    files.flatMap((f) => f.cacheopsReads),
+    (r) => r.model,
+  )) {
+    const info = models.byId.get(model);
+    if (!info || info.abstract) continue;
+    const [app, name] = [model.slice(0, model.lastIndexOf('.')), modelName(model)];
+    for (const profiles of ws.settings.cacheops) {
+      const profile = cacheopsProfileOf(profiles, app, name);
+      const read = profile && reads.find((r) => cacheopsCaches(profile, r.op));
+      const file = profile && ws.byPath.get(profile.path);
+      if (!read || file?.kind !== 'python') continue;
+      const id = `${entryId(profile.path, profile.loc[0], profile.loc[1])}:${model}`;
+      entries.push({
+        id,
+        kind: 'memoize',
+        key: {
+          parts: [{ hole: `${model} queries`, source: { kind: 'unknown' } }],
+          builder: `cacheops:${id}`,
+          memoized: id,
+        },
+        alias: 'cacheops',
+        timeout: profile.timeout ?? 'unknown',
+        version: null,
+        path: profile.path,
+        loc: profile.loc,
+        fnId: null,
+        deps: [read.dep],
+        immutable: false,
+        cacheops: { decorator: 'auto', name: profile.pattern, models: [model], opaque: false, file },
+      });
+      break;
+    }
+  }
+  return entries;
 }
 
 /** The set op inside a decorator's wrapper whose value is the result of calling the decorated function. */

@@ -142,9 +142,15 @@ export function entryNeverExpires(a: Analysis, entry: Entry): boolean {
   return entry.timeout === 'default' && a.ws.settings.caches[entry.alias]?.timeout === null;
 }
 
-/** Other entries reading the same model that some invalidation reaches when it changes. */
+/**
+ * Other entries reading the same model that some invalidation reaches when it changes. The
+ * queries cacheops caches by itself are left out: cacheops invalidates them, not the team, so
+ * they say nothing of an invalidation the team wrote for the others and forgot here.
+ */
 function coveredSiblings(by: ByModel, cov: EntryCoverage): EntryCoverage[] {
-  return (by.coveredOf.get(cov.model) ?? []).filter((o) => o.entry.id !== cov.entry.id);
+  return (by.coveredOf.get(cov.model) ?? []).filter(
+    (o) => o.entry.id !== cov.entry.id && o.entry.cacheops?.decorator !== 'auto',
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import type { FileFacts, PythonFacts, TemplateFacts } from '../facts/types';
 import type { Expr, ImportFact, Loc, Stmt } from '../syntax/ir';
 import { nestedBlocks } from '../facts/walk';
 import { canonical } from './django';
+import { type CacheopsProfile, cacheopsProfile } from './libraries';
 import { moduleAliases } from './sourceRoots';
 import { settingsFiles } from './settingsModules';
 
@@ -40,6 +41,11 @@ export interface Settings {
   strings: Record<string, string | null>;
   /** `DJCACHE["AUTO_TAG"]`: cache aliases the djcache runtime tags in zero-code mode, and where DJCACHE is assigned. */
   autoTag: { aliases: string[]; path: string; loc: Loc } | undefined;
+  /**
+   * Each `CACHEOPS` setting assigned with literal keys (one per assignment), with `cacheops` in
+   * INSTALLED_APPS; none when `CACHEOPS_ENABLED` is False wherever it is assigned.
+   */
+  cacheops: CacheopsProfile[][];
 }
 
 /** One TEMPLATES backend, as far as settings say without running them. */
@@ -238,8 +244,10 @@ export class Workspace {
       templateConfigs: [],
       strings: {},
       autoTag: undefined,
+      cacheops: [],
     };
-    for (const file of this.settingsFiles()) {
+    const files = this.settingsFiles();
+    for (const file of files) {
       const g = this.globals(file);
       const value = (name: string): Literal => {
         const b = g.get(name)?.filter((x) => x.k === 'assign');
@@ -307,7 +315,37 @@ export class Workspace {
       const lastTemplates = templates?.[templates.length - 1];
       if (lastTemplates?.k === 'assign') s.templateConfigs.push(templateBackends(lastTemplates.value));
     }
+    if (s.installedApps.includes('cacheops')) s.cacheops = this.cacheopsSettings(files);
     return s;
+  }
+
+  /** `CACHEOPS` of each settings file that assigns it, merged over the `CACHEOPS_DEFAULTS` it sees. */
+  private cacheopsSettings(files: PythonFacts[]): CacheopsProfile[][] {
+    const assigned = (file: PythonFacts, name: string) =>
+      (this.globals(file).get(name) ?? []).flatMap((b) => (b.k === 'assign' ? [b.value] : []));
+    const enabled = files.flatMap((f) => assigned(f, 'CACHEOPS_ENABLED'));
+    if (enabled.length && enabled.every((e) => literal(e) === false)) return [];
+    const defaultsIn = (file: PythonFacts): Record<string, unknown> | undefined | null => {
+      const exprs = assigned(file, 'CACHEOPS_DEFAULTS');
+      if (!exprs.length) return null;
+      const d = literal(exprs[exprs.length - 1]);
+      return d && typeof d === 'object' && !Array.isArray(d) ? d : undefined;
+    };
+    // Defaults assigned in another settings file (a base one star-imported) apply when the file has none.
+    const shared = files.map(defaultsIn).filter((d) => d !== null);
+    const out: CacheopsProfile[][] = [];
+    for (const file of files) {
+      const own = defaultsIn(file);
+      const defaults = own !== null ? own : shared.length === 1 ? shared[0] : shared.length ? undefined : {};
+      for (const e of assigned(file, 'CACHEOPS')) {
+        if (e.t !== 'dict') continue;
+        const items = e.items.flatMap((it) => (it.key?.t === 'str' ? [{ key: it.key, value: it.value }] : []));
+        // A key that is not a string literal may name any model: such a setting says nothing.
+        if (items.length !== e.items.length) continue;
+        out.push(items.map((it) => cacheopsProfile(it.key.v, literal(it.value), defaults, file.path, it.key.loc)));
+      }
+    }
+    return out;
   }
 }
 

@@ -8,7 +8,16 @@ import type { Analysis, FileAnalysis, Invalidation } from './analysis';
 import { callEdges, computeTriggers, DELETE_LIKE, methodTriggers, reachableOps } from './callGraph';
 import { coverEntries } from './coverage';
 import { collectWhatMatters } from './demand';
-import { fileEntries, fragmentEntries, holdsFragment, isStored, opEntries, renderedFragmentReads } from './entries';
+import {
+  cacheopsAutoEntries,
+  cacheopsReads,
+  fileEntries,
+  fragmentEntries,
+  holdsFragment,
+  isStored,
+  opEntries,
+  renderedFragmentReads,
+} from './entries';
 import { inFile } from './fileError';
 import { fieldGuardOf } from './guards';
 import type { CacheOp, FnEvents, WriteSite } from './domain/events';
@@ -38,7 +47,12 @@ export function analyzeFacts(
   const writes = [...files.flatMap((f) => f.writes), ...files.flatMap((f) => f.implicitWrites)];
   const adminRegistered = new Set(files.flatMap((f) => f.adminRegistered));
 
-  const entries = [...opEntries(ops), ...files.flatMap((f) => f.entries), ...fragmentEntries(ws, models, files)]
+  const entries = [
+    ...opEntries(ops),
+    ...files.flatMap((f) => f.entries),
+    ...fragmentEntries(ws, models, files),
+    ...cacheopsAutoEntries(ws, models, files),
+  ]
     .filter(isStored)
     .map((e) => {
       const tags = e.cacheops ? undefined : zeroCodeDeclaration(e, ws.settings.autoTag);
@@ -141,6 +155,7 @@ function fileAnalyses(
   const admin = files.map(() => new Set<string>());
   const implicit = files.map((file, i) => inFile(file.path, () => implicitWrites(interp, models, file, admin[i])));
   const entries = files.map((file) => inFile(file.path, () => fileEntries(interp, file, config)));
+  const cacheops = files.map((file) => inFile(file.path, () => cacheopsReads(interp, file)));
   return files.map((file, i) =>
     inFile(file.path, () => {
       const events = interp.walkedEvents(file);
@@ -153,6 +168,7 @@ function fileAnalyses(
         fragmentReads: fragments ? renderedFragmentReads(interp, file, events) : new Map(),
         methodTriggers: hooks[i],
         failedWalks: interp.failedWalks.filter((f) => f.path === file.path),
+        cacheopsReads: cacheops[i],
       };
     }),
   );

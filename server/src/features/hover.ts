@@ -277,6 +277,7 @@ function kindSummary(c: EntryCoverage): string {
 }
 
 function kindText(e: Entry): string {
+  if (e.cacheops?.decorator === 'auto') return 'cacheops query cache';
   return {
     cache: 'cache entry',
     page: 'cached view',

@@ -10,6 +10,7 @@ import type { KeyRebuild } from '../analysis/keyRebuild';
 import { type FixName, fixesOfRule } from '../rules';
 import { mapHoles } from './invalidation';
 import { bulkWriteFix } from './bulkWrite';
+import { invalidatedUpdateFix } from './invalidatedUpdate';
 import { declareTagsFix } from './declareTags';
 import { deleteManyFix } from './deleteMany';
 import { noqaFix } from './noqa';
@@ -29,6 +30,7 @@ const BUILDERS: Record<FixName, Builder> = {
   receiver: receiverFix,
   declareTags: declareTagsFix,
   bulkWrite: bulkWriteFix,
+  invalidatedUpdate: invalidatedUpdateFix,
   deleteMany: deleteManyFix,
   tagDeclaration: tagDeclarationFix,
 };

@@ -20,7 +20,7 @@ export const DJC103: Rule<'DJC103'> = {
     reportedAt: 'write',
     finds: '`update()`, bulk writes, raw SQL or a through-model write that skips the signals the entries rely on',
   },
-  fixes: ['bulkWrite'],
+  fixes: ['invalidatedUpdate', 'bulkWrite'],
   check(a: Analysis): FindingOf<'DJC103'>[] {
     const out: FindingOf<'DJC103'>[] = [];
     const seen = new Set<string>();
@@ -46,7 +46,12 @@ export const DJC103: Rule<'DJC103'> = {
         : `${w.how} changes ${w.model} without sending signals`;
       // A write in a command, sample data or tests is not what the team acts on: information.
       const offProduction = offProductionWriters([w]);
-      const message = `${what}; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write${offProduction ? ` (in ${offProduction})` : ''}.`;
+      // cacheops' own entries have its remedy: the same UPDATE through invalidated_update().
+      const invalidatedUpdate = stale.every((s) => s.entry.cacheops) && w.how.endsWith('.update()');
+      const remedy = invalidatedUpdate
+        ? `; cacheops' invalidated_update() would drop ${stale.length > 1 ? 'them' : 'it'}`
+        : '';
+      const message = `${what}; ${names}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} ${stale.length > 1 ? 'are' : 'is'} invalidated only through ${how}, so ${stale.length > 1 ? 'they stay' : 'it stays'} stale after this write${offProduction ? ` (in ${offProduction})` : ''}${remedy}.`;
       out.push(
         finding(
           'DJC103',
@@ -69,6 +74,7 @@ export const DJC103: Rule<'DJC103'> = {
             writeKind: w.how,
             entries: stale.map((s) => s.entry.id),
             keys: stale.map((s) => keyData(a, s.entry, w.model)),
+            ...(invalidatedUpdate ? { invalidatedUpdate } : {}),
           },
         ),
       );

@@ -5,7 +5,7 @@ import type { DataByCode, FindingOf, RelatedLocation, RuleCode, RuleMeta } from 
 import type { Severity } from '../config/config';
 
 /** The quick-fixes rules offer, by name; fixes/index.ts maps each to its builder. */
-export type FixName = 'receiver' | 'declareTags' | 'bulkWrite' | 'deleteMany' | 'tagDeclaration';
+export type FixName = 'receiver' | 'declareTags' | 'bulkWrite' | 'invalidatedUpdate' | 'deleteMany' | 'tagDeclaration';
 
 /** What the rule tables of README.md and docs/rules/README.md say beyond the meta (rules/tables.ts). */
 export interface RuleDoc {
