@@ -62,6 +62,8 @@ export interface CacheOp extends Site {
     keyParam: string | null;
     valueParam: string | null;
     valueCallsParam: string | null;
+    /** The value is `fn(*args, **kwargs)`: a call site's arguments beyond the wrapper's own go to `fn`. */
+    valueForwards: boolean;
     /** Parameters whose values go into a stored list of keys (a helper that adds a key to a group). */
     memberParams: string[];
     scope: Scope;

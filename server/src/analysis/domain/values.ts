@@ -53,7 +53,8 @@ export type Shape =
   /** A digest of its data (the value's deps are what went in), or a random id (`uuid4()`) that no other value shares. */
   | { k: 'hash'; random?: boolean }
   | { k: 'param'; name: string }
-  | { k: 'paramcall'; name: string }
+  /** A call of parameter `name`; `forwards`: it passes on the function's own `*args`/`**kwargs` and nothing else. */
+  | { k: 'paramcall'; name: string; forwards?: true }
   | { k: 'list'; elem: V }
   /** A fixed-position tuple (enumerate/zip/items pairs), so unpacking keeps positions apart. */
   | { k: 'tuple'; items: V[] }

@@ -30,8 +30,12 @@ export function kwOf(kw: Kwarg[], name: string): Expr | undefined {
 /** The argument a call passes for parameter `param` of `fact`: by keyword, or by position after a method's receiver. */
 export function argumentFor(fact: FunctionFact, call: { args: Expr[]; kw: Kwarg[] }, param: string): Expr | undefined {
   const i = fact.params.findIndex((p) => p.name === param);
-  const offset = fact.cls !== null && !fact.decorators.some((d) => exprText(d) === 'staticmethod') ? 1 : 0;
-  return kwOf(call.kw, param) ?? (i >= 0 ? call.args[i - offset] : undefined);
+  return kwOf(call.kw, param) ?? (i >= 0 ? call.args[i - receiverParams(fact)] : undefined);
+}
+
+/** 1 for a method called on its object or class (its first parameter is not in the call's arguments), else 0. */
+export function receiverParams(fact: FunctionFact): number {
+  return fact.cls !== null && !fact.decorators.some((d) => exprText(d) === 'staticmethod') ? 1 : 0;
 }
 
 export function pick(val: V, index: number | null): V {

@@ -2,7 +2,7 @@
  * Django's cache API: the ops of cache objects (`cache`, `caches[alias]`, the runtime's `tagged`),
  * their keys, timeouts and versions, and project cache wrappers instantiated at their calls.
  */
-import type { Expr, Loc } from '../../syntax/ir';
+import type { Expr, FunctionFact, Loc } from '../../syntax/ir';
 import { nameTable } from '../../text/nameTable';
 import { display, isOpaque, type KeyPattern, rowField, UNKNOWN_HOLE } from '../domain/keys';
 import type { CacheOp } from '../domain/events';
@@ -10,7 +10,7 @@ import type { TagDeclaration } from '../domain/tags';
 import { dataOf, type Dep, EMPTY, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
 import type { Call, FnShape, InterpreterApi, Walk } from './api';
-import { argumentFor, bindTarget, functionScope, kwOf } from './bindings';
+import { argumentFor, bindTarget, functionScope, kwOf, receiverParams } from './bindings';
 import { globToPattern, keyOf } from './keyHoles';
 
 const UNKNOWN_KEY: KeyPattern = { parts: [UNKNOWN_HOLE] };
@@ -270,6 +270,35 @@ function callableValue(interp: InterpreterApi, val: V): V {
 }
 
 /**
+ * The call of `wrapper` cut down to the arguments its `*args`/`**kwargs` take: positional ones past
+ * its named parameters, keywords naming none of them. None when the call spreads a sequence itself.
+ */
+function forwardedArgs(wrapper: FunctionFact, e: Call): Call | undefined {
+  if (e.args.some((a) => a.t === 'star') || e.kw.some((k) => k.name === null)) return undefined;
+  const named = wrapper.params.filter((p) => p.kind === 'plain');
+  const offset = receiverParams(wrapper);
+  const takesArgs = wrapper.params.some((p) => p.kind === 'args');
+  const takesKwargs = wrapper.params.some((p) => p.kind === 'kwargs');
+  return {
+    ...e,
+    args: takesArgs ? e.args.slice(Math.max(named.length - offset, 0)) : [],
+    kw: takesKwargs ? e.kw.filter((k) => !named.some((p) => p.name === k.name)) : [],
+  };
+}
+
+/** What calling `callable` with the forwarded arguments returns, as the same call written out would. */
+function forwardedCallValue(interp: InterpreterApi, callable: V, forwarded: Call, scope: Scope): V {
+  const args = forwarded.args.map((a) => interp.eval(a, scope));
+  const out: V[] = [dataOf(callable)];
+  for (const s of callable.shapes) {
+    if (s.k === 'fn') out.push(interp.callFunction(s, forwarded, scope, undefined, () => args));
+    else if (s.k === 'lambda') out.push(interp.eval(s.expr.body, interp.lambdaScope(s.expr, s.scope, args)));
+    else out.push(callableValue(interp, v([s])));
+  }
+  return merge(...out);
+}
+
+/**
  * The stored value without the data its key holds: columns of the row a model's method runs on
  * (`self`) that the key embeds pick the entry, so a change of them stores under another key and
  * leaves this one right (`f"blog_slug:{self.page}"` caching the slug of the post `self.page`
@@ -319,6 +348,7 @@ function recordOp(
           keyParam,
           valueParam,
           valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null,
+          valueForwards: valueCallsParam?.k === 'paramcall' && !!valueCallsParam.forwards,
           memberParams,
           scope,
           call: e,
@@ -388,7 +418,11 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
     const key = keyArg ? keyOf(interp, interp.eval(keyArg, scope), keyArg, scope) : op.key;
     let value: V | null = op.value;
     const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
-    if (valueArg) value = callableValue(interp, interp.eval(valueArg, scope));
+    if (valueArg) {
+      const callable = interp.eval(valueArg, scope);
+      const forwarded = op.template.valueForwards && !op.template.valueParam ? forwardedArgs(fact, e) : undefined;
+      value = forwarded ? forwardedCallValue(interp, callable, forwarded, scope) : callableValue(interp, callable);
+    }
     if (op.template.keyParam && !keyArg) continue;
     const listed = op.template.memberParams.flatMap((p) => {
       const arg = argFor(p);

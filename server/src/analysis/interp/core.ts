@@ -6,7 +6,7 @@
  */
 import { errorText } from '../../facts/extract';
 import type { PythonFacts } from '../../facts/types';
-import type { Expr, FunctionFact, Stmt } from '../../syntax/ir';
+import type { Expr, FunctionFact, Param, Stmt } from '../../syntax/ir';
 import { emptyEvents, type FnEvents } from '../domain/events';
 import { concat, type KeyPattern, lit } from '../domain/keys';
 import {
@@ -34,7 +34,7 @@ import type { FailedFile } from '../fileError';
 import { heldColumns, isReceiverMark, receiverMark, rowColumn, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
-import { bindTarget, collectLocals, pick, visitAssigns, visitReturns } from './bindings';
+import { bindTarget, collectLocals, pick, receiverParams, visitAssigns, visitReturns } from './bindings';
 import {
   cacheCall,
   cacheHandle,
@@ -89,6 +89,7 @@ const EVAL_BUDGET = 1_000_000;
 
 export class Interpreter implements InterpreterApi {
   private readonly summaries = new Map<string, V>();
+  private readonly typedSummaries = new Map<string, V>();
   private readonly summaryBusy = new Set<string>();
   private readonly collected = new Map<string, FnEvents>();
   private readonly collecting = new Set<string>();
@@ -697,7 +698,9 @@ export class Interpreter implements InterpreterApi {
       case 'cachepage':
         return undefined;
       case 'param':
-        return v([{ k: 'paramcall', name: s.name }]);
+        return v([
+          { k: 'paramcall', name: s.name, ...(forwardsVariadics(e, scope.fn) && { forwards: true as const }) },
+        ]);
       default:
         return undefined;
     }
@@ -724,13 +727,40 @@ export class Interpreter implements InterpreterApi {
       callOverridesOfArguments(this, s, e, scope, walk, args);
     }
     const fact = s.fn.file.functions[s.fn.idx];
-    const ret = withBuilder(this.returns(s.fn, s.closure ?? null, s.self), id, () =>
-      e ? keyCall(this, s.fn, e, scope) : undefined,
-    );
+    const untyped = this.returns(s.fn, s.closure ?? null, s.self);
+    const typed = e && !s.closure ? this.typedReturns(s, e, scope, args) : undefined;
+    const ret = withBuilder(typed ?? untyped, id, () => (e ? keyCall(this, s.fn, e, scope) : undefined));
     // A factory whose return is the parameter data (`def get(key): return cache.get(key)`) stays unknown.
-    if (fact.params.length && ret.shapes.some((x) => x.k === 'param' || x.k === 'paramcall'))
+    if (fact.params.length && untyped.shapes.some((x) => x.k === 'param' || x.k === 'paramcall'))
       return merge(ret, ...args().map(dataOf));
     return ret;
+  }
+
+  /**
+   * What a function returns when the call passes rows or querysets (`post_titles(author)` reads
+   * `author.posts`): its returns with those parameters typed, solved once per function and typing.
+   * Only the types go in, not the arguments' reads, which stay the caller's; undefined when no
+   * argument is a row or a queryset, or the call spreads a sequence or a dict.
+   */
+  private typedReturns(s: FnShape, e: Call, scope: Scope, args: () => V[]): V | undefined {
+    if (e.args.some((a) => a.t === 'star') || e.kw.some((k) => k.name === null)) return undefined;
+    const fact = s.fn.file.functions[s.fn.idx];
+    const own = s.self ? receiverParams(fact) : 0;
+    const params = fact.params.filter((p) => p.kind === 'plain');
+    const fixed = new Map<string, V>();
+    const typing: string[] = [];
+    params.slice(own).forEach((p, i) => {
+      const kw = e.kw.find((k) => k.name === p.name);
+      const arg = kw ? this.eval(kw.value, scope) : e.args[i] ? args()[i] : undefined;
+      const rows = arg?.shapes.filter((sh) => sh.k === 'inst' || sh.k === 'qs') ?? [];
+      if (!rows.length) return;
+      fixed.set(p.name, v(rows));
+      typing.push(`${p.name}=${rows.map(rowTyping).join('|')}`);
+    });
+    if (!fixed.size) return undefined;
+    if (own && s.self) fixed.set(params[0].name, v([s.self]));
+    const key = `${fnId(s.fn.file, s.fn.idx)}(${typing.join(',')})${s.self ? rowTyping(s.self) : ''}`;
+    return this.once(this.typedSummaries, this.summaryBusy, key, () => this.returnsWith(s.fn.file, s.fn.idx, fixed));
   }
 
   /** The summary of what a function returns, solved once; a call cycle sees the empty value. */
@@ -1021,4 +1051,23 @@ export class Interpreter implements InterpreterApi {
 function importSnapshot(val: V): V {
   const text = val.shapes.every((s) => s.k === 'str' || s.k === 'const' || s.k === 'hash');
   return text && val.deps.length ? v(val.shapes) : val;
+}
+
+/** `fn(*args, **kwargs)`, `fn(*args)`, `fn(**kwargs)`: a call passing on `fn`'s caller's own variadic parameters, and nothing else. */
+function forwardsVariadics(e: Call, fn: FunctionFact | null): boolean {
+  if (!fn || (!e.args.length && !e.kw.length)) return false;
+  const variadic = (x: Expr, kind: Param['kind']) =>
+    x.t === 'name' && fn.params.some((p) => p.kind === kind && p.name === x.id);
+  return (
+    e.args.every((a) => a.t === 'star' && variadic(a.e, 'args')) &&
+    e.kw.every((k) => k.name === null && variadic(k.value, 'kwargs'))
+  );
+}
+
+/** A row or queryset shape as a typed summary tells it apart: its model, how it was reached, which columns. */
+function rowTyping(sh: Shape): string {
+  if (sh.k === 'inst') return `inst:${sh.model}:${sh.via.join('>')}`;
+  if (sh.k === 'qs')
+    return `qs:${sh.model}:${sh.via.join('>')}:${sh.lookups ?? '?'}:${sh.picked ?? '?'}:${sh.through ?? ''}`;
+  return sh.k;
 }
