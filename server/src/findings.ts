@@ -45,14 +45,28 @@ export interface TagFixData {
 
 /** Each rule's finding data: plain data, which quick-fixes read back. */
 export interface DataByCode {
-  /** `uncovered` (the change kinds no invalidation follows) and `writeSite` are absent when nothing in the code writes the models. */
-  DJC101: EntryData & { uncovered?: ChangeKind[]; writeSite?: string; declareTags?: DeclareTagsData };
-  DJC102: EntryData & { uncovered: ChangeKind[]; coveredEntries: string[]; declareTags?: DeclareTagsData };
+  /**
+   * `uncovered` (the change kinds no invalidation follows), `writeSite` (the write quoted) and
+   * `staleWrites` (every write no invalidation follows, `path:line`) are absent when nothing in the
+   * code writes the models.
+   */
+  DJC101: EntryData & {
+    uncovered?: ChangeKind[];
+    writeSite?: string;
+    staleWrites?: string[];
+    declareTags?: DeclareTagsData;
+  };
+  DJC102: EntryData & {
+    uncovered: ChangeKind[];
+    staleWrites: string[];
+    coveredEntries: string[];
+    declareTags?: DeclareTagsData;
+  };
   /** `keys`: each stale entry's key, rebuilt from an instance of `model`. */
   DJC103: { model: string; writeKind: string; entries: string[]; keys: KeyData[] };
   DJC104: { key: string; alias: string; suggestion: string | undefined };
   DJC105: { key: string | undefined; alias: string };
-  DJC106: EntryData & { uncovered: ChangeKind[]; models: string[] };
+  DJC106: EntryData & { uncovered: ChangeKind[]; staleWrites: string[]; models: string[] };
   /** `locs`: the deletes of the run, in order. */
   DJC107: { alias: string; keys: string[]; locs: Loc[] };
   DJC108: EntryData & { tags: TagFixData };

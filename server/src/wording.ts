@@ -15,6 +15,11 @@ export function at(path: string, loc: Loc): string {
   return `${path}:${loc[0] + 1}`;
 }
 
+/** Where each write is (`path:line`), once each, in the order given: a finding's stale writes. */
+export function writePlaces(writes: { file: { path: string }; loc: Loc }[]): string[] {
+  return [...new Set(writes.map((w) => at(w.file.path, w.loc)))];
+}
+
 export function related(path: string, loc: Loc, message: string): RelatedLocation {
   return { path, loc, message };
 }

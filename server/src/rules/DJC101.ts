@@ -12,6 +12,7 @@ import {
   related,
   viaText,
   writeText,
+  writePlaces,
   writtenOnlyBy,
 } from '../wording';
 import { finding, type Rule } from './common';
@@ -98,6 +99,7 @@ function report(a: Analysis, { cov, stale, severity }: Extract<ModelVerdict, { k
       ...entryData(a, entry, cov.model),
       uncovered: kinds,
       writeSite: at(w.file.path, w.loc),
+      staleWrites: writePlaces(stale),
       ...declareTagsData(a, entry),
     },
   );

@@ -2,7 +2,7 @@
 import type { FindingOf } from '../findings';
 import { type Analysis, entryKeyText } from '../analysis/analysis';
 import { verdictsOf } from '../analysis/verdict';
-import { modelName, readText, related, viaText, writeText, writtenOnlyBy } from '../wording';
+import { modelName, readText, related, viaText, writePlaces, writeText, writtenOnlyBy } from '../wording';
 import { finding, type Rule } from './common';
 import { declareTagsData, entryData } from './fixData';
 
@@ -53,6 +53,7 @@ export const DJC102: Rule<'DJC102'> = {
           {
             ...entryData(a, cov.entry, cov.model),
             uncovered: [...new Set(stale.map((s) => s.kind))],
+            staleWrites: writePlaces(stale),
             coveredEntries: siblings.map((s) => s.entry.id),
             ...declareTagsData(a, cov.entry),
           },

@@ -10,6 +10,7 @@ import {
   related,
   timeoutText,
   viaText,
+  writePlaces,
   writeText,
   writtenOnlyBy,
 } from '../wording';
@@ -57,7 +58,12 @@ export const DJC106: Rule<'DJC106'> = {
             related(cov.dep.path, cov.dep.loc, `reads ${cov.model}`),
             related(w.file.path, w.loc, `${modelName(cov.model)} is written here (${w.how})`),
           ],
-          { ...entryData(a, entry, cov.model), uncovered: ['save', 'delete'], models: covs.map((c) => c.model) },
+          {
+            ...entryData(a, entry, cov.model),
+            uncovered: ['save', 'delete'],
+            staleWrites: writePlaces(covs.flatMap((c) => c.writes)),
+            models: covs.map((c) => c.model),
+          },
         ),
       );
     }

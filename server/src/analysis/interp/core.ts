@@ -51,7 +51,7 @@ import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHole
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
 import { genericViewCall } from './views';
-import { callOverridesOfArguments, isOverridden, recordParamWrite } from './saveOverrides';
+import { callOverridesOfArguments, isOtherRowOfOverride, isOverridden, recordParamWrite } from './saveOverrides';
 import {
   modelSignalConnect,
   projectSignal,
@@ -718,7 +718,8 @@ export class Interpreter implements InterpreterApi {
 
   callFunction(s: FnShape, e: Call | null, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
     const id = fnId(s.fn.file, s.fn.idx);
-    if (walk) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
+    if (walk && !(e && isOtherRowOfOverride(this, s, e, scope)))
+      walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
     if (walk && e) {
       instantiateWrapperOps(this, s, e, scope, walk);
       callOverridesOfArguments(this, s, e, scope, walk, args);
