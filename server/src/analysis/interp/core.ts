@@ -47,6 +47,7 @@ import {
 import { externalCall } from './djangoCalls';
 import { formSave, isSerializer, metaModel, serializedData, serializerValue } from './forms';
 import { formConstructorParams } from './formParams';
+import { adminParam } from './admin';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
@@ -159,6 +160,12 @@ export class Interpreter implements InterpreterApi {
               : v([{ k: 'inst', model: model.id, via }]),
           );
         } else scope.fixed.set(p.name, v([this.selfShape(cls)]));
+        return;
+      }
+      // Django calls admin hooks and actions with the registered model's rows.
+      const admin = i >= 2 && scope.fnIdx >= 0 ? adminParam(this, file, scope.fnIdx, i) : undefined;
+      if (admin) {
+        scope.fixed.set(p.name, admin);
         return;
       }
       scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope)));
