@@ -512,7 +512,10 @@ export class Interpreter implements InterpreterApi {
           const dep = this.dep(rel.target, via, scope, e);
           const deps = rel.through ? [dep, this.dep(rel.through, via, scope, e)] : [dep];
           if (!rel.many) return v([{ k: 'inst', model: rel.target, via }], deps);
-          return v([{ k: 'qs', model: rel.target, via, through: rel.through, related: !rel.through }], deps);
+          return v(
+            [{ k: 'qs', model: rel.target, via, through: rel.through, related: rel.through ? undefined : rel.field }],
+            deps,
+          );
         }
         const m = this.models.byId.get(s.model);
         const member = m ? this.classMember(m, name, s) : undefined;
