@@ -31,7 +31,7 @@ import {
 import { INSTANCE_WRITES, MODEL_SIGNALS, USER_CONSTANT_ATTRIBUTES } from '../django';
 import { classBases, type ModelInfo, type ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
-import { heldColumns, isReceiverMark, receiverMark, rowColumn, withColumns } from '../querysetColumns';
+import { heldColumns, isReceiverMark, receiverMark, relationColumn, rowColumn, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
 import { bindTarget, collectLocals, pick, visitAssigns, visitReturns } from './bindings';
@@ -466,7 +466,7 @@ export class Interpreter implements InterpreterApi {
     if (USER_CONSTANT_ATTRIBUTES.has(name) && obj.shapes.some((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
-    const column = rowColumn(this.models, obj, name);
+    const column = rowColumn(this.models, obj, name) ?? relationColumn(this.models, obj, name);
     if (column) return merge(...out, column);
     // The data of an attribute is derived from its object's data.
     return merge(...out, dataOf(obj));
