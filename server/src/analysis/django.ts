@@ -410,5 +410,7 @@ export const ADMIN_ROW_METHODS = nameTable<number>({
   response_add: 2,
   response_change: 2,
 });
+/** Base classes of admins and inlines, Django's and packages' (`ImportExportModelAdmin`), by qualified name. */
+export const ADMIN_BASE = /^django\.contrib\.admin\.|(Admin|Inline)$/;
 /** ModelAdmin methods Django calls with a queryset of the admin's model at position 2, as it calls actions. */
 export const ADMIN_QUERYSET_METHODS = new Set(['delete_queryset', 'get_search_results']);

@@ -9,7 +9,7 @@
 import type { PythonFacts } from '../../facts/types';
 import { eachCall } from '../../facts/walk';
 import type { Expr, FunctionFact } from '../../syntax/ir';
-import { ADMIN_QUERYSET_METHODS, ADMIN_ROW_METHODS } from '../django';
+import { ADMIN_BASE, ADMIN_QUERYSET_METHODS, ADMIN_ROW_METHODS } from '../django';
 import { type ClsRef, exprText, fnId, type FnRef, v, type V } from '../domain/values';
 import type { Call, InterpreterApi } from './api';
 
@@ -46,6 +46,8 @@ function adminParamRows(
   if (fn.cls !== null) {
     const one = ADMIN_ROW_METHODS[fn.name] === index;
     if (!one && !actionShaped) return undefined;
+    // Only an admin's methods: a view's `post(self, request, pk)` asks nothing of the workspace.
+    if (!interp.models.inherits(file, fn.cls, ADMIN_BASE)) return undefined;
     const admins = adminClasses(interp, { file, idx: fn.cls });
     if (!admins.models.length) return undefined;
     if (one) return { one, models: admins.models };
