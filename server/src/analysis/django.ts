@@ -402,3 +402,18 @@ export const USER_CONSTANT_ATTRIBUTES = new Set(['is_authenticated', 'is_anonymo
 
 /** Django's `Q` lookup object, by the names it is imported under. */
 export const Q_OBJECTS = ['django.db.models.Q', 'django.db.models.query_utils.Q'];
+
+/**
+ * ModelAdmin methods Django calls with the row being saved or deleted, by the position of that
+ * parameter (`self` is 0): `save_model(self, request, obj, form, change)`.
+ */
+export const ADMIN_ROW_METHODS = nameTable<number>({
+  save_model: 2,
+  delete_model: 2,
+  response_add: 2,
+  response_change: 2,
+});
+/** Base classes of admins and inlines, Django's and packages' (`ImportExportModelAdmin`), by qualified name. */
+export const ADMIN_BASE = /^django\.contrib\.admin\.|(Admin|Inline)$/;
+/** ModelAdmin methods Django calls with a queryset of the admin's model at position 2, as it calls actions. */
+export const ADMIN_QUERYSET_METHODS = new Set(['delete_queryset', 'get_search_results']);

@@ -4,6 +4,7 @@ import type { Loc } from '../syntax/ir';
 import { WRITING_VIEWS } from './django';
 import type { WriteSite } from './domain/events';
 import type { Interpreter } from './interp';
+import { siteRegistration } from './interp/admin';
 import type { ModelRegistry } from './models';
 import { scanCalls } from './entries';
 import { exprText } from './domain/values';
@@ -56,10 +57,10 @@ export function implicitWrites(
   };
   const scope = interp.moduleScope(file);
   scanCalls(file.body, (call) => {
-    if (call.fn.t !== 'attr' || call.fn.name !== 'register' || !/site$/.test(exprText(call.fn.obj))) return;
-    const first = call.args[0];
-    if (!first) return;
-    const adminCls = call.args[1] ? interp.eval(call.args[1], scope).shapes.find((s) => s.k === 'class') : undefined;
+    const registration = siteRegistration(call);
+    if (!registration) return;
+    const { models: first, admin } = registration;
+    const adminCls = admin ? interp.eval(admin, scope).shapes.find((s) => s.k === 'class') : undefined;
     for (const item of first.t === 'seq' ? first.items : [first]) {
       for (const s of interp.eval(item, scope).shapes) {
         if (s.k !== 'model') continue;

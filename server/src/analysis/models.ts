@@ -151,12 +151,12 @@ export class ModelRegistry {
   relation(
     id: string,
     name: string,
-  ): { target: string; kind: 'fk' | 'o2o' | 'm2m'; many: boolean; through?: string } | undefined {
+  ): { target: string; kind: 'fk' | 'o2o' | 'm2m'; many: boolean; through?: string; field?: string } | undefined {
     for (const m of this.lineage(id)) {
       const f = m.fields.get(name);
       if (f) return { target: f.target, kind: f.kind, many: f.kind === 'm2m', through: f.through };
       const r = m.reverse.get(name);
-      if (r) return { target: r.model, kind: r.kind, many: r.kind !== 'o2o', through: r.through };
+      if (r) return { target: r.model, kind: r.kind, many: r.kind !== 'o2o', through: r.through, field: r.field };
     }
     return undefined;
   }

@@ -142,6 +142,28 @@ export function rowColumn(models: ModelRegistry, row: V, name: string): V | unde
   );
 }
 
+/**
+ * `row.category` (a foreign key of the one model `row` is a row of) reads that key's column of the
+ * row; `row.reviews` (a reverse or many-to-many relation) only the row's primary key, which no
+ * write of other columns changes (a dep already naming its columns keeps them). The related rows
+ * are deps of their own. Undefined when `name` is no relation.
+ */
+export function relationColumn(models: ModelRegistry, row: V, name: string): V | undefined {
+  const model = row.shapes.find((s) => s.k === 'inst')?.model;
+  if (!model || !row.shapes.every((s) => (s.k === 'inst' && s.model === model) || s.k === 'const')) return undefined;
+  const rel = models.relation(model, name);
+  if (!rel) return undefined;
+  const forwardKey = rel.field === undefined && !rel.many;
+  return v(
+    [],
+    row.deps.map((d): Dep => {
+      if (d.model !== model) return d;
+      if (forwardKey) return { ...d, columns: [name] };
+      return d.columns ? d : { ...d, columns: ['id'] };
+    }),
+  );
+}
+
 /** `x` with its deps on `model` narrowed to `columns` (deps that name columns already keep theirs too). */
 export function withColumns(x: V, model: string, columns: string[]): V {
   return {

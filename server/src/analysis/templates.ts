@@ -11,7 +11,7 @@ import {
 import type { Settings, TemplateBackend } from './workspace';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
 import { keyedRowMember } from './keyedRowMembers';
-import { rowColumn } from './querysetColumns';
+import { relationColumn, rowColumn } from './querysetColumns';
 import { visitReturns } from './interp/bindings';
 import { isSuperCall } from './interp/orm';
 import { loadedTags, type TemplateTag } from './templateTags';
@@ -419,14 +419,14 @@ function resolvePath(
     }
     // A plain field renders that column of the row, as in Python code: writes of other columns leave
     // it as it was. Not after a hop from a row of the same model (`member.sponsor.motto` also reads `sponsor`).
-    const column = cur.shapes.some((s) => s.k === 'inst' && hoppedFrom.has(s.model))
-      ? undefined
-      : rowColumn(interp.models, cur, seg);
+    const afterSameModelHop = cur.shapes.some((s) => s.k === 'inst' && hoppedFrom.has(s.model));
+    const column = afterSameModelHop ? undefined : rowColumn(interp.models, cur, seg);
     if (column) {
       cur = column;
       continue;
     }
-    const next: V[] = [dataOf(cur)];
+    // A relation hop reads its key column of the row, or only the row's primary key.
+    const next: V[] = [(!afterSameModelHop && relationColumn(interp.models, cur, seg)) || dataOf(cur)];
     for (const s of cur.shapes) {
       if (s.k === 'inst') {
         const rel = interp.models.relation(s.model, seg);

@@ -24,7 +24,7 @@ export type Shape =
   | { k: 'model'; model: string }
   /**
    * A manager, queryset or related manager; `through` marks an m2m related manager, `related` a
-   * reverse FK one. `lookups`: the columns that choose and order its rows, when the chain from a
+   * reverse FK one (the foreign key of `model` it sets). `lookups`: the columns that choose and order its rows, when the chain from a
    * manager spells them out; `picked`: the columns its rows keep after `values()`/`values_list()`
    * (querysetColumns.ts).
    */
@@ -33,7 +33,7 @@ export type Shape =
       model: string;
       via: string[];
       through?: string;
-      related?: boolean;
+      related?: string;
       lookups?: string[];
       picked?: string[];
     }

@@ -31,7 +31,7 @@ import {
 import { INSTANCE_WRITES, MODEL_SIGNALS, USER_CONSTANT_ATTRIBUTES } from '../django';
 import { classBases, type ModelInfo, type ModelRegistry } from '../models';
 import type { FailedFile } from '../fileError';
-import { heldColumns, isReceiverMark, receiverMark, rowColumn, withColumns } from '../querysetColumns';
+import { heldColumns, isReceiverMark, receiverMark, relationColumn, rowColumn, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
 import { bindTarget, collectLocals, pick, receiverParams, visitAssigns, visitReturns } from './bindings';
@@ -47,11 +47,12 @@ import {
 import { externalCall } from './djangoCalls';
 import { formSave, isSerializer, metaModel, serializedData, serializerValue } from './forms';
 import { formConstructorParams } from './formParams';
+import { adminParam } from './admin';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
 import { genericViewCall } from './views';
-import { callOverridesOfArguments, isOverridden, recordParamWrite } from './saveOverrides';
+import { callOverridesOfArguments, isOtherRowOfOverride, isOverridden, recordParamWrite } from './saveOverrides';
 import {
   modelSignalConnect,
   projectSignal,
@@ -160,6 +161,12 @@ export class Interpreter implements InterpreterApi {
               : v([{ k: 'inst', model: model.id, via }]),
           );
         } else scope.fixed.set(p.name, v([this.selfShape(cls)]));
+        return;
+      }
+      // Django calls admin hooks and actions with the registered model's rows.
+      const admin = i >= 2 && scope.fnIdx >= 0 ? adminParam(this, file, scope.fnIdx, i) : undefined;
+      if (admin) {
+        scope.fixed.set(p.name, admin);
         return;
       }
       scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope)));
@@ -460,7 +467,7 @@ export class Interpreter implements InterpreterApi {
     if (USER_CONSTANT_ATTRIBUTES.has(name) && obj.shapes.some((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
-    const column = rowColumn(this.models, obj, name);
+    const column = rowColumn(this.models, obj, name) ?? relationColumn(this.models, obj, name);
     if (column) return merge(...out, column);
     // The data of an attribute is derived from its object's data.
     return merge(...out, dataOf(obj));
@@ -506,7 +513,10 @@ export class Interpreter implements InterpreterApi {
           const dep = this.dep(rel.target, via, scope, e);
           const deps = rel.through ? [dep, this.dep(rel.through, via, scope, e)] : [dep];
           if (!rel.many) return v([{ k: 'inst', model: rel.target, via }], deps);
-          return v([{ k: 'qs', model: rel.target, via, through: rel.through, related: !rel.through }], deps);
+          return v(
+            [{ k: 'qs', model: rel.target, via, through: rel.through, related: rel.through ? undefined : rel.field }],
+            deps,
+          );
         }
         const m = this.models.byId.get(s.model);
         const member = m ? this.classMember(m, name, s) : undefined;
@@ -721,7 +731,8 @@ export class Interpreter implements InterpreterApi {
 
   callFunction(s: FnShape, e: Call | null, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
     const id = fnId(s.fn.file, s.fn.idx);
-    if (walk) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
+    if (walk && !(e && isOtherRowOfOverride(this, s, e, scope)))
+      walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
     if (walk && e) {
       instantiateWrapperOps(this, s, e, scope, walk);
       callOverridesOfArguments(this, s, e, scope, walk, args);

@@ -53,8 +53,8 @@ export function querysetCall(
     return EMPTY;
   }
   if (q.related && M2M_WRITES.has(name)) {
-    // A reverse foreign-key manager's add/remove/clear/set runs an UPDATE (bulk=True by default).
-    if (walk) recordWrite(interp, walk, scope, e, q.model, 'bulk', false, `${exprText(e.fn)}()`);
+    // A reverse foreign-key manager's add/remove/clear/set runs an UPDATE (bulk=True by default) of that key alone.
+    if (walk) recordWrite(interp, walk, scope, e, q.model, 'bulk', false, `${exprText(e.fn)}()`, [q.related]);
     return EMPTY;
   }
   const write = QS_WRITES[name];

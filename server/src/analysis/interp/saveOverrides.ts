@@ -40,6 +40,25 @@ function callOverride(interp: InterpreterApi, walk: Walk, model: string, kind: O
   if (id) walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
 }
 
+/**
+ * A save() or delete() override writing another row of its own model (`successor.save()` in
+ * `Photo.delete()`), not the row it is called on: that row exists only as the data has it (the
+ * next cover photo, a parent, siblings to renumber), so what its override invalidates is that
+ * write's invalidation, not one of every write that runs this override.
+ */
+export function isOtherRowOfOverride(interp: InterpreterApi, s: FnShape, e: Call, scope: Scope): boolean {
+  const caller = scope.fn;
+  const writes = (name: string) => name === 'save' || name === 'delete';
+  if (!caller || caller.cls === null || s.self?.k !== 'inst') return false;
+  if (!writes(caller.name) || !writes(s.fn.file.functions[s.fn.idx].name)) return false;
+  const receiver = e.fn.t === 'attr' ? e.fn.obj : undefined;
+  if (!receiver || (receiver.t === 'name' && receiver.id === caller.params[0]?.name)) return false;
+  const own = interp.models.modelOfClass(scope.file, caller.cls);
+  if (!own) return false;
+  const rows = own.abstract ? interp.models.concreteOf(own.id).map((m) => m.id) : [own.id];
+  return rows.includes(s.self.model);
+}
+
 /** `param.save()` in a helper: whatever row its callers pass there is saved. */
 export function recordParamWrite(walk: Walk, param: string, kind: OverriddenWrite): void {
   if (!walk.events.paramWrites.some((w) => w.param === param && w.kind === kind))
