@@ -4,7 +4,7 @@
     data = tagged(Product, "shop.Category").get_or_set("products:all", compute, timeout=300)
 """
 __version__ = "0.1.0"
-__all__ = ["tagged", "Tagged", "cache_page", "memoize", "invalidate", "AUTO", "EVERYTHING"]
+__all__ = ["tagged", "Tagged", "rows", "cache_page", "memoize", "invalidate", "AUTO", "EVERYTHING"]
 
 AUTO = "auto"
 # djcache.invalidate(djcache.EVERYTHING) invalidates every entry
@@ -16,6 +16,9 @@ def __getattr__(name):
     if name in ("tagged", "Tagged"):
         from . import core
         return getattr(core, name)
+    if name == "rows":
+        from .tags import Rows
+        return Rows
     if name in ("cache_page", "memoize"):
         from . import decorators
         return getattr(decorators, name)

@@ -11,8 +11,8 @@ from . import backend, conf, invalidation, stats, tags, ttl
 from .ttl import _DEFAULT, Timeout
 
 T = TypeVar("T")
-# a model class, an "app.Model" label, a model instance (one row), or "auto"
-Dependency = type[Model] | Model | str
+# a model class, an "app.Model" label, a model instance (one row), rows(...), or "auto"
+Dependency = type[Model] | Model | tags.Rows | str
 
 _MAGIC = "djc1"
 AUTO = "auto"
@@ -60,18 +60,25 @@ class Tagged:
 
     ``deps`` are model classes, ``"app.Model"`` labels, model instances (that one row), or
     ``"auto"`` (record the tables and rows the computation SELECTs from). ``pk`` makes the one
-    model given a dependency on that row only: ``tagged(Product, pk=42)``.
+    model given a dependency on that row only: ``tagged(Product, pk=42)``; a foreign key does
+    the same for the rows holding one value in it: ``tagged(Review, product=5)``. For several
+    models, pass ``djcache.rows(Review, product=5)`` among the dependencies.
     """
 
     def __init__(self, *deps: Dependency | Sequence[Dependency], using: str | None = None,
-                 pk: Any = tags.NO_PK):
+                 pk: Any = tags.NO_PK, **columns: Any):
         if len(deps) == 1 and isinstance(deps[0], (list, tuple)):
             deps = tuple(deps[0])
         self.auto = any(isinstance(d, str) and d == AUTO for d in deps)
         self.deps = tuple(d for d in deps if not (isinstance(d, str) and d == AUTO))
-        if pk is not tags.NO_PK and (len(self.deps) != 1 or isinstance(self.deps[0], Model)):
-            raise TypeError("tagged(Model, pk=...) takes exactly one model class or label; "
-                            "for rows of several models pass their instances")
+        if (pk is not tags.NO_PK or columns) and (
+                len(self.deps) != 1 or isinstance(self.deps[0], (Model, tags.Rows))):
+            raise TypeError("tagged(Model, pk=...) and tagged(Model, <foreign key>=...) take "
+                            "exactly one model class or label; for rows of several models pass "
+                            "their instances or djcache.rows(Model, ...)")
+        if columns:
+            self.deps = (tags.Rows(self.deps[0], pk=pk, **columns),)
+            pk = tags.NO_PK
         unsaved = [d for d in self.deps if isinstance(d, Model) and d.pk is None]
         if unsaved:
             raise TypeError(f"tagged({unsaved[0]!r}): an unsaved instance has no row to depend on")
@@ -357,7 +364,8 @@ def lock_acquire(ekey):
 
 
 def tagged(*deps: Dependency | Sequence[Dependency], using: str | None = None,
-           pk: Any = tags.NO_PK) -> Tagged:
-    """``tagged(Product, "shop.Category")``, ``tagged(product)`` (one row) or
-    ``tagged(Product, pk=42)`` -> a :class:`Tagged` handle."""
-    return Tagged(*deps, using=using, pk=pk)
+           pk: Any = tags.NO_PK, **columns: Any) -> Tagged:
+    """``tagged(Product, "shop.Category")``, ``tagged(product)`` (one row),
+    ``tagged(Product, pk=42)`` or ``tagged(Review, product=5)`` (the rows holding that foreign
+    key) -> a :class:`Tagged` handle."""
+    return Tagged(*deps, using=using, pk=pk, **columns)
