@@ -309,7 +309,7 @@ def _build_maps():
             target: Any = fk.remote_field.model if fk.remote_field else None
             if target is not None and not isinstance(target, str):
                 referrers.setdefault(model_tag(target), set()).add(model_tag(model))
-            if target is not None and fk.concrete and not fk.primary_key:
+            if target is not None and fk.column and not fk.primary_key:
                 fks.setdefault(model_tag(model), []).append((fk.column.lower(), fk))
         for field in model._meta.local_many_to_many:
             # a lazy "app.Model" reference stays a str when its app is not installed; the
