@@ -222,6 +222,7 @@ _recorders: contextvars.ContextVar[tuple] = contextvars.ContextVar("djcache_reco
 class Recorder:
     def __init__(self):
         self.tags = set()   # {(db_alias, tag)}
+        self.added = set()  # what the computation declared with add_dependencies()
 
     def __enter__(self):
         self._token = _recorders.set(_recorders.get() + (self,))
@@ -229,6 +230,19 @@ class Recorder:
 
     def __exit__(self, *exc):
         _recorders.reset(self._token)
+
+
+def add_dependencies(*deps: Any, using: str | None = None) -> None:
+    """Inside the computation of a tagged entry (``get_or_set``, ``cache_page``, ``memoize``):
+    the entry being computed also depends on ``deps`` (as ``tagged`` takes them), known only
+    now, such as ``rows(Category, pk=product.category_id)``. Outside one it does nothing.
+    Like an ``"auto"`` entry's tags, their versions are read after the computation: if one
+    was bumped since it began (less 1 s of clock skew), the value is not stored."""
+    pairs = set(tags.resolve_deps(deps, using=using))
+    recs = _recorders.get()
+    if recs:
+        recs[-1].added |= pairs
+    note_tags(pairs)   # "auto" and zero-code computations record them as read
 
 
 def note_tags(pairs):

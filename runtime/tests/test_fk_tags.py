@@ -319,3 +319,50 @@ def test_tagged_arguments(world):
         rows(Review)
     with pytest.raises(TypeError, match="not a value"):
         tags.resolve_deps([rows(Review, product="not a number")])
+
+
+def test_dependencies_added_during_the_computation(world, db):
+    """``add_dependencies``: the detail of a product learns its category's row only once it
+    has read the product; a rename of that category invalidates it, of another does not."""
+    p1, c = world["p1"], world["c"]
+    other = objects(Category, db).create(name="other")
+    computed = []
+
+    def detail():
+        computed.append(1)
+        p = objects(Product, db).select_related("category").get(pk=p1.pk)
+        djcache.add_dependencies(rows(Category, pk=p.category_id), using=db)
+        return [p.name, p.category.name]
+
+    def read():
+        return tagged(rows(Product, pk=p1.pk), using=db).get_or_set("detail", detail, 300)
+
+    def fresh():
+        p = objects(Product, db).select_related("category").get(pk=p1.pk)
+        return [p.name, p.category.name]
+
+    read()
+    read()   # the first value followed the category's creation too closely to be stored
+    computed.clear()
+    assert read() == fresh() and computed == []
+    objects(Category, db).filter(pk=other.pk).update(name="renamed other")
+    assert read() == fresh() and computed == []
+    objects(Category, db).filter(pk=c.pk).update(name="renamed")
+    assert read() == fresh() and computed == [1]
+    read()
+    computed.clear()
+    with transaction.atomic(using=db):   # this thread's uncommitted rename: not served
+        objects(Category, db).filter(pk=c.pk).update(name="pending")
+        assert read() == fresh() == ["p1", "pending"]
+    assert read() == fresh()
+    from django.core.cache import caches
+    entry = caches["default"].get(tags.entry_key("detail"))
+    assert {k.rsplit(":", 1)[-1] for k in entry[1]} >= {f"testapp.category#{c.pk}"}
+
+
+def test_add_dependencies_outside_a_computation_does_nothing(world, db):
+    djcache.add_dependencies(rows(Category, pk=world["c"].pk), using=db)
+    h = tagged(Review, using=db)
+    h.set("k", 1, 300)
+    objects(Category, db).update(name="x")
+    assert h.get("k") == 1
