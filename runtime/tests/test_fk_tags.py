@@ -366,3 +366,20 @@ def test_add_dependencies_outside_a_computation_does_nothing(world, db):
     h.set("k", 1, 300)
     objects(Category, db).update(name="x")
     assert h.get("k") == 1
+
+
+def test_add_dependencies_in_an_auto_computation(world, db):
+    c = world["c"]
+
+    def count():
+        djcache.add_dependencies(rows(Category, pk=c.pk), using=db)
+        return objects(Review, db).count()
+
+    for _ in range(2):   # the first value follows the setup's writes too closely to be stored
+        tagged("auto").get_or_set("auto:added", count)
+    from django.core.cache import caches
+    entry = caches["default"].get(tags.entry_key("auto:added"))
+    recorded = {k.rsplit(":", 1)[-1] for k in entry[1]}
+    assert {f"testapp.category#{c.pk}", "testapp.review"} <= recorded
+    objects(Category, db).filter(pk=c.pk).update(name="renamed")
+    assert tagged("auto").get_or_set("auto:added", lambda: "recomputed") == "recomputed"
