@@ -207,7 +207,8 @@ function analyse(mirrors, project, commit, withStats) {
 
 /**
  * The files of the cache entries a finding is about: its own entry (`entryId`), or the entries a
- * write leaves stale (DJC103 `entries`, reported at the write). Entry ids are `path:line:column`.
+ * write leaves stale (DJC103 `entries`, reported at the write). Entry ids are `path:line:column`, and a
+ * cacheops query cache's `settings path:line:column:app.Model`.
  */
 function entryPaths(data, prefix) {
   if (!data) return [];
@@ -215,7 +216,9 @@ function entryPaths(data, prefix) {
     ...(typeof data.entryId === 'string' ? [data.entryId] : []),
     ...(Array.isArray(data.entries) ? data.entries : []),
   ];
-  return [...new Set(ids.filter((id) => typeof id === 'string').map((id) => prefix + id.replace(/:\d+:\d+$/, '')))];
+  return [
+    ...new Set(ids.filter((id) => typeof id === 'string').map((id) => prefix + id.replace(/:\d+:\d+(:[^/]*)?$/, ''))),
+  ];
 }
 
 /**
