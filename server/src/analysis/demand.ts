@@ -214,6 +214,7 @@ function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
         return;
       case 'cond':
         expr(e.a);
+        if (e.test) expr(e.test);
         expr(e.b);
         return;
       case 'star':

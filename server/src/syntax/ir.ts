@@ -24,7 +24,8 @@ export type Expr =
   | { t: 'lambda'; params: string[]; body: Expr; loc: Loc }
   | { t: 'comp'; elt: Expr; gens: { target: Target; iter: Expr }[]; loc: Loc }
   /** `a if c else b`, or `a and b` / `a or b` (`bool`). */
-  | { t: 'cond'; a: Expr; b: Expr; bool?: 'and' | 'or'; loc: Loc }
+  /** `a if test else b`, or `a and b` / `a or b` (`bool`), whose value is one of its operands. */
+  | { t: 'cond'; a: Expr; b: Expr; test?: Expr; bool?: 'and' | 'or'; loc: Loc }
   | { t: 'star'; e: Expr; loc: Loc }
   | { t: 'unknown'; loc: Loc };
 

@@ -862,7 +862,13 @@ class Builder {
         return { t: 'cond', a, b, bool, loc };
       }
       case 'conditional_expression':
-        return { t: 'cond', a: this.namedChildExpr(0, d), b: this.namedChildExpr(2, d), loc };
+        return {
+          t: 'cond',
+          a: this.namedChildExpr(0, d),
+          b: this.namedChildExpr(2, d),
+          test: this.namedChildExpr(1, d),
+          loc,
+        };
       case 'parenthesized_expression': {
         let inner: Expr | undefined;
         const c = this.c;

@@ -105,7 +105,7 @@ function subExpressions(e: Expr): Expr[] {
     case 'bin':
       return [e.l, e.r];
     case 'cond':
-      return [e.a, e.b];
+      return e.test ? [e.a, e.test, e.b] : [e.a, e.b];
     case 'sub':
       return [e.obj, e.idx];
     case 'seq':

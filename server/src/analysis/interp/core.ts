@@ -386,7 +386,12 @@ export class Interpreter implements InterpreterApi {
         return v([{ k: 'list', elem: elt }], merge(elt, ...iters).deps);
       }
       case 'cond':
-        return merge(this.eval(e.a, scope, walk), this.eval(e.b, scope, walk));
+        // Which operand `a if test else b` gives depends on the test's data.
+        return merge(
+          this.eval(e.a, scope, walk),
+          this.eval(e.b, scope, walk),
+          e.test ? dataOf(this.eval(e.test, scope, walk)) : EMPTY,
+        );
       case 'star':
         return this.eval(e.e, scope, walk);
       default:
