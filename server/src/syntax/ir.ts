@@ -89,6 +89,15 @@ export interface FunctionFact {
   body: Stmt[];
   loc: Loc;
   nameLoc: Loc;
+  /** Its assignments to names it declares `global`: they bind the module's names. */
+  globalAssigns?: GlobalAssign[];
+}
+
+/** `x = value` (or item `index` of a tuple target) in a function that declares `global x`. */
+export interface GlobalAssign {
+  name: string;
+  value: Expr;
+  index: number | null;
 }
 
 export interface ClassFact {

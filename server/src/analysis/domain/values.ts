@@ -216,6 +216,11 @@ export interface Scope {
   busy: Set<string>;
   /** The class of a method, for super() and self attributes. */
   cls: ClsRef | null;
+  /**
+   * The parameters hold one call's arguments (a wrapper followed at its call): functions called
+   * from here are followed with their arguments too, so what they build from them is that call's.
+   */
+  bound?: true;
 }
 
 /**

@@ -4,8 +4,8 @@
  */
 import type { Expr, Loc } from '../../syntax/ir';
 import { nameTable } from '../../text/nameTable';
-import { display, isOpaque, type KeyPattern, rowField, UNKNOWN_HOLE } from '../domain/keys';
-import type { CacheOp } from '../domain/events';
+import { display, fromParams, isOpaque, type KeyPattern, rowField, UNKNOWN_HOLE } from '../domain/keys';
+import { type CacheOp, opPlace } from '../domain/events';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, type Dep, EMPTY, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
@@ -307,24 +307,8 @@ function recordOp(
   loc: Loc = e.loc,
 ): CacheOp {
   const timeout = timeoutExpr === undefined ? 'default' : timeoutOf(interp, timeoutExpr, scope);
+  const versions = dynamicVersionArg(interp, e, scope);
   const keyParam = keyExpr ? paramName(interp.eval(keyExpr, scope)) : null;
-  const valueParam = value ? paramName(value) : null;
-  const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
-  // A helper that adds its key argument to the group its caller names (`remember(group, key)`).
-  const memberParams = keyParam && method !== 'delete' ? listedParams(value) : [];
-  const template =
-    keyParam || valueParam || valueCallsParam
-      ? {
-          keyExpr: keyExpr ?? null,
-          keyParam,
-          valueParam,
-          valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null,
-          memberParams,
-          scope,
-          call: e,
-          timeoutExpr: timeoutExpr ?? null,
-        }
-      : undefined;
   const op: CacheOp = {
     file: scope.file,
     loc,
@@ -334,14 +318,44 @@ function recordOp(
     value,
     timeout,
     version: versionArg(interp, e, scope),
-    ...dynamicVersionArg(interp, e, scope),
+    ...versions,
     fnId: walk.id,
     pos: walk.pos,
     inAtomic: walk.atomic && !walk.deferred,
-    template,
+    template: templateOf(scope, e, method, versions.versionCounter, value, keyParam, keyExpr, timeoutExpr),
+    ...((fromParams(key) || fromParams(versions.versionCounter)) && { derived: true as const }),
   };
   walk.events.ops.push(op);
   return op;
+}
+
+/** The op's template when it is a wrapper's: its key or value is a parameter of the function it is in. */
+function templateOf(
+  scope: Scope,
+  call: Call,
+  method: string,
+  versionCounter: KeyPattern | undefined,
+  value: V | null,
+  keyParam: string | null,
+  keyExpr: Expr | undefined,
+  timeoutExpr: Expr | undefined,
+): CacheOp['template'] {
+  const valueParam = value ? paramName(value) : null;
+  const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
+  if (!keyParam && !valueParam && !valueCallsParam) return undefined;
+  return {
+    keyExpr: keyExpr ?? null,
+    keyParam,
+    valueParam,
+    valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null,
+    // A helper that adds its key argument to the group its caller names (`remember(group, key)`).
+    memberParams: keyParam && method !== 'delete' ? listedParams(value) : [],
+    // The version is built from the parameters (`version=self.generation(key)`): each call's arguments name it.
+    derived: fromParams(versionCounter),
+    scope,
+    call,
+    timeoutExpr: timeoutExpr ?? null,
+  };
 }
 
 /** The call's `version=`: null when not given. */
@@ -376,38 +390,91 @@ function versionOf(interp: InterpreterApi, e: Expr, scope: Scope): string {
   return typeof n === 'number' ? String(n) : '?';
 }
 
-/** A call to a project cache wrapper becomes a cache op at the call site, with the caller's arguments. */
+/**
+ * A call to a project cache wrapper becomes a cache op at the call site, with the caller's
+ * arguments. Keys and versions the wrapper builds from its parameters (a namespace cut from the
+ * key, the version read under it) are those the wrapper's body builds from this call's arguments.
+ */
 export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Call, scope: Scope, walk: Walk): void {
   if (!interp.mayWrap(s.fn)) return;
   const events = interp.collect(s.fn.file, s.fn.idx);
   const fact = s.fn.file.functions[s.fn.idx];
   const argFor = (param: string | null): Expr | undefined => (param ? argumentFor(fact, e, param) : undefined);
+  const followed = events.ops.some((op) => op.template?.derived || (op.derived && !op.template && !op.value?.deps.length));
+  const twinOf = twins(followed ? interp.boundOps(s, e, scope) : undefined);
+  const site = { file: scope.file, loc: e.loc, fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred };
   for (const op of events.ops) {
-    if (!op.template) continue;
+    // An invalidation built from the wrapper's parameters: the one this call makes, for coverage only.
+    if (!op.template) {
+      const twin = op.derived && !op.value?.deps.length ? twinOf(op) : undefined;
+      if (twin)
+        walk.events.ops.push({
+          ...twin,
+          ...site,
+          template: undefined,
+          derived: fromParams(twin.key) || fromParams(twin.versionCounter) ? true : undefined,
+          instanceOf: opPlace(op),
+        });
+      continue;
+    }
+    const twin = op.template.derived ? twinOf(op) : undefined;
     const keyArg = argFor(op.template.keyParam);
-    const key = keyArg ? keyOf(interp, interp.eval(keyArg, scope), keyArg, scope) : op.key;
-    let value: V | null = op.value;
+    if (op.template.keyParam && !keyArg) continue;
+    const keyV = keyArg ? interp.eval(keyArg, scope) : undefined;
+    const key = keyArg ? keyOf(interp, keyV!, keyArg, scope) : op.key;
+    let value = op.value;
     const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
     if (valueArg) value = callableValue(interp, interp.eval(valueArg, scope));
-    if (op.template.keyParam && !keyArg) continue;
     const listed = op.template.memberParams.flatMap((p) => {
       const arg = argFor(p);
       return arg ? [keyOf(interp, interp.eval(arg, scope), arg, scope)] : [];
     });
     const members = [...(op.members ?? []), ...listed.filter((k) => !isOpaque(k))];
+    // A version this call's arguments name but the engine could not work out is unknown.
+    const versions: Pick<CacheOp, 'version' | 'versionCounter' | 'versionRow'> = twin
+      ? { version: twin.version, versionCounter: twin.versionCounter, versionRow: twin.versionRow }
+      : op.template.derived
+        ? { version: '?', versionCounter: undefined, versionRow: undefined }
+        : { version: op.version, versionCounter: op.versionCounter, versionRow: op.versionRow };
     walk.events.ops.push({
       ...op,
-      file: scope.file,
-      loc: e.loc,
+      ...site,
       key,
       value,
+      ...versions,
       members: members.length ? members : undefined,
-      fnId: walk.id,
-      pos: walk.pos,
-      inAtomic: walk.atomic && !walk.deferred,
-      template: undefined,
+      // A wrapper of a wrapper: passing its own parameters on makes it one too.
+      template: templateOf(
+        scope,
+        e,
+        op.method,
+        versions.versionCounter,
+        valueArg ? value : null,
+        keyV ? paramName(keyV) : null,
+        keyArg,
+        undefined,
+      ),
+      derived: fromParams(key) || fromParams(versions.versionCounter) ? true : undefined,
     });
   }
+}
+
+/**
+ * The op of the wrapper's body walked with the call's arguments that stands at the same place as
+ * a generic op: the same call, and as many ops before it there.
+ */
+function twins(bound: CacheOp[] | undefined): (op: CacheOp) => CacheOp | undefined {
+  if (!bound) return () => undefined;
+  const place = opPlace;
+  const byPlace = new Map<string, CacheOp[]>();
+  for (const op of bound) byPlace.set(place(op), [...(byPlace.get(place(op)) ?? []), op]);
+  const taken = new Map<string, number>();
+  return (op) => {
+    const at = place(op);
+    const n = taken.get(at) ?? 0;
+    taken.set(at, n + 1);
+    return byPlace.get(at)?.[n];
+  };
 }
 
 /** Seconds in each keyword unit of `timedelta(...)`. */

@@ -12,6 +12,7 @@ import {
   type KeyPart,
   type KeyPattern,
   lit,
+  splitHead,
   UNKNOWN_HOLE,
 } from '../domain/keys';
 import { exprText, fnId, type FnRef, reachingBindings, type Scope, type Shape, v, type V } from '../domain/values';
@@ -101,9 +102,19 @@ export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): K
       parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true, covers: random ? undefined : val.deps }],
     };
   }
-  const hole: KeyPart = { hole: name, source: scope ? holeSource(interp, e, scope, 0) : { kind: 'unknown' } };
+  const hole: KeyPart = {
+    hole: name,
+    source: scope ? holeSource(interp, e, scope, 0) : { kind: 'unknown' },
+    ...(scope && ownParam(val, scope) && { fromParam: true }),
+  };
   const local = scope && e.t === 'name' ? localName(e.id, e.loc[0], scope) : undefined;
   return local ? { parts: [hole], local } : { parts: [hole] };
+}
+
+/** Whether the value is a parameter of the function `scope` is in. */
+function ownParam(val: V, scope: Scope): boolean {
+  const params = functionScope(scope)?.fn?.params;
+  return !!params && val.shapes.some((s) => s.k === 'param' && params.some((p) => p.name === s.name));
 }
 
 function sameText(a: KeyPattern, b: KeyPattern): boolean {
@@ -358,6 +369,9 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
     }
     return v([{ k: 'str', key: { parts: [{ hole: exprText(arg), source: { kind: 'unknown' } }] } }]);
   }
+  // `key.split(":", 1)[0]`: the namespace before the first separator (the other items are not known).
+  if (name === 'split' && e.args[0]?.t === 'str')
+    return v([{ k: 'const' }, { k: 'tuple', items: [v([{ k: 'str', key: splitHead(key, e.args[0].v) }])] }]);
   if (name === 'encode' || name === 'lower' || name === 'upper' || name === 'strip' || name === 'replace') {
     return v([
       {

@@ -5,6 +5,7 @@ import { classBases } from '../models';
 import type { CallHandler, InterpreterApi } from './api';
 import { nameTable } from '../../text/nameTable';
 import { isSerializer, serializerValue } from './forms';
+import { keyOf } from './keyHoles';
 
 /** A digest keeps the data of what it hashes: the key then covers that data, and no other. */
 export const hashCall: CallHandler = (interp, { e, scope, walk, args }) =>
@@ -14,6 +15,19 @@ export const hashCall: CallHandler = (interp, { e, scope, walk, args }) =>
 export function isHashFunction(q: string): boolean {
   return HASH_FUNCTIONS.test(q);
 }
+
+/**
+ * `str(key)`, `force_str(key)`: text stays the same text, and a parameter stays the parameter
+ * (named as written, so a key built from it reads as before); anything else keeps only its data.
+ */
+export const asText: CallHandler = (interp, { e, scope, args }) => {
+  const vals = args();
+  const [val] = vals;
+  const text = val?.shapes.some((s) => s.k === 'str') && val.shapes.every((s) => s.k === 'str' || s.k === 'const');
+  if (!val || vals.length !== 1 || e.kw.length || (!text && !val.shapes.some((s) => s.k === 'param')))
+    return dataOf(merge(...vals));
+  return withDeps(v([{ k: 'str', key: keyOf(interp, val, text ? e.args[0] : e, scope) }]), val.deps);
+};
 
 /** A random id: no other value shares it. */
 const randomId: CallHandler = () => v([{ k: 'hash', random: true }]);
@@ -79,6 +93,7 @@ export const PYTHON_CALLS = nameTable<CallHandler>({
   },
   'builtins.super': (interp, { scope }) => superValue(interp, scope),
   ...Object.fromEntries([...PASS_THROUGH].map((name) => [`builtins.${name}`, passThroughBuiltin(name)])),
+  'builtins.str': asText,
   // Helpers named without `builtins.` (`json.dumps`) pass on their positional arguments' data.
   ...Object.fromEntries(
     [...PASS_THROUGH].map((q): [string, CallHandler] => [q, (_, { args }) => dataOf(merge(...args()))]),
