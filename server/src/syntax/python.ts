@@ -536,8 +536,9 @@ class Builder {
       case 'raise_statement':
       case 'assert_statement': {
         const line = this.line();
+        const raises = type === 'raise_statement' ? { raises: true as const } : {};
         this.eachNamedChild((t) => {
-          if (t === 'call') out.push({ t: 'expr', value: this.expr(), line });
+          if (t === 'call') out.push({ t: 'expr', value: this.expr(), line, ...raises });
         });
         return;
       }

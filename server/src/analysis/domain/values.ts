@@ -240,7 +240,8 @@ export interface BindingPlace {
 
 export type LocalBinding = BindingPlace &
   (
-    | { k: 'assign'; value: Expr; index: number | null }
+    /** `items`: `xs.extend(value)`, `counts.update(value)`: what the value holds joins the container, not the value itself. */
+    | { k: 'assign'; value: Expr; index: number | null; items?: true }
     /** `obj.attr = value`: the value's data goes into `obj`, but a row assigned to a field does not make `obj` that row. */
     | { k: 'attr'; value: Expr }
     | { k: 'iter'; iter: Expr; index: number | null }

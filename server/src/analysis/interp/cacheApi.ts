@@ -339,8 +339,8 @@ function templateOf(
   keyParam: string | null,
   keyExpr: Expr | undefined,
   timeoutExpr: Expr | undefined,
+  valueParam: string | null = value ? paramName(value) : null,
 ): CacheOp['template'] {
-  const valueParam = value ? paramName(value) : null;
   const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
   if (!keyParam && !valueParam && !valueCallsParam) return undefined;
   return {
@@ -430,6 +430,9 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
       return arg ? [keyOf(interp, interp.eval(arg, scope), arg, scope)] : [];
     });
     const members = [...(op.members ?? []), ...listed.filter((k) => !isOpaque(k))];
+    // A timeout the wrapper takes as a parameter is the caller's when it passes a number.
+    const timeoutArg = op.template.timeoutExpr?.t === 'name' ? argFor(op.template.timeoutExpr.id) : undefined;
+    const passedTimeout = timeoutArg ? timeoutOf(interp, timeoutArg, scope) : undefined;
     // A version this call's arguments name but the engine could not work out is unknown.
     const versions: Pick<CacheOp, 'version' | 'versionCounter' | 'versionRow'> = twin
       ? { version: twin.version, versionCounter: twin.versionCounter, versionRow: twin.versionRow }
@@ -442,6 +445,7 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
       key,
       value,
       ...versions,
+      ...(typeof passedTimeout === 'number' && { timeout: passedTimeout }),
       members: members.length ? members : undefined,
       // A wrapper of a wrapper: passing its own parameters on makes it one too.
       template: templateOf(
@@ -449,14 +453,22 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
         e,
         op.method,
         versions.versionCounter,
-        valueArg ? value : null,
-        keyV ? paramName(keyV) : null,
+        null,
+        passedParam(keyArg, scope),
         keyArg,
         undefined,
+        passedParam(valueArg, scope),
       ),
       derived: fromParams(key) || fromParams(versions.versionCounter) ? true : undefined,
     });
   }
+}
+
+/** The parameter of the function `scope` is in that an argument passes on as it is (`cached(key, value)` in a wrapper). */
+function passedParam(arg: Expr | undefined, scope: Scope): string | null {
+  const fnScope = functionScope(scope);
+  const passed = arg?.t === 'name' && !fnScope?.locals.has(arg.id) && fnScope?.fn?.params.some((p) => p.name === arg.id);
+  return passed ? arg.id : null;
 }
 
 /**

@@ -225,7 +225,8 @@ export class Interpreter implements InterpreterApi {
       for (const b of bindings) {
         // A closure's mutation is evaluated in the closure, which sees this scope's names.
         const where = b.inFn === undefined ? s : this.scopeFor(s.file, b.inFn, s);
-        if (b.k === 'assign') parts.push(pick(this.eval(b.value, where), b.index));
+        if (b.k === 'assign' && b.items) parts.push(containerItems(this, this.eval(b.value, where)));
+        else if (b.k === 'assign') parts.push(pick(this.eval(b.value, where), b.index));
         else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, where)));
         else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, where)), b.index));
         else if (b.k === 'with') parts.push(this.eval(b.ctx, where));
@@ -1092,6 +1093,17 @@ export class Interpreter implements InterpreterApi {
         return;
     }
   }
+}
+
+/**
+ * What `xs.extend(value)` or `counts.update(value)` adds to a container: a queryset's rows (the
+ * container does not become the queryset); other values as they are (a dict's items).
+ */
+function containerItems(interp: Interpreter, val: V): V {
+  const querysets = val.shapes.filter((s) => s.k === 'qs');
+  if (!querysets.length) return val;
+  const rows = interp.element(v(querysets));
+  return v([...val.shapes.filter((s) => s.k !== 'qs'), { k: 'list', elem: rows }], val.deps);
 }
 
 /** Whether a value holds keys built from the parameters of the function it was worked out in, or a parameter itself. */

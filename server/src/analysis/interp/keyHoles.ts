@@ -11,6 +11,7 @@ import {
   type KeyCall,
   type KeyPart,
   type KeyPattern,
+  fromParams,
   lit,
   splitHead,
   UNKNOWN_HOLE,
@@ -370,8 +371,8 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
     return v([{ k: 'str', key: { parts: [{ hole: exprText(arg), source: { kind: 'unknown' } }] } }]);
   }
   // `key.split(":", 1)[0]`: the namespace before the first separator (the other items are not known).
-  if (name === 'split' && e.args[0]?.t === 'str')
-    return v([{ k: 'const' }, { k: 'tuple', items: [v([{ k: 'str', key: splitHead(key, e.args[0].v) }])] }]);
+  const sep = name === 'split' && e.args[0] ? literalOf(interp.eval(e.args[0], scope)) : undefined;
+  if (sep) return v([{ k: 'const' }, { k: 'tuple', items: [v([{ k: 'str', key: splitHead(key, sep) }])] }]);
   if (name === 'encode' || name === 'lower' || name === 'upper' || name === 'strip' || name === 'replace') {
     return v([
       {
@@ -389,7 +390,17 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
       },
     ]);
   }
+  // Text made from a parameter some other way is still the parameter's: which text depends on the call.
+  if (fromParams(key)) return v([{ k: 'str', key: { parts: [{ hole: exprText(e), source: { kind: 'unknown' }, fromParam: true }] } }]);
   return v([{ k: 'const' }]);
+}
+
+/** The text of a value that is one literal string. */
+function literalOf(val: V): string | undefined {
+  const [only] = val.shapes;
+  if (val.shapes.length !== 1 || only.k !== 'str' || only.key.parts.length !== 1 || !('lit' in only.key.parts[0]))
+    return undefined;
+  return only.key.parts[0].lit;
 }
 
 /** Keys a workspace function returns remember it (and how it was called), so the same builder on both sides is a strong match. */
