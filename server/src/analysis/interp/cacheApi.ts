@@ -466,9 +466,13 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
 
 /** The parameter of the function `scope` is in that an argument passes on as it is (`cached(key, value)` in a wrapper). */
 function passedParam(arg: Expr | undefined, scope: Scope): string | null {
+  if (arg?.t !== 'name') return null;
   const fnScope = functionScope(scope);
-  const passed = arg?.t === 'name' && !fnScope?.locals.has(arg.id) && fnScope?.fn?.params.some((p) => p.name === arg.id);
-  return passed ? arg.id : null;
+  // `self` and `cls` are the receiver, not an argument the function passes on.
+  const own =
+    !fnScope?.locals.has(arg.id) &&
+    fnScope?.fixed.get(arg.id)?.shapes.some((s) => s.k === 'param' && s.name === arg.id);
+  return own ? arg.id : null;
 }
 
 /**

@@ -734,11 +734,12 @@ export class Interpreter implements InterpreterApi {
     }
     const fact = s.fn.file.functions[s.fn.idx];
     let generic = this.returns(s.fn, s.closure ?? null, s.self);
-    // A key the function builds from its parameters is the one this call's arguments make, where
-    // that matters: inside a wrapper followed at its call, or from the caller's own parameters.
+    // A key the function builds from its parameters: inside a wrapper followed at its call, the
+    // one this call's arguments make; elsewhere the function's own text, still built from
+    // parameters when the caller passes its own (so the caller's op is a wrapper's too).
     if (e && builtFromParams(generic)) {
-      const followed = scope.bound || args().some(builtFromParams) ? this.boundReturns(s, e, scope) : undefined;
-      generic = followed ?? withoutParamKeys(generic);
+      const followed = scope.bound ? this.boundReturns(s, e, scope) : undefined;
+      generic = followed ?? (args().some(builtFromParams) ? generic : withoutParamKeys(generic));
     }
     const ret = withBuilder(generic, id, () => (e ? keyCall(this, s.fn, e, scope) : undefined));
     // A factory whose return is the parameter data (`def get(key): return cache.get(key)`) stays unknown.

@@ -370,8 +370,12 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
     }
     return v([{ k: 'str', key: { parts: [{ hole: exprText(arg), source: { kind: 'unknown' } }] } }]);
   }
-  // `key.split(":", 1)[0]`: the namespace before the first separator (the other items are not known).
-  const sep = name === 'split' && e.args[0] ? literalOf(interp.eval(e.args[0], scope)) : undefined;
+  // `key.split(":", 1)[0]`: the namespace before the first separator (the other items are not
+  // known), where a wrapper cuts it from the key it is given.
+  const sep =
+    name === 'split' && e.args[0] && (scope.bound || fromParams(key))
+      ? literalOf(interp.eval(e.args[0], scope))
+      : undefined;
   if (sep) return v([{ k: 'const' }, { k: 'tuple', items: [v([{ k: 'str', key: splitHead(key, sep) }])] }]);
   if (name === 'encode' || name === 'lower' || name === 'upper' || name === 'strip' || name === 'replace') {
     return v([

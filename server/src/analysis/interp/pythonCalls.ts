@@ -1,4 +1,5 @@
 /** Calls of Python's standard library and builtins: what they pass on of their arguments' data. */
+import { fromParams } from '../domain/keys';
 import { dataOf, EMPTY, merge, type Scope, v, type V, withDeps } from '../domain/values';
 import { HASH_FUNCTIONS, PASS_THROUGH } from '../django';
 import { classBases } from '../models';
@@ -17,13 +18,16 @@ export function isHashFunction(q: string): boolean {
 }
 
 /**
- * `str(key)`, `force_str(key)`: text stays the same text, and a parameter stays the parameter
- * (named as written, so a key built from it reads as before); anything else keeps only its data.
+ * `str(key)`, `force_str(key)` in a wrapper: a parameter stays the parameter (named as written,
+ * so a key built from it reads as before), and the text a call passes for it stays that text.
+ * Anything else keeps only its data.
  */
 export const asText: CallHandler = (interp, { e, scope, args }) => {
   const vals = args();
   const [val] = vals;
-  const text = val?.shapes.some((s) => s.k === 'str') && val.shapes.every((s) => s.k === 'str' || s.k === 'const');
+  const text =
+    val?.shapes.some((s) => s.k === 'str' && (scope.bound || fromParams(s.key))) &&
+    val.shapes.every((s) => s.k === 'str' || s.k === 'const');
   if (!val || vals.length !== 1 || e.kw.length || (!text && !val.shapes.some((s) => s.k === 'param')))
     return dataOf(merge(...vals));
   return withDeps(v([{ k: 'str', key: keyOf(interp, val, text ? e.args[0] : e, scope) }]), val.deps);
