@@ -18,15 +18,17 @@ export function isHashFunction(q: string): boolean {
 }
 
 /**
- * `str(key)`, `force_str(key)` in a wrapper: a parameter stays the parameter (named as written,
- * so a key built from it reads as before), and the text a call passes for it stays that text.
- * Anything else keeps only its data.
+ * `str(key)`, `force_str(key)`: literal text stays that text; in a wrapper, a parameter stays the
+ * parameter (named as written, so a key built from it reads as before), and the text a call
+ * passes for it stays that text. Anything else keeps only its data.
  */
 export const asText: CallHandler = (interp, { e, scope, args }) => {
   const vals = args();
   const [val] = vals;
   const text =
-    val?.shapes.some((s) => s.k === 'str' && (scope.bound || fromParams(s.key))) &&
+    val?.shapes.some(
+      (s) => s.k === 'str' && (scope.bound || fromParams(s.key) || s.key.parts.every((p) => 'lit' in p)),
+    ) &&
     val.shapes.every((s) => s.k === 'str' || s.k === 'const');
   if (!val || vals.length !== 1 || e.kw.length || (!text && !val.shapes.some((s) => s.k === 'param')))
     return dataOf(merge(...vals));
