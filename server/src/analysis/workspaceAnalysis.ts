@@ -53,7 +53,10 @@ export function analyzeFacts(
   const invalidates = (o: CacheOp) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern';
   const invalidations: Invalidation[] = expandKeyGroups(ops.filter(invalidates).map(invalidating), ops);
   // What wrappers' calls invalidate, with their arguments (instantiateWrapperOps): coverage only.
-  const instances = files.flatMap((f) => f.instances).filter(invalidates).map(invalidating);
+  const instances = files
+    .flatMap((f) => f.instances)
+    .filter(invalidates)
+    .map(invalidating);
   const instantiated = new Set(instances.map((o) => o.instanceOf));
 
   const reach = reachableOps(events, edges);

@@ -239,8 +239,8 @@ export interface BindingPlace {
 }
 
 export type LocalBinding = BindingPlace &
+  /** `items`: `xs.extend(value)`, `counts.update(value)`: what the value holds joins the container, not the value itself. */
   (
-    /** `items`: `xs.extend(value)`, `counts.update(value)`: what the value holds joins the container, not the value itself. */
     | { k: 'assign'; value: Expr; index: number | null; items?: true }
     /** `obj.attr = value`: the value's data goes into `obj`, but a row assigned to a field does not make `obj` that row. */
     | { k: 'attr'; value: Expr }

@@ -400,7 +400,9 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
   const events = interp.collect(s.fn.file, s.fn.idx);
   const fact = s.fn.file.functions[s.fn.idx];
   const argFor = (param: string | null): Expr | undefined => (param ? argumentFor(fact, e, param) : undefined);
-  const followed = events.ops.some((op) => op.template?.derived || (op.derived && !op.template && !op.value?.deps.length));
+  const followed = events.ops.some(
+    (op) => op.template?.derived || (op.derived && !op.template && !op.value?.deps.length),
+  );
   const twinOf = twins(followed ? interp.boundOps(s, e, scope) : undefined);
   const site = { file: scope.file, loc: e.loc, fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred };
   for (const op of events.ops) {

@@ -771,8 +771,7 @@ export class Interpreter implements InterpreterApi {
       }
       const arg = spread ? undefined : argumentFor(fact, e, p.name);
       if (arg) fixed.set(p.name, this.argumentText(this.eval(arg, scope), arg, scope));
-      else
-        fixed.set(p.name, p.default && !spread ? this.eval(p.default, this.moduleScope(s.fn.file)) : EMPTY);
+      else fixed.set(p.name, p.default && !spread ? this.eval(p.default, this.moduleScope(s.fn.file)) : EMPTY);
     });
     const inner = this.scopeFor(s.fn.file, s.fn.idx, s.closure ?? this.moduleScope(s.fn.file), fixed);
     inner.bound = true;
@@ -804,7 +803,13 @@ export class Interpreter implements InterpreterApi {
     if (!inner?.fn) return undefined;
     const id = fnId(s.fn.file, s.fn.idx);
     this.following.push(id);
-    const walk: Walk = { events: emptyEvents(), id, pos: { block: 0, index: 0, line: 0 }, atomic: false, deferred: false };
+    const walk: Walk = {
+      events: emptyEvents(),
+      id,
+      pos: { block: 0, index: 0, line: 0 },
+      atomic: false,
+      deferred: false,
+    };
     try {
       this.walkBlock(inner.fn.body, inner, walk);
       return walk.events.ops;
@@ -1109,9 +1114,7 @@ function containerItems(interp: Interpreter, val: V): V {
 
 /** Whether a value holds keys built from the parameters of the function it was worked out in, or a parameter itself. */
 function builtFromParams(val: V): boolean {
-  return val.shapes.some(
-    (s) => s.k === 'param' || ((s.k === 'str' || s.k === 'cached') && fromParams(s.key)),
-  );
+  return val.shapes.some((s) => s.k === 'param' || ((s.k === 'str' || s.k === 'cached') && fromParams(s.key)));
 }
 
 /** The value with keys that no longer say they come from parameters: the caller's are not the callee's. */

@@ -395,7 +395,8 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
     ]);
   }
   // Text made from a parameter some other way is still the parameter's: which text depends on the call.
-  if (fromParams(key)) return v([{ k: 'str', key: { parts: [{ hole: exprText(e), source: { kind: 'unknown' }, fromParam: true }] } }]);
+  if (fromParams(key))
+    return v([{ k: 'str', key: { parts: [{ hole: exprText(e), source: { kind: 'unknown' }, fromParam: true }] } }]);
   return v([{ k: 'const' }]);
 }
 

@@ -28,8 +28,7 @@ export const asText: CallHandler = (interp, { e, scope, args }) => {
   const text =
     val?.shapes.some(
       (s) => s.k === 'str' && (scope.bound || fromParams(s.key) || s.key.parts.every((p) => 'lit' in p)),
-    ) &&
-    val.shapes.every((s) => s.k === 'str' || s.k === 'const');
+    ) && val.shapes.every((s) => s.k === 'str' || s.k === 'const');
   if (!val || vals.length !== 1 || e.kw.length || (!text && !val.shapes.some((s) => s.k === 'param')))
     return dataOf(merge(...vals));
   return withDeps(v([{ k: 'str', key: keyOf(interp, val, text ? e.args[0] : e, scope) }]), val.deps);
