@@ -406,10 +406,10 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
   const twinOf = twins(followed ? interp.boundOps(s, e, scope) : undefined);
   const site = { file: scope.file, loc: e.loc, fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred };
   for (const op of events.ops) {
+    const twin = twinOf(op);
     // An invalidation built from the wrapper's parameters: the one this call makes, for coverage only.
     if (!op.template) {
-      const twin = op.derived && !op.value?.deps.length ? twinOf(op) : undefined;
-      if (twin)
+      if (twin && op.derived && !op.value?.deps.length)
         walk.events.ops.push({
           ...twin,
           ...site,
@@ -419,7 +419,6 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
         });
       continue;
     }
-    const twin = op.template.derived ? twinOf(op) : undefined;
     const keyArg = argFor(op.template.keyParam);
     if (op.template.keyParam && !keyArg) continue;
     const keyV = keyArg ? interp.eval(keyArg, scope) : undefined;
@@ -436,11 +435,11 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
     const timeoutArg = op.template.timeoutExpr?.t === 'name' ? argFor(op.template.timeoutExpr.id) : undefined;
     const passedTimeout = timeoutArg ? timeoutOf(interp, timeoutArg, scope) : undefined;
     // A version this call's arguments name but the engine could not work out is unknown.
-    const versions: Pick<CacheOp, 'version' | 'versionCounter' | 'versionRow'> = twin
-      ? { version: twin.version, versionCounter: twin.versionCounter, versionRow: twin.versionRow }
-      : op.template.derived
-        ? { version: '?', versionCounter: undefined, versionRow: undefined }
-        : { version: op.version, versionCounter: op.versionCounter, versionRow: op.versionRow };
+    const versions: Pick<CacheOp, 'version' | 'versionCounter' | 'versionRow'> = !op.template.derived
+      ? { version: op.version, versionCounter: op.versionCounter, versionRow: op.versionRow }
+      : twin
+        ? { version: twin.version, versionCounter: twin.versionCounter, versionRow: twin.versionRow }
+        : { version: '?', versionCounter: undefined, versionRow: undefined };
     walk.events.ops.push({
       ...op,
       ...site,
@@ -483,12 +482,11 @@ function passedParam(arg: Expr | undefined, scope: Scope): string | null {
  */
 function twins(bound: CacheOp[] | undefined): (op: CacheOp) => CacheOp | undefined {
   if (!bound) return () => undefined;
-  const place = opPlace;
   const byPlace = new Map<string, CacheOp[]>();
-  for (const op of bound) byPlace.set(place(op), [...(byPlace.get(place(op)) ?? []), op]);
+  for (const op of bound) byPlace.set(opPlace(op), [...(byPlace.get(opPlace(op)) ?? []), op]);
   const taken = new Map<string, number>();
   return (op) => {
-    const at = place(op);
+    const at = opPlace(op);
     const n = taken.get(at) ?? 0;
     taken.set(at, n + 1);
     return byPlace.get(at)?.[n];
