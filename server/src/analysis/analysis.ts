@@ -118,6 +118,8 @@ export interface FileAnalysis {
   events: Map<string, FnEvents>;
   /** The events' cache operations (no wrapper's template) and writes. */
   ops: CacheOp[];
+  /** The invalidations calls of wrappers make with their arguments (CacheOp.instanceOf), for coverage. */
+  instances: CacheOp[];
   writes: WriteSite[];
   /** Entries the file declares beyond its cache ops: cached views, memoized functions, cache_page in urls. */
   entries: Entry[];

@@ -3,7 +3,7 @@ import type { ChangeKind, Cover } from '../../../shared/graph';
 import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger } from './analysis';
 import { triggerText } from './analysis';
 import type { Reach } from './callGraph';
-import { type CacheOp, runsBefore, type WriteSite } from './domain/events';
+import { type CacheOp, opPlace, runsBefore, type WriteSite } from './domain/events';
 import { countedModels, type KeyPattern, matchKeys, shownToMatch, versionKeys } from './domain/keys';
 import { KeyIndex } from './domain/keyIndex';
 import { groupBy } from './domain/groups';
@@ -25,6 +25,7 @@ export function coverEntries(
   writes: WriteSite[],
   models: ModelRegistry,
   reach: Reach,
+  instantiated: ReadonlySet<string | undefined> = new Set(),
 ): { coverage: EntryCoverage[]; invalidatedAtAll: Map<string, boolean> } {
   const coverage: EntryCoverage[] = [];
   const invalidatedAtAll = new Map<string, boolean>();
@@ -46,7 +47,7 @@ export function coverEntries(
       ? [...versionKeys(entry.key), entry.versionCounter]
       : versionKeys(entry.key);
     const matching = [...new Set([...byKey.candidates([entry.key, ...ownVersionKeys], true), ...rowBumps])].filter(
-      (inv) => invalidates(inv, entry, ownVersionKeys),
+      (inv) => invalidates(inv, entry, ownVersionKeys, instantiated),
     );
     if (entry.cacheops) matching.push(cacheopsInvalidation(entry, entry.cacheops, models));
     // A new row among those the key counts makes a new key: the old entry is never read again.
@@ -84,14 +85,26 @@ export function coverEntries(
 /**
  * Whether the op of `inv` is shown to drop or refresh what `entry` holds (alias, key and version
  * agree; `entryVersionKeys` are the version keys the entry's key and `version=` read). A key the engine cannot resolve, on either side, shows nothing: it is no coverage.
+ * A version key a wrapper builds from its parameters (`"gen:" + namespace(key)`) names one
+ * namespace per call: where calls of the wrapper were worked out (`instantiated`), those bump
+ * versions, and its own pattern, which would match every namespace, does not.
  */
-function invalidates(inv: Invalidation, entry: Entry, entryVersionKeys: KeyPattern[]): boolean {
+function invalidates(
+  inv: Invalidation,
+  entry: Entry,
+  entryVersionKeys: KeyPattern[],
+  instantiated: ReadonlySet<string | undefined>,
+): boolean {
   if (inv.bumpsRow) return bumpsEntry(inv, entry);
   if (inv.alias !== entry.alias && inv.alias !== '?' && entry.alias !== '?') return false;
   if (inv.method === 'clear') return true;
   // add() never replaces a counter that is there: it starts one, it does not bump it.
-  if (inv.key && inv.method !== 'add' && entryVersionKeys.some((vk) => shownToMatch(matchKeys(vk, inv.key))))
-    return true;
+  const bumpsVersion =
+    inv.key &&
+    inv.method !== 'add' &&
+    !(inv.derived && instantiated.has(opPlace(inv))) &&
+    entryVersionKeys.some((vk) => shownToMatch(matchKeys(vk, inv.key)));
+  if (bumpsVersion) return true;
   if (inv.method === 'incr' || inv.method === 'decr') return false;
   if (!sameVersion(entry, inv)) return false;
   return shownToMatch(matchKeys(entry.key, inv.key));

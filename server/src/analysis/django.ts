@@ -343,6 +343,9 @@ export const WRITING_VIEWS = nameTable<('save' | 'delete')[]>({
   'django.views.generic.edit.CreateView': ['save'],
   'django.views.generic.edit.UpdateView': ['save'],
   'django.views.generic.edit.DeleteView': ['delete'],
+  'django.views.generic.edit.BaseCreateView': ['save'],
+  'django.views.generic.edit.BaseUpdateView': ['save'],
+  'django.views.generic.edit.BaseDeleteView': ['delete'],
   'rest_framework.viewsets.ModelViewSet': ['save', 'delete'],
   'rest_framework.generics.CreateAPIView': ['save'],
   'rest_framework.generics.UpdateAPIView': ['save'],
@@ -365,6 +368,14 @@ export const RENDER_FUNCTIONS = nameTable<{ template: number; context: number }>
 });
 
 /** Builtins and helpers that pass their arguments' data through. */
+/** Django's text conversions: the text of a string (or a string parameter) is unchanged. */
+export const TEXT_FUNCTIONS = [
+  'django.utils.encoding.force_str',
+  'django.utils.encoding.force_text',
+  'django.utils.encoding.smart_str',
+  'django.utils.encoding.smart_text',
+];
+
 export const PASS_THROUGH = new Set([
   'list',
   'tuple',

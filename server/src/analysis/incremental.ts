@@ -33,6 +33,7 @@ import type {
   ClassFact,
   Expr,
   FunctionFact,
+  GlobalAssign,
   ImportFact,
   Kwarg,
   Loc,
@@ -180,6 +181,12 @@ abstract class TrackedMember<T extends { name: string }> {
     this.#file.noteContent();
     return this.#raw;
   }
+
+  /** The member's facts for what a module's names show of it, noted as such. */
+  protected names(): T {
+    this.#file.noteNames();
+    return this.#raw;
+  }
 }
 
 class TrackedFunctionFact extends TrackedMember<FunctionFact> implements FunctionFact {
@@ -209,6 +216,10 @@ class TrackedFunctionFact extends TrackedMember<FunctionFact> implements Functio
   }
   get nameLoc(): Loc {
     return this.content().nameLoc;
+  }
+  /** The module's names it binds (`global x`): read by lookups, so part of the module's names. */
+  get globalAssigns(): GlobalAssign[] | undefined {
+    return this.names().globalAssigns;
   }
 }
 
@@ -329,7 +340,12 @@ function namesDiffer(before: FileFacts | undefined, now: FileFacts | undefined):
 /** All that reading a module's names can see: its imports, module-level statements and the names of its functions and classes. */
 const namesInput = perVersion((f: PythonFacts) => {
   const raw = untracked(f);
-  return JSON.stringify([raw.imports, raw.body, raw.functions.map((fn) => fn.name), raw.classes.map((c) => c.name)]);
+  return JSON.stringify([
+    raw.imports,
+    raw.body,
+    raw.functions.map((fn) => [fn.name, fn.globalAssigns]),
+    raw.classes.map((c) => c.name),
+  ]);
 });
 
 /**

@@ -14,10 +14,12 @@ export type Sym =
   | { k: 'class'; file: PythonFacts; idx: number }
   | { k: 'mod'; module: string; file: PythonFacts | undefined }
   | { k: 'ext'; q: string }
-  | { k: 'value'; file: PythonFacts; name: string; exprs: Expr[] };
+  /** `inFn`: for each of `exprs`, the function whose `global` assignment it is (its names are that function's), or null. */
+  | { k: 'value'; file: PythonFacts; name: string; exprs: Expr[]; inFn: (number | null)[] };
 
 export type Binding =
-  | { k: 'assign'; value: Expr; index: number | null }
+  /** `fn`: the function that assigns it after `global name`. */
+  | { k: 'assign'; value: Expr; index: number | null; fn?: number }
   | { k: 'def'; idx: number }
   | { k: 'class'; idx: number }
   | { k: 'import'; imp: ImportFact };
@@ -177,8 +179,8 @@ export class Workspace {
     if (last.k === 'def') return { k: 'fn', file, idx: last.idx };
     if (last.k === 'class') return { k: 'class', file, idx: last.idx };
     if (last.k === 'import') return this.resolveImport(last.imp, seen);
-    const exprs = bindings.filter((b): b is Extract<Binding, { k: 'assign' }> => b.k === 'assign').map((b) => b.value);
-    return { k: 'value', file, name, exprs };
+    const assigns = bindings.filter((b): b is Extract<Binding, { k: 'assign' }> => b.k === 'assign');
+    return { k: 'value', file, name, exprs: assigns.map((b) => b.value), inFn: assigns.map((b) => b.fn ?? null) };
   }
 
   resolveImport(imp: ImportFact, seen = new Set<string>()): Sym | undefined {
@@ -354,6 +356,10 @@ export function moduleBindings(file: PythonFacts): Map<string, Binding[]> {
   const g = new Map<string, Binding[]>();
   for (const imp of file.imports) push(g, imp.local, { k: 'import', imp });
   collectBindings(file.body, g, file);
+  // A function's `global` assignments bind the module's name too (after its own assignments: it runs later).
+  file.functions.forEach((fn, idx) => {
+    for (const a of fn.globalAssigns ?? []) push(g, a.name, { k: 'assign', value: a.value, index: a.index, fn: idx });
+  });
   return g;
 }
 

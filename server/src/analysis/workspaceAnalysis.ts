@@ -20,7 +20,7 @@ import {
 } from './entries';
 import { inFile } from './fileError';
 import { fieldGuardOf } from './guards';
-import type { CacheOp, FnEvents, WriteSite } from './domain/events';
+import type { CacheOp, FnEvents } from './domain/events';
 import { implicitWrites } from './implicitWrites';
 import { expandKeyGroups } from './keyGroups';
 import { Interpreter } from './interp';
@@ -60,19 +60,29 @@ export function analyzeFacts(
     });
   const edges = callEdges(events);
   const triggers = computeTriggers(events, files, edges);
-  const invalidations: Invalidation[] = expandKeyGroups(
-    ops
-      .filter((o) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern')
-      .map((o) => {
-        const guard = fieldGuardOf(o.file, o.fnId, o.loc[0]);
-        return { ...o, triggers: triggers.get(o.fnId) ?? [], ...(guard && { guard }) };
-      }),
-    ops,
-  );
+  const invalidating = (o: CacheOp): Invalidation => {
+    const guard = fieldGuardOf(o.file, o.fnId, o.loc[0]);
+    return { ...o, triggers: triggers.get(o.fnId) ?? [], ...(guard && { guard }) };
+  };
+  const invalidates = (o: CacheOp) => DELETE_LIKE.has(o.method) || o.method === 'delete_pattern';
+  const invalidations: Invalidation[] = expandKeyGroups(ops.filter(invalidates).map(invalidating), ops);
+  // What wrappers' calls invalidate, with their arguments (instantiateWrapperOps): coverage only.
+  const instances = files
+    .flatMap((f) => f.instances)
+    .filter(invalidates)
+    .map(invalidating);
+  const instantiated = new Set(instances.map((o) => o.instanceOf));
 
   const reach = reachableOps(events, edges);
   const bumps = rowBumps(entries, writes, triggers);
-  const { coverage, invalidatedAtAll } = coverEntries(entries, [...invalidations, ...bumps], writes, models, reach);
+  const { coverage, invalidatedAtAll } = coverEntries(
+    entries,
+    [...invalidations, ...instances, ...bumps],
+    writes,
+    models,
+    reach,
+    instantiated,
+  );
   return {
     ws,
     models,
@@ -174,7 +184,12 @@ function fileAnalyses(
   );
 }
 
-function opsAndWrites(events: Map<string, FnEvents>): { ops: CacheOp[]; writes: WriteSite[] } {
+function opsAndWrites(events: Map<string, FnEvents>): Pick<FileAnalysis, 'ops' | 'instances' | 'writes'> {
   const all = [...events.values()];
-  return { ops: all.flatMap((e) => e.ops).filter((o) => !o.template), writes: all.flatMap((e) => e.writes) };
+  const ops = all.flatMap((e) => e.ops).filter((o) => !o.template);
+  return {
+    ops: ops.filter((o) => !o.instanceOf),
+    instances: ops.filter((o) => o.instanceOf),
+    writes: all.flatMap((e) => e.writes),
+  };
 }

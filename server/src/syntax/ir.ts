@@ -49,7 +49,8 @@ export type Target =
 
 export type Stmt =
   | { t: 'assign'; targets: Target[]; value: Expr; line: number }
-  | { t: 'expr'; value: Expr; line: number }
+  /** `raises`: the call is what a `raise` statement raises. */
+  | { t: 'expr'; value: Expr; line: number; raises?: true }
   /** `yields`: a generator's `yield x` / `yield from xs`, which hands out a value without returning. */
   | { t: 'return'; value: Expr | null; line: number; yields?: true }
   | { t: 'for'; target: Target; iter: Expr; body: Stmt[]; orelse: Stmt[]; line: number }
@@ -90,6 +91,15 @@ export interface FunctionFact {
   body: Stmt[];
   loc: Loc;
   nameLoc: Loc;
+  /** Its assignments to names it declares `global`: they bind the module's names. */
+  globalAssigns?: GlobalAssign[];
+}
+
+/** `x = value` (or item `index` of a tuple target) in a function that declares `global x`. */
+export interface GlobalAssign {
+  name: string;
+  value: Expr;
+  index: number | null;
 }
 
 export interface ClassFact {

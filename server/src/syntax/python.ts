@@ -8,7 +8,19 @@
  * node and leaves it there.
  */
 import type { Language, Tree } from 'web-tree-sitter';
-import type { ClassFact, DictItem, Expr, FunctionFact, ImportFact, Kwarg, Loc, Param, Stmt, Target } from './ir';
+import type {
+  ClassFact,
+  DictItem,
+  Expr,
+  FunctionFact,
+  GlobalAssign,
+  ImportFact,
+  Kwarg,
+  Loc,
+  Param,
+  Stmt,
+  Target,
+} from './ir';
 import { type Cursor, FlatCursor, type FlatTree, walkTree } from './parser';
 import { lineStartsOf } from '../text/lines';
 
@@ -118,6 +130,33 @@ function grammarOf(language: Language): Grammar {
 /** Type id of ERROR nodes (the C API's ts_builtin_sym_error as an unsigned 16-bit id); they are named. */
 const ERROR_TYPE_ID = 0xffff;
 
+/** The assignments of a function's statements to the names it declares `global` (nested functions have their own). */
+function globalAssignments(body: Stmt[], declared: ReadonlySet<string>, depth: number): GlobalAssign[] {
+  const out: GlobalAssign[] = [];
+  if (depth > MAX_BLOCK_NESTING) return out;
+  for (const s of body) {
+    if (s.t === 'assign') {
+      for (const t of s.targets) {
+        if (t.t === 'name' && declared.has(t.id)) out.push({ name: t.id, value: s.value, index: null });
+        else if (t.t === 'tuple')
+          t.items.forEach((item, i) => {
+            if (item.t === 'name' && declared.has(item.id)) out.push({ name: item.id, value: s.value, index: i });
+          });
+      }
+    }
+    const blocks =
+      s.t === 'if' || s.t === 'for'
+        ? [s.body, s.orelse]
+        : s.t === 'while' || s.t === 'with'
+          ? [s.body]
+          : s.t === 'try'
+            ? [s.body, ...s.handlers, s.orelse, s.final]
+            : [];
+    for (const b of blocks) out.push(...globalAssignments(b, declared, depth + 1));
+  }
+  return out;
+}
+
 /** A child the tree lacks: unknown, placed at the start of the file. */
 function missing(): Expr {
   return { t: 'unknown', loc: [0, 0, 0, 0] };
@@ -135,6 +174,8 @@ class Builder {
   private walrus: Stmt[] = [];
   /** Inside a comprehension or lambda, whose own names a walrus value may use: it stays the value alone. */
   private nested = 0;
+  /** The names each function being built declares `global`, innermost last. */
+  private globalNames: Set<string>[] = [];
   /** How deep the statement list being built is: 0 for the module's. */
   private blockDepth = 0;
   private readonly field: Grammar['field'];
@@ -358,6 +399,11 @@ class Builder {
       case 'import_statement':
         this.importStmt();
         return;
+      case 'global_statement': {
+        const declared = this.globalNames[this.globalNames.length - 1];
+        if (declared) this.eachNamedChild((t) => t === 'identifier' && declared.add(this.text()));
+        return;
+      }
       case 'import_from_statement':
         this.importFromStmt();
         return;
@@ -490,8 +536,9 @@ class Builder {
       case 'raise_statement':
       case 'assert_statement': {
         const line = this.line();
+        const raises = type === 'raise_statement' ? { raises: true as const } : {};
         this.eachNamedChild((t) => {
-          if (t === 'call') out.push({ t: 'expr', value: this.expr(), line });
+          if (t === 'call') out.push({ t: 'expr', value: this.expr(), line, ...raises });
         });
         return;
       }
@@ -643,11 +690,18 @@ class Builder {
     this.functions.push(fact);
     if (cls !== null) this.classes[cls].methods[name] = idx;
     this.fnStack.push(idx);
+    const declared = new Set<string>();
+    this.globalNames.push(declared);
     const wasDirect = this.clsDirect;
     this.clsDirect = false;
     fact.body = this.fieldBlock(F.body);
     this.clsDirect = wasDirect;
+    this.globalNames.pop();
     this.fnStack.pop();
+    if (declared.size) {
+      const assigns = globalAssignments(fact.body, declared, 0);
+      if (assigns.length) fact.globalAssigns = assigns;
+    }
     return { t: 'def', fn: idx, line };
   }
 

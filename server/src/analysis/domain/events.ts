@@ -56,6 +56,14 @@ export interface CacheOp extends Site {
   inAtomic: boolean;
   /** The op goes through `tagged(...)`: its entry carries these tags. */
   tags?: TagDeclaration;
+  /** The key or the version is built from the enclosing function's parameters. */
+  derived?: true;
+  /**
+   * The invalidation a call of a wrapper makes, worked out with the call's arguments from the
+   * wrapper's op at this place (file:loc:method): it counts for coverage, the wrapper's op is
+   * reported on.
+   */
+  instanceOf?: string;
   /** Set when the key or value comes from the enclosing function's parameters: the op is a wrapper's. */
   template?: {
     keyExpr: Expr | null;
@@ -66,6 +74,8 @@ export interface CacheOp extends Site {
     valueForwards: boolean;
     /** Parameters whose values go into a stored list of keys (a helper that adds a key to a group). */
     memberParams: string[];
+    /** The version is built from the parameters: each call's arguments name it (instantiateWrapperOps). */
+    derived: boolean;
     scope: Scope;
     /** The cache method call itself, and its timeout argument: a decorator factory's arguments may fill them in. */
     call: Extract<Expr, { t: 'call' }>;
@@ -169,4 +179,9 @@ export function projectSignalReceivers(events: Iterable<FnEvents>): Map<string, 
       if ('custom' in h.signal) receivers.set(h.signal.custom, [...(receivers.get(h.signal.custom) ?? []), h.receiver]);
   }
   return receivers;
+}
+
+/** Where an op is, as CacheOp.instanceOf names it: file, place and method. */
+export function opPlace(op: CacheOp): string {
+  return `${op.file.path}:${op.loc.join()}:${op.method}`;
 }

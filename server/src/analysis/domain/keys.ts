@@ -24,7 +24,19 @@ export type HoleSource =
  * change for what `covers` lists, the data that went into the hash (absent: anything, a random id).
  */
 export type KeyPart =
-  { lit: string } | { hole: string; source: HoleSource; versionOf?: KeyPattern; immutable?: boolean; covers?: Dep[] };
+  | { lit: string }
+  | {
+      hole: string;
+      source: HoleSource;
+      versionOf?: KeyPattern;
+      immutable?: boolean;
+      covers?: Dep[];
+      /**
+       * The text comes from a parameter of the function the key is built in: which key it is
+       * depends on the call, so the op is the function's at each of its calls (a wrapper's).
+       */
+      fromParam?: true;
+    };
 
 /** A call of a module-level workspace function that built a key: enough to call it again elsewhere. */
 export interface KeyCall {
@@ -263,4 +275,44 @@ export function immutableKey(p: KeyPattern | null, deps: Dep[]): boolean {
       (c) => c.model === d.model && (!c.columns || (!!d.columns && d.columns.every((col) => c.columns!.includes(col)))),
     ),
   );
+}
+
+/** Whether the key, or a version key it reads, is built from the parameters of the function it is built in. */
+export function fromParams(p: KeyPattern | null | undefined): boolean {
+  return !!p?.parts.some((x) => 'hole' in x && (!!x.fromParam || fromParams(x.versionOf)));
+}
+
+/** The key as its caller sees it when the parameters cannot be filled in: its holes say nothing of whose they are. */
+export function withoutParams(p: KeyPattern): KeyPattern {
+  if (!fromParams(p)) return p;
+  return {
+    ...p,
+    parts: p.parts.map((x) => {
+      if (!('hole' in x) || (!x.fromParam && !x.versionOf)) return x;
+      const { fromParam: _, ...rest } = x;
+      return x.versionOf ? { ...rest, versionOf: withoutParams(x.versionOf) } : rest;
+    }),
+  };
+}
+
+/**
+ * `key.split(sep)[0]`: the text before the first separator. After a hole the separator may be in
+ * the hole, so literal text between that hole and the first literal separator may be cut: it
+ * becomes a hole too (the head then matches at least every string the real one can be).
+ */
+export function splitHead(p: KeyPattern, sep: string): KeyPattern {
+  const parts: KeyPart[] = [];
+  let afterHole = false;
+  for (const x of p.parts) {
+    if ('hole' in x) {
+      parts.push(x);
+      afterHole = true;
+      continue;
+    }
+    const at = sep ? x.lit.indexOf(sep) : -1;
+    const text = at >= 0 ? x.lit.slice(0, at) : x.lit;
+    if (text) parts.push(afterHole ? UNKNOWN_HOLE : { lit: text });
+    if (at >= 0) break;
+  }
+  return { parts };
 }

@@ -217,6 +217,11 @@ export interface Scope {
   busy: Set<string>;
   /** The class of a method, for super() and self attributes. */
   cls: ClsRef | null;
+  /**
+   * The parameters hold one call's arguments (a wrapper followed at its call): functions called
+   * from here are followed with their arguments too, so what they build from them is that call's.
+   */
+  bound?: true;
 }
 
 /**
@@ -235,8 +240,9 @@ export interface BindingPlace {
 }
 
 export type LocalBinding = BindingPlace &
+  /** `items`: `xs.extend(value)`, `counts.update(value)`: what the value holds joins the container, not the value itself. */
   (
-    | { k: 'assign'; value: Expr; index: number | null }
+    | { k: 'assign'; value: Expr; index: number | null; items?: true }
     /** `obj.attr = value`: the value's data goes into `obj`, but a row assigned to a field does not make `obj` that row. */
     | { k: 'attr'; value: Expr }
     | { k: 'iter'; iter: Expr; index: number | null }

@@ -222,7 +222,12 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
           if (e.t === 'call' && e.fn.t === 'attr' && name) {
             const one = ONE_ITEM_MUTATORS.has(e.fn.name);
             for (const a of e.args)
-              mutate(name, { k: 'assign', value: one ? { t: 'seq', items: [a], loc: a.loc } : a, index: null });
+              mutate(
+                name,
+                one
+                  ? { k: 'assign', value: { t: 'seq', items: [a], loc: a.loc }, index: null }
+                  : { k: 'assign', value: a, index: null, items: true },
+              );
           }
           break;
         }

@@ -4,8 +4,8 @@
  */
 import type { Expr, FunctionFact, Loc } from '../../syntax/ir';
 import { nameTable } from '../../text/nameTable';
-import { display, isOpaque, type KeyPattern, rowField, UNKNOWN_HOLE } from '../domain/keys';
-import type { CacheOp } from '../domain/events';
+import { display, fromParams, isOpaque, type KeyPattern, rowField, UNKNOWN_HOLE } from '../domain/keys';
+import { type CacheOp, opPlace } from '../domain/events';
 import type { TagDeclaration } from '../domain/tags';
 import { dataOf, type Dep, EMPTY, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
@@ -336,25 +336,8 @@ function recordOp(
   loc: Loc = e.loc,
 ): CacheOp {
   const timeout = timeoutExpr === undefined ? 'default' : timeoutOf(interp, timeoutExpr, scope);
+  const versions = dynamicVersionArg(interp, e, scope);
   const keyParam = keyExpr ? paramName(interp.eval(keyExpr, scope)) : null;
-  const valueParam = value ? paramName(value) : null;
-  const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
-  // A helper that adds its key argument to the group its caller names (`remember(group, key)`).
-  const memberParams = keyParam && method !== 'delete' ? listedParams(value) : [];
-  const template =
-    keyParam || valueParam || valueCallsParam
-      ? {
-          keyExpr: keyExpr ?? null,
-          keyParam,
-          valueParam,
-          valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null,
-          valueForwards: valueCallsParam?.k === 'paramcall' && !!valueCallsParam.forwards,
-          memberParams,
-          scope,
-          call: e,
-          timeoutExpr: timeoutExpr ?? null,
-        }
-      : undefined;
   const op: CacheOp = {
     file: scope.file,
     loc,
@@ -364,14 +347,45 @@ function recordOp(
     value,
     timeout,
     version: versionArg(interp, e, scope),
-    ...dynamicVersionArg(interp, e, scope),
+    ...versions,
     fnId: walk.id,
     pos: walk.pos,
     inAtomic: walk.atomic && !walk.deferred,
-    template,
+    template: templateOf(scope, e, method, versions.versionCounter, value, keyParam, keyExpr, timeoutExpr),
+    ...((fromParams(key) || fromParams(versions.versionCounter)) && { derived: true as const }),
   };
   walk.events.ops.push(op);
   return op;
+}
+
+/** The op's template when it is a wrapper's: its key or value is a parameter of the function it is in. */
+function templateOf(
+  scope: Scope,
+  call: Call,
+  method: string,
+  versionCounter: KeyPattern | undefined,
+  value: V | null,
+  keyParam: string | null,
+  keyExpr: Expr | undefined,
+  timeoutExpr: Expr | undefined,
+  valueParam: string | null = value ? paramName(value) : null,
+): CacheOp['template'] {
+  const valueCallsParam = value?.shapes.find((s) => s.k === 'paramcall');
+  if (!keyParam && !valueParam && !valueCallsParam) return undefined;
+  return {
+    keyExpr: keyExpr ?? null,
+    keyParam,
+    valueParam,
+    valueCallsParam: valueCallsParam && valueCallsParam.k === 'paramcall' ? valueCallsParam.name : null,
+    valueForwards: valueCallsParam?.k === 'paramcall' && !!valueCallsParam.forwards,
+    // A helper that adds its key argument to the group its caller names (`remember(group, key)`).
+    memberParams: keyParam && method !== 'delete' ? listedParams(value) : [],
+    // The version is built from the parameters (`version=self.generation(key)`): each call's arguments name it.
+    derived: fromParams(versionCounter),
+    scope,
+    call,
+    timeoutExpr: timeoutExpr ?? null,
+  };
 }
 
 /** The call's `version=`: null when not given. */
@@ -406,42 +420,111 @@ function versionOf(interp: InterpreterApi, e: Expr, scope: Scope): string {
   return typeof n === 'number' ? String(n) : '?';
 }
 
-/** A call to a project cache wrapper becomes a cache op at the call site, with the caller's arguments. */
+/**
+ * A call to a project cache wrapper becomes a cache op at the call site, with the caller's
+ * arguments. Keys and versions the wrapper builds from its parameters (a namespace cut from the
+ * key, the version read under it) are those the wrapper's body builds from this call's arguments.
+ */
 export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Call, scope: Scope, walk: Walk): void {
   if (!interp.mayWrap(s.fn)) return;
   const events = interp.collect(s.fn.file, s.fn.idx);
   const fact = s.fn.file.functions[s.fn.idx];
   const argFor = (param: string | null): Expr | undefined => (param ? argumentFor(fact, e, param) : undefined);
+  const followed = events.ops.some(
+    (op) => op.template?.derived || (op.derived && !op.template && !op.value?.deps.length),
+  );
+  const twinOf = twins(followed ? interp.boundOps(s, e, scope) : undefined);
+  const site = { file: scope.file, loc: e.loc, fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred };
   for (const op of events.ops) {
-    if (!op.template) continue;
+    const twin = twinOf(op);
+    // An invalidation built from the wrapper's parameters: the one this call makes, for coverage only.
+    if (!op.template) {
+      if (twin && op.derived && !op.value?.deps.length)
+        walk.events.ops.push({
+          ...twin,
+          ...site,
+          template: undefined,
+          derived: fromParams(twin.key) || fromParams(twin.versionCounter) ? true : undefined,
+          instanceOf: opPlace(op),
+        });
+      continue;
+    }
     const keyArg = argFor(op.template.keyParam);
-    const key = keyArg ? keyOf(interp, interp.eval(keyArg, scope), keyArg, scope) : op.key;
-    let value: V | null = op.value;
+    if (op.template.keyParam && !keyArg) continue;
+    const keyV = keyArg ? interp.eval(keyArg, scope) : undefined;
+    const key = keyArg ? keyOf(interp, keyV!, keyArg, scope) : op.key;
+    let value = op.value;
     const valueArg = argFor(op.template.valueParam) ?? argFor(op.template.valueCallsParam);
     if (valueArg) {
       const callable = interp.eval(valueArg, scope);
       const forwarded = op.template.valueForwards && !op.template.valueParam ? forwardedArgs(fact, e) : undefined;
       value = forwarded ? forwardedCallValue(interp, callable, forwarded, scope) : callableValue(interp, callable);
     }
-    if (op.template.keyParam && !keyArg) continue;
     const listed = op.template.memberParams.flatMap((p) => {
       const arg = argFor(p);
       return arg ? [keyOf(interp, interp.eval(arg, scope), arg, scope)] : [];
     });
     const members = [...(op.members ?? []), ...listed.filter((k) => !isOpaque(k))];
+    // A timeout the wrapper takes as a parameter is the caller's when it passes a number.
+    const timeoutArg = op.template.timeoutExpr?.t === 'name' ? argFor(op.template.timeoutExpr.id) : undefined;
+    const passedTimeout = timeoutArg ? timeoutOf(interp, timeoutArg, scope) : undefined;
+    // A version this call's arguments name but the engine could not work out is unknown.
+    const versions: Pick<CacheOp, 'version' | 'versionCounter' | 'versionRow'> = !op.template.derived
+      ? { version: op.version, versionCounter: op.versionCounter, versionRow: op.versionRow }
+      : twin
+        ? { version: twin.version, versionCounter: twin.versionCounter, versionRow: twin.versionRow }
+        : { version: '?', versionCounter: undefined, versionRow: undefined };
     walk.events.ops.push({
       ...op,
-      file: scope.file,
-      loc: e.loc,
+      ...site,
       key,
       value,
+      ...versions,
+      ...(typeof passedTimeout === 'number' && { timeout: passedTimeout }),
       members: members.length ? members : undefined,
-      fnId: walk.id,
-      pos: walk.pos,
-      inAtomic: walk.atomic && !walk.deferred,
-      template: undefined,
+      // A wrapper of a wrapper: passing its own parameters on makes it one too.
+      template: templateOf(
+        scope,
+        e,
+        op.method,
+        versions.versionCounter,
+        null,
+        passedParam(keyArg, scope),
+        keyArg,
+        undefined,
+        passedParam(valueArg, scope),
+      ),
+      derived: fromParams(key) || fromParams(versions.versionCounter) ? true : undefined,
     });
   }
+}
+
+/** The parameter of the function `scope` is in that an argument passes on as it is (`cached(key, value)` in a wrapper). */
+function passedParam(arg: Expr | undefined, scope: Scope): string | null {
+  if (arg?.t !== 'name') return null;
+  const fnScope = functionScope(scope);
+  // `self` and `cls` are the receiver, not an argument the function passes on.
+  const own =
+    !fnScope?.locals.has(arg.id) &&
+    fnScope?.fixed.get(arg.id)?.shapes.some((s) => s.k === 'param' && s.name === arg.id);
+  return own ? arg.id : null;
+}
+
+/**
+ * The op of the wrapper's body walked with the call's arguments that stands at the same place as
+ * a generic op: the same call, and as many ops before it there.
+ */
+function twins(bound: CacheOp[] | undefined): (op: CacheOp) => CacheOp | undefined {
+  if (!bound) return () => undefined;
+  const byPlace = new Map<string, CacheOp[]>();
+  for (const op of bound) byPlace.set(opPlace(op), [...(byPlace.get(opPlace(op)) ?? []), op]);
+  const taken = new Map<string, number>();
+  return (op) => {
+    const at = opPlace(op);
+    const n = taken.get(at) ?? 0;
+    taken.set(at, n + 1);
+    return byPlace.get(at)?.[n];
+  };
 }
 
 /** Seconds in each keyword unit of `timedelta(...)`. */

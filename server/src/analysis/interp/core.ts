@@ -7,8 +7,8 @@
 import { errorText } from '../../facts/extract';
 import type { PythonFacts } from '../../facts/types';
 import type { Expr, FunctionFact, Param, Stmt } from '../../syntax/ir';
-import { emptyEvents, type FnEvents } from '../domain/events';
-import { concat, type KeyPattern, lit } from '../domain/keys';
+import { type CacheOp, emptyEvents, type FnEvents } from '../domain/events';
+import { concat, fromParams, type KeyPattern, lit, withoutParams } from '../domain/keys';
 import {
   type ClsRef,
   dataOf,
@@ -34,7 +34,7 @@ import type { FailedFile } from '../fileError';
 import { heldColumns, isReceiverMark, receiverMark, relationColumn, rowColumn, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
-import { bindTarget, collectLocals, pick, receiverParams, visitAssigns, visitReturns } from './bindings';
+import { argumentFor, bindTarget, collectLocals, pick, receiverParams, visitAssigns, visitReturns } from './bindings';
 import {
   cacheCall,
   cacheHandle,
@@ -63,6 +63,8 @@ import {
 } from './signals';
 
 const MAX_CALL_DEPTH = 40;
+/** Wrappers and key builders followed with one call's arguments inside one another. */
+const MAX_FOLLOWED = 6;
 /** Class-based views and DRF views and serializers: `self.request` is the request they serve. */
 const VIEW_BASES = /^(django\.views\.|rest_framework\.)/;
 
@@ -231,7 +233,8 @@ export class Interpreter implements InterpreterApi {
       for (const b of bindings) {
         // A closure's mutation is evaluated in the closure, which sees this scope's names.
         const where = b.inFn === undefined ? s : this.scopeFor(s.file, b.inFn, s);
-        if (b.k === 'assign') parts.push(pick(this.eval(b.value, where), b.index));
+        if (b.k === 'assign' && b.items) parts.push(containerItems(this, this.eval(b.value, where)));
+        else if (b.k === 'assign') parts.push(pick(this.eval(b.value, where), b.index));
         else if (b.k === 'attr') parts.push(notARow(this.eval(b.value, where)));
         else if (b.k === 'iter') parts.push(pick(this.element(this.eval(b.iter, where)), b.index));
         else if (b.k === 'with') parts.push(this.eval(b.ctx, where));
@@ -280,8 +283,13 @@ export class Interpreter implements InterpreterApi {
       }
       case 'value': {
         const scope = this.moduleScope(sym.file);
+        // A `global` assignment in a function is evaluated among that function's names.
+        const where = (i: number) => {
+          const fn = sym.inFn[i];
+          return fn === null ? scope : this.functionScope(sym.file, fn);
+        };
         return this.once(scope.memo, scope.busy, `global:${sym.name}`, () =>
-          importSnapshot(merge(...sym.exprs.map((e) => projectSignal(this.eval(e, scope), scope, sym.name)))),
+          importSnapshot(merge(...sym.exprs.map((e, i) => projectSignal(this.eval(e, where(i)), where(i), sym.name)))),
         );
       }
     }
@@ -439,6 +447,7 @@ export class Interpreter implements InterpreterApi {
         const item = s.items.get(e.idx.v);
         if (item) out.push(item);
       } else if (s.k === 'list') out.push(s.elem);
+      else if (s.k === 'tuple' && e.idx.t === 'num') out.push(s.items[e.idx.v] ?? EMPTY);
       else if (s.k === 'qs') out.push(v([e.idx.t === 'unknown' || e.idx.t === 'num' ? rowOf(s) : s]));
       else if (s.k === 'ext' && s.q === 'os.environ') out.push(EMPTY);
       else if (e.idx.t === 'str' && e.idx.v === 'request' && isContext(s)) out.push(v([REQUEST]));
@@ -744,8 +753,17 @@ export class Interpreter implements InterpreterApi {
     }
     const fact = s.fn.file.functions[s.fn.idx];
     const untyped = this.returns(s.fn, s.closure ?? null, s.self);
-    const typed = e && !s.closure ? this.typedReturns(s, e, scope, args) : undefined;
-    const ret = withBuilder(typed ?? untyped, id, () => (e ? keyCall(this, s.fn, e, scope) : undefined));
+    let generic = untyped;
+    // A key the function builds from its parameters: inside a wrapper followed at its call, the
+    // one this call's arguments make; elsewhere the function's own text, still built from
+    // parameters when the caller passes its own (so the caller's op is a wrapper's too).
+    if (e && builtFromParams(generic)) {
+      const followed = scope.bound ? this.boundReturns(s, e, scope) : undefined;
+      generic = followed ?? (args().some(builtFromParams) ? generic : withoutParamKeys(generic));
+    }
+    // Rows and querysets the call passes type the parameters they fill (unless followed above).
+    const typed = e && !s.closure && generic === untyped ? this.typedReturns(s, e, scope, args) : undefined;
+    const ret = withBuilder(typed ?? generic, id, () => (e ? keyCall(this, s.fn, e, scope) : undefined));
     // A factory whose return is the parameter data (`def get(key): return cache.get(key)`) stays unknown.
     if (fact.params.length && untyped.shapes.some((x) => x.k === 'param' || x.k === 'paramcall'))
       return merge(ret, ...args().map(dataOf));
@@ -777,6 +795,79 @@ export class Interpreter implements InterpreterApi {
     if (own && s.self) fixed.set(params[0].name, v([s.self]));
     const key = `${fnId(s.fn.file, s.fn.idx)}(${typing.join(',')})${s.self ? rowTyping(s.self) : ''}`;
     return this.once(this.typedSummaries, this.summaryBusy, key, () => this.returnsWith(s.fn.file, s.fn.idx, fixed));
+  }
+
+  /** Functions followed with one call's arguments, innermost last: a cycle through them is cut. */
+  private readonly following: string[] = [];
+
+  /**
+   * The scope of a function's body with its parameters bound to one call's arguments, evaluated
+   * where the call is: text and the caller's parameters become the caller's key text (so a hole
+   * keeps the caller's name and source), other values stay as they are; a parameter the call does
+   * not pass holds its default. Undefined on a cycle or past MAX_FOLLOWED nested calls.
+   */
+  private boundScope(s: FnShape, e: Call, scope: Scope): Scope | undefined {
+    const id = fnId(s.fn.file, s.fn.idx);
+    if (this.following.includes(id) || this.following.length >= MAX_FOLLOWED) return undefined;
+    const fact = s.fn.file.functions[s.fn.idx];
+    // With `*args` or `**kwargs` at the call, which argument fills which parameter is unknown.
+    const spread = e.args.some((a) => a.t === 'star') || e.kw.some((k) => !k.name);
+    const fixed = new Map<string, V>();
+    fact.params.forEach((p, i) => {
+      if (i === 0 && s.self) {
+        fixed.set(p.name, v([s.self]));
+        return;
+      }
+      const arg = spread ? undefined : argumentFor(fact, e, p.name);
+      if (arg) fixed.set(p.name, this.argumentText(this.eval(arg, scope), arg, scope));
+      else fixed.set(p.name, p.default && !spread ? this.eval(p.default, this.moduleScope(s.fn.file)) : EMPTY);
+    });
+    const inner = this.scopeFor(s.fn.file, s.fn.idx, s.closure ?? this.moduleScope(s.fn.file), fixed);
+    inner.bound = true;
+    return inner;
+  }
+
+  private argumentText(val: V, arg: Expr, scope: Scope): V {
+    const scalar = val.shapes.every(
+      (x) => x.k === 'const' || x.k === 'cached' || x.k === 'hash' || x.k === 'rowcount' || x.k === 'param',
+    );
+    if (!scalar || val.shapes.some((x) => x.k === 'str')) return val;
+    return withDeps(v([{ k: 'str', key: keyOf(this, val, arg, scope) }]), val.deps);
+  }
+
+  /** What a function returns for one call's arguments (not memoised: each call binds its own). */
+  private boundReturns(s: FnShape, e: Call, scope: Scope): V | undefined {
+    const inner = this.boundScope(s, e, scope);
+    if (!inner) return undefined;
+    this.following.push(fnId(s.fn.file, s.fn.idx));
+    try {
+      return this.evalReturns(inner);
+    } finally {
+      this.following.pop();
+    }
+  }
+
+  boundOps(s: FnShape, e: Call, scope: Scope): CacheOp[] | undefined {
+    const inner = this.boundScope(s, e, scope);
+    if (!inner?.fn) return undefined;
+    const id = fnId(s.fn.file, s.fn.idx);
+    this.following.push(id);
+    const walk: Walk = {
+      events: emptyEvents(),
+      id,
+      pos: { block: 0, index: 0, line: 0 },
+      atomic: false,
+      deferred: false,
+    };
+    try {
+      this.walkBlock(inner.fn.body, inner, walk);
+      return walk.events.ops;
+    } catch (error) {
+      this.failedWalks.push({ path: s.fn.file.path, error: errorText(error) });
+      return undefined;
+    } finally {
+      this.following.pop();
+    }
   }
 
   /** The summary of what a function returns, solved once; a call cycle sees the empty value. */
@@ -1057,6 +1148,36 @@ export class Interpreter implements InterpreterApi {
         return;
     }
   }
+}
+
+/**
+ * What `xs.extend(value)` or `counts.update(value)` adds to a container: a queryset's rows (the
+ * container does not become the queryset); other values as they are (a dict's items).
+ */
+function containerItems(interp: Interpreter, val: V): V {
+  const querysets = val.shapes.filter((s) => s.k === 'qs');
+  if (!querysets.length) return val;
+  const rows = interp.element(v(querysets));
+  return v([...val.shapes.filter((s) => s.k !== 'qs'), { k: 'list', elem: rows }], val.deps);
+}
+
+/** Whether a value holds keys built from the parameters of the function it was worked out in, or a parameter itself. */
+function builtFromParams(val: V): boolean {
+  return val.shapes.some((s) => s.k === 'param' || ((s.k === 'str' || s.k === 'cached') && fromParams(s.key)));
+}
+
+/** The value with keys that no longer say they come from parameters: the caller's are not the callee's. */
+function withoutParamKeys(val: V): V {
+  return {
+    ...val,
+    shapes: val.shapes.map((s) =>
+      s.k === 'str' && fromParams(s.key)
+        ? { ...s, key: withoutParams(s.key) }
+        : s.k === 'cached' && s.key && fromParams(s.key)
+          ? { ...s, key: withoutParams(s.key) }
+          : s,
+    ),
+  };
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   RENDER_FUNCTIONS,
   SIGNAL_CLASS,
   SLUGIFY,
+  TEXT_FUNCTIONS,
 } from '../django';
 import { SWAPPER_LOAD_MODEL } from '../libraries';
 import { calledModelLabel, staticModelLabel } from '../modelLabels';
@@ -32,7 +33,7 @@ import type { Call, CallHandler, ExternalCall, InterpreterApi, Walk } from './ap
 import { timeoutOf } from './cacheApi';
 import { keyOf } from './keyHoles';
 import { lookupDeps, lookupValueData } from './orm';
-import { hashCall, isHashFunction, PYTHON_CALLS } from './pythonCalls';
+import { asText, hashCall, isHashFunction, PYTHON_CALLS } from './pythonCalls';
 import { nameTable } from '../../text/nameTable';
 
 /** `get_object_or_404(M or qs, **lookups)`: a row (or with `many`, rows) of the model, read by the lookups. */
@@ -201,6 +202,7 @@ const DJANGO_CALLS = nameTable<CallHandler>({
     return EMPTY;
   },
   [SLUGIFY]: slug,
+  ...Object.fromEntries(TEXT_FUNCTIONS.map((q) => [q, asText])),
   // `Q(user=row)`: the lookups' data, a row as a value being only its key.
   ...Object.fromEntries(
     Q_OBJECTS.map((q): [string, CallHandler] => [

@@ -11,7 +11,9 @@ import {
   type KeyCall,
   type KeyPart,
   type KeyPattern,
+  fromParams,
   lit,
+  splitHead,
   UNKNOWN_HOLE,
 } from '../domain/keys';
 import { exprText, fnId, type FnRef, reachingBindings, type Scope, type Shape, v, type V } from '../domain/values';
@@ -101,9 +103,19 @@ export function keyOf(interp: InterpreterApi, val: V, e: Expr, scope?: Scope): K
       parts: [{ hole: name, source: { kind: 'unknown' }, immutable: true, covers: random ? undefined : val.deps }],
     };
   }
-  const hole: KeyPart = { hole: name, source: scope ? holeSource(interp, e, scope, 0) : { kind: 'unknown' } };
+  const hole: KeyPart = {
+    hole: name,
+    source: scope ? holeSource(interp, e, scope, 0) : { kind: 'unknown' },
+    ...(scope && ownParam(val, scope) && { fromParam: true }),
+  };
   const local = scope && e.t === 'name' ? localName(e.id, e.loc[0], scope) : undefined;
   return local ? { parts: [hole], local } : { parts: [hole] };
+}
+
+/** Whether the value is a parameter of the function `scope` is in. */
+function ownParam(val: V, scope: Scope): boolean {
+  const params = functionScope(scope)?.fn?.params;
+  return !!params && val.shapes.some((s) => s.k === 'param' && params.some((p) => p.name === s.name));
 }
 
 function sameText(a: KeyPattern, b: KeyPattern): boolean {
@@ -358,6 +370,13 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
     }
     return v([{ k: 'str', key: { parts: [{ hole: exprText(arg), source: { kind: 'unknown' } }] } }]);
   }
+  // `key.split(":", 1)[0]`: the namespace before the first separator (the other items are not
+  // known), where a wrapper cuts it from the key it is given.
+  const sep =
+    name === 'split' && e.args[0] && (scope.bound || fromParams(key))
+      ? literalOf(interp.eval(e.args[0], scope))
+      : undefined;
+  if (sep) return v([{ k: 'const' }, { k: 'tuple', items: [v([{ k: 'str', key: splitHead(key, sep) }])] }]);
   if (name === 'encode' || name === 'lower' || name === 'upper' || name === 'strip' || name === 'replace') {
     return v([
       {
@@ -375,7 +394,18 @@ export function stringMethod(interp: InterpreterApi, key: KeyPattern, name: stri
       },
     ]);
   }
+  // Text made from a parameter some other way is still the parameter's: which text depends on the call.
+  if (fromParams(key))
+    return v([{ k: 'str', key: { parts: [{ hole: exprText(e), source: { kind: 'unknown' }, fromParam: true }] } }]);
   return v([{ k: 'const' }]);
+}
+
+/** The text of a value that is one literal string. */
+function literalOf(val: V): string | undefined {
+  const [only] = val.shapes;
+  if (val.shapes.length !== 1 || only.k !== 'str' || only.key.parts.length !== 1 || !('lit' in only.key.parts[0]))
+    return undefined;
+  return only.key.parts[0].lit;
 }
 
 /** Keys a workspace function returns remember it (and how it was called), so the same builder on both sides is a strong match. */

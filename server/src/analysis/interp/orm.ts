@@ -227,7 +227,7 @@ export function instanceCall(
 ): V | undefined {
   const write = INSTANCE_WRITES[name];
   if (write) {
-    if (walk && !isSuperCall(e)) {
+    if (walk && !isSuperCall(e) && !refusesWrite(interp, inst.model, name)) {
       recordWrite(
         interp,
         walk,
@@ -246,6 +246,19 @@ export function instanceCall(
   }
   if (name === 'refresh_from_db') return v([{ k: 'const' }], [interp.dep(inst.model, inst.via, scope, e)]);
   return undefined;
+}
+
+/**
+ * A model whose `save()` or `delete()` only raises (a stand-in row, `managed = False`, that is
+ * never stored): calling it writes nothing.
+ */
+function refusesWrite(interp: InterpreterApi, model: string, name: string): boolean {
+  const info = interp.models.byId.get(model);
+  if (!info?.file || info.cls === undefined || info.synthetic) return false;
+  const method = interp.classAttr({ file: info.file, idx: info.cls }, name, null)?.shapes.find((s) => s.k === 'fn');
+  if (method?.k !== 'fn') return false;
+  const body = method.fn.file.functions[method.fn.idx].body.filter((s) => !(s.t === 'expr' && s.value.t === 'str'));
+  return body.length === 1 && body[0].t === 'expr' && !!body[0].raises;
 }
 
 function recordCascade(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call, model: string): void {

@@ -1,10 +1,12 @@
 /** Calls of Python's standard library and builtins: what they pass on of their arguments' data. */
+import { fromParams } from '../domain/keys';
 import { dataOf, EMPTY, merge, type Scope, v, type V, withDeps } from '../domain/values';
 import { HASH_FUNCTIONS, PASS_THROUGH } from '../django';
 import { classBases } from '../models';
 import type { CallHandler, InterpreterApi } from './api';
 import { nameTable } from '../../text/nameTable';
 import { isSerializer, serializerValue } from './forms';
+import { keyOf } from './keyHoles';
 
 /** A digest keeps the data of what it hashes: the key then covers that data, and no other. */
 export const hashCall: CallHandler = (interp, { e, scope, walk, args }) =>
@@ -14,6 +16,23 @@ export const hashCall: CallHandler = (interp, { e, scope, walk, args }) =>
 export function isHashFunction(q: string): boolean {
   return HASH_FUNCTIONS.test(q);
 }
+
+/**
+ * `str(key)`, `force_str(key)`: literal text stays that text; in a wrapper, a parameter stays the
+ * parameter (named as written, so a key built from it reads as before), and the text a call
+ * passes for it stays that text. Anything else keeps only its data.
+ */
+export const asText: CallHandler = (interp, { e, scope, args }) => {
+  const vals = args();
+  const [val] = vals;
+  const text =
+    val?.shapes.some(
+      (s) => s.k === 'str' && (scope.bound || fromParams(s.key) || s.key.parts.every((p) => 'lit' in p)),
+    ) && val.shapes.every((s) => s.k === 'str' || s.k === 'const');
+  if (!val || vals.length !== 1 || e.kw.length || (!text && !val.shapes.some((s) => s.k === 'param')))
+    return dataOf(merge(...vals));
+  return withDeps(v([{ k: 'str', key: keyOf(interp, val, text ? e.args[0] : e, scope) }]), val.deps);
+};
 
 /** A random id: no other value shares it. */
 const randomId: CallHandler = () => v([{ k: 'hash', random: true }]);
@@ -79,6 +98,7 @@ export const PYTHON_CALLS = nameTable<CallHandler>({
   },
   'builtins.super': (interp, { scope }) => superValue(interp, scope),
   ...Object.fromEntries([...PASS_THROUGH].map((name) => [`builtins.${name}`, passThroughBuiltin(name)])),
+  'builtins.str': asText,
   // Helpers named without `builtins.` (`json.dumps`) pass on their positional arguments' data.
   ...Object.fromEntries(
     [...PASS_THROUGH].map((q): [string, CallHandler] => [q, (_, { args }) => dataOf(merge(...args()))]),
