@@ -8,6 +8,7 @@
 import type { Dep, Shape, V } from './domain/values';
 import { v } from './domain/values';
 import type { InterpreterApi } from './interp/api';
+import type { PythonFacts } from '../facts/types';
 
 /** Marks the keyed row's own deps while a method runs: a column name no model can have. */
 const ROW_IDENTITY = ' row identity';
@@ -21,6 +22,43 @@ export function keyedRowMember(
   row: Extract<Shape, { k: 'inst' }>,
   member: string,
 ): V | undefined {
+  const method = templateCallable(interp, row, member);
+  if (!method) return undefined;
+  const identity: Dep = {
+    model: row.model,
+    via: [...row.via, `.${member}`],
+    path: method.file.path,
+    loc: method.file.functions[method.idx].nameLoc,
+    columns: [ROW_IDENTITY],
+  };
+  const value = interp.returnsWith(method.file, method.idx, new Map([[method.self, v([row], [identity])]]));
+  return v(value.shapes, value.deps.flatMap(withoutIdentity));
+}
+
+/**
+ * What `row.member` renders for a row the template reads as it is (`rowValue`: the row and how it
+ * was chosen), when `member` is a method or property of its model: what the method returns with
+ * `self` that row, so that it reads the columns it uses (`self.is_full_markup`) rather than the
+ * whole row. Undefined when the method gives nothing djcache can see, which keeps the whole row.
+ */
+export function rowMember(
+  interp: InterpreterApi,
+  row: Extract<Shape, { k: 'inst' }>,
+  rowValue: V,
+  member: string,
+): V | undefined {
+  const method = templateCallable(interp, row, member);
+  if (!method) return undefined;
+  const value = interp.returnsWith(method.file, method.idx, new Map([[method.self, v([row], rowValue.deps)]]));
+  return value.deps.length ? value : undefined;
+}
+
+/** The method or property `member` of the row's model that a template can call: no argument past `self` without a default. */
+function templateCallable(
+  interp: InterpreterApi,
+  row: Extract<Shape, { k: 'inst' }>,
+  member: string,
+): { file: PythonFacts; idx: number; self: string } | undefined {
   if (interp.models.relation(row.model, member) || interp.models.hasColumn(row.model, member)) return undefined;
   for (const info of interp.models.lineage(row.model)) {
     if (!info.file || info.cls === undefined || info.synthetic) continue;
@@ -29,17 +67,8 @@ export function keyedRowMember(
     const { file, idx } = method.fn;
     const fn = file.functions[idx];
     const self = fn.params[0]?.name;
-    // Only what a template can call: no argument past self without a default.
     if (!self || fn.params.slice(1).some((p) => p.kind === 'plain' && !p.default)) return undefined;
-    const identity: Dep = {
-      model: row.model,
-      via: [...row.via, `.${member}`],
-      path: file.path,
-      loc: fn.nameLoc,
-      columns: [ROW_IDENTITY],
-    };
-    const value = interp.returnsWith(file, idx, new Map([[self, v([row], [identity])]]));
-    return v(value.shapes, value.deps.flatMap(withoutIdentity));
+    return { file, idx, self };
   }
   return undefined;
 }

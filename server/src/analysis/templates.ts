@@ -10,7 +10,7 @@ import {
 } from './django';
 import type { Settings, TemplateBackend } from './workspace';
 import { TAGGED_CACHE_TEMPLATE_TAG } from './tags';
-import { keyedRowMember } from './keyedRowMembers';
+import { keyedRowMember, rowMember } from './keyedRowMembers';
 import { relationColumn, rowColumn } from './querysetColumns';
 import { visitReturns } from './interp/bindings';
 import { isSuperCall } from './interp/orm';
@@ -411,8 +411,12 @@ function resolvePath(
   /** Models of the rows a relation hop led from: their deps are merged with the current row's when it is of one. */
   const hoppedFrom = new Set<string>();
   for (const [i, seg] of rest.entries()) {
-    // A method of the row a fragment varies on reads what the method does, not the row (keyedRowMembers.ts).
-    const members = i === 0 && headKeyed ? cur.shapes.map((s) => s.k === 'inst' && keyedRowMember(interp, s, seg)) : [];
+    // A method of a row reads what the method does; of the row a fragment varies on, not the row
+    // itself (keyedRowMembers.ts).
+    const row = cur;
+    const members = cur.shapes.map(
+      (s) => s.k === 'inst' && (i === 0 && headKeyed ? keyedRowMember(interp, s, seg) : rowMember(interp, s, row, seg)),
+    );
     if (members.length && members.every((m) => m)) {
       cur = merge(...(members as V[]));
       continue;
