@@ -4,10 +4,9 @@ import type { Loc } from '../syntax/ir';
 import { WRITING_VIEWS } from './django';
 import type { WriteSite } from './domain/events';
 import type { Interpreter } from './interp';
-import { siteRegistration } from './interp/admin';
+import { isRegisterDecorator, siteRegistration } from './interp/admin';
 import type { ModelRegistry } from './models';
 import { scanCalls } from './entries';
-import { exprText } from './domain/values';
 
 export function implicitWrites(
   interp: Interpreter,
@@ -73,7 +72,7 @@ export function implicitWrites(
   });
   file.classes.forEach((cls, idx) => {
     for (const d of cls.decorators) {
-      if (d.t !== 'call' || !/(^|\.)register$/.test(exprText(d.fn))) continue;
+      if (!isRegisterDecorator(d)) continue;
       for (const a of d.args) {
         for (const s of interp.eval(a, scope).shapes) {
           if (s.k !== 'model') continue;

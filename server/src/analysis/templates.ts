@@ -413,9 +413,8 @@ function resolvePath(
   for (const [i, seg] of rest.entries()) {
     // A method of a row reads what the method does; of the row a fragment varies on, not the row
     // itself (keyedRowMembers.ts).
-    const row = cur;
     const members = cur.shapes.map(
-      (s) => s.k === 'inst' && (i === 0 && headKeyed ? keyedRowMember(interp, s, seg) : rowMember(interp, s, row, seg)),
+      (s) => s.k === 'inst' && (i === 0 && headKeyed ? keyedRowMember(interp, s, seg) : rowMember(interp, s, cur, seg)),
     );
     if (members.length && members.every((m) => m)) {
       cur = merge(...(members as V[]));

@@ -1,6 +1,7 @@
 /** The data DJC101, DJC102, DJC106 and DJC108 findings carry for their quick-fixes. */
 import type { Analysis, Entry } from '../analysis/analysis';
 import type { WriteSite } from '../analysis/domain/events';
+import { fnIndex } from '../analysis/domain/values';
 import { keyData, m2mRebuild } from '../analysis/keyRebuild';
 import { staticSym } from '../analysis/workspace';
 import type { DeclareTagsData, EntryData, StaleWrite } from '../findings';
@@ -34,7 +35,7 @@ export function entryData(a: Analysis, entry: Entry, model: string): EntryData {
 export function staleWrites(stale: readonly WriteSite[]): StaleWrite[] {
   const seen = new Map<string, StaleWrite>();
   for (const w of stale) {
-    const fn = w.fnId === null ? undefined : w.file.functions[Number(w.fnId.split('#')[1])]?.qual;
+    const fn = w.fnId === null ? undefined : w.file.functions[fnIndex(w.fnId)]?.qual;
     const write = { model: w.model, at: at(w.file.path, w.loc), ...(fn ? { fn } : {}), how: w.how };
     seen.set(`${write.model} ${write.at} ${write.how}`, write);
   }

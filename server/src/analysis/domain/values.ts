@@ -281,6 +281,11 @@ export function fnId(file: PythonFacts, idx: number): string {
   return `${file.path}#${idx}`;
 }
 
+/** The index in its file's functions of the function `fnId` names. */
+export function fnIndex(id: string): number {
+  return Number(id.slice(id.lastIndexOf('#') + 1));
+}
+
 /** Short source-like text of an expression, for messages: `Product.objects.filter(…)`. */
 export function exprText(e: Expr, depth = 0): string {
   if (depth > 6) return '…';

@@ -20,6 +20,11 @@ export function siteRegistration(call: Call): { models: Expr; admin: Expr | unde
   return models && { models, admin: call.args[1] };
 }
 
+/** `@admin.register(Model, ...)` (or `@register(...)`) on an admin class. */
+export function isRegisterDecorator(d: Expr): d is Call {
+  return d.t === 'call' && /(^|\.)register$/.test(exprText(d.fn));
+}
+
 /** The value Django passes at parameter `index` of the function `fnIdx` of `file`, when it is the admin model's rows. */
 export function adminParam(interp: InterpreterApi, file: PythonFacts, fnIdx: number, index: number): V | undefined {
   const fn = file.functions[fnIdx];
@@ -70,7 +75,7 @@ function adminClasses(interp: InterpreterApi, cls: ClsRef): { classes: ClsRef[];
   const models = new Set<string>();
   const scope = interp.moduleScope(cls.file);
   for (const d of cls.file.classes[cls.idx].decorators) {
-    if (d.t !== 'call' || !/(^|\.)register$/.test(exprText(d.fn))) continue;
+    if (!isRegisterDecorator(d)) continue;
     for (const a of d.args) for (const s of interp.eval(a, scope).shapes) if (s.k === 'model') models.add(s.model);
   }
   for (const s of interp.classAttr(cls, 'model', null)?.shapes ?? []) if (s.k === 'model') models.add(s.model);

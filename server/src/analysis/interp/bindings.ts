@@ -33,6 +33,11 @@ export function argumentFor(fact: FunctionFact, call: { args: Expr[]; kw: Kwarg[
   return kwOf(call.kw, param) ?? (i >= 0 ? call.args[i - receiverParams(fact)] : undefined);
 }
 
+/** Whether a call spreads a sequence or a dict (`f(*xs)`, `f(**kw)`): which argument fills which parameter is unknown. */
+export function spreadsArguments(call: { args: Expr[]; kw: Kwarg[] }): boolean {
+  return call.args.some((a) => a.t === 'star') || call.kw.some((k) => k.name === null);
+}
+
 /** 1 for a method called on its object or class (its first parameter is not in the call's arguments), else 0. */
 export function receiverParams(fact: FunctionFact): number {
   return fact.cls !== null && !fact.decorators.some((d) => exprText(d) === 'staticmethod') ? 1 : 0;

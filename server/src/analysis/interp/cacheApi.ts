@@ -10,7 +10,7 @@ import type { TagDeclaration } from '../domain/tags';
 import { dataOf, type Dep, EMPTY, fnId, type FnRef, merge, type Scope, v, type V } from '../domain/values';
 import { CACHE_OBJECT, CACHES_HANDLER, syncCacheMethod } from '../django';
 import type { Call, FnShape, InterpreterApi, Walk } from './api';
-import { argumentFor, bindTarget, functionScope, kwOf, receiverParams } from './bindings';
+import { argumentFor, bindTarget, functionScope, kwOf, receiverParams, spreadsArguments } from './bindings';
 import { globToPattern, keyOf } from './keyHoles';
 
 const UNKNOWN_KEY: KeyPattern = { parts: [UNKNOWN_HOLE] };
@@ -274,7 +274,7 @@ function callableValue(interp: InterpreterApi, val: V): V {
  * its named parameters, keywords naming none of them. None when the call spreads a sequence itself.
  */
 function forwardedArgs(wrapper: FunctionFact, e: Call): Call | undefined {
-  if (e.args.some((a) => a.t === 'star') || e.kw.some((k) => k.name === null)) return undefined;
+  if (spreadsArguments(e)) return undefined;
   const named = wrapper.params.filter((p) => p.kind === 'plain');
   const offset = receiverParams(wrapper);
   const takesArgs = wrapper.params.some((p) => p.kind === 'args');

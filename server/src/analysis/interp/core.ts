@@ -34,7 +34,16 @@ import type { FailedFile } from '../fileError';
 import { heldColumns, isReceiverMark, receiverMark, relationColumn, rowColumn, withColumns } from '../querysetColumns';
 import { builtinSym, type Sym, type Workspace } from '../workspace';
 import type { Args, Call, FnShape, InterpreterApi, Walk } from './api';
-import { argumentFor, bindTarget, collectLocals, pick, receiverParams, visitAssigns, visitReturns } from './bindings';
+import {
+  argumentFor,
+  bindTarget,
+  collectLocals,
+  pick,
+  receiverParams,
+  spreadsArguments,
+  visitAssigns,
+  visitReturns,
+} from './bindings';
 import {
   cacheCall,
   cacheHandle,
@@ -777,7 +786,7 @@ export class Interpreter implements InterpreterApi {
    * argument is a row or a queryset, or the call spreads a sequence or a dict.
    */
   private typedReturns(s: FnShape, e: Call, scope: Scope, args: () => V[]): V | undefined {
-    if (e.args.some((a) => a.t === 'star') || e.kw.some((k) => k.name === null)) return undefined;
+    if (spreadsArguments(e)) return undefined;
     const fact = s.fn.file.functions[s.fn.idx];
     const own = s.self ? receiverParams(fact) : 0;
     const params = fact.params.filter((p) => p.kind === 'plain');
@@ -810,8 +819,7 @@ export class Interpreter implements InterpreterApi {
     const id = fnId(s.fn.file, s.fn.idx);
     if (this.following.includes(id) || this.following.length >= MAX_FOLLOWED) return undefined;
     const fact = s.fn.file.functions[s.fn.idx];
-    // With `*args` or `**kwargs` at the call, which argument fills which parameter is unknown.
-    const spread = e.args.some((a) => a.t === 'star') || e.kw.some((k) => !k.name);
+    const spread = spreadsArguments(e);
     const fixed = new Map<string, V>();
     fact.params.forEach((p, i) => {
       if (i === 0 && s.self) {
@@ -1171,11 +1179,7 @@ function withoutParamKeys(val: V): V {
   return {
     ...val,
     shapes: val.shapes.map((s) =>
-      s.k === 'str' && fromParams(s.key)
-        ? { ...s, key: withoutParams(s.key) }
-        : s.k === 'cached' && s.key && fromParams(s.key)
-          ? { ...s, key: withoutParams(s.key) }
-          : s,
+      (s.k === 'str' || s.k === 'cached') && s.key && fromParams(s.key) ? { ...s, key: withoutParams(s.key) } : s,
     ),
   };
 }

@@ -19,7 +19,7 @@ import {
 import { exprText, fnId, type FnRef, reachingBindings, type Scope, type Shape, v, type V } from '../domain/values';
 import { GET_LIST_OR_404, GET_OBJECT_OR_404 } from '../django';
 import type { Call, InterpreterApi } from './api';
-import { functionScope } from './bindings';
+import { functionScope, spreadsArguments } from './bindings';
 
 /**
  * Fills `%s` / `{}` placeholders of a literal pattern with the given expressions as holes:
@@ -304,8 +304,7 @@ function exactLookupField(
 /** A call of a module-level function with literal or traceable arguments, so a fix can make it again. */
 export function keyCall(interp: InterpreterApi, fn: FnRef, e: Call, scope: Scope): KeyCall | undefined {
   const fact = fn.file.functions[fn.idx];
-  if (fact.parent !== null || fact.cls !== null || e.args.some((a) => a.t === 'star') || e.kw.some((k) => !k.name))
-    return undefined;
+  if (fact.parent !== null || fact.cls !== null || spreadsArguments(e)) return undefined;
   const arg = (a: Expr): KeyPart => {
     const key = keyOf(interp, interp.eval(a, scope), a, scope);
     return key.parts.length === 1 && !key.fragment && !key.page
