@@ -6,6 +6,7 @@ import { keyData } from '../analysis/keyRebuild';
 import { offProductionWriters } from '../analysis/writeOrigin';
 import { modelName, related } from '../wording';
 import { finding, type Rule } from './common';
+import { staleWrites } from './fixData';
 
 export const DJC103: Rule<'DJC103'> = {
   meta: {
@@ -84,6 +85,7 @@ export const DJC103: Rule<'DJC103'> = {
           {
             model: w.model,
             writeKind: w.how,
+            writes: staleWrites([w]),
             entries: stale.map((s) => s.entry.id),
             keys: stale.map((s) => keyData(a, s.entry, w.model)),
             ...(invalidatedUpdate ? { invalidatedUpdate } : {}),
