@@ -223,10 +223,10 @@ function entryPaths(data, prefix) {
 
 /**
  * The writes a finding says leave its entries stale, by file and function rather than line (lines
- * move between a bug's parent and fix): `path:function (how)`. A DJC103 is itself reported at its write.
+ * move between a bug's parent and fix): `path:function (how)`, the same for every rule (a DJC103
+ * lists the one write it is reported at).
  */
 function staleWrites(f, prefix) {
-  if (f.code === 'DJC103') return [{ model: f.data.model, at: `${prefix}${f.path} (${f.data.writeKind})` }];
   const writes = f.data && Array.isArray(f.data.writes) ? f.data.writes : [];
   return writes.map((w) => ({
     model: w.model,

@@ -75,7 +75,7 @@ const findings: Finding[] = [
     loc: [0, 0, 0, 5],
     message: 'bulk write',
     related: [],
-    data: { model: 'shop.Product', writeKind: 'Product.objects.update()', entries: [], keys: [] },
+    data: { model: 'shop.Product', writeKind: 'Product.objects.update()', writes: [], entries: [], keys: [] },
   },
 ];
 const rules: RuleMeta[] = [

@@ -63,7 +63,14 @@ export interface DataByCode {
   };
   /** `keys`: each stale entry's key, rebuilt from an instance of `model`. */
   /** `invalidatedUpdate`: an `update()` whose stale entries are all cacheops', which its `invalidated_update()` drops. */
-  DJC103: { model: string; writeKind: string; entries: string[]; keys: KeyData[]; invalidatedUpdate?: true };
+  DJC103: {
+    model: string;
+    writeKind: string;
+    writes: StaleWrite[];
+    entries: string[];
+    keys: KeyData[];
+    invalidatedUpdate?: true;
+  };
   DJC104: { key: string; alias: string; suggestion: string | undefined };
   DJC105: { key: string | undefined; alias: string };
   DJC106: EntryData & { uncovered: ChangeKind[]; writes: StaleWrite[]; models: string[] };

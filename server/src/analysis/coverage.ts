@@ -171,7 +171,8 @@ function coverEntry(
     // cacheops' own invalidation (`by`) also runs on its invalidated_update(), which sends no signal.
     if (t.t === 'signal' && t.by && w.cacheopsInvalidated) return sender;
     if (t.t === 'signal') return w.signals && t.kind === w.kind && sender;
-    if (t.t === 'override') return t.model === w.model && t.kind === w.kind && w.kind !== 'bulk' && w.kind !== 'm2m';
+    if (t.t === 'override')
+      return t.model === w.model && t.kind === w.kind && w.kind !== 'bulk' && w.kind !== 'm2m' && !w.skipsOverride;
     return !!w.owner && t.owner === fnId(w.owner.file, w.owner.idx);
   };
   for (const inv of matching) {
@@ -199,6 +200,9 @@ function coverEntry(
       (t) => t.t === 'signal' && t.kind === 'm2m' && (t.senders === null || t.senders.includes(dep.model)),
     ),
   );
+  // A QuerySet.delete() or a cascade skips the delete() override that covers a row's delete().
+  const overrideOf = (w: WriteSite): boolean =>
+    matching.some((inv) => inv.triggers.some((t) => t.t === 'override' && t.model === w.model && t.kind === w.kind));
   // The save of the row a form writes first (an admin inline's parent) runs in the same request.
   const parentSave = (w: WriteSite): WriteSite | undefined =>
     w.savedWith ? { ...w, model: w.savedWith, kind: 'save', signals: true } : undefined;
@@ -231,7 +235,7 @@ function coverEntry(
       continue;
     }
     cover.state = 'no';
-    if (w.kind === 'bulk' || (w.throughWrite && m2mReceiver)) bypassing.push(w);
+    if (w.kind === 'bulk' || (w.throughWrite && m2mReceiver) || (w.skipsOverride && overrideOf(w))) bypassing.push(w);
     else uncovered.push(w);
   }
   const cov: EntryCoverage = { entry, model: dep.model, dep, byKind, writes, uncovered, coveredBy, bypassing };

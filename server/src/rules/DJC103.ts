@@ -6,6 +6,7 @@ import { keyData } from '../analysis/keyRebuild';
 import { offProductionWriters } from '../analysis/writeOrigin';
 import { modelName, related } from '../wording';
 import { finding, type Rule } from './common';
+import { staleWrites } from './fixData';
 
 export const DJC103: Rule<'DJC103'> = {
   meta: {
@@ -18,7 +19,8 @@ export const DJC103: Rule<'DJC103'> = {
   doc: {
     severityNote: 'info for a write in a management command, sample data or tests',
     reportedAt: 'write',
-    finds: '`update()`, bulk writes, raw SQL or a through-model write that skips the signals the entries rely on',
+    finds:
+      '`update()`, bulk writes, raw SQL or a through-model write that skips the signals the entries rely on; a `QuerySet.delete()` or cascade that skips the `delete()` override they rely on',
   },
   fixes: ['invalidatedUpdate', 'bulkWrite'],
   check(a: Analysis): FindingOf<'DJC103'>[] {
@@ -30,7 +32,7 @@ export const DJC103: Rule<'DJC103'> = {
       (c) => c.model,
     );
     for (const w of a.writes) {
-      if (w.kind !== 'bulk' && !w.throughWrite) continue;
+      if (w.kind !== 'bulk' && !w.throughWrite && !w.skipsOverride) continue;
       const site = `${w.file.path}:${w.loc.join(':')}:${w.model}`;
       if (seen.has(site)) continue;
       const stale = (coveredOf.get(w.model) ?? []).filter((c) => c.bypassing.includes(w));
@@ -40,10 +42,19 @@ export const DJC103: Rule<'DJC103'> = {
         .slice(0, 3)
         .map((s) => entryKeyText(s.entry))
         .join(', ');
-      const how = stale[0].coveredBy[0].how;
+      // The invalidation this write skips: for a QuerySet.delete(), the delete() override.
+      const skipped =
+        (w.skipsOverride &&
+          stale[0].coveredBy.find((c) =>
+            c.inv.triggers.some((t) => t.t === 'override' && t.kind === w.kind && t.model === w.model),
+          )) ||
+        stale[0].coveredBy[0];
+      const how = skipped.how;
       const what = w.throughWrite
         ? `${w.how} writes the through model ${w.model} directly, which sends no m2m_changed`
-        : `${w.how} changes ${w.model} without sending signals`;
+        : w.skipsOverride
+          ? `${w.how} deletes ${w.model} rows in SQL without calling ${modelName(w.model)}.delete()`
+          : `${w.how} changes ${w.model} without sending signals`;
       // A write in a command, sample data or tests is not what the team acts on: information.
       const offProduction = offProductionWriters([w]);
       // cacheops' own entries have its remedy: the same UPDATE through invalidated_update().
@@ -64,14 +75,17 @@ export const DJC103: Rule<'DJC103'> = {
               .slice(0, 3)
               .map((s) => related(s.entry.path, s.entry.loc, `${entryKeyText(s.entry)} reads ${modelName(w.model)}`)),
             related(
-              stale[0].coveredBy[0].inv.file.path,
-              stale[0].coveredBy[0].inv.loc,
-              'invalidates only on signal-sending writes',
+              skipped.inv.file.path,
+              skipped.inv.loc,
+              w.skipsOverride
+                ? 'invalidates only when delete() is called on a row'
+                : 'invalidates only on signal-sending writes',
             ),
           ],
           {
             model: w.model,
             writeKind: w.how,
+            writes: staleWrites([w]),
             entries: stale.map((s) => s.entry.id),
             keys: stale.map((s) => keyData(a, s.entry, w.model)),
             ...(invalidatedUpdate ? { invalidatedUpdate } : {}),

@@ -109,6 +109,8 @@ export interface WriteSite extends Site {
   cacheopsInvalidated?: boolean;
   /** The write only inserts new rows (`create()`, `bulk_create()`): rows already there stay as they were. */
   insertsOnly?: boolean;
+  /** The rows are written in SQL without calling the model's save()/delete() override (`QuerySet.delete()`, cascades). */
+  skipsOverride?: boolean;
   /** Implicit writes (admin, generic views, forms) belong to a class whose hooks may invalidate. */
   owner?: { file: PythonFacts; idx: number };
   /**

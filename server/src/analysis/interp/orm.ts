@@ -2,7 +2,7 @@
 import type { PythonFacts } from '../../facts/types';
 import type { Expr, FunctionFact } from '../../syntax/ir';
 import { classifySql } from '../../syntax/sql';
-import type { WriteKind } from '../domain/events';
+import type { WriteKind, WriteSite } from '../domain/events';
 import {
   type Dep,
   EMPTY,
@@ -54,25 +54,20 @@ export function querysetCall(
   }
   if (q.related && M2M_WRITES.has(name)) {
     // A reverse foreign-key manager's add/remove/clear/set runs an UPDATE (bulk=True by default) of that key alone.
-    if (walk) recordWrite(interp, walk, scope, e, q.model, 'bulk', false, `${exprText(e.fn)}()`, [q.related]);
+    if (walk)
+      recordWrite(interp, walk, scope, e, q.model, 'bulk', false, `${exprText(e.fn)}()`, { columns: [q.related] });
     return EMPTY;
   }
   const write = QS_WRITES[name];
   if (write) {
     if (walk) {
-      recordWrite(
-        interp,
-        walk,
-        scope,
-        e,
-        q.model,
-        write.kind,
-        write.signals,
-        `${exprText(e.fn)}()`,
-        writtenColumns(name, e, scope),
-        QS_INSERTS.has(name) && !upserts(e),
-        CACHEOPS_INVALIDATED_WRITES.has(name),
-      );
+      recordWrite(interp, walk, scope, e, q.model, write.kind, write.signals, `${exprText(e.fn)}()`, {
+        columns: writtenColumns(name, e, scope),
+        insertsOnly: QS_INSERTS.has(name) && !upserts(e),
+        cacheopsInvalidated: CACHEOPS_INVALIDATED_WRITES.has(name),
+        // QuerySet.delete() deletes in SQL: the model's delete() override never runs.
+        skipsOverride: write.kind === 'delete',
+      });
       // A delete cascades: models holding a CASCADE foreign key to this one are deleted too.
       if (write.kind === 'delete') recordCascade(interp, walk, scope, e, q.model);
     }
@@ -228,18 +223,10 @@ export function instanceCall(
   const write = INSTANCE_WRITES[name];
   if (write) {
     if (walk && !isSuperCall(e) && !refusesWrite(interp, inst.model, name)) {
-      recordWrite(
-        interp,
-        walk,
-        scope,
-        e,
-        inst.model,
-        write.kind,
-        write.signals,
-        `${exprText(e.fn)}()`,
-        writtenColumns(name, e, scope),
-        QS_INSERTS.has(name),
-      );
+      recordWrite(interp, walk, scope, e, inst.model, write.kind, write.signals, `${exprText(e.fn)}()`, {
+        columns: writtenColumns(name, e, scope),
+        insertsOnly: QS_INSERTS.has(name),
+      });
       if (write.kind === 'delete') recordCascade(interp, walk, scope, e, inst.model);
     }
     return v([{ k: 'const' }]);
@@ -279,6 +266,8 @@ function recordCascade(interp: InterpreterApi, walk: Walk, scope: Scope, e: Call
           'delete',
           true,
           `cascade of ${exprText(e.fn)}() through ${m.name}.${f.name}`,
+          // The collector deletes cascaded rows in SQL: their delete() overrides never run.
+          { skipsOverride: true },
         );
       }
     }
@@ -294,10 +283,9 @@ export function recordWrite(
   kind: WriteKind,
   signals: boolean,
   how: string,
-  columns?: string[],
-  insertsOnly?: boolean,
-  cacheopsInvalidated?: boolean,
+  facts: Pick<WriteSite, 'columns' | 'insertsOnly' | 'cacheopsInvalidated' | 'skipsOverride'> = {},
 ): void {
+  const { columns, insertsOnly, cacheopsInvalidated, skipsOverride } = facts;
   // Writing an explicit through model directly sends its own post_save, never m2m_changed.
   const throughWrite = kind !== 'm2m' && interp.models.isExplicitThrough(model);
   walk.events.writes.push({
@@ -313,6 +301,7 @@ export function recordWrite(
     columns,
     ...(insertsOnly ? { insertsOnly } : {}),
     ...(cacheopsInvalidated ? { cacheopsInvalidated } : {}),
+    ...(skipsOverride ? { skipsOverride } : {}),
   });
   const info = interp.models.byId.get(model);
   // Multi-table inheritance writes every parent table too.
@@ -328,6 +317,7 @@ export function recordWrite(
       pos: walk.pos,
       columns,
       ...(insertsOnly ? { insertsOnly } : {}),
+      ...(skipsOverride ? { skipsOverride } : {}),
     });
   }
 }
