@@ -294,14 +294,13 @@ function pathOf(body: Stmt[], pos: Pos | null): Path | undefined {
 
 /**
  * Whether the statement at `later` runs after the one at `w` whenever `w` runs (no exception or
- * return between): it sits later in `w`'s block or in a block around it. The same statement
- * counts: a value computed and stored in one statement is stored after it is written.
+ * return between): it sits later in `w`'s block or in a block around it.
  */
 function runsAfter(later: Path, w: Path): boolean {
   const k = later.length - 1;
   if (k < 0 || k >= w.length) return false;
   for (let j = 0; j < k; j++) if (later[j].block !== w[j].block || later[j].index !== w[j].index) return false;
-  return later[k].block === w[k].block && later[k].index >= w[k].index;
+  return later[k].block === w[k].block && later[k].index > w[k].index;
 }
 
 function samePlace(a: Path, b: Path): boolean {
@@ -357,15 +356,19 @@ export function staleMemoDicts(
         grew = true;
       }
     }
-    // Where a method drops or replaces entries; and where it reads one with a fallback, whose
-    // writes are made on a miss, when the cache holds nothing for the key (that statement only).
-    const covers = (m: MethodUses): { path: Path; sameOnly: boolean }[] => [
-      ...m.uses.filter((u) => u.kind !== 'read' || u.value).map((u) => ({ path: u.path, sameOnly: u.kind === 'read' })),
+    // Where a method drops or replaces entries (`at`: in the same statement as the write, as a
+    // computed value stored, or `after` it); and where it reads one with a fallback, whose writes
+    // are made on a miss, when the cache holds nothing for the key (that statement only). A call
+    // of an invalidating method covers only what comes before it, not the writes inside it.
+    const covers = (m: MethodUses): { path: Path; when: 'at' | 'after' | 'atOrAfter' }[] => [
+      ...m.uses
+        .filter((u) => u.kind !== 'read' || u.value)
+        .map((u) => ({ path: u.path, when: u.kind === 'read' ? ('at' as const) : ('atOrAfter' as const) })),
       ...callsOf(m)
         .filter((c) => invalidating.has(c.to))
         .flatMap((c) => {
           const path = pathOf(body(m), c.pos);
-          return path ? [{ path, sameOnly: false }] : [];
+          return path ? [{ path, when: 'after' as const }] : [];
         }),
     ];
     const exposedMemo = new Map<string, WriteSite[]>();
@@ -378,7 +381,13 @@ export function staleMemoDicts(
       const after = covers(m);
       const left = (pos: Pos | null) => {
         const path = pathOf(body(m), pos);
-        return !path || !after.some((c) => (c.sameOnly ? samePlace(c.path, path) : runsAfter(c.path, path)));
+        return (
+          !path ||
+          !after.some(
+            (c) =>
+              (c.when !== 'after' && samePlace(c.path, path)) || (c.when !== 'at' && runsAfter(c.path, path)),
+          )
+        );
       };
       const writes: WriteSite[] = [];
       for (const w of ev?.writes ?? []) if (left(w.pos)) writes.push(w);
