@@ -15,8 +15,7 @@ import type { PythonFacts } from '../facts/types';
 import type { Expr, Loc, Stmt, Target } from '../syntax/ir';
 import { nestedBlocks } from '../facts/walk';
 import type { FnEvents, Pos, WriteSite } from './domain/events';
-import type { Dep } from './domain/deps';
-import { fnId } from './domain/values';
+import { fnId, type Shape } from './domain/values';
 import type { InterpreterApi } from './interp/api';
 
 /** A statement of a method, as the blocks that hold it from the body down and its index in each. */
@@ -46,9 +45,16 @@ export interface MemoDictSite {
   methods: MethodUses[];
 }
 
-/** A memo cache whose values read models. */
+/** A model whose rows a memo cache holds, and where a value of them is read. */
+export interface MemoRows {
+  model: string;
+  path: string;
+  loc: Loc;
+}
+
+/** A memo cache of model rows. */
 export interface MemoDict extends MemoDictSite {
-  deps: Dep[];
+  rows: MemoRows[];
 }
 
 const READ_METHODS = new Set(['get', 'keys', 'values', 'items', 'copy']);
@@ -257,23 +263,42 @@ export function memoDictMethods(file: PythonFacts): string[] {
   return memoDictSites(file).flatMap((site) => site.methods.map((m) => m.id));
 }
 
-/** A file's memo caches with what their values read; those that read no model are left out. */
+/**
+ * A file's memo caches with the models whose rows (or querysets) their values are; caches that
+ * hold no rows are left out, and so are caches of model instances: a row lives for a request or
+ * a query, and keeps its related rows unrefreshed the same way Django's own caches on it do.
+ */
 export function fileMemoDicts(interp: InterpreterApi, file: PythonFacts): MemoDict[] {
   const out: MemoDict[] = [];
+  const modelClasses = new Set(
+    [...interp.models.byId.values()].filter((m) => m.file === file && m.cls !== undefined).map((m) => m.cls),
+  );
   for (const site of memoDictSites(file)) {
-    const deps: Dep[] = [];
+    if (modelClasses.has(site.cls)) continue;
+    const rows: MemoRows[] = [];
     for (const m of site.methods) {
       const values = m.uses.flatMap((u) => (u.value ? [u.value] : []));
       if (!values.length) continue;
       const scope = interp.functionScope(file, m.idx);
       for (const value of values) {
-        for (const d of interp.eval(value, scope).deps)
-          if (!deps.some((x) => x.model === d.model)) deps.push(d);
+        const val = interp.eval(value, scope);
+        for (const model of rowModels(val.shapes)) {
+          if (rows.some((r) => r.model === model)) continue;
+          const dep = val.deps.find((d) => d.model === model);
+          rows.push({ model, path: dep?.path ?? file.path, loc: dep?.loc ?? value.loc });
+        }
       }
     }
-    if (deps.length) out.push({ ...site, deps });
+    if (rows.length) out.push({ ...site, rows });
   }
   return out;
+}
+
+/** The models of the rows and querysets a value is, or a list of. */
+function rowModels(shapes: readonly Shape[]): string[] {
+  return shapes.flatMap((sh) =>
+    sh.k === 'inst' || sh.k === 'qs' ? [sh.model] : sh.k === 'list' ? rowModels(sh.elem.shapes) : [],
+  );
 }
 
 /** The statement a recorded event sits at, found from its position's lines and indexes. */
@@ -342,7 +367,7 @@ export function staleMemoDicts(
   };
   const out: { dict: MemoDict; model: string; writes: WriteSite[] }[] = [];
   for (const dict of dicts) {
-    const models = new Set(dict.deps.map((d) => d.model));
+    const models = new Set(dict.rows.map((r) => r.model));
     const byId = new Map(dict.methods.map((m) => [m.id, m]));
     const body = (m: MethodUses) => dict.file.functions[m.idx].body;
     const callsOf = (m: MethodUses) => (events.get(m.id)?.calls ?? []).filter((c) => !c.deferred);

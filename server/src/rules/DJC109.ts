@@ -27,10 +27,10 @@ export const DJC109: Rule<'DJC109'> = {
     for (const { dict, model, writes } of staleMemoDicts(a.memoDicts, a.events)) {
       const cls = dict.file.classes[dict.cls].name;
       const w = writes[0];
-      const dep = dict.deps.find((d) => d.model === model) ?? dict.deps[0];
+      const read = dict.rows.find((r) => r.model === model) ?? dict.rows[0];
       const only = writtenOnlyBy(writes);
       const more = writes.length > 1 ? ` (and ${writes.length - 1} more)` : '';
-      const message = `${cls}.${dict.attr} holds ${model} rows (read at ${at(dep.path, dep.loc)}); ${writeText(w)}${more}${only ? `, ${only}` : ''}, and nothing drops or replaces the cached row after it: this ${cls}'s in-memory cache \`${dict.attr}\` keeps the old row after this ${writeNoun(w)}.`;
+      const message = `${cls}.${dict.attr} holds ${model} rows (read at ${at(read.path, read.loc)}); ${writeText(w)}${more}${only ? `, ${only}` : ''}, and nothing drops or replaces the cached row after it: this ${cls}'s in-memory cache \`${dict.attr}\` keeps the old row after this ${writeNoun(w)}.`;
       out.push(
         finding(
           'DJC109',
@@ -39,7 +39,7 @@ export const DJC109: Rule<'DJC109'> = {
           dict.loc,
           message,
           [
-            related(dep.path, dep.loc, `reads ${model}`),
+            related(read.path, read.loc, `reads ${model}`),
             ...writes
               .slice(0, 3)
               .map((x) => related(x.file.path, x.loc, `${modelName(model)} is written here (${x.how})`)),
