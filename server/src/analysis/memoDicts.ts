@@ -77,7 +77,7 @@ function isAttr(e: Expr | Target, self: string, attr: string): boolean {
  * handed to other code, or filled other than item by item, is not followed). A cache that a
  * method empties at its start and then reads is per call and left out.
  */
-export function memoDictSites(file: PythonFacts): MemoDictSite[] {
+function memoDictSites(file: PythonFacts): MemoDictSite[] {
   const out: MemoDictSite[] = [];
   file.classes.forEach((cls, clsIdx) => {
     const init = cls.methods['__init__'];
@@ -103,8 +103,7 @@ export function memoDictSites(file: PythonFacts): MemoDictSite[] {
       const uses = methods.flatMap((m) => m.uses);
       if (escapes || !uses.some((u) => u.kind === 'read')) continue;
       const perCall = methods.some(
-        (m) =>
-          m.uses.some((u) => u.kind === 'reset' && u.path.length === 1) && m.uses.some((u) => u.kind === 'read'),
+        (m) => m.uses.some((u) => u.kind === 'reset' && u.path.length === 1) && m.uses.some((u) => u.kind === 'read'),
       );
       if (perCall) continue;
       out.push({ file, cls: clsIdx, attr: target.name, loc: attrLoc(target.obj, target.name), methods });
@@ -255,7 +254,9 @@ function mentions(node: unknown, self: string, attr: string, depth = 0): boolean
   if (Array.isArray(node)) return node.some((x) => mentions(x, self, attr, depth + 1));
   const o = node as Expr;
   if (isAttr(o, self, attr)) return true;
-  return Object.entries(o).some(([k, val]) => k !== 'loc' && typeof val === 'object' && mentions(val, self, attr, depth + 1));
+  return Object.entries(o).some(
+    ([k, val]) => k !== 'loc' && typeof val === 'object' && mentions(val, self, attr, depth + 1),
+  );
 }
 
 /** The function ids of the methods of memo caches' classes: a whole-workspace analysis walks them (demand.ts roots). */
@@ -337,12 +338,6 @@ function savesHeldRow(w: WriteSite): boolean {
   return w.kind === 'save' && !w.insertsOnly && /\.a?save\(\)$/.test(w.how);
 }
 
-/** A write a method leaves the cache stale after, and the public method of the class it is made from. */
-export interface StaleMemoWrite {
-  write: WriteSite;
-  model: string;
-}
-
 /**
  * For each memo cache and model its values read, the writes of that model made by the class's
  * methods (or helpers they call) that no drop, reset or store of the cache follows in the method
@@ -373,7 +368,7 @@ export function staleMemoDicts(
     const callsOf = (m: MethodUses) => (events.get(m.id)?.calls ?? []).filter((c) => !c.deferred);
     // Methods that drop or replace entries, themselves or through other methods of the class.
     const invalidating = new Set(dict.methods.filter((m) => m.uses.some((u) => u.kind !== 'read')).map((m) => m.id));
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const m of dict.methods) {
         if (invalidating.has(m.id) || !callsOf(m).some((c) => invalidating.has(c.to))) continue;
@@ -409,8 +404,7 @@ export function staleMemoDicts(
         return (
           !path ||
           !after.some(
-            (c) =>
-              (c.when !== 'after' && samePlace(c.path, path)) || (c.when !== 'at' && runsAfter(c.path, path)),
+            (c) => (c.when !== 'after' && samePlace(c.path, path)) || (c.when !== 'at' && runsAfter(c.path, path)),
           )
         );
       };
