@@ -191,10 +191,9 @@ function visitExpr(
         const method = e.fn.name;
         if (READ_METHODS.has(method)) add('read');
         else if (DROP_METHODS.has(method)) add('drop');
-        else if (method === 'setdefault') {
-          add('read');
-          if (e.args[1]) add('store', e.args[1]);
-        } else if (method === 'update') add('store');
+        // `setdefault(k, value)` keeps an entry already there: a read whose value is what the cache holds.
+        else if (method === 'setdefault') add('read', e.args[1]);
+        else if (method === 'update') add('store');
         else return false;
         return e.args.every(sub) && e.kw.every((k) => sub(k.value));
       }
