@@ -144,19 +144,19 @@ test('usage errors exit 2 with one clear line', async () => {
     ],
     [
       ['check', '--select', 'DJC999'],
-      "djcache: error: 'DJC999' in --select matches no rule (the rules are DJC101 to DJC108)\n",
+      "djcache: error: 'DJC999' in --select matches no rule (the rules are DJC101 to DJC109)\n",
     ],
     [
       ['check', '--select', 'DJC101,DJC2'],
-      "djcache: error: 'DJC2' in --select matches no rule (the rules are DJC101 to DJC108)\n",
+      "djcache: error: 'DJC2' in --select matches no rule (the rules are DJC101 to DJC109)\n",
     ],
     [
       ['check', '--ignore', 'DJC1099'],
       "djcache: error: unknown rule selector 'DJC1099' in --ignore (expected a code like DJC101, a prefix like DJC1, or ALL)\n",
     ],
     [
-      ['check', '--ignore', 'DJC109'],
-      "djcache: error: 'DJC109' in --ignore matches no rule (the rules are DJC101 to DJC108)\n",
+      ['check', '--ignore', 'DJC110'],
+      "djcache: error: 'DJC110' in --ignore matches no rule (the rules are DJC101 to DJC109)\n",
     ],
     [
       ['check', '--ignore', 'DJC1'],
@@ -188,7 +188,7 @@ test('bad pyproject.toml exits 2 with the config message', async () => {
   const unknown = await cli(['check'], root);
   assert.deepEqual(
     [unknown.code, unknown.err, unknown.out],
-    [2, "djcache: error: 'DJC999' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC108)\n", ''],
+    [2, "djcache: error: 'DJC999' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC109)\n", ''],
   );
 });
 

@@ -63,16 +63,16 @@ test('bad configuration throws ConfigError with a clear message', () => {
     ],
     [
       '[tool.djcache]\nselect = ["DJC999"]\n',
-      "'DJC999' in [tool.djcache] select matches no rule (the rules are DJC101 to DJC108)",
+      "'DJC999' in [tool.djcache] select matches no rule (the rules are DJC101 to DJC109)",
     ],
     [
       '[tool.djcache]\nignore = ["DJC2"]\n',
-      "'DJC2' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC108)",
+      "'DJC2' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC109)",
     ],
     ['[tool.djcache]\nignore = ["ALL"]\n', 'no rule is enabled: select [] with ignore [ALL] turns every rule off'],
     [
       '[tool.djcache.severity]\nDJC999 = "error"\n',
-      "[tool.djcache] severity: 'DJC999' matches no rule (the rules are DJC101 to DJC108)",
+      "[tool.djcache] severity: 'DJC999' matches no rule (the rules are DJC101 to DJC109)",
     ],
     [
       '[tool.djcache]\nselct = ["DJC1"]\n',
@@ -121,7 +121,7 @@ test('bad configuration throws ConfigError with a clear message', () => {
   });
   assert.throws(() => loadConfig({}, { select: ['DJC999'] }, { source: 'editor' }), {
     name: 'ConfigError',
-    message: "'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC108)",
+    message: "'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC109)",
   });
 });
 
@@ -137,14 +137,14 @@ test('with onRuleProblem, selectors and severities that name no rule are told an
   );
   assert.deepEqual([config.select, config.ignore, config.severity], [['DJC1'], ['DJC103'], { DJC101: 'error' }]);
   assert.deepEqual(told, [
-    "'DJC3' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC108)",
-    "[tool.djcache] severity: 'DJC199' matches no rule (the rules are DJC101 to DJC108)",
-    "'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC108)",
+    "'DJC3' in [tool.djcache] ignore matches no rule (the rules are DJC101 to DJC109)",
+    "[tool.djcache] severity: 'DJC199' matches no rule (the rules are DJC101 to DJC109)",
+    "'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC109)",
   ]);
   assert.equal(severityCodeProblem('DJC105', 'djcache.severity'), undefined);
   assert.equal(
     severityCodeProblem('DJC100', 'djcache.severity'),
-    "djcache.severity: 'DJC100' matches no rule (the rules are DJC101 to DJC108)",
+    "djcache.severity: 'DJC100' matches no rule (the rules are DJC101 to DJC109)",
   );
 });
 

@@ -282,6 +282,12 @@ test('string literals: read from their text when plain, from their pieces otherw
   ]);
 });
 
+test('del statements: each target an expression statement marked as deleted, never read', async () => {
+  const f = await factsOf('del self.rows[key], other  # gone\ndel cache[k]\n');
+  const deleted = f.body.map((s) => (s.t === 'expr' && s.deletes ? s.value.t : `${s.t}, not deleted`));
+  assert.deepEqual(deleted, ['sub', 'name', 'sub']);
+});
+
 test('a big literal table of constants becomes unknown; one item that names anything keeps it all', async () => {
   const rows = Array.from({ length: 2000 }, (_, i) => `    ('K${i}', "name ${i}", -${i}, 1.5, None),  # row\n`).join(
     '',

@@ -614,7 +614,7 @@ describe('language server: a hostile or broken workspace', () => {
         ['ready', 1, 3, '1 finding; 3 paths skipped (see the output)'],
       );
       const warning =
-        "djcache: 'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC108); left out";
+        "djcache: 'DJC999' in djcache.rules.select matches no rule (the rules are DJC101 to DJC109); left out";
       await client.configure({ rules: { select: ['DJC999', 'DJC1'] } });
       assert.deepEqual(
         client.shown.filter((m) => m.includes('DJC999')),

@@ -77,6 +77,8 @@ export interface DataByCode {
   /** `locs`: the deletes of the run, in order. */
   DJC107: { alias: string; keys: string[]; locs: Loc[] };
   DJC108: EntryData & { tags: TagFixData };
+  /** `key`: `Class.attr` of the dict; `entryId`: where `__init__` makes it; `writes`: the object's writes it keeps old rows after. */
+  DJC109: { key: string; model: string; entryId: string; writes: StaleWrite[] };
 }
 
 export type RuleCode = keyof DataByCode;

@@ -16,6 +16,7 @@ import type { TagDeclaration } from './tags';
 import type { Dep } from './domain/values';
 import type { Workspace } from './workspace';
 import type { CacheopsOp } from './libraries';
+import type { MemoDict } from './memoDicts';
 
 export interface Entry {
   id: string;
@@ -107,6 +108,8 @@ export interface Analysis {
   ops: CacheOp[];
   /** Files analysed in part because a walk of one of their functions threw. */
   failedWalks: FailedFile[];
+  /** Dicts objects keep as memo caches of model rows (memoDicts.ts). */
+  memoDicts: MemoDict[];
 }
 
 /**
@@ -134,6 +137,8 @@ export interface FileAnalysis {
   failedWalks: FailedFile[];
   /** Reads of models the `CACHEOPS` setting configures, the first of each kind per model. */
   cacheopsReads: CacheopsRead[];
+  /** Dicts the file's classes keep as memo caches of model rows. */
+  memoDicts: MemoDict[];
 }
 
 /** A read cacheops may cache by itself: `op` says which of a profile's ops caches it. */

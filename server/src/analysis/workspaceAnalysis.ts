@@ -25,6 +25,7 @@ import { implicitWrites } from './implicitWrites';
 import { expandKeyGroups } from './keyGroups';
 import { Interpreter } from './interp';
 import { ModelRegistry } from './models';
+import { fileMemoDicts, memoDictMethods } from './memoDicts';
 import { rowBumps } from './versionRows';
 import { zeroCodeDeclaration } from './tags';
 import type { Workspace } from './workspace';
@@ -96,6 +97,7 @@ export function analyzeFacts(
     invalidatedAtAll,
     ops,
     failedWalks: files.flatMap((f) => f.failedWalks),
+    memoDicts: files.flatMap((f) => f.memoDicts),
   };
 }
 
@@ -133,7 +135,12 @@ export function analyzeUnit(
 function analyzeWorkspaceUnit(ws: Workspace, models: ModelRegistry, config: Config): FileAnalysis[] {
   const interp = freshInterpreter(ws, models);
   const hooks = ws.python.map((file) => inFile(file.path, () => methodTriggers(models, file)));
-  collectWhatMatters(interp, ws.python, new Set(hooks.flat().map((m) => m.fnId)));
+  // Change hooks, and the methods of classes keeping memo caches (their writes are checked against their drops).
+  const roots = [
+    ...hooks.flat().map((m) => m.fnId),
+    ...ws.python.flatMap((file) => inFile(file.path, () => memoDictMethods(file))),
+  ];
+  collectWhatMatters(interp, ws.python, new Set(roots));
   return fileAnalyses(
     interp,
     models,
@@ -166,6 +173,7 @@ function fileAnalyses(
   const implicit = files.map((file, i) => inFile(file.path, () => implicitWrites(interp, models, file, admin[i])));
   const entries = files.map((file) => inFile(file.path, () => fileEntries(interp, file, config)));
   const cacheops = files.map((file) => inFile(file.path, () => cacheopsReads(interp, file)));
+  const memoDicts = files.map((file) => inFile(file.path, () => fileMemoDicts(interp, file)));
   return files.map((file, i) =>
     inFile(file.path, () => {
       const events = interp.walkedEvents(file);
@@ -179,6 +187,7 @@ function fileAnalyses(
         methodTriggers: hooks[i],
         failedWalks: interp.failedWalks.filter((f) => f.path === file.path),
         cacheopsReads: cacheops[i],
+        memoDicts: memoDicts[i],
       };
     }),
   );

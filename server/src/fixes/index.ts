@@ -134,6 +134,7 @@ function withMovedData(f: Finding, move: Move): Finding {
       return { ...f, data: { ...f.data, locs: f.data.locs.map((l) => move(f.path, l)) } };
     case 'DJC104':
     case 'DJC105':
+    case 'DJC109':
       return f;
   }
 }

@@ -9,8 +9,9 @@ import { DJC105 } from './DJC105';
 import { DJC106 } from './DJC106';
 import { DJC107 } from './DJC107';
 import { DJC108 } from './DJC108';
+import { DJC109 } from './DJC109';
 
-const RULES: { [C in RuleCode]: Rule<C> } = { DJC101, DJC102, DJC103, DJC104, DJC105, DJC106, DJC107, DJC108 };
+const RULES: { [C in RuleCode]: Rule<C> } = { DJC101, DJC102, DJC103, DJC104, DJC105, DJC106, DJC107, DJC108, DJC109 };
 
 type AnyRule = (typeof RULES)[RuleCode];
 

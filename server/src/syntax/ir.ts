@@ -49,8 +49,11 @@ export type Target =
 
 export type Stmt =
   | { t: 'assign'; targets: Target[]; value: Expr; line: number }
-  /** `raises`: the call is what a `raise` statement raises. */
-  | { t: 'expr'; value: Expr; line: number; raises?: true }
+  /**
+   * `raises`: the call is what a `raise` statement raises; `deletes`: the expression is a target of
+   * a `del` statement (`del self.rows[key]`), which removes it rather than reads it.
+   */
+  | { t: 'expr'; value: Expr; line: number; raises?: true; deletes?: true }
   /** `yields`: a generator's `yield x` / `yield from xs`, which hands out a value without returning. */
   | { t: 'return'; value: Expr | null; line: number; yields?: true }
   | { t: 'for'; target: Target; iter: Expr; body: Stmt[]; orelse: Stmt[]; line: number }

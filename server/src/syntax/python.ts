@@ -533,6 +533,15 @@ class Builder {
         out.push({ t: 'if', test: { t: 'unknown', loc }, body: this.fieldBlock(F.consequence), orelse: [], line });
         return;
       }
+      case 'delete_statement': {
+        const line = this.line();
+        const target = () => out.push({ t: 'expr', value: this.expr(), line, deletes: true });
+        this.eachNamedChild((t) => {
+          if (t === 'expression_list') this.eachNamedChild((item) => item !== 'comment' && target());
+          else if (t !== 'comment') target();
+        });
+        return;
+      }
       case 'raise_statement':
       case 'assert_statement': {
         const line = this.line();

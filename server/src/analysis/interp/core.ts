@@ -1110,7 +1110,8 @@ export class Interpreter implements InterpreterApi {
         this.evalStmt(s.value, scope, walk);
         return;
       case 'expr':
-        this.evalStmt(s.value, scope, walk);
+        // `del x[k]` removes an item: no read of its value.
+        if (!s.deletes) this.evalStmt(s.value, scope, walk);
         return;
       case 'return':
         if (s.value) this.evalStmt(s.value, scope, walk);
