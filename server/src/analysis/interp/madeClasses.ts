@@ -26,7 +26,8 @@ export const typeCall: CallHandler = (interp, { e, scope, args }) => {
   for (const d of dicts) d.items.forEach((val, key) => members.set(key, merge(members.get(key) ?? EMPTY, val)));
   const text = name.shapes.find((s) => s.k === 'str');
   const made: MadeClass = {
-    name: text?.k === 'str' && text.key.parts.every((p) => 'lit' in p) ? text.key.parts.map((p) => p.lit).join('') : '?',
+    name:
+      text?.k === 'str' && text.key.parts.every((p) => 'lit' in p) ? text.key.parts.map((p) => p.lit).join('') : '?',
     members,
     bases: interp.element(bases).shapes.flatMap((s) => (s.k === 'class' ? [s.cls] : [])),
     path: scope.file.path,
@@ -102,9 +103,9 @@ export function madeSelf(interp: InterpreterApi, fn: FnRef): V | undefined {
   for (const site of typeSites(interp)) {
     const siteScope = site.idx >= 0 ? interp.functionScope(site.file, site.idx) : interp.moduleScope(site.file);
     const namespace = site.call.args[2];
-    const methods = interp.eval(namespace, siteScope).shapes.flatMap((s) =>
-      s.k === 'dict' ? [...s.items.values()].flatMap((x) => x.shapes) : [],
-    );
+    const methods = interp
+      .eval(namespace, siteScope)
+      .shapes.flatMap((s) => (s.k === 'dict' ? [...s.items.values()].flatMap((x) => x.shapes) : []));
     if (!methods.some((s) => s.k === 'fn' && s.fn.file === fn.file && s.fn.idx === fn.idx)) continue;
     out.push(...builtAt(interp, site, siteScope).map((made) => v([{ k: 'madeobj', made }])));
   }
@@ -117,7 +118,9 @@ export function madeSelf(interp: InterpreterApi, fn: FnRef): V | undefined {
 function builtAt(interp: InterpreterApi, site: TypeSite, siteScope: Scope): MadeClass[] {
   const here = (m: MadeClass) => m.path === site.file.path && m.loc.join() === site.call.loc.join();
   const made = (val: V) =>
-    val.shapes.flatMap((s) => (s.k === 'made' && here(s.made) ? [{ ...s.made, members: shapesOnly(s.made.members) }] : []));
+    val.shapes.flatMap((s) =>
+      s.k === 'made' && here(s.made) ? [{ ...s.made, members: shapesOnly(s.made.members) }] : [],
+    );
   const found = made(interp.eval(site.call, siteScope));
   if (site.idx < 0) return found;
   const factory = site.file.functions[site.idx];
