@@ -94,34 +94,53 @@ interface TypeSite {
  * classes its `type()` calls build, with the members the factory's callers give them, or undefined.
  */
 export function madeSelf(interp: InterpreterApi, fn: FnRef): V | undefined {
+  const sites = madeMethods(interp).get(fnId(fn.file, fn.idx));
+  if (!sites) return undefined;
   const memo = interp.memoTable<V | undefined>('madeSelf');
   const id = fnId(fn.file, fn.idx);
   if (memo.has(id)) return memo.get(id);
   // A factory whose callers need this method's own `self` (a cycle) sees none.
   memo.set(id, undefined);
-  const out: V[] = [];
-  for (const site of typeSites(interp)) {
-    const siteScope = site.idx >= 0 ? interp.functionScope(site.file, site.idx) : interp.moduleScope(site.file);
-    const namespace = site.call.args[2];
-    const methods = interp
-      .eval(namespace, siteScope)
-      .shapes.flatMap((s) => (s.k === 'dict' ? [...s.items.values()].flatMap((x) => x.shapes) : []));
-    if (!methods.some((s) => s.k === 'fn' && s.fn.file === fn.file && s.fn.idx === fn.idx)) continue;
-    out.push(...builtAt(interp, site, siteScope).map((made) => v([{ k: 'madeobj', made }])));
-  }
+  const out = sites.flatMap((site) => builtAt(interp, site).map((made) => v([{ k: 'madeobj', made }])));
   const self = out.length ? merge(...out) : undefined;
   memo.set(id, self);
   return self;
 }
 
+/** The functions the namespaces of the workspace's `type()` calls hold, by function id, with those calls. */
+function madeMethods(interp: InterpreterApi): Map<string, TypeSite[]> {
+  const memo = interp.memoTable<Map<string, TypeSite[]>>('madeMethods');
+  const known = memo.get('');
+  if (known) return known;
+  const methods = new Map<string, TypeSite[]>();
+  memo.set('', methods);
+  for (const site of typeSites(interp)) {
+    for (const s of interp.eval(site.call.args[2], siteScope(interp, site)).shapes) {
+      if (s.k !== 'dict') continue;
+      for (const item of s.items.values())
+        for (const m of item.shapes) {
+          if (m.k !== 'fn') continue;
+          const id = fnId(m.fn.file, m.fn.idx);
+          const at = methods.get(id) ?? [];
+          if (!at.includes(site)) methods.set(id, [...at, site]);
+        }
+    }
+  }
+  return methods;
+}
+
+function siteScope(interp: InterpreterApi, site: TypeSite): Scope {
+  return site.idx >= 0 ? interp.functionScope(site.file, site.idx) : interp.moduleScope(site.file);
+}
+
 /** The classes a `type()` call builds: as its own function has them, and as each caller of that function does. */
-function builtAt(interp: InterpreterApi, site: TypeSite, siteScope: Scope): MadeClass[] {
+function builtAt(interp: InterpreterApi, site: TypeSite): MadeClass[] {
   const here = (m: MadeClass) => m.path === site.file.path && m.loc.join() === site.call.loc.join();
   const made = (val: V) =>
     val.shapes.flatMap((s) =>
       s.k === 'made' && here(s.made) ? [{ ...s.made, members: shapesOnly(s.made.members) }] : [],
     );
-  const found = made(interp.eval(site.call, siteScope));
+  const found = made(interp.eval(site.call, siteScope(interp, site)));
   if (site.idx < 0) return found;
   const factory = site.file.functions[site.idx];
   for (const caller of callsNamed(interp, factory.name)) {
