@@ -22,7 +22,6 @@ export interface ClsRef {
  * from. `path` and `loc` are those of the `type()` call.
  */
 export interface MadeClass {
-  name: string;
   members: Map<string, V>;
   bases: ClsRef[];
   path: string;

@@ -19,15 +19,12 @@ type MadeObj = Extract<Shape, { k: 'madeobj' }>;
 /** `type(name, bases, namespace)` with a dict namespace: the class it builds (one-argument `type(x)` is left alone). */
 export const typeCall: CallHandler = (interp, { e, scope, args }) => {
   if (e.args.length !== 3 || e.kw.length || spreadsArguments(e)) return undefined;
-  const [name, bases, namespace] = args();
+  const [, bases, namespace] = args();
   const dicts = namespace.shapes.filter((s) => s.k === 'dict');
   if (!dicts.length || dicts.length !== namespace.shapes.length) return undefined;
   const members = new Map<string, V>();
   for (const d of dicts) d.items.forEach((val, key) => members.set(key, merge(members.get(key) ?? EMPTY, val)));
-  const text = name.shapes.find((s) => s.k === 'str');
   const made: MadeClass = {
-    name:
-      text?.k === 'str' && text.key.parts.every((p) => 'lit' in p) ? text.key.parts.map((p) => p.lit).join('') : '?',
     members,
     bases: interp.element(bases).shapes.flatMap((s) => (s.k === 'class' ? [s.cls] : [])),
     path: scope.file.path,
