@@ -16,6 +16,18 @@ export interface ClsRef {
   idx: number;
 }
 
+/**
+ * A class built at run time by `type(name, bases, namespace)` (madeClasses.ts): the namespace's
+ * items are its members (its functions are methods), `bases` the workspace classes it inherits
+ * from. `path` and `loc` are those of the `type()` call.
+ */
+export interface MadeClass {
+  members: Map<string, V>;
+  bases: ClsRef[];
+  path: string;
+  loc: Loc;
+}
+
 export type Shape =
   | { k: 'ext'; q: string }
   | { k: 'mod'; module: string; file: PythonFacts | undefined }
@@ -39,6 +51,9 @@ export type Shape =
     }
   | { k: 'inst'; model: string; via: string[] }
   | { k: 'obj'; cls: ClsRef }
+  /** A class built by `type()`, and an instance of one. */
+  | { k: 'made'; made: MadeClass }
+  | { k: 'madeobj'; made: MadeClass }
   | { k: 'cache'; alias: string }
   /** `tagged(...)` of the djcache runtime: a cache whose entries carry the declared tags. */
   | { k: 'tagged'; tags: TagDeclaration }

@@ -61,6 +61,7 @@ import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHole
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
 import { genericViewCall } from './views';
+import { madeMember, madeMethodCall, madeSelf } from './madeClasses';
 import { callOverridesOfArguments, isOtherRowOfOverride, isOverridden, recordParamWrite } from './saveOverrides';
 import {
   modelSignalConnect,
@@ -172,6 +173,12 @@ export class Interpreter implements InterpreterApi {
               : v([{ k: 'inst', model: model.id, via }]),
           );
         } else scope.fixed.set(p.name, v([this.selfShape(cls)]));
+        return;
+      }
+      // A function put in the namespace of a `type()`-built class is a method of that class.
+      const made = i === 0 && fn.cls === null && !isStatic ? madeSelf(this, { file, idx: scope.fnIdx }) : undefined;
+      if (made) {
+        scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), made));
         return;
       }
       // Django calls admin hooks and actions with the registered model's rows.
@@ -553,6 +560,10 @@ export class Interpreter implements InterpreterApi {
         const member = this.classAttr(s.cls, name, null);
         return member ?? EMPTY;
       }
+      case 'made':
+        return madeMember(this, s.made, name, null) ?? EMPTY;
+      case 'madeobj':
+        return madeMember(this, s.made, name, s) ?? v([{ k: 'bound', recv: s, name }]);
       case 'obj': {
         const member = this.classAttr(s.cls, name, s);
         if (member) return this.getterValue(member, scope);
@@ -722,6 +733,8 @@ export class Interpreter implements InterpreterApi {
         return v([{ k: 'inst', model: s.model, via: [`${s.model} instance`] }]);
       case 'class':
         return this.instantiate(s.cls, e, scope, walk, args);
+      case 'made':
+        return v([{ k: 'madeobj', made: s.made }], this.argumentData(e, scope, walk, args).deps);
       case 'ext':
         return externalCall(this, { q: s.q, e, scope, walk, args });
       case 'lambda': {
@@ -952,6 +965,8 @@ export class Interpreter implements InterpreterApi {
         if (saved) return saved;
         return genericViewCall(this, recv, name, e, scope, walk);
       }
+      case 'madeobj':
+        return madeMethodCall(this, recv, name, e, scope, walk, args);
       case 'signal':
         return projectSignalCall(this, recv.id, name, e, scope, walk);
       case 'ext':

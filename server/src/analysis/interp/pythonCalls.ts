@@ -7,6 +7,7 @@ import type { CallHandler, InterpreterApi } from './api';
 import { nameTable } from '../../text/nameTable';
 import { isSerializer, serializerValue } from './forms';
 import { keyOf } from './keyHoles';
+import { typeCall } from './madeClasses';
 
 /** A digest keeps the data of what it hashes: the key then covers that data, and no other. */
 export const hashCall: CallHandler = (interp, { e, scope, walk, args }) =>
@@ -97,6 +98,7 @@ export const PYTHON_CALLS = nameTable<CallHandler>({
     return first ? v(first.shapes.filter((s) => s.k === 'fn')) : EMPTY;
   },
   'builtins.super': (interp, { scope }) => superValue(interp, scope),
+  'builtins.type': typeCall,
   ...Object.fromEntries([...PASS_THROUGH].map((name) => [`builtins.${name}`, passThroughBuiltin(name)])),
   'builtins.str': asText,
   // Helpers named without `builtins.` (`json.dumps`) pass on their positional arguments' data.
