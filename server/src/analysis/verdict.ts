@@ -57,19 +57,30 @@ interface ByModel {
   written: Set<string>;
 }
 
+/**
+ * The coverage rules judge: not the per-site cache's pages. Which of them a delete reaches needs
+ * the URL it names resolved to a route (reverse() of a model's get_absolute_url()), which the
+ * engine does not do, and reporting every page of every model it reads would drown the rest.
+ * They stay entries: the graph, hover and code lens show them.
+ */
+export function reportedCoverage(a: Analysis): EntryCoverage[] {
+  return a.coverage.filter((c) => !c.entry.site);
+}
+
 function judge(a: Analysis): EntryVerdict[] {
+  const coverage = reportedCoverage(a);
   const by: ByModel = {
-    coverageOf: groupBy(a.coverage, (cov) => cov.entry.id),
+    coverageOf: groupBy(coverage, (cov) => cov.entry.id),
     coveredOf: groupBy(
-      a.coverage.filter((cov) => cov.coveredBy.length > 0),
+      coverage.filter((cov) => cov.coveredBy.length > 0),
       (cov) => cov.model,
     ),
     written: new Set(a.writes.map((w) => w.model)),
   };
-  const byEntry = groupBy(a.coverage, (cov) => cov.entry);
+  const byEntry = groupBy(coverage, (cov) => cov.entry);
   const out: EntryVerdict[] = [];
   for (const entry of a.entries) {
-    if (entry.immutable) continue;
+    if (entry.immutable || entry.site) continue;
     const covs = byEntry.get(entry) ?? [];
     out.push(entry.tags ? declaredVerdict(a, by, entry, entry.tags, covs) : undeclaredVerdict(a, by, entry, covs));
   }
