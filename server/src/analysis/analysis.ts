@@ -94,6 +94,11 @@ export interface EntryCoverage {
   newKeyOnInsert?: WriteSite[];
 }
 
+export interface PageRoute {
+  model: string;
+  route: string;
+}
+
 export interface Analysis {
   ws: Workspace;
   models: ModelRegistry;
@@ -109,6 +114,8 @@ export interface Analysis {
   ops: CacheOp[];
   /** Files analysed in part because a walk of one of their functions threw. */
   failedWalks: FailedFile[];
+  /** `model route` for each route that is a model's own page (its get_absolute_url() reverses it). */
+  modelPages: Set<string>;
 }
 
 /**
@@ -136,6 +143,8 @@ export interface FileAnalysis {
   failedWalks: FailedFile[];
   /** Reads of models the `CACHEOPS` setting configures, the first of each kind per model. */
   cacheopsReads: CacheopsRead[];
+  /** The routes of this file's models' own pages (their get_absolute_url()), with the per-site cache on. */
+  pageRoutes: PageRoute[];
 }
 
 /** A read cacheops may cache by itself: `op` says which of a profile's ops caches it. */

@@ -280,6 +280,18 @@ export function installsSiteCache(middleware: string[]): boolean {
   return SITE_CACHE_MIDDLEWARE.some((names) => names.every((n) => middleware.includes(n)));
 }
 
+/** `reverse(name)`: Django's, and django-hosts' (the same name, on a host). */
+export const URL_REVERSERS = [
+  'django.urls.reverse',
+  'django.urls.base.reverse',
+  'django.core.urlresolvers.reverse',
+  'django_hosts.resolvers.reverse',
+  'django_hosts.reverse',
+];
+/** Test request factories, which the code uses to rebuild the request whose page it deletes. */
+export const REQUEST_FACTORIES = new Set(['django.test.RequestFactory', 'django.test.client.RequestFactory']);
+export const URL_PARSERS = new Set(['urllib.parse.urlparse', 'urllib.parse.urlsplit', 'urlparse.urlparse']);
+
 /** URL routes that map a pattern to a view: `url()`, `path()`, `re_path()`. */
 export const URL_ROUTES = new Set(['django.conf.urls.url', 'django.urls.path', 'django.urls.re_path', 'django.urls.conf.path', 'django.urls.conf.re_path']);
 

@@ -160,6 +160,8 @@ function siteCacheEntries(interp: Interpreter, file: PythonFacts): Entry[] {
     if (sym?.k !== 'ext' || !URL_ROUTES.has(sym.q)) return;
     const pattern = call.args[0] ?? call.kw.find((k) => k.name === 'route' || k.name === 'regex')?.value;
     const viewExpr = call.args[1] ?? call.kw.find((k) => k.name === 'view')?.value;
+    // A delete names a route by its name (`reverse("blog:entry")`); an unnamed route no delete names.
+    const name = call.kw.find((k) => k.name === 'name')?.value;
     if (pattern?.t !== 'str' || !viewExpr) return;
     // `View.as_view()` is the class's view, whatever the library's as_view returns.
     const asView = viewExpr.t === 'call' && viewExpr.fn.t === 'attr' && viewExpr.fn.name === 'as_view';
@@ -173,7 +175,11 @@ function siteCacheEntries(interp: Interpreter, file: PythonFacts): Entry[] {
     entries.push({
       id: entryId(file.path, call.loc[0], call.loc[1]),
       kind: 'page',
-      key: { parts: [{ lit: `views.decorators.cache.cache_page.${settings.cacheMiddlewareKeyPrefix}` }], page: true, route: routeId(file, call.loc) },
+      key: {
+        parts: [{ lit: `views.decorators.cache.cache_page.${settings.cacheMiddlewareKeyPrefix}` }],
+        page: true,
+        route: name?.t === 'str' ? name.v : `#${file.path}:${call.loc[0] + 1}`,
+      },
       alias: settings.cacheMiddlewareAlias,
       timeout: settings.cacheMiddlewareSeconds ?? 600,
       version: null,
@@ -186,11 +192,6 @@ function siteCacheEntries(interp: Interpreter, file: PythonFacts): Entry[] {
     });
   });
   return entries;
-}
-
-/** A route, by where its `url()`/`path()` call is: a page key for one of its URLs is that route's. */
-export function routeId(file: PythonFacts, loc: Loc): string {
-  return `${file.path}:${loc[0] + 1}:${loc[1] + 1}`;
 }
 
 type ViewRef = { file: PythonFacts; fn?: number; cls?: number };

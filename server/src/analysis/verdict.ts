@@ -58,13 +58,13 @@ interface ByModel {
 }
 
 /**
- * The coverage rules judge: not the per-site cache's pages. Which of them a delete reaches needs
- * the URL it names resolved to a route (reverse() of a model's get_absolute_url()), which the
- * engine does not do, and reporting every page of every model it reads would drown the rest.
- * They stay entries: the graph, hover and code lens show them.
+ * The coverage rules judge. Of the per-site cache's pages, only a model's own page: the route
+ * its get_absolute_url() reverses, which shows one row of it, as a reviewer expects. Other pages
+ * read many models through their templates and stay entries the graph, hover and code lens show:
+ * reporting each would drown the rest.
  */
 export function reportedCoverage(a: Analysis): EntryCoverage[] {
-  return a.coverage.filter((c) => !c.entry.site);
+  return a.coverage.filter((c) => !c.entry.site || a.modelPages.has(`${c.model} ${c.entry.key?.route}`));
 }
 
 function judge(a: Analysis): EntryVerdict[] {
@@ -80,7 +80,7 @@ function judge(a: Analysis): EntryVerdict[] {
   const byEntry = groupBy(coverage, (cov) => cov.entry);
   const out: EntryVerdict[] = [];
   for (const entry of a.entries) {
-    if (entry.immutable || entry.site) continue;
+    if (entry.immutable) continue;
     const covs = byEntry.get(entry) ?? [];
     out.push(entry.tags ? declaredVerdict(a, by, entry, entry.tags, covs) : undeclaredVerdict(a, by, entry, covs));
   }

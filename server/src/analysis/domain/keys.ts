@@ -66,8 +66,9 @@ export interface KeyPattern {
   /** Set for keys made by get_cache_key / learn_cache_key (view caches). */
   page?: boolean;
   /**
-   * A page key's route (`routeId`): a per-site cache entry's, or the route a deleted page's URL
-   * resolves to. A site page is deleted only through a key for a URL of its own route.
+   * The URL name of a page key's route: a per-site cache entry's (an unnamed route's is its place,
+   * `#path:line`), or the one a deleted page's URL was reversed from. A site page is deleted only
+   * through a key for a URL of its own route. On a plain string, the name `reverse()` made it from.
    */
   route?: string;
   /** The function (fnId) whose memoized result the key holds: its `invalidate()` deletes it. */
