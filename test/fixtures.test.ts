@@ -209,8 +209,8 @@ test("the per-site cache's pages are graph entries of the views a URLconf routes
   assert.deepEqual(
     graph.entries.map((e) => [e.key, e.timeout, e.dependencies.map((d) => d.model)]),
     [
-      ["the page of views.EntryList (route '') the per-site cache middleware stores", 900, ['blog.Entry']],
-      ["the page of views.entry_detail (route '<slug:slug>/') the per-site cache middleware stores", 900, ['blog.Entry']],
+      ["the per-site cache's page of views.EntryList (route '')", 900, ['blog.Entry']],
+      ["the per-site cache's page of views.entry_detail (route '<slug:slug>/')", 900, ['blog.Entry']],
     ],
   );
 });

@@ -41,8 +41,11 @@ export interface Entry {
   rowKeyed?: string[];
   /** Declared through the djcache runtime: its tags' models are invalidated on every write. */
   tags?: TagDeclaration;
-  /** A page the per-site cache middleware stores: its route's pattern and view, as the URLconf writes them. */
-  site?: { pattern: string; view: string };
+  /**
+   * A page the per-site cache middleware stores: its route's pattern and view, as the URLconf
+   * writes them, and the models the view reads in its own module (not through templates or tags).
+   */
+  site?: { pattern: string; view: string; viewReads: string[] };
   /** `@cached_as(...)`/`@cached_view_as(...)` of cacheops: its own receivers drop the entry when a sample's model changes. */
   cacheops?: CacheopsDeclaration;
 }
@@ -172,7 +175,7 @@ function cacheopsText(decl: CacheopsDeclaration): string {
 
 export function entryKeyText(e: Entry): string {
   if (e.cacheops) return cacheopsText(e.cacheops);
-  if (e.site) return `the page of ${e.site.view} (route '${e.site.pattern}') the per-site cache middleware stores`;
+  if (e.site) return `the per-site cache's page of ${e.site.view} (route '${e.site.pattern}')`;
   if (e.kind === 'page') return `cache_page view at ${e.path}:${e.loc[0] + 1}`;
   if (e.kind === 'fragment')
     return `{% ${e.tags && !e.tags.zeroCode ? 'tagged_cache' : 'cache'} %} fragment '${e.key?.fragment}'`;

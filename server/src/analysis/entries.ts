@@ -172,6 +172,7 @@ function siteCacheEntries(interp: Interpreter, file: PythonFacts): Entry[] {
     if (!refs.length || refs.some((r) => optsOut(interp, r))) return;
     const deps = viewDeps(interp, view);
     if (!deps.length) return;
+    const viewFiles = new Set(refs.map((r) => r.file.path));
     entries.push({
       id: entryId(file.path, call.loc[0], call.loc[1]),
       kind: 'page',
@@ -188,7 +189,11 @@ function siteCacheEntries(interp: Interpreter, file: PythonFacts): Entry[] {
       fnId: null,
       deps,
       immutable: false,
-      site: { pattern: pattern.v, view: exprText(asView && viewExpr.fn.t === 'attr' ? viewExpr.fn.obj : viewExpr) },
+      site: {
+        pattern: pattern.v,
+        view: exprText(asView && viewExpr.fn.t === 'attr' ? viewExpr.fn.obj : viewExpr),
+        viewReads: [...new Set(deps.filter((d) => viewFiles.has(d.path)).map((d) => d.model))],
+      },
     });
   });
   return entries;

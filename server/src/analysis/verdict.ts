@@ -59,12 +59,15 @@ interface ByModel {
 
 /**
  * The coverage rules judge. Of the per-site cache's pages, only a model's own page: the route
- * its get_absolute_url() reverses, which shows one row of it, as a reviewer expects. Other pages
- * read many models through their templates and stay entries the graph, hover and code lens show:
- * reporting each would drown the rest.
+ * its get_absolute_url() reverses, whose view reads that model itself (it shows the row the URL
+ * names). Other pages read many models through their templates and stay entries the graph, hover
+ * and code lens show: reporting each would drown the rest.
  */
 export function reportedCoverage(a: Analysis): EntryCoverage[] {
-  return a.coverage.filter((c) => !c.entry.site || a.modelPages.has(`${c.model} ${c.entry.key?.route}`));
+  return a.coverage.filter(
+    ({ entry, model }) =>
+      !entry.site || (entry.site.viewReads.includes(model) && a.modelPages.has(`${model} ${entry.key?.route}`)),
+  );
 }
 
 function judge(a: Analysis): EntryVerdict[] {

@@ -167,7 +167,8 @@ function isPrefix(a: Expr): boolean {
 function requestRoute(interp: InterpreterApi, request: Expr, scope: Scope): string | undefined {
   const assigned = (x: Expr): Expr => {
     if (x.t !== 'name') return x;
-    const bindings = scope.locals.get(x.id) ?? [];
+    // Setting an attribute (`request.LANGUAGE_CODE = ...`) or adding to the value rebinds nothing.
+    const bindings = (scope.locals.get(x.id) ?? []).filter((b) => b.k !== 'attr' && !b.adds);
     const only = bindings.length === 1 ? bindings[0] : undefined;
     return only?.k === 'assign' && only.index === null && !only.items ? only.value : x;
   };
