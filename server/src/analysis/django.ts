@@ -293,7 +293,13 @@ export const REQUEST_FACTORIES = new Set(['django.test.RequestFactory', 'django.
 export const URL_PARSERS = new Set(['urllib.parse.urlparse', 'urllib.parse.urlsplit', 'urlparse.urlparse']);
 
 /** URL routes that map a pattern to a view: `url()`, `path()`, `re_path()`. */
-export const URL_ROUTES = new Set(['django.conf.urls.url', 'django.urls.path', 'django.urls.re_path', 'django.urls.conf.path', 'django.urls.conf.re_path']);
+export const URL_ROUTES = new Set([
+  'django.conf.urls.url',
+  'django.urls.path',
+  'django.urls.re_path',
+  'django.urls.conf.path',
+  'django.urls.conf.re_path',
+]);
 
 /**
  * View decorators whose responses the cache middleware never stores: `never_cache`, and

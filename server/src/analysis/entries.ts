@@ -215,7 +215,9 @@ function viewRefs(view: V): ViewRef[] {
 
 /** `never_cache(view)` or `cache_control(private=True)(view)` in the URLconf. */
 function wrapsUncached(interp: Interpreter, file: PythonFacts, e: Expr): boolean {
-  return e.t === 'call' && (uncachedDecorator(interp, file, e.fn) || (!!e.args[0] && wrapsUncached(interp, file, e.args[0])));
+  return (
+    e.t === 'call' && (uncachedDecorator(interp, file, e.fn) || (!!e.args[0] && wrapsUncached(interp, file, e.args[0])))
+  );
 }
 
 /** A view whose responses the middleware does not store, or that `cache_page` caches itself: by its decorators, its class's, or its methods'. */
@@ -242,7 +244,9 @@ function uncachedDecorator(interp: Interpreter, file: PythonFacts, d: Expr): boo
   const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
   if (sym?.k !== 'ext') return false;
   if (sym.q === NEVER_CACHE || sym.q === REQUIRE_POST) return true;
-  return sym.q === CACHE_CONTROL && d.t === 'call' && d.kw.some((k) => k.name !== null && UNCACHED_CONTROLS.includes(k.name));
+  return (
+    sym.q === CACHE_CONTROL && d.t === 'call' && d.kw.some((k) => k.name !== null && UNCACHED_CONTROLS.includes(k.name))
+  );
 }
 
 function pageEntry(page: PageShape, file: PythonFacts, loc: Loc, deps: Dep[], fn: string | null): Entry {

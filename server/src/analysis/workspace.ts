@@ -275,7 +275,9 @@ export class Workspace {
         }
       }
       // Any settings module that installs the per-site cache may be the one production runs.
-      const mw = [...(g.get('MIDDLEWARE') ?? []), ...(g.get('MIDDLEWARE_CLASSES') ?? [])].filter((b) => b.k === 'assign');
+      const mw = [...(g.get('MIDDLEWARE') ?? []), ...(g.get('MIDDLEWARE_CLASSES') ?? [])].filter(
+        (b) => b.k === 'assign',
+      );
       const installing = mw.find((b) => installsSiteCache(listedStrings(b.value)));
       if (installing && !s.siteCache) s.siteCache = { path: file.path, line: installing.value.loc[0] };
       const apps = value('INSTALLED_APPS');

@@ -196,7 +196,8 @@ const reverseUrl: CallHandler = (_, { e, args }) => {
   const name = e.args[0]?.t === 'str' ? e.args[0].v : undefined;
   const route = name?.split(':').pop();
   return withDeps(
-    v([{ k: 'str', key: { parts: [UNKNOWN_HOLE], ...(route && { route }) } }]),
+    // The hole reads as the call, as an unknown call's value does in a key.
+    v([{ k: 'str', key: { parts: [{ hole: exprText(e), source: { kind: 'unknown' } }], ...(route && { route }) } }]),
     merge(...args().map(dataOf)).deps,
   );
 };
