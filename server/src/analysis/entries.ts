@@ -695,7 +695,7 @@ function viewDeps(interp: Interpreter, view: V): Dep[] {
   return merge(...out.map((deps) => ({ shapes: [], deps }))).deps;
 }
 
-/** What a class-based view reads: model, queryset, get_queryset/get_object/get_context_data, serializer, template. */
+/** The methods whose reads are a class-based view's, its own or inherited from the project's mixins and bases. */
 const VIEW_READ_METHODS = [
   'get_queryset',
   'get_object',
@@ -706,6 +706,7 @@ const VIEW_READ_METHODS = [
   'get_serializer_context',
 ];
 
+/** What a class-based view reads: model, queryset, get_queryset/get_object/get_context_data, serializer, template. */
 function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep[] {
   const cls = { file, idx };
   const parts: V[] = [];
@@ -730,7 +731,6 @@ function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep
   }
   const serializer = interp.classAttr(cls, 'serializer_class', null);
   for (const s of serializer?.shapes ?? []) if (s.k === 'class') parts.push(interp.serializerValue(s.cls));
-  // The view's own methods and those it inherits from the project's mixins and bases.
   for (const name of VIEW_READ_METHODS) {
     for (const s of interp.classAttr(cls, name, null)?.shapes ?? [])
       if (s.k === 'fn' && !interp.ws.stubs.has(s.fn.file))
