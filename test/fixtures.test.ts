@@ -196,6 +196,25 @@ test('the per-site cache is in the graph with its alias, timeout and the clear()
   assert.equal(without.siteCache, null);
 });
 
+test("the per-site cache's pages are graph entries of the views a URLconf routes, with no finding", async () => {
+  const { graph, findings } = await analyzeWorkspace(
+    memoryFs(readTree(path.join(FIXTURES, 'ok_site_cache_pages'))),
+    defaultConfig,
+  );
+  assert.deepEqual(findings, []);
+  // Installed by the production settings' concatenation around the base module's MIDDLEWARE.
+  assert.equal(graph.siteCache?.path, 'mysite/settings/prod.py');
+  assert.equal(graph.siteCache?.timeout, 900);
+  // Not the never_cache, cache_control(private=True) or method_decorator(never_cache) views, nor one reading nothing.
+  assert.deepEqual(
+    graph.entries.map((e) => [e.key, e.timeout, e.dependencies.map((d) => d.model)]),
+    [
+      ["the per-site cache's page of views.EntryList (route '')", 900, ['blog.Entry']],
+      ["the per-site cache's page of views.entry_detail (route '<slug:slug>/')", 900, ['blog.Entry']],
+    ],
+  );
+});
+
 test('tag and group relations are changed through their through tables, not as foreign keys of the tag or group', async () => {
   const { findings } = await analyzeWorkspace(
     memoryFs(readTree(path.join(FIXTURES, 'djc101_tags_groups_managers'))),

@@ -42,6 +42,11 @@ export interface Entry {
   rowKeyed?: string[];
   /** Declared through the djcache runtime: its tags' models are invalidated on every write. */
   tags?: TagDeclaration;
+  /**
+   * A page the per-site cache middleware stores: its route's pattern and view, as the URLconf
+   * writes them, and the models the view reads in its own module (not through templates or tags).
+   */
+  site?: { pattern: string; view: string; viewReads: string[] };
   /** `@cached_as(...)`/`@cached_view_as(...)` of cacheops: its own receivers drop the entry when a sample's model changes. */
   cacheops?: CacheopsDeclaration;
 }
@@ -93,6 +98,11 @@ export interface EntryCoverage {
   newKeyOnInsert?: WriteSite[];
 }
 
+export interface PageRoute {
+  model: string;
+  route: string;
+}
+
 export interface Analysis {
   ws: Workspace;
   models: ModelRegistry;
@@ -110,6 +120,8 @@ export interface Analysis {
   failedWalks: FailedFile[];
   /** Dicts objects keep as memo caches of model rows (memoDicts.ts). */
   memoDicts: MemoDict[];
+  /** `model route` for each route that is a model's own page (its get_absolute_url() reverses it). */
+  modelPages: Set<string>;
 }
 
 /**
@@ -139,6 +151,8 @@ export interface FileAnalysis {
   cacheopsReads: CacheopsRead[];
   /** Dicts the file's classes keep as memo caches of model rows. */
   memoDicts: MemoDict[];
+  /** The routes of this file's models' own pages (their get_absolute_url()), with the per-site cache on. */
+  pageRoutes: PageRoute[];
 }
 
 /** A read cacheops may cache by itself: `op` says which of a profile's ops caches it. */
@@ -166,6 +180,7 @@ function cacheopsText(decl: CacheopsDeclaration): string {
 
 export function entryKeyText(e: Entry): string {
   if (e.cacheops) return cacheopsText(e.cacheops);
+  if (e.site) return `the per-site cache's page of ${e.site.view} (route '${e.site.pattern}')`;
   if (e.kind === 'page') return `cache_page view at ${e.path}:${e.loc[0] + 1}`;
   if (e.kind === 'fragment')
     return `{% ${e.tags && !e.tags.zeroCode ? 'tagged_cache' : 'cache'} %} fragment '${e.key?.fragment}'`;

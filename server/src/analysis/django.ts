@@ -263,8 +263,53 @@ export const DJANGO_JINJA_DEFAULT_EXTENSION = '.jinja';
 export const FRAGMENT_KEY = 'django.core.cache.utils.make_template_fragment_key';
 export const SLUGIFY = 'django.utils.text.slugify';
 /** Functions that make the key of a cached page. */
-export const PAGE_KEY_FUNCTIONS = ['django.utils.cache.get_cache_key', 'django.utils.cache.learn_cache_key'];
+export const PAGE_KEY_FUNCTIONS = [
+  'django.utils.cache.get_cache_key',
+  'django.utils.cache.learn_cache_key',
+  'django.utils.cache._generate_cache_header_key',
+];
 export const CACHE_PAGE = 'django.views.decorators.cache.cache_page';
+
+/** Middleware that caches every page (the per-site cache): the pair, or the one that does both. */
+const SITE_CACHE_MIDDLEWARE = [
+  ['django.middleware.cache.UpdateCacheMiddleware', 'django.middleware.cache.FetchFromCacheMiddleware'],
+  ['django.middleware.cache.CacheMiddleware'],
+];
+
+export function installsSiteCache(middleware: string[]): boolean {
+  return SITE_CACHE_MIDDLEWARE.some((names) => names.every((n) => middleware.includes(n)));
+}
+
+/** `reverse(name)`: Django's, and django-hosts' (the same name, on a host). */
+export const URL_REVERSERS = [
+  'django.urls.reverse',
+  'django.urls.base.reverse',
+  'django.core.urlresolvers.reverse',
+  'django_hosts.resolvers.reverse',
+  'django_hosts.reverse',
+];
+/** Test request factories, which the code uses to rebuild the request whose page it deletes. */
+export const REQUEST_FACTORIES = new Set(['django.test.RequestFactory', 'django.test.client.RequestFactory']);
+export const URL_PARSERS = new Set(['urllib.parse.urlparse', 'urllib.parse.urlsplit', 'urlparse.urlparse']);
+
+/** URL routes that map a pattern to a view: `url()`, `path()`, `re_path()`. */
+export const URL_ROUTES = new Set([
+  'django.conf.urls.url',
+  'django.urls.path',
+  'django.urls.re_path',
+  'django.urls.conf.path',
+  'django.urls.conf.re_path',
+]);
+
+/**
+ * View decorators whose responses the cache middleware never stores: `never_cache`, and
+ * `cache_control` with `private`, `no_cache` or `no_store` (checked at the call).
+ */
+export const NEVER_CACHE = 'django.views.decorators.cache.never_cache';
+export const CACHE_CONTROL = 'django.views.decorators.cache.cache_control';
+export const UNCACHED_CONTROLS = ['private', 'no_cache', 'no_store'];
+/** Answers GET with 405, which the cache middleware does not store. */
+export const REQUIRE_POST = 'django.views.decorators.http.require_POST';
 /** `transaction.on_commit(fn)`: runs `fn` after the transaction commits. */
 export const ON_COMMIT = 'django.db.transaction.on_commit';
 /** Database cursors, whose `execute()` runs raw SQL: `connection.cursor()`, `connections[alias].cursor()`. */

@@ -21,6 +21,7 @@ import { contextItems, type FragmentReads, fragmentKey, templateEngine, template
 import { type Dep, exprText, type FnRef, fnId, merge, type Scope, type Shape, type V } from './domain/values';
 import { type Settings, staticSym, type Workspace } from './workspace';
 import { nameTable } from '../text/nameTable';
+import { CACHE_CONTROL, NEVER_CACHE, REQUIRE_POST, UNCACHED_CONTROLS, URL_ROUTES } from './django';
 import { eachCall } from '../facts/walk';
 
 /** An entry's id: where it starts (0-based line and column), 1-based as an editor shows it (`catalog/services.py:18:9`). */
@@ -82,6 +83,7 @@ export function fileEntries(interp: Interpreter, file: PythonFacts, config: Conf
     }
   });
   entries.push(...cacheopsCallEntries(interp, file));
+  if (interp.ws.settings.siteCache) entries.push(...siteCacheEntries(interp, file));
   scanCalls(file.body, (call) => {
     // cache_page(60)(view) in urls.py.
     if (call.fn.t !== 'call' || !call.args[0]) return;
@@ -141,6 +143,111 @@ function stubCachedMethods(interp: Interpreter, cls: { file: PythonFacts; idx: n
 }
 
 type PageShape = Extract<Shape, { k: 'cachepage' }>;
+
+/**
+ * The per-site cache (UpdateCacheMiddleware in a settings module's MIDDLEWARE) stores every GET
+ * response of every view: one page entry per route of this URLconf, at the route, with what its
+ * view reads. Not a view that opts out (`never_cache`, `cache_control(private=True)`, …), nor one
+ * `cache_page` already makes an entry of, nor a view the engine cannot tell (an include, a
+ * library view, a callable instance).
+ */
+function siteCacheEntries(interp: Interpreter, file: PythonFacts): Entry[] {
+  const settings = interp.ws.settings;
+  const scope = interp.moduleScope(file);
+  const entries: Entry[] = [];
+  scanCalls(file.body, (call) => {
+    const sym = staticSym(interp.ws, file, call.fn);
+    if (sym?.k !== 'ext' || !URL_ROUTES.has(sym.q)) return;
+    const pattern = call.args[0] ?? call.kw.find((k) => k.name === 'route' || k.name === 'regex')?.value;
+    const viewExpr = call.args[1] ?? call.kw.find((k) => k.name === 'view')?.value;
+    // A delete names a route by its name (`reverse("blog:entry")`); an unnamed route no delete names.
+    const name = call.kw.find((k) => k.name === 'name')?.value;
+    if (pattern?.t !== 'str' || !viewExpr) return;
+    // `View.as_view()` is the class's view, whatever the library's as_view returns.
+    const asView = viewExpr.t === 'call' && viewExpr.fn.t === 'attr' && viewExpr.fn.name === 'as_view';
+    const view = interp.eval(asView && viewExpr.fn.t === 'attr' ? viewExpr.fn.obj : viewExpr, scope);
+    if (!view.shapes.length || view.shapes.some((s) => s.k === 'cachepage') || wrapsUncached(interp, file, viewExpr))
+      return;
+    const refs = viewRefs(view);
+    if (!refs.length || refs.some((r) => optsOut(interp, r))) return;
+    const deps = viewDeps(interp, view);
+    if (!deps.length) return;
+    const viewFiles = new Set(refs.map((r) => r.file.path));
+    entries.push({
+      id: entryId(file.path, call.loc[0], call.loc[1]),
+      kind: 'page',
+      key: {
+        parts: [{ lit: `views.decorators.cache.cache_page.${settings.cacheMiddlewareKeyPrefix}` }],
+        page: true,
+        route: name?.t === 'str' ? name.v : `#${file.path}:${call.loc[0] + 1}`,
+      },
+      alias: settings.cacheMiddlewareAlias,
+      timeout: settings.cacheMiddlewareSeconds ?? 600,
+      version: null,
+      path: file.path,
+      loc: call.loc,
+      fnId: null,
+      deps,
+      immutable: false,
+      site: {
+        pattern: pattern.v,
+        view: exprText(asView && viewExpr.fn.t === 'attr' ? viewExpr.fn.obj : viewExpr),
+        viewReads: [...new Set(deps.filter((d) => viewFiles.has(d.path)).map((d) => d.model))],
+      },
+    });
+  });
+  return entries;
+}
+
+type ViewRef = { file: PythonFacts; fn?: number; cls?: number };
+
+/** The project functions and classes a route's view evaluates to; any other shape makes it unknown (none). */
+function viewRefs(view: V): ViewRef[] {
+  const refs: ViewRef[] = [];
+  for (const s of view.shapes) {
+    if (s.k === 'fn') refs.push({ file: s.fn.file, fn: s.fn.idx });
+    else if (s.k === 'class') refs.push({ file: s.cls.file, cls: s.cls.idx });
+    else if (s.k === 'bound' && s.recv.k === 'class') refs.push({ file: s.recv.cls.file, cls: s.recv.cls.idx });
+    else return [];
+  }
+  return refs;
+}
+
+/** `never_cache(view)` or `cache_control(private=True)(view)` in the URLconf. */
+function wrapsUncached(interp: Interpreter, file: PythonFacts, e: Expr): boolean {
+  return (
+    e.t === 'call' && (uncachedDecorator(interp, file, e.fn) || (!!e.args[0] && wrapsUncached(interp, file, e.args[0])))
+  );
+}
+
+/** A view whose responses the middleware does not store, or that `cache_page` caches itself: by its decorators, its class's, or its methods'. */
+function optsOut(interp: Interpreter, ref: ViewRef): boolean {
+  const decorated = (decorators: Expr[], file: PythonFacts) =>
+    decorators.some((d) => {
+      const inner = d.t === 'call' && /method_decorator$/.test(exprText(d.fn)) ? d.args[0] : d;
+      const items = inner?.t === 'seq' ? inner.items : inner ? [inner] : [];
+      return items.some(
+        (x) =>
+          uncachedDecorator(interp, file, x) ||
+          interp.eval(x, interp.moduleScope(file)).shapes.some((s) => s.k === 'cachepage'),
+      );
+    });
+  if (ref.fn !== undefined) return decorated(ref.file.functions[ref.fn].decorators, ref.file);
+  const cls = ref.file.classes[ref.cls!];
+  return (
+    decorated(cls.decorators, ref.file) ||
+    Object.values(cls.methods).some((m) => decorated(ref.file.functions[m].decorators, ref.file))
+  );
+}
+
+function uncachedDecorator(interp: Interpreter, file: PythonFacts, d: Expr): boolean {
+  const sym = staticSym(interp.ws, file, d.t === 'call' ? d.fn : d);
+  if (sym?.k !== 'ext') return false;
+  if (sym.q === NEVER_CACHE || sym.q === REQUIRE_POST) return true;
+  return (
+    sym.q === CACHE_CONTROL && d.t === 'call' && d.kw.some((k) => k.name !== null && UNCACHED_CONTROLS.includes(k.name))
+  );
+}
 
 function pageEntry(page: PageShape, file: PythonFacts, loc: Loc, deps: Dep[], fn: string | null): Entry {
   return {
@@ -588,6 +695,17 @@ function viewDeps(interp: Interpreter, view: V): Dep[] {
   return merge(...out.map((deps) => ({ shapes: [], deps }))).deps;
 }
 
+/** The methods whose reads are a class-based view's, its own or inherited from the project's mixins and bases. */
+const VIEW_READ_METHODS = [
+  'get_queryset',
+  'get_object',
+  'get_context_data',
+  'get',
+  'list',
+  'retrieve',
+  'get_serializer_context',
+];
+
 /** What a class-based view reads: model, queryset, get_queryset/get_object/get_context_data, serializer, template. */
 function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep[] {
   const cls = { file, idx };
@@ -613,10 +731,10 @@ function viewClassDeps(interp: Interpreter, file: PythonFacts, idx: number): Dep
   }
   const serializer = interp.classAttr(cls, 'serializer_class', null);
   for (const s of serializer?.shapes ?? []) if (s.k === 'class') parts.push(interp.serializerValue(s.cls));
-  for (const [name, m] of Object.entries(file.classes[idx].methods)) {
-    if (/^(get_queryset|get_object|get_context_data|get|list|retrieve|get_serializer_context)$/.test(name)) {
-      parts.push({ shapes: [], deps: interp.collect(file, m).reads });
-    }
+  for (const name of VIEW_READ_METHODS) {
+    for (const s of interp.classAttr(cls, name, null)?.shapes ?? [])
+      if (s.k === 'fn' && !interp.ws.stubs.has(s.fn.file))
+        parts.push({ shapes: [], deps: interp.collect(s.fn.file, s.fn.idx).reads });
   }
   const render = viewRender(interp, cls);
   if (render) parts.push(templateReads(interp, render.template, contextItems(render.context)));

@@ -73,21 +73,15 @@ export function buildGraph(a: Analysis): Graph {
   return { version: 1, entries, models, invalidations, siteCache: siteCache(a) };
 }
 
-const SITE_CACHE_MIDDLEWARE = [
-  ['django.middleware.cache.UpdateCacheMiddleware', 'django.middleware.cache.FetchFromCacheMiddleware'],
-  ['django.middleware.cache.CacheMiddleware'],
-];
-
 function siteCache(a: Analysis): GraphSiteCache | null {
   const s = a.ws.settings;
-  if (!s.middlewareSite || !SITE_CACHE_MIDDLEWARE.some((names) => names.every((n) => s.middleware.includes(n))))
-    return null;
+  if (!s.siteCache) return null;
   const alias = s.cacheMiddlewareAlias;
-  const line = s.middlewareSite.line;
+  const line = s.siteCache.line;
   return {
     alias,
     timeout: s.cacheMiddlewareSeconds ?? 600,
-    path: s.middlewareSite.path,
+    path: s.siteCache.path,
     loc: [line, 0, line, 0],
     clearedBy: a.invalidations
       .filter((inv) => inv.method === 'clear' && (inv.alias === alias || inv.alias === '?'))

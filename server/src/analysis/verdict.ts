@@ -57,16 +57,30 @@ interface ByModel {
   written: Set<string>;
 }
 
+/**
+ * The coverage rules judge. Of the per-site cache's pages, only a model's own page: the route
+ * its get_absolute_url() reverses, whose view reads that model itself (it shows the row the URL
+ * names). Other pages read many models through their templates and stay entries the graph, hover
+ * and code lens show: reporting each would drown the rest.
+ */
+export function reportedCoverage(a: Analysis): EntryCoverage[] {
+  return a.coverage.filter(
+    ({ entry, model }) =>
+      !entry.site || (entry.site.viewReads.includes(model) && a.modelPages.has(`${model} ${entry.key?.route}`)),
+  );
+}
+
 function judge(a: Analysis): EntryVerdict[] {
+  const coverage = reportedCoverage(a);
   const by: ByModel = {
-    coverageOf: groupBy(a.coverage, (cov) => cov.entry.id),
+    coverageOf: groupBy(coverage, (cov) => cov.entry.id),
     coveredOf: groupBy(
-      a.coverage.filter((cov) => cov.coveredBy.length > 0),
+      coverage.filter((cov) => cov.coveredBy.length > 0),
       (cov) => cov.model,
     ),
     written: new Set(a.writes.map((w) => w.model)),
   };
-  const byEntry = groupBy(a.coverage, (cov) => cov.entry);
+  const byEntry = groupBy(coverage, (cov) => cov.entry);
   const out: EntryVerdict[] = [];
   for (const entry of a.entries) {
     if (entry.immutable) continue;

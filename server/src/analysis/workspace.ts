@@ -2,7 +2,7 @@
 import type { FileFacts, PythonFacts, TemplateFacts } from '../facts/types';
 import type { Expr, ImportFact, Loc, Stmt } from '../syntax/ir';
 import { nestedBlocks } from '../facts/walk';
-import { canonical } from './django';
+import { canonical, installsSiteCache } from './django';
 import { type CacheopsProfile, cacheopsProfile } from './libraries';
 import { moduleAliases } from './sourceRoots';
 import { settingsFiles } from './settingsModules';
@@ -29,14 +29,14 @@ export type Literal = string | number | boolean | null | Literal[] | { [k: strin
 
 export interface Settings {
   caches: Record<string, { timeout: number | null | undefined; keyPrefix: string; backend: string }>;
-  middleware: string[];
   installedApps: string[];
   authUserModel: string;
   atomicRequests: boolean;
   cacheMiddlewareSeconds: number | undefined;
   cacheMiddlewareAlias: string;
-  /** Where MIDDLEWARE is assigned, for findings about the per-site cache. */
-  middlewareSite: { path: string; line: number } | undefined;
+  cacheMiddlewareKeyPrefix: string;
+  /** Where a settings module's MIDDLEWARE installs the per-site cache (its first such assignment). */
+  siteCache: { path: string; line: number } | undefined;
   /** TEMPLATES of each settings file that assigns it, in the order Django tries the backends. */
   templateConfigs: TemplateBackend[][];
   /** Upper-case settings by name: the string literal assigned (`BLOG_POST_MODEL = "blog.Post"`), null when not a literal. */
@@ -236,13 +236,13 @@ export class Workspace {
   private readSettings(): Settings {
     const s: Settings = {
       caches: {},
-      middleware: [],
       installedApps: [],
       authUserModel: 'auth.User',
       atomicRequests: false,
       cacheMiddlewareSeconds: undefined,
       cacheMiddlewareAlias: 'default',
-      middlewareSite: undefined,
+      cacheMiddlewareKeyPrefix: '',
+      siteCache: undefined,
       templateConfigs: [],
       strings: {},
       autoTag: undefined,
@@ -274,13 +274,12 @@ export class Workspace {
           };
         }
       }
-      const mw = value('MIDDLEWARE') ?? value('MIDDLEWARE_CLASSES');
-      if (Array.isArray(mw)) {
-        s.middleware = mw.filter((x): x is string => typeof x === 'string');
-        const b = g.get('MIDDLEWARE') ?? g.get('MIDDLEWARE_CLASSES');
-        const first = b?.find((x) => x.k === 'assign');
-        if (first && first.k === 'assign') s.middlewareSite = { path: file.path, line: first.value.loc[0] };
-      }
+      // Any settings module that installs the per-site cache may be the one production runs.
+      const mw = [...(g.get('MIDDLEWARE') ?? []), ...(g.get('MIDDLEWARE_CLASSES') ?? [])].filter(
+        (b) => b.k === 'assign',
+      );
+      const installing = mw.find((b) => installsSiteCache(listedStrings(b.value)));
+      if (installing && !s.siteCache) s.siteCache = { path: file.path, line: installing.value.loc[0] };
       const apps = value('INSTALLED_APPS');
       if (Array.isArray(apps)) s.installedApps.push(...apps.filter((x): x is string => typeof x === 'string'));
       for (const name of g.keys()) {
@@ -304,6 +303,8 @@ export class Workspace {
       if (typeof seconds === 'number') s.cacheMiddlewareSeconds = seconds;
       const alias = value('CACHE_MIDDLEWARE_ALIAS');
       if (typeof alias === 'string') s.cacheMiddlewareAlias = alias;
+      const prefix = value('CACHE_MIDDLEWARE_KEY_PREFIX');
+      if (typeof prefix === 'string') s.cacheMiddlewareKeyPrefix = prefix;
       const djcache = value('DJCACHE');
       const autoTag = djcache && typeof djcache === 'object' && !Array.isArray(djcache) ? djcache.AUTO_TAG : undefined;
       const djcacheSite = g.get('DJCACHE')?.find((x) => x.k === 'assign');
@@ -483,4 +484,11 @@ export function staticSym(ws: Workspace, file: PythonFacts, e: Expr): Sym | unde
 /** An unresolved lower-case name is taken for a Python builtin (`list`, `super`, `enumerate`). */
 export function builtinSym(name: string): Sym | undefined {
   return /^[a-z_]+$/.test(name) ? { k: 'ext', q: `builtins.${name}` } : undefined;
+}
+
+/** The string items of a list or tuple, and of each list a `+` concatenates (`[a] + BASE + [b]`): the rest is not known. */
+function listedStrings(e: Expr): string[] {
+  if (e.t === 'seq') return e.items.flatMap((x) => (x.t === 'str' ? [x.v] : []));
+  if (e.t === 'bin' && e.op === '+') return [...listedStrings(e.l), ...listedStrings(e.r)];
+  return [];
 }

@@ -4,7 +4,8 @@
  */
 import type { Config } from '../config/config';
 import type { PythonFacts } from '../facts/types';
-import type { Analysis, FileAnalysis, Invalidation } from './analysis';
+import type { Analysis, FileAnalysis, Invalidation, PageRoute } from './analysis';
+import type { Shape } from './domain/values';
 import { callEdges, computeTriggers, DELETE_LIKE, methodTriggers, reachableOps } from './callGraph';
 import { coverEntries } from './coverage';
 import { collectWhatMatters } from './demand';
@@ -98,6 +99,7 @@ export function analyzeFacts(
     ops,
     failedWalks: files.flatMap((f) => f.failedWalks),
     memoDicts: files.flatMap((f) => f.memoDicts),
+    modelPages: new Set(files.flatMap((f) => f.pageRoutes.map((p) => `${p.model} ${p.route}`))),
   };
 }
 
@@ -188,9 +190,27 @@ function fileAnalyses(
         failedWalks: interp.failedWalks.filter((f) => f.path === file.path),
         cacheopsReads: cacheops[i],
         memoDicts: memoDicts[i],
+        pageRoutes: interp.ws.settings.siteCache ? modelPageRoutes(interp, models, file) : [],
       };
     }),
   );
+}
+
+/**
+ * The routes of each model's own pages: the URL names its `get_absolute_url()` reverses. The
+ * per-site cache's page of such a route shows that model's row (`Analysis.modelPages`).
+ */
+function modelPageRoutes(interp: Interpreter, models: ModelRegistry, file: PythonFacts): PageRoute[] {
+  const out: PageRoute[] = [];
+  file.classes.forEach((cls, idx) => {
+    const model = models.modelOfClass(file, idx);
+    const method = cls.methods.get_absolute_url;
+    if (!model || method === undefined) return;
+    const self: Shape = { k: 'inst', model: model.id, via: [`${model.name} instance`] };
+    for (const s of interp.returns({ file, idx: method }, null, self).shapes)
+      if (s.k === 'str' && s.key.route !== undefined) out.push({ model: model.id, route: s.key.route });
+  });
+  return out;
 }
 
 function opsAndWrites(events: Map<string, FnEvents>): Pick<FileAnalysis, 'ops' | 'instances' | 'writes'> {

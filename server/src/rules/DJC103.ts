@@ -1,6 +1,7 @@
 /** DJC103 signal-bypassing-write: update()/bulk writes/raw SQL skip the signals that invalidate entries. */
 import type { FindingOf } from '../findings';
 import { type Analysis, entryKeyText } from '../analysis/analysis';
+import { reportedCoverage } from '../analysis/verdict';
 import { groupBy } from '../analysis/domain/groups';
 import { keyData } from '../analysis/keyRebuild';
 import { offProductionWriters } from '../analysis/writeOrigin';
@@ -28,7 +29,7 @@ export const DJC103: Rule<'DJC103'> = {
     const seen = new Set<string>();
     // Per model, the records an invalidation reaches: scanning all coverage per write was quadratic.
     const coveredOf = groupBy(
-      a.coverage.filter((c) => c.coveredBy.length > 0),
+      reportedCoverage(a).filter((c) => c.coveredBy.length > 0),
       (c) => c.model,
     );
     for (const w of a.writes) {

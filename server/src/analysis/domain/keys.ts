@@ -65,6 +65,12 @@ export interface KeyPattern {
   jinjaFragment?: string;
   /** Set for keys made by get_cache_key / learn_cache_key (view caches). */
   page?: boolean;
+  /**
+   * The URL name of a page key's route: a per-site cache entry's (an unnamed route's is its place,
+   * `#path:line`), or the one a deleted page's URL was reversed from. A site page is deleted only
+   * through a key for a URL of its own route. On a plain string, the name `reverse()` made it from.
+   */
+  route?: string;
   /** The function (fnId) whose memoized result the key holds: its `invalidate()` deletes it. */
   memoized?: string;
   /**
@@ -189,7 +195,12 @@ export function matchKeys(entry: KeyPattern | null, del: KeyPattern | null): Mat
   if (entry.fragment !== undefined || del.fragment !== undefined) {
     return sameFragment(entry, del) ? 'strong' : 'none';
   }
-  if (entry.page || del.page) return entry.page && del.page ? 'pattern' : 'none';
+  if (entry.page || del.page) {
+    if (!entry.page || !del.page) return 'none';
+    if (entry.route === undefined) return 'pattern';
+    if (del.route === undefined) return 'conservative';
+    return entry.route === del.route ? 'pattern' : 'none';
+  }
   if (isOpaque(entry) || isOpaque(del)) return 'conservative';
   return globsIntersect(tokens(entry), tokens(del)) ? 'pattern' : 'none';
 }

@@ -19,6 +19,9 @@ import {
   ON_COMMIT,
   Q_OBJECTS,
   PAGE_KEY_FUNCTIONS,
+  REQUEST_FACTORIES,
+  URL_PARSERS,
+  URL_REVERSERS,
   RECEIVER_DECORATOR,
   RENDER_FUNCTIONS,
   SIGNAL_CLASS,
@@ -135,8 +138,69 @@ const cachePage: CallHandler = (interp, { q, e, scope }) => {
 /** A cursor of a Django connection; a library's `.cursor()` is not understood. */
 const cursor: CallHandler = (_, { q }) => (q.startsWith(DB_MODULE) ? v([{ k: 'cursor' }]) : undefined);
 
-const pageKey: CallHandler = () =>
-  v([{ k: 'str', key: { parts: [{ lit: 'views.decorators.cache.cache_page.' }, UNKNOWN_HOLE], page: true } }]);
+/** A page key; for `_generate_cache_header_key(prefix, request)`, `get_cache_key(request)`, the route of the request's URL when it is known. */
+const pageKey: CallHandler = (interp, { e, scope }) => {
+  const request = e.kw.find((k) => k.name === 'request')?.value ?? e.args.find((a) => a.t !== 'str' && !isPrefix(a));
+  const route = request && requestRoute(interp, request, scope);
+  return v([
+    {
+      k: 'str',
+      key: {
+        parts: [{ lit: 'views.decorators.cache.cache_page.' }, UNKNOWN_HOLE],
+        page: true,
+        ...(route !== undefined && { route }),
+      },
+    },
+  ]);
+};
+
+/** `settings.CACHE_MIDDLEWARE_KEY_PREFIX`, the key prefix `_generate_cache_header_key` takes first. */
+function isPrefix(a: Expr): boolean {
+  return a.t === 'attr' && /KEY_PREFIX$/.test(a.name);
+}
+
+/**
+ * The URL name of a request made in this function by `RequestFactory(...).get(url)`, `url` being
+ * a `reverse(name)` (through a model's `get_absolute_url()` too) or its `urlparse(...).path`.
+ * Each name must be assigned once; anything else is unknown.
+ */
+function requestRoute(interp: InterpreterApi, request: Expr, scope: Scope): string | undefined {
+  const assigned = (x: Expr): Expr => {
+    if (x.t !== 'name') return x;
+    // Setting an attribute (`request.LANGUAGE_CODE = ...`) or adding to the value rebinds nothing.
+    const bindings = (scope.locals.get(x.id) ?? []).filter((b) => b.k !== 'attr' && !b.adds);
+    const only = bindings.length === 1 ? bindings[0] : undefined;
+    return only?.k === 'assign' && only.index === null && !only.items ? only.value : x;
+  };
+  const callee = (x: Expr): string | undefined => {
+    if (x.t !== 'call') return undefined;
+    const s = interp.eval(x.fn, scope).shapes;
+    return s.length === 1 && s[0].k === 'ext' ? s[0].q : undefined;
+  };
+  const made = assigned(request);
+  if (made.t !== 'call' || made.fn.t !== 'attr' || made.fn.name !== 'get' || !made.args[0]) return undefined;
+  if (!REQUEST_FACTORIES.has(callee(assigned(made.fn.obj)) ?? '')) return undefined;
+  let url = assigned(made.args[0]);
+  if (url.t === 'attr' && url.name === 'path') {
+    const parsed = assigned(url.obj);
+    if (!URL_PARSERS.has(callee(parsed) ?? '') || parsed.t !== 'call' || !parsed.args[0]) return undefined;
+    url = parsed.args[0];
+  }
+  const routes = new Set(interp.eval(url, scope).shapes.map((s) => (s.k === 'str' ? s.key.route : undefined)));
+  const [route] = routes;
+  return routes.size === 1 ? route : undefined;
+}
+
+/** `reverse("ns:name", ...)`: a URL of route `name`, its text unknown. */
+const reverseUrl: CallHandler = (_, { e, args }) => {
+  const name = e.args[0]?.t === 'str' ? e.args[0].v : undefined;
+  const route = name?.split(':').pop();
+  return withDeps(
+    // The hole reads as the call, as an unknown call's value does in a key.
+    v([{ k: 'str', key: { parts: [{ hole: exprText(e), source: { kind: 'unknown' } }], ...(route && { route }) } }]),
+    merge(...args().map(dataOf)).deps,
+  );
+};
 
 /** `slugify(text)` of a known key: the same key, spelled as a slug (a hole stays a hole). */
 const slug: CallHandler = (interp, { e, scope, args }) => {
@@ -190,6 +254,7 @@ const DJANGO_CALLS = nameTable<CallHandler>({
     return v([{ k: 'str', key: { parts: [], fragment: name, ...(varyCount !== undefined && { varyCount }) } }]);
   },
   ...Object.fromEntries(PAGE_KEY_FUNCTIONS.map((q) => [q, pageKey])),
+  ...Object.fromEntries(URL_REVERSERS.map((q) => [q, reverseUrl])),
   [ON_COMMIT]: (interp, { e, scope, walk, args }) => {
     if (e.args[0] && walk) {
       const inner: Walk = { ...walk, atomic: false, deferred: true };
