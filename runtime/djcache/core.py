@@ -1,6 +1,7 @@
 """The tagged-entry API: ``tagged(Product, "shop.Category").get_or_set(key, fn, timeout)``."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -48,6 +49,28 @@ def predict_tags(family, key):
         elif k[1] < len(holes):
             out.add(k[0] + holes[k[1]])
     return out
+
+
+# entry key -> the tag keys beyond its declared ones that its entry carried when this process
+# last read or computed it (added with add_dependencies, or recorded by "auto"): they are read
+# in the same get_many as the entry, so a hit costs one round trip, not two
+_entry_memory: dict = {}
+_entry_memory_lock = threading.Lock()
+ENTRY_MEMORY_MAX = 10_000
+
+
+def _recall_entry_tags(ekey):
+    return _entry_memory.get(ekey, frozenset())
+
+
+def _remember_entry_tags(ekey, tag_keys):
+    with _entry_memory_lock:
+        if not tag_keys:
+            _entry_memory.pop(ekey, None)
+            return
+        _entry_memory[ekey] = tag_keys
+        if len(_entry_memory) > ENTRY_MEMORY_MAX:
+            del _entry_memory[next(iter(_entry_memory))]   # the oldest remembered
 
 
 class _Miss:
@@ -127,8 +150,8 @@ class Tagged:
         """Return (entry or None, current versions, expected tag keys). Raises Failed."""
         ekey = tags.entry_key(key)
         declared = self._declared_keys()
-        predicted = predict_tags(family, key)
-        tkeys = sorted(set(declared) | predicted)
+        recalled = _recall_entry_tags(ekey)
+        tkeys = sorted(set(declared) | predict_tags(family, key) | recalled)
         same = tags.tags_cache() == tags.entries_cache()
         if same:
             got = backend.call(tags.entries_cache(), "get_many", [ekey] + tkeys)
@@ -146,6 +169,9 @@ class Tagged:
             if extra:
                 current.update(tags.get_versions(extra))
             expected |= stored
+            beyond = frozenset(stored - set(declared))
+            if beyond != recalled:
+                _remember_entry_tags(ekey, beyond)
         return entry, current, expected
 
     # -- public API ------------------------------------------------------------------------
@@ -264,7 +290,7 @@ class Tagged:
     def _compute_and_store(self, key, family, default, timeout, stale, current):
         ekey = tags.entry_key(key)
         declared = self._declared_keys()
-        predicted = sorted(predict_tags(family, key))
+        predicted = sorted(predict_tags(family, key) | _recall_entry_tags(ekey))
         try:
             snapshot = tags.ensure_versions(sorted(set(declared) | set(predicted)), current)
         except backend.Failed:
@@ -276,6 +302,7 @@ class Tagged:
         # "auto": what the computation read; otherwise what it declared with add_dependencies
         recorded = {tags.tag_key(a, t): (a, t) for a, t in (rec.tags if self.auto else rec.added)}
         stats.compute(family, time.perf_counter() - t0)
+        _remember_entry_tags(ekey, frozenset(recorded))
         pairs = set(self.pairs) | set(recorded.values())
         invalidation.note_tags(pairs | rec.tags)
         if self._bypass(pairs):
