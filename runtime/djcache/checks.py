@@ -7,6 +7,8 @@ djcache.E004  CACHE or TAGS_CACHE names no cache in CACHES (a close match is sug
 djcache.E005  DATABASE_ALIASES names a database that is not in DATABASES
 djcache.E006  AUTO_TAG names a cache that is not in CACHES (a close match is suggested)
 djcache.W001  CACHE or TAGS_CACHE is a DummyCache: it holds no tags, so nothing is ever served
+djcache.W002  TAGS_CACHE (or CACHE) is a local-memory, file or database cache that culls at
+              fewer than MIN_ENTRIES keys
 """
 from __future__ import annotations
 
@@ -27,6 +29,12 @@ _ALLOWED = {
     "AUTO_TAG": (list, tuple),
 }
 _CACHE_KEYS = ("CACHE", "TAGS_CACHE")
+# Django's caches that delete keys past OPTIONS["MAX_ENTRIES"] (default 300); the file cache
+# deletes a third of its files at random
+_CULLING = (".locmem.LocMemCache", ".filebased.FileBasedCache", ".db.DatabaseCache")
+# what the tags cache holds besides entries: a version per tag (with row and foreign-key tags,
+# one per row or value written) and about 30 stats counters per family
+MIN_ENTRIES = 10_000
 
 
 def _allowed(key):
@@ -70,6 +78,7 @@ def check_settings(app_configs=None, **kwargs):
             errors.append(Error(f"DJCACHE[{key!r}] must be {_type_names(types)}, not {value!r}.",
                                 id="djcache.E003"))
     errors += _check_caches(user)
+    errors += _check_culling(user)
     errors += _check_database_aliases(user.get("DATABASE_ALIASES"))
     errors += _check_auto_tag(user.get("AUTO_TAG"))
     return errors
@@ -110,6 +119,23 @@ def _check_caches(user):
                 hint="Point it at a cache that stores values (locmem, Redis, Memcached...).",
                 id="djcache.W001"))
     return out
+
+
+def _check_culling(user):
+    alias = user.get("TAGS_CACHE") or user.get("CACHE", DEFAULTS["CACHE"])
+    config = getattr(settings, "CACHES", {}).get(alias) if isinstance(alias, str) else None
+    if not config or not config.get("BACKEND", "").endswith(_CULLING):
+        return []
+    limit = (config.get("OPTIONS") or {}).get("MAX_ENTRIES", 300)
+    if not isinstance(limit, int) or limit >= MIN_ENTRIES:
+        return []
+    return [Warning(
+        f"The cache {alias!r} holding djcache's tag versions and stats keeps at most {limit} "
+        f"keys and deletes some past that: stats lose counts and families, and entries whose "
+        f"tag versions go are computed again.",
+        hint=f'Set CACHES[{alias!r}]["OPTIONS"]["MAX_ENTRIES"] to {MIN_ENTRIES} or more, or '
+             f"use Redis or Memcached.",
+        id="djcache.W002")]
 
 
 def _check_database_aliases(mapping):

@@ -1,6 +1,7 @@
 """The tagged-entry API: ``tagged(Product, "shop.Category").get_or_set(key, fn, timeout)``."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -11,8 +12,8 @@ from . import backend, conf, invalidation, stats, tags, ttl
 from .ttl import _DEFAULT, Timeout
 
 T = TypeVar("T")
-# a model class, an "app.Model" label, a model instance (one row), or "auto"
-Dependency = type[Model] | Model | str
+# a model class, an "app.Model" label, a model instance (one row), rows(...), or "auto"
+Dependency = type[Model] | Model | tags.Rows | str
 
 _MAGIC = "djc1"
 AUTO = "auto"
@@ -38,6 +39,8 @@ def remember_tags(family, key, tag_keys):
 
 def predict_tags(family, key):
     """The tag keys an auto entry of ``family`` stored under ``key`` is expected to carry."""
+    if family not in _auto_memory:
+        return set()
     holes = stats.holes_of(key)
     out = set()
     for k in _auto_memory.get(family, ()):
@@ -46,6 +49,28 @@ def predict_tags(family, key):
         elif k[1] < len(holes):
             out.add(k[0] + holes[k[1]])
     return out
+
+
+# entry key -> the tag keys beyond its declared ones that its entry carried when this process
+# last read or computed it (added with add_dependencies, or recorded by "auto"): they are read
+# in the same get_many as the entry, so a hit costs one round trip, not two
+_entry_memory: dict = {}
+_entry_memory_lock = threading.Lock()
+ENTRY_MEMORY_MAX = 10_000
+
+
+def _recall_entry_tags(ekey):
+    return _entry_memory.get(ekey, frozenset())
+
+
+def _remember_entry_tags(ekey, tag_keys):
+    with _entry_memory_lock:
+        if not tag_keys:
+            _entry_memory.pop(ekey, None)
+            return
+        _entry_memory[ekey] = tag_keys
+        if len(_entry_memory) > ENTRY_MEMORY_MAX:
+            del _entry_memory[next(iter(_entry_memory))]   # the oldest remembered
 
 
 class _Miss:
@@ -60,18 +85,25 @@ class Tagged:
 
     ``deps`` are model classes, ``"app.Model"`` labels, model instances (that one row), or
     ``"auto"`` (record the tables and rows the computation SELECTs from). ``pk`` makes the one
-    model given a dependency on that row only: ``tagged(Product, pk=42)``.
+    model given a dependency on that row only: ``tagged(Product, pk=42)``; a foreign key does
+    the same for the rows holding one value in it: ``tagged(Review, product=5)``. For several
+    models, pass ``djcache.rows(Review, product=5)`` among the dependencies.
     """
 
     def __init__(self, *deps: Dependency | Sequence[Dependency], using: str | None = None,
-                 pk: Any = tags.NO_PK):
+                 pk: Any = tags.NO_PK, **columns: Any):
         if len(deps) == 1 and isinstance(deps[0], (list, tuple)):
             deps = tuple(deps[0])
         self.auto = any(isinstance(d, str) and d == AUTO for d in deps)
         self.deps = tuple(d for d in deps if not (isinstance(d, str) and d == AUTO))
-        if pk is not tags.NO_PK and (len(self.deps) != 1 or isinstance(self.deps[0], Model)):
-            raise TypeError("tagged(Model, pk=...) takes exactly one model class or label; "
-                            "for rows of several models pass their instances")
+        if (pk is not tags.NO_PK or columns) and (
+                len(self.deps) != 1 or isinstance(self.deps[0], (Model, tags.Rows))):
+            raise TypeError("tagged(Model, pk=...) and tagged(Model, <foreign key>=...) take "
+                            "exactly one model class or label; for rows of several models pass "
+                            "their instances or djcache.rows(Model, ...)")
+        if columns:
+            self.deps = (tags.Rows(self.deps[0], pk=pk, **columns),)
+            pk = tags.NO_PK
         unsaved = [d for d in self.deps if isinstance(d, Model) and d.pk is None]
         if unsaved:
             raise TypeError(f"tagged({unsaved[0]!r}): an unsaved instance has no row to depend on")
@@ -106,17 +138,20 @@ class Tagged:
         return False
 
     def _bypass_recorded(self, entry):
-        """An "auto" entry's tags are known only once it is read: one this thread has
-        uncommitted writes to (another thread may have cached it since) is not used."""
-        return self.auto and entry is not None and _valid_envelope(entry) and \
+        """An "auto" entry's tags (and those an entry added while it was computed) are known
+        only once it is read: one this thread has uncommitted writes to (another thread may
+        have cached it since) is not used."""
+        if entry is None or not _valid_envelope(entry):
+            return False
+        return (self.auto or bool(set(entry[1]) - set(self._declared_keys()))) and \
             self._bypass(_pairs_of(entry))
 
     def _read(self, key, family):
         """Return (entry or None, current versions, expected tag keys). Raises Failed."""
         ekey = tags.entry_key(key)
         declared = self._declared_keys()
-        predicted = predict_tags(family, key) if self.auto else set()
-        tkeys = sorted(set(declared) | predicted)
+        recalled = _recall_entry_tags(ekey)
+        tkeys = sorted(set(declared) | predict_tags(family, key) | recalled)
         same = tags.tags_cache() == tags.entries_cache()
         if same:
             got = backend.call(tags.entries_cache(), "get_many", [ekey] + tkeys)
@@ -128,12 +163,15 @@ class Tagged:
         if not _valid_envelope(entry):
             entry = None
         expected = set(declared)
-        if entry is not None and self.auto:
+        if entry is not None:
             stored = set(entry[1])
             extra = sorted(stored - set(tkeys))
             if extra:
                 current.update(tags.get_versions(extra))
             expected |= stored
+            beyond = frozenset(stored - set(declared))
+            if beyond != recalled:
+                _remember_entry_tags(ekey, beyond)
         return entry, current, expected
 
     # -- public API ------------------------------------------------------------------------
@@ -252,28 +290,25 @@ class Tagged:
     def _compute_and_store(self, key, family, default, timeout, stale, current):
         ekey = tags.entry_key(key)
         declared = self._declared_keys()
-        predicted = sorted(predict_tags(family, key)) if self.auto else []
+        predicted = sorted(predict_tags(family, key) | _recall_entry_tags(ekey))
         try:
             snapshot = tags.ensure_versions(sorted(set(declared) | set(predicted)), current)
         except backend.Failed:
             return _call(default)
         started_wall = time.time()
         t0 = time.perf_counter()
-        if self.auto:
-            with invalidation.Recorder() as rec:
-                value = _call(default)
-            recorded = {tags.tag_key(a, t): (a, t) for a, t in rec.tags}
-        else:
-            with invalidation.Recorder() as rec:
-                value = _call(default)
-            recorded = {}
+        with invalidation.Recorder() as rec:
+            value = _call(default)
+        # "auto": what the computation read; otherwise what it declared with add_dependencies
+        recorded = {tags.tag_key(a, t): (a, t) for a, t in (rec.tags if self.auto else rec.added)}
         stats.compute(family, time.perf_counter() - t0)
+        _remember_entry_tags(ekey, frozenset(recorded))
         pairs = set(self.pairs) | set(recorded.values())
         invalidation.note_tags(pairs | rec.tags)
         if self._bypass(pairs):
             return value
         versions = {k: snapshot.get(k) for k in declared}
-        if self.auto:
+        if recorded:
             remember_tags(family, key, recorded)
             unknown = [k for k in recorded if k not in snapshot]
             try:
@@ -357,7 +392,8 @@ def lock_acquire(ekey):
 
 
 def tagged(*deps: Dependency | Sequence[Dependency], using: str | None = None,
-           pk: Any = tags.NO_PK) -> Tagged:
-    """``tagged(Product, "shop.Category")``, ``tagged(product)`` (one row) or
-    ``tagged(Product, pk=42)`` -> a :class:`Tagged` handle."""
-    return Tagged(*deps, using=using, pk=pk)
+           pk: Any = tags.NO_PK, **columns: Any) -> Tagged:
+    """``tagged(Product, "shop.Category")``, ``tagged(product)`` (one row),
+    ``tagged(Product, pk=42)`` or ``tagged(Review, product=5)`` (the rows holding that foreign
+    key) -> a :class:`Tagged` handle."""
+    return Tagged(*deps, using=using, pk=pk, **columns)

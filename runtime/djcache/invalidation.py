@@ -171,7 +171,7 @@ def invalidate(*targets: type[Model] | str, using: str | None = None) -> None:
             pairs.add((conf.db_alias(using or "default"), target.lower()))
         else:
             pairs.update((a, w) for a, t in tags.resolve_deps(_models_of(target), using=using)
-                         for w in tags.row_write_tags(t, None))
+                         for w in tags.every_row_tags(t))
     if everything:
         tags.bump_epoch()
     by_alias: dict[str, set[str]] = {}
@@ -222,6 +222,7 @@ _recorders: contextvars.ContextVar[tuple] = contextvars.ContextVar("djcache_reco
 class Recorder:
     def __init__(self):
         self.tags = set()   # {(db_alias, tag)}
+        self.added = set()  # what the computation declared with add_dependencies()
 
     def __enter__(self):
         self._token = _recorders.set(_recorders.get() + (self,))
@@ -229,6 +230,19 @@ class Recorder:
 
     def __exit__(self, *exc):
         _recorders.reset(self._token)
+
+
+def add_dependencies(*deps: Any, using: str | None = None) -> None:
+    """Inside the computation of a tagged entry (``get_or_set``, ``cache_page``, ``memoize``):
+    the entry being computed also depends on ``deps`` (as ``tagged`` takes them), known only
+    now, such as ``rows(Category, pk=product.category_id)``. Outside one it does nothing.
+    Like an ``"auto"`` entry's tags, their versions are read after the computation: if one
+    was bumped since it began (less 1 s of clock skew), the value is not stored."""
+    pairs = set(tags.resolve_deps(deps, using=using))
+    recs = _recorders.get()
+    if recs:
+        recs[-1].added |= pairs
+    note_tags(pairs)   # "auto" and zero-code computations record them as read
 
 
 def note_tags(pairs):
@@ -323,13 +337,41 @@ def pinned_values(analysis, table, params):
     """Column -> the values ``analysis`` pins it to in ``table``, with ``params`` filled in."""
     out = {}
     for column, refs in analysis.pins.get(table, {}).items():
-        values = [_param(ref, params) for ref in refs]
+        values = [v for ref in refs for v in _values(ref, params)]
         if not any(v is _NO_VALUE for v in values):
             out[column] = values
     return out
 
 
+def _values(ref, params):
+    """The values a reference stands for: one, or the items of an array parameter (``"a"``)."""
+    if ref[0] != "a":
+        return [_param(ref, params)]
+    items = _param(("p", ref[1]), params)
+    return list(items) if isinstance(items, (list, tuple)) else [_NO_VALUE]
+
+
 _NO_VALUE = object()
+
+
+def held_values(analysis, table, params, pinned):
+    """Column -> every value the rows a write touches in ``table`` held before it or hold after
+    it, for the columns where the statement says so: an INSERT's values, the values an UPDATE
+    or DELETE pins in its WHERE (with the value an UPDATE SETs the column to, if it does)."""
+    if analysis.plain_insert or analysis.statement == "DELETE":
+        return pinned
+    if analysis.statement != "UPDATE" or analysis.sets is None:
+        return {}
+    out = {}
+    for column, values in pinned.items():
+        if column not in analysis.sets:
+            out[column] = values
+            continue
+        ref = analysis.sets[column]
+        new = _NO_VALUE if ref is None else _param(ref, params)
+        if new is not _NO_VALUE:
+            out[column] = values + [new]
+    return out
 
 
 def _param(ref, params):
@@ -349,7 +391,8 @@ def note_written(connection, analysis, params=None):
         for table in analysis.writes:
             pinned = pinned_values(analysis, table, params)
             named_later = rows_named_by_signal(connection.alias, table, analysis)
-            written |= tags.write_tags_for_table(table, pinned, named_later)
+            held = held_values(analysis, table, params, pinned)
+            written |= tags.write_tags_for_table(table, pinned, named_later, held)
         for table in analysis.truncated_cascade:
             written |= tags.cascade_tags_for_table(table)
         if written:
@@ -537,7 +580,8 @@ def on_save_or_delete(sender, instance=None, using=None, **kwargs):
     if kwargs.get("raw") or not conf.get("SIGNALS"):
         return
     _end(("save", id(instance)))
-    _signal_bump(using or "default", tags.write_tags_for_model(sender, instance))
+    _signal_bump(using or "default",
+                 tags.write_tags_for_model(sender, instance, created=bool(kwargs.get("created"))))
 
 
 def on_m2m_changed(sender, instance=None, action=None, model=None, pk_set=None, using=None,
@@ -553,17 +597,16 @@ def on_m2m_changed(sender, instance=None, action=None, model=None, pk_set=None, 
         return
     _end(key)
     # the through table's own rows are not named; its sides' rows are, below
-    tag_set = {t for tag in tags.read_tags_for_model(sender)
-               for t in tags.row_write_tags(tag, None)}
+    tag_set = {t for tag in tags.read_tags_for_model(sender) for t in tags.every_row_tags(tag)}
     instance_model = type(instance)
     instance_row = tags.pk_text(instance_model._meta.pk, instance.pk)
     for tag in tags.read_tags_for_model(instance_model):
-        tag_set |= tags.row_write_tags(tag, None if instance_row is None else {instance_row})
+        tag_set |= tags.side_write_tags(tag, None if instance_row is None else {instance_row})
     if model is not None:
         related = None if pk_set is None else {tags.pk_text(model._meta.pk, pk) for pk in pk_set}
         for tag in tags.read_tags_for_model(model):
-            tag_set |= tags.row_write_tags(tag, None if related is None or None in related
-                                           else related)
+            tag_set |= tags.side_write_tags(tag, None if related is None or None in related
+                                            else related)
     _signal_bump(using or "default", tag_set)
 
 

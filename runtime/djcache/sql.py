@@ -174,6 +174,11 @@ class Analysis:
     pins: dict = field(default_factory=dict)
     # one plain INSERT (no upsert) whose new rows are named only by the pins above
     plain_insert: bool = False
+    # the first word of the statement when there is one (``UPDATE``, ``DELETE``, ...)
+    statement: str = ""
+    # one UPDATE: column -> the value reference it is SET to (None: an expression); None when
+    # the SET list cannot be read, so any column may change
+    sets: dict | None = None
 
 
 _NAME_KINDS = (KW, QID)
@@ -257,6 +262,9 @@ def analyse(sql: str, backslash_escapes: bool = False) -> Analysis:
         result.rowcount_ok = True
     if len(stmts) == 1:
         result.pins, result.plain_insert = pins(stmts[0])
+        result.statement = stmts[0][0].up or "" if stmts[0] else ""
+        if result.statement == "UPDATE":
+            result.sets = update_sets(stmts[0])
     return result
 
 
@@ -487,7 +495,8 @@ _CLAUSE_WORDS = {
 
 # --- pinned rows -------------------------------------------------------------------------
 # A value reference is ("p", i) for the i-th positional parameter (%s, ?, $n), ("k", name) for
-# %(name)s, or ("v", text) for a literal written in the statement.
+# %(name)s, ("v", text) for a literal written in the statement, or ("a", i) for the i-th
+# positional parameter holding a list of values (an INSERT ... SELECT * FROM UNNEST).
 
 _END_OF_WHERE = {"GROUP", "ORDER", "LIMIT", "HAVING", "WINDOW", "OFFSET", "FETCH", "FOR",
                  "RETURNING", "UNION", "EXCEPT", "INTERSECT"}
@@ -543,6 +552,26 @@ def pins(toks: list[Tok]) -> tuple[dict, bool]:
             continue
         out.setdefault(table, {}).setdefault(column, values)
     return out, False
+
+
+def update_sets(toks: list[Tok]) -> dict | None:
+    """``UPDATE t SET a = %s, b = (b + 1) WHERE ...`` -> {"a": ref, "b": None}: the columns one
+    UPDATE changes, with the value reference each is set to when it is a parameter or literal.
+    None when the SET list is not a plain ``column = expression, ...`` list."""
+    p = _Parser(toks)
+    start = _top_level_index(p, "SET")
+    if start is None:
+        return None
+    end = next((k for k in _top_level(p, start + 1) if p.up(k) in ("WHERE", "FROM", "RETURNING")),
+               p.n)
+    refs = _value_refs(toks)
+    out: dict = {}
+    for a, b in _split_cells(p, start + 1, end):
+        parts, k = _dotted(p, a)
+        if not parts or not (k < b and p.t[k].kind == OP and p.t[k].value == "="):
+            return None
+        out[parts[-1]] = refs.get(k + 1) if b == k + 2 else None
+    return out
 
 
 def _top_level(p, start=0, end=None):
@@ -689,9 +718,12 @@ def _insert_pins(p):
             return {}
         columns.append(p.t[k].value.lower())
     j = close + 1
+    refs = _value_refs(p.t)
+    if p.up(j) == "SELECT":
+        unnested = _unnest_pins(p, j, columns, refs)
+        return {parts[-1]: unnested} if unnested else {}
     if p.up(j) != "VALUES":
         return {}
-    refs = _value_refs(p.t)
     per_column: dict[str, list | None] = {c: [] for c in columns}
     j += 1
     while p.is_p(j, "("):
@@ -708,6 +740,29 @@ def _insert_pins(p):
             break
         j += 1
     return {parts[-1]: {c: tuple(v) for c, v in per_column.items() if v}}
+
+
+def _unnest_pins(p, j, columns, refs):
+    """``SELECT * FROM UNNEST((%s)::integer[], ...)`` at j, the form of Django's bulk_create on
+    PostgreSQL (5.2+): column -> ("a", n), parameter n holding the column's values as a list."""
+    if not (p.t[j + 1:j + 2] == [Tok(OP, "*")] and p.up(j + 2) == "FROM" and
+            p.up(j + 3) == "UNNEST" and p.is_p(j + 4, "(")):
+        return {}
+    close = p.match_paren(j + 4)
+    if close + 1 < p.n and p.up(close + 1) != "RETURNING":
+        return {}
+    cells = _split_cells(p, j + 5, close)
+    if len(cells) != len(columns):
+        return {}
+    out = {}
+    for column, (a, b) in zip(columns, cells, strict=True):
+        ref = refs.get(a + 1)
+        cast = p.t[a + 3:b]
+        if p.is_p(a, "(") and p.is_p(a + 2, ")") and ref is not None and ref[0] == "p" and \
+                cast[:2] == [Tok(OP, ":"), Tok(OP, ":")] and \
+                all(t.kind in (KW, QID, NUM, PUNCT) for t in cast[2:]):
+            out[column] = (("a", ref[1]),)
+    return out
 
 
 def _split_cells(p, start, end):

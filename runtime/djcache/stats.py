@@ -1,7 +1,10 @@
 """Per-family counters, kept in-process and flushed to the cache with atomic incr.
 
-Families and tag names are registered in the cache with ``add`` (first writer wins) plus an
-incr'd slot counter, so ``collect()`` can enumerate them with get_many only (cluster-safe).
+Families and tag names are registered in numbered slots (an incr'd counter hands out slot
+numbers, ``add`` claims one), so ``collect()`` can enumerate them with get_many only
+(cluster-safe). Every flush checks the registration of the names it pushes, so one that the
+cache evicted (a file or local-memory cache culls at MAX_ENTRIES, Memcached drops the least
+used) or that another writer overwrote is registered again.
 """
 from __future__ import annotations
 
@@ -35,9 +38,6 @@ _flushing = threading.Lock()   # one flush at a time: the flusher thread's or an
 _counts: dict = {}            # (family, name) -> int
 _bumps: dict = {}             # (db_alias, tag) -> int
 _row_bumps: dict = {}         # (db_alias, model tag) -> {pk text: int}
-_registered_f: set = set()
-_registered_t: set = set()
-_registered_r: set = set()
 _last_flush = time.monotonic()
 _families_seen: set = set()
 
@@ -176,18 +176,52 @@ def _key(*parts):
     return ":".join((tags.prefix(), "s") + parts)
 
 
-def _register(kind, name, seen, limit=None):
-    """Make ``name`` enumerable; False if ``limit`` names of ``kind`` are registered already."""
-    if name in seen:
-        return True
-    alias = tags.tags_cache()
-    if backend.call(alias, "add", _key(kind + "id", _h(name)), 1, None):
+# slots one registration may try before it leaves the name to the next flush
+CLAIM_TRIES = 50
+
+
+def _register(alias, wanted):
+    """Make names enumerable. ``wanted``: ``{kind: (names, limit or None)}``; returns
+    ``{kind: names registered}`` (a name beyond ``limit`` slots is not). Two get_many: the
+    names' id keys (the slot each holds) with the slot counters, then those slots."""
+    kinds = [k for k, (names, _) in wanted.items() if names]
+    id_keys = {(k, n): _key(k + "id", _h(n)) for k in kinds for n in wanted[k][0]}
+    count_keys = {k: _key(k + "count") for k in kinds}
+    got = _get_many(alias, list(id_keys.values()) + list(count_keys.values())) if kinds else {}
+    slot_keys = {kn: _key(kn[0], str(got[ik])) for kn, ik in id_keys.items()
+                 if isinstance(got.get(ik), int)}
+    slots = _get_many(alias, list(slot_keys.values())) if slot_keys else {}
+    out: dict = {k: set() for k in wanted}
+    for k in kinds:
+        names, limit = wanted[k]
+        count = int(got.get(count_keys[k]) or 0)
+        highest = 0
+        for n in names:
+            slot_key = slot_keys.get((k, n))
+            if slot_key is not None and slots.get(slot_key) == n:
+                out[k].add(n)
+                highest = max(highest, got[id_keys[(k, n)]])
+            elif (limit is None or count < limit) and _claim(alias, k, n, limit):
+                out[k].add(n)
+        if highest > count:
+            # the counter was evicted and began again: collect() reads slots up to it only
+            backend.incr(alias, count_keys[k], highest - count)
+    return out
+
+
+def _claim(alias, kind, name, limit):
+    """Give ``name`` a slot of its own. ``add``, not ``set``: a slot number two writers were
+    both handed (a lost update of the counter, on caches whose incr is get-then-set such as the
+    file and database caches, or a counter evicted and begun again) stays the first one's, and
+    the other tries the next."""
+    for _ in range(CLAIM_TRIES):
         slot = backend.incr(alias, _key(kind + "count"), 1)
         if limit is not None and slot > limit:
             return False
-        backend.call(alias, "set", _key(kind, str(slot)), name, None)
-    seen.add(name)
-    return True
+        if backend.call(alias, "add", _key(kind, str(slot)), name, None):
+            backend.call(alias, "set", _key(kind + "id", _h(name)), slot, None)
+            return True
+    return False
 
 
 def flush():
@@ -208,11 +242,19 @@ def _flush():
     alias = tags.tags_cache()
     step = _step(clock())
     series: dict = {}
+    bump_labels = {f"{db_alias}:{tag}": n for (db_alias, tag), n in bumps.items()}
+    row_labels = {}
+    for (db_alias, model), rows in row_bumps.items():
+        for row, n in sorted(rows.items(), key=lambda r: -r[1])[:HOT_ROWS_PER_FLUSH]:
+            row_labels[f"{db_alias}:{model}#{row}"] = n
     try:
+        registered = _register(alias, {
+            "f": ({family for family, _ in counts}, None),
+            "t": ({name[4:] for _, name in counts if name.startswith("inv:")}, None),
+            "b": (set(bump_labels), None),
+            "r": (set(row_labels), HOT_ROWS_MAX),
+        })
         for (family, name), n in counts.items():
-            _register("f", family, _registered_f)
-            if name.startswith("inv:"):
-                _register("t", name[4:], _registered_t)
             backend.incr(alias, _key("c", _h(family), name), n)
             point = "inv" if name.startswith("inv:") else name
             if point in SERIES_NAMES:
@@ -220,16 +262,11 @@ def _flush():
         for (family, point), n in series.items():
             backend.incr(alias, _series_key(family, step, point), n,
                          timeout=SERIES_STEP * (SERIES_STEPS + 1))
-        for (db_alias, tag), n in bumps.items():
-            label = f"{db_alias}:{tag}"
-            _register("b", label, _registered_t)
+        for label, n in bump_labels.items():
             backend.incr(alias, _key("b", _h(label)), n)
-        for (db_alias, model), rows in row_bumps.items():
-            hottest = sorted(rows.items(), key=lambda r: -r[1])[:HOT_ROWS_PER_FLUSH]
-            for row, n in hottest:
-                label = f"{db_alias}:{model}#{row}"
-                if _register("r", label, _registered_r, limit=HOT_ROWS_MAX):
-                    backend.incr(alias, _key("r", _h(label)), n)
+        for label, n in row_labels.items():
+            if label in registered["r"]:
+                backend.incr(alias, _key("r", _h(label)), n)
     except backend.Failed:
         return False
     return True
@@ -382,11 +419,8 @@ def _p95(hist):
 
 
 def reset_local():
-    """Forget unflushed counters and registrations (tests)."""
+    """Forget unflushed counters (tests)."""
     global _counts, _bumps, _row_bumps
     with _lock:
         _counts, _bumps, _row_bumps = {}, {}, {}
-        _registered_f.clear()
-        _registered_t.clear()
-        _registered_r.clear()
         _families_seen.clear()

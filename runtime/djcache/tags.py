@@ -5,6 +5,13 @@ model's: ``<label>#*`` (bumped by every write to the model whose rows are not kn
 ``<label>#<pk>`` (bumped by writes that name that row). A write naming its rows bumps the
 model tag (entries on the whole table) and those rows' tags; a write whose rows are not
 known bumps the model tag and ``<label>#*``. Each write is still one ``set_many``.
+
+Foreign-key tags: an entry that depends on the rows of a model whose foreign key column
+``c`` holds value ``v`` (``tagged(Review, product=5)``) carries ``<label>@c#*`` and
+``<label>@c#v``. A write that names the values its rows have in ``c`` before and after (an
+INSERT, an UPDATE or DELETE whose WHERE pins ``c`` and that does not SET it to something
+unknown) bumps those values' tags; any other write to the table bumps ``<label>@c#*``. A
+write whose rows are not known bumps ``<label>@c#*`` for every foreign key of the model.
 """
 from __future__ import annotations
 
@@ -96,6 +103,33 @@ def any_row_tag(tag):
     return f"{tag}#{ANY_ROW}"
 
 
+def value_tag(tag, column, value_text):
+    """The tag of the rows of the model tagged ``tag`` whose ``column`` holds a value."""
+    return f"{tag}@{column}#{value_text}"
+
+
+def any_value_tag(tag, column):
+    return f"{tag}@{column}#{ANY_ROW}"
+
+
+def fk_columns(tag):
+    """(column, field) of the foreign keys in the table of the model tagged ``tag``."""
+    return _get_maps().fks.get(tag, ())
+
+
+def any_value_tags(tag):
+    """Every foreign-key tag of the model tagged ``tag``: what a write to unknown rows bumps."""
+    return {any_value_tag(tag, column) for column, _ in fk_columns(tag)}
+
+
+def value_write_tags(tag, column, values):
+    """Tags a write bumps for ``column`` when its rows held or now hold ``values`` (value
+    texts) there; None: not known."""
+    if values is None or len(values) > ROWS_MAX:
+        return {any_value_tag(tag, column)}
+    return {value_tag(tag, column, v) for v in values}
+
+
 def stats_name(tag):
     """The name stats count a tag under: one per model for all its rows (``shop.product#row``),
     so the number of names stays bounded."""
@@ -118,10 +152,16 @@ def pk_text(field, value):
 
 
 def row_write_tags(tag, rows):
-    """Tags a write to ``rows`` (pk texts; None: not known) of the model tagged ``tag`` bumps."""
+    """Tags a write to ``rows`` (pk texts; None: not known) of the model tagged ``tag`` bumps,
+    foreign-key tags aside (see :func:`every_row_tags`)."""
     if rows is None or len(rows) > ROWS_MAX:
         return {tag, any_row_tag(tag)}
     return {tag} | {row_tag(tag, r) for r in rows}
+
+
+def every_row_tags(tag):
+    """Tags a write to rows of the model tagged ``tag`` that are not known at all bumps."""
+    return row_write_tags(tag, None) | any_value_tags(tag)
 
 
 def row_read_tags(tag, pk):
@@ -135,10 +175,11 @@ def read_tags_for_model(model):
     return [model_tag(model)] + [model_tag(p) for p in model._meta.get_parent_list()]
 
 
-def write_tags_for_model(model, instance=None):
+def write_tags_for_model(model, instance=None, created=False):
     """Tags a write to ``model`` bumps: the model and its MTI parents (the row of ``instance``
     when given, every row otherwise), and for a many-to-many through model, both sides of the
-    relation (the rows its foreign keys name, when ``instance`` is given)."""
+    relation (the rows its foreign keys name, when ``instance`` is given). Foreign-key tags:
+    the values of a row just ``created``; a row saved or deleted may have held others."""
     rows = None
     if instance is not None:
         pk = pk_text(model._meta.pk, instance.pk)
@@ -146,31 +187,89 @@ def write_tags_for_model(model, instance=None):
     out: set[str] = set()
     for tag in read_tags_for_model(model):
         out |= row_write_tags(tag, rows)
+        for column, field in fk_columns(tag):
+            value = pk_text(field, getattr(instance, field.attname)) if created else None
+            out |= value_write_tags(tag, column, None if value is None else {value})
     for side, _, field in _through_sides().get(model_tag(model), ()):
         side_row = None if instance is None else pk_text(field, getattr(instance, field.attname))
-        out |= row_write_tags(side, None if side_row is None else {side_row})
+        out |= side_write_tags(side, None if side_row is None else {side_row})
     return out
+
+
+def side_write_tags(side, rows):
+    """Tags a many-to-many change bumps on one side: its ``rows`` (None: not known), and every
+    foreign-key tag of that side, as an entry on a model covers its many-to-many relations."""
+    return row_write_tags(side, rows) | any_value_tags(side)
 
 
 NO_PK = object()
 
 
+class Rows:
+    """A dependency on the rows of ``model`` whose foreign keys hold the given values (or on
+    the row with the given ``pk``): ``rows(Review, product=5)``, ``rows(Product, pk=42)``."""
+
+    def __init__(self, model, pk=NO_PK, **columns):
+        self.model = _model(model)
+        self.pk = pk
+        self.columns = columns
+        if not isinstance(self.model, type) or not issubclass(self.model, Model):
+            raise TypeError(f"rows({model!r}): takes a model class or an 'app.Model' label")
+        if len(columns) + (pk is not NO_PK) != 1:
+            raise TypeError(f"rows({self.model._meta.label}, ...) takes pk=... or one foreign "
+                            "key=value, such as product=5 or product_id=5")
+        self.fields = {name: _foreign_key(self.model, name) for name in columns}
+
+    def __repr__(self):
+        shown = [f"pk={self.pk!r}"] if self.pk is not NO_PK else []
+        shown += [f"{name}={value!r}" for name, value in self.columns.items()]
+        return f"rows({self.model._meta.label}, {', '.join(shown)})"
+
+    def read_tags(self):
+        if self.pk is not NO_PK:
+            pk_str = pk_text(self.model._meta.pk, self.pk)
+            if pk_str is None:
+                raise TypeError(f"tagged(): {self.pk!r} is not a primary key of "
+                                f"{self.model._meta.label}")
+            return {t for tag in read_tags_for_model(self.model)
+                    for t in row_read_tags(tag, pk_str)}
+        (name, value), = self.columns.items()
+        field = self.fields[name]
+        value_str = pk_text(field, value.pk if isinstance(value, Model) else value)
+        if value_str is None:
+            raise TypeError(f"tagged(): {value!r} is not a value of {self.model._meta.label}."
+                            f"{field.name}")
+        # the rows' other tables in an MTI chain are depended on whole: their rows are not named
+        owner = model_tag(field.model)
+        out = {t for t in read_tags_for_model(self.model) if t != owner}
+        return out | {any_value_tag(owner, field.column.lower()),
+                      value_tag(owner, field.column.lower(), value_str)}
+
+
+def _foreign_key(model, name):
+    field = next((f for f in model._meta.concrete_fields if name in (f.name, f.attname)), None)
+    if field is None or not field.is_relation or field.primary_key:
+        raise TypeError(f"rows({model._meta.label}, {name}=...): {name} is not a foreign key of "
+                        f"{model._meta.label} (foreign-key tags name a ForeignKey or OneToOneField"
+                        " that is not the primary key; use pk=... for one row)")
+    return field
+
+
 def resolve_deps(deps, using=None, pk=NO_PK):
-    """``deps`` (model classes, "app.Model" labels, model instances) -> sorted list of
-    (db_alias, tag). An instance, or a model with ``pk``, is a dependency on one row."""
+    """``deps`` (model classes, "app.Model" labels, model instances, :class:`Rows`) -> sorted
+    list of (db_alias, tag). An instance, or a model with ``pk``, is a dependency on one row."""
     out: set[tuple[str, str]] = set()
     for dep in deps:
-        if isinstance(dep, Model):
-            model, row = type(dep), dep.pk
+        if isinstance(dep, Rows):
+            model, tags_of_dep = dep.model, dep.read_tags()
+        elif isinstance(dep, Model) or pk is not NO_PK:
+            model = type(dep) if isinstance(dep, Model) else _model(dep)
+            tags_of_dep = Rows(model, pk=dep.pk if isinstance(dep, Model) else pk).read_tags()
         else:
-            model, row = _model(dep), pk
+            model = _model(dep)
+            tags_of_dep = set(read_tags_for_model(model))
         alias = conf.db_alias(using or router.db_for_write(model) or "default")
-        pk_str = None if row is NO_PK else pk_text(model._meta.pk, row)
-        if row is not NO_PK and pk_str is None:
-            raise TypeError(f"tagged(): {row!r} is not a primary key of {model._meta.label}")
-        for tag in read_tags_for_model(model):
-            tags_of_dep = {tag} if pk_str is None else row_read_tags(tag, pk_str)
-            out.update((alias, t) for t in tags_of_dep)
+        out.update((alias, t) for t in tags_of_dep)
     return sorted(out)
 
 
@@ -188,6 +287,7 @@ class _Maps(NamedTuple):
     # through tag -> (side tag, column of the through table pointing at it, that field)
     sides: dict[str, list[tuple[str, str, Any]]]
     referrers: dict[str, set[str]]   # tag -> tags of the models with a foreign key to it
+    fks: dict[str, list[tuple[str, Any]]]   # tag -> (column, field) of its table's foreign keys
     ignored: set[str]                # tables of database caches
 
 
@@ -199,6 +299,7 @@ def _build_maps():
     pks: dict[str, Any] = {}
     sides: dict[str, list[tuple[str, str, Any]]] = {}
     referrers: dict[str, set[str]] = {}
+    fks: dict[str, list[tuple[str, Any]]] = {}
     for model in apps.get_models(include_auto_created=True):
         if model._meta.proxy:
             continue
@@ -208,6 +309,8 @@ def _build_maps():
             target: Any = fk.remote_field.model if fk.remote_field else None
             if target is not None and not isinstance(target, str):
                 referrers.setdefault(model_tag(target), set()).add(model_tag(model))
+            if target is not None and fk.column and not fk.primary_key:
+                fks.setdefault(model_tag(model), []).append((fk.column.lower(), fk))
         for field in model._meta.local_many_to_many:
             # a lazy "app.Model" reference stays a str when its app is not installed; the
             # stubs only know the resolved model
@@ -220,7 +323,7 @@ def _build_maps():
             sides[model_tag(through)] = [(model_tag(model), source_fk.column.lower(), source_fk),
                                          (model_tag(related), target_fk.column.lower(), target_fk)]
     ignored = {table_key(t) for t in _db_cache_tables()}
-    return _Maps(owners, pks, sides, referrers, ignored)
+    return _Maps(owners, pks, sides, referrers, fks, ignored)
 
 
 def _db_cache_tables():
@@ -277,11 +380,19 @@ def read_tags_for_table(table, pinned=None):
         by_side.append((tag, pinned_rows(field, pinned.get(field.column.lower()))))
         model, rows = next(((m, r) for m, r in by_side if r is not None and len(r) <= ROWS_MAX),
                            (tag, None))
-        if rows is None:
-            out.add(tag)
-        else:
+        if rows is not None:
             for row in rows:
                 out |= row_read_tags(model, row)
+            continue
+        # rows read by a foreign key's values: the tags of those values
+        column, values = next(((c, v) for c, f in maps.fks.get(tag, ())
+                               if (v := pinned_rows(f, pinned.get(c))) is not None
+                               and len(v) <= ROWS_MAX), (None, None))
+        if values is None:
+            out.add(tag)
+        else:
+            out.add(any_value_tag(tag, column))
+            out |= {value_tag(tag, column, v) for v in values}
     return out
 
 
@@ -299,14 +410,17 @@ def pinned_rows(field, values):
     return None if None in rows else rows
 
 
-def write_tags_for_table(table, pinned=None, rows_named_later=frozenset()):
+def write_tags_for_table(table, pinned=None, rows_named_later=frozenset(), held=None):
     """Tags a write to ``table`` bumps. ``pinned``: column -> the values the statement pins it
     to (see ``djcache.sql.pins``), so the rows written can be named. ``rows_named_later``: model
     tags whose rows a signal names after the statement (a save, an m2m change in progress);
-    for those the statement bumps the model tag only, unless it names the rows itself."""
+    for those the statement bumps the model tag only, unless it names the rows itself.
+    ``held``: column -> every value the written rows held or now hold there (columns left out:
+    not known), for the foreign-key tags."""
     maps = _get_maps()
     table = table.lower()
     pinned = pinned or {}
+    held = held or {}
     if table in maps.ignored:
         return set()
     owned = maps.owners.get(table)
@@ -321,8 +435,10 @@ def write_tags_for_table(table, pinned=None, rows_named_later=frozenset()):
     for tag in owned:
         field = maps.pks[tag]
         out |= rows_write(tag, field, field.column.lower())
+        for column, fk in maps.fks.get(tag, ()):
+            out |= value_write_tags(tag, column, pinned_rows(fk, held.get(column)))
         for side, column, side_field in maps.sides.get(tag, ()):
-            out |= rows_write(side, side_field, column)
+            out |= rows_write(side, side_field, column) | any_value_tags(side)
     return out
 
 
@@ -335,9 +451,9 @@ def side_tags(model_tags):
 def _with_sides(model_tags, maps):
     out = set()
     for t in model_tags:
-        out |= row_write_tags(t, None)
+        out |= every_row_tags(t)
         for side, _, _ in maps.sides.get(t, ()):
-            out |= row_write_tags(side, None)
+            out |= every_row_tags(side)
     return out
 
 

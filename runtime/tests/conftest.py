@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 
-from djcache import recovery, stats
+from djcache import core, recovery, stats
 from tests import flaky_cache
 from tests import settings as test_settings
 
@@ -34,6 +34,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _fresh_state(settings):
     stats.reset_local()
+    core._entry_memory.clear()
     recovery.forget()
     flaky_cache.DOWN.clear()
     marker_dir = test_settings.DJCACHE["LOST_BUMPS_MARKER_DIR"]

@@ -67,6 +67,22 @@ def test_dummy_cache_holds_no_tags(settings):
     assert msg.id == "djcache.W001" and "'off'" in msg.msg
 
 
+@pytest.mark.parametrize("backend", ["locmem.LocMemCache", "filebased.FileBasedCache",
+                                     "db.DatabaseCache"])
+def test_culling_cache_for_tags_warns(settings, backend):
+    small = {"BACKEND": f"django.core.cache.backends.{backend}", "LOCATION": "small"}
+    caches = {**test_settings.CACHES, "small": small,
+              "roomy": {**small, "OPTIONS": {"MAX_ENTRIES": 10_000}}}
+    [msg] = _djcache_messages(settings, {"CACHE": "small"}, CACHES=caches)
+    assert msg.id == "djcache.W002" and "at most 300 keys" in msg.msg
+    [msg] = _djcache_messages(settings, {"CACHE": "roomy", "TAGS_CACHE": "small"}, CACHES=caches)
+    assert msg.id == "djcache.W002" and "'small'" in msg.msg
+    # entries alone may be culled: a miss, not a lost tag
+    assert _djcache_messages(settings, {"CACHE": "small", "TAGS_CACHE": "roomy"},
+                             CACHES=caches) == []
+    assert _djcache_messages(settings, {"CACHE": "roomy"}, CACHES=caches) == []
+
+
 def test_database_alias_that_does_not_exist(settings):
     [msg] = _djcache_messages(settings, {"DATABASE_ALIASES": {"replica": "default"}})
     assert msg.id == "djcache.E005" and "'replica'" in msg.msg

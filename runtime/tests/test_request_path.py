@@ -6,8 +6,9 @@ import threading
 import pytest
 from django.core.cache import caches
 
-from djcache import backend, stats, tagged, tags
-from tests.testapp.models import Category
+import djcache
+from djcache import backend, core, rows, stats, tagged, tags
+from tests.testapp.models import Category, Product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,3 +113,38 @@ def test_a_wrong_prediction_still_sees_the_write(calls):
     one.name = "uno"
     one.save()
     assert h.get_or_set(f"category:{two.pk}", lambda: category_name(one.pk), 300) == "uno"
+
+
+def product_detail(pk):
+    """A product's name and its category's: the category's row is learned while computing."""
+    p = Product.objects.get(pk=pk)
+    djcache.add_dependencies(rows(Category, pk=p.category_id))
+    return f"{p.name} in {Category.objects.get(pk=p.category_id).name}"
+
+
+def read_detail(pk):
+    return tagged(rows(Product, pk=pk)).get_or_set(f"detail:{pk}", lambda: product_detail(pk), 300)
+
+
+def test_an_added_row_is_read_with_the_entry(calls):
+    tea, cups = Category.objects.create(name="tea"), Category.objects.create(name="cups")
+    green = Product.objects.create(name="green", category=tea)
+    mug = Product.objects.create(name="mug", category=cups)
+    # twice: a value whose added row was bumped within the last second is not stored (README)
+    for p in (green, mug, green, mug):   # the family's last computation added cups, not tea
+        read_detail(p.pk)
+    calls.clear()
+    assert read_detail(green.pk) == "green in tea"
+    # the entry remembered it added tea's row: its version came with the entry
+    assert calls == ["get_many"]
+    core._entry_memory.clear()   # another process, which did not compute it
+    calls.clear()
+    assert read_detail(green.pk) == "green in tea"
+    assert calls == ["get_many", "get_many"]
+    calls.clear()
+    assert read_detail(green.pk) == "green in tea"
+    assert calls == ["get_many"]   # learned at its first read
+    tea.name = "black tea"
+    tea.save()
+    assert read_detail(green.pk) == "green in black tea"
+    assert read_detail(mug.pk) == "mug in cups"

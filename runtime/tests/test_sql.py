@@ -152,7 +152,26 @@ PIN_CASES = [
     ("INSERT OR REPLACE INTO p (id) VALUES (1)", {}, False),
     ("INSERT INTO p (id) VALUES (1) ON DUPLICATE KEY UPDATE id = 2", {}, False),
     ("INSERT INTO p (a) SELECT a FROM q", {}, True),
+    # Django's bulk_create on PostgreSQL: one list parameter per column
+    ('INSERT INTO "r" ("product_id", "text") SELECT * FROM UNNEST((%s)::integer[], (%s)::varchar[]) RETURNING "r"."id"',
+     {"r": {"product_id": (("a", 0),), "text": (("a", 1),)}}, True),
+    ("INSERT INTO r (a, b) SELECT * FROM UNNEST((%s)::integer[], (%s || 'x')::text[])", {"r": {"a": (("a", 0),)}}, True),
+    ("INSERT INTO r (a) SELECT * FROM UNNEST((%s)::integer[]) WHERE a > 1", {}, True),
 ]
+
+SET_CASES = [
+    # (sql, the columns an UPDATE sets: column -> value reference, None for an expression)
+    ('UPDATE "r" SET "product_id" = %s, "text" = %s WHERE "r"."id" = %s', {"product_id": ("p", 0), "text": ("p", 1)}),
+    ('UPDATE "p" SET "price" = ("p"."price" + %s) WHERE "p"."id" = %s', {"price": None}),
+    ("UPDATE p SET a = 1, b = f(x, y) FROM q WHERE p.id = q.id", {"a": ("v", "1"), "b": None}),
+    ("UPDATE p SET (a, b) = (1, 2)", None),
+    ("DELETE FROM p WHERE id = 1", None),
+]
+
+
+@pytest.mark.parametrize("sql,sets", SET_CASES, ids=[c[0][:40] for c in SET_CASES])
+def test_update_sets(sql, sets):
+    assert analyse(sql).sets == sets
 
 
 @pytest.mark.parametrize("sql,pins,plain_insert", PIN_CASES, ids=[c[0][:40] for c in PIN_CASES])

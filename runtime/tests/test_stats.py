@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from djcache import stats, tagged
 from tests.conftest import need
+from tests.test_backends import BACKENDS
 from tests.testapp.models import Category
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -122,3 +123,52 @@ def test_family_holes():
     assert stats.family_of("user:7:cart:12") == "user:{}:cart:{}"
     assert stats.family_of("page:3f2504e0-4f89-11d3-9a0c-0305e82c3301") == "page:{}"
     assert stats.family_of("v2:sidebar") == "v2:sidebar"
+
+
+# the label registry on every backend: a file or database cache's incr is get-then-set, and
+# any cache may evict a registry key (file and local-memory caches cull at MAX_ENTRIES)
+def _registry_cache(use_cache, alias):
+    if BACKENDS[alias]:
+        need(BACKENDS[alias])
+    return use_cache(alias, KEY_PREFIX="rg" + uuid.uuid4().hex[:8])
+
+
+def _writer(family, reads):
+    """What one process pushes: ``reads`` hits of ``family`` and one bump of its table tag."""
+    for _ in range(reads):
+        stats.hit(family)
+    stats.record_bump("default", f"app.{family[:1]}")
+    assert stats.flush()
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "other"])
+@pytest.mark.parametrize("alias", BACKENDS)
+def test_two_writers_handed_one_slot_both_stay_listed(use_cache, alias):
+    """Two processes register their first family at once on a cache whose incr is a get then a
+    set: both read the slot counter at 0 and both write 1, so both are handed slot 1. The
+    second must not overwrite the first one's name there (it would vanish from the stats)."""
+    cache = _registry_cache(use_cache, alias)
+    _writer("a:{}", 2)
+    cache.set(stats._key("fcount"), 0)    # what writer b read before writer a wrote it
+    cache.set(stats._key("bcount"), 0)
+    _writer("b:{}", 3)
+    _writer("a:{}", 1)
+    data = stats.collect()
+    assert {r["family"]: r["hits"] for r in data["families"]} == {"a:{}": 3, "b:{}": 3}
+    assert data["tag_bumps"] == {"default:app.a": 2, "default:app.b": 1}
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "other"])
+@pytest.mark.parametrize("alias", BACKENDS)
+def test_evicted_registrations_come_back_at_the_next_flush(use_cache, alias):
+    cache = _registry_cache(use_cache, alias)
+    _writer("a:{}", 2)
+    _writer("b:{}", 1)
+    # the cache drops a's id key, b's slot and the counter of table-tag slots
+    cache.delete_many([stats._key("fid", stats._h("a:{}")), stats._key("f", "2"),
+                       stats._key("bcount")])
+    _writer("a:{}", 1)
+    _writer("b:{}", 1)
+    data = stats.collect()
+    assert {r["family"]: r["hits"] for r in data["families"]} == {"a:{}": 3, "b:{}": 2}
+    assert data["tag_bumps"] == {"default:app.a": 2, "default:app.b": 2}

@@ -137,9 +137,11 @@ function fetchStats(url, token) {
 /**
  * A copy of the example in `work`/shop whose default cache is a file cache in `work`/cache: the
  * runserver process and a `manage.py shell` that writes a Product then share tag versions and
- * stats, as workers sharing Redis would. The copy's settings module `settingsModule` is the
- * example's settings with that cache and `extraSettings` (lines); the example's own settings stay
- * on local memory. Returns the copy's folder.
+ * stats, as workers sharing Redis would. It has room for 100 000 keys: at Django's default of
+ * 300 the file cache deletes a third of its files at random, which Redis does not (djcache.W002).
+ * The copy's settings module `settingsModule` is the example's settings with that cache and
+ * `extraSettings` (lines); the example's own settings stay on local memory. Returns the copy's
+ * folder.
  */
 function fileCacheShop(work, settingsModule, extraSettings = []) {
   const project = path.join(work, 'shop');
@@ -150,7 +152,7 @@ function fileCacheShop(work, settingsModule, extraSettings = []) {
       'from shop.settings import *  # noqa: F401,F403',
       'from shop.settings import CACHES',
       '',
-      `CACHES["default"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": ${JSON.stringify(path.join(work, 'cache'))}}`,
+      `CACHES["default"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": ${JSON.stringify(path.join(work, 'cache'))}, "OPTIONS": {"MAX_ENTRIES": 100000}}`,
       ...extraSettings,
       '',
     ].join('\n'),
