@@ -230,7 +230,7 @@ function staleWrites(f, prefix) {
   const writes = f.data && Array.isArray(f.data.writes) ? f.data.writes : [];
   return writes.map((w) => ({
     model: w.model,
-    at: `${prefix}${w.at.replace(/:\d+$/, '')}${w.fn ? `:${w.fn}` : ''} (${w.how})`,
+    at: `${prefix}${w.at.replace(/:\d+$/, '')}${w.fn ? `:${w.fn}` : ''} (${w.how}, ${w.kind})`,
   }));
 }
 

@@ -302,7 +302,7 @@ def remove_product(product_id):
     assert.match(found.stdout, /found: the fix resolves 1 of the parent's claims, 1 finding\(s\) left on the fix/);
     assert.match(
       found.stdout,
-      /resolved: catalog\.Product in catalog\/services\.py, written at catalog\/services\.py:rename_product \(.*save\(\)\)/,
+      /resolved: catalog\.Product in catalog\/services\.py, written at catalog\/services\.py:rename_product \(.*save\(\), save\)/,
     );
     assert.match(found.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 1\/1 \(0 with nothing left on the fix\)$/);
 
@@ -314,6 +314,52 @@ def remove_product(product_id):
   } finally {
     rmSync(renameCovered.root, { recursive: true, force: true });
     rmSync(nothingCovered.root, { recursive: true, force: true });
+  }
+});
+
+test("realworld: an admin's saves and deletes are two claims: a fix that covers its saves finds the bug", () => {
+  const services = `from django.core.cache import cache
+
+from .models import Product
+
+
+${ACTIVE_PRODUCTS}`;
+  const admin = `from django.contrib import admin
+
+from .models import Product
+
+admin.site.register(Product)
+`;
+  const receivers = `from django.core.cache import cache
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from .models import Product
+
+
+@receiver(post_save, sender=Product)
+def forget_active_products(sender, **kwargs):
+    cache.delete("products:active")
+`;
+  const s = mirror(
+    { 'catalog/models.py': MODELS, 'catalog/services.py': services, 'catalog/admin.py': admin },
+    { 'catalog/receivers.py': receivers },
+  );
+  try {
+    writeFileSync(
+      path.join(s.data, 'bugs.tsv'),
+      `${HEADER}shop\t${s.fix}\t${s.parent}\tcatalog.Product\tcatalog/services.py\tadmin edits not invalidated\n`,
+    );
+    const found = yardstick(s);
+    assert.equal(found.status, 0, found.stderr);
+    assert.match(
+      found.stdout,
+      /resolved: catalog\.Product in catalog\/services\.py, written at catalog\/admin\.py \(.*, save\)/,
+    );
+    assert.doesNotMatch(found.stdout, /resolved: .*, delete\)/);
+    assert.match(found.stdout.trimEnd().split('\n').at(-1)!, /· bugs found 1\/1 \(0 with nothing left on the fix\)$/);
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
   }
 });
 

@@ -43,12 +43,16 @@ export interface TagFixData {
   remove?: string;
 }
 
-/** A write that leaves an entry stale: which model, where (`path:line`, in function `fn` when inside one) and how (`submission.save()`). */
+/**
+ * A write that leaves an entry stale: which model, where (`path:line`, in function `fn` when
+ * inside one), how (`submission.save()`) and what it does to the rows (an admin both saves and deletes).
+ */
 export interface StaleWrite {
   model: string;
   at: string;
   fn?: string;
   how: string;
+  kind: ChangeKind;
 }
 
 /** Each rule's finding data: plain data, which quick-fixes read back. */

@@ -36,8 +36,8 @@ export function staleWrites(stale: readonly WriteSite[]): StaleWrite[] {
   const seen = new Map<string, StaleWrite>();
   for (const w of stale) {
     const fn = w.fnId === null ? undefined : w.file.functions[fnIndex(w.fnId)]?.qual;
-    const write = { model: w.model, at: at(w.file.path, w.loc), ...(fn ? { fn } : {}), how: w.how };
-    seen.set(`${write.model} ${write.at} ${write.how}`, write);
+    const write = { model: w.model, at: at(w.file.path, w.loc), ...(fn ? { fn } : {}), how: w.how, kind: w.kind };
+    seen.set(`${write.model} ${write.at} ${write.how} ${write.kind}`, write);
   }
   return [...seen.values()];
 }
