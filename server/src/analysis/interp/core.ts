@@ -183,10 +183,7 @@ export class Interpreter implements InterpreterApi {
         return;
       }
       const decorated = decoratedParams(this, file, scope.fnIdx).get(p.name) ?? EMPTY;
-      scope.fixed.set(
-        p.name,
-        merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope), decorated),
-      );
+      scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope), decorated));
     });
   }
 

@@ -22,8 +22,7 @@ export function superCallParams(interp: InterpreterApi, cls: ClsRef, base: ClsRe
     const target = call.fn.obj;
     // super().m(a, b) passes a, b after self; Base.m(self, a, b) passes self first.
     const viaSuper = target.t === 'call' && target.fn.t === 'name' && target.fn.id === 'super';
-    const viaBase =
-      !viaSuper && interp.eval(target, interp.moduleScope(cls.file)).shapes.some((s) => s.k === 'class');
+    const viaBase = !viaSuper && interp.eval(target, interp.moduleScope(cls.file)).shapes.some((s) => s.k === 'class');
     if (!viaSuper && !viaBase) return;
     const star = call.args.findIndex((a) => a.t === 'star');
     const args = (star === -1 ? call.args : call.args.slice(0, star)).slice(viaBase ? 1 : 0);
