@@ -70,7 +70,8 @@ export type Shape =
   | { k: 'param'; name: string }
   /** A call of parameter `name`; `forwards`: it passes on the function's own `*args`/`**kwargs` and nothing else. */
   | { k: 'paramcall'; name: string; forwards?: true }
-  | { k: 'list'; elem: V }
+  /** A list or tuple; `items`: a literal's values by position, which unpacking it (`a, b = f()`) keeps apart. */
+  | { k: 'list'; elem: V; items?: V[] }
   /** A fixed-position tuple (enumerate/zip/items pairs), so unpacking keeps positions apart. */
   | { k: 'tuple'; items: V[] }
   | { k: 'dict'; items: Map<string, V> }

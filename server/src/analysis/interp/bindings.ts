@@ -50,7 +50,7 @@ export function pick(val: V, index: number | null): V {
   if (tuples.length === val.shapes.length && tuples.length) return merge(...tuples.map((t) => t.items[index] ?? EMPTY));
   const out: V[] = [];
   for (const s of val.shapes) {
-    if (s.k === 'list') out.push(s.elem);
+    if (s.k === 'list') out.push(s.items ? (s.items[index] ?? EMPTY) : s.elem);
     else if (s.k === 'tuple') out.push(s.items[index] ?? EMPTY);
     else if (s.k === 'inst' && index === 0) out.push(v([s]));
   }

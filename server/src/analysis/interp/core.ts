@@ -62,6 +62,8 @@ import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
 import { genericViewCall } from './views';
 import { madeMember, madeMethodCall, madeSelf } from './madeClasses';
+import { decoratedParams } from './decoratedParams';
+import { superCallParams } from './superCalls';
 import { callOverridesOfArguments, isOtherRowOfOverride, isOverridden, recordParamWrite } from './saveOverrides';
 import {
   modelSignalConnect,
@@ -187,7 +189,8 @@ export class Interpreter implements InterpreterApi {
         scope.fixed.set(p.name, admin);
         return;
       }
-      scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope)));
+      const decorated = decoratedParams(this, file, scope.fnIdx).get(p.name) ?? EMPTY;
+      scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope), decorated));
     });
   }
 
@@ -372,7 +375,7 @@ export class Interpreter implements InterpreterApi {
         return this.binary(e, scope, walk);
       case 'seq': {
         const items = e.items.map((x) => this.eval(x, scope, walk));
-        return v([{ k: 'list', elem: merge(...items) }], merge(...items).deps);
+        return v([{ k: 'list', elem: merge(...items), items }], merge(...items).deps);
       }
       case 'dict': {
         const items = new Map<string, V>();
@@ -649,7 +652,7 @@ export class Interpreter implements InterpreterApi {
   /** `self.x = caches["x"]` in any method makes `self.x` that value. */
   private selfAttribute(cls: ClsRef, name: string): V | undefined {
     const found = this.memoised(`${fnId(cls.file, cls.idx)}.self.${name}`, () =>
-      merge(...this.selfAssignments(cls, name)),
+      merge(...this.selfAssignments(cls, name), ...this.baseSelfAssignments(cls, cls, name)),
     );
     return found.shapes.length || found.deps.length ? found : undefined;
   }
@@ -668,6 +671,37 @@ export class Interpreter implements InterpreterApi {
           found.push(this.eval(value, this.scopeFor(cls.file, idx, null, passed)));
         }
       });
+    }
+    return found;
+  }
+
+  /**
+   * The rows and querysets the workspace bases of `cls` assign to `self.<name>`, their methods'
+   * parameters typed by what `cls`'s overrides pass on to them (superCalls.ts). Other values a base
+   * assigns stay out: without the subclass's arguments they would be the base's own parameters.
+   */
+  private baseSelfAssignments(cls: ClsRef, of: ClsRef, name: string, depth = 0): V[] {
+    if (depth > 5) return [];
+    const found: V[] = [];
+    for (const b of classBases(of.file.classes[of.idx])) {
+      for (const sh of this.eval(b, this.moduleScope(of.file)).shapes) {
+        if (sh.k !== 'class' || this.ws.stubs.has(sh.cls.file)) continue;
+        const base = sh.cls;
+        for (const idx of Object.values(base.file.classes[base.idx].methods)) {
+          const fn = base.file.functions[idx];
+          const selfName = fn.params[0]?.name;
+          if (!selfName) continue;
+          visitAssigns(fn.body, (target, value) => {
+            if (target.t !== 'attr' || target.name !== name || target.obj.t !== 'name' || target.obj.id !== selfName)
+              return;
+            const passed = superCallParams(this, cls, base, idx);
+            const val = this.eval(value, this.scopeFor(base.file, idx, null, passed));
+            const rows = val.shapes.filter((x) => x.k === 'inst' || x.k === 'qs');
+            if (rows.length) found.push(v(rows, val.deps));
+          });
+        }
+        found.push(...this.baseSelfAssignments(cls, base, name, depth + 1));
+      }
     }
     return found;
   }
