@@ -13,7 +13,9 @@ type Held = Extract<Shape, { k: 'obj' }>;
 
 /** An object of `cls` made at a site in `scope`: held when a stub makes one of its own classes. */
 export function madeObject(interp: InterpreterApi, cls: ClsRef, scope: Scope): Held {
-  return interp.ws.stubs.has(scope.file) && interp.ws.stubs.has(cls.file) ? { k: 'obj', cls, held: true } : { k: 'obj', cls };
+  return interp.ws.stubs.has(scope.file) && interp.ws.stubs.has(cls.file)
+    ? { k: 'obj', cls, held: true }
+    : { k: 'obj', cls };
 }
 
 /** The project overrides of method `name` of a held object's class; none for other objects. */
