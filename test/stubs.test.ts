@@ -61,7 +61,13 @@ test('a markdown conversion reads what the project processors read, known only t
   const files = readTree(path.join(__dirname, '..', '..', 'test', 'fixtures', 'stub_markdown'));
   const reads = async (fs: WorkspaceFs) =>
     (await analyzeWorkspace(fs, defaultConfig)).graph.entries
-      .map((e) => `${e.key}: ${e.dependencies.map((d) => d.model).sort().join(', ')}`)
+      .map(
+        (e) =>
+          `${e.key}: ${e.dependencies
+            .map((d) => d.model)
+            .sort()
+            .join(', ')}`,
+      )
       .sort();
   assert.deepEqual(await reads(memoryFs(files)), [
     'page:{pk}: notes.Attachment, notes.Page',
