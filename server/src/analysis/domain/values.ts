@@ -50,7 +50,12 @@ export type Shape =
       picked?: string[];
     }
   | { k: 'inst'; model: string; via: string[] }
-  | { k: 'obj'; cls: ClsRef }
+  /**
+   * An object of a workspace class. `held`: made by a library stub of one of its own classes, it
+   * stands for every object of that class or of a project subclass the library holds (the
+   * processors extensions register), so its methods run the project's overrides too.
+   */
+  | { k: 'obj'; cls: ClsRef; held?: true }
   /** A class built by `type()`, and an instance of one. */
   | { k: 'made'; made: MadeClass }
   | { k: 'madeobj'; made: MadeClass }
@@ -205,8 +210,13 @@ function sameShape(a: Shape, b: Shape): boolean {
     case 'fn':
       return a.fn.file === (b as typeof a).fn.file && a.fn.idx === (b as typeof a).fn.idx;
     case 'class':
-    case 'obj':
       return a.cls.file === (b as typeof a).cls.file && a.cls.idx === (b as typeof a).cls.idx;
+    case 'obj':
+      return (
+        a.cls.file === (b as typeof a).cls.file &&
+        a.cls.idx === (b as typeof a).cls.idx &&
+        a.held === (b as typeof a).held
+      );
     case 'param':
     case 'paramcall':
       return a.name === (b as typeof a).name;

@@ -64,6 +64,7 @@ import { genericViewCall } from './views';
 import { madeMember, madeMethodCall, madeSelf } from './madeClasses';
 import { decoratedParams } from './decoratedParams';
 import { superCallParams } from './superCalls';
+import { madeObject, overridesCall, projectOverrides } from './heldObjects';
 import { callOverridesOfArguments, isOtherRowOfOverride, isOverridden, recordParamWrite } from './saveOverrides';
 import {
   modelSignalConnect,
@@ -568,6 +569,8 @@ export class Interpreter implements InterpreterApi {
       case 'madeobj':
         return madeMember(this, s.made, name, s) ?? v([{ k: 'bound', recv: s, name }]);
       case 'obj': {
+        // A held object's method is called through methodCall, which runs the project's overrides too.
+        if (projectOverrides(this, s, name).length) return v([{ k: 'bound', recv: s, name }]);
         const member = this.classAttr(s.cls, name, s);
         if (member) return this.getterValue(member, scope);
         const selfAttr = this.selfAttribute(s.cls, name);
@@ -796,7 +799,7 @@ export class Interpreter implements InterpreterApi {
       ? serializedData(this, cls, e, scope, walk, args)
       : this.argumentData(e, scope, walk, args);
     if (this.models.inherits(cls.file, cls.idx, SIGNAL_CLASS_RE)) return EMPTY;
-    return v([{ k: 'obj', cls }], data.deps);
+    return v([madeObject(this, cls, scope)], data.deps);
   }
 
   callFunction(s: FnShape, e: Call | null, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
@@ -991,10 +994,14 @@ export class Interpreter implements InterpreterApi {
         return taggedCacheCall(this, recv.tags, name, e, scope, walk);
       case 'obj': {
         const member = this.classAttr(recv.cls, name, recv);
+        const overrides = projectOverrides(this, recv, name);
+        const overridden = overrides.length ? overridesCall(this, overrides, e, scope, walk, args) : EMPTY;
         if (member)
           return merge(
             ...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)),
+            overridden,
           );
+        if (overrides.length) return overridden;
         const saved = name === 'save' ? formSave(this, recv.cls, e, scope, walk) : undefined;
         if (saved) return saved;
         return genericViewCall(this, recv, name, e, scope, walk);
