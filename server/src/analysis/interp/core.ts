@@ -500,14 +500,14 @@ export class Interpreter implements InterpreterApi {
       return v([{ k: 'const' }]);
     if (USER_CONSTANT_ATTRIBUTES.has(name) && obj.shapes.some((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
     const out: V[] = [];
-    for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
+    for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope, obj.deps));
     const column = rowColumn(this.models, obj, name) ?? relationColumn(this.models, obj, name);
     if (column) return merge(...out, column);
     // The data of an attribute is derived from its object's data.
     return merge(...out, dataOf(obj));
   }
 
-  private shapeAttr(s: Shape, name: string, e: Expr, scope: Scope): V {
+  private shapeAttr(s: Shape, name: string, e: Expr, scope: Scope, objDeps: Dep[]): V {
     switch (s.k) {
       case 'mod': {
         const sym = this.ws.moduleAttr(s.module, s.file, name);
@@ -544,7 +544,9 @@ export class Interpreter implements InterpreterApi {
         const rel = this.models.relation(s.model, name);
         if (rel) {
           const via = [...s.via, `.${name}`];
-          const dep = this.dep(rel.target, via, scope, e);
+          // The row a key of a row the value reads points to: inserts of its model leave it as it is.
+          const pointed = objDeps.some((d) => d.model === s.model) && this.models.pointsTo(s.model, name);
+          const dep = { ...this.dep(rel.target, via, scope, e), ...(pointed && { pointedTo: true as const }) };
           const deps = rel.through ? [dep, this.dep(rel.through, via, scope, e)] : [dep];
           if (!rel.many) return v([{ k: 'inst', model: rel.target, via }], deps);
           return v(
@@ -767,7 +769,14 @@ export class Interpreter implements InterpreterApi {
       case 'fn':
         return this.callFunction(s, e, scope, walk, args);
       case 'model':
-        return v([{ k: 'inst', model: s.model, via: [`${s.model} instance`] }]);
+        return v([
+          {
+            k: 'inst',
+            model: s.model,
+            via: [`${s.model} instance`],
+            ...(!e.args.length && !e.kw.length && { fresh: true as const }),
+          },
+        ]);
       case 'class':
         return this.instantiate(s.cls, e, scope, walk, args);
       case 'made':
