@@ -406,26 +406,32 @@ export function isView(interp: InterpreterApi, file: PythonFacts, fn: FunctionFa
 
 /**
  * Whether `x.save()` inserts a row: `x` was built by calling the model class with no arguments
- * (`fresh`), this function sets neither `x.pk` nor `x.id` and saves `x` only here, the save names
+ * (`fresh`) in this function (not a parameter), which sets neither `x.pk` nor `x.id` and saves `x`
+ * only here, outside loops; the save names
  * no options (`force_update`, `update_fields`), and the model declares no primary key of its own
  * (one a later assignment could name an existing row by).
  */
 function savesNewRow(interp: InterpreterApi, inst: Extract<Shape, { k: 'inst' }>, e: Call, scope: Scope): boolean {
   if (!inst.fresh || e.args.length || e.kw.length || e.fn.t !== 'attr' || e.fn.obj.t !== 'name') return false;
   const x = e.fn.obj.id;
-  if ((scope.locals.get(x) ?? []).some((b) => b.k === 'attr' && (b.attr === 'pk' || b.attr === 'id'))) return false;
-  if (!scope.fn || savesOf(scope.fn.body, x) !== 1) return false;
+  const bindings = scope.locals.get(x) ?? [];
+  if (!bindings.some((b) => b.k === 'assign') || bindings.some((b) => b.k === 'attr' && KEY_NAMES.has(b.attr)))
+    return false;
+  if (!scope.fn || scope.fn.params.some((p) => p.name === x) || savesOf(scope.fn.body, x) !== 1) return false;
   return !interp.models.lineage(inst.model).some((m) => !m.file || m.cls === undefined || declaresKey(m.file, m.cls));
 }
 
-/** How many `x.save(...)` calls a function body holds (nested functions included). */
+/** How many `x.save(...)` calls a function body may run (nested functions included; one in a loop counts twice). */
 function savesOf(node: unknown, x: string): number {
   if (Array.isArray(node)) return node.reduce((n: number, c) => n + savesOf(c, x), 0);
   if (!node || typeof node !== 'object') return 0;
   const o = node as Record<string, unknown>;
   const own = o.t === 'call' && isSaveOf(o.fn, x) ? 1 : 0;
-  return own + Object.values(o).reduce((n: number, c) => n + savesOf(c, x), 0);
+  const inner = Object.values(o).reduce((n: number, c) => n + savesOf(c, x), 0);
+  return own + (o.t === 'for' || o.t === 'while' ? 2 * inner : inner);
 }
+
+const KEY_NAMES = new Set(['pk', 'id']);
 
 function isSaveOf(fn: unknown, x: string): boolean {
   const f = fn as Expr | undefined;
