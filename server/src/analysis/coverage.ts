@@ -168,6 +168,16 @@ function overrideOwnInvalidation(inv: Invalidation, t: Extract<Trigger, { t: 'ov
   return !!fn && inv.file.path === t.path && fn.nameLoc[0] === t.loc[0] && fn.nameLoc[1] === t.loc[1];
 }
 
+/** `inv` is the own-body invalidation of the override a write skipping it (`QuerySet.delete()`) bypasses. */
+export function skippedOverrideInvalidation(inv: Invalidation, w: WriteSite): boolean {
+  return (
+    !!w.skipsOverride &&
+    inv.triggers.some(
+      (t) => t.t === 'override' && t.model === w.model && t.kind === w.kind && overrideOwnInvalidation(inv, t),
+    )
+  );
+}
+
 function coverEntry(
   entry: Entry,
   dep: Dep,
@@ -218,13 +228,6 @@ function coverEntry(
       (t) => t.t === 'signal' && t.kind === 'm2m' && (t.senders === null || t.senders.includes(dep.model)),
     ),
   );
-  // A QuerySet.delete() or a cascade skips the delete() override that covers a row's delete().
-  const overrideOf = (w: WriteSite): boolean =>
-    matching.some((inv) =>
-      inv.triggers.some(
-        (t) => t.t === 'override' && t.model === w.model && t.kind === w.kind && overrideOwnInvalidation(inv, t),
-      ),
-    );
   // The save of the row a form writes first (an admin inline's parent) runs in the same request.
   const parentSave = (w: WriteSite): WriteSite | undefined =>
     w.savedWith ? { ...w, model: w.savedWith, kind: 'save', signals: true } : undefined;
@@ -257,7 +260,12 @@ function coverEntry(
       continue;
     }
     cover.state = 'no';
-    if (w.kind === 'bulk' || (w.throughWrite && m2mReceiver) || (w.skipsOverride && overrideOf(w))) bypassing.push(w);
+    if (
+      w.kind === 'bulk' ||
+      (w.throughWrite && m2mReceiver) ||
+      matching.some((inv) => skippedOverrideInvalidation(inv, w))
+    )
+      bypassing.push(w);
     else uncovered.push(w);
   }
   const cov: EntryCoverage = { entry, model: dep.model, dep, byKind, writes, uncovered, coveredBy, bypassing };
