@@ -11,7 +11,7 @@ import { modelName, type ModelRegistry } from './models';
 import { guardRunsOn } from './guards';
 import { declares, sameRows, type TagDeclaration } from './tags';
 import { productionFirst } from './writeOrigin';
-import { type Dep, fnId } from './domain/values';
+import { type Dep, fnId, fnIndex } from './domain/values';
 import { sameVersion } from './domain/versions';
 import { bumpsEntry } from './versionRows';
 
@@ -158,6 +158,26 @@ function orphansOnly(w: WriteSite, entry: Entry, dep: Dep, models: ModelRegistry
   );
 }
 
+/**
+ * An invalidation in the override's own body. One reached through its callees may be another
+ * row's (`story.save()` in `File.delete()` reaching `File.save()` of a new photo) or may run only
+ * for some rows: a write skipping the override is known to escape only the override's own.
+ */
+function overrideOwnInvalidation(inv: Invalidation, t: Extract<Trigger, { t: 'override' }>): boolean {
+  const fn = inv.file.functions[fnIndex(inv.fnId)];
+  return !!fn && inv.file.path === t.path && fn.nameLoc[0] === t.loc[0] && fn.nameLoc[1] === t.loc[1];
+}
+
+/** `inv` is the own-body invalidation of the override a write skipping it (`QuerySet.delete()`) bypasses. */
+export function skippedOverrideInvalidation(inv: Invalidation, w: WriteSite): boolean {
+  return (
+    !!w.skipsOverride &&
+    inv.triggers.some(
+      (t) => t.t === 'override' && t.model === w.model && t.kind === w.kind && overrideOwnInvalidation(inv, t),
+    )
+  );
+}
+
 function coverEntry(
   entry: Entry,
   dep: Dep,
@@ -166,13 +186,21 @@ function coverEntry(
   reach: Reach,
 ): EntryCoverage {
   const coveredBy: { inv: Invalidation; how: string }[] = [];
-  const triggerCovers = (t: Trigger, w: WriteSite): boolean => {
+  const triggerCovers = (t: Trigger, w: WriteSite, inv: Invalidation): boolean => {
     const sender = t.t === 'signal' && (t.senders === null || t.senders.includes(w.model));
     // cacheops' own invalidation (`by`) also runs on its invalidated_update(), which sends no signal.
     if (t.t === 'signal' && t.by && w.cacheopsInvalidated) return sender;
     if (t.t === 'signal') return w.signals && t.kind === w.kind && sender;
     if (t.t === 'override')
-      return t.model === w.model && t.kind === w.kind && w.kind !== 'bulk' && w.kind !== 'm2m' && !w.skipsOverride;
+      return (
+        t.model === w.model &&
+        t.kind === w.kind &&
+        w.kind !== 'bulk' &&
+        w.kind !== 'm2m' &&
+        // A write skipping the override escapes what the override's own body invalidates; one its
+        // callees reach may be other rows' and is given the benefit of the doubt.
+        !(w.skipsOverride && overrideOwnInvalidation(inv, t))
+      );
     return !!w.owner && t.owner === fnId(w.owner.file, w.owner.idx);
   };
   for (const inv of matching) {
@@ -200,19 +228,16 @@ function coverEntry(
       (t) => t.t === 'signal' && t.kind === 'm2m' && (t.senders === null || t.senders.includes(dep.model)),
     ),
   );
-  // A QuerySet.delete() or a cascade skips the delete() override that covers a row's delete().
-  const overrideOf = (w: WriteSite): boolean =>
-    matching.some((inv) => inv.triggers.some((t) => t.t === 'override' && t.model === w.model && t.kind === w.kind));
   // The save of the row a form writes first (an admin inline's parent) runs in the same request.
   const parentSave = (w: WriteSite): WriteSite | undefined =>
     w.savedWith ? { ...w, model: w.savedWith, kind: 'save', signals: true } : undefined;
   // A guarded invalidation covers only the saves that change the columns its test checks.
   const coveringTrigger = (inv: Invalidation, w: WriteSite): { t: Trigger; withParent: boolean } | undefined => {
     if (inv.guard && !guardRunsOn(inv.guard, w, dep)) return undefined;
-    const own = inv.triggers.find((t) => triggerCovers(t, w));
+    const own = inv.triggers.find((t) => triggerCovers(t, w, inv));
     if (own) return { t: own, withParent: false };
     const parent = parentSave(w);
-    const viaParent = parent && inv.triggers.find((t) => triggerCovers(t, parent));
+    const viaParent = parent && inv.triggers.find((t) => triggerCovers(t, parent, inv));
     return viaParent ? { t: viaParent, withParent: true } : undefined;
   };
   for (const w of writes) {
@@ -235,12 +260,17 @@ function coverEntry(
       continue;
     }
     cover.state = 'no';
-    if (w.kind === 'bulk' || (w.throughWrite && m2mReceiver) || (w.skipsOverride && overrideOf(w))) bypassing.push(w);
+    if (
+      w.kind === 'bulk' ||
+      (w.throughWrite && m2mReceiver) ||
+      matching.some((inv) => skippedOverrideInvalidation(inv, w))
+    )
+      bypassing.push(w);
     else uncovered.push(w);
   }
   const cov: EntryCoverage = { entry, model: dep.model, dep, byKind, writes, uncovered, coveredBy, bypassing };
   const guardedBy = matching.flatMap((inv) =>
-    inv.guard && uncovered.some((w) => inv.triggers.some((t) => triggerCovers(t, w))) ? [inv.guard] : [],
+    inv.guard && uncovered.some((w) => inv.triggers.some((t) => triggerCovers(t, w, inv))) ? [inv.guard] : [],
   );
   return guardedBy.length ? { ...cov, guardedBy } : cov;
 }

@@ -2,6 +2,7 @@
 import type { FindingOf } from '../findings';
 import { type Analysis, entryKeyText } from '../analysis/analysis';
 import { reportedCoverage } from '../analysis/verdict';
+import { skippedOverrideInvalidation } from '../analysis/coverage';
 import { groupBy } from '../analysis/domain/groups';
 import { keyData } from '../analysis/keyRebuild';
 import { offProductionWriters } from '../analysis/writeOrigin';
@@ -44,12 +45,7 @@ export const DJC103: Rule<'DJC103'> = {
         .map((s) => entryKeyText(s.entry))
         .join(', ');
       // The invalidation this write skips: for a QuerySet.delete(), the delete() override.
-      const skipped =
-        (w.skipsOverride &&
-          stale[0].coveredBy.find((c) =>
-            c.inv.triggers.some((t) => t.t === 'override' && t.kind === w.kind && t.model === w.model),
-          )) ||
-        stale[0].coveredBy[0];
+      const skipped = stale[0].coveredBy.find((c) => skippedOverrideInvalidation(c.inv, w)) ?? stale[0].coveredBy[0];
       const how = skipped.how;
       const what = w.throughWrite
         ? `${w.how} writes the through model ${w.model} directly, which sends no m2m_changed`

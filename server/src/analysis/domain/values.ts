@@ -305,6 +305,11 @@ export function reachingBindings(all: LocalBinding[], line: number): LocalBindin
   return reaching.filter((b) => !replaced(b));
 }
 
+/** A row or a queryset of rows: what a parameter typed from its callers may hold. */
+export function isRowOrRows(s: Shape): boolean {
+  return s.k === 'inst' || s.k === 'qs';
+}
+
 export function fnId(file: PythonFacts, idx: number): string {
   return `${file.path}#${idx}`;
 }

@@ -33,6 +33,12 @@ export function argumentFor(fact: FunctionFact, call: { args: Expr[]; kw: Kwarg[
   return kwOf(call.kw, param) ?? (i >= 0 ? call.args[i - receiverParams(fact)] : undefined);
 }
 
+/** The positional arguments whose place is known: those before a spread (`f(a, *xs, b)` gives `a`). */
+export function positionalBeforeSpread(call: { args: Expr[] }): Expr[] {
+  const star = call.args.findIndex((a) => a.t === 'star');
+  return star === -1 ? call.args : call.args.slice(0, star);
+}
+
 /** Whether a call spreads a sequence or a dict (`f(*xs)`, `f(**kw)`): which argument fills which parameter is unknown. */
 export function spreadsArguments(call: { args: Expr[]; kw: Kwarg[] }): boolean {
   return call.args.some((a) => a.t === 'star') || call.kw.some((k) => k.name === null);

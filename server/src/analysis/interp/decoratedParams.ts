@@ -9,9 +9,9 @@
 import type { PythonFacts } from '../../facts/types';
 import { eachCall } from '../../facts/walk';
 import type { Expr } from '../../syntax/ir';
-import { exprText, fnId, merge, type Shape, v, type V } from '../domain/values';
+import { exprText, fnId, isRowOrRows, merge, v, type V } from '../domain/values';
 import type { FnShape, InterpreterApi } from './api';
-import { receiverParams } from './bindings';
+import { positionalBeforeSpread, receiverParams } from './bindings';
 
 /** The parameters of function `idx` of `file` that its decorators' wrappers pass rows or querysets to, by name. */
 export function decoratedParams(interp: InterpreterApi, file: PythonFacts, idx: number): Map<string, V> {
@@ -70,14 +70,9 @@ function wrappedCalls(interp: InterpreterApi, wrapper: FnShape): V[][] {
   const calls: Expr[][] = [];
   eachCall(fact.body, (call) => {
     if (call.fn.t !== 'name' || !wrapped.has(call.fn.id)) return;
-    const star = call.args.findIndex((a) => a.t === 'star');
-    calls.push(star === -1 ? call.args : call.args.slice(0, star));
+    calls.push(positionalBeforeSpread(call));
   });
   if (!calls.length) return [];
   const scope = interp.functionScope(file, idx);
-  return calls.map((args) => args.map((a) => v(interp.eval(a, scope).shapes.filter(isRowType))));
-}
-
-function isRowType(s: Shape): boolean {
-  return s.k === 'inst' || s.k === 'qs';
+  return calls.map((args) => args.map((a) => v(interp.eval(a, scope).shapes.filter(isRowOrRows))));
 }

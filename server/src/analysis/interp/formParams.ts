@@ -11,7 +11,7 @@ import type { PythonFacts } from '../../facts/types';
 import { eachCall } from '../../facts/walk';
 import { type ClsRef, fnId, merge, v, type V } from '../domain/values';
 import type { Call, InterpreterApi } from './api';
-import { visitAssigns } from './bindings';
+import { positionalBeforeSpread, visitAssigns } from './bindings';
 
 const FORM_BASE = /^django\.forms\./;
 
@@ -46,10 +46,9 @@ export function formConstructorParams(interp: InterpreterApi, cls: ClsRef, initI
     const built = interp.eval(call.fn, interp.moduleScope(file)).shapes;
     if (!built.some((s) => s.k === 'class' && interp.models.isOrSubclassOf(s.cls, cls))) continue;
     const scope = interp.functionScope(file, idx);
-    const star = call.args.findIndex((a) => a.t === 'star');
-    call.args.forEach((arg, i) => {
+    positionalBeforeSpread(call).forEach((arg, i) => {
       const p = params[i];
-      if (p?.kind === 'plain' && (star === -1 || i < star)) pass(p.name, interp.eval(arg, scope));
+      if (p?.kind === 'plain') pass(p.name, interp.eval(arg, scope));
     });
     for (const k of call.kw) if (k.name) pass(k.name, interp.eval(k.value, scope));
   }

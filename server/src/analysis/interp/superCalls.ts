@@ -4,10 +4,11 @@
  * rows and querysets of those arguments, so that `self.article = article` in a base class's method
  * types `self.article` for the subclass. Only the types go in, by position before any spread.
  */
-import type { ClsRef, Shape, V } from '../domain/values';
-import { merge, v } from '../domain/values';
+import type { ClsRef, V } from '../domain/values';
+import { isRowOrRows, merge, v } from '../domain/values';
 import { eachCall } from '../../facts/walk';
 import type { InterpreterApi } from './api';
+import { positionalBeforeSpread } from './bindings';
 
 /** The parameters of `base`'s method `idx` that `cls`'s override of it passes rows or querysets to, by name. */
 export function superCallParams(interp: InterpreterApi, cls: ClsRef, base: ClsRef, idx: number): Map<string, V> {
@@ -24,17 +25,12 @@ export function superCallParams(interp: InterpreterApi, cls: ClsRef, base: ClsRe
     const viaSuper = target.t === 'call' && target.fn.t === 'name' && target.fn.id === 'super';
     const viaBase = !viaSuper && interp.eval(target, interp.moduleScope(cls.file)).shapes.some((s) => s.k === 'class');
     if (!viaSuper && !viaBase) return;
-    const star = call.args.findIndex((a) => a.t === 'star');
-    const args = (star === -1 ? call.args : call.args.slice(0, star)).slice(viaBase ? 1 : 0);
+    const args = positionalBeforeSpread(call).slice(viaBase ? 1 : 0);
     args.forEach((arg, i) => {
       const p = method.params[i + 1];
-      const rows = interp.eval(arg, scope).shapes.filter(isRowType);
+      const rows = interp.eval(arg, scope).shapes.filter(isRowOrRows);
       if (p?.kind === 'plain' && rows.length) out.set(p.name, [...(out.get(p.name) ?? []), v(rows)]);
     });
   });
   return new Map([...out].map(([name, vals]) => [name, merge(...vals)]));
-}
-
-function isRowType(s: Shape): boolean {
-  return s.k === 'inst' || s.k === 'qs';
 }
