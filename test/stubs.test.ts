@@ -57,6 +57,26 @@ test('a project module wins over the stub of the same name', async () => {
   assert.deepEqual(await memoizeEntries(memoryFs(shop([['cache_memoize/__init__.py', vendored]]))), []);
 });
 
+test('a markdown conversion reads what the project processors read, known only through the bundled stub', async () => {
+  const files = readTree(path.join(__dirname, '..', '..', 'test', 'fixtures', 'stub_markdown'));
+  const reads = async (fs: WorkspaceFs) =>
+    (await analyzeWorkspace(fs, defaultConfig)).graph.entries
+      .map(
+        (e) =>
+          `${e.key}: ${e.dependencies
+            .map((d) => d.model)
+            .sort()
+            .join(', ')}`,
+      )
+      .sort();
+  assert.deepEqual(await reads(memoryFs(files)), [
+    'page:{pk}: notes.Attachment, notes.Page',
+    'summary:{pk}: notes.Attachment, notes.Page',
+  ]);
+  const { stubs: _, ...withoutStubs } = memoryFs(files);
+  assert.deepEqual(await reads(withoutStubs), ['page:{pk}: notes.Page', 'summary:{pk}: notes.Page']);
+});
+
 test('files under stub-paths are stubs: they resolve imports but are not project code', async () => {
   const files = readTree(path.join(__dirname, '..', '..', 'test', 'fixtures', 'stub_paths_team_stub'));
   const parser = await loadPythonParser();

@@ -161,6 +161,17 @@ export class ModelRegistry {
     return undefined;
   }
 
+  /**
+   * The model a foreign key or one-to-one field `name` declared on `id` points to, when the database
+   * holds it to existing rows: a row reached through it exists already, so inserting rows of its
+   * model cannot change which row it is (only saving the pointing row can). `db_constraint=False`
+   * lets the key name a row inserted later.
+   */
+  pointsTo(id: string, name: string): string | undefined {
+    const rel = this.lookupRelation(id, name);
+    return rel?.forward && rel.kind !== 'm2m' && !rel.unconstrained ? rel.target : undefined;
+  }
+
   /** The relation named in a lookup path segment (`category__name`, `reviews__rating`). */
   lookupRelation(
     id: string,

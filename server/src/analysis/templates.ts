@@ -436,7 +436,9 @@ function resolvePath(
         if (!rel) continue;
         hoppedFrom.add(s.model);
         const via = [...s.via, `.${seg} in ${file.split('/').pop()}`];
-        const deps: Dep[] = [{ model: rel.target, via, path: file, loc }];
+        // The row a key of a row the template reads points to: inserts of its model leave it as it is.
+        const pointed = cur.deps.some((d) => d.model === s.model) && interp.models.pointsTo(s.model, seg);
+        const deps: Dep[] = [{ model: rel.target, via, path: file, loc, ...(pointed && { pointedTo: true as const }) }];
         reached?.add(rel.target);
         if (rel.through) reached?.add(rel.through);
         if (rel.through) deps.push({ model: rel.through, via, path: file, loc });

@@ -49,8 +49,14 @@ export type Shape =
       lookups?: string[];
       picked?: string[];
     }
-  | { k: 'inst'; model: string; via: string[] }
-  | { k: 'obj'; cls: ClsRef }
+  /** `fresh`: built by calling the model class without naming a key: saving it inserts a row. */
+  | { k: 'inst'; model: string; via: string[]; fresh?: true }
+  /**
+   * An object of a workspace class. `held`: made by a library stub of one of its own classes, it
+   * stands for every object of that class or of a project subclass the library holds (the
+   * processors extensions register), so its methods run the project's overrides too.
+   */
+  | { k: 'obj'; cls: ClsRef; held?: true }
   /** A class built by `type()`, and an instance of one. */
   | { k: 'made'; made: MadeClass }
   | { k: 'madeobj'; made: MadeClass }
@@ -127,6 +133,7 @@ function mergeAll(vs: V[]): V {
       const i = shapes.findIndex((t) => sameShape(t, s));
       if (i >= 0) {
         if (s.k === 'qs') shapes[i] = joinQuerysets(shapes[i] as Queryset, s);
+        else if (s.k === 'inst' && !s.fresh) shapes[i] = s;
       } else if (shapes.length < MAX_SHAPES) shapes.push(s);
     }
     for (const d of x.deps) {
@@ -205,8 +212,13 @@ function sameShape(a: Shape, b: Shape): boolean {
     case 'fn':
       return a.fn.file === (b as typeof a).fn.file && a.fn.idx === (b as typeof a).fn.idx;
     case 'class':
-    case 'obj':
       return a.cls.file === (b as typeof a).cls.file && a.cls.idx === (b as typeof a).cls.idx;
+    case 'obj':
+      return (
+        a.cls.file === (b as typeof a).cls.file &&
+        a.cls.idx === (b as typeof a).cls.idx &&
+        a.held === (b as typeof a).held
+      );
     case 'param':
     case 'paramcall':
       return a.name === (b as typeof a).name;
@@ -260,7 +272,7 @@ export type LocalBinding = BindingPlace &
   (
     | { k: 'assign'; value: Expr; index: number | null; items?: true }
     /** `obj.attr = value`: the value's data goes into `obj`, but a row assigned to a field does not make `obj` that row. */
-    | { k: 'attr'; value: Expr }
+    | { k: 'attr'; value: Expr; attr: string }
     | { k: 'iter'; iter: Expr; index: number | null }
     | { k: 'with'; ctx: Expr }
     | { k: 'def'; idx: number }

@@ -223,7 +223,8 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
             } else if (t.t === 'sub') {
               const name = containerName(t.obj);
               if (name) mutate(name, { k: 'assign', value: s.value, index: null });
-            } else if (t.t === 'attr' && t.obj.t === 'name') mutate(t.obj.id, { k: 'attr', value: s.value });
+            } else if (t.t === 'attr' && t.obj.t === 'name')
+              mutate(t.obj.id, { k: 'attr', value: s.value, attr: t.name });
           }
           break;
         case 'expr': {

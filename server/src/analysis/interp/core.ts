@@ -64,6 +64,7 @@ import { genericViewCall } from './views';
 import { madeMember, madeMethodCall, madeSelf } from './madeClasses';
 import { decoratedParams } from './decoratedParams';
 import { superCallParams } from './superCalls';
+import { madeObject, overridesCall, projectOverrides } from './heldObjects';
 import { callOverridesOfArguments, isOtherRowOfOverride, isOverridden, recordParamWrite } from './saveOverrides';
 import {
   modelSignalConnect,
@@ -499,14 +500,14 @@ export class Interpreter implements InterpreterApi {
       return v([{ k: 'const' }]);
     if (USER_CONSTANT_ATTRIBUTES.has(name) && obj.shapes.some((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
     const out: V[] = [];
-    for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope));
+    for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope, obj.deps));
     const column = rowColumn(this.models, obj, name) ?? relationColumn(this.models, obj, name);
     if (column) return merge(...out, column);
     // The data of an attribute is derived from its object's data.
     return merge(...out, dataOf(obj));
   }
 
-  private shapeAttr(s: Shape, name: string, e: Expr, scope: Scope): V {
+  private shapeAttr(s: Shape, name: string, e: Expr, scope: Scope, objDeps: Dep[]): V {
     switch (s.k) {
       case 'mod': {
         const sym = this.ws.moduleAttr(s.module, s.file, name);
@@ -543,7 +544,9 @@ export class Interpreter implements InterpreterApi {
         const rel = this.models.relation(s.model, name);
         if (rel) {
           const via = [...s.via, `.${name}`];
-          const dep = this.dep(rel.target, via, scope, e);
+          // The row a key of a row the value reads points to: inserts of its model leave it as it is.
+          const pointed = objDeps.some((d) => d.model === s.model) && this.models.pointsTo(s.model, name);
+          const dep = { ...this.dep(rel.target, via, scope, e), ...(pointed && { pointedTo: true as const }) };
           const deps = rel.through ? [dep, this.dep(rel.through, via, scope, e)] : [dep];
           if (!rel.many) return v([{ k: 'inst', model: rel.target, via }], deps);
           return v(
@@ -568,6 +571,8 @@ export class Interpreter implements InterpreterApi {
       case 'madeobj':
         return madeMember(this, s.made, name, s) ?? v([{ k: 'bound', recv: s, name }]);
       case 'obj': {
+        // A held object's method is called through methodCall, which runs the project's overrides too.
+        if (projectOverrides(this, s, name).length) return v([{ k: 'bound', recv: s, name }]);
         const member = this.classAttr(s.cls, name, s);
         if (member) return this.getterValue(member, scope);
         const selfAttr = this.selfAttribute(s.cls, name);
@@ -764,7 +769,14 @@ export class Interpreter implements InterpreterApi {
       case 'fn':
         return this.callFunction(s, e, scope, walk, args);
       case 'model':
-        return v([{ k: 'inst', model: s.model, via: [`${s.model} instance`] }]);
+        return v([
+          {
+            k: 'inst',
+            model: s.model,
+            via: [`${s.model} instance`],
+            ...(!e.args.length && !e.kw.length && { fresh: true as const }),
+          },
+        ]);
       case 'class':
         return this.instantiate(s.cls, e, scope, walk, args);
       case 'made':
@@ -796,7 +808,7 @@ export class Interpreter implements InterpreterApi {
       ? serializedData(this, cls, e, scope, walk, args)
       : this.argumentData(e, scope, walk, args);
     if (this.models.inherits(cls.file, cls.idx, SIGNAL_CLASS_RE)) return EMPTY;
-    return v([{ k: 'obj', cls }], data.deps);
+    return v([madeObject(this, cls, scope)], data.deps);
   }
 
   callFunction(s: FnShape, e: Call | null, scope: Scope, walk: Walk | undefined, args: () => V[]): V {
@@ -991,10 +1003,14 @@ export class Interpreter implements InterpreterApi {
         return taggedCacheCall(this, recv.tags, name, e, scope, walk);
       case 'obj': {
         const member = this.classAttr(recv.cls, name, recv);
+        const overrides = projectOverrides(this, recv, name);
+        const overridden = overrides.length ? overridesCall(this, overrides, e, scope, walk, args) : EMPTY;
         if (member)
           return merge(
             ...member.shapes.map((m) => (m.k === 'fn' ? this.callFunction(m, e, scope, walk, args) : EMPTY)),
+            overridden,
           );
+        if (overrides.length) return overridden;
         const saved = name === 'save' ? formSave(this, recv.cls, e, scope, walk) : undefined;
         if (saved) return saved;
         return genericViewCall(this, recv, name, e, scope, walk);

@@ -166,9 +166,11 @@ export function lookupDeps(
       const rel = interp.models.lookupRelation(cur, segs[i]);
       if (!rel) break;
       const hop = `${method}(${JSON.stringify(p)})`;
+      // Rows joined through a key the previous table holds exist already: inserts do not change the join.
+      const pointed = interp.models.pointsTo(cur, segs[i]) !== undefined;
       const read = (target: string, columns?: string[]) => {
         const d = interp.dep(target, [...via.slice(0, -1), hop], scope, e);
-        deps.push(columns ? { ...d, columns } : d);
+        deps.push({ ...d, ...(columns && { columns }), ...(pointed && target === rel.target && { pointedTo: true }) });
       };
       // `filter(site=obj)` compares the key column; only a further field (`site__name`) joins the table.
       const next = segs[i + 1];
@@ -225,7 +227,7 @@ export function instanceCall(
     if (walk && !isSuperCall(e) && !refusesWrite(interp, inst.model, name)) {
       recordWrite(interp, walk, scope, e, inst.model, write.kind, write.signals, `${exprText(e.fn)}()`, {
         columns: writtenColumns(name, e, scope),
-        insertsOnly: QS_INSERTS.has(name),
+        insertsOnly: QS_INSERTS.has(name) || (name === 'save' && savesNewRow(interp, inst, e, scope)),
       });
       if (write.kind === 'delete') recordCascade(interp, walk, scope, e, inst.model);
     }
@@ -400,4 +402,45 @@ export function isView(interp: InterpreterApi, file: PythonFacts, fn: FunctionFa
     );
   }
   return fn.parent === null && fn.params[0]?.name === 'request' && /(^|\.)(views|api)(\.|$)/.test(file.module);
+}
+
+/**
+ * Whether `x.save()` inserts a row: `x` was built by calling the model class with no arguments
+ * (`fresh`) in this function (not a parameter), which sets neither `x.pk` nor `x.id` and saves `x`
+ * only here, outside loops; the save names
+ * no options (`force_update`, `update_fields`), and the model declares no primary key of its own
+ * (one a later assignment could name an existing row by).
+ */
+function savesNewRow(interp: InterpreterApi, inst: Extract<Shape, { k: 'inst' }>, e: Call, scope: Scope): boolean {
+  if (!inst.fresh || e.args.length || e.kw.length || e.fn.t !== 'attr' || e.fn.obj.t !== 'name') return false;
+  const x = e.fn.obj.id;
+  const bindings = scope.locals.get(x) ?? [];
+  if (!bindings.some((b) => b.k === 'assign') || bindings.some((b) => b.k === 'attr' && KEY_NAMES.has(b.attr)))
+    return false;
+  if (!scope.fn || scope.fn.params.some((p) => p.name === x) || savesOf(scope.fn.body, x) !== 1) return false;
+  return !interp.models.lineage(inst.model).some((m) => !m.file || m.cls === undefined || declaresKey(m.file, m.cls));
+}
+
+/** How many `x.save(...)` calls a function body may run (nested functions included; one in a loop counts twice). */
+function savesOf(node: unknown, x: string): number {
+  if (Array.isArray(node)) return node.reduce((n: number, c) => n + savesOf(c, x), 0);
+  if (!node || typeof node !== 'object') return 0;
+  const o = node as Record<string, unknown>;
+  const own = o.t === 'call' && isSaveOf(o.fn, x) ? 1 : 0;
+  const inner = Object.values(o).reduce((n: number, c) => n + savesOf(c, x), 0);
+  return own + (o.t === 'for' || o.t === 'while' ? 2 * inner : inner);
+}
+
+const KEY_NAMES = new Set(['pk', 'id']);
+
+function isSaveOf(fn: unknown, x: string): boolean {
+  const f = fn as Expr | undefined;
+  return f?.t === 'attr' && f.name === 'save' && f.obj.t === 'name' && f.obj.id === x;
+}
+
+/** Whether a model class body declares a field with `primary_key=`. */
+function declaresKey(file: PythonFacts, cls: number): boolean {
+  return file.classes[cls].body.some(
+    (s) => s.t === 'assign' && s.value.t === 'call' && s.value.kw.some((k) => k.name === 'primary_key'),
+  );
 }
