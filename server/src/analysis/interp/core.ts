@@ -1151,13 +1151,16 @@ export class Interpreter implements InterpreterApi {
     return out;
   }
 
-  private walkBlock(body: Stmt[], scope: Scope, walk: Walk): void {
+  /** `ranThrough`: every path past the statement holding the block ran it to its end (Pos.ranThrough). */
+  private walkBlock(body: Stmt[], scope: Scope, walk: Walk, ranThrough = false): void {
     const block = ++this.blockCounter;
     // The statement holding this block (block 0 is the start of a walk: a function's own body).
     const holder = walk.pos;
     const outer = holder.block ? holder : undefined;
     body.forEach((s, index) => {
-      walk.pos = outer ? { block, index, line: s.line, outer } : { block, index, line: s.line };
+      walk.pos = outer
+        ? { block, index, line: s.line, outer, ...(ranThrough && { ranThrough: true as const }) }
+        : { block, index, line: s.line };
       this.walkStmt(s, scope, walk);
     });
     walk.pos = holder;
@@ -1208,10 +1211,10 @@ export class Interpreter implements InterpreterApi {
         return;
       }
       case 'try':
-        this.walkBlock(s.body, scope, walk);
+        this.walkBlock(s.body, scope, walk, !!s.handlersLeave);
         s.handlers.forEach((h) => this.walkBlock(h, scope, walk));
-        this.walkBlock(s.orelse, scope, walk);
-        this.walkBlock(s.final, scope, walk);
+        this.walkBlock(s.orelse, scope, walk, !!s.handlersLeave);
+        this.walkBlock(s.final, scope, walk, true);
         return;
       case 'def': {
         const fn = scope.file.functions[s.fn];
