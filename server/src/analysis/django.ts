@@ -380,6 +380,16 @@ export const MODEL_FORM_BASES = new Set([
   'rest_framework.serializers.HyperlinkedModelSerializer',
 ]);
 
+/** Bases of Django's forms: a workspace class inheriting one is a form. */
+export const FORM_BASE = /^django\.forms\./;
+
+/** Django's views whose default form_valid() saves the form (ModelFormMixin). */
+export const MODEL_FORM_VIEW_BASE =
+  /^django\.views\.generic\.(edit\.)?(CreateView|UpdateView|BaseCreateView|BaseUpdateView|ModelFormMixin)$/;
+
+/** Class attributes by which the admin builds, and saves, a workspace form. */
+export const ADMIN_FORM_ATTRS = ['form', 'add_form'];
+
 /** Generic views that write their model: (kinds written). */
 export const WRITING_VIEWS = nameTable<('save' | 'delete')[]>({
   'django.views.generic.CreateView': ['save'],

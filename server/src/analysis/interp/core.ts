@@ -55,7 +55,7 @@ import {
 } from './cacheApi';
 import { externalCall } from './djangoCalls';
 import { formSave, isSerializer, metaModel, serializedData, serializerValue } from './forms';
-import { formConstructorParams } from './formParams';
+import { formConstructorParams, viewFormParam } from './formParams';
 import { adminParam } from './admin';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
@@ -188,6 +188,12 @@ export class Interpreter implements InterpreterApi {
       const admin = i >= 2 && scope.fnIdx >= 0 ? adminParam(this, file, scope.fnIdx, i) : undefined;
       if (admin) {
         scope.fixed.set(p.name, admin);
+        return;
+      }
+      // Django's form views pass form_valid() the form their form class builds.
+      const form = scope.fnIdx >= 0 ? viewFormParam(this, file, scope.fnIdx, i) : undefined;
+      if (form) {
+        scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), form));
         return;
       }
       const decorated = decoratedParams(this, file, scope.fnIdx).get(p.name) ?? EMPTY;
