@@ -383,9 +383,12 @@ export const MODEL_FORM_BASES = new Set([
 /** Bases of Django's forms: a workspace class inheriting one is a form. */
 export const FORM_BASE = /^django\.forms\./;
 
-/** Django's views whose default form_valid() saves the form (ModelFormMixin). */
-export const MODEL_FORM_VIEW_BASE =
-  /^django\.views\.generic\.(edit\.)?(CreateView|UpdateView|BaseCreateView|BaseUpdateView|ModelFormMixin)$/;
+/**
+ * View bases whose own form_valid() may save the form: ModelFormMixin's, the auth views' (a
+ * password change saves its form), and any base from outside Django (a third-party view's).
+ */
+export const FORM_SAVING_VIEW_BASE =
+  /^(django\.views\.generic\.(edit\.)?(CreateView|UpdateView|BaseCreateView|BaseUpdateView|ModelFormMixin)|django\.contrib\.auth\.views\..*|(?!django\.|builtins\.|object$).*)$/;
 
 /** Class attributes by which the admin builds, and saves, a workspace form. */
 export const ADMIN_FORM_ATTRS = ['form', 'add_form'];

@@ -1,14 +1,14 @@
 /**
  * The `save()` methods of workspace forms that run with no call the engine sees. Django saves an
  * admin's (or inline's) `form`, a formset factory's form, and the form of a create or update view
- * that keeps its own form_valid() (ModelFormMixin); a view method that builds its form with
+ * (or an auth or third-party view) that keeps its own form_valid(); a view method that builds its form with
  * `get_form()` and saves it calls save() on a value the engine does not type. Coverage credits an
  * invalidation in a form method's callers only when none of these may call it.
  */
 import type { PythonFacts } from '../facts/types';
 import { eachCall } from '../facts/walk';
 import type { Stmt } from '../syntax/ir';
-import { ADMIN_FORM_ATTRS, FORM_BASE, MODEL_FORM_VIEW_BASE } from './django';
+import { ADMIN_FORM_ATTRS, FORM_BASE, FORM_SAVING_VIEW_BASE } from './django';
 import { type ClsRef, fnId, type Shape } from './domain/values';
 import type { Interpreter } from './interp';
 import { viewForms } from './interp/formParams';
@@ -31,11 +31,11 @@ export function unseenFormSaves(interp: Interpreter, models: ModelRegistry, file
     const ref = { file, idx };
     for (const attr of ADMIN_FORM_ATTRS)
       if (assignsName(cls.body, attr)) formsOf(interp.classAttr(ref, attr, null)?.shapes ?? []);
-    const isModelFormView = models.inherits(file, idx, MODEL_FORM_VIEW_BASE);
+    const savingView = models.inherits(file, idx, FORM_SAVING_VIEW_BASE);
     const savesBuiltForm = Object.values(cls.methods).some(
       (m) => calls(file.functions[m].body, 'get_form') && calls(file.functions[m].body, 'save'),
     );
-    if ((isModelFormView && keepsDjangoFormValid(interp, ref)) || savesBuiltForm)
+    if ((savingView && keepsLibraryFormValid(interp, ref)) || savesBuiltForm)
       formsOf((viewForms(interp, ref) ?? []).map((cls) => ({ k: 'class', cls })));
   });
   // A formset factory's formsets save each of their forms.
@@ -54,8 +54,8 @@ export function unseenFormSaves(interp: Interpreter, models: ModelRegistry, file
   return [...out];
 }
 
-/** Whether Django's form_valid() runs for this view: it has no workspace form_valid(), or that one calls the base's. */
-function keepsDjangoFormValid(interp: Interpreter, view: ClsRef): boolean {
+/** Whether a library form_valid() runs for this view: it has no workspace form_valid(), or that one calls the base's. */
+function keepsLibraryFormValid(interp: Interpreter, view: ClsRef): boolean {
   const own = interp.classAttr(view, 'form_valid', null)?.shapes.find((s) => s.k === 'fn');
   if (own?.k !== 'fn' || interp.ws.stubs.has(own.fn.file)) return true;
   return calls(own.fn.file.functions[own.fn.idx].body, 'form_valid');
