@@ -7,10 +7,11 @@
  */
 import type { PythonFacts } from '../facts/types';
 import { eachCall } from '../facts/walk';
-import type { Stmt } from '../syntax/ir';
+import type { FunctionFact, Stmt } from '../syntax/ir';
 import { ADMIN_FORM_ATTRS, FORM_BASE, FORM_SAVING_VIEW_BASE } from './django';
 import { type ClsRef, fnId, type Shape } from './domain/values';
 import type { Interpreter } from './interp';
+import { visitAssigns } from './interp/bindings';
 import { viewForms } from './interp/formParams';
 import { classBases, type ModelRegistry } from './models';
 
@@ -31,12 +32,18 @@ export function unseenFormSaves(interp: Interpreter, models: ModelRegistry, file
     const ref = { file, idx };
     for (const attr of ADMIN_FORM_ATTRS)
       if (assignsName(cls.body, attr)) formsOf(interp.classAttr(ref, attr, null)?.shapes ?? []);
-    const savingView = models.inherits(file, idx, FORM_SAVING_VIEW_BASE);
+    // Only a view (a class with a library base) that names a form class builds one (viewForms).
+    if (!models.externalBases(file, idx).size) return;
+    const namesForm =
+      !!interp.classAttr(ref, 'form_class', null) ||
+      !!interp.classAttr(ref, 'get_form_class', null) ||
+      Object.values(cls.methods).some((m) => assignsSelfFormClass(file.functions[m]));
+    if (!namesForm) return;
+    const savingView = models.inherits(file, idx, FORM_SAVING_VIEW_BASE) && keepsLibraryFormValid(interp, ref);
     const savesBuiltForm = Object.values(cls.methods).some(
       (m) => calls(file.functions[m].body, 'get_form') && calls(file.functions[m].body, 'save'),
     );
-    if ((savingView && keepsLibraryFormValid(interp, ref)) || savesBuiltForm)
-      formsOf((viewForms(interp, ref) ?? []).map((cls) => ({ k: 'class', cls })));
+    if (savingView || savesBuiltForm) formsOf((viewForms(interp, ref) ?? []).map((cls) => ({ k: 'class', cls })));
   });
   // A formset factory's formsets save each of their forms.
   const scanFactories = (body: Stmt[], fnIdx: number) =>
@@ -66,6 +73,18 @@ function calls(body: Stmt[], name: string): boolean {
   let found = false;
   eachCall(body, (call) => {
     found ||= (call.fn.t === 'attr' ? call.fn.name : call.fn.t === 'name' ? call.fn.id : '') === name;
+  });
+  return found;
+}
+
+function assignsSelfFormClass(fn: FunctionFact): boolean {
+  let found = false;
+  visitAssigns(fn.body, (target) => {
+    found ||=
+      target.t === 'attr' &&
+      target.name === 'form_class' &&
+      target.obj.t === 'name' &&
+      target.obj.id === fn.params[0]?.name;
   });
   return found;
 }

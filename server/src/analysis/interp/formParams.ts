@@ -10,6 +10,7 @@
 import type { PythonFacts } from '../../facts/types';
 import { eachCall } from '../../facts/walk';
 import { FORM_BASE } from '../django';
+import { classBases } from '../models';
 import { type ClsRef, fnId, merge, type Shape, v, type V } from '../domain/values';
 import type { Call, InterpreterApi } from './api';
 import { positionalBeforeSpread, visitAssigns } from './bindings';
@@ -159,13 +160,42 @@ function viewFormClasses(interp: InterpreterApi, view: ClsRef): ClsRef[] | null 
 
 /** The workspace classes `cls` inherits from, and those that are `cls` or inherit from it. */
 function relatedClasses(interp: InterpreterApi, cls: ClsRef): { bases: ClsRef[]; subclasses: ClsRef[] } {
-  const bases: ClsRef[] = [];
-  const subclasses: ClsRef[] = [];
+  const { basesOf, subclassesOf } = classIndex(interp);
+  const walk = (from: ClsRef, next: Map<string, ClsRef[]>): ClsRef[] => {
+    const seen = new Map<string, ClsRef>([[fnId(from.file, from.idx), from]]);
+    const queue = [from];
+    for (let head = 0; head < queue.length && head < 10_000; head++)
+      for (const c of next.get(fnId(queue[head].file, queue[head].idx)) ?? []) {
+        const id = fnId(c.file, c.idx);
+        if (!seen.has(id)) {
+          seen.set(id, c);
+          queue.push(c);
+        }
+      }
+    return queue;
+  };
+  return { bases: walk(cls, basesOf).slice(1), subclasses: walk(cls, subclassesOf) };
+}
+
+/** Each workspace class's workspace bases and direct subclasses, worked out once. */
+function classIndex(interp: InterpreterApi): { basesOf: Map<string, ClsRef[]>; subclassesOf: Map<string, ClsRef[]> } {
+  const memo = interp.memoTable<{ basesOf: Map<string, ClsRef[]>; subclassesOf: Map<string, ClsRef[]> }>('classIndex');
+  const known = memo.get('');
+  if (known) return known;
+  const basesOf = new Map<string, ClsRef[]>();
+  const subclassesOf = new Map<string, ClsRef[]>();
   for (const file of interp.ws.python)
-    file.classes.forEach((_, idx) => {
-      const other = { file, idx };
-      if (interp.models.isOrSubclassOf(other, cls)) subclasses.push(other);
-      else if (interp.models.isOrSubclassOf(cls, other)) bases.push(other);
+    file.classes.forEach((fact, idx) => {
+      const id = fnId(file, idx);
+      for (const b of classBases(fact))
+        for (const s of interp.eval(b, interp.moduleScope(file)).shapes) {
+          if (s.k !== 'class') continue;
+          basesOf.set(id, [...(basesOf.get(id) ?? []), s.cls]);
+          const baseId = fnId(s.cls.file, s.cls.idx);
+          subclassesOf.set(baseId, [...(subclassesOf.get(baseId) ?? []), { file, idx }]);
+        }
     });
-  return { bases, subclasses };
+  const index = { basesOf, subclassesOf };
+  memo.set('', index);
+  return index;
 }
