@@ -112,7 +112,8 @@ function invalidates(
 }
 
 /**
- * An invalidation of `matching` that runs in the same request as write `w`: in its function or a
+ * An invalidation of `matching` that runs in the same request as the write at `at` in function
+ * `fn` (or, with `call`, as the statement that calls the writing function): in `fn` or a
  * callee (a save() or delete() override included), preferably after the write; one before it
  * counts too when it runs on every path to the write (only a concurrent reader between the two
  * sees old rows, the race DJC105 describes for transactions). A delete, or a call reaching one, in
