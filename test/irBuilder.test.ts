@@ -29,7 +29,7 @@ const repo = path.join(__dirname, '..', '..');
 const RECORDED: Record<string, [source: string, facts: string]> = {
   'examples/shop/catalog/__init__.py': ['a9e66fba2e080fc0', 'a098dd8307c581d8'],
   'examples/shop/catalog/admin.py': ['e93ca302926b8981', '4324805033cc9ddc'],
-  'examples/shop/catalog/api.py': ['3bcb0ade821743c0', 'b755df0835de7387'],
+  'examples/shop/catalog/api.py': ['3bcb0ade821743c0', '8d49822c6d6820f8'],
   'examples/shop/catalog/apps.py': ['6ed6f612eef90fa6', 'b184639998f97ece'],
   'examples/shop/catalog/caching.py': ['15acd376c84975cf', 'b1268d6c7f4fead0'],
   'examples/shop/catalog/context_processors.py': ['491d86825c5f79f2', '78f94884b0cecc1b'],
@@ -45,11 +45,11 @@ const RECORDED: Record<string, [source: string, facts: string]> = {
   'examples/shop/catalog/services.py': ['c4141418414af313', '4c93b3c1c62d1546'],
   'examples/shop/catalog/signals.py': ['e111a42a21f3fbcf', '7770d051367da609'],
   'examples/shop/catalog/urls.py': ['f2e653117d45c0f2', '5ea6b71b9c79feb5'],
-  'examples/shop/catalog/views.py': ['34c7818a39f1de84', '6d81d40eac205e06'],
-  'examples/shop/manage.py': ['e729d5b93453fb21', 'c790f79ab853c43b'],
+  'examples/shop/catalog/views.py': ['34c7818a39f1de84', 'fb0d3509e19b52c4'],
+  'examples/shop/manage.py': ['e729d5b93453fb21', 'db11a04eb49c9311'],
   'examples/shop/orders/__init__.py': ['fd516925a2974564', 'a85e3cbc7d5138df'],
   'examples/shop/orders/admin.py': ['00ac75effb7b1f26', '117906586d730aa4'],
-  'examples/shop/orders/api.py': ['75bebefc312df545', '07889bb107db18c6'],
+  'examples/shop/orders/api.py': ['75bebefc312df545', 'f030e4bbb7408c22'],
   'examples/shop/orders/apps.py': ['c159ba463a7a4b3f', 'de83fd4141910def'],
   'examples/shop/orders/cache_keys.py': ['48f61a5ba44fd797', '0dfae3d0433c88ac'],
   'examples/shop/orders/migrations/0001_initial.py': ['92b8baebf40a17cb', '6497d61dafea45bc'],
@@ -101,7 +101,7 @@ const RECORDED: Record<string, [source: string, facts: string]> = {
   'test/fixtures/guard_functools': ['1de855517d514b28', '9abf7c21717fea0d'],
   'test/fixtures/guard_hash_keyed': ['17745c8714c6feb4', '6bb2088d9a125d8d'],
   'test/fixtures/guard_local_cache_name': ['26d9356aca4b0f86', '236453745da962d2'],
-  'test/fixtures/guard_locks': ['8b311c61393e1073', '689e501fe7d6b3cd'],
+  'test/fixtures/guard_locks': ['8b311c61393e1073', 'b418cc30a8cf043b'],
   'test/fixtures/guard_lookup_values': ['dbd3748cbad3f3f8', '3e0b10ae5eaea000'],
   'test/fixtures/guard_other_library_cache': ['8787ebf27b4dd4e0', '05e2439cd67653de'],
   'test/fixtures/guard_real_world': ['cd396952cfce9233', '01a8603d84e73a14'],
@@ -206,7 +206,8 @@ test('facts of every example and fixture file match the recorded digests', async
     const want = RECORDED[unit.name];
     if (!want || want[0] !== source) continue;
     compared++;
-    assert.equal(factsDigest, want[1], `facts of ${unit.name} changed`);
+    // Recording prints the whole table, so a changed unit must not stop the loop.
+    if (!process.env.DJCACHE_RECORD_IR) assert.equal(factsDigest, want[1], `facts of ${unit.name} changed`);
   }
   if (process.env.DJCACHE_RECORD_IR) console.log(recorded.join('\n'));
   assert.ok(

@@ -153,6 +153,8 @@ export interface FileAnalysis {
   memoDicts: MemoDict[];
   /** The routes of this file's models' own pages (their get_absolute_url()), with the per-site cache on. */
   pageRoutes: PageRoute[];
+  /** The save() methods of the file's forms, and those its uses of forms call unseen (formSaves.ts). */
+  formSaves: { own: string[]; unseen: string[] };
 }
 
 /** A read cacheops may cache by itself: `op` says which of a profile's ops caches it. */

@@ -191,3 +191,23 @@ export function reachableOps(events: Map<string, FnEvents>, edges: Edges): Reach
     return node ? opsOf(node) : [];
   };
 }
+
+/** A call of a function, seen from the callee. */
+export interface CallerSite {
+  /** The calling function's id, and the position of the statement that calls. */
+  from: string;
+  pos: Pos;
+  deferred: boolean;
+}
+
+/** The calls the engine sees of each function, by callee. */
+export function callersOf(events: Map<string, FnEvents>): (fnId: string) => CallerSite[] {
+  const byCallee = new Map<string, CallerSite[]>();
+  for (const [from, ev] of events)
+    for (const c of ev.calls) {
+      const list = byCallee.get(c.to) ?? [];
+      if (!list.some((x) => x.from === from && x.pos === c.pos)) list.push({ from, pos: c.pos, deferred: c.deferred });
+      byCallee.set(c.to, list);
+    }
+  return (fnId) => byCallee.get(fnId) ?? [];
+}

@@ -2,8 +2,8 @@
 import type { ChangeKind, Cover } from '../../../shared/graph';
 import type { CacheopsDeclaration, Entry, EntryCoverage, Invalidation, Trigger } from './analysis';
 import { triggerText } from './analysis';
-import type { Reach } from './callGraph';
-import { type CacheOp, opPlace, runsBefore, type WriteSite } from './domain/events';
+import type { CallerSite, Reach } from './callGraph';
+import { type CacheOp, opPlace, type Pos, runsBefore, type WriteSite } from './domain/events';
 import { countedModels, type KeyPattern, matchKeys, shownToMatch, versionKeys } from './domain/keys';
 import { KeyIndex } from './domain/keyIndex';
 import { groupBy } from './domain/groups';
@@ -26,6 +26,7 @@ export function coverEntries(
   models: ModelRegistry,
   reach: Reach,
   instantiated: ReadonlySet<string | undefined> = new Set(),
+  callers: Callers = NO_CALLERS,
 ): { coverage: EntryCoverage[]; invalidatedAtAll: Map<string, boolean> } {
   const coverage: EntryCoverage[] = [];
   const invalidatedAtAll = new Map<string, boolean>();
@@ -65,7 +66,7 @@ export function coverEntries(
       const cov =
         entry.tags && declares(entry.tags, dep.model, models)
           ? declaredCoverage(entry, dep, entry.tags, changing)
-          : coverEntry(entry, dep, matching, changing, reach);
+          : coverEntry(entry, dep, matching, changing, reach, callers);
       return newKey.length ? { ...cov, newKeyOnInsert: newKey } : cov;
     });
     // A delete or refresh of the key in another function is deliberate invalidation, even when
@@ -111,7 +112,8 @@ function invalidates(
 }
 
 /**
- * An invalidation of `matching` that runs in the same request as write `w`: in its function or a
+ * An invalidation of `matching` that runs in the same request as the write at `at` in function
+ * `fn` (or, with `call`, as the statement that calls the writing function): in `fn` or a
  * callee (a save() or delete() override included), preferably after the write; one before it
  * counts too when it runs on every path to the write (only a concurrent reader between the two
  * sees old rows, the race DJC105 describes for transactions). A delete, or a call reaching one, in
@@ -120,19 +122,66 @@ function invalidates(
  * function's decision of when its entries go stale).
  */
 function inSameRequest(
-  w: WriteSite,
+  fn: string,
+  at: Pos,
   matching: Invalidation[],
   reach: Reach,
+  call?: Pos,
 ): { op: CacheOp; after: boolean } | undefined {
-  if (!w.fnId || !w.pos) return undefined;
-  const ops = reach(w.fnId).filter((r) => matching.some((m) => m.file === r.op.file && m.loc === r.op.loc));
+  // What a caller reaches through its call of the writing function runs in that function, not after it.
+  const ops = reach(fn).filter(
+    (r) => r.pos !== call && matching.some((m) => m.file === r.op.file && m.loc === r.op.loc),
+  );
   // A version row's bump is a write, not a cache op: reach does not list it, its own function does.
-  for (const m of matching) if (m.bumpsRow && m.fnId === w.fnId) ops.push({ op: m, pos: m.pos });
+  for (const m of matching) if (m.bumpsRow && m.fnId === fn) ops.push({ op: m, pos: m.pos });
   ops.sort((x, y) => x.pos.line - y.pos.line);
-  const after = ops.find((r) => r.pos.line >= w.pos!.line);
+  const after = ops.find((r) => r.pos.line >= at.line);
   if (after) return { op: after.op, after: true };
-  const before = ops.filter((r) => runsBefore(r.pos, w.pos!));
+  const before = ops.filter((r) => runsBefore(r.pos, at));
   return before.length ? { op: before[before.length - 1].op, after: false } : undefined;
+}
+
+/** Calls between functions, as coverage credits them (workspaceAnalysis.ts builds them). */
+export interface Callers {
+  of: (fnId: string) => CallerSite[];
+  /** Functions whose every call the engine sees: form save() methods Django does not call itself (formSaves.ts). */
+  creditable: ReadonlySet<string>;
+  name: (fnId: string) => string;
+}
+
+const NO_CALLERS: Callers = { of: () => [], creditable: new Set(), name: (id) => id };
+
+/** How many callers up coverage looks for an invalidation after a call of a writing function. */
+const CALLER_LEVELS = 3;
+
+/**
+ * An invalidation of `matching` that runs in every caller of function `fn`, after (or, on every
+ * path, before) its call: the writes in `fn` are then covered in the same request. Only for a
+ * function whose every call the engine sees (`creditable`), called at least once and never
+ * deferred; a caller that is itself such a function may leave it to its own callers.
+ */
+function afterEveryCall(
+  fn: string,
+  matching: Invalidation[],
+  reach: Reach,
+  callers: Callers,
+  level = 1,
+): { op: CacheOp; caller: string } | undefined {
+  if (!callers.creditable.has(fn)) return undefined;
+  const calls = callers.of(fn);
+  if (!calls.length || calls.some((c) => c.deferred)) return undefined;
+  let first: { op: CacheOp; caller: string } | undefined;
+  for (const c of calls) {
+    const found = inSameRequest(c.from, c.pos, matching, reach, c.pos);
+    const covered = found
+      ? { op: found.op, caller: c.from }
+      : level < CALLER_LEVELS
+        ? afterEveryCall(c.from, matching, reach, callers, level + 1)
+        : undefined;
+    if (!covered) return undefined;
+    first ??= covered;
+  }
+  return first;
 }
 
 /** Whether a write can change what a dep reads: unless both name their columns and share none (a foreign key `x` is column `x_id`). */
@@ -184,6 +233,7 @@ function coverEntry(
   matching: Invalidation[],
   writes: WriteSite[],
   reach: Reach,
+  callers: Callers,
 ): EntryCoverage {
   const coveredBy: { inv: Invalidation; how: string }[] = [];
   const triggerCovers = (t: Trigger, w: WriteSite, inv: Invalidation): boolean => {
@@ -243,17 +293,20 @@ function coverEntry(
   for (const w of writes) {
     const cover = byKind[w.kind];
     const bySignal = matching.map((inv) => ({ inv, trigger: coveringTrigger(inv, w) })).find((m) => m.trigger);
-    const atSite = inSameRequest(w, matching, reach);
-    if (bySignal || atSite) {
-      const by = bySignal?.inv ?? atSite!.op;
+    const atSite = w.fnId && w.pos ? inSameRequest(w.fnId, w.pos, matching, reach) : undefined;
+    const byCaller = !bySignal && !atSite && w.fnId ? afterEveryCall(w.fnId, matching, reach, callers) : undefined;
+    if (bySignal || atSite || byCaller) {
+      const by = bySignal?.inv ?? atSite?.op ?? byCaller!.op;
       if (cover.state !== 'no') {
         cover.state = 'yes';
         cover.by ??= [];
         const how = bySignal
           ? `${triggerText(bySignal.trigger!.t)}${bySignal.trigger!.withParent ? `, with the ${modelName(w.savedWith!)} saved by the same form` : ''}`
-          : atSite!.after
-            ? 'right after the write'
-            : 'just before the write, in the same function';
+          : byCaller
+            ? `in ${callers.name(byCaller.caller)}(), which calls ${callers.name(w.fnId!)}()`
+            : atSite!.after
+              ? 'right after the write'
+              : 'just before the write, in the same function';
         if (!cover.by.some((b) => b.path === by.file.path && b.loc === by.loc))
           cover.by.push({ path: by.file.path, loc: by.loc, how });
       }

@@ -380,6 +380,19 @@ export const MODEL_FORM_BASES = new Set([
   'rest_framework.serializers.HyperlinkedModelSerializer',
 ]);
 
+/** Bases of Django's forms: a workspace class inheriting one is a form. */
+export const FORM_BASE = /^django\.forms\./;
+
+/**
+ * View bases whose own form_valid() may save the form: ModelFormMixin's, the auth views' (a
+ * password change saves its form), and any base from outside Django (a third-party view's).
+ */
+export const FORM_SAVING_VIEW_BASE =
+  /^(django\.views\.generic\.(edit\.)?(CreateView|UpdateView|BaseCreateView|BaseUpdateView|ModelFormMixin)|django\.contrib\.auth\.views\..*|(?!django\.|builtins\.|object$).*)$/;
+
+/** Class attributes by which the admin builds, and saves, a workspace form. */
+export const ADMIN_FORM_ATTRS = ['form', 'add_form'];
+
 /** Generic views that write their model: (kinds written). */
 export const WRITING_VIEWS = nameTable<('save' | 'delete')[]>({
   'django.views.generic.CreateView': ['save'],

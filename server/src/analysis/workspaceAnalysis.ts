@@ -5,9 +5,9 @@
 import type { Config } from '../config/config';
 import type { PythonFacts } from '../facts/types';
 import type { Analysis, FileAnalysis, Invalidation, PageRoute } from './analysis';
-import type { Shape } from './domain/values';
-import { callEdges, computeTriggers, DELETE_LIKE, methodTriggers, reachableOps } from './callGraph';
-import { coverEntries } from './coverage';
+import { fnIndex, type Shape } from './domain/values';
+import { callEdges, callersOf, computeTriggers, DELETE_LIKE, methodTriggers, reachableOps } from './callGraph';
+import { type Callers, coverEntries } from './coverage';
 import { collectWhatMatters } from './demand';
 import {
   cacheopsAutoEntries,
@@ -23,6 +23,7 @@ import { inFile } from './fileError';
 import { fieldGuardOf } from './guards';
 import type { CacheOp, FnEvents } from './domain/events';
 import { implicitWrites } from './implicitWrites';
+import { formSaves, unseenFormSaves } from './formSaves';
 import { expandKeyGroups } from './keyGroups';
 import { Interpreter } from './interp';
 import { ModelRegistry } from './models';
@@ -77,6 +78,13 @@ export function analyzeFacts(
 
   const reach = reachableOps(events, edges);
   const bumps = rowBumps(entries, writes, triggers);
+  // Form save() methods whose every call the engine sees: coverage may credit their callers.
+  const unseen = new Set(files.flatMap((f) => f.formSaves.unseen));
+  const callers: Callers = {
+    of: callersOf(events),
+    creditable: new Set(files.flatMap((f) => f.formSaves.own).filter((id) => !unseen.has(id))),
+    name: (id) => fnQual(ws, id),
+  };
   const { coverage, invalidatedAtAll } = coverEntries(
     entries,
     [...invalidations, ...instances, ...bumps],
@@ -84,6 +92,7 @@ export function analyzeFacts(
     models,
     reach,
     instantiated,
+    callers,
   );
   return {
     ws,
@@ -191,6 +200,7 @@ function fileAnalyses(
         cacheopsReads: cacheops[i],
         memoDicts: memoDicts[i],
         pageRoutes: interp.ws.settings.siteCache ? modelPageRoutes(interp, models, file) : [],
+        formSaves: { own: formSaves(models, file), unseen: unseenFormSaves(interp, models, file) },
       };
     }),
   );
@@ -221,4 +231,11 @@ function opsAndWrites(events: Map<string, FnEvents>): Pick<FileAnalysis, 'ops' |
     instances: ops.filter((o) => o.instanceOf),
     writes: all.flatMap((e) => e.writes),
   };
+}
+
+/** `Class.method` of a function id, for messages. */
+function fnQual(ws: Workspace, id: string): string {
+  const file = ws.byPath.get(id.slice(0, id.lastIndexOf('#')));
+  const fn = file && 'functions' in file ? file.functions[fnIndex(id)] : undefined;
+  return fn?.qual ?? id;
 }

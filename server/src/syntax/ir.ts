@@ -60,7 +60,19 @@ export type Stmt =
   | { t: 'with'; items: { ctx: Expr; as: Target | null }[]; body: Stmt[]; line: number }
   | { t: 'if'; test: Expr; body: Stmt[]; orelse: Stmt[]; line: number }
   | { t: 'while'; test: Expr; body: Stmt[]; line: number }
-  | { t: 'try'; body: Stmt[]; handlers: Stmt[][]; orelse: Stmt[]; final: Stmt[]; line: number }
+  /**
+   * `handlersLeave`: every `except` handler ends by leaving (return, raise, continue, break), so
+   * what follows the try statement runs only after its body (and `else`) ran to the end.
+   */
+  | {
+      t: 'try';
+      body: Stmt[];
+      handlers: Stmt[][];
+      orelse: Stmt[];
+      final: Stmt[];
+      line: number;
+      handlersLeave?: true;
+    }
   | { t: 'def'; fn: number; line: number }
   | { t: 'class'; cls: number; line: number };
 

@@ -34,6 +34,9 @@ const MAX_DEPTH = 120;
  */
 const MAX_BLOCK_NESTING = 256;
 
+/** Statements after which control does not go on to the next statement of their block. */
+const LEAVING_STATEMENTS = new Set(['return_statement', 'raise_statement', 'continue_statement', 'break_statement']);
+
 /**
  * A collection literal longer than this (UTF-16 units) made of literal data only is a data table
  * (airport codes, country names): no cache key, model or call can be in it, so it becomes unknown
@@ -490,13 +493,25 @@ class Builder {
         const handlers: Stmt[][] = [];
         let orelse: Stmt[] = [];
         let final: Stmt[] = [];
+        let handlersLeave = true;
         // Handlers are built before the body, so functions and classes in them are numbered first.
         this.eachNamedChild((t) => {
-          if (t === 'except_clause' || t === 'except_group_clause') handlers.push(this.namedChildBlock('block'));
-          else if (t === 'else_clause') orelse = this.fieldBlock(F.body);
+          if (t === 'except_clause' || t === 'except_group_clause') {
+            handlersLeave &&= this.blockEndsByLeaving();
+            handlers.push(this.namedChildBlock('block'));
+          } else if (t === 'else_clause') orelse = this.fieldBlock(F.body);
           else if (t === 'finally_clause') final = this.namedChildBlock('block');
         });
-        out.push({ t: 'try', body: this.fieldBlock(F.body), handlers, orelse, final, line });
+        const body = this.fieldBlock(F.body);
+        out.push({
+          t: 'try',
+          body,
+          handlers,
+          orelse,
+          final,
+          line,
+          ...(handlersLeave && { handlersLeave: true as const }),
+        });
         return;
       }
       case 'decorated_definition': {
@@ -554,6 +569,17 @@ class Builder {
       default:
         return;
     }
+  }
+
+  /** Whether the last statement of the cursor's `block` child leaves it: a return, raise, continue or break. */
+  private blockEndsByLeaving(): boolean {
+    if (!this.toNamedChildOfType('block')) return false;
+    let last: string | undefined;
+    this.eachNamedChild((t) => {
+      if (t !== 'comment') last = t;
+    });
+    this.c.gotoParent();
+    return last !== undefined && LEAVING_STATEMENTS.has(last);
   }
 
   private namedChildBlock(type: string): Stmt[] {

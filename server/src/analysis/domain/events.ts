@@ -20,18 +20,26 @@ export interface Pos {
   line: number;
   /** The compound statement whose block holds this one (absent at the top of a function's body). */
   outer?: Pos;
+  /**
+   * Every path that goes on past `outer` ran this block to its end: a `finally`, and a `try` body
+   * or its `else` when every handler leaves (an exception that skips part of the body ends in a
+   * handler that returns or raises).
+   */
+  ranThrough?: true;
 }
 
 /**
  * Whether the statement at `a` runs before the one at `w` on every path of their function that
  * reaches `w`: it sits earlier in `w`'s block or in a block around it, or in the header of a
- * compound statement around `w` (an `if` test, a `for` iterable). A statement in a branch, a loop
- * body or a `try` that `w` is not inside may not run.
+ * compound statement around `w` (an `if` test, a `for` iterable), or in a block run to its end
+ * (`ranThrough`) by every path past a statement that comes before `w`. Otherwise a statement in
+ * a branch, a loop body or a `try` that `w` is not inside may not run.
  */
-export function runsBefore(a: Pos, w: Pos): boolean {
+export function runsBefore(a: Pos, w: Pos, strictly = false): boolean {
   for (let at: Pos | undefined = w; at; at = at.outer)
-    if (at.block === a.block) return a.index < at.index || (a.index === at.index && at !== w);
-  return false;
+    if (at.block === a.block) return a.index < at.index || (!strictly && a.index === at.index && at !== w);
+  // The statement holding a run-through block must come before `w`, not hold it (`w` in a handler).
+  return !!a.ranThrough && !!a.outer && runsBefore(a.outer, w, true);
 }
 
 export interface CacheOp extends Site {

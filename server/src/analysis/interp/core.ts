@@ -55,7 +55,7 @@ import {
 } from './cacheApi';
 import { externalCall } from './djangoCalls';
 import { formSave, isSerializer, metaModel, serializedData, serializerValue } from './forms';
-import { formConstructorParams } from './formParams';
+import { formConstructorParams, viewFormParam } from './formParams';
 import { adminParam } from './admin';
 import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHoles';
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
@@ -188,6 +188,12 @@ export class Interpreter implements InterpreterApi {
       const admin = i >= 2 && scope.fnIdx >= 0 ? adminParam(this, file, scope.fnIdx, i) : undefined;
       if (admin) {
         scope.fixed.set(p.name, admin);
+        return;
+      }
+      // Django's form views pass form_valid() the form their form class builds.
+      const form = scope.fnIdx >= 0 ? viewFormParam(this, file, scope.fnIdx, i) : undefined;
+      if (form) {
+        scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), form));
         return;
       }
       const decorated = decoratedParams(this, file, scope.fnIdx).get(p.name) ?? EMPTY;
@@ -1151,13 +1157,16 @@ export class Interpreter implements InterpreterApi {
     return out;
   }
 
-  private walkBlock(body: Stmt[], scope: Scope, walk: Walk): void {
+  /** `ranThrough`: every path past the statement holding the block ran it to its end (Pos.ranThrough). */
+  private walkBlock(body: Stmt[], scope: Scope, walk: Walk, ranThrough = false): void {
     const block = ++this.blockCounter;
     // The statement holding this block (block 0 is the start of a walk: a function's own body).
     const holder = walk.pos;
     const outer = holder.block ? holder : undefined;
     body.forEach((s, index) => {
-      walk.pos = outer ? { block, index, line: s.line, outer } : { block, index, line: s.line };
+      walk.pos = outer
+        ? { block, index, line: s.line, outer, ...(ranThrough && { ranThrough: true as const }) }
+        : { block, index, line: s.line };
       this.walkStmt(s, scope, walk);
     });
     walk.pos = holder;
@@ -1208,10 +1217,10 @@ export class Interpreter implements InterpreterApi {
         return;
       }
       case 'try':
-        this.walkBlock(s.body, scope, walk);
+        this.walkBlock(s.body, scope, walk, !!s.handlersLeave);
         s.handlers.forEach((h) => this.walkBlock(h, scope, walk));
-        this.walkBlock(s.orelse, scope, walk);
-        this.walkBlock(s.final, scope, walk);
+        this.walkBlock(s.orelse, scope, walk, !!s.handlersLeave);
+        this.walkBlock(s.final, scope, walk, true);
         return;
       case 'def': {
         const fn = scope.file.functions[s.fn];

@@ -9,11 +9,11 @@
  */
 import type { PythonFacts } from '../../facts/types';
 import { eachCall } from '../../facts/walk';
-import { type ClsRef, fnId, merge, v, type V } from '../domain/values';
+import { FORM_BASE } from '../django';
+import { classBases } from '../models';
+import { type ClsRef, fnId, merge, type Shape, v, type V } from '../domain/values';
 import type { Call, InterpreterApi } from './api';
 import { positionalBeforeSpread, visitAssigns } from './bindings';
-
-const FORM_BASE = /^django\.forms\./;
 
 /** The values of the parameters of a form's `__init__` (the function `initIdx` of `cls`), by name. */
 export function formConstructorParams(interp: InterpreterApi, cls: ClsRef, initIdx: number): Map<string, V> {
@@ -94,4 +94,108 @@ function buildsForm(interp: InterpreterApi, view: ClsRef, form: ClsRef): boolean
   for (const s of interp.classAttr(view, 'get_form_class', self)?.shapes ?? [])
     if (s.k === 'fn') classes.push(...interp.returns(s.fn, null, self).shapes);
   return classes.some((s) => s.k === 'class' && interp.models.isOrSubclassOf(s.cls, form));
+}
+
+/** Django's form views call these with the form `get_form()` built from `get_form_class()`. */
+const FORM_HANDLERS = new Set(['form_valid', 'form_invalid']);
+
+/**
+ * The form a view's `form_valid(self, form)` or `form_invalid(self, form)` is given: an instance
+ * of one of its form classes (viewForms). Undefined when none is named, or when one of them is
+ * not a known class: the form is then left untyped.
+ */
+export function viewFormParam(interp: InterpreterApi, file: PythonFacts, fnIdx: number, index: number): V | undefined {
+  const fn = file.functions[fnIdx];
+  if (index !== 1 || fn.cls === null || !FORM_HANDLERS.has(fn.name)) return undefined;
+  const classes = viewForms(interp, { file, idx: fn.cls });
+  return classes?.length ? v(classes.map((cls) => ({ k: 'obj', cls }) as const)) : undefined;
+}
+
+/**
+ * The form classes a view (or a workspace subclass, which `self` may be) builds: named in
+ * `form_class`, assigned to `self.form_class` or returned from `get_form_class()`; null when one of
+ * them is not a known class.
+ */
+export function viewForms(interp: InterpreterApi, view: ClsRef): ClsRef[] | null {
+  const memo = interp.memoTable<ClsRef[] | null>('viewForms');
+  const id = fnId(view.file, view.idx);
+  if (!memo.has(id)) {
+    // A form class worked out through this view's own handlers (a cycle) is not known.
+    memo.set(id, null);
+    memo.set(id, viewFormClasses(interp, view));
+  }
+  return memo.get(id) ?? null;
+}
+
+function viewFormClasses(interp: InterpreterApi, view: ClsRef): ClsRef[] | null {
+  const shapes: Shape[] = [];
+  const related = relatedClasses(interp, view);
+  for (const cls of related.subclasses) {
+    const self = { k: 'obj', cls } as const;
+    shapes.push(...(interp.classAttr(cls, 'form_class', self)?.shapes ?? []));
+    for (const s of interp.classAttr(cls, 'get_form_class', self)?.shapes ?? [])
+      shapes.push(...(s.k === 'fn' ? interp.returns(s.fn, null, self).shapes : [s]));
+  }
+  for (const cls of [...related.bases, ...related.subclasses])
+    for (const idx of Object.values(cls.file.classes[cls.idx].methods)) {
+      const fn = cls.file.functions[idx];
+      const selfName = fn.params[0]?.name;
+      if (!selfName) continue;
+      visitAssigns(fn.body, (target, value) => {
+        if (
+          target.t === 'attr' &&
+          target.name === 'form_class' &&
+          target.obj.t === 'name' &&
+          target.obj.id === selfName
+        )
+          shapes.push(...interp.eval(value, interp.functionScope(cls.file, idx)).shapes);
+      });
+    }
+  if (shapes.some((s) => s.k !== 'class')) return null;
+  const classes: ClsRef[] = [];
+  for (const s of shapes)
+    if (s.k === 'class' && !classes.some((c) => c.file === s.cls.file && c.idx === s.cls.idx)) classes.push(s.cls);
+  return classes;
+}
+
+/** The workspace classes `cls` inherits from, and those that are `cls` or inherit from it. */
+function relatedClasses(interp: InterpreterApi, cls: ClsRef): { bases: ClsRef[]; subclasses: ClsRef[] } {
+  const { basesOf, subclassesOf } = classIndex(interp);
+  const walk = (from: ClsRef, next: Map<string, ClsRef[]>): ClsRef[] => {
+    const seen = new Map<string, ClsRef>([[fnId(from.file, from.idx), from]]);
+    const queue = [from];
+    for (let head = 0; head < queue.length && head < 10_000; head++)
+      for (const c of next.get(fnId(queue[head].file, queue[head].idx)) ?? []) {
+        const id = fnId(c.file, c.idx);
+        if (!seen.has(id)) {
+          seen.set(id, c);
+          queue.push(c);
+        }
+      }
+    return queue;
+  };
+  return { bases: walk(cls, basesOf).slice(1), subclasses: walk(cls, subclassesOf) };
+}
+
+/** Each workspace class's workspace bases and direct subclasses, worked out once. */
+function classIndex(interp: InterpreterApi): { basesOf: Map<string, ClsRef[]>; subclassesOf: Map<string, ClsRef[]> } {
+  const memo = interp.memoTable<{ basesOf: Map<string, ClsRef[]>; subclassesOf: Map<string, ClsRef[]> }>('classIndex');
+  const known = memo.get('');
+  if (known) return known;
+  const basesOf = new Map<string, ClsRef[]>();
+  const subclassesOf = new Map<string, ClsRef[]>();
+  for (const file of interp.ws.python)
+    file.classes.forEach((fact, idx) => {
+      const id = fnId(file, idx);
+      for (const b of classBases(fact))
+        for (const s of interp.eval(b, interp.moduleScope(file)).shapes) {
+          if (s.k !== 'class') continue;
+          basesOf.set(id, [...(basesOf.get(id) ?? []), s.cls]);
+          const baseId = fnId(s.cls.file, s.cls.idx);
+          subclassesOf.set(baseId, [...(subclassesOf.get(baseId) ?? []), { file, idx }]);
+        }
+    });
+  const index = { basesOf, subclassesOf };
+  memo.set('', index);
+  return index;
 }
