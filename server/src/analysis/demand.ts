@@ -44,7 +44,14 @@ interface BodyNames {
   names: Set<string>;
   /** It defines a decorated function (`@receiver` hooks it up from here). */
   decoratedDef: boolean;
+  /** Names of the callees it passes one of its parameters to as it is (`set_cached_value(key, value)`). */
+  forwards: Set<string>;
+  /** It calls one of its parameters (`compute()` in `get_or_compute(key, compute)`). */
+  callsParam: boolean;
 }
+
+/** How many levels of wrappers of wrappers are walked at their calls. */
+const WRAPPER_DEPTH = 3;
 
 /**
  * Walks what can matter: functions that mention an event name or an alias of one, and `roots`
@@ -67,11 +74,12 @@ export function collectWhatMatters(
   const aliases = aliasesOf(files);
   let names = withAliases(EVENT_NAMES, aliases);
   const cacheNames = withAliases(CACHE_CALLS, aliases);
-  // Only a function that names a cache method can be a wrapper; other callees are walked below
-  // when a write or a trigger reaches them.
+  // Only a function that names a cache method, or passes its parameters on to a wrapper, can be a
+  // wrapper; other callees are walked below when a write or a trigger reaches them.
+  const wrapping = mayWrap(bodies, cacheNames, aliases);
   interp.mayWrap = (fn) => {
     const b = byId.get(fnId(fn.file, fn.idx));
-    return !b || mentionsAny(b, cacheNames);
+    return !b || wrapping.has(b.id);
   };
   let wanted = (b: BodyNames) => b.decoratedDef || roots.has(b.id) || mentionsAny(b, names);
   const tried = new Set<string>();
@@ -122,6 +130,35 @@ function walkReachable(interp: InterpreterApi, byId: ReadonlyMap<string, BodyNam
   }
 }
 
+/**
+ * The bodies that may be cache wrappers: those that name a cache method, and, up to WRAPPER_DEPTH
+ * levels, functions that pass a parameter on to one that may be (`cache_price(item, price)` calling
+ * `set_cached_value(key, price)`): a wrapper of a wrapper is one only by passing its own parameters
+ * on. Only a function that passes its parameters on to a cache method, or calls one, starts a level.
+ */
+function mayWrap(
+  bodies: readonly BodyNames[],
+  cacheNames: ReadonlySet<string>,
+  aliases: ReadonlyMap<string, string[]>,
+): Set<string> {
+  const out = new Set<string>();
+  let level: BodyNames[] = [];
+  for (const b of bodies) {
+    if (!mentionsAny(b, cacheNames)) continue;
+    out.add(b.id);
+    if (b.idx >= 0 && (b.callsParam || [...b.forwards].some((n) => cacheNames.has(n)))) level.push(b);
+  }
+  for (let depth = 0; depth < WRAPPER_DEPTH && level.length; depth++) {
+    const names = withAliases(
+      level.map((b) => b.file.functions[b.idx].name),
+      aliases,
+    );
+    level = bodies.filter((b) => b.idx >= 0 && !out.has(b.id) && [...b.forwards].some((n) => names.has(n)));
+    for (const b of level) out.add(b.id);
+  }
+  return out;
+}
+
 function mentionsAny(b: BodyNames, names: ReadonlySet<string>): boolean {
   for (const n of b.names) if (names.has(n)) return true;
   return false;
@@ -167,7 +204,25 @@ function withAliases(names: Iterable<string>, aliases: ReadonlyMap<string, strin
 }
 
 function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
-  const out: BodyNames = { file, idx, id: fnId(file, idx), names: new Set(), decoratedDef: false };
+  const out: BodyNames = {
+    file,
+    idx,
+    id: fnId(file, idx),
+    names: new Set(),
+    decoratedDef: false,
+    forwards: new Set(),
+    callsParam: false,
+  };
+  // The receiver (`self`, `cls`) is not an argument a wrapper passes on.
+  const params = new Set(
+    idx >= 0 ? file.functions[idx].params.map((p) => p.name).filter((n) => n !== 'self' && n !== 'cls') : [],
+  );
+  const isParam = (e: Expr): boolean => (e.t === 'star' ? isParam(e.e) : e.t === 'name' && params.has(e.id));
+  const call = (e: Extract<Expr, { t: 'call' }>): void => {
+    if (isParam(e.fn)) out.callsParam = true;
+    const callee = e.fn.t === 'name' ? e.fn.id : e.fn.t === 'attr' ? e.fn.name : undefined;
+    if (callee !== undefined && (e.args.some(isParam) || e.kw.some((k) => isParam(k.value)))) out.forwards.add(callee);
+  };
   const expr = (e: Expr): void => {
     switch (e.t) {
       case 'name':
@@ -178,6 +233,7 @@ function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
         expr(e.obj);
         return;
       case 'call':
+        call(e);
         expr(e.fn);
         e.args.forEach(expr);
         e.kw.forEach((k) => expr(k.value));
