@@ -46,12 +46,7 @@ interface BodyNames {
   decoratedDef: boolean;
   /** Names of the callees it passes one of its parameters to as it is (`set_cached_value(key, value)`). */
   forwards: Set<string>;
-  /** It calls one of its parameters (`compute()` in `get_or_compute(key, compute)`). */
-  callsParam: boolean;
 }
-
-/** How many levels of wrappers of wrappers are walked at their calls. */
-const WRAPPER_DEPTH = 3;
 
 /**
  * Walks what can matter: functions that mention an event name or an alias of one, and `roots`
@@ -76,10 +71,10 @@ export function collectWhatMatters(
   const cacheNames = withAliases(CACHE_CALLS, aliases);
   // Only a function that names a cache method, or passes its parameters on to a wrapper, can be a
   // wrapper; other callees are walked below when a write or a trigger reaches them.
-  const wrapping = mayWrap(bodies, cacheNames, aliases);
+  const wraps = wrapperTest(interp, bodies, cacheNames, aliases);
   interp.mayWrap = (fn) => {
     const b = byId.get(fnId(fn.file, fn.idx));
-    return !b || wrapping.has(b.id);
+    return !b || wraps(b);
   };
   let wanted = (b: BodyNames) => b.decoratedDef || roots.has(b.id) || mentionsAny(b, names);
   const tried = new Set<string>();
@@ -131,32 +126,37 @@ function walkReachable(interp: InterpreterApi, byId: ReadonlyMap<string, BodyNam
 }
 
 /**
- * The bodies that may be cache wrappers: those that name a cache method, and, up to WRAPPER_DEPTH
- * levels, functions that pass a parameter on to one that may be (`cache_price(item, price)` calling
- * `set_cached_value(key, price)`): a wrapper of a wrapper is one only by passing its own parameters
- * on. Only a function that passes its parameters on to a cache method, or calls one, starts a level.
+ * May a function be a cache wrapper? One that names a cache method may. One that does not is one
+ * only by passing its own parameters on to a wrapper (`cache_price(item, price)` calling
+ * `set_cached_value(key, price)`): a callee it passes them to, by name, must be a wrapper with a
+ * template. Those callees are walked to see: they name a cache method, or pass their parameters on
+ * to a wrapper, so the rounds below walk them anyway. Each body is tested once.
  */
-function mayWrap(
+function wrapperTest(
+  interp: InterpreterApi,
   bodies: readonly BodyNames[],
   cacheNames: ReadonlySet<string>,
   aliases: ReadonlyMap<string, string[]>,
-): Set<string> {
-  const out = new Set<string>();
-  let level: BodyNames[] = [];
-  for (const b of bodies) {
-    if (!mentionsAny(b, cacheNames)) continue;
-    out.add(b.id);
-    if (b.idx >= 0 && (b.callsParam || [...b.forwards].some((n) => cacheNames.has(n)))) level.push(b);
-  }
-  for (let depth = 0; depth < WRAPPER_DEPTH && level.length; depth++) {
-    const names = withAliases(
-      level.map((b) => b.file.functions[b.idx].name),
-      aliases,
-    );
-    level = bodies.filter((b) => b.idx >= 0 && !out.has(b.id) && [...b.forwards].some((n) => names.has(n)));
-    for (const b of level) out.add(b.id);
-  }
-  return out;
+): (b: BodyNames) => boolean {
+  const byName = new Map<string, BodyNames[]>();
+  for (const b of bodies)
+    if (b.idx >= 0)
+      for (const name of withAliases([b.file.functions[b.idx].name], aliases))
+        byName.set(name, [...(byName.get(name) ?? []), b]);
+  const tested = new Map<string, boolean>();
+  const isTemplated = (b: BodyNames) =>
+    inFile(b.file.path, () => interp.collect(b.file, b.idx)).ops.some((op) => op.template);
+  const test = (b: BodyNames): boolean => {
+    if (mentionsAny(b, cacheNames)) return true;
+    const known = tested.get(b.id);
+    if (known !== undefined) return known;
+    // Calls that go round in a cycle prove nothing.
+    tested.set(b.id, false);
+    const found = [...b.forwards].some((name) => (byName.get(name) ?? []).some((c) => test(c) && isTemplated(c)));
+    tested.set(b.id, found);
+    return found;
+  };
+  return test;
 }
 
 function mentionsAny(b: BodyNames, names: ReadonlySet<string>): boolean {
@@ -211,7 +211,6 @@ function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
     names: new Set(),
     decoratedDef: false,
     forwards: new Set(),
-    callsParam: false,
   };
   // The receiver (`self`, `cls`) is not an argument a wrapper passes on.
   const params = new Set(
@@ -219,7 +218,6 @@ function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
   );
   const isParam = (e: Expr): boolean => (e.t === 'star' ? isParam(e.e) : e.t === 'name' && params.has(e.id));
   const call = (e: Extract<Expr, { t: 'call' }>): void => {
-    if (isParam(e.fn)) out.callsParam = true;
     const callee = e.fn.t === 'name' ? e.fn.id : e.fn.t === 'attr' ? e.fn.name : undefined;
     if (callee !== undefined && (e.args.some(isParam) || e.kw.some((k) => isParam(k.value)))) out.forwards.add(callee);
   };
