@@ -44,6 +44,8 @@ interface BodyNames {
   names: Set<string>;
   /** It defines a decorated function (`@receiver` hooks it up from here). */
   decoratedDef: boolean;
+  /** Names of the callees it passes one of its parameters to as it is (`set_cached_value(key, value)`). */
+  forwards: Set<string>;
 }
 
 /**
@@ -67,11 +69,12 @@ export function collectWhatMatters(
   const aliases = aliasesOf(files);
   let names = withAliases(EVENT_NAMES, aliases);
   const cacheNames = withAliases(CACHE_CALLS, aliases);
-  // Only a function that names a cache method can be a wrapper; other callees are walked below
-  // when a write or a trigger reaches them.
+  // Only a function that names a cache method, or passes its parameters on to a wrapper, can be a
+  // wrapper; other callees are walked below when a write or a trigger reaches them.
+  const wraps = wrapperTest(interp, bodies, cacheNames, aliases);
   interp.mayWrap = (fn) => {
     const b = byId.get(fnId(fn.file, fn.idx));
-    return !b || mentionsAny(b, cacheNames);
+    return !b || wraps(b);
   };
   let wanted = (b: BodyNames) => b.decoratedDef || roots.has(b.id) || mentionsAny(b, names);
   const tried = new Set<string>();
@@ -122,6 +125,40 @@ function walkReachable(interp: InterpreterApi, byId: ReadonlyMap<string, BodyNam
   }
 }
 
+/**
+ * May a function be a cache wrapper? One that names a cache method may. One that does not is one
+ * only by passing its own parameters on to a wrapper (`cache_price(item, price)` calling
+ * `set_cached_value(key, price)`): a callee it passes them to, by name, must be a wrapper with a
+ * template. Those callees are walked to see: they name a cache method, or pass their parameters on
+ * to a wrapper, so the rounds below walk them anyway. Each body is tested once.
+ */
+function wrapperTest(
+  interp: InterpreterApi,
+  bodies: readonly BodyNames[],
+  cacheNames: ReadonlySet<string>,
+  aliases: ReadonlyMap<string, string[]>,
+): (b: BodyNames) => boolean {
+  const byName = new Map<string, BodyNames[]>();
+  for (const b of bodies)
+    if (b.idx >= 0)
+      for (const name of withAliases([b.file.functions[b.idx].name], aliases))
+        byName.set(name, [...(byName.get(name) ?? []), b]);
+  const tested = new Map<string, boolean>();
+  const isTemplated = (b: BodyNames) =>
+    inFile(b.file.path, () => interp.collect(b.file, b.idx)).ops.some((op) => op.template);
+  const test = (b: BodyNames): boolean => {
+    if (mentionsAny(b, cacheNames)) return true;
+    const known = tested.get(b.id);
+    if (known !== undefined) return known;
+    // Calls that go round in a cycle prove nothing.
+    tested.set(b.id, false);
+    const found = [...b.forwards].some((name) => (byName.get(name) ?? []).some((c) => test(c) && isTemplated(c)));
+    tested.set(b.id, found);
+    return found;
+  };
+  return test;
+}
+
 function mentionsAny(b: BodyNames, names: ReadonlySet<string>): boolean {
   for (const n of b.names) if (names.has(n)) return true;
   return false;
@@ -167,7 +204,23 @@ function withAliases(names: Iterable<string>, aliases: ReadonlyMap<string, strin
 }
 
 function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
-  const out: BodyNames = { file, idx, id: fnId(file, idx), names: new Set(), decoratedDef: false };
+  const out: BodyNames = {
+    file,
+    idx,
+    id: fnId(file, idx),
+    names: new Set(),
+    decoratedDef: false,
+    forwards: new Set(),
+  };
+  // The receiver (`self`, `cls`) is not an argument a wrapper passes on.
+  const params = new Set(
+    idx >= 0 ? file.functions[idx].params.map((p) => p.name).filter((n) => n !== 'self' && n !== 'cls') : [],
+  );
+  const isParam = (e: Expr): boolean => (e.t === 'star' ? isParam(e.e) : e.t === 'name' && params.has(e.id));
+  const call = (e: Extract<Expr, { t: 'call' }>): void => {
+    const callee = e.fn.t === 'name' ? e.fn.id : e.fn.t === 'attr' ? e.fn.name : undefined;
+    if (callee !== undefined && (e.args.some(isParam) || e.kw.some((k) => isParam(k.value)))) out.forwards.add(callee);
+  };
   const expr = (e: Expr): void => {
     switch (e.t) {
       case 'name':
@@ -178,6 +231,7 @@ function bodyNames(file: PythonFacts, idx: number, body: Stmt[]): BodyNames {
         expr(e.obj);
         return;
       case 'call':
+        call(e);
         expr(e.fn);
         e.args.forEach(expr);
         e.kw.forEach((k) => expr(k.value));
