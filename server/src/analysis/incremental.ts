@@ -162,6 +162,10 @@ class TrackedPythonFacts extends ReadNoting implements PythonFacts {
     this.noteContent();
     return this.raw.hasErrors;
   }
+  get python2(): true | undefined {
+    this.noteContent();
+    return this.raw.python2;
+  }
 }
 
 /** A function or class of a tracked file: its name is a name the module binds, the rest is content. */
