@@ -162,8 +162,8 @@ class TrackedPythonFacts extends ReadNoting implements PythonFacts {
     this.noteContent();
     return this.raw.hasErrors;
   }
+  /** Not noted: the workspace reads it of every file, and the context fingerprint holds the result. */
   get python2(): true | undefined {
-    this.noteContent();
     return this.raw.python2;
   }
 }
@@ -555,6 +555,7 @@ function contextFingerprint(ws: Workspace, config: Config): string {
     [...ws.byModule].map(([module, f]) => `${module}=${f.path}`),
     [...ws.byPath.keys()],
     ws.settings,
+    ws.python2,
     config,
   ]);
 }

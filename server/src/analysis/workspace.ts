@@ -83,7 +83,7 @@ export class Workspace {
   lookups: NameLookups | undefined;
   private readonly importedAs: ReadonlyMap<PythonFacts, string>;
   /** Some project file uses Python 2 statements: imports are resolved as Python 2 does (importedModule). */
-  private readonly python2: boolean;
+  readonly python2: boolean;
 
   /**
    * `libraries`: the bundled library stubs. Files under `stubPaths` are the team's own stubs. A

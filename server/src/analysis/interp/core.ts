@@ -140,7 +140,7 @@ export class Interpreter implements InterpreterApi {
         fn.body,
         locals,
         file,
-        fn.params.map((p) => p.name),
+        fn.params.slice(receiverParams(fn)).map((p) => p.name),
       );
     const cls = fn && fn.cls !== null ? { file, idx: fn.cls } : null;
     const scope: Scope = { file, fn, fnIdx: idx, parent, fixed, locals, memo: new Map(), busy: new Set(), cls };
