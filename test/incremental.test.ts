@@ -435,6 +435,16 @@ test('incremental: scripted edits to fixture trees', async () => {
   }
 });
 
+test('incremental: a Python 2 statement in one file changes how every file imports', async () => {
+  const t = await treeOf(path.join(FIXTURES, 'ok_python3_absolute_import'));
+  const views = 'shop/views.py';
+  const python3 = t.text(views);
+  t.write(views, python3.replace('print("listed %d products" % len(titles))', 'print "listed"'));
+  t.check('a print statement: the package imports its own modules first');
+  t.write(views, python3);
+  t.check('the print statement undone');
+});
+
 test('incremental: seeded random line mutations of real files', async () => {
   const trees = [
     SHOP,

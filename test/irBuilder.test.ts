@@ -361,3 +361,9 @@ test('files are read ahead, handed over in order, unreadable ones as undefined',
   );
   assert.ok(most > 1 && most <= 9, `${most} reads in flight`);
 });
+
+test('Python 2 statements mark the file; Python 3 print calls and the word in strings do not', async () => {
+  assert.equal((await factsOf('def f():\n    print "x"\n')).python2, true);
+  assert.equal((await factsOf('exec "x = 1"\n')).python2, true);
+  assert.equal((await factsOf('print("x")\ndoc = """print >> sys.stderr, 1"""\n')).python2, undefined);
+});

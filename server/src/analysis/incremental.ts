@@ -162,6 +162,10 @@ class TrackedPythonFacts extends ReadNoting implements PythonFacts {
     this.noteContent();
     return this.raw.hasErrors;
   }
+  /** Not noted: the workspace reads it of every file, and the context fingerprint holds the result. */
+  get python2(): true | undefined {
+    return this.raw.python2;
+  }
 }
 
 /** A function or class of a tracked file: its name is a name the module binds, the rest is content. */
@@ -551,6 +555,7 @@ function contextFingerprint(ws: Workspace, config: Config): string {
     [...ws.byModule].map(([module, f]) => `${module}=${f.path}`),
     [...ws.byPath.keys()],
     ws.settings,
+    ws.python2,
     config,
   ]);
 }

@@ -82,6 +82,8 @@ export class Workspace {
   settings: Settings;
   lookups: NameLookups | undefined;
   private readonly importedAs: ReadonlyMap<PythonFacts, string>;
+  /** Some project file uses Python 2 statements: imports are resolved as Python 2 does (importedModule). */
+  readonly python2: boolean;
 
   /**
    * `libraries`: the bundled library stubs. Files under `stubPaths` are the team's own stubs. A
@@ -105,6 +107,7 @@ export class Workspace {
     const { aliases, importedAs } = moduleAliases(this.python, this.byPath);
     for (const [name, file] of aliases) this.byModule.set(name, file);
     this.importedAs = importedAs;
+    this.python2 = this.python.some((f) => f.python2);
     for (const stub of [...teamStubs, ...libraries]) {
       if (this.byModule.has(stub.module)) continue;
       this.byModule.set(stub.module, stub);
@@ -168,7 +171,7 @@ export class Workspace {
       // Star imports may provide it.
       for (const imp of file.imports) {
         if (imp.name !== '*') continue;
-        const target = this.byModule.get(imp.module);
+        const target = this.byModule.get(this.importedModule(file, imp.module));
         const r = target ? this.resolveGlobal(target, name, seen) : undefined;
         if (r) return r;
       }
@@ -178,9 +181,23 @@ export class Workspace {
     const last = bindings[bindings.length - 1];
     if (last.k === 'def') return { k: 'fn', file, idx: last.idx };
     if (last.k === 'class') return { k: 'class', file, idx: last.idx };
-    if (last.k === 'import') return this.resolveImport(last.imp, seen);
+    if (last.k === 'import')
+      return this.resolveImport({ ...last.imp, module: this.importedModule(file, last.imp.module) }, seen);
     const assigns = bindings.filter((b): b is Extract<Binding, { k: 'assign' }> => b.k === 'assign');
     return { k: 'value', file, name, exprs: assigns.map((b) => b.value), inFn: assigns.map((b) => b.fn ?? null) };
+  }
+
+  /**
+   * The module an import of `module` in `file` loads. Python 2 tries the importing file's own
+   * package first (`from article import *` in wiki/models/__init__.py is wiki.models.article); a
+   * module never imports itself that way, and Python 3 code imports absolutely.
+   */
+  private importedModule(file: PythonFacts, module: string): string {
+    if (!this.python2 || this.byModule.has(module.split('.')[0])) return module;
+    const parts = file.module.split('.');
+    const pkg = (file.isPackage ? parts : parts.slice(0, -1)).join('.');
+    const sibling = pkg && `${pkg}.${module}`;
+    return sibling && sibling !== file.module && this.byModule.has(`${pkg}.${module.split('.')[0]}`) ? sibling : module;
   }
 
   resolveImport(imp: ImportFact, seen = new Set<string>()): Sym | undefined {

@@ -20,6 +20,8 @@ export interface PythonFacts {
   suppressions: Suppression[];
   /** Files that did not parse cleanly still produce facts; this records that they are partial. */
   hasErrors: boolean;
+  /** The file uses Python 2 statements (`print x`, `exec code`): its project runs on Python 2. */
+  python2?: true;
   /** Set when building the facts threw (a bug of ours): they are empty, and the run says so. */
   internalError?: string;
 }

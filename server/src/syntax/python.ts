@@ -68,6 +68,7 @@ export interface PythonIR {
   functions: FunctionFact[];
   classes: ClassFact[];
   hasErrors: boolean;
+  python2?: true;
 }
 
 /** Resolves `from ..x import y` against the importing module. */
@@ -167,6 +168,8 @@ function missing(): Expr {
 
 class Builder {
   readonly imports: ImportFact[] = [];
+  /** A Python 2 statement (`print x`, `exec code`) was seen. */
+  python2 = false;
   readonly functions: FunctionFact[] = [];
   readonly classes: ClassFact[] = [];
   private fnStack: number[] = [];
@@ -488,6 +491,10 @@ class Builder {
         out.push({ t: 'with', items, body: this.fieldBlock(F.body), line });
         return;
       }
+      case 'print_statement':
+      case 'exec_statement':
+        this.python2 = true;
+        return;
       case 'try_statement': {
         const line = this.line();
         const handlers: Stmt[][] = [];
@@ -1193,7 +1200,14 @@ function build(
   try {
     const b = new Builder(cursor, source, lineStartsOf(source), grammarOf(language), module, isPackage);
     const body = b.block();
-    return { imports: b.imports, body, functions: b.functions, classes: b.classes, hasErrors };
+    return {
+      imports: b.imports,
+      body,
+      functions: b.functions,
+      classes: b.classes,
+      hasErrors,
+      ...(b.python2 && { python2: true as const }),
+    };
   } finally {
     cursor.delete();
   }

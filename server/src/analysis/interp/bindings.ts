@@ -167,7 +167,17 @@ function surelyBinds(s: Stmt, next: Stmt | undefined): boolean {
   return s.t === 'with' || s.t === 'def' || s.t === 'class';
 }
 
-export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, file: PythonFacts): void {
+/**
+ * `params`: the function's parameters. A parameter's dict items (`kwargs["k"] = v`,
+ * `context.update({...})`) are its own in the body, as a local dict's are; its other mutations
+ * (`self.x = v`, `rows.append(x)`) leave it as the caller typed it.
+ */
+export function collectLocals(
+  body: Stmt[],
+  into: Map<string, LocalBinding[]>,
+  file: PythonFacts,
+  params: readonly string[] = [],
+): void {
   let place: BindingPlace = { end: 0 };
   /** Where the statement being visited surely rebinds the names it binds (see BindingPlace.replaces). */
   let replaces: [number, number] | undefined;
@@ -185,6 +195,11 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
   // Mutations (`x.append(v)`, `x["k"] = v`) add data only to names the function binds itself.
   const mutations: [string, LocalBinding][] = [];
   const mutate = (name: string, b: Binding) => mutations.push([name, { ...placed(b), adds: true }]);
+  const paramFills: [string, LocalBinding][] = [];
+  const fill = (name: string, b: Binding) => {
+    if (params.includes(name)) paramFills.push([name, { ...placed(b), adds: true }]);
+    else mutate(name, b);
+  };
   // `d["k"] = v` items of one name make one dict, so each item stays readable by its key (a render context).
   const items = new Map<string, { item: DictItem; place: BindingPlace }[]>();
   const add = (name: string, b: LocalBinding) => {
@@ -234,7 +249,7 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
           if (e.t === 'call' && e.fn.t === 'attr' && name) {
             const one = ONE_ITEM_MUTATORS.has(e.fn.name);
             for (const a of e.args)
-              mutate(
+              (e.fn.name === 'update' && e.fn.obj.t === 'name' ? fill : mutate)(
                 name,
                 one
                   ? { k: 'assign', value: { t: 'seq', items: [a], loc: a.loc }, index: null }
@@ -282,9 +297,10 @@ export function collectLocals(body: Stmt[], into: Map<string, LocalBinding[]>, f
     // One dict for all the items: it binds where the first does (later items may count too early, never too late).
     place = list[0].place;
     const dictItems = list.map((x) => x.item);
-    mutate(name, { k: 'assign', value: { t: 'dict', items: dictItems, loc: dictItems[0].value.loc }, index: null });
+    fill(name, { k: 'assign', value: { t: 'dict', items: dictItems, loc: dictItems[0].value.loc }, index: null });
   }
   for (const [name, b] of mutations) into.get(name)?.push(b);
+  for (const [name, b] of paramFills) add(name, b);
 }
 
 /**

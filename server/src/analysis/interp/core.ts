@@ -135,7 +135,13 @@ export class Interpreter implements InterpreterApi {
   scopeFor(file: PythonFacts, idx: number, parent: Scope | null = null, fixed = new Map<string, V>()): Scope {
     const fn = idx >= 0 ? file.functions[idx] : null;
     const locals = new Map<string, LocalBinding[]>();
-    if (fn) collectLocals(fn.body, locals, file);
+    if (fn)
+      collectLocals(
+        fn.body,
+        locals,
+        file,
+        fn.params.slice(receiverParams(fn)).map((p) => p.name),
+      );
     const cls = fn && fn.cls !== null ? { file, idx: fn.cls } : null;
     const scope: Scope = { file, fn, fnIdx: idx, parent, fixed, locals, memo: new Map(), busy: new Set(), cls };
     if (fn) this.bindParams(scope, fn);
@@ -772,8 +778,12 @@ export class Interpreter implements InterpreterApi {
     switch (s.k) {
       case 'bound':
         return this.methodCall(s.recv, s.name, e, scope, walk, args);
-      case 'fn':
-        return this.callFunction(s, e, scope, walk, args);
+      case 'fn': {
+        const explicit = this.explicitReceiver(s, e, scope);
+        return explicit
+          ? this.callFunction(explicit.fn, explicit.call, scope, walk, () => args().slice(1))
+          : this.callFunction(s, e, scope, walk, args);
+      }
       case 'model':
         return v([
           {
@@ -802,6 +812,21 @@ export class Interpreter implements InterpreterApi {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * `Base.method(self, ...)`: a method called on its class with the object as the first argument is
+   * that object's method, as `self.method(...)` would be (the object keeps its own class, whose
+   * attributes the base's body reads).
+   */
+  private explicitReceiver(s: FnShape, e: Call, scope: Scope): { fn: FnShape; call: Call } | undefined {
+    const fact = s.fn.file.functions[s.fn.idx];
+    const first = e.args[0];
+    if (s.self || !first || first.t === 'star' || receiverParams(fact) !== 1) return undefined;
+    if (fact.decorators.some((d) => exprText(d) === 'classmethod')) return undefined;
+    const recv = this.eval(first, scope).shapes;
+    if (recv.length !== 1 || (recv[0].k !== 'obj' && recv[0].k !== 'inst')) return undefined;
+    return { fn: { ...s, self: recv[0] }, call: { ...e, args: e.args.slice(1) } };
   }
 
   /** The data of a call's positional and keyword arguments together. */
@@ -979,7 +1004,9 @@ export class Interpreter implements InterpreterApi {
         ? `:inst:${self.model}`
         : self?.k === 'qs'
           ? `:qs:${self.model}:${self.lookups ?? '?'}:${self.picked ?? '?'}`
-          : '';
+          : self?.k === 'obj'
+            ? `:obj:${fnId(self.cls.file, self.cls.idx)}${self.held ? ':held' : ''}`
+            : '';
     const id = `${fnId(fn.file, fn.idx)}${selfKey}`;
     return this.once(this.summaries, this.summaryBusy, id, () => {
       const fact = fn.file.functions[fn.idx];
