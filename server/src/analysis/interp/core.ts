@@ -7,11 +7,12 @@
 import { errorText } from '../../facts/extract';
 import type { PythonFacts } from '../../facts/types';
 import type { Expr, FunctionFact, Param, Stmt } from '../../syntax/ir';
-import { type CacheOp, emptyEvents, type FnEvents } from '../domain/events';
+import { emptyEvents, type FnEvents } from '../domain/events';
 import { concat, fromParams, type KeyPattern, lit, withoutParams } from '../domain/keys';
 import {
   type ClsRef,
   dataOf,
+  classOf,
   type Dep,
   EMPTY,
   exprText,
@@ -61,6 +62,7 @@ import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHole
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
 import { genericViewCall } from './views';
+import { recordStubWrites } from './stubWrites';
 import { madeMember, madeMethodCall, madeSelf } from './madeClasses';
 import { decoratedParams } from './decoratedParams';
 import { superCallParams } from './superCalls';
@@ -499,6 +501,7 @@ export class Interpreter implements InterpreterApi {
     )
       return v([{ k: 'const' }]);
     if (USER_CONSTANT_ATTRIBUTES.has(name) && obj.shapes.some((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
+    if (name === '__class__') return classOf(obj);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope, obj.deps));
     const column = rowColumn(this.models, obj, name) ?? relationColumn(this.models, obj, name);
@@ -817,6 +820,7 @@ export class Interpreter implements InterpreterApi {
       walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
     if (walk && e) {
       instantiateWrapperOps(this, s, e, scope, walk);
+      recordStubWrites(this, s, e, scope, walk);
       callOverridesOfArguments(this, s, e, scope, walk, args);
     }
     const fact = s.fn.file.functions[s.fn.idx];
@@ -914,7 +918,7 @@ export class Interpreter implements InterpreterApi {
     }
   }
 
-  boundOps(s: FnShape, e: Call, scope: Scope): CacheOp[] | undefined {
+  boundEvents(s: FnShape, e: Call, scope: Scope): FnEvents | undefined {
     const inner = this.boundScope(s, e, scope);
     if (!inner?.fn) return undefined;
     const id = fnId(s.fn.file, s.fn.idx);
@@ -928,7 +932,7 @@ export class Interpreter implements InterpreterApi {
     };
     try {
       this.walkBlock(inner.fn.body, inner, walk);
-      return walk.events.ops;
+      return walk.events;
     } catch (error) {
       this.failedWalks.push({ path: s.fn.file.path, error: errorText(error) });
       return undefined;
