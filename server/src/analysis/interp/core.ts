@@ -557,6 +557,14 @@ export class Interpreter implements InterpreterApi {
             deps,
           );
         }
+        const generic = this.models.genericTargets(s.model, name);
+        if (generic) {
+          const via = [...s.via, `.${name}`];
+          return v(
+            generic.map((model) => ({ k: 'inst', model, via })),
+            generic.map((model) => this.dep(model, via, scope, e)),
+          );
+        }
         const m = this.models.byId.get(s.model);
         const member = m ? this.classMember(m, name, s) : undefined;
         // An overridden save()/delete() is the write itself (its `super()` call is not recorded
@@ -1079,7 +1087,12 @@ export class Interpreter implements InterpreterApi {
   /** The union of a function's return expressions, evaluated in its scope. */
   private evalReturns(scope: Scope): V {
     const out: V[] = [];
-    if (scope.fn) visitReturns(scope.fn.body, (r) => out.push(this.eval(r, scope)));
+    // A generator's value is what it hands out: the items of `yield from xs`, each `yield x`.
+    if (scope.fn)
+      visitReturns(scope.fn.body, (r, yields) => {
+        const val = this.eval(r, scope);
+        out.push(yields === true ? v([{ k: 'list', elem: val }], val.deps) : val);
+      });
     return merge(...out);
   }
 
