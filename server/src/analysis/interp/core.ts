@@ -63,6 +63,7 @@ import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
 import { genericViewCall } from './views';
 import { recordStubWrites } from './stubWrites';
+import { callerParams } from './callerParams';
 import { madeMember, madeMethodCall, madeSelf } from './madeClasses';
 import { decoratedParams } from './decoratedParams';
 import { superCallParams } from './superCalls';
@@ -193,7 +194,11 @@ export class Interpreter implements InterpreterApi {
         return;
       }
       const decorated = decoratedParams(this, file, scope.fnIdx).get(p.name) ?? EMPTY;
-      scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope), decorated));
+      const called = callerParams(this, file, scope.fnIdx).get(p.name) ?? EMPTY;
+      scope.fixed.set(
+        p.name,
+        merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope), decorated, called),
+      );
     });
   }
 
