@@ -171,7 +171,7 @@ export function notARow(x: V): V {
   );
 }
 
-/** `type(x)` and `x.__class__`: the model of a row, the class of an object; nothing for other values. */
+/** `type(x)`: the model of a row, the class of an object; nothing for other values. */
 export function classOf(x: V): V {
   const out: Shape[] = [];
   for (const s of x.shapes) {

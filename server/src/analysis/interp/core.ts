@@ -12,7 +12,6 @@ import { concat, fromParams, type KeyPattern, lit, withoutParams } from '../doma
 import {
   type ClsRef,
   dataOf,
-  classOf,
   type Dep,
   EMPTY,
   exprText,
@@ -506,7 +505,6 @@ export class Interpreter implements InterpreterApi {
     )
       return v([{ k: 'const' }]);
     if (USER_CONSTANT_ATTRIBUTES.has(name) && obj.shapes.some((sh) => sh.k === 'inst')) return v([{ k: 'const' }]);
-    if (name === '__class__') return classOf(obj);
     const out: V[] = [];
     for (const s of obj.shapes) out.push(this.shapeAttr(s, name, e, scope, obj.deps));
     const column = rowColumn(this.models, obj, name) ?? relationColumn(this.models, obj, name);
