@@ -1,9 +1,9 @@
 """django-mptt's `MPTTModel`: tree lookups are querysets of the node's own model.
 
 The lookups filter on the tree columns mptt adds (`tree_id`, `lft`, `rght`) and on the parent
-key. Moving or inserting a node saves it; mptt also renumbers the tree columns of the rows
-around it with `update()`, which keeps their order and their parents: what a cached tree shows
-changes with the node's own save, so that renumbering is left out.
+key; mptt's `order_by` of the tree columns is left out. Moving a node renumbers the tree columns
+of the rows around it with `update()`, which sends no signal, and saves the node; inserting one
+renumbers the others too (its own save is the caller's, or `save=True`, which is not followed).
 """
 
 from django.db import models
@@ -41,8 +41,15 @@ class MPTTModel(models.Model):
         return type(self)._default_manager.filter(tree_id=self.tree_id, parent=None).get()
 
     def move_to(self, target, position="first-child"):
+        _renumber_tree(self)
         self.save()
 
     def insert_at(self, target, position="first-child", save=False, allow_existing_pk=False, refresh_target=True):
-        # Saved only with save=True, which the walk of this body could not tell apart: the caller's save() is the write.
-        return None
+        _renumber_tree(self)
+
+
+def _renumber_tree(node):
+    """Make room for the node: the tree columns of the rows around it shift, with no signal sent."""
+    type(node)._default_manager.filter(tree_id=node.tree_id).update(
+        lft=node.lft, rght=node.rght, tree_id=node.tree_id, level=node.level
+    )
