@@ -289,6 +289,12 @@ test('del statements: each target an expression statement marked as deleted, nev
   assert.deepEqual(deleted, ['sub', 'name', 'sub']);
 });
 
+test('yield statements: a return that yields, `from` when it hands out the items of an iterable', async () => {
+  const f = await factsOf('def g(xs):\n    yield xs\n    yield from xs\n    yield  from(xs)\n');
+  const yields = f.functions[0].body.map((s) => (s.t === 'return' ? s.yields : s.t));
+  assert.deepEqual(yields, [true, 'from', 'from']);
+});
+
 test('a big literal table of constants becomes unknown; one item that names anything keeps it all', async () => {
   const rows = Array.from({ length: 2000 }, (_, i) => `    ('K${i}', "name ${i}", -${i}, 1.5, None),  # row\n`).join(
     '',

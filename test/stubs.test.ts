@@ -77,6 +77,26 @@ test('a markdown conversion reads what the project processors read, known only t
   assert.deepEqual(await reads(withoutStubs), ['page:{pk}: notes.Page', 'summary:{pk}: notes.Page']);
 });
 
+test('django-mptt tree lookups are rows of the node model, known only through the bundled stub', async () => {
+  const files = readTree(path.join(__dirname, '..', '..', 'test', 'fixtures', 'stub_mptt'));
+  const coverage = async (fs: WorkspaceFs) => {
+    const graph = (await analyzeWorkspace(fs, defaultConfig)).graph;
+    const writes = graph.models.flatMap((m) => m.writes.map((w) => `${w.how} ${w.kind}`)).sort();
+    const menu = graph.entries.find((e) => e.key === 'category-menu:{self.pk}')!.dependencies[0].coverage.save.state;
+    return { writes, menu };
+  };
+  // move_to() renumbers the tree and saves the node; the clears of the ancestors' menus after each write cover the menu.
+  assert.deepEqual(await coverage(memoryFs(files)), {
+    writes: ['category.delete() delete', 'category.move_to() bulk', 'category.move_to() save', 'category.save() save'],
+    menu: 'yes',
+  });
+  const { stubs: _, ...withoutStubs } = memoryFs(files);
+  assert.deepEqual(await coverage(withoutStubs), {
+    writes: ['category.delete() delete', 'category.save() save'],
+    menu: 'no',
+  });
+});
+
 test('files under stub-paths are stubs: they resolve imports but are not project code', async () => {
   const files = readTree(path.join(__dirname, '..', '..', 'test', 'fixtures', 'stub_paths_team_stub'));
   const parser = await loadPythonParser();

@@ -16,6 +16,7 @@ import { projectSignalReceivers } from './domain/events';
 import { fnId } from './domain/values';
 import { inFile } from './fileError';
 import type { InterpreterApi } from './interp/api';
+import { writingStubNames } from './interp/stubWrites';
 
 /** Cache methods, sync and async: a cache wrapper calls one. */
 const CACHE_CALLS = [...CACHE_METHODS, ...[...CACHE_METHODS].map((m) => `a${m}`)];
@@ -67,7 +68,7 @@ export function collectWhatMatters(
   }
   const byId = new Map(bodies.map((b) => [b.id, b]));
   const aliases = aliasesOf(files);
-  let names = withAliases(EVENT_NAMES, aliases);
+  let names = withAliases([...EVENT_NAMES, ...writingStubNames(interp.ws.stubs)], aliases);
   const cacheNames = withAliases(CACHE_CALLS, aliases);
   // Only a function that names a cache method, or passes its parameters on to a wrapper, can be a
   // wrapper; other callees are walked below when a write or a trigger reaches them.

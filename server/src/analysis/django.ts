@@ -111,7 +111,16 @@ export const PERMISSIONS_RELATIONS = {
   ],
 };
 
-export const GENERIC_FK = new Set(['django.contrib.contenttypes.fields.GenericForeignKey']);
+export const GENERIC_FK = new Set([
+  'django.contrib.contenttypes.fields.GenericForeignKey',
+  'django.contrib.contenttypes.generic.GenericForeignKey',
+]);
+
+/** The reverse side of a GenericForeignKey: the model that declares it is one the key points to. */
+export const GENERIC_RELATION = new Set([
+  'django.contrib.contenttypes.fields.GenericRelation',
+  'django.contrib.contenttypes.generic.GenericRelation',
+]);
 
 /** QuerySet methods that return another QuerySet of the same model. */
 export const QS_CHAIN = new Set([

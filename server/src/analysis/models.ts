@@ -5,6 +5,7 @@ import {
   BUILTIN_MODEL_NAMES,
   BUILTIN_MODELS,
   GENERIC_FK,
+  GENERIC_RELATION,
   LIBRARY_MODEL_BASES,
   MODEL_BASE,
   MODEL_META_OPTIONS,
@@ -62,6 +63,8 @@ export interface ModelInfo {
   managers: Map<string, { file: PythonFacts; idx: number } | null>;
   /** Auto-created m2m through tables, and built-ins, have no class of their own. */
   synthetic: boolean;
+  /** GenericForeignKey attributes (`content_object`). */
+  genericFks: Set<string>;
 }
 
 /** A model's class name from its id: `catalog.Product` → `Product`. */
@@ -74,6 +77,8 @@ export class ModelRegistry {
   readonly byClass = new Map<string, string>();
   readonly byTable = new Map<string, string>();
   private readonly appLabels = new Map<string, string>();
+  /** Model id → the models that declare a GenericRelation to it. */
+  private readonly genericRelations = new Map<string, string[]>();
   private readonly memo = new Map<string, boolean>();
 
   constructor(private readonly ws: Workspace) {
@@ -145,6 +150,20 @@ export class ModelRegistry {
     }
     const candidates = [...this.byId.values()].filter((m) => m.name === label);
     return candidates.length === 1 ? candidates[0] : undefined;
+  }
+
+  /**
+   * The models the GenericForeignKey `name` of model `id` points to: those that declare a
+   * GenericRelation to `id` (the project's own word for which rows hang off it); undefined when
+   * `name` is no such key or no model declares one.
+   */
+  genericTargets(id: string, name: string): string[] | undefined {
+    for (const m of this.lineage(id)) {
+      if (!m.genericFks.has(name)) continue;
+      const targets = this.genericRelations.get(m.id);
+      return targets?.length ? targets : undefined;
+    }
+    return undefined;
   }
 
   /** The relation `name` on model `id`, forward or reverse (accessor names). */
@@ -418,6 +437,7 @@ export class ModelRegistry {
       reverseQuery: new Map(),
       managers: new Map(),
       synthetic: false,
+      genericFks: new Set(),
     });
   }
 
@@ -449,7 +469,15 @@ export class ModelRegistry {
         if (rel) model.fields.set(name, rel);
         continue;
       }
-      if (GENERIC_FK.has(q)) continue;
+      if (GENERIC_FK.has(q)) {
+        model.genericFks.add(name);
+        continue;
+      }
+      if (GENERIC_RELATION.has(q)) {
+        const target = call.args[0] && this.modelFromExpr(file, call.args[0], model);
+        if (target) this.genericRelations.set(target.id, [...(this.genericRelations.get(target.id) ?? []), model.id]);
+        continue;
+      }
       const manager = this.readManager(file, call);
       if (manager !== undefined) model.managers.set(name, manager);
     }
@@ -739,6 +767,7 @@ function syntheticModel(id: string, name: string, app: string, table: string): M
     reverseQuery: new Map(),
     managers: new Map(),
     synthetic: true,
+    genericFks: new Set(),
   };
 }
 

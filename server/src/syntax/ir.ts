@@ -54,8 +54,8 @@ export type Stmt =
    * a `del` statement (`del self.rows[key]`), which removes it rather than reads it.
    */
   | { t: 'expr'; value: Expr; line: number; raises?: true; deletes?: true }
-  /** `yields`: a generator's `yield x` / `yield from xs`, which hands out a value without returning. */
-  | { t: 'return'; value: Expr | null; line: number; yields?: true }
+  /** `yields`: a generator's `yield x` (true) / `yield from xs` ('from'), which hands out a value without returning. */
+  | { t: 'return'; value: Expr | null; line: number; yields?: true | 'from' }
   | { t: 'for'; target: Target; iter: Expr; body: Stmt[]; orelse: Stmt[]; line: number }
   | { t: 'with'; items: { ctx: Expr; as: Target | null }[]; body: Stmt[]; line: number }
   | { t: 'if'; test: Expr; body: Stmt[]; orelse: Stmt[]; line: number }

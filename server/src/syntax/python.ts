@@ -310,13 +310,14 @@ class Builder {
 
   /**
    * `yield x` or `yield from xs`: what a generator hands out, recorded as a return that `yields`
-   * (the function's value is what it yields; the statement ends nothing).
+   * (`yields: 'from'` hands out the items of `xs`; the statement ends nothing).
    */
   private yieldStmt(out: Stmt[], line: number): void {
+    const from = /^yield\s+from\b/.test(this.text());
     if (!this.toNamedChild(0)) return;
     const value = this.expr();
     this.c.gotoParent();
-    out.push({ t: 'return', value, line, yields: true });
+    out.push({ t: 'return', value, line, yields: from ? 'from' : true });
   }
 
   private fieldText(field: number): string | undefined {

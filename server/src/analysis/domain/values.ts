@@ -171,6 +171,17 @@ export function notARow(x: V): V {
   );
 }
 
+/** `type(x)`: the model of a row, the class of an object; nothing for other values. */
+export function classOf(x: V): V {
+  const out: Shape[] = [];
+  for (const s of x.shapes) {
+    if (s.k === 'inst') out.push({ k: 'model', model: s.model });
+    else if (s.k === 'obj') out.push({ k: 'class', cls: s.cls });
+    else if (s.k === 'madeobj') out.push({ k: 'made', made: s.made });
+  }
+  return v(out);
+}
+
 /** One queryset standing for two of the same model: it depends on the columns either does. */
 function joinQuerysets(a: Queryset, b: Queryset): Queryset {
   const lookups = a.lookups && b.lookups && union(a.lookups, b.lookups);

@@ -5,7 +5,7 @@
  */
 import type { PythonFacts } from '../../facts/types';
 import type { Expr } from '../../syntax/ir';
-import type { CacheOp, FnEvents, Pos } from '../domain/events';
+import type { FnEvents, Pos } from '../domain/events';
 import type { ClsRef, Dep, FnRef, Scope, Shape, V } from '../domain/values';
 import type { ModelRegistry } from '../models';
 import type { Workspace } from '../workspace';
@@ -49,8 +49,8 @@ export interface InterpreterApi {
   dep(model: string, via: string[], scope: Scope, e: Expr): Dep;
   /** Events of one function (or module body with idx -1), computed once. */
   collect(file: PythonFacts, idx: number): FnEvents;
-  /** The cache ops of a function's body walked with one call's arguments; undefined when it cannot be (a cycle). */
-  boundOps(s: FnShape, e: Call, scope: Scope): CacheOp[] | undefined;
+  /** The events of a function's body walked with one call's arguments; undefined when it cannot be (a cycle). */
+  boundEvents(s: FnShape, e: Call, scope: Scope): FnEvents | undefined;
   /** The events of every function walked so far, by function id. */
   walked(): IterableIterator<[string, FnEvents]>;
   /** A memo table that lives as long as the interpreter, one per name, for a feature module's own results. */

@@ -388,9 +388,9 @@ function escapes(e: Expr, name: string): boolean {
   return parts.some((x) => escapes(x, name));
 }
 
-export function visitReturns(body: Stmt[], f: (e: Expr) => void): void {
+export function visitReturns(body: Stmt[], f: (e: Expr, yields?: true | 'from') => void): void {
   for (const s of body) {
-    if (s.t === 'return' && s.value) f(s.value);
+    if (s.t === 'return' && s.value) f(s.value, s.yields);
     nestedBlocks(s).forEach((b) => visitReturns(b, f));
   }
 }

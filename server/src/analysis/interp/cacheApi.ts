@@ -433,7 +433,7 @@ export function instantiateWrapperOps(interp: InterpreterApi, s: FnShape, e: Cal
   const followed = events.ops.some(
     (op) => op.template?.derived || (op.derived && !op.template && !op.value?.deps.length),
   );
-  const twinOf = twins(followed ? interp.boundOps(s, e, scope) : undefined);
+  const twinOf = twins(followed ? interp.boundEvents(s, e, scope)?.ops : undefined);
   const site = { file: scope.file, loc: e.loc, fnId: walk.id, pos: walk.pos, inAtomic: walk.atomic && !walk.deferred };
   for (const op of events.ops) {
     const twin = twinOf(op);

@@ -7,7 +7,7 @@
 import { errorText } from '../../facts/extract';
 import type { PythonFacts } from '../../facts/types';
 import type { Expr, FunctionFact, Param, Stmt } from '../../syntax/ir';
-import { type CacheOp, emptyEvents, type FnEvents } from '../domain/events';
+import { emptyEvents, type FnEvents } from '../domain/events';
 import { concat, fromParams, type KeyPattern, lit, withoutParams } from '../domain/keys';
 import {
   type ClsRef,
@@ -61,6 +61,8 @@ import { keyCall, keyOf, stringMethod, substitute, withBuilder } from './keyHole
 import { instanceCall, isView, querysetCall, rawSql, rowOf } from './orm';
 import { isRequest, REQUEST, requestAttribute } from './request';
 import { genericViewCall } from './views';
+import { recordStubWrites } from './stubWrites';
+import { callerParams } from './callerParams';
 import { madeMember, madeMethodCall, madeSelf } from './madeClasses';
 import { decoratedParams } from './decoratedParams';
 import { superCallParams } from './superCalls';
@@ -203,7 +205,11 @@ export class Interpreter implements InterpreterApi {
         return;
       }
       const decorated = decoratedParams(this, file, scope.fnIdx).get(p.name) ?? EMPTY;
-      scope.fixed.set(p.name, merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope), decorated));
+      const called = callerParams(this, file, scope.fnIdx).get(p.name) ?? EMPTY;
+      scope.fixed.set(
+        p.name,
+        merge(v([{ k: 'param', name: p.name }]), this.classDefault(p.default, scope), decorated, called),
+      );
     });
   }
 
@@ -566,6 +572,14 @@ export class Interpreter implements InterpreterApi {
             deps,
           );
         }
+        const generic = this.models.genericTargets(s.model, name);
+        if (generic) {
+          const via = [...s.via, `.${name}`];
+          return v(
+            generic.map((model) => ({ k: 'inst', model, via })),
+            generic.map((model) => this.dep(model, via, scope, e)),
+          );
+        }
         const m = this.models.byId.get(s.model);
         const member = m ? this.classMember(m, name, s) : undefined;
         // An overridden save()/delete() is the write itself (its `super()` call is not recorded
@@ -848,6 +862,7 @@ export class Interpreter implements InterpreterApi {
       walk.events.calls.push({ to: id, pos: walk.pos, deferred: walk.deferred });
     if (walk && e) {
       instantiateWrapperOps(this, s, e, scope, walk);
+      recordStubWrites(this, s, e, scope, walk);
       callOverridesOfArguments(this, s, e, scope, walk, args);
     }
     const fact = s.fn.file.functions[s.fn.idx];
@@ -945,7 +960,7 @@ export class Interpreter implements InterpreterApi {
     }
   }
 
-  boundOps(s: FnShape, e: Call, scope: Scope): CacheOp[] | undefined {
+  boundEvents(s: FnShape, e: Call, scope: Scope): FnEvents | undefined {
     const inner = this.boundScope(s, e, scope);
     if (!inner?.fn) return undefined;
     const id = fnId(s.fn.file, s.fn.idx);
@@ -959,7 +974,7 @@ export class Interpreter implements InterpreterApi {
     };
     try {
       this.walkBlock(inner.fn.body, inner, walk);
-      return walk.events.ops;
+      return walk.events;
     } catch (error) {
       this.failedWalks.push({ path: s.fn.file.path, error: errorText(error) });
       return undefined;
@@ -1108,7 +1123,12 @@ export class Interpreter implements InterpreterApi {
   /** The union of a function's return expressions, evaluated in its scope. */
   private evalReturns(scope: Scope): V {
     const out: V[] = [];
-    if (scope.fn) visitReturns(scope.fn.body, (r) => out.push(this.eval(r, scope)));
+    // A generator's value is what it hands out: the items of `yield from xs`, each `yield x`.
+    if (scope.fn)
+      visitReturns(scope.fn.body, (r, yields) => {
+        const val = this.eval(r, scope);
+        out.push(yields === true ? v([{ k: 'list', elem: val }], val.deps) : val);
+      });
     return merge(...out);
   }
 

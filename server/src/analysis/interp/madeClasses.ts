@@ -16,7 +16,7 @@ import { spreadsArguments } from './bindings';
 
 type MadeObj = Extract<Shape, { k: 'madeobj' }>;
 
-/** `type(name, bases, namespace)` with a dict namespace: the class it builds (one-argument `type(x)` is left alone). */
+/** `type(name, bases, namespace)` with a dict namespace: the class it builds (one-argument `type(x)` is pythonCalls.ts's). */
 export const typeCall: CallHandler = (interp, { e, scope, args }) => {
   if (e.args.length !== 3 || e.kw.length || spreadsArguments(e)) return undefined;
   const [, bases, namespace] = args();

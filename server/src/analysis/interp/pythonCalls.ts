@@ -1,6 +1,6 @@
 /** Calls of Python's standard library and builtins: what they pass on of their arguments' data. */
 import { fromParams } from '../domain/keys';
-import { dataOf, EMPTY, merge, type Scope, v, type V, withDeps } from '../domain/values';
+import { classOf, dataOf, EMPTY, merge, type Scope, v, type V, withDeps } from '../domain/values';
 import { HASH_FUNCTIONS, PASS_THROUGH } from '../django';
 import { classBases } from '../models';
 import type { CallHandler, InterpreterApi } from './api';
@@ -98,7 +98,9 @@ export const PYTHON_CALLS = nameTable<CallHandler>({
     return first ? v(first.shapes.filter((s) => s.k === 'fn')) : EMPTY;
   },
   'builtins.super': (interp, { scope }) => superValue(interp, scope),
-  'builtins.type': typeCall,
+  // `type(x)`: the class of `x` (a row's model); three arguments build a class.
+  'builtins.type': (interp, call) =>
+    call.e.args.length === 1 && !call.e.kw.length ? classOf(call.args()[0]) : typeCall(interp, call),
   ...Object.fromEntries([...PASS_THROUGH].map((name) => [`builtins.${name}`, passThroughBuiltin(name)])),
   'builtins.str': asText,
   // Helpers named without `builtins.` (`json.dumps`) pass on their positional arguments' data.
