@@ -14,6 +14,7 @@ import { productionFirst } from './writeOrigin';
 import { type Dep, fnId, fnIndex } from './domain/values';
 import { sameVersion } from './domain/versions';
 import { bumpsEntry } from './versionRows';
+import { NO_WRITE_ONCE, type WriteOnce } from './writeOnce';
 
 /**
  * Each entry's coverage per model it reads, and whether any invalidation reaches the entry at all.
@@ -27,6 +28,7 @@ export function coverEntries(
   reach: Reach,
   instantiated: ReadonlySet<string | undefined> = new Set(),
   callers: Callers = NO_CALLERS,
+  writeOnce: WriteOnce = NO_WRITE_ONCE,
 ): { coverage: EntryCoverage[]; invalidatedAtAll: Map<string, boolean> } {
   const coverage: EntryCoverage[] = [];
   const invalidatedAtAll = new Map<string, boolean>();
@@ -56,7 +58,7 @@ export function coverEntries(
     const covs = entry.deps.map((dep) => {
       const relevant = (writesOf.get(dep.model) ?? []).filter(
         (w) =>
-          changesColumns(w, dep) &&
+          changesColumns(w, dep, writeOnce) &&
           !(w.insertsOnly && dep.pointedTo) &&
           !(w.kind === 'delete' && entry.rowKeyed?.includes(w.model)) &&
           !orphansOnly(w, entry, dep, models),
@@ -184,8 +186,13 @@ function afterEveryCall(
   return first;
 }
 
-/** Whether a write can change what a dep reads: unless both name their columns and share none (a foreign key `x` is column `x_id`). */
-function changesColumns(w: WriteSite, dep: Dep): boolean {
+/**
+ * Whether a write can change what a dep reads: unless both name their columns and share none (a
+ * foreign key `x` is column `x_id`), or the dep reads only write-once columns of rows that exist
+ * (it reads rows others point to), which a save() writes back as it loaded them.
+ */
+function changesColumns(w: WriteSite, dep: Dep, writeOnce: WriteOnce): boolean {
+  if (w.kind === 'save' && dep.pointedTo && dep.columns?.every((c) => writeOnce(dep.model, c))) return false;
   if (!w.columns || !dep.columns) return true;
   const column = (c: string) => c.replace(/_id$/, '');
   return w.columns.some((c) => dep.columns!.some((d) => column(d) === column(c)));

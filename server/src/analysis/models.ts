@@ -1,6 +1,6 @@
 /** Models of the workspace and of django.contrib: apps, tables, relations both ways, managers. */
 import type { PythonFacts } from '../facts/types';
-import type { ClassFact, Expr, Loc } from '../syntax/ir';
+import type { ClassFact, Expr, Kwarg, Loc } from '../syntax/ir';
 import {
   BUILTIN_MODEL_NAMES,
   BUILTIN_MODELS,
@@ -302,6 +302,28 @@ export class ModelRegistry {
     );
     this.columns?.set(key, has);
     return has;
+  }
+
+  /**
+   * Why a column may be written only when its row is inserted: `key`, the primary key (a save()
+   * with another key updates or inserts that row, never this one's key); `notEditable`, a field
+   * declared `editable=False`, which neither model forms nor the admin write (whether code sets
+   * it is writeOnce.ts's question).
+   */
+  writeOnceDeclaration(id: string, name: string): 'key' | 'notEditable' | undefined {
+    if (name === 'id' || name === 'pk') return 'key';
+    const flag = (k: Kwarg, name: string, v: 'True' | 'False') =>
+      k.name === name && k.value.t === 'const' && k.value.v === v;
+    for (const m of this.lineage(id)) {
+      if (!m.file || m.cls === undefined) continue;
+      for (const s of m.file.classes[m.cls].body) {
+        if (s.t !== 'assign' || s.value.t !== 'call' || !s.targets.some((t) => t.t === 'name' && t.id === name))
+          continue;
+        if (s.value.kw.some((k) => flag(k, 'primary_key', 'True'))) return 'key';
+        if (s.value.kw.some((k) => flag(k, 'editable', 'False'))) return 'notEditable';
+      }
+    }
+    return undefined;
   }
 
   /** hasColumn's answers once the registry is built: instance attributes ask it on every read. */

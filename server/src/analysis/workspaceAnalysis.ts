@@ -31,6 +31,7 @@ import { fileMemoDicts, memoDictMethods } from './memoDicts';
 import { rowBumps } from './versionRows';
 import { zeroCodeDeclaration } from './tags';
 import type { Workspace } from './workspace';
+import { writeOnceColumns } from './writeOnce';
 
 /**
  * The analysis of a workspace. `parts` are the registry and each Python file's analysis, in
@@ -93,6 +94,7 @@ export function analyzeFacts(
     reach,
     instantiated,
     callers,
+    writeOnceColumns(ws.python, models),
   );
   return {
     ws,
