@@ -124,6 +124,11 @@ export function merge(...vs: V[]): V {
   return only ?? EMPTY;
 }
 
+/** Each name's values merged into one (parameters gathered from several calls). */
+export function mergeByName(found: Map<string, V[]>): Map<string, V> {
+  return new Map([...found].map(([name, vals]) => [name, merge(...vals)]));
+}
+
 function mergeAll(vs: V[]): V {
   const shapes: Shape[] = [];
   const deps: Dep[] = [];

@@ -55,6 +55,11 @@ export interface InterpreterApi {
   walked(): IterableIterator<[string, FnEvents]>;
   /** A memo table that lives as long as the interpreter, one per name, for a feature module's own results. */
   memoTable<T>(name: string): Map<string, T>;
+  /**
+   * `compute()` once per id in memo table `name`; a request for the same id while it runs (a
+   * cycle) gets `whileComputing`.
+   */
+  memoized<T>(name: string, id: string, whileComputing: T, compute: () => T): T;
 }
 
 /** An external (library) call as a handler of djangoCalls.ts's table sees it. */

@@ -9,7 +9,7 @@
  */
 import type { PythonFacts } from '../../facts/types';
 import { eachCall } from '../../facts/walk';
-import { fnId, isRowOrRows, merge, v, type V } from '../domain/values';
+import { fnId, isRowOrRows, mergeByName, v, type V } from '../domain/values';
 import type { Call, InterpreterApi } from './api';
 import { argumentFor, spreadsArguments } from './bindings';
 
@@ -24,26 +24,21 @@ export function callerParams(interp: InterpreterApi, file: PythonFacts, idx: num
   const fact = file.functions[idx];
   if (!fact.name.startsWith('_') || fact.name.startsWith('__')) return new Map();
   if (fact.cls !== null || fact.parent !== null || fact.decorators.length || !fact.params.length) return new Map();
-  const memo = interp.memoTable<Map<string, V>>('callerParams');
-  const id = fnId(file, idx);
-  const known = memo.get(id);
-  if (known) return known;
-  memo.set(id, new Map());
-  const found = new Map<string, V[]>();
-  for (const site of callSites(interp, file).get(fact.name) ?? []) {
-    if (spreadsArguments(site.call)) continue;
-    const callee = interp.eval(site.call.fn, interp.moduleScope(site.file));
-    if (!callee.shapes.some((s) => s.k === 'fn' && s.fn.file === file && s.fn.idx === idx && !s.self)) continue;
-    const scope = site.idx >= 0 ? interp.functionScope(site.file, site.idx) : interp.moduleScope(site.file);
-    for (const p of fact.params) {
-      const arg = p.kind === 'plain' ? argumentFor(fact, site.call, p.name) : undefined;
-      const rows = arg ? interp.eval(arg, scope).shapes.filter(isRowOrRows) : [];
-      if (rows.length) found.set(p.name, [...(found.get(p.name) ?? []), v(rows)]);
+  return interp.memoized('callerParams', fnId(file, idx), new Map<string, V>(), () => {
+    const found = new Map<string, V[]>();
+    for (const site of callSites(interp, file).get(fact.name) ?? []) {
+      if (spreadsArguments(site.call)) continue;
+      const callee = interp.eval(site.call.fn, interp.moduleScope(site.file));
+      if (!callee.shapes.some((s) => s.k === 'fn' && s.fn.file === file && s.fn.idx === idx && !s.self)) continue;
+      const scope = site.idx >= 0 ? interp.functionScope(site.file, site.idx) : interp.moduleScope(site.file);
+      for (const p of fact.params) {
+        const arg = p.kind === 'plain' ? argumentFor(fact, site.call, p.name) : undefined;
+        const rows = arg ? interp.eval(arg, scope).shapes.filter(isRowOrRows) : [];
+        if (rows.length) found.set(p.name, [...(found.get(p.name) ?? []), v(rows)]);
+      }
     }
-  }
-  const out = new Map([...found].map(([name, vals]) => [name, merge(...vals)]));
-  memo.set(id, out);
-  return out;
+    return mergeByName(found);
+  });
 }
 
 /** The calls of one module by the name they call (`f(...)`, `mod.f(...)`), found once. */

@@ -1143,6 +1143,15 @@ export class Interpreter implements InterpreterApi {
     return table as Map<string, T>;
   }
 
+  memoized<T>(name: string, id: string, whileComputing: T, compute: () => T): T {
+    const table = this.memoTable<T>(name);
+    if (table.has(id)) return table.get(id) as T;
+    table.set(id, whileComputing);
+    const value = compute();
+    table.set(id, value);
+    return value;
+  }
+
   keyOf(val: V, e: Expr, scope?: Scope): KeyPattern {
     return keyOf(this, val, e, scope);
   }

@@ -9,7 +9,7 @@
 import type { PythonFacts } from '../../facts/types';
 import { eachCall } from '../../facts/walk';
 import type { Expr } from '../../syntax/ir';
-import { exprText, fnId, isRowOrRows, merge, v, type V } from '../domain/values';
+import { exprText, fnId, isRowOrRows, mergeByName, v, type V } from '../domain/values';
 import type { FnShape, InterpreterApi } from './api';
 import { positionalBeforeSpread, receiverParams } from './bindings';
 
@@ -17,31 +17,26 @@ import { positionalBeforeSpread, receiverParams } from './bindings';
 export function decoratedParams(interp: InterpreterApi, file: PythonFacts, idx: number): Map<string, V> {
   const fact = file.functions[idx];
   if (!fact.decorators.length) return new Map();
-  const memo = interp.memoTable<Map<string, V>>('decoratedParams');
-  const id = fnId(file, idx);
-  const known = memo.get(id);
-  if (known) return known;
   // A wrapper whose own scope needs these parameters (a cycle) sees none.
-  memo.set(id, new Map());
-  const found = new Map<string, V[]>();
-  for (const d of fact.decorators) {
-    const viaMethodDecorator = d.t === 'call' && /(^|\.)method_decorator$/.test(exprText(d.fn));
-    const decorator = viaMethodDecorator && d.t === 'call' ? d.args[0] : d;
-    // `method_decorator` passes the bound method: the wrapper's first argument fills the parameter after `self`.
-    const skip = viaMethodDecorator ? receiverParams(fact) : 0;
-    if (!decorator || (!viaMethodDecorator && receiverParams(fact))) continue;
-    for (const wrapper of wrappers(interp, interp.eval(decorator, interp.moduleScope(file))))
-      for (const args of wrappedCalls(interp, wrapper)) {
-        args.forEach((arg, i) => {
-          const p = fact.params[i + skip];
-          if (!p || p.kind !== 'plain' || !arg.shapes.length) return;
-          found.set(p.name, [...(found.get(p.name) ?? []), arg]);
-        });
-      }
-  }
-  const out = new Map([...found].map(([name, vals]) => [name, merge(...vals)]));
-  memo.set(id, out);
-  return out;
+  return interp.memoized('decoratedParams', fnId(file, idx), new Map<string, V>(), () => {
+    const found = new Map<string, V[]>();
+    for (const d of fact.decorators) {
+      const viaMethodDecorator = d.t === 'call' && /(^|\.)method_decorator$/.test(exprText(d.fn));
+      const decorator = viaMethodDecorator && d.t === 'call' ? d.args[0] : d;
+      // `method_decorator` passes the bound method: the wrapper's first argument fills the parameter after `self`.
+      const skip = viaMethodDecorator ? receiverParams(fact) : 0;
+      if (!decorator || (!viaMethodDecorator && receiverParams(fact))) continue;
+      for (const wrapper of wrappers(interp, interp.eval(decorator, interp.moduleScope(file))))
+        for (const args of wrappedCalls(interp, wrapper)) {
+          args.forEach((arg, i) => {
+            const p = fact.params[i + skip];
+            if (!p || p.kind !== 'plain' || !arg.shapes.length) return;
+            found.set(p.name, [...(found.get(p.name) ?? []), arg]);
+          });
+        }
+    }
+    return mergeByName(found);
+  });
 }
 
 /** Project functions a decorator value may wrap with: itself, what it returns, what a lambda it is returns. */

@@ -11,18 +11,19 @@ import type { PythonFacts } from '../../facts/types';
 import { eachCall } from '../../facts/walk';
 import { FORM_BASE } from '../django';
 import { classBases } from '../models';
-import { type ClsRef, fnId, merge, type Shape, v, type V } from '../domain/values';
+import { type ClsRef, fnId, mergeByName, type Shape, v, type V } from '../domain/values';
 import type { Call, InterpreterApi } from './api';
 import { positionalBeforeSpread, visitAssigns } from './bindings';
 
 /** The values of the parameters of a form's `__init__` (the function `initIdx` of `cls`), by name. */
 export function formConstructorParams(interp: InterpreterApi, cls: ClsRef, initIdx: number): Map<string, V> {
-  const memo = interp.memoTable<Map<string, V>>('formConstructorParams');
-  const id = fnId(cls.file, initIdx);
-  const known = memo.get(id);
-  if (known) return known;
   // A construction that needs this form's own parameters (a cycle) sees none.
-  memo.set(id, new Map());
+  return interp.memoized('formConstructorParams', fnId(cls.file, initIdx), new Map<string, V>(), () =>
+    constructorParams(interp, cls, initIdx),
+  );
+}
+
+function constructorParams(interp: InterpreterApi, cls: ClsRef, initIdx: number): Map<string, V> {
   const params = cls.file.functions[initIdx].params.slice(1);
   if (!params.some((p) => p.kind === 'plain') || !interp.models.inherits(cls.file, cls.idx, FORM_BASE))
     return new Map();
@@ -52,9 +53,7 @@ export function formConstructorParams(interp: InterpreterApi, cls: ClsRef, initI
     });
     for (const k of call.kw) if (k.name) pass(k.name, interp.eval(k.value, scope));
   }
-  const out = new Map([...found].map(([name, vals]) => [name, merge(...vals)]));
-  memo.set(id, out);
-  return out;
+  return mergeByName(found);
 }
 
 interface ConstructionSites {
@@ -117,14 +116,10 @@ export function viewFormParam(interp: InterpreterApi, file: PythonFacts, fnIdx: 
  * them is not a known class.
  */
 export function viewForms(interp: InterpreterApi, view: ClsRef): ClsRef[] | null {
-  const memo = interp.memoTable<ClsRef[] | null>('viewForms');
-  const id = fnId(view.file, view.idx);
-  if (!memo.has(id)) {
-    // A form class worked out through this view's own handlers (a cycle) is not known.
-    memo.set(id, null);
-    memo.set(id, viewFormClasses(interp, view));
-  }
-  return memo.get(id) ?? null;
+  // A form class worked out through this view's own handlers (a cycle) is not known.
+  return interp.memoized<ClsRef[] | null>('viewForms', fnId(view.file, view.idx), null, () =>
+    viewFormClasses(interp, view),
+  );
 }
 
 function viewFormClasses(interp: InterpreterApi, view: ClsRef): ClsRef[] | null {

@@ -5,7 +5,7 @@
  * types `self.article` for the subclass. Only the types go in, by position before any spread.
  */
 import type { ClsRef, V } from '../domain/values';
-import { isRowOrRows, merge, v } from '../domain/values';
+import { isRowOrRows, mergeByName, v } from '../domain/values';
 import { eachCall } from '../../facts/walk';
 import type { InterpreterApi } from './api';
 import { positionalBeforeSpread } from './bindings';
@@ -32,5 +32,5 @@ export function superCallParams(interp: InterpreterApi, cls: ClsRef, base: ClsRe
       if (p?.kind === 'plain' && rows.length) out.set(p.name, [...(out.get(p.name) ?? []), v(rows)]);
     });
   });
-  return new Map([...out].map(([name, vals]) => [name, merge(...vals)]));
+  return mergeByName(out);
 }
