@@ -291,15 +291,7 @@ export class ModelRegistry {
     const key = `${id}.${name}`;
     const known = this.columns?.get(key);
     if (known !== undefined) return known;
-    const has = this.lineage(id).some(
-      (m) =>
-        !m.fields.has(name) &&
-        !!m.file &&
-        m.cls !== undefined &&
-        m.file.classes[m.cls].body.some(
-          (s) => s.t === 'assign' && s.value.t === 'call' && s.targets.some((t) => t.t === 'name' && t.id === name),
-        ),
-    );
+    const has = this.lineage(id).some((m) => !m.fields.has(name) && fieldDeclarations(m, name).length > 0);
     this.columns?.set(key, has);
     return has;
   }
@@ -314,15 +306,11 @@ export class ModelRegistry {
     if (name === 'id' || name === 'pk') return 'key';
     const flag = (k: Kwarg, name: string, v: 'True' | 'False') =>
       k.name === name && k.value.t === 'const' && k.value.v === v;
-    for (const m of this.lineage(id)) {
-      if (!m.file || m.cls === undefined) continue;
-      for (const s of m.file.classes[m.cls].body) {
-        if (s.t !== 'assign' || s.value.t !== 'call' || !s.targets.some((t) => t.t === 'name' && t.id === name))
-          continue;
-        if (s.value.kw.some((k) => flag(k, 'primary_key', 'True'))) return 'key';
-        if (s.value.kw.some((k) => flag(k, 'editable', 'False'))) return 'notEditable';
+    for (const m of this.lineage(id))
+      for (const call of fieldDeclarations(m, name)) {
+        if (call.kw.some((k) => flag(k, 'primary_key', 'True'))) return 'key';
+        if (call.kw.some((k) => flag(k, 'editable', 'False'))) return 'notEditable';
       }
-    }
     return undefined;
   }
 
@@ -773,6 +761,14 @@ function isFromQueryset(call: Extract<Expr, { t: 'call' }>): boolean {
 const TAGGABLE_MANAGER = new RegExp(`^${TAGGIT.manager.replace(/\./g, '\\.')}$`);
 
 /** A model without a class of its own: a library's, or an auto-created m2m table. */
+/** The calls that declare field `name` in model `m`'s own class body (`name = models.X(...)`). */
+function fieldDeclarations(m: ModelInfo, name: string): Extract<Expr, { t: 'call' }>[] {
+  if (!m.file || m.cls === undefined) return [];
+  return m.file.classes[m.cls].body.flatMap((s) =>
+    s.t === 'assign' && s.value.t === 'call' && s.targets.some((t) => t.t === 'name' && t.id === name) ? [s.value] : [],
+  );
+}
+
 function syntheticModel(id: string, name: string, app: string, table: string): ModelInfo {
   return {
     id,

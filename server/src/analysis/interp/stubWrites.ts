@@ -21,11 +21,9 @@ export function recordStubWrites(interp: InterpreterApi, s: FnShape, e: Call, sc
 
 /** Whether the stub function calls a write method itself: most stubs (markdown's, caching decorators) never do. */
 function mayWrite(interp: InterpreterApi, s: FnShape): boolean {
-  const memo = interp.memoTable<boolean>('stubWrites');
-  const id = fnId(s.fn.file, s.fn.idx);
-  let writes = memo.get(id);
-  if (writes === undefined) memo.set(id, (writes = callsWriteMethod(s.fn.file.functions[s.fn.idx])));
-  return writes;
+  return interp.memoized('stubWrites', fnId(s.fn.file, s.fn.idx), false, () =>
+    callsWriteMethod(s.fn.file.functions[s.fn.idx]),
+  );
 }
 
 function callsWriteMethod(fn: FunctionFact): boolean {
